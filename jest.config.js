@@ -1,0 +1,21 @@
+// ts-jest in ESM mode, as actions/typescript-action does it; two projects so CI can run them apart.
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }] },
+  testEnvironment: 'node',
+};
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: [
+        '<rootDir>/test/e2e/**/*.test.ts',
+        '<rootDir>/test/localcloud/**/*.test.ts',
+        '<rootDir>/test/workflow/**/*.test.ts',
+      ],
+    },
+  ],
+};
