@@ -1,0 +1,37 @@
+// Bundles every entry in src/entry/ into dist/ as ESM with shared chunks: the AWS SDK and our
+// core are written once, and each action's file stays a small stub (see README "Bundle").
+import { build } from 'esbuild';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const entryDir = 'src/entry';
+const entryPoints = {};
+for (const file of readdirSync(entryDir).filter((f) => f.endsWith('.ts')).sort()) {
+  const base = file.replace(/\.ts$/, '');
+  // "<action>-post.ts" becomes dist/<action>/post.js, everything else dist/<action>/index.js
+  const out = base.endsWith('-post') ? `${base.slice(0, -5)}/post` : `${base}/index`;
+  entryPoints[out] = join(entryDir, file);
+}
+
+rmSync('dist', { recursive: true, force: true });
+const result = await build({
+  entryPoints,
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  chunkNames: 'chunks/[name]-[hash]',
+  // CommonJS dependencies inside an ESM bundle still call require() for node builtins.
+  banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+  metafile: true,
+  logLevel: 'warning',
+});
+const outputs = Object.entries(result.metafile.outputs);
+const total = outputs.reduce((n, [, o]) => n + o.bytes, 0);
+console.log(`dist: ${outputs.length} files, ${(total / 1024).toFixed(0)} KiB`);

@@ -1,0 +1,187 @@
+// Field kinds for action inputs. Each parses the raw string the runner hands us (defaults
+// already applied) into a typed value, or throws InputProblem saying what is accepted.
+
+export class InputProblem extends Error {}
+
+export interface Field<T> {
+  readonly kind: string;
+  readonly required: boolean;
+  /** The default exactly as action.yml declares it (checked by a test). */
+  readonly default?: string;
+  /** Environment variables read when the input is empty (e.g. OCTOPUS_URL). */
+  readonly env?: readonly string[];
+  readonly secret?: boolean;
+  /** Value when the input is empty, has no default and is not required. */
+  readonly empty: T;
+  parse(raw: string): T;
+}
+
+interface Common {
+  default?: string;
+  env?: readonly string[];
+  secret?: boolean;
+}
+
+function field<T>(kind: string, o: Common & { required?: boolean }, empty: T, parse: (raw: string) => T): Field<T> {
+  return { kind, required: o.required ?? false, default: o.default, env: o.env, secret: o.secret, empty, parse };
+}
+
+const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
+
+export interface StringOpts extends Common {
+  required?: boolean;
+  pattern?: RegExp;
+  /** Human description of what is accepted, used when `pattern` does not match. */
+  accepted?: string;
+  maxLength?: number;
+}
+
+export function string(o: StringOpts & ({ required: true } | { default: string })): Field<string>;
+export function string(o?: StringOpts): Field<string | undefined>;
+export function string(o: StringOpts = {}): Field<string | undefined> {
+  return field('string', o, undefined, (raw) => {
+    if (o.maxLength !== undefined && raw.length > o.maxLength)
+      throw new InputProblem(`is ${raw.length} characters long; at most ${o.maxLength} are accepted`);
+    if (o.pattern && !o.pattern.test(raw))
+      throw new InputProblem(`${quote(raw)} is not accepted; expected ${o.accepted ?? `a value matching ${o.pattern}`}`);
+    return raw;
+  });
+}
+
+/** YAML 1.2 core schema booleans only, as @actions/core's getBooleanInput. */
+export function boolean(o: Common & { default: string }): Field<boolean> {
+  return field('boolean', o, false, (raw) => {
+    if (['true', 'True', 'TRUE'].includes(raw)) return true;
+    if (['false', 'False', 'FALSE'].includes(raw)) return false;
+    throw new InputProblem(`${quote(raw)} is not a boolean; accepted: true or false`);
+  });
+}
+
+export interface IntegerOpts extends Common {
+  required?: boolean;
+  min?: number;
+  max?: number;
+}
+
+export function integer(o: IntegerOpts & ({ required: true } | { default: string })): Field<number>;
+export function integer(o?: IntegerOpts): Field<number | undefined>;
+export function integer(o: IntegerOpts = {}): Field<number | undefined> {
+  return field('integer', o, undefined, (raw) => {
+    if (!/^-?\d+$/.test(raw)) throw new InputProblem(`${quote(raw)} is not a whole number${range(o)}`);
+    const n = Number(raw);
+    if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max))
+      throw new InputProblem(`${n} is out of range${range(o)}`);
+    return n;
+  });
+}
+
+function range(o: { min?: number; max?: number }): string {
+  if (o.min !== undefined && o.max !== undefined) return `; accepted: ${o.min} to ${o.max}`;
+  if (o.min !== undefined) return `; accepted: ${o.min} or more`;
+  if (o.max !== undefined) return `; accepted: at most ${o.max}`;
+  return '';
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Parses "90", "90s", "15m", "1h30m" into seconds. */
+export function parseDuration(raw: string): number | undefined {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const re = /(\d+)([smhd])/gy;
+  let total = 0;
+  let consumed = 0;
+  for (let m = re.exec(raw); m; m = re.exec(raw)) {
+    total += Number(m[1]) * (UNIT_SECONDS[m[2]!] ?? 0);
+    consumed = re.lastIndex;
+  }
+  return consumed === raw.length && consumed > 0 ? total : undefined;
+}
+
+export function duration(o: IntegerOpts & ({ required: true } | { default: string })): Field<number>;
+export function duration(o?: IntegerOpts): Field<number | undefined>;
+export function duration(o: IntegerOpts = {}): Field<number | undefined> {
+  return field('duration', o, undefined, (raw) => {
+    const s = parseDuration(raw);
+    if (s === undefined)
+      throw new InputProblem(`${quote(raw)} is not a duration; accepted: seconds (90) or units s/m/h/d (90s, 15m, 1h30m)`);
+    if ((o.min !== undefined && s < o.min) || (o.max !== undefined && s > o.max))
+      throw new InputProblem(`${s} seconds is out of range${range(o)} seconds`);
+    return s;
+  });
+}
+
+export interface ListOpts extends Common {
+  required?: boolean;
+  pattern?: RegExp;
+  accepted?: string;
+  maxItems?: number;
+  /** Drop repeated entries (keeps the first). */
+  unique?: boolean;
+}
+
+/** Splits a list given one per line or comma-separated; blank entries are ignored. */
+export function splitList(raw: string): string[] {
+  return raw
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function list(o: ListOpts = {}): Field<string[]> {
+  return field('list', o, [], (raw) => {
+    let items = splitList(raw);
+    if (o.unique) items = [...new Set(items)];
+    const bad = o.pattern ? items.filter((i) => !o.pattern!.test(i)) : [];
+    if (bad.length)
+      throw new InputProblem(
+        `${bad.map(quote).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not accepted; expected ${o.accepted ?? `entries matching ${o.pattern}`}`,
+      );
+    if (o.maxItems !== undefined && items.length > o.maxItems)
+      throw new InputProblem(`has ${items.length} entries; at most ${o.maxItems} are accepted`);
+    return items;
+  });
+}
+
+/** `key=value` pairs, one per line or comma-separated. */
+export function keyValues(o: Common & { required?: boolean; maxItems?: number; keyPattern?: RegExp } = {}): Field<Record<string, string>> {
+  return field('map', o, {}, (raw) => {
+    const out: Record<string, string> = {};
+    for (const item of splitList(raw)) {
+      const eq = item.indexOf('=');
+      const key = eq > 0 ? item.slice(0, eq).trim() : '';
+      if (!key) throw new InputProblem(`${quote(item)} is not a key=value pair`);
+      if (o.keyPattern && !o.keyPattern.test(key)) throw new InputProblem(`key ${quote(key)} is not accepted`);
+      out[key] = item.slice(eq + 1).trim();
+    }
+    if (o.maxItems !== undefined && Object.keys(out).length > o.maxItems)
+      throw new InputProblem(`has ${Object.keys(out).length} pairs; at most ${o.maxItems} are accepted`);
+    return out;
+  });
+}
+
+/** A JSON input; `validate` returns the typed value or a description of what is expected. */
+export function json<T>(validate: (value: unknown) => T | InputProblem, o: Common & { required?: boolean; accepted: string }): Field<T | undefined> {
+  return field('json', o, undefined, (raw) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new InputProblem(`is not valid JSON; expected ${o.accepted}`);
+    }
+    const result = validate(value);
+    if (result instanceof InputProblem) throw new InputProblem(`${result.message}; expected ${o.accepted}`);
+    return result;
+  });
+}
+
+export function choice<const C extends readonly string[]>(choices: C, o: Common & { default: string }): Field<C[number]>;
+export function choice<const C extends readonly string[]>(choices: C, o?: Common & { required?: boolean }): Field<C[number] | undefined>;
+export function choice<const C extends readonly string[]>(
+  choices: C,
+  o: Common & { required?: boolean } = {},
+): Field<C[number] | undefined> {
+  return field('choice', o, undefined, (raw) => {
+    if (!choices.includes(raw)) throw new InputProblem(`${quote(raw)} is not accepted; accepted: ${choices.join(', ')}`);
+    return raw as C[number];
+  });
+}

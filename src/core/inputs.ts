@@ -1,0 +1,116 @@
+import { ConfigurationError } from './errors.js';
+import { InputProblem, type Field } from './input-fields.js';
+
+export type Fields = Record<string, Field<unknown>>;
+
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+/** Parsed inputs: kebab-case names become camelCase keys with typed values. */
+export type Inputs<F extends Fields> = { [K in keyof F & string as Camel<K>]: F[K] extends Field<infer T> ? T : never };
+
+/** A cross-field rule, reported together with single-field problems. */
+export type Rule =
+  | { exactlyOne: readonly string[] }
+  | { atMostOne: readonly string[] }
+  | { atLeastOne: readonly string[] }
+  /** When the first input is set, the others must be too. */
+  | { requires: readonly [string, ...string[]] };
+
+export interface ActionSpec<F extends Fields> {
+  /** Action name as in actions/<name>/ (or "deploy-ami" for the root action). */
+  name: string;
+  inputs: F;
+  outputs: readonly string[];
+  rules?: readonly Rule[];
+  /** Checks that need parsed values; push a message per problem. */
+  check?: (values: Inputs<F>, problem: (message: string) => void, isSet: (name: string) => boolean) => void;
+}
+
+export function defineAction<F extends Fields>(spec: ActionSpec<F>): ActionSpec<F> {
+  return spec;
+}
+
+export interface InputSource {
+  /** The raw input, '' when the runner passed nothing. */
+  input(name: string): string;
+  /** An environment variable, for inputs that fall back to one. */
+  env(name: string): string | undefined;
+}
+
+export const camel = (name: string): string => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Parses every declared input once, collecting every problem, and throws one
+ * ConfigurationError naming each bad input before any cloud call can happen.
+ */
+export function parseInputs<F extends Fields>(spec: ActionSpec<F>, source: InputSource): Inputs<F> {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  // Where each value came from: rules count only what the user set (an input or its env fallback).
+  const origin = new Map<string, 'input' | 'env' | 'default'>();
+  for (const [name, f] of Object.entries(spec.inputs)) {
+    let raw = source.input(name).trim();
+    origin.set(name, f.default !== undefined && raw === f.default ? 'default' : 'input');
+    if (raw === '' && f.env) {
+      const fromEnv = f.env.map((e) => source.env(e)?.trim() ?? '').find((v) => v !== '');
+      if (fromEnv) {
+        raw = fromEnv;
+        origin.set(name, 'env');
+      }
+    }
+    if (raw === '' && f.default !== undefined) {
+      raw = f.default;
+      origin.set(name, 'default');
+    }
+    if (raw === '') {
+      if (f.required) {
+        const fallback = f.env?.length ? ` (or set ${f.env.join(' or ')})` : '';
+        problems.push(`${name}: is required${fallback}`);
+      }
+      values[camel(name)] = f.empty;
+      continue;
+    }
+    try {
+      values[camel(name)] = f.parse(raw);
+    } catch (err) {
+      if (!(err instanceof InputProblem)) throw err;
+      // A secret's value must never reach a log, even inside an error.
+      problems.push(`${name}: ${f.secret ? err.message.split(raw).join('***') : err.message}`);
+      values[camel(name)] = f.empty;
+    }
+  }
+  const explicit = (name: string) => {
+    const o = origin.get(name);
+    return o === 'env' || (o === 'input' && source.input(name).trim() !== '');
+  };
+  for (const rule of spec.rules ?? []) {
+    if ('exactlyOne' in rule || 'atMostOne' in rule || 'atLeastOne' in rule) {
+      const names = 'exactlyOne' in rule ? rule.exactlyOne : 'atMostOne' in rule ? rule.atMostOne : rule.atLeastOne;
+      const set = names.filter(explicit);
+      const list = names.join(', ');
+      if ('exactlyOne' in rule && set.length !== 1)
+        problems.push(set.length === 0 ? `one of ${list} is required` : `${set.join(' and ')}: give only one of ${list}`);
+      if ('atMostOne' in rule && set.length > 1) problems.push(`${set.join(' and ')}: give at most one of ${list}`);
+      if ('atLeastOne' in rule && set.length === 0) problems.push(`at least one of ${list} is required`);
+    } else {
+      const [first, ...others] = rule.requires;
+      if (explicit(first)) {
+        const missing = others.filter((n) => !explicit(n) && spec.inputs[n]?.default === undefined);
+        if (missing.length) problems.push(`${first}: needs ${missing.join(' and ')} as well`);
+      }
+    }
+  }
+  if (problems.length === 0 && spec.check) {
+    spec.check(values as Inputs<F>, (m) => problems.push(m), explicit);
+  }
+  if (problems.length) throw new ConfigurationError(problems);
+  return values as Inputs<F>;
+}
+
+/** Input source backed by the runner's INPUT_* variables. */
+export function envInputSource(env: NodeJS.ProcessEnv): InputSource {
+  return {
+    input: (name) => env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '',
+    env: (name) => env[name],
+  };
+}
