@@ -1,0 +1,126 @@
+import { ConfigurationError } from '../../../src/core/errors.js';
+import { boolean, choice, duration, integer, json, keyValues, list, string, InputProblem } from '../../../src/core/input-fields.js';
+import { defineAction, parseInputs, type InputSource } from '../../../src/core/inputs.js';
+
+const source = (inputs: Record<string, string>, env: Record<string, string> = {}): InputSource => ({
+  input: (n) => inputs[n] ?? '',
+  env: (n) => env[n],
+});
+
+const spec = defineAction({
+  name: 'example',
+  inputs: {
+    name: string({ required: true, pattern: /^[a-z-]{3,20}$/, accepted: '3-20 lowercase letters or dashes' }),
+    'dry-run': boolean({ default: 'false' }),
+    'max-concurrency': integer({ default: '10', min: 1, max: 50 }),
+    'bake-time': duration({ min: 0, max: 7200 }),
+    regions: list({ pattern: /^[a-z]{2}-[a-z]+-\d$/, accepted: 'AWS region names such as eu-west-1' }),
+    tags: keyValues(),
+    mode: choice(['fail', 'wait', 'cancel'] as const, { default: 'fail' }),
+    'ami-id': string({ pattern: /^ami-[0-9a-f]{8,17}$/, accepted: 'an AMI id (ami-0123456789abcdef0)' }),
+    amis: json((v) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : new InputProblem('not an object')), {
+      accepted: 'a JSON object of region to AMI id',
+    }),
+    token: string({ env: ['EXAMPLE_TOKEN'], secret: true, pattern: /^tok-/, accepted: 'a token starting tok-' }),
+  },
+  outputs: ['result'],
+  rules: [{ exactlyOne: ['ami-id', 'amis'] }],
+  check(v, problem) {
+    if (v.dryRun && v.mode === 'cancel') problem('mode: cancel cannot be combined with dry-run');
+  },
+});
+
+describe('parseInputs', () => {
+  it('parses every kind into typed camelCase values, applying defaults', () => {
+    const v = parseInputs(
+      spec,
+      source({
+        name: 'web-app',
+        'bake-time': '1h30m',
+        regions: 'eu-west-1, us-east-1\nus-east-1',
+        tags: 'Team=platform\nCost Center=42',
+        'ami-id': 'ami-0123456789abcdef0',
+        'max-concurrency': '10',
+      }),
+    );
+    expect(v).toMatchObject({
+      name: 'web-app',
+      dryRun: false,
+      maxConcurrency: 10,
+      bakeTime: 5400,
+      regions: ['eu-west-1', 'us-east-1', 'us-east-1'],
+      tags: { Team: 'platform', 'Cost Center': '42' },
+      mode: 'fail',
+      amiId: 'ami-0123456789abcdef0',
+      amis: undefined,
+    });
+  });
+
+  it('reports every problem at once, each naming its input and what is accepted', () => {
+    let error: unknown;
+    try {
+      parseInputs(
+        spec,
+        source({ 'dry-run': 'yes', 'max-concurrency': '0', 'bake-time': '5 minutes', regions: 'eu-west-1,mars', mode: 'panic' }),
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const problems = (error as ConfigurationError).problems;
+    expect(problems).toEqual([
+      'name: is required',
+      'dry-run: "yes" is not a boolean; accepted: true or false',
+      'max-concurrency: 0 is out of range; accepted: 1 to 50',
+      'bake-time: "5 minutes" is not a duration; accepted: seconds (90) or units s/m/h/d (90s, 15m, 1h30m)',
+      'regions: "mars" is not accepted; expected AWS region names such as eu-west-1',
+      'mode: "panic" is not accepted; accepted: fail, wait, cancel',
+      'one of ami-id, amis is required',
+    ]);
+  });
+
+  it('enforces mutually exclusive inputs and runs cross-field checks only on clean input', () => {
+    expect(() =>
+      parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', amis: '{"eu-west-1":"ami-12345678"}' })),
+    ).toThrow('ami-id and amis: give only one of ami-id, amis');
+    expect(() => parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': 'true', mode: 'cancel' }))).toThrow(
+      'mode: cancel cannot be combined with dry-run',
+    );
+  });
+
+  it('reads environment fallbacks and never echoes a secret in an error', () => {
+    const ok = parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678' }, { EXAMPLE_TOKEN: 'tok-abc' }));
+    expect(ok.token).toBe('tok-abc');
+    let message = '';
+    try {
+      parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', token: 'hunter2-secret' }));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('token:');
+    expect(message).not.toContain('hunter2-secret');
+  });
+
+  it('accepts only YAML 1.2 core booleans', () => {
+    for (const [raw, want] of [
+      ['true', true],
+      ['True', true],
+      ['FALSE', false],
+    ] as const) {
+      expect(parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': raw })).dryRun).toBe(want);
+    }
+    for (const raw of ['yes', 'on', '1', 'tRue']) {
+      expect(() => parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': raw }))).toThrow('dry-run');
+    }
+  });
+
+  it('rejects malformed JSON and key=value input clearly', () => {
+    expect(() => parseInputs(spec, source({ name: 'web', amis: '{nope' }))).toThrow(
+      'amis: is not valid JSON; expected a JSON object of region to AMI id',
+    );
+    expect(() => parseInputs(spec, source({ name: 'web', amis: '[1]' }))).toThrow('amis: not an object; expected a JSON object');
+    expect(() => parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', tags: 'novalue' }))).toThrow(
+      'tags: "novalue" is not a key=value pair',
+    );
+  });
+});
