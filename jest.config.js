@@ -6,6 +6,7 @@ const common = {
   testEnvironment: 'node',
 };
 export default {
+  reporters: ['default', '<rootDir>/test/support/count-reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
