@@ -1,0 +1,85 @@
+// The wait-healthy inputs: one Field per action.yml input, defaults identical to action.yml.
+import { InputProblem, type Field } from '../core/input-fields.js';
+import { boolean, integer, json, keyValues, list, string } from '../core/input-fields.js';
+import { defineAction, type Inputs } from '../core/inputs.js';
+import { parseRefreshes } from './watched-refresh.js';
+
+/** Seconds with decimals ("15", "0.5"): poll intervals are sub-second against localcloud. */
+function seconds(o: { default: string; min: number; max: number }): Field<number> {
+  return {
+    kind: 'seconds',
+    required: false,
+    default: o.default,
+    empty: Number(o.default),
+    parse(raw) {
+      if (!/^\d+(\.\d+)?$/.test(raw))
+        throw new InputProblem(`${JSON.stringify(raw)} is not a number of seconds; accepted: e.g. 15 or 0.5`);
+      const n = Number(raw);
+      if (n < o.min || n > o.max)
+        throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
+      return n;
+    },
+  };
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** Host must be an instance placeholder so the check can only ever reach the instances themselves. */
+export const HEALTH_URL = /^https?:\/\/\{(private-ip|private-dns)\}(:\d{1,5})?(\/[^\s]*)?$/;
+
+export const waitHealthySpec = defineAction({
+  name: 'wait-healthy',
+  inputs: {
+    refreshes: json(parseRefreshes, {
+      accepted: 'roll-asg\'s refreshes output: a JSON list of {"region", "group", "refreshId", ...}',
+    }),
+    'asg-names': list({
+      unique: true,
+      pattern: /^[\w\-.:/@ ]{1,255}$/,
+      accepted: 'Auto Scaling group names',
+    }),
+    'asg-tags': keyValues({ maxItems: 10 }),
+    regions: list({ unique: true, pattern: REGION, accepted: 'AWS region names such as eu-west-1' }),
+    region: string({
+      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+      required: true,
+      pattern: REGION,
+      accepted: 'an AWS region name such as eu-west-1',
+    }),
+    'expected-ami-id': string({
+      pattern: /^ami-[0-9a-f]{8,17}$/,
+      accepted: 'an AMI id (ami-0123456789abcdef0)',
+    }),
+    'health-url': string({
+      pattern: HEALTH_URL,
+      accepted:
+        'an http(s) URL whose host is {private-ip} or {private-dns}, e.g. http://{private-ip}:8080/version ({instance-id} may appear in the path)',
+    }),
+    'expected-version': string({ maxLength: 200 }),
+    'health-url-timeout-seconds': integer({ default: '5', min: 1, max: 120 }),
+    'unhealthy-grace-seconds': integer({ default: '300', min: 0, max: 86_400 }),
+    'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
+    'rollback-on-failure': boolean({ default: 'true' }),
+    'max-requests-per-second': seconds({ default: '2', min: 0.1, max: 100 }),
+    'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
+    'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
+  },
+  outputs: ['status', 'results'],
+  rules: [
+    { atLeastOne: ['refreshes', 'asg-names', 'asg-tags'] },
+    { atMostOne: ['refreshes', 'asg-names'] },
+    { atMostOne: ['refreshes', 'asg-tags'] },
+    { requires: ['expected-version', 'health-url'] },
+  ],
+  check(v, problem, isSet) {
+    // An unset maximum simply rises to the minimum; a conflicting one the user gave is an error.
+    if (isSet('max-poll-interval-seconds') && v.maxPollIntervalSeconds < v.pollIntervalSeconds)
+      problem(
+        `max-poll-interval-seconds: ${v.maxPollIntervalSeconds} is below poll-interval-seconds (${v.pollIntervalSeconds}); accepted: at least poll-interval-seconds`,
+      );
+    if (isSet('regions') && isSet('refreshes'))
+      problem('regions: applies to asg-names/asg-tags only; entries of refreshes carry their own region');
+  },
+});
+
+export type WaitHealthyInputs = Inputs<typeof waitHealthySpec.inputs>;
