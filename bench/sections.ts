@@ -1,0 +1,7 @@
+// Every benchmark section, in the order `npm run bench` runs them.
+import { coldStart } from './cold-start.js';
+import type { BenchOptions, Section } from './report.js';
+
+export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Section, 'ms'>>> = {
+  'cold-start': coldStart,
+};
