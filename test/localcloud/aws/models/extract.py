@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Writes trimmed botocore service models for localcloud: only the operations listed below and the
+shapes they reach, documentation stripped. Run it when an operation is added; the JSON output is
+committed (formatted with prettier) so localcloud needs no botocore at run time.
+
+    python3 test/localcloud/aws/models/extract.py [/path/to/botocore/data] && npx prettier --write test/localcloud/aws/models
+"""
+import json
+import os
+import sys
+
+DATA = sys.argv[1] if len(sys.argv) > 1 else '/usr/lib/python3/dist-packages/botocore/data'
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# None = every operation of the service.
+SERVICES = {
+    'ec2': ('ec2', '2016-11-15', [
+        'DescribeImages', 'RunInstances', 'DescribeInstances', 'DescribeInstanceStatus',
+        'StopInstances', 'StartInstances', 'TerminateInstances', 'RebootInstances', 'GetConsoleOutput',
+        'CreateImage', 'CopyImage', 'DeregisterImage', 'DescribeSnapshots', 'DeleteSnapshot',
+        'ModifyImageAttribute', 'DescribeImageAttribute', 'CreateTags', 'DeleteTags', 'DescribeTags',
+        'CreateLaunchTemplate', 'DescribeLaunchTemplates', 'CreateLaunchTemplateVersion',
+        'DescribeLaunchTemplateVersions', 'ModifyLaunchTemplate', 'DeleteLaunchTemplate',
+        'CreateKeyPair', 'ImportKeyPair', 'DeleteKeyPair', 'DescribeKeyPairs',
+        'CreateSecurityGroup', 'DeleteSecurityGroup', 'DescribeSecurityGroups',
+        'AuthorizeSecurityGroupIngress', 'DescribeVpcs', 'DescribeSubnets', 'DescribeRegions',
+        'DescribeAvailabilityZones', 'DescribeVolumes', 'ModifyInstanceAttribute',
+        'DescribeInstanceAttribute', 'DescribeAccountAttributes',
+    ]),
+    'ssm': ('ssm', '2014-11-06', [
+        'PutParameter', 'GetParameter', 'GetParameters', 'DeleteParameter', 'DeleteParameters',
+        'GetParameterHistory', 'GetParametersByPath', 'LabelParameterVersion', 'UnlabelParameterVersion',
+        'DescribeParameters', 'AddTagsToResource', 'ListTagsForResource', 'SendCommand',
+        'GetCommandInvocation', 'ListCommandInvocations', 'ListCommands', 'CancelCommand',
+        'DescribeInstanceInformation',
+    ]),
+    'sts': ('sts', '2011-06-15', ['GetCallerIdentity']),
+    'autoscaling': ('autoscaling', '2011-01-01', None),
+    'elbv2': ('elbv2', '2015-12-01', None),
+}
+
+
+def strip_docs(node):
+    if isinstance(node, dict):
+        return {k: strip_docs(v) for k, v in node.items() if k not in ('documentation', 'documentationUrl')}
+    if isinstance(node, list):
+        return [strip_docs(v) for v in node]
+    return node
+
+
+def reach(shapes, name, seen):
+    if name in seen:
+        return
+    seen.add(name)
+    shape = shapes[name]
+    refs = []
+    if shape['type'] == 'structure':
+        refs = [m['shape'] for m in shape.get('members', {}).values()]
+    elif shape['type'] == 'list':
+        refs = [shape['member']['shape']]
+    elif shape['type'] == 'map':
+        refs = [shape['key']['shape'], shape['value']['shape']]
+    for ref in refs:
+        reach(shapes, ref, seen)
+
+
+def main():
+    for out_name, (service, version, ops) in SERVICES.items():
+        with open(os.path.join(DATA, service, version, 'service-2.json')) as f:
+            model = json.load(f)
+        operations = model['operations']
+        chosen = sorted(operations) if ops is None else ops
+        missing = [op for op in chosen if op not in operations]
+        if missing:
+            raise SystemExit(f'{service}: unknown operations {missing}')
+        seen = set()
+        for op in chosen:
+            o = operations[op]
+            for key in ('input', 'output'):
+                if key in o:
+                    reach(model['shapes'], o[key]['shape'], seen)
+            for err in o.get('errors', []):
+                reach(model['shapes'], err['shape'], seen)
+        trimmed = {
+            'metadata': model['metadata'],
+            'operations': {op: operations[op] for op in chosen},
+            'shapes': {name: model['shapes'][name] for name in sorted(seen)},
+        }
+        with open(os.path.join(HERE, out_name + '.json'), 'w') as f:
+            json.dump(strip_docs(trimmed), f, separators=(',', ':'), sort_keys=True)
+            f.write('\n')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,49 @@
+import type { RegionState, World } from '../state.js';
+
+/**
+ * The contract between localcloud's dispatcher and each AWS service implementation. The
+ * dispatcher parses the wire request against the service model into `params` (SDK member
+ * names, numbers/booleans/Dates already typed) and serializes what a handler returns against the
+ * operation's output shape, so handlers deal in the same objects the SDK v3 shows its callers.
+ */
+export type AwsProtocol = 'ec2' | 'query' | 'json';
+
+export interface AwsRequest {
+  /** Operation name as in the model, e.g. `DescribeInstances`. */
+  operation: string;
+  params: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface HandlerContext {
+  world: World;
+  /** State of the region named by the request's SigV4 credential scope. */
+  region: RegionState;
+  requestId: string;
+  now: number;
+}
+
+export type AwsHandler = (req: AwsRequest, ctx: HandlerContext) => object | Promise<object>;
+
+export interface AwsService {
+  /** SigV4 signing name from the credential scope: ec2, autoscaling, elasticloadbalancing, ssm, sts. */
+  signingName: string;
+  protocol: AwsProtocol;
+  /** File under aws/models/ (without .json) holding the trimmed botocore model. */
+  model: string;
+  handlers: Record<string, AwsHandler>;
+  /** Advances this service's time-driven state; called by the world's ticker. */
+  tick?: (world: World, now: number) => void;
+}
+
+/** An AWS error response: `code` is the model's/AWS's error code, e.g. `InvalidInstanceID.NotFound`. */
+export class AwsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'AwsError';
+  }
+}
