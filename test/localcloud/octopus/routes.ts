@@ -1,0 +1,334 @@
+// The Octopus REST routes localcloud serves. Space-scoped routes answer under
+// `/api/{spaceId}/…`, under `/api/spaces/{spaceId}/…`, and unscoped (`/api/machines`) in the
+// default space, as Octopus does.
+import {
+  DEFAULT_TAKE,
+  collection,
+  environmentResource,
+  machineResource,
+  rootDocument,
+  spaceResource,
+  spaceRootDocument,
+  templates,
+} from './resources.js';
+import { DEFAULT_SPACE_ID, type CommunicationStyle, type Machine, type OctopusState } from './state.js';
+
+export interface OctopusRequest {
+  method: string;
+  /** Path segments after `api`, decoded. */
+  segments: string[];
+  query: URLSearchParams;
+  body: unknown;
+  /** The mount point, e.g. "/octopus": links are written under it. */
+  base: string;
+}
+
+export interface OctopusResponse {
+  status: number;
+  body?: unknown;
+  /** Set on successful mutations so they reach the mutation log. */
+  mutation?: Record<string, unknown>;
+}
+
+export interface MatchedRoute {
+  name: string;
+  spaceId: string | undefined;
+  run(): OctopusResponse;
+}
+
+/** An error Octopus would answer with `{ ErrorMessage, Errors }`. */
+export class OctopusHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const SPACE_ID = /^Spaces-\d+$/i;
+const notFound = () => new OctopusHttpError(404, 'The resource you requested was not found.');
+
+function csv(query: URLSearchParams, name: string): string[] | undefined {
+  const raw = query.getAll(name).flatMap((v) => v.split(','));
+  const values = raw.map((v) => v.trim()).filter(Boolean);
+  return values.length ? values : undefined;
+}
+
+function paging(query: URLSearchParams): { skip: number; take: number } {
+  const int = (name: string, fallback: number) => {
+    const v = query.get(name);
+    if (v === null || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0)
+      throw new OctopusHttpError(400, 'There was a problem with your request.', [
+        `The value '${v}' is not valid for ${name}.`,
+      ]);
+    return n;
+  };
+  return { skip: int('skip', 0), take: int('take', DEFAULT_TAKE) };
+}
+
+const lower = (s: string) => s.toLowerCase();
+const containsCi = (hay: string, needle: string) => lower(hay).includes(lower(needle));
+
+function filterMachines(all: Machine[], q: URLSearchParams, spaceId: string, envId?: string): Machine[] {
+  const ids = csv(q, 'ids');
+  const name = q.get('name');
+  const partial = q.get('partialName');
+  const roles = csv(q, 'roles')?.map(lower);
+  const envs = envId ? [envId] : csv(q, 'environmentIds');
+  const disabled = q.get('isDisabled');
+  const health = csv(q, 'healthStatuses');
+  const styles = csv(q, 'commStyles');
+  const thumbprint = q.get('thumbprint');
+  return all.filter(
+    (m) =>
+      m.SpaceId === spaceId &&
+      (!ids || ids.includes(m.Id)) &&
+      (!name || lower(m.Name) === lower(name)) &&
+      (!partial || containsCi(m.Name, partial)) &&
+      (!roles || m.Roles.some((r) => roles.includes(lower(r)))) &&
+      (!envs || m.EnvironmentIds.some((e) => envs.includes(e))) &&
+      (disabled === null || disabled === '' || String(m.IsDisabled) === lower(disabled)) &&
+      (!health || health.includes(m.HealthStatus)) &&
+      (!styles || styles.includes(m.Endpoint.CommunicationStyle)) &&
+      (!thumbprint || m.Endpoint.Thumbprint === thumbprint),
+  );
+}
+
+function requireObject(body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new OctopusHttpError(400, 'There was a problem with your request.', [
+      'The request body must be a JSON object.',
+    ]);
+  return body as Record<string, unknown>;
+}
+
+function stringList(v: unknown): string[] | undefined {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+}
+
+function createMachine(state: OctopusState, spaceId: string, body: unknown): Machine {
+  const b = requireObject(body);
+  const problems: string[] = [];
+  const name = typeof b.Name === 'string' ? b.Name.trim() : '';
+  if (!name) problems.push('Please provide a name for this deployment target.');
+  else if ([...state.machines.values()].some((m) => m.SpaceId === spaceId && lower(m.Name) === lower(name)))
+    problems.push(`A machine with the name '${name}' already exists in this space.`);
+  const roles = stringList(b.Roles) ?? [];
+  if (!roles.length) problems.push('Please specify at least one target role.');
+  const envs = stringList(b.EnvironmentIds) ?? [];
+  if (!envs.length) problems.push('Please specify at least one environment.');
+  for (const e of envs)
+    if (state.environments.get(e)?.SpaceId !== spaceId)
+      problems.push(`The environment '${e}' was not found in this space.`);
+  const ep =
+    b.Endpoint && typeof b.Endpoint === 'object' ? (b.Endpoint as Record<string, unknown>) : undefined;
+  const style = ep?.CommunicationStyle;
+  if (style !== 'TentaclePassive' && style !== 'TentacleActive')
+    problems.push('Endpoint.CommunicationStyle must be TentaclePassive or TentacleActive.');
+  if (!ep || typeof ep.Thumbprint !== 'string' || !ep.Thumbprint)
+    problems.push('Endpoint.Thumbprint is required.');
+  if (!ep || typeof ep.Uri !== 'string' || !ep.Uri) problems.push('Endpoint.Uri is required.');
+  if (problems.length) throw new OctopusHttpError(400, 'There was a problem with your request.', problems);
+  return state.addMachine(spaceId, {
+    Name: name,
+    Roles: roles,
+    EnvironmentIds: envs,
+    Endpoint: {
+      CommunicationStyle: style as CommunicationStyle,
+      Uri: ep?.Uri as string,
+      Thumbprint: ep?.Thumbprint as string,
+    },
+    IsDisabled: b.IsDisabled === true,
+  });
+}
+
+function createEnvironment(state: OctopusState, spaceId: string, body: unknown) {
+  const b = requireObject(body);
+  const name = typeof b.Name === 'string' ? b.Name.trim() : '';
+  if (!name)
+    throw new OctopusHttpError(400, 'There was a problem with your request.', [
+      'Please provide a name for this environment.',
+    ]);
+  if (state.environmentsInOrder(spaceId).some((e) => lower(e.Name) === lower(name)))
+    throw new OctopusHttpError(400, 'There was a problem with your request.', [
+      `An environment with the name '${name}' already exists.`,
+    ]);
+  return state.addEnvironment(spaceId, name, typeof b.Description === 'string' ? b.Description : '');
+}
+
+/** Finds the route for a request; undefined when no route has that path. */
+export function matchRoute(state: OctopusState, req: OctopusRequest): MatchedRoute | undefined {
+  const { method, query, base } = req;
+  let segs = req.segments;
+  const ok = (body: unknown, status = 200): OctopusResponse => ({ status, body });
+  const only = (
+    name: string,
+    allowed: string,
+    spaceId: string | undefined,
+    run: () => OctopusResponse,
+  ): MatchedRoute => ({
+    name,
+    spaceId,
+    run: () => {
+      if (method !== allowed)
+        throw new OctopusHttpError(405, `The HTTP method ${method} is not allowed on this resource.`);
+      return run();
+    },
+  });
+
+  if (segs.length === 0) return only('root', 'GET', undefined, () => ok(rootDocument(base)));
+  if (lower(segs[0] ?? '') === 'spaces' && segs.length <= 2) {
+    const id = segs[1];
+    if (id === undefined)
+      return only('spaces.list', 'GET', undefined, () => {
+        const ids = csv(query, 'ids');
+        const partial = query.get('partialName');
+        const items = [...state.spaces.values()]
+          .filter((s) => (!ids || ids.includes(s.Id)) && (!partial || containsCi(s.Name, partial)))
+          .sort((a, b) => a.Name.localeCompare(b.Name));
+        const { skip, take } = paging(query);
+        return ok(
+          collection({
+            itemType: 'Space',
+            items,
+            render: (s) => spaceResource(base, s),
+            skip,
+            take,
+            path: `${base}/api/spaces`,
+            query,
+            template: templates.spaces,
+          }),
+        );
+      });
+    return only('spaces.get', 'GET', id, () => {
+      const s = state.spaces.get(id);
+      if (!s) throw notFound();
+      return ok(spaceResource(base, s));
+    });
+  }
+  if (lower(segs[0] ?? '') === 'spaces' && SPACE_ID.test(segs[1] ?? '')) segs = segs.slice(1);
+
+  let spaceId = DEFAULT_SPACE_ID;
+  if (SPACE_ID.test(segs[0] ?? '')) {
+    spaceId = segs[0] as string;
+    segs = segs.slice(1);
+  }
+  const space = state.spaces.get(spaceId);
+  const inSpace = (name: string, allowed: string, run: () => OctopusResponse) =>
+    only(name, allowed, spaceId, () => {
+      if (!space) throw new OctopusHttpError(404, `The space '${spaceId}' was not found.`);
+      return run();
+    });
+
+  const [collectionName, id, sub, ...rest] = segs;
+  if (collectionName === undefined)
+    return inSpace('space.root', 'GET', () => ok(spaceRootDocument(base, space!)));
+  if (rest.length) return undefined;
+  const coll = lower(collectionName);
+
+  if (coll === 'environments') {
+    if (id === undefined && method === 'POST')
+      return inSpace('environments.create', 'POST', () => {
+        const env = createEnvironment(state, spaceId, req.body);
+        return {
+          status: 201,
+          body: environmentResource(base, env),
+          mutation: { Id: env.Id, Name: env.Name },
+        };
+      });
+    if (id === undefined)
+      return inSpace('environments.list', 'GET', () => {
+        const ids = csv(query, 'ids');
+        const name = query.get('name');
+        const partial = query.get('partialName');
+        const items = state
+          .environmentsInOrder(spaceId)
+          .filter(
+            (e) =>
+              (!ids || ids.includes(e.Id)) &&
+              (!name || lower(e.Name) === lower(name)) &&
+              (!partial || containsCi(e.Name, partial)),
+          );
+        const { skip, take } = paging(query);
+        return ok(
+          collection({
+            itemType: 'Environment',
+            items,
+            render: (e) => environmentResource(base, e),
+            skip,
+            take,
+            path: `${base}/api/${spaceId}/environments`,
+            query,
+            template: templates.environments,
+          }),
+        );
+      });
+    const env = state.environments.get(id);
+    const envInSpace = () => {
+      if (!env || env.SpaceId !== spaceId) throw notFound();
+      return env;
+    };
+    if (sub === undefined)
+      return inSpace('environments.get', 'GET', () => ok(environmentResource(base, envInSpace())));
+    if (lower(sub) !== 'machines') return undefined;
+    return inSpace('environments.machines', 'GET', () => {
+      const e = envInSpace();
+      const items = filterMachines(state.machinesByName(), query, spaceId, e.Id);
+      const { skip, take } = paging(query);
+      return ok(
+        collection({
+          itemType: 'Machine',
+          items,
+          render: (m) => machineResource(base, m),
+          skip,
+          take,
+          path: `${base}/api/${spaceId}/environments/${e.Id}/machines`,
+          query,
+          template: templates.envMachines,
+        }),
+      );
+    });
+  }
+
+  if (coll === 'machines' && sub === undefined) {
+    if (id === undefined && method === 'POST')
+      return inSpace('machines.create', 'POST', () => {
+        const m = createMachine(state, spaceId, req.body);
+        return { status: 201, body: machineResource(base, m), mutation: { Id: m.Id, Name: m.Name } };
+      });
+    if (id === undefined)
+      return inSpace('machines.list', 'GET', () => {
+        const items = filterMachines(state.machinesByName(), query, spaceId);
+        const { skip, take } = paging(query);
+        return ok(
+          collection({
+            itemType: 'Machine',
+            items,
+            render: (m) => machineResource(base, m),
+            skip,
+            take,
+            path: `${base}/api/${spaceId}/machines`,
+            query,
+            template: templates.machines,
+          }),
+        );
+      });
+    const found = () => {
+      const m = state.machines.get(id);
+      if (!m || m.SpaceId !== spaceId) throw notFound();
+      return m;
+    };
+    if (method === 'DELETE')
+      return inSpace('machines.delete', 'DELETE', () => {
+        const m = found();
+        state.deleteMachine(m.Id);
+        return { status: 200, mutation: { Id: m.Id, Name: m.Name } };
+      });
+    return inSpace('machines.get', 'GET', () => ok(machineResource(base, found())));
+  }
+  return undefined;
+}
