@@ -1,0 +1,21 @@
+import { runAction } from '../core/run.js';
+import { promoteSpec } from '../promote/inputs.js';
+import { promoteOptions, promoteOutputs } from '../promote/options.js';
+import { PromotionError, promote } from '../promote/promote.js';
+import { renderPromoteSummary } from '../promote/summary.js';
+
+await runAction(promoteSpec, async (inputs, ctx, io) => {
+  const byRegion = inputs.amis !== undefined;
+  try {
+    const result = await promote(ctx, promoteOptions(inputs));
+    io.setOutputs(promoteOutputs(result, byRegion));
+    await io.summary(renderPromoteSummary(result));
+  } catch (err) {
+    // A promotion that failed part-way still reports exactly what it changed.
+    if (err instanceof PromotionError && err.partial.regions.length) {
+      io.setOutputs(promoteOutputs(err.partial, byRegion));
+      await io.summary(renderPromoteSummary(err.partial, err.message));
+    }
+    throw err;
+  }
+});

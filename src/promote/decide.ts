@@ -1,0 +1,56 @@
+// The promotion rule for one region, pure so the planner and the race check apply the same one.
+import { compareCreation, type ImageFacts } from './images.js';
+
+export interface DecisionInput {
+  parameterName: string;
+  region: string;
+  image: ImageFacts;
+  /** The value current now, or undefined when the parameter does not exist. */
+  current?: { value: string; version: number };
+  /** Facts about the current AMI; undefined when the region no longer has it. */
+  currentImage?: ImageFacts;
+  /** Compare-and-swap expectation (null: must not exist; undefined: none). */
+  expected?: string | null;
+  allowOlder: boolean;
+}
+
+export type Decision =
+  | { kind: 'create' }
+  | { kind: 'update'; note?: string }
+  | { kind: 'rollback' }
+  | { kind: 'unchanged' }
+  | { kind: 'refuse'; reason: string };
+
+export function decide(d: DecisionInput): Decision {
+  const where = `${d.parameterName} in ${d.region}`;
+  if (d.expected !== undefined) {
+    const actual = d.current ? `${d.current.value} (version ${d.current.version})` : 'no parameter';
+    const wanted = d.expected ?? 'no parameter';
+    if ((d.current?.value ?? null) !== d.expected)
+      return {
+        kind: 'refuse',
+        reason: `compare-and-swap conflict: ${where} holds ${actual}, expected-current is ${wanted}`,
+      };
+  }
+  if (!d.current) return { kind: 'create' };
+  if (d.current.value === d.image.amiId) return { kind: 'unchanged' };
+  if (!d.currentImage)
+    return {
+      kind: 'update',
+      note: `the current AMI ${d.current.value} of ${where} no longer exists (deregistered?), so its age cannot be compared`,
+    };
+  const order = compareCreation(d.image, d.currentImage);
+  if (order === undefined)
+    return {
+      kind: 'update',
+      note: `no creation date for ${d.image.amiId} or ${d.current.value}; ages not compared`,
+    };
+  if (order >= 0) return { kind: 'update' };
+  if (d.allowOlder) return { kind: 'rollback' };
+  return {
+    kind: 'refuse',
+    reason:
+      `${d.image.amiId} (created ${d.image.creationDate}) is older than ${d.current.value} (created ${d.currentImage.creationDate}), ` +
+      `current in ${where}; set allow-older: true to roll back`,
+  };
+}

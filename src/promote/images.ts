@@ -1,0 +1,65 @@
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import type { ActionContext } from '../core/run.js';
+import { ActionFailure, withContext } from '../core/errors.js';
+import { hasCode } from '../aws/errors.js';
+
+export interface ImageFacts {
+  amiId: string;
+  region: string;
+  state: string;
+  /** ISO creation time; undefined when EC2 did not report one. */
+  creationDate?: string;
+  name?: string;
+}
+
+/** The image as EC2 reports it in `region`, or undefined when that region cannot see it. */
+export async function findImage(
+  ctx: ActionContext,
+  region: string,
+  amiId: string,
+): Promise<ImageFacts | undefined> {
+  try {
+    const out = await ctx.clients
+      .ec2(region)
+      .send(new DescribeImagesCommand({ ImageIds: [amiId] }), { abortSignal: ctx.signal });
+    const image = out.Images?.find((i) => i.ImageId === amiId);
+    if (!image) return undefined;
+    return {
+      amiId,
+      region,
+      state: image.State ?? 'unknown',
+      creationDate: image.CreationDate,
+      name: image.Name,
+    };
+  } catch (err) {
+    // Both mean "this region cannot see that AMI"; AMI ids are per region.
+    if (hasCode(err, 'InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable', 'InvalidAMIID.Malformed'))
+      return undefined;
+    throw withContext(`describing ${amiId} in ${region}`, err);
+  }
+}
+
+/** The AMI to promote must exist, be visible and be available in the region before anything is written. */
+export async function requireAvailableImage(
+  ctx: ActionContext,
+  region: string,
+  amiId: string,
+): Promise<ImageFacts> {
+  const image = await findImage(ctx, region, amiId);
+  if (!image)
+    throw new ActionFailure(
+      `${amiId} does not exist in ${region} or this account cannot see it (AMI ids are per region; for several regions pass amis)`,
+    );
+  if (image.state !== 'available')
+    throw new ActionFailure(`${amiId} in ${region} is ${image.state}, not available`);
+  return image;
+}
+
+/** Negative when a was created before b; undefined when either date is unknown. */
+export function compareCreation(a: ImageFacts, b: ImageFacts): number | undefined {
+  if (!a.creationDate || !b.creationDate) return undefined;
+  const ta = Date.parse(a.creationDate);
+  const tb = Date.parse(b.creationDate);
+  if (Number.isNaN(ta) || Number.isNaN(tb)) return undefined;
+  return ta - tb;
+}

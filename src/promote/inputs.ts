@@ -1,0 +1,160 @@
+import { defineAction, type Inputs } from '../core/inputs.js';
+import {
+  boolean,
+  duration,
+  InputProblem,
+  json,
+  keyValues,
+  list,
+  string,
+  type Field,
+} from '../core/input-fields.js';
+
+export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+export const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+// SSM: letters, digits, . - _ and / for paths; a path must start with /.
+const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/;
+// SSM label rules: no leading digit, no aws/ssm prefix (any case), at most 100 characters.
+const LABEL = /^(?![0-9])(?![aA][wW][sS])(?![sS][sS][mM])[A-Za-z0-9_.-]{1,100}$/;
+
+/** Region -> AMI id, as bake-ami's `amis` output. */
+export type AmiMap = Record<string, string>;
+/** Region -> expected AMI id, or null when the parameter must not exist. */
+export type ExpectedMap = Record<string, string | null>;
+
+function amiMap(value: unknown): AmiMap | InputProblem {
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return new InputProblem('is not a JSON object');
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return new InputProblem('names no region');
+  for (const [region, ami] of entries) {
+    if (!REGION.test(region)) return new InputProblem(`key ${JSON.stringify(region)} is not a region`);
+    if (typeof ami !== 'string' || !AMI_ID.test(ami))
+      return new InputProblem(`${region}: ${JSON.stringify(ami)} is not an AMI id`);
+  }
+  return Object.fromEntries(entries) as AmiMap;
+}
+
+/** expected-current: an AMI id, `none`, or a JSON map region -> AMI id or none. */
+function expectedCurrent(): Field<string | ExpectedMap | null | undefined> {
+  const accepted = 'an AMI id (ami-...), none, or a JSON map region -> AMI id or none';
+  return {
+    kind: 'expected-current',
+    required: false,
+    empty: undefined,
+    parse(raw) {
+      if (raw === 'none') return null;
+      if (AMI_ID.test(raw)) return raw;
+      if (!raw.startsWith('{'))
+        throw new InputProblem(`${JSON.stringify(raw)} is not accepted; expected ${accepted}`);
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new InputProblem(`is not valid JSON; expected ${accepted}`);
+      }
+      if (!value || typeof value !== 'object' || Array.isArray(value))
+        throw new InputProblem(`is not a JSON object; expected ${accepted}`);
+      const out: ExpectedMap = {};
+      for (const [region, ami] of Object.entries(value as Record<string, unknown>)) {
+        if (!REGION.test(region))
+          throw new InputProblem(`key ${JSON.stringify(region)} is not a region; expected ${accepted}`);
+        if (ami === 'none' || ami === null) out[region] = null;
+        else if (typeof ami === 'string' && AMI_ID.test(ami)) out[region] = ami;
+        else
+          throw new InputProblem(
+            `${region}: ${JSON.stringify(ami)} is not an AMI id or none; expected ${accepted}`,
+          );
+      }
+      return out;
+    },
+  };
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/** A short interval in milliseconds: "500ms", "2s", "1m", or plain seconds. */
+function interval(o: { default: string; min: number; max: number }): Field<number> {
+  return {
+    kind: 'interval',
+    required: false,
+    default: o.default,
+    empty: 0,
+    parse(raw) {
+      const m = /^(\d+)(ms|s|m)?$/.exec(raw);
+      if (!m)
+        throw new InputProblem(
+          `${JSON.stringify(raw)} is not an interval; accepted: 500ms, 2s, 1m or seconds (2)`,
+        );
+      const ms = Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
+      if (ms < o.min || ms > o.max)
+        throw new InputProblem(`${ms}ms is out of range; accepted: ${o.min}ms to ${o.max / 1000}s`);
+      return ms;
+    },
+  };
+}
+
+export const promoteSpec = defineAction({
+  name: 'promote-ami-parameter',
+  inputs: {
+    'parameter-name': string({
+      required: true,
+      pattern: PARAMETER_NAME,
+      accepted:
+        'an SSM parameter name such as /golden-ami/web/staging (letters, digits, . - _ and / starting a path)',
+      maxLength: 1011,
+    }),
+    'ami-id': string({ pattern: AMI_ID, accepted: 'an AMI id such as ami-0123456789abcdef0' }),
+    amis: json(amiMap, {
+      accepted: 'a JSON map region -> AMI id such as {"us-east-1":"ami-0123456789abcdef0"}',
+    }),
+    regions: list({ pattern: REGION, accepted: 'region names such as us-east-1', unique: true }),
+    region: string({
+      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+      required: true,
+      pattern: REGION,
+      accepted: 'a region name such as us-east-1',
+    }),
+    label: string({
+      pattern: LABEL,
+      accepted: 'a label of letters, digits, . - _ (at most 100), not starting with a digit, aws or ssm',
+    }),
+    'expected-current': expectedCurrent(),
+    'allow-older': boolean({ default: 'false' }),
+    description: string({ maxLength: 1024 }),
+    tags: keyValues({ maxItems: 50, keyPattern: /^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u }),
+    'dry-run': boolean({ default: 'false' }),
+    'validation-timeout': duration({ default: '2m', min: 1, max: 3600 }),
+    'poll-interval': interval({ default: '1s', min: 50, max: 60_000 }),
+  },
+  outputs: ['previous-ami-id', 'version', 'changed'],
+  rules: [{ exactlyOne: ['ami-id', 'amis'] }, { requires: ['regions', 'amis'] }],
+  check(v, problem) {
+    if (v.amis) {
+      const missing = v.regions.filter((r) => !(r in v.amis!));
+      if (missing.length)
+        problem(`regions: ${missing.join(', ')} not in amis (it has ${Object.keys(v.amis).join(', ')})`);
+    }
+    const targets = targetRegions(v);
+    const expected = v.expectedCurrent;
+    if (expected && typeof expected === 'object') {
+      const uncovered = targets.filter((r) => !(r in expected));
+      if (uncovered.length) problem(`expected-current: has no entry for ${uncovered.join(', ')}`);
+    } else if (expected && targets.length > 1) {
+      problem(
+        'expected-current: an AMI id belongs to one region; with several regions give a JSON map region -> AMI id',
+      );
+    }
+    for (const [key, value] of Object.entries(v.tags))
+      if (value.length > 256)
+        problem(`tags: the value of ${key} is ${value.length} characters; at most 256 are accepted`);
+  },
+});
+
+export type PromoteInputs = Inputs<typeof promoteSpec.inputs>;
+
+/** The regions a promotion writes: `regions` (or every key of `amis`), else `region` for ami-id. */
+export function targetRegions(v: Pick<PromoteInputs, 'amis' | 'regions' | 'region'>): string[] {
+  if (!v.amis) return [v.region];
+  return v.regions.length ? v.regions : Object.keys(v.amis);
+}

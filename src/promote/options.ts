@@ -1,0 +1,55 @@
+import { targetRegions, type PromoteInputs } from './inputs.js';
+import type { PromoteOptions, PromoteTarget } from './types.js';
+
+/** Maps the action's validated inputs to the capability's options. */
+export function promoteOptions(inputs: PromoteInputs): PromoteOptions {
+  const expected = inputs.expectedCurrent;
+  const targets = targetRegions(inputs).map((region): PromoteTarget => {
+    const amiId = inputs.amis ? inputs.amis[region] : inputs.amiId;
+    if (!amiId) throw new Error(`bug: no AMI for ${region} after input validation`);
+    const target: PromoteTarget = { region, amiId };
+    if (expected === null || typeof expected === 'string') target.expected = expected;
+    else if (expected) target.expected = expected[region];
+    return target;
+  });
+  return {
+    parameterName: inputs.parameterName,
+    targets,
+    label: inputs.label,
+    allowOlder: inputs.allowOlder,
+    description: inputs.description,
+    tags: inputs.tags,
+    dryRun: inputs.dryRun,
+    validationTimeoutMs: inputs.validationTimeout * 1000,
+    pollIntervalMs: inputs.pollInterval,
+  };
+}
+
+/** Outputs: plain values for one ami-id, JSON maps by region when the input was amis. */
+export function promoteOutputs(
+  result: {
+    regions: { region: string; previousAmiId?: string; version?: number; changed: boolean }[];
+    changed: boolean;
+  },
+  byRegion: boolean,
+): {
+  'previous-ami-id': string | Record<string, string>;
+  version: string | Record<string, number>;
+  changed: boolean;
+} {
+  if (byRegion) {
+    const previous: Record<string, string> = {};
+    const versions: Record<string, number> = {};
+    for (const r of result.regions) {
+      previous[r.region] = r.previousAmiId ?? '';
+      if (r.version !== undefined) versions[r.region] = r.version;
+    }
+    return { 'previous-ami-id': previous, version: versions, changed: result.changed };
+  }
+  const only = result.regions[0];
+  return {
+    'previous-ami-id': only?.previousAmiId ?? '',
+    version: only?.version === undefined ? '' : String(only.version),
+    changed: result.changed,
+  };
+}

@@ -1,0 +1,133 @@
+import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
+import type { ActionContext } from '../core/run.js';
+import { applyRegion } from './apply.js';
+import { planRegion, type RegionPlan } from './plan.js';
+import type { PromoteOptions, PromoteResult, RegionPromotion } from './types.js';
+
+/**
+ * A promotion that failed. `partial` holds the regions finished before the failure, so the
+ * message and the summary say exactly which regions changed and which did not.
+ */
+export class PromotionError extends ActionFailure {
+  constructor(
+    message: string,
+    readonly partial: PromoteResult,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Promotes the AMI(s) into the parameter: checks every region first (AMI available, parameter
+ * type, compare-and-swap, age, label room), then writes region by region.
+ */
+export async function promote(ctx: ActionContext, options: PromoteOptions): Promise<PromoteResult> {
+  if (options.targets.length === 0) throw new ConfigurationError(['no region to promote to']);
+  const name = options.parameterName;
+  const plans: RegionPlan[] = [];
+  await ctx.log.group(
+    `Check ${options.targets.map((t) => `${t.amiId} (${t.region})`).join(', ')} against ${name}`,
+    async () => {
+      for (const target of options.targets) {
+        try {
+          const plan = await planRegion(ctx, options, target);
+          ctx.log.info(`${target.region}: ${describePlan(name, plan)}`);
+          plans.push(plan);
+        } catch (err) {
+          throw failure(name, options, [], target.region, err);
+        }
+      }
+    },
+  );
+  if (options.dryRun) return dryRunResult(options, plans);
+  const done: RegionPromotion[] = [];
+  for (const plan of plans) {
+    await ctx.log.group(`Promote ${plan.target.amiId} to ${name} in ${plan.target.region}`, async () => {
+      try {
+        done.push(await applyRegion(ctx, options, plan));
+      } catch (err) {
+        throw failure(name, options, done, plan.target.region, err);
+      }
+    });
+  }
+  return { parameterName: name, dryRun: false, regions: done, changed: done.some((r) => r.changed) };
+}
+
+function describePlan(name: string, plan: RegionPlan): string {
+  const was = plan.current ? `${plan.current.value} (version ${plan.current.version})` : 'nothing';
+  switch (plan.decision.kind) {
+    case 'create':
+      return `will create ${name} holding ${plan.target.amiId}`;
+    case 'unchanged':
+      return `${name} already holds ${plan.target.amiId} (version ${plan.current?.version})`;
+    case 'rollback':
+      return `will roll back ${name} from ${was} to the older ${plan.target.amiId} (allow-older)`;
+    case 'update':
+      return `will update ${name} from ${was} to ${plan.target.amiId}`;
+  }
+}
+
+function dryRunResult(options: PromoteOptions, plans: RegionPlan[]): PromoteResult {
+  const regions = plans.map((p): RegionPromotion => {
+    const kind = p.decision.kind;
+    return {
+      region: p.target.region,
+      amiId: p.target.amiId,
+      outcome:
+        kind === 'create'
+          ? 'created'
+          : kind === 'rollback'
+            ? 'rolled-back'
+            : kind === 'update'
+              ? 'updated'
+              : 'unchanged',
+      previousAmiId: p.current?.value,
+      previousVersion: p.current?.version,
+      version: kind === 'unchanged' ? p.current?.version : undefined,
+      label: options.label
+        ? {
+            name: options.label,
+            previousVersion: p.labelVersion,
+            moved: kind !== 'unchanged' || p.labelVersion !== p.current?.version,
+          }
+        : undefined,
+      changed: false,
+      notes: p.notes,
+    };
+  });
+  return { parameterName: options.parameterName, dryRun: true, regions, changed: false };
+}
+
+/** One line naming the failed region and, exactly, which regions changed before it. */
+function failure(
+  name: string,
+  options: PromoteOptions,
+  done: RegionPromotion[],
+  region: string,
+  err: unknown,
+): Error {
+  if (err instanceof ConfigurationError) return err;
+  const reason = describeError(err);
+  const changed = done.filter((r) => r.changed);
+  const untouched = options.targets
+    .map((t) => t.region)
+    .filter((r) => r !== region && !done.some((d) => d.region === r));
+  const parts = [`promoting ${name} failed in ${region}: ${reason}`];
+  if (changed.length)
+    parts.push(
+      `changed: ${changed.map((r) => `${r.region} (${r.previousAmiId ?? 'new'} -> ${r.amiId}, version ${r.version})`).join(', ')}`,
+    );
+  else parts.push('no region was changed');
+  if (untouched.length) parts.push(`not attempted: ${untouched.join(', ')}`);
+  const partial: PromoteResult = {
+    parameterName: name,
+    dryRun: options.dryRun,
+    regions: done,
+    changed: changed.length > 0,
+  };
+  const message = parts.join('; ');
+  return err instanceof AbortedError
+    ? new AbortedError(message)
+    : new PromotionError(message, partial, { cause: err });
+}
