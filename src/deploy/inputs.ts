@@ -1,0 +1,133 @@
+// The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
+// one environment. Defaults are the strings the root action.yml declares (a test compares them).
+import { boolean, choice, duration, integer, keyValues, list, string } from '../core/input-fields.js';
+import { defineAction, type Inputs } from '../core/inputs.js';
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+const TWO_DAYS = 172_800;
+/** SSM label rules: not starting with a digit, "aws" or "ssm"; letters, digits, . - _ ; at most 100. */
+const LABEL = /^(?![0-9])(?!aws)(?!ssm)[A-Za-z0-9_.-]{1,100}$/i;
+
+export const deploySpec = defineAction({
+  name: 'deploy-ami',
+  inputs: {
+    // What to deploy and where it is recorded (promote-ami-parameter).
+    'ami-id': string({
+      required: true,
+      pattern: AMI_ID,
+      accepted: 'an AMI id such as ami-0123456789abcdef0',
+    }),
+    'parameter-name': string({
+      required: true,
+      pattern: /^\/?[\w.\-/]{1,1011}$/,
+      accepted: 'an SSM parameter name such as /golden-ami/web',
+    }),
+    environment: string({
+      required: true,
+      pattern: /^[\w.-]{1,100}$/,
+      accepted: 'an environment name such as staging',
+    }),
+    label: string({
+      pattern: LABEL,
+      accepted: 'an SSM parameter label: letters, digits, . - _, not starting with a digit, aws or ssm',
+    }),
+    'expected-current': string({ pattern: AMI_ID, accepted: 'an AMI id such as ami-0123456789abcdef0' }),
+    'allow-older': boolean({ default: 'false' }),
+    region: string({
+      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+      required: true,
+      pattern: REGION,
+      accepted: 'an AWS region name such as us-east-1',
+    }),
+
+    // Which groups to roll (roll-asg); by default every group tagged Environment=<environment>.
+    'asg-names': list({
+      unique: true,
+      pattern: /^.{1,255}$/,
+      accepted: 'Auto Scaling group names (1-255 characters)',
+    }),
+    'asg-tags': keyValues({ maxItems: 50 }),
+    'min-healthy-percentage': integer({ default: '90', min: 0, max: 100 }),
+    'max-healthy-percentage': integer({ default: '100', min: 100, max: 200 }),
+    'instance-warmup': duration({ min: 0, max: TWO_DAYS }),
+    'checkpoint-percentages': list({
+      pattern: /^\d{1,3}$/,
+      accepted: 'whole percentages from 1 to 100, such as 20,50,100',
+    }),
+    'checkpoint-delay': duration({ min: 0, max: TWO_DAYS }),
+    'skip-matching': boolean({ default: 'true' }),
+    'auto-rollback': boolean({ default: 'true' }),
+    'bake-time': duration({ min: 0, max: TWO_DAYS }),
+    'if-refresh-in-progress': choice(['fail', 'wait', 'cancel'] as const, { default: 'fail' }),
+
+    // How to prove the fleet healthy (wait-healthy).
+    'health-url': string({
+      pattern: /^https?:\/\/\{(private-ip|private-dns)\}(:\d{1,5})?(\/[^\s]*)?$/,
+      accepted:
+        'an http(s) URL whose host is {private-ip} or {private-dns}, e.g. http://{private-ip}:8080/version',
+    }),
+    'expected-version': string({ maxLength: 200 }),
+    'unhealthy-grace-seconds': integer({ default: '300', min: 0, max: 86_400 }),
+    'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
+    'rollback-on-failure': boolean({ default: 'true' }),
+    'poll-interval-seconds': integer({ default: '15', min: 1, max: 3600 }),
+
+    // Optional Octopus clean-up before the rollout (reap-octopus-orphans).
+    reap: boolean({ default: 'false' }),
+    'octopus-url': string({
+      env: ['OCTOPUS_URL'],
+      pattern: /^https?:\/\/\S+$/,
+      accepted: 'the Octopus server URL (https://octopus.example.com)',
+    }),
+    'octopus-api-key': string({ env: ['OCTOPUS_API_KEY'], secret: true }),
+    'octopus-access-token': string({ env: ['OCTOPUS_ACCESS_TOKEN'], secret: true }),
+    space: string({ default: 'Default', maxLength: 200 }),
+    'octopus-environments': list({ unique: true, accepted: 'Octopus environment names' }),
+    'max-reap': integer({ default: '10', min: 0, max: 10_000 }),
+
+    'dry-run': boolean({ default: 'false' }),
+  },
+  outputs: [
+    'previous-ami-id',
+    'version',
+    'changed',
+    'refreshes',
+    'asg-names',
+    'status',
+    'results',
+    'reaped-count',
+  ],
+  rules: [
+    { atMostOne: ['octopus-api-key', 'octopus-access-token'] },
+    { requires: ['checkpoint-delay', 'checkpoint-percentages'] },
+    { requires: ['expected-version', 'health-url'] },
+  ],
+  check(v, problem) {
+    if (v.reap && !v.octopusUrl) problem('octopus-url: is required with reap: true (or set OCTOPUS_URL)');
+    if (v.reap && !v.octopusApiKey && !v.octopusAccessToken)
+      problem(
+        'octopus-api-key: one of octopus-api-key, octopus-access-token is required with reap: true (or set OCTOPUS_API_KEY)',
+      );
+    if (v.minHealthyPercentage > v.maxHealthyPercentage)
+      problem(
+        `min-healthy-percentage (${v.minHealthyPercentage}) is above max-healthy-percentage (${v.maxHealthyPercentage}); accepted: min at most max`,
+      );
+    const cps = v.checkpointPercentages.map(Number);
+    if (
+      cps.length &&
+      (cps.some((p, i) => p < 1 || p > 100 || (i > 0 && p <= cps[i - 1]!)) || cps[cps.length - 1] !== 100)
+    )
+      problem(
+        `checkpoint-percentages: ${cps.join(',')} is not accepted; expected ascending percentages from 1 to 100 ending in 100, such as 20,50,100`,
+      );
+  },
+});
+
+export type DeployInputs = Inputs<typeof deploySpec.inputs>;
+
+/** The groups to roll: the given names/tags, or every group tagged Environment=<environment>. */
+export function groupSelection(v: DeployInputs): { asgNames: string[]; asgTags: Record<string, string> } {
+  if (v.asgNames.length || Object.keys(v.asgTags).length) return { asgNames: v.asgNames, asgTags: v.asgTags };
+  return { asgNames: [], asgTags: { Environment: v.environment } };
+}
