@@ -64,6 +64,26 @@ def reach(shapes, name, seen):
         reach(shapes, ref, seen)
 
 
+def merge_overlay(trimmed, path):
+    """Adds what Debian's older botocore lacks (see <service>-overlay.json): new operations and
+    shapes, extra structure members, extra enum values."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        overlay = json.load(f)
+    trimmed['operations'].update(overlay.get('operations', {}))
+    shapes = trimmed['shapes']
+    for name, shape in overlay.get('shapes', {}).items():
+        base = shapes.get(name)
+        if base is None:
+            shapes[name] = shape
+        elif base['type'] == 'structure':
+            base.setdefault('members', {}).update(shape.get('members', {}))
+        elif 'enum' in base:
+            base['enum'] += [v for v in shape.get('enum', []) if v not in base['enum']]
+    trimmed['shapes'] = dict(sorted(shapes.items()))
+
+
 def main():
     for out_name, (service, version, ops) in SERVICES.items():
         with open(os.path.join(DATA, service, version, 'service-2.json')) as f:
@@ -86,6 +106,7 @@ def main():
             'operations': {op: operations[op] for op in chosen},
             'shapes': {name: model['shapes'][name] for name in sorted(seen)},
         }
+        merge_overlay(trimmed, os.path.join(HERE, out_name + '-overlay.json'))
         with open(os.path.join(HERE, out_name + '.json'), 'w') as f:
             json.dump(strip_docs(trimmed), f, separators=(',', ':'), sort_keys=True)
             f.write('\n')
