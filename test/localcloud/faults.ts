@@ -1,0 +1,130 @@
+import { Rng } from './rng.js';
+
+/**
+ * Scripted faults, matched per service/operation/region: throttling, 5xx, added latency,
+ * dropped connections. A rule fires by a seeded rate or by an exact sequence ("x.x" = fault,
+ * pass, fault), so a failing run repeats.
+ */
+export type FaultKind = 'throttle' | 'error' | 'latency' | 'drop';
+
+export interface FaultRuleInput {
+  /** Signing name (ec2, autoscaling, elasticloadbalancing, ssm, sts) or `octopus`; omitted = every service. */
+  service?: string;
+  /** Operation name (`DescribeInstances`, or `GET /api/*` for Octopus); `*` wildcards; omitted = all. */
+  operation?: string;
+  region?: string;
+  kind: FaultKind;
+  /** For `error`: 500 (default) or 503. */
+  status?: number;
+  /** Overrides the error code the protocol would use. */
+  code?: string;
+  message?: string;
+  /** For `latency`: added delay in milliseconds. */
+  latencyMs?: number;
+  /** Probability per matching call, 0–1 (default 1). */
+  rate?: number;
+  /** Exact per-call pattern: `x` fires, `.` passes; after the pattern ends the rule passes. */
+  sequence?: string;
+  /** Stop after firing this many times. */
+  count?: number;
+}
+
+export interface FaultRule extends FaultRuleInput {
+  id: number;
+  seen: number;
+  fired: number;
+}
+
+export interface FaultOutcome {
+  latencyMs: number;
+  /** The rule that fails this call, if any (first matching throttle/error/drop rule that fires). */
+  failure?: FaultRule;
+  fired: FaultRule[];
+}
+
+const KINDS: readonly FaultKind[] = ['throttle', 'error', 'latency', 'drop'];
+
+export function validateFaultRule(input: unknown): FaultRuleInput {
+  if (typeof input !== 'object' || input === null) throw new Error('a fault rule must be an object');
+  const rule = input as Record<string, unknown>;
+  if (!KINDS.includes(rule.kind as FaultKind))
+    throw new Error(`fault kind must be one of ${KINDS.join(', ')}`);
+  if (rule.rate !== undefined && (typeof rule.rate !== 'number' || rule.rate < 0 || rule.rate > 1)) {
+    throw new Error('fault rate must be a number from 0 to 1');
+  }
+  if (rule.sequence !== undefined && (typeof rule.sequence !== 'string' || !/^[x.]+$/.test(rule.sequence))) {
+    throw new Error('fault sequence must be made of "x" (fault) and "." (pass)');
+  }
+  if (rule.kind === 'latency' && (typeof rule.latencyMs !== 'number' || rule.latencyMs < 0)) {
+    throw new Error('a latency fault needs latencyMs >= 0');
+  }
+  if (rule.status !== undefined && rule.status !== 500 && rule.status !== 503) {
+    throw new Error('fault status must be 500 or 503');
+  }
+  for (const key of ['service', 'operation', 'region', 'code', 'message'] as const) {
+    if (rule[key] !== undefined && typeof rule[key] !== 'string')
+      throw new Error(`fault ${key} must be a string`);
+  }
+  if (rule.count !== undefined && (typeof rule.count !== 'number' || rule.count < 0)) {
+    throw new Error('fault count must be a non-negative number');
+  }
+  return rule as unknown as FaultRuleInput;
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`);
+  return re.test(value);
+}
+
+export class Faults {
+  private rules: FaultRule[] = [];
+  private nextId = 1;
+  private rng: Rng;
+
+  constructor(private readonly seed: number) {
+    this.rng = new Rng(seed ^ 0x5eed);
+  }
+
+  add(input: FaultRuleInput): FaultRule {
+    const rule: FaultRule = { ...validateFaultRule(input), id: this.nextId++, seen: 0, fired: 0 };
+    this.rules.push(rule);
+    return rule;
+  }
+
+  list(): FaultRule[] {
+    return [...this.rules];
+  }
+
+  remove(id: number): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length !== before;
+  }
+
+  clear(): void {
+    this.rules = [];
+    this.rng = new Rng(this.seed ^ 0x5eed);
+  }
+
+  /** Decides what happens to one call; advances the sequences and counters of matching rules. */
+  decide(service: string, operation: string, region: string): FaultOutcome {
+    const outcome: FaultOutcome = { latencyMs: 0, fired: [] };
+    for (const rule of this.rules) {
+      if (rule.service !== undefined && rule.service !== service) continue;
+      if (rule.region !== undefined && rule.region !== region) continue;
+      if (rule.operation !== undefined && !globMatch(rule.operation, operation)) continue;
+      if (rule.count !== undefined && rule.fired >= rule.count) continue;
+      // A failure already decided this call: later failure rules neither fire nor consume their sequence.
+      if (outcome.failure && rule.kind !== 'latency') continue;
+      const index = rule.seen++;
+      const fires =
+        rule.sequence !== undefined ? rule.sequence[index] === 'x' : this.rng.next() < (rule.rate ?? 1);
+      if (!fires) continue;
+      rule.fired++;
+      outcome.fired.push(rule);
+      if (rule.kind === 'latency') outcome.latencyMs += rule.latencyMs ?? 0;
+      else outcome.failure = rule;
+    }
+    return outcome;
+  }
+}
