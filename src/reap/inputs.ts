@@ -1,0 +1,59 @@
+import { boolean, choice, integer, list, string } from '../core/input-fields.js';
+import { defineAction, type Inputs } from '../core/inputs.js';
+import { INSTANCE_STATES } from './instances.js';
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+// Live instances are never orphans, whatever the input says.
+const REAPABLE = INSTANCE_STATES.filter((s) => s !== 'running' && s !== 'pending');
+
+export const reapSpec = defineAction({
+  name: 'reap-octopus-orphans',
+  inputs: {
+    'octopus-url': string({
+      env: ['OCTOPUS_URL'],
+      required: true,
+      pattern: /^https?:\/\/\S+$/,
+      accepted: 'the Octopus server URL (https://octopus.example.com)',
+    }),
+    'octopus-api-key': string({ env: ['OCTOPUS_API_KEY'], secret: true }),
+    'octopus-access-token': string({ env: ['OCTOPUS_ACCESS_TOKEN'], secret: true }),
+    space: string({ default: 'Default', maxLength: 200 }),
+    environments: list({ required: true, unique: true, accepted: 'Octopus environment names' }),
+    roles: list({ unique: true }),
+    'instance-id-pattern': string({ default: 'i-[0-9a-f]{8,17}', maxLength: 200 }),
+    'match-by': choice(['instance-id', 'private-ip', 'private-dns'] as const, { default: 'instance-id' }),
+    regions: list({
+      pattern: REGION,
+      accepted: 'region names such as us-east-1',
+      unique: true,
+      maxItems: 30,
+    }),
+    region: string({
+      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+      required: true,
+      pattern: REGION,
+      accepted: 'a region name such as us-east-1',
+    }),
+    'reap-states': list({
+      default: 'terminated,shutting-down,not-found',
+      unique: true,
+      pattern: new RegExp(`^(${REAPABLE.join('|')})$`),
+      accepted: `${REAPABLE.join(', ')} (running and pending instances are never reaped)`,
+    }),
+    'max-reap': integer({ default: '10', min: 0, max: 100_000 }),
+    'max-reap-percent': integer({ default: '50', min: 0, max: 100 }),
+    'dry-run': boolean({ default: 'false' }),
+  },
+  outputs: ['reaped', 'reaped-count', 'kept-count', 'orphans'],
+  rules: [{ atLeastOne: ['octopus-api-key', 'octopus-access-token'] }],
+  check(v, problem) {
+    try {
+      new RegExp(v.instanceIdPattern);
+    } catch (err) {
+      problem(`instance-id-pattern: is not a regular expression (${(err as Error).message})`);
+    }
+    if (!v.reapStates.length) problem('reap-states: names no state; accepted: ' + REAPABLE.join(', '));
+  },
+});
+
+export type ReapInputs = Inputs<typeof reapSpec.inputs>;

@@ -1,0 +1,260 @@
+// reap-octopus-orphans: delete the Octopus deployment targets whose EC2 instances are gone, and
+// never a live one. Everything is read before anything is deleted; any failed read, or more
+// orphans than the caps allow, deletes nothing.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Clock } from '../core/clock.js';
+import { AbortedError, ActionFailure } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { OctopusApi } from '../octopus/client.js';
+import { deleteMachine, listMachines, resolveEnvironments, resolveSpace } from '../octopus/machines.js';
+import type { OctopusMachine } from '../octopus/resources.js';
+import { lookupInstances, type InstanceState } from './instances.js';
+import { mapMachine, type MatchBy } from './mapping.js';
+
+export interface ReapClients {
+  ec2(region?: string): EC2Client;
+  octopus: OctopusApi;
+}
+
+export interface ReapContext {
+  clients: ReapClients;
+  clock: Clock;
+  log: Log;
+  signal: AbortSignal;
+}
+
+export interface ReapOptions {
+  space: string;
+  environments: string[];
+  roles: string[];
+  matchBy: MatchBy;
+  instanceIdPattern: RegExp;
+  regions: string[];
+  reapStates: InstanceState[];
+  maxReap: number;
+  maxReapPercent: number;
+  dryRun: boolean;
+  /** Deletes in flight at once. */
+  concurrency: number;
+  /** Targets per Octopus page. */
+  pageSize: number;
+}
+
+export interface TargetRecord {
+  machineId: string;
+  name: string;
+  /** The instance the target maps to, when known. */
+  instanceId: string | null;
+  /** What EC2 says about it (not-found: in none of the regions asked). */
+  state: InstanceState | null;
+  region: string | null;
+  /** Why it was removed, kept or skipped. */
+  reason: string;
+}
+
+export interface ReapResult {
+  space: { id: string; name: string };
+  environments: string[];
+  regions: string[];
+  dryRun: boolean;
+  scanned: number;
+  /** Targets whose instance is in one of reap-states: deleted, or would be in a dry run. */
+  orphans: TargetRecord[];
+  /** Deleted in this run (including targets already gone when we got to them). */
+  reaped: TargetRecord[];
+  /** Mapped to an instance that is not in reap-states. */
+  kept: TargetRecord[];
+  /** Mapped to nothing: reported and left alone. */
+  unmapped: TargetRecord[];
+  ec2Calls: number;
+  /** Set in a dry run that a real run would refuse. */
+  refusal?: string;
+}
+
+/** The caps refused the run: nothing was deleted. */
+export class ReapRefused extends ActionFailure {
+  constructor(
+    message: string,
+    readonly result: ReapResult,
+  ) {
+    super(message);
+  }
+}
+
+/** A delete failed part-way: `partial` says what was deleted before it stopped. */
+export class ReapDeleteFailed extends ActionFailure {
+  constructor(
+    message: string,
+    readonly partial: ReapResult,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const LISTED = 20;
+
+function record(m: OctopusMachine, fields: Partial<TargetRecord> & { reason: string }): TargetRecord {
+  return { machineId: m.Id, name: m.Name, instanceId: null, state: null, region: null, ...fields };
+}
+
+/** Why a run with these orphans must not delete anything, or undefined when it may. */
+function capProblem(orphans: number, mapped: number, o: ReapOptions): string | undefined {
+  const percent = mapped ? Math.round((orphans / mapped) * 1000) / 10 : 0;
+  const over: string[] = [];
+  if (orphans > o.maxReap) over.push(`max-reap (${o.maxReap})`);
+  if (percent > o.maxReapPercent)
+    over.push(`max-reap-percent (${o.maxReapPercent}%: ${percent}% of ${mapped} mapped targets)`);
+  if (!over.length) return undefined;
+  return (
+    `${orphans} target${orphans === 1 ? '' : 's'} look orphaned, over ${over.join(' and ')}: nothing was deleted. ` +
+    `A wrong region or account makes every target look orphaned; check regions (${o.regions.join(', ')}) and credentials, ` +
+    `then raise the cap if this many really are gone.`
+  );
+}
+
+function listing(targets: TargetRecord[]): string {
+  const shown = targets.slice(0, LISTED).map((t) => `${t.name} (${t.machineId}: ${t.state ?? 'unknown'})`);
+  return shown.join(', ') + (targets.length > LISTED ? ` and ${targets.length - LISTED} more` : '');
+}
+
+/** Runs `work` over items with at most `limit` in flight; stops starting new ones after a failure. */
+async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && failures.length === 0) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return failures;
+}
+
+export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<ReapResult> {
+  const { clients, log, signal } = ctx;
+  const octopus = clients.octopus;
+
+  const { space, environments, machines } = await log.group(
+    'Reading deployment targets from Octopus',
+    async () => {
+      const space = await resolveSpace(octopus, o.space, signal);
+      const environments = await resolveEnvironments(octopus, space.Id, o.environments, signal);
+      const machines = await listMachines(
+        octopus,
+        space.Id,
+        { environmentIds: environments.map((e) => e.Id), roles: o.roles },
+        o.pageSize,
+        signal,
+      );
+      log.info(
+        `${machines.length} target${machines.length === 1 ? '' : 's'} in ${space.Name} / ${environments.map((e) => e.Name).join(', ')}${o.roles.length ? ` with role ${o.roles.join(' or ')}` : ''}`,
+      );
+      return { space, environments, machines };
+    },
+  );
+
+  const unmapped: TargetRecord[] = [];
+  const mapped: Array<{ machine: OctopusMachine; key: string }> = [];
+  for (const m of machines) {
+    const r = mapMachine(m, o.matchBy, o.instanceIdPattern);
+    if ('key' in r) mapped.push({ machine: m, key: r.key });
+    else unmapped.push(record(m, { reason: `left alone: ${r.reason}` }));
+  }
+  if (unmapped.length)
+    log.warning(
+      `${unmapped.length} target(s) map to no instance and are left alone: ${unmapped
+        .slice(0, LISTED)
+        .map((u) => u.name)
+        .join(', ')}`,
+    );
+
+  const lookup = await log.group(
+    `Asking EC2 about ${mapped.length} instance(s) in ${o.regions.join(', ')}`,
+    async () => {
+      const r = await lookupInstances(
+        (region) => clients.ec2(region),
+        o.regions,
+        mapped.map((x) => x.key),
+        o.matchBy,
+        signal,
+      );
+      log.info(
+        `${r.calls} DescribeInstances call(s) for ${new Set(mapped.map((x) => x.key)).size} distinct ${o.matchBy} value(s)`,
+      );
+      return r;
+    },
+  );
+
+  const orphans: TargetRecord[] = [];
+  const kept: TargetRecord[] = [];
+  for (const { machine, key } of mapped) {
+    const fact = lookup.facts.get(key) ?? { state: 'not-found' as const };
+    const instanceId = fact.instanceId ?? (o.matchBy === 'instance-id' ? key : null);
+    const base = { instanceId, state: fact.state, region: fact.region ?? null };
+    if (o.reapStates.includes(fact.state))
+      orphans.push(
+        record(machine, {
+          ...base,
+          reason:
+            fact.state === 'not-found'
+              ? `no instance ${key} in ${o.regions.join(', ')}`
+              : `instance is ${fact.state}`,
+        }),
+      );
+    else kept.push(record(machine, { ...base, reason: `instance is ${fact.state}` }));
+  }
+
+  const result: ReapResult = {
+    space: { id: space.Id, name: space.Name },
+    environments: environments.map((e) => e.Name),
+    regions: o.regions,
+    dryRun: o.dryRun,
+    scanned: machines.length,
+    orphans,
+    reaped: [],
+    kept,
+    unmapped,
+    ec2Calls: lookup.calls,
+  };
+  if (!orphans.length) {
+    log.info('No orphaned targets.');
+    return result;
+  }
+  const refusal = capProblem(orphans.length, mapped.length, o);
+  if (o.dryRun) {
+    log.info(`Dry run: would delete ${orphans.length} target(s): ${listing(orphans)}`);
+    if (refusal) log.warning(`A real run would refuse: ${refusal}`);
+    return refusal ? { ...result, refusal } : result;
+  }
+  if (refusal) throw new ReapRefused(`${refusal} Targets: ${listing(orphans)}`, result);
+
+  await log.group(`Deleting ${orphans.length} orphaned target(s)`, async () => {
+    const failures = await bounded(orphans, o.concurrency, async (t) => {
+      if (signal.aborted) throw new AbortedError();
+      const outcome = await deleteMachine(octopus, space.Id, t.machineId, signal);
+      result.reaped.push(
+        outcome === 'deleted' ? t : { ...t, reason: `${t.reason}; already gone from Octopus` },
+      );
+      log.info(
+        `${outcome === 'deleted' ? 'Deleted' : 'Already gone'}: ${t.name} (${t.machineId}), ${t.reason}`,
+      );
+    });
+    if (failures.length) {
+      const first = failures[0];
+      if (first instanceof AbortedError) throw first;
+      const message = first instanceof Error ? first.message : String(first);
+      throw new ReapDeleteFailed(
+        `Deleting orphaned targets stopped after ${result.reaped.length} of ${orphans.length}: ${message}`,
+        result,
+        { cause: first },
+      );
+    }
+  });
+  return result;
+}
