@@ -1,0 +1,61 @@
+// The request budget: AWS throttles all Auto Scaling APIs of an account and region from one
+// token bucket, so every group we watch in a region draws from one bucket of ours, spaced on the
+// injectable Clock (unit tests prove the rate without sleeping).
+import type { Clock } from '../core/clock.js';
+
+/**
+ * A token bucket without burst: capacity one, refilled at `ratePerSecond`. Callers reserve a
+ * slot and sleep until it comes, so concurrent callers queue without a list and requests are
+ * never closer together than 1/rate seconds — any one-second window holds at most `rate` of them.
+ */
+export class TokenBucket {
+  private tokens = 1;
+  private last: number;
+  /** Requests granted so far, for the job summary. */
+  granted = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly ratePerSecond: number,
+  ) {
+    if (!(ratePerSecond > 0)) throw new RangeError(`ratePerSecond must be positive, got ${ratePerSecond}`);
+    this.last = clock.now();
+  }
+
+  async take(signal?: AbortSignal): Promise<void> {
+    const now = this.clock.now();
+    this.tokens = Math.min(1, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+    this.tokens -= 1;
+    this.granted++;
+    if (this.tokens < 0)
+      await this.clock.sleep(Math.ceil((-this.tokens / this.ratePerSecond) * 1000), signal);
+  }
+}
+
+export type BudgetedService = 'autoscaling' | 'ec2' | 'elbv2';
+
+/** One bucket per service and region, created on first use and shared by every watched group. */
+export class RequestBudget {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly clock: Clock,
+    readonly ratePerSecond: number,
+  ) {}
+
+  bucket(service: BudgetedService, region: string): TokenBucket {
+    const key = `${service}:${region}`;
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = new TokenBucket(this.clock, this.ratePerSecond);
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+
+  /** Requests made per service:region, including SDK retries. */
+  counts(): Record<string, number> {
+    return Object.fromEntries([...this.buckets].map(([k, b]) => [k, b.granted]));
+  }
+}

@@ -1,0 +1,72 @@
+// What we know about one watched group between polls.
+import type { InstanceRefresh } from '@aws-sdk/client-auto-scaling';
+import { Pace } from './pace.js';
+import type { GroupResult, HealthStatus } from './types.js';
+import type { Expected } from './verify.js';
+import type { WatchedRefresh } from './watched-refresh.js';
+
+export type Phase = 'watching' | 'rolling-back' | 'done';
+
+export interface GroupState {
+  region: string;
+  group: string;
+  refreshId?: string;
+  expected: Expected;
+  /** Expected version/AMI are known (from the record, the refresh, or the group). */
+  expectedKnown: boolean;
+  phase: Phase;
+  /** How it ends if the rollback/cancel we started completes: failed or timed-out. */
+  failureKind?: Exclude<HealthStatus, 'healthy' | 'rolled-back'>;
+  /** Why the wait failed, for the final message. */
+  failureReason?: string;
+  refresh?: InstanceRefresh;
+  pace: Pace;
+  nextAt: number;
+  /** Since when some instance has been seen unhealthy, and the progress then. */
+  unhealthySince?: number;
+  unhealthyAtPercent?: number;
+  /** When the refresh reached Baking or Successful: the grace for full verification starts here. */
+  verifyingSince?: number;
+  /** A rollback or cancel we must (re)try at the next poll, e.g. after throttling. */
+  pendingAction?: 'rollback' | 'cancel';
+  deadlineAt: number;
+  result: GroupResult;
+}
+
+export function newGroupState(
+  w: WatchedRefresh,
+  now: number,
+  deadlineAt: number,
+  minMs: number,
+  maxMs: number,
+  expectedAmiId?: string,
+): GroupState {
+  const expected: Expected = { version: w.newVersion, amiId: expectedAmiId ?? w.amiId };
+  return {
+    region: w.region,
+    group: w.group,
+    refreshId: w.refreshId,
+    expected,
+    expectedKnown: Boolean(expected.version && expected.amiId),
+    phase: 'watching',
+    pace: new Pace(minMs, maxMs),
+    nextAt: now,
+    deadlineAt,
+    result: {
+      region: w.region,
+      group: w.group,
+      refreshId: w.refreshId,
+      status: 'failed',
+      previousVersion: w.previousVersion,
+      expectedVersion: expected.version,
+      expectedAmiId: expected.amiId,
+      action: 'none',
+      message: '',
+      polls: 0,
+      timeline: { watchStart: now, checkpoints: [] },
+    },
+  };
+}
+
+export const ACTIVE = new Set(['Pending', 'InProgress', 'Baking']);
+export const label = (s: GroupState) => `${s.region}/${s.group}`;

@@ -1,0 +1,264 @@
+// One look at one group: read the refresh status and the snapshot, log a progress line, record
+// checkpoints, decide healthy / keep waiting / failed, and start recovery when it failed.
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import type { Log } from '../core/log.js';
+import { ACTIVE, label, type GroupState } from './group-state.js';
+import { formatEta } from './pace.js';
+import { fail, finish, runPendingAction, type RecoveryContext } from './recovery.js';
+import { verify, type Snapshot, type Verdict } from './verify.js';
+
+export interface LookContext extends RecoveryContext {
+  log: Log;
+  graceMs: number;
+  httpConfigured: boolean;
+}
+
+/** The launch template version the group names (what a rollback should have restored). */
+export function groupVersion(g: AutoScalingGroup | undefined): string | undefined {
+  return (
+    g?.LaunchTemplate?.Version ??
+    g?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.Version
+  );
+}
+
+const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+function recordVerdict(s: GroupState, v: Verdict): void {
+  Object.assign(s.result, {
+    desired: v.desired,
+    inService: v.inService.length,
+    onExpected: v.onExpected,
+    healthyTargets: v.healthyTargets,
+    totalTargets: v.totalTargets,
+    httpOk: v.httpOk,
+  });
+}
+
+/** Unhealthy instances that persist past the grace fail the group; progress in between forgives. */
+function unhealthyTooLong(
+  s: GroupState,
+  v: Verdict,
+  now: number,
+  percent: number,
+  c: LookContext,
+): string | undefined {
+  if (v.unhealthy.length) {
+    s.unhealthySince ??= now;
+    s.unhealthyAtPercent ??= percent;
+    if (now - s.unhealthySince >= c.graceMs)
+      return `${plural(v.unhealthy.length, 'instance')} unhealthy for more than ${Math.round(c.graceMs / 1000)}s (unhealthy-grace-seconds): ${v.problems.join('; ')}`;
+  } else if (v.ok || percent > (s.unhealthyAtPercent ?? Infinity)) {
+    // Replaced-and-still-unhealthy instances come and go; only progress or a clean look resets the clock.
+    s.unhealthySince = undefined;
+    s.unhealthyAtPercent = undefined;
+  }
+  return undefined;
+}
+
+function reportCheckpoints(s: GroupState, percent: number, now: number, log: Log): void {
+  const cps = s.refresh?.Preferences?.CheckpointPercentages ?? [];
+  for (const cp of cps) {
+    if (cp >= 100 || percent < cp || s.result.timeline.checkpoints.some((c) => c.percent === cp)) continue;
+    s.result.timeline.checkpoints.push({ percent: cp, at: now });
+    const delay = s.refresh?.Preferences?.CheckpointDelay;
+    log.info(
+      `${label(s)}: checkpoint ${cp}% reached${delay !== undefined ? ` (AWS pauses ${delay}s before going on)` : ''}`,
+    );
+  }
+}
+
+export async function look(
+  s: GroupState,
+  snapshot: Snapshot | undefined,
+  now: number,
+  c: LookContext,
+): Promise<void> {
+  const r = s.refresh;
+  s.result.groupVersion = groupVersion(snapshot?.group) ?? s.result.groupVersion;
+  if (!r) {
+    finish(
+      s,
+      'failed',
+      'none',
+      `no instance refresh ${s.refreshId ?? ''} found for the group`.replace('  ', ' '),
+      now,
+    );
+    c.log.warning(`${label(s)}: ${s.result.message}`);
+    return;
+  }
+  const status = r.Status ?? 'unknown';
+  const percent = r.PercentageComplete ?? 0;
+  Object.assign(s.result, {
+    refreshStatus: status,
+    statusReason: r.StatusReason,
+    percentageComplete: percent,
+  });
+  if (r.StartTime) s.result.timeline.refreshStart ??= r.StartTime.getTime();
+  if (r.EndTime && !ACTIVE.has(status)) s.result.timeline.refreshEnd ??= r.EndTime.getTime();
+
+  if (s.phase === 'rolling-back') return lookRollingBack(s, now, c);
+
+  reportCheckpoints(s, percent, now, c.log);
+  s.pace.record(now, percent);
+  const verdict = snapshot ? verify(snapshot, s.expected, c.httpConfigured) : undefined;
+  if (verdict) recordVerdict(s, verdict);
+  const reason = r.StatusReason ? ` · ${r.StatusReason}` : '';
+  const left = r.InstancesToUpdate !== undefined ? ` · ${plural(r.InstancesToUpdate, 'instance')} left` : '';
+
+  switch (status) {
+    case 'Pending':
+    case 'InProgress':
+    case 'Cancelling': {
+      c.log.info(`${label(s)}: ${status} ${percent}%${left} · ETA ${formatEta(s.pace.etaMs())}${reason}`);
+      const bad =
+        verdict && status === 'InProgress' ? unhealthyTooLong(s, verdict, now, percent, c) : undefined;
+      if (bad) return fail(s, 'failed', bad, c);
+      break;
+    }
+    case 'Baking':
+    case 'Successful': {
+      s.verifyingSince ??= now;
+      s.result.timeline.verifyStart ??= now;
+      if (!verdict) {
+        c.log.info(`${label(s)}: ${status} ${percent}% · checks postponed (group not readable this poll)`);
+        break;
+      }
+      const checks = verdict.ok ? 'all checks pass' : verdict.problems.join('; ');
+      c.log.info(
+        `${label(s)}: ${status} ${percent}% · ${verdict.inService.length}/${verdict.desired} InService · ${checks}`,
+      );
+      if (verdict.ok && status === 'Successful') {
+        s.result.timeline.verifiedAt = now;
+        const proven = [
+          `${verdict.onExpected}/${verdict.desired} instances on ${[s.expected.version && `version ${s.expected.version}`, s.expected.amiId].filter(Boolean).join(' / ') || 'the group configuration'}`,
+          verdict.totalTargets ? `${verdict.healthyTargets} healthy targets` : '',
+          c.httpConfigured ? `${verdict.httpOk} health-url checks passed` : '',
+        ].filter(Boolean);
+        finish(s, 'healthy', 'none', `healthy: ${proven.join(', ')}`, now);
+        return;
+      }
+      const bad = unhealthyTooLong(s, verdict, now, percent, c);
+      if (bad) return fail(s, 'failed', bad, c);
+      if (status === 'Successful' && now - s.verifyingSince >= c.graceMs)
+        return fail(
+          s,
+          'failed',
+          `refresh Successful but not healthy ${Math.round(c.graceMs / 1000)}s later (unhealthy-grace-seconds): ${verdict.problems.join('; ')}`,
+          c,
+        );
+      break;
+    }
+    case 'RollbackInProgress':
+      c.log.info(
+        `${label(s)}: AWS is rolling the refresh back (${r.RollbackDetails?.PercentageCompleteOnRollback ?? 0}%)${reason}`,
+      );
+      s.result.timeline.rollbackStart ??= r.RollbackDetails?.RollbackStartTime?.getTime() ?? now;
+      break;
+    case 'RollbackSuccessful':
+      s.result.timeline.rollbackStart ??= r.RollbackDetails?.RollbackStartTime?.getTime() ?? now;
+      s.result.timeline.rollbackEnd = now;
+      finish(
+        s,
+        'rolled-back',
+        'rolled-back-by-aws',
+        `AWS rolled the refresh back${r.StatusReason ? `: ${r.StatusReason}` : ''}${s.result.groupVersion ? `; group on launch template version ${s.result.groupVersion}` : ''}`,
+        now,
+      );
+      return;
+    case 'RollbackFailed':
+      finish(
+        s,
+        'failed',
+        'rollback-failed',
+        `AWS's rollback failed${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
+        now,
+      );
+      return;
+    case 'Failed':
+    case 'Cancelled':
+      return fail(s, 'failed', `refresh ${status}${r.StatusReason ? `: ${r.StatusReason}` : ''}`, c);
+    default:
+      c.log.info(`${label(s)}: ${status} ${percent}%${reason}`);
+  }
+  if (now >= s.deadlineAt) {
+    const minutes = Math.round((s.deadlineAt - s.result.timeline.watchStart) / 60_000);
+    return fail(
+      s,
+      'timed-out',
+      `timed out after ${minutes} minute(s) (timeout-minutes) with the refresh ${status} at ${percent}%`,
+      c,
+    );
+  }
+}
+
+async function lookRollingBack(s: GroupState, now: number, c: LookContext): Promise<void> {
+  const r = s.refresh!;
+  const status = r.Status ?? 'unknown';
+  const kind = s.failureKind ?? 'failed';
+  if (s.pendingAction) await runPendingAction(s, c);
+  if (s.phase === 'done') return;
+  const rollbackPercent = r.RollbackDetails?.PercentageCompleteOnRollback ?? r.PercentageComplete ?? 0;
+  s.pace.record(now, status === 'RollbackInProgress' ? rollbackPercent : 0);
+  switch (status) {
+    case 'RollbackSuccessful': {
+      s.result.timeline.rollbackEnd = now;
+      const back = s.result.groupVersion
+        ? `group back on launch template version ${s.result.groupVersion}`
+        : 'group back on its previous configuration';
+      finish(
+        s,
+        kind === 'timed-out' ? 'timed-out' : 'rolled-back',
+        'rolled-back',
+        `${s.failureReason}; rolled back: ${back}`,
+        now,
+      );
+      return;
+    }
+    case 'RollbackFailed':
+      s.result.timeline.rollbackEnd = now;
+      finish(
+        s,
+        'failed',
+        'rollback-failed',
+        `${s.failureReason}; the rollback failed${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
+        now,
+      );
+      return;
+    case 'Cancelled':
+      s.result.timeline.rollbackEnd = now;
+      finish(
+        s,
+        kind,
+        s.result.action === 'cancelled' ? 'cancelled' : 'not-possible',
+        `${s.failureReason}${s.result.action === 'cancelled' ? '' : '; the refresh was cancelled'}`,
+        now,
+      );
+      return;
+    case 'Successful':
+    case 'Failed':
+      if (!s.pendingAction) {
+        finish(
+          s,
+          kind,
+          'not-possible',
+          `${s.failureReason}; the refresh ended ${status} before the rollback took effect`,
+          now,
+        );
+        return;
+      }
+      break;
+    default:
+      c.log.info(
+        `${label(s)}: ${status} · rollback ${rollbackPercent}%${r.StatusReason ? ` · ${r.StatusReason}` : ''}`,
+      );
+  }
+  if (now >= s.deadlineAt) {
+    finish(
+      s,
+      kind,
+      s.result.action,
+      `${s.failureReason}; the ${s.result.action === 'cancelled' ? 'cancel' : 'rollback'} was still ${status} when the wait gave up: check the group in AWS`,
+      now,
+    );
+  }
+}
