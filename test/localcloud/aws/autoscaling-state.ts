@@ -1,0 +1,39 @@
+// Per-region Auto Scaling + ELBv2 state. One object per (world, region), so a world reset drops it.
+import type { TokenBucket } from './autoscaling-throttle.js';
+import type { AsgPlatform, AsgTimings, AutoScalingGroup, InstanceRefresh } from './autoscaling-types.js';
+import type { TargetGroup } from './elbv2-state.js';
+
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+export class AsgRegion {
+  readonly groups = new Map<string, AutoScalingGroup>();
+  /** Per group name, oldest first (DescribeInstanceRefreshes lists newest first). */
+  readonly refreshes = new Map<string, InstanceRefresh[]>();
+  readonly targetGroups = new Map<string, TargetGroup>();
+  /** CloudWatch alarm states, set through the control API, that AlarmSpecification watches. */
+  readonly alarms = new Map<string, AlarmState>();
+  throttle: TokenBucket | undefined;
+  private seq = 0;
+
+  constructor(
+    readonly region: string,
+    readonly accountId: string,
+    readonly platform: AsgPlatform,
+    readonly timings: AsgTimings,
+  ) {}
+
+  /** Deterministic ids (per region) so test output is stable. */
+  nextId(): string {
+    this.seq += 1;
+    return this.seq.toString(16).padStart(8, '0');
+  }
+
+  refreshesOf(groupName: string): InstanceRefresh[] {
+    let list = this.refreshes.get(groupName);
+    if (!list) {
+      list = [];
+      this.refreshes.set(groupName, list);
+    }
+    return list;
+  }
+}

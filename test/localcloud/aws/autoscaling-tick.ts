@@ -1,0 +1,33 @@
+// One tick of a region's Auto Scaling world: follow EC2, advance refreshes, keep capacity.
+import {
+  activeRefresh,
+  liveInstances,
+  maintainCapacity,
+  syncGroup,
+  terminateFromGroup,
+} from './autoscaling-fleet.js';
+import type { AsgRegion } from './autoscaling-state.js';
+import { purgeDrained } from './elbv2-state.js';
+import { stepRefresh } from './refresh-engine.js';
+
+export function tickRegion(region: AsgRegion): void {
+  const now = region.platform.now();
+  for (const tg of region.targetGroups.values()) purgeDrained(tg, now, region.timings);
+  for (const group of [...region.groups.values()]) {
+    syncGroup(region, group);
+    if (group.deleting) {
+      for (const inst of liveInstances(group)) terminateFromGroup(region, group, inst.instanceId);
+      if (group.instances.size === 0) {
+        region.groups.delete(group.name);
+        region.refreshes.delete(group.name);
+      }
+      continue;
+    }
+    const refresh = activeRefresh(region, group.name);
+    if (refresh) stepRefresh(region, group, refresh);
+    // While a refresh replaces instances it owns the fleet; baking or done, the group keeps itself.
+    const still = activeRefresh(region, group.name);
+    if (still && still.status !== 'Baking') continue;
+    maintainCapacity(region, group, still?.desiredConfiguration ?? group.config);
+  }
+}

@@ -1,0 +1,535 @@
+// The instance refresh engine: replaces a group's instances in batches bounded by the minimum and
+// maximum healthy percentages, waits for health and warmup, pauses at checkpoints, bakes, and on
+// failure rolls back when it may. Advanced by `stepRefresh` on every tick of the world clock.
+import { randomUUID } from 'node:crypto';
+import {
+  activeRefresh,
+  isReady,
+  launchInto,
+  launchRefOf,
+  liveInstances,
+  matches,
+  resolveConfig,
+  terminateFromGroup,
+} from './autoscaling-fleet.js';
+import type { AsgRegion } from './autoscaling-state.js';
+import type {
+  AutoScalingGroup,
+  GroupInstance,
+  InstanceRefresh,
+  LaunchConfig,
+  RefreshPhase,
+  RefreshPreferences,
+  RefreshProgress,
+  ReplacementJob,
+  ResolvedLaunch,
+} from './autoscaling-types.js';
+import { validatePreferences, withDefaults } from './refresh-preferences.js';
+import { AwsError } from './service.js';
+
+export interface StartRefreshInput {
+  Strategy?: string;
+  DesiredConfiguration?: LaunchConfig;
+  Preferences?: RefreshPreferences;
+}
+
+/** Seconds a protected instance may hold up a refresh under ScaleInProtectedInstances=Wait. */
+const PROTECTED_WAIT_SECONDS = 3600;
+
+export function startRefresh(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  input: StartRefreshInput,
+): InstanceRefresh {
+  if (input.Strategy !== undefined && input.Strategy !== 'Rolling') {
+    throw new AwsError(
+      'ValidationError',
+      `Strategy ${input.Strategy} is not supported. Valid value: Rolling.`,
+    );
+  }
+  if (activeRefresh(region, group.name)) {
+    throw new AwsError(
+      'InstanceRefreshInProgress',
+      'An Instance Refresh is already in progress and blocks the execution of this Instance Refresh.',
+    );
+  }
+  const desired = normalizeDesired(input.DesiredConfiguration);
+  validatePreferences(input.Preferences ?? {}, desired !== undefined);
+  if (desired) resolveConfig(region, desired); // rejects unknown templates and versions up front
+  const refresh: InstanceRefresh = {
+    id: randomUUID(),
+    groupName: group.name,
+    status: 'Pending',
+    startTime: region.platform.now(),
+    strategy: 'Rolling',
+    preferences: withDefaults(input.Preferences ?? {}),
+    ...(desired ? { desiredConfiguration: desired } : {}),
+    previousConfiguration: structuredClone(group.config),
+    progress: { percentageComplete: 0, instancesToUpdate: 0 },
+    checkpointIndex: 0,
+  };
+  region.refreshesOf(group.name).push(refresh);
+  return refresh;
+}
+
+function normalizeDesired(d: LaunchConfig | undefined): LaunchConfig | undefined {
+  if (!d || (!d.LaunchTemplate && !d.MixedInstancesPolicy)) return undefined;
+  return structuredClone(d);
+}
+
+export function cancelRefresh(region: AsgRegion, group: AutoScalingGroup): InstanceRefresh {
+  const refresh = activeRefresh(region, group.name);
+  if (!refresh || refresh.status === 'RollbackInProgress') {
+    throw new AwsError('ActiveInstanceRefreshNotFound', 'No in progress or pending Instance Refresh found.');
+  }
+  if (refresh.status !== 'Cancelling') {
+    refresh.status = 'Cancelling';
+    refresh.statusReason = 'The instance refresh is being cancelled.';
+  }
+  return refresh;
+}
+
+export function rollbackRefresh(region: AsgRegion, group: AutoScalingGroup): InstanceRefresh {
+  const refresh = activeRefresh(region, group.name);
+  if (!refresh || refresh.status === 'RollbackInProgress') {
+    throw new AwsError('ActiveInstanceRefreshNotFound', 'No in progress or pending Instance Refresh found.');
+  }
+  const blocker = rollbackBlocker(region, refresh);
+  if (blocker)
+    throw new AwsError(
+      'IrreversibleInstanceRefresh',
+      `The instance refresh can't be rolled back: ${blocker}`,
+    );
+  beginRollback(region, group, refresh, 'Rollback started by the user (RollbackInstanceRefresh).');
+  return refresh;
+}
+
+const floating = (version: string | undefined): boolean =>
+  version === undefined || version === '$Latest' || version === '$Default';
+
+/** Why a rollback is impossible (the AWS restrictions), or undefined when it is allowed. */
+export function rollbackBlocker(region: AsgRegion, refresh: InstanceRefresh): string | undefined {
+  if (!refresh.desiredConfiguration) return 'the instance refresh has no desired configuration.';
+  const previous = launchRefOf(refresh.previousConfiguration);
+  if (!previous) return 'the Auto Scaling group does not use a launch template.';
+  for (const ref of [previous, launchRefOf(refresh.desiredConfiguration)]) {
+    if (ref && floating(ref.Version)) {
+      return 'the Auto Scaling group uses the $Latest or $Default version of its launch template.';
+    }
+  }
+  for (const config of [refresh.previousConfiguration, refresh.desiredConfiguration]) {
+    let launch: ResolvedLaunch | undefined;
+    try {
+      launch = resolveConfig(region, config);
+    } catch {
+      return 'the launch template version no longer exists.';
+    }
+    if (launch?.imageFromSsm)
+      return 'the launch template takes its ImageId from a Systems Manager parameter.';
+  }
+  return undefined;
+}
+
+function beginRollback(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  reason: string,
+): void {
+  const now = region.platform.now();
+  refresh.rollback = {
+    reason,
+    startTime: now,
+    onRollback: { ...refresh.progress },
+    progress: { percentageComplete: 0, instancesToUpdate: 0 },
+  };
+  refresh.status = 'RollbackInProgress';
+  delete refresh.checkpointUntil;
+  delete refresh.bakeUntil;
+  beginPhase(region, group, refresh, 'rollback', refresh.previousConfiguration);
+}
+
+function beginPhase(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  kind: RefreshPhase['kind'],
+  target: LaunchConfig,
+): void {
+  const launch = resolveConfig(region, target);
+  const replaceMatching = kind === 'forward' && !refresh.preferences.SkipMatching;
+  const phase: RefreshPhase = {
+    kind,
+    target,
+    startedAt: region.platform.now(),
+    toReplace: new Set(),
+    skipped: new Set(),
+    launched: new Set(),
+    total: group.desired,
+    jobs: [],
+    failures: 0,
+  };
+  for (const inst of liveInstances(group)) {
+    if (inst.protectedFromScaleIn && refresh.preferences.ScaleInProtectedInstances !== 'Refresh') continue;
+    if (!replaceMatching && launch && matches(inst, launch)) phase.skipped.add(inst.instanceId);
+    else phase.toReplace.add(inst.instanceId);
+  }
+  refresh.phase = phase;
+}
+
+function warmupMs(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): number {
+  const seconds =
+    refresh.preferences.InstanceWarmup ?? group.defaultInstanceWarmup ?? group.healthCheckGracePeriod;
+  return seconds * region.timings.secondMs;
+}
+
+interface Bounds {
+  minHealthy: number;
+  maxCapacity: number;
+}
+
+/** Capacity bounds for a batch, from the percentages of the desired capacity. */
+export function batchBounds(desired: number, minPct: number, maxPct: number): Bounds {
+  let minHealthy = Math.ceil((desired * minPct) / 100);
+  let maxCapacity = desired;
+  if (maxPct > 100) maxCapacity = Math.max(desired + 1, Math.floor((desired * maxPct) / 100));
+  // Without room above the desired capacity, AWS still replaces one instance at a time.
+  else if (desired > 0 && minHealthy >= desired) minHealthy = desired - 1;
+  return { minHealthy, maxCapacity };
+}
+
+function progressOf(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): RefreshProgress {
+  const phase = refresh.phase;
+  if (!phase) return { percentageComplete: 0, instancesToUpdate: 0 };
+  const warm = warmupMs(region, group, refresh);
+  let updated = 0;
+  for (const inst of liveInstances(group)) {
+    const counted = phase.launched.has(inst.instanceId) || phase.skipped.has(inst.instanceId);
+    if (counted && !phase.toReplace.has(inst.instanceId) && isReady(region, inst, warm)) updated++;
+  }
+  const total = Math.max(phase.total, 0);
+  if (total === 0) return { percentageComplete: 100, instancesToUpdate: 0 };
+  updated = Math.min(updated, total);
+  return {
+    percentageComplete: Math.floor((100 * updated) / total),
+    instancesToUpdate: total - updated,
+  };
+}
+
+function setProgress(refresh: InstanceRefresh, progress: RefreshProgress): void {
+  if (refresh.rollback) refresh.rollback.progress = progress;
+  else refresh.progress = progress;
+}
+
+function finish(
+  region: AsgRegion,
+  refresh: InstanceRefresh,
+  status: InstanceRefresh['status'],
+  reason?: string,
+): void {
+  refresh.status = status;
+  refresh.endTime = region.platform.now();
+  delete refresh.checkpointUntil;
+  delete refresh.bakeUntil;
+  if (reason !== undefined) refresh.statusReason = reason;
+  else delete refresh.statusReason;
+}
+
+function succeed(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): void {
+  const desired = refresh.desiredConfiguration;
+  if (desired?.LaunchTemplate) group.config = { LaunchTemplate: structuredClone(desired.LaunchTemplate) };
+  else if (desired?.MixedInstancesPolicy) {
+    group.config = { MixedInstancesPolicy: structuredClone(desired.MixedInstancesPolicy) };
+  }
+  refresh.progress = { percentageComplete: 100, instancesToUpdate: 0 };
+  finish(region, refresh, 'Successful');
+}
+
+/** Forward failure: roll back when AutoRollback allows it, else stop as Failed. */
+function fail(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh, reason: string): void {
+  if (refresh.phase?.kind === 'rollback') {
+    finish(region, refresh, 'RollbackFailed', reason);
+    return;
+  }
+  if (refresh.preferences.AutoRollback) {
+    const blocker = rollbackBlocker(region, refresh);
+    if (!blocker) {
+      refresh.statusReason = reason;
+      beginRollback(region, group, refresh, reason);
+      return;
+    }
+    finish(region, refresh, 'Failed', `${reason} Auto rollback isn't possible: ${blocker}`);
+    return;
+  }
+  finish(region, refresh, 'Failed', reason);
+}
+
+function alarmInAlarm(region: AsgRegion, refresh: InstanceRefresh): string | undefined {
+  return refresh.preferences.AlarmSpecification?.Alarms?.find((name) => region.alarms.get(name) === 'ALARM');
+}
+
+/** With a `$Latest`/`$Default` target, a new template version makes replaced instances stale again. */
+function trackFloatingTarget(group: AutoScalingGroup, phase: RefreshPhase, launch: ResolvedLaunch): void {
+  if (!floating(launchRefOf(phase.target)?.Version)) return;
+  for (const inst of liveInstances(group)) {
+    if (phase.toReplace.has(inst.instanceId) || matches(inst, launch)) continue;
+    if (phase.jobs.some((j) => j.newId === inst.instanceId && !j.done)) continue;
+    phase.toReplace.add(inst.instanceId);
+    phase.skipped.delete(inst.instanceId);
+    phase.launched.delete(inst.instanceId);
+  }
+}
+
+/** Advances the jobs already started; returns a failure reason when replacements keep failing. */
+function advanceJobs(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+  launch: ResolvedLaunch,
+  bounds: Bounds,
+  relaunch: boolean,
+): string | undefined {
+  const warm = warmupMs(region, group, refresh);
+  for (const job of phase.jobs) {
+    if (job.done) continue;
+    const fresh: GroupInstance | undefined = job.newId ? group.instances.get(job.newId) : undefined;
+    if (job.newId && (!fresh || fresh.lifecycle === 'Terminating' || fresh.health === 'Unhealthy')) {
+      phase.failures++;
+      terminateFromGroup(region, group, job.newId);
+      delete job.newId;
+      if (phase.failures >= region.timings.maxReplacementFailures) {
+        return `${phase.failures} replacement instances failed their health checks; the instance refresh could not make progress.`;
+      }
+    } else if (fresh && isReady(region, fresh, warm)) {
+      if (!job.oldTerminated) terminateFromGroup(region, group, job.oldId);
+      job.oldTerminated = true;
+      job.done = true;
+      phase.toReplace.delete(job.oldId);
+      continue;
+    }
+    if (!job.newId && relaunch) {
+      const capacity = liveInstances(group).length;
+      if (job.oldTerminated || capacity < bounds.maxCapacity)
+        launchFor(region, group, refresh, phase, launch, job);
+    }
+  }
+  if (!relaunch) phase.jobs = phase.jobs.filter((j) => j.done || j.newId !== undefined);
+  return undefined;
+}
+
+function launchFor(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+  launch: ResolvedLaunch,
+  job: ReplacementJob,
+): void {
+  const inst = launchInto(region, group, launch, refresh.id);
+  if (!inst) {
+    phase.failures++;
+    return;
+  }
+  job.newId = inst.instanceId;
+  phase.launched.add(inst.instanceId);
+}
+
+/** Starts new jobs while the healthy floor, the capacity ceiling and the current checkpoint allow. */
+function startJobs(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+  launch: ResolvedLaunch,
+  bounds: Bounds,
+  allowance: number,
+): void {
+  const warm = warmupMs(region, group, refresh);
+  const inJob = new Set(phase.jobs.map((j) => j.oldId));
+  // Unhealthy and not-yet-ready instances go first (replacing them costs no healthy capacity), then the oldest.
+  const candidates = liveInstances(group)
+    .filter((i) => phase.toReplace.has(i.instanceId) && !inJob.has(i.instanceId))
+    .sort(
+      (a, b) =>
+        Number(isReady(region, a, warm)) - Number(isReady(region, b, warm)) || a.launchedAt - b.launchedAt,
+    );
+  let started = phase.jobs.filter((j) => !j.done).length;
+  for (const old of candidates) {
+    if (started >= allowance) break;
+    const live = liveInstances(group);
+    const ready = live.filter((i) => isReady(region, i, warm)).length;
+    const job: ReplacementJob = { oldId: old.instanceId, oldTerminated: false, done: false };
+    if (live.length < bounds.maxCapacity) {
+      // Room above the desired capacity: launch first, terminate once the new one is ready.
+    } else if (ready - (isReady(region, old, warm) ? 1 : 0) >= bounds.minHealthy) {
+      terminateFromGroup(region, group, old.instanceId);
+      job.oldTerminated = true;
+    } else break;
+    phase.jobs.push(job);
+    launchFor(region, group, refresh, phase, launch, job);
+    started++;
+  }
+}
+
+/** Instances of the group that nothing replaces and that failed: replaced from the phase target. */
+function replaceStrayUnhealthy(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+  launch: ResolvedLaunch,
+): void {
+  const tracked = new Set(phase.jobs.flatMap((j) => (j.newId ? [j.oldId, j.newId] : [j.oldId])));
+  for (const inst of liveInstances(group)) {
+    if (inst.health !== 'Unhealthy' || tracked.has(inst.instanceId) || phase.toReplace.has(inst.instanceId))
+      continue;
+    terminateFromGroup(region, group, inst.instanceId);
+    const fresh = launchInto(region, group, launch, refresh.id);
+    if (fresh) phase.launched.add(fresh.instanceId);
+  }
+}
+
+function checkpointTarget(refresh: InstanceRefresh, total: number): { percent: number; count: number } {
+  const cps = refresh.preferences.CheckpointPercentages ?? [];
+  const percent = refresh.phase?.kind === 'forward' ? (cps[refresh.checkpointIndex] ?? 100) : 100;
+  return { percent, count: Math.ceil((total * percent) / 100) };
+}
+
+/** One step of one refresh. Called on every tick after the group's instances were synced with EC2. */
+export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): void {
+  const now = region.platform.now();
+  if (refresh.status === 'Pending') {
+    refresh.status = 'InProgress';
+    try {
+      beginPhase(region, group, refresh, 'forward', refresh.desiredConfiguration ?? group.config);
+    } catch (err) {
+      finish(region, refresh, 'Failed', err instanceof Error ? err.message : String(err));
+      return;
+    }
+  }
+  const phase = refresh.phase;
+  if (!phase) return;
+
+  if (refresh.status === 'InProgress' || refresh.status === 'Baking') {
+    const alarm = alarmInAlarm(region, refresh);
+    if (alarm) {
+      fail(
+        region,
+        group,
+        refresh,
+        `The instance refresh failed because CloudWatch alarm ${alarm} is in ALARM state.`,
+      );
+      return;
+    }
+  }
+  if (refresh.status === 'Baking') {
+    if (refresh.bakeUntil !== undefined && now >= refresh.bakeUntil) succeed(region, group, refresh);
+    return;
+  }
+
+  let launch: ResolvedLaunch | undefined;
+  try {
+    launch = resolveConfig(region, phase.target);
+  } catch (err) {
+    fail(region, group, refresh, err instanceof Error ? err.message : String(err));
+    return;
+  }
+  if (!launch) {
+    fail(region, group, refresh, 'The desired configuration does not name a launch template.');
+    return;
+  }
+
+  const prefs = refresh.preferences;
+  const bounds = batchBounds(
+    group.desired,
+    prefs.MinHealthyPercentage ?? 90,
+    prefs.MaxHealthyPercentage ?? 100,
+  );
+  const cancelling = refresh.status === 'Cancelling';
+  trackFloatingTarget(group, phase, launch);
+  const failure = advanceJobs(region, group, refresh, phase, launch, bounds, !cancelling);
+  if (failure) {
+    setProgress(refresh, progressOf(region, group, refresh));
+    fail(region, group, refresh, failure);
+    return;
+  }
+  const progress = progressOf(region, group, refresh);
+  setProgress(refresh, progress);
+
+  if (cancelling) {
+    if (phase.jobs.every((j) => j.done))
+      finish(region, refresh, 'Cancelled', 'The instance refresh was cancelled.');
+    return;
+  }
+
+  const cps = prefs.CheckpointPercentages ?? [];
+  if (refresh.checkpointUntil !== undefined) {
+    if (now < refresh.checkpointUntil) return;
+    delete refresh.checkpointUntil;
+    delete refresh.statusReason;
+    refresh.checkpointIndex++;
+    // A last checkpoint below 100% ends the refresh there once its delay has passed.
+    if (refresh.checkpointIndex >= cps.length && (cps.at(-1) ?? 100) < 100) {
+      completePhase(region, group, refresh, now);
+      return;
+    }
+  }
+  const checkpoint = checkpointTarget(refresh, phase.total);
+  const updated = phase.total - progress.instancesToUpdate;
+  if (phase.kind === 'forward' && checkpoint.percent < 100 && updated >= checkpoint.count) {
+    const delaySeconds = prefs.CheckpointDelay ?? 3600;
+    refresh.checkpointUntil = now + delaySeconds * region.timings.secondMs;
+    refresh.statusReason =
+      `Checkpoint ${refresh.checkpointIndex + 1} of ${cps.length} reached: ${checkpoint.percent}% of the ` +
+      `instances are updated. Waiting ${delaySeconds} seconds (CheckpointDelay) before continuing.`;
+    return;
+  }
+
+  startJobs(region, group, refresh, phase, launch, bounds, Math.max(0, checkpoint.count - updated));
+  replaceStrayUnhealthy(region, group, refresh, phase, launch);
+
+  const waitingProtected = liveInstances(group).some(
+    (i) => i.protectedFromScaleIn && prefs.ScaleInProtectedInstances === 'Wait' && !matches(i, launch),
+  );
+  const allDone = phase.toReplace.size === 0 && phase.jobs.every((j) => j.done);
+  if (allDone && waitingProtected) {
+    if (now - phase.startedAt >= PROTECTED_WAIT_SECONDS * region.timings.secondMs) {
+      fail(
+        region,
+        group,
+        refresh,
+        'Instances protected from scale in blocked the instance refresh for one hour.',
+      );
+    }
+    return;
+  }
+  const warm = warmupMs(region, group, refresh);
+  if (
+    allDone &&
+    liveInstances(group).every((i) => !phase.launched.has(i.instanceId) || isReady(region, i, warm))
+  ) {
+    completePhase(region, group, refresh, now);
+  }
+}
+
+function completePhase(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  now: number,
+): void {
+  if (refresh.phase?.kind === 'rollback') {
+    finish(region, refresh, 'RollbackSuccessful', refresh.rollback?.reason);
+    return;
+  }
+  const bakeSeconds = refresh.preferences.BakeTime ?? 0;
+  if (bakeSeconds > 0) {
+    refresh.status = 'Baking';
+    refresh.progress = { percentageComplete: 100, instancesToUpdate: 0 };
+    refresh.bakeUntil = now + bakeSeconds * region.timings.secondMs;
+    delete refresh.statusReason;
+    return;
+  }
+  succeed(region, group, refresh);
+}
