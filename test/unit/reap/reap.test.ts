@@ -1,0 +1,256 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { memoryLog } from '../../../src/core/log.js';
+import { ReapDeleteFailed, ReapRefused, reapOrphans, type ReapOptions } from '../../../src/reap/reap.js';
+import { fakeClock } from '../../support/fake-clock.js';
+import { fakeEc2, fakeOctopus, type FakeInstance } from './fakes.js';
+
+const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
+
+const options = (o: Partial<ReapOptions> = {}): ReapOptions => ({
+  space: 'Default',
+  environments: ['Production'],
+  roles: [],
+  matchBy: 'instance-id',
+  instanceIdPattern: /i-[0-9a-f]{8,17}/,
+  regions: ['us-east-1'],
+  reapStates: ['terminated', 'shutting-down', 'not-found'],
+  maxReap: 10,
+  maxReapPercent: 50,
+  dryRun: false,
+  concurrency: 4,
+  pageSize: 30,
+  ...o,
+});
+
+function setup(machines: Parameters<typeof fakeOctopus>[0], instances: FakeInstance[]) {
+  const octopus = fakeOctopus(machines);
+  const ec2 = fakeEc2(instances);
+  const log = memoryLog();
+  const ctx = {
+    clients: { ec2: ec2.ec2, octopus },
+    clock: fakeClock(),
+    log,
+    signal: new AbortController().signal,
+  };
+  return { octopus, ec2, log, ctx };
+}
+
+let restore: (() => void) | undefined;
+afterEach(() => restore?.());
+
+describe('reapOrphans', () => {
+  it('deletes targets of terminated and never-existing instances, keeps running and stopped ones, skips unmappable names', async () => {
+    const s = setup(
+      [
+        { Name: `web-${id(1)}` },
+        { Name: id(2) },
+        { Name: id(3) },
+        { Name: id(4) },
+        { Name: 'build-agent-7' },
+        { Name: id(5), EnvironmentIds: ['Environments-2'] },
+        ...Array.from({ length: 40 }, (_, i) => ({ Name: id(100 + i) })),
+      ],
+      [
+        { id: id(1), state: 'running' },
+        { id: id(2), state: 'stopped' },
+        { id: id(3), state: 'terminated' },
+        { id: id(5), state: 'terminated' },
+        ...Array.from({ length: 40 }, (_, i) => ({ id: id(100 + i), state: 'running' })),
+      ],
+    );
+    restore = () => s.ec2.mock.restore();
+    const r = await reapOrphans(s.ctx, options());
+    expect(r.reaped.map((t) => [t.name, t.state])).toEqual(
+      expect.arrayContaining([
+        [id(3), 'terminated'],
+        [id(4), 'not-found'],
+      ]),
+    );
+    expect(r.reaped).toHaveLength(2);
+    const left = [...s.octopus.machines.values()].map((m) => m.Name);
+    expect(left).toEqual(expect.arrayContaining([`web-${id(1)}`, id(2), 'build-agent-7', id(5)]));
+    expect(left).not.toContain(id(3));
+    expect(left).not.toContain(id(4));
+    expect(r.unmapped.map((u) => u.name)).toEqual(['build-agent-7']);
+    expect(r.scanned).toBe(45); // two pages of 30; the Staging target is out of scope
+    expect(s.ec2.calls).toEqual([{ region: 'us-east-1', values: 44 }]);
+  });
+
+  it('asks EC2 in batches of at most 200 per region and keeps a target whose instance runs in another region', async () => {
+    const machines = Array.from({ length: 450 }, (_, i) => ({ Name: id(i) }));
+    const instances = machines.map((_, i) => ({
+      id: id(i),
+      state: 'running',
+      region: i === 7 ? 'eu-west-1' : 'us-east-1',
+    }));
+    const s = setup(machines, instances);
+    restore = () => s.ec2.mock.restore();
+    const r = await reapOrphans(s.ctx, options({ regions: ['us-east-1', 'eu-west-1'], pageSize: 100 }));
+    expect(s.ec2.calls.map((c) => c.values)).toEqual([200, 200, 50, 200, 200, 50]);
+    expect(r.ec2Calls).toBe(6);
+    expect(r.reaped).toEqual([]);
+    expect(r.kept.find((k) => k.name === id(7))).toMatchObject({ state: 'running', region: 'eu-west-1' });
+    expect(s.octopus.machines.size).toBe(450);
+  });
+
+  it('refuses more orphans than max-reap, lists them, and deletes nothing', async () => {
+    const machines = Array.from({ length: 30 }, (_, i) => ({ Name: id(i) }));
+    const instances = machines.map((_, i) => ({ id: id(i), state: i < 11 ? 'terminated' : 'running' }));
+    const s = setup(machines, instances);
+    restore = () => s.ec2.mock.restore();
+    const err = await reapOrphans(s.ctx, options()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReapRefused);
+    expect((err as Error).message).toMatch(
+      /11 targets look orphaned, over max-reap \(10\): nothing was deleted/,
+    );
+    expect((err as Error).message).toContain(id(0));
+    expect(s.octopus.deletes).toEqual([]);
+  });
+
+  it('refuses when a wrong region makes every target look orphaned (max-reap-percent)', async () => {
+    const machines = Array.from({ length: 6 }, (_, i) => ({ Name: id(i) }));
+    const s = setup(
+      machines,
+      machines.map((_, i) => ({ id: id(i), state: 'running', region: 'eu-west-1' })),
+    );
+    restore = () => s.ec2.mock.restore();
+    const err = await reapOrphans(s.ctx, options({ regions: ['us-east-1'] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReapRefused);
+    expect((err as Error).message).toMatch(
+      /max-reap-percent \(50%: 100% of 6 mapped targets\).*wrong region/,
+    );
+    expect(s.octopus.deletes).toEqual([]);
+  });
+
+  it('deletes nothing when an EC2 batch fails after others succeeded', async () => {
+    const machines = Array.from({ length: 500 }, (_, i) => ({ Name: id(i) }));
+    const s = setup(machines, [{ id: id(1), state: 'terminated' }]);
+    restore = () => s.ec2.mock.restore();
+    s.ec2.failOn.add(2);
+    const err = await reapOrphans(
+      s.ctx,
+      options({ maxReap: 1000, maxReapPercent: 100, pageSize: 200 }),
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /EC2 DescribeInstances in us-east-1 \(batch 2 of 3\): We encountered an internal error\. \(code InternalError, request id req-1\)/,
+    );
+    expect(s.octopus.deletes).toEqual([]);
+  });
+
+  it('deletes nothing and asks EC2 nothing when Octopus refuses the key', async () => {
+    const s = setup([{ Name: id(1) }], []);
+    restore = () => s.ec2.mock.restore();
+    s.octopus.failures.push({ match: /^GET \/api\/spaces/, status: 401 });
+    await expect(reapOrphans(s.ctx, options())).rejects.toThrow(/answered 401/);
+    expect(s.ec2.calls).toEqual([]);
+    expect(s.octopus.deletes).toEqual([]);
+  });
+
+  it('names environments that do not exist before reading any target', async () => {
+    const s = setup([{ Name: id(1) }], []);
+    restore = () => s.ec2.mock.restore();
+    await expect(reapOrphans(s.ctx, options({ environments: ['Production', 'Prod-EU'] }))).rejects.toThrow(
+      /environment not found in Spaces-1: Prod-EU \(it has: Production, Staging\)/,
+    );
+    expect(s.octopus.deletes).toEqual([]);
+  });
+
+  it('lists orphans in a dry run and deletes nothing, noting what a real run would refuse', async () => {
+    const machines = Array.from({ length: 4 }, (_, i) => ({ Name: id(i) }));
+    const s = setup(machines, [{ id: id(0), state: 'running' }]);
+    restore = () => s.ec2.mock.restore();
+    const r = await reapOrphans(s.ctx, options({ dryRun: true }));
+    expect(r.orphans.map((o) => o.name)).toEqual([id(1), id(2), id(3)]);
+    expect(r.reaped).toEqual([]);
+    expect(r.refusal).toMatch(/max-reap-percent/);
+    expect(s.octopus.deletes).toEqual([]);
+  });
+
+  it('counts a target that is already gone (404) as reaped', async () => {
+    const s = setup(
+      [{ Name: id(1) }, { Name: id(2) }, { Name: id(3) }],
+      [
+        { id: id(1), state: 'running' },
+        { id: id(2), state: 'running' },
+      ],
+    );
+    restore = () => s.ec2.mock.restore();
+    const realDelete = s.octopus.delete.bind(s.octopus);
+    s.octopus.delete = async (path) => {
+      s.octopus.machines.delete('Machines-3'); // someone else removed it first
+      return realDelete(path);
+    };
+    const r = await reapOrphans(s.ctx, options());
+    expect(r.reaped).toEqual([
+      expect.objectContaining({ machineId: 'Machines-3', reason: expect.stringMatching(/already gone/) }),
+    ]);
+  });
+
+  it('stops starting deletes after one fails and reports what was deleted', async () => {
+    const machines = Array.from({ length: 10 }, (_, i) => ({ Name: id(i) }));
+    const s = setup(
+      machines,
+      Array.from({ length: 4 }, (_, i) => ({ id: id(i), state: 'running' })),
+    );
+    restore = () => s.ec2.mock.restore();
+    s.octopus.failures.push({ match: /^DELETE .*Machines-6$/, status: 500 });
+    const err = await reapOrphans(s.ctx, options({ concurrency: 1, maxReapPercent: 100 })).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ReapDeleteFailed);
+    const partial = (err as ReapDeleteFailed).partial;
+    expect(partial.reaped.map((t) => t.machineId)).toEqual(['Machines-5']);
+    expect((err as Error).message).toMatch(/stopped after 1 of 6: Octopus DELETE .*Machines-6 answered 500/);
+    expect(s.octopus.machines.size).toBe(9);
+  });
+
+  it('matches by private IP: a replacement reusing a terminated instance address keeps the target; polling tentacles are skipped', async () => {
+    const s = setup(
+      [
+        {
+          Name: 'web-a',
+          Endpoint: { CommunicationStyle: 'TentaclePassive', Uri: 'https://127.10.0.5:10933/' },
+        },
+        {
+          Name: 'web-b',
+          Endpoint: { CommunicationStyle: 'TentaclePassive', Uri: 'https://127.10.0.6:10933/' },
+        },
+        {
+          Name: 'web-c',
+          Endpoint: { CommunicationStyle: 'TentaclePassive', Uri: 'https://127.10.0.7:10933/' },
+        },
+        { Name: 'web-d', Endpoint: { CommunicationStyle: 'TentacleActive', Uri: 'poll://abcdef/' } },
+      ],
+      [
+        { id: id(1), state: 'terminated', ip: '127.10.0.5' },
+        { id: id(2), state: 'running', ip: '127.10.0.5' },
+        { id: id(3), state: 'terminated', ip: '127.10.0.6' },
+        { id: id(4), state: 'running', ip: '127.10.0.7' },
+      ],
+    );
+    restore = () => s.ec2.mock.restore();
+    const r = await reapOrphans(s.ctx, options({ matchBy: 'private-ip' }));
+    expect(r.reaped.map((t) => [t.name, t.instanceId, t.state])).toEqual([['web-b', id(3), 'terminated']]);
+    expect(r.kept.find((k) => k.name === 'web-a')).toMatchObject({ instanceId: id(2), state: 'running' });
+    expect(r.unmapped).toEqual([
+      expect.objectContaining({ name: 'web-d', reason: expect.stringMatching(/polling tentacle/) }),
+    ]);
+  });
+
+  it('reaps stopped instances only when reap-states says so', async () => {
+    const machines = [{ Name: id(1) }, { Name: id(2) }, { Name: id(3) }];
+    const instances = [
+      { id: id(1), state: 'stopped' },
+      { id: id(2), state: 'running' },
+      { id: id(3), state: 'running' },
+    ];
+    const first = setup(machines, instances);
+    restore = () => first.ec2.mock.restore();
+    expect((await reapOrphans(first.ctx, options())).reaped).toEqual([]);
+    first.ec2.mock.restore();
+    const second = setup(machines, instances);
+    restore = () => second.ec2.mock.restore();
+    const r = await reapOrphans(second.ctx, options({ reapStates: ['terminated', 'stopped'] }));
+    expect(r.reaped.map((t) => t.name)).toEqual([id(1)]);
+  });
+});
