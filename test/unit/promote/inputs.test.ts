@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../../../src/core/errors.js';
-import { parseInputs } from '../../../src/core/inputs.js';
+import { parseInputs, type ActionSpec, type Fields } from '../../../src/core/inputs.js';
 import { promoteSpec } from '../../../src/promote/inputs.js';
 import { promoteOptions, promoteOutputs } from '../../../src/promote/options.js';
 import { loadAction } from '../../harness/action-metadata.js';
@@ -32,7 +32,7 @@ const AMI = 'ami-0123456789abcdef0';
 
 describe('promote-ami-parameter inputs', () => {
   it('matches action.yml: every input, default and output', () => {
-    expect(checkSpecAgainstAction(promoteSpec, meta)).toEqual([]);
+    expect(checkSpecAgainstAction(promoteSpec as unknown as ActionSpec<Fields>, meta)).toEqual([]);
     expect(unquotedDefaults(meta.file)).toEqual([]);
     expect(meta.runs).toMatchObject({ using: 'node24', main: '../../dist/promote-ami-parameter/index.js' });
   });
