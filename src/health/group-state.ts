@@ -3,7 +3,7 @@ import type { InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import { Pace } from './pace.js';
 import type { GroupResult, HealthStatus } from './types.js';
 import type { Expected } from './verify.js';
-import type { WatchedRefresh } from './watched-refresh.js';
+import { newVersionOf, type WatchedRefresh } from './watched-refresh.js';
 
 export type Phase = 'watching' | 'rolling-back' | 'done';
 
@@ -41,7 +41,7 @@ export function newGroupState(
   maxMs: number,
   expectedAmiId?: string,
 ): GroupState {
-  const expected: Expected = { version: w.newVersion, amiId: expectedAmiId ?? w.amiId };
+  const expected: Expected = { version: newVersionOf(w), amiId: expectedAmiId ?? w.amiId };
   return {
     region: w.region,
     group: w.group,

@@ -43,6 +43,22 @@ export async function waitHealthy(ctx: ActionContext, options: WaitOptions): Pro
   const api = new HealthApi(ctx.clients, budget, signal);
   const regions = options.regions?.length ? options.regions : [ctx.clients.defaultRegion];
   const timeoutMs = o.timeoutMinutes * 60_000;
+  const empty = {
+    groups: [],
+    failures: [],
+    startedAt,
+    requests: {},
+    maxRequestsPerSecond: o.maxRequestsPerSecond,
+  };
+  if (
+    options.refreshes?.length === 0 &&
+    !options.asgNames?.length &&
+    !Object.keys(options.asgTags ?? {}).length
+  ) {
+    // roll-asg found every group already current and started nothing: there is nothing to prove.
+    log.warning('refreshes is an empty list: no instance refresh to watch');
+    return { status: 'healthy', endedAt: clock.now(), ...empty };
+  }
   const minMs = o.pollIntervalSeconds * 1000;
   const maxMs = o.maxPollIntervalSeconds * 1000;
 
@@ -100,7 +116,11 @@ export async function waitHealthy(ctx: ActionContext, options: WaitOptions): Pro
 
 function checkOptions(options: WaitOptions, o: ResolvedOptions): void {
   const problems: string[] = [];
-  if (!options.refreshes?.length && !options.asgNames?.length && !Object.keys(options.asgTags ?? {}).length)
+  if (
+    options.refreshes === undefined &&
+    !options.asgNames?.length &&
+    !Object.keys(options.asgTags ?? {}).length
+  )
     problems.push('at least one of refreshes, asg-names, asg-tags is required');
   if (!(o.maxRequestsPerSecond > 0))
     problems.push(
