@@ -1,9 +1,37 @@
-import { boolean, choice, duration, integer, keyValues, list, string } from '../core/input-fields.js';
+import {
+  boolean,
+  choice,
+  duration,
+  InputProblem,
+  integer,
+  keyValues,
+  list,
+  string,
+  type Field,
+} from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 /** AWS caps AWS-side waits (checkpoint delay, bake time) at two days. */
 const TWO_DAYS = 172_800;
+
+/** Seconds with decimals ("15", "0.5"), named like wait-healthy's: polls are sub-second against localcloud. */
+function seconds(o: { default: string; min: number; max: number }): Field<number> {
+  return {
+    kind: 'seconds',
+    required: false,
+    default: o.default,
+    empty: Number(o.default),
+    parse(raw) {
+      if (!/^\d+(\.\d+)?$/.test(raw))
+        throw new InputProblem(`${JSON.stringify(raw)} is not a number of seconds; accepted: e.g. 15 or 0.5`);
+      const n = Number(raw);
+      if (n < o.min || n > o.max)
+        throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
+      return n;
+    },
+  };
+}
 
 // Defaults are the strings actions/roll-asg/action.yml declares (a test compares them).
 export const rollSpec = defineAction({
@@ -54,8 +82,9 @@ export const rollSpec = defineAction({
     'if-refresh-in-progress': choice(['fail', 'wait', 'cancel'] as const, { default: 'fail' }),
     'max-concurrency': integer({ default: '10', min: 1, max: 100 }),
     wait: boolean({ default: 'false' }),
-    timeout: duration({ default: '30m', min: 1 }),
-    'poll-interval': duration({ default: '15s', min: 1, max: 3600 }),
+    'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
+    'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
+    'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
     'dry-run': boolean({ default: 'false' }),
   },
   outputs: ['refreshes', 'asg-names'],
@@ -64,7 +93,12 @@ export const rollSpec = defineAction({
     { atLeastOne: ['asg-names', 'asg-tags'] },
     { requires: ['checkpoint-delay', 'checkpoint-percentages'] },
   ],
-  check(v, problem) {
+  check(v, problem, isSet) {
+    // An unset maximum rises to the minimum; a conflicting one the user gave is an error.
+    if (isSet('max-poll-interval-seconds') && v.maxPollIntervalSeconds < v.pollIntervalSeconds)
+      problem(
+        `max-poll-interval-seconds: ${v.maxPollIntervalSeconds} is below poll-interval-seconds (${v.pollIntervalSeconds}); accepted: at least poll-interval-seconds`,
+      );
     const cps = v.checkpointPercentages.map(Number);
     if (cps.length) {
       const outOfRange = cps.filter((p) => p < 1 || p > 100);

@@ -1,0 +1,20 @@
+import { runAction, type StepIO } from '../core/run.js';
+import { rollSpec } from '../roll/inputs.js';
+import { rollOptionsFrom } from '../roll/options.js';
+import { roll, RollFailure, type RollResult } from '../roll/roll.js';
+import { renderRollSummary } from '../roll/summary.js';
+
+async function report(io: StepIO, r: RollResult): Promise<void> {
+  io.setOutputs({ refreshes: r.refreshes, 'asg-names': r.asgNames.join(',') });
+  await io.summary(renderRollSummary(r));
+}
+
+await runAction(rollSpec, async (inputs, ctx, io) => {
+  try {
+    await report(io, await roll(ctx, rollOptionsFrom(inputs)));
+  } catch (err) {
+    // Refreshes that did start keep running: their records must still reach the outputs.
+    if (err instanceof RollFailure) await report(io, err.result);
+    throw err;
+  }
+});

@@ -1,0 +1,65 @@
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { ActionFailure, withContext } from '../core/errors.js';
+import type { ActionContext } from '../core/run.js';
+import { hasCode } from '../aws/errors.js';
+import type { AmiSource } from './options.js';
+
+const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+
+/** Reads an SSM parameter (`name`, `name:label`, `name:version`) that must hold an AMI id. */
+export async function readAmiParameter(
+  ctx: ActionContext,
+  region: string,
+  selector: string,
+  what: string,
+): Promise<string> {
+  try {
+    const out = await ctx.clients
+      .ssm(region)
+      .send(new GetParameterCommand({ Name: selector }), { abortSignal: ctx.signal });
+    const value = out.Parameter?.Value?.trim() ?? '';
+    if (!AMI_ID.test(value))
+      throw new ActionFailure(
+        `${what} ${selector} in ${region} holds ${JSON.stringify(value)}, not an AMI id.`,
+      );
+    return value;
+  } catch (err) {
+    if (hasCode(err, 'ParameterNotFound'))
+      throw new ActionFailure(`${what} ${selector} does not exist in ${region}.`, { cause: err });
+    if (hasCode(err, 'ParameterVersionNotFound', 'ParameterVersionLabelNotFound'))
+      throw new ActionFailure(`${what} ${selector}: no such version or label in ${region}.`, { cause: err });
+    throw err instanceof ActionFailure ? err : withContext(`reading ${what} ${selector} in ${region}`, err);
+  }
+}
+
+/** The AMI to roll out in one region, checked to exist and be available there. */
+export async function resolveAmi(ctx: ActionContext, region: string, source: AmiSource): Promise<string> {
+  const id =
+    'id' in source ? source.id : await readAmiParameter(ctx, region, source.parameter, 'ami-parameter');
+  const from = 'id' in source ? 'ami-id' : `ami-parameter ${source.parameter}`;
+  try {
+    const out = await ctx.clients
+      .ec2(region)
+      .send(new DescribeImagesCommand({ ImageIds: [id] }), { abortSignal: ctx.signal });
+    const image = out.Images?.[0];
+    if (!image)
+      throw new ActionFailure(
+        `${from}: image ${id} does not exist in ${region} (or is not visible to this account).`,
+      );
+    if (image.State !== 'available')
+      throw new ActionFailure(
+        `${from}: image ${id} in ${region} is ${image.State ?? 'in an unknown state'}, not available.`,
+      );
+    return id;
+  } catch (err) {
+    if (hasCode(err, 'InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable', 'InvalidAMIID.Malformed'))
+      throw new ActionFailure(
+        `${from}: image ${id} does not exist in ${region} (or is not visible to this account).`,
+        {
+          cause: err,
+        },
+      );
+    throw err instanceof ActionFailure ? err : withContext(`describing image ${id} in ${region}`, err);
+  }
+}

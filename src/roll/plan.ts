@@ -1,0 +1,152 @@
+import type { AutoScalingGroup, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
+import type { ActionContext } from '../core/run.js';
+import { readAmiParameter } from './ami.js';
+import { activeRefresh, describeActive, type ActiveRefresh } from './in-progress.js';
+import { instanceImages, mostCommonOther } from './instances.js';
+import { describeTemplateVersion, templateLabel, type TemplateVersion } from './launch-template.js';
+import type { InProgressMode } from './options.js';
+import type { SelectedGroup } from './select-groups.js';
+
+/** What roll-asg will do to one group, decided before anything changes. */
+export interface GroupPlan {
+  region: string;
+  name: string;
+  group: AutoScalingGroup;
+  amiId: string;
+  /** A plain launch template, or a MixedInstancesPolicy (whose override templates count too). */
+  kind: 'launch-template' | 'mixed-instances';
+  imageSource: 'launch-template' | 'ssm-parameter';
+  /** Every distinct template version the group launches from, its main template first. */
+  templates: TemplateVersion[];
+  previousAmiId?: string;
+  instances: { total: number; onAmi: number };
+  /** Already on the AMI with skip matching: reported, not refreshed. */
+  alreadyCurrent: boolean;
+  /** A refresh AWS is still running for the group (if-refresh-in-progress decides). */
+  active?: ActiveRefresh;
+}
+
+/** One reason the run must stop before changing anything; `input` ones are the user's settings. */
+export interface PlanProblem {
+  input?: string;
+  message: string;
+}
+
+export interface PlanSettings {
+  skipMatching: boolean;
+  autoRollback: boolean;
+  ifRefreshInProgress: InProgressMode;
+}
+
+const at = (g: { name: string; region: string }) => `group ${g.name} (${g.region})`;
+
+function templateSpecs(
+  group: AutoScalingGroup,
+): { kind: GroupPlan['kind']; specs: LaunchTemplateSpecification[] } | undefined {
+  if (group.LaunchTemplate) return { kind: 'launch-template', specs: [group.LaunchTemplate] };
+  const mixed = group.MixedInstancesPolicy?.LaunchTemplate;
+  if (mixed?.LaunchTemplateSpecification) {
+    const overrides = (mixed.Overrides ?? []).flatMap((o) =>
+      o.LaunchTemplateSpecification ? [o.LaunchTemplateSpecification] : [],
+    );
+    return { kind: 'mixed-instances', specs: [mixed.LaunchTemplateSpecification, ...overrides] };
+  }
+  return undefined;
+}
+
+const specKey = (s: LaunchTemplateSpecification) =>
+  `${s.LaunchTemplateId ?? s.LaunchTemplateName}@${s.Version ?? '$Default'}`;
+
+/**
+ * Looks at one group without changing it: its templates (with $Latest/$Default resolved), where
+ * its image comes from, what its instances run, and whether a refresh is running. Returns the
+ * plan, or the problems that forbid rolling it.
+ */
+export async function planGroup(
+  ctx: ActionContext,
+  sel: SelectedGroup,
+  amiId: string,
+  settings: PlanSettings,
+): Promise<{ plan?: GroupPlan; problems: PlanProblem[] }> {
+  const { group, region, name } = sel;
+  if (group.LaunchConfigurationName)
+    return {
+      problems: [
+        {
+          message:
+            `${at(sel)} uses launch configuration ${group.LaunchConfigurationName}; roll-asg needs a launch template. ` +
+            `Migrate it first: copy the configuration to a launch template (console: Launch configurations > Copy to launch template, ` +
+            `or aws ec2 create-launch-template), then aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${name} ` +
+            `--launch-template LaunchTemplateId=<id>,Version=<number>.`,
+        },
+      ],
+    };
+  const found = templateSpecs(group);
+  if (!found)
+    return {
+      problems: [
+        { message: `${at(sel)} has neither a launch template nor a mixed instances policy to update.` },
+      ],
+    };
+
+  const unique = [...new Map(found.specs.map((s) => [specKey(s), s])).values()];
+  const templates: TemplateVersion[] = [];
+  for (const spec of unique) templates.push(await describeTemplateVersion(ctx, region, spec));
+
+  const problems: PlanProblem[] = [];
+  const ssm = templates.filter((t) => t.ssmParameter !== undefined);
+  for (const t of ssm) {
+    const value = await readAmiParameter(ctx, region, t.ssmParameter!, `SSM parameter`);
+    if (value !== amiId)
+      problems.push({
+        message:
+          `${at(sel)}: launch template ${templateLabel(t)} takes its image from SSM parameter ${t.ssmParameter}, which holds ${value}, not ${amiId}. ` +
+          `Promote ${amiId} to that parameter first (promote-ami-parameter), or roll the AMI the parameter holds.`,
+      });
+  }
+  if (ssm.length && settings.autoRollback)
+    problems.push({
+      input: 'auto-rollback',
+      message:
+        `auto-rollback: ${at(sel)} uses launch template ${templateLabel(ssm[0]!)}, which takes its image from SSM (resolve:ssm:${ssm[0]!.ssmParameter}); ` +
+        `AWS cannot roll such a refresh back. Set auto-rollback: false to roll it (the previous AMI is recorded for a manual rollback).`,
+    });
+  if (problems.length) return { problems };
+
+  const instanceIds = (group.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
+  const images = await instanceImages(ctx, region, instanceIds);
+  const onAmi = instanceIds.filter((id) => images.get(id) === amiId).length;
+  const main = templates[0]!;
+  const previousAmiId =
+    main.imageId !== undefined && main.imageId !== amiId
+      ? main.imageId
+      : mostCommonOther(images.values(), amiId);
+  const templatesOnAmi = templates.every((t) => t.ssmParameter !== undefined || t.imageId === amiId);
+
+  const active = await activeRefresh(ctx, region, name);
+  if (active && settings.ifRefreshInProgress === 'fail')
+    return {
+      problems: [
+        {
+          input: 'if-refresh-in-progress',
+          message: `${at(sel)} already has ${describeActive(active)}; set if-refresh-in-progress to wait or cancel, or try again when it has finished.`,
+        },
+      ],
+    };
+  return {
+    problems: [],
+    plan: {
+      region,
+      name,
+      group,
+      amiId,
+      kind: found.kind,
+      imageSource: ssm.length ? 'ssm-parameter' : 'launch-template',
+      templates,
+      ...(previousAmiId ? { previousAmiId } : {}),
+      instances: { total: instanceIds.length, onAmi },
+      alreadyCurrent: settings.skipMatching && !active && templatesOnAmi && onAmi === instanceIds.length,
+      ...(active ? { active } : {}),
+    },
+  };
+}

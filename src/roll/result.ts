@@ -1,0 +1,103 @@
+import { ActionFailure } from '../core/errors.js';
+import type { HealthResult } from '../health/wait.js';
+import type { RefreshRecord } from './refresh-record.js';
+
+export type GroupStatus =
+  /** A refresh was started (or, in a dry run, would be). */
+  | 'refresh-started'
+  | 'would-refresh'
+  /** Already on the AMI with skip matching: nothing to do. */
+  | 'already-current'
+  | 'failed'
+  /** Not attempted because another group failed first or the run was cancelled. */
+  | 'not-started';
+
+export interface GroupOutcome {
+  region: string;
+  group: string;
+  status: GroupStatus;
+  imageSource: 'launch-template' | 'ssm-parameter';
+  amiId: string;
+  previousAmiId?: string;
+  /** The group's main launch template: the version it used, and the one the refresh moves it to. */
+  template: {
+    id: string;
+    name?: string;
+    /** What the group named before: "3", "$Latest" or "$Default". */
+    requested: string;
+    previousVersion: number;
+    /** Absent when the template takes its image from SSM (the version does not change). */
+    version?: number;
+    /** True when roll-asg made `version` (rather than finding the AMI already in the template). */
+    created: boolean;
+  };
+  instances: { total: number; onAmi: number };
+  refreshId?: string;
+  /** A refresh that was running before, and how it ended after waiting for or cancelling it. */
+  previousRefresh?: { id: string; finalStatus: string; cancelled: boolean };
+  error?: string;
+}
+
+export interface RollResult {
+  dryRun: boolean;
+  /** The AMI per region. */
+  amiIds: Record<string, string>;
+  /** Every selected group's name, refreshed or already current: the `asg-names` output. */
+  asgNames: string[];
+  groups: GroupOutcome[];
+  /** One record per started refresh: the `refreshes` output. */
+  refreshes: RefreshRecord[];
+  /** With `wait`: what wait-healthy found. */
+  health?: HealthResult;
+}
+
+const who = (g: GroupOutcome) => `${g.group} (${g.region})`;
+
+/** Says exactly which groups are rolling, which failed and which were not started. */
+export function startFailureMessage(result: RollResult, what?: string): string {
+  const started = result.groups.filter((g) => g.status === 'refresh-started');
+  const failed = result.groups.filter((g) => g.status === 'failed');
+  const notStarted = result.groups.filter((g) => g.status === 'not-started');
+  const parts = [
+    what ?? failed.map((g) => `failed for ${who(g)}: ${g.error ?? 'unknown error'}`).join('; '),
+    started.length
+      ? `still rolling (refreshes started): ${started.map((g) => `${who(g)} ${g.refreshId}`).join(', ')}`
+      : 'no refresh was started',
+    notStarted.length ? `not started: ${notStarted.map(who).join(', ')}` : '',
+  ];
+  return `Rolling ${result.groups.length} group(s) failed: ${parts.filter(Boolean).join('; ')}.`;
+}
+
+/**
+ * Starting refreshes failed part way, or the health wait failed. Carries the result so the entry
+ * can still write the outputs (and summary) for the refreshes that were started.
+ */
+export class RollFailure extends ActionFailure {
+  constructor(
+    readonly result: RollResult,
+    message = startFailureMessage(result),
+  ) {
+    super(message);
+  }
+}
+
+/** The `refreshes` record of a group whose refresh started. */
+export function refreshRecord(g: GroupOutcome): RefreshRecord | undefined {
+  if (g.status !== 'refresh-started' || !g.refreshId) return undefined;
+  const t = g.template;
+  return {
+    region: g.region,
+    group: g.group,
+    refreshId: g.refreshId,
+    amiId: g.amiId,
+    ...(g.previousAmiId ? { previousAmiId: g.previousAmiId } : {}),
+    imageSource: g.imageSource,
+    ...(t.version !== undefined
+      ? {
+          launchTemplate: { id: t.id, ...(t.name ? { name: t.name } : {}), version: String(t.version) },
+          newVersion: String(t.version),
+        }
+      : {}),
+    previousVersion: String(t.previousVersion),
+  };
+}

@@ -1,0 +1,200 @@
+// roll(): select groups, resolve the AMI, plan every group without changing anything, then make
+// template versions and start refreshes, bounded by max-concurrency across all regions.
+import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
+import type { ActionContext } from '../core/run.js';
+import { waitHealthy } from '../health/wait.js';
+import { resolveAmi } from './ami.js';
+import { isSkipped, mapBounded } from './bounded.js';
+import { describeActive } from './in-progress.js';
+import { templateLabel } from './launch-template.js';
+import type { RollOptions } from './options.js';
+import { planGroup, type GroupPlan, type PlanProblem } from './plan.js';
+import {
+  refreshRecord,
+  RollFailure,
+  startFailureMessage,
+  type GroupOutcome,
+  type RollResult,
+} from './result.js';
+import { selectGroups } from './select-groups.js';
+import { finishVersions, startGroup, VersionLedger } from './start.js';
+
+export type { RollResult, GroupOutcome } from './result.js';
+export { RollFailure } from './result.js';
+
+const who = (p: { name: string; region: string }) => `${p.name} (${p.region})`;
+
+function describePlan(p: GroupPlan): string {
+  const main = p.templates[0]!;
+  const on = `${p.instances.onAmi}/${p.instances.total} instances on ${p.amiId}`;
+  const from = `${templateLabel(main)} version ${main.version}${main.requested !== String(main.version) ? ` (${main.requested})` : ''}`;
+  if (p.alreadyCurrent) return `${who(p)}: already current (${from}, ${on})`;
+  const change =
+    p.imageSource === 'ssm-parameter'
+      ? `refresh ${from} as is: its image comes from SSM (resolve:ssm:${main.ssmParameter ?? p.templates.find((t) => t.ssmParameter)?.ssmParameter})`
+      : main.imageId === p.amiId
+        ? `refresh to ${from}, which already has the AMI`
+        : `new version of ${templateLabel(main)} from version ${main.version} with ${p.amiId} (was ${main.imageId})`;
+  const running = p.active ? `; first settle ${describeActive(p.active)}` : '';
+  return `${who(p)}: ${change}; ${on}${running}`;
+}
+
+function outcomeOf(p: GroupPlan, status: GroupOutcome['status'], error?: string): GroupOutcome {
+  const main = p.templates[0]!;
+  return {
+    region: p.region,
+    group: p.name,
+    status,
+    imageSource: p.imageSource,
+    amiId: p.amiId,
+    ...(p.previousAmiId ? { previousAmiId: p.previousAmiId } : {}),
+    template: {
+      id: main.id,
+      ...(main.name ? { name: main.name } : {}),
+      requested: main.requested,
+      previousVersion: main.version,
+      ...(p.alreadyCurrent || (main.imageId === p.amiId && main.ssmParameter === undefined)
+        ? { version: main.version }
+        : {}),
+      created: false,
+    },
+    instances: p.instances,
+    ...(error ? { error } : {}),
+  };
+}
+
+function throwProblems(problems: PlanProblem[]): never {
+  const lines = problems.map((p) => p.message);
+  // Only the user's settings at fault: report as invalid inputs, like every other input mistake.
+  if (problems.every((p) => p.input)) throw new ConfigurationError(lines);
+  throw new ActionFailure(
+    lines.length === 1
+      ? `Nothing was changed: ${lines[0]}`
+      : `Nothing was changed; ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+  );
+}
+
+/**
+ * Rolls the selected groups onto the AMI. Every check (groups, AMI, templates, SSM, running
+ * refreshes, preference combinations) happens before the first change. Throws RollFailure, with
+ * the partial result, when starting fails part way or the health wait fails.
+ */
+export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResult> {
+  const { log } = ctx;
+  const deadline = ctx.clock.now() + o.timeoutMs;
+
+  const selected = await log.group('Selecting Auto Scaling groups', async () => {
+    const s = await selectGroups(ctx, {
+      regions: o.regions,
+      names: o.names,
+      tags: o.tags,
+      maxConcurrency: o.maxConcurrency,
+    });
+    log.info(`${s.length} group(s): ${s.map(who).join(', ')}`);
+    return s;
+  });
+
+  const regions = [...new Set(selected.map((g) => g.region))];
+  const amiIds: Record<string, string> = {};
+  await log.group('Resolving the AMI', async () => {
+    const resolved = await mapBounded(regions, { limit: o.maxConcurrency }, (r) => resolveAmi(ctx, r, o.ami));
+    resolved.forEach((r, i) => {
+      if (!r.ok) throw 'error' in r ? r.error : new AbortedError();
+      amiIds[regions[i]!] = r.value;
+      log.info(`${regions[i]}: ${r.value}`);
+    });
+  });
+
+  const plans = await log.group(`Planning ${selected.length} group(s)`, async () => {
+    const settings = {
+      skipMatching: o.preferences.skipMatching,
+      autoRollback: o.preferences.autoRollback,
+      ifRefreshInProgress: o.ifRefreshInProgress,
+    };
+    const planned = await mapBounded(selected, { limit: o.maxConcurrency, signal: ctx.signal }, (g) =>
+      planGroup(ctx, g, amiIds[g.region]!, settings),
+    );
+    const problems: PlanProblem[] = [];
+    const out: GroupPlan[] = [];
+    for (const p of planned) {
+      if (!p.ok) throw 'error' in p ? p.error : new AbortedError('cancelled while planning');
+      problems.push(...p.value.problems);
+      if (p.value.plan) out.push(p.value.plan);
+    }
+    if (problems.length) throwProblems(problems);
+    for (const p of out) {
+      log.info(describePlan(p));
+      if (p.imageSource === 'ssm-parameter' && !p.alreadyCurrent)
+        log.warning(
+          `${who(p)}: the launch template takes its image from SSM, so AWS cannot roll this refresh back, and skip matching is off for it ` +
+            `(AWS matches template versions, which do not change): every instance is replaced. Previous AMI: ${p.previousAmiId ?? 'unknown'}.`,
+        );
+    }
+    return out;
+  });
+
+  const asgNames = [...new Set(plans.map((p) => p.name))];
+  if (o.dryRun) {
+    log.info('Dry run: nothing was changed.');
+    return {
+      dryRun: true,
+      amiIds,
+      asgNames,
+      groups: plans.map((p) => outcomeOf(p, p.alreadyCurrent ? 'already-current' : 'would-refresh')),
+      refreshes: [],
+    };
+  }
+
+  const ledger = new VersionLedger();
+  const toRoll = plans.filter((p) => !p.alreadyCurrent);
+  const timing = { deadline, pollIntervalMs: o.pollIntervalMs, maxPollIntervalMs: o.maxPollIntervalMs };
+  const started = await log.group(`Starting ${toRoll.length} instance refresh(es)`, () =>
+    mapBounded(toRoll, { limit: o.maxConcurrency, stopOnError: true, signal: ctx.signal }, (p) =>
+      startGroup(
+        ctx,
+        p,
+        { preferences: o.preferences, ifRefreshInProgress: o.ifRefreshInProgress, timing },
+        ledger,
+      ),
+    ),
+  );
+  const versionProblems = await finishVersions(ctx, ledger, o.setDefaultVersion);
+  for (const line of versionProblems) log.warning(line);
+
+  const byPlan = new Map(toRoll.map((p, i) => [p, started[i]!]));
+  const groups = plans.map((p): GroupOutcome => {
+    if (p.alreadyCurrent) return outcomeOf(p, 'already-current');
+    const s = byPlan.get(p)!;
+    if (s.ok) return s.value;
+    return isSkipped(s) ? outcomeOf(p, 'not-started') : outcomeOf(p, 'failed', describeError(s.error));
+  });
+  const result: RollResult = {
+    dryRun: false,
+    amiIds,
+    asgNames,
+    groups,
+    refreshes: groups.flatMap((g) => refreshRecord(g) ?? []),
+  };
+  if (groups.some((g) => g.status === 'failed' || g.status === 'not-started')) {
+    if (ctx.signal.aborted && !groups.some((g) => g.status === 'failed'))
+      throw new RollFailure(result, startFailureMessage(result, 'cancelled'));
+    throw new RollFailure(result);
+  }
+
+  if (o.wait && result.refreshes.length) {
+    result.health = await log.group('Waiting until healthy', () =>
+      waitHealthy(ctx, {
+        refreshes: result.refreshes,
+        timeoutMinutes: Math.max(1_000, deadline - ctx.clock.now()) / 60_000,
+        pollIntervalSeconds: o.pollIntervalMs / 1000,
+        maxPollIntervalSeconds: o.maxPollIntervalMs / 1000,
+      }),
+    );
+    if (result.health.status !== 'healthy')
+      throw new RollFailure(
+        result,
+        `Refreshes started but the fleet is ${result.health.status}: ${result.health.failures.join('; ')}`,
+      );
+  }
+  return result;
+}

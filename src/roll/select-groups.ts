@@ -1,0 +1,89 @@
+import {
+  DescribeAutoScalingGroupsCommand,
+  type AutoScalingGroup,
+  type Filter,
+} from '@aws-sdk/client-auto-scaling';
+import { ActionFailure, withContext } from '../core/errors.js';
+import type { ActionContext } from '../core/run.js';
+import { mapBounded } from './bounded.js';
+
+export interface SelectedGroup {
+  region: string;
+  name: string;
+  group: AutoScalingGroup;
+}
+
+export interface Selection {
+  regions: string[];
+  names: string[];
+  tags: Record<string, string>;
+  maxConcurrency: number;
+}
+
+/** DescribeAutoScalingGroups takes at most 100 names per call. */
+const NAMES_PER_CALL = 100;
+
+const describeSearch = (s: Selection): string =>
+  [
+    s.names.length ? `names ${s.names.join(', ')}` : '',
+    Object.keys(s.tags).length
+      ? `tags ${Object.entries(s.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+
+/**
+ * The groups to roll, in every region: named ones and/or those carrying every tag (AWS applies
+ * names and tag filters together). A name found in no region, or nothing found at all, is an error.
+ */
+export async function selectGroups(ctx: ActionContext, s: Selection): Promise<SelectedGroup[]> {
+  const filters: Filter[] = Object.entries(s.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
+  const perRegion = await mapBounded(s.regions, { limit: s.maxConcurrency }, async (region) => {
+    const found: AutoScalingGroup[] = [];
+    const nameChunks: (string[] | undefined)[] = [];
+    for (let i = 0; i < s.names.length; i += NAMES_PER_CALL)
+      nameChunks.push(s.names.slice(i, i + NAMES_PER_CALL));
+    if (!nameChunks.length) nameChunks.push(undefined);
+    for (const names of nameChunks) {
+      let token: string | undefined;
+      do {
+        const out = await ctx.clients
+          .autoScaling(region)
+          .send(
+            new DescribeAutoScalingGroupsCommand({
+              ...(names ? { AutoScalingGroupNames: names } : {}),
+              ...(filters.length ? { Filters: filters } : {}),
+              MaxRecords: 100,
+              NextToken: token,
+            }),
+            { abortSignal: ctx.signal },
+          )
+          .catch((err: unknown) => {
+            throw withContext(`listing Auto Scaling groups in ${region}`, err);
+          });
+        found.push(...(out.AutoScalingGroups ?? []));
+        token = out.NextToken;
+      } while (token);
+    }
+    return found.map((group) => ({ region, name: group.AutoScalingGroupName ?? '', group }));
+  });
+  const selected: SelectedGroup[] = [];
+  for (const r of perRegion) {
+    if (!r.ok) throw 'error' in r ? r.error : new ActionFailure('listing Auto Scaling groups was cancelled');
+    selected.push(...r.value);
+  }
+  const where = s.regions.join(', ');
+  if (!selected.length)
+    throw new ActionFailure(`No Auto Scaling group matched: searched ${where} for ${describeSearch(s)}.`);
+  const missing = s.names.filter((n) => !selected.some((g) => g.name === n));
+  if (missing.length) {
+    const tags = Object.keys(s.tags).length ? ' carrying the asg-tags' : '';
+    throw new ActionFailure(
+      `asg-names: no group named ${missing.join(', ')}${tags} in ${where}; nothing was changed.`,
+    );
+  }
+  return selected.sort((a, b) => a.region.localeCompare(b.region) || a.name.localeCompare(b.name));
+}
