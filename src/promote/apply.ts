@@ -109,20 +109,17 @@ async function finishWrite(
     notes,
   };
   if (options.label) {
-    let labelled = version;
-    if (race.supersededBy) {
-      notes.push(`label ${options.label} left to the writer of version ${race.supersededBy.version}`);
-    } else {
-      await labelVersion(ctx, region, name, version, options.label);
-      const settled = await settleLabel(ctx, options, {
-        region,
-        image: plan.image,
-        version,
-        label: options.label,
-      });
-      labelled = settled.version;
-      if (settled.note) notes.push(settled.note);
-    }
+    // Label our version even when superseded: settleLabel hands it on to a later version that
+    // holds an AMI at least as new, and a racer that restores a value takes its labels along.
+    await labelVersion(ctx, region, name, version, options.label);
+    const settled = await settleLabel(ctx, options, {
+      region,
+      image: plan.image,
+      version,
+      label: options.label,
+    });
+    const labelled = settled.version;
+    if (settled.note) notes.push(settled.note);
     result.label = {
       name: options.label,
       previousVersion: plan.labelVersion,

@@ -2,7 +2,7 @@
 // versions that landed between the one we decided against and ours mean our decision was made
 // on a stale value. We decide again against what really preceded us, and put it back if ours
 // must not stand. Two racers therefore never leave the older AMI current.
-import { ActionFailure } from '../core/errors.js';
+import { ActionFailure, TimeoutError } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { decide } from './decide.js';
@@ -137,7 +137,7 @@ async function historyWithoutGaps(
       },
     });
   } catch (err) {
-    if (!(err instanceof Error) || err.name !== 'TimeoutError') throw err;
+    if (!(err instanceof TimeoutError)) throw err;
     ctx.log.warning(
       `versions ${missing().join(', ')} of ${options.parameterName} never appeared: SSM rejected them`,
     );

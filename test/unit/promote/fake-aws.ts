@@ -77,6 +77,8 @@ export class FakeRegion {
   validationMs = 300;
   /** Hook run inside PutParameter before the write: lets a test land a concurrent write first. */
   beforePut?: (input: PutParameterCommandInput) => void;
+  /** Hook run right after PutParameter: lets a test land a concurrent write after ours. */
+  afterPut?: (input: PutParameterCommandInput, version: number) => void;
   /** Every mutating call, in order. */
   readonly mutations: string[] = [];
   readonly ssm: AwsClientStub<SSMClient>;
@@ -223,7 +225,9 @@ export class FakeRegion {
 
   private put(i: PutParameterCommandInput) {
     this.beforePut?.(i);
-    return this.write(i);
+    const out = this.write(i);
+    this.afterPut?.(i, out.Version);
+    return out;
   }
 
   private write(i: PutParameterCommandInput) {

@@ -337,4 +337,45 @@ describe('promote: racing writers never leave the older AMI current', () => {
     expect(result.regions[0]).toMatchObject({ outcome: 'updated', previousAmiId: OLD, version: 2 });
     expect(us.historyOf(NAME)).toEqual([`1:${OLD}`, `2:${NEW}`]);
   });
+
+  it('hands the label on when the racer that wrote after us restored our AMI', async () => {
+    w = world();
+    const us = w.region('us-east-1');
+    us.seed(NAME, [OLD], { labels: { prod: 1 } });
+    us.image('ami-00000000000000001', '2024-01-15T00:00:00.000Z');
+    us.afterPut = (input) => {
+      if (input.Value !== NEWER) return;
+      us.afterPut = undefined;
+      // The other workflow writes its older AMI as version 3, sees ours, and restores it as version 4.
+      us.concurrentPut(NAME, 'ami-00000000000000001');
+      us.concurrentPut(NAME, NEWER);
+    };
+    const result = await promote(
+      w.ctx,
+      options({ label: 'prod', targets: [{ region: 'us-east-1', amiId: NEWER }] }),
+    );
+    expect(us.historyOf(NAME)).toEqual([
+      `1:${OLD}`,
+      `2:${NEWER}`,
+      '3:ami-00000000000000001',
+      `4:${NEWER}[prod]`,
+    ]);
+    expect(result.regions[0]!.notes.join()).toMatch(/label prod follows it there/);
+  });
+
+  it('keeps the label on our version when an older AMI was written after it', async () => {
+    w = world();
+    const us = w.region('us-east-1');
+    us.seed(NAME, [OLD]);
+    us.image('ami-00000000000000001', '2024-01-15T00:00:00.000Z');
+    us.afterPut = (input) => {
+      if (input.Value !== NEW) return;
+      us.afterPut = undefined;
+      us.concurrentPut(NAME, 'ami-00000000000000001');
+    };
+    const result = await promote(w.ctx, options({ label: 'prod' }));
+    w.clock.t += 10_000;
+    expect(us.historyOf(NAME)).toEqual([`1:${OLD}`, `2:${NEW}[prod]`, '3:ami-00000000000000001']);
+    expect(result.regions[0]!.notes.join()).toMatch(/version 3 \(ami-00000000000000001\) was written after/);
+  });
 });
