@@ -77,8 +77,6 @@ export function launchInto(
   const tags = [
     ...group.tags.filter((t) => t.PropagateAtLaunch).map((t) => ({ Key: t.Key, Value: t.Value })),
     { Key: 'aws:autoscaling:groupName', Value: group.name },
-    { Key: 'aws:ec2launchtemplate:id', Value: launch.templateId },
-    { Key: 'aws:ec2launchtemplate:version', Value: String(launch.version) },
   ];
   let launched;
   try {

@@ -1,0 +1,105 @@
+// The AsgPlatform port over localcloud's EC2 and SSM state: launch templates resolve (including
+// `resolve:ssm:` image ids) and instances launch and terminate through the EC2 module's helpers.
+import type { RegionState } from '../state.js';
+import { AsgRegion } from './autoscaling-state.js';
+import type {
+  AsgPlatform,
+  AsgTimings,
+  LaunchTemplateRef,
+  PlatformInstance,
+  ResolvedLaunch,
+} from './autoscaling-types.js';
+import { terminateInstance } from './ec2-instances.js';
+import { launchFromTemplate, resolveLaunchTemplate } from './ec2-launch-templates.js';
+import { AwsError } from './service.js';
+
+/** Auto Scaling reports EC2's launch template errors as its own ValidationError. */
+function asValidation<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AwsError && err.code !== 'ValidationError')
+      throw new AwsError('ValidationError', err.message);
+    throw err;
+  }
+}
+
+export function regionPlatform(region: RegionState): AsgPlatform {
+  const resolve = (ref: LaunchTemplateRef): ResolvedLaunch =>
+    asValidation(() => {
+      const r = resolveLaunchTemplate(region, ref);
+      if (!r.imageId) {
+        throw new AwsError(
+          'ValidationError',
+          `The launch template ${r.template.launchTemplateId} has no ImageId.`,
+        );
+      }
+      const type = r.version.data.InstanceType;
+      return {
+        templateId: r.template.launchTemplateId,
+        templateName: r.template.name,
+        version: r.version.versionNumber,
+        imageId: r.imageId,
+        imageFromSsm: r.imageFromSsm,
+        instanceType: typeof type === 'string' ? type : 'm1.small',
+      };
+    });
+  return {
+    now: () => region.world.clock.now(),
+    resolveLaunchTemplate: resolve,
+    launchInstance(req) {
+      const ref = { LaunchTemplateId: req.launch.templateId, Version: String(req.launch.version) };
+      const { instance } = launchFromTemplate(region, ref, {
+        // The version resolved when the batch started, so a parameter moving mid-launch cannot split it.
+        imageId: req.launch.imageId,
+        instanceType: req.launch.instanceType,
+        tags: req.tags,
+        ...(req.subnetId ? { subnetId: req.subnetId } : {}),
+        ...(req.availabilityZone && !req.subnetId ? { availabilityZone: req.availabilityZone } : {}),
+      });
+      return { instanceId: instance.instanceId, availabilityZone: instance.availabilityZone };
+    },
+    terminateInstance(instanceId) {
+      if (region.ec2.instances.has(instanceId)) terminateInstance(region, instanceId);
+    },
+    instanceStatus(instanceId): PlatformInstance | undefined {
+      const inst = region.ec2.instances.get(instanceId);
+      if (!inst) return undefined;
+      return {
+        state: inst.state,
+        ...(inst.runningSince !== undefined ? { runningSince: inst.runningSince } : {}),
+        imageUnhealthy: !inst.healthy,
+      };
+    },
+    availabilityZones() {
+      const zones = new Set<string>();
+      for (const s of region.ec2.subnets.values()) if (s.defaultForAz) zones.add(s.availabilityZone);
+      return [...zones].sort();
+    },
+  };
+}
+
+/** Timings read live from the world's durations, so the control API can change them at any time. */
+export function worldTimings(region: RegionState): AsgTimings {
+  const d = () => region.world.durations;
+  return {
+    get secondMs() {
+      return d().apiSecond;
+    },
+    get healthCheckDelayMs() {
+      return d().healthCheckDelay;
+    },
+    get deregistrationDelayMs() {
+      return d().healthCheckDelay;
+    },
+    maxReplacementFailures: 2,
+  };
+}
+
+/** The Auto Scaling + ELBv2 state of a localcloud region (created on first use, dropped on reset). */
+export function asgRegionOf(region: RegionState): AsgRegion {
+  return region.serviceState(
+    'autoscaling',
+    () => new AsgRegion(region.name, region.world.accountId, regionPlatform(region), worldTimings(region)),
+  );
+}

@@ -1,0 +1,262 @@
+// The Auto Scaling service (Query protocol): groups, their instances and tags, and instance refreshes.
+import { randomUUID } from 'node:crypto';
+import type { World } from '../state.js';
+import { asgRegionOf } from './autoscaling-platform.js';
+import {
+  createGroup,
+  deleteGroup,
+  groupTags,
+  requireGroup,
+  setDesiredCapacity,
+  updateGroup,
+  type GroupInput,
+  type TagInput,
+} from './autoscaling-groups.js';
+import { paginate } from './autoscaling-paging.js';
+import type { AsgRegion } from './autoscaling-state.js';
+import { throttlingError } from './autoscaling-throttle.js';
+import { tickRegion } from './autoscaling-tick.js';
+import { terminateFromGroup } from './autoscaling-fleet.js';
+import type { AutoScalingGroup } from './autoscaling-types.js';
+import { groupView, instanceDetailsView, refreshView, tagView } from './autoscaling-views.js';
+import { cancelRefresh, rollbackRefresh, startRefresh, type StartRefreshInput } from './refresh-engine.js';
+import { AwsError, type AwsHandler, type AwsService, type HandlerContext } from './service.js';
+
+type Params = Record<string, unknown>;
+type AsgHandler = (p: Params, region: AsgRegion, ctx: HandlerContext) => object;
+
+interface Filter {
+  Name?: string;
+  Values?: string[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+function invalid(message: string): AwsError {
+  return new AwsError('ValidationError', message);
+}
+
+function groupMatchesFilters(group: AutoScalingGroup, filters: readonly Filter[]): boolean {
+  return filters.every((f) => {
+    const values = f.Values ?? [];
+    const name = f.Name ?? '';
+    if (name === 'tag-key') return group.tags.some((t) => values.includes(t.Key));
+    if (name === 'tag-value') return group.tags.some((t) => values.includes(t.Value));
+    if (name.startsWith('tag:')) {
+      const key = name.slice(4);
+      return group.tags.some((t) => t.Key === key && values.includes(t.Value));
+    }
+    throw invalid(`Filter name ${name} is not valid. Valid names: tag-key, tag-value, tag:<key>.`);
+  });
+}
+
+function findGroupOfInstance(region: AsgRegion, instanceId: string): AutoScalingGroup | undefined {
+  for (const g of region.groups.values()) if (g.instances.has(instanceId)) return g;
+  return undefined;
+}
+
+function activity(
+  group: AutoScalingGroup,
+  instanceId: string,
+  now: number,
+  decrement: boolean,
+): Record<string, unknown> {
+  const at = new Date(now);
+  return {
+    ActivityId: randomUUID(),
+    AutoScalingGroupName: group.name,
+    Description: `Terminating EC2 instance: ${instanceId}`,
+    Cause:
+      `At ${at.toISOString()} instance ${instanceId} was taken out of service in response to a user request` +
+      (decrement ? `, shrinking the capacity from ${group.desired + 1} to ${group.desired}.` : '.'),
+    StartTime: at,
+    StatusCode: 'InProgress',
+    Progress: 0,
+    Details: JSON.stringify({ 'Availability Zone': group.instances.get(instanceId)?.availabilityZone ?? '' }),
+  };
+}
+
+const handlers: Record<string, AsgHandler> = {
+  CreateAutoScalingGroup(p, region) {
+    createGroup(region, p as GroupInput);
+    return {};
+  },
+
+  UpdateAutoScalingGroup(p, region) {
+    updateGroup(region, p as GroupInput);
+    return {};
+  },
+
+  DeleteAutoScalingGroup(p, region) {
+    deleteGroup(region, p.AutoScalingGroupName, p.ForceDelete === true);
+    return {};
+  },
+
+  DescribeAutoScalingGroups(p, region) {
+    const names = list<string>(p.AutoScalingGroupNames);
+    if (names.length > 100) throw invalid('The number of AutoScalingGroupNames cannot exceed 100.');
+    const filters = list<Filter>(p.Filters);
+    const groups = [...region.groups.values()]
+      .filter((g) => names.length === 0 || names.includes(g.name))
+      .filter((g) => groupMatchesFilters(g, filters))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const page = paginate(groups, 'asg', num(p.MaxRecords), str(p.NextToken), { default: 50, max: 100 });
+    return {
+      AutoScalingGroups: page.items.map((g) => groupView(region, g)),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  },
+
+  DescribeAutoScalingInstances(p, region) {
+    const ids = list<string>(p.InstanceIds);
+    if (ids.length > 50) throw invalid('The number of InstanceIds cannot exceed 50.');
+    const rows = [...region.groups.values()]
+      .flatMap((g) => [...g.instances.values()].map((i) => ({ g, i })))
+      .filter(({ i }) => ids.length === 0 || ids.includes(i.instanceId))
+      .sort((a, b) => a.i.instanceId.localeCompare(b.i.instanceId));
+    const page = paginate(rows, 'asi', num(p.MaxRecords), str(p.NextToken), { default: 50, max: 50 });
+    return {
+      AutoScalingInstances: page.items.map(({ g, i }) => instanceDetailsView(g, i)),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  },
+
+  SetDesiredCapacity(p, region) {
+    const desired = num(p.DesiredCapacity);
+    if (desired === undefined) throw invalid('DesiredCapacity is required.');
+    setDesiredCapacity(region, p.AutoScalingGroupName, desired);
+    return {};
+  },
+
+  SetInstanceHealth(p, region) {
+    const id = str(p.InstanceId) ?? '';
+    const group = findGroupOfInstance(region, id);
+    const inst = group?.instances.get(id);
+    if (!inst) throw invalid(`Instance Id not found - No managed instance found for instance ID: ${id}`);
+    const status = str(p.HealthStatus);
+    if (status !== 'Healthy' && status !== 'Unhealthy')
+      throw invalid('HealthStatus must be Healthy or Unhealthy.');
+    inst.health = status;
+    return {};
+  },
+
+  TerminateInstanceInAutoScalingGroup(p, region, ctx) {
+    const id = str(p.InstanceId) ?? '';
+    const group = findGroupOfInstance(region, id);
+    if (!group) throw invalid(`Instance Id not found - No managed instance found for instance ID: ${id}`);
+    const decrement = p.ShouldDecrementDesiredCapacity === true;
+    if (decrement) {
+      if (group.desired <= group.min) {
+        throw invalid(
+          `Currently, desiredSize equals minSize (${group.min}). Terminating instance without replacement will violate ` +
+            "group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.",
+        );
+      }
+      group.desired -= 1;
+    }
+    const result = activity(group, id, ctx.now, decrement);
+    terminateFromGroup(region, group, id);
+    return { Activity: result };
+  },
+
+  DescribeTags(p, region) {
+    const filters = list<Filter>(p.Filters);
+    const rows = [...region.groups.values()]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap((g) => g.tags.map((t) => ({ g, t })))
+      .filter(({ g, t }) =>
+        filters.every((f) => {
+          const values = f.Values ?? [];
+          switch (f.Name) {
+            case 'auto-scaling-group':
+              return values.includes(g.name);
+            case 'key':
+              return values.includes(t.Key);
+            case 'value':
+              return values.includes(t.Value);
+            case 'propagate-at-launch':
+              return values.includes(String(t.PropagateAtLaunch));
+            default:
+              throw invalid(`Filter name ${f.Name ?? ''} is not valid.`);
+          }
+        }),
+      );
+    const page = paginate(rows, 'tags', num(p.MaxRecords), str(p.NextToken), { default: 50, max: 100 });
+    return {
+      Tags: page.items.map(({ g, t }) => tagView(g, t)),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  },
+
+  CreateOrUpdateTags(p, region) {
+    for (const tag of list<TagInput>(p.Tags)) {
+      const group = requireGroup(region, tag.ResourceId);
+      const [parsed] = groupTags(group.name, [tag]);
+      if (!parsed) continue;
+      const existing = group.tags.find((t) => t.Key === parsed.Key);
+      if (existing) Object.assign(existing, parsed);
+      else group.tags.push(parsed);
+    }
+    return {};
+  },
+
+  DeleteTags(p, region) {
+    for (const tag of list<TagInput>(p.Tags)) {
+      const group = requireGroup(region, tag.ResourceId);
+      group.tags = group.tags.filter((t) => t.Key !== tag.Key);
+    }
+    return {};
+  },
+
+  StartInstanceRefresh(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    const refresh = startRefresh(region, group, p as StartRefreshInput);
+    return { InstanceRefreshId: refresh.id };
+  },
+
+  DescribeInstanceRefreshes(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    const ids = list<string>(p.InstanceRefreshIds);
+    const refreshes = [...region.refreshesOf(group.name)]
+      .reverse()
+      .filter((r) => ids.length === 0 || ids.includes(r.id));
+    const page = paginate(refreshes, 'irf', num(p.MaxRecords), str(p.NextToken), { default: 50, max: 100 });
+    return {
+      InstanceRefreshes: page.items.map(refreshView),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  },
+
+  CancelInstanceRefresh(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    return { InstanceRefreshId: cancelRefresh(region, group).id };
+  },
+
+  RollbackInstanceRefresh(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    return { InstanceRefreshId: rollbackRefresh(region, group).id };
+  },
+};
+
+/** Every Auto Scaling call draws from the region's one token bucket when one is set. */
+function withThrottle(handler: AsgHandler): AwsHandler {
+  return (req, ctx) => {
+    const region = asgRegionOf(ctx.region);
+    if (region.throttle && !region.throttle.take(ctx.now)) throw throttlingError();
+    return handler(req.params, region, ctx);
+  };
+}
+
+export function tickAutoScaling(world: World): void {
+  for (const region of world.regions()) tickRegion(asgRegionOf(region));
+}
+
+export const autoscalingService: AwsService = {
+  signingName: 'autoscaling',
+  protocol: 'query',
+  model: 'autoscaling',
+  handlers: Object.fromEntries(Object.entries(handlers).map(([op, h]) => [op, withThrottle(h)])),
+  tick: (world) => tickAutoScaling(world),
+};
