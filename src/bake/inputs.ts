@@ -1,4 +1,13 @@
-import { boolean, choice, integer, keyValues, list, string } from '../core/input-fields.js';
+import {
+  boolean,
+  choice,
+  integer,
+  InputProblem,
+  keyValues,
+  list,
+  string,
+  type Field,
+} from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
@@ -13,6 +22,24 @@ const INSTANCE_PROFILE =
   /^([\w+=,.@-]{1,128}|arn:aws[\w-]*:iam::\d{12}:instance-profile\/[\w+=,.@/-]{1,256})$/;
 
 export const MAX_USER_DATA_BYTES = 16 * 1024;
+
+/** Fractional seconds, so tests against localcloud can poll every few tens of milliseconds. */
+function seconds(o: { default: string; min: number; max: number }): Field<number> {
+  return {
+    kind: 'seconds',
+    required: false,
+    default: o.default,
+    empty: Number(o.default),
+    parse(raw) {
+      if (!/^\d+(\.\d+)?$/.test(raw))
+        throw new InputProblem(`${JSON.stringify(raw)} is not a number of seconds; accepted: e.g. 10 or 0.5`);
+      const n = Number(raw);
+      if (n < o.min || n > o.max)
+        throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
+      return n;
+    },
+  };
+}
 
 export const bakeSpec = defineAction({
   name: 'bake-ami',
@@ -89,6 +116,7 @@ export const bakeSpec = defineAction({
     'packer-vars': keyValues({ keyPattern: /^[A-Za-z_][\w-]*$/ }),
     janitor: boolean({ default: 'true' }),
     'dry-run': boolean({ default: 'false' }),
+    'poll-interval-seconds': seconds({ default: '10', min: 0.01, max: 300 }),
   },
   outputs: ['ami-id', 'ami-name', 'amis', 'source-ami-id', 'fingerprint', 'reused', 'builder-instance-id'],
   rules: [

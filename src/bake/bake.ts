@@ -1,0 +1,418 @@
+import { CreateTagsCommand, DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
+import { fromTagList, toTagList } from '../aws/tags.js';
+import { withContext } from '../core/errors.js';
+import { deadlineAfter } from '../core/poll.js';
+import type { ActionContext } from '../core/run.js';
+import { launchBuilder, stopBuilder, waitForBuilderStopped } from './builder.js';
+import { removeBakeResources } from './cleanup.js';
+import { delaysFrom, type Delays } from './delays.js';
+import { fingerprint } from './fingerprint.js';
+import { copyImage, createImage, shareImage, waitForImage } from './image.js';
+import type { BakeInputs } from './inputs.js';
+import { reapExpiredBuilders, type ExpiredBuilder } from './janitor.js';
+import { checkNetwork } from './network.js';
+import { locatePacker, runPacker } from './packer.js';
+import type { ProcessRunner } from './packer-process.js';
+import { Phases, type PhaseTiming } from './phases.js';
+import { planLines } from './plan.js';
+import { loadProvisioning, type Provisioning } from './provisioning.js';
+import { findReusable } from './reuse.js';
+import { runScript, sendCommand, waitForAgent, WINDOWS_SYSPREP_SHUTDOWN } from './run-command.js';
+import { resolveSource, type Platform } from './source.js';
+import { STATE, type CreatedImage, type StateRecorder } from './state.js';
+import { imageTags, TAG } from './tags.js';
+
+export interface BakeOptions extends BakeInputs {
+  /** Unique per bake step (run, attempt, step): tags everything this bake makes. At most 64 characters. */
+  bakeId: string;
+  commit?: string;
+  runUrl?: string;
+  /** Relative file inputs resolve here (the workspace). */
+  workingDirectory: string;
+  record: StateRecorder;
+  processRunner: ProcessRunner;
+}
+
+export interface BakeResult {
+  region: string;
+  amiId?: string;
+  amiName: string;
+  amis: Record<string, string>;
+  sourceAmiId: string;
+  sourceVia: string;
+  platform: Platform;
+  fingerprint: string;
+  reused: boolean;
+  builderInstanceId?: string;
+  dryRun: boolean;
+  /** Dry run: what would happen, one line each. */
+  plan: string[];
+  timings: PhaseTiming[];
+  janitor: ExpiredBuilder[];
+  sharedWith: string[];
+  engine: 'native' | 'packer';
+  totalMs: number;
+}
+
+/** Builders outlive their bake's timeout by this much before another bake's janitor takes them. */
+const EXPIRY_GRACE_MS = 30 * 60_000;
+
+export const utcStamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+
+/**
+ * Bakes (or reuses) an AMI: janitor, source, fingerprint and reuse, then launch → provision →
+ * image (or Packer), copy and share, builder terminated. Anything a failed or cancelled bake
+ * created is removed before the error is rethrown; the post step is the backstop.
+ */
+export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResult> {
+  o.record(STATE.bakeId, o.bakeId);
+  o.record(STATE.region, o.region);
+  // Local checks first: unreadable files and a missing packer are input errors, before any AWS call.
+  const provisioning = await loadProvisioning(o);
+  const packerPath = o.engine === 'packer' ? await locatePacker(o.processRunner) : undefined;
+
+  const started = ctx.clock.now();
+  const deadline = deadlineAfter(ctx.clock, o.timeoutMinutes * 60_000);
+  const phases = new Phases(ctx.clock, ctx.log, deadline, o.timeoutMinutes);
+  const delays = delaysFrom(o.pollIntervalSeconds);
+  const result: BakeResult = {
+    region: o.region,
+    amiName: `${o.name}-${utcStamp(started)}`,
+    amis: {},
+    sourceAmiId: '',
+    sourceVia: '',
+    platform: o.platform ?? 'linux',
+    fingerprint: '',
+    reused: false,
+    dryRun: o.dryRun,
+    plan: [],
+    timings: phases.timings,
+    janitor: [],
+    sharedWith: [],
+    engine: o.engine,
+    totalMs: 0,
+  };
+  const finish = () => ({ ...result, totalMs: ctx.clock.now() - started });
+
+  if (o.janitor)
+    result.janitor = await phases.run('janitor', 'Janitor: expired builders of earlier bakes', () =>
+      reapExpiredBuilders(ctx, { now: started, dryRun: o.dryRun }),
+    );
+
+  const source = await phases.run('source', 'Resolve the source image', async () => {
+    const s = await resolveSource(ctx, o);
+    ctx.log.info(
+      `Source image: ${s.imageId}${s.name ? ` (${s.name})` : ''} from ${s.via}, platform ${s.platform}.`,
+    );
+    return s;
+  });
+  result.sourceAmiId = source.imageId;
+  result.sourceVia = source.via;
+  result.platform = o.platform ?? source.platform;
+  result.fingerprint = fingerprint({
+    sourceAmiId: source.imageId,
+    platform: result.platform,
+    provisioning,
+    volumeSize: o.volumeSize,
+    encrypted: o.encrypted,
+    kmsKeyId: o.kmsKeyId,
+  });
+  ctx.log.info(`Fingerprint: ${result.fingerprint}`);
+
+  const reusable = o.reuseIfUnchanged
+    ? await phases.run('reuse', 'Look for an AMI with the same fingerprint', async () => {
+        const found = await findReusable(ctx, {
+          region: o.region,
+          bakeName: o.name,
+          fingerprint: result.fingerprint,
+        });
+        ctx.log.info(
+          found ? `Found ${found.ImageId} (${found.Name ?? ''}): nothing changed.` : 'None found: baking.',
+        );
+        return found;
+      })
+    : undefined;
+
+  if (o.dryRun) {
+    if (!reusable && o.engine === 'native')
+      await phases.run('network', 'Check subnet and security groups', () => checkNetwork(ctx, o));
+    result.plan = planLines(o, { source, platform: result.platform, provisioning, reusable, result });
+    if (reusable?.ImageId) {
+      result.amiId = reusable.ImageId;
+      result.amiName = reusable.Name ?? result.amiName;
+      result.reused = true;
+    }
+    await ctx.log.group('Plan (dry run: nothing created)', async () => {
+      for (const line of result.plan) ctx.log.info(line);
+    });
+    return finish();
+  }
+
+  // From here on every resource is saved to state the moment it exists.
+  const created: CreatedImage[] = [];
+  const onImage = (image: CreatedImage) => {
+    created.push(image);
+    o.record(STATE.images, JSON.stringify(created));
+  };
+  let builderId: string | undefined;
+  try {
+    if (reusable?.ImageId) {
+      result.reused = true;
+      result.amiId = reusable.ImageId;
+      result.amiName = reusable.Name ?? result.amiName;
+      result.amis[o.region] = reusable.ImageId;
+      // Copies carry the original's tags; the bake id is this run's so a failed copy is cleaned up.
+      const tags = { ...fromTagList(reusable.Tags), [TAG.bakeId]: o.bakeId };
+      await distribute(
+        ctx,
+        o,
+        phases,
+        delays,
+        result,
+        { ...reusedSpec(reusable, result.amiName), tags },
+        onImage,
+      );
+    } else {
+      const tags = imageTags(o.tags, {
+        bakeName: o.name,
+        bakeId: o.bakeId,
+        fingerprint: result.fingerprint,
+        sourceAmiId: source.imageId,
+        commit: o.commit,
+        runUrl: o.runUrl,
+      });
+      const spec = {
+        name: result.amiName,
+        description: `Baked by golden-ami-actions from ${source.imageId}${o.commit ? ` at ${o.commit.slice(0, 12)}` : ''}`,
+        tags,
+      };
+      if (packerPath) {
+        const amis = await phases.run('packer', `packer build ${o.packerTemplate ?? ''}`, async () => {
+          const built = await runPacker(ctx, {
+            packerPath,
+            templatePath: provisioning.kind === 'packer' ? provisioning.template.path : '',
+            vars: o.packerVars,
+            sourceAmiId: source.imageId,
+            amiName: result.amiName,
+            region: o.region,
+            bakeId: o.bakeId,
+            workingDirectory: o.workingDirectory,
+            deadline: deadline.at,
+            runner: o.processRunner,
+          });
+          for (const [region, imageId] of Object.entries(built)) onImage({ region, imageId });
+          return built;
+        });
+        await phases.run('tag', 'Tag the AMIs Packer built', () => tagPackerImages(ctx, amis, tags));
+        Object.assign(result.amis, amis);
+      } else {
+        builderId = await phases.run('launch', 'Launch the builder', async () => {
+          await checkNetwork(ctx, o);
+          return launchBuilder(
+            ctx,
+            {
+              ...o,
+              bakeName: o.name,
+              source,
+              userData: provisioning.kind === 'user-data' ? provisioning.userData : undefined,
+              expiresAt: started + o.timeoutMinutes * 60_000 + EXPIRY_GRACE_MS,
+            },
+            (id) => {
+              o.record(STATE.builderId, id);
+              result.builderInstanceId = id;
+            },
+          );
+        });
+        await phases.run('provision', `Provision the builder (${provisioning.kind})`, () =>
+          provision(ctx, o, {
+            instanceId: builderId!,
+            provisioning,
+            platform: result.platform,
+            deadline: deadline.at,
+            delays,
+          }),
+        );
+        result.amis[o.region] = await phases.run('image', 'Create the image', async () => {
+          const imageId = await createImage(ctx, { ...spec, instanceId: builderId! }, onImage);
+          await waitForImage(ctx, {
+            region: o.region,
+            imageId,
+            delays,
+            remainingMs: phases.remainingMs('image'),
+            phase: 'image',
+          });
+          return imageId;
+        });
+      }
+      result.amiId = result.amis[o.region];
+      await distribute(ctx, o, phases, delays, result, spec, onImage);
+    }
+    if (builderId) {
+      const id = builderId;
+      await phases.run('cleanup', 'Terminate the builder', async () => {
+        const report = await removeBakeResources(ctx, {
+          bakeId: o.bakeId,
+          region: o.region,
+          builderId: id,
+          images: [],
+          removeImages: false,
+          snapshotRetries: 0,
+          retryDelayMs: 0,
+        });
+        for (const line of report.leftovers)
+          ctx.log.warning(`Not cleaned up (the post step retries): ${line}`);
+      });
+    }
+    o.record(STATE.done, 'true');
+    return finish();
+  } catch (err) {
+    await ctx.log.group('Clean up after the failed bake', async () => {
+      const report = await removeBakeResources(ctx, {
+        bakeId: o.bakeId,
+        region: o.region,
+        builderId,
+        images: created,
+        removeImages: true,
+        snapshotRetries: 0,
+        retryDelayMs: 0,
+      });
+      for (const line of report.leftovers)
+        ctx.log.warning(`Not cleaned up yet (the post step retries): ${line}`);
+    });
+    throw err;
+  }
+}
+
+function reusedSpec(image: Image, name: string) {
+  return { name: image.Name ?? name, description: image.Description ?? `Copy of ${image.ImageId ?? ''}` };
+}
+
+async function provision(
+  ctx: ActionContext,
+  o: BakeOptions,
+  p: { instanceId: string; provisioning: Provisioning; platform: Platform; deadline: number; delays: Delays },
+): Promise<void> {
+  const wait = { instanceId: p.instanceId, deadline: p.deadline, delays: p.delays };
+  if (p.provisioning.kind === 'scripts') {
+    await waitForAgent(ctx, wait);
+    const scripts = p.provisioning.scripts;
+    for (const [index, script] of scripts.entries())
+      await runScript(ctx, {
+        ...wait,
+        platform: p.platform,
+        script,
+        index,
+        total: scripts.length,
+        bakeId: o.bakeId,
+      });
+    if (p.platform === 'windows') {
+      ctx.log.info('Scripts done: generalising with EC2Launch sysprep, which shuts the builder down.');
+      await sendCommand(ctx, {
+        instanceId: p.instanceId,
+        platform: 'windows',
+        commands: WINDOWS_SYSPREP_SHUTDOWN,
+        comment: `bake-ami ${o.bakeId} sysprep`,
+        timeoutSeconds: (p.deadline - ctx.clock.now()) / 1000,
+      });
+    } else {
+      ctx.log.info('Scripts done: stopping the builder.');
+      await stopBuilder(ctx, p.instanceId);
+    }
+  }
+  await waitForBuilderStopped(ctx, {
+    ...wait,
+    failureMarker: o.failureMarker,
+    phase: 'provision',
+    what:
+      p.provisioning.kind === 'scripts'
+        ? 'waiting for the builder to shut down'
+        : 'waiting for the user data to finish and shut the builder down',
+  });
+}
+
+/** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere. */
+async function distribute(
+  ctx: ActionContext,
+  o: BakeOptions,
+  phases: Phases,
+  delays: Delays,
+  result: BakeResult,
+  spec: { name: string; description: string; tags: Record<string, string> },
+  onImage: (image: CreatedImage) => void,
+): Promise<void> {
+  const amiId = result.amis[o.region];
+  if (!amiId) return;
+  const missing = o.copyToRegions.filter((r) => !result.amis[r]);
+  if (missing.length) {
+    await phases.run('copy', `Copy to ${missing.join(', ')}`, async () => {
+      const toCopy: string[] = [];
+      for (const region of missing) {
+        const existing = result.reused
+          ? await findReusable(ctx, { region, bakeName: o.name, fingerprint: result.fingerprint })
+          : undefined;
+        if (existing?.ImageId) {
+          ctx.log.info(`${region}: reusing ${existing.ImageId}.`);
+          result.amis[region] = existing.ImageId;
+        } else toCopy.push(region);
+      }
+      if (!toCopy.length) return;
+      Object.assign(
+        result.amis,
+        await copyImage(
+          ctx,
+          {
+            ...spec,
+            sourceImageId: amiId,
+            regions: toCopy,
+            bakeId: o.bakeId,
+            delays,
+            remainingMs: () => phases.remainingMs('copy'),
+            phase: 'copy',
+            encrypted: o.encrypted,
+          },
+          onImage,
+        ),
+      );
+    });
+  }
+  if (o.shareWithAccounts.length) {
+    await phases.run('share', `Share with ${o.shareWithAccounts.join(', ')}`, async () => {
+      if (o.encrypted)
+        ctx.log.warning('The AMI is encrypted: the accounts it is shared with also need use of its KMS key.');
+      const added = await Promise.all(
+        Object.entries(result.amis).map(([region, imageId]) =>
+          shareImage(ctx, { region, imageId, accounts: o.shareWithAccounts }),
+        ),
+      );
+      result.sharedWith = o.shareWithAccounts;
+      if (!added.some((a) => a.length)) ctx.log.info('Already shared with every account.');
+    });
+  }
+}
+
+/** Packer tags only what its template says: add our tags to every AMI and its snapshots. */
+async function tagPackerImages(
+  ctx: ActionContext,
+  amis: Record<string, string>,
+  tags: Record<string, string>,
+): Promise<void> {
+  await Promise.all(
+    Object.entries(amis).map(async ([region, imageId]) => {
+      const ec2 = ctx.clients.ec2(region);
+      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }), {
+        abortSignal: ctx.signal,
+      });
+      const snapshots = (out.Images?.[0]?.BlockDeviceMappings ?? []).flatMap((m) =>
+        m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [],
+      );
+      await ec2
+        .send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: toTagList(tags) }))
+        .catch((err: unknown) => {
+          throw withContext(`tagging ${imageId} in ${region}`, err);
+        });
+      ctx.log.info(
+        `Tagged ${imageId} in ${region}${snapshots.length ? ` and ${snapshots.join(', ')}` : ''}.`,
+      );
+    }),
+  );
+}

@@ -1,0 +1,193 @@
+import {
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import { hasCode } from '../aws/errors.js';
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { AwsClients } from '../aws/clients.js';
+import type { CreatedImage } from './state.js';
+import { TAG } from './tags.js';
+
+export interface CleanupContext {
+  clients: AwsClients;
+  clock: Clock;
+  log: Log;
+}
+
+export interface CleanupTarget {
+  bakeId: string;
+  region: string;
+  builderId?: string;
+  images: CreatedImage[];
+  /** False once the bake succeeded: its images are the result, only the builder goes. */
+  removeImages: boolean;
+  /** Retries for a snapshot still held by an image being deregistered (post step: a few; main: none). */
+  snapshotRetries: number;
+  retryDelayMs: number;
+}
+
+export interface CleanupReport {
+  terminated: string[];
+  deregistered: string[];
+  deletedSnapshots: string[];
+  /** What could not be removed, one line each. */
+  leftovers: string[];
+}
+
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+/**
+ * Removes what a bake made, found both by saved ids and by its bake-id tag (a resource created
+ * in the instant before its id was saved is still found). Never throws: every failure is a
+ * leftover line. Takes no abort signal: it runs because the bake was cancelled.
+ */
+export async function removeBakeResources(ctx: CleanupContext, t: CleanupTarget): Promise<CleanupReport> {
+  const report: CleanupReport = { terminated: [], deregistered: [], deletedSnapshots: [], leftovers: [] };
+  await terminateBuilders(ctx, t, report);
+  if (t.removeImages) {
+    const regions = [...new Set([t.region, ...t.images.map((i) => i.region)])];
+    await Promise.all(regions.map((region) => removeImages(ctx, t, region, report)));
+  }
+  return report;
+}
+
+async function terminateBuilders(
+  ctx: CleanupContext,
+  t: CleanupTarget,
+  report: CleanupReport,
+): Promise<void> {
+  const ec2 = ctx.clients.ec2(t.region);
+  const ids = new Set<string>();
+  try {
+    const filters = [
+      { Name: 'tag:' + TAG.bakeId, Values: [t.bakeId] },
+      { Name: 'instance-state-name', Values: LIVE_STATES },
+    ];
+    const out = await ec2.send(new DescribeInstancesCommand({ Filters: filters }));
+    for (const i of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
+      if (i.InstanceId) ids.add(i.InstanceId);
+    // The instance-id filter (unlike InstanceIds) does not fail for an id that is already gone.
+    if (t.builderId && !ids.has(t.builderId)) {
+      const byId = await ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'instance-id', Values: [t.builderId] },
+            { Name: 'instance-state-name', Values: LIVE_STATES },
+          ],
+        }),
+      );
+      for (const i of byId.Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
+        if (i.InstanceId) ids.add(i.InstanceId);
+    }
+  } catch (err) {
+    // Cannot look: terminate the saved id blindly rather than leave it running.
+    ctx.log.warning(`Could not list builders of bake ${t.bakeId}: ${describeError(err)}`);
+    if (t.builderId) ids.add(t.builderId);
+  }
+  if (!ids.size) return;
+  try {
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] }));
+    report.terminated.push(...ids);
+    ctx.log.info(`Terminated builder ${[...ids].join(', ')}.`);
+  } catch (err) {
+    if (hasCode(err, 'InvalidInstanceID.NotFound')) return;
+    report.leftovers.push(`builder ${[...ids].join(', ')} in ${t.region}: ${describeError(err)}`);
+  }
+}
+
+async function removeImages(
+  ctx: CleanupContext,
+  t: CleanupTarget,
+  region: string,
+  report: CleanupReport,
+): Promise<void> {
+  const ec2 = ctx.clients.ec2(region);
+  const imageIds = new Set(t.images.filter((i) => i.region === region).map((i) => i.imageId));
+  const snapshots = new Set<string>();
+  try {
+    const tagged = await ec2.send(
+      new DescribeImagesCommand({
+        Owners: ['self'],
+        Filters: [{ Name: 'tag:' + TAG.bakeId, Values: [t.bakeId] }],
+      }),
+    );
+    for (const image of tagged.Images ?? []) if (image.ImageId) imageIds.add(image.ImageId);
+  } catch (err) {
+    ctx.log.warning(`Could not list images of bake ${t.bakeId} in ${region}: ${describeError(err)}`);
+  }
+  for (const imageId of imageIds) {
+    try {
+      const out = await ec2.send(
+        new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: [imageId] }], Owners: ['self'] }),
+      );
+      const image = out.Images?.[0];
+      for (const m of image?.BlockDeviceMappings ?? [])
+        if (m.Ebs?.SnapshotId) snapshots.add(m.Ebs.SnapshotId);
+      if (!image) continue;
+      await ec2.send(new DeregisterImageCommand({ ImageId: imageId }));
+      report.deregistered.push(imageId);
+      ctx.log.info(`Deregistered ${imageId} in ${region}.`);
+    } catch (err) {
+      if (hasCode(err, 'InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable')) continue;
+      report.leftovers.push(`image ${imageId} in ${region}: ${describeError(err)}`);
+    }
+  }
+  await findSnapshots(ec2, t.bakeId, [...imageIds], snapshots, ctx.log);
+  for (const snapshotId of snapshots) await deleteSnapshot(ctx, ec2, region, snapshotId, t, report);
+}
+
+/** Snapshots tagged with the bake (CreateImage tags them), and copies' snapshots by description. */
+async function findSnapshots(
+  ec2: EC2Client,
+  bakeId: string,
+  imageIds: string[],
+  into: Set<string>,
+  log: Log,
+): Promise<void> {
+  const filters = [
+    [{ Name: 'tag:' + TAG.bakeId, Values: [bakeId] }],
+    // CopyImage writes "Copied for DestinationAmi ami-… from SourceAmi …" on its snapshots.
+    ...(imageIds.length ? [[{ Name: 'description', Values: imageIds.map((id) => `*${id}*`) }]] : []),
+  ];
+  for (const Filters of filters) {
+    try {
+      const out = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters }));
+      for (const s of out.Snapshots ?? []) if (s.SnapshotId) into.add(s.SnapshotId);
+    } catch (err) {
+      log.debug(`DescribeSnapshots ${JSON.stringify(Filters)}: ${describeError(err)}`);
+    }
+  }
+}
+
+async function deleteSnapshot(
+  ctx: CleanupContext,
+  ec2: EC2Client,
+  region: string,
+  snapshotId: string,
+  t: CleanupTarget,
+  report: CleanupReport,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
+      report.deletedSnapshots.push(snapshotId);
+      return;
+    } catch (err) {
+      if (hasCode(err, 'InvalidSnapshot.NotFound')) return;
+      // Deregistration takes a moment to release the snapshot.
+      if (hasCode(err, 'InvalidSnapshot.InUse') && attempt < t.snapshotRetries) {
+        await ctx.clock.sleep(t.retryDelayMs);
+        continue;
+      }
+      report.leftovers.push(`snapshot ${snapshotId} in ${region}: ${describeError(err)}`);
+      return;
+    }
+  }
+}

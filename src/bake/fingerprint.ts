@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import type { Provisioning } from './provisioning.js';
+import type { Platform } from './source.js';
+
+export interface FingerprintInput {
+  sourceAmiId: string;
+  platform: Platform;
+  provisioning: Provisioning;
+  /** Settings that change what ends up in the image; not where or how fast it is built. */
+  volumeSize?: number;
+  encrypted: boolean;
+  kmsKeyId?: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * sha256 over a canonical JSON of everything that changes the image. Script paths are left out
+ * (moving a file changes nothing); their order and content are in. Bump `v` when this changes.
+ */
+export function fingerprint(i: FingerprintInput): string {
+  const p = i.provisioning;
+  const provisioning =
+    p.kind === 'user-data'
+      ? { userData: sha256(p.userData) }
+      : p.kind === 'scripts'
+        ? { scripts: p.scripts.map((s) => sha256(s.content)) }
+        : {
+            packerTemplate: sha256(p.template.content),
+            packerVars: Object.entries(p.vars).sort(([a], [b]) => a.localeCompare(b)),
+          };
+  const canonical = JSON.stringify({
+    v: 1,
+    sourceAmiId: i.sourceAmiId,
+    platform: i.platform,
+    kind: p.kind,
+    provisioning,
+    volumeSize: i.volumeSize ?? null,
+    encrypted: i.encrypted,
+    kmsKeyId: i.kmsKeyId ?? null,
+  });
+  return sha256(canonical);
+}

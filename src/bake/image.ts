@@ -1,0 +1,194 @@
+import {
+  CopyImageCommand,
+  CreateImageCommand,
+  CreateTagsCommand,
+  DescribeImageAttributeCommand,
+  DescribeImagesCommand,
+  ModifyImageAttributeCommand,
+  waitUntilImageAvailable,
+  type DescribeImagesCommandOutput,
+} from '@aws-sdk/client-ec2';
+import { toTagList } from '../aws/tags.js';
+import { AbortedError, ActionFailure, describeError, TimeoutError, withContext } from '../core/errors.js';
+import type { ActionContext } from '../core/run.js';
+import { seconds } from '../core/summary.js';
+import { observed, waiterTiming, type Delays } from './delays.js';
+import type { CreatedImage } from './state.js';
+
+export interface ImageSpec {
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * Images the stopped builder. No reboot: the instance is already stopped, so the snapshot is
+ * consistent. Tags reach the AMI and its snapshots at creation, so the post step can find both.
+ */
+export async function createImage(
+  ctx: ActionContext,
+  o: ImageSpec & { instanceId: string },
+  onCreated: (image: CreatedImage) => void,
+): Promise<string> {
+  const tags = toTagList(o.tags);
+  const out = await ctx.clients
+    .ec2()
+    .send(
+      new CreateImageCommand({
+        InstanceId: o.instanceId,
+        Name: o.name,
+        Description: o.description,
+        NoReboot: true,
+        TagSpecifications: [
+          { ResourceType: 'image', Tags: tags },
+          { ResourceType: 'snapshot', Tags: tags },
+        ],
+      }),
+    )
+    .catch((err: unknown) => {
+      throw withContext(`CreateImage from ${o.instanceId}`, err);
+    });
+  if (!out.ImageId) throw new ActionFailure('CreateImage returned no image id');
+  onCreated({ region: ctx.clients.defaultRegion, imageId: out.ImageId });
+  ctx.log.info(`Creating image ${out.ImageId} (${o.name}) from ${o.instanceId}.`);
+  return out.ImageId;
+}
+
+/**
+ * Waits for an image with the SDK's waiter (it stops at once on `failed`), logging each poll.
+ * A failed image is reported with AWS's state reason.
+ */
+export async function waitForImage(
+  ctx: ActionContext,
+  o: { region: string; imageId: string; delays: Delays; remainingMs: number; phase: string },
+): Promise<void> {
+  const client = ctx.clients.ec2(o.region);
+  const start = ctx.clock.now();
+  const progress = (out: unknown) => {
+    const image = (out as DescribeImagesCommandOutput).Images?.[0];
+    ctx.log.info(
+      `image ${o.imageId} in ${o.region}: ${image?.State ?? 'not visible yet'}, ${seconds(ctx.clock.now() - start)} so far`,
+    );
+  };
+  try {
+    await waitUntilImageAvailable(
+      {
+        client: observed(client, progress),
+        abortSignal: ctx.signal,
+        ...waiterTiming(o.delays, o.remainingMs),
+      },
+      { ImageIds: [o.imageId] },
+    );
+  } catch (err) {
+    if (ctx.signal.aborted) throw new AbortedError(`cancelled while waiting for image ${o.imageId}`);
+    if (err instanceof Error && err.name === 'TimeoutError')
+      throw new TimeoutError(o.phase, `image ${o.imageId} in ${o.region} was not available in time`);
+    const image = await client
+      .send(new DescribeImagesCommand({ ImageIds: [o.imageId] }))
+      .then((out) => out.Images?.[0])
+      .catch(() => undefined);
+    if (image?.State === 'failed') {
+      const reason = image.StateReason
+        ? `${image.StateReason.Code ?? ''}: ${image.StateReason.Message ?? ''}`
+        : 'AWS gave no reason';
+      throw new ActionFailure(`image ${o.imageId} in ${o.region} failed (${reason})`);
+    }
+    // Waiter errors carry the last response as JSON: keep it to one line.
+    const line = describeError(err).replace(/\s+/g, ' ').slice(0, 300);
+    throw new ActionFailure(`waiting for image ${o.imageId} in ${o.region}: ${line}`, { cause: err });
+  }
+}
+
+export interface CopyOptions extends ImageSpec {
+  sourceImageId: string;
+  regions: string[];
+  bakeId: string;
+  delays: Delays;
+  remainingMs: () => number;
+  phase: string;
+  encrypted: boolean;
+}
+
+/**
+ * Copies the AMI to every region at once and waits for all copies. Each copy is reported to
+ * `onCreated` as soon as it exists; tags are written explicitly because CopyImage carries none.
+ */
+export async function copyImage(
+  ctx: ActionContext,
+  o: CopyOptions,
+  onCreated: (image: CreatedImage) => void,
+): Promise<Record<string, string>> {
+  const sourceRegion = ctx.clients.defaultRegion;
+  const results = await Promise.allSettled(
+    o.regions.map(async (region) => {
+      const client = ctx.clients.ec2(region);
+      const out = await client
+        .send(
+          new CopyImageCommand({
+            SourceImageId: o.sourceImageId,
+            SourceRegion: sourceRegion,
+            Name: o.name,
+            Description: o.description,
+            // Idempotent per region, so an SDK retry never makes a second copy.
+            ClientToken: `${o.bakeId}-${region}`.slice(0, 64),
+            ...(o.encrypted ? { Encrypted: true } : {}),
+          }),
+        )
+        .catch((err: unknown) => {
+          throw withContext(`CopyImage ${o.sourceImageId} to ${region}`, err);
+        });
+      const imageId = out.ImageId;
+      if (!imageId) throw new ActionFailure(`CopyImage to ${region} returned no image id`);
+      onCreated({ region, imageId });
+      ctx.log.info(`Copying ${o.sourceImageId} to ${region} as ${imageId}.`);
+      await client
+        .send(new CreateTagsCommand({ Resources: [imageId], Tags: toTagList(o.tags) }))
+        .catch((err: unknown) => {
+          throw withContext(`tagging copy ${imageId} in ${region}`, err);
+        });
+      await waitForImage(ctx, {
+        region,
+        imageId,
+        delays: o.delays,
+        remainingMs: o.remainingMs(),
+        phase: o.phase,
+      });
+      return [region, imageId] as const;
+    }),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return Object.fromEntries(
+    results.map((r) => (r as PromiseFulfilledResult<readonly [string, string]>).value),
+  );
+}
+
+/** Grants launch permission to accounts that do not have it yet (so a rerun changes nothing). */
+export async function shareImage(
+  ctx: ActionContext,
+  o: { region: string; imageId: string; accounts: string[] },
+): Promise<string[]> {
+  const client = ctx.clients.ec2(o.region);
+  const current = await client
+    .send(new DescribeImageAttributeCommand({ ImageId: o.imageId, Attribute: 'launchPermission' }), {
+      abortSignal: ctx.signal,
+    })
+    .catch((err: unknown) => {
+      throw withContext(`reading launch permissions of ${o.imageId} in ${o.region}`, err);
+    });
+  const have = new Set((current.LaunchPermissions ?? []).map((p) => p.UserId));
+  const add = o.accounts.filter((a) => !have.has(a));
+  if (!add.length) return [];
+  await client
+    .send(
+      new ModifyImageAttributeCommand({
+        ImageId: o.imageId,
+        LaunchPermission: { Add: add.map((UserId) => ({ UserId })) },
+      }),
+    )
+    .catch((err: unknown) => {
+      throw withContext(`sharing ${o.imageId} in ${o.region} with ${add.join(', ')}`, err);
+    });
+  ctx.log.info(`Shared ${o.imageId} in ${o.region} with ${add.join(', ')}.`);
+  return add;
+}

@@ -1,0 +1,75 @@
+import type { Clock } from '../core/clock.js';
+import {
+  AbortedError,
+  ActionFailure,
+  ConfigurationError,
+  describeError,
+  TimeoutError,
+} from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { Deadline } from '../core/poll.js';
+
+export interface PhaseTiming {
+  phase: string;
+  ms: number;
+  outcome: 'ok' | 'failed';
+}
+
+/**
+ * Runs the bake's phases in log groups, times them, and makes every failure name its phase:
+ * "phase provision failed: ...", "cancelled during phase image", "timeout-minutes (60) ran out during phase image".
+ */
+export class Phases {
+  readonly timings: PhaseTiming[] = [];
+  current: string | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Log,
+    private readonly deadline: Deadline,
+    private readonly timeoutMinutes: number,
+  ) {}
+
+  async run<T>(phase: string, title: string, fn: () => Promise<T>): Promise<T> {
+    this.current = phase;
+    const start = this.clock.now();
+    let outcome: PhaseTiming['outcome'] = 'failed';
+    try {
+      const value = await this.log.group(title, fn);
+      outcome = 'ok';
+      return value;
+    } catch (err) {
+      throw this.explain(phase, err);
+    } finally {
+      this.timings.push({ phase, ms: this.clock.now() - start, outcome });
+    }
+  }
+
+  /** Milliseconds left before timeout-minutes runs out, failing the phase when none are. */
+  remainingMs(phase: string): number {
+    const ms = this.deadline.remainingMs();
+    if (ms <= 0) throw this.timeout(phase, 'no time was left');
+    return ms;
+  }
+
+  timeout(phase: string, detail: string): TimeoutError {
+    return new TimeoutError(
+      phase,
+      `timeout-minutes (${this.timeoutMinutes}) ran out during phase ${phase}: ${detail}`,
+    );
+  }
+
+  private explain(phase: string, err: unknown): Error {
+    if (err instanceof ConfigurationError) return err;
+    if (err instanceof TimeoutError) {
+      return err.message.startsWith('timeout-minutes') ? err : this.timeout(phase, err.message);
+    }
+    if (err instanceof AbortedError) {
+      return err.message.includes('during phase')
+        ? err
+        : new AbortedError(`${err.message} during phase ${phase}`);
+    }
+    if (err instanceof ActionFailure && err.message.startsWith('phase ')) return err;
+    return new ActionFailure(`phase ${phase} failed: ${describeError(err)}`, { cause: err });
+  }
+}

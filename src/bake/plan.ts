@@ -1,0 +1,62 @@
+import type { Image } from '@aws-sdk/client-ec2';
+import type { BakeOptions, BakeResult } from './bake.js';
+import type { Provisioning } from './provisioning.js';
+import { DOCUMENT } from './run-command.js';
+import type { Platform, SourceImage } from './source.js';
+
+/** What a bake with these inputs would do, for dry-run's log and summary. */
+export function planLines(
+  o: BakeOptions,
+  p: {
+    source: SourceImage;
+    platform: Platform;
+    provisioning: Provisioning;
+    reusable?: Image;
+    result: BakeResult;
+  },
+): string[] {
+  const lines = [
+    `Source: ${p.source.imageId}${p.source.name ? ` (${p.source.name})` : ''} from ${p.source.via}; platform ${p.platform}.`,
+    `Fingerprint: ${p.result.fingerprint}.`,
+  ];
+  for (const b of p.result.janitor)
+    lines.push(`Janitor would terminate ${b.instanceId} (bake ${b.bakeName}, expired ${b.expiresAt}).`);
+  if (p.reusable?.ImageId) {
+    lines.push(
+      `Would reuse ${p.reusable.ImageId} (${p.reusable.Name ?? ''}): nothing changed, nothing launched.`,
+    );
+  } else if (p.provisioning.kind === 'packer') {
+    lines.push(
+      `Would run packer build on ${p.provisioning.template.path} with source_ami=${p.source.imageId} ami_name=${p.result.amiName}.`,
+    );
+  } else {
+    const network = [
+      o.subnetId && `subnet ${o.subnetId}`,
+      o.securityGroupIds.length && `security groups ${o.securityGroupIds.join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    lines.push(
+      `Would launch a ${o.instanceType} builder${network ? ` in ${network}` : ''}${o.iamInstanceProfile ? ` with profile ${o.iamInstanceProfile}` : ''}` +
+        `${o.volumeSize ? `, root volume ${o.volumeSize} GiB` : ''}${o.encrypted ? ', encrypted' : ''}; IMDSv2 required.`,
+    );
+    if (p.provisioning.kind === 'user-data')
+      lines.push(
+        `Would provision by user data (${Buffer.byteLength(p.provisioning.userData)} bytes) and wait for it to shut the builder down.`,
+      );
+    else {
+      lines.push(
+        `Would run ${p.provisioning.scripts.map((s) => s.path).join(', ')} in order as ${DOCUMENT[p.platform]}.`,
+      );
+      lines.push(
+        p.platform === 'windows'
+          ? 'Would then sysprep through EC2Launch (shutdown).'
+          : 'Would then stop the builder.',
+      );
+    }
+    lines.push(`Would create ${p.result.amiName} in ${o.region} and terminate the builder.`);
+  }
+  if (o.copyToRegions.length) lines.push(`Would copy to ${o.copyToRegions.join(', ')}.`);
+  if (o.shareWithAccounts.length) lines.push(`Would share with ${o.shareWithAccounts.join(', ')}.`);
+  return lines;
+}

@@ -1,0 +1,189 @@
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  type GetCommandInvocationCommandOutput,
+} from '@aws-sdk/client-ssm';
+import { hasCode, isTransient } from '../aws/errors.js';
+import { ActionFailure, describeError, withContext } from '../core/errors.js';
+import { poll } from '../core/poll.js';
+import type { ActionContext } from '../core/run.js';
+import { seconds } from '../core/summary.js';
+import { describeBuilder, terminatedReason } from './builder.js';
+import type { Delays } from './delays.js';
+import type { Script } from './provisioning.js';
+import type { Platform } from './source.js';
+
+export const DOCUMENT: Record<Platform, string> = {
+  linux: 'AWS-RunShellScript',
+  windows: 'AWS-RunPowerShellScript',
+};
+
+/** EC2Launch v2 generalises the image and powers the instance off. */
+export const WINDOWS_SYSPREP_SHUTDOWN =
+  '& "$env:ProgramFiles\\Amazon\\EC2Launch\\ec2launch.exe" sysprep --shutdown';
+
+export interface CommandWaitOptions {
+  instanceId: string;
+  deadline: number;
+  delays: Delays;
+}
+
+/** Waits until the SSM agent on the builder reports Online; fails early if the builder dies. */
+export async function waitForAgent(ctx: ActionContext, o: CommandWaitOptions): Promise<void> {
+  const start = ctx.clock.now();
+  await poll({
+    phase: `waiting for the SSM agent on ${o.instanceId}`,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    deadline: o.deadline,
+    minDelayMs: o.delays.minMs,
+    maxDelayMs: o.delays.maxMs,
+    isTransient,
+    onProgress: (p) =>
+      ctx.log.info(`builder ${o.instanceId}: ${p}, ${seconds(ctx.clock.now() - start)} so far`),
+    check: async () => {
+      const instance = await describeBuilder(ctx, o.instanceId);
+      const state = instance?.State?.Name ?? 'not visible yet';
+      if (instance && state !== 'pending' && state !== 'running')
+        throw new ActionFailure(
+          `builder ${o.instanceId} is ${state} before provisioning (${terminatedReason(instance)})`,
+        );
+      if (state !== 'running') return { done: false, progress: state };
+      const info = await ctx.clients
+        .ssm()
+        .send(
+          new DescribeInstanceInformationCommand({
+            Filters: [{ Key: 'InstanceIds', Values: [o.instanceId] }],
+          }),
+          { abortSignal: ctx.signal },
+        );
+      const ping = info.InstanceInformationList?.[0]?.PingStatus;
+      if (ping === 'Online') return { done: true, value: undefined };
+      return { done: false, progress: `running, SSM agent ${ping ?? 'not registered yet'}` };
+    },
+  });
+}
+
+/** Sends one command; returns its id. */
+export async function sendCommand(
+  ctx: ActionContext,
+  o: { instanceId: string; platform: Platform; commands: string; comment: string; timeoutSeconds: number },
+): Promise<string> {
+  const out = await ctx.clients
+    .ssm()
+    .send(
+      new SendCommandCommand({
+        InstanceIds: [o.instanceId],
+        DocumentName: DOCUMENT[o.platform],
+        Comment: o.comment.slice(0, 100),
+        Parameters: {
+          commands: [o.commands],
+          executionTimeout: [String(Math.min(172_800, Math.max(1, Math.floor(o.timeoutSeconds))))],
+        },
+      }),
+    )
+    .catch((err: unknown) => {
+      throw withContext(`SendCommand ${DOCUMENT[o.platform]} to ${o.instanceId}`, err);
+    });
+  const id = out.Command?.CommandId;
+  if (!id) throw new ActionFailure('SendCommand returned no command id');
+  return id;
+}
+
+const TERMINAL_FAILURES = new Set([
+  'Failed',
+  'Cancelled',
+  'TimedOut',
+  'Undeliverable',
+  'Terminated',
+  'InvalidPlatform',
+  'AccessDenied',
+  'DeliveryTimedOut',
+  'ExecutionTimedOut',
+]);
+
+/** Streams the text after what was already printed. SSM returns up to 24,000 characters. */
+function streamer(print: (line: string) => void): (text: string | undefined) => void {
+  let printed = '';
+  let partial = '';
+  return (text) => {
+    if (!text) return;
+    const fresh = text.startsWith(printed) ? text.slice(printed.length) : text;
+    printed = text;
+    const lines = (partial + fresh).split(/\r?\n/);
+    partial = lines.pop() ?? '';
+    for (const line of lines) print(line);
+  };
+}
+
+/**
+ * Runs one provision script over Run Command and waits for it, streaming its output.
+ * A non-zero exit (or any non-Success end) fails the bake with the script's last error lines.
+ */
+export async function runScript(
+  ctx: ActionContext,
+  o: CommandWaitOptions & {
+    platform: Platform;
+    script: Script;
+    index: number;
+    total: number;
+    bakeId: string;
+  },
+): Promise<void> {
+  const label = `${o.script.path} (${o.index + 1}/${o.total})`;
+  const remaining = Math.max(1, (o.deadline - ctx.clock.now()) / 1000);
+  const commandId = await sendCommand(ctx, {
+    instanceId: o.instanceId,
+    platform: o.platform,
+    commands: o.script.content,
+    comment: `bake-ami ${o.bakeId} ${o.script.path}`,
+    timeoutSeconds: remaining,
+  });
+  ctx.log.info(`Running ${label} as ${DOCUMENT[o.platform]} command ${commandId}.`);
+  const stdout = streamer((line) => {
+    if (line.trim()) ctx.log.info(line);
+  });
+  let last: GetCommandInvocationCommandOutput | undefined;
+  const start = ctx.clock.now();
+  await poll({
+    phase: `running ${label}`,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    deadline: o.deadline,
+    minDelayMs: o.delays.minMs,
+    maxDelayMs: o.delays.maxMs,
+    isTransient,
+    onTransient: (err) => ctx.log.info(`${label}: poll failed (${describeError(err)}), retrying`),
+    onProgress: (p) => ctx.log.info(`${label}: ${p}, ${seconds(ctx.clock.now() - start)} so far`),
+    check: async () => {
+      try {
+        last = await ctx.clients
+          .ssm()
+          .send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: o.instanceId }), {
+            abortSignal: ctx.signal,
+          });
+      } catch (err) {
+        // The invocation appears a moment after SendCommand returns.
+        if (hasCode(err, 'InvocationDoesNotExist')) return { done: false, progress: 'not delivered yet' };
+        throw err;
+      }
+      stdout(last.StandardOutputContent);
+      const status = last.Status ?? 'Pending';
+      if (status === 'Success') return { done: true, value: undefined };
+      if (TERMINAL_FAILURES.has(status) || TERMINAL_FAILURES.has(last.StatusDetails ?? '')) {
+        const stderr = (last.StandardErrorContent ?? '').trim().split(/\r?\n/).slice(-5).join(' | ');
+        const code =
+          last.ResponseCode !== undefined && last.ResponseCode >= 0
+            ? `exit code ${last.ResponseCode}`
+            : `status ${status}`;
+        throw new ActionFailure(
+          `provision script ${o.script.path} failed (${code}${stderr ? `): ${stderr}` : ')'}`,
+        );
+      }
+      return { done: false, progress: status };
+    },
+  });
+  // Print the script's final line when it did not end with a newline.
+  stdout(`${last?.StandardOutputContent ?? ''}\n`);
+}

@@ -1,0 +1,55 @@
+// What the main step saves for its post step, the moment each resource exists.
+
+export const STATE = {
+  bakeId: 'bake-id',
+  region: 'region',
+  builderId: 'builder-instance-id',
+  /** JSON array of { region, imageId } the bake created (the AMI and its copies). */
+  images: 'images',
+  /** Set once the bake succeeded: its images are results, not leftovers. */
+  done: 'done',
+} as const;
+
+export interface CreatedImage {
+  region: string;
+  imageId: string;
+}
+
+/** Saves state for the post step; backed by core.saveState in the entry. */
+export type StateRecorder = (name: string, value: string) => void;
+
+export interface SavedBake {
+  bakeId: string;
+  region: string;
+  builderId?: string;
+  images: CreatedImage[];
+  done: boolean;
+}
+
+/** Reads what main saved; undefined when main never got as far as naming the bake. */
+export function readSavedBake(get: (name: string) => string): SavedBake | undefined {
+  const bakeId = get(STATE.bakeId);
+  const region = get(STATE.region);
+  if (!bakeId || !region) return undefined;
+  let images: CreatedImage[] = [];
+  try {
+    const parsed: unknown = JSON.parse(get(STATE.images) || '[]');
+    if (Array.isArray(parsed))
+      images = parsed.filter(
+        (i): i is CreatedImage =>
+          typeof i === 'object' &&
+          i !== null &&
+          typeof (i as CreatedImage).region === 'string' &&
+          typeof (i as CreatedImage).imageId === 'string',
+      );
+  } catch {
+    images = [];
+  }
+  return {
+    bakeId,
+    region,
+    builderId: get(STATE.builderId) || undefined,
+    images,
+    done: get(STATE.done) === 'true',
+  };
+}

@@ -1,0 +1,44 @@
+import { blocks, code, details, heading, seconds, table } from '../core/summary.js';
+import type { BakeResult } from './bake.js';
+
+/** The job summary: the image, its regions, and how long each phase took. */
+export function renderBakeSummary(r: BakeResult): string {
+  const title = r.dryRun
+    ? 'bake-ami: dry run (nothing created)'
+    : r.reused
+      ? `bake-ami: reused ${r.amiId ?? ''}`
+      : `bake-ami: baked ${r.amiId ?? ''}`;
+  const image = table(
+    ['Image', ''],
+    [
+      ['AMI', r.amiId ? code(r.amiId) : '(none)'],
+      ['Name', r.amiName],
+      ['Source', `${code(r.sourceAmiId)} (${r.sourceVia})`],
+      ['Platform', r.platform],
+      ['Engine', r.engine],
+      ['Reused', r.reused ? 'yes: fingerprint unchanged, nothing launched' : 'no'],
+      ['Fingerprint', code(r.fingerprint)],
+      ...(r.builderInstanceId ? [['Builder', `${code(r.builderInstanceId)} (terminated)`]] : []),
+      ...(r.sharedWith.length ? [['Shared with', r.sharedWith.join(', ')]] : []),
+      ['Total time', seconds(r.totalMs)],
+    ],
+  );
+  const regions = Object.keys(r.amis).length
+    ? table(
+        ['Region', 'AMI'],
+        Object.entries(r.amis).map(([region, id]) => [region, code(id)]),
+      )
+    : undefined;
+  const timings = table(
+    ['Phase', 'Time', 'Outcome'],
+    r.timings.map((t) => [t.phase, seconds(t.ms), t.outcome]),
+  );
+  const janitor = r.janitor.length
+    ? details(
+        `Janitor: ${r.janitor.length} expired builder(s) ${r.dryRun ? 'found' : 'terminated'}`,
+        r.janitor.map((b) => `- ${code(b.instanceId)} (${b.bakeName}, expired ${b.expiresAt})`).join('\n'),
+      )
+    : undefined;
+  const plan = r.plan.length ? blocks(heading('Plan', 4), r.plan.map((l) => `- ${l}`).join('\n')) : undefined;
+  return `${blocks(heading(title), image, regions, plan, heading('Phases', 4), timings, janitor)}\n`;
+}

@@ -1,0 +1,52 @@
+// Tag keys the action writes: how reuse, the janitor and the post step find what a bake made.
+export const TAG = {
+  /** On builders: the bake name. Janitor looks for this key. */
+  builder: 'golden-ami:builder',
+  /** On builders, images and snapshots: one bake (one step of one run attempt). */
+  bakeId: 'golden-ami:bake-id',
+  /** On builders: ISO time after which any later bake's janitor may terminate it. */
+  expiresAt: 'golden-ami:expires-at',
+  /** On images: the bake name, so two pipelines with identical content never share an AMI. */
+  name: 'golden-ami:name',
+  fingerprint: 'golden-ami:fingerprint',
+  sourceAmi: 'golden-ami:source-ami',
+  commit: 'golden-ami:commit',
+  runUrl: 'golden-ami:run-url',
+} as const;
+
+export interface Provenance {
+  bakeName: string;
+  bakeId: string;
+  fingerprint: string;
+  sourceAmiId: string;
+  commit?: string;
+  runUrl?: string;
+}
+
+/** Tags for an AMI and its snapshots: the user's first, ours last so they cannot be overridden. */
+export function imageTags(userTags: Record<string, string>, p: Provenance): Record<string, string> {
+  const tags: Record<string, string> = {
+    ...userTags,
+    [TAG.name]: p.bakeName,
+    [TAG.bakeId]: p.bakeId,
+    [TAG.fingerprint]: p.fingerprint,
+    [TAG.sourceAmi]: p.sourceAmiId,
+  };
+  if (p.commit) tags[TAG.commit] = p.commit;
+  // Tag values are at most 256 characters; a run URL longer than that is not worth failing over.
+  if (p.runUrl) tags[TAG.runUrl] = p.runUrl.slice(0, 256);
+  return tags;
+}
+
+export function builderTags(
+  userTags: Record<string, string>,
+  o: { bakeName: string; bakeId: string; expiresAt: number },
+): Record<string, string> {
+  return {
+    ...userTags,
+    Name: `${o.bakeName} builder`,
+    [TAG.builder]: o.bakeName,
+    [TAG.bakeId]: o.bakeId,
+    [TAG.expiresAt]: new Date(o.expiresAt).toISOString(),
+  };
+}

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { bake } from '../bake/bake.js';
+import { bakeSpec } from '../bake/inputs.js';
+import { childProcessRunner } from '../bake/packer-process.js';
+import { renderBakeSummary } from '../bake/summary.js';
+import { runAction } from '../core/run.js';
+
+await runAction(bakeSpec, async (inputs, ctx, io) => {
+  const env = (name: string) => io.env(name) || undefined;
+  const server = env('GITHUB_SERVER_URL') ?? 'https://github.com';
+  const repo = env('GITHUB_REPOSITORY');
+  const runId = env('GITHUB_RUN_ID');
+  const runUrl = repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined;
+  // One id per bake step: run, attempt and a random part (two bakes in one job stay apart).
+  const bakeId = `${runId ?? 'local'}-${env('GITHUB_RUN_ATTEMPT') ?? '1'}-${randomBytes(4).toString('hex')}`;
+  const r = await bake(ctx, {
+    ...inputs,
+    bakeId,
+    commit: env('GITHUB_SHA'),
+    runUrl,
+    workingDirectory: env('GITHUB_WORKSPACE') ?? process.cwd(),
+    record: (name, value) => io.saveState(name, value),
+    processRunner: childProcessRunner(env('PATH')),
+  });
+  io.setOutputs({
+    'ami-id': r.amiId ?? '',
+    'ami-name': r.amiName,
+    amis: r.amis,
+    'source-ami-id': r.sourceAmiId,
+    fingerprint: r.fingerprint,
+    reused: r.reused,
+    'builder-instance-id': r.builderInstanceId ?? '',
+  });
+  await io.summary(renderBakeSummary(r));
+});
