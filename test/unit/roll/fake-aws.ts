@@ -1,0 +1,477 @@
+// A small stateful Auto Scaling + EC2 + SSM per region behind aws-sdk-client-mock, so the roll
+// tests assert on what the cloud ends up holding (template versions, group configuration,
+// refreshes, instance images) rather than on calls.
+import {
+  AutoScalingClient,
+  CancelInstanceRefreshCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
+  StartInstanceRefreshCommand,
+  type AutoScalingGroup,
+  type DescribeAutoScalingGroupsCommandInput,
+  type DescribeInstanceRefreshesCommandInput,
+  type DesiredConfiguration,
+  type LaunchTemplateSpecification,
+  type MixedInstancesPolicy,
+  type RefreshPreferences,
+  type StartInstanceRefreshCommandInput,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DeleteLaunchTemplateVersionsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+  ModifyLaunchTemplateCommand,
+  type CreateLaunchTemplateVersionCommandInput,
+  type DescribeInstancesCommandInput,
+  type DescribeLaunchTemplateVersionsCommandInput,
+  type RequestLaunchTemplateData,
+} from '@aws-sdk/client-ec2';
+import { GetParameterCommand, SSMClient, type GetParameterCommandInput } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AwsClients } from '../../../src/aws/clients.js';
+import { memoryLog } from '../../../src/core/log.js';
+import type { ActionContext } from '../../../src/core/run.js';
+import { fakeClock } from '../../support/fake-clock.js';
+
+export function awsError(name: string, status = 400, message = name): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status, requestId: `req-${name}` },
+  });
+}
+
+export interface FakeTemplate {
+  id: string;
+  name: string;
+  versions: Map<number, RequestLaunchTemplateData & { ImageId?: string }>;
+  defaultVersion: number;
+}
+
+export interface FakeGroup {
+  name: string;
+  tags: Record<string, string>;
+  launchTemplate?: LaunchTemplateSpecification;
+  mixed?: MixedInstancesPolicy;
+  launchConfigurationName?: string;
+  instances: string[];
+}
+
+export interface FakeRefresh {
+  id: string;
+  group: string;
+  status: string;
+  percentage: number;
+  startTime: Date;
+  desired?: DesiredConfiguration;
+  preferences?: RefreshPreferences;
+  /** Describe calls left before the refresh ends by itself (for wait tests). */
+  endsAfterPolls?: number;
+  endStatus?: string;
+}
+
+type Op = string;
+
+/** One region: groups, templates, images, instances, parameters, refreshes. */
+export class FakeRegion {
+  readonly groups = new Map<string, FakeGroup>();
+  readonly templates = new Map<string, FakeTemplate>();
+  readonly images = new Set<string>();
+  readonly instances = new Map<string, string>();
+  readonly params = new Map<string, string>();
+  /** Newest first, per group. */
+  readonly refreshes = new Map<string, FakeRefresh[]>();
+  /** Every mutating call, in order: "StartInstanceRefresh web". */
+  readonly mutations: string[] = [];
+  /** Make an operation fail: return an error to throw (checked before the operation acts). */
+  readonly faults = new Map<Op, (input: Record<string, unknown>) => Error | undefined>();
+  /** Runs inside StartInstanceRefresh before it answers, to measure concurrency. */
+  onStart?: (group: string) => Promise<void>;
+  readonly asg: AutoScalingClient;
+  readonly ec2: EC2Client;
+  readonly ssm: SSMClient;
+  private seq = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly now: () => number = () => 0,
+  ) {
+    this.asg = new AutoScalingClient({ region: name });
+    this.ec2 = new EC2Client({ region: name });
+    this.ssm = new SSMClient({ region: name });
+    const asg = mockClient(this.asg);
+    const ec2 = mockClient(this.ec2);
+    const ssm = mockClient(this.ssm);
+    const guard =
+      <I extends object, O>(op: Op, fn: (i: I) => O | Promise<O>) =>
+      async (i: I) => {
+        const err = this.faults.get(op)?.(i as Record<string, unknown>);
+        if (err) throw err;
+        return fn(i);
+      };
+    asg
+      .on(DescribeAutoScalingGroupsCommand)
+      .callsFake(
+        guard('DescribeAutoScalingGroups', (i: DescribeAutoScalingGroupsCommandInput) =>
+          this.describeGroups(i),
+        ),
+      );
+    asg
+      .on(DescribeInstanceRefreshesCommand)
+      .callsFake(
+        guard('DescribeInstanceRefreshes', (i: DescribeInstanceRefreshesCommandInput) =>
+          this.describeRefreshes(i),
+        ),
+      );
+    asg
+      .on(StartInstanceRefreshCommand)
+      .callsFake(
+        guard('StartInstanceRefresh', (i: StartInstanceRefreshCommandInput) => this.startRefresh(i)),
+      );
+    asg
+      .on(CancelInstanceRefreshCommand)
+      .callsFake(
+        guard('CancelInstanceRefresh', (i: { AutoScalingGroupName: string }) =>
+          this.cancelRefresh(i.AutoScalingGroupName),
+        ),
+      );
+    ec2
+      .on(DescribeLaunchTemplateVersionsCommand)
+      .callsFake(
+        guard('DescribeLaunchTemplateVersions', (i: DescribeLaunchTemplateVersionsCommandInput) =>
+          this.describeVersions(i),
+        ),
+      );
+    ec2
+      .on(CreateLaunchTemplateVersionCommand)
+      .callsFake(
+        guard('CreateLaunchTemplateVersion', (i: CreateLaunchTemplateVersionCommandInput) =>
+          this.createVersion(i),
+        ),
+      );
+    ec2.on(DeleteLaunchTemplateVersionsCommand).callsFake(
+      guard('DeleteLaunchTemplateVersions', (i: { LaunchTemplateId: string; Versions: string[] }) => {
+        this.mutations.push(`DeleteLaunchTemplateVersions ${i.LaunchTemplateId} ${i.Versions.join(',')}`);
+        for (const v of i.Versions) this.template(i.LaunchTemplateId).versions.delete(Number(v));
+        return {
+          SuccessfullyDeletedLaunchTemplateVersions: i.Versions.map((v) => ({ VersionNumber: Number(v) })),
+        };
+      }),
+    );
+    ec2.on(ModifyLaunchTemplateCommand).callsFake(
+      guard('ModifyLaunchTemplate', (i: { LaunchTemplateId: string; DefaultVersion: string }) => {
+        this.mutations.push(`ModifyLaunchTemplate ${i.LaunchTemplateId} default=${i.DefaultVersion}`);
+        this.template(i.LaunchTemplateId).defaultVersion = Number(i.DefaultVersion);
+        return {};
+      }),
+    );
+    ec2.on(DescribeImagesCommand).callsFake(
+      guard('DescribeImages', (i: { ImageIds: string[] }) => {
+        if (i.ImageIds.some((id) => !this.images.has(id))) throw awsError('InvalidAMIID.NotFound');
+        return { Images: i.ImageIds.map((ImageId) => ({ ImageId, State: 'available' })) };
+      }),
+    );
+    ec2
+      .on(DescribeInstancesCommand)
+      .callsFake(guard('DescribeInstances', (i: DescribeInstancesCommandInput) => this.describeInstances(i)));
+    ssm.on(GetParameterCommand).callsFake(
+      guard('GetParameter', (i: GetParameterCommandInput) => {
+        const value = this.params.get(i.Name!);
+        if (value === undefined) throw awsError('ParameterNotFound');
+        return { Parameter: { Name: i.Name, Value: value } };
+      }),
+    );
+  }
+
+  // ---- seeding ----
+
+  template(idOrName: string): FakeTemplate {
+    const t = this.templates.get(idOrName) ?? [...this.templates.values()].find((x) => x.name === idOrName);
+    if (!t) throw awsError('InvalidLaunchTemplateId.NotFound');
+    return t;
+  }
+
+  addTemplate(
+    name: string,
+    imageIds: string[],
+    data: RequestLaunchTemplateData = { InstanceType: 't3.micro' },
+  ): FakeTemplate {
+    const id = `lt-${String(this.templates.size + 1).padStart(17, '0')}`;
+    const t: FakeTemplate = { id, name, versions: new Map(), defaultVersion: 1 };
+    imageIds.forEach((ImageId, i) => t.versions.set(i + 1, { ...data, ImageId }));
+    this.templates.set(id, t);
+    return t;
+  }
+
+  /** A group with `size` instances launched from the image its template version gives. */
+  addGroup(
+    name: string,
+    o: {
+      template?: FakeTemplate;
+      version?: string;
+      size?: number;
+      tags?: Record<string, string>;
+      mixed?: MixedInstancesPolicy;
+      launchConfigurationName?: string;
+      instanceImage?: string;
+    },
+  ): FakeGroup {
+    const g: FakeGroup = { name, tags: o.tags ?? {}, instances: [] };
+    if (o.launchConfigurationName) g.launchConfigurationName = o.launchConfigurationName;
+    else if (o.mixed) g.mixed = o.mixed;
+    else if (o.template)
+      g.launchTemplate = {
+        LaunchTemplateId: o.template.id,
+        LaunchTemplateName: o.template.name,
+        Version: o.version ?? '1',
+      };
+    this.groups.set(name, g);
+    const image = o.instanceImage ?? this.imageOf(g);
+    for (let i = 0; i < (o.size ?? 2); i++) this.launch(g, image);
+    return g;
+  }
+
+  addRefresh(group: string, r: Partial<FakeRefresh> & { status: string }): FakeRefresh {
+    const refresh: FakeRefresh = {
+      id: `rf-${group}-${++this.seq}`,
+      group,
+      percentage: 40,
+      startTime: new Date(0),
+      ...r,
+    };
+    this.refreshes.set(group, [refresh, ...(this.refreshes.get(group) ?? [])]);
+    return refresh;
+  }
+
+  // ---- what tests assert on ----
+
+  /** The image a group's configuration launches (its main template, SSM resolved). */
+  imageOf(g: FakeGroup): string {
+    const spec = g.launchTemplate ?? g.mixed?.LaunchTemplate?.LaunchTemplateSpecification;
+    if (!spec) return 'ami-launchconfig0';
+    const data = this.versionData(spec);
+    const image = data.ImageId ?? '';
+    return image.startsWith('resolve:ssm:')
+      ? (this.params.get(image.slice(12)) ?? 'ami-unresolved000')
+      : image;
+  }
+
+  /** The images a group's instances run. */
+  instanceImages(name: string): string[] {
+    return this.groups.get(name)!.instances.map((id) => this.instances.get(id)!);
+  }
+
+  /** Completes every active refresh as AWS would: the group takes the desired configuration, instances are replaced. */
+  completeRefreshes(): void {
+    for (const list of this.refreshes.values()) {
+      const r = list[0];
+      if (!r || !['Pending', 'InProgress'].includes(r.status)) continue;
+      const g = this.groups.get(r.group)!;
+      if (r.desired?.LaunchTemplate) g.launchTemplate = r.desired.LaunchTemplate;
+      if (r.desired?.MixedInstancesPolicy) g.mixed = r.desired.MixedInstancesPolicy;
+      const image = this.imageOf(g);
+      const old = g.instances.length;
+      g.instances = [];
+      for (let i = 0; i < old; i++) this.launch(g, image);
+      r.status = 'Successful';
+      r.percentage = 100;
+    }
+  }
+
+  // ---- handlers ----
+
+  private launch(g: FakeGroup, image: string): void {
+    const id = `i-${String(++this.seq).padStart(17, '0')}`;
+    this.instances.set(id, image);
+    g.instances.push(id);
+  }
+
+  private versionData(spec: LaunchTemplateSpecification) {
+    const t = this.template(spec.LaunchTemplateId ?? spec.LaunchTemplateName!);
+    const v = this.resolveVersion(t, spec.Version ?? '$Default');
+    return t.versions.get(v)!;
+  }
+
+  private resolveVersion(t: FakeTemplate, v: string): number {
+    if (v === '$Latest') return Math.max(...t.versions.keys());
+    if (v === '$Default') return t.defaultVersion;
+    return Number(v);
+  }
+
+  private describeGroups(i: DescribeAutoScalingGroupsCommandInput) {
+    let groups = [...this.groups.values()];
+    if (i.AutoScalingGroupNames) groups = groups.filter((g) => i.AutoScalingGroupNames!.includes(g.name));
+    for (const f of i.Filters ?? []) {
+      const key = f.Name!.replace(/^tag:/, '');
+      groups = groups.filter((g) => f.Values!.includes(g.tags[key] ?? '\u0000'));
+    }
+    // Two per page, so paging is exercised.
+    const start = Number(i.NextToken ?? 0);
+    const page = groups.slice(start, start + 2);
+    return {
+      AutoScalingGroups: page.map((g): AutoScalingGroup => ({
+        AutoScalingGroupName: g.name,
+        ...(g.launchTemplate ? { LaunchTemplate: g.launchTemplate } : {}),
+        ...(g.mixed ? { MixedInstancesPolicy: g.mixed } : {}),
+        ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
+        Instances: g.instances.map((InstanceId) => ({
+          InstanceId,
+          LifecycleState: 'InService',
+          HealthStatus: 'Healthy',
+          AvailabilityZone: `${this.name}a`,
+          ProtectedFromScaleIn: false,
+        })),
+        Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })),
+        MinSize: 0,
+        MaxSize: 10,
+        DesiredCapacity: g.instances.length,
+        DefaultCooldown: 300,
+        AvailabilityZones: [`${this.name}a`],
+        HealthCheckType: 'EC2',
+        CreatedTime: new Date(0),
+      })),
+      NextToken: start + 2 < groups.length ? String(start + 2) : undefined,
+    };
+  }
+
+  private describeRefreshes(i: DescribeInstanceRefreshesCommandInput) {
+    let list = this.refreshes.get(i.AutoScalingGroupName!) ?? [];
+    if (i.InstanceRefreshIds) list = list.filter((r) => i.InstanceRefreshIds!.includes(r.id));
+    if (i.MaxRecords) list = list.slice(0, i.MaxRecords);
+    for (const r of list)
+      if (r.endsAfterPolls !== undefined && --r.endsAfterPolls <= 0) {
+        r.status = r.endStatus ?? (r.status === 'Cancelling' ? 'Cancelled' : 'Successful');
+        delete r.endsAfterPolls;
+      }
+    return {
+      InstanceRefreshes: list.map((r) => ({
+        InstanceRefreshId: r.id,
+        AutoScalingGroupName: r.group,
+        Status: r.status as never,
+        PercentageComplete: r.percentage,
+        StartTime: r.startTime,
+        ...(r.desired ? { DesiredConfiguration: r.desired } : {}),
+      })),
+    };
+  }
+
+  private startRefresh(i: StartInstanceRefreshCommandInput) {
+    const g = this.groups.get(i.AutoScalingGroupName!);
+    if (!g) throw awsError('ValidationError');
+    const active = (this.refreshes.get(g.name) ?? []).find((r) =>
+      ['Pending', 'InProgress', 'Cancelling', 'Baking', 'RollbackInProgress'].includes(r.status),
+    );
+    if (active) throw awsError('InstanceRefreshInProgress');
+    const run = async () => {
+      await this.onStart?.(g.name);
+      this.mutations.push(`StartInstanceRefresh ${g.name}`);
+      const r = this.addRefresh(g.name, {
+        status: 'Pending',
+        percentage: 0,
+        startTime: new Date(this.now()),
+        ...(i.DesiredConfiguration ? { desired: i.DesiredConfiguration } : {}),
+        ...(i.Preferences ? { preferences: i.Preferences } : {}),
+      });
+      return { InstanceRefreshId: r.id };
+    };
+    return run();
+  }
+
+  private cancelRefresh(group: string) {
+    const r = (this.refreshes.get(group) ?? []).find((x) =>
+      ['Pending', 'InProgress', 'Baking'].includes(x.status),
+    );
+    if (!r) throw awsError('ActiveInstanceRefreshNotFound');
+    this.mutations.push(`CancelInstanceRefresh ${group}`);
+    r.status = 'Cancelling';
+    r.endsAfterPolls = 2;
+    r.endStatus = 'Cancelled';
+    return { InstanceRefreshId: r.id };
+  }
+
+  private describeVersions(i: DescribeLaunchTemplateVersionsCommandInput) {
+    const t = this.template(i.LaunchTemplateId ?? i.LaunchTemplateName!);
+    return {
+      LaunchTemplateVersions: (i.Versions ?? []).map((v) => {
+        const n = this.resolveVersion(t, v);
+        const data = t.versions.get(n);
+        if (!data) throw awsError('InvalidLaunchTemplateId.VersionNotFound');
+        return {
+          LaunchTemplateId: t.id,
+          LaunchTemplateName: t.name,
+          VersionNumber: n,
+          DefaultVersion: n === t.defaultVersion,
+          LaunchTemplateData: data,
+        };
+      }),
+    };
+  }
+
+  private createVersion(i: CreateLaunchTemplateVersionCommandInput) {
+    const t = this.template(i.LaunchTemplateId ?? i.LaunchTemplateName!);
+    const source = t.versions.get(this.resolveVersion(t, i.SourceVersion ?? '$Latest'));
+    if (!source) throw awsError('InvalidLaunchTemplateId.VersionNotFound');
+    const n = Math.max(...t.versions.keys()) + 1;
+    t.versions.set(n, { ...source, ...i.LaunchTemplateData });
+    this.mutations.push(`CreateLaunchTemplateVersion ${t.name} ${n}`);
+    return {
+      LaunchTemplateVersion: { LaunchTemplateId: t.id, LaunchTemplateName: t.name, VersionNumber: n },
+    };
+  }
+
+  private describeInstances(i: DescribeInstancesCommandInput) {
+    const ids = i.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? [];
+    return {
+      Reservations: [
+        {
+          Instances: ids
+            .filter((id) => this.instances.has(id))
+            .map((InstanceId) => ({ InstanceId, ImageId: this.instances.get(InstanceId) })),
+        },
+      ],
+    };
+  }
+}
+
+/** Regions plus an ActionContext whose clients are the regions' mocked SDK clients. */
+export class FakeCloud {
+  readonly regions = new Map<string, FakeRegion>();
+  readonly clock = fakeClock(1_700_000_000_000);
+  readonly log = memoryLog();
+  readonly controller = new AbortController();
+
+  constructor(...names: string[]) {
+    for (const n of names) this.regions.set(n, new FakeRegion(n, () => this.clock.now()));
+  }
+
+  region(name = 'us-east-1'): FakeRegion {
+    const r = this.regions.get(name);
+    if (!r) throw new Error(`no fake region ${name}`);
+    return r;
+  }
+
+  get mutations(): string[] {
+    return [...this.regions.values()].flatMap((r) => r.mutations.map((m) => `${r.name}: ${m}`));
+  }
+
+  ctx(): ActionContext {
+    const first = [...this.regions.keys()][0]!;
+    const clients: AwsClients = {
+      defaultRegion: first,
+      autoScaling: (r) => this.region(r ?? first).asg,
+      ec2: (r) => this.region(r ?? first).ec2,
+      ssm: (r) => this.region(r ?? first).ssm,
+      elbv2: () => {
+        throw new Error('roll does not use ELBv2');
+      },
+      sts: () => {
+        throw new Error('roll does not use STS');
+      },
+      destroy: () => undefined,
+    };
+    return { clients, clock: this.clock, log: this.log, signal: this.controller.signal };
+  }
+}
