@@ -113,11 +113,8 @@ export const rollSpec = defineAction({
           `checkpoint-percentages: ${cps.join(',')} does not end in 100; the last checkpoint must be 100 so every instance is replaced`,
         );
     }
-    if (v.minHealthyPercentage > v.maxHealthyPercentage)
-      problem(
-        `min-healthy-percentage (${v.minHealthyPercentage}) is above max-healthy-percentage (${v.maxHealthyPercentage}); accepted: min at most max`,
-      );
-    else if (v.maxHealthyPercentage - v.minHealthyPercentage > 100)
+    // The ranges (min 0-100, max 100-200) already keep min at most max; AWS also caps the spread.
+    if (v.maxHealthyPercentage - v.minHealthyPercentage > 100)
       problem(
         `max-healthy-percentage (${v.maxHealthyPercentage}) is more than 100 above min-healthy-percentage (${v.minHealthyPercentage}); AWS accepts a range of at most 100`,
       );
