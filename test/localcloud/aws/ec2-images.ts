@@ -1,0 +1,448 @@
+import type {
+  CopyImageRequest,
+  CreateImageRequest,
+  DeleteSnapshotRequest,
+  DeregisterImageRequest,
+  DescribeImageAttributeRequest,
+  DescribeImagesRequest,
+  DescribeSnapshotsRequest,
+  ModifyImageAttributeRequest,
+} from '@aws-sdk/client-ec2';
+import type { Image, ImageBlockDevice, RegionState, Snapshot, Tag } from '../state.js';
+import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
+import { findInstance } from './ec2-instances.js';
+import { imageShape, snapshotShape } from './ec2-shapes.js';
+import { AwsError, type AwsHandler } from './service.js';
+
+/**
+ * AMIs and snapshots: CreateImage/CopyImage go pending → available (or failed) on the ticker,
+ * launch permissions, deregistration, and the visibility rules of DescribeImages.
+ */
+
+const IMAGE_NAME = /^[a-zA-Z0-9()[\] ./\-'@_]{3,128}$/;
+
+export function findImage(region: RegionState, imageId: string): Image {
+  if (!/^ami-[0-9a-f]{8,17}$/.test(imageId)) {
+    throw new AwsError('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
+  }
+  const image = region.ec2.images.get(imageId);
+  if (!image || image.state === 'deregistered') {
+    throw new AwsError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+  }
+  return image;
+}
+
+function ownImage(region: RegionState, imageId: string): Image {
+  const image = findImage(region, imageId);
+  if (image.ownerId !== region.world.accountId) {
+    throw new AwsError('AuthFailure', `Not authorized for image:${imageId}`);
+  }
+  return image;
+}
+
+function visible(image: Image, accountId: string): boolean {
+  return image.ownerId === accountId || image.public || image.launchPermissionUserIds.has(accountId);
+}
+
+const imageFilters = {
+  name: (i: Image) => i.name,
+  'image-id': (i: Image) => i.imageId,
+  state: (i: Image) => i.state,
+  'owner-id': (i: Image) => i.ownerId,
+  'owner-alias': (i: Image) => i.ownerAlias,
+  architecture: (i: Image) => i.architecture,
+  platform: (i: Image) => i.platform,
+  'platform-details': (i: Image) => i.platformDetails,
+  'is-public': (i: Image) => String(i.public),
+  'image-type': () => 'machine',
+  'root-device-type': () => 'ebs',
+  'root-device-name': (i: Image) => i.rootDeviceName,
+  'virtualization-type': (i: Image) => i.virtualizationType,
+  hypervisor: () => 'xen',
+  description: (i: Image) => i.description,
+  'creation-date': (i: Image) => new Date(i.creationDate).toISOString(),
+  'ena-support': (i: Image) => String(i.enaSupport),
+  'block-device-mapping.snapshot-id': (i: Image) => i.blockDeviceMappings.map((m) => m.Ebs?.SnapshotId),
+  'block-device-mapping.device-name': (i: Image) => i.blockDeviceMappings.map((m) => m.DeviceName),
+  'source-instance-id': (i: Image) => i.sourceInstanceId,
+};
+
+const describeImages: AwsHandler = (req, { region, world, now }) => {
+  const p = req.params as unknown as DescribeImagesRequest & { MaxResults?: number; NextToken?: string };
+  const account = world.accountId;
+  let images: Image[];
+  if (p.ImageIds?.length) {
+    images = p.ImageIds.map((id) => findImage(region, id));
+  } else {
+    images = [...region.ec2.images.values()].filter((i) => i.state !== 'deregistered' && visible(i, account));
+    // Deprecated images are hidden from listings unless asked for (or they are your own).
+    if (!p.IncludeDeprecated) {
+      images = images.filter(
+        (i) => i.ownerId === account || i.deprecationTime === undefined || i.deprecationTime > now,
+      );
+    }
+  }
+  if (p.Owners?.length) {
+    const owners = p.Owners;
+    images = images.filter((i) =>
+      owners.some((o) =>
+        o === 'self'
+          ? i.ownerId === account
+          : o === i.ownerId || (i.ownerAlias !== undefined && o === i.ownerAlias),
+      ),
+    );
+  }
+  if (p.ExecutableUsers?.length) {
+    const users = p.ExecutableUsers;
+    images = images.filter((i) =>
+      users.some((u) =>
+        u === 'all'
+          ? i.public
+          : u === 'self'
+            ? visible(i, account)
+            : i.public || i.launchPermissionUserIds.has(u),
+      ),
+    );
+  }
+  const filtered = applyFilters(images, p.Filters as FilterInput[] | undefined, imageFilters, (i) => i.tags);
+  const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
+  return { Images: page.map(imageShape), NextToken };
+};
+
+function newSnapshot(
+  region: RegionState,
+  volumeId: string,
+  size: number,
+  description: string,
+  tags: Tag[],
+  nextAt: number,
+): Snapshot {
+  const snapshot: Snapshot = {
+    snapshotId: region.world.newId('snap'),
+    volumeId,
+    volumeSize: size,
+    state: 'pending',
+    startTime: region.world.clock.now(),
+    nextAt,
+    ownerId: region.world.accountId,
+    description,
+    tags: [...tags],
+    encrypted: false,
+  };
+  region.ec2.snapshots.set(snapshot.snapshotId, snapshot);
+  return snapshot;
+}
+
+function checkName(region: RegionState, name: string | undefined): string {
+  if (!name || !IMAGE_NAME.test(name)) {
+    throw new AwsError(
+      'InvalidAMIName.Malformed',
+      `AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/' and '_'`,
+    );
+  }
+  const clash = [...region.ec2.images.values()].find(
+    (i) => i.name === name && i.ownerId === region.world.accountId && i.state !== 'deregistered',
+  );
+  if (clash)
+    throw new AwsError(
+      'InvalidAMIName.Duplicate',
+      `AMI name ${name} is already in use by AMI ${clash.imageId}`,
+    );
+  return name;
+}
+
+const createImage: AwsHandler = (req, { region, world, now }) => {
+  const p = req.params as unknown as CreateImageRequest;
+  const instance = findInstance(region, p.InstanceId ?? '');
+  if (instance.state !== 'running' && instance.state !== 'stopped') {
+    throw new AwsError(
+      'IncorrectInstanceState',
+      `Instance '${instance.instanceId}' is not in a valid state for CreateImage: ${instance.state}`,
+    );
+  }
+  const name = checkName(region, p.Name);
+  const source = region.ec2.images.get(instance.imageId);
+  const imageId = world.newId('ami');
+  const readyAt = now + world.durations.imageAvailable;
+  const snapshotTags = tagsFor(p.TagSpecifications, 'snapshot');
+  const mappings: ImageBlockDevice[] = instance.blockDevices.map((device) => {
+    const volume = region.ec2.volumes.get(device.VolumeId);
+    const override = p.BlockDeviceMappings?.find((m) => m.DeviceName === device.DeviceName);
+    const size = override?.Ebs?.VolumeSize ?? volume?.size ?? 8;
+    const snapshot = newSnapshot(
+      region,
+      device.VolumeId,
+      size,
+      `Created by CreateImage(${instance.instanceId}) for ${imageId}`,
+      snapshotTags,
+      readyAt,
+    );
+    return {
+      DeviceName: device.DeviceName,
+      Ebs: {
+        SnapshotId: snapshot.snapshotId,
+        VolumeSize: size,
+        VolumeType: override?.Ebs?.VolumeType ?? volume?.volumeType ?? 'gp3',
+        DeleteOnTermination: override?.Ebs?.DeleteOnTermination ?? device.DeleteOnTermination,
+        Encrypted: volume?.encrypted ?? false,
+      },
+    };
+  });
+  // A running instance is rebooted for a consistent image unless NoReboot; a stopped one needs none.
+  if (instance.state === 'running' && !p.NoReboot) {
+    instance.console.push(`[${new Date(now).toISOString()}] reboot: Restarting system (CreateImage)`);
+  }
+  const image: Image = {
+    imageId,
+    name,
+    ...(p.Description !== undefined ? { description: p.Description } : {}),
+    ownerId: world.accountId,
+    state: 'pending',
+    creationDate: now,
+    nextAt: readyAt,
+    ...(instance.script.imageFailReason ? { failReason: instance.script.imageFailReason } : {}),
+    architecture: instance.architecture,
+    ...(instance.platform ? { platform: instance.platform } : {}),
+    platformDetails: source?.platformDetails ?? (instance.platform === 'windows' ? 'Windows' : 'Linux/UNIX'),
+    usageOperation: source?.usageOperation ?? 'RunInstances',
+    rootDeviceName: instance.blockDevices[0]?.DeviceName ?? source?.rootDeviceName ?? '/dev/xvda',
+    virtualizationType: 'hvm',
+    enaSupport: true,
+    ...(source?.bootMode ? { bootMode: source.bootMode } : {}),
+    ...(source?.imdsSupport ? { imdsSupport: source.imdsSupport } : {}),
+    blockDeviceMappings: mappings,
+    tags: tagsFor(p.TagSpecifications, 'image'),
+    public: false,
+    launchPermissionUserIds: new Set(),
+    sourceInstanceId: instance.instanceId,
+    sourceImageId: instance.imageId,
+    imageLocation: `${world.accountId}/${name}`,
+  };
+  region.ec2.images.set(imageId, image);
+  return { ImageId: imageId };
+};
+
+const copyImage: AwsHandler = (req, { region, world, now }) => {
+  const p = req.params as unknown as CopyImageRequest & {
+    TagSpecifications?: { ResourceType?: string; Tags?: Tag[] }[];
+  };
+  const sourceRegion = world.region(p.SourceRegion ?? region.name);
+  const source = findImage(sourceRegion, p.SourceImageId ?? '');
+  if (!visible(source, world.accountId))
+    throw new AwsError('InvalidAMIID.NotFound', `The image id '[${source.imageId}]' does not exist`);
+  if (source.state !== 'available') {
+    throw new AwsError(
+      'IncorrectState',
+      `Image ${source.imageId} is not in the 'available' state (it is '${source.state}').`,
+    );
+  }
+  const name = checkName(region, p.Name);
+  const imageId = world.newId('ami');
+  const readyAt = now + world.durations.imageCopy;
+  const mappings = source.blockDeviceMappings.map((m) => {
+    if (!m.Ebs?.SnapshotId) return m;
+    const snapshot = newSnapshot(
+      region,
+      'vol-ffffffff',
+      m.Ebs.VolumeSize ?? 8,
+      `Copied for DestinationAmi ${imageId} from SourceAmi ${source.imageId}`,
+      [],
+      readyAt,
+    );
+    return {
+      ...m,
+      Ebs: { ...m.Ebs, SnapshotId: snapshot.snapshotId, Encrypted: p.Encrypted ?? m.Ebs.Encrypted ?? false },
+    };
+  });
+  const tags = [...(p.CopyImageTags ? source.tags : []), ...tagsFor(p.TagSpecifications, 'image')];
+  region.ec2.images.set(imageId, {
+    ...source,
+    imageId,
+    name,
+    ...(p.Description !== undefined ? { description: p.Description } : {}),
+    ownerId: world.accountId,
+    state: 'pending',
+    creationDate: now,
+    nextAt: readyAt,
+    blockDeviceMappings: mappings,
+    tags,
+    public: false,
+    launchPermissionUserIds: new Set(),
+    sourceImageId: source.imageId,
+    sourceRegion: sourceRegion.name,
+    imageLocation: `${world.accountId}/${name}`,
+  });
+  return { ImageId: imageId };
+};
+
+const deregisterImage: AwsHandler = (req, { region }) => {
+  const p = req.params as unknown as DeregisterImageRequest;
+  const image = ownImage(region, p.ImageId ?? '');
+  // Deregistered AMIs drop out of DescribeImages at once; their snapshots stay until deleted.
+  region.ec2.images.delete(image.imageId);
+  return {};
+};
+
+const describeSnapshots: AwsHandler = (req, { region, world }) => {
+  const p = req.params as unknown as DescribeSnapshotsRequest;
+  let snapshots = [...region.ec2.snapshots.values()];
+  if (p.SnapshotIds?.length) {
+    snapshots = p.SnapshotIds.map((id) => {
+      const s = region.ec2.snapshots.get(id);
+      if (!s) throw new AwsError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
+      return s;
+    });
+  }
+  if (p.OwnerIds?.length) {
+    const owners = p.OwnerIds.map((o) => (o === 'self' ? world.accountId : o));
+    snapshots = snapshots.filter(
+      (s) => owners.includes(s.ownerId) || (owners.includes('amazon') && s.ownerId !== world.accountId),
+    );
+  }
+  const filtered = applyFilters(
+    snapshots,
+    p.Filters as FilterInput[] | undefined,
+    {
+      'snapshot-id': (s) => s.snapshotId,
+      status: (s) => s.state,
+      'volume-id': (s) => s.volumeId,
+      'owner-id': (s) => s.ownerId,
+      description: (s) => s.description,
+      'volume-size': (s) => s.volumeSize,
+      encrypted: (s) => String(s.encrypted),
+    },
+    (s) => s.tags,
+  );
+  const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
+  return { Snapshots: page.map(snapshotShape), NextToken };
+};
+
+const deleteSnapshot: AwsHandler = (req, { region }) => {
+  const p = req.params as unknown as DeleteSnapshotRequest;
+  const snapshot = region.ec2.snapshots.get(p.SnapshotId ?? '');
+  if (!snapshot)
+    throw new AwsError('InvalidSnapshot.NotFound', `The snapshot '${p.SnapshotId}' does not exist.`);
+  const user = [...region.ec2.images.values()].find(
+    (i) =>
+      i.state !== 'deregistered' &&
+      i.blockDeviceMappings.some((m) => m.Ebs?.SnapshotId === snapshot.snapshotId),
+  );
+  if (user) {
+    throw new AwsError(
+      'InvalidSnapshot.InUse',
+      `The snapshot ${snapshot.snapshotId} is currently in use by ${user.imageId}`,
+    );
+  }
+  region.ec2.snapshots.delete(snapshot.snapshotId);
+  return {};
+};
+
+const modifyImageAttribute: AwsHandler = (req, { region }) => {
+  const p = req.params as unknown as ModifyImageAttributeRequest;
+  const image = ownImage(region, p.ImageId ?? '');
+  if (p.Description?.Value !== undefined || (p.Attribute === 'description' && p.Value !== undefined)) {
+    image.description = p.Description?.Value ?? p.Value ?? '';
+    return {};
+  }
+  const add = [...(p.LaunchPermission?.Add ?? [])];
+  const remove = [...(p.LaunchPermission?.Remove ?? [])];
+  // The older flat form: Attribute=launchPermission, OperationType, UserIds, UserGroups.
+  if (p.OperationType) {
+    const flat = [
+      ...(p.UserIds ?? []).map((UserId) => ({ UserId })),
+      ...(p.UserGroups ?? []).map((Group) => ({ Group })),
+    ];
+    (p.OperationType === 'add' ? add : remove).push(...(flat as typeof add));
+  }
+  if (add.length === 0 && remove.length === 0) {
+    throw new AwsError('InvalidParameterCombination', 'No attributes specified.');
+  }
+  for (const perm of [...add, ...remove]) {
+    if (perm.Group !== undefined && perm.Group !== 'all') {
+      throw new AwsError('InvalidParameterValue', `Invalid value '${perm.Group}' for groupName.`);
+    }
+    if (perm.UserId !== undefined && !/^\d{12}$/.test(perm.UserId)) {
+      throw new AwsError(
+        'InvalidAMIAttributeItemValue',
+        `Invalid attribute item value "${perm.UserId}" for userId item type.`,
+      );
+    }
+  }
+  for (const perm of add) {
+    if (perm.Group === 'all') image.public = true;
+    if (perm.UserId) image.launchPermissionUserIds.add(perm.UserId);
+  }
+  for (const perm of remove) {
+    if (perm.Group === 'all') image.public = false;
+    if (perm.UserId) image.launchPermissionUserIds.delete(perm.UserId);
+  }
+  return {};
+};
+
+const describeImageAttribute: AwsHandler = (req, { region }) => {
+  const p = req.params as unknown as DescribeImageAttributeRequest;
+  const image = findImage(region, p.ImageId ?? '');
+  switch (p.Attribute) {
+    case 'launchPermission':
+      return {
+        ImageId: image.imageId,
+        LaunchPermissions: [
+          ...(image.public ? [{ Group: 'all' }] : []),
+          ...[...image.launchPermissionUserIds].map((UserId) => ({ UserId })),
+        ],
+      };
+    case 'description':
+      return {
+        ImageId: image.imageId,
+        Description: image.description !== undefined ? { Value: image.description } : {},
+      };
+    case 'blockDeviceMapping':
+      return { ImageId: image.imageId, BlockDeviceMappings: image.blockDeviceMappings };
+    case 'bootMode':
+      return { ImageId: image.imageId, BootMode: image.bootMode ? { Value: image.bootMode } : {} };
+    case 'imdsSupport':
+      return { ImageId: image.imageId, ImdsSupport: image.imdsSupport ? { Value: image.imdsSupport } : {} };
+    case 'sriovNetSupport':
+      return { ImageId: image.imageId, SriovNetSupport: { Value: 'simple' } };
+    default:
+      throw new AwsError('InvalidRequest', `The attribute ${p.Attribute} is not supported by localcloud.`);
+  }
+};
+
+/** Finishes image and snapshot creation whose time is up. */
+export function tickImages(region: RegionState, now: number): void {
+  for (const image of region.ec2.images.values()) {
+    if (image.state !== 'pending' || image.nextAt === undefined || now < image.nextAt) continue;
+    delete image.nextAt;
+    if (image.failReason) {
+      image.state = 'failed';
+      image.stateReason = { Code: 'Client.InvalidImage', Message: image.failReason };
+    } else {
+      image.state = 'available';
+    }
+    for (const mapping of image.blockDeviceMappings) {
+      const snapshot = mapping.Ebs?.SnapshotId ? region.ec2.snapshots.get(mapping.Ebs.SnapshotId) : undefined;
+      if (snapshot?.state === 'pending') {
+        snapshot.state = image.failReason ? 'error' : 'completed';
+        delete snapshot.nextAt;
+      }
+    }
+  }
+  for (const snapshot of region.ec2.snapshots.values()) {
+    if (snapshot.state === 'pending' && snapshot.nextAt !== undefined && now >= snapshot.nextAt) {
+      snapshot.state = 'completed';
+      delete snapshot.nextAt;
+    }
+  }
+}
+
+export const imageHandlers: Record<string, AwsHandler> = {
+  DescribeImages: describeImages,
+  CreateImage: createImage,
+  CopyImage: copyImage,
+  DeregisterImage: deregisterImage,
+  DescribeSnapshots: describeSnapshots,
+  DeleteSnapshot: deleteSnapshot,
+  ModifyImageAttribute: modifyImageAttribute,
+  DescribeImageAttribute: describeImageAttribute,
+};

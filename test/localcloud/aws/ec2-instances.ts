@@ -1,0 +1,480 @@
+import {
+  INSTANCE_STATE_CODES,
+  privateDnsName,
+  tagValue,
+  type BlockDevice,
+  type Image,
+  type Instance,
+  type InstanceStateName,
+  type RegionState,
+  type Tag,
+} from '../state.js';
+import { bootConsole, decodeUserData, emptyPlan, planFromScript, scriptConsole } from '../userdata.js';
+import { AwsError } from './service.js';
+
+/**
+ * Instance lifecycle: launch, stop/start/terminate, and the tick that moves instances through
+ * pending → running → (user data runs) → stopping → stopped, and shutting-down → terminated.
+ * Auto Scaling launches and terminates through launchInstance()/terminateInstance() too.
+ */
+
+export interface BlockDeviceRequest {
+  DeviceName?: string;
+  Ebs?: {
+    VolumeSize?: number;
+    VolumeType?: string;
+    DeleteOnTermination?: boolean;
+    SnapshotId?: string;
+    Encrypted?: boolean;
+  };
+  NoDevice?: string;
+}
+
+export interface LaunchSpec {
+  imageId: string;
+  instanceType?: string;
+  /** Base64, as RunInstances takes it. */
+  userData?: string;
+  tags?: Tag[];
+  volumeTags?: Tag[];
+  keyName?: string;
+  securityGroupIds?: string[];
+  securityGroupNames?: string[];
+  subnetId?: string;
+  availabilityZone?: string;
+  metadataOptions?: {
+    HttpTokens?: string;
+    HttpEndpoint?: string;
+    HttpPutResponseHopLimit?: number;
+    InstanceMetadataTags?: string;
+  };
+  blockDeviceMappings?: BlockDeviceRequest[];
+  iamInstanceProfile?: { Arn?: string; Name?: string };
+  launchTemplate?: { LaunchTemplateId: string; LaunchTemplateName: string; Version: string };
+  shutdownBehavior?: 'stop' | 'terminate';
+  clientToken?: string;
+  monitoring?: boolean;
+  reservationId?: string;
+  amiLaunchIndex?: number;
+}
+
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+
+/** An image RunInstances may use: it exists here and is available. */
+export function launchableImage(region: RegionState, imageId: string): Image {
+  if (!/^ami-[0-9a-f]{8,17}$/.test(imageId)) {
+    throw new AwsError('InvalidAMIID.Malformed', `Invalid id: "${imageId}" (expecting "ami-...")`);
+  }
+  const image = region.ec2.images.get(imageId);
+  if (!image || image.state === 'deregistered') {
+    throw new AwsError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+  }
+  if (image.state !== 'available') {
+    throw new AwsError(
+      'InvalidAMIID.Unavailable',
+      `The image id '[${imageId}]' is not available (state ${image.state})`,
+    );
+  }
+  return image;
+}
+
+function chooseSubnet(region: RegionState, spec: LaunchSpec) {
+  const subnets = [...region.ec2.subnets.values()];
+  if (spec.subnetId) {
+    const subnet = region.ec2.subnets.get(spec.subnetId);
+    if (!subnet)
+      throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${spec.subnetId}' does not exist`);
+    return subnet;
+  }
+  if (spec.availabilityZone) {
+    const subnet = subnets.find((s) => s.defaultForAz && s.availabilityZone === spec.availabilityZone);
+    if (!subnet) {
+      throw new AwsError('InvalidParameterValue', `Invalid availability zone: [${spec.availabilityZone}]`);
+    }
+    return subnet;
+  }
+  const defaults = subnets.filter((s) => s.defaultForAz);
+  if (defaults.length === 0) throw new AwsError('VPCIdNotSpecified', 'No default VPC for this user.');
+  // Spread instances over zones the way AWS balances a default placement.
+  return defaults[region.ec2.instances.size % defaults.length]!;
+}
+
+function securityGroups(region: RegionState, spec: LaunchSpec, vpcId: string) {
+  const groups = [...region.ec2.securityGroups.values()];
+  const chosen = [
+    ...(spec.securityGroupIds ?? []).map((id) => {
+      const g = region.ec2.securityGroups.get(id);
+      if (!g) throw new AwsError('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+      return g;
+    }),
+    ...(spec.securityGroupNames ?? []).map((name) => {
+      const g = groups.find((x) => x.groupName === name && x.vpcId === vpcId);
+      if (!g)
+        throw new AwsError(
+          'InvalidGroup.NotFound',
+          `The security group '${name}' does not exist in default VPC '${vpcId}'`,
+        );
+      return g;
+    }),
+  ];
+  if (chosen.length === 0) {
+    const fallback = groups.find((g) => g.groupName === 'default' && g.vpcId === vpcId);
+    if (fallback) chosen.push(fallback);
+  }
+  return chosen.map((g) => ({ GroupId: g.groupId, GroupName: g.groupName }));
+}
+
+export function launchInstance(region: RegionState, spec: LaunchSpec): Instance {
+  const world = region.world;
+  const now = world.clock.now();
+  const image = launchableImage(region, spec.imageId);
+  const instanceType = spec.instanceType ?? 'm1.small';
+  if (!INSTANCE_TYPE.test(instanceType)) {
+    throw new AwsError('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+  }
+  if (spec.keyName && !region.ec2.keyPairs.has(spec.keyName)) {
+    throw new AwsError('InvalidKeyPair.NotFound', `The key pair '${spec.keyName}' does not exist`);
+  }
+  const userDataText = decodeUserData(spec.userData);
+  if (Buffer.byteLength(userDataText) > 16 * 1024) {
+    throw new AwsError('InvalidParameterValue', 'User data is limited to 16384 bytes');
+  }
+  let plan = emptyPlan();
+  try {
+    plan = planFromScript(userDataText);
+  } catch (err) {
+    throw new AwsError('InvalidParameterValue', (err as Error).message);
+  }
+  const subnet = chooseSubnet(region, spec);
+  const groups = securityGroups(region, spec, subnet.vpcId);
+  const instanceId = world.newId('i');
+  const ip = world.allocatePrivateIp();
+
+  const blockDevices: BlockDevice[] = [];
+  for (const mapping of image.blockDeviceMappings) {
+    const override = spec.blockDeviceMappings?.find((m) => m.DeviceName === mapping.DeviceName);
+    if (override?.NoDevice !== undefined || !mapping.Ebs) continue;
+    const volumeId = world.newId('vol');
+    const deleteOnTermination = override?.Ebs?.DeleteOnTermination ?? mapping.Ebs.DeleteOnTermination ?? true;
+    region.ec2.volumes.set(volumeId, {
+      volumeId,
+      size: override?.Ebs?.VolumeSize ?? mapping.Ebs.VolumeSize ?? 8,
+      volumeType: override?.Ebs?.VolumeType ?? mapping.Ebs.VolumeType ?? 'gp3',
+      availabilityZone: subnet.availabilityZone,
+      state: 'in-use',
+      ...(mapping.Ebs.SnapshotId ? { snapshotId: mapping.Ebs.SnapshotId } : {}),
+      createTime: now,
+      encrypted: override?.Ebs?.Encrypted ?? mapping.Ebs.Encrypted ?? false,
+      attachment: {
+        InstanceId: instanceId,
+        Device: mapping.DeviceName,
+        AttachTime: now,
+        DeleteOnTermination: deleteOnTermination,
+      },
+      tags: [...(spec.volumeTags ?? [])],
+    });
+    blockDevices.push({
+      DeviceName: mapping.DeviceName,
+      VolumeId: volumeId,
+      DeleteOnTermination: deleteOnTermination,
+      AttachTime: now,
+    });
+  }
+  // Extra EBS volumes named only in the request.
+  for (const extra of spec.blockDeviceMappings ?? []) {
+    if (
+      !extra.DeviceName ||
+      !extra.Ebs ||
+      image.blockDeviceMappings.some((m) => m.DeviceName === extra.DeviceName)
+    )
+      continue;
+    const volumeId = world.newId('vol');
+    const deleteOnTermination = extra.Ebs.DeleteOnTermination ?? true;
+    region.ec2.volumes.set(volumeId, {
+      volumeId,
+      size: extra.Ebs.VolumeSize ?? 8,
+      volumeType: extra.Ebs.VolumeType ?? 'gp3',
+      availabilityZone: subnet.availabilityZone,
+      state: 'in-use',
+      createTime: now,
+      encrypted: extra.Ebs.Encrypted ?? false,
+      attachment: {
+        InstanceId: instanceId,
+        Device: extra.DeviceName,
+        AttachTime: now,
+        DeleteOnTermination: deleteOnTermination,
+      },
+      tags: [...(spec.volumeTags ?? [])],
+    });
+    blockDevices.push({
+      DeviceName: extra.DeviceName,
+      VolumeId: volumeId,
+      DeleteOnTermination: deleteOnTermination,
+      AttachTime: now,
+    });
+  }
+
+  const windows = image.platform === 'windows';
+  const version = tagValue(image.tags, 'localcloud:version') ?? tagValue(image.tags, 'Version');
+  const instance: Instance = {
+    instanceId,
+    imageId: image.imageId,
+    instanceType,
+    state: 'pending',
+    stateTransitionReason: '',
+    launchTime: now,
+    nextAt: now + world.durations.instanceBoot,
+    scriptDone: !spec.userData,
+    region: region.name,
+    availabilityZone: subnet.availabilityZone,
+    subnetId: subnet.subnetId,
+    vpcId: subnet.vpcId,
+    privateIp: ip,
+    privateDnsName: privateDnsName(ip, region.name),
+    ...(spec.keyName ? { keyName: spec.keyName } : {}),
+    securityGroups: groups,
+    tags: [...(spec.tags ?? [])],
+    ...(spec.userData ? { userData: spec.userData } : {}),
+    script: plan,
+    metadataOptions: {
+      HttpTokens:
+        spec.metadataOptions?.HttpTokens ?? (image.imdsSupport === 'v2.0' ? 'required' : 'optional'),
+      HttpEndpoint: spec.metadataOptions?.HttpEndpoint ?? 'enabled',
+      HttpPutResponseHopLimit:
+        spec.metadataOptions?.HttpPutResponseHopLimit ?? (image.imdsSupport === 'v2.0' ? 2 : 1),
+      InstanceMetadataTags: spec.metadataOptions?.InstanceMetadataTags ?? 'disabled',
+      HttpProtocolIpv6: 'disabled',
+    },
+    blockDevices,
+    ...(spec.iamInstanceProfile
+      ? {
+          iamInstanceProfile: {
+            Arn:
+              spec.iamInstanceProfile.Arn ??
+              `arn:aws:iam::${world.accountId}:instance-profile/${spec.iamInstanceProfile.Name ?? 'profile'}`,
+            Id: `AIPA${world.rng.hex(17).toUpperCase()}`,
+          },
+        }
+      : {}),
+    ...(spec.launchTemplate ? { launchTemplate: spec.launchTemplate } : {}),
+    shutdownBehavior: spec.shutdownBehavior ?? 'stop',
+    ...(windows ? { platform: 'windows' as const } : {}),
+    architecture: image.architecture,
+    console: [],
+    ...(spec.clientToken ? { clientToken: spec.clientToken } : {}),
+    monitoring: spec.monitoring ?? false,
+    amiLaunchIndex: spec.amiLaunchIndex ?? 0,
+    reservationId: spec.reservationId ?? world.newId('r'),
+    healthy: tagValue(image.tags, 'localcloud:health') !== 'unhealthy',
+    ...(version !== undefined ? { version } : {}),
+  };
+  region.ec2.instances.set(instanceId, instance);
+  return instance;
+}
+
+export function findInstance(region: RegionState, instanceId: string): Instance {
+  if (!/^i-[0-9a-f]{8,17}$/.test(instanceId)) {
+    throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${instanceId}"`);
+  }
+  const instance = region.ec2.instances.get(instanceId);
+  if (!instance)
+    throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${instanceId}' does not exist`);
+  return instance;
+}
+
+/** All ids must exist (EC2 names every unknown one in a single error). */
+export function findInstances(region: RegionState, ids: readonly string[]): Instance[] {
+  for (const id of ids) {
+    if (!/^i-[0-9a-f]{8,17}$/.test(id))
+      throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${id}"`);
+  }
+  const missing = ids.filter((id) => !region.ec2.instances.has(id));
+  if (missing.length === 1)
+    throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${missing[0]}' does not exist`);
+  if (missing.length > 1) {
+    throw new AwsError('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`);
+  }
+  return ids.map((id) => region.ec2.instances.get(id)!);
+}
+
+export interface StateChange {
+  InstanceId: string;
+  CurrentState: { Code: number; Name: InstanceStateName };
+  PreviousState: { Code: number; Name: InstanceStateName };
+}
+
+function stateOf(name: InstanceStateName) {
+  return { Code: INSTANCE_STATE_CODES[name], Name: name };
+}
+
+/** Moves an instance to a state and schedules the end of transitional states. */
+export function setInstanceState(
+  region: RegionState,
+  instance: Instance,
+  state: InstanceStateName,
+  reason?: { Code: string; Message: string },
+): StateChange {
+  const previous = instance.state;
+  const now = region.world.clock.now();
+  const d = region.world.durations;
+  instance.state = state;
+  delete instance.nextAt;
+  if (reason) {
+    instance.stateReason = reason;
+    instance.stateTransitionReason = `${reason.Message} (${new Date(now).toISOString()})`;
+  }
+  switch (state) {
+    case 'pending':
+      instance.nextAt = now + d.instanceBoot;
+      break;
+    case 'stopping':
+      instance.nextAt = now + d.instanceStop;
+      // A stop interrupts a running script; cloud-init does not run user data again on the next boot.
+      delete instance.scriptEndsAt;
+      instance.scriptDone = true;
+      break;
+    case 'shutting-down':
+      instance.nextAt = now + d.instanceTerminate;
+      delete instance.scriptEndsAt;
+      break;
+    case 'terminated':
+      instance.terminatedAt = now;
+      break;
+    default:
+      break;
+  }
+  if (state !== 'running') delete instance.runningSince;
+  return { InstanceId: instance.instanceId, CurrentState: stateOf(state), PreviousState: stateOf(previous) };
+}
+
+export function terminateInstance(region: RegionState, instanceId: string): StateChange {
+  const instance = findInstance(region, instanceId);
+  if (instance.state === 'terminated' || instance.state === 'shutting-down') {
+    return {
+      InstanceId: instanceId,
+      CurrentState: stateOf(instance.state),
+      PreviousState: stateOf(instance.state),
+    };
+  }
+  return setInstanceState(region, instance, 'shutting-down', {
+    Code: 'Client.UserInitiatedShutdown',
+    Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+  });
+}
+
+export function stopInstance(region: RegionState, instanceId: string): StateChange {
+  const instance = findInstance(region, instanceId);
+  if (instance.state === 'terminated' || instance.state === 'shutting-down') {
+    throw new AwsError(
+      'IncorrectInstanceState',
+      `This instance '${instanceId}' is not in a state from which it can be stopped.`,
+    );
+  }
+  if (instance.state === 'stopped' || instance.state === 'stopping') {
+    return {
+      InstanceId: instanceId,
+      CurrentState: stateOf(instance.state),
+      PreviousState: stateOf(instance.state),
+    };
+  }
+  return setInstanceState(region, instance, 'stopping', {
+    Code: 'Client.UserInitiatedShutdown',
+    Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+  });
+}
+
+export function startInstance(region: RegionState, instanceId: string): StateChange {
+  const instance = findInstance(region, instanceId);
+  if (instance.state === 'running' || instance.state === 'pending') {
+    return {
+      InstanceId: instanceId,
+      CurrentState: stateOf(instance.state),
+      PreviousState: stateOf(instance.state),
+    };
+  }
+  if (instance.state !== 'stopped') {
+    throw new AwsError(
+      'IncorrectInstanceState',
+      `The instance '${instanceId}' is not in a state from which it can be started.`,
+    );
+  }
+  delete instance.stateReason;
+  instance.stateTransitionReason = '';
+  return setInstanceState(region, instance, 'pending');
+}
+
+function becomeRunning(region: RegionState, instance: Instance, now: number): void {
+  setInstanceState(region, instance, 'running');
+  instance.runningSince = now;
+  const windows = instance.platform === 'windows';
+  instance.console.push(...bootConsole(windows, instance.instanceId, new Date(now)));
+  if (instance.scriptDone) return;
+  if (instance.script.hang) {
+    // The script starts and never returns.
+    instance.console.push(...scriptConsole(windows, instance.script, new Date(now), false));
+    instance.scriptDone = true;
+    return;
+  }
+  instance.scriptEndsAt = now + (instance.script.provisionMs ?? region.world.durations.provision);
+}
+
+function finishScript(region: RegionState, instance: Instance, now: number): void {
+  delete instance.scriptEndsAt;
+  instance.scriptDone = true;
+  const plan = instance.script;
+  instance.console.push(
+    ...scriptConsole(instance.platform === 'windows', plan, new Date(now), !plan.terminate),
+  );
+  if (plan.terminate) {
+    setInstanceState(region, instance, 'shutting-down', {
+      Code: 'Server.InternalError',
+      Message: 'Server.InternalError: Internal error on launch',
+    });
+    return;
+  }
+  if (plan.exitCode !== 0 || !plan.shutdown) return;
+  setInstanceState(
+    region,
+    instance,
+    instance.shutdownBehavior === 'terminate' ? 'shutting-down' : 'stopping',
+    {
+      Code: 'Client.InstanceInitiatedShutdown',
+      Message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown',
+    },
+  );
+}
+
+function finishTermination(region: RegionState, instance: Instance): void {
+  setInstanceState(region, instance, 'terminated');
+  region.world.releasePrivateIp(instance.privateIp);
+  for (const device of instance.blockDevices) {
+    const volume = region.ec2.volumes.get(device.VolumeId);
+    if (!volume) continue;
+    if (device.DeleteOnTermination) region.ec2.volumes.delete(device.VolumeId);
+    else {
+      volume.state = 'available';
+      delete volume.attachment;
+    }
+  }
+}
+
+/** Advances every instance of a region whose timer is due. */
+export function tickInstances(region: RegionState, now: number): void {
+  const visibleFor = region.world.durations.terminatedVisible;
+  for (const instance of region.ec2.instances.values()) {
+    if (instance.state === 'terminated') {
+      if (instance.terminatedAt !== undefined && now >= instance.terminatedAt + visibleFor) {
+        region.ec2.instances.delete(instance.instanceId);
+      }
+      continue;
+    }
+    if (instance.nextAt !== undefined && now >= instance.nextAt) {
+      if (instance.state === 'pending') becomeRunning(region, instance, now);
+      else if (instance.state === 'stopping') setInstanceState(region, instance, 'stopped');
+      else if (instance.state === 'shutting-down') finishTermination(region, instance);
+    }
+    if (instance.state === 'running' && instance.scriptEndsAt !== undefined && now >= instance.scriptEndsAt) {
+      finishScript(region, instance, now);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import {
+  INSTANCE_STATE_CODES,
+  type Image,
+  type Instance,
+  type LaunchTemplate,
+  type LaunchTemplateVersion,
+  type RegionState,
+  type Snapshot,
+} from '../state.js';
+
+/** State objects rendered in the SDK's member names, for the serializer to write per the model. */
+
+export function instanceShape(instance: Instance, region: RegionState) {
+  return {
+    InstanceId: instance.instanceId,
+    ImageId: instance.imageId,
+    State: { Code: INSTANCE_STATE_CODES[instance.state], Name: instance.state },
+    PrivateDnsName: instance.state === 'terminated' ? '' : instance.privateDnsName,
+    PublicDnsName: '',
+    StateTransitionReason: instance.stateTransitionReason,
+    ...(instance.keyName ? { KeyName: instance.keyName } : {}),
+    AmiLaunchIndex: instance.amiLaunchIndex,
+    ProductCodes: [],
+    InstanceType: instance.instanceType,
+    LaunchTime: new Date(instance.launchTime),
+    Placement: { AvailabilityZone: instance.availabilityZone, GroupName: '', Tenancy: 'default' },
+    ...(instance.platform ? { Platform: instance.platform } : {}),
+    PlatformDetails: instance.platform === 'windows' ? 'Windows' : 'Linux/UNIX',
+    UsageOperation: instance.platform === 'windows' ? 'RunInstances:0002' : 'RunInstances',
+    Monitoring: { State: instance.monitoring ? 'enabled' : 'disabled' },
+    ...(instance.state === 'terminated'
+      ? {}
+      : {
+          SubnetId: instance.subnetId,
+          VpcId: instance.vpcId,
+          PrivateIpAddress: instance.privateIp,
+          NetworkInterfaces: [
+            {
+              NetworkInterfaceId: `eni-${instance.instanceId.slice(2)}`,
+              SubnetId: instance.subnetId,
+              VpcId: instance.vpcId,
+              OwnerId: region.world.accountId,
+              Status: 'in-use',
+              PrivateIpAddress: instance.privateIp,
+              PrivateDnsName: instance.privateDnsName,
+              SourceDestCheck: true,
+              Groups: instance.securityGroups,
+              Attachment: {
+                AttachmentId: `eni-attach-${instance.instanceId.slice(2)}`,
+                DeviceIndex: 0,
+                Status: 'attached',
+                AttachTime: new Date(instance.launchTime),
+                DeleteOnTermination: true,
+              },
+              PrivateIpAddresses: [
+                {
+                  Primary: true,
+                  PrivateIpAddress: instance.privateIp,
+                  PrivateDnsName: instance.privateDnsName,
+                },
+              ],
+              InterfaceType: 'interface',
+            },
+          ],
+        }),
+    Architecture: instance.architecture,
+    RootDeviceType: 'ebs',
+    RootDeviceName: instance.blockDevices[0]?.DeviceName ?? '/dev/xvda',
+    BlockDeviceMappings: instance.blockDevices.map((d) => ({
+      DeviceName: d.DeviceName,
+      Ebs: {
+        AttachTime: new Date(d.AttachTime),
+        DeleteOnTermination: d.DeleteOnTermination,
+        Status: 'attached',
+        VolumeId: d.VolumeId,
+      },
+    })),
+    VirtualizationType: 'hvm',
+    ClientToken: instance.clientToken ?? '',
+    Tags: instance.tags.length > 0 ? instance.tags : undefined,
+    SecurityGroups: instance.securityGroups,
+    SourceDestCheck: true,
+    Hypervisor: 'xen',
+    EbsOptimized: false,
+    EnaSupport: true,
+    ...(instance.iamInstanceProfile ? { IamInstanceProfile: instance.iamInstanceProfile } : {}),
+    ...(instance.stateReason ? { StateReason: instance.stateReason } : {}),
+    MetadataOptions: { State: 'applied', ...instance.metadataOptions },
+    CpuOptions: { CoreCount: 1, ThreadsPerCore: 2 },
+    HibernationOptions: { Configured: false },
+    EnclaveOptions: { Enabled: false },
+    PrivateDnsNameOptions: {
+      HostnameType: 'ip-name',
+      EnableResourceNameDnsARecord: false,
+      EnableResourceNameDnsAAAARecord: false,
+    },
+    MaintenanceOptions: { AutoRecovery: 'default' },
+  };
+}
+
+export function imageShape(image: Image) {
+  return {
+    ImageId: image.imageId,
+    ImageLocation: image.imageLocation,
+    State: image.state,
+    OwnerId: image.ownerId,
+    CreationDate: new Date(image.creationDate).toISOString(),
+    Public: image.public,
+    Architecture: image.architecture,
+    ImageType: 'machine',
+    Name: image.name,
+    ...(image.description !== undefined ? { Description: image.description } : {}),
+    ...(image.ownerAlias ? { ImageOwnerAlias: image.ownerAlias } : {}),
+    ...(image.platform ? { Platform: image.platform } : {}),
+    PlatformDetails: image.platformDetails,
+    UsageOperation: image.usageOperation,
+    RootDeviceType: 'ebs',
+    RootDeviceName: image.rootDeviceName,
+    BlockDeviceMappings: image.blockDeviceMappings,
+    VirtualizationType: image.virtualizationType,
+    Hypervisor: 'xen',
+    EnaSupport: image.enaSupport,
+    SriovNetSupport: 'simple',
+    ...(image.bootMode ? { BootMode: image.bootMode } : {}),
+    ...(image.imdsSupport ? { ImdsSupport: image.imdsSupport } : {}),
+    ...(image.deprecationTime !== undefined
+      ? { DeprecationTime: new Date(image.deprecationTime).toISOString() }
+      : {}),
+    ...(image.stateReason ? { StateReason: image.stateReason } : {}),
+    Tags: image.tags.length > 0 ? image.tags : undefined,
+  };
+}
+
+export function snapshotShape(snapshot: Snapshot) {
+  return {
+    SnapshotId: snapshot.snapshotId,
+    VolumeId: snapshot.volumeId,
+    State: snapshot.state,
+    StartTime: new Date(snapshot.startTime),
+    Progress: snapshot.state === 'completed' ? '100%' : '0%',
+    OwnerId: snapshot.ownerId,
+    Description: snapshot.description,
+    VolumeSize: snapshot.volumeSize,
+    Encrypted: snapshot.encrypted,
+    StorageTier: 'standard',
+    Tags: snapshot.tags.length > 0 ? snapshot.tags : undefined,
+  };
+}
+
+export function launchTemplateShape(template: LaunchTemplate, accountId: string) {
+  return {
+    LaunchTemplateId: template.launchTemplateId,
+    LaunchTemplateName: template.name,
+    CreateTime: new Date(template.createTime),
+    CreatedBy: `arn:aws:iam::${accountId}:user/localcloud`,
+    DefaultVersionNumber: template.defaultVersion,
+    LatestVersionNumber: template.latestVersion,
+    Tags: template.tags.length > 0 ? template.tags : undefined,
+  };
+}
+
+export function launchTemplateVersionShape(
+  template: LaunchTemplate,
+  version: LaunchTemplateVersion,
+  accountId: string,
+  data: Record<string, unknown> = version.data,
+) {
+  return {
+    LaunchTemplateId: template.launchTemplateId,
+    LaunchTemplateName: template.name,
+    VersionNumber: version.versionNumber,
+    ...(version.description !== undefined ? { VersionDescription: version.description } : {}),
+    CreateTime: new Date(version.createTime),
+    CreatedBy: `arn:aws:iam::${accountId}:user/localcloud`,
+    DefaultVersion: template.defaultVersion === version.versionNumber,
+    LaunchTemplateData: data,
+  };
+}

@@ -1,0 +1,101 @@
+import type { AddressInfo } from 'node:net';
+import { autoscalingService } from './aws/autoscaling.js';
+import { ec2Service } from './aws/ec2.js';
+import { elbv2Service } from './aws/elbv2.js';
+import type { AwsService } from './aws/service.js';
+import { ssmService } from './aws/ssm.js';
+import { stsService } from './aws/sts.js';
+import type { DurationsInput } from './durations.js';
+import { Faults } from './faults.js';
+import { Logs } from './logs.js';
+import { createOctopus, type Octopus, type OctopusOptions } from './octopus/index.js';
+import { seedRegion } from './seed.js';
+import { createLocalcloudServer } from './server.js';
+import { World } from './state.js';
+
+/**
+ * Starts localcloud in-process: `const lc = await start({ port: 0 })`, then point clients at
+ * `lc.url` (AWS_ENDPOINT_URL) and `${lc.url}/octopus` (OCTOPUS_URL); `await lc.stop()` at the end.
+ */
+export interface StartOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  durations?: DurationsInput;
+  /** Seeds ids and fault decisions so runs repeat. */
+  seed?: number;
+  accountId?: string;
+  tickMs?: number;
+  octopus?: Omit<OctopusOptions, 'logSink'>;
+}
+
+export interface Localcloud {
+  url: string;
+  port: number;
+  world: World;
+  logs: Logs;
+  faults: Faults;
+  octopus: Octopus;
+  /** Control routes callable in-process, same as `/_localcloud/<path>` over HTTP. */
+  stop(): Promise<void>;
+}
+
+export const SERVICES: readonly AwsService[] = [
+  ec2Service,
+  autoscalingService,
+  elbv2Service,
+  ssmService,
+  stsService,
+];
+
+export async function start(options: StartOptions = {}): Promise<Localcloud> {
+  const world = new World({
+    ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.durations !== undefined ? { durations: options.durations } : {}),
+    ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+  });
+  world.addSeeder(seedRegion);
+  const logs = new Logs();
+  const faults = new Faults(world.seed);
+  const octopus = createOctopus({
+    faultSeed: world.seed,
+    ...options.octopus,
+    logSink: {
+      call: (entry) =>
+        logs.recordCall({
+          ...entry,
+          requestId: '',
+          ...(entry.errorCode ? { errorCode: entry.errorCode } : {}),
+        }),
+      // Octopus decides itself what mutated; the call log above already records the call.
+      mutation: () => undefined,
+    },
+  });
+  for (const service of SERVICES) {
+    const tick = service.tick;
+    if (tick) world.ticker.add((now) => tick(world, now));
+  }
+  world.ticker.start();
+
+  const server = createLocalcloudServer({ world, logs, faults, octopus, services: SERVICES });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    world,
+    logs,
+    faults,
+    octopus,
+    stop: async () => {
+      world.ticker.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
