@@ -1,7 +1,35 @@
 // The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
-import { boolean, choice, duration, integer, keyValues, list, string } from '../core/input-fields.js';
+import {
+  boolean,
+  choice,
+  duration,
+  integer,
+  InputProblem,
+  keyValues,
+  list,
+  string,
+  type Field,
+} from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
+
+/** Seconds with decimals ("15", "0.5"), as wait-healthy takes them. */
+function seconds(o: { default: string; min: number; max: number }): Field<number> {
+  return {
+    kind: 'seconds',
+    required: false,
+    default: o.default,
+    empty: Number(o.default),
+    parse(raw) {
+      if (!/^\d+(\.\d+)?$/.test(raw))
+        throw new InputProblem(`${JSON.stringify(raw)} is not a number of seconds; accepted: e.g. 15 or 0.5`);
+      const n = Number(raw);
+      if (n < o.min || n > o.max)
+        throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
+      return n;
+    },
+  };
+}
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -71,7 +99,7 @@ export const deploySpec = defineAction({
     'unhealthy-grace-seconds': integer({ default: '300', min: 0, max: 86_400 }),
     'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
     'rollback-on-failure': boolean({ default: 'true' }),
-    'poll-interval-seconds': integer({ default: '15', min: 1, max: 3600 }),
+    'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
 
     // Optional Octopus clean-up before the rollout (reap-octopus-orphans).
     reap: boolean({ default: 'false' }),

@@ -1,4 +1,3 @@
-import { ActionFailure } from '../core/errors.js';
 import { runAction } from '../core/run.js';
 import { deploy, DeployFailure, type DeployResult } from '../deploy/deploy.js';
 import { deploySpec } from '../deploy/inputs.js';
@@ -20,13 +19,8 @@ function writeOutputs(io: StepIO, r: DeployResult): void {
 }
 
 await runAction(deploySpec, async (inputs, ctx, io) => {
-  const binding = deploySteps();
-  if ('missing' in binding)
-    throw new ActionFailure(
-      `deploy-ami is not available in this version: ${binding.missing.join(', ')} missing`,
-    );
   try {
-    const result = await deploy(ctx, inputs, binding.steps);
+    const result = await deploy(ctx, inputs, deploySteps);
     writeOutputs(io, result);
     await io.summary(renderDeploySummary(result));
   } catch (err) {
