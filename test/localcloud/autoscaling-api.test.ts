@@ -1,0 +1,294 @@
+// Auto Scaling and ELBv2 through the AWS SDK v3 against a running localcloud: groups keep their
+// desired capacity, describe/filter/paginate, register in target groups, heal, and share a throttle.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  DeleteAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeAutoScalingInstancesCommand,
+  DescribeTagsCommand,
+  SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { seedGroup, setAutoScalingThrottle } from './aws/autoscaling-seed.js';
+import { start } from './index.js';
+import type { Image } from './state.js';
+
+const REGION = 'us-east-1';
+const POLL_MS = 25;
+const MAX_POLLS = 800;
+
+type Lc = Awaited<ReturnType<typeof start>>;
+let lc: Lc;
+let asg: AutoScalingClient;
+let elb: ElasticLoadBalancingV2Client;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function seedImage(name: string, tags: { Key: string; Value: string }[] = []): string {
+  const images = lc.world.region(REGION).ec2.images;
+  const base = [...images.values()].find((i) => i.state === 'available' && i.platform !== 'windows');
+  if (!base) throw new Error('no base image seeded');
+  const copy: Image = { ...structuredClone(base), imageId: lc.world.newId('ami'), name, tags, public: false };
+  images.set(copy.imageId, copy);
+  return copy.imageId;
+}
+
+async function group(name: string): Promise<AutoScalingGroup | undefined> {
+  const out = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  return out.AutoScalingGroups?.[0];
+}
+
+/** Polls (bounded) until `check` returns a value. */
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < MAX_POLLS; i++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await sleep(POLL_MS);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function inService(name: string, count: number): Promise<string[]> {
+  return until(`${name} to have ${count} healthy instances`, async () => {
+    const g = await group(name);
+    const live = (g?.Instances ?? []).filter(
+      (i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy',
+    );
+    const all = (g?.Instances ?? []).length;
+    return live.length === count && all === count ? live.map((i) => i.InstanceId!).sort() : undefined;
+  });
+}
+
+beforeAll(async () => {
+  lc = await start({
+    port: 0,
+    durations: { instanceBoot: 60, instanceTerminate: 60, healthCheckDelay: 60, apiSecond: 1 },
+  });
+  const config = {
+    region: REGION,
+    endpoint: lc.url,
+    credentials: { accessKeyId: 'AKIALOCALCLOUD000000', secretAccessKey: 'localcloud' },
+    maxAttempts: 1,
+  };
+  asg = new AutoScalingClient(config);
+  elb = new ElasticLoadBalancingV2Client(config);
+});
+
+afterAll(async () => {
+  asg?.destroy();
+  elb?.destroy();
+  await lc?.stop();
+});
+
+describe('Auto Scaling groups', () => {
+  it('keep their desired capacity, tag instances, and follow SetDesiredCapacity both ways', async () => {
+    const image = seedImage('api-1.0');
+    const s = seedGroup(lc.world, REGION, {
+      name: 'cap',
+      imageId: image,
+      desired: 2,
+      max: 4,
+      tags: { team: 'web' },
+    });
+    const ids = await inService('cap', 2);
+    for (const id of ids) {
+      const tags = lc.world.region(REGION).ec2.instances.get(id)!.tags;
+      expect(tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'aws:autoscaling:groupName', Value: 'cap' },
+          { Key: 'team', Value: 'web' },
+          { Key: 'aws:ec2launchtemplate:id', Value: s.launchTemplateId },
+        ]),
+      );
+    }
+    await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 3 }));
+    expect(await inService('cap', 3)).toEqual(expect.arrayContaining(ids));
+    await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 1 }));
+    expect(await inService('cap', 1)).toHaveLength(1);
+    await expect(
+      asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 9 })),
+    ).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/above max value 4/) });
+  });
+
+  it('describe by name, by tag filters and page by page; instances by id', async () => {
+    const image = seedImage('api-1.1');
+    for (const n of ['pg-a', 'pg-b', 'pg-c']) {
+      seedGroup(lc.world, REGION, {
+        name: n,
+        imageId: image,
+        desired: 0,
+        targetGroup: false,
+        tags: { env: n === 'pg-b' ? 'prod' : 'dev' },
+      });
+    }
+    const prod = await asg.send(
+      new DescribeAutoScalingGroupsCommand({ Filters: [{ Name: 'tag:env', Values: ['prod'] }] }),
+    );
+    expect(prod.AutoScalingGroups!.map((g) => g.AutoScalingGroupName)).toEqual(['pg-b']);
+    const names: string[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const out = await asg.send(
+        new DescribeAutoScalingGroupsCommand({
+          Filters: [{ Name: 'tag-key', Values: ['env'] }],
+          MaxRecords: 2,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      names.push(...out.AutoScalingGroups!.map((g) => g.AutoScalingGroupName!));
+      token = out.NextToken;
+      if (!token) break;
+    }
+    expect(names).toEqual(['pg-a', 'pg-b', 'pg-c']);
+    const tags = await asg.send(new DescribeTagsCommand({ Filters: [{ Name: 'value', Values: ['prod'] }] }));
+    expect(tags.Tags).toEqual([
+      {
+        ResourceId: 'pg-b',
+        ResourceType: 'auto-scaling-group',
+        Key: 'env',
+        Value: 'prod',
+        PropagateAtLaunch: true,
+      },
+    ]);
+    await expect(
+      asg.send(new DescribeAutoScalingGroupsCommand({ NextToken: 'bm90LWEtdG9rZW4' })),
+    ).rejects.toMatchObject({ name: 'InvalidNextToken' });
+  });
+
+  it('rejects a group without a launch source, accepts and describes a launch-configuration group', async () => {
+    await expect(
+      asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'nolt', MinSize: 0, MaxSize: 1 })),
+    ).rejects.toMatchObject({ name: 'ValidationError' });
+    await asg.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'legacy',
+        LaunchConfigurationName: 'legacy-lc',
+        MinSize: 0,
+        MaxSize: 1,
+        DesiredCapacity: 0,
+      }),
+    );
+    expect((await group('legacy'))?.LaunchConfigurationName).toBe('legacy-lc');
+    await expect(
+      asg.send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'legacy',
+          LaunchConfigurationName: 'legacy-lc',
+          MinSize: 0,
+          MaxSize: 1,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AlreadyExistsFault' });
+    await asg.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'legacy' }));
+    expect(await group('legacy')).toBeUndefined();
+  });
+
+  it('TerminateInstanceInAutoScalingGroup replaces the instance, or shrinks the group when asked', async () => {
+    const image = seedImage('api-1.2');
+    seedGroup(lc.world, REGION, { name: 'term', imageId: image, desired: 2, targetGroup: false });
+    const [first, second] = await inService('term', 2);
+    const out = await asg.send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: first,
+        ShouldDecrementDesiredCapacity: false,
+      }),
+    );
+    expect(out.Activity?.Description).toBe(`Terminating EC2 instance: ${first}`);
+    const replaced = await inService('term', 2);
+    expect(replaced).not.toContain(first);
+    expect(replaced).toContain(second);
+    await asg.send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: second,
+        ShouldDecrementDesiredCapacity: true,
+      }),
+    );
+    expect((await group('term'))?.DesiredCapacity).toBe(1);
+    expect(await inService('term', 1)).not.toContain(second);
+    const detail = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: replaced }));
+    expect(
+      detail.AutoScalingInstances?.filter((i) => i.LifecycleState === 'InService').map((i) => i.HealthStatus),
+    ).toEqual(['HEALTHY']);
+  });
+});
+
+describe('target groups', () => {
+  it('register group instances, turn healthy after the delay, drain terminated ones', async () => {
+    const image = seedImage('tg-1.0');
+    const s = seedGroup(lc.world, REGION, { name: 'tg', imageId: image, desired: 2 });
+    const byName = await elb.send(new DescribeTargetGroupsCommand({ Names: ['tg-tg'] }));
+    expect(byName.TargetGroups?.[0]?.TargetGroupArn).toBe(s.targetGroupArn);
+    const ids = await inService('tg', 2);
+    const healthy = await until('targets healthy', async () => {
+      const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
+      const states = (h.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State);
+      return states.length === 2 && states.every((x) => x === 'healthy') ? h : undefined;
+    });
+    expect(healthy.TargetHealthDescriptions!.map((d) => d.Target!.Id).sort()).toEqual(ids);
+    await asg.send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: ids[0],
+        ShouldDecrementDesiredCapacity: true,
+      }),
+    );
+    const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
+    expect(h.TargetHealthDescriptions!.find((d) => d.Target!.Id === ids[0])?.TargetHealth?.State).toBe(
+      'draining',
+    );
+    await expect(elb.send(new DescribeTargetGroupsCommand({ Names: ['no-such-tg'] }))).rejects.toMatchObject({
+      name: 'TargetGroupNotFoundException',
+    });
+  });
+
+  it('an instance from an unhealthy image fails its target health check and the group replaces it', async () => {
+    const image = seedImage('tg-broken', [{ Key: 'localcloud:health', Value: 'unhealthy' }]);
+    const s = seedGroup(lc.world, REGION, { name: 'sick', imageId: image, desired: 1 });
+    const first = await until('an instance', async () => (await group('sick'))?.Instances?.[0]?.InstanceId);
+    await until('target unhealthy', async () => {
+      const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
+      const d = h.TargetHealthDescriptions?.find((x) => x.Target?.Id === first);
+      return d?.TargetHealth?.State === 'unhealthy' ? d : undefined;
+    });
+    await until('a replacement', async () =>
+      (await group('sick'))?.Instances?.some((i) => i.InstanceId !== first) ? true : undefined,
+    );
+    expect(['shutting-down', 'terminated']).toContain(
+      lc.world.region(REGION).ec2.instances.get(first)?.state,
+    );
+  });
+});
+
+describe('throttling', () => {
+  it('all Auto Scaling calls share one bucket per region', async () => {
+    setAutoScalingThrottle(lc.world, 'eu-west-1', { capacity: 3, refillPerSecond: 0 });
+    const eu = new AutoScalingClient({
+      region: 'eu-west-1',
+      endpoint: lc.url,
+      credentials: { accessKeyId: 'AKIALOCALCLOUD000000', secretAccessKey: 'localcloud' },
+      maxAttempts: 1,
+    });
+    try {
+      await eu.send(new DescribeAutoScalingGroupsCommand({}));
+      await eu.send(new DescribeTagsCommand({}));
+      await eu.send(new DescribeAutoScalingInstancesCommand({}));
+      await expect(eu.send(new DescribeAutoScalingGroupsCommand({}))).rejects.toMatchObject({
+        name: 'Throttling',
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400 },
+      });
+      // Another region has its own bucket.
+      await expect(asg.send(new DescribeTagsCommand({}))).resolves.toBeDefined();
+    } finally {
+      setAutoScalingThrottle(lc.world, 'eu-west-1', null);
+      eu.destroy();
+    }
+  });
+});

@@ -1,0 +1,337 @@
+// The instance refresh scenario table, run through the real AWS SDK v3 clients against a running
+// localcloud: each scenario seeds a group on an old image, refreshes it to a template version on a
+// new image, and asserts the refresh's outcome and the group's instances and their images.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  AutoScalingClient,
+  CancelInstanceRefreshCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
+  RollbackInstanceRefreshCommand,
+  StartInstanceRefreshCommand,
+  type AutoScalingGroup,
+  type InstanceRefresh,
+  type RefreshPreferences,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { seedGroup, seedTemplateVersion, type SeedGroupOptions } from './aws/autoscaling-seed.js';
+import { seedParameter } from './aws/ssm-parameters.js';
+import { start } from './index.js';
+import type { Image } from './state.js';
+
+const REGION = 'us-east-1';
+const TERMINAL = ['Successful', 'Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed'];
+const POLL_MS = 25;
+const MAX_POLLS = 800;
+
+type Lc = Awaited<ReturnType<typeof start>>;
+let lc: Lc;
+let asg: AutoScalingClient;
+let elb: ElasticLoadBalancingV2Client;
+let oldImage: string;
+let newImage: string;
+let badImage: string;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A copy of a seeded base image, available at once, with the given tags. */
+function seedImage(name: string, tags: { Key: string; Value: string }[] = []): string {
+  const images = lc.world.region(REGION).ec2.images;
+  const base = [...images.values()].find((i) => i.state === 'available' && i.platform !== 'windows');
+  if (!base) throw new Error('no base image seeded');
+  const copy: Image = {
+    ...structuredClone(base),
+    imageId: lc.world.newId('ami'),
+    name,
+    ownerId: lc.world.accountId,
+    public: false,
+    tags,
+    creationDate: lc.world.clock.now(),
+  };
+  images.set(copy.imageId, copy);
+  return copy.imageId;
+}
+
+async function group(name: string): Promise<AutoScalingGroup> {
+  const out = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  return out.AutoScalingGroups![0]!;
+}
+
+function imageOf(instanceId: string): string | undefined {
+  return lc.world.region(REGION).ec2.instances.get(instanceId)?.imageId;
+}
+
+/** Images of the group's InService instances, once the group has settled on its desired capacity. */
+async function settledImages(name: string): Promise<string[]> {
+  for (let i = 0; i < MAX_POLLS; i++) {
+    const g = await group(name);
+    const live = (g.Instances ?? []).filter((x) => x.LifecycleState !== 'Terminating');
+    if (
+      live.length === g.DesiredCapacity &&
+      live.every((x) => x.LifecycleState === 'InService' && x.HealthStatus === 'Healthy')
+    ) {
+      // The API and EC2 must agree on each instance's image.
+      for (const x of live) expect(x.ImageId).toBe(imageOf(x.InstanceId!));
+      return live.map((x) => x.ImageId!).sort();
+    }
+    await sleep(POLL_MS);
+  }
+  throw new Error(`group ${name} did not settle`);
+}
+
+interface Watch {
+  refresh: InstanceRefresh;
+  statuses: string[];
+  reasons: string[];
+  maxInstances: number;
+  minInService: number;
+}
+
+async function watch(
+  name: string,
+  id: string,
+  onPoll?: (r: InstanceRefresh) => Promise<void>,
+): Promise<Watch> {
+  const w: Watch = { refresh: {}, statuses: [], reasons: [], maxInstances: 0, minInService: Infinity };
+  for (let i = 0; i < MAX_POLLS; i++) {
+    const out = await asg.send(
+      new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: name, InstanceRefreshIds: [id] }),
+    );
+    const r = out.InstanceRefreshes![0]!;
+    w.refresh = r;
+    if (w.statuses.at(-1) !== r.Status) w.statuses.push(r.Status!);
+    if (r.StatusReason && w.reasons.at(-1) !== r.StatusReason) w.reasons.push(r.StatusReason);
+    const g = await group(name);
+    const live = (g.Instances ?? []).filter((x) => x.LifecycleState !== 'Terminating');
+    w.maxInstances = Math.max(w.maxInstances, live.length);
+    w.minInService = Math.min(w.minInService, live.filter((x) => x.LifecycleState === 'InService').length);
+    if (TERMINAL.includes(r.Status!)) return w;
+    if (onPoll) await onPoll(r);
+    await sleep(POLL_MS);
+  }
+  throw new Error(`refresh ${id} did not finish: ${JSON.stringify(w.statuses)}`);
+}
+
+interface Prepared {
+  name: string;
+  templateId: string;
+  targetGroupArn?: string;
+  next: number;
+}
+
+/** Seeds a group on the old image (waits until it is healthy) and a template version on `image`. */
+async function prepare(
+  name: string,
+  opts: Partial<SeedGroupOptions> = {},
+  image = newImage,
+): Promise<Prepared> {
+  const seeded = seedGroup(lc.world, REGION, { name, imageId: oldImage, desired: 2, ...opts });
+  const next = seedTemplateVersion(lc.world, REGION, seeded.launchTemplateId, { imageId: image });
+  expect(await settledImages(name)).toEqual(Array(opts.desired ?? 2).fill(oldImage));
+  return {
+    name,
+    templateId: seeded.launchTemplateId,
+    next,
+    ...(seeded.targetGroupArn ? { targetGroupArn: seeded.targetGroupArn } : {}),
+  };
+}
+
+async function startRefresh(
+  p: Prepared,
+  prefs: RefreshPreferences,
+  version = String(p.next),
+): Promise<string> {
+  const out = await asg.send(
+    new StartInstanceRefreshCommand({
+      AutoScalingGroupName: p.name,
+      DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: p.templateId, Version: version } },
+      Preferences: prefs,
+    }),
+  );
+  return out.InstanceRefreshId!;
+}
+
+beforeAll(async () => {
+  lc = await start({
+    port: 0,
+    durations: { instanceBoot: 60, instanceTerminate: 60, healthCheckDelay: 60, apiSecond: 1 },
+  });
+  const config = {
+    region: REGION,
+    endpoint: lc.url,
+    credentials: { accessKeyId: 'AKIALOCALCLOUD000000', secretAccessKey: 'localcloud' },
+    maxAttempts: 1,
+  };
+  asg = new AutoScalingClient(config);
+  elb = new ElasticLoadBalancingV2Client(config);
+  oldImage = seedImage('web-1.0');
+  newImage = seedImage('web-1.1');
+  badImage = seedImage('web-1.2-broken', [{ Key: 'localcloud:health', Value: 'unhealthy' }]);
+});
+
+afterAll(async () => {
+  asg?.destroy();
+  elb?.destroy();
+  await lc?.stop();
+});
+
+describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
+  it('plain success: every instance replaced, group moved to the new version, targets healthy', async () => {
+    const p = await prepare('plain', { desired: 3 });
+    const w = await watch(p.name, await startRefresh(p, { MinHealthyPercentage: 60 }));
+    expect(w.refresh.Status).toBe('Successful');
+    expect(w.refresh.PercentageComplete).toBe(100);
+    expect(w.refresh.InstancesToUpdate).toBe(0);
+    expect(w.maxInstances).toBeLessThanOrEqual(3);
+    expect(await settledImages(p.name)).toEqual([newImage, newImage, newImage]);
+    const g = await group(p.name);
+    expect(g.LaunchTemplate).toEqual({
+      LaunchTemplateId: p.templateId,
+      LaunchTemplateName: 'plain-lt',
+      Version: String(p.next),
+    });
+    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: p.targetGroupArn! }));
+    const byState = new Map<string, string[]>();
+    for (const d of health.TargetHealthDescriptions ?? []) {
+      byState.set(d.TargetHealth!.State!, [...(byState.get(d.TargetHealth!.State!) ?? []), d.Target!.Id!]);
+    }
+    expect((byState.get('healthy') ?? []).map(imageOf)).toEqual([newImage, newImage, newImage]);
+  });
+
+  it('MinHealthyPercentage 100 with MaxHealthyPercentage 200 launches first and never drops below desired', async () => {
+    const p = await prepare('surge', { desired: 2, max: 4 });
+    const w = await watch(
+      p.name,
+      await startRefresh(p, { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 }),
+    );
+    expect(w.refresh.Status).toBe('Successful');
+    expect(w.refresh.Preferences).toMatchObject({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200 });
+    expect(w.minInService).toBeGreaterThanOrEqual(2);
+    expect(w.maxInstances).toBeGreaterThan(2);
+    expect(w.maxInstances).toBeLessThanOrEqual(4);
+    expect(await settledImages(p.name)).toEqual([newImage, newImage]);
+  });
+
+  it('checkpoints: pauses at 50% with a StatusReason, then completes', async () => {
+    const p = await prepare('checkpoints', { desired: 2 });
+    let imagesAtCheckpoint: string[] = [];
+    const w = await watch(
+      p.name,
+      await startRefresh(p, {
+        MinHealthyPercentage: 50,
+        CheckpointPercentages: [50, 100],
+        CheckpointDelay: 150,
+      }),
+      async (r) => {
+        if (r.StatusReason?.includes('Checkpoint 1 of 2') && imagesAtCheckpoint.length === 0) {
+          imagesAtCheckpoint = await settledImages(p.name);
+        }
+      },
+    );
+    expect(w.reasons.some((r) => /Checkpoint 1 of 2 reached: 50%/.test(r))).toBe(true);
+    expect(imagesAtCheckpoint).toEqual([newImage, oldImage].sort());
+    expect(w.refresh.Status).toBe('Successful');
+    expect(await settledImages(p.name)).toEqual([newImage, newImage]);
+  });
+
+  it('skip matching with nothing to do succeeds at once and keeps every instance', async () => {
+    const p = await prepare('skip', { desired: 2 });
+    const before = (await group(p.name)).Instances!.map((i) => i.InstanceId).sort();
+    const w = await watch(p.name, await startRefresh(p, { SkipMatching: true }, '1'));
+    expect(w.refresh.Status).toBe('Successful');
+    expect(w.refresh.PercentageComplete).toBe(100);
+    expect((await group(p.name)).Instances!.map((i) => i.InstanceId).sort()).toEqual(before);
+    expect(await settledImages(p.name)).toEqual([oldImage, oldImage]);
+  });
+
+  it('unhealthy new image: the refresh fails and auto-rolls back onto the previous version and image', async () => {
+    const p = await prepare('broken', { desired: 2 }, badImage);
+    const w = await watch(p.name, await startRefresh(p, { MinHealthyPercentage: 50, AutoRollback: true }));
+    expect(w.statuses).toContain('RollbackInProgress');
+    expect(w.refresh.Status).toBe('RollbackSuccessful');
+    expect(w.refresh.RollbackDetails?.RollbackReason).toMatch(/health checks/);
+    expect(w.refresh.RollbackDetails?.RollbackStartTime).toBeInstanceOf(Date);
+    expect((await group(p.name)).LaunchTemplate?.Version).toBe('1');
+    expect(await settledImages(p.name)).toEqual([oldImage, oldImage]);
+  });
+
+  it('a second refresh while one is in progress is refused with InstanceRefreshInProgress', async () => {
+    const p = await prepare('twice', { desired: 2 });
+    const id = await startRefresh(p, { MinHealthyPercentage: 50 });
+    await expect(startRefresh(p, {})).rejects.toMatchObject({ name: 'InstanceRefreshInProgressFault' });
+    expect((await watch(p.name, id)).refresh.Status).toBe('Successful');
+  });
+
+  // Cancel and rollback act while the refresh holds at a checkpoint, so the moment is deterministic.
+  const HOLD = { CheckpointPercentages: [50, 100], CheckpointDelay: 100_000 };
+
+  it('cancel: Cancelled, replaced instances stay replaced, the group keeps its version', async () => {
+    const p = await prepare('cancel', { desired: 2 });
+    const id = await startRefresh(p, { MinHealthyPercentage: 50, ...HOLD });
+    const w = await watch(p.name, id, async (r) => {
+      if (r.Status === 'InProgress' && r.StatusReason?.includes('Checkpoint 1 of 2')) {
+        const out = await asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: p.name }));
+        expect(out.InstanceRefreshId).toBe(id);
+      }
+    });
+    expect(w.refresh.Status).toBe('Cancelled');
+    expect(w.statuses).not.toContain('Successful');
+    expect(await settledImages(p.name)).toEqual([newImage, oldImage].sort());
+    expect((await group(p.name)).LaunchTemplate?.Version).toBe('1');
+    await expect(
+      asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: p.name })),
+    ).rejects.toMatchObject({
+      name: 'ActiveInstanceRefreshNotFoundFault',
+    });
+  });
+
+  it('manual RollbackInstanceRefresh returns every instance to the previous image', async () => {
+    const p = await prepare('rollback', { desired: 2 });
+    const id = await startRefresh(p, { MinHealthyPercentage: 50, ...HOLD });
+    const w = await watch(p.name, id, async (r) => {
+      if (r.Status === 'InProgress' && r.StatusReason?.includes('Checkpoint 1 of 2')) {
+        await asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: p.name }));
+      }
+    });
+    expect(w.statuses).toContain('RollbackInProgress');
+    expect(w.refresh.Status).toBe('RollbackSuccessful');
+    expect(w.refresh.RollbackDetails?.PercentageCompleteOnRollback).toBe(50);
+    expect(w.refresh.RollbackDetails?.ProgressDetailsOnRollback?.LivePoolProgress?.PercentageComplete).toBe(
+      100,
+    );
+    expect((await group(p.name)).LaunchTemplate?.Version).toBe('1');
+    expect(await settledImages(p.name)).toEqual([oldImage, oldImage]);
+  });
+
+  it('rollback is refused for a group on $Latest', async () => {
+    const p = await prepare('latest', { desired: 1, version: '$Latest' }, oldImage);
+    const id = await startRefresh(p, { MinHealthyPercentage: 0 }, '$Latest');
+    await expect(
+      asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: p.name })),
+    ).rejects.toMatchObject({
+      name: 'IrreversibleInstanceRefreshFault',
+    });
+    expect((await watch(p.name, id)).refresh.Status).toBe('Successful');
+  });
+
+  it('rollback is refused for a template whose image comes from resolve:ssm:', async () => {
+    seedParameter(lc.world.region(REGION), '/golden/ssm-web', newImage, 'aws:ec2:image');
+    const seeded = seedGroup(lc.world, REGION, { name: 'ssm', imageId: oldImage, desired: 1 });
+    const next = seedTemplateVersion(lc.world, REGION, seeded.launchTemplateId, {
+      imageParameter: '/golden/ssm-web',
+    });
+    await settledImages('ssm');
+    const p: Prepared = { name: 'ssm', templateId: seeded.launchTemplateId, next };
+    const id = await startRefresh(p, { MinHealthyPercentage: 0 });
+    await expect(
+      asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'ssm' })),
+    ).rejects.toMatchObject({
+      name: 'IrreversibleInstanceRefreshFault',
+    });
+    expect((await watch('ssm', id)).refresh.Status).toBe('Successful');
+    expect(await settledImages('ssm')).toEqual([newImage]);
+  });
+});
