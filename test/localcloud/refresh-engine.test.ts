@@ -275,6 +275,62 @@ describe('instance refresh engine', () => {
     expect(w.group.config.LaunchTemplate?.Version).toBe('2');
   });
 
+  it('with a $Latest target, a version created mid-refresh gets replaced instances replaced again', () => {
+    const w = world(2, '$Latest');
+    const r = w.start({ MinHealthyPercentage: 50 }, '$Latest');
+    w.runUntil(() => w.images().includes('ami-new'), r);
+    const v3 = w.platform.addVersion(w.lt, 'ami-newer');
+    w.runUntil(w.terminal(r), r);
+    expect(r.status).toBe('Successful');
+    w.runUntil(w.steady);
+    expect(w.images()).toEqual(['ami-newer', 'ami-newer']);
+    expect(liveInstances(w.group).map((i) => i.launchTemplate.Version)).toEqual([String(v3), String(v3)]);
+  });
+
+  it('refreshes a MixedInstancesPolicy group and applies the new policy on success', () => {
+    const w = world(2);
+    const policy = (version: string) => ({
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateId: w.lt, Version: version },
+        Overrides: [{ InstanceType: 'm7g.large' }],
+      },
+      InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 100 },
+    });
+    w.group.config = { MixedInstancesPolicy: policy('1') };
+    const r = startRefresh(w.region, w.group, {
+      DesiredConfiguration: { MixedInstancesPolicy: policy('2') },
+      Preferences: { MinHealthyPercentage: 50, AutoRollback: true },
+    });
+    w.runUntil(w.terminal(r), r);
+    expect(r.status).toBe('Successful');
+    expect(w.group.config).toEqual({ MixedInstancesPolicy: policy('2') });
+    expect(w.images()).toEqual(['ami-new', 'ami-new']);
+    expect(liveInstances(w.group).map((i) => i.instanceType)).toEqual(['m7g.large', 'm7g.large']);
+  });
+
+  it('validates preferences as AWS does', () => {
+    const w = world(1);
+    const bad: RefreshPreferences[] = [
+      { MaxHealthyPercentage: 150 },
+      { MinHealthyPercentage: 20, MaxHealthyPercentage: 200 },
+      { CheckpointPercentages: [50, 20] },
+      { CheckpointDelay: 60 },
+      { MinHealthyPercentage: 101 },
+    ];
+    for (const prefs of bad) {
+      expect(() => w.start(prefs)).toThrow(expect.objectContaining({ code: 'ValidationError' }));
+    }
+    const r = w.start({ CheckpointPercentages: [50, 100] });
+    expect(r.preferences).toMatchObject({
+      MinHealthyPercentage: 90,
+      MaxHealthyPercentage: 100,
+      CheckpointDelay: 3600,
+      SkipMatching: false,
+      ScaleInProtectedInstances: 'Wait',
+      StandbyInstances: 'Wait',
+    });
+  });
+
   it('waits out the instance warmup before counting an instance as updated', () => {
     const w = world(1);
     const r = w.start({ InstanceWarmup: 300, MinHealthyPercentage: 0 });
