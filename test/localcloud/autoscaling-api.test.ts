@@ -7,8 +7,10 @@ import {
   DeleteAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
+  DescribeInstanceRefreshesCommand,
   DescribeTagsCommand,
   SetDesiredCapacityCommand,
+  StartInstanceRefreshCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
@@ -19,7 +21,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { seedGroup, setAutoScalingThrottle } from './aws/autoscaling-seed.js';
 import { start } from './index.js';
-import type { Image } from './state.js';
+import { seedImage as seedRegionImage } from './seed.js';
 
 const REGION = 'us-east-1';
 const POLL_MS = 25;
@@ -32,13 +34,9 @@ let elb: ElasticLoadBalancingV2Client;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function seedImage(name: string, tags: { Key: string; Value: string }[] = []): string {
-  const images = lc.world.region(REGION).ec2.images;
-  const base = [...images.values()].find((i) => i.state === 'available' && i.platform !== 'windows');
-  if (!base) throw new Error('no base image seeded');
-  const copy: Image = { ...structuredClone(base), imageId: lc.world.newId('ami'), name, tags, public: false };
-  images.set(copy.imageId, copy);
-  return copy.imageId;
+/** An available image owned by the account, tagged `localcloud:health=unhealthy` when asked. */
+function seedImage(name: string, health?: 'unhealthy'): string {
+  return seedRegionImage(lc.world.region(REGION), { name, ...(health ? { health } : {}) }).imageId;
 }
 
 async function group(name: string): Promise<AutoScalingGroup | undefined> {
@@ -249,7 +247,7 @@ describe('target groups', () => {
   });
 
   it('an instance from an unhealthy image fails its target health check and the group replaces it', async () => {
-    const image = seedImage('tg-broken', [{ Key: 'localcloud:health', Value: 'unhealthy' }]);
+    const image = seedImage('tg-broken', 'unhealthy');
     const s = seedGroup(lc.world, REGION, { name: 'sick', imageId: image, desired: 1 });
     const first = await until('an instance', async () => (await group('sick'))?.Instances?.[0]?.InstanceId);
     await until('target unhealthy', async () => {
@@ -290,5 +288,68 @@ describe('throttling', () => {
       setAutoScalingThrottle(lc.world, 'eu-west-1', null);
       eu.destroy();
     }
+  });
+});
+
+describe('control API', () => {
+  async function control(method: string, path: string, body?: object): Promise<Record<string, unknown>> {
+    const res = await fetch(`${lc.url}/_localcloud${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  it('seeds a group, adds a template version, and fails a refresh by alarm into a rollback', async () => {
+    const image = seedImage('ctl-1.0');
+    const next = seedImage('ctl-1.1');
+    const seeded = await control('POST', '/autoscaling/groups', { name: 'ctl', imageId: image, desired: 2 });
+    expect(seeded).toMatchObject({ groupName: 'ctl', launchTemplateName: 'ctl-lt' });
+    const { version } = await control('POST', '/autoscaling/template-versions', {
+      launchTemplateId: seeded.launchTemplateId,
+      imageId: next,
+    });
+    expect(version).toBe(2);
+    await inService('ctl', 2);
+    const { InstanceRefreshId } = await asg.send(
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: 'ctl',
+        DesiredConfiguration: {
+          LaunchTemplate: { LaunchTemplateId: seeded.launchTemplateId as string, Version: '2' },
+        },
+        Preferences: {
+          MinHealthyPercentage: 50,
+          AutoRollback: true,
+          AlarmSpecification: { Alarms: ['ctl-errors'] },
+          CheckpointPercentages: [50, 100],
+          CheckpointDelay: 100_000,
+        },
+      }),
+    );
+    await until('the checkpoint', async () => {
+      const r = await asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'ctl' }));
+      return r.InstanceRefreshes?.[0]?.StatusReason?.includes('Checkpoint 1 of 2') ? true : undefined;
+    });
+    await control('POST', '/autoscaling/alarms', { name: 'ctl-errors', state: 'ALARM' });
+    const done = await until('the rollback', async () => {
+      const r = await asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'ctl' }));
+      const x = r.InstanceRefreshes?.[0];
+      return x?.Status === 'RollbackSuccessful' ? x : undefined;
+    });
+    expect(done.InstanceRefreshId).toBe(InstanceRefreshId);
+    expect(done.RollbackDetails?.RollbackReason).toMatch(/ctl-errors.*ALARM/);
+    const state = await control('GET', '/autoscaling/state?region=us-east-1');
+    const groups = state.groups as {
+      AutoScalingGroupName: string;
+      InstanceRefreshes: { Status: string }[];
+    }[];
+    expect(groups.find((g) => g.AutoScalingGroupName === 'ctl')?.InstanceRefreshes[0]?.Status).toBe(
+      'RollbackSuccessful',
+    );
+    expect(state.alarms).toMatchObject({ 'ctl-errors': 'ALARM' });
+    const ids = await inService('ctl', 2);
+    expect(ids.map((id) => lc.world.region(REGION).ec2.instances.get(id)?.imageId)).toEqual([image, image]);
   });
 });

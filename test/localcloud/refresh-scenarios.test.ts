@@ -20,7 +20,7 @@ import {
 import { seedGroup, seedTemplateVersion, type SeedGroupOptions } from './aws/autoscaling-seed.js';
 import { seedParameter } from './aws/ssm-parameters.js';
 import { start } from './index.js';
-import type { Image } from './state.js';
+import { seedImage as seedRegionImage } from './seed.js';
 
 const REGION = 'us-east-1';
 const TERMINAL = ['Successful', 'Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed'];
@@ -37,22 +37,9 @@ let badImage: string;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A copy of a seeded base image, available at once, with the given tags. */
-function seedImage(name: string, tags: { Key: string; Value: string }[] = []): string {
-  const images = lc.world.region(REGION).ec2.images;
-  const base = [...images.values()].find((i) => i.state === 'available' && i.platform !== 'windows');
-  if (!base) throw new Error('no base image seeded');
-  const copy: Image = {
-    ...structuredClone(base),
-    imageId: lc.world.newId('ami'),
-    name,
-    ownerId: lc.world.accountId,
-    public: false,
-    tags,
-    creationDate: lc.world.clock.now(),
-  };
-  images.set(copy.imageId, copy);
-  return copy.imageId;
+/** An available image owned by the account, tagged `localcloud:health=unhealthy` when asked. */
+function seedImage(name: string, health?: 'unhealthy'): string {
+  return seedRegionImage(lc.world.region(REGION), { name, ...(health ? { health } : {}) }).imageId;
 }
 
 async function group(name: string): Promise<AutoScalingGroup> {
@@ -169,7 +156,7 @@ beforeAll(async () => {
   elb = new ElasticLoadBalancingV2Client(config);
   oldImage = seedImage('web-1.0');
   newImage = seedImage('web-1.1');
-  badImage = seedImage('web-1.2-broken', [{ Key: 'localcloud:health', Value: 'unhealthy' }]);
+  badImage = seedImage('web-1.2-broken', 'unhealthy');
 });
 
 afterAll(async () => {
