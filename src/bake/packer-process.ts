@@ -11,8 +11,14 @@ export interface ProcessRunner {
   run(
     program: string,
     args: readonly string[],
-    o: { cwd: string; signal: AbortSignal; onLine: (line: string) => void; graceMs: number },
-  ): Promise<{ exitCode: number; signalled: boolean }>;
+    o: {
+      cwd: string;
+      signal: AbortSignal;
+      onLine: (line: string) => void;
+      graceMs: number;
+      timeoutMs: number;
+    },
+  ): Promise<{ exitCode: number; signalled: boolean; timedOut: boolean }>;
 }
 
 /**
@@ -37,25 +43,34 @@ export function childProcessRunner(pathEnv: string | undefined): ProcessRunner {
       return new Promise((resolve, reject) => {
         const child = spawn(program, args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
         let signalled = false;
+        let timedOut = false;
         let escalate: NodeJS.Timeout | undefined;
         const onAbort = () => {
+          if (signalled) return;
           signalled = true;
           // SIGINT lets Packer run its cleanup (terminate the instance, delete the key pair).
           child.kill('SIGINT');
           escalate = setTimeout(() => child.kill('SIGTERM'), o.graceMs);
         };
+        // The process runs in real time, so its time limit is a real timer too.
+        const limit = setTimeout(() => {
+          timedOut = true;
+          onAbort();
+        }, o.timeoutMs);
         if (o.signal.aborted) onAbort();
         else o.signal.addEventListener('abort', onAbort, { once: true });
         for (const stream of [child.stdout, child.stderr])
           createInterface({ input: stream }).on('line', o.onLine);
         child.on('error', (err) => {
+          clearTimeout(limit);
           o.signal.removeEventListener('abort', onAbort);
           reject(err);
         });
         child.on('close', (code) => {
           o.signal.removeEventListener('abort', onAbort);
+          clearTimeout(limit);
           if (escalate) clearTimeout(escalate);
-          resolve({ exitCode: code ?? 1, signalled });
+          resolve({ exitCode: code ?? 1, signalled, timedOut });
         });
       });
     },

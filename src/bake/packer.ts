@@ -12,7 +12,7 @@ export interface PackerOptions {
   region: string;
   bakeId: string;
   workingDirectory: string;
-  /** Clock ms after which Packer is interrupted. */
+  /** Clock ms after which Packer is interrupted (timeout-minutes). */
   deadline: number;
   runner: ProcessRunner;
 }
@@ -51,53 +51,37 @@ export function packerArgs(
  * AMI ids, and interrupting Packer (so it cleans up) on cancellation or when the bake's time is up.
  */
 export async function runPacker(ctx: ActionContext, o: PackerOptions): Promise<Record<string, string>> {
-  const controller = new AbortController();
-  const forward = () => controller.abort();
-  ctx.signal.addEventListener('abort', forward, { once: true });
-  let timedOut = false;
-  const timer = ctx.clock
-    .sleep(Math.max(0, o.deadline - ctx.clock.now()), controller.signal)
-    .then(() => {
-      timedOut = true;
-      controller.abort();
-    })
-    .catch(() => undefined);
   const amis: Record<string, string> = {};
   const errors: string[] = [];
-  try {
-    const { exitCode } = await o.runner.run(o.packerPath, packerArgs(o), {
-      cwd: o.workingDirectory,
-      signal: controller.signal,
-      graceMs: 7_000,
-      onLine: (line) => {
-        const m = parseMachineLine(line);
-        if (!m) {
-          if (line.trim()) ctx.log.info(line);
-          return;
-        }
-        const text = displayText(m);
-        if (text !== undefined) {
-          for (const l of text.split('\n')) if (l.trim()) ctx.log.info(l);
-          if (m.data[0] === 'error') errors.push(text.trim());
-        }
-        Object.assign(amis, artifactAmis(m) ?? {});
-      },
-    });
-    if (ctx.signal.aborted)
-      throw new AbortedError('cancelled while packer build ran (Packer was interrupted to clean up)');
-    if (timedOut)
-      throw new TimeoutError(
-        'packer',
-        'packer build did not finish in time (Packer was interrupted to clean up)',
-      );
-    if (exitCode !== 0) {
-      const why = errors.length ? `: ${errors.slice(-3).join(' | ').replace(/\s+/g, ' ').slice(0, 500)}` : '';
-      throw new ActionFailure(`packer build exited with code ${exitCode}${why}`);
-    }
-  } finally {
-    ctx.signal.removeEventListener('abort', forward);
-    controller.abort();
-    await timer;
+  const { exitCode, timedOut } = await o.runner.run(o.packerPath, packerArgs(o), {
+    cwd: o.workingDirectory,
+    signal: ctx.signal,
+    graceMs: 7_000,
+    timeoutMs: Math.max(0, o.deadline - ctx.clock.now()),
+    onLine: (line) => {
+      const m = parseMachineLine(line);
+      if (!m) {
+        if (line.trim()) ctx.log.info(line);
+        return;
+      }
+      const text = displayText(m);
+      if (text !== undefined) {
+        for (const l of text.split('\n')) if (l.trim()) ctx.log.info(l);
+        if (m.data[0] === 'error') errors.push(text.trim());
+      }
+      Object.assign(amis, artifactAmis(m) ?? {});
+    },
+  });
+  if (ctx.signal.aborted)
+    throw new AbortedError('cancelled while packer build ran (Packer was interrupted to clean up)');
+  if (timedOut)
+    throw new TimeoutError(
+      'packer',
+      'packer build did not finish in time (Packer was interrupted to clean up)',
+    );
+  if (exitCode !== 0) {
+    const why = errors.length ? `: ${errors.slice(-3).join(' | ').replace(/\s+/g, ' ').slice(0, 500)}` : '';
+    throw new ActionFailure(`packer build exited with code ${exitCode}${why}`);
   }
   if (!amis[o.region])
     throw new ActionFailure(

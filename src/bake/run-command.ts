@@ -50,14 +50,12 @@ export async function waitForAgent(ctx: ActionContext, o: CommandWaitOptions): P
           `builder ${o.instanceId} is ${state} before provisioning (${terminatedReason(instance)})`,
         );
       if (state !== 'running') return { done: false, progress: state };
-      const info = await ctx.clients
-        .ssm()
-        .send(
-          new DescribeInstanceInformationCommand({
-            Filters: [{ Key: 'InstanceIds', Values: [o.instanceId] }],
-          }),
-          { abortSignal: ctx.signal },
-        );
+      const info = await ctx.clients.ssm().send(
+        new DescribeInstanceInformationCommand({
+          Filters: [{ Key: 'InstanceIds', Values: [o.instanceId] }],
+        }),
+        { abortSignal: ctx.signal },
+      );
       const ping = info.InstanceInformationList?.[0]?.PingStatus;
       if (ping === 'Online') return { done: true, value: undefined };
       return { done: false, progress: `running, SSM agent ${ping ?? 'not registered yet'}` };
