@@ -174,7 +174,8 @@ function findGroup(region: RegionState, id: string | undefined, name: string | u
 
 const createSecurityGroup: AwsHandler = (req, { region, world }) => {
   const p = req.params as unknown as CreateSecurityGroupRequest;
-  const vpcId = p.VpcId ?? defaultVpcId(region);
+  // Packer sends an empty VpcId to mean the default VPC.
+  const vpcId = p.VpcId || defaultVpcId(region);
   if (!region.ec2.vpcs.has(vpcId))
     throw new AwsError('InvalidVpcID.NotFound', `The vpc ID '${vpcId}' does not exist`);
   if ([...region.ec2.securityGroups.values()].some((g) => g.groupName === p.GroupName && g.vpcId === vpcId)) {
