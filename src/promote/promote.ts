@@ -2,6 +2,7 @@ import { AbortedError, ActionFailure, ConfigurationError, describeError } from '
 import type { ActionContext } from '../core/run.js';
 import { applyRegion } from './apply.js';
 import { planRegion, type RegionPlan } from './plan.js';
+import { ConcurrentPromotion } from './race.js';
 import type { PromoteOptions, PromoteResult, RegionPromotion } from './types.js';
 
 /**
@@ -99,6 +100,9 @@ function dryRunResult(options: PromoteOptions, plans: RegionPlan[]): PromoteResu
   return { parameterName: options.parameterName, dryRun: true, regions, changed: false };
 }
 
+const failedAmi = (options: PromoteOptions, region: string) =>
+  options.targets.find((t) => t.region === region)?.amiId ?? 'the new AMI';
+
 /** One line naming the failed region and, exactly, which regions changed before it. */
 function failure(
   name: string,
@@ -118,7 +122,9 @@ function failure(
     parts.push(
       `changed: ${changed.map((r) => `${r.region} (${r.previousAmiId ?? 'new'} -> ${r.amiId}, version ${r.version})`).join(', ')}`,
     );
-  else parts.push('no region was changed');
+  // A lost race wrote versions, but the region ends holding the other writer's AMI, not ours.
+  if (err instanceof ConcurrentPromotion) parts.push(`${region} does not hold ${failedAmi(options, region)}`);
+  else if (!changed.length) parts.push('no region was changed');
   if (untouched.length) parts.push(`not attempted: ${untouched.join(', ')}`);
   const partial: PromoteResult = {
     parameterName: name,

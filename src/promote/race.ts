@@ -10,6 +10,9 @@ import { compareCreation, findImage, type ImageFacts } from './images.js';
 import { labelVersion, putVersion, readHistory, waitForVersion, type HistoryEntry } from './parameter.js';
 import type { PromoteOptions, PromoteTarget } from './types.js';
 
+/** This promotion lost a race: the region holds the concurrent writer's value (restored when needed). */
+export class ConcurrentPromotion extends ActionFailure {}
+
 export interface WriteFacts {
   target: PromoteTarget;
   image: ImageFacts;
@@ -58,7 +61,7 @@ export async function checkConcurrentWrites(
     if (verdict.kind === 'refuse') {
       const what = `a concurrent promotion wrote ${before.value} as version ${before.version} while this one wrote ${w.target.amiId} as version ${w.version}`;
       if (later)
-        throw new ActionFailure(
+        throw new ConcurrentPromotion(
           `${what} (${verdict.reason}); version ${later.version} (${later.value}) has been written since, so it is left current`,
         );
       const restored = await putVersion(
@@ -72,7 +75,9 @@ export async function checkConcurrentWrites(
         pollIntervalMs: options.pollIntervalMs,
       });
       await followLabels(ctx, region, name, before, restored);
-      throw new ActionFailure(`${what} (${verdict.reason}); restored ${before.value} as version ${restored}`);
+      throw new ConcurrentPromotion(
+        `${what} (${verdict.reason}); restored ${before.value} as version ${restored}`,
+      );
     }
     notes.push(
       `a concurrent promotion wrote ${before.value} as version ${before.version} first; ${w.target.amiId} replaces it`,
