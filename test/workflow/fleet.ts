@@ -1,0 +1,89 @@
+// A staging and a production fleet on localcloud, as the demo and the pipeline tests start from:
+// Auto Scaling groups tagged Environment=<env> behind target groups, and Octopus environments whose
+// targets are the groups' instances plus an orphan (an instance that no longer exists) and a target
+// that maps to no instance (kept).
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { seedGroup } from '../localcloud/aws/autoscaling-seed.js';
+import type { Localcloud } from '../localcloud/index.js';
+
+export const REGION = 'us-east-1';
+
+export interface FleetGroup {
+  environment: string;
+  groupName: string;
+  desired: number;
+}
+
+export interface Fleet {
+  groups: FleetGroup[];
+  /** Octopus target names that name instances which do not exist: what reaping removes. */
+  orphans: Record<string, string[]>;
+  /** The AMI every group started on. */
+  baseAmiId: string;
+}
+
+const GROUPS: FleetGroup[] = [
+  { environment: 'staging', groupName: 'web-staging', desired: 2 },
+  { environment: 'production', groupName: 'web-production', desired: 3 },
+  { environment: 'production', groupName: 'api-production', desired: 2 },
+];
+
+const client = (lc: Localcloud) =>
+  new AutoScalingClient({
+    region: REGION,
+    endpoint: lc.url,
+    credentials: {
+      accessKeyId: 'AKIALOCALCLOUD000000',
+      secretAccessKey: 'localcloud-secret-key-do-not-use-000000',
+    },
+  });
+
+/** Instance ids of a group once every desired instance is InService and healthy. */
+async function inService(lc: Localcloud, group: FleetGroup): Promise<string[]> {
+  const asg = client(lc);
+  try {
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const out = await asg.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group.groupName] }),
+      );
+      const ready = (out.AutoScalingGroups?.[0]?.Instances ?? []).filter(
+        (i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy',
+      );
+      if (ready.length >= group.desired) return ready.map((i) => i.InstanceId!);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${group.groupName} did not reach ${group.desired} InService instances`);
+  } finally {
+    asg.destroy();
+  }
+}
+
+export async function seedFleet(lc: Localcloud): Promise<Fleet> {
+  const orphans: Record<string, string[]> = {};
+  let baseAmiId = '';
+  for (const g of GROUPS) {
+    const seeded = seedGroup(lc.world, REGION, {
+      name: g.groupName,
+      desired: g.desired,
+      min: 1,
+      max: g.desired * 2,
+      tags: { Environment: g.environment, Service: g.groupName.split('-')[0]! },
+    });
+    const template = lc.world.region(REGION).ec2.launchTemplates.get(seeded.launchTemplateId);
+    baseAmiId ||= String(template?.versions.get(1)?.data.ImageId ?? '');
+  }
+  for (const g of GROUPS) {
+    const ids = await inService(lc, g);
+    lc.octopus.addMachines(ids.map((id) => ({ name: id, environments: [g.environment], roles: ['web'] })));
+  }
+  for (const [i, environment] of ['staging', 'production'].entries()) {
+    // An instance scaled in long ago (never seen by this account now), and a target named for no instance.
+    const gone = `i-0${'dead'.repeat(3)}00000${i}`;
+    orphans[environment] = [gone];
+    lc.octopus.addMachines([
+      { name: gone, environments: [environment], roles: ['web'] },
+      { name: `legacy-${environment}-box`, environments: [environment], roles: ['web'] },
+    ]);
+  }
+  return { groups: GROUPS, orphans, baseAmiId };
+}
