@@ -8,12 +8,7 @@ import {
   StartInstanceRefreshCommand,
   type RefreshPreferences,
 } from '@aws-sdk/client-auto-scaling';
-import {
-  CopyImageCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { localcloudEnv, runActionStep } from '../harness/run-action.js';
 import { start } from '../localcloud/index.js';
 import { seedGroup, seedTemplateVersion } from '../localcloud/aws/autoscaling-seed.js';
