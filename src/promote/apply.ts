@@ -1,6 +1,6 @@
 // The write side for one region: write, read back until SSM validated it, check for racing
 // writers, tag, and move the label.
-import { ActionFailure } from '../core/errors.js';
+import { AbortedError, ActionFailure } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
 import { describeError } from '../core/errors.js';
 import { planRegion, type RegionPlan } from './plan.js';
@@ -14,6 +14,17 @@ import {
 } from './parameter.js';
 import { checkConcurrentWrites, settleLabel } from './race.js';
 import type { PromoteOptions, RegionOutcome, RegionPromotion } from './types.js';
+
+/** Cancelled after PutParameter: SSM holds our version pending and will make it current if it accepts it. */
+export class CancelledAfterWrite extends AbortedError {
+  constructor(
+    readonly region: string,
+    readonly version: number,
+    readonly amiId: string,
+  ) {
+    super(`cancelled while SSM validated version ${version} (${amiId})`);
+  }
+}
 
 /** Re-plans at most this often when the parameter keeps changing under us. */
 const MAX_REPLANS = 3;
@@ -74,10 +85,15 @@ async function finishWrite(
 ): Promise<RegionPromotion> {
   const { region, amiId } = plan.target;
   const name = options.parameterName;
-  await waitForVersion(ctx, region, name, version, amiId, {
-    timeoutMs: options.validationTimeoutMs,
-    pollIntervalMs: options.pollIntervalMs,
-  });
+  try {
+    await waitForVersion(ctx, region, name, version, amiId, {
+      timeoutMs: options.validationTimeoutMs,
+      pollIntervalMs: options.pollIntervalMs,
+    });
+  } catch (err) {
+    if (err instanceof AbortedError) throw new CancelledAfterWrite(region, version, amiId);
+    throw err;
+  }
   const race = await checkConcurrentWrites(ctx, options, {
     target: plan.target,
     image: plan.image,

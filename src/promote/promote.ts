@@ -1,6 +1,6 @@
 import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
-import { applyRegion } from './apply.js';
+import { applyRegion, CancelledAfterWrite } from './apply.js';
 import { planRegion, type RegionPlan } from './plan.js';
 import { ConcurrentPromotion } from './race.js';
 import type { PromoteOptions, PromoteResult, RegionPromotion } from './types.js';
@@ -124,6 +124,8 @@ function failure(
     );
   // A lost race wrote versions, but the region ends holding the other writer's AMI, not ours.
   if (err instanceof ConcurrentPromotion) parts.push(`${region} does not hold ${failedAmi(options, region)}`);
+  else if (err instanceof CancelledAfterWrite)
+    parts.push(`${region}: version ${err.version} was sent and becomes current if SSM accepts it`);
   else if (!changed.length) parts.push('no region was changed');
   if (untouched.length) parts.push(`not attempted: ${untouched.join(', ')}`);
   const partial: PromoteResult = {

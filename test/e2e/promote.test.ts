@@ -327,4 +327,56 @@ describe('promote-ami-parameter (dist, localcloud)', () => {
       }
     },
   );
+
+  it('a region failing part-way reports exactly which regions changed', async () => {
+    const name = freshName();
+    const us = ami('us-east-1', FEB);
+    const eu = ami('eu-west-1', FEB);
+    const down = lc.faults.add({
+      service: 'ssm',
+      operation: 'PutParameter',
+      region: 'eu-west-1',
+      kind: 'error',
+      status: 500,
+    });
+    try {
+      const r = await promoteStep({
+        'parameter-name': name,
+        amis: JSON.stringify({ 'us-east-1': us, 'eu-west-1': eu }),
+      });
+      expect(r.exitCode).toBe(1);
+      expect(r.errors.join()).toMatch(
+        new RegExp(
+          `failed in eu-west-1: writing ${eu} to ${name} in eu-west-1: .*; changed: us-east-1 \\(new -> ${us}, version 1\\)`,
+        ),
+      );
+      expect(JSON.parse(r.outputs.version!)).toEqual({ 'us-east-1': 1 });
+      expect(r.summary).toContain(`| us-east-1 | — | \`${us}\` (v1) |  | created |`);
+      expect(await history(name, 'us-east-1')).toEqual([`1:${us}`]);
+      expect(await history(name, 'eu-west-1')).toEqual([]);
+    } finally {
+      lc.faults.remove(down.id);
+    }
+  });
+
+  it('cancelled while SSM validates, it says the version was sent', async () => {
+    const name = freshName();
+    const a = ami('us-east-1', JAN);
+    const normal = lc.world.durations.ssmValidation;
+    lc.world.durations.ssmValidation = 3_000;
+    try {
+      const r = await runActionStep('promote-ami-parameter', {
+        inputs: { 'parameter-name': name, 'ami-id': a, 'poll-interval': '100ms' },
+        env: localcloudEnv(lc.url),
+        cancel: { whenOutput: /read-back 1:/ },
+        timeoutMs: 60_000,
+      });
+      expect(r.exitCode).not.toBe(0);
+      expect(r.errors.join()).toMatch(
+        /cancelled while SSM validated version 1 .*us-east-1: version 1 was sent and becomes current if SSM accepts it/,
+      );
+    } finally {
+      lc.world.durations.ssmValidation = normal;
+    }
+  });
 });

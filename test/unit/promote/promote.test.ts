@@ -255,7 +255,11 @@ describe('promote: SSM validation and faults', () => {
   it('stops waiting when cancelled', async () => {
     w = world();
     w.region('us-east-1').beforePut = () => w.controller.abort();
-    await expect(promote(w.ctx, options())).rejects.toBeInstanceOf(AbortedError);
+    const err = await promote(w.ctx, options()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortedError);
+    expect((err as Error).message).toMatch(
+      /us-east-1: version 1 was sent and becomes current if SSM accepts it$/,
+    );
   });
 });
 
