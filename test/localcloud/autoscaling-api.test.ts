@@ -8,6 +8,7 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
   DescribeInstanceRefreshesCommand,
+  DescribeScalingActivitiesCommand,
   DescribeTagsCommand,
   SetDesiredCapacityCommand,
   StartInstanceRefreshCommand,
@@ -215,6 +216,32 @@ describe('Auto Scaling groups', () => {
     expect(
       detail.AutoScalingInstances?.filter((i) => i.LifecycleState === 'InService').map((i) => i.HealthStatus),
     ).toEqual(['HEALTHY']);
+  });
+});
+
+describe('scaling activities', () => {
+  it("record launches, and a group whose AMI was deregistered fails to launch with EC2's reason", async () => {
+    const image = seedImage('gone-1.0');
+    seedGroup(lc.world, REGION, { name: 'gone', imageId: image, desired: 1, targetGroup: false });
+    const [first] = await inService('gone', 1);
+    const launched = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'gone' }));
+    expect(launched.Activities?.[0]).toMatchObject({
+      Description: `Launching a new EC2 instance: ${first}`,
+      StatusCode: 'Successful',
+    });
+    lc.world.region(REGION).ec2.images.get(image)!.state = 'deregistered';
+    await asg.send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: first,
+        ShouldDecrementDesiredCapacity: false,
+      }),
+    );
+    const failed = await until('a failed launch', async () => {
+      const out = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'gone' }));
+      return out.Activities?.find((a) => a.StatusCode === 'Failed');
+    });
+    expect(failed.StatusMessage).toMatch(new RegExp(`${image}.*does not exist`));
+    expect((await group('gone'))?.Instances?.filter((i) => i.LifecycleState === 'InService')).toEqual([]);
   });
 });
 

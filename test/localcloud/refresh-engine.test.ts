@@ -175,6 +175,22 @@ describe('instance refresh engine', () => {
     expect(w.images()).toEqual(['ami-old', 'ami-old']);
   });
 
+  it("fails with EC2's message when replacements cannot launch, and records failed activities", () => {
+    const w = world(2);
+    w.platform.missingImages.add('ami-new');
+    const r = w.start({ MinHealthyPercentage: 50 });
+    w.runUntil(w.terminal(r), r);
+    expect(r.status).toBe('Failed');
+    expect(r.statusReason).toMatch(
+      /Launching replacement instances failed \d+ times: .*ami-new.*does not exist/,
+    );
+    const failed = w.region.activities.filter((a) => a.statusCode === 'Failed');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    expect(failed[0]!.statusMessage).toMatch(/does not exist/);
+    w.runUntil(w.steady);
+    expect(w.images()).toEqual(['ami-old', 'ami-old']);
+  });
+
   it('refuses a second refresh while one is active', () => {
     const w = world(2);
     w.start();

@@ -1,6 +1,7 @@
 // The group controller: follows each instance's EC2 state into Auto Scaling lifecycle and health,
 // registers instances in the group's target groups, and keeps the desired capacity by launching
 // from the group's launch template and replacing unhealthy instances.
+import { completeActivity, recordActivity, type ScalingActivity } from './autoscaling-activities.js';
 import { healthVerdict } from './autoscaling-health.js';
 import type { AsgRegion } from './autoscaling-state.js';
 import {
@@ -66,6 +67,14 @@ function pickPlacement(
   return best === undefined ? {} : { availabilityZone: best };
 }
 
+function launchCause(group: AutoScalingGroup, now: number, refreshId: string | undefined): string {
+  const at = new Date(now).toISOString();
+  return refreshId
+    ? `At ${at} an instance was launched in response to instance refresh ${refreshId}.`
+    : `At ${at} an instance was started in response to a difference between desired and actual capacity, ` +
+        `increasing the capacity from ${liveInstances(group).length} to ${group.desired}.`;
+}
+
 /** Launches one instance into the group; undefined when EC2 refused (the group then backs off). */
 export function launchInto(
   region: AsgRegion,
@@ -89,8 +98,22 @@ export function launchInto(
   } catch (err) {
     group.lastLaunchError = err instanceof Error ? err.message : String(err);
     group.nextLaunchAttempt = now + region.timings.healthCheckDelayMs;
+    recordActivity(region, group, {
+      description: `Launching a new EC2 instance.  Status Reason: ${group.lastLaunchError} Launching EC2 instance failed.`,
+      cause: launchCause(group, now, refreshId),
+      endTime: now,
+      statusCode: 'Failed',
+      statusMessage: `${group.lastLaunchError} Launching EC2 instance failed.`,
+    });
     return undefined;
   }
+  recordActivity(region, group, {
+    instanceId: launched.instanceId,
+    description: `Launching a new EC2 instance: ${launched.instanceId}`,
+    cause: launchCause(group, now, refreshId),
+    statusCode: 'InProgress',
+    availabilityZone: launched.availabilityZone,
+  });
   const inst: GroupInstance = {
     instanceId: launched.instanceId,
     availabilityZone: launched.availabilityZone,
@@ -116,16 +139,34 @@ export function launchInto(
 }
 
 /** Starts terminating an instance of the group: it drains from its target groups, then EC2 ends it. */
-export function terminateFromGroup(region: AsgRegion, group: AutoScalingGroup, instanceId: string): void {
+export function terminateFromGroup(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  instanceId: string,
+  why?: string,
+): ScalingActivity | undefined {
   const inst = group.instances.get(instanceId);
-  if (!inst || inst.lifecycle === 'Terminating') return;
+  if (!inst || inst.lifecycle === 'Terminating') return undefined;
   const now = region.platform.now();
+  const at = new Date(now).toISOString();
+  const activity = recordActivity(region, group, {
+    instanceId,
+    description: `Terminating EC2 instance: ${instanceId}`,
+    cause:
+      why ??
+      (inst.health === 'Unhealthy'
+        ? `At ${at} an instance was taken out of service in response to a health check indicating it is unhealthy.`
+        : `At ${at} an instance was taken out of service.`),
+    statusCode: 'InProgress',
+    availabilityZone: inst.availabilityZone,
+  });
   inst.lifecycle = 'Terminating';
   for (const arn of group.targetGroupArns) {
     const tg = region.targetGroups.get(arn);
     if (tg) deregisterTarget(tg, instanceId, now);
   }
   region.platform.terminateInstance(instanceId);
+  return activity;
 }
 
 /** Healthy by every check that applies and past its warmup: what a refresh waits for. */
@@ -148,12 +189,16 @@ export function syncGroup(region: AsgRegion, group: AutoScalingGroup): void {
     const status = region.platform.instanceStatus(inst.instanceId);
     const gone = !status || status.state === 'terminated';
     if (inst.lifecycle === 'Terminating' || (inst.lifecycle === 'Pending' && gone)) {
-      if (gone) group.instances.delete(inst.instanceId);
+      if (gone) {
+        group.instances.delete(inst.instanceId);
+        completeActivity(region, inst.instanceId);
+      }
       continue;
     }
     if (inst.lifecycle === 'Pending' && status?.state === 'running') {
       inst.lifecycle = 'InService';
       inst.inServiceAt = now;
+      completeActivity(region, inst.instanceId);
     }
     if (inst.lifecycle !== 'InService' || inst.health === 'Unhealthy') continue;
     // An instance stopped or terminated behind the group's back is unhealthy at once; failed
@@ -205,8 +250,11 @@ export function maintainCapacity(region: AsgRegion, group: AutoScalingGroup, con
     } catch {
       current = undefined;
     }
+    const why =
+      `At ${new Date(now).toISOString()} an instance was taken out of service in response to a difference ` +
+      `between desired and actual capacity, shrinking the capacity from ${live} to ${group.desired}.`;
     for (const inst of scaleInOrder(group, current).slice(0, live - group.desired)) {
-      terminateFromGroup(region, group, inst.instanceId);
+      terminateFromGroup(region, group, inst.instanceId, why);
     }
   }
 }

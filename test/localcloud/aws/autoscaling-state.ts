@@ -1,4 +1,5 @@
 // Per-region Auto Scaling + ELBv2 state. One object per (world, region), so a world reset drops it.
+import type { ScalingActivity } from './autoscaling-activities.js';
 import type { TokenBucket } from './autoscaling-throttle.js';
 import type { AsgPlatform, AsgTimings, AutoScalingGroup, InstanceRefresh } from './autoscaling-types.js';
 import type { TargetGroup } from './elbv2-state.js';
@@ -12,6 +13,8 @@ export class AsgRegion {
   readonly targetGroups = new Map<string, TargetGroup>();
   /** CloudWatch alarm states, set through the control API, that AlarmSpecification watches. */
   readonly alarms = new Map<string, AlarmState>();
+  /** Scaling activities of every group, oldest first. */
+  readonly activities: ScalingActivity[] = [];
   throttle: TokenBucket | undefined;
   private seq = 0;
 

@@ -184,6 +184,8 @@ export interface RefreshPhase {
   total: number;
   jobs: ReplacementJob[];
   failures: number;
+  /** EC2's message when a replacement could not even launch. */
+  lastLaunchError?: string;
 }
 
 export interface InstanceRefresh {

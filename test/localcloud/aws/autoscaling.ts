@@ -1,6 +1,6 @@
 // The Auto Scaling service (Query protocol): groups, their instances and tags, and instance refreshes.
-import { randomUUID } from 'node:crypto';
 import type { World } from '../state.js';
+import { activityView } from './autoscaling-activities.js';
 import { asgRegionOf } from './autoscaling-platform.js';
 import {
   createGroup,
@@ -55,27 +55,6 @@ function groupMatchesFilters(group: AutoScalingGroup, filters: readonly Filter[]
 function findGroupOfInstance(region: AsgRegion, instanceId: string): AutoScalingGroup | undefined {
   for (const g of region.groups.values()) if (g.instances.has(instanceId)) return g;
   return undefined;
-}
-
-function activity(
-  group: AutoScalingGroup,
-  instanceId: string,
-  now: number,
-  decrement: boolean,
-): Record<string, unknown> {
-  const at = new Date(now);
-  return {
-    ActivityId: randomUUID(),
-    AutoScalingGroupName: group.name,
-    Description: `Terminating EC2 instance: ${instanceId}`,
-    Cause:
-      `At ${at.toISOString()} instance ${instanceId} was taken out of service in response to a user request` +
-      (decrement ? `, shrinking the capacity from ${group.desired + 1} to ${group.desired}.` : '.'),
-    StartTime: at,
-    StatusCode: 'InProgress',
-    Progress: 0,
-    Details: JSON.stringify({ 'Availability Zone': group.instances.get(instanceId)?.availabilityZone ?? '' }),
-  };
 }
 
 const handlers: Record<string, AsgHandler> = {
@@ -156,9 +135,27 @@ const handlers: Record<string, AsgHandler> = {
       }
       group.desired -= 1;
     }
-    const result = activity(group, id, ctx.now, decrement);
-    terminateFromGroup(region, group, id);
-    return { Activity: result };
+    const at = new Date(ctx.now).toISOString();
+    const why =
+      `At ${at} instance ${id} was taken out of service in response to a user request` +
+      (decrement ? `, shrinking the capacity from ${group.desired + 1} to ${group.desired}.` : '.');
+    const recorded = terminateFromGroup(region, group, id, why);
+    return recorded ? { Activity: activityView(recorded) } : {};
+  },
+
+  DescribeScalingActivities(p, region) {
+    const ids = list<string>(p.ActivityIds);
+    const name = str(p.AutoScalingGroupName);
+    const includeDeleted = p.IncludeDeletedGroups === true;
+    const rows = [...region.activities]
+      .reverse()
+      .filter((a) => (name === undefined || a.groupName === name) && (ids.length === 0 || ids.includes(a.id)))
+      .filter((a) => includeDeleted || region.groups.has(a.groupName));
+    const page = paginate(rows, 'act', num(p.MaxRecords), str(p.NextToken), { default: 100, max: 100 });
+    return {
+      Activities: page.items.map(activityView),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
   },
 
   DescribeTags(p, region) {

@@ -104,6 +104,11 @@ export function rollbackRefresh(region: AsgRegion, group: AutoScalingGroup): Ins
   return refresh;
 }
 
+function refreshCause(region: AsgRegion, refresh: InstanceRefresh): string {
+  const at = new Date(region.platform.now()).toISOString();
+  return `At ${at} an instance was taken out of service in response to instance refresh ${refresh.id}.`;
+}
+
 const floating = (version: string | undefined): boolean =>
   version === undefined || version === '$Latest' || version === '$Default';
 
@@ -280,6 +285,13 @@ function trackFloatingTarget(group: AutoScalingGroup, phase: RefreshPhase, launc
   }
 }
 
+function failureReason(phase: RefreshPhase): string {
+  if (phase.lastLaunchError) {
+    return `Launching replacement instances failed ${phase.failures} times: ${phase.lastLaunchError}`;
+  }
+  return `${phase.failures} replacement instances failed their health checks; the instance refresh could not make progress.`;
+}
+
 /** Advances the jobs already started; returns a failure reason when replacements keep failing. */
 function advanceJobs(
   region: AsgRegion,
@@ -298,11 +310,9 @@ function advanceJobs(
       phase.failures++;
       terminateFromGroup(region, group, job.newId);
       delete job.newId;
-      if (phase.failures >= region.timings.maxReplacementFailures) {
-        return `${phase.failures} replacement instances failed their health checks; the instance refresh could not make progress.`;
-      }
+      if (phase.failures >= region.timings.maxReplacementFailures) return failureReason(phase);
     } else if (fresh && isReady(region, fresh, warm)) {
-      if (!job.oldTerminated) terminateFromGroup(region, group, job.oldId);
+      if (!job.oldTerminated) terminateFromGroup(region, group, job.oldId, refreshCause(region, refresh));
       job.oldTerminated = true;
       job.done = true;
       phase.toReplace.delete(job.oldId);
@@ -315,7 +325,7 @@ function advanceJobs(
     }
   }
   if (!relaunch) phase.jobs = phase.jobs.filter((j) => j.done || j.newId !== undefined);
-  return undefined;
+  return phase.failures >= region.timings.maxReplacementFailures ? failureReason(phase) : undefined;
 }
 
 function launchFor(
@@ -329,6 +339,7 @@ function launchFor(
   const inst = launchInto(region, group, launch, refresh.id);
   if (!inst) {
     phase.failures++;
+    phase.lastLaunchError = group.lastLaunchError ?? 'EC2 refused the launch.';
     return;
   }
   job.newId = inst.instanceId;
@@ -363,7 +374,7 @@ function startJobs(
     if (live.length < bounds.maxCapacity) {
       // Room above the desired capacity: launch first, terminate once the new one is ready.
     } else if (ready - (isReady(region, old, warm) ? 1 : 0) >= bounds.minHealthy) {
-      terminateFromGroup(region, group, old.instanceId);
+      terminateFromGroup(region, group, old.instanceId, refreshCause(region, refresh));
       job.oldTerminated = true;
     } else break;
     phase.jobs.push(job);

@@ -29,6 +29,8 @@ export class FakePlatform implements AsgPlatform {
   readonly templates = new Map<string, FakeTemplate>();
   readonly parameters = new Map<string, string>();
   readonly unhealthyImages = new Set<string>();
+  /** Images EC2 no longer has (deregistered): launching from them fails. */
+  readonly missingImages = new Set<string>();
   readonly instances = new Map<string, FakeInstance>();
   private seq = 0;
 
@@ -89,6 +91,9 @@ export class FakePlatform implements AsgPlatform {
   }
 
   launchInstance(req: LaunchRequest): LaunchedInstance {
+    if (this.missingImages.has(req.launch.imageId)) {
+      throw new AwsError('InvalidAMIID.NotFound', `The image id '[${req.launch.imageId}]' does not exist`);
+    }
     this.seq += 1;
     const id = `i-${String(this.seq).padStart(17, '0')}`;
     this.instances.set(id, {
