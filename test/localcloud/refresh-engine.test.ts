@@ -2,7 +2,7 @@
 // intermediate state (capacity, healthy floor, checkpoints) can be asserted, not just the end.
 import { describe, expect, it } from '@jest/globals';
 import { isReady, liveInstances } from './aws/autoscaling-fleet.js';
-import { createGroup } from './aws/autoscaling-groups.js';
+import { createGroup, updateGroup } from './aws/autoscaling-groups.js';
 import { AsgRegion } from './aws/autoscaling-state.js';
 import { tickRegion } from './aws/autoscaling-tick.js';
 import type { AsgTimings, InstanceRefresh, RefreshPreferences } from './aws/autoscaling-types.js';
@@ -191,10 +191,23 @@ describe('instance refresh engine', () => {
     expect(w.images()).toEqual(['ami-old', 'ami-old']);
   });
 
-  it('refuses a second refresh while one is active', () => {
+  it('refuses a second refresh, and launch template changes to the group, while one is active', () => {
     const w = world(2);
     w.start();
     expect(() => w.start()).toThrow(expect.objectContaining({ code: 'InstanceRefreshInProgress' }));
+    expect(() =>
+      updateGroup(w.region, {
+        AutoScalingGroupName: 'web',
+        LaunchTemplate: { LaunchTemplateId: w.lt, Version: '2' },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ValidationError',
+        message: expect.stringMatching(/active instance refresh/),
+      }),
+    );
+    updateGroup(w.region, { AutoScalingGroupName: 'web', MaxSize: 10 });
+    expect(w.group.max).toBe(10);
   });
 
   it('cancels: replaced instances stay replaced and the group keeps its configuration', () => {

@@ -173,6 +173,12 @@ export function createGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
 export function updateGroup(region: AsgRegion, input: GroupInput): AutoScalingGroup {
   const group = requireGroup(region, input.AutoScalingGroupName);
   const config = launchConfigOf(input);
+  if (config && activeRefresh(region, group.name)?.desiredConfiguration) {
+    throw invalid(
+      'An active instance refresh with a desired configuration exists. All configuration options derived from the ' +
+        'desired configuration are not available for update while the instance refresh is active.',
+    );
+  }
   if (config && !config.LaunchConfigurationName) resolveConfig(region, config);
   const min = input.MinSize ?? group.min;
   const max = input.MaxSize ?? group.max;
