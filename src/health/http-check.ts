@@ -58,11 +58,13 @@ export async function checkInstance(t: HttpTarget, o: HttpCheckOptions): Promise
 }
 
 function describeFetchError(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
-  const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
-  if (cause?.code === 'ECONNREFUSED') return 'connection refused';
-  if (cause?.code) return cause.code;
-  return err instanceof Error ? err.message : String(err);
+  // Duck-typed: fetch's DOMExceptions and undici's errors need not share our realm's Error.
+  const e = (err ?? {}) as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+  if (e.cause?.code === 'ECONNREFUSED') return 'connection refused';
+  if (e.cause?.code) return e.cause.code;
+  if (e.cause?.message) return e.cause.message;
+  return e.message ?? String(err);
 }
 
 /** Checks instances a few at a time so a large group does not open hundreds of sockets at once. */

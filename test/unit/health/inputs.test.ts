@@ -1,0 +1,102 @@
+import { ConfigurationError } from '../../../src/core/errors.js';
+import { parseInputs, type InputSource } from '../../../src/core/inputs.js';
+import { waitHealthySpec } from '../../../src/health/inputs.js';
+
+const source = (
+  inputs: Record<string, string>,
+  env: Record<string, string> = { AWS_REGION: 'eu-west-1' },
+): InputSource => ({
+  input: (n) => inputs[n] ?? '',
+  env: (n) => env[n],
+});
+
+function problems(inputs: Record<string, string>): string[] {
+  try {
+    parseInputs(waitHealthySpec, source(inputs));
+  } catch (err) {
+    if (err instanceof ConfigurationError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('wait-healthy inputs', () => {
+  it("reads roll-asg's refreshes and applies action.yml's defaults", () => {
+    const v = parseInputs(
+      waitHealthySpec,
+      source({
+        refreshes: JSON.stringify([
+          {
+            region: 'eu-west-1',
+            group: 'web',
+            refreshId: 'r-1',
+            amiId: 'ami-0123456789abcdef0',
+            newVersion: 3,
+            previousVersion: '2',
+          },
+        ]),
+      }),
+    );
+    expect(v).toMatchObject({
+      refreshes: [
+        {
+          region: 'eu-west-1',
+          group: 'web',
+          refreshId: 'r-1',
+          amiId: 'ami-0123456789abcdef0',
+          newVersion: '3',
+          previousVersion: '2',
+        },
+      ],
+      region: 'eu-west-1',
+      unhealthyGraceSeconds: 300,
+      timeoutMinutes: 60,
+      rollbackOnFailure: true,
+      maxRequestsPerSecond: 2,
+      pollIntervalSeconds: 15,
+      maxPollIntervalSeconds: 60,
+      healthUrlTimeoutSeconds: 5,
+    });
+  });
+
+  it('reports every bad input at once, naming it and what is accepted', () => {
+    expect(
+      problems({
+        refreshes: '[{"region":"eu-west-1"}]',
+        'health-url': 'http://10.0.0.1/version',
+        'max-requests-per-second': 'fast',
+        'poll-interval-seconds': '0',
+        'rollback-on-failure': 'yes',
+      }),
+    ).toEqual([
+      'refreshes: entry 0 needs "region", "group", "refreshId" and "amiId"; expected roll-asg\'s refreshes output: a JSON list of {"region", "group", "refreshId", ...}',
+      'health-url: "http://10.0.0.1/version" is not accepted; expected an http(s) URL whose host is {private-ip} or {private-dns}, e.g. http://{private-ip}:8080/version ({instance-id} may appear in the path)',
+      'rollback-on-failure: "yes" is not a boolean; accepted: true or false',
+      'max-requests-per-second: "fast" is not a number of seconds; accepted: e.g. 15 or 0.5',
+      'poll-interval-seconds: 0 is out of range; accepted: 0.1 to 3600',
+    ]);
+  });
+
+  it('needs something to watch, and refreshes alone', () => {
+    expect(problems({})).toEqual(['at least one of refreshes, asg-names, asg-tags is required']);
+    expect(problems({ refreshes: '[]', 'asg-names': 'web' })).toEqual([
+      'refreshes and asg-names: give at most one of refreshes, asg-names',
+    ]);
+    expect(problems({ 'asg-names': 'web', 'expected-version': '1.2.3' })).toEqual([
+      'expected-version: needs health-url as well',
+    ]);
+    expect(
+      problems({ 'asg-names': 'web', 'poll-interval-seconds': '30', 'max-poll-interval-seconds': '10' }),
+    ).toEqual([
+      'max-poll-interval-seconds: 10 is below poll-interval-seconds (30); accepted: at least poll-interval-seconds',
+    ]);
+    expect(problems({ 'asg-names': 'web', 'poll-interval-seconds': '120' })).toEqual([]);
+  });
+
+  it('rejects a group listed twice in refreshes', () => {
+    const r = { region: 'eu-west-1', group: 'web', refreshId: 'r-1', amiId: 'ami-0123456789abcdef0' };
+    expect(problems({ refreshes: JSON.stringify([r, r]) })[0]).toMatch(
+      /^refreshes: lists group web in eu-west-1 twice/,
+    );
+  });
+});
