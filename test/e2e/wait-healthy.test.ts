@@ -146,8 +146,6 @@ describe('wait-healthy e2e', () => {
       env: env(),
       inputs: {
         refreshes: JSON.stringify(rolls.map((x) => x.record)),
-        'health-url': 'http://{private-ip}/version',
-        'expected-version': '2.0.0',
         ...fast,
       },
     });
@@ -161,7 +159,12 @@ describe('wait-healthy e2e', () => {
       expect(new Set(amis)).toEqual(new Set([v2]));
     }
     expect(
-      results(r.outputs).map((g) => [g.group, g.status, g.onExpected === g.desired, g.httpOk === g.desired]),
+      results(r.outputs).map((g) => [
+        g.group,
+        g.status,
+        g.onExpected === g.desired,
+        g.healthyTargets === g.desired,
+      ]),
     ).toEqual([
       ['healthy-web', 'healthy', true, true],
       ['healthy-api', 'healthy', true, true],
@@ -225,13 +228,15 @@ describe('wait-healthy e2e', () => {
   });
 
   it('health-url catches instances serving the wrong version while baking, and rolls the refresh back', async () => {
-    // The "new" AMI still carries the old build: only the version endpoint can tell.
-    const [v1, stale] = [image('1.0.0'), image('1.0.0-stale')];
+    // The "new" AMI of stale-code still carries the old build: only the version endpoint can tell.
+    // fresh-code, watched in the same run, serves the right one and passes.
+    const [v1, v2, stale] = [image('1.0.0'), image('2.0.0'), image('1.0.0-stale')];
     const x = await rollout('stale-code', v1, stale, { BakeTime: 3000 });
+    const ok = await rollout('fresh-code', v1, v2);
     const r = await runActionStep('wait-healthy', {
       env: env(),
       inputs: {
-        refreshes: JSON.stringify([x.record]),
+        refreshes: JSON.stringify([x.record, ok.record]),
         'health-url': 'http://{private-ip}/version',
         'expected-version': '2.0.0',
         'unhealthy-grace-seconds': '0',
@@ -241,6 +246,11 @@ describe('wait-healthy e2e', () => {
 
     expect(r.exitCode).toBe(1);
     expect(r.outputs.status).toBe('rolled-back');
+    expect(results(r.outputs).map((g) => [g.group, g.status, g.httpOk === g.desired])).toEqual([
+      ['stale-code', 'rolled-back', false],
+      ['fresh-code', 'healthy', true],
+    ]);
+    expect(new Set(await instanceAmis('fresh-code'))).toEqual(new Set([v2]));
     expect((await group('stale-code')).LaunchTemplate?.Version).toBe('1');
     expect(new Set(await instanceAmis('stale-code'))).toEqual(new Set([v1]));
     const refresh = await asg.send(
