@@ -1,12 +1,16 @@
 import { parseArgs } from 'node:util';
 import { start } from './index.js';
 
-/** `npm run localcloud -- --port 4566 [--realistic] [--seed N]`: runs localcloud in the foreground. */
+/**
+ * `npm run localcloud -- --port 4566 [--realistic] [--seed N] [--instance-http-port 8080]`: runs
+ * localcloud in the foreground.
+ */
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '4566' },
     realistic: { type: 'boolean', default: false },
     seed: { type: 'string' },
+    'instance-http-port': { type: 'string' },
   },
 });
 
@@ -20,6 +24,9 @@ const lc = await start({
   port,
   ...(values.realistic ? { durations: 'realistic' as const } : {}),
   ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+  ...(values['instance-http-port'] !== undefined
+    ? { instanceHttpPort: Number(values['instance-http-port']) }
+    : {}),
 });
 console.log(`localcloud listening on ${lc.url}`);
 

@@ -8,6 +8,7 @@ import { stsService } from './aws/sts.js';
 import type { DurationsInput } from './durations.js';
 import { Faults } from './faults.js';
 import { Logs } from './logs.js';
+import { InstanceHttp } from './instance-http.js';
 import { createOctopus, type Octopus, type OctopusOptions } from './octopus/index.js';
 import { seedRegion } from './seed.js';
 import { createLocalcloudServer } from './server.js';
@@ -26,6 +27,8 @@ export interface StartOptions {
   accountId?: string;
   tickMs?: number;
   octopus?: Omit<OctopusOptions, 'logSink'>;
+  /** Serve `/version` and `/health` on each running instance's 127.10.x.y address at this port. */
+  instanceHttpPort?: number;
 }
 
 export interface Localcloud {
@@ -35,7 +38,6 @@ export interface Localcloud {
   logs: Logs;
   faults: Faults;
   octopus: Octopus;
-  /** Control routes callable in-process, same as `/_localcloud/<path>` over HTTP. */
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,10 @@ export async function start(options: StartOptions = {}): Promise<Localcloud> {
     const tick = service.tick;
     if (tick) world.ticker.add((now) => tick(world, now));
   }
+  const instanceHttp = options.instanceHttpPort
+    ? new InstanceHttp(world, options.instanceHttpPort)
+    : undefined;
+  if (instanceHttp) world.ticker.add(() => instanceHttp.sync());
   world.ticker.start();
 
   const server = createLocalcloudServer({ world, logs, faults, octopus, services: SERVICES });
@@ -92,6 +98,7 @@ export async function start(options: StartOptions = {}): Promise<Localcloud> {
     octopus,
     stop: async () => {
       world.ticker.stop();
+      await instanceHttp?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
