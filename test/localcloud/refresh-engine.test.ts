@@ -228,6 +228,17 @@ describe('instance refresh engine', () => {
     );
   });
 
+  it('cancels a refresh that has not started yet without touching the group', () => {
+    const w = world(2);
+    const before = liveInstances(w.group).map((i) => i.instanceId);
+    const r = w.start();
+    cancelRefresh(w.region, w.group);
+    w.tick(r);
+    expect(r.status).toBe('Cancelled');
+    w.runUntil(w.steady);
+    expect(liveInstances(w.group).map((i) => i.instanceId)).toEqual(before);
+  });
+
   it('rolls back on request and returns every instance to the previous image', () => {
     const w = world(4);
     const r = w.start({ MinHealthyPercentage: 50 });

@@ -420,7 +420,12 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
     }
   }
   const phase = refresh.phase;
-  if (!phase) return;
+  if (!phase) {
+    // Cancelled before it began: nothing was replaced.
+    if (refresh.status === 'Cancelling')
+      finish(region, refresh, 'Cancelled', 'The instance refresh was cancelled.');
+    return;
+  }
 
   if (refresh.status === 'InProgress' || refresh.status === 'Baking') {
     const alarm = alarmInAlarm(region, refresh);
