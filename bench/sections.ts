@@ -1,7 +1,11 @@
 // Every benchmark section, in the order `npm run bench` runs them.
 import { coldStart } from './cold-start.js';
 import type { BenchOptions, Section } from './report.js';
+import { reap } from './reap.js';
+import { roll } from './roll.js';
 
 export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Section, 'ms'>>> = {
   'cold-start': coldStart,
+  reap,
+  roll,
 };

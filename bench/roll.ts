@@ -1,0 +1,164 @@
+// Rolling 1, 10 and 50 groups onto a new AMI: roll-asg, then wait-healthy on its `refreshes`.
+// Figures: wall time (roll-asg spawn → wait-healthy exit) over the slowest single group's refresh
+// as localcloud timed it; the peak Auto Scaling request rate against wait-healthy's budget; and the
+// detection lag from a refresh ending in localcloud to wait-healthy reporting that group healthy.
+//
+// Time runs COMPRESSION× faster than AWS: boot and health checks take 1/COMPRESSION of the realistic
+// 30 s, an API second (InstanceWarmup) lasts 1000/COMPRESSION ms, and wait-healthy's defaults (polls
+// every 15–60 s, 2 requests/s) are compressed alike, so every ratio is the one AWS time would give.
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { seedGroup } from '../test/localcloud/aws/autoscaling-seed.js';
+import { asgRegionOf } from '../test/localcloud/aws/autoscaling-platform.js';
+import { seedImage } from '../test/localcloud/seed.js';
+import { startCloud, until, type BenchCloud } from './cloud.js';
+import { median, ratio, type BenchOptions, type Figure, type Section } from './report.js';
+import { firstError, runStep } from './steps.js';
+
+const REGION = 'us-east-1';
+const DESIRED = 2;
+const BUDGET_RPS = 2;
+
+function durations(compression: number) {
+  const ms = (s: number) => Math.round((s * 1000) / compression);
+  return {
+    instanceBoot: ms(30),
+    healthCheckDelay: ms(30),
+    instanceTerminate: ms(30),
+    instanceStop: ms(20),
+    apiSecond: ms(1),
+  };
+}
+
+async function allHealthy(cloud: BenchCloud, names: string[]): Promise<boolean> {
+  for (let i = 0; i < names.length; i += 100) {
+    const out = await cloud
+      .asg(REGION)
+      .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names.slice(i, i + 100) }));
+    for (const g of out.AutoScalingGroups ?? []) {
+      const ready = (g.Instances ?? []).filter(
+        (x) => x.LifecycleState === 'InService' && x.HealthStatus === 'Healthy',
+      );
+      if (ready.length !== DESIRED) return false;
+    }
+  }
+  return true;
+}
+
+/** Most requests in any one-second window. */
+function peakPerSecond(times: number[]): number {
+  const t = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  for (let i = 0, j = 0; i < t.length; i++) {
+    while (t[i]! - t[j]! >= 1000) j++;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
+}
+
+async function rollOnce(
+  cloud: BenchCloud,
+  groups: number,
+  compression: number,
+  opts: BenchOptions,
+): Promise<Figure[]> {
+  const region = cloud.lc.world.region(REGION);
+  const tag = `roll-${groups}`;
+  const oldAmi = seedImage(region, { name: `${tag}-v1`, version: '1.0.0' }).imageId;
+  const newAmi = seedImage(region, { name: `${tag}-v2`, version: '2.0.0' }).imageId;
+  const names = Array.from({ length: groups }, (_, i) => `${tag}-g${String(i).padStart(2, '0')}`);
+  for (const name of names)
+    seedGroup(cloud.lc.world, REGION, { name, imageId: oldAmi, desired: DESIRED, tags: { Bench: tag } });
+  await until(
+    `${groups} groups in service`,
+    async () => ((await allHealthy(cloud, names)) ? true : undefined),
+    120_000,
+    250,
+  );
+
+  const sec = (s: number) => String(s / compression);
+  const rollFrom = cloud.mark();
+  const started = Date.now();
+  const roll = await runStep(`roll ${groups} groups`, 'roll-asg', {
+    env: cloud.env(REGION),
+    inputs: { 'asg-tags': `Bench=${tag}`, 'ami-id': newAmi, 'instance-warmup': '30' },
+    timeoutMs: 300_000,
+  });
+  if (roll.exitCode !== 0) throw new Error(`roll-asg over ${groups} groups failed: ${firstError(roll)}`);
+  const waitFrom = cloud.mark();
+  const waitStarted = Date.now();
+  const wait = await runStep(`wait-healthy ${groups} groups`, 'wait-healthy', {
+    env: cloud.env(REGION),
+    inputs: {
+      refreshes: roll.outputs.refreshes ?? '[]',
+      'poll-interval-seconds': sec(15),
+      'max-poll-interval-seconds': sec(60),
+      'max-requests-per-second': String(BUDGET_RPS * compression),
+    },
+    timeoutMs: 600_000,
+  });
+  const wallMs = Date.now() - started;
+  if (wait.exitCode !== 0 || wait.outputs.status !== 'healthy')
+    throw new Error(`wait-healthy over ${groups} groups ended ${wait.outputs.status}: ${firstError(wait)}`);
+
+  const asg = asgRegionOf(region);
+  const refreshes = names.map((n) => asg.refreshesOf(n).at(-1)!);
+  if (refreshes.some((r) => r.status !== 'Successful' || r.endTime === undefined))
+    throw new Error(`not every refresh of ${tag} ended Successful`);
+  const slowestMs = Math.max(...refreshes.map((r) => r.endTime! - r.startTime));
+  const endOf = new Map(refreshes.map((r) => [r.groupName, r.endTime!]));
+  const results = JSON.parse(wait.outputs.results ?? '[]') as Array<{ group: string; endedAt: string }>;
+  const lags = results.map((r) => Date.parse(r.endedAt) - endOf.get(r.group)!);
+  const asgCalls = cloud.lc.logs.calls.query({ service: 'autoscaling', since: waitFrom }).map((c) => c.ts);
+  const peak = peakPerSecond(asgCalls) / compression;
+  const mean = asgCalls.length / ((asgCalls.at(-1)! - asgCalls[0]! || 1) / 1000) / compression;
+  opts.log(
+    `  roll ${groups}: wall ${wallMs} ms, slowest refresh ${slowestMs} ms, ${asgCalls.length} Auto Scaling calls while waiting, lags ${lags.join(', ')} ms`,
+  );
+  // Process start-up (spawn → first request) is real time, not compressed: it counts once in AWS time.
+  const firstCall = (since: number) => cloud.lc.logs.calls.query({ since })[0]!.ts;
+  const startupMs = firstCall(rollFrom) - started + (firstCall(waitFrom) - waitStarted);
+  const wallAwsMs = (wallMs - startupMs) * compression + startupMs;
+  const slowestAwsMs = slowestMs * compression;
+  const scope = `${groups} group${groups === 1 ? '' : 's'} × ${DESIRED} instances`;
+  const aws = (ms: number) => Math.round((ms * compression) / 100) / 10;
+  return [
+    {
+      metric: `${scope}: wall time over the slowest group's refresh`,
+      ours: ratio(wallAwsMs, slowestAwsMs),
+      note: `${Math.round(wallAwsMs / 100) / 10} s vs ${Math.round(slowestAwsMs / 100) / 10} s in AWS time (two process start-ups, ${startupMs} ms, counted once); compressed as run: ${ratio(wallMs, slowestMs)}`,
+      target: '≤ 1.1',
+      met: wallAwsMs / slowestAwsMs <= 1.1,
+    },
+    {
+      metric: `${scope}: peak Auto Scaling requests/s while waiting (AWS time)`,
+      ours: Math.round(peak * 100) / 100,
+      peer: BUDGET_RPS,
+      peerName: 'budget, max-requests-per-second',
+      ratio: ratio(peak, BUDGET_RPS),
+      note: `busiest ${compression} s window; mean ${Math.round(mean * 100) / 100}/s`,
+      target: '≤ budget',
+      met: peak <= BUDGET_RPS,
+    },
+    {
+      metric: `${scope}: detection lag, refresh end → wait-healthy reports it (AWS time)`,
+      ours: aws(median(lags)),
+      unit: 's',
+      note: `median; max ${aws(Math.max(...lags))} s`,
+    },
+  ];
+}
+
+export async function roll(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
+  const sizes = opts.quick ? [1, 10] : [1, 10, 50];
+  const compression = opts.quick ? 12 : 6;
+  const figures: Figure[] = [];
+  for (const groups of sizes) {
+    const cloud = await startCloud({ seed: opts.seed, durations: durations(compression) });
+    try {
+      figures.push(...(await rollOnce(cloud, groups, compression, opts)));
+    } finally {
+      await cloud.stop();
+    }
+  }
+  return { name: `roll-asg + wait-healthy (time ${opts.quick ? 12 : 6}× compressed)`, figures };
+}
