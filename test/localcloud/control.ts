@@ -20,6 +20,7 @@ export interface ControlEnv {
 }
 
 type Route = (body: Record<string, unknown>, query: URLSearchParams) => unknown;
+export type ControlRoutes = Record<string, Route>;
 
 export class ControlError extends Error {
   constructor(
@@ -101,7 +102,7 @@ export function stateSummary(world: World, region: string) {
   };
 }
 
-export function createControlRoutes(env: ControlEnv): Record<string, Route> {
+export function createControlRoutes(env: ControlEnv): ControlRoutes {
   const { world, logs, faults, octopus } = env;
   const routes: Record<string, Route> = {
     'GET /health': () => ({ ok: true }),
@@ -227,4 +228,38 @@ export function controlErrorStatus(err: unknown): number {
   if (err instanceof ControlError) return err.status;
   if (err instanceof AwsError) return 400;
   return 500;
+}
+
+/** The control API in-process, for tests and the demo that hold the start() result. */
+export function controlClient(routes: ControlRoutes) {
+  const call = (key: string, body: Record<string, unknown> = {}, query = new URLSearchParams()) => {
+    const route = routes[key];
+    if (!route) throw new Error(`no control route ${key}`);
+    return route(body, query);
+  };
+  return {
+    reset: () => void call('POST /reset'),
+    setDurations: (input: DurationsInput) =>
+      call('POST /durations', typeof input === 'string' ? { preset: input } : { ...input }) as ReturnType<
+        typeof resolveDurations
+      >,
+    advanceClock: (ms: number) => void call('POST /clock/advance', { ms }),
+    addFaults: (...rules: FaultRuleInput[]) => void call('POST /faults', { rules }),
+    clearFaults: () => void call('DELETE /faults'),
+    seed: (body: {
+      region?: string;
+      images?: ImageSeed[];
+      parameters?: { name: string; value: string; dataType?: string }[];
+      octopus?: OctopusSeed;
+    }) =>
+      call('POST /seed', body as Record<string, unknown>) as {
+        images: { name: string; imageId: string }[];
+        parameters: { name: string }[];
+      },
+    deregisterImage: (imageId: string, region?: string) =>
+      void call('POST /images/deregister', { imageId, ...(region ? { region } : {}) }),
+    state: (region = 'us-east-1') => call('GET /state', { region }) as ReturnType<typeof stateSummary>,
+    /** Any route by its `METHOD /path` key, e.g. `POST /autoscaling/alarms`. */
+    call,
+  };
 }

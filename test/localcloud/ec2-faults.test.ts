@@ -143,6 +143,30 @@ describe('faults', () => {
     expect(await pattern()).toBe(first);
   });
 
+  it('can fail a call after it took effect, so a retry sees the effect', async () => {
+    lc.control.addFaults({
+      service: 'ec2',
+      operation: 'RunInstances',
+      kind: 'error',
+      status: 503,
+      after: true,
+      count: 1,
+    });
+    const ec2 = ec2Client(1);
+    const ami = baseImageId('us-east-1', 'al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64');
+    const err = await ec2
+      .send(new RunInstancesCommand({ ImageId: ami, MinCount: 1, MaxCount: 1 }))
+      .catch((e: Error) => e);
+    expect((err as Error).name).toBe('Unavailable');
+    expect(lc.control.state().instances).toHaveLength(1);
+    expect((await calls('RunInstances')).map((c) => [c.status, c.fault])).toEqual([[503, 'error-after']]);
+    const mutations = (
+      await control<{ mutations: MutationRecord[] }>('GET', '/mutations?operation=RunInstances')
+    ).mutations;
+    expect(mutations).toHaveLength(1);
+    ec2.destroy();
+  });
+
   it('rejects malformed rules', async () => {
     await expect(control('POST', '/faults', { kind: 'explode' })).rejects.toThrow(/400/);
     await expect(control('POST', '/faults', { kind: 'throttle', sequence: 'xyz' })).rejects.toThrow(/400/);

@@ -10,6 +10,7 @@ import {
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   DeleteSecurityGroupCommand,
+  DeleteLaunchTemplateVersionsCommand,
   DeleteSnapshotCommand,
   DeleteTagsCommand,
   DeregisterImageCommand,
@@ -469,6 +470,55 @@ describe('launch templates', () => {
       await errorOf(run({ ImageId: undefined, LaunchTemplate: { LaunchTemplateId: id, Version: '9' } })),
     ).toBe('InvalidLaunchTemplateId.VersionNotFound');
     ssm.destroy();
+  });
+});
+
+describe('launch template versions: idempotency and deletion', () => {
+  it('returns the same version for a retried ClientToken, refuses it with other parameters, and deletes versions', async () => {
+    const { LaunchTemplate } = await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'idem',
+        LaunchTemplateData: { ImageId: baseAmi },
+      }),
+    );
+    const id = LaunchTemplate!.LaunchTemplateId!;
+    const create = (imageId: string) =>
+      ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: id,
+          ClientToken: 'token-1',
+          LaunchTemplateData: { ImageId: imageId },
+        }),
+      );
+    const first = await create(baseAmi);
+    const retry = await create(baseAmi);
+    expect([first.LaunchTemplateVersion?.VersionNumber, retry.LaunchTemplateVersion?.VersionNumber]).toEqual([
+      2, 2,
+    ]);
+    const other = seedImage(lc.world.region(REGION), { name: 'idem-other' }).imageId;
+    expect(await errorOf(create(other))).toBe('IdempotentParameterMismatch');
+
+    const deleted = await ec2.send(
+      new DeleteLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: ['2', '1', '7'] }),
+    );
+    expect(deleted.SuccessfullyDeletedLaunchTemplateVersions?.map((v) => v.VersionNumber)).toEqual([2]);
+    expect(
+      deleted.UnsuccessfullyDeletedLaunchTemplateVersions?.map((v) => [
+        v.VersionNumber,
+        v.ResponseError?.Code,
+      ]),
+    ).toEqual([
+      [1, 'launchTemplateVersionIsDefaultVersion'],
+      [7, 'launchTemplateVersionDoesNotExist'],
+    ]);
+    // Deleted numbers are not handed out again.
+    const next = await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: id,
+        LaunchTemplateData: { ImageId: baseAmi },
+      }),
+    );
+    expect(next.LaunchTemplateVersion?.VersionNumber).toBe(3);
   });
 });
 

@@ -27,6 +27,11 @@ export interface FaultRuleInput {
   sequence?: string;
   /** Stop after firing this many times. */
   count?: number;
+  /**
+   * For `throttle`/`error`/`drop`: apply the operation first, then fail the response, as when AWS
+   * did the work but the answer was lost (the client's retry then sees the effect).
+   */
+  after?: boolean;
 }
 
 export interface FaultRule extends FaultRuleInput {
@@ -65,6 +70,8 @@ export function validateFaultRule(input: unknown): FaultRuleInput {
     if (rule[key] !== undefined && typeof rule[key] !== 'string')
       throw new Error(`fault ${key} must be a string`);
   }
+  if (rule.after !== undefined && typeof rule.after !== 'boolean')
+    throw new Error('fault after must be a boolean');
   if (rule.count !== undefined && (typeof rule.count !== 'number' || rule.count < 0)) {
     throw new Error('fault count must be a non-negative number');
   }

@@ -11,6 +11,7 @@ import { Logs } from './logs.js';
 import { InstanceHttp } from './instance-http.js';
 import { createOctopus, type Octopus, type OctopusOptions } from './octopus/index.js';
 import { seedRegion } from './seed.js';
+import { controlClient, createControlRoutes } from './control.js';
 import { createLocalcloudServer } from './server.js';
 import { World } from './state.js';
 
@@ -38,6 +39,8 @@ export interface Localcloud {
   logs: Logs;
   faults: Faults;
   octopus: Octopus;
+  /** The control API in-process (same routes as `/_localcloud/*` over HTTP). */
+  control: ReturnType<typeof controlClient>;
   stop(): Promise<void>;
 }
 
@@ -83,7 +86,15 @@ export async function start(options: StartOptions = {}): Promise<Localcloud> {
   if (instanceHttp) world.ticker.add(() => instanceHttp.sync());
   world.ticker.start();
 
-  const server = createLocalcloudServer({ world, logs, faults, octopus, services: SERVICES });
+  const routes = createControlRoutes({ world, logs, faults, octopus });
+  const server = createLocalcloudServer({
+    world,
+    logs,
+    faults,
+    octopus,
+    services: SERVICES,
+    control: routes,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -96,6 +107,7 @@ export async function start(options: StartOptions = {}): Promise<Localcloud> {
     logs,
     faults,
     octopus,
+    control: controlClient(routes),
     stop: async () => {
       world.ticker.stop();
       await instanceHttp?.close();

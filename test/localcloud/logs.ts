@@ -13,7 +13,7 @@ export interface CallRecord {
   status: number;
   errorCode?: string;
   requestId: string;
-  /** Set when a fault rule shaped this call. */
+  /** Set when a fault rule shaped this call; `<kind>-after` when the operation applied before the fault. */
   fault?: string;
 }
 
@@ -83,7 +83,8 @@ export class Logs {
   recordCall(call: Omit<CallRecord, 'seq'>): CallRecord {
     const record = { seq: this.calls.nextSeq(), ...call };
     this.calls.push(record);
-    if (call.status < 300 && isMutating(call.operation)) {
+    const applied = call.status < 300 || call.fault?.endsWith('-after') === true;
+    if (applied && isMutating(call.operation)) {
       this.mutations.push({
         seq: this.mutations.nextSeq(),
         ts: call.ts,

@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createAwsDispatcher, type AwsDispatchEnv } from './aws/dispatch.js';
-import { controlErrorStatus, createControlRoutes, type ControlEnv } from './control.js';
+import { controlErrorStatus, type ControlRoutes } from './control.js';
 
 /**
  * One loopback HTTP server: `/_localcloud/*` is the control API, `/octopus/*` the Octopus
  * simulator, everything else an AWS API call routed by its SigV4 scope.
  */
-export type ServerEnv = AwsDispatchEnv & ControlEnv;
+export type ServerEnv = AwsDispatchEnv & { octopus: { handle: OctopusHandle }; control: ControlRoutes };
+
+type OctopusHandle = (req: IncomingMessage, res: ServerResponse, subpath: string) => Promise<void>;
 
 const MAX_BODY = 10 * 1024 * 1024;
 
@@ -29,7 +31,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 export function createLocalcloudServer(env: ServerEnv): Server {
   const dispatch = createAwsDispatcher(env);
-  const control = createControlRoutes(env);
+  const control = env.control;
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.slice('/_localcloud'.length).replace(/\/$/, '') || '/';

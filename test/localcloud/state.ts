@@ -184,6 +184,8 @@ export interface Volume {
 export interface LaunchTemplateVersion {
   versionNumber: number;
   description?: string;
+  /** CreateLaunchTemplateVersion's idempotency token and the request it came with. */
+  clientToken?: { token: string; request: string };
   createTime: number;
   /** RequestLaunchTemplateData as given (SDK member names); resolved again at launch time. */
   data: Record<string, unknown>;
@@ -195,6 +197,8 @@ export interface LaunchTemplate {
   createTime: number;
   defaultVersion: number;
   latestVersion: number;
+  /** Highest number ever handed out: numbers of deleted versions are not reused. */
+  highestVersion?: number;
   versions: Map<number, LaunchTemplateVersion>;
   tags: Tag[];
 }

@@ -160,7 +160,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
         status: err.status,
         errorCode: err.code,
         requestId,
-        ...(fault ? { fault: fault.kind } : {}),
+        ...(fault ? { fault: fault.after ? `${fault.kind}-after` : fault.kind } : {}),
       });
       send(res, protocol, err.status, errorBody, requestId);
     };
@@ -191,7 +191,8 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
 
     const outcome = env.faults.decide(serviceName, operation, region);
     if (outcome.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.latencyMs));
-    if (outcome.failure?.kind === 'drop') {
+    const failure = outcome.failure;
+    const drop = () => {
       env.logs.recordCall({
         ts: env.world.clock.now(),
         service: serviceName,
@@ -201,12 +202,14 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
         status: 0,
         errorCode: 'ConnectionDropped',
         requestId,
-        fault: 'drop',
+        fault: failure?.after ? 'drop-after' : 'drop',
       });
       req.socket.destroy();
-      return;
+    };
+    if (failure && !failure.after) {
+      if (failure.kind === 'drop') return drop();
+      return fail(faultError(protocol, failure), failure);
     }
-    if (outcome.failure) return fail(faultError(protocol, outcome.failure), outcome.failure);
 
     let output: object;
     try {
@@ -219,6 +222,11 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
       if (err instanceof AwsError) return fail(err);
       console.error(`localcloud: ${serviceName}.${operation} failed:`, err);
       return fail(serverError(protocol, 500));
+    }
+    // The operation took effect; the answer is lost.
+    if (failure?.after) {
+      if (failure.kind === 'drop') return drop();
+      return fail(faultError(protocol, failure), failure);
     }
     const responseBody =
       protocol === 'json'

@@ -46,7 +46,10 @@ export function applyFilters<T>(
   }
   const checks = filters.map((filter) => {
     const name = filter.Name ?? '';
-    const patterns = (filter.Values ?? []).map(wildcard);
+    const values = filter.Values ?? [];
+    // Literal values (the usual case, e.g. 200 instance ids) match by set membership, not regex.
+    const literals = new Set(values.filter((v) => !/[*?\\]/.test(v)));
+    const patterns = values.filter((v) => /[*?\\]/.test(v)).map(wildcard);
     let getter: ((item: T) => unknown) | undefined = fields[name];
     if (!getter && tagsOf) {
       if (name.startsWith('tag:')) {
@@ -61,8 +64,8 @@ export function applyFilters<T>(
     if (!getter) throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
     const get = getter;
     return (item: T) => {
-      const values = asStrings(get(item));
-      return values.some((v) => patterns.some((p) => p.test(v)));
+      const actual = asStrings(get(item));
+      return actual.some((v) => literals.has(v) || patterns.some((p) => p.test(v)));
     };
   });
   return list.filter((item) => checks.every((check) => check(item)));

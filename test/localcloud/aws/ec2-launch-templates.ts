@@ -2,6 +2,7 @@ import type {
   CreateLaunchTemplateRequest,
   CreateLaunchTemplateVersionRequest,
   DeleteLaunchTemplateRequest,
+  DeleteLaunchTemplateVersionsRequest,
   DescribeLaunchTemplatesRequest,
   DescribeLaunchTemplateVersionsRequest,
   ModifyLaunchTemplateRequest,
@@ -248,19 +249,72 @@ const describeLaunchTemplates: AwsHandler = (req, { region, world }) => {
 const createLaunchTemplateVersion: AwsHandler = (req, { region, world, now }) => {
   const p = req.params as unknown as CreateLaunchTemplateVersionRequest;
   const template = findTemplate(region, p);
+  // Idempotency: a retry with the same token returns the version the first call made.
+  const request = JSON.stringify({ ...p, ClientToken: undefined });
+  if (p.ClientToken) {
+    const earlier = [...template.versions.values()].find((v) => v.clientToken?.token === p.ClientToken);
+    if (earlier) {
+      if (earlier.clientToken!.request !== request) {
+        throw new AwsError(
+          'IdempotentParameterMismatch',
+          'The client token you have provided is associated with a resource that is already deleted or has different parameters.',
+        );
+      }
+      return { LaunchTemplateVersion: launchTemplateVersionShape(template, earlier, world.accountId) };
+    }
+  }
   const data = validateData(p.LaunchTemplateData);
   const source = p.SourceVersion !== undefined ? findVersion(template, p.SourceVersion).data : {};
-  const versionNumber = template.latestVersion + 1;
+  const versionNumber = Math.max(template.latestVersion, template.highestVersion ?? 0) + 1;
   const version: LaunchTemplateVersion = {
     versionNumber,
     createTime: now,
     // Fields not given are inherited from the source version, as AWS merges them.
     data: { ...source, ...data },
     ...(p.VersionDescription ? { description: p.VersionDescription } : {}),
+    ...(p.ClientToken ? { clientToken: { token: p.ClientToken, request } } : {}),
   };
   template.versions.set(versionNumber, version);
   template.latestVersion = versionNumber;
+  template.highestVersion = versionNumber;
   return { LaunchTemplateVersion: launchTemplateVersionShape(template, version, world.accountId) };
+};
+
+/** Deletes versions one by one; failures (the default version, unknown versions) are reported per item. */
+const deleteLaunchTemplateVersions: AwsHandler = (req, { region }) => {
+  const p = req.params as unknown as DeleteLaunchTemplateVersionsRequest;
+  const template = findTemplate(region, p);
+  const ids = { LaunchTemplateId: template.launchTemplateId, LaunchTemplateName: template.name };
+  const ok: object[] = [];
+  const failed: object[] = [];
+  for (const raw of p.Versions ?? []) {
+    const number = Number(raw);
+    const fail = (Code: string, Message: string) =>
+      failed.push({
+        ...ids,
+        ...(Number.isInteger(number) ? { VersionNumber: number } : {}),
+        ResponseError: { Code, Message },
+      });
+    if (!Number.isInteger(number) || number < 1)
+      fail('launchTemplateVersionDoesNotExist', `Version ${raw} is not valid.`);
+    else if (!template.versions.has(number))
+      fail('launchTemplateVersionDoesNotExist', `Version ${number} does not exist.`);
+    else if (number === template.defaultVersion) {
+      fail(
+        'launchTemplateVersionIsDefaultVersion',
+        'Cannot delete the default version of a launch template.',
+      );
+    } else {
+      template.versions.delete(number);
+      template.highestVersion = Math.max(template.highestVersion ?? 0, template.latestVersion);
+      template.latestVersion = Math.max(...template.versions.keys());
+      ok.push({ ...ids, VersionNumber: number });
+    }
+  }
+  return {
+    SuccessfullyDeletedLaunchTemplateVersions: ok,
+    UnsuccessfullyDeletedLaunchTemplateVersions: failed,
+  };
 };
 
 const describeLaunchTemplateVersions: AwsHandler = (req, { region, world }) => {
@@ -326,4 +380,5 @@ export const launchTemplateHandlers: Record<string, AwsHandler> = {
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
   ModifyLaunchTemplate: modifyLaunchTemplate,
   DeleteLaunchTemplate: deleteLaunchTemplate,
+  DeleteLaunchTemplateVersions: deleteLaunchTemplateVersions,
 };

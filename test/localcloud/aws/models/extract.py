@@ -20,7 +20,7 @@ SERVICES = {
         'CreateImage', 'CopyImage', 'DeregisterImage', 'DescribeSnapshots', 'DeleteSnapshot',
         'ModifyImageAttribute', 'DescribeImageAttribute', 'CreateTags', 'DeleteTags', 'DescribeTags',
         'CreateLaunchTemplate', 'DescribeLaunchTemplates', 'CreateLaunchTemplateVersion',
-        'DescribeLaunchTemplateVersions', 'ModifyLaunchTemplate', 'DeleteLaunchTemplate',
+        'DescribeLaunchTemplateVersions', 'ModifyLaunchTemplate', 'DeleteLaunchTemplate', 'DeleteLaunchTemplateVersions',
         'CreateKeyPair', 'ImportKeyPair', 'DeleteKeyPair', 'DescribeKeyPairs',
         'CreateSecurityGroup', 'DeleteSecurityGroup', 'DescribeSecurityGroups',
         'AuthorizeSecurityGroupIngress', 'DescribeVpcs', 'DescribeSubnets', 'DescribeRegions',
