@@ -288,11 +288,12 @@ describe('wait-healthy e2e', () => {
     } finally {
       lc.faults.clear();
     }
+    // Taken before the assertions below make calls of their own.
+    const calls = lc.logs.calls.query({ service: 'autoscaling', since });
 
     expect(r.exitCode).toBe(0);
     expect(r.outputs.status).toBe('healthy');
     for (const x of rolls) expect(new Set(await instanceAmis(x.name))).toEqual(new Set([v2]));
-    const calls = lc.logs.calls.query({ service: 'autoscaling', since });
     const throttled = calls.filter((c) => c.errorCode === 'Throttling').length;
     expect(throttled).toBeGreaterThan(0);
     expect(r.log).toContain('Rate exceeded');
@@ -301,6 +302,8 @@ describe('wait-healthy e2e', () => {
     const times = calls.map((c) => c.ts);
     const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
     expect(worst).toBeLessThanOrEqual(budget + 1);
+    // First attempts take their token before the SDK serialises and signs, so arrival times can
+    // come a little closer than 1/budget; retries take theirs just before the wire.
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(0.8 * (1000 / budget));
     console.log(
