@@ -1,7 +1,7 @@
 // roll-asg through dist/, run as the runner runs it, against localcloud's Auto Scaling, EC2 and SSM.
 // Outcomes are read back from the cloud: the group's template version, the image its instances
 // run, the refreshes AWS holds, and localcloud's mutation log for "nothing changed".
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
@@ -24,6 +24,9 @@ import { seedGroup } from '../localcloud/aws/autoscaling-seed.js';
 import { start } from '../localcloud/index.js';
 
 type Cloud = Awaited<ReturnType<typeof start>>;
+
+// Each run is a real process against localcloud's timed state machines: seconds, not milliseconds.
+jest.setTimeout(60_000);
 const EAST = 'us-east-1';
 const WEST = 'eu-west-1';
 const credentials = {
@@ -444,7 +447,7 @@ describe('roll-asg with a refresh already in progress', () => {
     const { InstanceRefreshId: running } = await aws(EAST).asg.send(
       new StartInstanceRefreshCommand({
         AutoScalingGroupName: 'busy-wait',
-        Preferences: { SkipMatching: false, BakeTime: 60 },
+        Preferences: { SkipMatching: false, BakeTime: 150 },
       }),
     );
 
