@@ -73,7 +73,7 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
 
   const started = ctx.clock.now();
   const deadline = deadlineAfter(ctx.clock, o.timeoutMinutes * 60_000);
-  const phases = new Phases(ctx.clock, ctx.log, deadline, o.timeoutMinutes);
+  const phases = new Phases(ctx.clock, ctx.log, deadline, o.timeoutMinutes, ctx.signal);
   const delays = delaysFrom(o.pollIntervalSeconds);
   const result: BakeResult = {
     region: o.region,

@@ -28,6 +28,7 @@ export class Phases {
     private readonly log: Log,
     private readonly deadline: Deadline,
     private readonly timeoutMinutes: number,
+    private readonly signal: AbortSignal,
   ) {}
 
   async run<T>(phase: string, title: string, fn: () => Promise<T>): Promise<T> {
@@ -64,10 +65,12 @@ export class Phases {
     if (err instanceof TimeoutError) {
       return err.message.startsWith('timeout-minutes') ? err : this.timeout(phase, err.message);
     }
-    if (err instanceof AbortedError) {
-      return err.message.includes('during phase')
-        ? err
-        : new AbortedError(`${err.message} during phase ${phase}`);
+    // Once cancelled, whatever the interrupted call threw ("Request aborted") is the cancellation.
+    if (this.signal.aborted || err instanceof AbortedError) {
+      if (err instanceof AbortedError && err.message.includes('during phase')) return err;
+      const reason = this.signal.reason instanceof Error ? this.signal.reason.message : 'cancelled';
+      const detail = err instanceof AbortedError && err.message !== reason ? ` (${err.message})` : '';
+      return new AbortedError(`${reason} during phase ${phase}${detail}`);
     }
     if (err instanceof ActionFailure && err.message.startsWith('phase ')) return err;
     return new ActionFailure(`phase ${phase} failed: ${describeError(err)}`, { cause: err });

@@ -1,0 +1,161 @@
+// bake-ami through dist against localcloud: every failure names its phase and leaves nothing,
+// and cancellation (SIGINT, SIGTERM, kill, then the post step) at each phase leaves nothing.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localcloudEnv, runActionStep, type ActionRun, type CancelPlan } from '../harness/run-action.js';
+import { start, type Localcloud } from '../localcloud/index.js';
+import type { Tag } from '../localcloud/state.js';
+
+jest.setTimeout(180_000);
+
+let lc: Localcloud;
+let workdir: string;
+
+beforeAll(async () => {
+  lc = await start({ port: 0 });
+  workdir = mkdtempSync(join(tmpdir(), 'bake-e2e-fail-'));
+});
+afterAll(async () => {
+  await lc.stop();
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+const SOURCE = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
+const has = (tags: Tag[], key: string, value: string) => tags.some((t) => t.Key === key && t.Value === value);
+
+let counter = 0;
+function bakeStep(inputs: Record<string, string>, cancel?: CancelPlan): Promise<ActionRun> {
+  counter += 1;
+  return runActionStep('bake-ami', {
+    inputs: { name: `fail-${counter}`, 'source-ami': SOURCE, 'poll-interval-seconds': '0.05', ...inputs },
+    env: localcloudEnv(lc.url),
+    workdir,
+    ...(cancel ? { cancel } : {}),
+  });
+}
+
+/** The step failed with exactly this error; on a mismatch the log's tail shows why. */
+function expectFailure(r: ActionRun, message: RegExp): void {
+  const tail = r.errors.length === 1 ? '' : r.log.slice(-3000);
+  expect({ exitCode: r.exitCode, errors: r.errors, tail }).toEqual({
+    exitCode: 1,
+    errors: [expect.stringMatching(message)],
+    tail: '',
+  });
+}
+
+/** Nothing of this bake is left: no live builder, no image, no snapshot. */
+function expectNothingLeft(r: ActionRun): void {
+  const bakeId = r.state['bake-id'];
+  expect(bakeId).toBeTruthy();
+  for (const region of lc.world.regions()) {
+    const builders = [...region.ec2.instances.values()].filter((i) =>
+      has(i.tags, 'golden-ami:bake-id', bakeId!),
+    );
+    expect(
+      builders.filter((i) => !['terminated', 'shutting-down'].includes(i.state)).map((i) => i.instanceId),
+    ).toEqual([]);
+    const images = [...region.ec2.images.values()].filter(
+      (i) => has(i.tags, 'golden-ami:bake-id', bakeId!) || i.name.startsWith(`fail-${counter}-`),
+    );
+    expect(images.map((i) => `${i.imageId} ${i.state}`)).toEqual([]);
+    const snapshots = [...region.ec2.snapshots.values()].filter((s) =>
+      has(s.tags, 'golden-ami:bake-id', bakeId!),
+    );
+    expect(snapshots.map((s) => s.snapshotId)).toEqual([]);
+  }
+}
+
+function script(name: string, content: string): string {
+  writeFileSync(join(workdir, name), content);
+  return name;
+}
+
+describe('bake-ami e2e: failures', () => {
+  it('a failing provision script fails phase provision with its exit code', async () => {
+    const r = await bakeStep({
+      'provision-scripts': script('broken.sh', 'echo installing\n# localcloud: exit 3\n'),
+    });
+    expectFailure(r, /^phase provision failed: provision script broken.sh failed \(exit code 3/);
+    expectNothingLeft(r);
+    expect(r.post?.exitCode).toBe(0);
+  });
+
+  it('the failure marker on the console fails phase provision at once', async () => {
+    const r = await bakeStep({
+      'user-data':
+        '#!/bin/bash\n# localcloud: console BAKE-FAILED: nginx did not install\n# localcloud: hang\nshutdown -h now',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^phase provision failed: builder i-\w+ printed the failure marker "BAKE-FAILED": BAKE-FAILED: nginx did not install$/,
+      ),
+    ]);
+    expectNothingLeft(r);
+  });
+
+  it('a builder that terminates fails phase provision', async () => {
+    const r = await bakeStep({ 'user-data': '#!/bin/bash\n# localcloud: terminate\nshutdown -h now' });
+    expectFailure(r, /^phase provision failed: builder i-\w+ terminated during provision/);
+    expectNothingLeft(r);
+  });
+
+  it('a failed image fails phase image with AWS reason; image and snapshots removed', async () => {
+    const r = await bakeStep({
+      'user-data': '#!/bin/bash\n# localcloud: image-fail snapshot of /dev/xvda failed\nshutdown -h now',
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^phase image failed: image ami-\w+ in us-east-1 failed \(.*snapshot of \/dev\/xvda failed\)$/,
+      ),
+    ]);
+    expectNothingLeft(r);
+  });
+
+  it('a hang runs out of timeout-minutes, naming the phase', async () => {
+    const r = await bakeStep({
+      'user-data': '#!/bin/bash\n# localcloud: hang\nshutdown -h now',
+      'timeout-minutes': '1',
+      'poll-interval-seconds': '1',
+    });
+    expectFailure(r, /^timeout-minutes \(1\) ran out during phase provision: .*last seen: running/);
+    expectNothingLeft(r);
+  });
+});
+
+describe('bake-ami e2e: cancellation leaves nothing behind', () => {
+  const slow = '#!/bin/bash\n# localcloud: provision-ms 1500\nshutdown -h now';
+  // The phase the signal lands in: the step may have moved on by the time it arrives.
+  const phases: [string, RegExp][] = [
+    ['source', /::group::Resolve the source image/],
+    ['launch|provision', /Launched builder i-/],
+    ['provision', /builder i-\w+: running/],
+    ['image', /Creating image ami-/],
+    ['copy', /Copying ami-\w+ to eu-west-1/],
+  ];
+
+  it.each(phases)('SIGINT during phase %s: main cleans up', async (phase, whenOutput) => {
+    const r = await bakeStep({ 'user-data': slow, 'copy-to-regions': 'eu-west-1' }, { whenOutput });
+    expect(r.exitCode).toBe(1);
+    expectFailure(r, new RegExp(`^cancelled by SIGINT during phase (${phase})`));
+    expectNothingLeft(r);
+    expect(r.post?.exitCode).toBe(0);
+  });
+
+  it.each(phases.slice(1))(
+    'SIGINT then an early kill during phase %s: the post step cleans up',
+    async (_phase, whenOutput) => {
+      const r = await bakeStep(
+        { 'user-data': slow, 'copy-to-regions': 'eu-west-1' },
+        { whenOutput, sigtermAfterMs: 1, killAfterMs: 1 },
+      );
+      expect(r.exitCode === 1 || r.killedBy !== null).toBe(true);
+      expectNothingLeft(r);
+      expect(r.post?.exitCode).toBe(0);
+    },
+  );
+});
