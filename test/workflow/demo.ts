@@ -59,9 +59,11 @@ if (!existsSync(join(repoRoot, 'dist', 'bake-ami', 'index.js'))) {
 
 const lc = await start({ port: 0, seed: 2024 });
 let exitCode = 1;
+let stopFleet = () => undefined as void;
 try {
   console.log(`${at()} localcloud at ${lc.url} (Octopus at ${lc.url}/octopus)`);
   const fleet = await seedFleet(lc);
+  stopFleet = fleet.stop;
   for (const g of fleet.groups)
     console.log(`${at()}   ${g.environment}: ${g.groupName}, ${g.desired} instances on ${fleet.baseAmiId}`);
   console.log(
@@ -91,6 +93,7 @@ try {
   );
   exitCode = run.result === 'success' ? 0 : 1;
 } finally {
+  stopFleet();
   await lc.stop();
 }
 process.exit(exitCode);

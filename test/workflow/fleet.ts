@@ -3,6 +3,7 @@
 // targets are the groups' instances plus an orphan (an instance that no longer exists) and a target
 // that maps to no instance (kept).
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { asgRegionOf } from '../localcloud/aws/autoscaling-platform.js';
 import { seedGroup } from '../localcloud/aws/autoscaling-seed.js';
 import type { Localcloud } from '../localcloud/index.js';
 
@@ -20,6 +21,8 @@ export interface Fleet {
   orphans: Record<string, string[]>;
   /** The AMI every group started on. */
   baseAmiId: string;
+  /** Stops registering new instances with Octopus. */
+  stop(): void;
 }
 
 const GROUPS: FleetGroup[] = [
@@ -72,10 +75,8 @@ export async function seedFleet(lc: Localcloud): Promise<Fleet> {
     const template = lc.world.region(REGION).ec2.launchTemplates.get(seeded.launchTemplateId);
     baseAmiId ||= String(template?.versions.get(1)?.data.ImageId ?? '');
   }
-  for (const g of GROUPS) {
-    const ids = await inService(lc, g);
-    lc.octopus.addMachines(ids.map((id) => ({ name: id, environments: [g.environment], roles: ['web'] })));
-  }
+  for (const g of GROUPS) await inService(lc, g);
+  const stop = registerTentacles(lc);
   for (const [i, environment] of ['staging', 'production'].entries()) {
     // An instance scaled in long ago (never seen by this account now), and a target named for no instance.
     const gone = `i-0${'dead'.repeat(3)}00000${i}`;
@@ -85,5 +86,32 @@ export async function seedFleet(lc: Localcloud): Promise<Fleet> {
       { name: `legacy-${environment}-box`, environments: [environment], roles: ['web'] },
     ]);
   }
-  return { groups: GROUPS, orphans, baseAmiId };
+  return { groups: GROUPS, orphans, baseAmiId, stop };
+}
+
+/**
+ * What the Tentacle baked into the image does at boot: every instance that comes InService in a
+ * group registers itself with Octopus in the group's Environment, named by its instance id. Without
+ * it every rollout would leave Octopus only targets of replaced instances.
+ */
+function registerTentacles(lc: Localcloud): () => void {
+  const registered = new Set<string>();
+  const sync = () => {
+    for (const group of asgRegionOf(lc.world.region(REGION)).groups.values()) {
+      const environment = group.tags.find((t) => t.Key === 'Environment')?.Value;
+      if (!environment) continue;
+      const fresh = [...group.instances.values()].filter(
+        (i) => i.lifecycle === 'InService' && !registered.has(i.instanceId),
+      );
+      for (const i of fresh) registered.add(i.instanceId);
+      if (fresh.length)
+        lc.octopus.addMachines(
+          fresh.map((i) => ({ name: i.instanceId, environments: [environment], roles: ['web'] })),
+        );
+    }
+  };
+  sync();
+  const timer = setInterval(sync, 100);
+  timer.unref();
+  return () => clearInterval(timer);
 }

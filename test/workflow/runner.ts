@@ -230,6 +230,7 @@ export class WorkflowRunner {
         job: key,
         name: record.name,
         result: state.result,
+        outputs: state.outputs,
         durationMs: record.durationMs,
         ...(error ? { error } : {}),
       });

@@ -45,7 +45,15 @@ export interface WorkflowRun {
 
 export type RunEvent =
   | { type: 'job-start'; job: string; name: string }
-  | { type: 'job-end'; job: string; name: string; result: Conclusion; durationMs: number; error?: string }
+  | {
+      type: 'job-end';
+      job: string;
+      name: string;
+      result: Conclusion;
+      outputs: Record<string, string>;
+      durationMs: number;
+      error?: string;
+    }
   | { type: 'step-start'; job: string; step: string }
   | { type: 'step-end'; job: string; step: string; conclusion: Conclusion; durationMs: number }
   | { type: 'line'; job: string; step: string; line: string }

@@ -1,0 +1,239 @@
+// Our real workflow files, run by the local runner through the built actions (dist/) against
+// localcloud: a release end to end, a manual rollback through deploy.yml's workflow_dispatch, the
+// nightly bake twice (the second reuses the AMI and launches nothing), and a broken image whose
+// staging rollout fails so production never starts.
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { upsertTags } from '../localcloud/state.js';
+import { start, type Localcloud } from '../localcloud/index.js';
+import { REGION, seedFleet, type Fleet } from './fleet.js';
+import { groupAmis, parameterValue } from './fleet-state.js';
+import { pipelineOptions } from './pipeline-env.js';
+import { runWorkflow } from './runner.js';
+import type { ApprovalRequest, JobRecord, RunnerOptions, WorkflowRun } from './types.js';
+
+jest.setTimeout(180_000);
+
+const job = (run: WorkflowRun, key: string): JobRecord => {
+  const j = run.jobs.find((x) => x.key === key);
+  if (!j) throw new Error(`no job ${key} in ${run.jobs.map((x) => `${x.key}:${x.result}`).join(', ')}`);
+  return j;
+};
+const deleted = (lc: Localcloud) =>
+  lc.octopus.logs.mutations
+    .filter((m) => m.operation === 'machines.delete')
+    .map((m) => (m.params as { Name?: string }).Name);
+const launches = (lc: Localcloud) =>
+  lc.logs.mutations.query({ service: 'ec2', operation: 'RunInstances' }).length;
+const failureSummary = (run: WorkflowRun) =>
+  run.jobs
+    .filter((j) => j.result === 'failure')
+    .map((j) => `${j.key}: ${j.error ?? ''} ${j.steps.flatMap((s) => s.errors).join(' | ')}`)
+    .join('\n');
+
+async function fleetOn(lc: Localcloud, fleet: Fleet, environment: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const g of fleet.groups.filter((x) => x.environment === environment))
+    out[g.groupName] = await groupAmis(lc, g.groupName);
+  return out;
+}
+
+describe('release.yml, then a manual rollback with deploy.yml', () => {
+  let lc: Localcloud;
+  let fleet: Fleet;
+  let run: WorkflowRun;
+  let ami: string;
+  const approvals: ApprovalRequest[] = [];
+
+  beforeAll(async () => {
+    lc = await start({ port: 0, seed: 11 });
+    fleet = await seedFleet(lc);
+    run = await runWorkflow(
+      '.github/workflows/release.yml',
+      pipelineOptions(lc, {
+        event: { name: 'push', ref: 'refs/tags/v1.2.0' },
+        approve: async (r) => {
+          approvals.push(r);
+          return true;
+        },
+      }),
+    );
+    ami = job(run, 'bake').outputs['ami-id'] ?? '';
+  });
+  afterAll(async () => {
+    fleet.stop();
+    await lc.stop();
+  });
+
+  test('bakes a new AMI and both environments end on it, production after its approval', async () => {
+    expect(failureSummary(run)).toBe('');
+    expect(run.result).toBe('success');
+    expect(ami).toMatch(/^ami-[0-9a-f]+$/);
+    expect(ami).not.toBe(fleet.baseAmiId);
+    expect(job(run, 'bake').outputs.reused).toBe('false');
+    expect(await fleetOn(lc, fleet, 'staging')).toEqual({ 'web-staging': [ami] });
+    expect(await fleetOn(lc, fleet, 'production')).toEqual({
+      'web-production': [ami],
+      'api-production': [ami],
+    });
+    expect(approvals.map((a) => a.environment)).toEqual(['production']);
+    expect(job(run, 'production/deploy').startedAt).toBeGreaterThanOrEqual(
+      job(run, 'staging/deploy').startedAt + job(run, 'staging/deploy').durationMs,
+    );
+  });
+
+  test('the AMI id flows from the bake job through the called workflow to its outputs', () => {
+    expect(job(run, 'staging').outputs).toEqual({ 'ami-id': ami, 'previous-ami-id': '', status: 'healthy' });
+    expect(job(run, 'production').outputs).toEqual({
+      'ami-id': ami,
+      'previous-ami-id': ami,
+      status: 'healthy',
+    });
+  });
+
+  test('the parameter records the AMI with a label per environment', async () => {
+    expect(await parameterValue(lc, '/golden-ami/web')).toBe(ami);
+    expect(await parameterValue(lc, '/golden-ami/web:staging')).toBe(ami);
+    expect(await parameterValue(lc, '/golden-ami/web:production')).toBe(ami);
+  });
+
+  test('orphaned Octopus targets are reaped before each rollout; live and unmappable ones are kept', () => {
+    expect(deleted(lc).sort()).toEqual([...fleet.orphans.staging!, ...fleet.orphans.production!].sort());
+  });
+
+  test('job summaries of every action are collected', () => {
+    const summaries = run.jobs.flatMap((j) => j.steps.map((s) => s.summary)).join('\n');
+    for (const action of ['bake-ami', 'promote', 'roll', 'reap', 'healthy'])
+      expect(summaries.toLowerCase()).toContain(action);
+  });
+
+  test('deploy.yml by hand without allow-older refuses an older AMI before anything rolls', async () => {
+    const before = lc.logs.mutations.query({ service: 'autoscaling' }).length;
+    const refused = await runWorkflow(
+      '.github/workflows/deploy.yml',
+      pipelineOptions(lc, {
+        approve: async () => true,
+        event: {
+          name: 'workflow_dispatch',
+          inputs: { environment: 'production', 'ami-id': fleet.baseAmiId },
+        },
+      }),
+    );
+    expect(job(refused, 'deploy').approval).toBe('approved');
+    expect(job(refused, 'deploy').result).toBe('failure');
+    expect(job(refused, 'deploy').steps.find((s) => s.name === 'Promote the AMI')?.conclusion).toBe(
+      'failure',
+    );
+    expect(lc.logs.mutations.query({ service: 'autoscaling' }).length).toBe(before);
+  });
+  test('deploy.yml by hand rolls staging back to the previous AMI (allow-older), leaving production alone', async () => {
+    const rollback = await runWorkflow(
+      '.github/workflows/deploy.yml',
+      pipelineOptions(lc, {
+        event: {
+          name: 'workflow_dispatch',
+          inputs: { environment: 'staging', 'ami-id': fleet.baseAmiId, 'allow-older': true },
+        },
+      }),
+    );
+    expect(failureSummary(rollback)).toBe('');
+    expect(job(rollback, 'deploy').outputs).toEqual({
+      'ami-id': fleet.baseAmiId,
+      'previous-ami-id': ami,
+      status: 'healthy',
+    });
+    expect(await fleetOn(lc, fleet, 'staging')).toEqual({ 'web-staging': [fleet.baseAmiId] });
+    expect(await parameterValue(lc, '/golden-ami/web:staging')).toBe(fleet.baseAmiId);
+    expect(await fleetOn(lc, fleet, 'production')).toEqual({
+      'web-production': [ami],
+      'api-production': [ami],
+    });
+  });
+});
+
+describe('nightly-bake.yml twice', () => {
+  let lc: Localcloud;
+  let fleet: Fleet;
+  const nightly = (extra: Partial<RunnerOptions> = {}) =>
+    runWorkflow(
+      '.github/workflows/nightly-bake.yml',
+      pipelineOptions(lc, { event: { name: 'schedule' }, ...extra }),
+    );
+  beforeAll(async () => {
+    lc = await start({ port: 0, seed: 12 });
+    fleet = await seedFleet(lc);
+  });
+  afterAll(async () => {
+    fleet.stop();
+    await lc.stop();
+  });
+
+  test('the first night bakes and labels the AMI nightly; the second reuses it and launches nothing', async () => {
+    const first = await nightly();
+    expect(failureSummary(first)).toBe('');
+    const ami = job(first, 'bake').outputs['ami-id'];
+    expect(job(first, 'bake').outputs.reused).toBe('false');
+    expect(await parameterValue(lc, '/golden-ami/web:nightly')).toBe(ami);
+    expect(job(first, 'staging').result).toBe('skipped');
+
+    const launched = launches(lc);
+    const second = await nightly();
+    expect(failureSummary(second)).toBe('');
+    expect(job(second, 'bake').outputs).toEqual({ 'ami-id': ami, reused: 'true' });
+    expect(launches(lc)).toBe(launched);
+    expect(await parameterValue(lc, '/golden-ami/web:nightly')).toBe(ami);
+  });
+
+  test('dispatched with roll-staging, it deploys the nightly AMI to staging only', async () => {
+    const run = await nightly({ event: { name: 'workflow_dispatch', inputs: { 'roll-staging': true } } });
+    expect(failureSummary(run)).toBe('');
+    const ami = job(run, 'bake').outputs['ami-id']!;
+    expect(job(run, 'staging').outputs.status).toBe('healthy');
+    expect(await groupAmis(lc, 'web-staging')).toEqual([ami]);
+    expect(await groupAmis(lc, 'web-production')).not.toContain(ami);
+  });
+});
+
+describe('a release whose image fails its health checks', () => {
+  let lc: Localcloud;
+  let fleet: Fleet;
+  let run: WorkflowRun;
+  const approvals: ApprovalRequest[] = [];
+
+  beforeAll(async () => {
+    lc = await start({ port: 0, seed: 13 });
+    fleet = await seedFleet(lc);
+    run = await runWorkflow(
+      '.github/workflows/release.yml',
+      pipelineOptions(lc, {
+        event: { name: 'workflow_dispatch' },
+        approve: async (r) => {
+          approvals.push(r);
+          return true;
+        },
+        // The freshly baked image is broken: its instances fail their health checks.
+        onEvent: (e) => {
+          if (e.type !== 'job-end' || e.job !== 'bake') return;
+          const image = lc.world.region(REGION).ec2.images.get(e.outputs['ami-id'] ?? '');
+          if (!image) throw new Error(`bake produced no image: ${JSON.stringify(e)}`);
+          upsertTags(image.tags, [{ Key: 'localcloud:health', Value: 'unhealthy' }]);
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    fleet.stop();
+    await lc.stop();
+  });
+
+  test('staging fails and rolls back; production never starts and is never asked for', async () => {
+    expect(job(run, 'staging').result).toBe('failure');
+    expect(job(run, 'production').result).toBe('skipped');
+    expect(run.jobs.some((j) => j.key.startsWith('production/'))).toBe(false);
+    expect(approvals).toEqual([]);
+    expect(await fleetOn(lc, fleet, 'staging')).toEqual({ 'web-staging': [fleet.baseAmiId] });
+    expect(await fleetOn(lc, fleet, 'production')).toEqual({
+      'web-production': [fleet.baseAmiId],
+      'api-production': [fleet.baseAmiId],
+    });
+  });
+});
