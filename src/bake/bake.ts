@@ -65,11 +65,12 @@ export const utcStamp = (ms: number): string => new Date(ms).toISOString().repla
  * created is removed before the error is rethrown; the post step is the backstop.
  */
 export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResult> {
-  o.record(STATE.bakeId, o.bakeId);
-  o.record(STATE.region, o.region);
   // Local checks first: unreadable files and a missing packer are input errors, before any AWS call.
   const provisioning = await loadProvisioning(o);
   const packerPath = o.engine === 'packer' ? await locatePacker(o.processRunner) : undefined;
+  // From here the post step has something to look after.
+  o.record(STATE.bakeId, o.bakeId);
+  o.record(STATE.region, o.region);
 
   const started = ctx.clock.now();
   const deadline = deadlineAfter(ctx.clock, o.timeoutMinutes * 60_000);
