@@ -48,7 +48,8 @@ export class HealthApi {
 
   /**
    * Takes a token for the first attempt, and makes every SDK retry of the same command take its
-   * own: the budget counts requests on the wire, not calls in our code.
+   * own: the budget counts requests on the wire, not calls in our code. Every attempt then passes
+   * the bucket's wire gate right before it is signed and sent.
    */
   private async spend<C extends WithStack>(service: BudgetedService, region: string, command: C): Promise<C> {
     const bucket = this.budget.bucket(service, region);
@@ -56,6 +57,7 @@ export class HealthApi {
     command.middlewareStack.add(
       (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
         if (attempts++ > 0) await bucket.take(this.signal);
+        await bucket.onWire(this.signal);
         return next(args);
       },
       // Below the retry middleware (priority high in the same step), so it runs once per attempt.

@@ -22,6 +22,21 @@ export class TokenBucket {
     this.last = clock.now();
   }
 
+  /** When the last request was let onto the wire (see onWire). */
+  private lastWire = -Infinity;
+
+  /**
+   * The last gate, just before a request is signed and sent: keeps requests on the wire 1/rate
+   * apart even when the SDK's own pipeline (serialisation, its adaptive rate limiter, retry
+   * backoff) delayed some of them after their token was taken.
+   */
+  async onWire(signal?: AbortSignal): Promise<void> {
+    const now = this.clock.now();
+    const at = Math.max(now, this.lastWire + 1000 / this.ratePerSecond);
+    this.lastWire = at;
+    if (at > now) await this.clock.sleep(Math.ceil(at - now), signal);
+  }
+
   async take(signal?: AbortSignal): Promise<void> {
     const now = this.clock.now();
     this.tokens = Math.min(1, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
