@@ -1,5 +1,6 @@
 import { ActionFailure } from '../core/errors.js';
 import type { HealthResult } from '../health/wait.js';
+import type { GroupPlan } from './plan.js';
 import type { RefreshRecord } from './refresh-record.js';
 
 export type GroupStatus =
@@ -99,5 +100,30 @@ export function refreshRecord(g: GroupOutcome): RefreshRecord | undefined {
         }
       : {}),
     previousVersion: String(t.previousVersion),
+  };
+}
+
+/** A group's outcome as planned: its template before the roll, and the version when no new one is needed. */
+export function outcomeOf(p: GroupPlan, status: GroupStatus, error?: string): GroupOutcome {
+  const main = p.templates[0]!;
+  return {
+    region: p.region,
+    group: p.name,
+    status,
+    imageSource: p.imageSource,
+    amiId: p.amiId,
+    ...(p.previousAmiId ? { previousAmiId: p.previousAmiId } : {}),
+    template: {
+      id: main.id,
+      ...(main.name ? { name: main.name } : {}),
+      requested: main.requested,
+      previousVersion: main.version,
+      ...(p.alreadyCurrent || (main.imageId === p.amiId && main.ssmParameter === undefined)
+        ? { version: main.version }
+        : {}),
+      created: false,
+    },
+    instances: p.instances,
+    ...(error ? { error } : {}),
   };
 }

@@ -8,8 +8,9 @@ import { isSkipped, mapBounded } from './bounded.js';
 import { describeActive } from './in-progress.js';
 import { templateLabel } from './launch-template.js';
 import type { RollOptions } from './options.js';
-import { planGroup, type GroupPlan, type PlanProblem } from './plan.js';
+import { planGroup, type GroupPlan, type PlanProblem, type PlanSettings } from './plan.js';
 import {
+  outcomeOf,
   refreshRecord,
   RollFailure,
   startFailureMessage,
@@ -39,28 +40,17 @@ function describePlan(p: GroupPlan): string {
   return `${who(p)}: ${change}; ${on}${running}`;
 }
 
-function outcomeOf(p: GroupPlan, status: GroupOutcome['status'], error?: string): GroupOutcome {
-  const main = p.templates[0]!;
-  return {
-    region: p.region,
-    group: p.name,
-    status,
-    imageSource: p.imageSource,
-    amiId: p.amiId,
-    ...(p.previousAmiId ? { previousAmiId: p.previousAmiId } : {}),
-    template: {
-      id: main.id,
-      ...(main.name ? { name: main.name } : {}),
-      requested: main.requested,
-      previousVersion: main.version,
-      ...(p.alreadyCurrent || (main.imageId === p.amiId && main.ssmParameter === undefined)
-        ? { version: main.version }
-        : {}),
-      created: false,
-    },
-    instances: p.instances,
-    ...(error ? { error } : {}),
-  };
+/** The same group planned again (after a refresh of someone else's ended), or why it cannot be rolled now. */
+async function replan(ctx: ActionContext, stale: GroupPlan, settings: PlanSettings): Promise<GroupPlan> {
+  const [sel] = await selectGroups(ctx, {
+    regions: [stale.region],
+    names: [stale.name],
+    tags: {},
+    maxConcurrency: 1,
+  });
+  const { plan, problems } = await planGroup(ctx, sel!, stale.amiId, settings);
+  if (!plan) throw new ActionFailure(problems.map((p) => p.message).join('; '));
+  return plan;
 }
 
 function throwProblems(problems: PlanProblem[]): never {
@@ -105,12 +95,12 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
     });
   });
 
+  const settings = {
+    skipMatching: o.preferences.skipMatching,
+    autoRollback: o.preferences.autoRollback,
+    ifRefreshInProgress: o.ifRefreshInProgress,
+  };
   const plans = await log.group(`Planning ${selected.length} group(s)`, async () => {
-    const settings = {
-      skipMatching: o.preferences.skipMatching,
-      autoRollback: o.preferences.autoRollback,
-      ifRefreshInProgress: o.ifRefreshInProgress,
-    };
     const planned = await mapBounded(selected, { limit: o.maxConcurrency, signal: ctx.signal }, (g) =>
       planGroup(ctx, g, amiIds[g.region]!, settings),
     );
@@ -155,6 +145,7 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
         p,
         { preferences: o.preferences, ifRefreshInProgress: o.ifRefreshInProgress, timing },
         ledger,
+        (stale) => replan(ctx, stale, settings),
       ),
     ),
   );

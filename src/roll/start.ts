@@ -13,7 +13,6 @@ import {
   toActive,
   latestRefresh,
   settleActiveRefresh,
-  type ActiveRefresh,
   type WaitTiming,
 } from './in-progress.js';
 import {
@@ -26,7 +25,7 @@ import {
 import type { InProgressMode, RefreshPreferenceOptions } from './options.js';
 import type { GroupPlan } from './plan.js';
 import { refreshPreferences } from './preferences.js';
-import type { GroupOutcome } from './result.js';
+import { outcomeOf, type GroupOutcome } from './result.js';
 
 /**
  * Template versions made during one run. Groups sharing a template and source version share one
@@ -134,105 +133,108 @@ function isOurs(
 /** AWS's clock and ours may differ a little; a refresh started this long before our call is not ours. */
 const CLOCK_SKEW_MS = 60_000;
 
+/** Looks at the group again: after another refresh ended, its template (or instances) may have changed. */
+export type Replan = (plan: GroupPlan) => Promise<GroupPlan>;
+
+/** At most this many refreshes of others are waited out (or cancelled) for one group. */
+const MAX_ROUNDS = 3;
+
 /**
- * Rolls one planned group: gets a running refresh out of the way (per if-refresh-in-progress),
- * makes the numbered template version(s) with the AMI, and starts the refresh.
+ * Rolls one planned group: gets a running refresh out of the way (per if-refresh-in-progress) and
+ * looks at the group again, makes the numbered template version(s) with the AMI, and starts the
+ * refresh. A refresh someone else starts between our look and our start is handled the same way.
  */
 export async function startGroup(
   ctx: ActionContext,
-  plan: GroupPlan,
+  planned: GroupPlan,
   s: StartSettings,
   ledger: VersionLedger,
+  replan: Replan,
 ): Promise<GroupOutcome> {
-  const who = `${plan.name} (${plan.region})`;
-  const main = plan.templates[0]!;
-  const outcome: GroupOutcome = {
-    region: plan.region,
-    group: plan.name,
-    status: 'failed',
-    imageSource: plan.imageSource,
-    amiId: plan.amiId,
-    ...(plan.previousAmiId ? { previousAmiId: plan.previousAmiId } : {}),
-    template: {
-      id: main.id,
-      ...(main.name ? { name: main.name } : {}),
-      requested: main.requested,
-      previousVersion: main.version,
-      created: false,
-    },
-    instances: plan.instances,
-  };
+  const who = `${planned.name} (${planned.region})`;
+  let plan = planned;
+  let previousRefresh: GroupOutcome['previousRefresh'];
 
-  const settle = async (active: ActiveRefresh) => {
-    if (s.ifRefreshInProgress === 'fail')
-      throw new ActionFailure(
-        `${who} has ${describeActive(active)} (started after roll-asg looked); if-refresh-in-progress is fail`,
+  for (let round = 1; ; round++) {
+    if (plan.active) {
+      if (s.ifRefreshInProgress === 'fail')
+        throw new ActionFailure(
+          `${who} has ${describeActive(plan.active)} (started after roll-asg looked); if-refresh-in-progress is fail`,
+        );
+      if (round > MAX_ROUNDS)
+        throw new ActionFailure(
+          `${who} kept getting new instance refreshes from elsewhere; gave up after ${MAX_ROUNDS}`,
+        );
+      const settled = await settleActiveRefresh(
+        ctx,
+        plan.region,
+        plan.name,
+        plan.active,
+        s.ifRefreshInProgress,
+        s.timing,
       );
-    const settled = await settleActiveRefresh(
-      ctx,
-      plan.region,
-      plan.name,
-      active,
-      s.ifRefreshInProgress,
-      s.timing,
-    );
-    outcome.previousRefresh = {
-      id: settled.refresh.id,
-      finalStatus: settled.finalStatus,
-      cancelled: settled.cancelled,
-    };
-  };
-  if (plan.active) await settle(plan.active);
+      previousRefresh = {
+        id: settled.refresh.id,
+        finalStatus: settled.finalStatus,
+        cancelled: settled.cancelled,
+      };
+      plan = await replan(plan);
+      continue;
+    }
+    const outcome = outcomeOf(plan, 'failed');
+    if (previousRefresh) outcome.previousRefresh = previousRefresh;
+    if (plan.alreadyCurrent) {
+      ctx.log.info(`${who}: already current once the earlier refresh ended`);
+      return { ...outcome, status: 'already-current' };
+    }
 
-  const targets = new Map<TemplateVersion, number>();
-  for (const t of plan.templates) {
-    if (t.ssmParameter !== undefined) continue;
-    const version =
-      t.imageId === plan.amiId ? t.version : await ledger.versionFor(ctx, plan.region, t, plan.amiId);
-    targets.set(t, version);
-    if (t === main) outcome.template = { ...outcome.template, version, created: version !== t.version };
-  }
-  const desired = desiredConfiguration(plan, targets);
-  const input = {
-    AutoScalingGroupName: plan.name,
-    Strategy: 'Rolling' as const,
-    ...(desired ? { DesiredConfiguration: desired } : {}),
-    Preferences: refreshPreferences(s.preferences, { imageFromSsm: plan.imageSource === 'ssm-parameter' }),
-  };
-
-  // A refresh someone else starts between our look and our start is settled the same way, a few times at most.
-  for (let attempt = 1; ; attempt++) {
+    const main = plan.templates[0]!;
+    const targets = new Map<TemplateVersion, number>();
+    for (const t of plan.templates) {
+      if (t.ssmParameter !== undefined) continue;
+      const version =
+        t.imageId === plan.amiId ? t.version : await ledger.versionFor(ctx, plan.region, t, plan.amiId);
+      targets.set(t, version);
+      if (t === main) outcome.template = { ...outcome.template, version, created: version !== t.version };
+    }
+    const desired = desiredConfiguration(plan, targets);
     const calledAt = ctx.clock.now();
+    let refreshId: string | undefined;
     try {
-      const out = await ctx.clients
-        .autoScaling(plan.region)
-        .send(new StartInstanceRefreshCommand(input), { abortSignal: ctx.signal });
+      const out = await ctx.clients.autoScaling(plan.region).send(
+        new StartInstanceRefreshCommand({
+          AutoScalingGroupName: plan.name,
+          Strategy: 'Rolling',
+          ...(desired ? { DesiredConfiguration: desired } : {}),
+          Preferences: refreshPreferences(s.preferences, {
+            imageFromSsm: plan.imageSource === 'ssm-parameter',
+          }),
+        }),
+        { abortSignal: ctx.signal },
+      );
       if (!out.InstanceRefreshId)
         throw new ActionFailure(`StartInstanceRefresh for ${who} returned no refresh id`);
-      outcome.refreshId = out.InstanceRefreshId;
-      break;
+      refreshId = out.InstanceRefreshId;
     } catch (err) {
-      if (!hasCode(err, 'InstanceRefreshInProgress'))
+      if (!hasCode(err, 'InstanceRefreshInProgress') || round >= MAX_ROUNDS)
         throw withContext(`starting the instance refresh of ${who}`, err);
       const running = await latestRefresh(ctx, plan.region, plan.name);
-      if (!running || !isActive(running)) continue;
       // The SDK retried a start that had in fact succeeded: the running refresh is ours.
-      if (isOurs(running, desired, calledAt - CLOCK_SKEW_MS)) {
-        outcome.refreshId = running.InstanceRefreshId;
-        break;
+      if (running && isActive(running) && isOurs(running, desired, calledAt - CLOCK_SKEW_MS))
+        refreshId = running.InstanceRefreshId;
+      else {
+        plan = running && isActive(running) ? { ...plan, active: toActive(running) } : plan;
+        continue;
       }
-      if (attempt >= 3) throw withContext(`starting the instance refresh of ${who}`, err);
-      await settle(toActive(running));
     }
+    for (const [t, v] of targets) ledger.use(plan.region, t.id, v);
+    const to =
+      outcome.template.version !== undefined
+        ? `${templateLabel(main)} version ${outcome.template.version}`
+        : `${plan.amiId} via SSM`;
+    ctx.log.info(`${who}: started instance refresh ${refreshId} to ${to}`);
+    return { ...outcome, status: 'refresh-started', ...(refreshId ? { refreshId } : {}) };
   }
-  for (const [t, v] of targets) ledger.use(plan.region, t.id, v);
-  outcome.status = 'refresh-started';
-  const to =
-    outcome.template.version !== undefined
-      ? `${templateLabel(main)} version ${outcome.template.version}`
-      : `${plan.amiId} via SSM`;
-  ctx.log.info(`${who}: started instance refresh ${outcome.refreshId} to ${to}`);
-  return outcome;
 }
 
 /**

@@ -345,6 +345,10 @@ export class FakeRegion {
       if (r.endsAfterPolls !== undefined && --r.endsAfterPolls <= 0) {
         r.status = r.endStatus ?? (r.status === 'Cancelling' ? 'Cancelled' : 'Successful');
         delete r.endsAfterPolls;
+        // As AWS does: a successful refresh leaves the group on its desired configuration.
+        const g = this.groups.get(r.group);
+        if (g && r.status === 'Successful' && r.desired?.LaunchTemplate)
+          g.launchTemplate = r.desired.LaunchTemplate;
       }
     return {
       InstanceRefreshes: list.map((r) => ({

@@ -431,6 +431,22 @@ describe('roll: a refresh already in progress', () => {
     expect(cloud.clock.sleeps.length).toBeGreaterThan(0);
   });
 
+  it('wait: builds on the version the finished refresh left the group on, not the one it saw first', async () => {
+    const { cloud, r, running } = busy();
+    const lt = r.template('web');
+    lt.versions.set(2, { InstanceType: 'm7i.large', ImageId: OLD });
+    running.desired = { LaunchTemplate: { LaunchTemplateId: lt.id, Version: '2' } };
+    running.endsAfterPolls = 2;
+
+    const result = await roll(
+      cloud.ctx(),
+      options({ 'asg-names': 'web', 'ami-id': NEW, 'if-refresh-in-progress': 'wait' }),
+    );
+
+    expect(lt.versions.get(3)).toEqual({ InstanceType: 'm7i.large', ImageId: NEW });
+    expect(result.refreshes[0]).toMatchObject({ newVersion: '3', previousVersion: '2' });
+  });
+
   it('cancel: cancels it, waits until cancelled, then starts', async () => {
     const { cloud, r, running } = busy();
 
