@@ -22,8 +22,21 @@ interface Common {
   secret?: boolean;
 }
 
-function field<T>(kind: string, o: Common & { required?: boolean }, empty: T, parse: (raw: string) => T): Field<T> {
-  return { kind, required: o.required ?? false, default: o.default, env: o.env, secret: o.secret, empty, parse };
+function field<T>(
+  kind: string,
+  o: Common & { required?: boolean },
+  empty: T,
+  parse: (raw: string) => T,
+): Field<T> {
+  return {
+    kind,
+    required: o.required ?? false,
+    default: o.default,
+    env: o.env,
+    secret: o.secret,
+    empty,
+    parse,
+  };
 }
 
 const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
@@ -43,7 +56,9 @@ export function string(o: StringOpts = {}): Field<string | undefined> {
     if (o.maxLength !== undefined && raw.length > o.maxLength)
       throw new InputProblem(`is ${raw.length} characters long; at most ${o.maxLength} are accepted`);
     if (o.pattern && !o.pattern.test(raw))
-      throw new InputProblem(`${quote(raw)} is not accepted; expected ${o.accepted ?? `a value matching ${o.pattern}`}`);
+      throw new InputProblem(
+        `${quote(raw)} is not accepted; expected ${o.accepted ?? `a value matching ${o.pattern}`}`,
+      );
     return raw;
   });
 }
@@ -103,7 +118,9 @@ export function duration(o: IntegerOpts = {}): Field<number | undefined> {
   return field('duration', o, undefined, (raw) => {
     const s = parseDuration(raw);
     if (s === undefined)
-      throw new InputProblem(`${quote(raw)} is not a duration; accepted: seconds (90) or units s/m/h/d (90s, 15m, 1h30m)`);
+      throw new InputProblem(
+        `${quote(raw)} is not a duration; accepted: seconds (90) or units s/m/h/d (90s, 15m, 1h30m)`,
+      );
     if ((o.min !== undefined && s < o.min) || (o.max !== undefined && s > o.max))
       throw new InputProblem(`${s} seconds is out of range${range(o)} seconds`);
     return s;
@@ -143,14 +160,17 @@ export function list(o: ListOpts = {}): Field<string[]> {
 }
 
 /** `key=value` pairs, one per line or comma-separated. */
-export function keyValues(o: Common & { required?: boolean; maxItems?: number; keyPattern?: RegExp } = {}): Field<Record<string, string>> {
+export function keyValues(
+  o: Common & { required?: boolean; maxItems?: number; keyPattern?: RegExp } = {},
+): Field<Record<string, string>> {
   return field('map', o, {}, (raw) => {
     const out: Record<string, string> = {};
     for (const item of splitList(raw)) {
       const eq = item.indexOf('=');
       const key = eq > 0 ? item.slice(0, eq).trim() : '';
       if (!key) throw new InputProblem(`${quote(item)} is not a key=value pair`);
-      if (o.keyPattern && !o.keyPattern.test(key)) throw new InputProblem(`key ${quote(key)} is not accepted`);
+      if (o.keyPattern && !o.keyPattern.test(key))
+        throw new InputProblem(`key ${quote(key)} is not accepted`);
       out[key] = item.slice(eq + 1).trim();
     }
     if (o.maxItems !== undefined && Object.keys(out).length > o.maxItems)
@@ -160,7 +180,10 @@ export function keyValues(o: Common & { required?: boolean; maxItems?: number; k
 }
 
 /** A JSON input; `validate` returns the typed value or a description of what is expected. */
-export function json<T>(validate: (value: unknown) => T | InputProblem, o: Common & { required?: boolean; accepted: string }): Field<T | undefined> {
+export function json<T>(
+  validate: (value: unknown) => T | InputProblem,
+  o: Common & { required?: boolean; accepted: string },
+): Field<T | undefined> {
   return field('json', o, undefined, (raw) => {
     let value: unknown;
     try {
@@ -174,14 +197,36 @@ export function json<T>(validate: (value: unknown) => T | InputProblem, o: Commo
   });
 }
 
-export function choice<const C extends readonly string[]>(choices: C, o: Common & { default: string }): Field<C[number]>;
-export function choice<const C extends readonly string[]>(choices: C, o?: Common & { required?: boolean }): Field<C[number] | undefined>;
+export function choice<const C extends readonly string[]>(
+  choices: C,
+  o: Common & { default: string },
+): Field<C[number]>;
+export function choice<const C extends readonly string[]>(
+  choices: C,
+  o?: Common & { required?: boolean },
+): Field<C[number] | undefined>;
 export function choice<const C extends readonly string[]>(
   choices: C,
   o: Common & { required?: boolean } = {},
 ): Field<C[number] | undefined> {
   return field('choice', o, undefined, (raw) => {
-    if (!choices.includes(raw)) throw new InputProblem(`${quote(raw)} is not accepted; accepted: ${choices.join(', ')}`);
+    if (!choices.includes(raw))
+      throw new InputProblem(`${quote(raw)} is not accepted; accepted: ${choices.join(', ')}`);
     return raw as C[number];
+  });
+}
+
+/** A non-negative decimal ("15", "0.5"): poll intervals and rates that go below one. */
+export function decimal(
+  o: Common & { default: string; min: number; max: number; what?: string },
+): Field<number> {
+  const what = o.what ?? 'number';
+  return field('decimal', o, Number(o.default), (raw) => {
+    if (!/^\d+(\.\d+)?$/.test(raw))
+      throw new InputProblem(`${quote(raw)} is not a ${what}; accepted: e.g. 15 or 0.5`);
+    const n = Number(raw);
+    if (n < o.min || n > o.max)
+      throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
+    return n;
   });
 }

@@ -1,26 +1,10 @@
 // The wait-healthy inputs: one Field per action.yml input, defaults identical to action.yml.
-import { InputProblem, type Field } from '../core/input-fields.js';
-import { boolean, integer, json, keyValues, list, string } from '../core/input-fields.js';
+import { boolean, decimal, integer, json, keyValues, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { parseRefreshes } from './watched-refresh.js';
 
-/** Seconds with decimals ("15", "0.5"): poll intervals are sub-second against localcloud. */
-function seconds(o: { default: string; min: number; max: number }): Field<number> {
-  return {
-    kind: 'seconds',
-    required: false,
-    default: o.default,
-    empty: Number(o.default),
-    parse(raw) {
-      if (!/^\d+(\.\d+)?$/.test(raw))
-        throw new InputProblem(`${JSON.stringify(raw)} is not a number of seconds; accepted: e.g. 15 or 0.5`);
-      const n = Number(raw);
-      if (n < o.min || n > o.max)
-        throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
-      return n;
-    },
-  };
-}
+const seconds = (o: { default: string; min: number; max: number }) =>
+  decimal({ ...o, what: 'number of seconds' });
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 

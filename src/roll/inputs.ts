@@ -1,13 +1,12 @@
 import {
   boolean,
+  decimal,
   choice,
   duration,
-  InputProblem,
   integer,
   keyValues,
   list,
   string,
-  type Field,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 
@@ -15,23 +14,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 /** AWS caps AWS-side waits (checkpoint delay, bake time) at two days. */
 const TWO_DAYS = 172_800;
 
-/** Seconds with decimals ("15", "0.5"), named like wait-healthy's: polls are sub-second against localcloud. */
-function seconds(o: { default: string; min: number; max: number }): Field<number> {
-  return {
-    kind: 'seconds',
-    required: false,
-    default: o.default,
-    empty: Number(o.default),
-    parse(raw) {
-      if (!/^\d+(\.\d+)?$/.test(raw))
-        throw new InputProblem(`${JSON.stringify(raw)} is not a number of seconds; accepted: e.g. 15 or 0.5`);
-      const n = Number(raw);
-      if (n < o.min || n > o.max)
-        throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
-      return n;
-    },
-  };
-}
+const seconds = (o: { default: string; min: number; max: number }) =>
+  decimal({ ...o, what: 'number of seconds' });
 
 // Defaults are the strings actions/roll-asg/action.yml declares (a test compares them).
 export const rollSpec = defineAction({
