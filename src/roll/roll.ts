@@ -173,14 +173,13 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
   }
 
   if (o.wait && result.refreshes.length) {
-    result.health = await log.group('Waiting until healthy', () =>
-      waitHealthy(ctx, {
-        refreshes: result.refreshes,
-        timeoutMinutes: Math.max(1_000, deadline - ctx.clock.now()) / 60_000,
-        pollIntervalSeconds: o.pollIntervalMs / 1000,
-        maxPollIntervalSeconds: o.maxPollIntervalMs / 1000,
-      }),
-    );
+    // No group of our own: waitHealthy opens its own, and the runner cannot nest groups.
+    result.health = await waitHealthy(ctx, {
+      refreshes: result.refreshes,
+      timeoutMinutes: Math.max(1_000, deadline - ctx.clock.now()) / 60_000,
+      pollIntervalSeconds: o.pollIntervalMs / 1000,
+      maxPollIntervalSeconds: o.maxPollIntervalMs / 1000,
+    });
     if (result.health.status !== 'healthy')
       throw new RollFailure(
         result,
