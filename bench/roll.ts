@@ -44,15 +44,18 @@ async function allHealthy(cloud: BenchCloud, names: string[]): Promise<boolean> 
   return true;
 }
 
-/** Most requests in any one-second window. */
-function peakPerSecond(times: number[]): number {
+/**
+ * The highest rate over any `windowMs` window: (requests − 1) ÷ window, so requests spaced exactly
+ * at the budget's pace measure exactly the budget whatever the window's alignment.
+ */
+function peakRate(times: number[], windowMs: number): number {
   const t = [...times].sort((a, b) => a - b);
-  let peak = 0;
+  let most = 1;
   for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i]! - t[j]! >= 1000) j++;
-    peak = Math.max(peak, i - j + 1);
+    while (t[i]! - t[j]! >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
   }
-  return peak;
+  return ((most - 1) * 1000) / windowMs;
 }
 
 async function rollOnce(
@@ -109,7 +112,7 @@ async function rollOnce(
   const results = JSON.parse(wait.outputs.results ?? '[]') as Array<{ group: string; endedAt: string }>;
   const lags = results.map((r) => Date.parse(r.endedAt) - endOf.get(r.group)!);
   const asgCalls = cloud.lc.logs.calls.query({ service: 'autoscaling', since: waitFrom }).map((c) => c.ts);
-  const peak = peakPerSecond(asgCalls) / compression;
+  const peak = peakRate(asgCalls, 1000) / compression;
   const mean = asgCalls.length / ((asgCalls.at(-1)! - asgCalls[0]! || 1) / 1000) / compression;
   opts.log(
     `  roll ${groups}: wall ${wallMs} ms, slowest refresh ${slowestMs} ms, ${asgCalls.length} Auto Scaling calls while waiting, lags ${lags.join(', ')} ms`,

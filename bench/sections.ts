@@ -1,4 +1,5 @@
 // Every benchmark section, in the order `npm run bench` runs them.
+import { bake } from './bake.js';
 import { coldStart } from './cold-start.js';
 import type { BenchOptions, Section } from './report.js';
 import { reap } from './reap.js';
@@ -8,4 +9,5 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   'cold-start': coldStart,
   reap,
   roll,
+  bake,
 };
