@@ -1,4 +1,5 @@
 // Every benchmark section, in the order `npm run bench` runs them.
+import { badInputs } from './bad-inputs.js';
 import { bake } from './bake.js';
 import { coldStart } from './cold-start.js';
 import type { BenchOptions, Section } from './report.js';
@@ -10,4 +11,5 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   reap,
   roll,
   bake,
+  'bad-inputs': badInputs,
 };
