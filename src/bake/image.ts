@@ -8,12 +8,14 @@ import {
   waitUntilImageAvailable,
   type DescribeImagesCommandOutput,
 } from '@aws-sdk/client-ec2';
+import { hasCode } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
 import { AbortedError, ActionFailure, describeError, TimeoutError, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
 import { observed, waiterTiming, type Delays } from './delays.js';
 import type { CreatedImage } from './state.js';
+import { TAG } from './tags.js';
 
 export interface ImageSpec {
   name: string;
@@ -45,13 +47,36 @@ export async function createImage(
         ],
       }),
     )
-    .catch((err: unknown) => {
+    .catch(async (err: unknown) => {
+      // CreateImage has no client token: when a lost response was retried, the first call's
+      // image holds the name. It is ours if it carries this bake's id.
+      const bakeId = o.tags[TAG.bakeId];
+      if (hasCode(err, 'InvalidAMIName.Duplicate') && bakeId) {
+        const mine = await imageOfBake(ctx, o.name, bakeId);
+        if (mine) return { ImageId: mine };
+      }
       throw withContext(`CreateImage from ${o.instanceId}`, err);
     });
   if (!out.ImageId) throw new ActionFailure('CreateImage returned no image id');
   onCreated({ region: ctx.clients.defaultRegion, imageId: out.ImageId });
   ctx.log.info(`Creating image ${out.ImageId} (${o.name}) from ${o.instanceId}.`);
   return out.ImageId;
+}
+
+async function imageOfBake(ctx: ActionContext, name: string, bakeId: string): Promise<string | undefined> {
+  const out = await ctx.clients
+    .ec2()
+    .send(
+      new DescribeImagesCommand({
+        Owners: ['self'],
+        Filters: [
+          { Name: 'name', Values: [name] },
+          { Name: `tag:${TAG.bakeId}`, Values: [bakeId] },
+        ],
+      }),
+    )
+    .catch(() => undefined);
+  return out?.Images?.[0]?.ImageId;
 }
 
 /**

@@ -1,6 +1,6 @@
 // bake-ami through dist against localcloud: every failure names its phase and leaves nothing,
 // and cancellation (SIGINT, SIGTERM, kill, then the post step) at each phase leaves nothing.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,4 +158,49 @@ describe('bake-ami e2e: cancellation leaves nothing behind', () => {
       expect(r.post?.exitCode).toBe(0);
     },
   );
+});
+
+describe('bake-ami e2e: cloud faults', () => {
+  afterEach(() => lc.faults.clear());
+
+  it('throttling, 5xx and lost responses on create calls still give one AMI from one builder', async () => {
+    lc.faults.add({ service: 'ec2', operation: 'Describe*', kind: 'throttle', rate: 0.3 });
+    lc.faults.add({ service: 'ssm', kind: 'error', status: 503, rate: 0.2 });
+    // The work is done but the answer is lost: the SDK's retry must not make a second one.
+    lc.faults.add({ service: 'ec2', operation: 'RunInstances', kind: 'drop', after: true, count: 1 });
+    lc.faults.add({
+      service: 'ec2',
+      operation: 'CreateImage',
+      kind: 'error',
+      status: 503,
+      after: true,
+      count: 1,
+    });
+    const r = await runActionStep('bake-ami', {
+      inputs: {
+        name: 'faulty',
+        'source-ami': SOURCE,
+        'user-data': '#!/bin/bash\nshutdown -h now',
+        'poll-interval-seconds': '0.05',
+      },
+      env: { ...localcloudEnv(lc.url), AWS_MAX_ATTEMPTS: '8' },
+      workdir,
+    });
+    expect({ exitCode: r.exitCode, errors: r.errors }).toEqual({ exitCode: 0, errors: [] });
+    const ec2 = lc.world.region('us-east-1').ec2;
+    const builders = [...ec2.instances.values()].filter((i) =>
+      has(i.tags, 'golden-ami:bake-id', r.state['bake-id']!),
+    );
+    expect(builders.map((i) => i.instanceId)).toEqual([r.outputs['builder-instance-id']]);
+    const images = [...ec2.images.values()].filter((i) => i.name.startsWith('faulty-'));
+    expect(images.map((i) => `${i.imageId} ${i.state}`)).toEqual([`${r.outputs['ami-id']} available`]);
+    // Both create calls really were answered with a fault and retried.
+    for (const operation of ['RunInstances', 'CreateImage'])
+      expect(
+        lc.logs.calls.query({ operation }).filter((c) => c.status >= 400 || c.fault).length,
+      ).toBeGreaterThan(0);
+    expect(lc.logs.calls.query({ operation: 'CreateImage' }).map((c) => c.errorCode ?? 'ok')).toContain(
+      'InvalidAMIName.Duplicate',
+    );
+  });
 });

@@ -136,6 +136,24 @@ describe('bake: Linux user data', () => {
   });
 });
 
+describe('bake: a retried CreateImage (its first response lost)', () => {
+  const name = `web-${new Date(1_700_000_000_000).toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+
+  it('adopts the image the first call made for this bake', async () => {
+    const first = cloud.addImage({ name, owner: 'self', tags: { 'golden-ami:bake-id': '4242-1-abcd0123' } });
+    const r = await run({}).promise;
+    expect(r.amiId).toBe(first.id);
+  });
+
+  it('fails clearly when the name belongs to another bake', async () => {
+    cloud.addImage({ name, owner: 'self', tags: { 'golden-ami:bake-id': 'other' } });
+    await expect(run({}).promise).rejects.toThrow(
+      /^phase image failed: CreateImage from i-\w+: AMI name web-\d+ is already in use/,
+    );
+    expect(cloud.liveInstances()).toEqual([]);
+  });
+});
+
 describe('bake: reuse', () => {
   it('returns the same AMI on an identical second run, launching nothing', async () => {
     const first = await run({}).promise;
@@ -153,10 +171,15 @@ describe('bake: reuse', () => {
 
   it('bakes again when the provisioning or source changes, or reuse is off', async () => {
     const first = await run({}).promise;
-    const changed = await run({ 'user-data': `${LINUX_USER_DATA}# v2\n` }).promise;
+    const next = context(cloud);
+    next.clock.advance(60_000);
+    const changed = await run({ 'user-data': `${LINUX_USER_DATA}# v2\n` }, next).promise;
+    expect(changed.amiId).not.toBe(first.amiId);
     expect(changed.reused).toBe(false);
     expect(changed.fingerprint).not.toBe(first.fingerprint);
-    const forced = await run({ 'reuse-if-unchanged': 'false' }).promise;
+    const later = context(cloud);
+    later.clock.advance(120_000);
+    const forced = await run({ 'reuse-if-unchanged': 'false' }, later).promise;
     expect(forced.reused).toBe(false);
     expect(forced.amiId).not.toBe(first.amiId);
   });

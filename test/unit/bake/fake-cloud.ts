@@ -366,6 +366,14 @@ export class FakeCloud {
           TagSpecifications?: { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] }[];
         }) => {
           this.mutate('CreateImage');
+          if (
+            this.liveImages().some((i) => i.region === region && i.owner === 'self' && i.name === input.Name)
+          )
+            throw awsError(
+              'InvalidAMIName.Duplicate',
+              400,
+              `AMI name ${input.Name} is already in use by AMI`,
+            );
           const tagsOf = (type: string) =>
             Object.fromEntries(
               (input.TagSpecifications?.find((t) => t.ResourceType === type)?.Tags ?? []).map((t) => [
