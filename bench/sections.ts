@@ -1,6 +1,7 @@
 // Every benchmark section, in the order `npm run bench` runs them.
 import { badInputs } from './bad-inputs.js';
 import { bake } from './bake.js';
+import { cancel } from './cancel.js';
 import { coldStart } from './cold-start.js';
 import type { BenchOptions, Section } from './report.js';
 import { reap } from './reap.js';
@@ -12,4 +13,5 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   roll,
   bake,
   'bad-inputs': badInputs,
+  cancel,
 };
