@@ -1,13 +1,13 @@
-import { CreateTagsCommand, DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
-import { fromTagList, toTagList } from '../aws/tags.js';
-import { withContext } from '../core/errors.js';
+import type { Image } from '@aws-sdk/client-ec2';
+import { fromTagList } from '../aws/tags.js';
 import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
-import { launchBuilder, stopBuilder, waitForBuilderStopped } from './builder.js';
+import { launchBuilder } from './builder.js';
+import { distribute, tagPackerImages } from './distribute.js';
 import { removeBakeResources } from './cleanup.js';
-import { delaysFrom, type Delays } from './delays.js';
+import { delaysFrom } from './delays.js';
 import { fingerprint } from './fingerprint.js';
-import { copyImage, createImage, shareImage, waitForImage } from './image.js';
+import { createImage, waitForImage } from './image.js';
 import type { BakeInputs } from './inputs.js';
 import { reapExpiredBuilders, type ExpiredBuilder } from './janitor.js';
 import { checkNetwork } from './network.js';
@@ -15,9 +15,9 @@ import { locatePacker, runPacker } from './packer.js';
 import type { ProcessRunner } from './packer-process.js';
 import { Phases, type PhaseTiming } from './phases.js';
 import { planLines } from './plan.js';
-import { loadProvisioning, type Provisioning } from './provisioning.js';
+import { provision } from './provision-builder.js';
+import { loadProvisioning } from './provisioning.js';
 import { findReusable } from './reuse.js';
-import { runScript, sendCommand, waitForAgent, WINDOWS_SYSPREP_SHUTDOWN } from './run-command.js';
 import { resolveSource, type Platform } from './source.js';
 import { STATE, type CreatedImage, type StateRecorder } from './state.js';
 import { imageTags, TAG } from './tags.js';
@@ -286,134 +286,4 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
 
 function reusedSpec(image: Image, name: string) {
   return { name: image.Name ?? name, description: image.Description ?? `Copy of ${image.ImageId ?? ''}` };
-}
-
-async function provision(
-  ctx: ActionContext,
-  o: BakeOptions,
-  p: { instanceId: string; provisioning: Provisioning; platform: Platform; deadline: number; delays: Delays },
-): Promise<void> {
-  const wait = { instanceId: p.instanceId, deadline: p.deadline, delays: p.delays };
-  if (p.provisioning.kind === 'scripts') {
-    await waitForAgent(ctx, wait);
-    const scripts = p.provisioning.scripts;
-    for (const [index, script] of scripts.entries())
-      await runScript(ctx, {
-        ...wait,
-        platform: p.platform,
-        script,
-        index,
-        total: scripts.length,
-        bakeId: o.bakeId,
-      });
-    if (p.platform === 'windows') {
-      ctx.log.info('Scripts done: generalising with EC2Launch sysprep, which shuts the builder down.');
-      await sendCommand(ctx, {
-        instanceId: p.instanceId,
-        platform: 'windows',
-        commands: WINDOWS_SYSPREP_SHUTDOWN,
-        comment: `bake-ami ${o.bakeId} sysprep`,
-        timeoutSeconds: (p.deadline - ctx.clock.now()) / 1000,
-      });
-    } else {
-      ctx.log.info('Scripts done: stopping the builder.');
-      await stopBuilder(ctx, p.instanceId);
-    }
-  }
-  await waitForBuilderStopped(ctx, {
-    ...wait,
-    failureMarker: o.failureMarker,
-    phase: 'provision',
-    what:
-      p.provisioning.kind === 'scripts'
-        ? 'waiting for the builder to shut down'
-        : 'waiting for the user data to finish and shut the builder down',
-  });
-}
-
-/** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere. */
-async function distribute(
-  ctx: ActionContext,
-  o: BakeOptions,
-  phases: Phases,
-  delays: Delays,
-  result: BakeResult,
-  spec: { name: string; description: string; tags: Record<string, string> },
-  onImage: (image: CreatedImage) => void,
-): Promise<void> {
-  const amiId = result.amis[o.region];
-  if (!amiId) return;
-  const missing = o.copyToRegions.filter((r) => !result.amis[r]);
-  if (missing.length) {
-    await phases.run('copy', `Copy to ${missing.join(', ')}`, async () => {
-      const toCopy: string[] = [];
-      for (const region of missing) {
-        const existing = result.reused
-          ? await findReusable(ctx, { region, bakeName: o.name, fingerprint: result.fingerprint })
-          : undefined;
-        if (existing?.ImageId) {
-          ctx.log.info(`${region}: reusing ${existing.ImageId}.`);
-          result.amis[region] = existing.ImageId;
-        } else toCopy.push(region);
-      }
-      if (!toCopy.length) return;
-      Object.assign(
-        result.amis,
-        await copyImage(
-          ctx,
-          {
-            ...spec,
-            sourceImageId: amiId,
-            regions: toCopy,
-            bakeId: o.bakeId,
-            delays,
-            remainingMs: () => phases.remainingMs('copy'),
-            phase: 'copy',
-            encrypted: o.encrypted,
-          },
-          onImage,
-        ),
-      );
-    });
-  }
-  if (o.shareWithAccounts.length) {
-    await phases.run('share', `Share with ${o.shareWithAccounts.join(', ')}`, async () => {
-      if (o.encrypted)
-        ctx.log.warning('The AMI is encrypted: the accounts it is shared with also need use of its KMS key.');
-      const added = await Promise.all(
-        Object.entries(result.amis).map(([region, imageId]) =>
-          shareImage(ctx, { region, imageId, accounts: o.shareWithAccounts }),
-        ),
-      );
-      result.sharedWith = o.shareWithAccounts;
-      if (!added.some((a) => a.length)) ctx.log.info('Already shared with every account.');
-    });
-  }
-}
-
-/** Packer tags only what its template says: add our tags to every AMI and its snapshots. */
-async function tagPackerImages(
-  ctx: ActionContext,
-  amis: Record<string, string>,
-  tags: Record<string, string>,
-): Promise<void> {
-  await Promise.all(
-    Object.entries(amis).map(async ([region, imageId]) => {
-      const ec2 = ctx.clients.ec2(region);
-      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }), {
-        abortSignal: ctx.signal,
-      });
-      const snapshots = (out.Images?.[0]?.BlockDeviceMappings ?? []).flatMap((m) =>
-        m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [],
-      );
-      await ec2
-        .send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: toTagList(tags) }))
-        .catch((err: unknown) => {
-          throw withContext(`tagging ${imageId} in ${region}`, err);
-        });
-      ctx.log.info(
-        `Tagged ${imageId} in ${region}${snapshots.length ? ` and ${snapshots.join(', ')}` : ''}.`,
-      );
-    }),
-  );
 }
