@@ -6,11 +6,11 @@
 // Time runs COMPRESSION× faster than AWS: boot and health checks take 1/COMPRESSION of the realistic
 // 30 s, an API second (InstanceWarmup) lasts 1000/COMPRESSION ms, and wait-healthy's defaults (polls
 // every 15–60 s, 2 requests/s) are compressed alike, so every ratio is the one AWS time would give.
-import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { seedGroup } from '../test/localcloud/aws/autoscaling-seed.js';
 import { asgRegionOf } from '../test/localcloud/aws/autoscaling-platform.js';
 import { seedImage } from '../test/localcloud/seed.js';
 import { startCloud, until, type BenchCloud } from './cloud.js';
+import { groupsReady } from './fleet.js';
 import { median, ratio, type BenchOptions, type Figure, type Section } from './report.js';
 import { firstError, runStep } from './steps.js';
 
@@ -27,21 +27,6 @@ function durations(compression: number) {
     instanceStop: ms(20),
     apiSecond: ms(1),
   };
-}
-
-async function allHealthy(cloud: BenchCloud, names: string[]): Promise<boolean> {
-  for (let i = 0; i < names.length; i += 100) {
-    const out = await cloud
-      .asg(REGION)
-      .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names.slice(i, i + 100) }));
-    for (const g of out.AutoScalingGroups ?? []) {
-      const ready = (g.Instances ?? []).filter(
-        (x) => x.LifecycleState === 'InService' && x.HealthStatus === 'Healthy',
-      );
-      if (ready.length !== DESIRED) return false;
-    }
-  }
-  return true;
 }
 
 /**
@@ -73,7 +58,7 @@ async function rollOnce(
     seedGroup(cloud.lc.world, REGION, { name, imageId: oldAmi, desired: DESIRED, tags: { Bench: tag } });
   await until(
     `${groups} groups in service`,
-    async () => ((await allHealthy(cloud, names)) ? true : undefined),
+    () => (groupsReady(cloud, REGION, names, DESIRED) ? true : undefined),
     120_000,
     250,
   );

@@ -2,6 +2,7 @@
 import { badInputs } from './bad-inputs.js';
 import { bake } from './bake.js';
 import { cancel } from './cancel.js';
+import { chaos } from './chaos.js';
 import { coldStart } from './cold-start.js';
 import type { BenchOptions, Section } from './report.js';
 import { reap } from './reap.js';
@@ -14,4 +15,5 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   bake,
   'bad-inputs': badInputs,
   cancel,
+  chaos,
 };

@@ -23,7 +23,9 @@ function texts(prefix: string, s: StepRun): Record<string, string> {
 }
 
 export async function runStep(label: string, action: string, opts: RunOptions): Promise<ActionRun> {
+  const t = Date.now();
   const run = await runActionStep(action, opts);
+  if (process.env.BENCH_DEBUG) console.log(`[step] ${label} ${Date.now() - t} ms exit ${run.exitCode}`);
   transcripts.push({
     label,
     action,
