@@ -1,13 +1,4 @@
-import {
-  boolean,
-  choice,
-  integer,
-  InputProblem,
-  keyValues,
-  list,
-  string,
-  type Field,
-} from '../core/input-fields.js';
+import { boolean, choice, decimal, integer, keyValues, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
@@ -24,22 +15,8 @@ const INSTANCE_PROFILE =
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 
 /** Fractional seconds, so tests against localcloud can poll every few tens of milliseconds. */
-function seconds(o: { default: string; min: number; max: number }): Field<number> {
-  return {
-    kind: 'seconds',
-    required: false,
-    default: o.default,
-    empty: Number(o.default),
-    parse(raw) {
-      if (!/^\d+(\.\d+)?$/.test(raw))
-        throw new InputProblem(`${JSON.stringify(raw)} is not a number of seconds; accepted: e.g. 10 or 0.5`);
-      const n = Number(raw);
-      if (n < o.min || n > o.max)
-        throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
-      return n;
-    },
-  };
-}
+const seconds = (o: { default: string; min: number; max: number }) =>
+  decimal({ ...o, what: 'number of seconds' });
 
 export const bakeSpec = defineAction({
   name: 'bake-ami',
