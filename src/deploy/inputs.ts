@@ -3,33 +3,17 @@
 import {
   boolean,
   choice,
+  decimal,
   duration,
   integer,
-  InputProblem,
   keyValues,
   list,
   string,
-  type Field,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 
-/** Seconds with decimals ("15", "0.5"), as wait-healthy takes them. */
-function seconds(o: { default: string; min: number; max: number }): Field<number> {
-  return {
-    kind: 'seconds',
-    required: false,
-    default: o.default,
-    empty: Number(o.default),
-    parse(raw) {
-      if (!/^\d+(\.\d+)?$/.test(raw))
-        throw new InputProblem(`${JSON.stringify(raw)} is not a number of seconds; accepted: e.g. 15 or 0.5`);
-      const n = Number(raw);
-      if (n < o.min || n > o.max)
-        throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
-      return n;
-    },
-  };
-}
+const seconds = (o: { default: string; min: number; max: number }) =>
+  decimal({ ...o, what: 'number of seconds' });
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
