@@ -184,7 +184,13 @@ function xmlStructure(
   return out;
 }
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
@@ -195,7 +201,11 @@ function escapeXml(text: string): string {
  * DescribeInstances page (10,000-instance reaps make 50 of them); this walk takes a few ms.
  * Keys starting with `@_` are attributes; arrays repeat the element.
  */
-function writeElement(name: string, node: XmlNode | XmlNode[] | Record<string, unknown>, out: string[]): void {
+function writeElement(
+  name: string,
+  node: XmlNode | XmlNode[] | Record<string, unknown>,
+  out: string[],
+): void {
   if (Array.isArray(node)) {
     for (const item of node) writeElement(name, item, out);
     return;
