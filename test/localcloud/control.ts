@@ -3,6 +3,7 @@ import { AwsError } from './aws/service.js';
 import { seedParameter } from './aws/ssm-parameters.js';
 import { resolveDurations, type DurationsInput } from './durations.js';
 import type { Faults, FaultRuleInput } from './faults.js';
+import type { IamAuthorizer } from './iam-authorizer.js';
 import type { LogQuery, Logs } from './logs.js';
 import type { Octopus, OctopusFaultRule, OctopusSeed } from './octopus/index.js';
 import { seedImage, type ImageSeed } from './seed.js';
@@ -17,6 +18,7 @@ export interface ControlEnv {
   logs: Logs;
   faults: Faults;
   octopus: Octopus;
+  iam?: IamAuthorizer;
 }
 
 type Route = (body: Record<string, unknown>, query: URLSearchParams) => unknown;
@@ -103,7 +105,7 @@ export function stateSummary(world: World, region: string) {
 }
 
 export function createControlRoutes(env: ControlEnv): ControlRoutes {
-  const { world, logs, faults, octopus } = env;
+  const { world, logs, faults, octopus, iam } = env;
   const routes: Record<string, Route> = {
     'GET /health': () => ({ ok: true }),
 
@@ -113,6 +115,8 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
       logs.clear();
       faults.clear();
       octopus.reset();
+      // The policy given at start stays; the decisions recorded so far go.
+      iam?.clear();
       return { ok: true };
     },
 
@@ -216,6 +220,18 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
     },
 
     'GET /state': (body, query) => stateSummary(world, regionOf(body, query)),
+
+    /** Body: { policy: <IAM policy document> | null }: enforce it on every AWS call, or stop. */
+    'POST /iam': (body) => {
+      if (!iam) throw new ControlError('IAM enforcement is not available', 404);
+      try {
+        iam.setPolicy(body.policy ?? null);
+      } catch (err) {
+        throw new ControlError((err as Error).message);
+      }
+      return { enforcing: Boolean(iam.policy) };
+    },
+    'GET /iam': () => ({ policy: iam?.policy ?? null, records: iam?.records.length ?? 0 }),
   };
   for (const [key, route] of Object.entries(autoscalingControlRoutes)) {
     routes[key] = (body, query) => route(world, body, query);

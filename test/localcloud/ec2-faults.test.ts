@@ -220,6 +220,28 @@ describe('control API', () => {
     ec2.destroy();
   });
 
+  it('enforces an IAM policy set through the control API until it is lifted', async () => {
+    const ami = baseImageId('us-east-1', 'al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64');
+    await control('POST', '/iam', {
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' }],
+      },
+    });
+    const ec2 = ec2Client(1);
+    await ec2.send(new DescribeImagesCommand({ ImageIds: [ami] }));
+    const denied = await ec2
+      .send(new RunInstancesCommand({ ImageId: ami, MinCount: 1, MaxCount: 1 }))
+      .catch((e: Error) => e);
+    expect((denied as Error).name).toBe('UnauthorizedOperation');
+    expect(lc.control.state().instances).toEqual([]);
+    await control('POST', '/iam', { policy: null });
+    await ec2.send(new RunInstancesCommand({ ImageId: ami, MinCount: 1, MaxCount: 1 }));
+    expect(lc.control.state().instances).toHaveLength(1);
+    await expect(control('POST', '/iam', { policy: { Statement: 'nonsense' } })).rejects.toThrow(/400/);
+    ec2.destroy();
+  });
+
   it('answers unknown operations, unsigned requests and unknown control routes clearly', async () => {
     const unsigned = await fetch(lc.url, {
       method: 'POST',

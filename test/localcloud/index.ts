@@ -8,6 +8,7 @@ import { stsService } from './aws/sts.js';
 import type { DurationsInput } from './durations.js';
 import { Faults } from './faults.js';
 import { Logs } from './logs.js';
+import { IamAuthorizer } from './iam-authorizer.js';
 import { InstanceHttp } from './instance-http.js';
 import { createOctopus, type Octopus, type OctopusOptions } from './octopus/index.js';
 import { seedRegion } from './seed.js';
@@ -30,6 +31,8 @@ export interface StartOptions {
   octopus?: Omit<OctopusOptions, 'logSink'>;
   /** Serve `/version` and `/health` on each running instance's 127.10.x.y address at this port. */
   instanceHttpPort?: number;
+  /** An IAM identity policy every AWS call is checked against (none: everything is allowed). */
+  iamPolicy?: unknown;
 }
 
 export interface Localcloud {
@@ -39,6 +42,7 @@ export interface Localcloud {
   logs: Logs;
   faults: Faults;
   octopus: Octopus;
+  iam: IamAuthorizer;
   /** The control API in-process (same routes as `/_localcloud/*` over HTTP). */
   control: ReturnType<typeof controlClient>;
   stop(): Promise<void>;
@@ -86,12 +90,14 @@ export async function start(options: StartOptions = {}): Promise<Localcloud> {
   if (instanceHttp) world.ticker.add(() => instanceHttp.sync());
   world.ticker.start();
 
-  const routes = createControlRoutes({ world, logs, faults, octopus });
+  const iam = new IamAuthorizer(options.iamPolicy);
+  const routes = createControlRoutes({ world, logs, faults, octopus, iam });
   const server = createLocalcloudServer({
     world,
     logs,
     faults,
     octopus,
+    iam,
     services: SERVICES,
     control: routes,
   });
@@ -107,6 +113,7 @@ export async function start(options: StartOptions = {}): Promise<Localcloud> {
     logs,
     faults,
     octopus,
+    iam,
     control: controlClient(routes),
     stop: async () => {
       world.ticker.stop();

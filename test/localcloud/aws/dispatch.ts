@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Faults, FaultRule } from '../faults.js';
+import type { IamAuthorizer } from '../iam-authorizer.js';
 import type { Logs } from '../logs.js';
 import type { World } from '../state.js';
 import { loadModel, shapeOf, type ServiceModel } from './model.js';
@@ -18,6 +19,8 @@ export interface AwsDispatchEnv {
   logs: Logs;
   faults: Faults;
   services: readonly AwsService[];
+  /** Enforces an identity policy when one is set (bench's least-privilege runs). */
+  iam?: IamAuthorizer;
 }
 
 interface Loaded {
@@ -210,6 +213,9 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
       if (failure.kind === 'drop') return drop();
       return fail(faultError(protocol, failure), failure);
     }
+
+    const denied = env.iam?.authorize(serviceName, protocol, operation, params, env.world.region(region));
+    if (denied) return fail(denied);
 
     let output: object;
     try {
