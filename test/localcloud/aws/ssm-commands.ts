@@ -320,6 +320,8 @@ const describeInstanceInformation: AwsHandler = (req, { region, now }) => {
 export function tickCommands(region: RegionState, now: number): void {
   const d = region.world.durations;
   for (const command of region.ssm.commands.values()) {
+    // Finished commands stay listable but need no more work.
+    if ([...command.invocations.values()].every((i) => i.finishedAt !== undefined)) continue;
     const plan = planFromScript(((command.parameters.commands as string[] | undefined) ?? []).join('\n'));
     for (const invocation of command.invocations.values()) {
       if (invocation.status === 'Pending' && now >= invocation.requestedAt + d.commandRun / 4) {
