@@ -242,6 +242,31 @@ describe('control API', () => {
     ec2.destroy();
   });
 
+  it('seeds Octopus, copies its calls into the shared log, and logs only real changes as mutations', async () => {
+    await control('POST', '/seed', {
+      octopus: { machines: [{ name: 'web-1', environments: ['Production'] }] },
+    });
+    const headers = { 'X-Octopus-ApiKey': 'API-LOCALCLOUD0000000000000000000' };
+    const list = (await (await fetch(`${lc.url}/octopus/api/Spaces-1/machines`, { headers })).json()) as {
+      Items: { Id: string; Name: string }[];
+    };
+    expect(list.Items.map((m) => m.Name)).toEqual(['web-1']);
+    const deleted = await fetch(`${lc.url}/octopus/api/Spaces-1/machines/${list.Items[0]!.Id}`, {
+      method: 'DELETE',
+      headers,
+    });
+    expect(deleted.status).toBe(200);
+    const octoCalls = (await control<{ calls: CallRecord[] }>('GET', '/calls?service=octopus')).calls;
+    expect(octoCalls.map((c) => [c.operation, c.status])).toEqual([
+      ['machines.list', 200],
+      ['machines.delete', 200],
+    ]);
+    const octoMutations = (
+      await control<{ mutations: MutationRecord[] }>('GET', '/mutations?service=octopus')
+    ).mutations;
+    expect(octoMutations.map((m) => m.operation)).toEqual(['machines.delete']);
+  });
+
   it('answers unknown operations, unsigned requests and unknown control routes clearly', async () => {
     const unsigned = await fetch(lc.url, {
       method: 'POST',

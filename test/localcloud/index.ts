@@ -70,14 +70,13 @@ export async function start(options: StartOptions = {}): Promise<Localcloud> {
     faultSeed: world.seed,
     ...options.octopus,
     logSink: {
+      // Octopus says itself which calls mutated (route names are not Describe/Get/List-shaped).
       call: (entry) =>
-        logs.recordCall({
-          ...entry,
-          requestId: '',
-          ...(entry.errorCode ? { errorCode: entry.errorCode } : {}),
-        }),
-      // Octopus decides itself what mutated; the call log above already records the call.
-      mutation: () => undefined,
+        logs.recordCall(
+          { ...entry, requestId: '', ...(entry.errorCode ? { errorCode: entry.errorCode } : {}) },
+          false,
+        ),
+      mutation: (entry) => logs.recordMutation({ ...entry, requestId: '' }),
     },
   });
   for (const service of SERVICES) {

@@ -40,8 +40,6 @@ const READ_ONLY_EXCEPTIONS = new Set(['GetCallerIdentity']);
 
 export function isMutating(operation: string): boolean {
   if (READ_ONLY_EXCEPTIONS.has(operation)) return false;
-  // Octopus operations are logged as "<METHOD> <path>".
-  if (/^(GET|HEAD|OPTIONS) /.test(operation)) return false;
   return !/^(Describe|Get|List)/.test(operation);
 }
 
@@ -80,22 +78,25 @@ export class Logs {
   readonly calls = new BoundedLog<CallRecord>(50_000);
   readonly mutations = new BoundedLog<MutationRecord>(50_000);
 
-  recordCall(call: Omit<CallRecord, 'seq'>): CallRecord {
+  /** Records a call; it also goes to the mutation log when it changed state (unless `mutating` says otherwise). */
+  recordCall(call: Omit<CallRecord, 'seq'>, mutating?: boolean): CallRecord {
     const record = { seq: this.calls.nextSeq(), ...call };
     this.calls.push(record);
     const applied = call.status < 300 || call.fault?.endsWith('-after') === true;
-    if (applied && isMutating(call.operation)) {
-      this.mutations.push({
-        seq: this.mutations.nextSeq(),
-        ts: call.ts,
-        service: call.service,
-        region: call.region,
-        operation: call.operation,
-        params: call.params,
-        requestId: call.requestId,
-      });
-    }
+    if (applied && (mutating ?? isMutating(call.operation))) this.recordMutation(call);
     return record;
+  }
+
+  recordMutation(m: Omit<MutationRecord, 'seq'>): void {
+    this.mutations.push({
+      seq: this.mutations.nextSeq(),
+      ts: m.ts,
+      service: m.service,
+      region: m.region,
+      operation: m.operation,
+      params: m.params,
+      requestId: m.requestId,
+    });
   }
 
   clear(): void {
