@@ -6,7 +6,9 @@ import { join } from 'node:path';
 
 const entryDir = 'src/entry';
 const entryPoints = {};
-for (const file of readdirSync(entryDir).filter((f) => f.endsWith('.ts')).sort()) {
+for (const file of readdirSync(entryDir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort()) {
   const base = file.replace(/\.ts$/, '');
   // "<action>-post.ts" becomes dist/<action>/post.js, everything else dist/<action>/index.js
   const out = base.endsWith('-post') ? `${base.slice(0, -5)}/post` : `${base}/index`;

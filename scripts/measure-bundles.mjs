@@ -21,7 +21,8 @@ function loadedBytes(file, seen = new Set()) {
   seen.add(file);
   const text = readFileSync(file, 'utf8');
   let bytes = statSync(file).size;
-  for (const m of text.matchAll(/(?:from|import)\s*["'](\.{1,2}\/[^"']+)["']/g)) bytes += loadedBytes(resolve(dirname(file), m[1]), seen);
+  for (const m of text.matchAll(/(?:from|import)\s*["'](\.{1,2}\/[^"']+)["']/g))
+    bytes += loadedBytes(resolve(dirname(file), m[1]), seen);
   return bytes;
 }
 
@@ -31,7 +32,8 @@ function coldStartMs(file) {
     const t = process.hrtime.bigint();
     const r = spawnSync(process.execPath, [file], { env, encoding: 'utf8' });
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
-    if (!r.stdout.includes('::error::')) throw new Error(`${file} did not report an input error:\n${r.stdout}${r.stderr}`);
+    if (!r.stdout.includes('::error::'))
+      throw new Error(`${file} did not report an input error:\n${r.stdout}${r.stderr}`);
   }
   return times.sort((a, b) => a - b)[2];
 }
@@ -40,7 +42,20 @@ const rows = [];
 for (const name of entries) {
   const src = `src/entry/${name}.ts`;
   const esb = join(out, 'esbuild', name, 'index.js');
-  await build({ entryPoints: [src], outfile: esb, bundle: true, format: 'esm', platform: 'node', target: 'node20', mainFields: ['module', 'main'], minify: true, keepNames: true, legalComments: 'none', banner, logLevel: 'error' });
+  await build({
+    entryPoints: [src],
+    outfile: esb,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    minify: true,
+    keepNames: true,
+    legalComments: 'none',
+    banner,
+    logLevel: 'error',
+  });
   const nccDir = join(out, 'ncc', name);
   execFileSync('npx', ['ncc', 'build', src, '-o', nccDir, '-m', '-q'], { stdio: 'ignore' });
   const nccFile = readdirSync(nccDir).find((f) => /^index\.m?js$/.test(f));
@@ -57,16 +72,29 @@ for (const name of entries) {
 }
 const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
 const ms = (v) => `${v.toFixed(0)} ms`;
-const distTotal = (dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, f)).filter((f) => statSync(f).isFile()).reduce((n, f) => n + statSync(f).size, 0);
-console.log('| action | esbuild shared chunks (loaded) | cold start | esbuild one file | cold start | ncc one file | cold start |');
+const distTotal = (dir) =>
+  readdirSync(dir, { recursive: true })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile())
+    .reduce((n, f) => n + statSync(f).size, 0);
+console.log(
+  '| action | esbuild shared chunks (loaded) | cold start | esbuild one file | cold start | ncc one file | cold start |',
+);
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.name} | ${kib(r.shared)} | ${ms(r.sharedMs)} | ${kib(r.esbuild)} | ${ms(r.esbuildMs)} | ${kib(r.ncc)} | ${ms(r.nccMs)} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.name} | ${kib(r.shared)} | ${ms(r.sharedMs)} | ${kib(r.esbuild)} | ${ms(r.esbuildMs)} | ${kib(r.ncc)} | ${ms(r.nccMs)} |`,
+  );
 const sum = (k) => rows.reduce((n, r) => n + r[k], 0);
-console.log(`| **dist/ total** | ${kib(distTotal('dist'))} | | ${kib(sum('esbuild'))} | | ${kib(sum('ncc'))} | |`);
+console.log(
+  `| **dist/ total** | ${kib(distTotal('dist'))} | | ${kib(sum('esbuild'))} | | ${kib(sum('ncc'))} | |`,
+);
 const bare = [];
 for (let i = 0; i < 5; i++) {
   const t = process.hrtime.bigint();
   spawnSync(process.execPath, ['-e', '0']);
   bare.push(Number(process.hrtime.bigint() - t) / 1e6);
 }
-console.log(`\nbare \`node -e 0\`: ${ms(bare.sort((a, b) => a - b)[2])} (median of 5), node ${process.version}`);
+console.log(
+  `\nbare \`node -e 0\`: ${ms(bare.sort((a, b) => a - b)[2])} (median of 5), node ${process.version}`,
+);

@@ -12,7 +12,14 @@ const THROTTLE_CODES = new Set([
   'SlowDown',
 ]);
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'TimeoutError']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'TimeoutError',
+]);
 
 export function isThrottle(err: unknown): boolean {
   const code = awsErrorCode(err);

@@ -62,7 +62,10 @@ export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = awsErrorCode(err);
   const requestId = awsRequestId(err);
-  const extra = [code && code !== err.message ? `code ${code}` : '', requestId ? `request id ${requestId}` : '']
+  const extra = [
+    code && code !== err.message ? `code ${code}` : '',
+    requestId ? `request id ${requestId}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const message = err.message || err.name;
@@ -71,7 +74,8 @@ export function describeError(err: unknown): string {
 
 /** Wrap a cloud error with what we were doing, keeping code and request id visible. */
 export function withContext(what: string, err: unknown): Error {
-  if (err instanceof ConfigurationError || err instanceof AbortedError || err instanceof TimeoutError) return err;
+  if (err instanceof ConfigurationError || err instanceof AbortedError || err instanceof TimeoutError)
+    return err;
   const wrapped = new ActionFailure(`${what}: ${describeError(err)}`, { cause: err });
   return wrapped;
 }

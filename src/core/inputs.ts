@@ -6,7 +6,9 @@ export type Fields = Record<string, Field<unknown>>;
 type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 
 /** Parsed inputs: kebab-case names become camelCase keys with typed values. */
-export type Inputs<F extends Fields> = { [K in keyof F & string as Camel<K>]: F[K] extends Field<infer T> ? T : never };
+export type Inputs<F extends Fields> = {
+  [K in keyof F & string as Camel<K>]: F[K] extends Field<infer T> ? T : never;
+};
 
 /** A cross-field rule, reported together with single-field problems. */
 export type Rule =
@@ -37,7 +39,8 @@ export interface InputSource {
   env(name: string): string | undefined;
 }
 
-export const camel = (name: string): string => name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+export const camel = (name: string): string =>
+  name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /**
  * Parses every declared input once, collecting every problem, and throws one
@@ -85,12 +88,16 @@ export function parseInputs<F extends Fields>(spec: ActionSpec<F>, source: Input
   };
   for (const rule of spec.rules ?? []) {
     if ('exactlyOne' in rule || 'atMostOne' in rule || 'atLeastOne' in rule) {
-      const names = 'exactlyOne' in rule ? rule.exactlyOne : 'atMostOne' in rule ? rule.atMostOne : rule.atLeastOne;
+      const names =
+        'exactlyOne' in rule ? rule.exactlyOne : 'atMostOne' in rule ? rule.atMostOne : rule.atLeastOne;
       const set = names.filter(explicit);
       const list = names.join(', ');
       if ('exactlyOne' in rule && set.length !== 1)
-        problems.push(set.length === 0 ? `one of ${list} is required` : `${set.join(' and ')}: give only one of ${list}`);
-      if ('atMostOne' in rule && set.length > 1) problems.push(`${set.join(' and ')}: give at most one of ${list}`);
+        problems.push(
+          set.length === 0 ? `one of ${list} is required` : `${set.join(' and ')}: give only one of ${list}`,
+        );
+      if ('atMostOne' in rule && set.length > 1)
+        problems.push(`${set.join(' and ')}: give at most one of ${list}`);
       if ('atLeastOne' in rule && set.length === 0) problems.push(`at least one of ${list} is required`);
     } else {
       const [first, ...others] = rule.requires;

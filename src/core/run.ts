@@ -39,7 +39,8 @@ function stepIO(spec: ActionSpec<Fields>, env: NodeJS.ProcessEnv): StepIO {
     env: (name) => env[name],
     setOutputs(outputs) {
       for (const [name, value] of Object.entries(outputs)) {
-        if (!spec.outputs.includes(name)) throw new Error(`bug: output ${name} is not declared for ${spec.name}`);
+        if (!spec.outputs.includes(name))
+          throw new Error(`bug: output ${name} is not declared for ${spec.name}`);
         if (value === undefined) continue;
         core.setOutput(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
       }
@@ -77,13 +78,23 @@ function regionOf(inputs: object, env: NodeJS.ProcessEnv): string {
   return r;
 }
 
-async function fail(spec: ActionSpec<Fields>, io: StepIO, err: unknown, env: NodeJS.ProcessEnv): Promise<void> {
+async function fail(
+  spec: ActionSpec<Fields>,
+  io: StepIO,
+  err: unknown,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const line = describeError(err);
   core.setFailed(line);
   if (isDebug(env) && err instanceof Error && err.stack) core.debug(err.stack);
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
   if (isDebug(env) && cause?.stack) core.debug(`caused by: ${cause.stack}`);
-  const heading = err instanceof ConfigurationError ? 'invalid inputs' : err instanceof AbortedError ? 'cancelled' : 'failed';
+  const heading =
+    err instanceof ConfigurationError
+      ? 'invalid inputs'
+      : err instanceof AbortedError
+        ? 'cancelled'
+        : 'failed';
   await io.summary(`### ❌ ${spec.name}: ${heading}\n\n\`\`\`\n${line}\n\`\`\`\n`).catch(() => undefined);
 }
 
@@ -102,10 +113,15 @@ export async function runAction<F extends Fields>(
   try {
     const inputs = parseInputs(spec, envInputSource(env));
     for (const [name, f] of Object.entries(spec.inputs)) {
-      const value = (inputs as Record<string, unknown>)[name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())];
+      const value = (inputs as Record<string, unknown>)[
+        name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+      ];
       if (f.secret && typeof value === 'string') actionsLog.secret(value);
     }
-    clients = createAwsClients({ region: regionOf(inputs, env), retryModeFromEnv: Boolean(env.AWS_RETRY_MODE) });
+    clients = createAwsClients({
+      region: regionOf(inputs, env),
+      retryModeFromEnv: Boolean(env.AWS_RETRY_MODE),
+    });
     await main(inputs, { clients, clock: systemClock, log: actionsLog, signal: cancel.signal }, io);
   } catch (err) {
     await fail(spec as ActionSpec<Fields>, io, err, env);

@@ -27,4 +27,5 @@ export function seconds(ms: number): string {
 }
 
 /** Joins non-empty blocks with blank lines. */
-export const blocks = (...parts: (string | undefined | false)[]): string => parts.filter(Boolean).join('\n\n');
+export const blocks = (...parts: (string | undefined | false)[]): string =>
+  parts.filter(Boolean).join('\n\n');

@@ -6,12 +6,19 @@ import { loadAction, repoRoot } from '../harness/action-metadata.js';
 import { runActionStep } from '../harness/run-action.js';
 
 const actions = [
-  ...readdirSync(join(repoRoot, 'actions')).filter((d) => existsSync(join(repoRoot, 'actions', d, 'action.yml'))),
+  ...readdirSync(join(repoRoot, 'actions')).filter((d) =>
+    existsSync(join(repoRoot, 'actions', d, 'action.yml')),
+  ),
   ...(existsSync(join(repoRoot, 'action.yml')) ? ['deploy-ami'] : []),
 ];
 
 // Nothing listens here: an entry that called AWS before validating would fail differently.
-const env = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' };
+const env = {
+  AWS_REGION: 'us-east-1',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'y',
+};
 const STACK_LINE = /^\s+at .+\(?.*:\d+:\d+\)?$/m;
 
 describe.each(actions)('%s entry', (action) => {
@@ -29,7 +36,9 @@ describe.each(actions)('%s entry', (action) => {
 
   it('names an invalid value and what is accepted', async () => {
     const numeric = Object.entries(meta.inputs).find(([, i]) => /^\d+$/.test(String(i.default ?? '')));
-    const boolish = Object.entries(meta.inputs).find(([, i]) => /^(true|false)$/.test(String(i.default ?? '')));
+    const boolish = Object.entries(meta.inputs).find(([, i]) =>
+      /^(true|false)$/.test(String(i.default ?? '')),
+    );
     const target = boolish ?? numeric;
     expect(target).toBeDefined();
     const [name] = target!;

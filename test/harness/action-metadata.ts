@@ -45,4 +45,10 @@ export function loadAction(action: string): ActionMetadata {
   };
 }
 
-export const ACTIONS = ['bake-ami', 'promote-ami-parameter', 'roll-asg', 'wait-healthy', 'reap-octopus-orphans'] as const;
+export const ACTIONS = [
+  'bake-ami',
+  'promote-ami-parameter',
+  'roll-asg',
+  'wait-healthy',
+  'reap-octopus-orphans',
+] as const;

@@ -82,18 +82,26 @@ function baseEnv(workdir: string): Record<string, string> {
   };
 }
 
-function inputEnv(meta: ActionMetadata, given: RunOptions['inputs'], warnings: string[]): Record<string, string> {
+function inputEnv(
+  meta: ActionMetadata,
+  given: RunOptions['inputs'],
+  warnings: string[],
+): Record<string, string> {
   const env: Record<string, string> = {};
   const key = (name: string) => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
   for (const [name, spec] of Object.entries(meta.inputs)) {
     if (spec.default !== undefined) {
       const d = String(spec.default);
-      if (d.includes('${{')) throw new Error(`${meta.file}: input ${name} has an expression default the harness cannot evaluate`);
+      if (d.includes('${{'))
+        throw new Error(`${meta.file}: input ${name} has an expression default the harness cannot evaluate`);
       env[key(name)] = d;
     }
   }
   for (const [name, value] of Object.entries(given ?? {})) {
-    if (!(name in meta.inputs)) warnings.push(`Unexpected input(s) '${name}', valid inputs are [${Object.keys(meta.inputs).join(', ')}]`);
+    if (!(name in meta.inputs))
+      warnings.push(
+        `Unexpected input(s) '${name}', valid inputs are [${Object.keys(meta.inputs).join(', ')}]`,
+      );
     env[key(name)] = String(value);
   }
   return env;
@@ -189,12 +197,26 @@ export async function runActionStep(action: string, opts: RunOptions = {}): Prom
   });
   const timeoutMs = opts.timeoutMs ?? 180_000;
   try {
-    const main = await runStep(resolve(meta.dir, meta.runs.main), env, workdir, files('main'), opts.cancel, timeoutMs);
+    const main = await runStep(
+      resolve(meta.dir, meta.runs.main),
+      env,
+      workdir,
+      files('main'),
+      opts.cancel,
+      timeoutMs,
+    );
     const result: ActionRun = { ...main, runnerWarnings };
     if (meta.runs.post && opts.post !== false) {
       const stateEnv: Record<string, string> = {};
       for (const [k, v] of Object.entries(main.state)) stateEnv[`STATE_${k}`] = v;
-      const post = await runStep(resolve(meta.dir, meta.runs.post), { ...env, ...stateEnv }, workdir, files('post'), undefined, timeoutMs);
+      const post = await runStep(
+        resolve(meta.dir, meta.runs.post),
+        { ...env, ...stateEnv },
+        workdir,
+        files('post'),
+        undefined,
+        timeoutMs,
+      );
       result.post = { ...post, runnerWarnings: [] };
     }
     return result;

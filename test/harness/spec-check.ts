@@ -17,18 +17,24 @@ export function checkSpecAgainstAction(spec: ActionSpec<Fields>, meta: ActionMet
     if (!yml.description?.trim()) findings.push(`${where}: input ${name} has no description`);
     const ymlDefault = yml.default === undefined ? undefined : String(yml.default);
     if (ymlDefault !== field.default)
-      findings.push(`${where}: input ${name} defaults to ${JSON.stringify(ymlDefault)} but the code to ${JSON.stringify(field.default)}`);
-    if (yml.required === true && !field.required) findings.push(`${where}: input ${name} is required in action.yml but optional in code`);
+      findings.push(
+        `${where}: input ${name} defaults to ${JSON.stringify(ymlDefault)} but the code to ${JSON.stringify(field.default)}`,
+      );
+    if (yml.required === true && !field.required)
+      findings.push(`${where}: input ${name} is required in action.yml but optional in code`);
     if (field.required && !field.env?.length && yml.required !== true)
       findings.push(`${where}: input ${name} is required by the code; declare required: true`);
   }
-  for (const name of declared) if (!(name in spec.inputs)) findings.push(`${where}: input ${name} is declared but never read`);
+  for (const name of declared)
+    if (!(name in spec.inputs)) findings.push(`${where}: input ${name} is declared but never read`);
   const outputs = new Set(Object.keys(meta.outputs));
   for (const name of spec.outputs) {
     if (!outputs.has(name)) findings.push(`${where}: output ${name} is set by the code but not declared`);
-    else if (!meta.outputs[name]?.description?.trim()) findings.push(`${where}: output ${name} has no description`);
+    else if (!meta.outputs[name]?.description?.trim())
+      findings.push(`${where}: output ${name} has no description`);
   }
-  for (const name of outputs) if (!spec.outputs.includes(name)) findings.push(`${where}: output ${name} is declared but never set`);
+  for (const name of outputs)
+    if (!spec.outputs.includes(name)) findings.push(`${where}: output ${name} is declared but never set`);
   return findings;
 }
 

@@ -10,7 +10,13 @@ export interface WorkflowCommands {
 }
 
 /** Inverse of @actions/core's escapeData/escapeProperty. */
-const unescape = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+const unescape = (s: string) =>
+  s
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%3A/g, ':')
+    .replace(/%2C/g, ',')
+    .replace(/%25/g, '%');
 
 export function parseCommands(stdout: string): WorkflowCommands {
   const out: WorkflowCommands = { errors: [], warnings: [], notices: [], debug: [], masks: [], groups: [] };

@@ -8,7 +8,12 @@ import { actionDir, loadAction, repoRoot } from '../harness/action-metadata.js';
 import { checkSpecAgainstAction, unquotedDefaults } from '../harness/spec-check.js';
 
 const isSpec = (v: unknown): v is ActionSpec<Fields> =>
-  typeof v === 'object' && v !== null && 'name' in v && 'inputs' in v && 'outputs' in v && Array.isArray((v as { outputs: unknown }).outputs);
+  typeof v === 'object' &&
+  v !== null &&
+  'name' in v &&
+  'inputs' in v &&
+  'outputs' in v &&
+  Array.isArray((v as { outputs: unknown }).outputs);
 
 async function loadSpecs(): Promise<Map<string, ActionSpec<Fields>>> {
   const specs = new Map<string, ActionSpec<Fields>>();
@@ -22,7 +27,9 @@ async function loadSpecs(): Promise<Map<string, ActionSpec<Fields>>> {
 }
 
 const actionNames = [
-  ...readdirSync(join(repoRoot, 'actions')).filter((d) => existsSync(join(repoRoot, 'actions', d, 'action.yml'))),
+  ...readdirSync(join(repoRoot, 'actions')).filter((d) =>
+    existsSync(join(repoRoot, 'actions', d, 'action.yml')),
+  ),
   ...(existsSync(join(repoRoot, 'action.yml')) ? ['deploy-ami'] : []),
 ];
 
@@ -42,21 +49,26 @@ describe('action.yml files agree with the code', () => {
     expect(checkSpecAgainstAction(spec!, loadAction(name))).toEqual([]);
   });
 
-  it.each(actionNames)('%s: runs on node24 from dist/, is branded, quotes its defaults, documents itself', (name) => {
-    const meta = loadAction(name);
-    expect(meta.runs.using).toBe('node24');
-    expect(meta.runs.main).toMatch(/(^|\/)dist\/[a-z-]+\/index\.js$/);
-    if (meta.runs.post) expect(meta.runs.post).toMatch(/(^|\/)dist\/[a-z-]+\/post\.js$/);
-    expect(meta.branding?.icon).toBeTruthy();
-    expect(meta.branding?.color).toBeTruthy();
-    expect(meta.description.trim()).not.toBe('');
-    expect(unquotedDefaults(meta.file)).toEqual([]);
-    const readme = join(actionDir(name), 'README.md');
-    expect(existsSync(readme)).toBe(true);
-    const text = readFileSync(readme, 'utf8');
-    const missing = [...Object.keys(meta.inputs), ...Object.keys(meta.outputs)].filter((n) => !text.includes(`\`${n}\``));
-    expect(missing).toEqual([]);
-  });
+  it.each(actionNames)(
+    '%s: runs on node24 from dist/, is branded, quotes its defaults, documents itself',
+    (name) => {
+      const meta = loadAction(name);
+      expect(meta.runs.using).toBe('node24');
+      expect(meta.runs.main).toMatch(/(^|\/)dist\/[a-z-]+\/index\.js$/);
+      if (meta.runs.post) expect(meta.runs.post).toMatch(/(^|\/)dist\/[a-z-]+\/post\.js$/);
+      expect(meta.branding?.icon).toBeTruthy();
+      expect(meta.branding?.color).toBeTruthy();
+      expect(meta.description.trim()).not.toBe('');
+      expect(unquotedDefaults(meta.file)).toEqual([]);
+      const readme = join(actionDir(name), 'README.md');
+      expect(existsSync(readme)).toBe(true);
+      const text = readFileSync(readme, 'utf8');
+      const missing = [...Object.keys(meta.inputs), ...Object.keys(meta.outputs)].filter(
+        (n) => !text.includes(`\`${n}\``),
+      );
+      expect(missing).toEqual([]);
+    },
+  );
 
   it('every spec in src/ belongs to an action.yml', () => {
     expect([...specs.keys()].filter((n) => !actionNames.includes(n))).toEqual([]);
@@ -76,7 +88,9 @@ describe('action.yml files agree with the code', () => {
     const real = specs.get(name)!;
     const [first] = Object.keys(loadAction(name).inputs);
     const drifted = { ...real, inputs: { ...real.inputs, [first!]: string({ default: 'drifted' }) } };
-    expect(checkSpecAgainstAction(drifted, loadAction(name)).join('\n')).toContain(`input ${first} defaults to`);
+    expect(checkSpecAgainstAction(drifted, loadAction(name)).join('\n')).toContain(
+      `input ${first} defaults to`,
+    );
   });
 
   it('no code outside src/core reads INPUT_* or @actions/core inputs directly', () => {

@@ -1,5 +1,15 @@
 import { ConfigurationError } from '../../../src/core/errors.js';
-import { boolean, choice, duration, integer, json, keyValues, list, string, InputProblem } from '../../../src/core/input-fields.js';
+import {
+  boolean,
+  choice,
+  duration,
+  integer,
+  json,
+  keyValues,
+  list,
+  string,
+  InputProblem,
+} from '../../../src/core/input-fields.js';
 import { defineAction, parseInputs, type InputSource } from '../../../src/core/inputs.js';
 
 const source = (inputs: Record<string, string>, env: Record<string, string> = {}): InputSource => ({
@@ -18,10 +28,21 @@ const spec = defineAction({
     tags: keyValues(),
     mode: choice(['fail', 'wait', 'cancel'] as const, { default: 'fail' }),
     'ami-id': string({ pattern: /^ami-[0-9a-f]{8,17}$/, accepted: 'an AMI id (ami-0123456789abcdef0)' }),
-    amis: json((v) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : new InputProblem('not an object')), {
-      accepted: 'a JSON object of region to AMI id',
+    amis: json(
+      (v) =>
+        v && typeof v === 'object' && !Array.isArray(v)
+          ? (v as Record<string, string>)
+          : new InputProblem('not an object'),
+      {
+        accepted: 'a JSON object of region to AMI id',
+      },
+    ),
+    token: string({
+      env: ['EXAMPLE_TOKEN'],
+      secret: true,
+      pattern: /^tok-/,
+      accepted: 'a token starting tok-',
     }),
-    token: string({ env: ['EXAMPLE_TOKEN'], secret: true, pattern: /^tok-/, accepted: 'a token starting tok-' }),
   },
   outputs: ['result'],
   rules: [{ exactlyOne: ['ami-id', 'amis'] }],
@@ -61,7 +82,13 @@ describe('parseInputs', () => {
     try {
       parseInputs(
         spec,
-        source({ 'dry-run': 'yes', 'max-concurrency': '0', 'bake-time': '5 minutes', regions: 'eu-west-1,mars', mode: 'panic' }),
+        source({
+          'dry-run': 'yes',
+          'max-concurrency': '0',
+          'bake-time': '5 minutes',
+          regions: 'eu-west-1,mars',
+          mode: 'panic',
+        }),
       );
     } catch (e) {
       error = e;
@@ -81,15 +108,21 @@ describe('parseInputs', () => {
 
   it('enforces mutually exclusive inputs and runs cross-field checks only on clean input', () => {
     expect(() =>
-      parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', amis: '{"eu-west-1":"ami-12345678"}' })),
+      parseInputs(
+        spec,
+        source({ name: 'web', 'ami-id': 'ami-12345678', amis: '{"eu-west-1":"ami-12345678"}' }),
+      ),
     ).toThrow('ami-id and amis: give only one of ami-id, amis');
-    expect(() => parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': 'true', mode: 'cancel' }))).toThrow(
-      'mode: cancel cannot be combined with dry-run',
-    );
+    expect(() =>
+      parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': 'true', mode: 'cancel' })),
+    ).toThrow('mode: cancel cannot be combined with dry-run');
   });
 
   it('reads environment fallbacks and never echoes a secret in an error', () => {
-    const ok = parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678' }, { EXAMPLE_TOKEN: 'tok-abc' }));
+    const ok = parseInputs(
+      spec,
+      source({ name: 'web', 'ami-id': 'ami-12345678' }, { EXAMPLE_TOKEN: 'tok-abc' }),
+    );
     expect(ok.token).toBe('tok-abc');
     let message = '';
     try {
@@ -107,10 +140,14 @@ describe('parseInputs', () => {
       ['True', true],
       ['FALSE', false],
     ] as const) {
-      expect(parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': raw })).dryRun).toBe(want);
+      expect(
+        parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': raw })).dryRun,
+      ).toBe(want);
     }
     for (const raw of ['yes', 'on', '1', 'tRue']) {
-      expect(() => parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': raw }))).toThrow('dry-run');
+      expect(() =>
+        parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': raw })),
+      ).toThrow('dry-run');
     }
   });
 
@@ -118,9 +155,11 @@ describe('parseInputs', () => {
     expect(() => parseInputs(spec, source({ name: 'web', amis: '{nope' }))).toThrow(
       'amis: is not valid JSON; expected a JSON object of region to AMI id',
     );
-    expect(() => parseInputs(spec, source({ name: 'web', amis: '[1]' }))).toThrow('amis: not an object; expected a JSON object');
-    expect(() => parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', tags: 'novalue' }))).toThrow(
-      'tags: "novalue" is not a key=value pair',
+    expect(() => parseInputs(spec, source({ name: 'web', amis: '[1]' }))).toThrow(
+      'amis: not an object; expected a JSON object',
     );
+    expect(() =>
+      parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', tags: 'novalue' })),
+    ).toThrow('tags: "novalue" is not a key=value pair');
   });
 });

@@ -16,7 +16,10 @@ describe('poll', () => {
       factor: 2,
       jitter: 0,
       onProgress: (p) => seen.push(p),
-      check: async (attempt) => (attempt > progress.length ? { done: true, value: 'ok' } : { done: false, progress: progress[attempt - 1] }),
+      check: async (attempt) =>
+        attempt > progress.length
+          ? { done: true, value: 'ok' }
+          : { done: false, progress: progress[attempt - 1] },
     });
     expect(value).toBe('ok');
     expect(clock.sleeps).toEqual([1000, 2000, 4000, 1000, 2000]);
@@ -33,7 +36,9 @@ describe('poll', () => {
       jitter: 0,
       check: async () => ({ done: false, progress: 'running' }),
     });
-    await expect(run).rejects.toThrow(new TimeoutError('x', 'timed out while waiting for the builder to stop (last seen: running)'));
+    await expect(run).rejects.toThrow(
+      new TimeoutError('x', 'timed out while waiting for the builder to stop (last seen: running)'),
+    );
     expect(clock.now()).toBe(10_000);
   });
 
@@ -58,7 +63,12 @@ describe('poll', () => {
     expect(value).toBe(3);
     expect(transient).toHaveLength(2);
     await expect(
-      poll({ phase: 'p', clock, deadline: 1e9, check: async () => Promise.reject(new Error('AccessDenied')) }),
+      poll({
+        phase: 'p',
+        clock,
+        deadline: 1e9,
+        check: async () => Promise.reject(new Error('AccessDenied')),
+      }),
     ).rejects.toThrow('AccessDenied');
   });
 
