@@ -140,6 +140,14 @@ describe('images', () => {
     expect(windows.Images![0]!.Platform).toBe('windows');
   });
 
+  it('pages DescribeImages with MaxResults and NextToken', async () => {
+    const first = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 3 }));
+    const rest = await ec2.send(
+      new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 3, NextToken: first.NextToken }),
+    );
+    expect([first.Images!.length, rest.Images!.length, rest.NextToken]).toEqual([3, 1, undefined]);
+  });
+
   it('answers unknown and malformed image ids with the EC2 error codes', async () => {
     expect(await errorOf(ec2.send(new DescribeImagesCommand({ ImageIds: ['ami-0123456789abcdef0'] })))).toBe(
       'InvalidAMIID.NotFound',
@@ -356,11 +364,15 @@ describe('imaging', () => {
         SourceRegion: REGION,
         Name: 'copied',
         CopyImageTags: true,
+        TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'Copy', Value: 'west' }] }],
       }),
     );
     await waitUntilImageAvailable({ client: west, ...WAIT }, { ImageIds: [ImageId!] });
     const copy = (await west.send(new DescribeImagesCommand({ ImageIds: [ImageId!] }))).Images![0]!;
-    expect(copy.Tags).toEqual([{ Key: 'Version', Value: '2.0.0' }]);
+    expect(copy.Tags).toEqual([
+      { Key: 'Version', Value: '2.0.0' },
+      { Key: 'Copy', Value: 'west' },
+    ]);
     expect(await errorOf(ec2.send(new DescribeImagesCommand({ ImageIds: [ImageId!] })))).toBe(
       'InvalidAMIID.NotFound',
     );

@@ -121,6 +121,8 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
 
   return async function dispatch(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const requestId = randomUUID();
+    // Call log timestamps are when the request arrived (tests measure request spacing with them).
+    const arrivedAt = env.world.clock.now();
     const url = new URL(req.url ?? '/', 'http://localcloud');
     const scope = credentialScope(req.headers.authorization, url.searchParams);
     const target = req.headers['x-amz-target'];
@@ -155,7 +157,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
               requestId,
             );
       env.logs.recordCall({
-        ts: env.world.clock.now(),
+        ts: arrivedAt,
         service: serviceName,
         region,
         operation,
@@ -197,7 +199,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
     const failure = outcome.failure;
     const drop = () => {
       env.logs.recordCall({
-        ts: env.world.clock.now(),
+        ts: arrivedAt,
         service: serviceName,
         region,
         operation,
@@ -246,7 +248,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
             requestId,
           );
     env.logs.recordCall({
-      ts: env.world.clock.now(),
+      ts: arrivedAt,
       service: serviceName,
       region,
       operation,
