@@ -154,6 +154,8 @@ export interface ImageSeed {
   windows?: boolean;
   architecture?: 'x86_64' | 'arm64';
   public?: boolean;
+  /** ISO date or epoch ms; default now. */
+  creationDate?: string | number;
 }
 
 /** An image owned by the account, as if baked earlier (the control API's `seed`). */
@@ -185,7 +187,7 @@ export function seedImage(region: RegionState, seed: ImageSeed): Image {
     name: seed.name,
     ownerId: world.accountId,
     state,
-    creationDate: now,
+    creationDate: seed.creationDate !== undefined ? new Date(seed.creationDate).getTime() : now,
     ...(state === 'pending' ? { nextAt: now + world.durations.imageAvailable } : {}),
     ...(state === 'failed'
       ? { stateReason: { Code: 'Client.InvalidImage', Message: 'localcloud: seeded as failed' } }

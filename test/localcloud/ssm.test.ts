@@ -181,6 +181,27 @@ describe('parameters', () => {
     expect(await value(name)).toBe(good);
   });
 
+  it('keeps the highest version current when an older one is accepted later', async () => {
+    const name = '/golden/out-of-order';
+    const [a, b] = ['golden-c', 'golden-d'].map(
+      (n) => seedImage(lc.world.region(REGION), { name: n }).imageId,
+    );
+    await ssm.send(
+      new PutParameterCommand({ Name: name, Value: a!, Type: 'String', DataType: 'aws:ec2:image' }),
+    );
+    await until('version 1', async () => ((await errorOf(value(name))) === 'no error' ? true : undefined));
+    lc.control.setDurations({ ssmValidation: 400 });
+    await ssm.send(new PutParameterCommand({ Name: name, Value: b!, Overwrite: true }));
+    lc.control.setDurations({ ssmValidation: 20 });
+    await ssm.send(new PutParameterCommand({ Name: name, Value: a!, Overwrite: true }));
+    await until('both checks to run', () =>
+      lc.world.region(REGION).ssm.pending.length === 0 ? true : undefined,
+    );
+    const current = (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter!;
+    expect([current.Version, current.Value]).toEqual([3, a]);
+    lc.control.setDurations({ ssmValidation: 150 });
+  });
+
   it('keeps 100 versions, and refuses a 101st while the oldest carries a label', async () => {
     const name = '/many/versions';
     for (let i = 1; i <= 100; i++) {

@@ -140,6 +140,8 @@ function applyVersion(region: RegionState, entry: Omit<PendingParameterVersion, 
   parameter.type = entry.type;
   if (entry.keyId) parameter.keyId = entry.keyId;
   parameter.versions.push(entry.version);
+  // A lower-numbered version accepted late must not become current: keep versions in number order.
+  parameter.versions.sort((a, b) => a.version - b.version);
   parameter.lastVersionNumber = Math.max(parameter.lastVersionNumber, entry.version.version);
   if (parameter.versions.length > MAX_VERSIONS) parameter.versions.shift();
 }
