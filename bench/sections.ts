@@ -5,6 +5,7 @@ import { cancel } from './cancel.js';
 import { chaos } from './chaos.js';
 import { coldStart } from './cold-start.js';
 import type { BenchOptions, Section } from './report.js';
+import { leastPrivilege } from './least-privilege.js';
 import { reap } from './reap.js';
 import { roll } from './roll.js';
 
@@ -16,4 +17,5 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   'bad-inputs': badInputs,
   cancel,
   chaos,
+  'least-privilege': leastPrivilege,
 };

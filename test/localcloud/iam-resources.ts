@@ -317,6 +317,9 @@ function autoscaling(operation: string, p: Params, r: RegionState, a: Arns): Aut
           : template.latestVersion,
     );
     checks.push({ action: 'ec2:RunInstances', ...ec2Resource(r, a, template.launchTemplateId) });
+    const specs = arr<TagSpec>(version?.data.TagSpecifications);
+    if (specs.some((t) => t.Tags?.length))
+      checks.push({ action: 'ec2:CreateTags', ...ec2Resource(r, a, template.launchTemplateId) });
     checks.push(...passRole(a, version?.data.IamInstanceProfile));
   }
   return checks;
