@@ -40,6 +40,9 @@ afterAll(async () => {
 /** Runs one CLI command against localcloud and parses its JSON output ({} when it prints nothing). */
 async function aws<T = Record<string, unknown>>(...args: string[]): Promise<T> {
   const { stdout } = await execFileAsync(AWS, [...args, '--endpoint-url', lc.url, '--output', 'json'], {
+    // A hung CLI call is killed instead of outliving the test.
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
     env: {
       PATH: '/usr/bin:/bin',
       HOME: home,

@@ -1,7 +1,7 @@
 // localcloud's control API and fault injection, driven over HTTP as a user or the demo would:
 // throttling the SDK retries through, exact fault sequences, 5xx, dropped connections, latency,
 // seeding, durations, the clock, reset, and the call and mutation logs.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -13,6 +13,9 @@ import { start, type Localcloud } from './index.js';
 import type { CallRecord, MutationRecord } from './logs.js';
 import { baseImageId } from './seed.js';
 import { clientConfig } from './test-support.js';
+
+// A bound for slow shared CI machines, not a performance assertion (bench/ measures speed).
+jest.setTimeout(30_000);
 
 let lc: Localcloud;
 

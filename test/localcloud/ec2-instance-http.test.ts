@@ -1,10 +1,13 @@
 // Instances serve /version and /health on their own 127.10.x.y address while running, so HTTP
 // health checks can be tested against localcloud.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { EC2Client, RunInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { start, type Localcloud } from './index.js';
 import { seedImage } from './seed.js';
 import { clientConfig, until } from './test-support.js';
+
+// A bound for slow shared CI machines, not a performance assertion (bench/ measures speed).
+jest.setTimeout(30_000);
 
 const PORT = 18_080;
 let lc: Localcloud;

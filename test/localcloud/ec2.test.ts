@@ -1,6 +1,6 @@
 // EC2 in localcloud through the AWS SDK v3: images, the instance lifecycle driven by user data,
 // DescribeInstances semantics, imaging, copies and permissions, launch templates, tags, health.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
   CopyImageCommand,
   CreateImageCommand,
@@ -43,6 +43,9 @@ import { start, type Localcloud } from './index.js';
 import { baseImageId } from './seed.js';
 import { seedImage } from './seed.js';
 import { b64, clientConfig, until } from './test-support.js';
+
+// A bound for slow shared CI machines, not a performance assertion (bench/ measures speed).
+jest.setTimeout(30_000);
 
 const REGION = 'us-east-1';
 const AL2023 = 'al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64';

@@ -1,6 +1,6 @@
 // SSM in localcloud through the AWS SDK v3: Parameter Store (versions, labels, selectors, paths,
 // the asynchronous aws:ec2:image check, the 100-version limit) and Run Command.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DeregisterImageCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   DeleteParameterCommand,
@@ -21,6 +21,9 @@ import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { start, type Localcloud } from './index.js';
 import { seedImage } from './seed.js';
 import { clientConfig, until } from './test-support.js';
+
+// A bound for slow shared CI machines, not a performance assertion (bench/ measures speed).
+jest.setTimeout(30_000);
 
 const REGION = 'us-east-1';
 
