@@ -8,6 +8,7 @@ import type { BenchOptions, Section } from './report.js';
 import { leastPrivilege } from './least-privilege.js';
 import { reap } from './reap.js';
 import { roll } from './roll.js';
+import { secrets } from './secrets.js';
 
 export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Section, 'ms'>>> = {
   'cold-start': coldStart,
@@ -18,4 +19,6 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   cancel,
   chaos,
   'least-privilege': leastPrivilege,
+  // Last: it searches what every section before it ran.
+  secrets,
 };
