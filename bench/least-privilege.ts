@@ -15,7 +15,7 @@ import type { BenchOptions, Figure, Section } from './report.js';
 
 const ACCOUNT = '123456789012';
 
-interface ScenarioRun {
+export interface ScenarioRun {
   failure?: string;
   records: AuthRecord[];
 }
@@ -37,7 +37,7 @@ async function runScenario(scenario: Scenario, policy: PolicyDocument, seed: num
 }
 
 /** Would any call these runs were allowed be denied under `policy`? */
-const deniedUnder = (policy: PolicyDocument, runs: ScenarioRun[]) =>
+export const deniedUnder = (policy: PolicyDocument, runs: ScenarioRun[]) =>
   runs.map((r) =>
     r.records.some((rec) => rec.allowed && rec.checks.some((c) => !evaluate(policy, c).allowed)),
   );
@@ -46,7 +46,7 @@ const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : s.Acti
 const label = (s: Statement, i: number) => s.Sid ?? `statement ${i}`;
 /** A policy without statements allows nothing; IAM wants at least one, so say so with a Deny. */
 const NOTHING: Statement = { Effect: 'Deny', Action: 'localcloud:Nothing', Resource: '*' };
-const withStatements = (policy: PolicyDocument, list: Statement[]): PolicyDocument => ({
+export const withStatements = (policy: PolicyDocument, list: Statement[]): PolicyDocument => ({
   ...policy,
   Statement: list.length ? list : [NOTHING],
 });

@@ -47,7 +47,7 @@ function callsSince(cloud: BenchCloud, since: number) {
 }
 
 /** Targets deleted that were not orphans, plus orphans left behind. */
-function wrong(deleted: string[], orphans: Set<string>): number {
+export function wrong(deleted: string[], orphans: Set<string>): number {
   const d = new Set(deleted);
   return [...d].filter((n) => !orphans.has(n)).length + [...orphans].filter((n) => !d.has(n)).length;
 }

@@ -30,14 +30,14 @@ function durations(compression: number) {
 }
 
 /**
- * The highest rate over any `windowMs` window: (requests − 1) ÷ window, so requests spaced exactly
- * at the budget's pace measure exactly the budget whatever the window's alignment.
+ * The highest rate over any closed `windowMs` window: (requests − 1) ÷ window, so requests spaced
+ * exactly at the budget's pace measure exactly the budget whatever the window's alignment.
  */
-function peakRate(times: number[], windowMs: number): number {
+export function peakRate(times: number[], windowMs: number): number {
   const t = [...times].sort((a, b) => a - b);
   let most = 1;
   for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i]! - t[j]! >= windowMs) j++;
+    while (t[i]! - t[j]! > windowMs) j++;
     most = Math.max(most, i - j + 1);
   }
   return ((most - 1) * 1000) / windowMs;

@@ -7,7 +7,7 @@
 import { DEFAULT_ACCESS_TOKEN } from '../test/localcloud/octopus/index.js';
 import { CREDENTIALS, OCTOPUS_KEY, startCloud } from './cloud.js';
 import type { BenchOptions, Figure, Section } from './report.js';
-import { allTranscripts, runStep } from './steps.js';
+import { allTranscripts, runStep, type Transcript } from './steps.js';
 
 const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjEBENCHSESSIONTOKEN0000000000000000000000000000';
 const WRONG_KEY = 'API-WRONGBENCHKEY000000000000000';
@@ -78,16 +78,15 @@ async function ownRuns(opts: BenchOptions): Promise<void> {
   }
 }
 
-export async function secrets(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
-  await ownRuns(opts);
-  const transcripts = allTranscripts();
-  const found: Record<string, string[]> = Object.fromEntries(Object.keys(SECRETS).map((k) => [k, []]));
+/** Where each secret occurs in the transcripts, and how many steps registered it with add-mask. */
+export function scan(transcripts: readonly Transcript[], secrets: Record<string, string>) {
+  const found: Record<string, string[]> = Object.fromEntries(Object.keys(secrets).map((k) => [k, []]));
   // The control: steps that had the secret registered it with add-mask, so the search is looking
   // for something the steps really held.
-  const masked: Record<string, number> = Object.fromEntries(Object.keys(SECRETS).map((k) => [k, 0]));
+  const masked: Record<string, number> = Object.fromEntries(Object.keys(secrets).map((k) => [k, 0]));
   let texts = 0;
   for (const t of transcripts) {
-    for (const [name, secret] of Object.entries(SECRETS))
+    for (const [name, secret] of Object.entries(secrets))
       if ((t.texts.log ?? '').includes(`::add-mask::${secret}`)) masked[name]!++;
     for (const [part, raw] of Object.entries(t.texts)) {
       const text = raw
@@ -95,11 +94,18 @@ export async function secrets(opts: BenchOptions): Promise<Omit<Section, 'ms'>> 
         .filter((l) => !l.startsWith('::add-mask::'))
         .join('\n');
       texts++;
-      for (const [name, secret] of Object.entries(SECRETS))
+      for (const [name, secret] of Object.entries(secrets))
         if (forms(secret).some((f) => text.includes(f)))
           found[name]!.push(`${t.label} (${t.action}) ${part}`);
     }
   }
+  return { found, masked, texts };
+}
+
+export async function secrets(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
+  await ownRuns(opts);
+  const transcripts = allTranscripts();
+  const { found, masked, texts } = scan(transcripts, SECRETS);
   const actions = new Set(transcripts.map((t) => t.action)).size;
   opts.log(`  secrets: searched ${texts} texts of ${transcripts.length} steps`);
   const figures: Figure[] = [
