@@ -13,7 +13,7 @@ import { median, ratio, type BenchOptions, type Section } from './report.js';
 const AMI = 'ami-0123456789abcdef0';
 // Valid inputs that make each action's first move an API call.
 const INPUTS: Record<string, Record<string, string>> = {
-  'bake-ami': { name: 'bench', 'source-ami': AMI },
+  'bake-ami': { name: 'bench', 'source-ami': AMI, 'user-data': '#!/bin/bash\nshutdown -h now' },
   'promote-ami-parameter': { 'parameter-name': '/bench/web', 'ami-id': AMI },
   'roll-asg': { 'asg-names': 'bench-web', 'ami-id': AMI },
   'wait-healthy': { 'asg-names': 'bench-web' },

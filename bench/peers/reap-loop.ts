@@ -71,5 +71,6 @@ console.log(
     checkMs,
     deleteMs,
     names: orphans.map((m) => m.Name),
+    checkedNames: checked.map((m) => m.Name),
   }),
 );
