@@ -121,3 +121,13 @@ export function envInputSource(env: NodeJS.ProcessEnv): InputSource {
     env: (name) => env[name],
   };
 }
+
+/** Reuse some of another action's fields unchanged (the root action composes the single actions). */
+export function pickFields<F extends Fields, const K extends keyof F & string>(
+  fields: F,
+  names: readonly K[],
+): Pick<F, K> {
+  const out = {} as Pick<F, K>;
+  for (const n of names) out[n] = fields[n];
+  return out;
+}

@@ -1,23 +1,14 @@
 // The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
-import {
-  boolean,
-  choice,
-  decimal,
-  duration,
-  integer,
-  keyValues,
-  list,
-  string,
-} from '../core/input-fields.js';
-import { defineAction, type Inputs } from '../core/inputs.js';
+import { boolean, decimal, integer, list, string } from '../core/input-fields.js';
+import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
+import { rollSpec } from '../roll/inputs.js';
 
 const seconds = (o: { default: string; min: number; max: number }) =>
   decimal({ ...o, what: 'number of seconds' });
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
-const TWO_DAYS = 172_800;
 /** SSM label rules: not starting with a digit, "aws" or "ssm"; letters, digits, . - _ ; at most 100. */
 const LABEL = /^(?![0-9])(?!aws)(?!ssm)[A-Za-z0-9_.-]{1,100}$/i;
 
@@ -54,24 +45,19 @@ export const deploySpec = defineAction({
     }),
 
     // Which groups to roll (roll-asg); by default every group tagged Environment=<environment>.
-    'asg-names': list({
-      unique: true,
-      pattern: /^.{1,255}$/,
-      accepted: 'Auto Scaling group names (1-255 characters)',
-    }),
-    'asg-tags': keyValues({ maxItems: 50 }),
-    'min-healthy-percentage': integer({ default: '90', min: 0, max: 100 }),
-    'max-healthy-percentage': integer({ default: '100', min: 100, max: 200 }),
-    'instance-warmup': duration({ min: 0, max: TWO_DAYS }),
-    'checkpoint-percentages': list({
-      pattern: /^\d{1,3}$/,
-      accepted: 'whole percentages from 1 to 100, such as 20,50,100',
-    }),
-    'checkpoint-delay': duration({ min: 0, max: TWO_DAYS }),
-    'skip-matching': boolean({ default: 'true' }),
-    'auto-rollback': boolean({ default: 'true' }),
-    'bake-time': duration({ min: 0, max: TWO_DAYS }),
-    'if-refresh-in-progress': choice(['fail', 'wait', 'cancel'] as const, { default: 'fail' }),
+    ...pickFields(rollSpec.inputs, [
+      'asg-names',
+      'asg-tags',
+      'min-healthy-percentage',
+      'max-healthy-percentage',
+      'instance-warmup',
+      'checkpoint-percentages',
+      'checkpoint-delay',
+      'skip-matching',
+      'auto-rollback',
+      'bake-time',
+      'if-refresh-in-progress',
+    ]),
 
     // How to prove the fleet healthy (wait-healthy).
     'health-url': string({
