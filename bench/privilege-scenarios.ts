@@ -14,7 +14,7 @@ import type { StartOptions } from '../test/localcloud/index.js';
 import { seedImage } from '../test/localcloud/seed.js';
 import type { ActionRun } from '../test/harness/run-action.js';
 import { AL2023_PARAMETER, type BenchCloud } from './cloud.js';
-import { groupAmis, lastRefresh } from './fleet.js';
+import { groupsReady, lastRefresh } from './fleet.js';
 import { firstError, runStep } from './steps.js';
 
 export interface ScenarioEnv {
@@ -195,7 +195,7 @@ export const PROMOTE: Scenario[] = [
 function rollGroup(
   env: ScenarioEnv,
   name: string,
-  opts: { role?: boolean; version?: string; unhealthy?: boolean } = {},
+  opts: { role?: boolean; version?: string; unhealthy?: boolean; desired?: number } = {},
 ) {
   const world = env.cloud.lc.world;
   const region = world.region(REGION);
@@ -208,7 +208,7 @@ function rollGroup(
   const g = seedGroup(world, REGION, {
     name,
     imageId: oldAmi,
-    desired: 1,
+    desired: opts.desired ?? 1,
     ...(opts.version ? { version: opts.version } : {}),
   });
   if (opts.role) {
@@ -221,9 +221,9 @@ function rollGroup(
   return { ...g, oldAmi, newAmi };
 }
 
-async function inService(env: ScenarioEnv, name: string): Promise<void> {
+async function inService(env: ScenarioEnv, name: string, desired = 1): Promise<void> {
   const end = Date.now() + 30_000;
-  while (groupAmis(env.cloud, REGION, name).length !== 1) {
+  while (!groupsReady(env.cloud, REGION, [name], desired)) {
     if (Date.now() > end) throw new Error(`${name} never came into service`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -253,8 +253,8 @@ export const ROLL: Scenario[] = [
   {
     name: 'cancel a refresh in progress, then start',
     async run(env) {
-      const g = rollGroup(env, 'busy');
-      await inService(env, 'busy');
+      const g = rollGroup(env, 'busy', { desired: 2 });
+      await inService(env, 'busy', 2);
       const v = seedTemplateVersion(env.cloud.lc.world, REGION, g.launchTemplateId, { imageId: g.oldAmi });
       await env.cloud.asg(REGION).send(
         new StartInstanceRefreshCommand({
@@ -262,7 +262,14 @@ export const ROLL: Scenario[] = [
           DesiredConfiguration: {
             LaunchTemplate: { LaunchTemplateId: g.launchTemplateId, Version: String(v) },
           },
-          Preferences: { InstanceWarmup: 3600, SkipMatching: false },
+          // Replaces one of two instances, then holds at the checkpoint: active for minutes, yet with
+          // nothing in flight, so a cancel settles at once.
+          Preferences: {
+            InstanceWarmup: 0,
+            SkipMatching: false,
+            CheckpointPercentages: [50, 100],
+            CheckpointDelay: 3600,
+          },
         }),
       );
       const first = lastRefresh(env.cloud, REGION, 'busy')!.id;
