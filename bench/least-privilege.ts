@@ -82,15 +82,16 @@ async function checkAction(action: string, opts: BenchOptions): Promise<Figure[]
     );
     const affected = deniedUnder(reduced, full);
     let proven = false;
+    // --quick trusts the replay: a statement some recorded call needed counts as needed.
+    if (opts.quick) proven = affected.some(Boolean);
     for (const [k, scenario] of scenarios.entries()) {
-      if (!affected[k]) continue;
+      if (proven || !affected[k]) continue;
       const again = await runScenario(scenario, reduced, opts.seed);
       if (again.failure) {
         opts.log(
           `  ${action} without ${label(s, i)}: "${scenario.name}" fails: ${again.failure.slice(0, 160)}`,
         );
         proven = true;
-        break;
       }
     }
     if (!proven) unneeded.push(label(s, i));
@@ -125,7 +126,7 @@ async function checkAction(action: string, opts: BenchOptions): Promise<Figure[]
         : scenarios.map((s) => s.name).join('; '),
     },
     {
-      metric: `${action}: statements whose removal fails a scenario`,
+      metric: `${action}: statements whose removal fails a scenario${opts.quick ? ' (replayed, --quick)' : ''}`,
       ours: `${all.length - unneeded.length}/${all.length}`,
       target: 'all',
       met: unneeded.length === 0,
