@@ -25,6 +25,7 @@ function texts(prefix: string, s: StepRun): Record<string, string> {
 export async function runStep(label: string, action: string, opts: RunOptions): Promise<ActionRun> {
   const t = Date.now();
   const run = await runActionStep(action, opts);
+  // BENCH_DEBUG=1 prints every step's time, to see where a section spends it.
   if (process.env.BENCH_DEBUG) console.log(`[step] ${label} ${Date.now() - t} ms exit ${run.exitCode}`);
   transcripts.push({
     label,
