@@ -67,20 +67,23 @@ async function checkAction(action: string, opts: BenchOptions): Promise<Figure[]
     );
   }
   const failures = full
-    .map((r, i) => (r.failure ? `${scenarios[i]!.name}: ${r.failure}` : ''))
+    .map((r, i) =>
+      r.failure ? `${scenarios[i]!.name}: ${r.failure.replace(/\s+/g, ' ').slice(0, 400)}` : '',
+    )
     .filter(Boolean);
   const tolerated = full
     .flatMap((r) => r.records.filter((rec) => !rec.allowed))
     .map((rec) => `${rec.service}:${rec.operation}`);
 
-  // Each statement removed: replay says which scenarios could notice; run those until one fails.
+  // Each statement removed: replay says which scenarios could notice; run those until one fails. Only
+  // a scenario that passed under the whole policy can prove a statement needed.
   const unneeded: string[] = [];
   for (const [i, s] of all.entries()) {
     const reduced = withStatements(
       policy,
       all.filter((_, j) => j !== i),
     );
-    const affected = deniedUnder(reduced, full);
+    const affected = deniedUnder(reduced, full).map((hit, k) => hit && !full[k]!.failure);
     let proven = false;
     // --quick trusts the replay: a statement some recorded call needed counts as needed.
     if (opts.quick) proven = affected.some(Boolean);
@@ -89,7 +92,7 @@ async function checkAction(action: string, opts: BenchOptions): Promise<Figure[]
       const again = await runScenario(scenario, reduced, opts.seed);
       if (again.failure) {
         opts.log(
-          `  ${action} without ${label(s, i)}: "${scenario.name}" fails: ${again.failure.slice(0, 160)}`,
+          `  ${action} without ${label(s, i)}: "${scenario.name}" fails: ${again.failure.replace(/\s+/g, ' ').slice(0, 160)}`,
         );
         proven = true;
       }
@@ -130,7 +133,7 @@ async function checkAction(action: string, opts: BenchOptions): Promise<Figure[]
       ours: `${all.length - unneeded.length}/${all.length}`,
       target: 'all',
       met: unneeded.length === 0,
-      ...(unneeded.length ? { note: `not needed by any scenario: ${unneeded.join(', ')}` } : {}),
+      ...(unneeded.length ? { note: `not proven needed by a passing scenario: ${unneeded.join(', ')}` } : {}),
     },
     {
       metric: `${action}: IAM actions in the policy that allowed a call`,
