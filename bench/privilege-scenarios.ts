@@ -377,6 +377,15 @@ export const WAIT: Scenario[] = [
     },
   },
   {
+    name: "watched by group name: the expected AMI read from the refresh's template version",
+    start: { ...served, durations: { apiSecond: 1 } },
+    async run(env) {
+      await startRefresh(env, 'named', {});
+      const r = await step(env, 'wait by name', 'wait-healthy', { 'asg-names': 'named', ...watch });
+      return failed(r) ?? (r.outputs.status === 'healthy' ? undefined : `status ${r.outputs.status}`);
+    },
+  },
+  {
     name: 'stale code on the new AMI: rolled back while baking',
     start: served,
     async run(env) {
