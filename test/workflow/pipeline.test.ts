@@ -226,7 +226,18 @@ describe('a release whose image fails its health checks', () => {
   });
 
   test('staging fails and rolls back; production never starts and is never asked for', async () => {
-    expect(job(run, 'staging').result).toBe('failure');
+    // On an unexpected result, show every job and failed step so a flaky run explains itself.
+    const story = run.jobs
+      .map(
+        (j) =>
+          `${j.key}: ${j.result}${j.error ? ` (${j.error})` : ''}` +
+          j.steps
+            .filter((s) => s.outcome === 'failure')
+            .map((s) => `\n  step ${s.name}: ${s.errors.join('; ')}\n${s.log.slice(-2000)}`)
+            .join(''),
+      )
+      .join('\n');
+    expect(`staging: ${job(run, 'staging').result}\n${story}`).toMatch(/^staging: failure\n/);
     expect(job(run, 'production').result).toBe('skipped');
     expect(run.jobs.some((j) => j.key.startsWith('production/'))).toBe(false);
     expect(approvals).toEqual([]);
