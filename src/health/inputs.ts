@@ -44,7 +44,12 @@ export const waitHealthySpec = defineAction({
     'unhealthy-grace-seconds': integer({ default: '300', min: 0, max: 86_400 }),
     'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
     'rollback-on-failure': boolean({ default: 'true' }),
-    'max-requests-per-second': seconds({ default: '2', min: 0.1, max: 100 }),
+    'max-requests-per-second': decimal({
+      default: '2',
+      min: 0.1,
+      max: 100,
+      what: 'number of requests per second',
+    }),
     'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
     'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
   },
