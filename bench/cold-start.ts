@@ -17,7 +17,10 @@ const INPUTS: Record<string, Record<string, string>> = {
   'promote-ami-parameter': { 'parameter-name': '/bench/web', 'ami-id': AMI },
   'roll-asg': { 'asg-names': 'bench-web', 'ami-id': AMI },
   'wait-healthy': { 'asg-names': 'bench-web' },
-  'reap-octopus-orphans': { environments: 'Production', 'octopus-api-key': 'API-BENCH0000000000000000000000000' },
+  'reap-octopus-orphans': {
+    environments: 'Production',
+    'octopus-api-key': 'API-BENCH0000000000000000000000000',
+  },
 };
 
 interface Probe {
@@ -40,7 +43,11 @@ async function probeServer(): Promise<Probe> {
   return { server, url, arm: () => new Promise<void>((r) => (waiting = r)) };
 }
 
-async function timeToFirstRequest(probe: Probe, args: string[], env: Record<string, string>): Promise<number> {
+async function timeToFirstRequest(
+  probe: Probe,
+  args: string[],
+  env: Record<string, string>,
+): Promise<number> {
   const first = probe.arm();
   const start = process.hrtime.bigint();
   const child = spawn(process.execPath, args, { env, stdio: 'ignore', cwd: repoRoot });
@@ -91,16 +98,33 @@ export async function coldStart(opts: BenchOptions): Promise<Omit<Section, 'ms'>
     const peerMs = median(peer);
     const figures: Section['figures'] = [
       { metric: 'bare `node -e 0` (spawn → exit)', ours: Math.round(median(bare)), unit: 'ms' },
-      { metric: 'import @aws-sdk/client-ec2 + 1 request (spawn → first request)', ours: Math.round(peerMs), unit: 'ms' },
+      {
+        metric: 'import @aws-sdk/client-ec2 + 1 request (spawn → first request)',
+        ours: Math.round(peerMs),
+        unit: 'ms',
+      },
     ];
     for (const action of ACTIONS) {
       const meta = loadAction(action);
       const inputs: Record<string, string> = {};
-      for (const [name, i] of Object.entries(meta.inputs)) if (i.default !== undefined) inputs[`INPUT_${name.toUpperCase()}`] = String(i.default);
+      for (const [name, i] of Object.entries(meta.inputs))
+        if (i.default !== undefined) inputs[`INPUT_${name.toUpperCase()}`] = String(i.default);
       for (const [name, v] of Object.entries(INPUTS[action] ?? {})) inputs[`INPUT_${name.toUpperCase()}`] = v;
       const main = join(meta.dir, meta.runs.main!);
       const times: number[] = [];
-      for (let i = 0; i < runs; i++) times.push(await timeToFirstRequest(probe, [main], env({ ...inputs, GITHUB_OUTPUT: '/dev/null', GITHUB_STATE: '/dev/null', GITHUB_STEP_SUMMARY: '/dev/null' })));
+      for (let i = 0; i < runs; i++)
+        times.push(
+          await timeToFirstRequest(
+            probe,
+            [main],
+            env({
+              ...inputs,
+              GITHUB_OUTPUT: '/dev/null',
+              GITHUB_STATE: '/dev/null',
+              GITHUB_STEP_SUMMARY: '/dev/null',
+            }),
+          ),
+        );
       const ms = median(times);
       figures.push({
         metric: `${action} (spawn → first API request)`,
@@ -111,7 +135,11 @@ export async function coldStart(opts: BenchOptions): Promise<Omit<Section, 'ms'>
         ratio: ratio(ms, peerMs),
       });
     }
-    figures.push({ metric: 'dist/ total size', ours: Math.round(dirBytes(join(repoRoot, 'dist')) / 1024), unit: 'KiB' });
+    figures.push({
+      metric: 'dist/ total size',
+      ours: Math.round(dirBytes(join(repoRoot, 'dist')) / 1024),
+      unit: 'KiB',
+    });
     return { name: 'cold start', figures };
   } finally {
     probe.server.close();

@@ -31,7 +31,8 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
-export const ratio = (ours: number, peer: number): number => (peer === 0 ? Number.NaN : Math.round((ours / peer) * 1000) / 1000);
+export const ratio = (ours: number, peer: number): number =>
+  peer === 0 ? Number.NaN : Math.round((ours / peer) * 1000) / 1000;
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -40,7 +41,11 @@ export function median(values: number[]): number {
 }
 
 const fmt = (v: number | string | undefined, unit?: string) =>
-  v === undefined ? '' : typeof v === 'number' ? `${Number.isInteger(v) ? v : v.toFixed(2)}${unit ? ` ${unit}` : ''}` : v;
+  v === undefined
+    ? ''
+    : typeof v === 'number'
+      ? `${Number.isInteger(v) ? v : v.toFixed(2)}${unit ? ` ${unit}` : ''}`
+      : v;
 
 export function markdown(sections: Section[], meta: { date: string; quick: boolean; node: string }): string {
   const lines = [
@@ -48,11 +53,19 @@ export function markdown(sections: Section[], meta: { date: string; quick: boole
     '',
   ];
   for (const s of sections) {
-    lines.push(`#### ${s.name}`, '', '| metric | ours | peer | ratio | target | met |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      `#### ${s.name}`,
+      '',
+      '| metric | ours | peer | ratio | target | met |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
     for (const f of s.figures) {
-      const peer = f.peer === undefined ? '' : `${fmt(f.peer, f.unit)}${f.peerName ? ` (${f.peerName})` : ''}`;
+      const peer =
+        f.peer === undefined ? '' : `${fmt(f.peer, f.unit)}${f.peerName ? ` (${f.peerName})` : ''}`;
       const met = f.met === undefined ? '' : f.met ? 'yes' : '**no**';
-      lines.push(`| ${f.metric}${f.note ? ` — ${f.note}` : ''} | ${fmt(f.ours, f.unit)} | ${peer} | ${f.ratio === undefined ? '' : f.ratio} | ${f.target ?? ''} | ${met} |`);
+      lines.push(
+        `| ${f.metric}${f.note ? ` — ${f.note}` : ''} | ${fmt(f.ours, f.unit)} | ${peer} | ${f.ratio === undefined ? '' : f.ratio} | ${f.target ?? ''} | ${met} |`,
+      );
     }
     lines.push('');
   }
