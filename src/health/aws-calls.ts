@@ -3,6 +3,7 @@
 import {
   CancelInstanceRefreshCommand,
   DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandInput,
   DescribeInstanceRefreshesCommand,
   RollbackInstanceRefreshCommand,
   type AutoScalingGroup,
@@ -90,39 +91,30 @@ export class HealthApi {
   /** Groups by name, up to 100 per call as AWS allows. Missing names are simply absent. */
   async groupsByName(region: string, names: readonly string[]): Promise<AutoScalingGroup[]> {
     const out: AutoScalingGroup[] = [];
-    for (const batch of chunks(names, 100)) {
-      let token: string | undefined;
-      do {
-        const cmd = await this.spend(
-          'autoscaling',
-          region,
-          new DescribeAutoScalingGroupsCommand({
-            AutoScalingGroupNames: batch,
-            MaxRecords: 100,
-            NextToken: token,
-          }),
-        );
-        const page = await this.clients.autoScaling(region).send(cmd, this.opts);
-        out.push(...(page.AutoScalingGroups ?? []));
-        token = page.NextToken;
-      } while (token);
-    }
+    for (const batch of chunks(names, 100))
+      out.push(...(await this.groupPages(region, { AutoScalingGroupNames: batch })));
     return out;
   }
 
   /** Groups carrying every given tag (AWS ANDs tag filters with different keys). */
   async groupsByTags(region: string, tags: Record<string, string>): Promise<AutoScalingGroup[]> {
+    return this.groupPages(region, {
+      Filters: Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
+    });
+  }
+
+  /** Every page of one DescribeAutoScalingGroups query, each page charged to the budget. */
+  private async groupPages(
+    region: string,
+    query: Pick<DescribeAutoScalingGroupsCommandInput, 'AutoScalingGroupNames' | 'Filters'>,
+  ): Promise<AutoScalingGroup[]> {
     const out: AutoScalingGroup[] = [];
     let token: string | undefined;
     do {
       const cmd = await this.spend(
         'autoscaling',
         region,
-        new DescribeAutoScalingGroupsCommand({
-          Filters: Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
-          MaxRecords: 100,
-          NextToken: token,
-        }),
+        new DescribeAutoScalingGroupsCommand({ ...query, MaxRecords: 100, NextToken: token }),
       );
       const page = await this.clients.autoScaling(region).send(cmd, this.opts);
       out.push(...(page.AutoScalingGroups ?? []));
