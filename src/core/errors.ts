@@ -36,6 +36,9 @@ export class ActionFailure extends Error {
   override readonly name = 'ActionFailure';
 }
 
+/** A failure whose job summary the entry already wrote: the boundary adds no second heading. */
+export class SummarizedFailure extends ActionFailure {}
+
 /** Fields the AWS SDK v3 puts on service errors. */
 interface AwsLikeError {
   name?: string;

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { createAwsClients, type AwsClients } from '../aws/clients.js';
 import { systemClock, type Clock } from './clock.js';
-import { AbortedError, ConfigurationError, describeError } from './errors.js';
+import { AbortedError, ConfigurationError, describeError, SummarizedFailure } from './errors.js';
 import { envInputSource, parseInputs, type ActionSpec, type Fields, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 
@@ -95,6 +95,7 @@ async function fail(
       : err instanceof AbortedError
         ? 'cancelled'
         : 'failed';
+  if (err instanceof SummarizedFailure) return;
   await io.summary(`### ❌ ${spec.name}: ${heading}\n\n\`\`\`\n${line}\n\`\`\`\n`).catch(() => undefined);
 }
 

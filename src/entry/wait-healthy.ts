@@ -1,4 +1,4 @@
-import { ActionFailure } from '../core/errors.js';
+import { SummarizedFailure } from '../core/errors.js';
 import { runAction } from '../core/run.js';
 import { waitHealthySpec } from '../health/inputs.js';
 import { renderSummary, resultsOutput } from '../health/summary.js';
@@ -24,5 +24,5 @@ await runAction(waitHealthySpec, async (inputs, ctx, io) => {
   io.setOutputs({ status: result.status, results: resultsOutput(result) });
   await io.summary(renderSummary(result));
   if (result.status !== 'healthy')
-    throw new ActionFailure(`wait-healthy ${result.status}: ${result.failures.join(' | ')}`);
+    throw new SummarizedFailure(`wait-healthy ${result.status}: ${result.failures.join(' | ')}`);
 });

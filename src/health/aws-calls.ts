@@ -6,6 +6,7 @@ import {
   type DescribeAutoScalingGroupsCommandInput,
   DescribeInstanceRefreshesCommand,
   RollbackInstanceRefreshCommand,
+  StartInstanceRefreshCommand,
   type AutoScalingGroup,
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
@@ -185,6 +186,41 @@ export class HealthApi {
       new RollbackInstanceRefreshCommand({ AutoScalingGroupName: group }),
     );
     await this.clients.autoScaling(region).send(cmd, this.opts);
+  }
+
+  /**
+   * A refresh back to a numbered launch template version, for a refresh that already ended
+   * Successful. AWS: "You can't roll it back after it's finished. You can, however, update your
+   * Auto Scaling group again by starting a new instance refresh." (instance-refresh-rollback).
+   */
+  async startRevert(
+    region: string,
+    group: string,
+    to: { templateId: string; version: string },
+    like: InstanceRefresh['Preferences'],
+  ): Promise<string | undefined> {
+    const cmd = await this.spend(
+      'autoscaling',
+      region,
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: group,
+        Strategy: 'Rolling',
+        DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: to.templateId, Version: to.version } },
+        // The failed refresh's pace, without its checkpoints or bake time: get back promptly.
+        Preferences: {
+          ...(like?.MinHealthyPercentage !== undefined
+            ? { MinHealthyPercentage: like.MinHealthyPercentage }
+            : {}),
+          ...(like?.MaxHealthyPercentage !== undefined
+            ? { MaxHealthyPercentage: like.MaxHealthyPercentage }
+            : {}),
+          ...(like?.InstanceWarmup !== undefined ? { InstanceWarmup: like.InstanceWarmup } : {}),
+          SkipMatching: true,
+        },
+      }),
+    );
+    const out = await this.clients.autoScaling(region).send(cmd, this.opts);
+    return out.InstanceRefreshId;
   }
 
   async cancel(region: string, group: string): Promise<void> {

@@ -27,8 +27,15 @@ export interface GroupState {
   unhealthyAtPercent?: number;
   /** When the refresh reached Baking or Successful: the grace for full verification starts here. */
   verifyingSince?: number;
-  /** A rollback or cancel we must (re)try at the next poll, e.g. after throttling. */
-  pendingAction?: 'rollback' | 'cancel';
+  /** A rollback, cancel or revert we must (re)try at the next poll, e.g. after throttling. */
+  pendingAction?: 'rollback' | 'cancel' | 'revert';
+  /**
+   * Where a refresh that already ended Successful goes back to when a check fails after it: the
+   * launch template version (a number) and AMI the group ran before. Set while reverting.
+   */
+  revert?: { templateId: string; version: string; amiId?: string };
+  /** The refresh being watched is our own refresh back to `revert` (not the deployment's). */
+  reverting?: boolean;
   deadlineAt: number;
   result: GroupResult;
 }
@@ -42,7 +49,17 @@ export function newGroupState(
   expectedAmiId?: string,
 ): GroupState {
   const expected: Expected = { version: newVersionOf(w), amiId: expectedAmiId ?? w.amiId };
+  const previous = w.previousVersion;
+  const revert =
+    w.launchTemplate?.id && previous && /^\d+$/.test(previous) && previous !== expected.version
+      ? {
+          templateId: w.launchTemplate.id,
+          version: previous,
+          ...(w.previousAmiId ? { amiId: w.previousAmiId } : {}),
+        }
+      : undefined;
   return {
+    ...(revert ? { revert } : {}),
     region: w.region,
     group: w.group,
     refreshId: w.refreshId,

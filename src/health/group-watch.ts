@@ -23,14 +23,15 @@ export function groupVersion(g: AutoScalingGroup | undefined): string | undefine
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
-function recordVerdict(s: GroupState, v: Verdict): void {
+function recordVerdict(s: GroupState, v: Verdict, httpConfigured: boolean): void {
   Object.assign(s.result, {
     desired: v.desired,
     inService: v.inService.length,
     onExpected: v.onExpected,
     healthyTargets: v.healthyTargets,
     totalTargets: v.totalTargets,
-    httpOk: v.httpOk,
+    // No health-url, no count: "0 passed" would read as a failed check.
+    ...(httpConfigured ? { httpOk: v.httpOk } : {}),
   });
 }
 
@@ -96,12 +97,12 @@ export async function look(
   if (r.StartTime) s.result.timeline.refreshStart ??= r.StartTime.getTime();
   if (r.EndTime && !ACTIVE.has(status)) s.result.timeline.refreshEnd ??= r.EndTime.getTime();
 
-  if (s.phase === 'rolling-back') return lookRollingBack(s, now, c);
+  if (s.phase === 'rolling-back') return lookRollingBack(s, snapshot, now, c);
 
   reportCheckpoints(s, percent, now, c.log);
   s.pace.record(now, percent);
   const verdict = snapshot ? verify(snapshot, s.expected, c.httpConfigured) : undefined;
-  if (verdict) recordVerdict(s, verdict);
+  if (verdict) recordVerdict(s, verdict, c.httpConfigured);
   const reason = r.StatusReason ? ` · ${r.StatusReason}` : '';
   const left = r.InstancesToUpdate !== undefined ? ` · ${plural(r.InstancesToUpdate, 'instance')} left` : '';
 
@@ -154,17 +155,20 @@ export async function look(
       );
       s.result.timeline.rollbackStart ??= r.RollbackDetails?.RollbackStartTime?.getTime() ?? now;
       break;
-    case 'RollbackSuccessful':
+    case 'RollbackSuccessful': {
       s.result.timeline.rollbackStart ??= r.RollbackDetails?.RollbackStartTime?.getTime() ?? now;
       s.result.timeline.rollbackEnd = now;
+      // A RollbackInstanceRefresh call (someone's, not this wait's) is not AWS rolling back on its own.
+      const byCall = /RollbackInstanceRefresh|started by the user/i.test(r.StatusReason ?? '');
       finish(
         s,
         'rolled-back',
         'rolled-back-by-aws',
-        `AWS rolled the refresh back${r.StatusReason ? `: ${r.StatusReason}` : ''}${s.result.groupVersion ? `; group on launch template version ${s.result.groupVersion}` : ''}`,
+        `${byCall ? 'the refresh was rolled back by a RollbackInstanceRefresh call made outside this wait' : 'AWS rolled the refresh back'}${r.StatusReason ? `: ${r.StatusReason}` : ''}${s.result.groupVersion ? `; group on launch template version ${s.result.groupVersion}` : ''}`,
         now,
       );
       return;
+    }
     case 'RollbackFailed':
       finish(
         s,
@@ -191,12 +195,18 @@ export async function look(
   }
 }
 
-async function lookRollingBack(s: GroupState, now: number, c: LookContext): Promise<void> {
+async function lookRollingBack(
+  s: GroupState,
+  snapshot: Snapshot | undefined,
+  now: number,
+  c: LookContext,
+): Promise<void> {
   const r = s.refresh!;
   const status = r.Status ?? 'unknown';
   const kind = s.failureKind ?? 'failed';
   if (s.pendingAction) await runPendingAction(s, c);
   if (s.phase === 'done') return;
+  if (s.reverting) return lookReverting(s, snapshot, now, c);
   const rollbackPercent = r.RollbackDetails?.PercentageCompleteOnRollback ?? r.PercentageComplete ?? 0;
   s.pace.record(now, status === 'RollbackInProgress' ? rollbackPercent : 0);
   switch (status) {
@@ -261,4 +271,52 @@ async function lookRollingBack(s: GroupState, now: number, c: LookContext): Prom
       now,
     );
   }
+}
+
+/**
+ * Our refresh back to the previous version (after the deployment's refresh ended Successful and a
+ * check failed): rolled back once it is Successful and every instance is proven on that version.
+ */
+function lookReverting(s: GroupState, snapshot: Snapshot | undefined, now: number, c: LookContext): void {
+  const r = s.refresh!;
+  const status = r.Status ?? 'unknown';
+  const kind = s.failureKind ?? 'failed';
+  const to = s.revert!;
+  const target = { version: to.version, ...(to.amiId ? { amiId: to.amiId } : {}) };
+  s.pace.record(now, r.PercentageComplete ?? 0);
+  if (status === 'Successful' && snapshot) {
+    const v = verify(snapshot, target, false);
+    if (v.ok) {
+      s.result.timeline.rollbackEnd = now;
+      finish(
+        s,
+        kind === 'timed-out' ? 'timed-out' : 'rolled-back',
+        'rolled-back',
+        `${s.failureReason}; rolled back by instance refresh ${s.refreshId} to launch template version ${to.version}: ` +
+          `${v.onExpected}/${v.desired} instances on version ${to.version}${to.amiId ? ` / ${to.amiId}` : ''}`,
+        now,
+      );
+      return;
+    }
+    c.log.info(`${label(s)}: back on version ${to.version}? not yet: ${v.problems.join('; ')}`);
+  } else if (!ACTIVE.has(status) && status !== 'Successful' && status !== 'unknown') {
+    s.result.timeline.rollbackEnd = now;
+    finish(
+      s,
+      'failed',
+      'rollback-failed',
+      `${s.failureReason}; the refresh back to version ${to.version} ended ${status}${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
+      now,
+    );
+    return;
+  } else
+    c.log.info(`${label(s)}: refresh back to version ${to.version}: ${status} ${r.PercentageComplete ?? 0}%`);
+  if (now >= s.deadlineAt)
+    finish(
+      s,
+      kind,
+      s.result.action,
+      `${s.failureReason}; the refresh back to version ${to.version} was still ${status} when the wait gave up: check the group in AWS`,
+      now,
+    );
 }

@@ -37,6 +37,13 @@ export async function fail(
     );
     return;
   }
+  if (status === 'Successful' && s.revert) {
+    // Too late for RollbackInstanceRefresh: a new refresh takes the group back instead.
+    s.pendingAction = 'revert';
+    s.deadlineAt = c.now + c.rollbackBudgetMs;
+    await runPendingAction(s, c);
+    return;
+  }
   if (!ACTIVE.has(status)) {
     finish(
       s,
@@ -58,7 +65,12 @@ export async function runPendingAction(s: GroupState, c: RecoveryContext): Promi
   if (!action) return;
   try {
     if (action === 'rollback') await c.api.rollback(s.region, s.group);
-    else await c.api.cancel(s.region, s.group);
+    else if (action === 'revert') {
+      const id = await c.api.startRevert(s.region, s.group, s.revert!, s.refresh?.Preferences);
+      s.reverting = true;
+      s.refreshId = id;
+      s.result.refreshId = id;
+    } else await c.api.cancel(s.region, s.group);
   } catch (err) {
     if (isTransient(err)) {
       c.log.warning(
@@ -88,8 +100,8 @@ export async function runPendingAction(s: GroupState, c: RecoveryContext): Promi
     finish(
       s,
       s.failureKind ?? 'failed',
-      action === 'rollback' ? 'rollback-failed' : 'none',
-      `${s.failureReason}; ${action} failed: ${describeError(err)}`,
+      action === 'cancel' ? 'none' : 'rollback-failed',
+      `${s.failureReason}; ${action === 'revert' ? 'the refresh back to the previous version' : action} failed: ${describeError(err)}`,
       c.now,
     );
     return;
@@ -98,9 +110,15 @@ export async function runPendingAction(s: GroupState, c: RecoveryContext): Promi
   s.phase = 'rolling-back';
   s.pace.reset();
   s.result.timeline.rollbackStart ??= c.now;
-  if (action === 'rollback') s.result.action = 'rollback-started';
+  if (action !== 'cancel') s.result.action = 'rollback-started';
   c.log.info(
-    `${label(s)}: ${action === 'rollback' ? 'RollbackInstanceRefresh started' : 'CancelInstanceRefresh requested'}; waiting for it to finish`,
+    `${label(s)}: ${
+      action === 'rollback'
+        ? 'RollbackInstanceRefresh started'
+        : action === 'revert'
+          ? `instance refresh ${s.refreshId} started back to launch template version ${s.revert!.version}`
+          : 'CancelInstanceRefresh requested'
+    }; waiting for it to finish`,
   );
 }
 

@@ -12,6 +12,7 @@ import { HealthApi } from './aws-calls.js';
 import { RequestBudget } from './budget.js';
 import { resolveOptions, type ResolvedOptions } from './defaults.js';
 import { groupVersion, look, type LookContext } from './group-watch.js';
+import { finish } from './recovery.js';
 import { newGroupState, type GroupState } from './group-state.js';
 import { checkInstances, type HttpCheck } from './http-check.js';
 import { resolveTargets } from './resolve-targets.js';
@@ -152,6 +153,7 @@ async function watchRegion(
   o: ResolvedOptions,
 ): Promise<void> {
   const { clock, log, signal } = ctx;
+  let lastMiss = '';
   for (;;) {
     const live = states.filter((s) => s.phase !== 'done');
     if (!live.length) return;
@@ -174,7 +176,8 @@ async function watchRegion(
       return await fn();
     } catch (err) {
       if (signal.aborted || !isTransient(err)) throw withContext(what, err);
-      log.warning(`${region}: ${what}: ${describeError(err)}; trying again at the next poll`);
+      lastMiss = `${what}: ${describeError(err)}`;
+      log.warning(`${region}: ${lastMiss}; trying again at the next poll`);
       return MISSED;
     }
   }
@@ -219,6 +222,14 @@ async function watchRegion(
     const verifying = watching.filter(
       (s) => s.refresh?.Status === 'Baking' || s.refresh?.Status === 'Successful',
     );
+    // Our refresh back to the previous version, once Successful, is proven from the instances too.
+    const reverted = looked.filter(
+      (s) =>
+        s.reverting &&
+        s.phase === 'rolling-back' &&
+        s.refresh?.Status === 'Successful' &&
+        data.groups.has(s.group),
+    );
     const tgArns = new Set(
       watching
         .filter((s) => s.refresh?.Status !== 'Pending')
@@ -230,7 +241,7 @@ async function watchRegion(
       if (t === MISSED) targetsOk = false;
       else data.targets.set(arn, t);
     }
-    const ids = verifying.flatMap((s) =>
+    const ids = [...verifying, ...reverted].flatMap((s) =>
       (data.groups.get(s.group)?.Instances ?? []).map((i) => i.InstanceId!).filter(Boolean),
     );
     const instances = ids.length ? await soft('describing instances', () => api.instances(region, ids)) : [];
@@ -272,13 +283,16 @@ async function watchRegion(
     };
     for (const s of due) {
       if (!seen.has(s)) {
-        // Nothing read this poll; the deadline still holds.
-        if (now >= s.deadlineAt && s.refresh) await look(s, undefined, now, c);
+        // Nothing read this poll; the deadline still holds, whatever AWS answers.
+        if (now >= s.deadlineAt)
+          if (s.refresh) await look(s, undefined, now, c);
+          else unreadAtDeadline(s, now, lastMiss);
         continue;
       }
       const group = data.groups.get(s.group);
       // A snapshot is only complete when every part of it was read; otherwise judge status alone.
-      const complete = group && targetsOk && (!verifying.includes(s) || instancesOk);
+      const complete =
+        group && targetsOk && (!(verifying.includes(s) || reverted.includes(s)) || instancesOk);
       const snapshot = complete
         ? {
             group,
@@ -291,6 +305,22 @@ async function watchRegion(
       await look(s, snapshot, now, c);
     }
   }
+}
+
+/**
+ * The deadline passed and the refresh was never read (every DescribeInstanceRefreshes failed):
+ * the wait ends timed out, saying it cannot tell what AWS did, rather than polling on.
+ */
+function unreadAtDeadline(s: GroupState, now: number, lastMiss: string): void {
+  const minutes = Math.round((s.deadlineAt - s.result.timeline.watchStart) / 60_000);
+  finish(
+    s,
+    'timed-out',
+    'none',
+    `timed out after ${minutes} minute(s) (timeout-minutes) without reading the refresh once` +
+      `${lastMiss ? ` (last error: ${lastMiss})` : ''}; nothing was rolled back: check the group in AWS`,
+    now,
+  );
 }
 
 /** The version and AMI the refresh deploys: its desired configuration, else the group's own template. */

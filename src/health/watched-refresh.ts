@@ -6,7 +6,12 @@ import { validateRefreshRecords, type RefreshRecord } from '../roll/refresh-reco
 
 /** A refresh to watch: a RefreshRecord, or just a group whose latest refresh counts. */
 export type WatchedRefresh = Pick<RefreshRecord, 'region' | 'group'> &
-  Partial<Pick<RefreshRecord, 'refreshId' | 'amiId' | 'newVersion' | 'previousVersion' | 'launchTemplate'>>;
+  Partial<
+    Pick<
+      RefreshRecord,
+      'refreshId' | 'amiId' | 'newVersion' | 'previousVersion' | 'previousAmiId' | 'launchTemplate'
+    >
+  >;
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 

@@ -7,7 +7,12 @@ export interface DecisionInput {
   image: ImageFacts;
   /** The value current now, or undefined when the parameter does not exist. */
   current?: { value: string; version: number };
-  /** Facts about the current AMI; undefined when the region no longer has it. */
+  /**
+   * What the age is judged against when it is not the current value: the version the label of
+   * the environment is on. "Older" means older than what that environment runs.
+   */
+  reference?: { value: string; version: number; label: string };
+  /** Facts about the AMI the age is judged against (reference, else current); undefined when gone. */
   currentImage?: ImageFacts;
   /** Compare-and-swap expectation (null: must not exist; undefined: none). */
   expected?: string | null;
@@ -34,23 +39,28 @@ export function decide(d: DecisionInput): Decision {
   }
   if (!d.current) return { kind: 'create' };
   if (d.current.value === d.image.amiId) return { kind: 'unchanged' };
+  const ref = d.reference ?? d.current;
+  const held = d.reference
+    ? `which label ${d.reference.label} of ${where} is on (version ${d.reference.version})`
+    : `current in ${where}`;
+  if (ref.value === d.image.amiId) return { kind: 'update' };
   if (!d.currentImage)
     return {
       kind: 'update',
-      note: `the current AMI ${d.current.value} of ${where} no longer exists (deregistered?), so its age cannot be compared`,
+      note: `${ref.value}, ${held}, no longer exists (deregistered?), so its age cannot be compared`,
     };
   const order = compareCreation(d.image, d.currentImage);
   if (order === undefined)
     return {
       kind: 'update',
-      note: `no creation date for ${d.image.amiId} or ${d.current.value}; ages not compared`,
+      note: `no creation date for ${d.image.amiId} or ${ref.value}; ages not compared`,
     };
   if (order >= 0) return { kind: 'update' };
   if (d.allowOlder) return { kind: 'rollback' };
   return {
     kind: 'refuse',
     reason:
-      `${d.image.amiId} (created ${d.image.creationDate}) is older than ${d.current.value} (created ${d.currentImage.creationDate}), ` +
-      `current in ${where}; set allow-older: true to roll back`,
+      `${d.image.amiId} (created ${d.image.creationDate}) is older than ${ref.value} (created ${d.currentImage.creationDate}), ` +
+      `${held}; set allow-older: true to roll back`,
   };
 }

@@ -42,23 +42,26 @@ export async function planRegion(
       `${name} in ${region} is a ${current.type} parameter with data type ${current.dataType}; ` +
         `SSM cannot convert it to ${IMAGE_DATA_TYPE}: delete it or choose another parameter-name`,
     );
+  const history = current ? await readHistory(ctx, region, name) : [];
+  // "Older" is judged against what the label's environment runs; without the label yet, the current value.
+  const labelled = options.label ? history.find((h) => h.labels.includes(options.label!)) : undefined;
+  const reference = labelled
+    ? { value: labelled.value, version: labelled.version, label: options.label! }
+    : undefined;
+  const against = reference?.value ?? current?.value;
   const currentImage =
-    current && current.value !== target.amiId
-      ? await findImage(ctx, region, current.value)
-      : current
-        ? facts
-        : undefined;
+    against && against !== target.amiId ? await findImage(ctx, region, against) : current ? facts : undefined;
   const decision = decide({
     parameterName: name,
     region,
     image: facts,
     current,
+    ...(reference ? { reference } : {}),
     currentImage,
     expected: target.expected,
     allowOlder: options.allowOlder,
   });
   if (decision.kind === 'refuse') throw new ActionFailure(decision.reason);
-  const history = current ? await readHistory(ctx, region, name) : [];
   const notes: string[] = [];
   if (decision.kind === 'update' && decision.note) notes.push(decision.note);
   if (decision.kind !== 'unchanged' && history.length >= MAX_VERSIONS) {

@@ -37,6 +37,8 @@ export interface RollOptions {
   dryRun: boolean;
   /** Wait until healthy afterwards, with wait-healthy's code. */
   wait: boolean;
+  /** SSM selectors the caller points at the AMI before the refreshes start (see PlanSettings). */
+  promised?: ReadonlyMap<string, string>;
 }
 
 export function rollOptionsFrom(inputs: RollInputs): RollOptions {

@@ -36,6 +36,11 @@ export interface PlanSettings {
   skipMatching: boolean;
   autoRollback: boolean;
   ifRefreshInProgress: InProgressMode;
+  /**
+   * SSM selectors (`name`, `name:label`) a caller will point at the AMI before any refresh starts
+   * (deploy-ami promotes first for such groups): taken as holding it instead of read.
+   */
+  promised?: ReadonlyMap<string, string>;
 }
 
 const at = (g: { name: string; region: string }) => `group ${g.name} (${g.region})`;
@@ -96,7 +101,9 @@ export async function planGroup(
   const problems: PlanProblem[] = [];
   const ssm = templates.filter((t) => t.ssmParameter !== undefined);
   for (const t of ssm) {
-    const value = await readAmiParameter(ctx, region, t.ssmParameter!, `SSM parameter`);
+    const value =
+      settings.promised?.get(t.ssmParameter!) ??
+      (await readAmiParameter(ctx, region, t.ssmParameter!, `SSM parameter`));
     if (value !== amiId)
       problems.push({
         message:
@@ -126,9 +133,9 @@ export async function planGroup(
   const active = await activeRefresh(ctx, region, name);
   if (active && settings.ifRefreshInProgress === 'fail')
     return {
+      // A conflict with a refresh running now, not a mistake in the inputs.
       problems: [
         {
-          input: 'if-refresh-in-progress',
           message: `${at(sel)} already has ${describeActive(active)}; set if-refresh-in-progress to wait or cancel, or try again when it has finished.`,
         },
       ],

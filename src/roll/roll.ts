@@ -99,6 +99,7 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
     skipMatching: o.preferences.skipMatching,
     autoRollback: o.preferences.autoRollback,
     ifRefreshInProgress: o.ifRefreshInProgress,
+    ...(o.promised ? { promised: o.promised } : {}),
   };
   const plans = await log.group(`Planning ${selected.length} group(s)`, async () => {
     const planned = await mapBounded(selected, { limit: o.maxConcurrency, signal: ctx.signal }, (g) =>

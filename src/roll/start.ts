@@ -37,6 +37,8 @@ export class VersionLedger {
     { region: string; template: TemplateVersion; version: Promise<number> }
   >();
   private readonly used = new Set<string>();
+  /** Versions a start whose answer never came may be using: neither deleted nor made default. */
+  private readonly unsure = new Set<string>();
 
   versionFor(ctx: ActionContext, region: string, template: TemplateVersion, amiId: string): Promise<number> {
     const key = `${region}|${template.id}|${template.version}|${amiId}`;
@@ -53,8 +55,15 @@ export class VersionLedger {
     this.used.add(`${region}|${templateId}|${version}`);
   }
 
-  /** Created versions, each with whether a started refresh uses it. */
-  async settled(): Promise<{ region: string; template: TemplateVersion; version: number; used: boolean }[]> {
+  /** Marks a version a StartInstanceRefresh may have used: aborted or unanswered after it was sent. */
+  maybeUsed(region: string, templateId: string, version: number): void {
+    this.unsure.add(`${region}|${templateId}|${version}`);
+  }
+
+  /** Created versions, each with whether a started refresh uses (or may use) it. */
+  async settled(): Promise<
+    { region: string; template: TemplateVersion; version: number; used: boolean; unsure: boolean }[]
+  > {
     const out = [];
     for (const e of this.made.values()) {
       const version = await e.version.catch(() => undefined);
@@ -64,6 +73,7 @@ export class VersionLedger {
           template: e.template,
           version,
           used: this.used.has(`${e.region}|${e.template.id}|${version}`),
+          unsure: this.unsure.has(`${e.region}|${e.template.id}|${version}`),
         });
     }
     return out;
@@ -128,6 +138,12 @@ function isOurs(
     r.DesiredConfiguration?.LaunchTemplate ??
     r.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
   return want ? got?.LaunchTemplateId === want.LaunchTemplateId && got?.Version === want.Version : !got;
+}
+
+/** AWS answered with a 4xx error: the request was refused, so nothing was started by it. */
+function refusedOutright(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** AWS's clock and ours may differ a little; a refresh started this long before our call is not ours. */
@@ -216,6 +232,8 @@ export async function startGroup(
         throw new ActionFailure(`StartInstanceRefresh for ${who} returned no refresh id`);
       refreshId = out.InstanceRefreshId;
     } catch (err) {
+      // Aborted, timed out or a 5xx after sending: AWS may have accepted the refresh, which then uses these versions.
+      if (!refusedOutright(err)) for (const [t, v] of targets) ledger.maybeUsed(plan.region, t.id, v);
       if (!hasCode(err, 'InstanceRefreshInProgress') || round >= MAX_ROUNDS)
         throw withContext(`starting the instance refresh of ${who}`, err);
       const running = await latestRefresh(ctx, plan.region, plan.name);
@@ -249,6 +267,12 @@ export async function finishVersions(
   const problems: string[] = [];
   for (const v of await ledger.settled()) {
     const label = `launch template ${templateLabel(v.template)} version ${v.version} in ${v.region}`;
+    if (v.unsure && !v.used) {
+      problems.push(
+        `kept ${label}: StartInstanceRefresh was sent and its answer lost, so a refresh may be using it; check the group's refreshes before deleting it`,
+      );
+      continue;
+    }
     try {
       if (!v.used) {
         await deleteVersion(ctx, v.region, v.template.id, v.version);
