@@ -1,6 +1,6 @@
 // The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
-import { boolean, decimal, integer, list, string } from '../core/input-fields.js';
+import { boolean, choice, decimal, integer, list, string } from '../core/input-fields.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
 
@@ -71,7 +71,7 @@ export const deploySpec = defineAction({
     'rollback-on-failure': boolean({ default: 'true' }),
     'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
 
-    // Optional Octopus clean-up before the rollout (reap-octopus-orphans).
+    // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
     reap: boolean({ default: 'false' }),
     'octopus-url': string({
       env: ['OCTOPUS_URL'],
@@ -83,6 +83,8 @@ export const deploySpec = defineAction({
     space: string({ default: 'Default', maxLength: 200 }),
     'octopus-environments': list({ unique: true, accepted: 'Octopus environment names' }),
     'max-reap': integer({ default: '10', min: 0, max: 10_000 }),
+    'max-reap-percent': integer({ default: '50', min: 0, max: 100 }),
+    'reap-failure': choice(['warn', 'fail'] as const, { default: 'warn' }),
 
     'dry-run': boolean({ default: 'false' }),
   },

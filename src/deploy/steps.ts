@@ -1,119 +1,141 @@
-// Binds deploy-ami's steps to the capability functions of the four actions. Each step's inputs
-// are parsed with that action's own spec, so defaults, rules and error messages are exactly the
-// standalone action's; only the wiring between them lives here.
-import { parseInputs, type ActionSpec, type Fields, type Inputs } from '../core/inputs.js';
-import { InputProblem } from '../core/input-fields.js';
-import { resultsOutput } from '../health/summary.js';
-import { waitHealthy } from '../health/wait.js';
-import { parseRefreshes } from '../health/watched-refresh.js';
+// Binds deploy-ami's steps to the capability functions of the four actions with typed options
+// built once from deploy-ami's own validated inputs (no string round trip); settings deploy-ami
+// does not expose take the standalone action's declared default, parsed by that action's field.
+import type { Field } from '../core/input-fields.js';
+import type { ActionContext } from '../core/run.js';
+import { waitHealthy, type HealthResult, type WaitOptions } from '../health/wait.js';
 import { createOctopusClient } from '../octopus/client.js';
-import { promoteOptions } from '../promote/options.js';
 import { promoteSpec } from '../promote/inputs.js';
 import { promote } from '../promote/promote.js';
+import type { PromoteOptions, PromoteResult } from '../promote/types.js';
 import { reapSpec } from '../reap/inputs.js';
-import { octopusConnection, reapOptions } from '../reap/options.js';
-import { reapOrphans } from '../reap/reap.js';
+import type { InstanceState } from '../reap/instances.js';
+import { DELETE_CONCURRENCY, octopusConnection, PAGE_SIZE } from '../reap/options.js';
+import { reapOrphans, type ReapOptions, type ReapResult } from '../reap/reap.js';
 import { rollSpec } from '../roll/inputs.js';
-import { rollOptionsFrom } from '../roll/options.js';
-import { roll } from '../roll/roll.js';
-import type { DeploySteps } from './deploy.js';
-import { groupSelection } from './inputs.js';
+import type { RollOptions } from '../roll/options.js';
+import type { RefreshRecord } from '../roll/refresh-record.js';
+import { roll, type RollResult } from '../roll/roll.js';
+import { groupSelection, type DeployInputs } from './inputs.js';
+import { restoreParameter, retireVersions, type PromotedRegion } from './restore.js';
 
-type Raw = Record<string, string | number | boolean | undefined>;
+/** The standalone action's default for a setting deploy-ami does not expose, typed by its field. */
+const defaultOf = <T>(f: Field<T>): T => (f.default !== undefined ? f.parse(f.default) : f.empty);
 
-/** Parses raw values with another action's spec; unset values fall back to that action's defaults. */
-function asAction<F extends Fields>(spec: ActionSpec<F>, raw: Raw): Inputs<F> {
-  return parseInputs(spec, {
-    input: (name) => (raw[name] === undefined ? '' : String(raw[name])),
-    env: () => undefined,
-  });
+export interface DeploySteps {
+  /** Promote's read-only checks (compare-and-swap, age against the label, AMI in every region). */
+  planPromote(ctx: ActionContext): Promise<PromoteResult>;
+  /** Roll's read-only checks (groups, templates, running refreshes); `promised`: SSM values promote will set first. */
+  planRoll(ctx: ActionContext, promised: ReadonlyMap<string, string>): Promise<RollResult>;
+  promote(ctx: ActionContext): Promise<PromoteResult>;
+  roll(ctx: ActionContext, promised: ReadonlyMap<string, string>): Promise<RollResult>;
+  wait(ctx: ActionContext, refreshes: RefreshRecord[]): Promise<HealthResult>;
+  /** Puts E's label (and the value this run wrote) back; returns what it did, one phrase each. */
+  restore(ctx: ActionContext, promoted: PromotedRegion): Promise<string[]>;
+  /** Deletes template versions this run made that nothing uses any more; one phrase per version. */
+  retire(ctx: ActionContext, rolled: RollResult): Promise<string[]>;
+  reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
 }
 
-const joinMap = (m: Record<string, string>) =>
-  Object.entries(m)
-    .map(([k, v]) => `${k}=${v}`)
-    .join('\n');
+export function promoteOptionsOf(v: DeployInputs, dryRun: boolean): PromoteOptions {
+  return {
+    parameterName: v.parameterName,
+    targets: [
+      { region: v.region, amiId: v.amiId, ...(v.expectedCurrent ? { expected: v.expectedCurrent } : {}) },
+    ],
+    label: v.label ?? v.environment,
+    allowOlder: v.allowOlder,
+    tags: {},
+    dryRun,
+    validationTimeoutMs: defaultOf(promoteSpec.inputs['validation-timeout']) * 1000,
+    pollIntervalMs: defaultOf(promoteSpec.inputs['poll-interval']),
+  };
+}
 
-export const deploySteps: DeploySteps = {
-  async reap(ctx, v) {
-    const inputs = asAction(reapSpec, {
-      'octopus-url': v.octopusUrl,
-      'octopus-api-key': v.octopusApiKey,
-      'octopus-access-token': v.octopusAccessToken,
-      space: v.space,
-      environments: (v.octopusEnvironments.length ? v.octopusEnvironments : [v.environment]).join('\n'),
-      region: v.region,
-      'max-reap': v.maxReap,
-      'dry-run': v.dryRun,
-    });
-    const octopus = createOctopusClient(octopusConnection(inputs), ctx.clock);
-    const r = await reapOrphans(
-      { ...ctx, clients: { ec2: (region) => ctx.clients.ec2(region), octopus } },
-      reapOptions(inputs),
-    );
-    return { reapedCount: r.reaped.length, keptCount: r.scanned - r.reaped.length };
-  },
+export function rollOptionsOf(
+  v: DeployInputs,
+  dryRun: boolean,
+  promised: ReadonlyMap<string, string>,
+): RollOptions {
+  const groups = groupSelection(v);
+  const pollIntervalMs = Math.round(v.pollIntervalSeconds * 1000);
+  return {
+    regions: [v.region],
+    names: groups.asgNames,
+    tags: groups.asgTags,
+    ami: { id: v.amiId },
+    preferences: {
+      minHealthyPercentage: v.minHealthyPercentage,
+      maxHealthyPercentage: v.maxHealthyPercentage,
+      instanceWarmup: v.instanceWarmup,
+      checkpointPercentages: v.checkpointPercentages.map(Number),
+      checkpointDelay: v.checkpointDelay,
+      skipMatching: v.skipMatching,
+      autoRollback: v.autoRollback,
+      alarms: [],
+      bakeTime: v.bakeTime,
+    },
+    setDefaultVersion: defaultOf(rollSpec.inputs['set-default-version']),
+    ifRefreshInProgress: v.ifRefreshInProgress,
+    maxConcurrency: defaultOf(rollSpec.inputs['max-concurrency']),
+    timeoutMs: v.timeoutMinutes * 60_000,
+    pollIntervalMs,
+    maxPollIntervalMs: Math.max(pollIntervalMs, 60_000),
+    dryRun,
+    wait: false,
+    promised,
+  };
+}
 
-  async promote(ctx, v) {
-    const inputs = asAction(promoteSpec, {
-      'parameter-name': v.parameterName,
-      'ami-id': v.amiId,
-      region: v.region,
-      label: v.label ?? v.environment,
-      'expected-current': v.expectedCurrent,
-      'allow-older': v.allowOlder,
-      'dry-run': v.dryRun,
-    });
-    const r = await promote(ctx, promoteOptions(inputs));
-    const region = r.regions[0];
-    return {
-      ...(region?.previousAmiId ? { previousAmiId: region.previousAmiId } : {}),
-      version: region?.version ?? 0,
-      changed: r.changed,
-    };
-  },
+export function waitOptionsOf(v: DeployInputs, refreshes: RefreshRecord[]): WaitOptions {
+  return {
+    refreshes,
+    ...(v.healthUrl ? { healthUrl: v.healthUrl } : {}),
+    ...(v.expectedVersion ? { expectedVersion: v.expectedVersion } : {}),
+    unhealthyGraceSeconds: v.unhealthyGraceSeconds,
+    timeoutMinutes: v.timeoutMinutes,
+    rollbackOnFailure: v.rollbackOnFailure,
+    pollIntervalSeconds: v.pollIntervalSeconds,
+    maxPollIntervalSeconds: Math.max(v.pollIntervalSeconds, 60),
+  };
+}
 
-  async roll(ctx, v) {
-    const groups = groupSelection(v);
-    const inputs = asAction(rollSpec, {
-      'asg-names': groups.asgNames.join('\n') || undefined,
-      'asg-tags': joinMap(groups.asgTags) || undefined,
-      region: v.region,
-      'ami-id': v.amiId,
-      'min-healthy-percentage': v.minHealthyPercentage,
-      'max-healthy-percentage': v.maxHealthyPercentage,
-      'instance-warmup': v.instanceWarmup,
-      'checkpoint-percentages': v.checkpointPercentages.join(',') || undefined,
-      'checkpoint-delay': v.checkpointDelay,
-      'skip-matching': v.skipMatching,
-      'auto-rollback': v.autoRollback,
-      'bake-time': v.bakeTime,
-      'if-refresh-in-progress': v.ifRefreshInProgress,
-      'dry-run': v.dryRun,
-    });
-    const r = await roll(ctx, rollOptionsFrom(inputs));
-    return { refreshes: r.refreshes, asgNames: r.asgNames };
-  },
+export function reapOptionsOf(v: DeployInputs, dryRun: boolean): ReapOptions {
+  const f = reapSpec.inputs;
+  return {
+    space: v.space,
+    environments: v.octopusEnvironments.length ? v.octopusEnvironments : [v.environment],
+    roles: defaultOf(f.roles),
+    matchBy: defaultOf(f['match-by']),
+    instanceIdPattern: new RegExp(defaultOf(f['instance-id-pattern'])),
+    regions: [v.region],
+    reapStates: defaultOf(f['reap-states']) as InstanceState[],
+    maxReap: v.maxReap,
+    maxReapPercent: v.maxReapPercent,
+    dryRun,
+    concurrency: DELETE_CONCURRENCY,
+    pageSize: PAGE_SIZE,
+  };
+}
 
-  async wait(ctx, v, refreshes) {
-    // roll-asg's records go through wait-healthy's own validator, as they would between two steps.
-    const watched = parseRefreshes(JSON.parse(JSON.stringify(refreshes)));
-    if (watched instanceof InputProblem)
-      throw new Error(`bug: roll-asg's refreshes are not what wait-healthy reads: ${watched.message}`);
-    const r = await waitHealthy(ctx, {
-      refreshes: watched,
-      ...(v.healthUrl ? { healthUrl: v.healthUrl } : {}),
-      ...(v.expectedVersion ? { expectedVersion: v.expectedVersion } : {}),
-      unhealthyGraceSeconds: v.unhealthyGraceSeconds,
-      timeoutMinutes: v.timeoutMinutes,
-      rollbackOnFailure: v.rollbackOnFailure,
-      pollIntervalSeconds: v.pollIntervalSeconds,
-      maxPollIntervalSeconds: Math.max(v.pollIntervalSeconds, 60),
-    });
-    return {
-      status: r.status,
-      results: resultsOutput(r),
-      ...(r.failures.length ? { failure: `${v.environment}: ${r.failures.join(' | ')}` } : {}),
-    };
-  },
-};
+export function deploySteps(v: DeployInputs): DeploySteps {
+  return {
+    planPromote: (ctx) => promote(ctx, promoteOptionsOf(v, true)),
+    planRoll: (ctx, promised) => roll(ctx, rollOptionsOf(v, true, promised)),
+    promote: (ctx) => promote(ctx, promoteOptionsOf(v, false)),
+    roll: (ctx, promised) => roll(ctx, rollOptionsOf(v, false, promised)),
+    wait: (ctx, refreshes) => waitHealthy(ctx, waitOptionsOf(v, refreshes)),
+    restore: (ctx, promoted) => restoreParameter(ctx, v.parameterName, promoted),
+    retire: (ctx, rolled) => retireVersions(ctx, rolled),
+    reap(ctx, dryRun) {
+      const octopus = createOctopusClient(
+        octopusConnection({ ...v, octopusUrl: v.octopusUrl ?? '' }),
+        ctx.clock,
+      );
+      return reapOrphans(
+        { ...ctx, clients: { ec2: (region) => ctx.clients.ec2(region), octopus } },
+        reapOptionsOf(v, dryRun),
+      );
+    },
+  };
+}

@@ -1,26 +1,28 @@
-import { runAction } from '../core/run.js';
+import { runAction, type StepIO } from '../core/run.js';
 import { deploy, DeployFailure, type DeployResult } from '../deploy/deploy.js';
 import { deploySpec } from '../deploy/inputs.js';
 import { deploySteps } from '../deploy/steps.js';
 import { renderDeploySummary } from '../deploy/summary.js';
-import type { StepIO } from '../core/run.js';
+import { resultsOutput } from '../health/summary.js';
 
 function writeOutputs(io: StepIO, r: DeployResult): void {
+  const p = r.promoted ?? r.planned?.promote;
   io.setOutputs({
-    'previous-ami-id': r.promote.previousAmiId ?? '',
-    version: r.promote.version,
-    changed: r.promote.changed,
-    refreshes: r.roll.refreshes,
-    'asg-names': r.roll.asgNames.join(','),
+    'previous-ami-id': p?.previousAmiId ?? '',
+    // Only a version that holds the AMI now; empty when nothing was (or, in a dry run, would be) written yet.
+    version: r.promoted?.version ?? (r.dryRun && p?.outcome === 'unchanged' ? (p.version ?? '') : ''),
+    changed: r.promoted?.changed ?? false,
+    refreshes: r.rolled?.refreshes ?? [],
+    'asg-names': (r.rolled ?? r.planned?.roll)?.asgNames.join(',') ?? '',
     status: r.status,
-    results: r.wait?.results ?? [],
-    'reaped-count': r.reap?.reapedCount ?? 0,
+    results: r.wait ? resultsOutput(r.wait) : [],
+    'reaped-count': r.reap?.result && !r.reap.result.dryRun ? r.reap.result.reaped.length : 0,
   });
 }
 
 await runAction(deploySpec, async (inputs, ctx, io) => {
   try {
-    const result = await deploy(ctx, inputs, deploySteps);
+    const result = await deploy(ctx, inputs, deploySteps(inputs));
     writeOutputs(io, result);
     await io.summary(renderDeploySummary(result));
   } catch (err) {

@@ -1,14 +1,20 @@
-// deploy-ami's sequence and its input spec, with the four steps faked: order, what is skipped,
-// how an unhealthy fleet fails the step while keeping its result, and that the spec matches action.yml.
+// deploy-ami's transaction and its input spec, with the steps faked: plan before any change, the
+// label first only for SSM-resolving groups, what a failure puts back, reaping that never blocks,
+// one log group at a time, and that the spec matches action.yml.
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AwsClients } from '../../../src/aws/clients.js';
-import { ConfigurationError } from '../../../src/core/errors.js';
+import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
 import type { ActionContext } from '../../../src/core/run.js';
-import { deploy, DeployFailure, type DeploySteps, type WaitOutcome } from '../../../src/deploy/deploy.js';
+import { deploy, DeployFailure, oneGroupAtATime } from '../../../src/deploy/deploy.js';
+import type { DeploySteps } from '../../../src/deploy/steps.js';
+import type { HealthResult, HealthStatus } from '../../../src/health/wait.js';
+import type { PromoteResult } from '../../../src/promote/types.js';
+import type { ReapResult } from '../../../src/reap/reap.js';
+import type { RollResult } from '../../../src/roll/roll.js';
 import { deploySpec, groupSelection, type DeployInputs } from '../../../src/deploy/inputs.js';
 import { fakeClock } from '../../support/fake-clock.js';
 
@@ -24,18 +30,68 @@ const base = {
 };
 
 function fakes(
-  wait: WaitOutcome = { status: 'healthy', results: [] },
-  refreshes: unknown[] = [{ region: 'us-east-1', group: 'web' }],
+  o: { wait?: HealthStatus; imageSource?: 'launch-template' | 'ssm-parameter'; current?: boolean } = {},
 ) {
   const calls: string[] = [];
+  const promoted = (dryRun: boolean): PromoteResult => ({
+    parameterName: '/golden-ami/web',
+    dryRun,
+    changed: !dryRun,
+    regions: [
+      {
+        region: 'us-east-1',
+        amiId: base['ami-id'],
+        outcome: 'updated',
+        previousAmiId: 'ami-00000000000000001',
+        previousVersion: 3,
+        ...(dryRun ? {} : { version: 4 }),
+        label: { name: 'staging', previousVersion: 3, moved: true },
+        changed: !dryRun,
+        notes: [],
+      },
+    ],
+  });
+  const rolled = (dryRun: boolean): RollResult => ({
+    dryRun,
+    amiIds: { 'us-east-1': base['ami-id'] },
+    asgNames: ['web'],
+    groups: [
+      {
+        region: 'us-east-1',
+        group: 'web',
+        status: o.current ? 'already-current' : dryRun ? 'would-refresh' : 'refresh-started',
+        imageSource: o.imageSource ?? 'launch-template',
+        amiId: base['ami-id'],
+        template: { id: 'lt-1', requested: '3', previousVersion: 3, version: 4, created: true },
+        instances: { total: 2, onAmi: 0 },
+      },
+    ],
+    refreshes:
+      dryRun || o.current
+        ? []
+        : [{ region: 'us-east-1', group: 'web', refreshId: 'r-1', amiId: base['ami-id'] }],
+  });
+  const health = (status: HealthStatus): HealthResult => ({
+    status,
+    groups: [],
+    failures: status === 'healthy' ? [] : [`us-east-1/web: ${status}: web rolled back to version 3`],
+    startedAt: 0,
+    endedAt: 1,
+    requests: {},
+    maxRequestsPerSecond: 5,
+  });
   const steps: DeploySteps = {
-    reap: async () => (calls.push('reap'), { reapedCount: 2, keptCount: 5 }),
-    promote: async () => (
-      calls.push('promote'),
-      { previousAmiId: 'ami-00000000000000001', version: 4, changed: true }
+    planPromote: async () => (calls.push('plan-promote'), promoted(true)),
+    planRoll: async () => (calls.push('plan-roll'), rolled(true)),
+    promote: async () => (calls.push('promote'), promoted(false)),
+    roll: async () => (calls.push('roll'), rolled(false)),
+    wait: async (_c, r) => (calls.push(`wait:${r.length}`), health(o.wait ?? 'healthy')),
+    restore: async () => (calls.push('restore'), ['label staging back on version 3 (ami-00000000000000001)']),
+    retire: async () => (calls.push('retire'), ['deleted launch template lt-1 version 4']),
+    reap: async (_c, dryRun) => (
+      calls.push(`reap:${dryRun}`),
+      { reaped: [{}], scanned: 3, dryRun } as unknown as ReapResult
     ),
-    roll: async () => (calls.push('roll'), { refreshes, asgNames: ['web'] }),
-    wait: async (_c, _i, r) => (calls.push(`wait:${r.length}`), wait),
   };
   return { calls, steps };
 }
@@ -47,60 +103,95 @@ const ctx = (): ActionContext & { log: ReturnType<typeof memoryLog> } => ({
   signal: new AbortController().signal,
 });
 
+const failureOf = (p: Promise<unknown>) => p.then(() => undefined).catch((e: unknown) => e as DeployFailure);
+const reaping = {
+  ...base,
+  reap: 'true',
+  'octopus-url': 'https://octopus.example.com',
+};
+const withKey = { AWS_REGION: 'us-east-1', OCTOPUS_API_KEY: 'API-X' };
+
 describe('deploy', () => {
-  test('promotes, rolls and waits in that order; reaps first only when asked', async () => {
-    const plain = fakes();
-    const r = await deploy(ctx(), parse_(base), plain.steps);
-    expect(plain.calls).toEqual(['promote', 'roll', 'wait:1']);
-    expect(r.status).toBe('healthy');
-    expect(r.timings.map((t) => t.phase)).toEqual(['promote', 'roll', 'wait']);
-
-    const reaping = fakes();
-    const withReap = await deploy(
-      ctx(),
-      parse_(
-        { ...base, reap: 'true', 'octopus-url': 'https://octopus.example.com' },
-        { AWS_REGION: 'us-east-1', OCTOPUS_API_KEY: 'API-X' },
-      ),
-      reaping.steps,
-    );
-    expect(reaping.calls).toEqual(['reap', 'promote', 'roll', 'wait:1']);
-    expect(withReap.reap).toEqual({ reapedCount: 2, keptCount: 5 });
-  });
-
-  test('nothing to wait for when every group is already current, or on a dry run', async () => {
-    const current = fakes(undefined, []);
-    const r = await deploy(ctx(), parse_(base), current.steps);
-    expect(current.calls).toEqual(['promote', 'roll']);
-    expect(r.status).toBe('healthy');
-    expect(r.wait).toBeUndefined();
-
-    const dry = fakes();
-    await deploy(ctx(), parse_({ ...base, 'dry-run': 'true' }), dry.steps);
-    expect(dry.calls).toEqual(['promote', 'roll']);
-  });
-
-  test('an unhealthy fleet fails with the wait result kept for outputs and summary', async () => {
-    const f = fakes({
-      status: 'rolled-back',
-      results: [{ group: 'web' }],
-      failure: 'staging: web rolled back to version 3',
-    });
-    const err = await deploy(ctx(), parse_(base), f.steps).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DeployFailure);
-    expect((err as DeployFailure).message).toBe('staging: web rolled back to version 3');
-    expect((err as DeployFailure).result.status).toBe('rolled-back');
-    expect((err as DeployFailure).result.promote.version).toBe(4);
-  });
-
-  test('a failing step stops the sequence', async () => {
+  test('id-pinned groups: plan, roll, prove, then record the label; reap last', async () => {
     const f = fakes();
-    f.steps.promote = async () => {
-      f.calls.push('promote');
-      throw new Error('refused: older AMI');
+    const r = await deploy(ctx(), parse_(reaping, withKey), f.steps);
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'wait:1', 'promote', 'reap:false']);
+    expect(r.status).toBe('healthy');
+    expect(r.order).toBe('fleet-first');
+    expect(r.timings.map((t) => t.phase)).toEqual(['plan', 'roll', 'wait', 'record', 'reap']);
+  });
+
+  test('groups resolving the parameter: the label moves first, and back when the fleet does not end healthy', async () => {
+    const f = fakes({ imageSource: 'ssm-parameter', wait: 'rolled-back' });
+    const err = await failureOf(deploy(ctx(), parse_(base), f.steps));
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'promote', 'roll', 'wait:1', 'restore', 'retire']);
+    expect(err).toBeInstanceOf(DeployFailure);
+    expect(err!.result.status).toBe('rolled-back');
+    expect(err!.message).toBe(
+      'staging: us-east-1/web: rolled-back: web rolled back to version 3; restored: ' +
+        'label staging back on version 3 (ami-00000000000000001); deleted launch template lt-1 version 4',
+    );
+  });
+
+  test('id-pinned groups that fail: the label never moved, versions retired, the line says so', async () => {
+    const f = fakes({ wait: 'timed-out' });
+    const err = await failureOf(deploy(ctx(), parse_(base), f.steps));
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'wait:1', 'retire']);
+    expect(err!.result.status).toBe('timed-out');
+    expect(err!.message).toMatch(
+      /restored: label staging was not moved .*; deleted launch template lt-1 version 4$/,
+    );
+  });
+
+  test('a refusal in the plan changes nothing and is not a healthy status', async () => {
+    const f = fakes();
+    f.steps.planRoll = async () => {
+      f.calls.push('plan-roll');
+      throw new ActionFailure('Nothing was changed: group web already has instance refresh r-0');
     };
-    await expect(deploy(ctx(), parse_(base), f.steps)).rejects.toThrow('refused: older AMI');
-    expect(f.calls).toEqual(['promote']);
+    const err = await failureOf(deploy(ctx(), parse_(base), f.steps));
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll']);
+    expect(err!.result.status).toBe('refused');
+    expect(err!.message).toMatch(/^staging: refused before any change, nothing was changed: /);
+  });
+
+  test('a dry run plans (reap included) and changes nothing', async () => {
+    const f = fakes();
+    const r = await deploy(ctx(), parse_({ ...reaping, 'dry-run': 'true' }, withKey), f.steps);
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'reap:true']);
+    expect(r.status).toBe('planned');
+  });
+
+  test('every group already current: nothing to wait for, the label is recorded', async () => {
+    const f = fakes({ current: true });
+    const r = await deploy(ctx(), parse_(base), f.steps);
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'promote']);
+    expect(r.status).toBe('healthy');
+  });
+
+  test('a failing reap warns and the deployment stands, unless reap-failure: fail', async () => {
+    const f = fakes();
+    f.steps.reap = async () => {
+      throw new ActionFailure('Refused: 3 targets is over max-reap (1)');
+    };
+    const c = ctx();
+    const r = await deploy(c, parse_(reaping, withKey), f.steps);
+    expect(r.status).toBe('healthy');
+    expect(r.reap?.warning).toMatch(/max-reap/);
+    expect(c.log.lines).toContainEqual(expect.stringMatching(/^warning: reaping .*reap-failure: warn/));
+
+    const strict = await failureOf(
+      deploy(ctx(), parse_({ ...reaping, 'reap-failure': 'fail' }, withKey), f.steps),
+    );
+    expect(strict!.result.status).toBe('healthy');
+    expect(strict!.message).toMatch(/proven healthy, but reaping Octopus targets failed/);
+  });
+
+  test('log groups never nest: an inner group becomes a line', async () => {
+    const log = memoryLog();
+    const flat = oneGroupAtATime(log);
+    await flat.group('outer', () => flat.group('inner', async () => log.info('x')));
+    expect(log.lines).toEqual(['[outer]', '▸ inner', 'x']);
   });
 });
 

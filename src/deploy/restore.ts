@@ -1,0 +1,145 @@
+// What a failed deployment puts back: the environment's label (and the parameter value this run
+// wrote) to where they were, and the launch template versions this run made that nothing uses
+// any more, so `$Latest` no longer launches the AMI that failed. Each step aims only at what this
+// run wrote, and says in one phrase what it did or why it left something alone.
+import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
+import { describeError } from '../core/errors.js';
+import type { ActionContext } from '../core/run.js';
+import { labelVersion, putVersion, readParameter, waitForVersion } from '../promote/parameter.js';
+import type { RegionPromotion } from '../promote/types.js';
+import { isActive, latestRefresh } from '../roll/in-progress.js';
+import { deleteVersion, templateLabel } from '../roll/launch-template.js';
+import type { RollResult } from '../roll/roll.js';
+
+export type PromotedRegion = RegionPromotion;
+
+/** How long SSM may take to accept the restored aws:ec2:image value, and how often to look. */
+const VALIDATION = { timeoutMs: 120_000, pollIntervalMs: 500 };
+
+export async function restoreParameter(
+  ctx: ActionContext,
+  name: string,
+  p: PromotedRegion,
+): Promise<string[]> {
+  const done: string[] = [];
+  const { region } = p;
+  if (p.outcome !== 'unchanged' && p.version !== undefined) {
+    try {
+      done.push(await restoreValue(ctx, name, p, p.version));
+    } catch (err) {
+      done.push(`could not restore the value of ${name}: ${describeError(err)}`);
+    }
+  }
+  const label = p.label;
+  if (label?.moved)
+    try {
+      if (label.previousVersion !== undefined) {
+        await labelVersion(ctx, region, name, label.previousVersion, label.name);
+        const back = await readParameter(ctx, region, `${name}:${label.name}`);
+        done.push(
+          `label ${label.name} back on version ${label.previousVersion} (${back?.value ?? 'unread'})`,
+        );
+      } else if (p.version !== undefined) {
+        await ctx.clients.ssm(region).send(
+          new UnlabelParameterVersionCommand({
+            Name: name,
+            ParameterVersion: p.version,
+            Labels: [label.name],
+          }),
+        );
+        done.push(`label ${label.name} removed again (it was on no version before)`);
+      }
+    } catch (err) {
+      done.push(`could not restore label ${label.name} of ${name}: ${describeError(err)}`);
+    }
+  return done;
+}
+
+/** Writes the previous value back only when the newest version is still the one this run wrote. */
+async function restoreValue(
+  ctx: ActionContext,
+  name: string,
+  p: PromotedRegion,
+  ours: number,
+): Promise<string> {
+  if (!p.previousAmiId)
+    return `${name} was created by this run and keeps ${p.amiId} (version ${ours}): there is no earlier value`;
+  const now = await readParameter(ctx, p.region, name);
+  if (now?.version !== ours)
+    return `${name} value left alone: version ${now?.version} (${now?.value}) was written after this run's version ${ours}`;
+  const v = await putVersion(
+    ctx,
+    p.region,
+    { name, value: p.previousAmiId, overwrite: true, tags: {} },
+    VALIDATION.pollIntervalMs,
+  );
+  await waitForVersion(ctx, p.region, name, v, p.previousAmiId, VALIDATION);
+  return `${name} back to ${p.previousAmiId} (version ${v})`;
+}
+
+const specsOf = (g: AutoScalingGroup) =>
+  [
+    g.LaunchTemplate,
+    g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification,
+    ...(g.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map((o) => o.LaunchTemplateSpecification),
+  ].filter((s) => s !== undefined);
+
+/**
+ * Deletes each template version this run created once no group names it and no active refresh
+ * deploys it: then `$Latest` is again what it was before the run. A version still in use is kept,
+ * and said so.
+ */
+export async function retireVersions(ctx: ActionContext, rolled: RollResult): Promise<string[]> {
+  const done: string[] = [];
+  const made = new Map<
+    string,
+    { region: string; id: string; name?: string; version: number; groups: string[] }
+  >();
+  for (const g of rolled.groups) {
+    const t = g.template;
+    if (!t.created || t.version === undefined) continue;
+    const key = `${g.region}|${t.id}|${t.version}`;
+    const entry = made.get(key) ?? {
+      region: g.region,
+      id: t.id,
+      name: t.name,
+      version: t.version,
+      groups: [],
+    };
+    entry.groups.push(g.group);
+    made.set(key, entry);
+  }
+  for (const m of made.values()) {
+    const what = `launch template ${templateLabel(m)} version ${m.version}`;
+    try {
+      const out = await ctx.clients
+        .autoScaling(m.region)
+        .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: m.groups }), {
+          abortSignal: ctx.signal,
+        });
+      const naming = (out.AutoScalingGroups ?? []).filter((g) =>
+        specsOf(g).some((s) => s.LaunchTemplateId === m.id && s.Version === String(m.version)),
+      );
+      const deploying: string[] = [];
+      for (const group of m.groups) {
+        const r = await latestRefresh(ctx, m.region, group);
+        const to =
+          r?.DesiredConfiguration?.LaunchTemplate ??
+          r?.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+        if (r && isActive(r) && to?.LaunchTemplateId === m.id && to.Version === String(m.version))
+          deploying.push(group);
+      }
+      const users = [...naming.map((g) => g.AutoScalingGroupName!), ...deploying];
+      if (users.length) {
+        done.push(`kept ${what}: ${[...new Set(users)].join(', ')} still use it`);
+        continue;
+      }
+      await deleteVersion(ctx, m.region, m.id, m.version);
+      done.push(`deleted ${what} (nothing launches the failed AMI from $Latest)`);
+    } catch (err) {
+      done.push(`could not delete ${what}: ${describeError(err)}`);
+    }
+  }
+  return done;
+}
