@@ -91,7 +91,11 @@ export function reportNonAwsAnswers(client: Stack): void {
         return await next(args);
       } catch (err) {
         if (!isNonAwsAnswer(err)) throw err;
-        throw nonAwsAnswerError(err, String(context.commandName ?? 'AWS call').replace(/Command$/, ''), requests.get(context));
+        throw nonAwsAnswerError(
+          err,
+          String(context.commandName ?? 'AWS call').replace(/Command$/, ''),
+          requests.get(context),
+        );
       }
     },
     { step: 'initialize', name: 'goldenAmiNonAwsAnswer', override: true },
