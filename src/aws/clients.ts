@@ -4,6 +4,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { USER_AGENT } from '../core/version.js';
+import { reportNonAwsAnswers } from './non-aws-answer.js';
 
 /** Per-region AWS clients, created on first use. Capabilities receive this, never construct clients. */
 export interface AwsClients {
@@ -26,7 +27,8 @@ type Ctor<C> = new (config: Record<string, unknown>) => C;
 
 /**
  * One place that builds AWS clients: the standard credential chain, adaptive retries (the
- * client rate-limits itself when throttled), our user agent. Endpoints are left to the SDK so
+ * client rate-limits itself when throttled), our user agent, and one clear line when something
+ * that is not AWS answers (src/aws/non-aws-answer.ts). Endpoints are left to the SDK so
  * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> point the same bundle at localcloud.
  */
 export function createAwsClients(options: ClientFactoryOptions): AwsClients {
@@ -42,6 +44,7 @@ export function createAwsClients(options: ClientFactoryOptions): AwsClients {
     let client = cache.get(key) as C | undefined;
     if (!client) {
       client = new ctor(config(r));
+      reportNonAwsAnswers(client as unknown as Parameters<typeof reportNonAwsAnswers>[0]);
       cache.set(key, client);
     }
     return client;

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients.js';
 import type { BudgetedService, RequestBudget } from './budget.js';
+import { newestRefresh, REFRESH_PAGE } from '../aws/newest-refresh.js';
 
 /** The part of an SDK command we touch: its own middleware stack. */
 interface WithStack {
@@ -73,20 +74,28 @@ export class HealthApi {
     return { abortSignal: this.signal };
   }
 
-  /** The named refresh, or the group's latest when no id is given; undefined when there is none. */
+  /**
+   * The named refresh, or the group's newest by StartTime when no id is given (AWS documents no
+   * order for DescribeInstanceRefreshes); undefined when there is none.
+   */
   async refresh(region: string, group: string, refreshId?: string): Promise<InstanceRefresh | undefined> {
-    const cmd = await this.spend(
-      'autoscaling',
-      region,
-      new DescribeInstanceRefreshesCommand({
-        AutoScalingGroupName: group,
-        ...(refreshId ? { InstanceRefreshIds: [refreshId] } : { MaxRecords: 1 }),
-      }),
-    );
-    const out = await this.clients.autoScaling(region).send(cmd, this.opts);
-    const refreshes = out.InstanceRefreshes ?? [];
-    // AWS lists the newest first; be explicit anyway when an id was asked for.
-    return refreshId ? refreshes.find((r) => r.InstanceRefreshId === refreshId) : refreshes[0];
+    const refreshes: InstanceRefresh[] = [];
+    let token: string | undefined;
+    do {
+      const cmd = await this.spend(
+        'autoscaling',
+        region,
+        new DescribeInstanceRefreshesCommand({
+          AutoScalingGroupName: group,
+          ...(refreshId ? { InstanceRefreshIds: [refreshId] } : { MaxRecords: REFRESH_PAGE }),
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      const out = await this.clients.autoScaling(region).send(cmd, this.opts);
+      refreshes.push(...(out.InstanceRefreshes ?? []));
+      token = out.NextToken;
+    } while (token);
+    return refreshId ? refreshes.find((r) => r.InstanceRefreshId === refreshId) : newestRefresh(refreshes);
   }
 
   /** Groups by name, up to 100 per call as AWS allows. Missing names are simply absent. */

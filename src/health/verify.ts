@@ -3,6 +3,7 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { HttpCheck } from './http-check.js';
+import { targetGroupArns } from './traffic-sources.js';
 
 export interface Expected {
   /** Launch template version number the instances must carry. */
@@ -80,7 +81,7 @@ export function verify(s: Snapshot, expected: Expected, httpConfigured: boolean)
 
   let healthyTargets = 0;
   let totalTargets = 0;
-  for (const arn of s.group.TargetGroupARNs ?? []) {
+  for (const arn of targetGroupArns(s.group)) {
     const byId = new Map((s.targets.get(arn) ?? []).map((t) => [t.Target?.Id, t.TargetHealth?.State]));
     const name = arn.split('/').slice(-2, -1)[0] ?? arn;
     const notHealthy: string[] = [];

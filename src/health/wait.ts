@@ -17,6 +17,7 @@ import { newGroupState, type GroupState } from './group-state.js';
 import { checkInstances, type HttpCheck } from './http-check.js';
 import { resolveTargets } from './resolve-targets.js';
 import type { HealthResult, HealthStatus, WaitOptions } from './types.js';
+import { targetGroupArns } from './traffic-sources.js';
 
 export type { HealthResult, WaitOptions, GroupResult, HealthStatus } from './types.js';
 
@@ -233,7 +234,7 @@ async function watchRegion(
     const tgArns = new Set(
       watching
         .filter((s) => s.refresh?.Status !== 'Pending')
-        .flatMap((s) => data.groups.get(s.group)?.TargetGroupARNs ?? []),
+        .flatMap((s) => targetGroupArns(data.groups.get(s.group))),
     );
     let targetsOk = true;
     for (const arn of tgArns) {

@@ -4,6 +4,7 @@ import {
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
 import { hasCode, isTransient } from '../aws/errors.js';
+import { newestRefresh, REFRESH_PAGE } from '../aws/newest-refresh.js';
 import { ActionFailure, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
@@ -36,21 +37,28 @@ export function toActive(r: InstanceRefresh): ActiveRefresh {
   };
 }
 
-/** The group's newest refresh; AWS lists them newest first. */
+/** The refresh with the given id, or the group's newest by StartTime (AWS documents no order). */
 export async function latestRefresh(
   ctx: ActionContext,
   region: string,
   group: string,
   id?: string,
 ): Promise<InstanceRefresh | undefined> {
-  const out = await ctx.clients.autoScaling(region).send(
-    new DescribeInstanceRefreshesCommand({
-      AutoScalingGroupName: group,
-      ...(id ? { InstanceRefreshIds: [id] } : { MaxRecords: 1 }),
-    }),
-    { abortSignal: ctx.signal },
-  );
-  return out.InstanceRefreshes?.[0];
+  const all: InstanceRefresh[] = [];
+  let token: string | undefined;
+  do {
+    const out = await ctx.clients.autoScaling(region).send(
+      new DescribeInstanceRefreshesCommand({
+        AutoScalingGroupName: group,
+        ...(id ? { InstanceRefreshIds: [id] } : { MaxRecords: REFRESH_PAGE }),
+        ...(token ? { NextToken: token } : {}),
+      }),
+      { abortSignal: ctx.signal },
+    );
+    all.push(...(out.InstanceRefreshes ?? []));
+    token = out.NextToken;
+  } while (token);
+  return id ? all.find((r) => r.InstanceRefreshId === id) : newestRefresh(all);
 }
 
 export async function activeRefresh(
@@ -66,8 +74,8 @@ export async function activeRefresh(
 
 /**
  * Gets a running refresh out of the way: `wait` polls until it ends; `cancel` cancels it and
- * polls until AWS reports it cancelled. A rollback in progress cannot be cancelled, so it is
- * waited for in both modes. Returns the refresh that was settled.
+ * polls until AWS reports it cancelled (a rollback in progress too). Returns the refresh that was
+ * settled.
  */
 export async function settleActiveRefresh(
   ctx: ActionContext,
@@ -78,7 +86,8 @@ export async function settleActiveRefresh(
   timing: WaitTiming,
 ): Promise<{ refresh: ActiveRefresh; finalStatus: string; cancelled: boolean }> {
   let cancelled = false;
-  if (mode === 'cancel' && active.status !== 'RollbackInProgress' && active.status !== 'Cancelling') {
+  // CancelInstanceRefresh "cancels an instance refresh or rollback that is in progress".
+  if (mode === 'cancel' && active.status !== 'Cancelling') {
     ctx.log.info(`${group} (${region}): cancelling ${describeActive(active)}`);
     try {
       await ctx.clients

@@ -20,6 +20,8 @@ export interface TemplateVersion {
   imageId?: string;
   /** The SSM parameter selector of `resolve:ssm:<selector>`, when the template takes its image from SSM. */
   ssmParameter?: string;
+  /** The template's InstanceType, when it names one (the architecture check reads it). */
+  instanceType?: string;
 }
 
 const SSM_PREFIX = 'resolve:ssm:';
@@ -58,6 +60,7 @@ export async function describeTemplateVersion(
     ...(v.LaunchTemplateName ? { name: v.LaunchTemplateName } : {}),
     requested,
     version: v.VersionNumber,
+    ...(v.LaunchTemplateData?.InstanceType ? { instanceType: v.LaunchTemplateData.InstanceType } : {}),
     ...(image?.startsWith(SSM_PREFIX)
       ? { ssmParameter: image.slice(SSM_PREFIX.length) }
       : image

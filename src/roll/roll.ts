@@ -4,6 +4,7 @@ import { AbortedError, ActionFailure, ConfigurationError, describeError } from '
 import type { ActionContext } from '../core/run.js';
 import { waitHealthy } from '../health/wait.js';
 import { resolveAmi } from './ami.js';
+import { architectureProblems } from './architecture.js';
 import { isSkipped, mapBounded } from './bounded.js';
 import { describeActive } from './in-progress.js';
 import { templateLabel } from './launch-template.js';
@@ -112,6 +113,7 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
       problems.push(...p.value.problems);
       if (p.value.plan) out.push(p.value.plan);
     }
+    if (!problems.length) problems.push(...(await architectureProblems(ctx, out, amiIds)));
     if (problems.length) throwProblems(problems);
     for (const p of out) {
       log.info(describePlan(p));

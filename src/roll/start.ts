@@ -23,6 +23,7 @@ import {
   type TemplateVersion,
 } from './launch-template.js';
 import type { InProgressMode, RefreshPreferenceOptions } from './options.js';
+import { pinFloatingVersions, type Unpin } from './pin.js';
 import type { GroupPlan } from './plan.js';
 import { refreshPreferences } from './preferences.js';
 import { outcomeOf, type GroupOutcome } from './result.js';
@@ -167,6 +168,23 @@ export async function startGroup(
   ledger: VersionLedger,
   replan: Replan,
 ): Promise<GroupOutcome> {
+  const pinned: { undo?: Unpin } = {};
+  try {
+    return await startPinned(ctx, planned, s, ledger, replan, pinned);
+  } catch (err) {
+    await pinned.undo?.();
+    throw err;
+  }
+}
+
+async function startPinned(
+  ctx: ActionContext,
+  planned: GroupPlan,
+  s: StartSettings,
+  ledger: VersionLedger,
+  replan: Replan,
+  pinned: { undo?: Unpin },
+): Promise<GroupOutcome> {
   const who = `${planned.name} (${planned.region})`;
   let plan = planned;
   let previousRefresh: GroupOutcome['previousRefresh'];
@@ -214,6 +232,8 @@ export async function startGroup(
       if (t === main) outcome.template = { ...outcome.template, version, created: version !== t.version };
     }
     const desired = desiredConfiguration(plan, targets);
+    // Only a refresh to a new numbered version needs the group pinned first (see pin.ts).
+    if (desired && !pinned.undo) pinned.undo = await pinFloatingVersions(ctx, plan);
     const calledAt = ctx.clock.now();
     let refreshId: string | undefined;
     try {

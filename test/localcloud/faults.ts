@@ -5,7 +5,7 @@ import { Rng } from './rng.js';
  * dropped connections. A rule fires by a seeded rate or by an exact sequence ("x.x" = fault,
  * pass, fault), so a failing run repeats.
  */
-export type FaultKind = 'throttle' | 'error' | 'latency' | 'drop';
+export type FaultKind = 'throttle' | 'error' | 'latency' | 'drop' | 'html';
 
 export interface FaultRuleInput {
   /** Signing name (ec2, autoscaling, elasticloadbalancing, ssm, sts) or `octopus`; omitted = every service. */
@@ -14,7 +14,7 @@ export interface FaultRuleInput {
   operation?: string;
   region?: string;
   kind: FaultKind;
-  /** For `error`: 500 (default) or 503. */
+  /** For `error`: 500 (default) or 503; for `html` (a proxy's page, not AWS): 500–504. */
   status?: number;
   /** Overrides the error code the protocol would use. */
   code?: string;
@@ -47,7 +47,7 @@ export interface FaultOutcome {
   fired: FaultRule[];
 }
 
-const KINDS: readonly FaultKind[] = ['throttle', 'error', 'latency', 'drop'];
+const KINDS: readonly FaultKind[] = ['throttle', 'error', 'latency', 'drop', 'html'];
 
 export function validateFaultRule(input: unknown): FaultRuleInput {
   if (typeof input !== 'object' || input === null) throw new Error('a fault rule must be an object');
@@ -63,8 +63,9 @@ export function validateFaultRule(input: unknown): FaultRuleInput {
   if (rule.kind === 'latency' && (typeof rule.latencyMs !== 'number' || rule.latencyMs < 0)) {
     throw new Error('a latency fault needs latencyMs >= 0');
   }
-  if (rule.status !== undefined && rule.status !== 500 && rule.status !== 503) {
-    throw new Error('fault status must be 500 or 503');
+  const statuses = rule.kind === 'html' ? [500, 502, 503, 504] : [500, 503];
+  if (rule.status !== undefined && !statuses.includes(rule.status as number)) {
+    throw new Error(`fault status must be one of ${statuses.join(', ')}`);
   }
   for (const key of ['service', 'operation', 'region', 'code', 'message'] as const) {
     if (rule[key] !== undefined && typeof rule[key] !== 'string')

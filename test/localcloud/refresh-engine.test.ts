@@ -272,13 +272,42 @@ describe('instance refresh engine', () => {
     expect(ssm.images()).toEqual(['ami-new']);
   });
 
-  it('does not auto-roll back when rollback is impossible and says why', () => {
+  it('refuses AutoRollback at StartInstanceRefresh on a $Latest or $Default group (reading refuse-at-start)', () => {
+    for (const version of ['$Latest', '$Default']) {
+      const w = world(1, version);
+      expect(() => w.start({ AutoRollback: true }, '2')).toThrow(
+        expect.objectContaining({
+          code: 'ValidationError',
+          message: expect.stringMatching(/\$Latest or \$Default/),
+        }),
+      );
+      expect(w.region.refreshesOf('web')).toEqual([]);
+    }
+  });
+
+  it('does not auto-roll back when rollback is impossible and says why (reading fail-later)', () => {
     const w = world(1, '$Latest');
+    w.region.readings.impossibleAutoRollback = 'fail-later';
     w.platform.unhealthyImages.add('ami-new');
     const r = w.start({ AutoRollback: true, MinHealthyPercentage: 0 }, '2');
     w.runUntil(w.terminal(r), r);
     expect(r.status).toBe('Failed');
     expect(r.statusReason).toMatch(/Auto rollback isn't possible: .*\$Latest/);
+  });
+
+  it('cancels a rollback in progress: Cancelling, then Cancelled, the rollback stops where it is', () => {
+    const w = world(4);
+    const r = w.start({ MinHealthyPercentage: 50 }, '2');
+    w.runUntil(() => w.images().filter((i) => i === 'ami-new').length >= 2, r);
+    rollbackRefresh(w.region, w.group);
+    expect(r.status).toBe('RollbackInProgress');
+    expect(cancelRefresh(w.region, w.group).id).toBe(r.id);
+    expect(r.status).toBe('Cancelling');
+    w.runUntil(w.terminal(r), r);
+    expect(r.status).toBe('Cancelled');
+    expect(() => cancelRefresh(w.region, w.group)).toThrow(
+      expect.objectContaining({ code: 'ActiveInstanceRefreshNotFound' }),
+    );
   });
 
   it('rejects AutoRollback without a desired configuration', () => {

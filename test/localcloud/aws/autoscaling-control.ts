@@ -1,6 +1,6 @@
 // Control-API routes for Auto Scaling and ELBv2, mounted by the server under `/_localcloud`.
 // Keys are `METHOD /path`; the server passes the parsed JSON body (or {}) and the query string.
-import type { AlarmState } from './autoscaling-state.js';
+import type { AlarmState, AsgReadings } from './autoscaling-state.js';
 import type { World } from '../state.js';
 import { asgRegionOf } from './autoscaling-platform.js';
 import {
@@ -12,6 +12,17 @@ import {
 } from './autoscaling-seed.js';
 import { groupView, refreshView } from './autoscaling-views.js';
 import { AwsError } from './service.js';
+
+function parseReadings(body: Record<string, unknown>): AsgReadings {
+  const { refreshOrder, impossibleAutoRollback, trafficSourcesInTargetGroupArns } = body;
+  if (refreshOrder !== 'newest-first' && refreshOrder !== 'oldest-first')
+    throw new AwsError('ValidationError', 'refreshOrder must be newest-first or oldest-first');
+  if (impossibleAutoRollback !== 'refuse-at-start' && impossibleAutoRollback !== 'fail-later')
+    throw new AwsError('ValidationError', 'impossibleAutoRollback must be refuse-at-start or fail-later');
+  if (typeof trafficSourcesInTargetGroupArns !== 'boolean')
+    throw new AwsError('ValidationError', 'trafficSourcesInTargetGroupArns must be a boolean');
+  return { refreshOrder, impossibleAutoRollback, trafficSourcesInTargetGroupArns };
+}
 
 export type ControlRoute = (world: World, body: Record<string, unknown>, query: URLSearchParams) => unknown;
 
@@ -59,6 +70,16 @@ export const autoscalingControlRoutes: Record<string, ControlRoute> = {
     return {};
   },
 
+  /**
+   * Body: { region?, refreshOrder?, impossibleAutoRollback?, trafficSourcesInTargetGroupArns? } → the
+   * readings now in force: how localcloud behaves where the AWS documentation is silent.
+   */
+  'POST /autoscaling/readings': (world, body) => {
+    const asg = asgRegionOf(world.region(regionOf(body)));
+    asg.readings = parseReadings({ ...asg.readings, ...body });
+    return asg.readings;
+  },
+
   /** Query: region → every group as DescribeAutoScalingGroups shows it, with its refreshes. */
   'GET /autoscaling/state': (world, _body, query) => {
     const asg = asgRegionOf(world.region(regionOf({}, query)));
@@ -68,6 +89,7 @@ export const autoscalingControlRoutes: Record<string, ControlRoute> = {
         InstanceRefreshes: [...asg.refreshesOf(g.name)].reverse().map(refreshView),
       })),
       alarms: Object.fromEntries(asg.alarms),
+      readings: asg.readings,
       throttle: asg.throttle?.config ?? null,
     };
   },

@@ -13,6 +13,7 @@ import {
   type LaunchTemplateRef,
   type ResolvedLaunch,
 } from './autoscaling-types.js';
+import { elbv2TargetGroups } from './autoscaling-traffic.js';
 import { deregisterTarget, registerTarget } from './elbv2-state.js';
 
 /** Upper bound on launches per group per tick, so a huge desired capacity cannot stall the ticker. */
@@ -131,7 +132,7 @@ export function launchInto(
     ...(refreshId ? { refreshId } : {}),
   };
   group.instances.set(inst.instanceId, inst);
-  for (const arn of group.targetGroupArns) {
+  for (const arn of elbv2TargetGroups(group)) {
     const tg = region.targetGroups.get(arn);
     if (tg) registerTarget(tg, inst.instanceId, now);
   }
@@ -161,7 +162,7 @@ export function terminateFromGroup(
     availabilityZone: inst.availabilityZone,
   });
   inst.lifecycle = 'Terminating';
-  for (const arn of group.targetGroupArns) {
+  for (const arn of elbv2TargetGroups(group)) {
     const tg = region.targetGroups.get(arn);
     if (tg) deregisterTarget(tg, instanceId, now);
   }

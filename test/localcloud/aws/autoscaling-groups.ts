@@ -9,6 +9,7 @@ import type {
   LaunchTemplateRef,
   MixedInstancesPolicy,
 } from './autoscaling-types.js';
+import { parseTrafficSources } from './autoscaling-traffic.js';
 import { AwsError } from './service.js';
 
 export interface TagInput {
@@ -32,6 +33,7 @@ export interface GroupInput {
   AvailabilityZones?: string[];
   VPCZoneIdentifier?: string;
   TargetGroupARNs?: string[];
+  TrafficSources?: { Identifier?: string; Type?: string }[];
   HealthCheckType?: string;
   HealthCheckGracePeriod?: number;
   DefaultInstanceWarmup?: number;
@@ -80,6 +82,31 @@ function launchConfigOf(input: GroupInput): LaunchConfig | undefined {
     return { MixedInstancesPolicy: structuredClone(input.MixedInstancesPolicy) };
   }
   return { LaunchConfigurationName: input.LaunchConfigurationName as string };
+}
+
+/** EC2 would refuse every launch: AWS refuses to save such a group (wording from its ValidationError). */
+function checkLaunchable(region: AsgRegion, config: LaunchConfig): void {
+  const launch = resolveConfig(region, config);
+  if (!launch || !region.platform.launchProblem) return;
+  const types = [
+    launch.instanceType,
+    ...(config.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).flatMap((o) =>
+      o.InstanceType ? [o.InstanceType] : [],
+    ),
+  ];
+  for (const instanceType of new Set(types)) {
+    const problem = region.platform.launchProblem({ ...launch, instanceType });
+    if (problem) throw invalid(`You must use a valid fully-formed launch template. ${problem}`);
+  }
+}
+
+/** AWS fills AvailabilityZones from the subnets of VPCZoneIdentifier. */
+function zonesOf(region: AsgRegion, vpcZoneIdentifier: string): string[] {
+  const ids = vpcZoneIdentifier
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  return region.platform.subnetZones ? region.platform.subnetZones(ids) : [];
 }
 
 function checkSizes(min: number, max: number, desired: number): void {
@@ -137,13 +164,14 @@ export function createGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
       'Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.',
     );
   }
-  if (!config.LaunchConfigurationName) resolveConfig(region, config);
+  if (!config.LaunchConfigurationName) checkLaunchable(region, config);
   const min = input.MinSize ?? 0;
   const max = input.MaxSize ?? 0;
   const desired = input.DesiredCapacity ?? min;
   checkSizes(min, max, desired);
   const targetGroupArns = [...(input.TargetGroupARNs ?? [])];
   checkTargetGroups(region, targetGroupArns);
+  const trafficSources = parseTrafficSources(region, input.TrafficSources);
   const group: AutoScalingGroup = {
     name,
     arn: `arn:aws:autoscaling:${region.region}:${region.accountId}:autoScalingGroup:${randomUUID()}:autoScalingGroupName/${name}`,
@@ -153,9 +181,11 @@ export function createGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
     max,
     desired,
     defaultCooldown: input.DefaultCooldown ?? 300,
-    availabilityZones:
-      input.AvailabilityZones ?? (input.VPCZoneIdentifier ? [] : region.platform.availabilityZones()),
+    availabilityZones: input.VPCZoneIdentifier
+      ? zonesOf(region, input.VPCZoneIdentifier)
+      : (input.AvailabilityZones ?? region.platform.availabilityZones()),
     targetGroupArns,
+    trafficSources,
     healthCheckType: healthCheckType(input.HealthCheckType),
     healthCheckGracePeriod: input.HealthCheckGracePeriod ?? 0,
     newInstancesProtectedFromScaleIn: input.NewInstancesProtectedFromScaleIn ?? false,
@@ -179,7 +209,7 @@ export function updateGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
         'desired configuration are not available for update while the instance refresh is active.',
     );
   }
-  if (config && !config.LaunchConfigurationName) resolveConfig(region, config);
+  if (config && !config.LaunchConfigurationName) checkLaunchable(region, config);
   const min = input.MinSize ?? group.min;
   const max = input.MaxSize ?? group.max;
   // Like AWS, narrowing min/max without a desired capacity pulls the desired capacity inside them.
@@ -192,7 +222,10 @@ export function updateGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
   if (input.DefaultInstanceWarmup !== undefined) group.defaultInstanceWarmup = input.DefaultInstanceWarmup;
   if (input.DefaultCooldown !== undefined) group.defaultCooldown = input.DefaultCooldown;
   if (input.AvailabilityZones !== undefined) group.availabilityZones = input.AvailabilityZones;
-  if (input.VPCZoneIdentifier !== undefined) group.vpcZoneIdentifier = input.VPCZoneIdentifier;
+  if (input.VPCZoneIdentifier !== undefined) {
+    group.availabilityZones = zonesOf(region, input.VPCZoneIdentifier);
+    group.vpcZoneIdentifier = input.VPCZoneIdentifier;
+  }
   if (input.TerminationPolicies !== undefined) group.terminationPolicies = input.TerminationPolicies;
   if (input.NewInstancesProtectedFromScaleIn !== undefined) {
     group.newInstancesProtectedFromScaleIn = input.NewInstancesProtectedFromScaleIn;

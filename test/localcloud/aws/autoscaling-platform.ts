@@ -9,6 +9,7 @@ import type {
   PlatformInstance,
   ResolvedLaunch,
 } from './autoscaling-types.js';
+import { checkArchitecture } from './ec2-instance-types.js';
 import { terminateInstance } from './ec2-instances.js';
 import { launchFromTemplate, resolveLaunchTemplate } from './ec2-launch-templates.js';
 import { AwsError } from './service.js';
@@ -70,6 +71,27 @@ export function regionPlatform(region: RegionState): AsgPlatform {
         ...(inst.runningSince !== undefined ? { runningSince: inst.runningSince } : {}),
         imageUnhealthy: !inst.healthy,
       };
+    },
+    subnetZones(ids) {
+      return [
+        ...new Set(
+          ids.map((id) => {
+            const subnet = region.ec2.subnets.get(id);
+            if (!subnet) throw new AwsError('ValidationError', `The subnet ID '${id}' does not exist`);
+            return subnet.availabilityZone;
+          }),
+        ),
+      ].sort();
+    },
+    launchProblem(launch) {
+      const image = region.ec2.images.get(launch.imageId);
+      if (!image) return undefined; // a missing image fails at launch, as on AWS
+      try {
+        checkArchitecture(image, launch.instanceType);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
     },
     availabilityZones() {
       const zones = new Set<string>();

@@ -8,6 +8,7 @@ import type { AlarmState } from './autoscaling-state.js';
 import { TokenBucket } from './autoscaling-throttle.js';
 import { createTargetGroup } from './elbv2.js';
 import { AwsError } from './service.js';
+import { architecturesOf } from './ec2-instance-types.js';
 
 export interface SeedGroupOptions {
   name: string;
@@ -38,9 +39,11 @@ export interface SeededGroup {
   targetGroupArn?: string;
 }
 
-function defaultImage(world: World, regionName: string): string {
+/** The newest available Linux image the instance type can run (a t3 group never starts on arm64). */
+function defaultImage(world: World, regionName: string, instanceType: string): string {
+  const runs = architecturesOf(instanceType) ?? [];
   const images = [...world.region(regionName).ec2.images.values()]
-    .filter((i) => i.state === 'available')
+    .filter((i) => i.state === 'available' && runs.includes(i.architecture))
     .sort((a, b) => b.creationDate - a.creationDate);
   const image = images.find((i) => i.platform !== 'windows') ?? images[0];
   if (!image)
@@ -59,7 +62,7 @@ export function seedGroup(world: World, regionName: string, opts: SeedGroupOptio
   }
   const imageId = opts.imageParameter
     ? `resolve:ssm:${opts.imageParameter}`
-    : (opts.imageId ?? defaultImage(world, regionName));
+    : (opts.imageId ?? defaultImage(world, regionName, opts.instanceType ?? 't3.micro'));
   const template: LaunchTemplate = {
     launchTemplateId: world.newId('lt'),
     name: templateName,

@@ -69,6 +69,10 @@ export interface AsgPlatform {
   /** Undefined once EC2 has forgotten the instance. */
   instanceStatus(instanceId: string): PlatformInstance | undefined;
   availabilityZones(): string[];
+  /** The zones of the given subnets; throws AwsError(ValidationError) naming an unknown one. */
+  subnetZones?(subnetIds: string[]): string[];
+  /** Why EC2 would refuse to launch this (architecture mismatch), checked when a group is saved. */
+  launchProblem?(launch: ResolvedLaunch): string | undefined;
 }
 
 export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Standby';
@@ -89,6 +93,12 @@ export interface GroupInstance {
   refreshId?: string;
 }
 
+/** A traffic source as AttachTrafficSources takes it (`elbv2`: a target group ARN). */
+export interface TrafficSourceRef {
+  Identifier: string;
+  Type: string;
+}
+
 export interface GroupTag {
   Key: string;
   Value: string;
@@ -107,6 +117,8 @@ export interface AutoScalingGroup {
   availabilityZones: string[];
   vpcZoneIdentifier?: string;
   targetGroupArns: string[];
+  /** Attached with AttachTrafficSources (or CreateAutoScalingGroup TrafficSources). */
+  trafficSources: TrafficSourceRef[];
   healthCheckType: 'EC2' | 'ELB';
   /** Seconds, as the API has it. */
   healthCheckGracePeriod: number;

@@ -1,5 +1,6 @@
 // Auto Scaling state rendered as the botocore output shapes (SDK member names) the serializer expects.
 import type { AsgRegion } from './autoscaling-state.js';
+import { allTrafficSources, elbv2TargetGroups } from './autoscaling-traffic.js';
 import type {
   AutoScalingGroup,
   GroupInstance,
@@ -61,7 +62,9 @@ export function groupView(region: AsgRegion, group: AutoScalingGroup): Record<st
     DefaultCooldown: group.defaultCooldown,
     AvailabilityZones: [...group.availabilityZones],
     LoadBalancerNames: [],
-    TargetGroupARNs: [...group.targetGroupArns],
+    TargetGroupARNs: region.readings.trafficSourcesInTargetGroupArns
+      ? elbv2TargetGroups(group)
+      : [...group.targetGroupArns],
     HealthCheckType: group.healthCheckType,
     HealthCheckGracePeriod: group.healthCheckGracePeriod,
     Instances: [...group.instances.values()].map(instanceView),
@@ -73,7 +76,7 @@ export function groupView(region: AsgRegion, group: AutoScalingGroup): Record<st
     NewInstancesProtectedFromScaleIn: group.newInstancesProtectedFromScaleIn,
     ServiceLinkedRoleARN: `arn:aws:iam::${region.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
     CapacityRebalance: false,
-    TrafficSources: group.targetGroupArns.map((arn) => ({ Identifier: arn, Type: 'elbv2' })),
+    TrafficSources: allTrafficSources(group),
   };
   if (group.config.LaunchTemplate) view.LaunchTemplate = templateView(region, group.config.LaunchTemplate);
   if (group.config.MixedInstancesPolicy)

@@ -16,7 +16,14 @@ import { paginate } from './autoscaling-paging.js';
 import type { AsgRegion } from './autoscaling-state.js';
 import { throttlingError } from './autoscaling-throttle.js';
 import { tickRegion } from './autoscaling-tick.js';
-import { terminateFromGroup } from './autoscaling-fleet.js';
+import { liveInstances, terminateFromGroup } from './autoscaling-fleet.js';
+import {
+  allTrafficSources,
+  elbv2TargetGroups,
+  parseTrafficSources,
+  trafficSourceState,
+} from './autoscaling-traffic.js';
+import { deregisterTarget, registerTarget } from './elbv2-state.js';
 import type { AutoScalingGroup } from './autoscaling-types.js';
 import { groupView, instanceDetailsView, refreshView, tagView } from './autoscaling-views.js';
 import { cancelRefresh, rollbackRefresh, startRefresh, type StartRefreshInput } from './refresh-engine.js';
@@ -216,12 +223,57 @@ const handlers: Record<string, AsgHandler> = {
   DescribeInstanceRefreshes(p, region) {
     const group = requireGroup(region, p.AutoScalingGroupName);
     const ids = list<string>(p.InstanceRefreshIds);
-    const refreshes = [...region.refreshesOf(group.name)]
-      .reverse()
-      .filter((r) => ids.length === 0 || ids.includes(r.id));
+    // AWS documents no order: the reading decides, so the actions are tested under both.
+    const stored = [...region.refreshesOf(group.name)];
+    const refreshes = (region.readings.refreshOrder === 'newest-first' ? stored.reverse() : stored).filter(
+      (r) => ids.length === 0 || ids.includes(r.id),
+    );
     const page = paginate(refreshes, 'irf', num(p.MaxRecords), str(p.NextToken), { default: 50, max: 100 });
     return {
       InstanceRefreshes: page.items.map(refreshView),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  },
+
+  AttachTrafficSources(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    const now = region.platform.now();
+    for (const source of parseTrafficSources(region, p.TrafficSources)) {
+      if (group.trafficSources.some((s) => s.Identifier === source.Identifier && s.Type === source.Type))
+        continue;
+      group.trafficSources.push(source);
+      const tg = source.Type === 'elbv2' ? region.targetGroups.get(source.Identifier) : undefined;
+      if (tg) for (const inst of liveInstances(group)) registerTarget(tg, inst.instanceId, now);
+    }
+    return {};
+  },
+
+  DetachTrafficSources(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    const now = region.platform.now();
+    for (const source of parseTrafficSources(region, p.TrafficSources)) {
+      group.trafficSources = group.trafficSources.filter(
+        (s) => !(s.Identifier === source.Identifier && s.Type === source.Type),
+      );
+      const tg = region.targetGroups.get(source.Identifier);
+      if (tg && !elbv2TargetGroups(group).includes(source.Identifier))
+        for (const inst of group.instances.values()) deregisterTarget(tg, inst.instanceId, now);
+    }
+    return {};
+  },
+
+  DescribeTrafficSources(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    const type = str(p.TrafficSourceType);
+    const rows = allTrafficSources(group).filter((s) => type === undefined || s.Type === type);
+    const page = paginate(rows, 'trs', num(p.MaxRecords), str(p.NextToken), { default: 50, max: 50 });
+    return {
+      TrafficSources: page.items.map((s) => ({
+        TrafficSource: s.Identifier,
+        Identifier: s.Identifier,
+        Type: s.Type,
+        State: trafficSourceState(region, group, s),
+      })),
       ...(page.nextToken ? { NextToken: page.nextToken } : {}),
     };
   },

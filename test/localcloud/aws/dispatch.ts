@@ -211,8 +211,27 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
       });
       req.socket.destroy();
     };
+    // Not AWS at all: a proxy or emulator in the way answers its own HTML error page.
+    const html = () => {
+      const status = failure?.status ?? 500;
+      env.logs.recordCall({
+        ts: arrivedAt,
+        service: serviceName,
+        region,
+        operation,
+        params,
+        status,
+        errorCode: 'NonAwsAnswer',
+        requestId,
+        fault: failure?.after ? 'html-after' : 'html',
+      });
+      const page = `<html><head><title>${status} Internal Server Error</title></head><body><h1>${status} Internal Server Error</h1><hr><center>nginx</center></body></html>\n`;
+      res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+      res.end(page);
+    };
     if (failure && !failure.after) {
       if (failure.kind === 'drop') return drop();
+      if (failure.kind === 'html') return html();
       return fail(faultError(protocol, failure), failure);
     }
 
@@ -234,6 +253,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
     // The operation took effect; the answer is lost.
     if (failure?.after) {
       if (failure.kind === 'drop') return drop();
+      if (failure.kind === 'html') return html();
       return fail(faultError(protocol, failure), failure);
     }
     const responseBody =

@@ -11,6 +11,7 @@ import {
 } from '../state.js';
 import { bootConsole, decodeUserData, emptyPlan, planFromScript, scriptConsole } from '../userdata.js';
 import { AwsError } from './service.js';
+import { checkArchitecture } from './ec2-instance-types.js';
 
 /**
  * Instance lifecycle: launch, stop/start/terminate, and the tick that moves instances through
@@ -132,6 +133,7 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
   if (!INSTANCE_TYPE.test(instanceType)) {
     throw new AwsError('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
   }
+  checkArchitecture(image, instanceType);
   if (spec.keyName && !region.ec2.keyPairs.has(spec.keyName)) {
     throw new AwsError('InvalidKeyPair.NotFound', `The key pair '${spec.keyName}' does not exist`);
   }

@@ -1,6 +1,7 @@
 import type { World } from '../state.js';
 import { imageHandlers, tickImages } from './ec2-images.js';
 import { instanceHandlers } from './ec2-instance-handlers.js';
+import { instanceTypeHandlers } from './ec2-instance-types.js';
 import { tickInstances } from './ec2-instances.js';
 import { launchTemplateHandlers } from './ec2-launch-templates.js';
 import { networkHandlers } from './ec2-network.js';
@@ -11,6 +12,7 @@ import { AwsError, type AwsHandler, type AwsService } from './service.js';
 
 const handlers: Record<string, AwsHandler> = {
   ...instanceHandlers,
+  ...instanceTypeHandlers,
   ...imageHandlers,
   ...launchTemplateHandlers,
   ...networkHandlers,

@@ -6,6 +6,7 @@ import { paginate } from './autoscaling-paging.js';
 import type { AsgRegion } from './autoscaling-state.js';
 import { deregisterTarget, registerTarget, targetHealth, type TargetGroup } from './elbv2-state.js';
 import { AwsError, type AwsHandler, type AwsService, type HandlerContext } from './service.js';
+import { elbv2TargetGroups } from './autoscaling-traffic.js';
 
 type Params = Record<string, unknown>;
 type ElbHandler = (p: Params, region: AsgRegion, ctx: HandlerContext) => object;
@@ -153,7 +154,7 @@ const handlers: Record<string, ElbHandler> = {
   DeleteTargetGroup(p, region) {
     const arn = str(p.TargetGroupArn) ?? '';
     for (const g of region.groups.values()) {
-      if (g.targetGroupArns.includes(arn)) {
+      if (elbv2TargetGroups(g).includes(arn)) {
         throw new AwsError(
           'ResourceInUse',
           `Target group '${arn}' is currently in use by Auto Scaling group '${g.name}'`,

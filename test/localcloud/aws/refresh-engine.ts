@@ -68,6 +68,7 @@ export function startRefresh(
     progress: { percentageComplete: 0, instancesToUpdate: 0 },
     checkpointIndex: 0,
   };
+  refuseImpossibleAutoRollback(region, refresh);
   region.refreshesOf(group.name).push(refresh);
   return refresh;
 }
@@ -77,9 +78,27 @@ function normalizeDesired(d: LaunchConfig | undefined): LaunchConfig | undefined
   return structuredClone(d);
 }
 
+/**
+ * "The rollback option is not available if the Auto Scaling group is configured to use the $Latest
+ * or $Default launch template version" (user guide): by default StartInstanceRefresh refuses
+ * AutoRollback there; under the `fail-later` reading the refresh starts and fails without rollback.
+ */
+function refuseImpossibleAutoRollback(region: AsgRegion, refresh: InstanceRefresh): void {
+  if (!refresh.preferences.AutoRollback || region.readings.impossibleAutoRollback !== 'refuse-at-start')
+    return;
+  const blocker = rollbackBlocker(region, refresh);
+  if (blocker)
+    throw new AwsError(
+      'ValidationError',
+      `The request isn't valid. AutoRollback is not available for this instance refresh: ${blocker} ` +
+        'Set AutoRollback to false, or use a numbered launch template version, and try again.',
+    );
+}
+
+/** "Cancels an instance refresh or rollback that is in progress" (CancelInstanceRefresh). */
 export function cancelRefresh(region: AsgRegion, group: AutoScalingGroup): InstanceRefresh {
   const refresh = activeRefresh(region, group.name);
-  if (!refresh || refresh.status === 'RollbackInProgress') {
+  if (!refresh) {
     throw new AwsError('ActiveInstanceRefreshNotFound', 'No in progress or pending Instance Refresh found.');
   }
   if (refresh.status !== 'Cancelling') {

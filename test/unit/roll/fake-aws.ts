@@ -7,6 +7,7 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   StartInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
   type AutoScalingGroup,
   type DescribeAutoScalingGroupsCommandInput,
   type DescribeInstanceRefreshesCommandInput,
@@ -15,6 +16,7 @@ import {
   type MixedInstancesPolicy,
   type RefreshPreferences,
   type StartInstanceRefreshCommandInput,
+  type UpdateAutoScalingGroupCommandInput,
 } from '@aws-sdk/client-auto-scaling';
 import {
   CreateLaunchTemplateVersionCommand,
@@ -131,6 +133,16 @@ export class FakeRegion {
       .callsFake(
         guard('StartInstanceRefresh', (i: StartInstanceRefreshCommandInput) => this.startRefresh(i)),
       );
+    asg.on(UpdateAutoScalingGroupCommand).callsFake(
+      guard('UpdateAutoScalingGroup', (i: UpdateAutoScalingGroupCommandInput) => {
+        const g = this.groups.get(i.AutoScalingGroupName!)!;
+        const lt = i.LaunchTemplate ?? i.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+        this.mutations.push(`UpdateAutoScalingGroup ${g.name} ${lt?.LaunchTemplateId}@${lt?.Version}`);
+        if (i.LaunchTemplate) g.launchTemplate = i.LaunchTemplate;
+        if (i.MixedInstancesPolicy) g.mixed = i.MixedInstancesPolicy;
+        return {};
+      }),
+    );
     asg
       .on(CancelInstanceRefreshCommand)
       .callsFake(

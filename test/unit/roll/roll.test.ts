@@ -79,8 +79,29 @@ describe('roll: literal-AMI launch template', () => {
       version: 5,
       created: true,
     });
+    // Pinned to the number it ran before the refresh started, so AWS can roll it back.
+    expect(r.mutations.filter((m) => /UpdateAutoScalingGroup|StartInstanceRefresh/.test(m))).toEqual([
+      `UpdateAutoScalingGroup api ${lt.id}@4`,
+      expect.stringMatching(/^StartInstanceRefresh api/),
+    ]);
+    expect(r.groups.get('api')!.launchTemplate!.Version).toBe('4');
     r.completeRefreshes();
     expect(r.groups.get('api')!.launchTemplate!.Version).toBe('5');
+  });
+
+  it('puts a $Latest group back on $Latest when its refresh does not start', async () => {
+    const { cloud, r } = cloudWith();
+    const lt = r.addTemplate('api', [OLD, OLD]);
+    r.addGroup('api', { template: lt, version: '$Latest' });
+    r.faults.set('StartInstanceRefresh', () => awsError('AccessDenied', 403, 'not authorized'));
+
+    await failure(roll(cloud.ctx(), options({ 'asg-names': 'api', 'ami-id': NEW })));
+
+    expect(r.mutations.filter((m) => m.startsWith('UpdateAutoScalingGroup'))).toEqual([
+      `UpdateAutoScalingGroup api ${lt.id}@2`,
+      `UpdateAutoScalingGroup api ${lt.id}@$Latest`,
+    ]);
+    expect(r.groups.get('api')!.launchTemplate!.Version).toBe('$Latest');
   });
 
   it('makes one new version for groups sharing a template version, and moves the default when asked', async () => {
