@@ -13,6 +13,7 @@ import { ActionFailure, describeError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
+import { printUntrusted } from '../core/untrusted.js';
 import type { Delays } from './delays.js';
 import type { SourceImage } from './source.js';
 import { builderTags } from './tags.js';
@@ -145,7 +146,14 @@ export class ConsoleWatch {
     // AWS keeps the last 64 KiB: when the start scrolled away, print what we cannot match.
     const fresh = text.startsWith(this.seen) ? text.slice(this.seen.length) : text;
     this.seen = text;
-    for (const line of fresh.split(/\r?\n/)) if (line.trim()) this.ctx.log.info(`console: ${line}`);
+    // The console shows what the build printed: it must not issue workflow commands.
+    printUntrusted(
+      this.ctx.log,
+      fresh
+        .split(/\r?\n/)
+        .filter((line) => line.trim())
+        .map((line) => `console: ${line}`),
+    );
     return text.split(/\r?\n/).find((line) => line.includes(this.failureMarker));
   }
 }

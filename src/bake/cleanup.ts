@@ -6,7 +6,9 @@ import {
   DescribeSnapshotsCommand,
   TerminateInstancesCommand,
   type EC2Client,
+  type Instance,
 } from '@aws-sdk/client-ec2';
+import { fromTagList } from '../aws/tags.js';
 import { hasCode } from '../aws/errors.js';
 import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
@@ -43,9 +45,13 @@ export interface CleanupReport {
 
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
+const notOurs = (what: string, bakeId: string) =>
+  `Left ${what} alone: it does not carry ${TAG.bakeId}=${bakeId}, so this bake did not make it.`;
+
 /**
  * Removes what a bake made, found both by saved ids and by its bake-id tag (a resource created
- * in the instant before its id was saved is still found). Never throws: every failure is a
+ * in the instant before its id was saved is still found). Whatever the ids, only resources whose
+ * tags carry this bake's id are touched: saved state can be forged by a build's output. Never throws: every failure is a
  * leftover line. Takes no abort signal: it runs because the bake was cancelled.
  */
 export async function removeBakeResources(ctx: CleanupContext, t: CleanupTarget): Promise<CleanupReport> {
@@ -65,6 +71,8 @@ async function terminateBuilders(
 ): Promise<void> {
   const ec2 = ctx.clients.ec2(t.region);
   const ids = new Set<string>();
+  const ofThisBake = (i: Instance) =>
+    i.InstanceId && fromTagList(i.Tags)[TAG.bakeId] === t.bakeId ? [i.InstanceId] : [];
   try {
     const filters = [
       { Name: 'tag:' + TAG.bakeId, Values: [t.bakeId] },
@@ -72,7 +80,7 @@ async function terminateBuilders(
     ];
     const out = await ec2.send(new DescribeInstancesCommand({ Filters: filters }));
     for (const i of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
-      if (i.InstanceId) ids.add(i.InstanceId);
+      for (const id of ofThisBake(i)) ids.add(id);
     // The instance-id filter (unlike InstanceIds) does not fail for an id that is already gone.
     if (t.builderId && !ids.has(t.builderId)) {
       const byId = await ec2.send(
@@ -83,13 +91,16 @@ async function terminateBuilders(
           ],
         }),
       );
-      for (const i of byId.Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
-        if (i.InstanceId) ids.add(i.InstanceId);
+      for (const i of byId.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
+        // Saved state is not proof: only an instance tagged with this bake's id is terminated.
+        if (ofThisBake(i).length) ids.add(i.InstanceId!);
+        else ctx.log.warning(notOurs(`instance ${t.builderId}`, t.bakeId));
+      }
     }
   } catch (err) {
-    // Cannot look: terminate the saved id blindly rather than leave it running.
-    ctx.log.warning(`Could not list builders of bake ${t.bakeId}: ${describeError(err)}`);
-    if (t.builderId) ids.add(t.builderId);
+    // Cannot verify what it is: leave it (the janitor finds expired builders by their tags).
+    report.leftovers.push(`builders of bake ${t.bakeId} in ${t.region}: ${describeError(err)}`);
+    return;
   }
   if (!ids.size) return;
   try {
@@ -122,15 +133,21 @@ async function removeImages(
   } catch (err) {
     ctx.log.warning(`Could not list images of bake ${t.bakeId} in ${region}: ${describeError(err)}`);
   }
+  const verified: string[] = [];
   for (const imageId of imageIds) {
     try {
       const out = await ec2.send(
         new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: [imageId] }], Owners: ['self'] }),
       );
       const image = out.Images?.[0];
-      for (const m of image?.BlockDeviceMappings ?? [])
-        if (m.Ebs?.SnapshotId) snapshots.add(m.Ebs.SnapshotId);
       if (!image) continue;
+      // Saved state is not proof: only an image tagged with this bake's id (and its snapshots) goes.
+      if (fromTagList(image.Tags)[TAG.bakeId] !== t.bakeId) {
+        ctx.log.warning(notOurs(`image ${imageId} in ${region}`, t.bakeId));
+        continue;
+      }
+      verified.push(imageId);
+      for (const m of image.BlockDeviceMappings ?? []) if (m.Ebs?.SnapshotId) snapshots.add(m.Ebs.SnapshotId);
       await ec2.send(new DeregisterImageCommand({ ImageId: imageId }));
       report.deregistered.push(imageId);
       ctx.log.info(`Deregistered ${imageId} in ${region}.`);
@@ -139,11 +156,11 @@ async function removeImages(
       report.leftovers.push(`image ${imageId} in ${region}: ${describeError(err)}`);
     }
   }
-  await findSnapshots(ec2, t.bakeId, [...imageIds], snapshots, ctx.log);
+  await findSnapshots(ec2, t.bakeId, verified, snapshots, ctx.log);
   for (const snapshotId of snapshots) await deleteSnapshot(ctx, ec2, region, snapshotId, t, report);
 }
 
-/** Snapshots tagged with the bake (CreateImage tags them), and copies' snapshots by description. */
+/** Snapshots tagged with the bake (CreateImage tags them), and snapshots naming a verified image. */
 async function findSnapshots(
   ec2: EC2Client,
   bakeId: string,

@@ -1,19 +1,17 @@
 import {
   CopyImageCommand,
   CreateImageCommand,
-  CreateTagsCommand,
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
   ModifyImageAttributeCommand,
-  waitUntilImageAvailable,
-  type DescribeImagesCommandOutput,
 } from '@aws-sdk/client-ec2';
-import { hasCode } from '../aws/errors.js';
+import { hasCode, isTransient } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
-import { AbortedError, ActionFailure, describeError, TimeoutError, withContext } from '../core/errors.js';
+import { ActionFailure, TimeoutError, withContext } from '../core/errors.js';
+import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
-import { observed, waiterTiming, type Delays } from './delays.js';
+import type { Delays } from './delays.js';
 import type { CreatedImage } from './state.js';
 import { TAG } from './tags.js';
 
@@ -79,9 +77,13 @@ async function imageOfBake(ctx: ActionContext, name: string, bakeId: string): Pr
   return out?.Images?.[0]?.ImageId;
 }
 
+/** Image states that never become `available`: the wait ends at the first poll that sees one. */
+const TERMINAL_IMAGE_STATES = new Set(['failed', 'invalid', 'error', 'deregistered', 'disabled']);
+
 /**
- * Waits for an image with the SDK's waiter (it stops at once on `failed`), logging each poll.
- * A failed image is reported with AWS's state reason.
+ * Waits for an image to be `available`, logging each poll. The SDK's imageAvailable waiter
+ * stops early only on `failed`; `invalid`, `error`, `deregistered` and `disabled` (ImageState in
+ * the EC2 API reference) never turn available either, so this ends at once on any of them.
  */
 export async function waitForImage(
   ctx: ActionContext,
@@ -89,39 +91,38 @@ export async function waitForImage(
 ): Promise<void> {
   const client = ctx.clients.ec2(o.region);
   const start = ctx.clock.now();
-  const progress = (out: unknown) => {
-    const image = (out as DescribeImagesCommandOutput).Images?.[0];
-    ctx.log.info(
-      `image ${o.imageId} in ${o.region}: ${image?.State ?? 'not visible yet'}, ${seconds(ctx.clock.now() - start)} so far`,
-    );
-  };
-  try {
-    await waitUntilImageAvailable(
-      {
-        client: observed(client, progress),
+  let seen = false;
+  await poll({
+    phase: `waiting for image ${o.imageId} in ${o.region}`,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    deadline: start + o.remainingMs,
+    minDelayMs: o.delays.minMs,
+    maxDelayMs: o.delays.maxMs,
+    isTransient: (err) => isTransient(err) || hasCode(err, 'InvalidAMIID.NotFound'),
+    check: async () => {
+      const out = await client.send(new DescribeImagesCommand({ ImageIds: [o.imageId] }), {
         abortSignal: ctx.signal,
-        ...waiterTiming(o.delays, o.remainingMs),
-      },
-      { ImageIds: [o.imageId] },
-    );
-  } catch (err) {
-    if (ctx.signal.aborted) throw new AbortedError(`cancelled while waiting for image ${o.imageId}`);
-    if (err instanceof Error && err.name === 'TimeoutError')
+      });
+      const image = out.Images?.[0];
+      // Seen once and then gone: it was deregistered under us.
+      const state = image?.State ?? (seen ? 'deregistered' : 'not visible yet');
+      seen ||= image !== undefined;
+      ctx.log.info(`image ${o.imageId} in ${o.region}: ${state}, ${seconds(ctx.clock.now() - start)} so far`);
+      if (state === 'available') return { done: true, value: undefined };
+      if (TERMINAL_IMAGE_STATES.has(state)) {
+        const reason = image?.StateReason
+          ? `${image.StateReason.Code ?? ''}: ${image.StateReason.Message ?? ''}`
+          : 'AWS gave no reason';
+        throw new ActionFailure(`image ${o.imageId} in ${o.region} is ${state} (${reason})`);
+      }
+      return { done: false, progress: state };
+    },
+  }).catch((err: unknown) => {
+    if (err instanceof TimeoutError)
       throw new TimeoutError(o.phase, `image ${o.imageId} in ${o.region} was not available in time`);
-    const image = await client
-      .send(new DescribeImagesCommand({ ImageIds: [o.imageId] }))
-      .then((out) => out.Images?.[0])
-      .catch(() => undefined);
-    if (image?.State === 'failed') {
-      const reason = image.StateReason
-        ? `${image.StateReason.Code ?? ''}: ${image.StateReason.Message ?? ''}`
-        : 'AWS gave no reason';
-      throw new ActionFailure(`image ${o.imageId} in ${o.region} failed (${reason})`);
-    }
-    // Waiter errors carry the last response as JSON: keep it to one line.
-    const line = describeError(err).replace(/\s+/g, ' ').slice(0, 300);
-    throw new ActionFailure(`waiting for image ${o.imageId} in ${o.region}: ${line}`, { cause: err });
-  }
+    throw err;
+  });
 }
 
 export interface CopyOptions extends ImageSpec {
@@ -136,7 +137,7 @@ export interface CopyOptions extends ImageSpec {
 
 /**
  * Copies the AMI to every region at once and waits for all copies. Each copy is reported to
- * `onCreated` as soon as it exists; tags are written explicitly because CopyImage carries none.
+ * `onCreated` as soon as it exists; CopyImage's TagSpecifications tag the copy and its snapshots.
  */
 export async function copyImage(
   ctx: ActionContext,
@@ -157,6 +158,12 @@ export async function copyImage(
             // Idempotent per region, so an SDK retry never makes a second copy.
             ClientToken: `${o.bakeId}-${region}`.slice(0, 64),
             ...(o.encrypted ? { Encrypted: true } : {}),
+            // Tagged at creation, the copy and its snapshots carry the bake id from their first
+            // instant, so cleanup can prove they are this bake's (and IAM can require the tags).
+            TagSpecifications: [
+              { ResourceType: 'image', Tags: toTagList(o.tags) },
+              { ResourceType: 'snapshot', Tags: toTagList(o.tags) },
+            ],
           }),
         )
         .catch((err: unknown) => {
@@ -166,11 +173,6 @@ export async function copyImage(
       if (!imageId) throw new ActionFailure(`CopyImage to ${region} returned no image id`);
       onCreated({ region, imageId });
       ctx.log.info(`Copying ${o.sourceImageId} to ${region} as ${imageId}.`);
-      await client
-        .send(new CreateTagsCommand({ Resources: [imageId], Tags: toTagList(o.tags) }))
-        .catch((err: unknown) => {
-          throw withContext(`tagging copy ${imageId} in ${region}`, err);
-        });
       await waitForImage(ctx, {
         region,
         imageId,

@@ -1,5 +1,6 @@
 import { AbortedError, ActionFailure, ConfigurationError, TimeoutError } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
+import { printUntrusted } from '../core/untrusted.js';
 import { artifactAmis, displayText, parseMachineLine } from './packer-output.js';
 import type { ProcessRunner } from './packer-process.js';
 
@@ -59,14 +60,15 @@ export async function runPacker(ctx: ActionContext, o: PackerOptions): Promise<R
     graceMs: 7_000,
     timeoutMs: Math.max(0, o.deadline - ctx.clock.now()),
     onLine: (line) => {
+      // Packer prints what the build prints: none of it may issue workflow commands.
       const m = parseMachineLine(line);
       if (!m) {
-        if (line.trim()) ctx.log.info(line);
+        printUntrusted(ctx.log, [line]);
         return;
       }
       const text = displayText(m);
       if (text !== undefined) {
-        for (const l of text.split('\n')) if (l.trim()) ctx.log.info(l);
+        printUntrusted(ctx.log, text.split('\n'));
         if (m.data[0] === 'error') errors.push(text.trim());
       }
       Object.assign(amis, artifactAmis(m) ?? {});

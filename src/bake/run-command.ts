@@ -9,6 +9,7 @@ import { ActionFailure, describeError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
+import { printUntrusted } from '../core/untrusted.js';
 import { describeBuilder, terminatedReason } from './builder.js';
 import type { Delays } from './delays.js';
 import type { Script } from './provisioning.js';
@@ -102,16 +103,20 @@ const TERMINAL_FAILURES = new Set([
 ]);
 
 /** Streams the text after what was already printed. SSM returns up to 24,000 characters. */
-function streamer(print: (line: string) => void): (text: string | undefined) => void {
+function streamer(print: (lines: string[]) => void): (text: string | undefined, final?: boolean) => void {
   let printed = '';
   let partial = '';
-  return (text) => {
-    if (!text) return;
-    const fresh = text.startsWith(printed) ? text.slice(printed.length) : text;
-    printed = text;
+  return (text, final = false) => {
+    const fresh = !text ? '' : text.startsWith(printed) ? text.slice(printed.length) : text;
+    if (text) printed = text;
     const lines = (partial + fresh).split(/\r?\n/);
     partial = lines.pop() ?? '';
-    for (const line of lines) print(line);
+    // At the end, a last line without a newline is still output.
+    if (final && partial) {
+      lines.push(partial);
+      partial = '';
+    }
+    print(lines);
   };
 }
 
@@ -139,9 +144,8 @@ export async function runScript(
     timeoutSeconds: remaining,
   });
   ctx.log.info(`Running ${label} as ${DOCUMENT[o.platform]} command ${commandId}.`);
-  const stdout = streamer((line) => {
-    if (line.trim()) ctx.log.info(line);
-  });
+  // The script's output is the build's, not ours: it must not issue workflow commands.
+  const stdout = streamer((lines) => printUntrusted(ctx.log, lines));
   let last: GetCommandInvocationCommandOutput | undefined;
   const start = ctx.clock.now();
   await poll({
@@ -166,7 +170,7 @@ export async function runScript(
         if (hasCode(err, 'InvocationDoesNotExist')) return { done: false, progress: 'not delivered yet' };
         throw err;
       }
-      stdout(last.StandardOutputContent);
+      stdout(last.StandardOutputContent, isFinal(last.Status));
       const status = last.Status ?? 'Pending';
       if (status === 'Success') return { done: true, value: undefined };
       if (TERMINAL_FAILURES.has(status) || TERMINAL_FAILURES.has(last.StatusDetails ?? '')) {
@@ -182,6 +186,7 @@ export async function runScript(
       return { done: false, progress: status };
     },
   });
-  // Print the script's final line when it did not end with a newline.
-  stdout(`${last?.StandardOutputContent ?? ''}\n`);
 }
+
+/** Once the invocation has ended, its output is complete (a last line without newline included). */
+const isFinal = (status: string | undefined) => status === 'Success' || TERMINAL_FAILURES.has(status ?? '');

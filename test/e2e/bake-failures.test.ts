@@ -110,9 +110,19 @@ describe('bake-ami e2e: failures', () => {
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual([
       expect.stringMatching(
-        /^phase image failed: image ami-\w+ in us-east-1 failed \(.*snapshot of \/dev\/xvda failed\)$/,
+        /^phase image failed: image ami-\w+ in us-east-1 is failed \(.*snapshot of \/dev\/xvda failed\)$/,
       ),
     ]);
+    expectNothingLeft(r);
+  });
+
+  it('a disabled image ends the image wait at once (no timeout); image and snapshots removed', async () => {
+    const r = await bakeStep({
+      'user-data': '#!/bin/bash\nshutdown -h now',
+      tags: 'localcloud:image-state=disabled',
+      'timeout-minutes': '30',
+    });
+    expectFailure(r, /^phase image failed: image ami-\w+ in us-east-1 is disabled \(/);
     expectNothingLeft(r);
   });
 

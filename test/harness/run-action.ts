@@ -164,17 +164,19 @@ async function runStep(
   for (const t of timers) clearTimeout(t);
   if (timedOut) throw new Error(`step ${script} did not finish within ${timeoutMs} ms; log:\n${log}`);
   const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+  const commands = parseCommands(stdout);
   return {
     exitCode,
     killedBy,
     outputs: parseKeyValueFile(read(files.output)),
-    state: parseKeyValueFile(read(files.state)),
+    // The runner applies GITHUB_STATE after the step, so the file wins over stdout commands.
+    state: { ...commands.stdoutState, ...parseKeyValueFile(read(files.state)) },
     exportedEnv: parseKeyValueFile(read(files.env)),
     summary: read(files.summary),
     log,
     stdout,
     stderr,
-    ...parseCommands(stdout),
+    ...commands,
   };
 }
 

@@ -7,6 +7,8 @@ export interface WorkflowCommands {
   debug: string[];
   masks: string[];
   groups: string[];
+  /** `::save-state name=X::value` lines (deprecated, still honoured by the runner). */
+  stdoutState?: Record<string, string>;
 }
 
 /** Inverse of @actions/core's escapeData/escapeProperty. */
@@ -19,12 +21,29 @@ const unescape = (s: string) =>
     .replace(/%25/g, '%');
 
 export function parseCommands(stdout: string): WorkflowCommands {
-  const out: WorkflowCommands = { errors: [], warnings: [], notices: [], debug: [], masks: [], groups: [] };
+  const out: WorkflowCommands = {
+    errors: [],
+    warnings: [],
+    notices: [],
+    debug: [],
+    masks: [],
+    groups: [],
+    stdoutState: {},
+  };
+  // Between `::stop-commands::<token>` and `::<token>::` the runner processes no command.
+  let stoppedBy: string | undefined;
   for (const line of stdout.split(/\r?\n/)) {
-    const m = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
+    if (stoppedBy !== undefined) {
+      if (line === `::${stoppedBy}::`) stoppedBy = undefined;
+      continue;
+    }
+    const m = /^::([a-z-]+)( [^:]*)?::(.*)$/.exec(line);
     if (!m) continue;
-    const [, command, data = ''] = m;
+    const [, command, props = '', data = ''] = m;
     const message = unescape(data);
+    if (command === 'stop-commands') stoppedBy = data;
+    const name = /\bname=([^,]+)/.exec(props)?.[1];
+    if (command === 'save-state' && name) out.stdoutState = { ...out.stdoutState, [name]: message };
     if (command === 'error') out.errors.push(message);
     else if (command === 'warning') out.warnings.push(message);
     else if (command === 'notice') out.notices.push(message);

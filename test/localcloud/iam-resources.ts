@@ -141,7 +141,10 @@ function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
       const ctx = requestTags(tags.find((s) => s.ResourceType === 'instance')?.Tags);
       const resources = [
         { resource: a.ec2('instance', '*'), context: ctx },
-        { resource: a.ec2('volume', '*'), context: {} },
+        {
+          resource: a.ec2('volume', '*'),
+          context: requestTags(tags.find((s) => s.ResourceType === 'volume')?.Tags),
+        },
         { resource: a.ec2('network-interface', '*'), context: {} },
         ...(p.ImageId ? [ec2Resource(r, a, String(p.ImageId))] : []),
         ...(p.SubnetId ? [ec2Resource(r, a, String(p.SubnetId))] : []),
@@ -182,7 +185,11 @@ function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
           resource: a.image('*'),
           context: requestTags(tags.find((s) => s.ResourceType === 'image')?.Tags),
         },
-        { action, resource: a.snapshot('*'), context: {} },
+        {
+          action,
+          resource: a.snapshot('*'),
+          context: requestTags(tags.find((s) => s.ResourceType === 'snapshot')?.Tags),
+        },
         ...tagOnCreate(a, tags, 'CreateImage', (type) =>
           type === 'snapshot' ? a.snapshot('*') : a.image('*'),
         ),
@@ -196,7 +203,9 @@ function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
           resource: a.image('*'),
           context: requestTags(tags.find((s) => s.ResourceType === 'image')?.Tags),
         },
-        ...tagOnCreate(a, tags, 'CopyImage', () => a.image('*')),
+        ...tagOnCreate(a, tags, 'CopyImage', (type) =>
+          type === 'snapshot' ? a.snapshot('*') : a.image('*'),
+        ),
       ];
     }
     case 'ModifyImageAttribute':

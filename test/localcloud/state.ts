@@ -106,7 +106,7 @@ export interface Instance {
   version?: string;
 }
 
-export type ImageState = 'pending' | 'available' | 'failed' | 'deregistered' | 'invalid';
+export type ImageState = 'pending' | 'available' | 'failed' | 'deregistered' | 'invalid' | 'error' | 'disabled';
 
 export interface ImageBlockDevice {
   DeviceName: string;

@@ -8,7 +8,7 @@ import type {
   DescribeSnapshotsRequest,
   ModifyImageAttributeRequest,
 } from '@aws-sdk/client-ec2';
-import type { Image, ImageBlockDevice, RegionState, Snapshot, Tag } from '../state.js';
+import type { Image, ImageBlockDevice, ImageState, RegionState, Snapshot, Tag } from '../state.js';
 import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
 import { findInstance } from './ec2-instances.js';
 import { imageShape, snapshotShape } from './ec2-shapes.js';
@@ -246,7 +246,7 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
       'vol-ffffffff',
       m.Ebs.VolumeSize ?? 8,
       `Copied for DestinationAmi ${imageId} from SourceAmi ${source.imageId}`,
-      [],
+      tagsFor(p.TagSpecifications, 'snapshot'),
       readyAt,
     );
     return {
@@ -409,12 +409,19 @@ const describeImageAttribute: AwsHandler = (req, { region }) => {
   }
 };
 
+const TERMINAL_STATES: ImageState[] = ['failed', 'invalid', 'error', 'deregistered', 'disabled'];
+
 /** Finishes image and snapshot creation whose time is up. */
 export function tickImages(region: RegionState, now: number): void {
   for (const image of region.ec2.images.values()) {
     if (image.state !== 'pending' || image.nextAt === undefined || now < image.nextAt) continue;
     delete image.nextAt;
-    if (image.failReason) {
+    // Tag localcloud:image-state=<state> at creation makes the image end in that terminal state.
+    const terminal = image.tags.find((t) => t.Key === 'localcloud:image-state')?.Value;
+    if (terminal && TERMINAL_STATES.includes(terminal as ImageState)) {
+      image.state = terminal as ImageState;
+      image.stateReason = { Code: 'Client.InvalidImage', Message: `localcloud: image ended ${terminal}` };
+    } else if (image.failReason) {
       image.state = 'failed';
       image.stateReason = { Code: 'Client.InvalidImage', Message: image.failReason };
     } else {

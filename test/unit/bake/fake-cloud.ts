@@ -19,6 +19,7 @@ import {
   RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
+  type CopyImageCommandInput,
   type Filter,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
@@ -403,29 +404,35 @@ export class FakeCloud {
           return { ImageId: image.id };
         },
       );
-    stub
-      .on(CopyImageCommand)
-      .callsFake(async (input: { SourceImageId: string; SourceRegion: string; Name: string }) => {
-        this.mutate(`CopyImage:${region}`);
-        const source = this.images.get(input.SourceImageId);
-        if (!source || source.region !== input.SourceRegion) throw awsError('InvalidAMIID.NotFound');
-        const image = this.addImage({
-          name: input.Name,
-          region,
-          owner: 'self',
-          state: 'pending',
-          pollsLeft: this.behaviour.imagePolls,
-        });
-        const snap = {
-          id: this.id('snap'),
-          region,
-          tags: {},
-          description: `Copied for DestinationAmi ${image.id} from SourceAmi ${source.id}`,
-        };
-        this.snapshots.set(snap.id, snap);
-        image.snapshots.push(snap.id);
-        return { ImageId: image.id };
+    stub.on(CopyImageCommand).callsFake(async (input: CopyImageCommandInput) => {
+      this.mutate(`CopyImage:${region}`);
+      const tagsOf = (type: string) =>
+        Object.fromEntries(
+          (input.TagSpecifications ?? [])
+            .filter((t) => t.ResourceType === type)
+            .flatMap((t) => t.Tags ?? [])
+            .map((t) => [t.Key ?? '', t.Value ?? '']),
+        );
+      const source = this.images.get(input.SourceImageId ?? '');
+      if (!source || source.region !== input.SourceRegion) throw awsError('InvalidAMIID.NotFound');
+      const image = this.addImage({
+        name: input.Name ?? '',
+        region,
+        owner: 'self',
+        state: 'pending',
+        pollsLeft: this.behaviour.imagePolls,
+        tags: tagsOf('image'),
       });
+      const snap = {
+        id: this.id('snap'),
+        region,
+        tags: tagsOf('snapshot'),
+        description: `Copied for DestinationAmi ${image.id} from SourceAmi ${source.id}`,
+      };
+      this.snapshots.set(snap.id, snap);
+      image.snapshots.push(snap.id);
+      return { ImageId: image.id };
+    });
     stub
       .on(CreateTagsCommand)
       .callsFake(async (input: { Resources: string[]; Tags: { Key: string; Value: string }[] }) => {

@@ -33,7 +33,13 @@ describe('post step', () => {
       tags: { 'golden-ami:bake-id': bakeId },
       snapshots: ['snap-1'],
     });
-    const copy = cloud.addImage({ name: 'web-1', owner: 'self', state: 'pending', region: 'eu-west-1' });
+    const copy = cloud.addImage({
+      name: 'web-1',
+      owner: 'self',
+      state: 'pending',
+      region: 'eu-west-1',
+      tags: { 'golden-ami:bake-id': bakeId },
+    });
     cloud.snapshots.set('snap-2', {
       id: 'snap-2',
       region: 'eu-west-1',
@@ -44,6 +50,39 @@ describe('post step', () => {
   }
 
   const state = (values: Record<string, string>) => readSavedBake((n) => values[n] ?? '');
+
+  it('forged state: ids that do not carry the bake id are left alone, whatever the state says', async () => {
+    const foreignInstance = {
+      id: 'i-0000000000000000f',
+      region: REGION,
+      state: 'running',
+      tags: { team: 'other' },
+      userData: '',
+      console: [],
+      pollsLeft: 0,
+    };
+    cloud.instances.set(foreignInstance.id, foreignInstance);
+    cloud.snapshots.set('snap-f', { id: 'snap-f', region: REGION, tags: {}, description: '' });
+    const foreignImage = cloud.addImage({
+      name: 'theirs',
+      owner: 'self',
+      state: 'available',
+      tags: { team: 'other' },
+      snapshots: ['snap-f'],
+    });
+    const saved = state({
+      'bake-id': 'b-forged',
+      region: REGION,
+      'builder-instance-id': foreignInstance.id,
+      images: JSON.stringify([{ region: REGION, imageId: foreignImage.id }]),
+    });
+    const ctx = context(cloud);
+    await cleanupAfterBake(ctx, saved, { retryDelayMs: 1 });
+    expect(cloud.instances.get(foreignInstance.id)!.state).toBe('running');
+    expect(cloud.images.get(foreignImage.id)!.deregistered).toBeUndefined();
+    expect(cloud.snapshots.get('snap-f')!.deleted).toBeUndefined();
+    expect(cloud.mutations).toEqual([]);
+  });
 
   it('after a killed bake: terminates the builder, deregisters its images and deletes their snapshots', async () => {
     const { builder, image, copy } = leftovers('b-1');

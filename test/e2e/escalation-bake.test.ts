@@ -1,0 +1,239 @@
+// bake-ami's IAM policy under localcloud's IAM enforcement: the bake scenarios pass under exactly
+// actions/bake-ami/iam-policy.json, and each escalation a stolen bake role could try is denied.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import {
+  CreateImageCommand,
+  CreateTagsCommand,
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  EC2Client,
+  ModifyImageAttributeCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../harness/action-metadata.js';
+import { localcloudEnv, runActionStep } from '../harness/run-action.js';
+import { start, type Localcloud } from '../localcloud/index.js';
+import { statements, type PolicyDocument } from '../localcloud/iam.js';
+import { clientConfig, until } from '../localcloud/test-support.js';
+
+jest.setTimeout(180_000);
+
+const ACCOUNT = '123456789012';
+const policy = JSON.parse(
+  readFileSync(join(repoRoot, 'actions/bake-ami/iam-policy.json'), 'utf8'),
+) as PolicyDocument;
+
+let lc: Localcloud;
+let workdir: string;
+let ec2: EC2Client;
+let ssm: SSMClient;
+const foreign = { instanceId: '', amiId: '', snapshotId: '' };
+
+beforeAll(async () => {
+  lc = await start({ port: 0, accountId: ACCOUNT });
+  workdir = mkdtempSync(join(tmpdir(), 'bake-e2e-iam-'));
+  cpSync(join(repoRoot, 'image'), join(workdir, 'image'), { recursive: true });
+  ec2 = new EC2Client(clientConfig(lc));
+  ssm = new SSMClient(clientConfig(lc));
+  // Another team's instance, and an AMI (with its snapshot) made from it, created without the policy.
+  const region = lc.world.region('us-east-1');
+  const sourceImage = region.ec2.images.values().next().value!.imageId;
+  const launched = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: sourceImage,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'team', Value: 'payments' }] }],
+    }),
+  );
+  foreign.instanceId = launched.Instances![0]!.InstanceId!;
+  await until('foreign instance running', () =>
+    region.ec2.instances.get(foreign.instanceId)?.state === 'running' ? true : undefined,
+  );
+  const image = await ec2.send(
+    new CreateImageCommand({ InstanceId: foreign.instanceId, Name: 'payments-1', NoReboot: true }),
+  );
+  foreign.amiId = image.ImageId!;
+  foreign.snapshotId = region.ec2.images.get(foreign.amiId)!.blockDeviceMappings[0]!.Ebs!.SnapshotId!;
+  lc.iam.setPolicy(policy);
+});
+afterAll(async () => {
+  await lc.stop();
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+const bake = (inputs: Record<string, string>) =>
+  runActionStep('bake-ami', {
+    inputs: {
+      'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+      'poll-interval-seconds': '0.05',
+      'iam-instance-profile': 'golden-ami-builder',
+      ...inputs,
+    },
+    env: localcloudEnv(lc.url),
+    workdir,
+  });
+
+/** The Sid of the statement that would have allowed the denied check, named by the test. */
+function lastDenial(): { action: string; resource: string } {
+  const denied = [...lc.iam.records].reverse().find((r) => !r.allowed)!;
+  const check = denied.checks.find((c) => !c.allowed)!;
+  return { action: check.action, resource: check.resource };
+}
+
+describe('bake-ami under exactly its IAM policy', () => {
+  it('has every statement scoped: no mutating action on "*"', () => {
+    const mutating = statements(policy).filter(
+      (s) => s.Resource === '*' && [s.Action].flat().some((a) => !/:(Describe|Get)/.test(String(a))),
+    );
+    expect(mutating.map((s) => s.Sid)).toEqual([]);
+  });
+
+  it('user data with an instance profile (copied, shared), provision scripts and a failed image all pass', async () => {
+    const ok = await bake({
+      name: 'iam-web',
+      'user-data-file': 'image/linux/user-data.sh',
+      'copy-to-regions': 'eu-west-1',
+      'share-with-accounts': '111122223333',
+      tags: 'team=web',
+    });
+    expect({ exit: ok.exitCode, errors: ok.errors }).toEqual({ exit: 0, errors: [] });
+    const amis = JSON.parse(ok.outputs.amis!) as Record<string, string>;
+    expect(Object.keys(amis).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    for (const [region, id] of Object.entries(amis)) {
+      const image = lc.world.region(region).ec2.images.get(id)!;
+      expect(image.state).toBe('available');
+      expect([...image.launchPermissionUserIds]).toEqual(['111122223333']);
+    }
+    expect(ok.post?.exitCode).toBe(0);
+
+    const scripts = await bake({
+      name: 'iam-ssm',
+      'provision-scripts': 'image/linux/provision/01-base.sh',
+    });
+    expect({ exit: scripts.exitCode, errors: scripts.errors }).toEqual({ exit: 0, errors: [] });
+
+    // A failed image is removed, snapshots included, under the same policy.
+    const failed = await bake({
+      name: 'iam-fail',
+      'user-data': '#!/bin/bash\n# localcloud: image-fail simulated disk error\nshutdown -h now',
+    });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.errors).toEqual([
+      expect.stringMatching(/^phase image failed: image ami-\w+ in us-east-1 is failed/),
+    ]);
+    const left = [...lc.world.region('us-east-1').ec2.images.values()].filter(
+      (i) => i.name.startsWith('iam-fail-') && i.state !== 'deregistered',
+    );
+    expect(left.map((i) => i.imageId)).toEqual([]);
+    expect(lc.iam.records.filter((r) => !r.allowed).map((r) => r.operation)).toEqual([]);
+  });
+});
+
+// attempt → the statement whose condition refuses it
+describe('bake-ami role: escalation attempts are denied', () => {
+  const deny = async (send: () => Promise<unknown>) => {
+    const err = await send().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.name).toMatch(/^(UnauthorizedOperation|AccessDeniedException)$/);
+  };
+  const region = () => lc.world.region('us-east-1').ec2;
+
+  it('tag a foreign instance as a builder → denied by ec2:CreateAction (tags only at creation)', async () => {
+    await deny(() =>
+      ec2.send(
+        new CreateTagsCommand({
+          Resources: [foreign.instanceId],
+          Tags: [{ Key: 'golden-ami:builder', Value: 'x' }],
+        }),
+      ),
+    );
+    expect(lastDenial()).toEqual({
+      action: 'ec2:CreateTags',
+      resource: expect.stringContaining(foreign.instanceId),
+    });
+    expect(
+      region()
+        .instances.get(foreign.instanceId)!
+        .tags.map((t) => t.Key),
+    ).toEqual(['team']);
+  });
+
+  it('terminate a foreign instance → denied by aws:ResourceTag/golden-ami:builder', async () => {
+    await deny(() => ec2.send(new TerminateInstancesCommand({ InstanceIds: [foreign.instanceId] })));
+    await deny(() => ec2.send(new StopInstancesCommand({ InstanceIds: [foreign.instanceId] })));
+    expect(region().instances.get(foreign.instanceId)!.state).toBe('running');
+  });
+
+  it('SendCommand to a foreign instance → denied by aws:ResourceTag/golden-ami:builder', async () => {
+    await deny(() =>
+      ssm.send(
+        new SendCommandCommand({
+          InstanceIds: [foreign.instanceId],
+          DocumentName: 'AWS-RunShellScript',
+          Parameters: { commands: ['id'] },
+        }),
+      ),
+    );
+    expect(lastDenial()).toEqual({
+      action: 'ssm:SendCommand',
+      resource: expect.stringContaining(foreign.instanceId),
+    });
+  });
+
+  it('image a foreign instance → denied by aws:ResourceTag/golden-ami:builder on the instance', async () => {
+    await deny(() =>
+      ec2.send(
+        new CreateImageCommand({
+          InstanceId: foreign.instanceId,
+          Name: 'stolen',
+          TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'golden-ami:bake-id', Value: 'x' }] }],
+        }),
+      ),
+    );
+  });
+
+  it('launch an untagged instance → denied by aws:RequestTag/golden-ami:builder', async () => {
+    await deny(() =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: foreign.amiId,
+          InstanceType: 't3.micro',
+          MinCount: 1,
+          MaxCount: 1,
+        }),
+      ),
+    );
+  });
+
+  it('deregister a foreign AMI → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+    await deny(() => ec2.send(new DeregisterImageCommand({ ImageId: foreign.amiId })));
+    expect(region().images.get(foreign.amiId)!.state).not.toBe('deregistered');
+  });
+
+  it('share a foreign AMI → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+    await deny(() =>
+      ec2.send(
+        new ModifyImageAttributeCommand({
+          ImageId: foreign.amiId,
+          LaunchPermission: { Add: [{ UserId: '444455556666' }] },
+        }),
+      ),
+    );
+    expect([...region().images.get(foreign.amiId)!.launchPermissionUserIds]).toEqual([]);
+  });
+
+  it('delete a foreign snapshot → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+    await deny(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: foreign.snapshotId })));
+    expect(region().snapshots.has(foreign.snapshotId)).toBe(true);
+  });
+});
