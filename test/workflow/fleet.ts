@@ -79,7 +79,7 @@ export async function seedFleet(lc: Localcloud): Promise<Fleet> {
   const stop = registerTentacles(lc);
   for (const [i, environment] of ['staging', 'production'].entries()) {
     // An instance scaled in long ago (never seen by this account now), and a target named for no instance.
-    const gone = `i-0${'dead'.repeat(3)}00000${i}`;
+    const gone = `i-0${'dead'.repeat(3)}000${i}`; // 17 hex digits, as EC2 ids have
     orphans[environment] = [gone];
     lc.octopus.addMachines([
       { name: gone, environments: [environment], roles: ['web'] },
