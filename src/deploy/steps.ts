@@ -78,6 +78,7 @@ export const deploySteps: DeploySteps = {
     const inputs = asAction(rollSpec, {
       'asg-names': groups.asgNames.join('\n') || undefined,
       'asg-tags': joinMap(groups.asgTags) || undefined,
+      'consent-parameter': v.parameterName,
       region: v.region,
       'ami-id': v.amiId,
       'min-healthy-percentage': v.minHealthyPercentage,
