@@ -210,6 +210,8 @@ function rollGroup(
     imageId: oldAmi,
     desired: opts.desired ?? 1,
     ...(opts.version ? { version: opts.version } : {}),
+    // The group and its template consent: the policies act only on those that carry the tag.
+    consent: '/golden-ami/web',
   });
   if (opts.role) {
     // Launch with an instance role and tags, as real templates do: Auto Scaling then checks that the
@@ -330,6 +332,7 @@ async function startRefresh(env: ScenarioEnv, name: string, opts: { version?: st
     imageId: oldAmi,
     desired: 1,
     ...(opts.version ? { version: opts.version } : {}),
+    consent: '/golden-ami/web',
   });
   await inService(env, name);
   const v = seedTemplateVersion(world, REGION, g.launchTemplateId, { imageId: newAmi });

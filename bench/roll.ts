@@ -55,7 +55,13 @@ async function rollOnce(
   const newAmi = seedImage(region, { name: `${tag}-v2`, version: '2.0.0' }).imageId;
   const names = Array.from({ length: groups }, (_, i) => `${tag}-g${String(i).padStart(2, '0')}`);
   for (const name of names)
-    seedGroup(cloud.lc.world, REGION, { name, imageId: oldAmi, desired: DESIRED, tags: { Bench: tag } });
+    seedGroup(cloud.lc.world, REGION, {
+      name,
+      imageId: oldAmi,
+      desired: DESIRED,
+      tags: { Bench: tag },
+      consent: `/golden-ami/${tag}`,
+    });
   await until(
     `${groups} groups in service`,
     () => (groupsReady(cloud, REGION, names, DESIRED) ? true : undefined),
@@ -68,7 +74,12 @@ async function rollOnce(
   const started = Date.now();
   const roll = await runStep(`roll ${groups} groups`, 'roll-asg', {
     env: cloud.env(REGION),
-    inputs: { 'asg-tags': `Bench=${tag}`, 'ami-id': newAmi, 'instance-warmup': '30' },
+    inputs: {
+      'asg-tags': `Bench=${tag}`,
+      'consent-parameter': `/golden-ami/${tag}`,
+      'ami-id': newAmi,
+      'instance-warmup': '30',
+    },
     timeoutMs: 300_000,
   });
   if (roll.exitCode !== 0) throw new Error(`roll-asg over ${groups} groups failed: ${firstError(roll)}`);

@@ -84,6 +84,8 @@ export function rollOptionsOf(
     dryRun,
     wait: false,
     promised,
+    // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
+    consent: v.parameterName,
   };
 }
 

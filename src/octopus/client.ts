@@ -2,7 +2,7 @@
 // 630 KiB (axios, lodash, urijs…) to the bundle, keeps a module-level space cache, takes no
 // AbortSignal and has no machine repository; the four calls we need are simpler done directly.
 import type { Clock } from '../core/clock.js';
-import { AbortedError } from '../core/errors.js';
+import { AbortedError, ConfigurationError } from '../core/errors.js';
 
 export interface OctopusConnection {
   /** Server URL as OctopusDeploy/login exports it; a trailing `/` or `/api` is accepted. */
@@ -47,6 +47,48 @@ export function octopusBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/api$/i, '');
 }
 
+/** Loopback hosts: plain http to them never leaves the machine. */
+function isLoopback(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(h);
+}
+
+/**
+ * Why a server URL may not carry the API key, or undefined when it may: https only, except to a
+ * loopback address (127.0.0.0/8, ::1, localhost), so the key never crosses a network in clear text.
+ */
+export function octopusUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `${url} is not a URL; accepted: https://octopus.example.com`;
+  }
+  if (u.protocol === 'https:') return undefined;
+  if (u.protocol === 'http:' && isLoopback(u.hostname)) return undefined;
+  return `${u.protocol}//${u.host} would send the API key unencrypted; accepted: an https:// URL (http:// only to 127.0.0.0/8, ::1 or localhost)`;
+}
+
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/** A redirect is never followed: the key would go to wherever the Location points. */
+async function redirectError(res: Response, method: string, path: string, base: string): Promise<Error> {
+  await res.body?.cancel();
+  const location = res.headers.get('location') ?? '';
+  let target = 'no Location';
+  try {
+    target = location ? new URL(location, base).origin : target;
+  } catch {
+    target = 'an invalid Location';
+  }
+  return new OctopusApiError(
+    res.status,
+    method,
+    path,
+    `a redirect to ${target}, not followed (the API key is only sent to ${new URL(base).origin}); set octopus-url to the server's final address`,
+  );
+}
+
 const retryable = (status: number) => status === 429 || status >= 500;
 
 async function errorFrom(res: Response, method: string, path: string): Promise<OctopusApiError> {
@@ -64,6 +106,8 @@ async function errorFrom(res: Response, method: string, path: string): Promise<O
 
 export function createOctopusClient(conn: OctopusConnection, clock: Clock): OctopusApi {
   const base = octopusBaseUrl(conn.url);
+  const problem = octopusUrlProblem(base);
+  if (problem) throw new ConfigurationError([`octopus-url: ${problem}`]);
   const doFetch = conn.fetch ?? fetch;
   const maxAttempts = Math.max(1, conn.maxAttempts ?? 3);
   const timeoutMs = conn.timeoutMs ?? 30_000;
@@ -83,6 +127,7 @@ export function createOctopusClient(conn: OctopusConnection, clock: Clock): Octo
         res = await doFetch(`${base}${path}`, {
           method,
           headers,
+          redirect: 'manual',
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });
       } catch (err) {
@@ -96,6 +141,7 @@ export function createOctopusClient(conn: OctopusConnection, clock: Clock): Octo
         await clock.sleep(250 * 2 ** (attempt - 1), signal);
         continue;
       }
+      if (REDIRECT.has(res.status)) throw await redirectError(res, method, path, base);
       if (retryable(res.status) && attempt < maxAttempts) {
         await res.body?.cancel();
         await clock.sleep(250 * 2 ** (attempt - 1), signal);

@@ -1,5 +1,6 @@
 import { boolean, choice, integer, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
+import { octopusUrlProblem } from '../octopus/client.js';
 import { INSTANCE_STATES } from './instances.js';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -20,7 +21,8 @@ export const reapSpec = defineAction({
     space: string({ default: 'Default', maxLength: 200 }),
     environments: list({ required: true, unique: true, accepted: 'Octopus environment names' }),
     roles: list({ unique: true }),
-    'instance-id-pattern': string({ default: 'i-[0-9a-f]{8,17}', maxLength: 200 }),
+    // Matched as a whole token (see mapping.ts): EC2 ids are i- and 8 or 17 hex digits.
+    'instance-id-pattern': string({ default: 'i-[0-9a-f]{8}([0-9a-f]{9})?', maxLength: 200 }),
     'match-by': choice(['instance-id', 'private-ip', 'private-dns'] as const, { default: 'instance-id' }),
     regions: list({
       pattern: REGION,
@@ -47,6 +49,8 @@ export const reapSpec = defineAction({
   outputs: ['reaped', 'reaped-count', 'kept-count', 'orphans'],
   rules: [{ atLeastOne: ['octopus-api-key', 'octopus-access-token'] }],
   check(v, problem) {
+    const url = octopusUrlProblem(v.octopusUrl);
+    if (url) problem(`octopus-url: ${url}`);
     try {
       new RegExp(v.instanceIdPattern);
     } catch (err) {

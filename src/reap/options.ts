@@ -3,6 +3,7 @@ import { USER_AGENT } from '../core/version.js';
 import type { OctopusConnection } from '../octopus/client.js';
 import type { InstanceState } from './instances.js';
 import type { ReapInputs } from './inputs.js';
+import { tokenPattern } from './mapping.js';
 import type { ReapOptions, ReapResult } from './reap.js';
 
 export const DELETE_CONCURRENCY = 4;
@@ -14,7 +15,7 @@ export function reapOptions(i: ReapInputs): ReapOptions {
     environments: i.environments,
     roles: i.roles,
     matchBy: i.matchBy,
-    instanceIdPattern: new RegExp(i.instanceIdPattern),
+    instanceIdPattern: tokenPattern(i.instanceIdPattern),
     regions: i.regions.length ? i.regions : [i.region],
     reapStates: i.reapStates as InstanceState[],
     maxReap: i.maxReap,

@@ -161,7 +161,17 @@ export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<Rea
 
   const unmapped: TargetRecord[] = [];
   const mapped: Array<{ machine: OctopusMachine; key: string }> = [];
+  // The server filtered by environment; a target it returned from elsewhere is never ours to delete.
+  const wanted = new Set(environments.map((e) => e.Id));
   for (const m of machines) {
+    if (!(m.EnvironmentIds ?? []).some((id) => wanted.has(id))) {
+      unmapped.push(
+        record(m, {
+          reason: 'left alone: Octopus listed it, but it is in none of the environments asked for',
+        }),
+      );
+      continue;
+    }
     const r = mapMachine(m, o.matchBy, o.instanceIdPattern);
     if ('key' in r) mapped.push({ machine: m, key: r.key });
     else unmapped.push(record(m, { reason: `left alone: ${r.reason}` }));

@@ -43,6 +43,10 @@ export const rollSpec = defineAction({
       accepted:
         'an SSM parameter name, optionally with :label or :version (/golden-ami/web, /golden-ami/web:staging, /golden-ami/web:7)',
     }),
+    'consent-parameter': string({
+      pattern: /^\/?[\w.\-/]{1,1011}$/,
+      accepted: 'an SSM parameter name without label or version (/golden-ami/web)',
+    }),
     'set-default-version': boolean({ default: 'false' }),
     'min-healthy-percentage': integer({ default: '90', min: 0, max: 100 }),
     'max-healthy-percentage': integer({ default: '100', min: 100, max: 200 }),
@@ -78,6 +82,11 @@ export const rollSpec = defineAction({
     { requires: ['checkpoint-delay', 'checkpoint-percentages'] },
   ],
   check(v, problem, isSet) {
+    // Groups found by tags alone must consent, by the tag naming the image they run (consent.ts).
+    if (!v.asgNames.length && !v.consentParameter && !v.amiParameter)
+      problem(
+        'consent-parameter: is required when asg-tags selects groups and ami-id gives the AMI; accepted: the SSM parameter the groups are bound to by their golden-ami:parameter tag (/golden-ami/web)',
+      );
     // An unset maximum rises to the minimum; a conflicting one the user gave is an error.
     if (isSet('max-poll-interval-seconds') && v.maxPollIntervalSeconds < v.pollIntervalSeconds)
       problem(

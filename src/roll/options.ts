@@ -1,3 +1,4 @@
+import { consentFrom } from './consent.js';
 import type { RollInputs } from './inputs.js';
 
 /** Where the AMI comes from: a literal id, or an SSM parameter (`name`, `name:label`, `name:version`) read per region. */
@@ -25,6 +26,8 @@ export interface RollOptions {
   /** Group names; with tags as well, a group must be named and carry every tag. */
   names: string[];
   tags: Record<string, string>;
+  /** The `golden-ami:parameter` value a group selected by tags alone must carry (consent.ts). */
+  consent?: string;
   ami: AmiSource;
   preferences: RefreshPreferenceOptions;
   setDefaultVersion: boolean;
@@ -47,6 +50,7 @@ export function rollOptionsFrom(inputs: RollInputs): RollOptions {
     regions: inputs.regions.length ? inputs.regions : [inputs.region],
     names: inputs.asgNames,
     tags: inputs.asgTags,
+    ...consentFrom(inputs),
     ami: inputs.amiId ? { id: inputs.amiId } : { parameter: inputs.amiParameter ?? '' },
     preferences: {
       minHealthyPercentage: inputs.minHealthyPercentage,

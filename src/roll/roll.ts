@@ -18,6 +18,7 @@ import {
   type GroupOutcome,
   type RollResult,
 } from './result.js';
+import { requireConsent } from './consent.js';
 import { selectGroups } from './select-groups.js';
 import { finishVersions, startGroup, VersionLedger } from './start.js';
 
@@ -82,6 +83,7 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
       maxConcurrency: o.maxConcurrency,
     });
     log.info(`${s.length} group(s): ${s.map(who).join(', ')}`);
+    if (!o.names.length) requireConsent(s, o.consent ?? '');
     return s;
   });
 

@@ -285,6 +285,7 @@ describe('roll-asg selecting by tags across regions', () => {
           desired: 1,
           targetGroup: false,
           tags: { Environment: 'fleet', Role: 'web' },
+          consent: '/golden-ami/fleet',
         });
     seedGroup(lc.world, EAST, {
       name: 'fleet-other',
@@ -475,7 +476,10 @@ describe('roll-asg refusing before anything changes', () => {
         MinSize: 0,
         MaxSize: 1,
         DesiredCapacity: 0,
-        Tags: [{ Key: 'Environment', Value: 'legacy', PropagateAtLaunch: true }],
+        Tags: [
+          { Key: 'Environment', Value: 'legacy', PropagateAtLaunch: true },
+          { Key: 'golden-ami:parameter', Value: '/golden-ami/legacy', PropagateAtLaunch: false },
+        ],
       }),
     );
     seedGroup(lc.world, EAST, {
@@ -484,10 +488,15 @@ describe('roll-asg refusing before anything changes', () => {
       desired: 1,
       targetGroup: false,
       tags: { Environment: 'legacy' },
+      consent: '/golden-ami/legacy',
     });
     const since = lastMutation();
 
-    const r = await run({ 'asg-tags': 'Environment=legacy', 'ami-id': newAmi.get(EAST)! });
+    const r = await run({
+      'asg-tags': 'Environment=legacy',
+      'ami-id': newAmi.get(EAST)!,
+      'consent-parameter': '/golden-ami/legacy',
+    });
 
     expect(r.exitCode).toBe(1);
     expect(r.errors.join('\n')).toContain(

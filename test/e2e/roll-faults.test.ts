@@ -101,6 +101,7 @@ function seed(region: string, name: string, tags: Record<string, string>) {
     desired: 1,
     targetGroup: false,
     tags,
+    consent: `/golden-ami/${tags.Environment}`,
   });
 }
 
@@ -147,6 +148,7 @@ describe('roll-asg under cloud faults', () => {
     try {
       r = await run({
         'asg-tags': 'Environment=throttled',
+        'consent-parameter': '/golden-ami/throttled',
         'ami-id': newAmi.get(EAST)!,
         'max-concurrency': '6',
       });

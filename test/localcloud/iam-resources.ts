@@ -131,32 +131,64 @@ function tagOnCreate(
     }));
 }
 
+/**
+ * RunInstances: the instance, volume and network interface launched, the image, subnet, security
+ * groups and launch template used (with `ec2:LaunchTemplate` on each when one is: "Filters access
+ * based on the ARN of a launch template", Service Authorization Reference, Amazon EC2), tag-on-create
+ * and the instance role. What the launch template's version gives counts as if it were in the request.
+ */
+function runInstances(p: Params, r: RegionState, a: Arns): AuthRequest[] {
+  const action = 'ec2:RunInstances';
+  const given = p.LaunchTemplate as {
+    LaunchTemplateId?: string;
+    LaunchTemplateName?: string;
+    Version?: string;
+  };
+  const template = templateOf(r, given);
+  const data = (template ? versionOf(template, given?.Version)?.data : undefined) ?? {};
+  const pick = (key: string) => p[key] ?? (data as Params)[key];
+  const image = String(pick('ImageId') ?? '');
+  const tags = arr<TagSpec>(pick('TagSpecifications'));
+  const ctx = requestTags(tags.find((s) => s.ResourceType === 'instance')?.Tags);
+  const lt: RequestContext = template
+    ? { 'ec2:LaunchTemplate': a.ec2('launch-template', template.launchTemplateId) }
+    : {};
+  const resources = [
+    { resource: a.ec2('instance', '*'), context: ctx },
+    {
+      resource: a.ec2('volume', '*'),
+      context: requestTags(tags.find((s) => s.ResourceType === 'volume')?.Tags),
+    },
+    { resource: a.ec2('network-interface', '*'), context: {} },
+    ...(image.startsWith('ami-') ? [ec2Resource(r, a, image)] : []),
+    ...(pick('SubnetId') ? [ec2Resource(r, a, String(pick('SubnetId')))] : []),
+    ...arr<string>(pick('SecurityGroupIds')).map((id) => ec2Resource(r, a, id)),
+    ...(template ? [ec2Resource(r, a, template.launchTemplateId)] : []),
+  ];
+  return [
+    ...resources.map((x) => ({ action, resource: x.resource, context: { ...x.context, ...lt } })),
+    ...tagOnCreate(a, tags, 'RunInstances', (type) => a.ec2(type, '*')),
+    ...passRole(a, pick('IamInstanceProfile')),
+  ];
+}
+
+function versionOf(template: NonNullable<ReturnType<typeof templateOf>>, version: string | undefined) {
+  const v = Number(version);
+  return template.versions.get(
+    Number.isInteger(v) && version !== undefined && version !== ''
+      ? v
+      : version === '$Latest'
+        ? template.latestVersion
+        : template.defaultVersion,
+  );
+}
+
 function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest[] {
   const action = `ec2:${operation}`;
   const ids = (key: string) => arr<string>(p[key]);
   switch (operation) {
-    case 'RunInstances': {
-      const template = templateOf(r, p.LaunchTemplate as { LaunchTemplateId?: string });
-      const tags = arr<TagSpec>(p.TagSpecifications);
-      const ctx = requestTags(tags.find((s) => s.ResourceType === 'instance')?.Tags);
-      const resources = [
-        { resource: a.ec2('instance', '*'), context: ctx },
-        {
-          resource: a.ec2('volume', '*'),
-          context: requestTags(tags.find((s) => s.ResourceType === 'volume')?.Tags),
-        },
-        { resource: a.ec2('network-interface', '*'), context: {} },
-        ...(p.ImageId ? [ec2Resource(r, a, String(p.ImageId))] : []),
-        ...(p.SubnetId ? [ec2Resource(r, a, String(p.SubnetId))] : []),
-        ...ids('SecurityGroupIds').map((id) => ec2Resource(r, a, id)),
-        ...(template ? [ec2Resource(r, a, template.launchTemplateId)] : []),
-      ];
-      return [
-        ...resources.map((x) => ({ action, ...x })),
-        ...tagOnCreate(a, tags, 'RunInstances', (type) => a.ec2(type, '*')),
-        ...passRole(a, p.IamInstanceProfile),
-      ];
-    }
+    case 'RunInstances':
+      return runInstances(p, r, a);
     case 'StartInstances':
     case 'StopInstances':
     case 'RebootInstances':
@@ -317,19 +349,18 @@ function autoscaling(operation: string, p: Params, r: RegionState, a: Arns): Aut
     template &&
     ['StartInstanceRefresh', 'UpdateAutoScalingGroup', 'CreateAutoScalingGroup'].includes(operation)
   ) {
-    const v = Number(given?.Version);
-    const version = template.versions.get(
-      Number.isInteger(v)
-        ? v
-        : given?.Version === '$Default'
-          ? template.defaultVersion
-          : template.latestVersion,
+    // "ec2:RunInstances [is] checked when an Auto Scaling group is created or updated using a launch
+    // template" (Control Amazon EC2 launch template usage in Auto Scaling groups): the launch the
+    // template's version describes, authorized as RunInstances with that template would be. An
+    // unnumbered version is $Latest unless it says $Default.
+    const version = given?.Version === '$Default' ? '$Default' : (given?.Version ?? '$Latest');
+    checks.push(
+      ...runInstances(
+        { LaunchTemplate: { LaunchTemplateId: template.launchTemplateId, Version: version } },
+        r,
+        a,
+      ),
     );
-    checks.push({ action: 'ec2:RunInstances', ...ec2Resource(r, a, template.launchTemplateId) });
-    const specs = arr<TagSpec>(version?.data.TagSpecifications);
-    if (specs.some((t) => t.Tags?.length))
-      checks.push({ action: 'ec2:CreateTags', ...ec2Resource(r, a, template.launchTemplateId) });
-    checks.push(...passRole(a, version?.data.IamInstanceProfile));
   }
   return checks;
 }

@@ -229,10 +229,19 @@ describe('authorizationsFor', () => {
       ),
     );
     expect(checks[0]!.context).toMatchObject({ 'aws:ResourceTag/Environment': 'staging' });
-    expect(checks[1]).toMatchObject({
-      action: 'ec2:RunInstances',
-      resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:launch-template/${g.launchTemplateId}`,
-    });
+    const template = `arn:aws:ec2:us-east-1:${ACCOUNT}:launch-template/${g.launchTemplateId}`;
+    const launch = checks.slice(1);
+    // The launch the template describes, as RunInstances with that template: every resource carries
+    // ec2:LaunchTemplate, the template its own tags.
+    expect(launch.map((c) => [c.action, c.resource])).toEqual(
+      expect.arrayContaining([
+        ['ec2:RunInstances', template],
+        ['ec2:RunInstances', `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/*`],
+        ['ec2:RunInstances', `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/*`],
+        ['ec2:RunInstances', `arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/*`],
+      ]),
+    );
+    for (const c of launch) expect(c.context).toMatchObject({ 'ec2:LaunchTemplate': template });
   });
 });
 

@@ -1,5 +1,6 @@
 // A staging and a production fleet on localcloud, as the demo and the pipeline tests start from:
-// Auto Scaling groups tagged Environment=<env> behind target groups, and Octopus environments whose
+// Auto Scaling groups tagged Environment=<env> (and golden-ami:parameter=/golden-ami/web, their
+// consent to be rolled) behind target groups, and Octopus environments whose
 // targets are the groups' instances plus an orphan (an instance that no longer exists) and a target
 // that maps to no instance (kept).
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
@@ -71,6 +72,7 @@ export async function seedFleet(lc: Localcloud): Promise<Fleet> {
       min: 1,
       max: g.desired * 2,
       tags: { Environment: g.environment, Service: g.groupName.split('-')[0]! },
+      consent: '/golden-ami/web',
     });
     const template = lc.world.region(REGION).ec2.launchTemplates.get(seeded.launchTemplateId);
     baseAmiId ||= String(template?.versions.get(1)?.data.ImageId ?? '');
@@ -79,7 +81,7 @@ export async function seedFleet(lc: Localcloud): Promise<Fleet> {
   const stop = registerTentacles(lc);
   for (const [i, environment] of ['staging', 'production'].entries()) {
     // An instance scaled in long ago (never seen by this account now), and a target named for no instance.
-    const gone = `i-0${'dead'.repeat(3)}00000${i}`;
+    const gone = `i-0${'dead'.repeat(3)}000${i}`; // 17 hex digits, as EC2 ids have
     orphans[environment] = [gone];
     lc.octopus.addMachines([
       { name: gone, environments: [environment], roles: ['web'] },

@@ -3,23 +3,39 @@
 import type { Localcloud } from '../localcloud/index.js';
 import { DEFAULT_API_KEY } from '../localcloud/octopus/auth.js';
 import { REGION } from './fleet.js';
-import type { RunnerOptions } from './types.js';
+import type { EnvironmentSettings, RunnerOptions } from './types.js';
+
+/** A deployment environment's settings: its role, and the Octopus server and key it reaps with. */
+function deployEnvironment(lc: Localcloud, name: string): EnvironmentSettings {
+  return {
+    vars: {
+      AWS_ROLE_ARN: `arn:aws:iam::000000000000:role/golden-ami-${name}`,
+      OCTOPUS_URL: `${lc.url}/octopus`,
+    },
+    secrets: { OCTOPUS_API_KEY: DEFAULT_API_KEY },
+  };
+}
 
 export function pipelineOptions(lc: Localcloud, extra: Partial<RunnerOptions> = {}): RunnerOptions {
   return {
     awsEndpointUrl: lc.url,
+    // No role at repository level: a job that assumes one outside its environment fails.
     vars: {
-      AWS_ROLE_ARN: 'arn:aws:iam::000000000000:role/golden-ami-pipeline',
       AWS_REGION: REGION,
-      OCTOPUS_URL: `${lc.url}/octopus`,
       // localcloud's instances boot in under a second: poll accordingly.
       GOLDEN_AMI_POLL_SECONDS: '0.3',
       GOLDEN_AMI_MAX_POLL_SECONDS: '1',
       ...extra.vars,
     },
-    secrets: { OCTOPUS_API_KEY: DEFAULT_API_KEY, ...extra.secrets },
-    // Production has required reviewers; staging deploys without a gate.
-    environments: { staging: {}, production: { reviewers: true }, ...extra.environments },
+    secrets: { ...extra.secrets },
+    // One role per trust boundary, and the Octopus settings where they are used. Production has
+    // required reviewers; bake and staging run without a gate.
+    environments: {
+      bake: { vars: { AWS_ROLE_ARN: 'arn:aws:iam::000000000000:role/golden-ami-bake' } },
+      staging: deployEnvironment(lc, 'staging'),
+      production: { ...deployEnvironment(lc, 'production'), reviewers: true },
+      ...extra.environments,
+    },
     ...(extra.approve ? { approve: extra.approve } : {}),
     ...(extra.event ? { event: extra.event } : {}),
     ...(extra.onEvent ? { onEvent: extra.onEvent } : {}),

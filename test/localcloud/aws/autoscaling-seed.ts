@@ -30,6 +30,11 @@ export interface SeedGroupOptions {
   defaultInstanceWarmup?: number;
   /** Group tags, propagated to instances at launch. */
   tags?: Record<string, string>;
+  /**
+   * Consent to be rolled: tags the group and its launch template `golden-ami:parameter=<consent>`, as
+   * a fleet set up for this pipeline is (roll-asg's consent rule and the IAM policies require it).
+   */
+  consent?: string;
 }
 
 export interface SeededGroup {
@@ -79,7 +84,7 @@ export function seedGroup(world: World, regionName: string, opts: SeedGroupOptio
         },
       ],
     ]),
-    tags: [],
+    tags: opts.consent ? [{ Key: 'golden-ami:parameter', Value: opts.consent }] : [],
   };
   region.ec2.launchTemplates.set(template.launchTemplateId, template);
   const tgName = opts.targetGroup === undefined ? `${opts.name}-tg` : opts.targetGroup;
@@ -98,7 +103,12 @@ export function seedGroup(world: World, regionName: string, opts: SeedGroupOptio
     ...(opts.defaultInstanceWarmup !== undefined
       ? { DefaultInstanceWarmup: opts.defaultInstanceWarmup }
       : {}),
-    Tags: Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+    Tags: [
+      ...Object.entries(opts.tags ?? {}).map(([Key, Value]) => ({ Key, Value, PropagateAtLaunch: true })),
+      ...(opts.consent
+        ? [{ Key: 'golden-ami:parameter', Value: opts.consent, PropagateAtLaunch: false }]
+        : []),
+    ],
   });
   return {
     groupName: opts.name,

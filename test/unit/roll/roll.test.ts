@@ -8,8 +8,16 @@ import { awsError, FakeCloud, type FakeRegion } from './fake-aws.js';
 const OLD = 'ami-00000000000000a1d';
 const NEW = 'ami-00000000000000b2e';
 
+/** Groups selected by tags consent to /golden-ami/web, as a fleet set up for the pipeline does. */
+const CONSENT = { 'golden-ami:parameter': '/golden-ami/web' };
+
 function options(inputs: Record<string, string>): RollOptions {
-  const all = { region: 'us-east-1', 'poll-interval-seconds': '1', ...inputs };
+  const all = {
+    region: 'us-east-1',
+    'poll-interval-seconds': '1',
+    'consent-parameter': '/golden-ami/web',
+    ...inputs,
+  };
   return rollOptionsFrom(
     parseInputs(rollSpec, { input: (n) => all[n as keyof typeof all] ?? '', env: () => undefined }),
   );
@@ -107,8 +115,8 @@ describe('roll: literal-AMI launch template', () => {
   it('makes one new version for groups sharing a template version, and moves the default when asked', async () => {
     const { cloud, r } = cloudWith();
     const lt = r.addTemplate('shared', [OLD]);
-    r.addGroup('a', { template: lt, tags: { Environment: 'staging' } });
-    r.addGroup('b', { template: lt, tags: { Environment: 'staging' } });
+    r.addGroup('a', { template: lt, tags: { Environment: 'staging', ...CONSENT } });
+    r.addGroup('b', { template: lt, tags: { Environment: 'staging', ...CONSENT } });
 
     const result = await roll(
       cloud.ctx(),
@@ -272,8 +280,8 @@ describe('roll: mixed instances policy', () => {
 describe('roll: checks before any change', () => {
   it('fails on a launch-configuration group with how to migrate, leaving the other groups untouched', async () => {
     const { cloud, r } = cloudWith();
-    r.addGroup('legacy', { launchConfigurationName: 'legacy-lc', tags: { Environment: 'prod' } });
-    r.addGroup('web', { template: r.addTemplate('web', [OLD]), tags: { Environment: 'prod' } });
+    r.addGroup('legacy', { launchConfigurationName: 'legacy-lc', tags: { Environment: 'prod', ...CONSENT } });
+    r.addGroup('web', { template: r.addTemplate('web', [OLD]), tags: { Environment: 'prod', ...CONSENT } });
 
     const err = await failure(roll(cloud.ctx(), options({ 'asg-tags': 'Environment=prod', 'ami-id': NEW })));
 
@@ -383,7 +391,11 @@ describe('roll: many groups across regions', () => {
     for (const r of cloud.regions.values()) {
       const lt = r.addTemplate('web', [OLD]);
       for (let i = 0; i < 10; i++)
-        r.addGroup(`web-${i}`, { template: lt, tags: { Environment: 'staging', Role: 'web' }, size: 1 });
+        r.addGroup(`web-${i}`, {
+          template: lt,
+          tags: { Environment: 'staging', Role: 'web', ...CONSENT },
+          size: 1,
+        });
       r.addGroup('other', { template: lt, tags: { Environment: 'prod', Role: 'web' } });
       r.onStart = async () => {
         most = Math.max(most, ++inFlight);

@@ -1,0 +1,100 @@
+// Consent to be rolled: a group found by tags alone must carry golden-ami:parameter=<the image's
+// parameter>; a named group has consented by being named. Nothing changes when one has not.
+import { describe, expect, it } from '@jest/globals';
+import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
+import { parseInputs } from '../../../src/core/inputs.js';
+import { rollSpec } from '../../../src/roll/inputs.js';
+import { rollOptionsFrom } from '../../../src/roll/options.js';
+import { roll } from '../../../src/roll/roll.js';
+import { FakeCloud } from './fake-aws.js';
+
+const OLD = 'ami-00000000000000a1d';
+const NEW = 'ami-00000000000000b2e';
+
+const parse = (inputs: Record<string, string>) => {
+  const all: Record<string, string> = { region: 'us-east-1', 'poll-interval-seconds': '1', ...inputs };
+  return parseInputs(rollSpec, { input: (n) => all[n] ?? '', env: () => undefined });
+};
+
+function fleet() {
+  const cloud = new FakeCloud('us-east-1');
+  const r = cloud.region('us-east-1');
+  r.images.add(OLD).add(NEW);
+  const lt = r.addTemplate('web', [OLD]);
+  r.addGroup('web', {
+    template: lt,
+    version: '1',
+    tags: { Environment: 'production', 'golden-ami:parameter': '/golden-ami/web' },
+  });
+  r.addGroup('payments', {
+    template: r.addTemplate('payments', [OLD]),
+    version: '1',
+    tags: { Environment: 'production' },
+  });
+  r.addGroup('api', {
+    template: r.addTemplate('api', [OLD]),
+    version: '1',
+    tags: { Environment: 'production', 'golden-ami:parameter': '/golden-ami/api' },
+  });
+  return { cloud, r, lt };
+}
+
+describe('roll-asg consent', () => {
+  it('takes the consent value from consent-parameter, else from ami-parameter without its label', () => {
+    expect(
+      rollOptionsFrom(parse({ 'asg-tags': 'A=b', 'ami-parameter': '/golden-ami/web:staging' })).consent,
+    ).toBe('/golden-ami/web');
+    expect(
+      rollOptionsFrom(parse({ 'asg-tags': 'A=b', 'ami-id': NEW, 'consent-parameter': 'golden-ami/web' }))
+        .consent,
+    ).toBe('/golden-ami/web');
+    expect(rollOptionsFrom(parse({ 'asg-names': 'web', 'ami-id': NEW })).consent).toBeUndefined();
+  });
+
+  it('requires consent-parameter when tags select groups and ami-id gives the AMI', () => {
+    expect(() => parse({ 'asg-tags': 'Environment=production', 'ami-id': NEW })).toThrow(ConfigurationError);
+    expect(() => parse({ 'asg-tags': 'Environment=production', 'ami-id': NEW })).toThrow(
+      /consent-parameter: is required when asg-tags selects groups/,
+    );
+  });
+
+  it('lists every matched group without consent, with what it lacks, and changes nothing', async () => {
+    const { cloud, r, lt } = fleet();
+    const err = await roll(
+      cloud.ctx(),
+      rollOptionsFrom(
+        parse({
+          'asg-tags': 'Environment=production',
+          'ami-id': NEW,
+          'consent-parameter': '/golden-ami/web',
+        }),
+      ),
+    ).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(ActionFailure);
+    expect((err as Error).message).toBe(
+      'asg-tags matched 2 group(s) that have not consented to be rolled onto /golden-ami/web: ' +
+        'api (us-east-1): golden-ami:parameter=/golden-ami/api, not /golden-ami/web; payments (us-east-1): no golden-ami:parameter tag. ' +
+        'Nothing was changed. Tag a group golden-ami:parameter=/golden-ami/web to let this pipeline roll it, or name it in asg-names.',
+    );
+    expect(lt.versions.size).toBe(1);
+    expect(r.refreshes.size).toBe(0);
+  });
+
+  it('rolls the groups that consent by tag, and a named group without the tag', async () => {
+    const { cloud, r } = fleet();
+    const byTag = await roll(
+      cloud.ctx(),
+      rollOptionsFrom(
+        parse({
+          'asg-tags': 'golden-ami:parameter=/golden-ami/web',
+          'ami-id': NEW,
+          'consent-parameter': '/golden-ami/web',
+        }),
+      ),
+    );
+    expect(byTag.refreshes.map((x) => x.group)).toEqual(['web']);
+    const named = await roll(cloud.ctx(), rollOptionsFrom(parse({ 'asg-names': 'payments', 'ami-id': NEW })));
+    expect(named.refreshes.map((x) => x.group)).toEqual(['payments']);
+    expect(r.refreshes.get('payments')).toHaveLength(1);
+  });
+});
