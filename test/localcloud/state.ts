@@ -106,7 +106,7 @@ export interface Instance {
   version?: string;
 }
 
-export type ImageState = 'pending' | 'available' | 'failed' | 'deregistered' | 'invalid';
+export type ImageState = 'pending' | 'available' | 'failed' | 'deregistered' | 'invalid' | 'disabled';
 
 export interface ImageBlockDevice {
   DeviceName: string;
@@ -153,6 +153,10 @@ export interface Image {
   sourceRegion?: string;
   imageLocation: string;
   deprecationTime?: number;
+  /** Deregistration protection (see aws/ec2-image-lifecycle.ts): on, and whether with a cooldown. */
+  deregistrationProtection?: { cooldown: boolean };
+  /** After protection with cooldown was turned off: DeregisterImage is refused until then. */
+  protectedUntil?: number;
 }
 
 export interface Snapshot {

@@ -1,4 +1,5 @@
 import type { World } from '../state.js';
+import { imageLifecycleHandlers } from './ec2-image-lifecycle.js';
 import { imageHandlers, tickImages } from './ec2-images.js';
 import { instanceHandlers } from './ec2-instance-handlers.js';
 import { tickInstances } from './ec2-instances.js';
@@ -12,6 +13,7 @@ import { AwsError, type AwsHandler, type AwsService } from './service.js';
 const handlers: Record<string, AwsHandler> = {
   ...instanceHandlers,
   ...imageHandlers,
+  ...imageLifecycleHandlers,
   ...launchTemplateHandlers,
   ...networkHandlers,
   ...tagHandlers,
