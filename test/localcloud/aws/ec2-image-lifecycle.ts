@@ -20,8 +20,8 @@ function ownImage(region: RegionState, imageId: string): Image {
 
 /**
  * DescribeImages' DeregistrationProtection string. The API reference documents the member only as
- * "Indicates whether deregistration protection is enabled for the AMI"; the values follow the User
- * Guide's examples (docs silent in the API reference: the retire action only tests the prefix).
+ * "Indicates whether deregistration protection is enabled for the AMI" (docs silent on the values):
+ * this is localcloud's reading; retire-amis tests only the `enabled` / `disabled-until` prefixes.
  */
 export function protectionText(image: Image, now: number): string {
   if (image.deregistrationProtection) {
