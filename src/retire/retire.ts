@@ -4,6 +4,7 @@
 import { DescribeImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
+import { mapBounded } from '../roll/bounded.js';
 import { applyDecision, snapshotPlan } from './apply.js';
 import { candidates, capRefusal, decide, type Facts } from './decide.js';
 import { readImages, readSnapshots, type CallCounter } from './estate.js';
@@ -50,16 +51,19 @@ async function sharedImages(
   calls: CallCounter,
 ): Promise<Set<string>> {
   const shared = new Set(images.filter((i) => i.public).map((i) => i.imageId));
-  for (const i of images) {
-    if (shared.has(i.imageId)) continue;
+  const ask = images.filter((i) => !i.public);
+  // One call per AMI (there is no bulk form); a few in flight keeps a large estate quick.
+  const settled = await mapBounded(ask, { limit: 8, stopOnError: true, signal: ctx.signal }, async (i) => {
     calls.ec2++;
     const out = await ctx.clients
       .ec2(i.region)
-      .send(new DescribeImageAttributeCommand({ ImageId: i.imageId, Attribute: 'launchPermission' }))
-      .catch((err: unknown) => {
-        throw withContext(`DescribeImageAttribute ${i.imageId} in ${i.region}`, err);
-      });
+      .send(new DescribeImageAttributeCommand({ ImageId: i.imageId, Attribute: 'launchPermission' }));
     if (out.LaunchPermissions?.length) shared.add(i.imageId);
+  });
+  const failed = settled.findIndex((s) => !s.ok && 'error' in s);
+  if (failed >= 0) {
+    const s = settled[failed] as { error: unknown };
+    throw withContext(`DescribeImageAttribute ${ask[failed]!.imageId} in ${ask[failed]!.region}`, s.error);
   }
   return shared;
 }
