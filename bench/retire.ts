@@ -6,7 +6,7 @@ import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { seedImage } from '../test/localcloud/seed.js';
 import { startCloud, type BenchCloud } from './cloud.js';
 import { runPeer } from './peer.js';
-import { ratio, type BenchOptions, type Figure, type Section } from './report.js';
+import { ratio, type BenchOptions, type Section } from './report.js';
 import { firstError, runStep } from './steps.js';
 
 const LATENCY_MS = 20;
