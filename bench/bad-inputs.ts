@@ -16,6 +16,7 @@ const BASE: Record<string, Record<string, string>> = {
   'roll-asg': { 'asg-names': 'web', 'ami-id': AMI },
   'wait-healthy': { 'asg-names': 'web' },
   'reap-octopus-orphans': { environments: 'Production' },
+  'retire-amis': { names: 'web' },
   'deploy-ami': { 'ami-id': AMI, 'parameter-name': '/golden-ami/web', environment: 'staging' },
 };
 
@@ -118,6 +119,18 @@ export const CASES: Case[] = [
   c('reap-octopus-orphans', { 'octopus-url': 'not a url' }),
   c('reap-octopus-orphans', { regions: 'mars-1' }),
   c('reap-octopus-orphans', {}, ['octopus-api-key', 'octopus-access-token'], ['OCTOPUS_API_KEY']),
+  // retire-amis
+  c('retire-amis', { names: null }, ['names']),
+  c('retire-amis', { names: 'web,bad|name' }, ['names']),
+  c('retire-amis', { 'keep-count': '0' }),
+  c('retire-amis', { 'keep-days': 'two weeks' }),
+  c('retire-amis', { 'grace-days': '0' }),
+  c('retire-amis', { parameters: 'not a parameter!' }),
+  c('retire-amis', { 'launch-template-versions': '10001' }),
+  c('retire-amis', { 'max-retire-percent': '101' }),
+  c('retire-amis', { 'include-shared': 'maybe' }),
+  c('retire-amis', { regions: 'mars-1' }),
+  c('retire-amis', { 'dry-run': 'perhaps' }),
   // deploy-ami (root)
   c('deploy-ami', { 'ami-id': 'ami-xyz' }),
   c('deploy-ami', { environment: null }, ['environment']),

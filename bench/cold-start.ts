@@ -21,6 +21,7 @@ const INPUTS: Record<string, Record<string, string>> = {
     environments: 'Production',
     'octopus-api-key': 'API-BENCH0000000000000000000000000',
   },
+  'retire-amis': { names: 'bench' },
 };
 
 interface Probe {

@@ -7,12 +7,14 @@ import { coldStart } from './cold-start.js';
 import type { BenchOptions, Section } from './report.js';
 import { leastPrivilege } from './least-privilege.js';
 import { reap } from './reap.js';
+import { retire } from './retire.js';
 import { roll } from './roll.js';
 import { secrets } from './secrets.js';
 
 export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Section, 'ms'>>> = {
   'cold-start': coldStart,
   reap,
+  retire,
   roll,
   bake,
   'bad-inputs': badInputs,

@@ -2,12 +2,22 @@ import { runAction } from '../core/run.js';
 import { promoteSpec } from '../promote/inputs.js';
 import { promoteOptions, promoteOutputs } from '../promote/options.js';
 import { PromotionError, promote } from '../promote/promote.js';
+import { protectPromoted, shouldProtect } from '../promote/protect.js';
 import { renderPromoteSummary } from '../promote/summary.js';
 
 await runAction(promoteSpec, async (inputs, ctx, io) => {
   const byRegion = inputs.amis !== undefined;
   try {
     const result = await promote(ctx, promoteOptions(inputs));
+    if (shouldProtect(inputs.protect, inputs.label, inputs.protectedLabels)) {
+      try {
+        await protectPromoted(ctx, result);
+      } catch (err) {
+        await io.summary(renderPromoteSummary(result, err instanceof Error ? err.message : String(err)));
+        io.setOutputs(promoteOutputs(result, byRegion));
+        throw err;
+      }
+    }
     io.setOutputs(promoteOutputs(result, byRegion));
     await io.summary(renderPromoteSummary(result));
   } catch (err) {

@@ -1,6 +1,7 @@
 import { defineAction, type Inputs } from '../core/inputs.js';
 import {
   boolean,
+  choice,
   duration,
   InputProblem,
   json,
@@ -126,6 +127,13 @@ export const promoteSpec = defineAction({
     'dry-run': boolean({ default: 'false' }),
     'validation-timeout': duration({ default: '2m', min: 1, max: 3600 }),
     'poll-interval': interval({ default: '1s', min: 50, max: 60_000 }),
+    protect: choice(['auto', 'true', 'false'] as const, { default: 'auto' }),
+    'protected-labels': list({
+      default: 'production',
+      unique: true,
+      pattern: LABEL,
+      accepted: 'parameter labels such as production',
+    }),
   },
   outputs: ['previous-ami-id', 'version', 'changed'],
   rules: [{ exactlyOne: ['ami-id', 'amis'] }, { requires: ['regions', 'amis'] }],

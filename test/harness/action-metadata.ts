@@ -51,4 +51,5 @@ export const ACTIONS = [
   'roll-asg',
   'wait-healthy',
   'reap-octopus-orphans',
+  'retire-amis',
 ] as const;

@@ -243,6 +243,12 @@ function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
     case 'ModifyImageAttribute':
     case 'DeregisterImage':
     case 'ResetImageAttribute':
+    case 'DisableImage':
+    case 'EnableImage':
+    case 'EnableImageDeprecation':
+    case 'DisableImageDeprecation':
+    case 'EnableImageDeregistrationProtection':
+    case 'DisableImageDeregistrationProtection':
       return [{ action, ...ec2Resource(r, a, String(p.ImageId)) }];
     case 'DeleteSnapshot':
       return [{ action, ...ec2Resource(r, a, String(p.SnapshotId)) }];

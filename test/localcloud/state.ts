@@ -153,6 +153,10 @@ export interface Image {
   sourceRegion?: string;
   imageLocation: string;
   deprecationTime?: number;
+  /** Deregistration protection (see aws/ec2-image-lifecycle.ts): on, and whether with a cooldown. */
+  deregistrationProtection?: { cooldown: boolean };
+  /** After protection with cooldown was turned off: DeregisterImage is refused until then. */
+  protectedUntil?: number;
 }
 
 export interface Snapshot {

@@ -11,6 +11,7 @@ import type {
 import type { Image, ImageBlockDevice, ImageState, RegionState, Snapshot, Tag } from '../state.js';
 import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
 import { findInstance } from './ec2-instances.js';
+import { deregistrationRefusal, protectionText } from './ec2-image-lifecycle.js';
 import { imageShape, snapshotShape } from './ec2-shapes.js';
 import { AwsError, type AwsHandler } from './service.js';
 
@@ -67,8 +68,22 @@ const imageFilters = {
   'source-instance-id': (i: Image) => i.sourceInstanceId,
 };
 
+/** Members newer than the base shape: where a copy came from, deregistration protection. */
+function lifecycleShape(image: Image, now: number) {
+  return {
+    ...(image.sourceRegion && image.sourceImageId
+      ? { SourceImageId: image.sourceImageId, SourceImageRegion: image.sourceRegion }
+      : {}),
+    DeregistrationProtection: protectionText(image, now),
+  };
+}
+
 const describeImages: AwsHandler = (req, { region, world, now }) => {
-  const p = req.params as unknown as DescribeImagesRequest & { MaxResults?: number; NextToken?: string };
+  const p = req.params as unknown as DescribeImagesRequest & {
+    MaxResults?: number;
+    NextToken?: string;
+    IncludeDisabled?: boolean;
+  };
   const account = world.accountId;
   let images: Image[];
   if (p.ImageIds?.length) {
@@ -81,6 +96,8 @@ const describeImages: AwsHandler = (req, { region, world, now }) => {
         (i) => i.ownerId === account || i.deprecationTime === undefined || i.deprecationTime > now,
       );
     }
+    // "A disabled AMI does not appear in DescribeImages API calls by default." (DisableImage)
+    if (!p.IncludeDisabled) images = images.filter((i) => i.state !== 'disabled');
   }
   if (p.Owners?.length) {
     const owners = p.Owners;
@@ -106,7 +123,7 @@ const describeImages: AwsHandler = (req, { region, world, now }) => {
   }
   const filtered = applyFilters(images, p.Filters as FilterInput[] | undefined, imageFilters, (i) => i.tags);
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
-  return { Images: page.map(imageShape), NextToken };
+  return { Images: page.map((i) => ({ ...imageShape(i), ...lifecycleShape(i, now) })), NextToken };
 };
 
 function newSnapshot(
@@ -275,9 +292,13 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
   return { ImageId: imageId };
 };
 
-const deregisterImage: AwsHandler = (req, { region }) => {
+const deregisterImage: AwsHandler = (req, { region, now }) => {
   const p = req.params as unknown as DeregisterImageRequest;
   const image = ownImage(region, p.ImageId ?? '');
+  // "When deregistration protection is enabled, the AMI can't be deregistered." The error code is
+  // not documented (docs silent); localcloud answers OperationNotPermitted.
+  const refusal = deregistrationRefusal(image, now);
+  if (refusal) throw new AwsError('OperationNotPermitted', refusal);
   // Deregistered AMIs drop out of DescribeImages at once; their snapshots stay until deleted.
   region.ec2.images.delete(image.imageId);
   return {};

@@ -1,4 +1,5 @@
 import type { World } from '../state.js';
+import { imageLifecycleHandlers } from './ec2-image-lifecycle.js';
 import { imageHandlers, tickImages } from './ec2-images.js';
 import { instanceHandlers } from './ec2-instance-handlers.js';
 import { instanceTypeHandlers } from './ec2-instance-types.js';
@@ -14,6 +15,7 @@ const handlers: Record<string, AwsHandler> = {
   ...instanceHandlers,
   ...instanceTypeHandlers,
   ...imageHandlers,
+  ...imageLifecycleHandlers,
   ...launchTemplateHandlers,
   ...networkHandlers,
   ...tagHandlers,

@@ -1,0 +1,153 @@
+// retire-amis: retire the AMIs this project baked once nothing uses them, in two stages. Everything
+// is read (every region) before anything changes; any failed read, or more retirements than the
+// caps allow, changes nothing.
+import { DescribeImageAttributeCommand } from '@aws-sdk/client-ec2';
+import { ActionFailure, describeError, withContext } from '../core/errors.js';
+import type { ActionContext } from '../core/run.js';
+import { mapBounded } from '../roll/bounded.js';
+import { applyDecision, snapshotPlan } from './apply.js';
+import { candidates, capRefusal, decide, type Facts } from './decide.js';
+import { readImages, readSnapshots, type CallCounter } from './estate.js';
+import {
+  ec2References,
+  groupReferences,
+  mergeReferences,
+  parameterReferences,
+  type References,
+} from './references.js';
+import type {
+  Decision,
+  Outcome,
+  RegionReport,
+  RetireOptions,
+  RetireResult,
+  SnapshotRecord,
+} from './types.js';
+
+/** The caps refused the run; `result` is the plan, nothing was changed. */
+export class RetireRefused extends ActionFailure {
+  constructor(
+    message: string,
+    readonly result: RetireResult,
+  ) {
+    super(message);
+  }
+}
+
+/** A change failed part-way; `partial` says exactly what was done before it. */
+export class RetireFailed extends ActionFailure {
+  constructor(
+    message: string,
+    readonly partial: RetireResult,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+async function sharedImages(
+  ctx: ActionContext,
+  images: Facts['images'],
+  calls: CallCounter,
+): Promise<Set<string>> {
+  const shared = new Set(images.filter((i) => i.public).map((i) => i.imageId));
+  const ask = images.filter((i) => !i.public);
+  // One call per AMI (there is no bulk form); a few in flight keeps a large estate quick.
+  const settled = await mapBounded(ask, { limit: 8, stopOnError: true, signal: ctx.signal }, async (i) => {
+    calls.ec2++;
+    const out = await ctx.clients
+      .ec2(i.region)
+      .send(new DescribeImageAttributeCommand({ ImageId: i.imageId, Attribute: 'launchPermission' }));
+    if (out.LaunchPermissions?.length) shared.add(i.imageId);
+  });
+  const failed = settled.findIndex((s) => !s.ok && 'error' in s);
+  if (failed >= 0) {
+    const s = settled[failed] as { error: unknown };
+    throw withContext(`DescribeImageAttribute ${ask[failed]!.imageId} in ${ask[failed]!.region}`, s.error);
+  }
+  return shared;
+}
+
+/** Reads the estate and decides; changes nothing. */
+async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
+  const images = (await Promise.all(o.regions.map((r) => readImages(ctx, r, o.names, calls)))).flat();
+  const references = new Map<string, References>();
+  const labelled = new Map<string, Set<string>>();
+  await Promise.all(
+    o.regions.map(async (region) => {
+      const ids = images.filter((i) => i.region === region).map((i) => i.imageId);
+      if (ids.length === 0) return;
+      const [ec2, groups, params] = await Promise.all([
+        ec2References(ctx, region, ids, o.launchTemplateVersions, calls),
+        groupReferences(ctx, region, calls),
+        parameterReferences(ctx, region, o.parameters, o.keepParameterVersions),
+      ]);
+      references.set(region, mergeReferences(ec2, groups, params.refs));
+      labelled.set(region, params.labelled);
+    }),
+  );
+  const now = ctx.clock.now();
+  // Launch permissions cost a call per AMI: ask only about AMIs nothing else keeps.
+  const shared = await sharedImages(ctx, candidates({ images, references, labelled, now }, o), calls);
+  const decisions = decide({ images, references, labelled, shared, now }, o);
+  const snapshots = new Map<Decision, SnapshotRecord[]>();
+  await Promise.all(
+    o.regions.map(async (region) => {
+      const going = decisions.filter((d) => d.action === 'deregister' && d.image.region === region);
+      if (!going.length) return;
+      const found = await readSnapshots(
+        ctx,
+        region,
+        going.flatMap((d) => d.image.snapshotIds),
+        calls,
+      );
+      for (const d of going) snapshots.set(d, snapshotPlan(d, found));
+    }),
+  );
+  return { decisions, snapshots };
+}
+
+function report(o: RetireOptions, outcomes: Outcome[], calls: CallCounter, refusal?: string): RetireResult {
+  const regions: RegionReport[] = o.regions.map((region) => ({
+    region,
+    outcomes: outcomes.filter((x) => x.image.region === region),
+  }));
+  return { dryRun: o.dryRun, regions, ec2Calls: calls.ec2, ...(refusal ? { refusal } : {}) };
+}
+
+export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<RetireResult> {
+  const calls: CallCounter = { ec2: 0 };
+  const { decisions, snapshots } = await ctx.log.group(
+    `Read AMIs named ${o.names.join(', ')} and what uses them in ${o.regions.join(', ')}`,
+    () => plan(ctx, o, calls),
+  );
+  for (const d of decisions)
+    ctx.log.info(
+      `${d.image.region} ${d.image.imageId} (${d.image.imageName}): ${d.action}: ${d.reasons.join('; ')}`,
+    );
+  const refusal = capRefusal(decisions, o);
+  const planned = decisions.map((d): Outcome => ({ ...d, done: false, snapshots: snapshots.get(d) ?? [] }));
+  if (o.dryRun) return report(o, planned, calls, refusal);
+  if (refusal) throw new RetireRefused(`${refusal}; nothing was changed`, report(o, planned, calls, refusal));
+  const done: Outcome[] = [];
+  await ctx.log.group('Apply', async () => {
+    for (const d of planned) {
+      if (d.action === 'keep' || (d.action === 'wait' && !d.unprotect)) {
+        done.push(d);
+        continue;
+      }
+      try {
+        done.push(await applyDecision(ctx, d, d.snapshots, calls));
+      } catch (err) {
+        const rest = planned.slice(planned.indexOf(d) + 1).filter((x) => x.action !== 'keep');
+        const partial = report(o, [...done, ...planned.slice(done.length)], calls);
+        throw new RetireFailed(
+          `${describeError(err)}; ${done.filter((x) => x.done && x.action !== 'keep').length} AMIs were changed before it, ${rest.length + 1} not attempted or incomplete`,
+          partial,
+          { cause: err },
+        );
+      }
+    }
+  });
+  return report(o, done, calls);
+}
