@@ -5,6 +5,7 @@ import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 import { rollSpec } from '../../../src/roll/inputs.js';
 import { rollOptionsFrom } from '../../../src/roll/options.js';
+import { requireConsent } from '../../../src/roll/consent.js';
 import { roll } from '../../../src/roll/roll.js';
 import { FakeCloud } from './fake-aws.js';
 
@@ -96,5 +97,17 @@ describe('roll-asg consent', () => {
     const named = await roll(cloud.ctx(), rollOptionsFrom(parse({ 'asg-names': 'payments', 'ami-id': NEW })));
     expect(named.refreshes.map((x) => x.group)).toEqual(['payments']);
     expect(r.refreshes.get('payments')).toHaveLength(1);
+  });
+
+  it('refuses every tag-selected group when a caller gives no consent value', () => {
+    const group = {
+      region: 'us-east-1',
+      name: 'web',
+      group: { Tags: [{ Key: 'golden-ami:parameter', Value: '/golden-ami/web' }] },
+    };
+    expect(() => requireConsent([group], '')).toThrow(
+      'asg-tags matched web (us-east-1), but no consent-parameter says which golden-ami:parameter tag lets a group be rolled; nothing was changed.',
+    );
+    expect(() => requireConsent([group], '/golden-ami/web')).not.toThrow();
   });
 });
