@@ -7,6 +7,7 @@ import { rollSpec } from '../../../src/roll/inputs.js';
 import { rollOptionsFrom } from '../../../src/roll/options.js';
 import { requireConsent } from '../../../src/roll/consent.js';
 import { roll } from '../../../src/roll/roll.js';
+import type { SelectedGroup } from '../../../src/roll/select-groups.js';
 import { FakeCloud } from './fake-aws.js';
 
 const OLD = 'ami-00000000000000a1d';
@@ -100,10 +101,20 @@ describe('roll-asg consent', () => {
   });
 
   it('refuses every tag-selected group when a caller gives no consent value', () => {
-    const group = {
+    const group: SelectedGroup = {
       region: 'us-east-1',
       name: 'web',
-      group: { Tags: [{ Key: 'golden-ami:parameter', Value: '/golden-ami/web' }] },
+      group: {
+        AutoScalingGroupName: 'web',
+        MinSize: 0,
+        MaxSize: 1,
+        DesiredCapacity: 1,
+        DefaultCooldown: 300,
+        AvailabilityZones: [],
+        HealthCheckType: 'EC2',
+        CreatedTime: new Date(0),
+        Tags: [{ Key: 'golden-ami:parameter', Value: '/golden-ami/web' }],
+      },
     };
     expect(() => requireConsent([group], '')).toThrow(
       'asg-tags matched web (us-east-1), but no consent-parameter says which golden-ami:parameter tag lets a group be rolled; nothing was changed.',
