@@ -24,6 +24,10 @@ export function consentFrom(i: Pick<RollInputs, 'consentParameter' | 'amiParamet
  * Groups named in asg-names have consented by being named, and are not checked.
  */
 export function requireConsent(groups: SelectedGroup[], consent: string): void {
+  if (!consent)
+    throw new ActionFailure(
+      `asg-tags matched ${groups.map((g) => `${g.name} (${g.region})`).join(', ')}, but no consent-parameter says which ${CONSENT_TAG} tag lets a group be rolled; nothing was changed.`,
+    );
   const refused = groups.flatMap((g) => {
     const tag = g.group.Tags?.find((t) => t.Key === CONSENT_TAG);
     if (tag?.Value !== undefined && parameterBase(tag.Value) === consent) return [];

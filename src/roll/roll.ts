@@ -18,7 +18,6 @@ import {
   type GroupOutcome,
   type RollResult,
 } from './result.js';
-import { requireConsent } from './consent.js';
 import { selectGroups } from './select-groups.js';
 import { finishVersions, startGroup, VersionLedger } from './start.js';
 
@@ -80,10 +79,10 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
       regions: o.regions,
       names: o.names,
       tags: o.tags,
+      ...(o.consent ? { consent: o.consent } : {}),
       maxConcurrency: o.maxConcurrency,
     });
     log.info(`${s.length} group(s): ${s.map(who).join(', ')}`);
-    if (!o.names.length) requireConsent(s, o.consent ?? '');
     return s;
   });
 

@@ -6,6 +6,7 @@ import {
 import { ActionFailure, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
 import { mapBounded } from './bounded.js';
+import { requireConsent } from './consent.js';
 
 export interface SelectedGroup {
   region: string;
@@ -17,6 +18,8 @@ export interface Selection {
   regions: string[];
   names: string[];
   tags: Record<string, string>;
+  /** The golden-ami:parameter value groups found by tags alone must carry (consent.ts). */
+  consent?: string;
   maxConcurrency: number;
 }
 
@@ -37,7 +40,8 @@ const describeSearch = (s: Selection): string =>
 
 /**
  * The groups to roll, in every region: named ones and/or those carrying every tag (AWS applies
- * names and tag filters together). A name found in no region, or nothing found at all, is an error.
+ * names and tag filters together). A name found in no region, or nothing found at all, is an error;
+ * so is a group found by tags alone that has not consented to be rolled onto `consent`.
  */
 export async function selectGroups(ctx: ActionContext, s: Selection): Promise<SelectedGroup[]> {
   const filters: Filter[] = Object.entries(s.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
@@ -85,5 +89,7 @@ export async function selectGroups(ctx: ActionContext, s: Selection): Promise<Se
       `asg-names: no group named ${missing.join(', ')}${tags} in ${where}; nothing was changed.`,
     );
   }
-  return selected.sort((a, b) => a.region.localeCompare(b.region) || a.name.localeCompare(b.name));
+  const sorted = selected.sort((a, b) => a.region.localeCompare(b.region) || a.name.localeCompare(b.name));
+  if (!s.names.length) requireConsent(sorted, s.consent ?? '');
+  return sorted;
 }

@@ -5,7 +5,9 @@ import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 import { rollSpec } from '../../../src/roll/inputs.js';
 import { rollOptionsFrom } from '../../../src/roll/options.js';
+import { requireConsent } from '../../../src/roll/consent.js';
 import { roll } from '../../../src/roll/roll.js';
+import type { SelectedGroup } from '../../../src/roll/select-groups.js';
 import { FakeCloud } from './fake-aws.js';
 
 const OLD = 'ami-00000000000000a1d';
@@ -96,5 +98,27 @@ describe('roll-asg consent', () => {
     const named = await roll(cloud.ctx(), rollOptionsFrom(parse({ 'asg-names': 'payments', 'ami-id': NEW })));
     expect(named.refreshes.map((x) => x.group)).toEqual(['payments']);
     expect(r.refreshes.get('payments')).toHaveLength(1);
+  });
+
+  it('refuses every tag-selected group when a caller gives no consent value', () => {
+    const group: SelectedGroup = {
+      region: 'us-east-1',
+      name: 'web',
+      group: {
+        AutoScalingGroupName: 'web',
+        MinSize: 0,
+        MaxSize: 1,
+        DesiredCapacity: 1,
+        DefaultCooldown: 300,
+        AvailabilityZones: [],
+        HealthCheckType: 'EC2',
+        CreatedTime: new Date(0),
+        Tags: [{ Key: 'golden-ami:parameter', Value: '/golden-ami/web' }],
+      },
+    };
+    expect(() => requireConsent([group], '')).toThrow(
+      'asg-tags matched web (us-east-1), but no consent-parameter says which golden-ami:parameter tag lets a group be rolled; nothing was changed.',
+    );
+    expect(() => requireConsent([group], '/golden-ami/web')).not.toThrow();
   });
 });
