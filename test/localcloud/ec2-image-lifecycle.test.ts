@@ -2,7 +2,9 @@
 // EnableImage, image deprecation and deregistration protection (with its 24-hour cooldown).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  CopyImageCommand,
   CreateLaunchTemplateCommand,
+  DescribeSnapshotsCommand,
   CreateLaunchTemplateVersionCommand,
   DeregisterImageCommand,
   DescribeImageReferencesCommand,
@@ -211,5 +213,24 @@ describe('deregistration protection', () => {
     });
     lc.control.advanceClock(24 * 3600_000 + 1000);
     await ec2.send(new DeregisterImageCommand({ ImageId: a }));
+  });
+});
+
+describe('CopyImage', () => {
+  it('tags the new snapshots with the snapshot tag specification', async () => {
+    const a = ami('copy-tags');
+    const out = await ec2.send(
+      new CopyImageCommand({
+        SourceImageId: a,
+        SourceRegion: 'us-east-1',
+        Name: 'copy-tags-copy',
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'golden-ami:bake-id', Value: 'b1' }] }],
+      }),
+    );
+    const copy = lc.world.region('us-east-1').ec2.images.get(out.ImageId!)!;
+    const snap = await ec2.send(
+      new DescribeSnapshotsCommand({ SnapshotIds: [copy.blockDeviceMappings[0]!.Ebs!.SnapshotId!] }),
+    );
+    expect(snap.Snapshots![0]!.Tags).toEqual([{ Key: 'golden-ami:bake-id', Value: 'b1' }]);
   });
 });
