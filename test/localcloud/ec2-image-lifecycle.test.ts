@@ -234,3 +234,27 @@ describe('CopyImage', () => {
     expect(snap.Snapshots![0]!.Tags).toEqual([{ Key: 'golden-ami:bake-id', Value: 'b1' }]);
   });
 });
+
+describe('DescribeImageReferences under IAM', () => {
+  it('needs the read actions of each resource type it searches', async () => {
+    const a = ami('refs-iam');
+    const allow = (actions: string[]) => ({
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] },
+    });
+    const ask = () =>
+      ec2.send(
+        new DescribeImageReferencesCommand({
+          ImageIds: [a],
+          ResourceTypes: [{ ResourceType: 'ec2:Instance' }],
+        }),
+      );
+    lc.control.call('POST /iam', allow(['ec2:DescribeImageReferences']));
+    try {
+      await expect(ask()).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+      lc.control.call('POST /iam', allow(['ec2:DescribeImageReferences', 'ec2:DescribeInstances']));
+      await expect(ask()).resolves.toBeDefined();
+    } finally {
+      lc.control.call('POST /iam', { policy: null });
+    }
+  });
+});
