@@ -115,6 +115,34 @@ function report(o: RetireOptions, outcomes: Outcome[], calls: CallCounter, refus
   return { dryRun: o.dryRun, regions, ec2Calls: calls.ec2, ...(refusal ? { refusal } : {}) };
 }
 
+/**
+ * Deregistering cannot be undone: just before it, ask DescribeImageReferences again about those AMIs,
+ * and re-enable any that something (a template, a parameter) started to reference since the read.
+ */
+async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[], calls: CallCounter) {
+  for (const region of o.regions) {
+    const going = planned.filter((d) => d.action === 'deregister' && d.image.region === region);
+    if (!going.length) continue;
+    const refs = await ec2References(
+      ctx,
+      region,
+      going.map((d) => d.image.imageId),
+      o.launchTemplateVersions,
+      calls,
+    );
+    for (const d of going) {
+      const now = refs.get(d.image.imageId);
+      if (!now?.length) continue;
+      ctx.log.warning(
+        `${region} ${d.image.imageId} is referenced again (${now.join('; ')}): re-enabling it instead.`,
+      );
+      d.action = 'enable';
+      d.reasons = [`re-enabled: in use since the plan was made: ${now.join('; ')}`];
+      d.snapshots = [];
+    }
+  }
+}
+
 export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<RetireResult> {
   const calls: CallCounter = { ec2: 0 };
   const { decisions, snapshots } = await ctx.log.group(
@@ -129,6 +157,7 @@ export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<
   const planned = decisions.map((d): Outcome => ({ ...d, done: false, snapshots: snapshots.get(d) ?? [] }));
   if (o.dryRun) return report(o, planned, calls, refusal);
   if (refusal) throw new RetireRefused(`${refusal}; nothing was changed`, report(o, planned, calls, refusal));
+  await recheck(ctx, o, planned, calls);
   const done: Outcome[] = [];
   await ctx.log.group('Apply', async () => {
     for (const d of planned) {

@@ -228,4 +228,31 @@ describe('retireAmis', () => {
       ec2.commandCalls(DisableImageDeregistrationProtectionCommand).map((c) => c.args[0].input.ImageId),
     ).toEqual(['ami-00000002']);
   });
+
+  it('asks again just before deregistering, and re-enables an AMI referenced since the plan', async () => {
+    const old = new Date(NOW - 8 * DAY).toISOString();
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [image(1, { State: 'disabled' }, { 'golden-ami:disabled-at': old }), image(98), image(99)],
+    });
+    ec2
+      .on(DescribeImageReferencesCommand)
+      .resolvesOnce({ ImageReferences: [] })
+      .resolvesOnce({
+        ImageReferences: [
+          {
+            ImageId: 'ami-00000001',
+            ResourceType: 'ec2:LaunchTemplate',
+            Arn: 'arn:aws:ec2:us-east-1:1:launch-template/lt-9',
+          },
+        ],
+      });
+    const r = await retireAmis(ctx, options());
+    expect(ec2.commandCalls(DeregisterImageCommand)).toEqual([]);
+    expect(ec2.commandCalls(EnableImageCommand).map((c) => c.args[0].input.ImageId)).toEqual([
+      'ami-00000001',
+    ]);
+    expect(r.regions[0]!.outcomes[0]!.reasons[0]).toBe(
+      're-enabled: in use since the plan was made: launch template lt-9',
+    );
+  });
 });
