@@ -23,7 +23,10 @@ function baked(cloud: BenchCloud, name: string, index: number) {
   });
   region.ec2.snapshots
     .get(image.blockDeviceMappings[0]!.Ebs!.SnapshotId!)!
-    .tags.push({ Key: 'golden-ami:bake-id', Value: `${name}-${index}` });
+    .tags.push(
+      { Key: 'golden-ami:bake-id', Value: `${name}-${index}` },
+      { Key: 'golden-ami:name', Value: name },
+    );
   return image;
 }
 

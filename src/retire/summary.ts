@@ -42,13 +42,15 @@ export function renderRetireSummary(r: RetireResult, failure?: string): string {
       (n, o) =>
         n +
         o.snapshots.filter((s) => (planned ? !s.leftBecause : s.deleted)).reduce((m, s) => m + s.bytes, 0),
-      0,
+      region.leftovers.filter((s) => planned || s.deleted).reduce((m, s) => m + s.bytes, 0),
     );
     const changed = region.outcomes.filter((o) => o.action !== 'keep');
     const kept = region.outcomes.filter((o) => o.action === 'keep');
     return blocks(
       heading(`${region.region}: ${region.outcomes.length} AMIs`, 4),
       `${kept.length} kept, ${by('disable').length} ${word('disabled', 'to disable')}, ${by('wait').length} disabled and waiting, ${gone.length} ${word('deregistered', 'to deregister')}, ${by('enable').length} ${word('re-enabled', 'to re-enable')}; snapshot storage ${word('freed', 'to free')}: ${(bytes / GIB).toFixed(0)} GiB (${bytes} bytes, volume sizes).`,
+      region.leftovers.length > 0 &&
+        `Snapshots an earlier run marked (\`golden-ami:retired-from\`) whose AMI is gone, ${word('deleted', 'to delete')}: ${region.leftovers.map((s) => code(s.snapshotId)).join(', ')}.`,
       changed.length > 0 && rows(changed, r.dryRun),
       kept.length > 0 && details(`Kept: ${kept.length}`, rows(kept, r.dryRun)),
     );

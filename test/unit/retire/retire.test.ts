@@ -255,4 +255,56 @@ describe('retireAmis', () => {
       're-enabled: in use since the plan was made: launch template lt-9',
     );
   });
+
+  it('marks snapshots before deregistering; a later run deletes marked snapshots whose AMI is gone', async () => {
+    const old = new Date(NOW - 8 * DAY).toISOString();
+    ec2.on(DescribeImagesCommand).resolves({
+      Images: [image(1, { State: 'disabled' }, { 'golden-ami:disabled-at': old }), image(98), image(99)],
+    });
+    const tags = (i: number, extra: Record<string, string> = {}) =>
+      Object.entries({ 'golden-ami:bake-id': `b${i}`, 'golden-ami:name': 'web', ...extra }).map(
+        ([Key, Value]) => ({ Key, Value }),
+      );
+    ec2.on(DescribeSnapshotsCommand).callsFake((input: { Filters?: { Name?: string }[] }) =>
+      input.Filters?.some((f) => f.Name === 'tag-key')
+        ? // ami-00000050 was deregistered by an earlier run whose DeleteSnapshot failed; ami-00000098 still exists.
+          {
+            Snapshots: [
+              {
+                SnapshotId: 'snap-00000050',
+                VolumeSize: 8,
+                Tags: tags(50, { 'golden-ami:retired-from': 'ami-00000050' }),
+              },
+              {
+                SnapshotId: 'snap-00000098',
+                VolumeSize: 8,
+                Tags: tags(98, { 'golden-ami:retired-from': 'ami-00000098' }),
+              },
+            ],
+          }
+        : { Snapshots: [{ SnapshotId: 'snap-00000001', VolumeSize: 8, Tags: tags(1) }] },
+    );
+    const r = await retireAmis(ctx, options());
+    const tagged = ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input);
+    expect(tagged).toEqual([
+      { Resources: ['snap-00000001'], Tags: [{ Key: 'golden-ami:retired-from', Value: 'ami-00000001' }] },
+    ]);
+    const order = ec2
+      .calls()
+      .map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name)
+      .filter((n) => !n.startsWith('Describe'));
+    expect(order).toEqual([
+      'CreateTagsCommand',
+      'DeregisterImageCommand',
+      'DeleteSnapshotCommand',
+      'DeleteSnapshotCommand',
+    ]);
+    expect(ec2.commandCalls(DeleteSnapshotCommand).map((c) => c.args[0].input.SnapshotId)).toEqual([
+      'snap-00000001',
+      'snap-00000050',
+    ]);
+    expect(r.regions[0]!.leftovers).toEqual([
+      { snapshotId: 'snap-00000050', bytes: 8 * 1024 ** 3, deleted: true },
+    ]);
+  });
 });
