@@ -15,6 +15,7 @@ import { seedImage } from '../test/localcloud/seed.js';
 import type { ActionRun } from '../test/harness/run-action.js';
 import { AL2023_PARAMETER, type BenchCloud } from './cloud.js';
 import { groupsReady, lastRefresh } from './fleet.js';
+import { RETIRE } from './privilege-retire.js';
 import { firstError, runStep } from './steps.js';
 
 export interface ScenarioEnv {
@@ -442,4 +443,5 @@ export const SCENARIOS: Record<string, Scenario[]> = {
   'roll-asg': ROLL,
   'wait-healthy': WAIT,
   'reap-octopus-orphans': REAP,
+  'retire-amis': RETIRE,
 };

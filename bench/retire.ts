@@ -27,16 +27,14 @@ async function estate(cloud: BenchCloud, size: number): Promise<{ used: Set<stri
       ],
     });
     if (i % 25 === 0) {
-      await cloud
-        .ec2(region)
-        .send(
-          new RunInstancesCommand({
-            ImageId: image.imageId,
-            InstanceType: 't3.micro',
-            MinCount: 1,
-            MaxCount: 1,
-          }),
-        );
+      await cloud.ec2(region).send(
+        new RunInstancesCommand({
+          ImageId: image.imageId,
+          InstanceType: 't3.micro',
+          MinCount: 1,
+          MaxCount: 1,
+        }),
+      );
       used.add(image.imageId);
     }
   }

@@ -93,7 +93,14 @@ export async function applyDecision(
         new DeleteTagsCommand({ Resources: [imageId], Tags: [{ Key: RETIRE_TAG.disabledAt }] }),
       );
       break;
-    case 'deregister':
+    case 'deregister': {
+      // Marked first: if a deletion below fails (or the run stops), a later run finds and deletes them.
+      const ours = snapshots.filter((s) => !s.leftBecause).map((s) => s.snapshotId);
+      if (ours.length)
+        await send(
+          'CreateTags (snapshots) of',
+          new CreateTagsCommand({ Resources: ours, Tags: [{ Key: RETIRE_TAG.retiredFrom, Value: imageId }] }),
+        );
       await send('DeregisterImage', new DeregisterImageCommand({ ImageId: imageId }));
       for (const s of snapshots) {
         if (s.leftBecause) continue;
@@ -104,9 +111,28 @@ export async function applyDecision(
         s.deleted = true;
       }
       break;
+    }
     case 'keep':
     case 'wait':
       break;
   }
   return { ...d, done: true, snapshots };
+}
+
+/** Deletes snapshots an earlier run marked retired-from an AMI that is gone now. */
+export async function deleteLeftovers(
+  ctx: ActionContext,
+  region: string,
+  leftovers: SnapshotRecord[],
+  calls: CallCounter,
+): Promise<void> {
+  for (const s of leftovers) {
+    calls.ec2++;
+    try {
+      await ctx.clients.ec2(region).send(new DeleteSnapshotCommand({ SnapshotId: s.snapshotId }));
+    } catch (err) {
+      throw withContext(`DeleteSnapshot ${s.snapshotId} (left by an earlier run) in ${region}`, err);
+    }
+    s.deleted = true;
+  }
 }

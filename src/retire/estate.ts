@@ -11,6 +11,8 @@ export const RETIRE_TAG = {
   bakeId: 'golden-ami:bake-id',
   keep: 'golden-ami:keep',
   disabledAt: 'golden-ami:disabled-at',
+  /** On a snapshot just before its AMI is deregistered: a later run finishes its deletion. */
+  retiredFrom: 'golden-ami:retired-from',
 } as const;
 
 /** Counts EC2 API calls (pages included) for the summary and the bench. */
@@ -114,4 +116,40 @@ export async function readSnapshots(
     }
   }
   return found;
+}
+
+/** Our snapshots marked retired-from an AMI (an earlier run deregistered it, or was about to). */
+export async function readRetiredSnapshots(
+  ctx: ActionContext,
+  region: string,
+  names: string[],
+  calls: CallCounter,
+): Promise<(SnapshotInfo & { imageId: string })[]> {
+  const out: (SnapshotInfo & { imageId: string })[] = [];
+  try {
+    const pages = paginateDescribeSnapshots(
+      { client: ctx.clients.ec2(region), pageSize: 1000 },
+      {
+        OwnerIds: ['self'],
+        // Only our names: another pipeline's marked snapshots are its own business.
+        Filters: [
+          { Name: 'tag-key', Values: [RETIRE_TAG.retiredFrom] },
+          { Name: `tag:${RETIRE_TAG.name}`, Values: names },
+        ],
+      },
+    );
+    for await (const page of pages) {
+      calls.ec2++;
+      for (const s of page.Snapshots ?? []) {
+        const tags = fromTagList(s.Tags);
+        const imageId = tags[RETIRE_TAG.retiredFrom];
+        const bakeId = tags[RETIRE_TAG.bakeId];
+        if (!s.SnapshotId || !imageId || !bakeId) continue;
+        out.push({ snapshotId: s.SnapshotId, bytes: (s.VolumeSize ?? 0) * 1024 ** 3, bakeId, imageId });
+      }
+    }
+  } catch (err) {
+    throw withContext(`DescribeSnapshots in ${region}`, err);
+  }
+  return out;
 }

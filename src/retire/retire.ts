@@ -5,9 +5,9 @@ import { DescribeImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
 import { mapBounded } from '../roll/bounded.js';
-import { applyDecision, snapshotPlan } from './apply.js';
+import { applyDecision, deleteLeftovers, snapshotPlan } from './apply.js';
 import { candidates, capRefusal, decide, type Facts } from './decide.js';
-import { readImages, readSnapshots, type CallCounter } from './estate.js';
+import { readImages, readRetiredSnapshots, readSnapshots, type CallCounter } from './estate.js';
 import {
   ec2References,
   groupReferences,
@@ -104,20 +104,69 @@ async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
       for (const d of going) snapshots.set(d, snapshotPlan(d, found));
     }),
   );
-  return { decisions, snapshots };
+  // Snapshots marked by an earlier run whose AMI (of these names, in any state) is gone: finish them.
+  const leftovers = new Map<string, SnapshotRecord[]>();
+  await Promise.all(
+    o.regions.map(async (region) => {
+      const known = new Set(images.filter((i) => i.region === region).map((i) => i.imageId));
+      const marked = await readRetiredSnapshots(ctx, region, o.names, calls);
+      leftovers.set(
+        region,
+        marked
+          .filter((s) => !known.has(s.imageId))
+          .map((s) => ({ snapshotId: s.snapshotId, bytes: s.bytes, deleted: false })),
+      );
+    }),
+  );
+  return { decisions, snapshots, leftovers };
 }
 
-function report(o: RetireOptions, outcomes: Outcome[], calls: CallCounter, refusal?: string): RetireResult {
+function report(
+  o: RetireOptions,
+  outcomes: Outcome[],
+  leftovers: Map<string, SnapshotRecord[]>,
+  calls: CallCounter,
+  refusal?: string,
+): RetireResult {
   const regions: RegionReport[] = o.regions.map((region) => ({
     region,
     outcomes: outcomes.filter((x) => x.image.region === region),
+    leftovers: leftovers.get(region) ?? [],
   }));
   return { dryRun: o.dryRun, regions, ec2Calls: calls.ec2, ...(refusal ? { refusal } : {}) };
 }
 
+/**
+ * Deregistering cannot be undone: just before it, ask DescribeImageReferences again about those AMIs,
+ * and re-enable any that something (a template, a parameter) started to reference since the read.
+ */
+async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[], calls: CallCounter) {
+  for (const region of o.regions) {
+    const going = planned.filter((d) => d.action === 'deregister' && d.image.region === region);
+    if (!going.length) continue;
+    const refs = await ec2References(
+      ctx,
+      region,
+      going.map((d) => d.image.imageId),
+      o.launchTemplateVersions,
+      calls,
+    );
+    for (const d of going) {
+      const now = refs.get(d.image.imageId);
+      if (!now?.length) continue;
+      ctx.log.warning(
+        `${region} ${d.image.imageId} is referenced again (${now.join('; ')}): re-enabling it instead.`,
+      );
+      d.action = 'enable';
+      d.reasons = [`re-enabled: in use since the plan was made: ${now.join('; ')}`];
+      d.snapshots = [];
+    }
+  }
+}
+
 export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<RetireResult> {
   const calls: CallCounter = { ec2: 0 };
-  const { decisions, snapshots } = await ctx.log.group(
+  const { decisions, snapshots, leftovers } = await ctx.log.group(
     `Read AMIs named ${o.names.join(', ')} and what uses them in ${o.regions.join(', ')}`,
     () => plan(ctx, o, calls),
   );
@@ -127,8 +176,10 @@ export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<
     );
   const refusal = capRefusal(decisions, o);
   const planned = decisions.map((d): Outcome => ({ ...d, done: false, snapshots: snapshots.get(d) ?? [] }));
-  if (o.dryRun) return report(o, planned, calls, refusal);
-  if (refusal) throw new RetireRefused(`${refusal}; nothing was changed`, report(o, planned, calls, refusal));
+  if (o.dryRun) return report(o, planned, leftovers, calls, refusal);
+  if (refusal)
+    throw new RetireRefused(`${refusal}; nothing was changed`, report(o, planned, leftovers, calls, refusal));
+  await recheck(ctx, o, planned, calls);
   const done: Outcome[] = [];
   await ctx.log.group('Apply', async () => {
     for (const d of planned) {
@@ -140,7 +191,7 @@ export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<
         done.push(await applyDecision(ctx, d, d.snapshots, calls));
       } catch (err) {
         const rest = planned.slice(planned.indexOf(d) + 1).filter((x) => x.action !== 'keep');
-        const partial = report(o, [...done, ...planned.slice(done.length)], calls);
+        const partial = report(o, [...done, ...planned.slice(done.length)], leftovers, calls);
         throw new RetireFailed(
           `${describeError(err)}; ${done.filter((x) => x.done && x.action !== 'keep').length} AMIs were changed before it, ${rest.length + 1} not attempted or incomplete`,
           partial,
@@ -148,6 +199,13 @@ export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<
         );
       }
     }
+    for (const [region, list] of leftovers) {
+      try {
+        await deleteLeftovers(ctx, region, list, calls);
+      } catch (err) {
+        throw new RetireFailed(describeError(err), report(o, done, leftovers, calls), { cause: err });
+      }
+    }
   });
-  return report(o, done, calls);
+  return report(o, done, leftovers, calls);
 }

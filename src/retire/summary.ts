@@ -32,27 +32,33 @@ function rows(list: Outcome[], dryRun: boolean): string {
 }
 
 export function renderRetireSummary(r: RetireResult, failure?: string): string {
+  // Refused and dry runs changed nothing: say what would be done.
+  const planned = r.dryRun || r.refusal !== undefined;
+  const word = (done: string, plan: string) => (planned ? plan : done);
   const parts = r.regions.map((region) => {
-    const by = (a: Outcome['action']) => region.outcomes.filter((o) => o.action === a);
+    const by = (a: Outcome['action']) => region.outcomes.filter((o) => o.action === a && (planned || o.done));
     const gone = by('deregister');
     const bytes = gone.reduce(
       (n, o) =>
         n +
-        o.snapshots.filter((s) => (r.dryRun ? !s.leftBecause : s.deleted)).reduce((m, s) => m + s.bytes, 0),
-      0,
+        o.snapshots.filter((s) => (planned ? !s.leftBecause : s.deleted)).reduce((m, s) => m + s.bytes, 0),
+      region.leftovers.filter((s) => planned || s.deleted).reduce((m, s) => m + s.bytes, 0),
     );
     const changed = region.outcomes.filter((o) => o.action !== 'keep');
+    const kept = region.outcomes.filter((o) => o.action === 'keep');
     return blocks(
       heading(`${region.region}: ${region.outcomes.length} AMIs`, 4),
-      `${by('keep').length} kept, ${by('disable').length} ${r.dryRun ? 'to disable' : 'disabled'}, ${by('wait').length} disabled and waiting, ${gone.length} ${r.dryRun ? 'to deregister' : 'deregistered'}, ${by('enable').length} re-enabled; snapshot storage ${r.dryRun ? 'to free' : 'freed'}: ${(bytes / GIB).toFixed(0)} GiB (${bytes} bytes, volume sizes).`,
+      `${kept.length} kept, ${by('disable').length} ${word('disabled', 'to disable')}, ${by('wait').length} disabled and waiting, ${gone.length} ${word('deregistered', 'to deregister')}, ${by('enable').length} ${word('re-enabled', 'to re-enable')}; snapshot storage ${word('freed', 'to free')}: ${(bytes / GIB).toFixed(0)} GiB (${bytes} bytes, volume sizes).`,
+      region.leftovers.length > 0 &&
+        `Snapshots an earlier run marked (\`golden-ami:retired-from\`) whose AMI is gone, ${word('deleted', 'to delete')}: ${region.leftovers.map((s) => code(s.snapshotId)).join(', ')}.`,
       changed.length > 0 && rows(changed, r.dryRun),
-      by('keep').length > 0 && details(`Kept: ${by('keep').length}`, rows(by('keep'), r.dryRun)),
+      kept.length > 0 && details(`Kept: ${kept.length}`, rows(kept, r.dryRun)),
     );
   });
   return blocks(
     heading(`${failure ? '❌' : '🗄️'} retire-amis${r.dryRun ? ' (dry run: nothing was changed)' : ''}`),
     failure && `**Stopped:** ${failure}`,
-    r.refusal && `⚠️ ${r.dryRun ? 'A real run would refuse' : 'Refused'}: ${r.refusal}`,
+    r.refusal && !failure && `⚠️ A real run would refuse: ${r.refusal}`,
     `${r.ec2Calls} EC2 calls.`,
     ...parts,
   );

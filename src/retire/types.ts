@@ -70,6 +70,8 @@ export interface Outcome extends Decision {
 export interface RegionReport {
   region: string;
   outcomes: Outcome[];
+  /** Snapshots of AMIs an earlier run deregistered whose deletion did not happen then. */
+  leftovers: SnapshotRecord[];
 }
 
 export interface RetireResult {

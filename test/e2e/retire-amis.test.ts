@@ -74,7 +74,7 @@ function baked(
   }
   for (const m of image.blockDeviceMappings) {
     const snap = lc.world.region(region).ec2.snapshots.get(m.Ebs!.SnapshotId!)!;
-    snap.tags.push({ Key: 'golden-ami:bake-id', Value: bakeId });
+    snap.tags.push({ Key: 'golden-ami:bake-id', Value: bakeId }, { Key: 'golden-ami:name', Value: name });
   }
   return image.imageId;
 }

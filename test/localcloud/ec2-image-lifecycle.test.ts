@@ -2,7 +2,9 @@
 // EnableImage, image deprecation and deregistration protection (with its 24-hour cooldown).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  CopyImageCommand,
   CreateLaunchTemplateCommand,
+  DescribeSnapshotsCommand,
   CreateLaunchTemplateVersionCommand,
   DeregisterImageCommand,
   DescribeImageReferencesCommand,
@@ -211,5 +213,48 @@ describe('deregistration protection', () => {
     });
     lc.control.advanceClock(24 * 3600_000 + 1000);
     await ec2.send(new DeregisterImageCommand({ ImageId: a }));
+  });
+});
+
+describe('CopyImage', () => {
+  it('tags the new snapshots with the snapshot tag specification', async () => {
+    const a = ami('copy-tags');
+    const out = await ec2.send(
+      new CopyImageCommand({
+        SourceImageId: a,
+        SourceRegion: 'us-east-1',
+        Name: 'copy-tags-copy',
+        TagSpecifications: [{ ResourceType: 'snapshot', Tags: [{ Key: 'golden-ami:bake-id', Value: 'b1' }] }],
+      }),
+    );
+    const copy = lc.world.region('us-east-1').ec2.images.get(out.ImageId!)!;
+    const snap = await ec2.send(
+      new DescribeSnapshotsCommand({ SnapshotIds: [copy.blockDeviceMappings[0]!.Ebs!.SnapshotId!] }),
+    );
+    expect(snap.Snapshots![0]!.Tags).toEqual([{ Key: 'golden-ami:bake-id', Value: 'b1' }]);
+  });
+});
+
+describe('DescribeImageReferences under IAM', () => {
+  it('needs the read actions of each resource type it searches', async () => {
+    const a = ami('refs-iam');
+    const allow = (actions: string[]) => ({
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] },
+    });
+    const ask = () =>
+      ec2.send(
+        new DescribeImageReferencesCommand({
+          ImageIds: [a],
+          ResourceTypes: [{ ResourceType: 'ec2:Instance' }],
+        }),
+      );
+    lc.control.call('POST /iam', allow(['ec2:DescribeImageReferences']));
+    try {
+      await expect(ask()).rejects.toMatchObject({ name: 'UnauthorizedOperation' });
+      lc.control.call('POST /iam', allow(['ec2:DescribeImageReferences', 'ec2:DescribeInstances']));
+      await expect(ask()).resolves.toBeDefined();
+    } finally {
+      lc.control.call('POST /iam', { policy: null });
+    }
   });
 });

@@ -252,6 +252,21 @@ function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
       return [{ action, ...ec2Resource(r, a, String(p.ImageId)) }];
     case 'DeleteSnapshot':
       return [{ action, ...ec2Resource(r, a, String(p.SnapshotId)) }];
+    case 'DescribeImageReferences': {
+      // It reads the referencing resources on the caller's behalf. Docs silent on the exact actions;
+      // reading: the read actions of each type asked for (AWS's AmazonEC2ImageReferencesAccessPolicy
+      // "provides read access to search all supported resource types" for it).
+      const types = p.IncludeAllResourceTypes
+        ? ['ec2:Instance', 'ec2:LaunchTemplate', 'ssm:Parameter']
+        : arr<{ ResourceType?: string }>(p.ResourceTypes).map((t) => t.ResourceType);
+      const inner: Record<string, string[]> = {
+        'ec2:Instance': ['ec2:DescribeInstances'],
+        'ec2:LaunchTemplate': ['ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions'],
+        'ssm:Parameter': ['ssm:DescribeParameters'],
+      };
+      const reads = [...new Set(types.flatMap((t) => inner[t ?? ''] ?? []))];
+      return [action, ...reads].map((x) => ({ action: x, resource: '*', context: {} }));
+    }
     case 'CreateLaunchTemplateVersion':
     case 'ModifyLaunchTemplate':
     case 'DeleteLaunchTemplateVersions':

@@ -256,6 +256,8 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
   const name = checkName(region, p.Name);
   const imageId = world.newId('ami');
   const readyAt = now + world.durations.imageCopy;
+  // TagSpecifications: "To tag the new snapshots, the value for ResourceType must be snapshot."
+  const snapshotTags = tagsFor(p.TagSpecifications, 'snapshot');
   const mappings = source.blockDeviceMappings.map((m) => {
     if (!m.Ebs?.SnapshotId) return m;
     const snapshot = newSnapshot(
@@ -263,7 +265,7 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
       'vol-ffffffff',
       m.Ebs.VolumeSize ?? 8,
       `Copied for DestinationAmi ${imageId} from SourceAmi ${source.imageId}`,
-      tagsFor(p.TagSpecifications, 'snapshot'),
+      snapshotTags,
       readyAt,
     );
     return {

@@ -105,6 +105,7 @@ describe('bad-input table', () => {
         'roll-asg',
         'wait-healthy',
         'reap-octopus-orphans',
+        'retire-amis',
         'deploy-ami',
       ]),
     );
