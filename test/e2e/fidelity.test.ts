@@ -10,6 +10,7 @@ import {
   DescribeInstanceRefreshesCommand,
   RollbackInstanceRefreshCommand,
   StartInstanceRefreshCommand,
+  UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
@@ -145,7 +146,7 @@ describe('roll-asg with if-refresh-in-progress: cancel', () => {
       (await amis('cr')).filter((a) => a === v2).length >= 2 ? true : undefined,
     );
     // Slow launches, so the rollback (which launches v1 instances again) is still running when roll-asg looks.
-    lc.control.setDurations({ instanceBoot: 20_000 });
+    lc.control.setDurations({ instanceBoot: 5_000 });
     await asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'cr' }));
     expect((await refreshes('cr'))[0]!.Status).toBe('RollbackInProgress');
     const since = lastSeq();
@@ -258,6 +259,34 @@ describe('roll-asg and the AMI architecture', () => {
       new RegExp(
         `^Nothing was changed: group x86 \\(us-east-1\\): ${arm} is arm64, but instance type t3\\.micro \\(launch template x86-lt \\(lt-\\w+\\) version 1\\) runs x86_64;`,
       ),
+    );
+    expect(mutationsSince(since)).toEqual([]);
+  });
+});
+
+describe('roll-asg and the AMI architecture of a mixed instances group', () => {
+  it('names every override type that cannot run the AMI, and changes nothing', async () => {
+    const seeded = seedGroup(lc.world, region, { name: 'mixed-x86', desired: 0, targetGroup: false });
+    await asg.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'mixed-x86',
+        MixedInstancesPolicy: {
+          LaunchTemplate: {
+            LaunchTemplateSpecification: { LaunchTemplateId: seeded.launchTemplateId, Version: '1' },
+            Overrides: [{ InstanceType: 't3.small' }, { InstanceType: 'm5.large' }],
+          },
+        },
+      }),
+    );
+    const arm = baseImageId(region, 'al2023-ami-2023.6.20241212.0-kernel-6.1-arm64');
+    const since = lastSeq();
+
+    const r = await roll({ 'asg-names': 'mixed-x86', 'ami-id': arm });
+
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toContain(
+      `${arm} is arm64, but instance type t3.small (mixed instances override 1) runs x86_64; m5.large (mixed instances override 2) runs x86_64;`,
     );
     expect(mutationsSince(since)).toEqual([]);
   });
