@@ -99,8 +99,9 @@ function roll(inputs: Record<string, string>): Promise<ActionRun> {
   return runActionStep('roll-asg', { env: env(), inputs: { ...fast, ...inputs } });
 }
 
-describe('roll-asg on a $Latest group', () => {
+describe.each(['refuse-at-start', 'fail-later'] as const)('roll-asg on a $Latest group (%s)', (reading) => {
   it('pins the group to its number, so auto rollback works when the AMI is unhealthy', async () => {
+    await readings({ impossibleAutoRollback: reading });
     const [good, bad] = [image('latest-good'), image('latest-bad', true)];
     const seeded = seedGroup(lc.world, region, {
       name: 'latest',
@@ -205,8 +206,9 @@ describe.each(['newest-first', 'oldest-first'] as const)('DescribeInstanceRefres
   });
 });
 
-describe('a group behind a traffic source', () => {
+describe.each([false, true])('a group behind a traffic source (also in TargetGroupARNs: %s)', (listed) => {
   it('is proven healthy by the targets of a target group attached with AttachTrafficSources', async () => {
+    await readings({ trafficSourcesInTargetGroupArns: listed });
     const [v1, v2] = [image('ts-1'), image('ts-2')];
     const seeded = seedGroup(lc.world, region, { name: 'ts', imageId: v1, desired: 2, targetGroup: false });
     const tg = await elb.send(new CreateTargetGroupCommand({ Name: 'ts-tg', Protocol: 'HTTP', Port: 80 }));
@@ -217,7 +219,7 @@ describe('a group behind a traffic source', () => {
         TrafficSources: [{ Identifier: arn, Type: 'elbv2' }],
       }),
     );
-    expect((await group('ts')).TargetGroupARNs).toEqual([]);
+    expect((await group('ts')).TargetGroupARNs).toEqual(listed ? [arn] : []);
     await inService('ts', 2);
     const version = seedTemplateVersion(lc.world, region, seeded.launchTemplateId, { imageId: v2 });
     await asg.send(
