@@ -14,8 +14,8 @@ interface LaunchedType {
 
 /**
  * The instance types a group launches: the launch template's InstanceType, or for a mixed
- * instances policy each override's (an override without one uses its template's). Overrides by
- * InstanceRequirements are left to AWS, which picks only types that fit the AMI.
+ * instances policy each override's (an override without one uses its template's). Types chosen
+ * by InstanceRequirements are not known before launch; roll() warns about those groups.
  */
 export function launchedTypes(plan: GroupPlan): LaunchedType[] {
   const main = plan.templates[0]!;
@@ -89,6 +89,11 @@ export async function architectureProblems(
 ): Promise<PlanProblem[]> {
   const problems: PlanProblem[] = [];
   const toCheck = plans.filter((p) => !p.alreadyCurrent);
+  for (const p of toCheck)
+    if (p.group.MixedInstancesPolicy?.LaunchTemplate?.Overrides?.some((o) => o.InstanceRequirements))
+      ctx.log.warning(
+        `group ${p.name} (${p.region}): instance types chosen by InstanceRequirements are not checked against the AMI's architecture`,
+      );
   for (const region of [...new Set(toCheck.map((p) => p.region))]) {
     const inRegion = toCheck.filter((p) => p.region === region);
     const amiId = amiIds[region]!;

@@ -38,7 +38,11 @@ function describePlan(p: GroupPlan): string {
         ? `refresh to ${from}, which already has the AMI`
         : `new version of ${templateLabel(main)} from version ${main.version} with ${p.amiId} (was ${main.imageId})`;
   const running = p.active ? `; first settle ${describeActive(p.active)}` : '';
-  return `${who(p)}: ${change}; ${on}${running}`;
+  const pin =
+    p.imageSource !== 'ssm-parameter' && main.requested !== String(main.version)
+      ? `; the group is pinned from ${main.requested} to version ${main.version} first, so AWS can roll it back`
+      : '';
+  return `${who(p)}: ${change}; ${on}${running}${pin}`;
 }
 
 /** The same group planned again (after a refresh of someone else's ended), or why it cannot be rolled now. */
