@@ -114,8 +114,10 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION, endpoint: lc.url, credentials });
   ssm = new SSMClient({ region: REGION, endpoint: lc.url, credentials });
   const region = lc.world.region(REGION);
-  oldAmi = seedImage(region, { name: 'web-1', creationDate: Date.now() - 60_000 }).imageId;
-  newAmi = seedImage(region, { name: 'web-2' }).imageId;
+  // Baked by this project (its bake-id tag), as promote's deregistration protection requires.
+  const baked = (id: string) => [{ Key: 'golden-ami:bake-id', Value: id }];
+  oldAmi = seedImage(region, { name: 'web-1', creationDate: Date.now() - 60_000, tags: baked('b1') }).imageId;
+  newAmi = seedImage(region, { name: 'web-2', tags: baked('b2') }).imageId;
   ours = seedGroup(lc.world, REGION, {
     name: 'web-production',
     imageId: oldAmi,

@@ -221,15 +221,15 @@ describe('retire-amis (dist, localcloud): a 32-AMI estate in two regions', () =>
     // a3: only a mixed-instances override of another group names it (its template's version 1).
     const o = await e.send(
       new CreateLaunchTemplateCommand({
-        LaunchTemplateName: 'web-arm-lt',
-        LaunchTemplateData: { ImageId: east[3], InstanceType: 't4g.micro' },
+        LaunchTemplateName: 'web-override-lt',
+        LaunchTemplateData: { ImageId: east[3], InstanceType: 't3.small' },
       }),
     );
     const oid = o.LaunchTemplate!.LaunchTemplateId!;
     await e.send(
       new CreateLaunchTemplateVersionCommand({
         LaunchTemplateId: oid,
-        LaunchTemplateData: { ImageId: east[14], InstanceType: 't4g.micro' },
+        LaunchTemplateData: { ImageId: east[14], InstanceType: 't3.small' },
       }),
     );
     await asg(EAST).send(
@@ -241,7 +241,7 @@ describe('retire-amis (dist, localcloud): a 32-AMI estate in two regions', () =>
             Overrides: [
               { InstanceType: 't3.micro' },
               {
-                InstanceType: 't4g.micro',
+                InstanceType: 't3.small',
                 LaunchTemplateSpecification: { LaunchTemplateId: oid, Version: '1' },
               },
             ],
