@@ -9,7 +9,13 @@ import { delaysFrom } from './delays.js';
 import { fingerprint } from './fingerprint.js';
 import { createImage, waitForImage } from './image.js';
 import type { BakeInputs } from './inputs.js';
-import { reapExpiredBuilders, type ExpiredBuilder } from './janitor.js';
+import {
+  markCompleted,
+  reapExpiredBuilders,
+  retireUnfinishedImages,
+  type ExpiredBuilder,
+  type UnfinishedImage,
+} from './janitor.js';
 import { checkNetwork } from './network.js';
 import { locatePacker, runPacker } from './packer.js';
 import type { ProcessRunner } from './packer-process.js';
@@ -49,6 +55,8 @@ export interface BakeResult {
   plan: string[];
   timings: PhaseTiming[];
   janitor: ExpiredBuilder[];
+  /** Images (with their snapshots) of bakes that never completed, past their expiry. */
+  janitorImages: UnfinishedImage[];
   sharedWith: string[];
   engine: 'native' | 'packer';
   totalMs: number;
@@ -89,15 +97,27 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
     plan: [],
     timings: phases.timings,
     janitor: [],
+    janitorImages: [],
     sharedWith: [],
     engine: o.engine,
     totalMs: 0,
   };
   const finish = () => ({ ...result, totalMs: ctx.clock.now() - started });
+  // Builders, and images that never got marked completed, outlive the timeout by a grace period.
+  const expiresAt = started + o.timeoutMinutes * 60_000 + EXPIRY_GRACE_MS;
 
   if (o.janitor)
-    result.janitor = await phases.run('janitor', 'Janitor: expired builders of earlier bakes', () =>
-      reapExpiredBuilders(ctx, { now: started, dryRun: o.dryRun }),
+    await phases.run(
+      'janitor',
+      'Janitor: expired builders and unfinished images of earlier bakes',
+      async () => {
+        result.janitor = await reapExpiredBuilders(ctx, { now: started, dryRun: o.dryRun });
+        result.janitorImages = await retireUnfinishedImages(ctx, {
+          now: started,
+          dryRun: o.dryRun,
+          regions: [o.region, ...o.copyToRegions],
+        });
+      },
     );
 
   const source = await phases.run('source', 'Resolve the source image', async () => {
@@ -163,7 +183,12 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
       result.amiName = reusable.Name ?? result.amiName;
       result.amis[o.region] = reusable.ImageId;
       // Copies carry the original's tags; the bake id is this run's so a failed copy is cleaned up.
-      const tags = { ...fromTagList(reusable.Tags), [TAG.bakeId]: o.bakeId };
+      const { [TAG.completed]: _done, ...original } = fromTagList(reusable.Tags);
+      const tags = {
+        ...original,
+        [TAG.bakeId]: o.bakeId,
+        [TAG.expiresAt]: new Date(expiresAt).toISOString(),
+      };
       await distribute(
         ctx,
         o,
@@ -177,6 +202,7 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
       const tags = imageTags(o.tags, {
         bakeName: o.name,
         bakeId: o.bakeId,
+        expiresAt,
         fingerprint: result.fingerprint,
         sourceAmiId: source.imageId,
         commit: o.commit,
@@ -216,7 +242,7 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
               bakeName: o.name,
               source,
               userData: provisioning.kind === 'user-data' ? provisioning.userData : undefined,
-              expiresAt: started + o.timeoutMinutes * 60_000 + EXPIRY_GRACE_MS,
+              expiresAt,
             },
             (id) => {
               o.record(STATE.builderId, id);
@@ -264,6 +290,9 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
           ctx.log.warning(`Not cleaned up (the post step retries): ${line}`);
       });
     }
+    await phases.run('complete', 'Mark the images completed (the janitor spares them)', () =>
+      markCompleted(ctx, result.amis),
+    );
     o.record(STATE.done, 'true');
     return finish();
   } catch (err) {

@@ -21,6 +21,10 @@ export function planLines(
   ];
   for (const b of p.result.janitor)
     lines.push(`Janitor would terminate ${b.instanceId} (bake ${b.bakeName}, expired ${b.expiresAt}).`);
+  for (const i of p.result.janitorImages)
+    lines.push(
+      `Janitor would retire ${i.imageId} in ${i.region} (bake ${i.bakeId} never completed, expired ${i.expiresAt}).`,
+    );
   if (p.reusable?.ImageId) {
     lines.push(
       `Would reuse ${p.reusable.ImageId} (${p.reusable.Name ?? ''}): nothing changed, nothing launched.`,

@@ -39,6 +39,14 @@ export function renderBakeSummary(r: BakeResult): string {
         r.janitor.map((b) => `- ${code(b.instanceId)} (${b.bakeName}, expired ${b.expiresAt})`).join('\n'),
       )
     : undefined;
+  const retired = r.janitorImages.length
+    ? details(
+        `Janitor: ${r.janitorImages.length} image(s) of unfinished bakes ${r.dryRun ? 'found' : 'retired'}`,
+        r.janitorImages
+          .map((i) => `- ${code(i.imageId)} in ${i.region} (bake ${i.bakeId}, expired ${i.expiresAt})`)
+          .join('\n'),
+      )
+    : undefined;
   const plan = r.plan.length ? blocks(heading('Plan', 4), r.plan.map((l) => `- ${l}`).join('\n')) : undefined;
-  return `${blocks(heading(title), image, regions, plan, heading('Phases', 4), timings, janitor)}\n`;
+  return `${blocks(heading(title), image, regions, plan, heading('Phases', 4), timings, janitor, retired)}\n`;
 }

@@ -383,6 +383,7 @@ describe('bake: copy and share', () => {
     expect(cloud.mutations.slice(before)).toEqual([
       'CopyImage:ap-southeast-2',
       'ModifyImageAttribute',
+      'CreateTags',
     ]);
     expect(cloud.images.get(again.amis['ap-southeast-2']!)!.launchPermissions).toEqual(['111122223333']);
   });
