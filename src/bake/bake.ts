@@ -76,6 +76,10 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
   // Local checks first: unreadable files and a missing packer are input errors, before any AWS call.
   const provisioning = await loadProvisioning(o);
   const packerPath = o.engine === 'packer' ? await locatePacker(o.processRunner) : undefined;
+  if (provisioning.kind === 'scripts' && !o.iamInstanceProfile)
+    ctx.log.warning(
+      'provision-scripts: no iam-instance-profile given; Run Command reaches the builder only through an instance profile that allows SSM (for example AmazonSSMManagedInstanceCore), or the bake waits for the agent until timeout-minutes',
+    );
   // From here the post step has something to look after.
   o.record(STATE.bakeId, o.bakeId);
   o.record(STATE.region, o.region);
@@ -155,6 +159,14 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
     : undefined;
 
   if (o.dryRun) {
+    if (reusable?.ImageId) {
+      // What a real run would output: the reused AMI and the copies that already exist.
+      result.amis[o.region] = reusable.ImageId;
+      for (const region of o.copyToRegions) {
+        const copy = await findReusable(ctx, { region, bakeName: o.name, fingerprint: result.fingerprint });
+        if (copy?.ImageId) result.amis[region] = copy.ImageId;
+      }
+    }
     if (!reusable && o.engine === 'native')
       await phases.run('network', 'Check subnet and security groups', () => checkNetwork(ctx, o));
     result.plan = planLines(o, { source, platform: result.platform, provisioning, reusable, result });

@@ -434,6 +434,29 @@ describe('bake: dry run', () => {
     expect(r.plan.join('\n')).toMatch(/Would reuse/);
     expect(cloud.mutations.length).toBe(before);
   });
+
+  it('a reuse plans only the missing copies and outputs the AMIs a real run would', async () => {
+    const first = await run({ 'copy-to-regions': 'eu-west-1' }).promise;
+    const r = await run({ 'dry-run': 'true', 'copy-to-regions': 'eu-west-1, ap-southeast-2' }).promise;
+    expect(r.amis).toEqual(first.amis);
+    expect(r.plan.join('\n')).toMatch(
+      new RegExp(`Would reuse the copy ${first.amis['eu-west-1']} in eu-west-1`),
+    );
+    expect(r.plan.join('\n')).toMatch(/Would copy to ap-southeast-2\.$/m);
+  });
+
+  it('warns, even in a dry run, when provision-scripts have no instance profile for SSM', async () => {
+    const { promise, ctx } = run({
+      'dry-run': 'true',
+      'user-data': '',
+      'provision-scripts': 'user-data.sh',
+      platform: 'linux',
+    });
+    await promise;
+    expect(ctx.log.lines).toContainEqual(
+      expect.stringMatching(/^warning: provision-scripts: no iam-instance-profile given/),
+    );
+  });
 });
 
 describe('bake: summary', () => {
