@@ -5,6 +5,7 @@ import type { ActionContext } from '../core/run.js';
 import { launchBuilder } from './builder.js';
 import { distribute, tagPackerImages } from './distribute.js';
 import { removeBakeResources } from './cleanup.js';
+import { applyChangedTags } from './retag.js';
 import { delaysFrom } from './delays.js';
 import { fingerprint } from './fingerprint.js';
 import { createImage, waitForImage } from './image.js';
@@ -198,6 +199,7 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
       const { [TAG.completed]: _done, ...original } = fromTagList(reusable.Tags);
       const tags = {
         ...original,
+        ...o.tags,
         [TAG.bakeId]: o.bakeId,
         [TAG.expiresAt]: new Date(expiresAt).toISOString(),
       };
@@ -209,6 +211,9 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
         result,
         { ...reusedSpec(reusable, result.amiName), tags },
         onImage,
+      );
+      await phases.run('tag', 'Apply changed tags to the reused AMI and its copies', () =>
+        applyChangedTags(ctx, result.amis, o.tags),
       );
     } else {
       const tags = imageTags(o.tags, {

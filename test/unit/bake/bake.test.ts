@@ -389,6 +389,22 @@ describe('bake: copy and share', () => {
   });
 });
 
+describe('bake: tags follow the image', () => {
+  it('on reuse, changed tags reach the AMI, its snapshots and every copy, and the log says so', async () => {
+    const first = await run({ tags: 'team=web, tier=1', 'copy-to-regions': 'eu-west-1' }).promise;
+    const { promise, ctx } = run({ tags: 'team=payments, tier=1', 'copy-to-regions': 'eu-west-1' });
+    const again = await promise;
+    expect(again.reused).toBe(true);
+    for (const id of Object.values(first.amis)) {
+      const image = cloud.images.get(id)!;
+      expect(image.tags).toMatchObject({ team: 'payments', tier: '1' });
+      for (const snap of image.snapshots) expect(cloud.snapshots.get(snap)!.tags.team).toBe('payments');
+    }
+    expect(ctx.log.lines.filter((l) => l.startsWith('Tags changed since'))).toHaveLength(2);
+    expect(ctx.log.lines).toContainEqual(expect.stringMatching(/team=payments \(was web\)/));
+  });
+});
+
 describe('bake: janitor', () => {
   it('terminates builders of earlier bakes past their expiry, and leaves live ones', async () => {
     const expired = { id: 'i-0000000000000000a', expires: '2020-01-01T00:00:00.000Z' };
