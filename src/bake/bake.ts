@@ -4,7 +4,7 @@ import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { launchBuilder } from './builder.js';
 import { distribute, tagPackerImages } from './distribute.js';
-import { removeBakeResources } from './cleanup.js';
+import { removeBakeResources, type CleanupReport } from './cleanup.js';
 import { applyChangedTags } from './retag.js';
 import { delaysFrom } from './delays.js';
 import { fingerprint } from './fingerprint.js';
@@ -38,6 +38,8 @@ export interface BakeOptions extends BakeInputs {
   workingDirectory: string;
   record: StateRecorder;
   processRunner: ProcessRunner;
+  /** Told, before the error is rethrown, how far a failed bake got and what it cleaned up. */
+  onFailure?: (partial: BakeResult, cleanup: CleanupReport) => void;
 }
 
 export interface BakeResult {
@@ -325,6 +327,7 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
       });
       for (const line of report.leftovers)
         ctx.log.warning(`Not cleaned up yet (the post step retries): ${line}`);
+      o.onFailure?.(finish(), report);
     });
     throw err;
   }
