@@ -2,6 +2,10 @@
 // then the post step) at seeded random moments across a whole bake, copy included. Whatever a
 // cancelled bake made must be gone once its post step ran: no live builder, no pending image, and
 // (stricter than the issue asks) no image or snapshot left in any region.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../test/harness/action-metadata.js';
 import { Rng } from '../test/localcloud/rng.js';
 import { startCloud, type BenchCloud } from './cloud.js';
 import { median, type BenchOptions, type Section } from './report.js';
@@ -59,17 +63,50 @@ function leaks(before: Inventory, after: Inventory): Leaks {
   };
 }
 
+type Engine = 'native' | 'packer';
+
+/** The Packer engine with the shipped template, pointed at localcloud. */
+function packerRun(cloud: BenchCloud, dir: string) {
+  return {
+    inputs: {
+      ...INPUTS,
+      'user-data': '',
+      name: 'bench-cancel-packer',
+      engine: 'packer',
+      'packer-template': 'image/packer/golden-linux.json',
+      'packer-vars': `custom_endpoint_ec2=${cloud.url}`,
+    },
+    env: {
+      ...cloud.env(),
+      CHECKPOINT_DISABLE: '1',
+      PACKER_CACHE_DIR: join(dir, '_packer'),
+      AWS_POLL_DELAY_SECONDS: '1',
+      AWS_MAX_ATTEMPTS: '30',
+    },
+    workdir: dir,
+  };
+}
+
 export async function cancel(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
-  const runs = opts.quick ? 5 : 30;
+  const native = await cancelEngine(opts, 'native', opts.quick ? 5 : 30);
+  const packer = await cancelEngine(opts, 'packer', opts.quick ? 3 : 10);
+  return { name: 'cancellation (bake-ami)', figures: [...native, ...packer] };
+}
+
+async function cancelEngine(opts: BenchOptions, engine: Engine, runs: number): Promise<Section['figures']> {
   const rng = new Rng(opts.seed);
   const cloud = await startCloud({ seed: opts.seed });
+  const dir = mkdtempSync(join(tmpdir(), 'gaa-bench-cancel-'));
+  cpSync(join(repoRoot, 'image'), join(dir, 'image'), { recursive: true });
+  const run =
+    engine === 'packer' ? packerRun(cloud, dir) : { env: cloud.env(), inputs: INPUTS, workdir: dir };
+  const label = engine === 'packer' ? ' [packer]' : '';
   try {
     // One bake left alone: how long a whole bake takes here, so moments cover all of it.
     const t = Date.now();
-    const whole = await runStep('cancel: uncancelled bake', 'bake-ami', { env: cloud.env(), inputs: INPUTS });
+    const whole = await runStep(`cancel${label}: uncancelled bake`, 'bake-ami', run);
     const wholeMs = Date.now() - t;
-    if (whole.exitCode !== 0) throw new Error(`the uncancelled bake failed: ${firstError(whole)}`);
-
+    if (whole.exitCode !== 0) throw new Error(`the uncancelled ${engine} bake failed: ${firstError(whole)}`);
     let cancelled = 0;
     let finished = 0;
     let postFailed = 0;
@@ -79,11 +116,7 @@ export async function cancel(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
       const at = Math.round(rng.next() * wholeMs);
       const before = inventory(cloud);
       const started = Date.now();
-      const r = await runStep(`cancel at ${at} ms`, 'bake-ami', {
-        env: cloud.env(),
-        inputs: INPUTS,
-        cancel: { afterMs: at },
-      });
+      const r = await runStep(`cancel${label} at ${at} ms`, 'bake-ami', { ...run, cancel: { afterMs: at } });
       const mainMs = Date.now() - started;
       if (r.exitCode === 0 && r.outputs['ami-id']) {
         finished++;
@@ -99,50 +132,49 @@ export async function cancel(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
       for (const k of Object.keys(total) as Array<keyof Leaks>) total[k].push(...l[k]);
     }
     opts.log(
-      `  cancel: ${cancelled} cancelled mid-bake, ${finished} finished first (a bake takes ${wholeMs} ms here)`,
+      `  cancel${label}: ${cancelled} cancelled mid-bake, ${finished} finished first (a bake takes ${wholeMs} ms here)`,
     );
-    return {
-      name: 'cancellation (bake-ami)',
-      figures: [
-        {
-          metric: `bake-ami cancelled at ${runs} seeded moments: cancelled mid-bake`,
-          ours: cancelled,
-          note: `${finished} finished before their moment; a whole bake took ${wholeMs} ms`,
-        },
-        {
-          metric: 'leaked builder instances',
-          ours: total.instances.length,
-          target: '0',
-          met: total.instances.length === 0,
-        },
-        {
-          metric: 'leaked pending images',
-          ours: total.pendingImages.length,
-          target: '0',
-          met: total.pendingImages.length === 0,
-        },
-        {
-          metric: 'images left by cancelled bakes (any state, both regions)',
-          ours: total.images.length,
-          target: '0',
-          met: total.images.length === 0,
-        },
-        {
-          metric: 'snapshots left by cancelled bakes',
-          ours: total.snapshots.length,
-          target: '0',
-          met: total.snapshots.length === 0,
-        },
-        { metric: 'post steps that failed', ours: postFailed, target: '0', met: postFailed === 0 },
-        {
-          metric: 'SIGINT → step done, main and post (median)',
-          ours: Math.round(median(exitAfterSigint)),
-          unit: 'ms',
-          note: `max ${Math.round(Math.max(0, ...exitAfterSigint))} ms; the runner sends SIGTERM at 7500 ms`,
-        },
-      ],
-    };
+    const e = engine === 'packer' ? ' (engine: packer)' : '';
+    return [
+      {
+        metric: `bake-ami${e} cancelled at ${runs} seeded moments: cancelled mid-bake`,
+        ours: cancelled,
+        note: `${finished} finished before their moment; a whole bake took ${wholeMs} ms`,
+      },
+      {
+        metric: `leaked builder instances${e}`,
+        ours: total.instances.length,
+        target: '0',
+        met: total.instances.length === 0,
+      },
+      {
+        metric: `leaked pending images${e}`,
+        ours: total.pendingImages.length,
+        target: '0',
+        met: total.pendingImages.length === 0,
+      },
+      {
+        metric: `images left by cancelled bakes (any state, both regions)${e}`,
+        ours: total.images.length,
+        target: '0',
+        met: total.images.length === 0,
+      },
+      {
+        metric: `snapshots left by cancelled bakes${e}`,
+        ours: total.snapshots.length,
+        target: '0',
+        met: total.snapshots.length === 0,
+      },
+      { metric: `post steps that failed${e}`, ours: postFailed, target: '0', met: postFailed === 0 },
+      {
+        metric: `SIGINT → step done, main and post (median)${e}`,
+        ours: Math.round(median(exitAfterSigint)),
+        unit: 'ms',
+        note: `max ${Math.round(Math.max(0, ...exitAfterSigint))} ms; the runner sends SIGTERM at 7500 ms`,
+      },
+    ];
   } finally {
     await cloud.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

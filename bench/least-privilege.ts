@@ -3,7 +3,7 @@
 // that policy; with any one statement removed, some scenario must fail (proved by running it again);
 // and every IAM action the policy lists must be what allowed at least one call the scenarios made
 // (replayed against the recorded authorizations with that action removed).
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../test/harness/action-metadata.js';
@@ -51,10 +51,17 @@ export const withStatements = (policy: PolicyDocument, list: Statement[]): Polic
   Statement: list.length ? list : [NOTHING],
 });
 
+const readPolicy = (action: string, file: string) =>
+  JSON.parse(readFileSync(join(repoRoot, 'actions', action, file), 'utf8')) as PolicyDocument;
+
 async function checkAction(action: string, opts: BenchOptions): Promise<Figure[]> {
-  const policy = JSON.parse(
-    readFileSync(join(repoRoot, 'actions', action, 'iam-policy.json'), 'utf8'),
-  ) as PolicyDocument;
+  // bake-ami's Packer statements live in an optional second policy: its scenarios (Packer
+  // included) run under both, as a Packer user attaches both.
+  const extra = join(repoRoot, 'actions', action, 'iam-policy-packer.json');
+  const base = readPolicy(action, 'iam-policy.json');
+  const policy = existsSync(extra)
+    ? withStatements(base, [...statements(base), ...statements(readPolicy(action, 'iam-policy-packer.json'))])
+    : base;
   const scenarios = SCENARIOS[action]!.filter((s) => !(opts.quick && s.slow));
   const all = statements(policy);
 

@@ -4,12 +4,19 @@ import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { launchBuilder } from './builder.js';
 import { distribute, tagPackerImages } from './distribute.js';
-import { removeBakeResources } from './cleanup.js';
+import { removeBakeResources, type CleanupReport } from './cleanup.js';
+import { applyChangedTags } from './retag.js';
 import { delaysFrom } from './delays.js';
 import { fingerprint } from './fingerprint.js';
 import { createImage, waitForImage } from './image.js';
 import type { BakeInputs } from './inputs.js';
-import { reapExpiredBuilders, type ExpiredBuilder } from './janitor.js';
+import {
+  markCompleted,
+  reapExpiredBuilders,
+  retireUnfinishedImages,
+  type ExpiredBuilder,
+  type UnfinishedImage,
+} from './janitor.js';
 import { checkNetwork } from './network.js';
 import { locatePacker, runPacker } from './packer.js';
 import type { ProcessRunner } from './packer-process.js';
@@ -31,6 +38,8 @@ export interface BakeOptions extends BakeInputs {
   workingDirectory: string;
   record: StateRecorder;
   processRunner: ProcessRunner;
+  /** Told, before the error is rethrown, how far a failed bake got and what it cleaned up. */
+  onFailure?: (partial: BakeResult, cleanup: CleanupReport) => void;
 }
 
 export interface BakeResult {
@@ -49,6 +58,8 @@ export interface BakeResult {
   plan: string[];
   timings: PhaseTiming[];
   janitor: ExpiredBuilder[];
+  /** Images (with their snapshots) of bakes that never completed, past their expiry. */
+  janitorImages: UnfinishedImage[];
   sharedWith: string[];
   engine: 'native' | 'packer';
   totalMs: number;
@@ -68,6 +79,10 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
   // Local checks first: unreadable files and a missing packer are input errors, before any AWS call.
   const provisioning = await loadProvisioning(o);
   const packerPath = o.engine === 'packer' ? await locatePacker(o.processRunner) : undefined;
+  if (provisioning.kind === 'scripts' && !o.iamInstanceProfile)
+    ctx.log.warning(
+      'provision-scripts: no iam-instance-profile given; Run Command reaches the builder only through an instance profile that allows SSM (for example AmazonSSMManagedInstanceCore), or the bake waits for the agent until timeout-minutes',
+    );
   // From here the post step has something to look after.
   o.record(STATE.bakeId, o.bakeId);
   o.record(STATE.region, o.region);
@@ -89,15 +104,27 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
     plan: [],
     timings: phases.timings,
     janitor: [],
+    janitorImages: [],
     sharedWith: [],
     engine: o.engine,
     totalMs: 0,
   };
   const finish = () => ({ ...result, totalMs: ctx.clock.now() - started });
+  // Builders, and images that never got marked completed, outlive the timeout by a grace period.
+  const expiresAt = started + o.timeoutMinutes * 60_000 + EXPIRY_GRACE_MS;
 
   if (o.janitor)
-    result.janitor = await phases.run('janitor', 'Janitor: expired builders of earlier bakes', () =>
-      reapExpiredBuilders(ctx, { now: started, dryRun: o.dryRun }),
+    await phases.run(
+      'janitor',
+      'Janitor: expired builders and unfinished images of earlier bakes',
+      async () => {
+        result.janitor = await reapExpiredBuilders(ctx, { now: started, dryRun: o.dryRun });
+        result.janitorImages = await retireUnfinishedImages(ctx, {
+          now: started,
+          dryRun: o.dryRun,
+          regions: [o.region, ...o.copyToRegions],
+        });
+      },
     );
 
   const source = await phases.run('source', 'Resolve the source image', async () => {
@@ -135,6 +162,14 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
     : undefined;
 
   if (o.dryRun) {
+    if (reusable?.ImageId) {
+      // What a real run would output: the reused AMI and the copies that already exist.
+      result.amis[o.region] = reusable.ImageId;
+      for (const region of o.copyToRegions) {
+        const copy = await findReusable(ctx, { region, bakeName: o.name, fingerprint: result.fingerprint });
+        if (copy?.ImageId) result.amis[region] = copy.ImageId;
+      }
+    }
     if (!reusable && o.engine === 'native')
       await phases.run('network', 'Check subnet and security groups', () => checkNetwork(ctx, o));
     result.plan = planLines(o, { source, platform: result.platform, provisioning, reusable, result });
@@ -163,7 +198,13 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
       result.amiName = reusable.Name ?? result.amiName;
       result.amis[o.region] = reusable.ImageId;
       // Copies carry the original's tags; the bake id is this run's so a failed copy is cleaned up.
-      const tags = { ...fromTagList(reusable.Tags), [TAG.bakeId]: o.bakeId };
+      const { [TAG.completed]: _done, ...original } = fromTagList(reusable.Tags);
+      const tags = {
+        ...original,
+        ...o.tags,
+        [TAG.bakeId]: o.bakeId,
+        [TAG.expiresAt]: new Date(expiresAt).toISOString(),
+      };
       await distribute(
         ctx,
         o,
@@ -173,10 +214,14 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
         { ...reusedSpec(reusable, result.amiName), tags },
         onImage,
       );
+      await phases.run('tag', 'Apply changed tags to the reused AMI and its copies', () =>
+        applyChangedTags(ctx, result.amis, o.tags),
+      );
     } else {
       const tags = imageTags(o.tags, {
         bakeName: o.name,
         bakeId: o.bakeId,
+        expiresAt,
         fingerprint: result.fingerprint,
         sourceAmiId: source.imageId,
         commit: o.commit,
@@ -216,7 +261,7 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
               bakeName: o.name,
               source,
               userData: provisioning.kind === 'user-data' ? provisioning.userData : undefined,
-              expiresAt: started + o.timeoutMinutes * 60_000 + EXPIRY_GRACE_MS,
+              expiresAt,
             },
             (id) => {
               o.record(STATE.builderId, id);
@@ -264,6 +309,9 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
           ctx.log.warning(`Not cleaned up (the post step retries): ${line}`);
       });
     }
+    await phases.run('complete', 'Mark the images completed (the janitor spares them)', () =>
+      markCompleted(ctx, result.amis),
+    );
     o.record(STATE.done, 'true');
     return finish();
   } catch (err) {
@@ -279,6 +327,7 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
       });
       for (const line of report.leftovers)
         ctx.log.warning(`Not cleaned up yet (the post step retries): ${line}`);
+      o.onFailure?.(finish(), report);
     });
     throw err;
   }

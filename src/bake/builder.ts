@@ -1,6 +1,5 @@
 import {
   DescribeInstancesCommand,
-  GetConsoleOutputCommand,
   RunInstancesCommand,
   StopInstancesCommand,
   type BlockDeviceMapping,
@@ -13,7 +12,7 @@ import { ActionFailure, describeError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
-import { printUntrusted } from '../core/untrusted.js';
+import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
 import type { Delays } from './delays.js';
 import type { SourceImage } from './source.js';
 import { builderTags } from './tags.js';
@@ -115,49 +114,6 @@ export function terminatedReason(i: Instance): string {
   return i.StateReason?.Message ?? i.StateTransitionReason ?? 'no reason given';
 }
 
-/** Follows the builder's console: prints new lines and spots the failure marker. */
-export class ConsoleWatch {
-  private seen = '';
-  private disabled = false;
-
-  constructor(
-    private readonly ctx: ActionContext,
-    private readonly instanceId: string,
-    private readonly failureMarker: string,
-  ) {}
-
-  /** Returns the line holding the failure marker, if the console shows one. */
-  async check(): Promise<string | undefined> {
-    if (this.disabled) return undefined;
-    let text: string;
-    try {
-      const out = await this.ctx.clients
-        .ec2()
-        .send(new GetConsoleOutputCommand({ InstanceId: this.instanceId }), { abortSignal: this.ctx.signal });
-      text = out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : '';
-    } catch (err) {
-      if (this.ctx.signal.aborted || isTransient(err)) throw err;
-      this.disabled = true;
-      this.ctx.log.warning(
-        `Cannot read the builder's console output (${describeError(err)}); failure-marker detection is off.`,
-      );
-      return undefined;
-    }
-    // AWS keeps the last 64 KiB: when the start scrolled away, print what we cannot match.
-    const fresh = text.startsWith(this.seen) ? text.slice(this.seen.length) : text;
-    this.seen = text;
-    // The console shows what the build printed: it must not issue workflow commands.
-    printUntrusted(
-      this.ctx.log,
-      fresh
-        .split(/\r?\n/)
-        .filter((line) => line.trim())
-        .map((line) => `console: ${line}`),
-    );
-    return text.split(/\r?\n/).find((line) => line.includes(this.failureMarker));
-  }
-}
-
 export interface WaitStoppedOptions {
   instanceId: string;
   failureMarker: string;
@@ -166,16 +122,29 @@ export interface WaitStoppedOptions {
   /** What the wait is for, in the progress lines and timeout message. */
   phase: string;
   what: string;
+  /** The user data prints the success marker: the console read after the stop must show it. */
+  requireSuccess: boolean;
 }
 
+/** AWS posts the buffered console "shortly after" a transition; this long is how long we wait. */
+const CONSOLE_POST_WAIT_MS = 10 * 60_000;
+
 /**
- * Waits for the builder to stop by itself (provisioning ends with a shutdown), failing early
- * when the console shows the failure marker or the instance terminates. The SDK's
+ * Waits for the builder to stop by itself (provisioning ends with a shutdown), failing as soon
+ * as the console shows a failure (the marker, cloud-init's or EC2Launch's report) or the
+ * instance terminates; then proves success from the console read after the stop. The SDK's
  * instanceStopped waiter cannot read the console, so this uses the shared poller.
  */
 export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOptions): Promise<void> {
   const watch = new ConsoleWatch(ctx, o.instanceId, o.failureMarker);
   const start = ctx.clock.now();
+  const fail = (line: string) =>
+    new ActionFailure(
+      line.includes(o.failureMarker)
+        ? `builder ${o.instanceId} printed the failure marker ${JSON.stringify(o.failureMarker)}: ${line.trim()}`
+        : `builder ${o.instanceId} reported a failed build on its console: ${line.trim()}`,
+    );
+  let postedBeforeStop = 0;
   await poll({
     phase: o.what,
     clock: ctx.clock,
@@ -195,13 +164,48 @@ export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOp
         throw new ActionFailure(
           `builder ${o.instanceId} terminated during ${o.phase} (${instance ? terminatedReason(instance) : ''})`,
         );
-      const marked = await watch.check();
-      if (marked !== undefined)
-        throw new ActionFailure(
-          `builder ${o.instanceId} printed the failure marker ${JSON.stringify(o.failureMarker)}: ${marked.trim()}`,
-        );
       if (state === 'stopped') return { done: true, value: undefined };
+      const read = await watch.read();
+      const failed = read && watch.failure(read.text);
+      if (failed) throw fail(failed);
+      if (read) postedBeforeStop = read.at;
       return { done: false, progress: state };
+    },
+  });
+  // Stopped. Output printed just before the shutdown may not have been posted yet: read the
+  // latest output, or wait for the post that follows the stop (newer than any seen before it).
+  await poll({
+    phase: `reading the builder's console output after the stop (AWS posts it shortly after)`,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    deadline: Math.min(o.deadline, ctx.clock.now() + CONSOLE_POST_WAIT_MS),
+    minDelayMs: o.delays.minMs,
+    maxDelayMs: o.delays.maxMs,
+    isTransient,
+    onProgress: (progress) => ctx.log.info(`builder ${o.instanceId}: ${progress}`),
+    check: async () => {
+      const read = await watch.read();
+      if (!read) {
+        if (o.requireSuccess)
+          throw new ActionFailure(
+            `builder ${o.instanceId}: its console cannot be read, so nothing proves the build printed ${SUCCESS_MARKER}`,
+          );
+        return { done: true, value: undefined };
+      }
+      const failed = watch.failure(read.text);
+      if (failed) throw fail(failed);
+      if (!read.latest && read.at <= postedBeforeStop)
+        return { done: false, progress: 'stopped, console output of the stop not posted yet' };
+      if (o.requireSuccess && !read.text.includes(SUCCESS_MARKER))
+        throw new ActionFailure(
+          `builder ${o.instanceId} stopped without printing ${SUCCESS_MARKER} to its console: nothing proves the build succeeded`,
+        );
+      ctx.log.info(
+        o.requireSuccess
+          ? `builder ${o.instanceId}: the console after the stop shows ${SUCCESS_MARKER}.`
+          : `builder ${o.instanceId}: the console after the stop shows no failure.`,
+      );
+      return { done: true, value: undefined };
     },
   });
 }

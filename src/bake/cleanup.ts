@@ -33,6 +33,8 @@ export interface CleanupTarget {
   /** Retries for a snapshot still held by an image being deregistered (post step: a few; main: none). */
   snapshotRetries: number;
   retryDelayMs: number;
+  /** The janitor's run: an image tagged completed is a result, whatever else holds. */
+  spareCompleted?: boolean;
 }
 
 export interface CleanupReport {
@@ -146,6 +148,7 @@ async function removeImages(
         ctx.log.warning(notOurs(`image ${imageId} in ${region}`, t.bakeId));
         continue;
       }
+      if (t.spareCompleted && fromTagList(image.Tags)[TAG.completed]) continue;
       verified.push(imageId);
       for (const m of image.BlockDeviceMappings ?? []) if (m.Ebs?.SnapshotId) snapshots.add(m.Ebs.SnapshotId);
       await ec2.send(new DeregisterImageCommand({ ImageId: imageId }));

@@ -48,6 +48,7 @@ export async function distribute(
             remainingMs: () => phases.remainingMs('copy'),
             phase: 'copy',
             encrypted: o.encrypted,
+            kmsKeyIds: o.kmsKeyIds,
           },
           onImage,
         ),

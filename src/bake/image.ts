@@ -133,6 +133,8 @@ export interface CopyOptions extends ImageSpec {
   remainingMs: () => number;
   phase: string;
   encrypted: boolean;
+  /** Region → KMS key for that region's copy (kms-key-ids). */
+  kmsKeyIds: Record<string, string>;
 }
 
 /**
@@ -158,6 +160,8 @@ export async function copyImage(
             // Idempotent per region, so an SDK retry never makes a second copy.
             ClientToken: `${o.bakeId}-${region}`.slice(0, 64),
             ...(o.encrypted ? { Encrypted: true } : {}),
+            // Without KmsKeyId a copy uses the destination's default key, which cannot be shared.
+            ...(o.encrypted && o.kmsKeyIds[region] ? { KmsKeyId: o.kmsKeyIds[region] } : {}),
             // Tagged at creation, the copy and its snapshots carry the bake id from their first
             // instant, so cleanup can prove they are this bake's (and IAM can require the tags).
             TagSpecifications: [

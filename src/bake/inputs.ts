@@ -68,6 +68,7 @@ export const bakeSpec = defineAction({
     'volume-size': integer({ min: 1, max: 16384 }),
     encrypted: boolean({ default: 'false' }),
     'kms-key-id': string({ pattern: KMS_KEY, accepted: 'a KMS key id, alias/<name> or key/alias ARN' }),
+    'kms-key-ids': keyValues({ maxItems: 20, keyPattern: REGION }),
     platform: choice(['linux', 'windows'] as const),
     'user-data': string(),
     'user-data-file': string(),
@@ -102,6 +103,7 @@ export const bakeSpec = defineAction({
   ],
   check(v, problem) {
     if (v.kmsKeyId && !v.encrypted) problem('kms-key-id: needs encrypted: true');
+    checkKeys(v, problem);
     for (const [key, value] of Object.entries(v.tags)) {
       if (value.length > 256)
         problem(`tags: the value of ${key} is ${value.length} characters long; at most 256 are accepted`);
@@ -132,3 +134,39 @@ export const bakeSpec = defineAction({
 });
 
 export type BakeInputs = Inputs<typeof bakeSpec.inputs>;
+
+/** The AWS managed EBS key: "You can't share AMIs that are backed by snapshots that are encrypted with the default AWS managed key." */
+const MANAGED_EBS_KEY = /^(alias\/aws\/ebs|arn:aws[\w-]*:kms:[^:]+:\d{12}:alias\/aws\/ebs)$/;
+
+/**
+ * Keys per region: CopyImage without KmsKeyId encrypts with the destination's default key, which
+ * other accounts cannot use. So an encrypted AMI shared with accounts needs a customer-managed
+ * key for the bake region (kms-key-id) and for every copy region (kms-key-ids).
+ */
+function checkKeys(v: Inputs<typeof bakeSpec.inputs>, problem: (message: string) => void): void {
+  const ids = v.kmsKeyIds;
+  if (Object.keys(ids).length && !v.encrypted) problem('kms-key-ids: needs encrypted: true');
+  for (const [region, key] of Object.entries(ids)) {
+    if (!KMS_KEY.test(key)) problem(`kms-key-ids: ${region}=${key} is not a KMS key id, alias/<name> or ARN`);
+    const arnRegion = /^arn:aws[\w-]*:kms:([^:]+):/.exec(key)?.[1];
+    if (arnRegion && arnRegion !== region)
+      problem(`kms-key-ids: the key for ${region} is in ${arnRegion}; KMS keys are regional`);
+    if (!v.copyToRegions.includes(region))
+      problem(`kms-key-ids: ${region} is not in copy-to-regions (the bake region's key is kms-key-id)`);
+  }
+  if (!v.encrypted || !v.shareWithAccounts.length) return;
+  const managed = 'the AWS managed key aws/ebs cannot be shared with other accounts';
+  if (!v.kmsKeyId)
+    problem(
+      `kms-key-id: encrypted: true with share-with-accounts needs a customer-managed key for ${v.region}; ${managed}`,
+    );
+  else if (MANAGED_EBS_KEY.test(v.kmsKeyId)) problem(`kms-key-id: ${managed}`);
+  for (const region of v.copyToRegions) {
+    const key = ids[region];
+    if (!key)
+      problem(
+        `kms-key-ids: encrypted: true with share-with-accounts needs region=key for copy region ${region}; ${managed}`,
+      );
+    else if (MANAGED_EBS_KEY.test(key)) problem(`kms-key-ids: ${region}: ${managed}`);
+  }
+}

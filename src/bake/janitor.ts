@@ -1,5 +1,13 @@
-import { DescribeInstancesCommand, TerminateInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
-import { fromTagList } from '../aws/tags.js';
+import {
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  TerminateInstancesCommand,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { fromTagList, toTagList } from '../aws/tags.js';
+import { withContext } from '../core/errors.js';
+import { removeBakeResources } from './cleanup.js';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
 import { TAG } from './tags.js';
@@ -80,4 +88,109 @@ export async function reapExpiredBuilders(
     return [];
   }
   return expired;
+}
+
+export interface UnfinishedImage {
+  imageId: string;
+  region: string;
+  bakeId: string;
+  expiresAt: string;
+}
+
+/**
+ * Images of bakes that never completed (a job killed before its post step ran), past their
+ * expiry. Only images carrying an expiry and no `completed` mark qualify: a completed bake's
+ * image, or one made before bakes wrote these tags, is never the janitor's.
+ */
+async function findUnfinishedImages(
+  ctx: ActionContext,
+  region: string,
+  now: number,
+): Promise<UnfinishedImage[]> {
+  const found: UnfinishedImage[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await ctx.clients.ec2(region).send(
+      new DescribeImagesCommand({
+        Owners: ['self'],
+        Filters: [{ Name: 'tag-key', Values: [TAG.expiresAt] }],
+        MaxResults: 1000,
+        NextToken,
+      }),
+      { abortSignal: ctx.signal },
+    );
+    for (const image of page.Images ?? []) {
+      const tags = fromTagList(image.Tags);
+      const at = Date.parse(tags[TAG.expiresAt] ?? '');
+      const bakeId = tags[TAG.bakeId];
+      if (!image.ImageId || !bakeId || tags[TAG.completed] || Number.isNaN(at) || at > now) continue;
+      found.push({ imageId: image.ImageId, region, bakeId, expiresAt: tags[TAG.expiresAt]! });
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return found;
+}
+
+/** Deregisters unfinished images of expired bakes and deletes their snapshots; warnings only. */
+export async function retireUnfinishedImages(
+  ctx: ActionContext,
+  o: { now: number; dryRun: boolean; regions: string[] },
+): Promise<UnfinishedImage[]> {
+  const retired: UnfinishedImage[] = [];
+  for (const region of [...new Set(o.regions)]) {
+    let found: UnfinishedImage[];
+    try {
+      found = await findUnfinishedImages(ctx, region, o.now);
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      ctx.log.warning(`janitor: could not list unfinished images in ${region}: ${describeError(err)}`);
+      continue;
+    }
+    for (const i of found)
+      ctx.log.warning(
+        `janitor: ${o.dryRun ? 'would retire' : 'retiring'} ${i.imageId} in ${region} of bake ${i.bakeId}, which never completed (expired ${i.expiresAt}).`,
+      );
+    if (o.dryRun) {
+      retired.push(...found);
+      continue;
+    }
+    for (const bakeId of new Set(found.map((i) => i.bakeId))) {
+      const images = found.filter((i) => i.bakeId === bakeId);
+      const report = await removeBakeResources(ctx, {
+        bakeId,
+        region,
+        images: images.map((i) => ({ region, imageId: i.imageId })),
+        removeImages: true,
+        spareCompleted: true,
+        snapshotRetries: 3,
+        retryDelayMs: 2_000,
+      });
+      for (const line of report.leftovers) ctx.log.warning(`janitor: not removed: ${line}`);
+      retired.push(...images.filter((i) => report.deregistered.includes(i.imageId)));
+    }
+  }
+  return retired;
+}
+
+/** Marks every AMI of a successful bake, and its snapshots, completed: from now on it is a result. */
+export async function markCompleted(ctx: ActionContext, amis: Record<string, string>): Promise<void> {
+  const tags = toTagList({ [TAG.completed]: new Date(ctx.clock.now()).toISOString() });
+  await Promise.all(
+    Object.entries(amis).map(async ([region, imageId]) => {
+      const ec2 = ctx.clients.ec2(region);
+      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }), {
+        abortSignal: ctx.signal,
+      });
+      // A reused AMI (and its copies) completed before: only what this bake made needs the mark.
+      if (fromTagList(out.Images?.[0]?.Tags)[TAG.completed]) return;
+      const snapshots = (out.Images?.[0]?.BlockDeviceMappings ?? []).flatMap((m) =>
+        m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [],
+      );
+      await ec2
+        .send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: tags }))
+        .catch((err: unknown) => {
+          throw withContext(`marking ${imageId} in ${region} completed`, err);
+        });
+    }),
+  );
 }

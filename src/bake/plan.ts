@@ -21,6 +21,10 @@ export function planLines(
   ];
   for (const b of p.result.janitor)
     lines.push(`Janitor would terminate ${b.instanceId} (bake ${b.bakeName}, expired ${b.expiresAt}).`);
+  for (const i of p.result.janitorImages)
+    lines.push(
+      `Janitor would retire ${i.imageId} in ${i.region} (bake ${i.bakeId} never completed, expired ${i.expiresAt}).`,
+    );
   if (p.reusable?.ImageId) {
     lines.push(
       `Would reuse ${p.reusable.ImageId} (${p.reusable.Name ?? ''}): nothing changed, nothing launched.`,
@@ -56,7 +60,11 @@ export function planLines(
     }
     lines.push(`Would create ${p.result.amiName} in ${o.region} and terminate the builder.`);
   }
-  if (o.copyToRegions.length) lines.push(`Would copy to ${o.copyToRegions.join(', ')}.`);
+  // A reused AMI's existing copies are in result.amis already: only the missing ones are copied.
+  const toCopy = o.copyToRegions.filter((r) => !p.result.amis[r]);
+  for (const r of o.copyToRegions.filter((c) => p.result.amis[c]))
+    lines.push(`Would reuse the copy ${p.result.amis[r]} in ${r}.`);
+  if (toCopy.length) lines.push(`Would copy to ${toCopy.join(', ')}.`);
   if (o.shareWithAccounts.length) lines.push(`Would share with ${o.shareWithAccounts.join(', ')}.`);
   return lines;
 }

@@ -1,6 +1,7 @@
 import type { ActionContext } from '../core/run.js';
 import type { BakeOptions } from './bake.js';
 import { stopBuilder, waitForBuilderStopped } from './builder.js';
+import { SUCCESS_MARKER } from './console.js';
 import type { Delays } from './delays.js';
 import type { Provisioning } from './provisioning.js';
 import { runScript, sendCommand, waitForAgent, WINDOWS_SYSPREP_SHUTDOWN } from './run-command.js';
@@ -45,6 +46,9 @@ export async function provision(
   await waitForBuilderStopped(ctx, {
     ...wait,
     failureMarker: o.failureMarker,
+    // User data that prints the success marker must be seen printing it; scripts proved themselves
+    // by their Run Command exit codes.
+    requireSuccess: p.provisioning.kind === 'user-data' && p.provisioning.userData.includes(SUCCESS_MARKER),
     phase: 'provision',
     what:
       p.provisioning.kind === 'scripts'

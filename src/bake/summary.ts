@@ -1,5 +1,6 @@
 import { blocks, code, details, heading, seconds, table } from '../core/summary.js';
 import type { BakeResult } from './bake.js';
+import type { CleanupReport } from './cleanup.js';
 
 /** The job summary: the image, its regions, and how long each phase took. */
 export function renderBakeSummary(r: BakeResult): string {
@@ -39,6 +40,38 @@ export function renderBakeSummary(r: BakeResult): string {
         r.janitor.map((b) => `- ${code(b.instanceId)} (${b.bakeName}, expired ${b.expiresAt})`).join('\n'),
       )
     : undefined;
+  const retired = r.janitorImages.length
+    ? details(
+        `Janitor: ${r.janitorImages.length} image(s) of unfinished bakes ${r.dryRun ? 'found' : 'retired'}`,
+        r.janitorImages
+          .map((i) => `- ${code(i.imageId)} in ${i.region} (bake ${i.bakeId}, expired ${i.expiresAt})`)
+          .join('\n'),
+      )
+    : undefined;
   const plan = r.plan.length ? blocks(heading('Plan', 4), r.plan.map((l) => `- ${l}`).join('\n')) : undefined;
-  return `${blocks(heading(title), image, regions, plan, heading('Phases', 4), timings, janitor)}\n`;
+  return `${blocks(heading(title), image, regions, plan, heading('Phases', 4), timings, janitor, retired)}\n`;
+}
+
+/** A failed or cancelled bake: how far each phase got, and what was cleaned up (or was not). */
+export function renderFailedBakeSummary(r: BakeResult, cleanup: CleanupReport, cancelled: boolean): string {
+  const timings = table(
+    ['Phase', 'Time', 'Outcome'],
+    r.timings.map((t) => [t.phase, seconds(t.ms), t.outcome]),
+  );
+  const removed = [
+    ...cleanup.terminated.map((id) => `- builder ${code(id)} terminated`),
+    ...cleanup.deregistered.map((id) => `- image ${code(id)} deregistered`),
+    ...cleanup.deletedSnapshots.map((id) => `- snapshot ${code(id)} deleted`),
+  ];
+  const left = cleanup.leftovers.map((l) => `- ${l}`);
+  return `${blocks(
+    heading(`bake-ami: ${cancelled ? 'cancelled' : 'failed'} after ${seconds(r.totalMs)}`),
+    heading('Phases', 4),
+    timings,
+    heading('Cleaned up', 4),
+    removed.length ? removed.join('\n') : 'Nothing had been created.',
+    left.length
+      ? blocks(heading('Not cleaned up yet (the post step retries)', 4), left.join('\n'))
+      : undefined,
+  )}\n`;
 }

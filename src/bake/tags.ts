@@ -4,8 +4,10 @@ export const TAG = {
   builder: 'golden-ami:builder',
   /** On builders, images and snapshots: one bake (one step of one run attempt). */
   bakeId: 'golden-ami:bake-id',
-  /** On builders: ISO time after which any later bake's janitor may terminate it. */
+  /** On builders, images and snapshots: ISO time after which a later bake's janitor may remove it (images: unless completed). */
   expiresAt: 'golden-ami:expires-at',
+  /** On images and snapshots: written when the bake succeeded; the janitor never touches these. */
+  completed: 'golden-ami:completed',
   /** On images: the bake name, so two pipelines with identical content never share an AMI. */
   name: 'golden-ami:name',
   fingerprint: 'golden-ami:fingerprint',
@@ -17,6 +19,8 @@ export const TAG = {
 export interface Provenance {
   bakeName: string;
   bakeId: string;
+  /** Clock ms after which an image that never got `completed` is the janitor's. */
+  expiresAt: number;
   fingerprint: string;
   sourceAmiId: string;
   commit?: string;
@@ -31,6 +35,7 @@ export function imageTags(userTags: Record<string, string>, p: Provenance): Reco
     [TAG.bakeId]: p.bakeId,
     [TAG.fingerprint]: p.fingerprint,
     [TAG.sourceAmi]: p.sourceAmiId,
+    [TAG.expiresAt]: new Date(p.expiresAt).toISOString(),
   };
   if (p.commit) tags[TAG.commit] = p.commit;
   // Tag values are at most 256 characters; a run URL longer than that is not worth failing over.

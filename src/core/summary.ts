@@ -22,8 +22,9 @@ export function details(summaryLine: string, body: string): string {
 export function seconds(ms: number): string {
   const s = Math.round(ms / 100) / 10;
   if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${Math.round(s - m * 60)}s`;
+  // Round to whole seconds first, so 179.6 s is 3m0s, never 2m60s.
+  const whole = Math.round(s);
+  return `${Math.floor(whole / 60)}m${whole % 60}s`;
 }
 
 /** Joins non-empty blocks with blank lines. */

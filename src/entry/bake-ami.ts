@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { bake } from '../bake/bake.js';
 import { bakeSpec } from '../bake/inputs.js';
 import { childProcessRunner } from '../bake/packer-process.js';
-import { renderBakeSummary } from '../bake/summary.js';
+import { renderBakeSummary, renderFailedBakeSummary } from '../bake/summary.js';
 import { runAction } from '../core/run.js';
 
 await runAction(bakeSpec, async (inputs, ctx, io) => {
@@ -13,6 +13,7 @@ await runAction(bakeSpec, async (inputs, ctx, io) => {
   const runUrl = repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined;
   // One id per bake step: run, attempt and a random part (two bakes in one job stay apart).
   const bakeId = `${runId ?? 'local'}-${env('GITHUB_RUN_ATTEMPT') ?? '1'}-${randomBytes(4).toString('hex')}`;
+  let failed: string | undefined;
   const r = await bake(ctx, {
     ...inputs,
     bakeId,
@@ -21,6 +22,12 @@ await runAction(bakeSpec, async (inputs, ctx, io) => {
     workingDirectory: env('GITHUB_WORKSPACE') ?? process.cwd(),
     record: (name, value) => io.saveState(name, value),
     processRunner: childProcessRunner(env('PATH')),
+    onFailure: (partial, cleanup) => {
+      failed = renderFailedBakeSummary(partial, cleanup, ctx.signal.aborted);
+    },
+  }).catch(async (err: unknown) => {
+    if (failed) await io.summary(failed);
+    throw err;
   });
   io.setOutputs({
     'ami-id': r.amiId ?? '',

@@ -114,6 +114,12 @@ describe('bake-ami e2e: failures', () => {
       ),
     ]);
     expectNothingLeft(r);
+    // The summary shows how far each phase got and what was cleaned up, then the error.
+    expect(r.summary).toMatch(/bake-ami: failed after/);
+    expect(r.summary).toMatch(/\| image +\| [\d.ms]+ +\| failed +\|/);
+    expect(r.summary).toMatch(new RegExp(`builder \`${r.state['builder-instance-id']}\` terminated`));
+    expect(r.summary).toMatch(/image `ami-\w+` deregistered/);
+    expect(r.summary).toMatch(/❌ bake-ami: failed/);
   });
 
   it('a disabled image ends the image wait at once (no timeout); image and snapshots removed', async () => {

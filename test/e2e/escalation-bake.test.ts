@@ -232,6 +232,14 @@ describe('bake-ami role: escalation attempts are denied', () => {
     expect([...region().images.get(foreign.amiId)!.launchPermissionUserIds]).toEqual([]);
   });
 
+  it('retag a foreign AMI (or mark it completed) → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+    for (const Key of ['team', 'golden-ami:completed'])
+      await deny(() =>
+        ec2.send(new CreateTagsCommand({ Resources: [foreign.amiId], Tags: [{ Key, Value: 'x' }] })),
+      );
+    expect(region().images.get(foreign.amiId)!.tags).toEqual([]);
+  });
+
   it('delete a foreign snapshot → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
     await deny(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: foreign.snapshotId })));
     expect(region().snapshots.has(foreign.snapshotId)).toBe(true);

@@ -36,6 +36,8 @@ export interface CancelPlan {
   /** Runner: SIGTERM 7.5 s after SIGINT, SIGKILL 2.5 s after that. Tests may shorten. */
   sigtermAfterMs?: number;
   killAfterMs?: number;
+  /** A job killed outright (runner lost): SIGKILL instead of SIGINT, so nothing cleans up. */
+  firstSignal?: 'SIGINT' | 'SIGKILL';
 }
 
 export interface RunOptions {
@@ -135,7 +137,7 @@ async function runStep(
   const startCancel = () => {
     if (cancelled) return;
     cancelled = true;
-    child.kill('SIGINT');
+    child.kill(cancel?.firstSignal ?? 'SIGINT');
     const term = cancel?.sigtermAfterMs ?? 7500;
     const kill = cancel?.killAfterMs ?? 2500;
     timers.push(setTimeout(() => child.kill('SIGTERM'), term));

@@ -23,6 +23,8 @@ export interface Durations {
   commandRun: number;
   /** A new instance turns healthy (ELB target, ASG health) this long after it is running. */
   healthCheckDelay: number;
+  /** After start, stop or terminate: until the buffered console output is posted. */
+  consolePost: number;
   /** Length of one second given in an API parameter (InstanceWarmup, CheckpointDelay, BakeTime, …). */
   apiSecond: number;
 }
@@ -38,6 +40,7 @@ export const DEFAULT_DURATIONS: Readonly<Durations> = Object.freeze({
   ssmValidation: 200,
   commandRun: 400,
   healthCheckDelay: 500,
+  consolePost: 400,
   apiSecond: 20,
 });
 
@@ -52,6 +55,7 @@ export const REALISTIC_DURATIONS: Readonly<Durations> = Object.freeze({
   ssmValidation: 2_000,
   commandRun: 5_000,
   healthCheckDelay: 30_000,
+  consolePost: 30_000,
   apiSecond: 1_000,
 });
 

@@ -204,7 +204,11 @@ describe('instance lifecycle', () => {
       }),
     );
     expect(volumes.Volumes?.map((v) => [v.Size, v.Tags])).toEqual([[20, [{ Key: 'Owner', Value: 'bake' }]]]);
-    const output = await consoleOf(launched.InstanceId!);
+    // The buffered console is posted shortly after the stop, not at once.
+    const output = await until('the console post after the stop', async () => {
+      const text = await consoleOf(launched.InstanceId!);
+      return text.includes('finished') ? text : undefined;
+    });
     expect(output).toContain('provisioning step one');
     expect(output).toContain('Cloud-init v. 22.2.2 finished');
   });

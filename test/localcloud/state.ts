@@ -45,6 +45,16 @@ export interface ScriptPlan {
   provisionMs?: number;
   /** `# localcloud: image-fail <reason>` — images created from this instance end `failed`. */
   imageFailReason?: string;
+  /** What the script itself writes to the console (Linux `echo` to /dev/console, Windows `Write-Console`). */
+  consoleWrites?: ConsoleWrite[];
+  /** An error trap shuts the machine down, so a failing script still stops it. */
+  shutdownOnFailure?: boolean;
+}
+
+/** A console write and when it happens: before any failure, only on success, or in the error trap. */
+export interface ConsoleWrite {
+  text: string;
+  when: 'always' | 'success' | 'failure';
 }
 
 export interface BlockDevice {
@@ -96,6 +106,12 @@ export interface Instance {
   platform?: 'windows';
   architecture: string;
   console: string[];
+  /** What GetConsoleOutput returns without Latest: the console as of its last post. */
+  postedConsole?: string[];
+  consolePostedAt?: number;
+  /** A post is due at this time, for the transition into `consolePostFor`. */
+  consolePostAt?: number;
+  consolePostFor?: string;
   clientToken?: string;
   monitoring: boolean;
   amiLaunchIndex: number;
@@ -106,7 +122,8 @@ export interface Instance {
   version?: string;
 }
 
-export type ImageState = 'pending' | 'available' | 'failed' | 'deregistered' | 'invalid' | 'error' | 'disabled';
+export type ImageState =
+  'pending' | 'available' | 'failed' | 'deregistered' | 'invalid' | 'error' | 'disabled';
 
 export interface ImageBlockDevice {
   DeviceName: string;

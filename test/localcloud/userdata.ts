@@ -1,4 +1,4 @@
-import type { ScriptPlan } from './state.js';
+import type { ConsoleWrite, ScriptPlan } from './state.js';
 
 /**
  * How localcloud "runs" user data: it does not execute anything, it reads the script. A script
@@ -32,9 +32,50 @@ export function decodeUserData(base64: string | undefined): string {
   return Buffer.from(base64, 'base64').toString('utf8');
 }
 
+/** The text an `echo` or `Write-Console` prints: its quoted or bare argument. */
+function printed(line: string, command: RegExp): string | undefined {
+  const m = new RegExp(`${command.source}\\s+(?:"([^"]*)"|'([^']*)'|([^>;|]*))`, 'i').exec(line);
+  if (!m) return undefined;
+  return (m[1] ?? m[2] ?? m[3] ?? '').trim();
+}
+
+/**
+ * What a script writes to the console, as AWS shows it: on Linux the console shows what goes to
+ * /dev/console (an `echo … > /dev/console`, or every `echo` once the script sends its output
+ * there with `exec`); on Windows `Write-Output` never reaches it ("the instance console output
+ * includes the last three system event log errors"), only a write to the serial port, which the
+ * image scripts do with a `Write-Console` function. Writes in an error trap (`trap '…' ERR` on
+ * one line, a `trap { … }` block in PowerShell) happen only when the script fails.
+ */
+function consoleWrites(script: string): { writes: ConsoleWrite[]; shutdownOnFailure: boolean } {
+  const lines = script.split(/\r?\n/);
+  const allToConsole = lines.some((l) => /^\s*exec\b.*\/dev\/console/.test(l));
+  const writes: ConsoleWrite[] = [];
+  let shutdownOnFailure = false;
+  let sawExit = false;
+  let inTrap = false;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (/^#\s*localcloud:\s*exit\b/i.test(line)) sawExit = true;
+    if (/^trap\s*\{/i.test(line)) inTrap = true;
+    const trapLine = inTrap || /^trap\s+['"]/.test(line);
+    if (inTrap && line === '}') inTrap = false;
+    if (trapLine && SHUTDOWN.some((re) => re.test(line))) shutdownOnFailure = true;
+    if (line.startsWith('#') || /^function\b/i.test(line)) continue;
+    const linux = /\becho\b/.test(line) && (allToConsole || line.includes('/dev/console'));
+    const text = linux ? printed(line, /\becho/) : printed(line, /\bWrite-Console/);
+    if (text === undefined) continue;
+    writes.push({ text, when: trapLine ? 'failure' : sawExit ? 'success' : 'always' });
+  }
+  return { writes, shutdownOnFailure };
+}
+
 /** Throws with a message naming the line for a directive it does not know, so typos fail loudly. */
 export function planFromScript(script: string): ScriptPlan {
   const plan = emptyPlan();
+  const { writes, shutdownOnFailure } = consoleWrites(script);
+  if (writes.length) plan.consoleWrites = writes;
+  if (shutdownOnFailure) plan.shutdownOnFailure = true;
   for (const raw of script.split(/\r?\n/)) {
     const line = raw.trim();
     const directive = DIRECTIVE.exec(line);
@@ -94,7 +135,11 @@ export function bootConsole(windows: boolean, instanceId: string, at: Date): str
 }
 
 export function scriptConsole(windows: boolean, plan: ScriptPlan, at: Date, finished: boolean): string[] {
-  const lines = [...plan.consoleLines];
+  const failed = plan.exitCode !== 0;
+  const writes = (plan.consoleWrites ?? []).filter(
+    (w) => w.when === 'always' || (finished && w.when === (failed ? 'failure' : 'success')),
+  );
+  const lines = [...plan.consoleLines, ...writes.map((w) => w.text)];
   if (!finished) return lines;
   if (windows) {
     lines.push(

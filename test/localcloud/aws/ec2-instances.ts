@@ -434,7 +434,7 @@ function finishScript(region: RegionState, instance: Instance, now: number): voi
     });
     return;
   }
-  if (plan.exitCode !== 0 || !plan.shutdown) return;
+  if (plan.exitCode !== 0 ? !plan.shutdownOnFailure : !plan.shutdown) return;
   setInstanceState(
     region,
     instance,
@@ -460,10 +460,31 @@ function finishTermination(region: RegionState, instance: Instance): void {
   }
 }
 
+/**
+ * "By default, the console output returns buffered information that was posted shortly after an
+ * instance transition state (start, stop, reboot, or terminate)" (GetConsoleOutput): each of
+ * those transitions schedules a post of the console as it then is, `consolePost` later.
+ */
+function postConsole(region: RegionState, instance: Instance, now: number): void {
+  if (
+    ['running', 'stopped', 'terminated'].includes(instance.state) &&
+    instance.consolePostFor !== instance.state
+  ) {
+    instance.consolePostFor = instance.state;
+    instance.consolePostAt = now + region.world.durations.consolePost;
+  }
+  if (instance.consolePostAt !== undefined && now >= instance.consolePostAt) {
+    instance.postedConsole = [...instance.console];
+    instance.consolePostedAt = now;
+    delete instance.consolePostAt;
+  }
+}
+
 /** Advances every instance of a region whose timer is due. */
 export function tickInstances(region: RegionState, now: number): void {
   const visibleFor = region.world.durations.terminatedVisible;
   for (const instance of region.ec2.instances.values()) {
+    postConsole(region, instance, now);
     if (instance.state === 'terminated') {
       if (instance.terminatedAt !== undefined && now >= instance.terminatedAt + visibleFor) {
         region.ec2.instances.delete(instance.instanceId);

@@ -383,8 +383,25 @@ describe('bake: copy and share', () => {
     expect(cloud.mutations.slice(before)).toEqual([
       'CopyImage:ap-southeast-2',
       'ModifyImageAttribute',
+      'CreateTags',
     ]);
     expect(cloud.images.get(again.amis['ap-southeast-2']!)!.launchPermissions).toEqual(['111122223333']);
+  });
+});
+
+describe('bake: tags follow the image', () => {
+  it('on reuse, changed tags reach the AMI, its snapshots and every copy, and the log says so', async () => {
+    const first = await run({ tags: 'team=web, tier=1', 'copy-to-regions': 'eu-west-1' }).promise;
+    const { promise, ctx } = run({ tags: 'team=payments, tier=1', 'copy-to-regions': 'eu-west-1' });
+    const again = await promise;
+    expect(again.reused).toBe(true);
+    for (const id of Object.values(first.amis)) {
+      const image = cloud.images.get(id)!;
+      expect(image.tags).toMatchObject({ team: 'payments', tier: '1' });
+      for (const snap of image.snapshots) expect(cloud.snapshots.get(snap)!.tags.team).toBe('payments');
+    }
+    expect(ctx.log.lines.filter((l) => l.startsWith('Tags changed since'))).toHaveLength(2);
+    expect(ctx.log.lines).toContainEqual(expect.stringMatching(/team=payments \(was web\)/));
   });
 });
 
@@ -432,6 +449,29 @@ describe('bake: dry run', () => {
     expect(r).toMatchObject({ reused: true, amiId: first.amiId });
     expect(r.plan.join('\n')).toMatch(/Would reuse/);
     expect(cloud.mutations.length).toBe(before);
+  });
+
+  it('a reuse plans only the missing copies and outputs the AMIs a real run would', async () => {
+    const first = await run({ 'copy-to-regions': 'eu-west-1' }).promise;
+    const r = await run({ 'dry-run': 'true', 'copy-to-regions': 'eu-west-1, ap-southeast-2' }).promise;
+    expect(r.amis).toEqual(first.amis);
+    expect(r.plan.join('\n')).toMatch(
+      new RegExp(`Would reuse the copy ${first.amis['eu-west-1']} in eu-west-1`),
+    );
+    expect(r.plan.join('\n')).toMatch(/Would copy to ap-southeast-2\.$/m);
+  });
+
+  it('warns, even in a dry run, when provision-scripts have no instance profile for SSM', async () => {
+    const { promise, ctx } = run({
+      'dry-run': 'true',
+      'user-data': '',
+      'provision-scripts': 'user-data.sh',
+      platform: 'linux',
+    });
+    await promise;
+    expect(ctx.log.lines).toContainEqual(
+      expect.stringMatching(/^warning: provision-scripts: no iam-instance-profile given/),
+    );
   });
 });
 

@@ -1,0 +1,87 @@
+// bake-ami through dist against localcloud: an encrypted AMI shared with other accounts needs a
+// customer-managed key per region, refused before any call otherwise; each copy uses its region's key.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localcloudEnv, runActionStep } from '../harness/run-action.js';
+import { start, type Localcloud } from '../localcloud/index.js';
+
+jest.setTimeout(180_000);
+
+let lc: Localcloud;
+let workdir: string;
+
+beforeAll(async () => {
+  lc = await start({ port: 0 });
+  workdir = mkdtempSync(join(tmpdir(), 'bake-e2e-kms-'));
+});
+afterAll(async () => {
+  await lc.stop();
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+const KEY = (region: string) => `arn:aws:kms:${region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const bake = (inputs: Record<string, string>) =>
+  runActionStep('bake-ami', {
+    inputs: {
+      name: 'kms',
+      'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+      'poll-interval-seconds': '0.05',
+      'user-data': '#!/bin/bash\nshutdown -h now',
+      encrypted: 'true',
+      'copy-to-regions': 'eu-west-1, ap-southeast-2',
+      'share-with-accounts': '111122223333',
+      ...inputs,
+    },
+    env: localcloudEnv(lc.url),
+    workdir,
+  });
+
+describe('bake-ami e2e: encrypted and shared', () => {
+  it('without customer-managed keys for every region: every problem in one run, zero AWS calls', async () => {
+    const before = lc.logs.calls.query().length;
+    const r = await bake({ 'kms-key-ids': 'eu-west-1=alias/aws/ebs' });
+    expect(r.exitCode).toBe(1);
+    const text = r.errors.join('\n');
+    expect(text).toMatch(
+      /kms-key-id: encrypted: true with share-with-accounts needs a customer-managed key for us-east-1/,
+    );
+    expect(text).toMatch(/kms-key-ids: eu-west-1: the AWS managed key aws\/ebs cannot be shared/);
+    expect(text).toMatch(
+      /kms-key-ids: encrypted: true with share-with-accounts needs region=key for copy region ap-southeast-2/,
+    );
+    expect(lc.logs.calls.query().length).toBe(before);
+  });
+
+  it('a key in the wrong region is refused, naming both regions', async () => {
+    const r = await bake({
+      'kms-key-id': KEY('us-east-1'),
+      'kms-key-ids': `eu-west-1=${KEY('us-east-1')}, ap-southeast-2=${KEY('ap-southeast-2')}`,
+    });
+    expect(r.errors.join('\n')).toMatch(
+      /kms-key-ids: the key for eu-west-1 is in us-east-1; KMS keys are regional/,
+    );
+  });
+
+  it("with keys: every copy is encrypted with its region's key and shared", async () => {
+    const since = lc.logs.mutations.query().at(-1)?.seq ?? 0;
+    const r = await bake({
+      'kms-key-id': KEY('us-east-1'),
+      'kms-key-ids': `eu-west-1=${KEY('eu-west-1')}, ap-southeast-2=${KEY('ap-southeast-2')}`,
+    });
+    expect({ exit: r.exitCode, errors: r.errors }).toEqual({ exit: 0, errors: [] });
+    const copies = lc.logs.mutations
+      .query({ operation: 'CopyImage', since })
+      .map((m) => [m.region, (m.params as { KmsKeyId?: string; Encrypted?: boolean }).KmsKeyId]);
+    expect(copies.sort()).toEqual([
+      ['ap-southeast-2', KEY('ap-southeast-2')],
+      ['eu-west-1', KEY('eu-west-1')],
+    ]);
+    const amis = JSON.parse(r.outputs.amis!) as Record<string, string>;
+    for (const [region, id] of Object.entries(amis))
+      expect([...lc.world.region(region).ec2.images.get(id)!.launchPermissionUserIds]).toEqual([
+        '111122223333',
+      ]);
+  });
+});

@@ -1,0 +1,83 @@
+// bake-ami's Packer engine with the shipped template through dist against localcloud: it waits
+// for the user data's own power-off (so the image is provisioned) and, cancelled while the image
+// is being created, leaves no builder, image or snapshot.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../harness/action-metadata.js';
+import { localcloudEnv, runActionStep, type CancelPlan } from '../harness/run-action.js';
+import { start, type Localcloud } from '../localcloud/index.js';
+
+jest.setTimeout(180_000);
+
+let lc: Localcloud;
+let workdir: string;
+
+beforeAll(async () => {
+  lc = await start({ port: 0 });
+  workdir = mkdtempSync(join(tmpdir(), 'bake-e2e-packer-'));
+  cpSync(join(repoRoot, 'image'), join(workdir, 'image'), { recursive: true });
+});
+afterAll(async () => {
+  await lc.stop();
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+const packerBake = (name: string, cancel?: CancelPlan) =>
+  runActionStep('bake-ami', {
+    inputs: {
+      name,
+      'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
+      'poll-interval-seconds': '0.05',
+      engine: 'packer',
+      'packer-template': 'image/packer/golden-linux.json',
+      'packer-vars': `custom_endpoint_ec2=${lc.url}`,
+    },
+    env: {
+      ...localcloudEnv(lc.url),
+      CHECKPOINT_DISABLE: '1',
+      PACKER_CACHE_DIR: join(workdir, '_packer'),
+      AWS_POLL_DELAY_SECONDS: '1',
+      AWS_MAX_ATTEMPTS: '120',
+    },
+    workdir,
+    ...(cancel ? { cancel } : {}),
+  });
+
+describe('bake-ami e2e: engine packer with image/packer/golden-linux.json', () => {
+  it('the builder powers itself off after provisioning: Packer never stops it', async () => {
+    const r = await packerBake('packer-proof');
+    expect({ exit: r.exitCode, errors: r.errors }).toEqual({ exit: 0, errors: [] });
+    const stops = lc.logs.calls.query({ operation: 'StopInstances' });
+    expect(stops).toEqual([]);
+    const image = lc.world.region('us-east-1').ec2.images.get(r.outputs['ami-id']!)!;
+    expect(image.tags.find((t) => t.Key === 'golden-ami:bake-id')?.Value).toBe(r.state['bake-id']);
+  });
+
+  it('cancelled while the AMI is being created: no builder, image or snapshot left', async () => {
+    const ec2 = lc.world.region('us-east-1').ec2;
+    const snapshotsBefore = new Set(ec2.snapshots.keys());
+    const r = await packerBake('packer-cancel', {
+      whenOutput: /Creating AMI|Waiting for AMI to become ready/,
+    });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.post?.exitCode).toBe(0);
+    // The cancel landed after CreateImage: there was an AMI to leak.
+    const created = lc.logs.mutations
+      .query({ operation: 'CreateImage' })
+      .filter((m) => String((m.params as { Name?: string }).Name).startsWith('packer-cancel-'));
+    expect(created).toHaveLength(1);
+    const images = [...ec2.images.values()].filter(
+      (i) => i.name.startsWith('packer-cancel-') && i.state !== 'deregistered',
+    );
+    expect(images.map((i) => `${i.imageId} ${i.state}`)).toEqual([]);
+    expect([...ec2.snapshots.keys()].filter((s) => !snapshotsBefore.has(s))).toEqual([]);
+    const live = [...ec2.instances.values()].filter(
+      (i) =>
+        i.tags.some((t) => t.Key === 'golden-ami:bake-id' && t.Value === r.state['bake-id']) &&
+        !['terminated', 'shutting-down'].includes(i.state),
+    );
+    expect(live.map((i) => i.instanceId)).toEqual([]);
+  });
+});
