@@ -1,12 +1,14 @@
 // Binds deploy-ami's steps to the capability functions of the four actions with typed options
 // built once from deploy-ami's own validated inputs (no string round trip); settings deploy-ami
 // does not expose take the standalone action's declared default, parsed by that action's field.
+import { describeError } from '../core/errors.js';
 import type { Field } from '../core/input-fields.js';
 import type { ActionContext } from '../core/run.js';
 import { waitHealthy, type HealthResult, type WaitOptions } from '../health/wait.js';
 import { createOctopusClient } from '../octopus/client.js';
 import { promoteSpec } from '../promote/inputs.js';
 import { promote } from '../promote/promote.js';
+import { protectPromoted, shouldProtect } from '../promote/protect.js';
 import type { PromoteOptions, PromoteResult } from '../promote/types.js';
 import { reapSpec } from '../reap/inputs.js';
 import type { InstanceState } from '../reap/instances.js';
@@ -120,11 +122,29 @@ export function reapOptionsOf(v: DeployInputs, dryRun: boolean): ReapOptions {
   };
 }
 
+/**
+ * As promote-ami-parameter with its defaults (protect: auto, protected-labels: production): the AMI
+ * a protected label now names gets deregistration protection. The record stands if that fails, so
+ * it is a warning, not a failed deployment.
+ */
+async function protectRecorded(ctx: ActionContext, v: DeployInputs, result: PromoteResult): Promise<void> {
+  const f = promoteSpec.inputs;
+  if (!shouldProtect(defaultOf(f.protect), v.label ?? v.environment, defaultOf(f['protected-labels'])))
+    return;
+  await protectPromoted(ctx, result).catch((err: unknown) =>
+    ctx.log.warning(`deregistration protection not turned on: ${describeError(err)}`),
+  );
+}
+
 export function deploySteps(v: DeployInputs): DeploySteps {
   return {
     planPromote: (ctx) => promote(ctx, promoteOptionsOf(v, true)),
     planRoll: (ctx, promised) => roll(ctx, rollOptionsOf(v, true, promised)),
-    promote: (ctx) => promote(ctx, promoteOptionsOf(v, false)),
+    async promote(ctx) {
+      const result = await promote(ctx, promoteOptionsOf(v, false));
+      await protectRecorded(ctx, v, result);
+      return result;
+    },
     roll: (ctx, promised) => roll(ctx, rollOptionsOf(v, false, promised)),
     wait: (ctx, refreshes) => waitHealthy(ctx, waitOptionsOf(v, refreshes)),
     restore: (ctx, promoted) => restoreParameter(ctx, v.parameterName, promoted),
