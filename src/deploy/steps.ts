@@ -80,7 +80,7 @@ export function rollOptionsOf(
     maxConcurrency: defaultOf(rollSpec.inputs['max-concurrency']),
     timeoutMs: v.timeoutMinutes * 60_000,
     pollIntervalMs,
-    maxPollIntervalMs: Math.max(pollIntervalMs, 60_000),
+    maxPollIntervalMs: Math.max(pollIntervalMs, Math.round(v.maxPollIntervalSeconds * 1000)),
     dryRun,
     wait: false,
     promised,
@@ -96,7 +96,7 @@ export function waitOptionsOf(v: DeployInputs, refreshes: RefreshRecord[]): Wait
     timeoutMinutes: v.timeoutMinutes,
     rollbackOnFailure: v.rollbackOnFailure,
     pollIntervalSeconds: v.pollIntervalSeconds,
-    maxPollIntervalSeconds: Math.max(v.pollIntervalSeconds, 60),
+    maxPollIntervalSeconds: Math.max(v.pollIntervalSeconds, v.maxPollIntervalSeconds),
   };
 }
 
