@@ -231,7 +231,7 @@ async function watchRegion(
         data.groups.has(s.group),
     );
     const tgArns = new Set(
-      watching
+      [...watching, ...reverted]
         .filter((s) => s.refresh?.Status !== 'Pending')
         .flatMap((s) => data.groups.get(s.group)?.TargetGroupARNs ?? []),
     );
