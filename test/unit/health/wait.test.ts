@@ -204,6 +204,22 @@ describe('waitHealthy', () => {
     );
   });
 
+  it('ends by timeout-minutes when no DescribeInstanceRefreshes ever succeeds, without polling faster after it', async () => {
+    const { fleet, run, clock } = setup({ refreshReadsFail: true });
+    const start = clock.now();
+    fleet.startRefresh(fleet.addGroup('eu-west-1', 'web'), '2');
+    const result = await run({ refreshes: [record('eu-west-1', 'web')], timeoutMinutes: 2 });
+
+    expect(result.status).toBe('timed-out');
+    expect(result.groups[0]!.message).toMatch(
+      /^timed out after 2 minute\(s\) \(timeout-minutes\) without reading the refresh once \(last error: describing the refresh of web: Service Unavailable .*\); nothing was rolled back/,
+    );
+    const reads = fleet.autoScalingCalls.filter((c) => c.op === 'DescribeInstanceRefreshes');
+    // Spaced by the poll interval and back-off until the deadline, none after it.
+    expect(reads.every((c) => c.at <= start + 2 * 60_000)).toBe(true);
+    expect(reads.length).toBeLessThanOrEqual((2 * 60) / 5 + 1);
+  });
+
   it('keeps the same outcome when a third of Auto Scaling calls are throttled, and never exceeds the budget', async () => {
     const { fleet, run, log } = setup({ throttleEvery: 3 });
     for (const name of ['a', 'b', 'c', 'd', 'e'])
