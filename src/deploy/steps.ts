@@ -17,7 +17,7 @@ import type { RollOptions } from '../roll/options.js';
 import type { RefreshRecord } from '../roll/refresh-record.js';
 import { roll, type RollResult } from '../roll/roll.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
-import { restoreParameter, retireVersions, type PromotedRegion } from './restore.js';
+import { restoreParameter, retireVersions, rollBackStarted, type PromotedRegion } from './restore.js';
 
 /** The standalone action's default for a setting deploy-ami does not expose, typed by its field. */
 const defaultOf = <T>(f: Field<T>): T => (f.default !== undefined ? f.parse(f.default) : f.empty);
@@ -32,6 +32,8 @@ export interface DeploySteps {
   wait(ctx: ActionContext, refreshes: RefreshRecord[]): Promise<HealthResult>;
   /** Puts E's label (and the value this run wrote) back; returns what it did, one phrase each. */
   restore(ctx: ActionContext, promoted: PromotedRegion): Promise<string[]>;
+  /** Rolling failed part way: rolls back the refreshes already started and waits for that. */
+  rollBack(ctx: ActionContext, started: RefreshRecord[]): Promise<HealthResult>;
   /** Deletes template versions this run made that nothing uses any more; one phrase per version. */
   retire(ctx: ActionContext, rolled: RollResult): Promise<string[]>;
   reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
@@ -127,6 +129,10 @@ export function deploySteps(v: DeployInputs): DeploySteps {
     wait: (ctx, refreshes) => waitHealthy(ctx, waitOptionsOf(v, refreshes)),
     restore: (ctx, promoted) => restoreParameter(ctx, v.parameterName, promoted),
     retire: (ctx, rolled) => retireVersions(ctx, rolled),
+    rollBack: (ctx, started) =>
+      rollBackStarted(ctx, started, (r) =>
+        waitHealthy(ctx, { ...waitOptionsOf(v, r), rollbackOnFailure: false }),
+      ),
     reap(ctx, dryRun) {
       const octopus = createOctopusClient(
         octopusConnection({ ...v, octopusUrl: v.octopusUrl ?? '' }),

@@ -274,6 +274,52 @@ describe('reaping never blocks a deployment', () => {
   });
 });
 
+describe('rolling that fails part way', () => {
+  let lc: Localcloud;
+  let fleet: Fleet;
+
+  beforeAll(async () => {
+    lc = await start({ port: 0, seed: 36 });
+    fleet = await seedFleet(lc);
+  });
+  afterAll(async () => {
+    fleet.stop();
+    await lc.stop();
+  });
+
+  test('the refresh already started is rolled back and every version this run made is gone', async () => {
+    const ami = lc.control.seed({ images: [{ name: 'web-5' }] }).images[0]!.imageId;
+    // The first start passes; every attempt (SDK retries included) for the second group fails.
+    const rule = lc.faults.add({
+      service: 'autoscaling',
+      operation: 'StartInstanceRefresh',
+      kind: 'error',
+      status: 500,
+      sequence: '.xxxxxx',
+    });
+    let r: ActionRun;
+    try {
+      r = await deployer(lc)({ 'ami-id': ami, environment: 'production', 'timeout-minutes': '2' });
+    } finally {
+      lc.faults.remove(rule.id);
+    }
+    expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^rolled-back\n/);
+    expect(r.errors[0]).toMatch(
+      /^production: rolling failed: Rolling 2 group\(s\) failed: .*; refreshes already started: us-east-1\/\S+: rolled-back: .*; restored: label production was not moved .*; deleted launch template \S+ \(lt-\w+\) version 2 /,
+    );
+    for (const g of ['web-production', 'api-production']) {
+      expect(await groupAmis(lc, g)).toEqual([fleet.baseAmiId]);
+      expect(await templateState(lc, g)).toEqual({
+        groupVersion: '1',
+        versions: { 1: fleet.baseAmiId },
+        latest: 1,
+        default: 1,
+      });
+    }
+    expect(await parameterHistory(lc, PARAM)).toEqual([]);
+  });
+});
+
 describe('a group whose template resolves the label: the label moves first and is put back', () => {
   let lc: Localcloud;
   let ssm: SSMClient;
