@@ -1,5 +1,6 @@
 import { memoryLog } from '../../../src/core/log.js';
 import type { ActionContext } from '../../../src/core/run.js';
+import { renderSummary } from '../../../src/health/summary.js';
 import { waitHealthy, type WaitOptions } from '../../../src/health/wait.js';
 import { FakeFleet, type FleetOptions } from './fake-fleet.js';
 import { virtualClock } from './virtual-clock.js';
@@ -54,6 +55,9 @@ describe('waitHealthy', () => {
     );
     expect(log.lines).toContain('eu-west-1/web: checkpoint 50% reached (AWS pauses 0s before going on)');
     expect(result.groups[0]!.timeline.checkpoints.map((c) => c.percent)).toEqual([50]);
+    // No health-url given: no health-url count ("0 / 4 passed" would read as a failed check).
+    expect(result.groups.map((g) => g.httpOk)).toEqual([undefined, undefined, undefined]);
+    expect(renderSummary(result)).not.toContain('health-url passed');
   });
 
   it('finds groups by name and by tags and watches their latest refresh, deriving the expected AMI', async () => {
