@@ -150,8 +150,19 @@ export async function deploy(outer: ActionContext, v: Inputs, steps: DeploySteps
   try {
     result.rolled = await phase('roll', `Roll ${env} onto ${ami}`, () => steps.roll(ctx, promised));
   } catch (err) {
-    if (err instanceof RollFailure) result.rolled = err.result;
-    return undo('failed', `${env}: rolling failed: ${describeError(err)}`);
+    let status: DeployStatus = 'failed';
+    if (err instanceof RollFailure) {
+      result.rolled = err.result;
+      const started = err.result.refreshes;
+      if (started.length) {
+        result.wait = await phase('wait', `Roll back the ${started.length} refresh(es) already started`, () =>
+          steps.rollBack(ctx, started),
+        );
+        if (result.wait.status === 'rolled-back') status = 'rolled-back';
+      }
+    }
+    const back = result.wait ? `; refreshes already started: ${result.wait.failures.join(' | ')}` : '';
+    return undo(status, `${env}: rolling failed: ${describeError(err)}${back}`);
   }
 
   // 3. Prove it.

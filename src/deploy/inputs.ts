@@ -70,6 +70,7 @@ export const deploySpec = defineAction({
     'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
     'rollback-on-failure': boolean({ default: 'true' }),
     'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
+    'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
 
     // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
     reap: boolean({ default: 'false' }),
@@ -83,7 +84,8 @@ export const deploySpec = defineAction({
     space: string({ default: 'Default', maxLength: 200 }),
     'octopus-environments': list({ unique: true, accepted: 'Octopus environment names' }),
     'max-reap': integer({ default: '10', min: 0, max: 10_000 }),
-    'max-reap-percent': integer({ default: '50', min: 0, max: 100 }),
+    // Above reap-octopus-orphans' 50: right after a refresh about half the mapped targets are the replaced instances'.
+    'max-reap-percent': integer({ default: '75', min: 0, max: 100 }),
     'reap-failure': choice(['warn', 'fail'] as const, { default: 'warn' }),
 
     'dry-run': boolean({ default: 'false' }),

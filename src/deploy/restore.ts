@@ -2,14 +2,20 @@
 // wrote) to where they were, and the launch template versions this run made that nothing uses
 // any more, so `$Latest` no longer launches the AMI that failed. Each step aims only at what this
 // run wrote, and says in one phrase what it did or why it left something alone.
-import { DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeAutoScalingGroupsCommand,
+  RollbackInstanceRefreshCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
 import { UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
+import type { HealthResult } from '../health/wait.js';
 import { labelVersion, putVersion, readParameter, waitForVersion } from '../promote/parameter.js';
 import type { RegionPromotion } from '../promote/types.js';
 import { isActive, latestRefresh } from '../roll/in-progress.js';
 import { deleteVersion, templateLabel } from '../roll/launch-template.js';
+import type { RefreshRecord } from '../roll/refresh-record.js';
 import type { RollResult } from '../roll/roll.js';
 
 export type PromotedRegion = RegionPromotion;
@@ -142,4 +148,29 @@ export async function retireVersions(ctx: ActionContext, rolled: RollResult): Pr
     }
   }
   return done;
+}
+
+/**
+ * Rolling failed part way: the refreshes already started are rolled back (RollbackInstanceRefresh),
+ * then watched with wait-healthy's code until the rollback has ended, within timeout-minutes.
+ */
+export async function rollBackStarted(
+  ctx: ActionContext,
+  started: RefreshRecord[],
+  watch: (refreshes: RefreshRecord[]) => Promise<HealthResult>,
+): Promise<HealthResult> {
+  for (const r of started)
+    try {
+      await ctx.clients
+        .autoScaling(r.region)
+        .send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: r.group }), {
+          abortSignal: ctx.signal,
+        });
+      ctx.log.info(`${r.region}/${r.group}: RollbackInstanceRefresh started for refresh ${r.refreshId}`);
+    } catch (err) {
+      ctx.log.warning(
+        `${r.region}/${r.group}: could not roll refresh ${r.refreshId} back: ${describeError(err)}`,
+      );
+    }
+  return watch(started);
 }

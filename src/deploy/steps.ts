@@ -19,7 +19,7 @@ import type { RollOptions } from '../roll/options.js';
 import type { RefreshRecord } from '../roll/refresh-record.js';
 import { roll, type RollResult } from '../roll/roll.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
-import { restoreParameter, retireVersions, type PromotedRegion } from './restore.js';
+import { restoreParameter, retireVersions, rollBackStarted, type PromotedRegion } from './restore.js';
 
 /** The standalone action's default for a setting deploy-ami does not expose, typed by its field. */
 const defaultOf = <T>(f: Field<T>): T => (f.default !== undefined ? f.parse(f.default) : f.empty);
@@ -34,6 +34,8 @@ export interface DeploySteps {
   wait(ctx: ActionContext, refreshes: RefreshRecord[]): Promise<HealthResult>;
   /** Puts E's label (and the value this run wrote) back; returns what it did, one phrase each. */
   restore(ctx: ActionContext, promoted: PromotedRegion): Promise<string[]>;
+  /** Rolling failed part way: rolls back the refreshes already started and waits for that. */
+  rollBack(ctx: ActionContext, started: RefreshRecord[]): Promise<HealthResult>;
   /** Deletes template versions this run made that nothing uses any more; one phrase per version. */
   retire(ctx: ActionContext, rolled: RollResult): Promise<string[]>;
   reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
@@ -82,7 +84,7 @@ export function rollOptionsOf(
     maxConcurrency: defaultOf(rollSpec.inputs['max-concurrency']),
     timeoutMs: v.timeoutMinutes * 60_000,
     pollIntervalMs,
-    maxPollIntervalMs: Math.max(pollIntervalMs, 60_000),
+    maxPollIntervalMs: Math.max(pollIntervalMs, Math.round(v.maxPollIntervalSeconds * 1000)),
     dryRun,
     wait: false,
     promised,
@@ -100,7 +102,7 @@ export function waitOptionsOf(v: DeployInputs, refreshes: RefreshRecord[]): Wait
     timeoutMinutes: v.timeoutMinutes,
     rollbackOnFailure: v.rollbackOnFailure,
     pollIntervalSeconds: v.pollIntervalSeconds,
-    maxPollIntervalSeconds: Math.max(v.pollIntervalSeconds, 60),
+    maxPollIntervalSeconds: Math.max(v.pollIntervalSeconds, v.maxPollIntervalSeconds),
   };
 }
 
@@ -149,6 +151,10 @@ export function deploySteps(v: DeployInputs): DeploySteps {
     wait: (ctx, refreshes) => waitHealthy(ctx, waitOptionsOf(v, refreshes)),
     restore: (ctx, promoted) => restoreParameter(ctx, v.parameterName, promoted),
     retire: (ctx, rolled) => retireVersions(ctx, rolled),
+    rollBack: (ctx, started) =>
+      rollBackStarted(ctx, started, (r) =>
+        waitHealthy(ctx, { ...waitOptionsOf(v, r), rollbackOnFailure: false }),
+      ),
     reap(ctx, dryRun) {
       const octopus = createOctopusClient(
         octopusConnection({ ...v, octopusUrl: v.octopusUrl ?? '' }),

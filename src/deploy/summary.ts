@@ -14,15 +14,16 @@ const ICON: Record<DeployStatus, string> = {
   planned: '📝',
 };
 
-function record(p: RegionPromotion | undefined, r: DeployResult): string {
+function record(p: RegionPromotion | undefined, r: DeployResult, planned = false): string {
   if (!p) return '';
+  const moved = planned ? 'moves' : 'moved';
   const value =
     p.outcome === 'unchanged'
       ? `already ${code(r.amiId)} (version ${p.version ?? '?'})`
       : `${p.previousAmiId ? code(p.previousAmiId) : '(new parameter)'} → ${code(r.amiId)}${p.version !== undefined ? `, version ${p.version}` : ''}`;
   const label = p.label
     ? p.label.moved
-      ? `label ${p.label.name} moved from version ${p.label.previousVersion ?? '(none)'}`
+      ? `label ${p.label.name} ${moved} from version ${p.label.previousVersion ?? '(none)'}`
       : `label ${p.label.name} already there`
     : '';
   return [value, label].filter(Boolean).join('; ');
@@ -36,12 +37,12 @@ function rows(r: DeployResult): (readonly unknown[])[] {
   out.push([
     'plan (read-only)',
     r.planned
-      ? `${record(r.planned.promote, r)}; refresh: ${refresh.join(', ') || 'none'}${current.length ? `; already current: ${current.join(', ')}` : ''}; order: ${r.order}`
+      ? `${record(r.planned.promote, r, true)}; refresh: ${refresh.join(', ') || 'none'}${current.length ? `; already current: ${current.join(', ')}` : ''}; order: ${r.order}`
       : `refused: ${r.failure ?? ''}`,
   ]);
   if (r.dryRun) return out;
   if (r.order === 'label-first' || r.promoted)
-    out.push(['record', r.promoted ? record(r.promoted, r) : 'not recorded']);
+    out.push(['promote (record the label)', r.promoted ? record(r.promoted, r) : 'not recorded']);
   if (r.rolled)
     out.push([
       'roll',

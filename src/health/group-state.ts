@@ -31,7 +31,7 @@ export interface GroupState {
   pendingAction?: 'rollback' | 'cancel' | 'revert';
   /**
    * Where a refresh that already ended Successful goes back to when a check fails after it: the
-   * launch template version (a number) and AMI the group ran before. Set while reverting.
+   * launch template version (a number) and AMI the group ran before, from roll-asg's record.
    */
   revert?: { templateId: string; version: string; amiId?: string };
   /** The refresh being watched is our own refresh back to `revert` (not the deployment's). */

@@ -232,7 +232,7 @@ async function watchRegion(
         data.groups.has(s.group),
     );
     const tgArns = new Set(
-      watching
+      [...watching, ...reverted]
         .filter((s) => s.refresh?.Status !== 'Pending')
         .flatMap((s) => targetGroupArns(data.groups.get(s.group))),
     );

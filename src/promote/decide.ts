@@ -12,6 +12,8 @@ export interface DecisionInput {
    * the environment is on. "Older" means older than what that environment runs.
    */
   reference?: { value: string; version: number; label: string };
+  /** A label asked for that is on no version yet: nothing records what its environment runs, so no age check. */
+  unrecorded?: string;
   /** Facts about the AMI the age is judged against (reference, else current); undefined when gone. */
   currentImage?: ImageFacts;
   /** Compare-and-swap expectation (null: must not exist; undefined: none). */
@@ -39,6 +41,7 @@ export function decide(d: DecisionInput): Decision {
   }
   if (!d.current) return { kind: 'create' };
   if (d.current.value === d.image.amiId) return { kind: 'unchanged' };
+  if (d.unrecorded) return { kind: 'update' };
   const ref = d.reference ?? d.current;
   const held = d.reference
     ? `which label ${d.reference.label} of ${where} is on (version ${d.reference.version})`

@@ -43,7 +43,8 @@ export async function planRegion(
         `SSM cannot convert it to ${IMAGE_DATA_TYPE}: delete it or choose another parameter-name`,
     );
   const history = current ? await readHistory(ctx, region, name) : [];
-  // "Older" is judged against what the label's environment runs; without the label yet, the current value.
+  // "Older" is judged against what the label's environment runs (the label's version); a label on
+  // no version yet records nothing to be older than; without a label, the current value counts.
   const labelled = options.label ? history.find((h) => h.labels.includes(options.label!)) : undefined;
   const reference = labelled
     ? { value: labelled.value, version: labelled.version, label: options.label! }
@@ -56,7 +57,7 @@ export async function planRegion(
     region,
     image: facts,
     current,
-    ...(reference ? { reference } : {}),
+    ...(reference ? { reference } : options.label ? { unrecorded: options.label } : {}),
     currentImage,
     expected: target.expected,
     allowOlder: options.allowOlder,

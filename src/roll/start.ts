@@ -39,7 +39,7 @@ export class VersionLedger {
   >();
   private readonly used = new Set<string>();
   /** Versions a start whose answer never came may be using: neither deleted nor made default. */
-  private readonly unsure = new Set<string>();
+  private readonly unsure = new Map<string, string>();
 
   versionFor(ctx: ActionContext, region: string, template: TemplateVersion, amiId: string): Promise<number> {
     const key = `${region}|${template.id}|${template.version}|${amiId}`;
@@ -57,13 +57,13 @@ export class VersionLedger {
   }
 
   /** Marks a version a StartInstanceRefresh may have used: aborted or unanswered after it was sent. */
-  maybeUsed(region: string, templateId: string, version: number): void {
-    this.unsure.add(`${region}|${templateId}|${version}`);
+  maybeUsed(region: string, templateId: string, version: number, group: string): void {
+    this.unsure.set(`${region}|${templateId}|${version}`, group);
   }
 
   /** Created versions, each with whether a started refresh uses (or may use) it. */
   async settled(): Promise<
-    { region: string; template: TemplateVersion; version: number; used: boolean; unsure: boolean }[]
+    { region: string; template: TemplateVersion; version: number; used: boolean; unsureFor?: string }[]
   > {
     const out = [];
     for (const e of this.made.values()) {
@@ -74,7 +74,7 @@ export class VersionLedger {
           template: e.template,
           version,
           used: this.used.has(`${e.region}|${e.template.id}|${version}`),
-          unsure: this.unsure.has(`${e.region}|${e.template.id}|${version}`),
+          unsureFor: this.unsure.get(`${e.region}|${e.template.id}|${version}`),
         });
     }
     return out;
@@ -139,6 +139,28 @@ function isOurs(
     r.DesiredConfiguration?.LaunchTemplate ??
     r.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
   return want ? got?.LaunchTemplateId === want.LaunchTemplateId && got?.Version === want.Version : !got;
+}
+
+/**
+ * After a start with no clear answer: does the group's active refresh deploy this version? True
+ * as well when that cannot be read (cancelled, or AWS unreachable): then the version is kept.
+ */
+async function mayBeDeploying(
+  ctx: ActionContext,
+  region: string,
+  group: string,
+  templateId: string,
+  version: number,
+): Promise<boolean> {
+  try {
+    const r = await latestRefresh(ctx, region, group);
+    const to =
+      r?.DesiredConfiguration?.LaunchTemplate ??
+      r?.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    return Boolean(r && isActive(r) && to?.LaunchTemplateId === templateId && to.Version === String(version));
+  } catch {
+    return true;
+  }
 }
 
 /** AWS answered with a 4xx error: the request was refused, so nothing was started by it. */
@@ -253,7 +275,8 @@ async function startPinned(
       refreshId = out.InstanceRefreshId;
     } catch (err) {
       // Aborted, timed out or a 5xx after sending: AWS may have accepted the refresh, which then uses these versions.
-      if (!refusedOutright(err)) for (const [t, v] of targets) ledger.maybeUsed(plan.region, t.id, v);
+      if (!refusedOutright(err))
+        for (const [t, v] of targets) ledger.maybeUsed(plan.region, t.id, v, plan.name);
       if (!hasCode(err, 'InstanceRefreshInProgress') || round >= MAX_ROUNDS)
         throw withContext(`starting the instance refresh of ${who}`, err);
       const running = await latestRefresh(ctx, plan.region, plan.name);
@@ -287,9 +310,13 @@ export async function finishVersions(
   const problems: string[] = [];
   for (const v of await ledger.settled()) {
     const label = `launch template ${templateLabel(v.template)} version ${v.version} in ${v.region}`;
-    if (v.unsure && !v.used) {
+    if (
+      v.unsureFor &&
+      !v.used &&
+      (await mayBeDeploying(ctx, v.region, v.unsureFor, v.template.id, v.version))
+    ) {
       problems.push(
-        `kept ${label}: StartInstanceRefresh was sent and its answer lost, so a refresh may be using it; check the group's refreshes before deleting it`,
+        `kept ${label}: StartInstanceRefresh for ${v.unsureFor} got no clear answer and a refresh may be deploying it; check the group's refreshes before deleting it`,
       );
       continue;
     }

@@ -1,5 +1,5 @@
 // The root action through its dist/ bundle, as a workflow step runs it, against a localcloud fleet:
-// reap, promote, roll and wait for one environment in one step.
+// plan, roll, prove healthy, record the label and then reap, for one environment in one step.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { localcloudEnv, runActionStep, type ActionRun } from '../harness/run-action.js';
 import { start, type Localcloud } from '../localcloud/index.js';
@@ -45,7 +45,19 @@ describe('deploy-ami', () => {
     expect(run.exitCode).toBe(0);
     expect(run.outputs.status).toBe('healthy');
     expect(run.outputs.changed).toBe('true');
-    expect(run.outputs['reaped-count']).toBe('1');
+    // Reaped after the fleet was healthy: the seeded orphan and the targets of the replaced instances.
+    const deleted = lc.octopus.logs.mutations
+      .filter((m) => m.operation === 'machines.delete')
+      .map((m) => (m.params as { Name?: string }).Name ?? '');
+    expect(run.outputs['reaped-count']).toBe(String(deleted.length));
+    expect(deleted).toContain(fleet.orphans.production![0]);
+    expect(deleted).not.toContain('legacy-production-box');
+    const live = new Set(
+      [...lc.world.region(REGION).ec2.instances.values()]
+        .filter((i) => i.state === 'running')
+        .map((i) => i.instanceId),
+    );
+    expect(deleted.filter((d) => live.has(d))).toEqual([]);
     expect(run.outputs['asg-names']!.split(',').sort()).toEqual(['api-production', 'web-production']);
     expect(JSON.parse(run.outputs.refreshes!)).toHaveLength(2);
     expect(await groupAmis(lc, 'web-production')).toEqual([target]);

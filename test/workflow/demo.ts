@@ -43,7 +43,9 @@ function progress(e: RunEvent): void {
       if (
         verbose ||
         (!e.line.startsWith('::') &&
-          /(InProgress|Successful|healthy|refresh|reaped|promot|Baking|AMI|ami-)/i.test(e.line))
+          /(InProgress|Successful|healthy|refresh|reaped|promot|Baking|AMI|ami-|Plan:|label|restored)/i.test(
+            e.line,
+          ))
       )
         console.log(`${at()}         ${e.line.slice(0, 160)}`);
       break;
@@ -84,6 +86,7 @@ try {
   const notes = [
     `Run on localcloud (${lc.url}); ${fleet.groups.length} Auto Scaling groups in 2 environments, started on ${fleet.baseAmiId}.`,
     `Baked AMI: ${bake?.outputs['ami-id'] ?? '(none)'}; overall result: ${run.result}; wall time ${((Date.now() - began) / 1000).toFixed(1)} s.`,
+    'Each deployment (deploy.yml → deploy-ami) is one transaction: a read-only plan (promote and roll checks), the roll, the proof that the fleet is healthy, then the environment label moves to the AMI and orphaned Octopus targets are reaped; had the fleet not ended healthy, the refresh would be rolled back and the label, parameter value and new template versions put back. Each deploy-ami summary below lists those steps.',
   ];
   const markdown = renderMarkdown([run], title, notes);
   writeFileSync(join(outDir, 'report.md'), markdown);

@@ -1,7 +1,11 @@
 // Reads what the pipeline left behind through the public APIs, as a user would check it.
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import { GetParameterCommand, GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Localcloud } from '../localcloud/index.js';
 import { REGION } from './fleet.js';
 
@@ -48,5 +52,57 @@ export async function parameterValue(lc: Localcloud, selector: string): Promise<
     )
       return undefined;
     throw err;
+  }
+}
+
+/** The parameter's history as `version:value[label,…]`, oldest first (as promote's unit tests print it). */
+export async function parameterHistory(lc: Localcloud, name: string): Promise<string[]> {
+  const ssm = new SSMClient(config(lc));
+  try {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await ssm.send(new GetParameterHistoryCommand({ Name: name, NextToken: token }));
+      for (const p of page.Parameters ?? [])
+        out.push(`${p.Version}:${p.Value}${p.Labels?.length ? `[${[...p.Labels].sort().join(',')}]` : ''}`);
+      token = page.NextToken;
+    } while (token);
+    return out;
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ParameterNotFound') return [];
+    throw err;
+  }
+}
+
+/**
+ * A group's launch template as a user checks it: the version the group names, every version that
+ * exists (number → ImageId), and what `$Latest` and `$Default` resolve to.
+ */
+export async function templateState(
+  lc: Localcloud,
+  groupName: string,
+): Promise<{ groupVersion?: string; versions: Record<number, string>; latest?: number; default?: number }> {
+  const asg = new AutoScalingClient(config(lc));
+  const ec2 = new EC2Client(config(lc));
+  try {
+    const g = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }));
+    const spec = g.AutoScalingGroups?.[0]?.LaunchTemplate;
+    const id = spec?.LaunchTemplateId;
+    const all = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id }));
+    const versions: Record<number, string> = {};
+    for (const v of all.LaunchTemplateVersions ?? [])
+      versions[v.VersionNumber!] = v.LaunchTemplateData?.ImageId ?? '';
+    const resolve = async (which: string) =>
+      (await ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id, Versions: [which] })))
+        .LaunchTemplateVersions?.[0]?.VersionNumber;
+    return {
+      ...(spec?.Version ? { groupVersion: spec.Version } : {}),
+      versions,
+      latest: await resolve('$Latest'),
+      default: await resolve('$Default'),
+    };
+  } finally {
+    asg.destroy();
+    ec2.destroy();
   }
 }

@@ -1,12 +1,14 @@
 // Our real workflow files, run by the local runner through the built actions (dist/) against
 // localcloud: a release end to end, a manual rollback through deploy.yml's workflow_dispatch, the
-// nightly bake twice (the second reuses the AMI and launches nothing), and a broken image whose
-// staging rollout fails so production never starts.
+// nightly bake twice (the second reuses the AMI and launches nothing), a nightly bake during the
+// production approval, and a broken image whose staging rollout is undone so production never
+// starts. Each checks the parameter's versions and labels, template versions and instances' AMIs.
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { baseImageId } from '../localcloud/seed.js';
 import { upsertTags } from '../localcloud/state.js';
 import { start, type Localcloud } from '../localcloud/index.js';
 import { REGION, seedFleet, type Fleet } from './fleet.js';
-import { groupAmis, parameterValue } from './fleet-state.js';
+import { groupAmis, parameterHistory, parameterValue, templateState } from './fleet-state.js';
 import { pipelineOptions } from './pipeline-env.js';
 import { runWorkflow } from './runner.js';
 import type { ApprovalRequest, JobRecord, RunnerOptions, WorkflowRun } from './types.js';
@@ -96,8 +98,16 @@ describe('release.yml, then a manual rollback with deploy.yml', () => {
     expect(await parameterValue(lc, '/golden-ami/web:production')).toBe(ami);
   });
 
-  test('orphaned Octopus targets are reaped before each rollout; live and unmappable ones are kept', () => {
-    expect(deleted(lc).sort()).toEqual([...fleet.orphans.staging!, ...fleet.orphans.production!].sort());
+  test('orphaned Octopus targets are reaped once each rollout is healthy; live and unmappable ones are kept', () => {
+    const gone = deleted(lc);
+    for (const orphan of [...fleet.orphans.staging!, ...fleet.orphans.production!])
+      expect(gone).toContain(orphan);
+    expect(gone).not.toContain('legacy-staging-box');
+    expect(gone).not.toContain('legacy-production-box');
+    const running = [...lc.world.region(REGION).ec2.instances.values()]
+      .filter((i) => i.state === 'running')
+      .map((i) => i.instanceId);
+    expect(gone.filter((g) => running.includes(g ?? ''))).toEqual([]);
   });
 
   test('job summaries of every action are collected', () => {
@@ -120,9 +130,12 @@ describe('release.yml, then a manual rollback with deploy.yml', () => {
     );
     expect(job(refused, 'deploy').approval).toBe('approved');
     expect(job(refused, 'deploy').result).toBe('failure');
-    expect(job(refused, 'deploy').steps.find((s) => s.name === 'Promote the AMI')?.conclusion).toBe(
-      'failure',
+    const step = job(refused, 'deploy').steps.find((s) => s.name.startsWith('Deploy the AMI'));
+    expect(step?.conclusion).toBe('failure');
+    expect(step?.errors.join()).toMatch(
+      /^production: refused before any change, nothing was changed: .*older than/,
     );
+    expect(job(refused, 'deploy').outputs.status).toBe('refused');
     expect(lc.logs.mutations.query({ service: 'autoscaling' }).length).toBe(before);
   });
   test('deploy.yml by hand rolls staging back to the previous AMI (allow-older), leaving production alone', async () => {
@@ -193,6 +206,82 @@ describe('nightly-bake.yml twice', () => {
   });
 });
 
+describe('release.yml while the nightly bake runs during the production approval', () => {
+  let lc: Localcloud;
+  let fleet: Fleet;
+  let run: WorkflowRun;
+  let nightlyAmi = '';
+
+  beforeAll(async () => {
+    lc = await start({ port: 0, seed: 14 });
+    fleet = await seedFleet(lc);
+    // production is recorded on the AMI it runs.
+    const recorded = await runWorkflow(
+      '.github/workflows/deploy.yml',
+      pipelineOptions(lc, {
+        approve: async () => true,
+        event: {
+          name: 'workflow_dispatch',
+          inputs: { environment: 'production', 'ami-id': fleet.baseAmiId },
+        },
+      }),
+    );
+    expect(failureSummary(recorded)).toBe('');
+    run = await runWorkflow(
+      '.github/workflows/release.yml',
+      pipelineOptions(lc, {
+        event: { name: 'workflow_dispatch' },
+        approve: async () => {
+          // The reviewers take their time; meanwhile the nightly bakes a newer AMI and labels it.
+          // (From another source image than the release, so it is a new bake rather than a reuse.)
+          const nightly = await runWorkflow(
+            '.github/workflows/nightly-bake.yml',
+            pipelineOptions(lc, {
+              event: { name: 'schedule' },
+              vars: {
+                GOLDEN_AMI_SOURCE: baseImageId(REGION, 'al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64'),
+              },
+            }),
+          );
+          expect(failureSummary(nightly)).toBe('');
+          nightlyAmi = job(nightly, 'bake').outputs['ami-id'] ?? '';
+          return true;
+        },
+      }),
+    );
+  });
+  afterAll(async () => {
+    fleet.stop();
+    await lc.stop();
+  });
+
+  test('production deploys the release AMI without allow-older; nightly keeps its label', async () => {
+    expect(failureSummary(run)).toBe('');
+    const ami = job(run, 'bake').outputs['ami-id']!;
+    expect(nightlyAmi).toMatch(/^ami-/);
+    expect(nightlyAmi).not.toBe(ami);
+    expect(job(run, 'production').outputs.status).toBe('healthy');
+    expect(await fleetOn(lc, fleet, 'production')).toEqual({
+      'web-production': [ami],
+      'api-production': [ami],
+    });
+    expect(await parameterValue(lc, '/golden-ami/web:production')).toBe(ami);
+    expect(await parameterValue(lc, '/golden-ami/web:staging')).toBe(ami);
+    expect(await parameterValue(lc, '/golden-ami/web:nightly')).toBe(nightlyAmi);
+    // base (recorded for production), the release for staging, the nightly, the release for production.
+    expect(await parameterHistory(lc, '/golden-ami/web')).toEqual([
+      `1:${fleet.baseAmiId}`,
+      `2:${ami}[staging]`,
+      `3:${nightlyAmi}[nightly]`,
+      `4:${ami}[production]`,
+    ]);
+    for (const g of ['web-production', 'api-production', 'web-staging']) {
+      const t = await templateState(lc, g);
+      expect([g, t.groupVersion, t.versions[Number(t.groupVersion)]]).toEqual([g, '2', ami]);
+    }
+  });
+});
+
 describe('a release whose image fails its health checks', () => {
   let lc: Localcloud;
   let fleet: Fleet;
@@ -246,5 +335,31 @@ describe('a release whose image fails its health checks', () => {
       'web-production': [fleet.baseAmiId],
       'api-production': [fleet.baseAmiId],
     });
+    // deploy.yml's status tells the truth, and nothing records or launches the broken AMI.
+    expect(['rolled-back', 'failed']).toContain(job(run, 'staging').outputs.status);
+    expect(await parameterHistory(lc, '/golden-ami/web')).toEqual([]);
+    expect(await templateState(lc, 'web-staging')).toEqual({
+      groupVersion: '1',
+      versions: { 1: fleet.baseAmiId },
+      latest: 1,
+      default: 1,
+    });
+  });
+
+  test('the next good AMI, older than the broken one, deploys to staging without allow-older', async () => {
+    const good = lc.control.seed({ images: [{ name: 'web-fixed', creationDate: Date.now() - 3_600_000 }] })
+      .images[0]!.imageId;
+    const fixed = await runWorkflow(
+      '.github/workflows/deploy.yml',
+      pipelineOptions(lc, {
+        event: { name: 'workflow_dispatch', inputs: { environment: 'staging', 'ami-id': good } },
+      }),
+    );
+    expect(failureSummary(fixed)).toBe('');
+    expect(job(fixed, 'deploy').outputs.status).toBe('healthy');
+    expect(await fleetOn(lc, fleet, 'staging')).toEqual({ 'web-staging': [good] });
+    expect(await parameterHistory(lc, '/golden-ami/web')).toEqual([`1:${good}[staging]`]);
+    const t = await templateState(lc, 'web-staging');
+    expect([t.groupVersion, t.versions[Number(t.groupVersion)]]).toEqual([String(t.latest), good]);
   });
 });

@@ -14,7 +14,7 @@ import type { DeploySteps } from '../../../src/deploy/steps.js';
 import type { HealthResult, HealthStatus } from '../../../src/health/wait.js';
 import type { PromoteResult } from '../../../src/promote/types.js';
 import type { ReapResult } from '../../../src/reap/reap.js';
-import type { RollResult } from '../../../src/roll/roll.js';
+import { RollFailure, type RollResult } from '../../../src/roll/roll.js';
 import { deploySpec, groupSelection, type DeployInputs } from '../../../src/deploy/inputs.js';
 import { fakeClock } from '../../support/fake-clock.js';
 
@@ -88,6 +88,7 @@ function fakes(
     wait: async (_c, r) => (calls.push(`wait:${r.length}`), health(o.wait ?? 'healthy')),
     restore: async () => (calls.push('restore'), ['label staging back on version 3 (ami-00000000000000001)']),
     retire: async () => (calls.push('retire'), ['deleted launch template lt-1 version 4']),
+    rollBack: async (_c, r) => (calls.push(`roll-back:${r.length}`), health('rolled-back')),
     reap: async (_c, dryRun) => (
       calls.push(`reap:${dryRun}`),
       { reaped: [{}], scanned: 3, dryRun } as unknown as ReapResult
@@ -140,6 +141,35 @@ describe('deploy', () => {
     expect(err!.result.status).toBe('timed-out');
     expect(err!.message).toMatch(
       /restored: label staging was not moved .*; deleted launch template lt-1 version 4$/,
+    );
+  });
+
+  test('rolling that fails part way rolls back the refreshes already started, then restores', async () => {
+    const f = fakes({ imageSource: 'ssm-parameter' });
+    f.steps.roll = async () => {
+      f.calls.push('roll');
+      const partial: RollResult = {
+        dryRun: false,
+        amiIds: {},
+        asgNames: ['web', 'api'],
+        groups: [],
+        refreshes: [{ region: 'us-east-1', group: 'web', refreshId: 'r-1', amiId: base['ami-id'] }],
+      };
+      throw new RollFailure(partial, 'Rolling 2 group(s) failed: failed for api (us-east-1): boom.');
+    };
+    const err = await failureOf(deploy(ctx(), parse_(base), f.steps));
+    expect(f.calls).toEqual([
+      'plan-promote',
+      'plan-roll',
+      'promote',
+      'roll',
+      'roll-back:1',
+      'restore',
+      'retire',
+    ]);
+    expect(err!.result.status).toBe('rolled-back');
+    expect(err!.message).toMatch(
+      /^staging: rolling failed: Rolling 2 group\(s\) failed: .*; refreshes already started: us-east-1\/web: rolled-back: .*; restored: label staging back on version 3/,
     );
   });
 

@@ -68,6 +68,8 @@ export interface FleetOptions {
   rollbackStepMs?: number;
   /** Throw Throttling on this fraction of Auto Scaling calls (deterministically, every nth). */
   throttleEvery?: number;
+  /** Every DescribeInstanceRefreshes answers 503 (a retryable server error). */
+  refreshReadsFail?: boolean;
 }
 
 const throttle = () =>
@@ -265,6 +267,13 @@ export class FakeFleet {
       .on(DescribeInstanceRefreshesCommand)
       .callsFake((input: { AutoScalingGroupName: string; InstanceRefreshIds?: string[] }) => {
         this.asCall(region, 'DescribeInstanceRefreshes');
+        if (this.o.refreshReadsFail)
+          throw new AutoScalingServiceException({
+            name: 'ServiceUnavailable',
+            $fault: 'server',
+            $metadata: { httpStatusCode: 503, requestId: 'req-unavailable' },
+            message: 'Service Unavailable',
+          });
         const g = inRegion().find((x) => x.name === input.AutoScalingGroupName);
         const r = g?.refresh;
         if (!g || !r || (input.InstanceRefreshIds && !input.InstanceRefreshIds.includes(r.id)))

@@ -1,5 +1,6 @@
 import { memoryLog } from '../../../src/core/log.js';
 import type { ActionContext } from '../../../src/core/run.js';
+import { renderSummary } from '../../../src/health/summary.js';
 import { waitHealthy, type WaitOptions } from '../../../src/health/wait.js';
 import { FakeFleet, type FleetOptions } from './fake-fleet.js';
 import { virtualClock } from './virtual-clock.js';
@@ -54,6 +55,9 @@ describe('waitHealthy', () => {
     );
     expect(log.lines).toContain('eu-west-1/web: checkpoint 50% reached (AWS pauses 0s before going on)');
     expect(result.groups[0]!.timeline.checkpoints.map((c) => c.percent)).toEqual([50]);
+    // No health-url given: no health-url count ("0 / 4 passed" would read as a failed check).
+    expect(result.groups.map((g) => g.httpOk)).toEqual([undefined, undefined, undefined]);
+    expect(renderSummary(result)).not.toContain('health-url passed');
   });
 
   it('finds groups by name and by tags and watches their latest refresh, deriving the expected AMI', async () => {
@@ -202,6 +206,22 @@ describe('waitHealthy', () => {
     expect(result.groups[0]!.message).toMatch(
       /^timed out after 5 minute\(s\) \(timeout-minutes\) with the refresh InProgress at 0%; rolled back/,
     );
+  });
+
+  it('ends by timeout-minutes when no DescribeInstanceRefreshes ever succeeds, without polling faster after it', async () => {
+    const { fleet, run, clock } = setup({ refreshReadsFail: true });
+    const start = clock.now();
+    fleet.startRefresh(fleet.addGroup('eu-west-1', 'web'), '2');
+    const result = await run({ refreshes: [record('eu-west-1', 'web')], timeoutMinutes: 2 });
+
+    expect(result.status).toBe('timed-out');
+    expect(result.groups[0]!.message).toMatch(
+      /^timed out after 2 minute\(s\) \(timeout-minutes\) without reading the refresh once \(last error: describing the refresh of web: Service Unavailable .*\); nothing was rolled back/,
+    );
+    const reads = fleet.autoScalingCalls.filter((c) => c.op === 'DescribeInstanceRefreshes');
+    // Spaced by the poll interval and back-off until the deadline, none after it.
+    expect(reads.every((c) => c.at <= start + 2 * 60_000)).toBe(true);
+    expect(reads.length).toBeLessThanOrEqual((2 * 60) / 5 + 1);
   });
 
   it('keeps the same outcome when a third of Auto Scaling calls are throttled, and never exceeds the budget', async () => {

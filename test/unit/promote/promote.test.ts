@@ -106,6 +106,36 @@ describe('promote: writing', () => {
     expect(w.region('us-east-1').historyOf(NAME)).toEqual([`1:${NEW}`, `2:${NEWER}`, `3:${NEW}`]);
   });
 
+  it("judges 'older' against the label's AMI: a newer nightly does not turn a forward deploy into a rollback", async () => {
+    w = world();
+    // prod runs OLD; a nightly wrote NEWER since. NEW is a forward deploy for prod.
+    w.region('us-east-1').seed(NAME, [OLD, NEWER], { labels: { prod: 1, nightly: 2 } });
+    const result = await promote(w.ctx, options({ label: 'prod' }));
+    expect(result.regions[0]).toMatchObject({ outcome: 'updated', previousAmiId: NEWER, version: 3 });
+    expect(w.region('us-east-1').historyOf(NAME)).toEqual([
+      `1:${OLD}`,
+      `2:${NEWER}[nightly]`,
+      `3:${NEW}[prod]`,
+    ]);
+  });
+
+  it("refuses an AMI older than the label's, naming the label, even when the newest value is older", async () => {
+    w = world();
+    w.region('us-east-1').seed(NAME, [NEWER, OLD], { labels: { prod: 1 } });
+    await expect(promote(w.ctx, options({ label: 'prod' }))).rejects.toThrow(
+      /older than ami-0000000000000000c .*which label prod of \/golden-ami\/web in us-east-1 is on \(version 1\); set allow-older: true/,
+    );
+    expect(w.region('us-east-1').historyOf(NAME)).toEqual([`1:${NEWER}[prod]`, `2:${OLD}`]);
+  });
+
+  it('a label on no version yet records nothing to be older than', async () => {
+    w = world();
+    w.region('us-east-1').seed(NAME, [NEWER], { labels: { nightly: 1 } });
+    const result = await promote(w.ctx, options({ label: 'prod' }));
+    expect(result.regions[0]).toMatchObject({ outcome: 'updated', version: 2 });
+    expect(w.region('us-east-1').historyOf(NAME)).toEqual([`1:${NEWER}[nightly]`, `2:${NEW}[prod]`]);
+  });
+
   it('promotes over a current AMI that no longer exists, with a warning', async () => {
     w = world();
     w.region('us-east-1').seed(NAME, ['ami-0000000000000dead']);

@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{Y as t,aa as e}from"./chunk-RXJ2TI5J.js";import{r as m,y as r}from"./chunk-AEOJUGCC.js";import{a as o}from"./chunk-YLPL3IHV.js";var n=m(t,"AmazonSSM","SSMClient",r),p={},i=o((c,s,f,d)=>[],"_mw0");var a=class extends n(p,i,"GetParameter",e){static{o(this,"GetParameterCommand")}};export{n as a,p as b,i as c,a as d};
