@@ -126,9 +126,11 @@ async function removeImages(
   const snapshots = new Set<string>();
   try {
     const tagged = await ec2.send(
+      // "A disabled AMI does not appear in DescribeImages API calls by default" (DisableImage).
       new DescribeImagesCommand({
         Owners: ['self'],
         Filters: [{ Name: 'tag:' + TAG.bakeId, Values: [t.bakeId] }],
+        IncludeDisabled: true,
       }),
     );
     for (const image of tagged.Images ?? []) if (image.ImageId) imageIds.add(image.ImageId);
@@ -139,7 +141,11 @@ async function removeImages(
   for (const imageId of imageIds) {
     try {
       const out = await ec2.send(
-        new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: [imageId] }], Owners: ['self'] }),
+        new DescribeImagesCommand({
+          Filters: [{ Name: 'image-id', Values: [imageId] }],
+          Owners: ['self'],
+          IncludeDisabled: true,
+        }),
       );
       const image = out.Images?.[0];
       if (!image) continue;

@@ -101,9 +101,12 @@ export async function waitForImage(
     maxDelayMs: o.delays.maxMs,
     isTransient: (err) => isTransient(err) || hasCode(err, 'InvalidAMIID.NotFound'),
     check: async () => {
-      const out = await client.send(new DescribeImagesCommand({ ImageIds: [o.imageId] }), {
-        abortSignal: ctx.signal,
-      });
+      const out = await client.send(
+        new DescribeImagesCommand({ ImageIds: [o.imageId], IncludeDisabled: true }),
+        {
+          abortSignal: ctx.signal,
+        },
+      );
       const image = out.Images?.[0];
       // Seen once and then gone: it was deregistered under us.
       const state = image?.State ?? (seen ? 'deregistered' : 'not visible yet');

@@ -114,6 +114,7 @@ async function findUnfinishedImages(
       new DescribeImagesCommand({
         Owners: ['self'],
         Filters: [{ Name: 'tag-key', Values: [TAG.expiresAt] }],
+        IncludeDisabled: true,
         MaxResults: 1000,
         NextToken,
       }),

@@ -348,6 +348,7 @@ describe('a group whose template resolves the label: the label moves first and i
     );
     seedGroup(lc.world, REGION, {
       name: 'ssm-web',
+      consent: '/golden-ami/ssm',
       desired: 2,
       imageParameter: '/golden-ami/ssm:staging',
       tags: { Environment: 'ssm-staging' },
