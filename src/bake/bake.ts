@@ -19,6 +19,7 @@ import {
 } from './janitor.js';
 import { checkNetwork } from './network.js';
 import { locatePacker, runPacker } from './packer.js';
+import { provePackerBuild } from './packer-proof.js';
 import type { ProcessRunner } from './packer-process.js';
 import { Phases, type PhaseTiming } from './phases.js';
 import { planLines } from './plan.js';
@@ -250,6 +251,17 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
           return built;
         });
         await phases.run('tag', 'Tag the AMIs Packer built', () => tagPackerImages(ctx, amis, tags));
+        if (provisioning.kind === 'packer')
+          await phases.run('proof', "Prove the build from the Packer builder's console", () =>
+            provePackerBuild(ctx, {
+              bakeId: o.bakeId,
+              failureMarker: o.failureMarker,
+              template: provisioning.template,
+              workingDirectory: o.workingDirectory,
+              deadline: deadline.at,
+              delays,
+            }),
+          );
         Object.assign(result.amis, amis);
       } else {
         builderId = await phases.run('launch', 'Launch the builder', async () => {

@@ -126,6 +126,16 @@ export interface WaitStoppedOptions {
   requireSuccess: boolean;
 }
 
+/** The error for a failure line seen on a builder's console. */
+export const consoleFailure =
+  (instanceId: string, failureMarker: string) =>
+  (line: string): ActionFailure =>
+    new ActionFailure(
+      line.includes(failureMarker)
+        ? `builder ${instanceId} printed the failure marker ${JSON.stringify(failureMarker)}: ${line.trim()}`
+        : `builder ${instanceId} reported a failed build on its console: ${line.trim()}`,
+    );
+
 /** AWS posts the buffered console "shortly after" a transition; this long is how long we wait. */
 const CONSOLE_POST_WAIT_MS = 10 * 60_000;
 
@@ -138,12 +148,7 @@ const CONSOLE_POST_WAIT_MS = 10 * 60_000;
 export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOptions): Promise<void> {
   const watch = new ConsoleWatch(ctx, o.instanceId, o.failureMarker);
   const start = ctx.clock.now();
-  const fail = (line: string) =>
-    new ActionFailure(
-      line.includes(o.failureMarker)
-        ? `builder ${o.instanceId} printed the failure marker ${JSON.stringify(o.failureMarker)}: ${line.trim()}`
-        : `builder ${o.instanceId} reported a failed build on its console: ${line.trim()}`,
-    );
+  const fail = consoleFailure(o.instanceId, o.failureMarker);
   let postedBeforeStop = 0;
   await poll({
     phase: o.what,
@@ -172,8 +177,23 @@ export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOp
       return { done: false, progress: state };
     },
   });
-  // Stopped. Output printed just before the shutdown may not have been posted yet: read the
-  // latest output, or wait for the post that follows the stop (newer than any seen before it).
+  await proveFromConsole(ctx, { ...o, watch, postedBefore: postedBeforeStop, fail });
+}
+
+/**
+ * The console read after the builder stopped: output printed just before a shutdown may not have
+ * been posted yet, so this reads the latest output, or waits for a post newer than
+ * `postedBefore`. A failure line fails; with `requireSuccess` the success marker must be there.
+ */
+export async function proveFromConsole(
+  ctx: ActionContext,
+  o: Pick<WaitStoppedOptions, 'instanceId' | 'deadline' | 'delays' | 'requireSuccess'> & {
+    watch: ConsoleWatch;
+    postedBefore: number;
+    fail: (line: string) => Error;
+  },
+): Promise<void> {
+  const watch = o.watch;
   await poll({
     phase: `reading the builder's console output after the stop (AWS posts it shortly after)`,
     clock: ctx.clock,
@@ -193,8 +213,8 @@ export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOp
         return { done: true, value: undefined };
       }
       const failed = watch.failure(read.text);
-      if (failed) throw fail(failed);
-      if (!read.latest && read.at <= postedBeforeStop)
+      if (failed) throw o.fail(failed);
+      if (!read.latest && read.at <= o.postedBefore)
         return { done: false, progress: 'stopped, console output of the stop not posted yet' };
       if (o.requireSuccess && !read.text.includes(SUCCESS_MARKER))
         throw new ActionFailure(

@@ -2,7 +2,7 @@
 // for the user data's own power-off (so the image is provisioned) and, cancelled while the image
 // is being created, leaves no builder, image or snapshot.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/action-metadata.js';
@@ -24,14 +24,14 @@ afterAll(async () => {
   rmSync(workdir, { recursive: true, force: true });
 });
 
-const packerBake = (name: string, cancel?: CancelPlan) =>
+const packerBake = (name: string, cancel?: CancelPlan, template = 'image/packer/golden-linux.json') =>
   runActionStep('bake-ami', {
     inputs: {
       name,
       'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
       'poll-interval-seconds': '0.05',
       engine: 'packer',
-      'packer-template': 'image/packer/golden-linux.json',
+      'packer-template': template,
       'packer-vars': `custom_endpoint_ec2=${lc.url}`,
     },
     env: {
@@ -46,13 +46,50 @@ const packerBake = (name: string, cancel?: CancelPlan) =>
   });
 
 describe('bake-ami e2e: engine packer with image/packer/golden-linux.json', () => {
-  it('the builder powers itself off after provisioning: Packer never stops it', async () => {
+  it('the builder powers itself off after provisioning (Packer never stops it) and proves success on its console', async () => {
     const r = await packerBake('packer-proof');
     expect({ exit: r.exitCode, errors: r.errors }).toEqual({ exit: 0, errors: [] });
+    expect(r.log).toMatch(/the console after the stop shows BAKE-SUCCEEDED/);
     const stops = lc.logs.calls.query({ operation: 'StopInstances' });
     expect(stops).toEqual([]);
     const image = lc.world.region('us-east-1').ec2.images.get(r.outputs['ami-id']!)!;
     expect(image.tags.find((t) => t.Key === 'golden-ami:bake-id')?.Value).toBe(r.state['bake-id']);
+  });
+
+  it('a failed build is not kept: the console read after Packer shows BAKE-FAILED, the AMI is removed', async () => {
+    // The shipped user data with a failure: its trap prints BAKE-FAILED and powers off, and
+    // Packer (which cannot tell) images the builder.
+    const userData = readFileSync(join(workdir, 'image/linux/user-data.sh'), 'utf8').replace(
+      'echo "bake: installing the base packages"',
+      'echo "bake: installing the base packages"\n# localcloud: exit 1',
+    );
+    writeFileSync(join(workdir, 'broken-user-data.sh'), userData);
+    writeFileSync(
+      join(workdir, 'broken.json'),
+      readFileSync(join(workdir, 'image/packer/golden-linux.json'), 'utf8').replace(
+        'image/linux/user-data.sh',
+        'broken-user-data.sh',
+      ),
+    );
+    const r = await packerBake('packer-broken', undefined, 'broken.json');
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^phase proof failed: builder i-\w+ printed the failure marker "BAKE-FAILED": BAKE-FAILED: line/,
+      ),
+    ]);
+    const ec2 = lc.world.region('us-east-1').ec2;
+    const created = lc.logs.mutations
+      .query({ operation: 'CreateImage' })
+      .filter((m) => String((m.params as { Name?: string }).Name).startsWith('packer-broken-'));
+    expect(created).toHaveLength(1);
+    const left = [...ec2.images.values()].filter(
+      (i) => i.name.startsWith('packer-broken-') && i.state !== 'deregistered',
+    );
+    expect(left.map((i) => i.imageId)).toEqual([]);
+    const snapshots = [...ec2.snapshots.values()].filter((s) =>
+      s.tags.some((t) => t.Key === 'golden-ami:bake-id' && t.Value === r.state['bake-id']),
+    );
+    expect(snapshots.map((s) => s.snapshotId)).toEqual([]);
   });
 
   it('cancelled while the AMI is being created: no builder, image or snapshot left', async () => {
