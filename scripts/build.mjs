@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { sideEffectFree } from './side-effect-free.mjs';
 
 const entryDir = 'src/entry';
 const entryPoints = {};
@@ -31,6 +32,7 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies inside an ESM bundle still call require() for node builtins.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+  plugins: [sideEffectFree],
   metafile: true,
   logLevel: 'warning',
 });

@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { sideEffectFree } from './side-effect-free.mjs';
 
 const entries = readdirSync('src/entry')
   .filter((f) => f.endsWith('.ts') && !f.endsWith('-post.ts'))
@@ -54,6 +55,7 @@ for (const name of entries) {
     keepNames: true,
     legalComments: 'none',
     banner,
+    plugins: [sideEffectFree],
     logLevel: 'error',
   });
   const nccDir = join(out, 'ncc', name);

@@ -1,8 +1,10 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { STSClient } from '@aws-sdk/client-sts';
+// Types only: each entry passes the client classes it uses (AwsServices), so a bundle loads
+// only those SDK packages.
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { USER_AGENT } from '../core/version.js';
 import { reportNonAwsAnswers } from './non-aws-answer.js';
 
@@ -17,8 +19,20 @@ export interface AwsClients {
   destroy(): void;
 }
 
+/** The SDK client classes an action uses, passed by its entry; any other client is a bug. */
+export interface AwsServices {
+  ec2?: typeof EC2Client;
+  autoScaling?: typeof AutoScalingClient;
+  ssm?: typeof SSMClient;
+  elbv2?: typeof ElasticLoadBalancingV2Client;
+  sts?: typeof STSClient;
+}
+
 export interface ClientFactoryOptions {
   region: string;
+  /** The action's name, for the error when it asks for a client it did not declare. */
+  action: string;
+  services: AwsServices;
   /** When the user set AWS_RETRY_MODE we leave the SDK to read it; otherwise adaptive. */
   retryModeFromEnv?: boolean;
 }
@@ -32,13 +46,22 @@ type Ctor<C> = new (config: Record<string, unknown>) => C;
  * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> point the same bundle at localcloud.
  */
 export function createAwsClients(options: ClientFactoryOptions): AwsClients {
+  const { services } = options;
   const cache = new Map<string, { destroy(): void }>();
   const config = (region: string) => ({
     region,
     customUserAgent: USER_AGENT,
     ...(options.retryModeFromEnv ? {} : { retryMode: 'adaptive' }),
   });
-  function get<C extends { destroy(): void }>(kind: string, ctor: Ctor<C>, region?: string): C {
+  function get<C extends { destroy(): void }>(
+    kind: keyof AwsServices,
+    ctor: Ctor<C> | undefined,
+    region?: string,
+  ): C {
+    if (!ctor)
+      throw new Error(
+        `bug: ${options.action} uses the ${kind} client but its entry does not pass it to runAction`,
+      );
     const r = region ?? options.region;
     const key = `${kind}:${r}`;
     let client = cache.get(key) as C | undefined;
@@ -51,11 +74,11 @@ export function createAwsClients(options: ClientFactoryOptions): AwsClients {
   }
   return {
     defaultRegion: options.region,
-    ec2: (r) => get('ec2', EC2Client as Ctor<EC2Client>, r),
-    autoScaling: (r) => get('autoscaling', AutoScalingClient as Ctor<AutoScalingClient>, r),
-    ssm: (r) => get('ssm', SSMClient as Ctor<SSMClient>, r),
-    elbv2: (r) => get('elbv2', ElasticLoadBalancingV2Client as Ctor<ElasticLoadBalancingV2Client>, r),
-    sts: (r) => get('sts', STSClient as Ctor<STSClient>, r),
+    ec2: (r) => get('ec2', services.ec2 as Ctor<EC2Client> | undefined, r),
+    autoScaling: (r) => get('autoScaling', services.autoScaling as Ctor<AutoScalingClient> | undefined, r),
+    ssm: (r) => get('ssm', services.ssm as Ctor<SSMClient> | undefined, r),
+    elbv2: (r) => get('elbv2', services.elbv2 as Ctor<ElasticLoadBalancingV2Client> | undefined, r),
+    sts: (r) => get('sts', services.sts as Ctor<STSClient> | undefined, r),
     destroy: () => {
       for (const c of cache.values()) c.destroy();
       cache.clear();

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { createAwsClients, type AwsClients } from '../aws/clients.js';
+import { createAwsClients, type AwsClients, type AwsServices } from '../aws/clients.js';
 import { systemClock, type Clock } from './clock.js';
 import { AbortedError, ConfigurationError, describeError, SummarizedFailure } from './errors.js';
 import { envInputSource, parseInputs, type ActionSpec, type Fields, type Inputs } from './inputs.js';
@@ -102,9 +102,11 @@ async function fail(
 /**
  * The one error boundary of an entry: parse inputs (all problems at once, before any AWS
  * call), build the context, run, and report any failure in one line with AWS's code and request id.
+ * `services` are the SDK client classes the action uses: only those are bundled and loaded.
  */
 export async function runAction<F extends Fields>(
   spec: ActionSpec<F>,
+  services: AwsServices,
   main: (inputs: Inputs<F>, ctx: ActionContext, io: StepIO) => Promise<void>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
@@ -121,6 +123,8 @@ export async function runAction<F extends Fields>(
     }
     clients = createAwsClients({
       region: regionOf(inputs, env),
+      action: spec.name,
+      services,
       retryModeFromEnv: Boolean(env.AWS_RETRY_MODE),
     });
     await main(inputs, { clients, clock: systemClock, log: actionsLog, signal: cancel.signal }, io);
@@ -138,6 +142,7 @@ export async function runAction<F extends Fields>(
  */
 export async function runPost<F extends Fields>(
   spec: ActionSpec<F>,
+  services: AwsServices,
   post: (inputs: Inputs<F>, ctx: ActionContext, io: StepIO) => Promise<void>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
@@ -151,7 +156,12 @@ export async function runPost<F extends Fields>(
     return;
   }
   const cancel = cancellation(actionsLog);
-  const clients = createAwsClients({ region, retryModeFromEnv: Boolean(env.AWS_RETRY_MODE) });
+  const clients = createAwsClients({
+    region,
+    action: spec.name,
+    services,
+    retryModeFromEnv: Boolean(env.AWS_RETRY_MODE),
+  });
   try {
     await post(inputs, { clients, clock: systemClock, log: actionsLog, signal: cancel.signal }, io);
   } catch (err) {

@@ -1,3 +1,5 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomBytes } from 'node:crypto';
 import { bake } from '../bake/bake.js';
 import { bakeSpec } from '../bake/inputs.js';
@@ -5,7 +7,10 @@ import { childProcessRunner } from '../bake/packer-process.js';
 import { renderBakeSummary, renderFailedBakeSummary } from '../bake/summary.js';
 import { runAction } from '../core/run.js';
 
-await runAction(bakeSpec, async (inputs, ctx, io) => {
+// The SDK clients this action uses: the only ones its bundle loads.
+const services = { ec2: EC2Client, ssm: SSMClient };
+
+await runAction(bakeSpec, services, async (inputs, ctx, io) => {
   const env = (name: string) => io.env(name) || undefined;
   const server = env('GITHUB_SERVER_URL') ?? 'https://github.com';
   const repo = env('GITHUB_REPOSITORY');

@@ -1,3 +1,7 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { runAction, type StepIO } from '../core/run.js';
 import { deploy, DeployFailure, type DeployResult } from '../deploy/deploy.js';
 import { deploySpec } from '../deploy/inputs.js';
@@ -20,7 +24,15 @@ function writeOutputs(io: StepIO, r: DeployResult): void {
   });
 }
 
-await runAction(deploySpec, async (inputs, ctx, io) => {
+// The SDK clients this action uses: the only ones its bundle loads.
+const services = {
+  autoScaling: AutoScalingClient,
+  ec2: EC2Client,
+  elbv2: ElasticLoadBalancingV2Client,
+  ssm: SSMClient,
+};
+
+await runAction(deploySpec, services, async (inputs, ctx, io) => {
   try {
     const result = await deploy(ctx, inputs, deploySteps(inputs));
     writeOutputs(io, result);

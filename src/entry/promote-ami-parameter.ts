@@ -1,3 +1,5 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { runAction } from '../core/run.js';
 import { promoteSpec } from '../promote/inputs.js';
 import { promoteOptions, promoteOutputs } from '../promote/options.js';
@@ -5,7 +7,10 @@ import { PromotionError, promote } from '../promote/promote.js';
 import { protectPromoted, shouldProtect } from '../promote/protect.js';
 import { renderPromoteSummary } from '../promote/summary.js';
 
-await runAction(promoteSpec, async (inputs, ctx, io) => {
+// The SDK clients this action uses: the only ones its bundle loads.
+const services = { ec2: EC2Client, ssm: SSMClient };
+
+await runAction(promoteSpec, services, async (inputs, ctx, io) => {
   const byRegion = inputs.amis !== undefined;
   try {
     const result = await promote(ctx, promoteOptions(inputs));

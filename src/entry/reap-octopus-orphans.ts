@@ -1,3 +1,4 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { runAction } from '../core/run.js';
 import { createOctopusClient } from '../octopus/client.js';
 import { reapSpec } from '../reap/inputs.js';
@@ -5,7 +6,10 @@ import { octopusConnection, reapOptions, reapOutputs } from '../reap/options.js'
 import { ReapDeleteFailed, ReapRefused, reapOrphans } from '../reap/reap.js';
 import { renderReapSummary } from '../reap/summary.js';
 
-await runAction(reapSpec, async (inputs, ctx, io) => {
+// The SDK clients this action uses: the only ones its bundle loads.
+const services = { ec2: EC2Client };
+
+await runAction(reapSpec, services, async (inputs, ctx, io) => {
   const octopus = createOctopusClient(octopusConnection(inputs), ctx.clock);
   try {
     const result = await reapOrphans(

@@ -1,11 +1,17 @@
 // Entry of retire-amis: inputs → retireAmis → outputs and job summary.
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { runAction } from '../core/run.js';
 import { retireSpec } from '../retire/inputs.js';
 import { retireOptions, retireOutputs } from '../retire/options.js';
 import { RetireFailed, RetireRefused, retireAmis } from '../retire/retire.js';
 import { renderRetireSummary } from '../retire/summary.js';
 
-await runAction(retireSpec, async (inputs, ctx, io) => {
+// The SDK clients this action uses: the only ones its bundle loads.
+const services = { autoScaling: AutoScalingClient, ec2: EC2Client, ssm: SSMClient };
+
+await runAction(retireSpec, services, async (inputs, ctx, io) => {
   try {
     const result = await retireAmis(ctx, retireOptions(inputs));
     io.setOutputs(retireOutputs(result));

@@ -1,3 +1,6 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { runAction, type StepIO } from '../core/run.js';
 import { rollSpec } from '../roll/inputs.js';
 import { rollOptionsFrom } from '../roll/options.js';
@@ -9,7 +12,10 @@ async function report(io: StepIO, r: RollResult): Promise<void> {
   await io.summary(renderRollSummary(r));
 }
 
-await runAction(rollSpec, async (inputs, ctx, io) => {
+// The SDK clients this action uses: the only ones its bundle loads.
+const services = { autoScaling: AutoScalingClient, ec2: EC2Client, ssm: SSMClient };
+
+await runAction(rollSpec, services, async (inputs, ctx, io) => {
   try {
     await report(io, await roll(ctx, rollOptionsFrom(inputs)));
   } catch (err) {

@@ -1,10 +1,16 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SummarizedFailure } from '../core/errors.js';
 import { runAction } from '../core/run.js';
 import { waitHealthySpec } from '../health/inputs.js';
 import { renderSummary, resultsOutput } from '../health/summary.js';
 import { waitHealthy } from '../health/wait.js';
 
-await runAction(waitHealthySpec, async (inputs, ctx, io) => {
+// The SDK clients this action uses: the only ones its bundle loads.
+const services = { autoScaling: AutoScalingClient, ec2: EC2Client, elbv2: ElasticLoadBalancingV2Client };
+
+await runAction(waitHealthySpec, services, async (inputs, ctx, io) => {
   const result = await waitHealthy(ctx, {
     refreshes: inputs.refreshes,
     asgNames: inputs.asgNames,

@@ -3,12 +3,15 @@ import { ActionFailure } from '../core/errors.js';
 import type { OctopusApi, Query } from './client.js';
 import type { OctopusCollection, OctopusEnvironment, OctopusMachine, OctopusSpace } from './resources.js';
 
-/** Octopus's "all of them" page size, as its own clients send it. */
-const TAKE_ALL = 2147483647;
+/** Octopus's "all of them" page size, as its own clients send it (Int32.MaxValue). */
+export const TAKE_ALL = 2147483647;
 /** Bounds a listing even if a server kept answering with pages. */
 const MAX_PAGES = 10_000;
 
-/** Reads every page of a collection, advancing by what each page returned. */
+/**
+ * Reads every page of a collection, advancing by what each page returned: a server that caps
+ * its pages below `pageSize` is read in as many pages as it needs.
+ */
 export async function listAll<T>(
   api: OctopusApi,
   path: string,
@@ -21,7 +24,8 @@ export async function listAll<T>(
   for (let page = 0; page < MAX_PAGES; page++) {
     const r = await api.get<OctopusCollection<T>>(
       path,
-      { ...query, skip: items.length, take: pageSize },
+      // skip + take stays within Int32 for a server that adds them.
+      { ...query, skip: items.length, take: Math.min(pageSize, TAKE_ALL - items.length) },
       signal,
     );
     total = r.TotalResults;

@@ -1,6 +1,8 @@
 // Asks EC2 what became of the instances behind the targets: batches of up to 200 values with a
-// filter (never InstanceIds, which fails the whole call for one unknown id), in every region.
+// filter (never InstanceIds, which fails the whole call for one unknown id), in every region,
+// regions side by side and a few batches at once in each.
 import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { bounded } from '../core/bounded.js';
 import { withContext } from '../core/errors.js';
 import type { MatchBy } from './mapping.js';
 
@@ -56,7 +58,55 @@ export interface LookupResult {
 }
 
 /**
- * The state of every key, across regions. Any failure fails the whole lookup: a partial
+ * DescribeInstances calls in flight per region. EC2 "throttles EC2 API requests for each AWS
+ * account on a per-Region basis", and a non-mutating action's bucket holds 100 tokens refilled
+ * at 20 a second (EC2 developer guide, Request throttling): regions run side by side, and a
+ * few calls at once per region spends a 10k-target lookup's 50 calls well inside one bucket.
+ */
+export const LOOKUP_CONCURRENCY = 5;
+
+interface Seen {
+  key: string;
+  state: InstanceState;
+  instanceId?: string;
+}
+
+/** Every instance matching one batch of values in one region, all pages. */
+async function describeBatch(
+  client: EC2Client,
+  batch: string[],
+  matchBy: MatchBy,
+  signal: AbortSignal | undefined,
+  count: () => void,
+): Promise<Seen[]> {
+  const seen: Seen[] = [];
+  let nextToken: string | undefined;
+  // At most 200 values can match 200+ instances only by address reuse; a few pages bound it.
+  for (let page = 0; page < 50; page++) {
+    count();
+    const out = await client.send(
+      new DescribeInstancesCommand({
+        Filters: [{ Name: FILTER_NAME[matchBy], Values: batch }],
+        MaxResults: 1000,
+        NextToken: nextToken,
+      }),
+      { abortSignal: signal },
+    );
+    for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      const key = keyOf(i, matchBy);
+      const state = i.State?.Name as InstanceState | undefined;
+      if (key === undefined || !state || !(state in ALIVENESS)) continue;
+      seen.push({ key, state, ...(i.InstanceId ? { instanceId: i.InstanceId } : {}) });
+    }
+    nextToken = out.NextToken;
+    if (!nextToken) break;
+  }
+  return seen;
+}
+
+/**
+ * The state of every key, across regions. Regions are asked side by side, and within a region
+ * up to LOOKUP_CONCURRENCY batches at once. Any failure fails the whole lookup: a partial
  * answer would make live instances look gone.
  */
 export async function lookupInstances(
@@ -67,44 +117,41 @@ export async function lookupInstances(
   signal?: AbortSignal,
 ): Promise<LookupResult> {
   const unique = [...new Set(keys)];
-  const facts = new Map<string, InstanceFact>(unique.map((k) => [k, { state: 'not-found' }]));
+  const batches: string[][] = [];
+  for (let start = 0; start < unique.length; start += FILTER_LIMIT)
+    batches.push(unique.slice(start, start + FILTER_LIMIT));
   let calls = 0;
-  for (const region of regions) {
-    const client = ec2(region);
-    for (let start = 0; start < unique.length; start += FILTER_LIMIT) {
-      const batch = unique.slice(start, start + FILTER_LIMIT);
-      let nextToken: string | undefined;
-      // At most 200 values can match 200+ instances only by address reuse; a few pages bound it.
-      for (let page = 0; page < 50; page++) {
-        calls++;
-        let out;
+  // Answers and failures land in [region][batch] slots and are read in that order, so neither the
+  // result nor the error reported depends on which call came back first.
+  const answers = regions.map(() => new Array<Seen[]>(batches.length));
+  const failed = regions.map(() => new Array<unknown>(batches.length));
+  await Promise.all(
+    regions.map((region, r) => {
+      const client = ec2(region);
+      return bounded(batches, LOOKUP_CONCURRENCY, async (batch, b) => {
         try {
-          out = await client.send(
-            new DescribeInstancesCommand({
-              Filters: [{ Name: FILTER_NAME[matchBy], Values: batch }],
-              MaxResults: 1000,
-              NextToken: nextToken,
-            }),
-            { abortSignal: signal },
-          );
+          answers[r]![b] = await describeBatch(client, batch, matchBy, signal, () => calls++);
         } catch (err) {
-          throw withContext(
-            `EC2 DescribeInstances in ${region} (batch ${start / FILTER_LIMIT + 1} of ${Math.ceil(unique.length / FILTER_LIMIT)})`,
+          failed[r]![b] = withContext(
+            `EC2 DescribeInstances in ${region} (batch ${b + 1} of ${batches.length})`,
             err,
           );
+          throw err;
         }
-        for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
-          const key = keyOf(i, matchBy);
-          const state = i.State?.Name as InstanceState | undefined;
-          const known = key === undefined ? undefined : facts.get(key);
-          if (!known || !state || !(state in ALIVENESS)) continue;
-          if (ALIVENESS[state] > ALIVENESS[known.state])
-            facts.set(key!, { state, ...(i.InstanceId ? { instanceId: i.InstanceId } : {}), region });
-        }
-        nextToken = out.NextToken;
-        if (!nextToken) break;
+      });
+    }),
+  );
+  const failure = failed.flat().find((f) => f !== undefined);
+  if (failure) throw failure;
+
+  const facts = new Map<string, InstanceFact>(unique.map((k) => [k, { state: 'not-found' }]));
+  regions.forEach((region, r) => {
+    for (const seen of answers[r]!)
+      for (const { key, state, instanceId } of seen) {
+        const known = facts.get(key);
+        if (known && ALIVENESS[state] > ALIVENESS[known.state])
+          facts.set(key, { state, ...(instanceId ? { instanceId } : {}), region });
       }
-    }
-  }
+  });
   return { facts, calls };
 }

@@ -1,13 +1,16 @@
 // From parsed inputs to the capability's options and back out to the step's outputs.
 import { USER_AGENT } from '../core/version.js';
 import type { OctopusConnection } from '../octopus/client.js';
+import { TAKE_ALL } from '../octopus/machines.js';
 import type { InstanceState } from './instances.js';
 import type { ReapInputs } from './inputs.js';
 import { tokenPattern } from './mapping.js';
 import type { ReapOptions, ReapResult } from './reap.js';
 
-export const DELETE_CONCURRENCY = 4;
-export const PAGE_SIZE = 100;
+/** Octopus deletes in flight at once. */
+export const DELETE_CONCURRENCY = 16;
+/** As many targets per page as the server gives: one page for most estates. */
+export const PAGE_SIZE = TAKE_ALL;
 
 export function reapOptions(i: ReapInputs): ReapOptions {
   return {

@@ -2,6 +2,7 @@
 // never a live one. Everything is read before anything is deleted; any failed read, or more
 // orphans than the caps allow, deletes nothing.
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { bounded } from '../core/bounded.js';
 import type { Clock } from '../core/clock.js';
 import { AbortedError, ActionFailure } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -116,24 +117,6 @@ function capProblem(orphans: number, mapped: number, o: ReapOptions): string | u
 function listing(targets: TargetRecord[]): string {
   const shown = targets.slice(0, LISTED).map((t) => `${t.name} (${t.machineId}: ${t.state ?? 'unknown'})`);
   return shown.join(', ') + (targets.length > LISTED ? ` and ${targets.length - LISTED} more` : '');
-}
-
-/** Runs `work` over items with at most `limit` in flight; stops starting new ones after a failure. */
-async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<unknown[]> {
-  const failures: unknown[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && failures.length === 0) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (err) {
-        failures.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return failures;
 }
 
 export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<ReapResult> {

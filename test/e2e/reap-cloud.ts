@@ -65,8 +65,18 @@ export async function startCloud() {
       octopus.logs.mutations
         .filter((m) => m.operation === 'machines.delete')
         .map((m) => m.params.Name as string),
-    ec2Outage: (sequence: string) =>
-      lc.faults.add({ service: 'ec2', operation: 'DescribeInstances', kind: 'error', status: 500, sequence }),
+    ec2Outage: (sequence: string, region?: string) =>
+      lc.faults.add({
+        service: 'ec2',
+        operation: 'DescribeInstances',
+        kind: 'error',
+        status: 500,
+        sequence,
+        ...(region ? { region } : {}),
+      }),
+    describeCallsIn: (region: string) =>
+      lc.logs.calls.query({ service: 'ec2', operation: 'DescribeInstances', region }).length,
+    listCalls: () => octopus.logs.calls.filter((c) => c.operation === 'machines.list').length,
     reset: () => {
       lc.world.reset();
       lc.logs.clear();

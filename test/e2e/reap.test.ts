@@ -86,13 +86,21 @@ describe('reap-octopus-orphans e2e', () => {
     cloud.octopus.addMachines(
       Array.from({ length: 450 }, (_, i) => ({ name: fakeId(i), environments: ['Production'] })),
     );
-    cloud.ec2Outage('.xxxxxxxxxxxxxxxxxxxx');
+    // Regions and batches are asked side by side: us-east-1 answers all three batches while every
+    // eu-west-1 call fails, so the failure comes mid-run whatever order the calls land in.
+    cloud.ec2Outage('xxxxxxxxxxxxxxxxxxxx', 'eu-west-1');
     const r = await runActionStep('reap-octopus-orphans', {
       env: cloud.env(),
-      inputs: { environments: 'Production', 'max-reap': 1000, 'max-reap-percent': 100 },
+      inputs: {
+        environments: 'Production',
+        regions: 'us-east-1, eu-west-1',
+        'max-reap': 1000,
+        'max-reap-percent': 100,
+      },
     });
     expect(r.exitCode).toBe(1);
-    expect(r.errors.join('\n')).toMatch(/EC2 DescribeInstances in us-east-1 \(batch 2 of 3\).*InternalError/);
+    expect(r.errors.join('\n')).toMatch(/EC2 DescribeInstances in eu-west-1 \(batch 1 of 3\).*InternalError/);
+    expect(cloud.describeCallsIn('us-east-1')).toBe(3);
     expect(cloud.octopusDeletes()).toEqual([]);
     expect(targetNames()).toHaveLength(450);
   });
@@ -129,6 +137,24 @@ describe('reap-octopus-orphans e2e', () => {
     expect(targetNames()).toHaveLength(6);
   });
 
+  it('reads every page from a server that caps its pages, and reaps exactly the orphans', async () => {
+    cloud.octopus.settings.maxTake = 100;
+    const ids = await cloud.launch(250);
+    const orphans = [ids[0]!, ids[120]!, ids[249]!];
+    await cloud.terminate(orphans);
+    cloud.octopus.addMachines(ids.map((id) => ({ name: id, environments: ['Production'] })));
+    const r = await runActionStep('reap-octopus-orphans', {
+      env: cloud.env(),
+      inputs: { environments: 'Production' },
+    });
+    expect(r.errors).toEqual([]);
+    expect(cloud.listCalls()).toBe(3);
+    expect(reaped(r.outputs)).toEqual([...orphans].sort());
+    expect(cloud.octopusDeletes().sort()).toEqual([...orphans].sort());
+    expect(targetNames()).toHaveLength(247);
+    expect(r.outputs['kept-count']).toBe('247');
+  });
+
   it('reconciles 10,000 targets with at most 51 EC2 calls', async () => {
     const seeding = Date.now();
     const ids = await cloud.launch(10_000);
@@ -145,6 +171,8 @@ describe('reap-octopus-orphans e2e', () => {
     expect(r.errors).toEqual([]);
     const calls = cloud.describeCalls() - before;
     expect(calls).toBeLessThanOrEqual(51);
+    // A server that gives pages as large as asked: every target in one page.
+    expect(cloud.listCalls()).toBe(1);
     expect(r.outputs['reaped-count']).toBe('5');
     expect(targetNames()).toHaveLength(9_995);
     // Reported, not asserted: performance belongs to bench/.

@@ -67,6 +67,12 @@ export function createOctopus(opts: OctopusOptions = {}) {
   const faults = new OctopusFaults(opts.faultSeed ?? 1);
   const logs = new OctopusLogs(opts.logSink);
   if (opts.seed) applySeed(state, opts.seed);
+  /**
+   * Server behaviour the docs leave open. maxTake: Octopus documents skip/take paging but no
+   * largest page; by default a page holds what `take` asks for, set this to model a server that
+   * caps pages (ItemsPerPage then says the cap).
+   */
+  const settings: { maxTake?: number } = {};
 
   /** Serves one request whose path below the mount point is `subpath` (e.g. "/api/Spaces-1/machines"). */
   async function handle(req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
@@ -92,6 +98,7 @@ export function createOctopus(opts: OctopusOptions = {}) {
         query: url.searchParams,
         body,
         base,
+        maxTake: settings.maxTake,
       });
       if (!route) throw new OctopusHttpError(404, 'The resource you requested was not found.');
       operation = route.name;
@@ -151,9 +158,11 @@ export function createOctopus(opts: OctopusOptions = {}) {
     },
     faults,
     logs,
-    /** Back to a fresh world (Default space only), no faults, empty logs; re-applies the startup seed. */
+    settings,
+    /** Back to a fresh world (Default space only), no faults, default settings, empty logs; re-applies the startup seed. */
     reset(): void {
       state = new OctopusState();
+      delete settings.maxTake;
       faults.clear();
       logs.clear();
       if (opts.seed) applySeed(state, opts.seed);

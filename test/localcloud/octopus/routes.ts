@@ -21,6 +21,8 @@ export interface OctopusRequest {
   body: unknown;
   /** The mount point, e.g. "/octopus": links are written under it. */
   base: string;
+  /** Largest page the server returns, whatever `take` asks for (undefined: as asked). */
+  maxTake?: number;
 }
 
 export interface OctopusResponse {
@@ -56,7 +58,7 @@ function csv(query: URLSearchParams, name: string): string[] | undefined {
   return values.length ? values : undefined;
 }
 
-function paging(query: URLSearchParams): { skip: number; take: number } {
+function paging(query: URLSearchParams, maxTake?: number): { skip: number; take: number } {
   const int = (name: string, fallback: number) => {
     const v = query.get(name);
     if (v === null || v === '') return fallback;
@@ -67,7 +69,8 @@ function paging(query: URLSearchParams): { skip: number; take: number } {
       ]);
     return n;
   };
-  return { skip: int('skip', 0), take: int('take', DEFAULT_TAKE) };
+  const take = int('take', DEFAULT_TAKE);
+  return { skip: int('skip', 0), take: maxTake === undefined ? take : Math.min(take, maxTake) };
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -190,7 +193,7 @@ export function matchRoute(state: OctopusState, req: OctopusRequest): MatchedRou
         const items = [...state.spaces.values()]
           .filter((s) => (!ids || ids.includes(s.Id)) && (!partial || containsCi(s.Name, partial)))
           .sort((a, b) => a.Name.localeCompare(b.Name));
-        const { skip, take } = paging(query);
+        const { skip, take } = paging(query, req.maxTake);
         return ok(
           collection({
             itemType: 'Space',
@@ -253,7 +256,7 @@ export function matchRoute(state: OctopusState, req: OctopusRequest): MatchedRou
               (!name || lower(e.Name) === lower(name)) &&
               (!partial || containsCi(e.Name, partial)),
           );
-        const { skip, take } = paging(query);
+        const { skip, take } = paging(query, req.maxTake);
         return ok(
           collection({
             itemType: 'Environment',
@@ -278,7 +281,7 @@ export function matchRoute(state: OctopusState, req: OctopusRequest): MatchedRou
     return inSpace('environments.machines', 'GET', () => {
       const e = envInSpace();
       const items = filterMachines(state.machinesByName(), query, spaceId, e.Id);
-      const { skip, take } = paging(query);
+      const { skip, take } = paging(query, req.maxTake);
       return ok(
         collection({
           itemType: 'Machine',
@@ -303,7 +306,7 @@ export function matchRoute(state: OctopusState, req: OctopusRequest): MatchedRou
     if (id === undefined)
       return inSpace('machines.list', 'GET', () => {
         const items = filterMachines(state.machinesByName(), query, spaceId);
-        const { skip, take } = paging(query);
+        const { skip, take } = paging(query, req.maxTake);
         return ok(
           collection({
             itemType: 'Machine',
