@@ -1,5 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { runAction, type StepIO } from '../core/run.js';
 import { rollSpec } from '../roll/inputs.js';
@@ -12,8 +13,13 @@ async function report(io: StepIO, r: RollResult): Promise<void> {
   await io.summary(renderRollSummary(r));
 }
 
-// The SDK clients this action uses: the only ones its bundle loads.
-const services = { autoScaling: AutoScalingClient, ec2: EC2Client, ssm: SSMClient };
+// The SDK clients this action uses: the only ones its bundle loads (ELBv2: wait: true checks target health).
+const services = {
+  autoScaling: AutoScalingClient,
+  ec2: EC2Client,
+  ssm: SSMClient,
+  elbv2: ElasticLoadBalancingV2Client,
+};
 
 await runAction(rollSpec, services, async (inputs, ctx, io) => {
   try {
