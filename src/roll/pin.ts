@@ -16,7 +16,8 @@ const floating = (v: string | undefined) => v === undefined || v === '$Latest' |
 /** Puts the group back as it was: the start that needed the pin failed. */
 export type Unpin = () => Promise<void>;
 
-function launchSource(
+/** The group's launch source with every template spec passed through `map` (mixed-instances overrides too). */
+export function launchSource(
   plan: GroupPlan,
   map: (spec: LaunchTemplateSpecification) => LaunchTemplateSpecification,
 ): Pick<UpdateAutoScalingGroupCommandInput, 'LaunchTemplate' | 'MixedInstancesPolicy'> {

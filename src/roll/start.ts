@@ -23,7 +23,7 @@ import {
   type TemplateVersion,
 } from './launch-template.js';
 import type { InProgressMode, RefreshPreferenceOptions } from './options.js';
-import { pinFloatingVersions, type Unpin } from './pin.js';
+import { launchSource, pinFloatingVersions, type Unpin } from './pin.js';
 import type { GroupPlan } from './plan.js';
 import { refreshPreferences } from './preferences.js';
 import { outcomeOf, type GroupOutcome } from './result.js';
@@ -101,28 +101,7 @@ function desiredConfiguration(
     const version = t && targets.get(t);
     return t && version !== undefined ? { LaunchTemplateId: t.id, Version: String(version) } : spec;
   };
-  if (targets.size === 0) return undefined;
-  if (plan.kind === 'launch-template') return { LaunchTemplate: pin(plan.group.LaunchTemplate!) };
-  const policy = plan.group.MixedInstancesPolicy!;
-  const lt = policy.LaunchTemplate!;
-  return {
-    MixedInstancesPolicy: {
-      ...policy,
-      LaunchTemplate: {
-        ...lt,
-        LaunchTemplateSpecification: pin(lt.LaunchTemplateSpecification!),
-        ...(lt.Overrides
-          ? {
-              Overrides: lt.Overrides.map((o) =>
-                o.LaunchTemplateSpecification
-                  ? { ...o, LaunchTemplateSpecification: pin(o.LaunchTemplateSpecification) }
-                  : o,
-              ),
-            }
-          : {}),
-      },
-    },
-  };
+  return targets.size === 0 ? undefined : launchSource(plan, pin);
 }
 
 /** Is this active refresh the one our own (retried) StartInstanceRefresh made? */
