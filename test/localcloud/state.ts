@@ -192,6 +192,8 @@ export interface Snapshot {
   kmsKeyId?: string;
   /** Accounts granted createVolumePermission (ModifySnapshotAttribute). */
   createVolumeUserIds?: Set<string>;
+  /** createVolumePermission for group all (public snapshots, such as those of Amazon's AMIs). */
+  createVolumePublic?: boolean;
 }
 
 export interface Volume {

@@ -124,7 +124,7 @@ export function checkCopyBy(region: RegionState, image: Image, caller: string): 
   if (caller === image.ownerId) return;
   for (const m of image.blockDeviceMappings) {
     const snapshot = region.ec2.snapshots.get(m.Ebs?.SnapshotId ?? '');
-    if (snapshot && !snapshot.createVolumeUserIds?.has(caller))
+    if (snapshot && !snapshot.createVolumePublic && !snapshot.createVolumeUserIds?.has(caller))
       throw new AwsError('AuthFailure', 'You do not have permission to access the storage of this ami');
   }
   checkLaunchBy(region, image, caller);

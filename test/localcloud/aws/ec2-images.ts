@@ -447,7 +447,10 @@ const describeSnapshotAttribute: AwsHandler = (req, { region }) => {
     throw new AwsError('InvalidParameterValue', `Value (${p.Attribute}) for parameter attribute is invalid.`);
   return {
     SnapshotId: snapshot.snapshotId,
-    CreateVolumePermissions: [...(snapshot.createVolumeUserIds ?? [])].map((UserId) => ({ UserId })),
+    CreateVolumePermissions: [
+      ...(snapshot.createVolumePublic ? [{ Group: 'all' }] : []),
+      ...[...(snapshot.createVolumeUserIds ?? [])].map((UserId) => ({ UserId })),
+    ],
   };
 };
 
