@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   CopyImageCommand,
   CreateImageCommand,
+  DescribeImagesCommand,
   DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   EC2Client,
@@ -144,6 +145,9 @@ describe('localcloud KMS keys and a second account', () => {
     );
     const launched = await launchByOther(imageId);
     expect(launched.Instances![0]!.ImageId).toBe(imageId);
+    const seen = await other.send(new DescribeImagesCommand({ ExecutableUsers: ['self'] }));
+    expect(seen.Images!.map((i) => i.ImageId)).toContain(imageId);
+    expect(seen.Images!.map((i) => i.Name)).not.toContain('kms-private');
 
     const copy = () =>
       other.send(new CopyImageCommand({ Name: 'theirs', SourceImageId: imageId, SourceRegion: REGION }));

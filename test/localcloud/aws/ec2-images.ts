@@ -87,7 +87,8 @@ const describeImages: AwsHandler = (req, { region, world, now }) => {
     NextToken?: string;
     IncludeDisabled?: boolean;
   };
-  const account = world.accountId;
+  // What the caller's account may see: its own images, public ones and those shared with it.
+  const account = callerAccount(world, req.headers);
   let images: Image[];
   if (p.ImageIds?.length) {
     images = p.ImageIds.map((id) => findImage(region, id));
