@@ -101,6 +101,8 @@ export const BAKE: Scenario[] = [
         'iam-instance-profile': 'golden-ami-builder',
         'copy-to-regions': WEST,
         'share-with-accounts': '111122223333',
+        // Exercises ModifySnapshotAttribute/DescribeSnapshotAttribute of the policy.
+        'share-snapshots': 'true',
         tags: 'team=web',
       });
       return failed(r) ?? leftovers(env.cloud);

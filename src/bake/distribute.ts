@@ -7,6 +7,7 @@ import type { Delays } from './delays.js';
 import { copyImage, shareImage } from './image.js';
 import type { Phases } from './phases.js';
 import { findReusable } from './reuse.js';
+import { shareSnapshots } from './share-snapshots.js';
 import type { CreatedImage } from './state.js';
 
 /** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere. */
@@ -60,9 +61,14 @@ export async function distribute(
       if (o.encrypted)
         ctx.log.warning('The AMI is encrypted: the accounts it is shared with also need use of its KMS key.');
       const added = await Promise.all(
-        Object.entries(result.amis).map(([region, imageId]) =>
-          shareImage(ctx, { region, imageId, accounts: o.shareWithAccounts }),
-        ),
+        Object.entries(result.amis).map(async ([region, imageId]) => {
+          const share = { region, imageId, accounts: o.shareWithAccounts };
+          const [image, snapshots] = await Promise.all([
+            shareImage(ctx, share),
+            o.shareSnapshots ? shareSnapshots(ctx, share) : [],
+          ]);
+          return [...image, ...snapshots];
+        }),
       );
       result.sharedWith = o.shareWithAccounts;
       if (!added.some((a) => a.length)) ctx.log.info('Already shared with every account.');

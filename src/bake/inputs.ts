@@ -88,6 +88,7 @@ export const bakeSpec = defineAction({
       unique: true,
       maxItems: 100,
     }),
+    'share-snapshots': boolean({ default: 'false' }),
     'reuse-if-unchanged': boolean({ default: 'true' }),
     engine: choice(['native', 'packer'] as const, { default: 'native' }),
     'packer-template': string(),
@@ -103,6 +104,8 @@ export const bakeSpec = defineAction({
   ],
   check(v, problem) {
     if (v.kmsKeyId && !v.encrypted) problem('kms-key-id: needs encrypted: true');
+    if (v.shareSnapshots && !v.shareWithAccounts.length)
+      problem('share-snapshots: needs share-with-accounts (the accounts to grant createVolumePermission)');
     checkKeys(v, problem);
     for (const [key, value] of Object.entries(v.tags)) {
       if (value.length > 256)

@@ -65,6 +65,9 @@ export function planLines(
   for (const r of o.copyToRegions.filter((c) => p.result.amis[c]))
     lines.push(`Would reuse the copy ${p.result.amis[r]} in ${r}.`);
   if (toCopy.length) lines.push(`Would copy to ${toCopy.join(', ')}.`);
-  if (o.shareWithAccounts.length) lines.push(`Would share with ${o.shareWithAccounts.join(', ')}.`);
+  if (o.shareWithAccounts.length)
+    lines.push(
+      `Would share with ${o.shareWithAccounts.join(', ')}${o.shareSnapshots ? ', snapshots too (createVolumePermission)' : ''}.`,
+    );
   return lines;
 }

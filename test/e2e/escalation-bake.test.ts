@@ -8,6 +8,7 @@ import {
   DeregisterImageCommand,
   EC2Client,
   ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
   RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
@@ -96,12 +97,13 @@ describe('bake-ami under exactly its IAM policy', () => {
     expect(mutating.map((s) => s.Sid)).toEqual([]);
   });
 
-  it('user data with an instance profile (copied, shared), provision scripts and a failed image all pass', async () => {
+  it('user data with an instance profile (copied, shared with snapshots), provision scripts and a failed image all pass', async () => {
     const ok = await bake({
       name: 'iam-web',
       'user-data-file': 'image/linux/user-data.sh',
       'copy-to-regions': 'eu-west-1',
       'share-with-accounts': '111122223333',
+      'share-snapshots': 'true',
       tags: 'team=web',
     });
     expect({ exit: ok.exitCode, errors: ok.errors }).toEqual({ exit: 0, errors: [] });
@@ -111,6 +113,10 @@ describe('bake-ami under exactly its IAM policy', () => {
       const image = lc.world.region(region).ec2.images.get(id)!;
       expect(image.state).toBe('available');
       expect([...image.launchPermissionUserIds]).toEqual(['111122223333']);
+      for (const m of image.blockDeviceMappings) {
+        const snapshot = lc.world.region(region).ec2.snapshots.get(m.Ebs!.SnapshotId!)!;
+        expect([...(snapshot.createVolumeUserIds ?? [])]).toEqual(['111122223333']);
+      }
     }
     expect(ok.post?.exitCode).toBe(0);
 
@@ -238,6 +244,23 @@ describe('bake-ami role: escalation attempts are denied', () => {
         ec2.send(new CreateTagsCommand({ Resources: [foreign.amiId], Tags: [{ Key, Value: 'x' }] })),
       );
     expect(region().images.get(foreign.amiId)!.tags).toEqual([]);
+  });
+
+  it('share a foreign snapshot → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+    await deny(() =>
+      ec2.send(
+        new ModifySnapshotAttributeCommand({
+          SnapshotId: foreign.snapshotId,
+          Attribute: 'createVolumePermission',
+          CreateVolumePermission: { Add: [{ UserId: '444455556666' }] },
+        }),
+      ),
+    );
+    expect(lastDenial()).toEqual({
+      action: 'ec2:ModifySnapshotAttribute',
+      resource: expect.stringContaining(foreign.snapshotId),
+    });
+    expect(region().snapshots.get(foreign.snapshotId)!.createVolumeUserIds).toBeUndefined();
   });
 
   it('delete a foreign snapshot → denied by aws:ResourceTag/golden-ami:bake-id', async () => {

@@ -1,3 +1,4 @@
+import { addAccount, createKmsKey, kmsKeys } from './aws/accounts.js';
 import { autoscalingControlRoutes } from './aws/autoscaling-control.js';
 import { AwsError } from './aws/service.js';
 import { seedParameter } from './aws/ssm-parameters.js';
@@ -166,6 +167,28 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
       return { ok: true };
     },
 
+    /** Body: { region, alias? }: a customer-managed KMS key there; answers its keyId and arn. */
+    'POST /kms/keys': (body) => {
+      const { keyId, arn, aliases } = createKmsKey(
+        world.region(String(body.region ?? 'us-east-1')),
+        typeof body.alias === 'string' ? body.alias : undefined,
+      );
+      return { keyId, arn, aliases };
+    },
+    'GET /kms/keys': (body, query) =>
+      kmsKeys(world.region(query.get('region') ?? String(body.region ?? 'us-east-1'))).map(
+        ({ keyId, arn, managed, aliases }) => ({ keyId, arn, managed, aliases }),
+      ),
+    /** Body: { accessKeyId, accountId }: requests signed with that key act as that account. */
+    'POST /accounts': (body) => {
+      try {
+        addAccount(world, String(body.accessKeyId), String(body.accountId));
+      } catch (err) {
+        throw new ControlError((err as Error).message);
+      }
+      return { ok: true };
+    },
+
     'GET /calls': (_body, query) => ({ calls: logs.calls.query(logQuery(query)) }),
     'DELETE /calls': () => {
       logs.clear();
@@ -274,6 +297,8 @@ export function controlClient(routes: ControlRoutes) {
       },
     deregisterImage: (imageId: string, region?: string) =>
       void call('POST /images/deregister', { imageId, ...(region ? { region } : {}) }),
+    createKmsKey: (region: string, alias?: string) =>
+      call('POST /kms/keys', { region, ...(alias ? { alias } : {}) }) as { keyId: string; arn: string },
     state: (region = 'us-east-1') => call('GET /state', { region }) as ReturnType<typeof stateSummary>,
     /** Any route by its `METHOD /path` key, e.g. `POST /autoscaling/alarms`. */
     call,

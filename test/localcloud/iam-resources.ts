@@ -251,6 +251,7 @@ function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
     case 'DisableImageDeregistrationProtection':
       return [{ action, ...ec2Resource(r, a, String(p.ImageId)) }];
     case 'DeleteSnapshot':
+    case 'ModifySnapshotAttribute':
       return [{ action, ...ec2Resource(r, a, String(p.SnapshotId)) }];
     case 'DescribeImageReferences': {
       // It reads the referencing resources on the caller's behalf. Docs silent on the exact actions;

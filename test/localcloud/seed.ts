@@ -102,6 +102,8 @@ export function seedRegion(region: RegionState): void {
       description: `Snapshot for ${base.name}`,
       tags: [],
       encrypted: false,
+      // Public AMIs' snapshots are public too, so any account can copy them.
+      createVolumePublic: true,
     });
     e.images.set(imageId, {
       imageId,

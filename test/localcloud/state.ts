@@ -133,6 +133,7 @@ export interface ImageBlockDevice {
     VolumeType?: string;
     DeleteOnTermination?: boolean;
     Encrypted?: boolean;
+    KmsKeyId?: string;
     Iops?: number;
     Throughput?: number;
   };
@@ -187,6 +188,12 @@ export interface Snapshot {
   description: string;
   tags: Tag[];
   encrypted: boolean;
+  /** ARN of the KMS key an encrypted snapshot is encrypted with (see aws/accounts.ts). */
+  kmsKeyId?: string;
+  /** Accounts granted createVolumePermission (ModifySnapshotAttribute). */
+  createVolumeUserIds?: Set<string>;
+  /** createVolumePermission for group all (public snapshots, such as those of Amazon's AMIs). */
+  createVolumePublic?: boolean;
 }
 
 export interface Volume {
@@ -198,6 +205,7 @@ export interface Volume {
   snapshotId?: string;
   createTime: number;
   encrypted: boolean;
+  kmsKeyId?: string;
   attachment?: { InstanceId: string; Device: string; AttachTime: number; DeleteOnTermination: boolean };
   tags: Tag[];
 }

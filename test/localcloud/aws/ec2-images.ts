@@ -5,8 +5,10 @@ import type {
   DeregisterImageRequest,
   DescribeImageAttributeRequest,
   DescribeImagesRequest,
+  DescribeSnapshotAttributeRequest,
   DescribeSnapshotsRequest,
   ModifyImageAttributeRequest,
+  ModifySnapshotAttributeRequest,
 } from '@aws-sdk/client-ec2';
 import type { Image, ImageBlockDevice, ImageState, RegionState, Snapshot, Tag } from '../state.js';
 import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
@@ -14,6 +16,7 @@ import { findInstance } from './ec2-instances.js';
 import { deregistrationRefusal, protectionText } from './ec2-image-lifecycle.js';
 import { imageShape, snapshotShape } from './ec2-shapes.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { callerAccount, checkCopyBy, kmsKeys, resolveKmsKey } from './accounts.js';
 
 /**
  * AMIs and snapshots: CreateImage/CopyImage go pending → available (or failed) on the ticker,
@@ -84,7 +87,8 @@ const describeImages: AwsHandler = (req, { region, world, now }) => {
     NextToken?: string;
     IncludeDisabled?: boolean;
   };
-  const account = world.accountId;
+  // What the caller's account may see: its own images, public ones and those shared with it.
+  const account = callerAccount(world, req.headers);
   let images: Image[];
   if (p.ImageIds?.length) {
     images = p.ImageIds.map((id) => findImage(region, id));
@@ -133,6 +137,7 @@ function newSnapshot(
   description: string,
   tags: Tag[],
   nextAt: number,
+  kmsKeyId?: string,
 ): Snapshot {
   const snapshot: Snapshot = {
     snapshotId: region.world.newId('snap'),
@@ -144,7 +149,8 @@ function newSnapshot(
     ownerId: region.world.accountId,
     description,
     tags: [...tags],
-    encrypted: false,
+    encrypted: kmsKeyId !== undefined,
+    ...(kmsKeyId !== undefined ? { kmsKeyId } : {}),
   };
   region.ec2.snapshots.set(snapshot.snapshotId, snapshot);
   return snapshot;
@@ -193,6 +199,7 @@ const createImage: AwsHandler = (req, { region, world, now }) => {
       `Created by CreateImage(${instance.instanceId}) for ${imageId}`,
       snapshotTags,
       readyAt,
+      volume?.encrypted ? (volume.kmsKeyId ?? resolveKmsKey(region, undefined).arn) : undefined,
     );
     return {
       DeviceName: device.DeviceName,
@@ -202,6 +209,7 @@ const createImage: AwsHandler = (req, { region, world, now }) => {
         VolumeType: override?.Ebs?.VolumeType ?? volume?.volumeType ?? 'gp3',
         DeleteOnTermination: override?.Ebs?.DeleteOnTermination ?? device.DeleteOnTermination,
         Encrypted: volume?.encrypted ?? false,
+        ...(snapshot.kmsKeyId ? { KmsKeyId: snapshot.kmsKeyId } : {}),
       },
     };
   });
@@ -245,8 +253,10 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
   };
   const sourceRegion = world.region(p.SourceRegion ?? region.name);
   const source = findImage(sourceRegion, p.SourceImageId ?? '');
-  if (!visible(source, world.accountId))
+  const caller = callerAccount(world, req.headers);
+  if (!visible(source, caller))
     throw new AwsError('InvalidAMIID.NotFound', `The image id '[${source.imageId}]' does not exist`);
+  checkCopyBy(sourceRegion, source, caller);
   if (source.state !== 'available') {
     throw new AwsError(
       'IncorrectState',
@@ -260,6 +270,10 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
   const snapshotTags = tagsFor(p.TagSpecifications, 'snapshot');
   const mappings = source.blockDeviceMappings.map((m) => {
     if (!m.Ebs?.SnapshotId) return m;
+    // "Copies of encrypted backing snapshots for the AMI are encrypted"; without KmsKeyId the copy
+    // uses the destination region's default key (the AWS managed aws/ebs key here).
+    const encrypted = p.Encrypted === true || m.Ebs.Encrypted === true;
+    const key = encrypted ? resolveKmsKey(region, p.KmsKeyId).arn : undefined;
     const snapshot = newSnapshot(
       region,
       'vol-ffffffff',
@@ -267,10 +281,18 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
       `Copied for DestinationAmi ${imageId} from SourceAmi ${source.imageId}`,
       snapshotTags,
       readyAt,
+      key,
     );
+    if (caller !== world.accountId) snapshot.ownerId = caller;
+    const { KmsKeyId: _sourceKey, ...ebs } = m.Ebs;
     return {
       ...m,
-      Ebs: { ...m.Ebs, SnapshotId: snapshot.snapshotId, Encrypted: p.Encrypted ?? m.Ebs.Encrypted ?? false },
+      Ebs: {
+        ...ebs,
+        SnapshotId: snapshot.snapshotId,
+        Encrypted: encrypted,
+        ...(key ? { KmsKeyId: key } : {}),
+      },
     };
   });
   const tags = [...(p.CopyImageTags ? source.tags : []), ...tagsFor(p.TagSpecifications, 'image')];
@@ -279,7 +301,7 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
     imageId,
     name,
     ...(p.Description !== undefined ? { description: p.Description } : {}),
-    ownerId: world.accountId,
+    ownerId: caller,
     state: 'pending',
     creationDate: now,
     nextAt: readyAt,
@@ -289,7 +311,7 @@ const copyImage: AwsHandler = (req, { region, world, now }) => {
     launchPermissionUserIds: new Set(),
     sourceImageId: source.imageId,
     sourceRegion: sourceRegion.name,
-    imageLocation: `${world.accountId}/${name}`,
+    imageLocation: `${caller}/${name}`,
   });
   return { ImageId: imageId };
 };
@@ -358,6 +380,79 @@ const deleteSnapshot: AwsHandler = (req, { region }) => {
   }
   region.ec2.snapshots.delete(snapshot.snapshotId);
   return {};
+};
+
+function ownSnapshot(region: RegionState, snapshotId: string): Snapshot {
+  const snapshot = region.ec2.snapshots.get(snapshotId);
+  if (!snapshot)
+    throw new AwsError('InvalidSnapshot.NotFound', `The snapshot '${snapshotId}' does not exist.`);
+  return snapshot;
+}
+
+/**
+ * createVolumePermission only. "You may add or remove specified AWS account IDs from a snapshot's
+ * list of create volume permissions, but you cannot do both in a single operation." and
+ * "Snapshots encrypted with your default KMS key cannot be shared with other accounts." (error
+ * code docs-silent: localcloud answers OperationNotPermitted).
+ */
+const modifySnapshotAttribute: AwsHandler = (req, { region }) => {
+  const p = req.params as unknown as ModifySnapshotAttributeRequest;
+  const snapshot = ownSnapshot(region, p.SnapshotId ?? '');
+  if (p.Attribute !== undefined && p.Attribute !== 'createVolumePermission')
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Only createVolumePermission can be modified, not ${p.Attribute}.`,
+    );
+  const add = [...(p.CreateVolumePermission?.Add ?? [])];
+  const remove = [...(p.CreateVolumePermission?.Remove ?? [])];
+  if (p.OperationType) {
+    const flat = [
+      ...(p.UserIds ?? []).map((UserId) => ({ UserId })),
+      ...(p.GroupNames ?? []).map((Group) => ({ Group })),
+    ];
+    (p.OperationType === 'add' ? add : remove).push(...(flat as typeof add));
+  }
+  if (add.length === 0 && remove.length === 0)
+    throw new AwsError('InvalidParameterCombination', 'No attributes specified.');
+  if (add.length > 0 && remove.length > 0)
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'You cannot add and remove permissions in one operation.',
+    );
+  for (const perm of [...add, ...remove]) {
+    if (perm.Group !== undefined)
+      throw new AwsError(
+        'InvalidParameterValue',
+        'localcloud shares snapshots with accounts only, not groups.',
+      );
+    if (perm.UserId === undefined || !/^\d{12}$/.test(perm.UserId))
+      throw new AwsError('InvalidParameterValue', `Invalid value '${perm.UserId}' for userId.`);
+  }
+  const managed = kmsKeys(region).find((k) => k.managed && k.arn === snapshot.kmsKeyId);
+  if (add.length > 0 && managed)
+    throw new AwsError(
+      'OperationNotPermitted',
+      `Snapshot ${snapshot.snapshotId} is encrypted with the AWS managed key aws/ebs; snapshots encrypted with your default KMS key cannot be shared with other accounts.`,
+    );
+  const users = (snapshot.createVolumeUserIds ??= new Set());
+  for (const perm of add) users.add(perm.UserId!);
+  for (const perm of remove) users.delete(perm.UserId!);
+  return {};
+};
+
+const describeSnapshotAttribute: AwsHandler = (req, { region }) => {
+  const p = req.params as unknown as DescribeSnapshotAttributeRequest;
+  const snapshot = ownSnapshot(region, p.SnapshotId ?? '');
+  if (p.Attribute === 'productCodes') return { SnapshotId: snapshot.snapshotId, ProductCodes: [] };
+  if (p.Attribute !== 'createVolumePermission')
+    throw new AwsError('InvalidParameterValue', `Value (${p.Attribute}) for parameter attribute is invalid.`);
+  return {
+    SnapshotId: snapshot.snapshotId,
+    CreateVolumePermissions: [
+      ...(snapshot.createVolumePublic ? [{ Group: 'all' }] : []),
+      ...[...(snapshot.createVolumeUserIds ?? [])].map((UserId) => ({ UserId })),
+    ],
+  };
 };
 
 const modifyImageAttribute: AwsHandler = (req, { region }) => {
@@ -473,6 +568,8 @@ export const imageHandlers: Record<string, AwsHandler> = {
   DeregisterImage: deregisterImage,
   DescribeSnapshots: describeSnapshots,
   DeleteSnapshot: deleteSnapshot,
+  ModifySnapshotAttribute: modifySnapshotAttribute,
+  DescribeSnapshotAttribute: describeSnapshotAttribute,
   ModifyImageAttribute: modifyImageAttribute,
   DescribeImageAttribute: describeImageAttribute,
 };

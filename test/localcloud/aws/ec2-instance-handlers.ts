@@ -20,6 +20,8 @@ import {
 } from './ec2-instances.js';
 import { launchFromTemplate, specFromTemplateData, resolveLaunchTemplate } from './ec2-launch-templates.js';
 import { instanceShape } from './ec2-shapes.js';
+import { callerAccount, checkLaunchBy } from './accounts.js';
+import { findImage } from './ec2-images.js';
 import { AwsError, type AwsHandler } from './service.js';
 
 /** RunInstances, DescribeInstances/-Status, Stop/Start/Terminate/Reboot, console output, attributes. */
@@ -346,7 +348,13 @@ const modifyInstanceAttribute: AwsHandler = (req, { region }) => {
 };
 
 export const instanceHandlers: Record<string, AwsHandler> = {
-  RunInstances: (req, { region }) => runInstances(req, region),
+  RunInstances: (req, { region, world }) => {
+    // Another account's launch: only of an image shared with it, not on the owner's aws/ebs key.
+    const p = req.params as unknown as RunInstancesRequest;
+    const caller = callerAccount(world, req.headers);
+    if (p.ImageId && caller !== world.accountId) checkLaunchBy(region, findImage(region, p.ImageId), caller);
+    return runInstances(req, region);
+  },
   DescribeInstances: describeInstances,
   DescribeInstanceStatus: describeInstanceStatus,
   StopInstances: stopInstances,

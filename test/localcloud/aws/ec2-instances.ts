@@ -1,3 +1,4 @@
+import { resolveKmsKey } from './accounts.js';
 import {
   INSTANCE_STATE_CODES,
   privateDnsName,
@@ -27,6 +28,7 @@ export interface BlockDeviceRequest {
     DeleteOnTermination?: boolean;
     SnapshotId?: string;
     Encrypted?: boolean;
+    KmsKeyId?: string;
   };
   NoDevice?: string;
 }
@@ -158,6 +160,11 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
     if (override?.NoDevice !== undefined || !mapping.Ebs) continue;
     const volumeId = world.newId('vol');
     const deleteOnTermination = override?.Ebs?.DeleteOnTermination ?? mapping.Ebs.DeleteOnTermination ?? true;
+    const encrypted = override?.Ebs?.Encrypted ?? mapping.Ebs.Encrypted ?? false;
+    const fromSnapshot = region.ec2.snapshots.get(mapping.Ebs.SnapshotId ?? '')?.kmsKeyId;
+    const kmsKeyId = override?.Ebs?.KmsKeyId
+      ? resolveKmsKey(region, override.Ebs.KmsKeyId).arn
+      : (fromSnapshot ?? (encrypted ? resolveKmsKey(region, undefined).arn : undefined));
     region.ec2.volumes.set(volumeId, {
       volumeId,
       size: override?.Ebs?.VolumeSize ?? mapping.Ebs.VolumeSize ?? 8,
@@ -166,7 +173,8 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
       state: 'in-use',
       ...(mapping.Ebs.SnapshotId ? { snapshotId: mapping.Ebs.SnapshotId } : {}),
       createTime: now,
-      encrypted: override?.Ebs?.Encrypted ?? mapping.Ebs.Encrypted ?? false,
+      encrypted,
+      ...(encrypted && kmsKeyId ? { kmsKeyId } : {}),
       attachment: {
         InstanceId: instanceId,
         Device: mapping.DeviceName,
@@ -200,6 +208,7 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
       state: 'in-use',
       createTime: now,
       encrypted: extra.Ebs.Encrypted ?? false,
+      ...(extra.Ebs.Encrypted ? { kmsKeyId: resolveKmsKey(region, extra.Ebs.KmsKeyId).arn } : {}),
       attachment: {
         InstanceId: instanceId,
         Device: extra.DeviceName,

@@ -142,6 +142,7 @@ export function snapshotShape(snapshot: Snapshot) {
     Description: snapshot.description,
     VolumeSize: snapshot.volumeSize,
     Encrypted: snapshot.encrypted,
+    ...(snapshot.kmsKeyId ? { KmsKeyId: snapshot.kmsKeyId } : {}),
     StorageTier: 'standard',
     Tags: snapshot.tags.length > 0 ? snapshot.tags : undefined,
   };

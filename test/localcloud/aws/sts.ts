@@ -1,7 +1,8 @@
 import type { AwsService } from './service.js';
 import { credentialScope } from './sigv4.js';
+import { callerAccount } from './accounts.js';
 
-/** STS GetCallerIdentity: the caller is a user of the simulated account, named by its access key. */
+/** STS GetCallerIdentity: the caller is a user of the account its access key maps to (aws/accounts.ts). */
 export const stsService: AwsService = {
   signingName: 'sts',
   protocol: 'query',
@@ -11,11 +12,8 @@ export const stsService: AwsService = {
       const auth = req.headers.authorization;
       const accessKeyId =
         credentialScope(typeof auth === 'string' ? auth : undefined)?.accessKeyId ?? 'AKIDLOCALCLOUD';
-      return {
-        UserId: accessKeyId,
-        Account: world.accountId,
-        Arn: `arn:aws:iam::${world.accountId}:user/localcloud`,
-      };
+      const account = callerAccount(world, req.headers);
+      return { UserId: accessKeyId, Account: account, Arn: `arn:aws:iam::${account}:user/localcloud` };
     },
   },
 };

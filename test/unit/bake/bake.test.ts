@@ -389,6 +389,38 @@ describe('bake: copy and share', () => {
   });
 });
 
+describe('bake: share-snapshots', () => {
+  const snapshotsOf = (amis: Record<string, string>) =>
+    Object.values(amis).flatMap((id) => cloud.images.get(id)!.snapshots.map((s) => cloud.snapshots.get(s)!));
+
+  it('grants createVolumePermission on every snapshot of the AMI and its copies; on reuse only what is missing', async () => {
+    const plain = await run({ 'copy-to-regions': 'eu-west-1', 'share-with-accounts': '111122223333' })
+      .promise;
+    expect(snapshotsOf(plain.amis).map((s) => s.createVolumeUserIds)).toEqual([undefined, undefined]);
+
+    const before = cloud.mutations.length;
+    const shared = await run({
+      'copy-to-regions': 'eu-west-1',
+      'share-with-accounts': '111122223333, 444455556666',
+      'share-snapshots': 'true',
+    }).promise;
+    expect(shared.reused).toBe(true);
+    expect(snapshotsOf(shared.amis).map((s) => s.createVolumeUserIds)).toEqual([
+      ['111122223333', '444455556666'],
+      ['111122223333', '444455556666'],
+    ]);
+    expect(cloud.mutations.slice(before).filter((m) => m === 'ModifySnapshotAttribute')).toHaveLength(2);
+
+    const again = cloud.mutations.length;
+    await run({
+      'copy-to-regions': 'eu-west-1',
+      'share-with-accounts': '111122223333, 444455556666',
+      'share-snapshots': 'true',
+    }).promise;
+    expect(cloud.mutations.slice(again).filter((m) => m.startsWith('Modify'))).toEqual([]);
+  });
+});
+
 describe('bake: tags follow the image', () => {
   it('on reuse, changed tags reach the AMI, its snapshots and every copy, and the log says so', async () => {
     const first = await run({ tags: 'team=web, tier=1', 'copy-to-regions': 'eu-west-1' }).promise;

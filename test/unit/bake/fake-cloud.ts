@@ -11,11 +11,13 @@ import {
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   DescribeSubnetsCommand,
   EC2Client,
   GetConsoleOutputCommand,
   ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
   RunInstancesCommand,
   StopInstancesCommand,
   TerminateInstancesCommand,
@@ -107,7 +109,14 @@ export class FakeCloud {
   instances = new Map<string, FakeInstance>();
   snapshots = new Map<
     string,
-    { id: string; region: string; tags: Record<string, string>; description: string; deleted?: boolean }
+    {
+      id: string;
+      region: string;
+      tags: Record<string, string>;
+      description: string;
+      deleted?: boolean;
+      createVolumeUserIds?: string[];
+    }
   >();
   parameters = new Map<string, string>();
   commands = new Map<string, FakeCommand>();
@@ -460,6 +469,26 @@ export class FakeCloud {
           if (p.UserId) image.launchPermissions.push(p.UserId);
         return {};
       });
+    stub.on(DescribeSnapshotAttributeCommand).callsFake(async (input: { SnapshotId: string }) => {
+      const snapshot = this.snapshots.get(input.SnapshotId);
+      if (!snapshot || snapshot.deleted) throw awsError('InvalidSnapshot.NotFound');
+      return {
+        SnapshotId: snapshot.id,
+        CreateVolumePermissions: (snapshot.createVolumeUserIds ?? []).map((UserId) => ({ UserId })),
+      };
+    });
+    stub
+      .on(ModifySnapshotAttributeCommand)
+      .callsFake(
+        async (input: { SnapshotId: string; CreateVolumePermission?: { Add?: { UserId?: string }[] } }) => {
+          this.mutate('ModifySnapshotAttribute');
+          const snapshot = this.snapshots.get(input.SnapshotId);
+          if (!snapshot || snapshot.deleted) throw awsError('InvalidSnapshot.NotFound');
+          for (const p of input.CreateVolumePermission?.Add ?? [])
+            if (p.UserId) (snapshot.createVolumeUserIds ??= []).push(p.UserId);
+          return {};
+        },
+      );
     stub.on(DeregisterImageCommand).callsFake(async (input: { ImageId: string }) => {
       this.mutate('DeregisterImage');
       const image = this.images.get(input.ImageId);

@@ -108,6 +108,11 @@ describe('bake-ami inputs', () => {
       /^copy-to-regions: us-east-1 is the bake region/,
     ],
     ['share with bad account', { ...ok, 'share-with-accounts': '1234' }, /^share-with-accounts: "1234"/],
+    [
+      'share snapshots with nobody',
+      { ...ok, 'share-snapshots': 'true' },
+      /^share-snapshots: needs share-with-accounts/,
+    ],
     ['unknown engine', { ...ok, engine: 'imagebuilder' }, /^engine: /],
     [
       'packer without template',
