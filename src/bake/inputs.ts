@@ -1,8 +1,8 @@
 import { boolean, choice, decimal, integer, keyValues, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
+import { REGION } from '../aws/regions.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const SSM_PARAMETER = /^resolve:ssm:\/?[\w.\-/]{1,1011}(:[\w.-]{1,100})?$/;
 /** AMI names: 3-128 characters; 15 are kept for the "-yyyyMMddHHmmss" suffix. */

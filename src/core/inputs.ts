@@ -107,11 +107,34 @@ export function parseInputs<F extends Fields>(spec: ActionSpec<F>, source: Input
       }
     }
   }
-  if (problems.length === 0 && spec.check) {
-    spec.check(values as Inputs<F>, (m) => problems.push(m), explicit);
-  }
+  if (spec.check) problems.push(...crossFieldProblems(spec, values as Inputs<F>, explicit, problems));
   if (problems.length) throw new ConfigurationError(problems);
   return values as Inputs<F>;
+}
+
+/**
+ * The spec's cross-field check, run even when single fields or rules failed, so one run reports
+ * every problem. A failed field holds its empty value, so what the check says about a field a
+ * reported problem already names (or a check that cannot run without it) is left out.
+ */
+function crossFieldProblems<F extends Fields>(
+  spec: ActionSpec<F>,
+  values: Inputs<F>,
+  explicit: (name: string) => boolean,
+  reported: readonly string[],
+): string[] {
+  const found: string[] = [];
+  try {
+    spec.check!(values, (m) => found.push(m), explicit);
+  } catch (err) {
+    if (!reported.length) throw err;
+  }
+  if (!reported.length) return found;
+  // Fields a reported problem names (a bad value, or a rule such as "one of a, b is required").
+  const names = (m: string) =>
+    Object.keys(spec.inputs).filter((n) => new RegExp(`(^|[^\\w-])${n}([^\\w-]|$)`).test(m));
+  const failed = new Set(reported.flatMap(names));
+  return found.filter((m) => !names(m).some((n) => failed.has(n)));
 }
 
 /** Input source backed by the runner's INPUT_* variables. */

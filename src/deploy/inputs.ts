@@ -3,11 +3,11 @@
 import { boolean, choice, decimal, integer, list, string } from '../core/input-fields.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
+import { REGION } from '../aws/regions.js';
 
 const seconds = (o: { default: string; min: number; max: number }) =>
   decimal({ ...o, what: 'number of seconds' });
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 /** SSM label rules: not starting with a digit, "aws" or "ssm"; letters, digits, . - _ ; at most 100. */
 const LABEL = /^(?![0-9])(?!aws)(?!ssm)[A-Za-z0-9_.-]{1,100}$/i;

@@ -2,11 +2,10 @@
 import { boolean, decimal, integer, json, keyValues, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { parseRefreshes } from './watched-refresh.js';
+import { REGION } from '../aws/regions.js';
 
 const seconds = (o: { default: string; min: number; max: number }) =>
   decimal({ ...o, what: 'number of seconds' });
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** Host must be an instance placeholder so the check can only ever reach the instances themselves. */
 export const HEALTH_URL = /^https?:\/\/\{(private-ip|private-dns)\}(:\d{1,5})?(\/[^\s]*)?$/;

@@ -3,6 +3,7 @@
 // callers that name groups rather than refreshes.
 import { InputProblem } from '../core/input-fields.js';
 import { validateRefreshRecords, type RefreshRecord } from '../roll/refresh-record.js';
+import { REGION } from '../aws/regions.js';
 
 /** A refresh to watch: a RefreshRecord, or just a group whose latest refresh counts. */
 export type WatchedRefresh = Pick<RefreshRecord, 'region' | 'group'> &
@@ -12,8 +13,6 @@ export type WatchedRefresh = Pick<RefreshRecord, 'region' | 'group'> &
       'refreshId' | 'amiId' | 'newVersion' | 'previousVersion' | 'previousAmiId' | 'launchTemplate'
     >
   >;
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /** The template version a record says its refresh deploys. */
 export const newVersionOf = (w: WatchedRefresh): string | undefined =>

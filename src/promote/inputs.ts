@@ -10,9 +10,9 @@ import {
   string,
   type Field,
 } from '../core/input-fields.js';
+import { REGION } from '../aws/regions.js';
 
 export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
-export const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 // SSM: letters, digits, . - _ and / for paths; a path must start with /.
 const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/;
 // SSM label rules: no leading digit, no aws/ssm prefix (any case), at most 100 characters.

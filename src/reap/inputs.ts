@@ -2,8 +2,8 @@ import { boolean, choice, integer, list, string } from '../core/input-fields.js'
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { octopusUrlProblem } from '../octopus/client.js';
 import { INSTANCE_STATES } from './instances.js';
+import { REGION } from '../aws/regions.js';
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 // Live instances are never orphans, whatever the input says.
 const REAPABLE = INSTANCE_STATES.filter((s) => s !== 'running' && s !== 'pending');
 

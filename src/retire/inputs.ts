@@ -1,8 +1,8 @@
 // The retire-amis action's inputs and outputs.
 import { boolean, integer, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
+import { REGION } from '../aws/regions.js';
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 // Bake names as bake-ami writes them into the golden-ami:name tag.
 const NAME = /^[A-Za-z0-9()[\] ./\-'@_]{1,128}$/;
 const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/;

@@ -9,8 +9,8 @@ import {
   string,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
+import { REGION } from '../aws/regions.js';
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 /** AWS caps AWS-side waits (checkpoint delay, bake time) at two days. */
 const TWO_DAYS = 172_800;
 

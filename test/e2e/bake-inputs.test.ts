@@ -46,6 +46,7 @@ const beforeAnyCall: [string, Record<string, string>, RegExp, Record<string, str
     /source-ami-owners: "me"/,
   ],
   ['bad region', { ...ok, region: 'us-east' }, /region: "us-east" is not accepted/],
+  ['impossible region', { ...ok, region: 'us-east-99' }, /region: "us-east-99" is not accepted/],
   ['bad instance type', { ...ok, 'instance-type': 'large' }, /instance-type: "large" is not accepted/],
   ['bad subnet id', { ...ok, 'subnet-id': 'subnet-xyz' }, /subnet-id: "subnet-xyz" is not accepted/],
   [

@@ -106,7 +106,7 @@ describe('parseInputs', () => {
     ]);
   });
 
-  it('enforces mutually exclusive inputs and runs cross-field checks only on clean input', () => {
+  it('enforces mutually exclusive inputs and runs cross-field checks', () => {
     expect(() =>
       parseInputs(
         spec,
@@ -116,6 +116,26 @@ describe('parseInputs', () => {
     expect(() =>
       parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', 'dry-run': 'true', mode: 'cancel' })),
     ).toThrow('mode: cancel cannot be combined with dry-run');
+  });
+
+  it('reports a bad field and a cross-field problem in the same run', () => {
+    let message = '';
+    try {
+      parseInputs(
+        spec,
+        source({
+          name: 'web',
+          'ami-id': 'ami-12345678',
+          'dry-run': 'true',
+          mode: 'cancel',
+          'bake-time': 'forever',
+        }),
+      );
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('bake-time:');
+    expect(message).toContain('mode: cancel cannot be combined with dry-run');
   });
 
   it('reads environment fallbacks and never echoes a secret in an error', () => {
