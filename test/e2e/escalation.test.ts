@@ -40,6 +40,8 @@ jest.setTimeout(120_000);
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const PARAMETER = '/golden-ami/web';
+// Instances serve /version here (a port no other e2e file uses, so files can run side by side).
+const VERSION_PORT = 18623;
 const credentials = {
   accessKeyId: 'AKIALOCALCLOUD000000',
   secretAccessKey: 'localcloud-secret-key-do-not-use-000000',
@@ -109,15 +111,20 @@ async function runUnder(
 const denials = () => lc.iam.records.filter((r) => !r.allowed).map((r) => `${r.service}:${r.operation}`);
 
 beforeAll(async () => {
-  lc = await start({ port: 0, accountId: ACCOUNT });
+  lc = await start({ port: 0, accountId: ACCOUNT, instanceHttpPort: VERSION_PORT });
   asg = new AutoScalingClient({ region: REGION, endpoint: lc.url, credentials });
   ec2 = new EC2Client({ region: REGION, endpoint: lc.url, credentials });
   ssm = new SSMClient({ region: REGION, endpoint: lc.url, credentials });
   const region = lc.world.region(REGION);
   // Baked by this project (its bake-id tag), as promote's deregistration protection requires.
   const baked = (id: string) => [{ Key: 'golden-ami:bake-id', Value: id }];
-  oldAmi = seedImage(region, { name: 'web-1', creationDate: Date.now() - 60_000, tags: baked('b1') }).imageId;
-  newAmi = seedImage(region, { name: 'web-2', tags: baked('b2') }).imageId;
+  oldAmi = seedImage(region, {
+    name: 'web-1',
+    creationDate: Date.now() - 60_000,
+    tags: baked('b1'),
+    version: '1.0.0',
+  }).imageId;
+  newAmi = seedImage(region, { name: 'web-2', tags: baked('b2'), version: '2.0.0' }).imageId;
   ours = seedGroup(lc.world, REGION, {
     name: 'web-production',
     imageId: oldAmi,
@@ -266,6 +273,26 @@ describe('each action under exactly its iam-policy.json', () => {
     expect(r.exitCode).toBe(0);
     expect(r.outputs.status).toBe('healthy');
     expect(denials()).toEqual([]);
+  });
+
+  it('wait-healthy refreshes the group back to its previous version when a check fails after Successful', async () => {
+    const r = await runUnder(POLICIES['wait-healthy'], 'wait-healthy', {
+      refreshes,
+      'health-url': `http://{private-ip}:${VERSION_PORT}/version`,
+      'expected-version': '9.9.9',
+      'unhealthy-grace-seconds': '1',
+      'timeout-minutes': '2',
+      'poll-interval-seconds': '0.2',
+      'max-poll-interval-seconds': '1',
+    });
+    // The refresh back is a StartInstanceRefresh to version 1: Auto Scaling checks that the role may
+    // launch that template (its instance role, its tags), which the policy grants for consenting
+    // templates only.
+    expect(denials()).toEqual([]);
+    expect(r.outputs.status).toBe('rolled-back');
+    expect(r.exitCode).toBe(1);
+    const instances = (await groupNow(ours.groupName)).Instances ?? [];
+    expect(instances.map((i) => i.LaunchTemplate?.Version)).toEqual(['1']);
   });
 
   it('reap-octopus-orphans deletes the target of a gone instance', async () => {
