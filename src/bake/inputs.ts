@@ -1,6 +1,6 @@
 import { boolean, choice, decimal, integer, keyValues, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
-import { REGION } from '../aws/regions.js';
+import { REGION, regionInput, regionList } from '../aws/regions.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
 const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
@@ -40,12 +40,7 @@ export const bakeSpec = defineAction({
       accepted: 'account ids (12 digits) or self, amazon, aws-marketplace, aws-backup-vault',
       unique: true,
     }),
-    region: string({
-      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
-      required: true,
-      pattern: REGION,
-      accepted: 'a region such as eu-west-1',
-    }),
+    region: regionInput(),
     'instance-type': string({
       default: 't3.medium',
       pattern: /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/,
@@ -76,12 +71,7 @@ export const bakeSpec = defineAction({
     'failure-marker': string({ default: 'BAKE-FAILED', maxLength: 200 }),
     'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
     tags: keyValues({ maxItems: 40, keyPattern: /^(?!aws:)[\w .:/=+\-@]{1,128}$/ }),
-    'copy-to-regions': list({
-      pattern: REGION,
-      accepted: 'regions such as eu-west-1',
-      unique: true,
-      maxItems: 20,
-    }),
+    'copy-to-regions': regionList({ maxItems: 20 }),
     'share-with-accounts': list({
       pattern: /^\d{12}$/,
       accepted: 'AWS account ids of 12 digits',

@@ -3,7 +3,7 @@
 import { boolean, choice, decimal, integer, list, string } from '../core/input-fields.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
-import { REGION } from '../aws/regions.js';
+import { regionInput } from '../aws/regions.js';
 
 const seconds = (o: { default: string; min: number; max: number }) =>
   decimal({ ...o, what: 'number of seconds' });
@@ -37,12 +37,7 @@ export const deploySpec = defineAction({
     }),
     'expected-current': string({ pattern: AMI_ID, accepted: 'an AMI id such as ami-0123456789abcdef0' }),
     'allow-older': boolean({ default: 'false' }),
-    region: string({
-      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
-      required: true,
-      pattern: REGION,
-      accepted: 'an AWS region name such as us-east-1',
-    }),
+    region: regionInput(),
 
     // Which groups to roll (roll-asg); by default every group tagged Environment=<environment>.
     ...pickFields(rollSpec.inputs, [

@@ -2,7 +2,7 @@
 import { boolean, decimal, integer, json, keyValues, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { parseRefreshes } from './watched-refresh.js';
-import { REGION } from '../aws/regions.js';
+import { regionInput, regionList } from '../aws/regions.js';
 
 const seconds = (o: { default: string; min: number; max: number }) =>
   decimal({ ...o, what: 'number of seconds' });
@@ -22,13 +22,8 @@ export const waitHealthySpec = defineAction({
       accepted: 'Auto Scaling group names',
     }),
     'asg-tags': keyValues({ maxItems: 10 }),
-    regions: list({ unique: true, pattern: REGION, accepted: 'AWS region names such as eu-west-1' }),
-    region: string({
-      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
-      required: true,
-      pattern: REGION,
-      accepted: 'an AWS region name such as eu-west-1',
-    }),
+    regions: regionList(),
+    region: regionInput(),
     'expected-ami-id': string({
       pattern: /^ami-[0-9a-f]{8,17}$/,
       accepted: 'an AMI id (ami-0123456789abcdef0)',

@@ -10,7 +10,7 @@ import {
   string,
   type Field,
 } from '../core/input-fields.js';
-import { REGION } from '../aws/regions.js';
+import { REGION, regionInput, regionList } from '../aws/regions.js';
 
 export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 // SSM: letters, digits, . - _ and / for paths; a path must start with /.
@@ -109,13 +109,8 @@ export const promoteSpec = defineAction({
     amis: json(amiMap, {
       accepted: 'a JSON map region -> AMI id such as {"us-east-1":"ami-0123456789abcdef0"}',
     }),
-    regions: list({ pattern: REGION, accepted: 'region names such as us-east-1', unique: true }),
-    region: string({
-      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
-      required: true,
-      pattern: REGION,
-      accepted: 'a region name such as us-east-1',
-    }),
+    regions: regionList(),
+    region: regionInput(),
     label: string({
       pattern: LABEL,
       accepted: 'a label of letters, digits, . - _ (at most 100), not starting with a digit, aws or ssm',

@@ -2,7 +2,7 @@ import { boolean, choice, integer, list, string } from '../core/input-fields.js'
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { octopusUrlProblem } from '../octopus/client.js';
 import { INSTANCE_STATES } from './instances.js';
-import { REGION } from '../aws/regions.js';
+import { regionInput, regionList } from '../aws/regions.js';
 
 // Live instances are never orphans, whatever the input says.
 const REAPABLE = INSTANCE_STATES.filter((s) => s !== 'running' && s !== 'pending');
@@ -24,18 +24,8 @@ export const reapSpec = defineAction({
     // Matched as a whole token (see mapping.ts): EC2 ids are i- and 8 or 17 hex digits.
     'instance-id-pattern': string({ default: 'i-[0-9a-f]{8}([0-9a-f]{9})?', maxLength: 200 }),
     'match-by': choice(['instance-id', 'private-ip', 'private-dns'] as const, { default: 'instance-id' }),
-    regions: list({
-      pattern: REGION,
-      accepted: 'region names such as us-east-1',
-      unique: true,
-      maxItems: 30,
-    }),
-    region: string({
-      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
-      required: true,
-      pattern: REGION,
-      accepted: 'a region name such as us-east-1',
-    }),
+    regions: regionList({ maxItems: 30 }),
+    region: regionInput(),
     'reap-states': list({
       default: 'terminated,shutting-down,not-found',
       unique: true,

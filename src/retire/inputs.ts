@@ -1,7 +1,7 @@
 // The retire-amis action's inputs and outputs.
-import { boolean, integer, list, string } from '../core/input-fields.js';
+import { boolean, integer, list } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
-import { REGION } from '../aws/regions.js';
+import { regionInput, regionList } from '../aws/regions.js';
 
 // Bake names as bake-ami writes them into the golden-ami:name tag.
 const NAME = /^[A-Za-z0-9()[\] ./\-'@_]{1,128}$/;
@@ -17,18 +17,8 @@ export const retireSpec = defineAction({
       maxItems: 50,
       accepted: 'bake names (the name input of bake-ami, kept in the golden-ami:name tag)',
     }),
-    regions: list({
-      pattern: REGION,
-      accepted: 'region names such as us-east-1',
-      unique: true,
-      maxItems: 30,
-    }),
-    region: string({
-      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
-      required: true,
-      pattern: REGION,
-      accepted: 'a region name such as us-east-1',
-    }),
+    regions: regionList({ maxItems: 30 }),
+    region: regionInput(),
     'keep-count': integer({ default: '3', min: 1, max: 1000 }),
     'keep-days': integer({ default: '14', min: 0, max: 3650 }),
     'grace-days': integer({ default: '7', min: 1, max: 3650 }),

@@ -9,7 +9,7 @@ import {
   string,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
-import { REGION } from '../aws/regions.js';
+import { regionInput, regionList } from '../aws/regions.js';
 
 /** AWS caps AWS-side waits (checkpoint delay, bake time) at two days. */
 const TWO_DAYS = 172_800;
@@ -27,13 +27,8 @@ export const rollSpec = defineAction({
       accepted: 'Auto Scaling group names (1-255 characters)',
     }),
     'asg-tags': keyValues({ maxItems: 50 }),
-    regions: list({ unique: true, pattern: REGION, accepted: 'AWS region names such as us-east-1' }),
-    region: string({
-      env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
-      required: true,
-      pattern: REGION,
-      accepted: 'an AWS region name such as us-east-1',
-    }),
+    regions: regionList(),
+    region: regionInput(),
     'ami-id': string({
       pattern: /^ami-[0-9a-f]{8,17}$/,
       accepted: 'an AMI id such as ami-0123456789abcdef0',
