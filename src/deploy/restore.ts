@@ -5,7 +5,6 @@
 import {
   DescribeAutoScalingGroupsCommand,
   RollbackInstanceRefreshCommand,
-  type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { describeError } from '../core/errors.js';
@@ -17,6 +16,7 @@ import { isActive, latestRefresh } from '../roll/in-progress.js';
 import { deleteVersion, templateLabel } from '../roll/launch-template.js';
 import type { RefreshRecord } from '../roll/refresh-record.js';
 import type { RollResult } from '../roll/roll.js';
+import { groupTemplateSpecs } from '../aws/group-templates.js';
 
 export type PromotedRegion = RegionPromotion;
 
@@ -84,13 +84,6 @@ async function restoreValue(
   return `${name} back to ${p.previousAmiId} (version ${v})`;
 }
 
-const specsOf = (g: AutoScalingGroup) =>
-  [
-    g.LaunchTemplate,
-    g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification,
-    ...(g.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map((o) => o.LaunchTemplateSpecification),
-  ].filter((s) => s !== undefined);
-
 /**
  * Deletes each template version this run created once no group names it and no active refresh
  * deploys it: then `$Latest` is again what it was before the run. A version still in use is kept,
@@ -125,7 +118,7 @@ export async function retireVersions(ctx: ActionContext, rolled: RollResult): Pr
           abortSignal: ctx.signal,
         });
       const naming = (out.AutoScalingGroups ?? []).filter((g) =>
-        specsOf(g).some((s) => s.LaunchTemplateId === m.id && s.Version === String(m.version)),
+        groupTemplateSpecs(g).some((s) => s.LaunchTemplateId === m.id && s.Version === String(m.version)),
       );
       const deploying: string[] = [];
       for (const group of m.groups) {

@@ -2,7 +2,6 @@
 // (Auto Scaling groups' templates and mixed-instances overrides, SSM labels and older versions).
 import {
   DescribeAutoScalingGroupsCommand,
-  type AutoScalingGroup,
   type LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, paginateDescribeImageReferences } from '@aws-sdk/client-ec2';
@@ -12,6 +11,7 @@ import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
 import { mapBounded } from '../roll/bounded.js';
 import type { CallCounter } from './estate.js';
+import { groupTemplateSpecs } from '../aws/group-templates.js';
 
 /** AMI id -> what references it (human-readable, for the summary). */
 export type References = Map<string, string[]>;
@@ -85,18 +85,6 @@ export async function ec2References(
   return refs;
 }
 
-function groupSpecs(g: AutoScalingGroup): LaunchTemplateSpecification[] {
-  if (g.LaunchTemplate) return [g.LaunchTemplate];
-  const mixed = g.MixedInstancesPolicy?.LaunchTemplate;
-  return [
-    ...(mixed?.LaunchTemplateSpecification ? [mixed.LaunchTemplateSpecification] : []),
-    // Overrides may name their own template: instances of that type launch from it.
-    ...(mixed?.Overrides ?? []).flatMap((o) =>
-      o.LaunchTemplateSpecification ? [o.LaunchTemplateSpecification] : [],
-    ),
-  ];
-}
-
 /** Every template version a group launches from (main and overrides, $Latest/$Default resolved). */
 export async function groupReferences(
   ctx: ActionContext,
@@ -112,7 +100,7 @@ export async function groupReferences(
         .autoScaling(region)
         .send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }));
       for (const g of page.AutoScalingGroups ?? []) {
-        for (const spec of groupSpecs(g)) {
+        for (const spec of groupTemplateSpecs(g)) {
           const key = `${spec.LaunchTemplateId ?? spec.LaunchTemplateName}@${spec.Version ?? '$Default'}`;
           const use = uses.get(key) ?? { spec, groups: [] };
           use.groups.push(g.AutoScalingGroupName ?? '?');

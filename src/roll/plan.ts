@@ -6,6 +6,7 @@ import { instanceImages, mostCommonOther } from './instances.js';
 import { describeTemplateVersion, templateLabel, type TemplateVersion } from './launch-template.js';
 import type { InProgressMode } from './options.js';
 import type { SelectedGroup } from './select-groups.js';
+import { groupTemplateSpecs } from '../aws/group-templates.js';
 
 /** What roll-asg will do to one group, decided before anything changes. */
 export interface GroupPlan {
@@ -48,15 +49,9 @@ const at = (g: { name: string; region: string }) => `group ${g.name} (${g.region
 function templateSpecs(
   group: AutoScalingGroup,
 ): { kind: GroupPlan['kind']; specs: LaunchTemplateSpecification[] } | undefined {
-  if (group.LaunchTemplate) return { kind: 'launch-template', specs: [group.LaunchTemplate] };
-  const mixed = group.MixedInstancesPolicy?.LaunchTemplate;
-  if (mixed?.LaunchTemplateSpecification) {
-    const overrides = (mixed.Overrides ?? []).flatMap((o) =>
-      o.LaunchTemplateSpecification ? [o.LaunchTemplateSpecification] : [],
-    );
-    return { kind: 'mixed-instances', specs: [mixed.LaunchTemplateSpecification, ...overrides] };
-  }
-  return undefined;
+  const specs = groupTemplateSpecs(group);
+  if (!specs.length) return undefined;
+  return { kind: group.LaunchTemplate ? 'launch-template' : 'mixed-instances', specs };
 }
 
 const specKey = (s: LaunchTemplateSpecification) =>
