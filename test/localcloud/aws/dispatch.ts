@@ -144,6 +144,20 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
       tree = formTree(form);
     }
 
+    // One call-log entry per request, whatever its outcome.
+    const record = (status: number, errorCode?: string, fault?: string) =>
+      env.logs.recordCall({
+        ts: arrivedAt,
+        service: serviceName,
+        region,
+        operation,
+        params,
+        status,
+        ...(errorCode ? { errorCode } : {}),
+        requestId,
+        ...(fault ? { fault } : {}),
+      });
+
     const fail = (err: AwsError, fault?: FaultRule) => {
       const errorBody =
         protocol === 'json'
@@ -156,17 +170,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
               err.status,
               requestId,
             );
-      env.logs.recordCall({
-        ts: arrivedAt,
-        service: serviceName,
-        region,
-        operation,
-        params,
-        status: err.status,
-        errorCode: err.code,
-        requestId,
-        ...(fault ? { fault: fault.after ? `${fault.kind}-after` : fault.kind } : {}),
-      });
+      record(err.status, err.code, fault ? (fault.after ? `${fault.kind}-after` : fault.kind) : undefined);
       send(res, protocol, err.status, errorBody, requestId);
     };
 
@@ -198,42 +202,20 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
     if (outcome.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.latencyMs));
     const failure = outcome.failure;
     const drop = () => {
-      env.logs.recordCall({
-        ts: arrivedAt,
-        service: serviceName,
-        region,
-        operation,
-        params,
-        status: 0,
-        errorCode: 'ConnectionDropped',
-        requestId,
-        fault: failure?.after ? 'drop-after' : 'drop',
-      });
+      record(0, 'ConnectionDropped', failure?.after ? 'drop-after' : 'drop');
       req.socket.destroy();
     };
     // Not AWS at all: a proxy or emulator in the way answers its own HTML error page.
     const html = () => {
       const status = failure?.status ?? 500;
-      env.logs.recordCall({
-        ts: arrivedAt,
-        service: serviceName,
-        region,
-        operation,
-        params,
-        status,
-        errorCode: 'NonAwsAnswer',
-        requestId,
-        fault: failure?.after ? 'html-after' : 'html',
-      });
+      record(status, 'NonAwsAnswer', failure?.after ? 'html-after' : 'html');
       const page = `<html><head><title>${status} Internal Server Error</title></head><body><h1>${status} Internal Server Error</h1><hr><center>nginx</center></body></html>\n`;
       res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
       res.end(page);
     };
-    if (failure && !failure.after) {
-      if (failure.kind === 'drop') return drop();
-      if (failure.kind === 'html') return html();
-      return fail(faultError(protocol, failure), failure);
-    }
+    const answerFault = (f: FaultRule) =>
+      f.kind === 'drop' ? drop() : f.kind === 'html' ? html() : fail(faultError(protocol, f), f);
+    if (failure && !failure.after) return answerFault(failure);
 
     const denied = env.iam?.authorize(serviceName, protocol, operation, params, env.world.region(region));
     if (denied) return fail(denied);
@@ -251,11 +233,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
       return fail(serverError(protocol, 500));
     }
     // The operation took effect; the answer is lost.
-    if (failure?.after) {
-      if (failure.kind === 'drop') return drop();
-      if (failure.kind === 'html') return html();
-      return fail(faultError(protocol, failure), failure);
-    }
+    if (failure?.after) return answerFault(failure);
     const responseBody =
       protocol === 'json'
         ? serializeJsonResponse(model, op.output, output as Record<string, unknown>)
@@ -267,16 +245,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
             output as Record<string, unknown>,
             requestId,
           );
-    env.logs.recordCall({
-      ts: arrivedAt,
-      service: serviceName,
-      region,
-      operation,
-      params,
-      status: 200,
-      requestId,
-      ...(outcome.latencyMs > 0 ? { fault: 'latency' } : {}),
-    });
+    record(200, undefined, outcome.latencyMs > 0 ? 'latency' : undefined);
     send(res, protocol, 200, responseBody, requestId);
   };
 }
