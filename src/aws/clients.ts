@@ -1,23 +1,27 @@
-// Types only: each entry passes the client classes it uses (AwsServices), so a bundle loads
+// Types only: each entry passes the client classes it uses (AwsServices) to awsClients, so a bundle loads
 // only those SDK packages.
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { ActionClients, ClientFactory } from '../core/context.js';
 import { USER_AGENT } from '../core/version.js';
 import { reportNonAwsAnswers } from './non-aws-answer.js';
 
-/** Per-region AWS clients, created on first use. Capabilities receive this, never construct clients. */
-export interface AwsClients {
-  readonly defaultRegion: string;
-  ec2(region?: string): EC2Client;
-  autoScaling(region?: string): AutoScalingClient;
-  ssm(region?: string): SSMClient;
-  elbv2(region?: string): ElasticLoadBalancingV2Client;
-  sts(region?: string): STSClient;
-  destroy(): void;
+declare module '../core/context.js' {
+  /** Per-region AWS clients, created on first use. Capabilities receive these, never construct clients. */
+  interface ActionClients {
+    ec2(region?: string): EC2Client;
+    autoScaling(region?: string): AutoScalingClient;
+    ssm(region?: string): SSMClient;
+    elbv2(region?: string): ElasticLoadBalancingV2Client;
+    sts(region?: string): STSClient;
+  }
 }
+
+/** The AWS clients every capability's context holds (core's ActionClients, with the AWS members above). */
+export type AwsClients = ActionClients;
 
 /** The SDK client classes an action uses, passed by its entry; any other client is a bug. */
 export interface AwsServices {
@@ -60,7 +64,7 @@ export function createAwsClients(options: ClientFactoryOptions): AwsClients {
   ): C {
     if (!ctor)
       throw new Error(
-        `bug: ${options.action} uses the ${kind} client but its entry does not pass it to runAction`,
+        `bug: ${options.action} uses the ${kind} client but its entry does not pass it to awsClients`,
       );
     const r = region ?? options.region;
     const key = `${kind}:${r}`;
@@ -84,4 +88,13 @@ export function createAwsClients(options: ClientFactoryOptions): AwsClients {
       cache.clear();
     },
   };
+}
+
+/**
+ * The entry's client factory for runCapability: the SDK client classes the action uses (only
+ * those are bundled and loaded); adaptive retries unless the user set AWS_RETRY_MODE.
+ */
+export function awsClients(services: AwsServices): ClientFactory {
+  return ({ region, action, env }) =>
+    createAwsClients({ region, action, services, retryModeFromEnv: Boolean(env.AWS_RETRY_MODE) });
 }

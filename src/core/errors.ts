@@ -36,8 +36,30 @@ export class ActionFailure extends Error {
   override readonly name = 'ActionFailure';
 }
 
-/** A failure whose job summary the entry already wrote: the boundary adds no second heading. */
-export class SummarizedFailure extends ActionFailure {}
+/**
+ * Work that failed after doing part of it, or refused with a plan to show: `result` says what was
+ * (or would have been) done. The boundary writes the capability's outputs and summary from it,
+ * then fails the step with one line.
+ */
+export class PartialFailure<R = unknown> extends ActionFailure {
+  /** What the step fails with: this failure, or the error `carrying` was given (its line, code and kind). */
+  readonly reason: unknown;
+
+  constructor(
+    message: string,
+    readonly result: R,
+    options?: { cause?: unknown; reportAs?: unknown },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = options && 'reportAs' in options ? options.reportAs : this;
+  }
+
+  /** `err`, reported exactly as it would be alone, with what was done before it. */
+  static carrying<R>(err: unknown, result: R): PartialFailure<R> {
+    const message = err instanceof Error ? err.message : String(err);
+    return new PartialFailure(message, result, { cause: err, reportAs: err });
+  }
+}
 
 /** Fields the AWS SDK v3 puts on service errors. */
 interface AwsLikeError {

@@ -1,26 +1,13 @@
 import * as core from '@actions/core';
-import { createAwsClients, type AwsClients, type AwsServices } from '../aws/clients.js';
-import { systemClock, type Clock } from './clock.js';
-import { AbortedError, ConfigurationError, describeError, SummarizedFailure } from './errors.js';
-import { envInputSource, parseInputs, type ActionSpec, type Fields, type Inputs } from './inputs.js';
+import type { Capability } from './capability.js';
+import { systemClock } from './clock.js';
+import type { ActionContext, ClientFactory, StepIO } from './context.js';
+import { AbortedError, ConfigurationError, describeError, PartialFailure } from './errors.js';
+import { camel, envInputSource, parseInputs, type ActionSpec, type Fields, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 
-/** What every capability function receives. */
-export interface ActionContext {
-  clients: AwsClients;
-  clock: Clock;
-  log: Log;
-  signal: AbortSignal;
-}
-
-/** The runner-facing side an entry may touch: outputs, summary, state. */
-export interface StepIO {
-  env(name: string): string | undefined;
-  setOutputs(outputs: Record<string, string | number | boolean | object | undefined>): void;
-  summary(markdown: string): Promise<void>;
-  saveState(name: string, value: string): void;
-  getState(name: string): string;
-}
+// For branches written before ActionContext and StepIO moved to context.ts; import them from there.
+export type { ActionContext, StepIO } from './context.js';
 
 export const actionsLog: Log = {
   info: (m) => core.info(m),
@@ -78,12 +65,18 @@ function regionOf(inputs: object, env: NodeJS.ProcessEnv): string {
   return r;
 }
 
+/**
+ * Fails the step with one line (a PartialFailure: the line of its reason), then, unless the
+ * capability's summary already heads with the outcome, a summary block saying so.
+ */
 async function fail(
   spec: ActionSpec<Fields>,
   io: StepIO,
-  err: unknown,
+  thrown: unknown,
   env: NodeJS.ProcessEnv,
+  summarized: boolean,
 ): Promise<void> {
+  const err = thrown instanceof PartialFailure ? thrown.reason : thrown;
   const line = describeError(err);
   core.setFailed(line);
   if (isDebug(env) && err instanceof Error && err.stack) core.debug(err.stack);
@@ -95,45 +88,80 @@ async function fail(
       : err instanceof AbortedError
         ? 'cancelled'
         : 'failed';
-  if (err instanceof SummarizedFailure) return;
+  if (summarized) return;
   await io.summary(`### ❌ ${spec.name}: ${heading}\n\n\`\`\`\n${line}\n\`\`\`\n`).catch(() => undefined);
 }
 
+function registerSecrets<F extends Fields>(spec: ActionSpec<F>, inputs: Inputs<F>): void {
+  for (const [name, f] of Object.entries(spec.inputs)) {
+    const value = (inputs as Record<string, unknown>)[camel(name)];
+    if (f.secret && typeof value === 'string') actionsLog.secret(value);
+  }
+}
+
 /**
- * The one error boundary of an entry: parse inputs (all problems at once, before any AWS
- * call), build the context, run, and report any failure in one line with AWS's code and request id.
- * `services` are the SDK client classes the action uses: only those are bundled and loaded.
+ * The one error boundary of a step: parse inputs (all problems at once, before any cloud call),
+ * build the context, run, and report any failure in one line with AWS's code and request id.
  */
-export async function runAction<F extends Fields>(
+async function runStep<F extends Fields>(
   spec: ActionSpec<F>,
-  services: AwsServices,
+  clients: ClientFactory,
   main: (inputs: Inputs<F>, ctx: ActionContext, io: StepIO) => Promise<void>,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
+  summarized: (err: unknown) => boolean,
 ): Promise<void> {
   const io = stepIO(spec as ActionSpec<Fields>, env);
   const cancel = cancellation(actionsLog);
-  let clients: AwsClients | undefined;
+  let ctx: ActionContext | undefined;
   try {
     const inputs = parseInputs(spec, envInputSource(env));
-    for (const [name, f] of Object.entries(spec.inputs)) {
-      const value = (inputs as Record<string, unknown>)[
-        name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
-      ];
-      if (f.secret && typeof value === 'string') actionsLog.secret(value);
-    }
-    clients = createAwsClients({
-      region: regionOf(inputs, env),
-      action: spec.name,
-      services,
-      retryModeFromEnv: Boolean(env.AWS_RETRY_MODE),
-    });
-    await main(inputs, { clients, clock: systemClock, log: actionsLog, signal: cancel.signal }, io);
+    registerSecrets(spec, inputs);
+    ctx = {
+      clients: clients({ region: regionOf(inputs, env), action: spec.name, env }),
+      clock: systemClock,
+      log: actionsLog,
+      signal: cancel.signal,
+    };
+    await main(inputs, ctx, io);
   } catch (err) {
-    await fail(spec as ActionSpec<Fields>, io, err, env);
+    await fail(spec as ActionSpec<Fields>, io, err, env, summarized(err));
   } finally {
     cancel.dispose();
-    clients?.destroy();
+    ctx?.clients.destroy();
   }
+}
+
+/**
+ * Runs a capability as a step: inputs → toOptions → run → outputs and summary. A PartialFailure
+ * is reported once, the same way: its result's outputs and summary, then its one error line.
+ * `clients` makes the cloud clients the action uses (src/aws/clients.ts: only those are bundled).
+ */
+export async function runCapability<F extends Fields, O, R>(
+  capability: Capability<F, O, R>,
+  clients: ClientFactory,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const c = capability;
+  await runStep(
+    c.spec,
+    clients,
+    async (inputs, ctx, io) => {
+      const report = async (result: R, failure?: string) => {
+        io.setOutputs(c.outputs(result));
+        await io.summary(c.summary(result, failure));
+      };
+      let result: R;
+      try {
+        result = await c.run(ctx, c.toOptions(inputs, io));
+      } catch (err) {
+        if (err instanceof PartialFailure) await report(err.result as R, err.message);
+        throw err;
+      }
+      await report(result);
+    },
+    env,
+    (err) => Boolean(c.summaryStatesFailure) && err instanceof PartialFailure,
+  );
 }
 
 /**
@@ -142,7 +170,7 @@ export async function runAction<F extends Fields>(
  */
 export async function runPost<F extends Fields>(
   spec: ActionSpec<F>,
-  services: AwsServices,
+  clients: ClientFactory,
   post: (inputs: Inputs<F>, ctx: ActionContext, io: StepIO) => Promise<void>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
@@ -156,18 +184,13 @@ export async function runPost<F extends Fields>(
     return;
   }
   const cancel = cancellation(actionsLog);
-  const clients = createAwsClients({
-    region,
-    action: spec.name,
-    services,
-    retryModeFromEnv: Boolean(env.AWS_RETRY_MODE),
-  });
+  const made = clients({ region, action: spec.name, env });
   try {
-    await post(inputs, { clients, clock: systemClock, log: actionsLog, signal: cancel.signal }, io);
+    await post(inputs, { clients: made, clock: systemClock, log: actionsLog, signal: cancel.signal }, io);
   } catch (err) {
-    await fail(spec as ActionSpec<Fields>, io, err, env);
+    await fail(spec as ActionSpec<Fields>, io, err, env, false);
   } finally {
     cancel.dispose();
-    clients.destroy();
+    made.destroy();
   }
 }

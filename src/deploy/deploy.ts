@@ -1,9 +1,9 @@
 // The deploy-ami transaction for one environment: plan everything read-only, change, prove the
 // fleet healthy, and on any failure put back what this run changed. The steps are injected so the
 // order and the decisions between them are testable without any AWS client.
-import { AbortedError, ConfigurationError, describeError, SummarizedFailure } from '../core/errors.js';
+import { AbortedError, ConfigurationError, describeError, PartialFailure } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import type { HealthResult } from '../health/wait.js';
 import type { RegionPromotion } from '../promote/types.js';
 import type { ReapResult } from '../reap/reap.js';
@@ -42,14 +42,7 @@ export interface DeployResult {
 }
 
 /** The step failed; carries the result so outputs and the summary still tell what happened. */
-export class DeployFailure extends SummarizedFailure {
-  constructor(
-    message: string,
-    readonly result: DeployResult,
-  ) {
-    super(message);
-  }
-}
+export class DeployFailure extends PartialFailure<DeployResult> {}
 
 /** The runner does not nest log groups: a group opened inside another becomes a plain line. */
 export function oneGroupAtATime(log: Log): Log {
@@ -79,144 +72,198 @@ export function promisedSelectors(v: Pick<DeployInputs, 'parameterName' | 'amiId
   ]);
 }
 
-type Inputs = Pick<
+export type DeployPlan = Pick<
   DeployInputs,
   'environment' | 'amiId' | 'parameterName' | 'label' | 'dryRun' | 'reap' | 'reapFailure'
 >;
 
-export async function deploy(outer: ActionContext, v: Inputs, steps: DeploySteps): Promise<DeployResult> {
-  const ctx: ActionContext = { ...outer, log: oneGroupAtATime(outer.log) };
-  const { log } = ctx;
-  const env = v.environment;
-  const ami = v.amiId;
-  const label = v.label ?? env;
-  const result: DeployResult = {
-    environment: env,
-    amiId: ami,
-    label,
-    dryRun: v.dryRun,
-    restored: [],
-    status: 'refused',
-    timings: [],
-  };
-  const phase = async <T>(name: string, title: string, fn: () => Promise<T>): Promise<T> => {
-    const start = ctx.clock.now();
+/** One run of the transaction: its steps in order, each phase timed, the result they fill in. */
+class Transaction {
+  readonly ctx: ActionContext;
+  readonly result: DeployResult;
+  private readonly env: string;
+  private readonly ami: string;
+  private readonly label: string;
+  private readonly promised: ReadonlyMap<string, string>;
+
+  constructor(
+    outer: ActionContext,
+    private readonly v: DeployPlan,
+    private readonly steps: DeploySteps,
+  ) {
+    this.ctx = { ...outer, log: oneGroupAtATime(outer.log) };
+    this.env = v.environment;
+    this.ami = v.amiId;
+    this.label = v.label ?? v.environment;
+    this.result = {
+      environment: this.env,
+      amiId: this.ami,
+      label: this.label,
+      dryRun: v.dryRun,
+      restored: [],
+      status: 'refused',
+      timings: [],
+    };
+    this.promised = promisedSelectors(v, this.label);
+  }
+
+  private async phase<T>(name: string, title: string, fn: () => Promise<T>): Promise<T> {
+    const start = this.ctx.clock.now();
     try {
-      return await log.group(title, fn);
+      return await this.ctx.log.group(title, fn);
     } finally {
-      result.timings.push({ phase: name, ms: ctx.clock.now() - start });
+      this.result.timings.push({ phase: name, ms: this.ctx.clock.now() - start });
     }
-  };
-  const stop = (status: DeployStatus, line: string): never => {
-    result.status = status;
-    result.failure = line;
-    throw new DeployFailure(line, result);
-  };
-  const promised = promisedSelectors(v, label);
-
-  // 1. Every check of promote and roll, read-only. A refusal leaves everything as it was.
-  try {
-    await phase('plan', `Plan: ${ami} to ${env} (read-only)`, async () => {
-      const p = await steps.planPromote(ctx);
-      const r = await steps.planRoll(ctx, promised);
-      result.planned = { roll: r, ...(p.regions[0] ? { promote: p.regions[0] } : {}) };
-      result.order = r.groups.some((g) => g.imageSource === 'ssm-parameter' && g.status === 'would-refresh')
-        ? 'label-first'
-        : 'fleet-first';
-      log.info(describeOrder(result));
-    });
-  } catch (err) {
-    if (err instanceof ConfigurationError || err instanceof AbortedError) throw err;
-    stop('refused', `${env}: refused before any change, nothing was changed: ${describeError(err)}`);
-  }
-  if (v.dryRun) {
-    if (v.reap) await reap(true);
-    log.info('Dry run: the plan above is what a real run would do; nothing was changed.');
-    result.status = 'planned';
-    return result;
   }
 
-  // 2. Change, label first only where groups launch what the label says.
-  if (result.order === 'label-first')
+  private stop(status: DeployStatus, line: string): never {
+    this.result.status = status;
+    this.result.failure = line;
+    throw new DeployFailure(line, this.result);
+  }
+
+  /** 1. Every check of promote and roll, read-only. A refusal leaves everything as it was. */
+  async plan(): Promise<void> {
+    const { ctx, result, steps } = this;
     try {
-      result.promoted = (
-        await phase('record', `Record ${ami} as ${label} (its groups launch what the label says)`, () =>
-          steps.promote(ctx),
-        )
-      ).regions[0];
+      await this.phase('plan', `Plan: ${this.ami} to ${this.env} (read-only)`, async () => {
+        const p = await steps.planPromote(ctx);
+        const r = await steps.planRoll(ctx, this.promised);
+        result.planned = { roll: r, ...(p.regions[0] ? { promote: p.regions[0] } : {}) };
+        result.order = r.groups.some((g) => g.imageSource === 'ssm-parameter' && g.status === 'would-refresh')
+          ? 'label-first'
+          : 'fleet-first';
+        ctx.log.info(describeOrder(result));
+      });
     } catch (err) {
-      stop('failed', `${env}: recording ${ami} failed before any group was rolled: ${describeError(err)}`);
-    }
-  try {
-    result.rolled = await phase('roll', `Roll ${env} onto ${ami}`, () => steps.roll(ctx, promised));
-  } catch (err) {
-    let status: DeployStatus = 'failed';
-    if (err instanceof RollFailure) {
-      result.rolled = err.result;
-      const started = err.result.refreshes;
-      if (started.length) {
-        result.wait = await phase('wait', `Roll back the ${started.length} refresh(es) already started`, () =>
-          steps.rollBack(ctx, started),
-        );
-        if (result.wait.status === 'rolled-back') status = 'rolled-back';
-      }
-    }
-    const back = result.wait ? `; refreshes already started: ${result.wait.failures.join(' | ')}` : '';
-    return undo(status, `${env}: rolling failed: ${describeError(err)}${back}`);
-  }
-
-  // 3. Prove it.
-  const refreshes = result.rolled.refreshes;
-  if (refreshes.length) {
-    result.wait = await phase('wait', `Prove ${env} healthy on ${ami}`, () => steps.wait(ctx, refreshes));
-    if (result.wait.status !== 'healthy')
-      return undo(result.wait.status, `${env}: ${result.wait.failures.join(' | ')}`);
-  } else log.info(`Every group already runs ${ami}; nothing to wait for.`);
-
-  // 4. Record what the environment now runs, proven.
-  if (result.order !== 'label-first')
-    try {
-      result.promoted = (
-        await phase('record', `Record ${ami} as ${label}: ${env} runs it, proven healthy`, () =>
-          steps.promote(ctx),
-        )
-      ).regions[0];
-    } catch (err) {
-      stop(
-        'failed',
-        `${env}: the fleet runs ${ami}, proven healthy, but recording it as ${label} failed: ${describeError(err)}`,
+      if (err instanceof ConfigurationError || err instanceof AbortedError) throw err;
+      this.stop(
+        'refused',
+        `${this.env}: refused before any change, nothing was changed: ${describeError(err)}`,
       );
     }
-  result.status = 'healthy';
-  if (v.reap) await reap(false);
-  return result;
+  }
+
+  async dryRun(): Promise<DeployResult> {
+    if (this.v.reap) await this.reap(true);
+    this.ctx.log.info('Dry run: the plan above is what a real run would do; nothing was changed.');
+    this.result.status = 'planned';
+    return this.result;
+  }
+
+  /** 2 or 4. Moves the label: before the roll for groups that launch what it says, else once proven. */
+  async record(): Promise<void> {
+    const first = this.result.order === 'label-first';
+    const { ami, label, env } = this;
+    const title = first
+      ? `Record ${ami} as ${label} (its groups launch what the label says)`
+      : `Record ${ami} as ${label}: ${env} runs it, proven healthy`;
+    try {
+      this.result.promoted = (
+        await this.phase('record', title, () => this.steps.promote(this.ctx))
+      ).regions[0];
+    } catch (err) {
+      this.stop(
+        'failed',
+        first
+          ? `${env}: recording ${ami} failed before any group was rolled: ${describeError(err)}`
+          : `${env}: the fleet runs ${ami}, proven healthy, but recording it as ${label} failed: ${describeError(err)}`,
+      );
+    }
+  }
+
+  /** 2. New template versions and refreshes; refreshes a failure left started are rolled back. */
+  async roll(): Promise<void> {
+    const { ctx, result, steps, env } = this;
+    try {
+      result.rolled = await this.phase('roll', `Roll ${env} onto ${this.ami}`, () =>
+        steps.roll(ctx, this.promised),
+      );
+    } catch (err) {
+      let status: DeployStatus = 'failed';
+      if (err instanceof RollFailure) {
+        result.rolled = err.result;
+        const started = err.result.refreshes;
+        if (started.length) {
+          result.wait = await this.phase(
+            'wait',
+            `Roll back the ${started.length} refresh(es) already started`,
+            () => steps.rollBack(ctx, started),
+          );
+          if (result.wait.status === 'rolled-back') status = 'rolled-back';
+        }
+      }
+      const back = result.wait ? `; refreshes already started: ${result.wait.failures.join(' | ')}` : '';
+      await this.undo(status, `${env}: rolling failed: ${describeError(err)}${back}`);
+    }
+  }
+
+  /** 3. Proves the fleet healthy on the AMI, or puts back what this run changed. */
+  async prove(): Promise<void> {
+    const { result, env } = this;
+    const refreshes = result.rolled?.refreshes ?? [];
+    if (!refreshes.length) {
+      this.ctx.log.info(`Every group already runs ${this.ami}; nothing to wait for.`);
+      return;
+    }
+    result.wait = await this.phase('wait', `Prove ${env} healthy on ${this.ami}`, () =>
+      this.steps.wait(this.ctx, refreshes),
+    );
+    if (result.wait.status !== 'healthy')
+      await this.undo(result.wait.status, `${env}: ${result.wait.failures.join(' | ')}`);
+  }
 
   /** Puts back what this run changed, then fails the step saying what was restored. */
-  async function undo(status: DeployStatus, line: string): Promise<never> {
-    await phase('restore', `Restore ${env}: put back what this run changed`, async () => {
+  private async undo(status: DeployStatus, line: string): Promise<never> {
+    const { ctx, result, steps } = this;
+    await this.phase('restore', `Restore ${this.env}: put back what this run changed`, async () => {
       if (result.promoted) result.restored.push(...(await steps.restore(ctx, result.promoted)));
-      else result.restored.push(`label ${label} was not moved (it is recorded only for a proven fleet)`);
+      else result.restored.push(`label ${this.label} was not moved (it is recorded only for a proven fleet)`);
       if (result.rolled) result.restored.push(...(await steps.retire(ctx, result.rolled)));
-      for (const r of result.restored) log.info(r);
+      for (const r of result.restored) ctx.log.info(r);
     });
-    return stop(status, `${line}; restored: ${result.restored.join('; ')}`);
+    return this.stop(status, `${line}; restored: ${result.restored.join('; ')}`);
   }
 
   /** Reaping never blocks a deployment: its refusals and errors are warnings unless reap-failure: fail. */
-  async function reap(dryRun: boolean): Promise<void> {
+  async reap(dryRun: boolean): Promise<void> {
+    const { ctx, result, env } = this;
     try {
-      const r = await phase('reap', `Reap orphaned Octopus targets of ${env}`, () => steps.reap(ctx, dryRun));
+      const r = await this.phase('reap', `Reap orphaned Octopus targets of ${env}`, () =>
+        this.steps.reap(ctx, dryRun),
+      );
       result.reap = { result: r, ...(r.refusal ? { warning: `a real run would refuse: ${r.refusal}` } : {}) };
-      if (r.refusal) log.warning(`reap: ${result.reap.warning}`);
+      if (r.refusal) ctx.log.warning(`reap: ${result.reap.warning}`);
     } catch (err) {
       if (err instanceof AbortedError) throw err;
       const warning = `reaping Octopus targets failed: ${describeError(err)}`;
       result.reap = { warning };
-      if (v.reapFailure === 'fail')
-        stop(result.status, `${env}: runs ${ami}, proven healthy, but ${warning} (reap-failure: fail)`);
-      log.warning(`${warning}; the deployment stands (reap-failure: warn)`);
+      if (this.v.reapFailure === 'fail')
+        this.stop(
+          result.status,
+          `${env}: runs ${this.ami}, proven healthy, but ${warning} (reap-failure: fail)`,
+        );
+      ctx.log.warning(`${warning}; the deployment stands (reap-failure: warn)`);
     }
   }
+}
+
+/**
+ * The transaction: plan (read-only) → record first (label-first only) → roll → prove → record
+ * (fleet-first) → reap. A failure after a change puts back what this run changed and throws
+ * DeployFailure with the result.
+ */
+export async function deploy(outer: ActionContext, v: DeployPlan, steps: DeploySteps): Promise<DeployResult> {
+  const t = new Transaction(outer, v, steps);
+  await t.plan();
+  if (v.dryRun) return t.dryRun();
+  if (t.result.order === 'label-first') await t.record();
+  await t.roll();
+  await t.prove();
+  if (t.result.order !== 'label-first') await t.record();
+  t.result.status = 'healthy';
+  if (v.reap) await t.reap(false);
+  return t.result;
 }
 
 function describeOrder(r: DeployResult): string {

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { describeError } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import type { HealthResult } from '../health/wait.js';
 import { labelVersion, putVersion, readParameter, waitForVersion } from '../promote/parameter.js';
 import type { RegionPromotion } from '../promote/types.js';

@@ -1,28 +1,28 @@
-// Binds deploy-ami's steps to the capability functions of the four actions with typed options
-// built once from deploy-ami's own validated inputs (no string round trip); settings deploy-ami
-// does not expose take the standalone action's declared default, parsed by that action's field.
+// Binds deploy-ami's steps to the capabilities of the four actions, with typed options each
+// capability's own toOptions builds once from deploy-ami's validated inputs (no string round
+// trip): a field deploy-ami picks from an action's spec flows on by its name, and a setting it
+// does not expose takes the standalone action's declared default, parsed by that action's field.
+import { inputsWith } from '../core/capability.js';
+import type { ActionContext } from '../core/context.js';
 import { describeError } from '../core/errors.js';
-import type { Field } from '../core/input-fields.js';
-import type { ActionContext } from '../core/run.js';
+import { healthOptions } from '../health/capability.js';
+import { waitHealthySpec } from '../health/inputs.js';
 import { waitHealthy, type HealthResult, type WaitOptions } from '../health/wait.js';
-import { createOctopusClient } from '../octopus/client.js';
 import { promoteSpec } from '../promote/inputs.js';
+import { promoteOptions, type PromoteRunOptions } from '../promote/options.js';
 import { promote } from '../promote/promote.js';
-import { protectPromoted, shouldProtect } from '../promote/protect.js';
-import type { PromoteOptions, PromoteResult } from '../promote/types.js';
+import { protectPromoted } from '../promote/protect.js';
+import type { PromoteResult } from '../promote/types.js';
+import { runReap } from '../reap/capability.js';
 import { reapSpec } from '../reap/inputs.js';
-import type { InstanceState } from '../reap/instances.js';
-import { DELETE_CONCURRENCY, octopusConnection, PAGE_SIZE } from '../reap/options.js';
-import { reapOrphans, type ReapOptions, type ReapResult } from '../reap/reap.js';
+import { reapOptions, type ReapRunOptions } from '../reap/options.js';
+import type { ReapResult } from '../reap/reap.js';
 import { rollSpec } from '../roll/inputs.js';
-import type { RollOptions } from '../roll/options.js';
+import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
 import type { RefreshRecord } from '../roll/refresh-record.js';
 import { roll, type RollResult } from '../roll/roll.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
 import { restoreParameter, retireVersions, rollBackStarted, type PromotedRegion } from './restore.js';
-
-/** The standalone action's default for a setting deploy-ami does not expose, typed by its field. */
-const defaultOf = <T>(f: Field<T>): T => (f.default !== undefined ? f.parse(f.default) : f.empty);
 
 export interface DeploySteps {
   /** Promote's read-only checks (compare-and-swap, age against the label, AMI in every region). */
@@ -41,86 +41,64 @@ export interface DeploySteps {
   reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
 }
 
-export function promoteOptionsOf(v: DeployInputs, dryRun: boolean): PromoteOptions {
+/** The typed options of every step, for a real run (the plan steps run the same options dry). */
+export interface StepOptions {
+  parameterName: string;
+  promote: PromoteRunOptions;
+  roll: RollOptions;
+  /** Without the refreshes, which the roll makes. */
+  wait: WaitOptions;
+  reap: ReapRunOptions;
+}
+
+/** Each action's toOptions over its inputs as deploy-ami gives them (deploy-ami's own meaning first). */
+export function stepOptions(v: DeployInputs): StepOptions {
+  const label = v.label ?? v.environment;
   return {
     parameterName: v.parameterName,
-    targets: [
-      { region: v.region, amiId: v.amiId, ...(v.expectedCurrent ? { expected: v.expectedCurrent } : {}) },
-    ],
-    label: v.label ?? v.environment,
-    allowOlder: v.allowOlder,
-    tags: {},
-    dryRun,
-    validationTimeoutMs: defaultOf(promoteSpec.inputs['validation-timeout']) * 1000,
-    pollIntervalMs: defaultOf(promoteSpec.inputs['poll-interval']),
+    promote: promoteOptions(inputsWith(promoteSpec, { ...v, label, dryRun: false })),
+    roll: rollOptionsFrom(
+      inputsWith(rollSpec, {
+        ...v,
+        ...groupSelection(v),
+        // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
+        consentParameter: v.parameterName,
+        dryRun: false,
+      }),
+    ),
+    wait: healthOptions(
+      // The groups are the refreshes the roll started; asg-names/asg-tags chose them.
+      inputsWith(waitHealthySpec, { ...v, refreshes: undefined, asgNames: [], asgTags: {} }),
+    ),
+    reap: reapOptions(
+      inputsWith(reapSpec, {
+        ...v,
+        octopusUrl: v.octopusUrl ?? '',
+        environments: v.octopusEnvironments.length ? v.octopusEnvironments : [v.environment],
+        dryRun: false,
+      }),
+    ),
   };
 }
 
-export function rollOptionsOf(
-  v: DeployInputs,
-  dryRun: boolean,
-  promised: ReadonlyMap<string, string>,
-): RollOptions {
-  const groups = groupSelection(v);
-  const pollIntervalMs = Math.round(v.pollIntervalSeconds * 1000);
+export function deploySteps(o: StepOptions): DeploySteps {
+  const wait = (ctx: ActionContext, refreshes: RefreshRecord[], w: Partial<WaitOptions> = {}) =>
+    waitHealthy(ctx, { ...o.wait, refreshes, ...w });
   return {
-    regions: [v.region],
-    names: groups.asgNames,
-    tags: groups.asgTags,
-    ami: { id: v.amiId },
-    preferences: {
-      minHealthyPercentage: v.minHealthyPercentage,
-      maxHealthyPercentage: v.maxHealthyPercentage,
-      instanceWarmup: v.instanceWarmup,
-      checkpointPercentages: v.checkpointPercentages.map(Number),
-      checkpointDelay: v.checkpointDelay,
-      skipMatching: v.skipMatching,
-      autoRollback: v.autoRollback,
-      alarms: [],
-      bakeTime: v.bakeTime,
+    planPromote: (ctx) => promote(ctx, { ...o.promote, dryRun: true }),
+    planRoll: (ctx, promised) => roll(ctx, { ...o.roll, dryRun: true, promised }),
+    async promote(ctx) {
+      const result = await promote(ctx, o.promote);
+      if (o.promote.protect) await protectRecorded(ctx, result);
+      return result;
     },
-    setDefaultVersion: defaultOf(rollSpec.inputs['set-default-version']),
-    ifRefreshInProgress: v.ifRefreshInProgress,
-    maxConcurrency: defaultOf(rollSpec.inputs['max-concurrency']),
-    timeoutMs: v.timeoutMinutes * 60_000,
-    pollIntervalMs,
-    maxPollIntervalMs: Math.max(pollIntervalMs, Math.round(v.maxPollIntervalSeconds * 1000)),
-    dryRun,
-    wait: false,
-    promised,
-    // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
-    consent: v.parameterName,
-  };
-}
-
-export function waitOptionsOf(v: DeployInputs, refreshes: RefreshRecord[]): WaitOptions {
-  return {
-    refreshes,
-    ...(v.healthUrl ? { healthUrl: v.healthUrl } : {}),
-    ...(v.expectedVersion ? { expectedVersion: v.expectedVersion } : {}),
-    unhealthyGraceSeconds: v.unhealthyGraceSeconds,
-    timeoutMinutes: v.timeoutMinutes,
-    rollbackOnFailure: v.rollbackOnFailure,
-    pollIntervalSeconds: v.pollIntervalSeconds,
-    maxPollIntervalSeconds: Math.max(v.pollIntervalSeconds, v.maxPollIntervalSeconds),
-  };
-}
-
-export function reapOptionsOf(v: DeployInputs, dryRun: boolean): ReapOptions {
-  const f = reapSpec.inputs;
-  return {
-    space: v.space,
-    environments: v.octopusEnvironments.length ? v.octopusEnvironments : [v.environment],
-    roles: defaultOf(f.roles),
-    matchBy: defaultOf(f['match-by']),
-    instanceIdPattern: new RegExp(defaultOf(f['instance-id-pattern'])),
-    regions: [v.region],
-    reapStates: defaultOf(f['reap-states']) as InstanceState[],
-    maxReap: v.maxReap,
-    maxReapPercent: v.maxReapPercent,
-    dryRun,
-    concurrency: DELETE_CONCURRENCY,
-    pageSize: PAGE_SIZE,
+    roll: (ctx, promised) => roll(ctx, { ...o.roll, promised }),
+    wait: (ctx, refreshes) => wait(ctx, refreshes),
+    restore: (ctx, promoted) => restoreParameter(ctx, o.parameterName, promoted),
+    retire: (ctx, rolled) => retireVersions(ctx, rolled),
+    rollBack: (ctx, started) =>
+      rollBackStarted(ctx, started, (r) => wait(ctx, r, { rollbackOnFailure: false })),
+    reap: (ctx, dryRun) => runReap(ctx, { ...o.reap, dryRun }),
   };
 }
 
@@ -129,41 +107,8 @@ export function reapOptionsOf(v: DeployInputs, dryRun: boolean): ReapOptions {
  * a protected label now names gets deregistration protection. The record stands if that fails, so
  * it is a warning, not a failed deployment.
  */
-async function protectRecorded(ctx: ActionContext, v: DeployInputs, result: PromoteResult): Promise<void> {
-  const f = promoteSpec.inputs;
-  if (!shouldProtect(defaultOf(f.protect), v.label ?? v.environment, defaultOf(f['protected-labels'])))
-    return;
+async function protectRecorded(ctx: ActionContext, result: PromoteResult): Promise<void> {
   await protectPromoted(ctx, result).catch((err: unknown) =>
     ctx.log.warning(`deregistration protection not turned on: ${describeError(err)}`),
   );
-}
-
-export function deploySteps(v: DeployInputs): DeploySteps {
-  return {
-    planPromote: (ctx) => promote(ctx, promoteOptionsOf(v, true)),
-    planRoll: (ctx, promised) => roll(ctx, rollOptionsOf(v, true, promised)),
-    async promote(ctx) {
-      const result = await promote(ctx, promoteOptionsOf(v, false));
-      await protectRecorded(ctx, v, result);
-      return result;
-    },
-    roll: (ctx, promised) => roll(ctx, rollOptionsOf(v, false, promised)),
-    wait: (ctx, refreshes) => waitHealthy(ctx, waitOptionsOf(v, refreshes)),
-    restore: (ctx, promoted) => restoreParameter(ctx, v.parameterName, promoted),
-    retire: (ctx, rolled) => retireVersions(ctx, rolled),
-    rollBack: (ctx, started) =>
-      rollBackStarted(ctx, started, (r) =>
-        waitHealthy(ctx, { ...waitOptionsOf(v, r), rollbackOnFailure: false }),
-      ),
-    reap(ctx, dryRun) {
-      const octopus = createOctopusClient(
-        octopusConnection({ ...v, octopusUrl: v.octopusUrl ?? '' }),
-        ctx.clock,
-      );
-      return reapOrphans(
-        { ...ctx, clients: { ec2: (region) => ctx.clients.ec2(region), octopus } },
-        reapOptionsOf(v, dryRun),
-      );
-    },
-  };
 }

@@ -1,13 +1,12 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { awsClients } from '../aws/clients.js';
 import { bakeSpec } from '../bake/inputs.js';
 import { cleanupAfterBake } from '../bake/post.js';
 import { readSavedBake } from '../bake/state.js';
 import { runPost } from '../core/run.js';
 
 // The SDK clients this action uses: the only ones its bundle loads.
-const services = { ec2: EC2Client };
-
-await runPost(bakeSpec, services, async (inputs, ctx, io) => {
+await runPost(bakeSpec, awsClients({ ec2: EC2Client }), async (inputs, ctx, io) => {
   await cleanupAfterBake(ctx, readSavedBake(io.getState), {
     retryDelayMs: inputs.pollIntervalSeconds * 1000,
   });

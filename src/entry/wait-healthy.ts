@@ -1,34 +1,12 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SummarizedFailure } from '../core/errors.js';
-import { runAction } from '../core/run.js';
-import { waitHealthySpec } from '../health/inputs.js';
-import { renderSummary, resultsOutput } from '../health/summary.js';
-import { waitHealthy } from '../health/wait.js';
+import { awsClients } from '../aws/clients.js';
+import { runCapability } from '../core/run.js';
+import { healthCapability } from '../health/capability.js';
 
 // The SDK clients this action uses: the only ones its bundle loads.
-const services = { autoScaling: AutoScalingClient, ec2: EC2Client, elbv2: ElasticLoadBalancingV2Client };
-
-await runAction(waitHealthySpec, services, async (inputs, ctx, io) => {
-  const result = await waitHealthy(ctx, {
-    refreshes: inputs.refreshes,
-    asgNames: inputs.asgNames,
-    asgTags: inputs.asgTags,
-    regions: inputs.regions.length ? inputs.regions : [inputs.region],
-    expectedAmiId: inputs.expectedAmiId,
-    healthUrl: inputs.healthUrl,
-    expectedVersion: inputs.expectedVersion,
-    healthUrlTimeoutSeconds: inputs.healthUrlTimeoutSeconds,
-    unhealthyGraceSeconds: inputs.unhealthyGraceSeconds,
-    timeoutMinutes: inputs.timeoutMinutes,
-    rollbackOnFailure: inputs.rollbackOnFailure,
-    maxRequestsPerSecond: inputs.maxRequestsPerSecond,
-    pollIntervalSeconds: inputs.pollIntervalSeconds,
-    maxPollIntervalSeconds: inputs.maxPollIntervalSeconds,
-  });
-  io.setOutputs({ status: result.status, results: resultsOutput(result) });
-  await io.summary(renderSummary(result));
-  if (result.status !== 'healthy')
-    throw new SummarizedFailure(`wait-healthy ${result.status}: ${result.failures.join(' | ')}`);
-});
+await runCapability(
+  healthCapability,
+  awsClients({ autoScaling: AutoScalingClient, ec2: EC2Client, elbv2: ElasticLoadBalancingV2Client }),
+);

@@ -6,7 +6,7 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigurationError, describeError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { isTransient } from '../aws/errors.js';
 import { HealthApi } from './aws-calls.js';
 import { RequestBudget } from './budget.js';

@@ -1,7 +1,7 @@
 // The write side for one region: write, read back until SSM validated it, check for racing
 // writers, tag, and move the label.
 import { AbortedError, ActionFailure } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { describeError } from '../core/errors.js';
 import { planRegion, type RegionPlan } from './plan.js';
 import {

@@ -1,5 +1,5 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { ActionFailure, withContext } from '../core/errors.js';
 import { hasCode } from '../aws/errors.js';
 

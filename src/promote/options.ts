@@ -1,8 +1,13 @@
+// From parsed inputs to the capability's options and back out to the step's outputs.
 import { targetRegions, type PromoteInputs } from './inputs.js';
-import type { PromoteOptions, PromoteTarget } from './types.js';
+import { shouldProtect } from './protect.js';
+import type { PromoteOptions, PromoteResult, PromoteTarget, RegionPromotion } from './types.js';
 
-/** Maps the action's validated inputs to the capability's options. */
-export function promoteOptions(inputs: PromoteInputs): PromoteOptions {
+/** What a promote step runs with: the promotion, and whether the recorded AMIs get deregistration protection. */
+export type PromoteRunOptions = PromoteOptions & { protect: boolean };
+
+/** The capability's toOptions. */
+export function promoteOptions(inputs: PromoteInputs): PromoteRunOptions {
   const expected = inputs.expectedCurrent;
   const targets = targetRegions(inputs).map((region): PromoteTarget => {
     const amiId = inputs.amis ? inputs.amis[region] : inputs.amiId;
@@ -22,22 +27,22 @@ export function promoteOptions(inputs: PromoteInputs): PromoteOptions {
     dryRun: inputs.dryRun,
     validationTimeoutMs: inputs.validationTimeout * 1000,
     pollIntervalMs: inputs.pollInterval,
+    ...(inputs.amis !== undefined ? { byRegion: true } : {}),
+    protect: shouldProtect(inputs.protect, inputs.label, inputs.protectedLabels),
   };
 }
 
 /** Outputs: plain values for one ami-id, JSON maps by region when the input was amis. */
 export function promoteOutputs(
-  result: {
-    regions: { region: string; previousAmiId?: string; version?: number; changed: boolean }[];
-    changed: boolean;
+  result: Pick<PromoteResult, 'changed' | 'byRegion'> & {
+    regions: readonly Pick<RegionPromotion, 'region' | 'previousAmiId' | 'version'>[];
   },
-  byRegion: boolean,
 ): {
   'previous-ami-id': string | Record<string, string>;
   version: string | Record<string, number>;
   changed: boolean;
 } {
-  if (byRegion) {
+  if (result.byRegion) {
     const previous: Record<string, string> = {};
     const versions: Record<string, number> = {};
     for (const r of result.regions) {

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { ActionFailure, TimeoutError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { hasCode, isTransient } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
 

@@ -1,7 +1,7 @@
 // Read-only checks for one region: everything that can refuse a promotion happens here, for
 // every region, before anything is written anywhere.
 import { ActionFailure } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { decide, type Decision } from './decide.js';
 import { findImage, requireAvailableImage, type ImageFacts } from './images.js';
 import {

@@ -1,23 +1,24 @@
-import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import {
+  AbortedError,
+  ActionFailure,
+  ConfigurationError,
+  describeError,
+  PartialFailure,
+} from '../core/errors.js';
+import type { ActionContext } from '../core/context.js';
 import { applyRegion, CancelledAfterWrite } from './apply.js';
 import { planRegion, type RegionPlan } from './plan.js';
 import { ConcurrentPromotion } from './race.js';
 import type { PromoteOptions, PromoteResult, RegionPromotion } from './types.js';
 
+/** A promotion that failed before any region was finished: the message says nothing changed, or what was sent. */
+export class PromotionError extends ActionFailure {}
+
 /**
- * A promotion that failed. `partial` holds the regions finished before the failure, so the
- * message and the summary say exactly which regions changed and which did not.
+ * A promotion that failed after finishing some regions: `result` holds them, so the message, the
+ * outputs and the summary say exactly which regions changed and which did not.
  */
-export class PromotionError extends ActionFailure {
-  constructor(
-    message: string,
-    readonly partial: PromoteResult,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class PartialPromotion extends PartialFailure<PromoteResult> {}
 
 /**
  * Promotes the AMI(s) into the parameter: checks every region first (AMI available, parameter
@@ -52,8 +53,16 @@ export async function promote(ctx: ActionContext, options: PromoteOptions): Prom
       }
     });
   }
-  return { parameterName: name, dryRun: false, regions: done, changed: done.some((r) => r.changed) };
+  return {
+    parameterName: name,
+    dryRun: false,
+    regions: done,
+    changed: done.some((r) => r.changed),
+    ...byRegion(options),
+  };
 }
+
+const byRegion = (o: PromoteOptions) => (o.byRegion ? { byRegion: true } : {});
 
 function describePlan(name: string, plan: RegionPlan): string {
   const was = plan.current ? `${plan.current.value} (version ${plan.current.version})` : 'nothing';
@@ -97,7 +106,13 @@ function dryRunResult(options: PromoteOptions, plans: RegionPlan[]): PromoteResu
       notes: p.notes,
     };
   });
-  return { parameterName: options.parameterName, dryRun: true, regions, changed: false };
+  return {
+    parameterName: options.parameterName,
+    dryRun: true,
+    regions,
+    changed: false,
+    ...byRegion(options),
+  };
 }
 
 const failedAmi = (options: PromoteOptions, region: string) =>
@@ -128,14 +143,15 @@ function failure(
     parts.push(`${region}: version ${err.version} was sent and becomes current if SSM accepts it`);
   else if (!changed.length) parts.push('no region was changed');
   if (untouched.length) parts.push(`not attempted: ${untouched.join(', ')}`);
+  const message = parts.join('; ');
+  if (err instanceof AbortedError) return new AbortedError(message);
+  if (!done.length) return new PromotionError(message, { cause: err });
   const partial: PromoteResult = {
     parameterName: name,
     dryRun: options.dryRun,
     regions: done,
     changed: changed.length > 0,
+    ...byRegion(options),
   };
-  const message = parts.join('; ');
-  return err instanceof AbortedError
-    ? new AbortedError(message)
-    : new PromotionError(message, partial, { cause: err });
+  return new PartialPromotion(message, partial, { cause: err });
 }

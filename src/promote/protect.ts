@@ -1,7 +1,7 @@
 // Deregistration protection for the AMIs a promotion records under a protected label.
 import { EnableImageDeregistrationProtectionCommand } from '@aws-sdk/client-ec2';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import type { PromoteResult } from './types.js';
 
 export type ProtectMode = 'auto' | 'true' | 'false';

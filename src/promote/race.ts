@@ -4,7 +4,7 @@
 // must not stand. Two racers therefore never leave the older AMI current.
 import { ActionFailure, TimeoutError } from '../core/errors.js';
 import { poll } from '../core/poll.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { decide } from './decide.js';
 import { compareCreation, findImage, type ImageFacts } from './images.js';
 import { labelVersion, putVersion, readHistory, waitForVersion, type HistoryEntry } from './parameter.js';

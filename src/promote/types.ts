@@ -24,6 +24,8 @@ export interface PromoteOptions {
   validationTimeoutMs: number;
   /** First delay between read-backs; grows up to 10 times this. */
   pollIntervalMs: number;
+  /** The AMIs came as a map by region (amis): the outputs are JSON maps by region too. */
+  byRegion?: boolean;
 }
 
 /** What happened (or, in a dry run, would happen) in one region. */
@@ -56,4 +58,6 @@ export interface PromoteResult {
   regions: RegionPromotion[];
   /** True when any region changed. */
   changed: boolean;
+  /** As the options' byRegion. */
+  byRegion?: boolean;
 }

@@ -12,8 +12,13 @@ export const DELETE_CONCURRENCY = 16;
 /** As many targets per page as the server gives: one page for most estates. */
 export const PAGE_SIZE = TAKE_ALL;
 
-export function reapOptions(i: ReapInputs): ReapOptions {
+/** What a reap step runs with: the options, and where Octopus is (the run makes its client). */
+export type ReapRunOptions = ReapOptions & { octopus: OctopusConnection };
+
+/** The capability's toOptions. */
+export function reapOptions(i: ReapInputs): ReapRunOptions {
   return {
+    octopus: octopusConnection(i),
     space: i.space,
     environments: i.environments,
     roles: i.roles,

@@ -3,9 +3,8 @@
 // orphans than the caps allow, deletes nothing.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { bounded } from '../core/bounded.js';
-import type { Clock } from '../core/clock.js';
-import { AbortedError, ActionFailure } from '../core/errors.js';
-import type { Log } from '../core/log.js';
+import type { ActionContext } from '../core/context.js';
+import { AbortedError, PartialFailure } from '../core/errors.js';
 import type { OctopusApi } from '../octopus/client.js';
 import { deleteMachine, listMachines, resolveEnvironments, resolveSpace } from '../octopus/machines.js';
 import type { OctopusMachine } from '../octopus/resources.js';
@@ -17,12 +16,7 @@ export interface ReapClients {
   octopus: OctopusApi;
 }
 
-export interface ReapContext {
-  clients: ReapClients;
-  clock: Clock;
-  log: Log;
-  signal: AbortSignal;
-}
+export type ReapContext = ActionContext<ReapClients>;
 
 export interface ReapOptions {
   space: string;
@@ -72,26 +66,11 @@ export interface ReapResult {
   refusal?: string;
 }
 
-/** The caps refused the run: nothing was deleted. */
-export class ReapRefused extends ActionFailure {
-  constructor(
-    message: string,
-    readonly result: ReapResult,
-  ) {
-    super(message);
-  }
-}
+/** The caps refused the run: nothing was deleted; `result` is what was found. */
+export class ReapRefused extends PartialFailure<ReapResult> {}
 
-/** A delete failed part-way: `partial` says what was deleted before it stopped. */
-export class ReapDeleteFailed extends ActionFailure {
-  constructor(
-    message: string,
-    readonly partial: ReapResult,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+/** A delete failed part-way: `result` says what was deleted before it stopped. */
+export class ReapDeleteFailed extends PartialFailure<ReapResult> {}
 
 const LISTED = 20;
 
@@ -119,33 +98,37 @@ function listing(targets: TargetRecord[]): string {
   return shown.join(', ') + (targets.length > LISTED ? ` and ${targets.length - LISTED} more` : '');
 }
 
-export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<ReapResult> {
+/** Reads the space, environments and their deployment targets (one page for most estates). */
+function readTargets(ctx: ReapContext, o: ReapOptions) {
   const { clients, log, signal } = ctx;
-  const octopus = clients.octopus;
+  return log.group('Reading deployment targets from Octopus', async () => {
+    const space = await resolveSpace(clients.octopus, o.space, signal);
+    const environments = await resolveEnvironments(clients.octopus, space.Id, o.environments, signal);
+    const machines = await listMachines(
+      clients.octopus,
+      space.Id,
+      { environmentIds: environments.map((e) => e.Id), roles: o.roles },
+      o.pageSize,
+      signal,
+    );
+    log.info(
+      `${machines.length} target${machines.length === 1 ? '' : 's'} in ${space.Name} / ${environments.map((e) => e.Name).join(', ')}${o.roles.length ? ` with role ${o.roles.join(' or ')}` : ''}`,
+    );
+    return { space, environments, machines };
+  });
+}
 
-  const { space, environments, machines } = await log.group(
-    'Reading deployment targets from Octopus',
-    async () => {
-      const space = await resolveSpace(octopus, o.space, signal);
-      const environments = await resolveEnvironments(octopus, space.Id, o.environments, signal);
-      const machines = await listMachines(
-        octopus,
-        space.Id,
-        { environmentIds: environments.map((e) => e.Id), roles: o.roles },
-        o.pageSize,
-        signal,
-      );
-      log.info(
-        `${machines.length} target${machines.length === 1 ? '' : 's'} in ${space.Name} / ${environments.map((e) => e.Name).join(', ')}${o.roles.length ? ` with role ${o.roles.join(' or ')}` : ''}`,
-      );
-      return { space, environments, machines };
-    },
-  );
-
+/** Maps each target to the instance it stands for; the rest are reported and left alone. */
+function mapTargets(
+  ctx: ReapContext,
+  o: ReapOptions,
+  machines: OctopusMachine[],
+  environmentIds: string[],
+): { mapped: Array<{ machine: OctopusMachine; key: string }>; unmapped: TargetRecord[] } {
   const unmapped: TargetRecord[] = [];
   const mapped: Array<{ machine: OctopusMachine; key: string }> = [];
   // The server filtered by environment; a target it returned from elsewhere is never ours to delete.
-  const wanted = new Set(environments.map((e) => e.Id));
+  const wanted = new Set(environmentIds);
   for (const m of machines) {
     if (!(m.EnvironmentIds ?? []).some((id) => wanted.has(id))) {
       unmapped.push(
@@ -160,30 +143,37 @@ export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<Rea
     else unmapped.push(record(m, { reason: `left alone: ${r.reason}` }));
   }
   if (unmapped.length)
-    log.warning(
+    ctx.log.warning(
       `${unmapped.length} target(s) map to no instance and are left alone: ${unmapped
         .slice(0, LISTED)
         .map((u) => u.name)
         .join(', ')}`,
     );
+  return { mapped, unmapped };
+}
 
-  const lookup = await log.group(
+/** Asks EC2 about the mapped instances and sorts the targets into orphans and kept. */
+async function classify(
+  ctx: ReapContext,
+  o: ReapOptions,
+  mapped: Array<{ machine: OctopusMachine; key: string }>,
+) {
+  const lookup = await ctx.log.group(
     `Asking EC2 about ${mapped.length} instance(s) in ${o.regions.join(', ')}`,
     async () => {
       const r = await lookupInstances(
-        (region) => clients.ec2(region),
+        (region) => ctx.clients.ec2(region),
         o.regions,
         mapped.map((x) => x.key),
         o.matchBy,
-        signal,
+        ctx.signal,
       );
-      log.info(
+      ctx.log.info(
         `${r.calls} DescribeInstances call(s) for ${new Set(mapped.map((x) => x.key)).size} distinct ${o.matchBy} value(s)`,
       );
       return r;
     },
   );
-
   const orphans: TargetRecord[] = [];
   const kept: TargetRecord[] = [];
   for (const { machine, key } of mapped) {
@@ -202,39 +192,20 @@ export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<Rea
       );
     else kept.push(record(machine, { ...base, reason: `instance is ${fact.state}` }));
   }
+  return { orphans, kept, ec2Calls: lookup.calls };
+}
 
-  const result: ReapResult = {
-    space: { id: space.Id, name: space.Name },
-    environments: environments.map((e) => e.Name),
-    regions: o.regions,
-    dryRun: o.dryRun,
-    scanned: machines.length,
-    orphans,
-    reaped: [],
-    kept,
-    unmapped,
-    ec2Calls: lookup.calls,
-  };
-  if (!orphans.length) {
-    log.info('No orphaned targets.');
-    return result;
-  }
-  const refusal = capProblem(orphans.length, mapped.length, o);
-  if (o.dryRun) {
-    log.info(`Dry run: would delete ${orphans.length} target(s): ${listing(orphans)}`);
-    if (refusal) log.warning(`A real run would refuse: ${refusal}`);
-    return refusal ? { ...result, refusal } : result;
-  }
-  if (refusal) throw new ReapRefused(`${refusal} Targets: ${listing(orphans)}`, result);
-
-  await log.group(`Deleting ${orphans.length} orphaned target(s)`, async () => {
+/** Deletes the orphans, a few at a time; a failure stops the run with what was deleted so far. */
+async function deleteOrphans(ctx: ReapContext, o: ReapOptions, spaceId: string, result: ReapResult) {
+  const { orphans } = result;
+  await ctx.log.group(`Deleting ${orphans.length} orphaned target(s)`, async () => {
     const failures = await bounded(orphans, o.concurrency, async (t) => {
-      if (signal.aborted) throw new AbortedError();
-      const outcome = await deleteMachine(octopus, space.Id, t.machineId, signal);
+      if (ctx.signal.aborted) throw new AbortedError();
+      const outcome = await deleteMachine(ctx.clients.octopus, spaceId, t.machineId, ctx.signal);
       result.reaped.push(
         outcome === 'deleted' ? t : { ...t, reason: `${t.reason}; already gone from Octopus` },
       );
-      log.info(
+      ctx.log.info(
         `${outcome === 'deleted' ? 'Deleted' : 'Already gone'}: ${t.name} (${t.machineId}), ${t.reason}`,
       );
     });
@@ -249,5 +220,41 @@ export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<Rea
       );
     }
   });
+}
+
+export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<ReapResult> {
+  const { log } = ctx;
+  const { space, environments, machines } = await readTargets(ctx, o);
+  const { mapped, unmapped } = mapTargets(
+    ctx,
+    o,
+    machines,
+    environments.map((e) => e.Id),
+  );
+  const { orphans, kept, ec2Calls } = await classify(ctx, o, mapped);
+  const result: ReapResult = {
+    space: { id: space.Id, name: space.Name },
+    environments: environments.map((e) => e.Name),
+    regions: o.regions,
+    dryRun: o.dryRun,
+    scanned: machines.length,
+    orphans,
+    reaped: [],
+    kept,
+    unmapped,
+    ec2Calls,
+  };
+  if (!orphans.length) {
+    log.info('No orphaned targets.');
+    return result;
+  }
+  const refusal = capProblem(orphans.length, mapped.length, o);
+  if (o.dryRun) {
+    log.info(`Dry run: would delete ${orphans.length} target(s): ${listing(orphans)}`);
+    if (refusal) log.warning(`A real run would refuse: ${refusal}`);
+    return refusal ? { ...result, refusal } : result;
+  }
+  if (refusal) throw new ReapRefused(`${refusal} Targets: ${listing(orphans)}`, result);
+  await deleteOrphans(ctx, o, space.Id, result);
   return result;
 }

@@ -11,7 +11,7 @@ import {
   EnableImageDeprecationCommand,
 } from '@aws-sdk/client-ec2';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { RETIRE_TAG, type CallCounter, type SnapshotInfo } from './estate.js';
 import type { Decision, Outcome, SnapshotRecord } from './types.js';
 

@@ -3,7 +3,7 @@ import { RETIRE_TAG } from './estate.js';
 import type { References } from './references.js';
 import type { Decision, OwnedImage, RetireOptions } from './types.js';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export interface Facts {
   images: OwnedImage[];
@@ -25,8 +25,7 @@ function keepReasons(image: OwnedImage, newest: Set<OwnedImage>, f: Facts, o: Re
   if (refs?.length) reasons.push(`in use: ${refs.join('; ')}`);
   if (image.tags[RETIRE_TAG.keep]?.toLowerCase() === 'true') reasons.push(`tagged ${RETIRE_TAG.keep}=true`);
   if (newest.has(image)) reasons.push(`among the newest ${o.keepCount} of ${image.name}`);
-  const ageDays = (f.now - image.created) / DAY_MS;
-  if (ageDays < o.keepDays) reasons.push(`younger than ${o.keepDays} days`);
+  if (f.now - image.created < o.keepMs) reasons.push(`younger than ${o.keepMs / DAY_MS} days`);
   if (f.shared.has(image.imageId) && !o.includeShared)
     reasons.push('shared with other accounts (their use cannot be seen; include-shared: true to retire)');
   if (image.protection.startsWith('enabled') && o.parameters.length === 0)
@@ -95,12 +94,14 @@ export function decide(f: Facts, o: RetireOptions): Decision[] {
         reasons: ['no reference; past keep-count and keep-days'],
         unprotect,
       };
-    const graceLeft = disabledAt + o.graceDays * DAY_MS - f.now;
+    const graceLeft = disabledAt + o.graceMs - f.now;
     if (graceLeft > 0)
       return {
         image,
         action: 'wait',
-        reasons: [`disabled ${new Date(disabledAt).toISOString()}; deregistered after ${o.graceDays} days`],
+        reasons: [
+          `disabled ${new Date(disabledAt).toISOString()}; deregistered after ${o.graceMs / DAY_MS} days`,
+        ],
         unprotect,
       };
     // "If you chose to include a 24-hour cooldown period when you enabled deregistration protection
@@ -118,7 +119,7 @@ export function decide(f: Facts, o: RetireOptions): Decision[] {
     return {
       image,
       action: 'deregister',
-      reasons: [`disabled for more than ${o.graceDays} days`],
+      reasons: [`disabled for more than ${o.graceMs / DAY_MS} days`],
       unprotect,
     };
   });

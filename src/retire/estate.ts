@@ -2,7 +2,7 @@
 import { paginateDescribeImages, paginateDescribeSnapshots, type Image } from '@aws-sdk/client-ec2';
 import { fromTagList } from '../aws/tags.js';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import type { OwnedImage } from './types.js';
 
 /** Tag keys retire-amis reads or writes (bake-ami writes the first two). */

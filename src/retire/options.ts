@@ -1,14 +1,16 @@
 // From parsed inputs to the capability's options and back out to the step's outputs.
+import { DAY_MS } from './decide.js';
 import type { RetireInputs } from './inputs.js';
 import type { RetireOptions, RetireResult } from './types.js';
 
+/** The capability's toOptions. */
 export function retireOptions(i: RetireInputs): RetireOptions {
   return {
     names: i.names,
     regions: i.regions.length ? i.regions : [i.region],
     keepCount: i.keepCount,
-    keepDays: i.keepDays,
-    graceDays: i.graceDays,
+    keepMs: i.keepDays * DAY_MS,
+    graceMs: i.graceDays * DAY_MS,
     parameters: i.parameters,
     keepParameterVersions: i.keepParameterVersions,
     launchTemplateVersions: i.launchTemplateVersions,

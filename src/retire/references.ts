@@ -8,7 +8,7 @@ import { DescribeLaunchTemplateVersionsCommand, paginateDescribeImageReferences 
 import { GetParameterCommand, paginateGetParameterHistory } from '@aws-sdk/client-ssm';
 import { hasCode } from '../aws/errors.js';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { mapBounded } from '../roll/bounded.js';
 import type { CallCounter } from './estate.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';

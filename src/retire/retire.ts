@@ -2,8 +2,8 @@
 // is read (every region) before anything changes; any failed read, or more retirements than the
 // caps allow, changes nothing.
 import { DescribeImageAttributeCommand } from '@aws-sdk/client-ec2';
-import { ActionFailure, describeError, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import { describeError, PartialFailure, withContext } from '../core/errors.js';
+import type { ActionContext } from '../core/context.js';
 import { mapBounded } from '../roll/bounded.js';
 import { applyDecision, deleteLeftovers, snapshotPlan } from './apply.js';
 import { candidates, capRefusal, decide, type Facts } from './decide.js';
@@ -25,25 +25,10 @@ import type {
 } from './types.js';
 
 /** The caps refused the run; `result` is the plan, nothing was changed. */
-export class RetireRefused extends ActionFailure {
-  constructor(
-    message: string,
-    readonly result: RetireResult,
-  ) {
-    super(message);
-  }
-}
+export class RetireRefused extends PartialFailure<RetireResult> {}
 
-/** A change failed part-way; `partial` says exactly what was done before it. */
-export class RetireFailed extends ActionFailure {
-  constructor(
-    message: string,
-    readonly partial: RetireResult,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/** A change failed part-way; `result` says exactly what was done before it. */
+export class RetireFailed extends PartialFailure<RetireResult> {}
 
 async function sharedImages(
   ctx: ActionContext,

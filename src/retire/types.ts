@@ -5,8 +5,10 @@ export interface RetireOptions {
   names: string[];
   regions: string[];
   keepCount: number;
-  keepDays: number;
-  graceDays: number;
+  /** Younger AMIs are kept (keep-days). */
+  keepMs: number;
+  /** How long an AMI stays disabled before it is deregistered (grace-days). */
+  graceMs: number;
   /** Parameters whose labelled and newest versions keep their AMIs (and whose labels may hold a protected AMI). */
   parameters: string[];
   keepParameterVersions: number;

@@ -1,7 +1,7 @@
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ActionFailure, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { hasCode } from '../aws/errors.js';
 import type { AmiSource } from './options.js';
 

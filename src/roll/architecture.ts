@@ -2,7 +2,7 @@
 // a refresh onto it could only fail. Checked for every group before anything changes.
 import { DescribeImagesCommand, DescribeInstanceTypesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { templateLabel } from './launch-template.js';
 import type { GroupPlan, PlanProblem } from './plan.js';
 

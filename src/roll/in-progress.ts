@@ -7,7 +7,7 @@ import { hasCode, isTransient } from '../aws/errors.js';
 import { newestRefresh, REFRESH_PAGE } from '../aws/newest-refresh.js';
 import { ActionFailure, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 
 /** Statuses in which AWS refuses a new StartInstanceRefresh for the group. */
 const ACTIVE = new Set(['Pending', 'InProgress', 'Baking', 'Cancelling', 'RollbackInProgress']);

@@ -7,7 +7,7 @@ import {
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
 import { ActionFailure, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 
 /** A launch template version as the group uses it, with $Latest/$Default resolved to a number. */
 export interface TemplateVersion {

@@ -1,22 +1,26 @@
+// Roll's typed options: from the parsed inputs (rollOptionsFrom, the capability's toOptions), on to
+// StartInstanceRefresh's preferences, and back out to the step's outputs. Durations are in ms.
+import type { RefreshPreferences } from '@aws-sdk/client-auto-scaling';
 import { consentFrom } from './consent.js';
 import type { RollInputs } from './inputs.js';
+import type { RollResult } from './result.js';
 
 /** Where the AMI comes from: a literal id, or an SSM parameter (`name`, `name:label`, `name:version`) read per region. */
 export type AmiSource = { id: string } | { parameter: string };
 
-/** Instance refresh preferences, passed to AWS as given (see preferences.ts). */
+/** Instance refresh preferences, passed to AWS as given (see refreshPreferences). */
 export interface RefreshPreferenceOptions {
   minHealthyPercentage: number;
   maxHealthyPercentage: number;
-  instanceWarmup?: number;
+  instanceWarmupMs?: number;
   checkpointPercentages: number[];
-  checkpointDelay?: number;
+  checkpointDelayMs?: number;
   skipMatching: boolean;
   autoRollback: boolean;
   alarms: string[];
   scaleInProtectedInstances?: 'Refresh' | 'Ignore' | 'Wait';
   standbyInstances?: 'Terminate' | 'Ignore' | 'Wait';
-  bakeTime?: number;
+  bakeTimeMs?: number;
 }
 
 export type InProgressMode = 'fail' | 'wait' | 'cancel';
@@ -44,6 +48,8 @@ export interface RollOptions {
   promised?: ReadonlyMap<string, string>;
 }
 
+const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
+
 export function rollOptionsFrom(inputs: RollInputs): RollOptions {
   const pollIntervalMs = Math.round(inputs.pollIntervalSeconds * 1000);
   return {
@@ -55,15 +61,15 @@ export function rollOptionsFrom(inputs: RollInputs): RollOptions {
     preferences: {
       minHealthyPercentage: inputs.minHealthyPercentage,
       maxHealthyPercentage: inputs.maxHealthyPercentage,
-      instanceWarmup: inputs.instanceWarmup,
+      instanceWarmupMs: ms(inputs.instanceWarmup),
       checkpointPercentages: inputs.checkpointPercentages.map(Number),
-      checkpointDelay: inputs.checkpointDelay,
+      checkpointDelayMs: ms(inputs.checkpointDelay),
       skipMatching: inputs.skipMatching,
       autoRollback: inputs.autoRollback,
       alarms: inputs.alarms,
       scaleInProtectedInstances: inputs.scaleInProtectedInstances,
       standbyInstances: inputs.standbyInstances,
-      bakeTime: inputs.bakeTime,
+      bakeTimeMs: ms(inputs.bakeTime),
     },
     setDefaultVersion: inputs.setDefaultVersion,
     ifRefreshInProgress: inputs.ifRefreshInProgress,
@@ -74,4 +80,36 @@ export function rollOptionsFrom(inputs: RollInputs): RollOptions {
     dryRun: inputs.dryRun,
     wait: inputs.wait,
   };
+}
+
+const seconds = (ms: number) => Math.round(ms / 1000);
+
+/**
+ * The StartInstanceRefresh preferences for one group. Everything is passed through as given
+ * (durations in AWS's seconds), except skip matching for templates that take the image from SSM:
+ * AWS matches instances by template version, which does not change when the parameter does, so
+ * it would skip them all.
+ */
+export function refreshPreferences(
+  p: RefreshPreferenceOptions,
+  o: { imageFromSsm: boolean },
+): RefreshPreferences {
+  return {
+    MinHealthyPercentage: p.minHealthyPercentage,
+    MaxHealthyPercentage: p.maxHealthyPercentage,
+    ...(p.instanceWarmupMs !== undefined ? { InstanceWarmup: seconds(p.instanceWarmupMs) } : {}),
+    ...(p.checkpointPercentages.length ? { CheckpointPercentages: p.checkpointPercentages } : {}),
+    ...(p.checkpointDelayMs !== undefined ? { CheckpointDelay: seconds(p.checkpointDelayMs) } : {}),
+    SkipMatching: p.skipMatching && !o.imageFromSsm,
+    AutoRollback: p.autoRollback,
+    ...(p.alarms.length ? { AlarmSpecification: { Alarms: p.alarms } } : {}),
+    ...(p.scaleInProtectedInstances ? { ScaleInProtectedInstances: p.scaleInProtectedInstances } : {}),
+    ...(p.standbyInstances ? { StandbyInstances: p.standbyInstances } : {}),
+    ...(p.bakeTimeMs !== undefined ? { BakeTime: seconds(p.bakeTimeMs) } : {}),
+  };
+}
+
+/** The `refreshes` and `asg-names` outputs. */
+export function rollOutputs(r: RollResult) {
+  return { refreshes: r.refreshes, 'asg-names': r.asgNames.join(',') };
 }

@@ -7,7 +7,7 @@ import {
   type UpdateAutoScalingGroupCommandInput,
 } from '@aws-sdk/client-auto-scaling';
 import { describeError, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { templateLabel } from './launch-template.js';
 import type { GroupPlan } from './plan.js';
 

@@ -1,5 +1,5 @@
 import type { AutoScalingGroup, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { readAmiParameter } from './ami.js';
 import { activeRefresh, describeActive, type ActiveRefresh } from './in-progress.js';
 import { instanceImages, mostCommonOther } from './instances.js';
@@ -57,48 +57,33 @@ function templateSpecs(
 const specKey = (s: LaunchTemplateSpecification) =>
   `${s.LaunchTemplateId ?? s.LaunchTemplateName}@${s.Version ?? '$Default'}`;
 
-/**
- * Looks at one group without changing it: its templates (with $Latest/$Default resolved), where
- * its image comes from, what its instances run, and whether a refresh is running. Returns the
- * plan, or the problems that forbid rolling it.
- */
-export async function planGroup(
-  ctx: ActionContext,
-  sel: SelectedGroup,
-  amiId: string,
-  settings: PlanSettings,
-): Promise<{ plan?: GroupPlan; problems: PlanProblem[] }> {
-  const { group, region, name } = sel;
+/** Why the group cannot be rolled at all: a launch configuration, or no template to update. */
+function launchProblem(sel: SelectedGroup): PlanProblem | undefined {
+  const { group, name } = sel;
   if (group.LaunchConfigurationName)
     return {
-      problems: [
-        {
-          message:
-            `${at(sel)} uses launch configuration ${group.LaunchConfigurationName}; roll-asg needs a launch template. ` +
-            `Migrate it first: copy the configuration to a launch template (console: Launch configurations > Copy to launch template, ` +
-            `or aws ec2 create-launch-template), then aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${name} ` +
-            `--launch-template LaunchTemplateId=<id>,Version=<number>.`,
-        },
-      ],
+      message:
+        `${at(sel)} uses launch configuration ${group.LaunchConfigurationName}; roll-asg needs a launch template. ` +
+        `Migrate it first: copy the configuration to a launch template (console: Launch configurations > Copy to launch template, ` +
+        `or aws ec2 create-launch-template), then aws autoscaling update-auto-scaling-group --auto-scaling-group-name ${name} ` +
+        `--launch-template LaunchTemplateId=<id>,Version=<number>.`,
     };
-  const found = templateSpecs(group);
-  if (!found)
-    return {
-      problems: [
-        { message: `${at(sel)} has neither a launch template nor a mixed instances policy to update.` },
-      ],
-    };
+  return undefined;
+}
 
-  const unique = [...new Map(found.specs.map((s) => [specKey(s), s])).values()];
-  const templates: TemplateVersion[] = [];
-  for (const spec of unique) templates.push(await describeTemplateVersion(ctx, region, spec));
-
+/** Templates that take their image from SSM must already resolve to the AMI, and cannot auto-roll back. */
+async function ssmProblems(
+  ctx: ActionContext,
+  sel: SelectedGroup,
+  ssm: TemplateVersion[],
+  amiId: string,
+  settings: PlanSettings,
+): Promise<PlanProblem[]> {
   const problems: PlanProblem[] = [];
-  const ssm = templates.filter((t) => t.ssmParameter !== undefined);
   for (const t of ssm) {
     const value =
       settings.promised?.get(t.ssmParameter!) ??
-      (await readAmiParameter(ctx, region, t.ssmParameter!, `SSM parameter`));
+      (await readAmiParameter(ctx, sel.region, t.ssmParameter!, `SSM parameter`));
     if (value !== amiId)
       problems.push({
         message:
@@ -113,18 +98,52 @@ export async function planGroup(
         `auto-rollback: ${at(sel)} uses launch template ${templateLabel(ssm[0]!)}, which takes its image from SSM (resolve:ssm:${ssm[0]!.ssmParameter}); ` +
         `AWS cannot roll such a refresh back. Set auto-rollback: false to roll it (the previous AMI is recorded for a manual rollback).`,
     });
-  if (problems.length) return { problems };
+  return problems;
+}
 
-  const instanceIds = (group.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
-  const images = await instanceImages(ctx, region, instanceIds);
+/** What the group's instances run now, and the AMI it is moving away from. */
+async function instanceFacts(ctx: ActionContext, sel: SelectedGroup, main: TemplateVersion, amiId: string) {
+  const instanceIds = (sel.group.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
+  const images = await instanceImages(ctx, sel.region, instanceIds);
   const onAmi = instanceIds.filter((id) => images.get(id) === amiId).length;
-  const main = templates[0]!;
   const previousAmiId =
     main.imageId !== undefined && main.imageId !== amiId
       ? main.imageId
       : mostCommonOther(images.values(), amiId);
-  const templatesOnAmi = templates.every((t) => t.ssmParameter !== undefined || t.imageId === amiId);
+  return { instances: { total: instanceIds.length, onAmi }, previousAmiId };
+}
 
+/**
+ * Looks at one group without changing it: its templates (with $Latest/$Default resolved), where
+ * its image comes from, what its instances run, and whether a refresh is running. Returns the
+ * plan, or the problems that forbid rolling it.
+ */
+export async function planGroup(
+  ctx: ActionContext,
+  sel: SelectedGroup,
+  amiId: string,
+  settings: PlanSettings,
+): Promise<{ plan?: GroupPlan; problems: PlanProblem[] }> {
+  const { group, region, name } = sel;
+  const launch = launchProblem(sel);
+  if (launch) return { problems: [launch] };
+  const found = templateSpecs(group);
+  if (!found)
+    return {
+      problems: [
+        { message: `${at(sel)} has neither a launch template nor a mixed instances policy to update.` },
+      ],
+    };
+
+  const unique = [...new Map(found.specs.map((s) => [specKey(s), s])).values()];
+  const templates: TemplateVersion[] = [];
+  for (const spec of unique) templates.push(await describeTemplateVersion(ctx, region, spec));
+  const ssm = templates.filter((t) => t.ssmParameter !== undefined);
+  const problems = await ssmProblems(ctx, sel, ssm, amiId, settings);
+  if (problems.length) return { problems };
+
+  const { instances, previousAmiId } = await instanceFacts(ctx, sel, templates[0]!, amiId);
+  const templatesOnAmi = templates.every((t) => t.ssmParameter !== undefined || t.imageId === amiId);
   const active = await activeRefresh(ctx, region, name);
   if (active && settings.ifRefreshInProgress === 'fail')
     return {
@@ -146,8 +165,9 @@ export async function planGroup(
       imageSource: ssm.length ? 'ssm-parameter' : 'launch-template',
       templates,
       ...(previousAmiId ? { previousAmiId } : {}),
-      instances: { total: instanceIds.length, onAmi },
-      alreadyCurrent: settings.skipMatching && !active && templatesOnAmi && onAmi === instanceIds.length,
+      instances,
+      alreadyCurrent:
+        settings.skipMatching && !active && templatesOnAmi && instances.onAmi === instances.total,
       ...(active ? { active } : {}),
     },
   };

@@ -1,4 +1,4 @@
-import { ActionFailure } from '../core/errors.js';
+import { PartialFailure } from '../core/errors.js';
 import type { HealthResult } from '../health/wait.js';
 import type { GroupPlan } from './plan.js';
 import type { RefreshRecord } from './refresh-record.js';
@@ -70,15 +70,12 @@ export function startFailureMessage(result: RollResult, what?: string): string {
 }
 
 /**
- * Starting refreshes failed part way, or the health wait failed. Carries the result so the entry
- * can still write the outputs (and summary) for the refreshes that were started.
+ * Starting refreshes failed part way, or the health wait failed. Its result still reaches the
+ * outputs and the summary: the refreshes that did start keep running.
  */
-export class RollFailure extends ActionFailure {
-  constructor(
-    readonly result: RollResult,
-    message = startFailureMessage(result),
-  ) {
-    super(message);
+export class RollFailure extends PartialFailure<RollResult> {
+  constructor(result: RollResult, message = startFailureMessage(result)) {
+    super(message, result);
   }
 }
 

@@ -1,7 +1,8 @@
 // roll(): select groups, resolve the AMI, plan every group without changing anything, then make
 // template versions and start refreshes, bounded by max-concurrency across all regions.
 import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
+import { waitTiming } from '../health/capability.js';
 import { waitHealthy } from '../health/wait.js';
 import { resolveAmi } from './ami.js';
 import { architectureProblems } from './architecture.js';
@@ -18,7 +19,7 @@ import {
   type GroupOutcome,
   type RollResult,
 } from './result.js';
-import { selectGroups } from './select-groups.js';
+import { selectGroups, type SelectedGroup } from './select-groups.js';
 import { finishVersions, startGroup, VersionLedger } from './start.js';
 
 export type { RollResult, GroupOutcome } from './result.js';
@@ -69,16 +70,9 @@ function throwProblems(problems: PlanProblem[]): never {
   );
 }
 
-/**
- * Rolls the selected groups onto the AMI. Every check (groups, AMI, templates, SSM, running
- * refreshes, preference combinations) happens before the first change. Throws RollFailure, with
- * the partial result, when starting fails part way or the health wait fails.
- */
-export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResult> {
-  const { log } = ctx;
-  const deadline = ctx.clock.now() + o.timeoutMs;
-
-  const selected = await log.group('Selecting Auto Scaling groups', async () => {
+/** Selects the groups by name, tags and consent, across the regions. */
+function selectAll(ctx: ActionContext, o: RollOptions) {
+  return ctx.log.group('Selecting Auto Scaling groups', async () => {
     const s = await selectGroups(ctx, {
       regions: o.regions,
       names: o.names,
@@ -86,28 +80,40 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
       ...(o.consent ? { consent: o.consent } : {}),
       maxConcurrency: o.maxConcurrency,
     });
-    log.info(`${s.length} group(s): ${s.map(who).join(', ')}`);
+    ctx.log.info(`${s.length} group(s): ${s.map(who).join(', ')}`);
     return s;
   });
+}
 
+/** The AMI in each region a selected group is in. */
+async function resolveAmis(
+  ctx: ActionContext,
+  o: RollOptions,
+  selected: SelectedGroup[],
+): Promise<Record<string, string>> {
   const regions = [...new Set(selected.map((g) => g.region))];
   const amiIds: Record<string, string> = {};
-  await log.group('Resolving the AMI', async () => {
+  await ctx.log.group('Resolving the AMI', async () => {
     const resolved = await mapBounded(regions, { limit: o.maxConcurrency }, (r) => resolveAmi(ctx, r, o.ami));
     resolved.forEach((r, i) => {
       if (!r.ok) throw 'error' in r ? r.error : new AbortedError();
       amiIds[regions[i]!] = r.value;
-      log.info(`${regions[i]}: ${r.value}`);
+      ctx.log.info(`${regions[i]}: ${r.value}`);
     });
   });
+  return amiIds;
+}
 
-  const settings = {
-    skipMatching: o.preferences.skipMatching,
-    autoRollback: o.preferences.autoRollback,
-    ifRefreshInProgress: o.ifRefreshInProgress,
-    ...(o.promised ? { promised: o.promised } : {}),
-  };
-  const plans = await log.group(`Planning ${selected.length} group(s)`, async () => {
+/** Plans every group without changing anything; any problem stops the run here. */
+function planAll(
+  ctx: ActionContext,
+  o: RollOptions,
+  selected: SelectedGroup[],
+  amiIds: Record<string, string>,
+  settings: PlanSettings,
+): Promise<GroupPlan[]> {
+  const { log } = ctx;
+  return log.group(`Planning ${selected.length} group(s)`, async () => {
     const planned = await mapBounded(selected, { limit: o.maxConcurrency, signal: ctx.signal }, (g) =>
       planGroup(ctx, g, amiIds[g.region]!, settings),
     );
@@ -130,23 +136,27 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
     }
     return out;
   });
+}
 
-  const asgNames = [...new Set(plans.map((p) => p.name))];
-  if (o.dryRun) {
-    log.info('Dry run: nothing was changed.');
-    return {
-      dryRun: true,
-      amiIds,
-      asgNames,
-      groups: plans.map((p) => outcomeOf(p, p.alreadyCurrent ? 'already-current' : 'would-refresh')),
-      refreshes: [],
-    };
-  }
-
+/**
+ * Makes the template versions and starts the refreshes, then settles the versions (default, or
+ * deleted when unused). Throws RollFailure, with the result, when any group failed or was not started.
+ */
+async function startAll(
+  ctx: ActionContext,
+  o: RollOptions,
+  plans: GroupPlan[],
+  settings: PlanSettings,
+  planned: Pick<RollResult, 'amiIds' | 'asgNames'> & { deadline: number },
+): Promise<RollResult> {
   const ledger = new VersionLedger();
   const toRoll = plans.filter((p) => !p.alreadyCurrent);
-  const timing = { deadline, pollIntervalMs: o.pollIntervalMs, maxPollIntervalMs: o.maxPollIntervalMs };
-  const started = await log.group(`Starting ${toRoll.length} instance refresh(es)`, () =>
+  const timing = {
+    deadline: planned.deadline,
+    pollIntervalMs: o.pollIntervalMs,
+    maxPollIntervalMs: o.maxPollIntervalMs,
+  };
+  const started = await ctx.log.group(`Starting ${toRoll.length} instance refresh(es)`, () =>
     mapBounded(toRoll, { limit: o.maxConcurrency, stopOnError: true, signal: ctx.signal }, (p) =>
       startGroup(
         ctx,
@@ -158,7 +168,7 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
     ),
   );
   const versionProblems = await finishVersions(ctx, ledger, o.setDefaultVersion);
-  for (const line of versionProblems) log.warning(line);
+  for (const line of versionProblems) ctx.log.warning(line);
 
   const byPlan = new Map(toRoll.map((p, i) => [p, started[i]!]));
   const groups = plans.map((p): GroupOutcome => {
@@ -169,8 +179,8 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
   });
   const result: RollResult = {
     dryRun: false,
-    amiIds,
-    asgNames,
+    amiIds: planned.amiIds,
+    asgNames: planned.asgNames,
     groups,
     refreshes: groups.flatMap((g) => refreshRecord(g) ?? []),
   };
@@ -179,20 +189,60 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
       throw new RollFailure(result, startFailureMessage(result, 'cancelled'));
     throw new RollFailure(result);
   }
+  return result;
+}
 
-  if (o.wait && result.refreshes.length) {
-    // No group of our own: waitHealthy opens its own, and the runner cannot nest groups.
-    result.health = await waitHealthy(ctx, {
-      refreshes: result.refreshes,
-      timeoutMinutes: Math.max(1_000, deadline - ctx.clock.now()) / 60_000,
-      pollIntervalSeconds: o.pollIntervalMs / 1000,
-      maxPollIntervalSeconds: o.maxPollIntervalMs / 1000,
-    });
-    if (result.health.status !== 'healthy')
-      throw new RollFailure(
-        result,
-        `Refreshes started but the fleet is ${result.health.status}: ${result.health.failures.join('; ')}`,
-      );
+/** With `wait`: wait-healthy's code watches the started refreshes within what is left of the timeout. */
+async function proveHealthy(
+  ctx: ActionContext,
+  o: RollOptions,
+  result: RollResult,
+  deadline: number,
+): Promise<void> {
+  // No group of our own: waitHealthy opens its own, and the runner cannot nest groups.
+  result.health = await waitHealthy(ctx, {
+    refreshes: result.refreshes,
+    ...waitTiming({
+      timeoutMs: Math.max(1_000, deadline - ctx.clock.now()),
+      pollIntervalMs: o.pollIntervalMs,
+      maxPollIntervalMs: o.maxPollIntervalMs,
+    }),
+  });
+  if (result.health.status !== 'healthy')
+    throw new RollFailure(
+      result,
+      `Refreshes started but the fleet is ${result.health.status}: ${result.health.failures.join('; ')}`,
+    );
+}
+
+/**
+ * Rolls the selected groups onto the AMI. Every check (groups, AMI, templates, SSM, running
+ * refreshes, preference combinations) happens before the first change. Throws RollFailure, with
+ * the partial result, when starting fails part way or the health wait fails.
+ */
+export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResult> {
+  const deadline = ctx.clock.now() + o.timeoutMs;
+  const selected = await selectAll(ctx, o);
+  const amiIds = await resolveAmis(ctx, o, selected);
+  const settings: PlanSettings = {
+    skipMatching: o.preferences.skipMatching,
+    autoRollback: o.preferences.autoRollback,
+    ifRefreshInProgress: o.ifRefreshInProgress,
+    ...(o.promised ? { promised: o.promised } : {}),
+  };
+  const plans = await planAll(ctx, o, selected, amiIds, settings);
+  const asgNames = [...new Set(plans.map((p) => p.name))];
+  if (o.dryRun) {
+    ctx.log.info('Dry run: nothing was changed.');
+    return {
+      dryRun: true,
+      amiIds,
+      asgNames,
+      groups: plans.map((p) => outcomeOf(p, p.alreadyCurrent ? 'already-current' : 'would-refresh')),
+      refreshes: [],
+    };
   }
+  const result = await startAll(ctx, o, plans, settings, { amiIds, asgNames, deadline });
+  if (o.wait && result.refreshes.length) await proveHealthy(ctx, o, result, deadline);
   return result;
 }

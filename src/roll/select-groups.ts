@@ -4,7 +4,7 @@ import {
   type Filter,
 } from '@aws-sdk/client-auto-scaling';
 import { ActionFailure, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { mapBounded } from './bounded.js';
 import { requireConsent } from './consent.js';
 

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { hasCode } from '../aws/errors.js';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import {
   describeActive,
   isActive,
@@ -22,10 +22,9 @@ import {
   templateLabel,
   type TemplateVersion,
 } from './launch-template.js';
-import type { InProgressMode, RefreshPreferenceOptions } from './options.js';
+import { refreshPreferences, type InProgressMode, type RefreshPreferenceOptions } from './options.js';
 import { launchSource, pinFloatingVersions, type Unpin } from './pin.js';
 import type { GroupPlan } from './plan.js';
-import { refreshPreferences } from './preferences.js';
 import { outcomeOf, type GroupOutcome } from './result.js';
 
 /**
@@ -178,6 +177,95 @@ export async function startGroup(
   }
 }
 
+/** Gets a refresh of someone else's out of the way (per if-refresh-in-progress) and says how it ended. */
+async function settle(
+  ctx: ActionContext,
+  plan: GroupPlan & { active: NonNullable<GroupPlan['active']> },
+  s: StartSettings,
+  round: number,
+): Promise<NonNullable<GroupOutcome['previousRefresh']>> {
+  const who = `${plan.name} (${plan.region})`;
+  if (s.ifRefreshInProgress === 'fail')
+    throw new ActionFailure(
+      `${who} has ${describeActive(plan.active)} (started after roll-asg looked); if-refresh-in-progress is fail`,
+    );
+  if (round > MAX_ROUNDS)
+    throw new ActionFailure(
+      `${who} kept getting new instance refreshes from elsewhere; gave up after ${MAX_ROUNDS}`,
+    );
+  const settled = await settleActiveRefresh(
+    ctx,
+    plan.region,
+    plan.name,
+    plan.active,
+    s.ifRefreshInProgress,
+    s.timing,
+  );
+  return { id: settled.refresh.id, finalStatus: settled.finalStatus, cancelled: settled.cancelled };
+}
+
+/** The numbered version each literal-image template moves to (made with the AMI when it has another). */
+async function targetVersions(
+  ctx: ActionContext,
+  plan: GroupPlan,
+  ledger: VersionLedger,
+  outcome: GroupOutcome,
+): Promise<Map<TemplateVersion, number>> {
+  const main = plan.templates[0]!;
+  const targets = new Map<TemplateVersion, number>();
+  for (const t of plan.templates) {
+    if (t.ssmParameter !== undefined) continue;
+    const version =
+      t.imageId === plan.amiId ? t.version : await ledger.versionFor(ctx, plan.region, t, plan.amiId);
+    targets.set(t, version);
+    if (t === main) outcome.template = { ...outcome.template, version, created: version !== t.version };
+  }
+  return targets;
+}
+
+/**
+ * StartInstanceRefresh. Returns the refresh id, or the plan to go round again with when another
+ * refresh got in first; a start the SDK retried after it had in fact succeeded counts as ours.
+ */
+async function startRefresh(
+  ctx: ActionContext,
+  plan: GroupPlan,
+  s: StartSettings,
+  start: { desired?: DesiredConfiguration; targets: Map<TemplateVersion, number>; round: number },
+  ledger: VersionLedger,
+): Promise<{ refreshId?: string } | { again: GroupPlan }> {
+  const who = `${plan.name} (${plan.region})`;
+  const { desired, targets } = start;
+  const calledAt = ctx.clock.now();
+  try {
+    const out = await ctx.clients.autoScaling(plan.region).send(
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: plan.name,
+        Strategy: 'Rolling',
+        ...(desired ? { DesiredConfiguration: desired } : {}),
+        Preferences: refreshPreferences(s.preferences, {
+          imageFromSsm: plan.imageSource === 'ssm-parameter',
+        }),
+      }),
+      { abortSignal: ctx.signal },
+    );
+    if (!out.InstanceRefreshId)
+      throw new ActionFailure(`StartInstanceRefresh for ${who} returned no refresh id`);
+    return { refreshId: out.InstanceRefreshId };
+  } catch (err) {
+    // Aborted, timed out or a 5xx after sending: AWS may have accepted the refresh, which then uses these versions.
+    if (!refusedOutright(err))
+      for (const [t, v] of targets) ledger.maybeUsed(plan.region, t.id, v, plan.name);
+    if (!hasCode(err, 'InstanceRefreshInProgress') || start.round >= MAX_ROUNDS)
+      throw withContext(`starting the instance refresh of ${who}`, err);
+    const running = await latestRefresh(ctx, plan.region, plan.name);
+    // The SDK retried a start that had in fact succeeded: the running refresh is ours.
+    if (running && isActive(running) && isOurs(running, desired, calledAt - CLOCK_SKEW_MS))
+      return running.InstanceRefreshId ? { refreshId: running.InstanceRefreshId } : {};
+    return { again: running && isActive(running) ? { ...plan, active: toActive(running) } : plan };
+  }
+}
+
 async function startPinned(
   ctx: ActionContext,
   planned: GroupPlan,
@@ -192,27 +280,7 @@ async function startPinned(
 
   for (let round = 1; ; round++) {
     if (plan.active) {
-      if (s.ifRefreshInProgress === 'fail')
-        throw new ActionFailure(
-          `${who} has ${describeActive(plan.active)} (started after roll-asg looked); if-refresh-in-progress is fail`,
-        );
-      if (round > MAX_ROUNDS)
-        throw new ActionFailure(
-          `${who} kept getting new instance refreshes from elsewhere; gave up after ${MAX_ROUNDS}`,
-        );
-      const settled = await settleActiveRefresh(
-        ctx,
-        plan.region,
-        plan.name,
-        plan.active,
-        s.ifRefreshInProgress,
-        s.timing,
-      );
-      previousRefresh = {
-        id: settled.refresh.id,
-        finalStatus: settled.finalStatus,
-        cancelled: settled.cancelled,
-      };
+      previousRefresh = await settle(ctx, { ...plan, active: plan.active }, s, round);
       plan = await replan(plan);
       continue;
     }
@@ -223,57 +291,26 @@ async function startPinned(
       return { ...outcome, status: 'already-current' };
     }
 
-    const main = plan.templates[0]!;
-    const targets = new Map<TemplateVersion, number>();
-    for (const t of plan.templates) {
-      if (t.ssmParameter !== undefined) continue;
-      const version =
-        t.imageId === plan.amiId ? t.version : await ledger.versionFor(ctx, plan.region, t, plan.amiId);
-      targets.set(t, version);
-      if (t === main) outcome.template = { ...outcome.template, version, created: version !== t.version };
-    }
+    const targets = await targetVersions(ctx, plan, ledger, outcome);
     const desired = desiredConfiguration(plan, targets);
     // Only a refresh to a new numbered version needs the group pinned first (see pin.ts).
     if (desired && !pinned.undo) pinned.undo = await pinFloatingVersions(ctx, plan);
-    const calledAt = ctx.clock.now();
-    let refreshId: string | undefined;
-    try {
-      const out = await ctx.clients.autoScaling(plan.region).send(
-        new StartInstanceRefreshCommand({
-          AutoScalingGroupName: plan.name,
-          Strategy: 'Rolling',
-          ...(desired ? { DesiredConfiguration: desired } : {}),
-          Preferences: refreshPreferences(s.preferences, {
-            imageFromSsm: plan.imageSource === 'ssm-parameter',
-          }),
-        }),
-        { abortSignal: ctx.signal },
-      );
-      if (!out.InstanceRefreshId)
-        throw new ActionFailure(`StartInstanceRefresh for ${who} returned no refresh id`);
-      refreshId = out.InstanceRefreshId;
-    } catch (err) {
-      // Aborted, timed out or a 5xx after sending: AWS may have accepted the refresh, which then uses these versions.
-      if (!refusedOutright(err))
-        for (const [t, v] of targets) ledger.maybeUsed(plan.region, t.id, v, plan.name);
-      if (!hasCode(err, 'InstanceRefreshInProgress') || round >= MAX_ROUNDS)
-        throw withContext(`starting the instance refresh of ${who}`, err);
-      const running = await latestRefresh(ctx, plan.region, plan.name);
-      // The SDK retried a start that had in fact succeeded: the running refresh is ours.
-      if (running && isActive(running) && isOurs(running, desired, calledAt - CLOCK_SKEW_MS))
-        refreshId = running.InstanceRefreshId;
-      else {
-        plan = running && isActive(running) ? { ...plan, active: toActive(running) } : plan;
-        continue;
-      }
+    const started = await startRefresh(ctx, plan, s, { desired, targets, round }, ledger);
+    if ('again' in started) {
+      plan = started.again;
+      continue;
     }
     for (const [t, v] of targets) ledger.use(plan.region, t.id, v);
     const to =
       outcome.template.version !== undefined
-        ? `${templateLabel(main)} version ${outcome.template.version}`
+        ? `${templateLabel(plan.templates[0]!)} version ${outcome.template.version}`
         : `${plan.amiId} via SSM`;
-    ctx.log.info(`${who}: started instance refresh ${refreshId} to ${to}`);
-    return { ...outcome, status: 'refresh-started', ...(refreshId ? { refreshId } : {}) };
+    ctx.log.info(`${who}: started instance refresh ${started.refreshId} to ${to}`);
+    return {
+      ...outcome,
+      status: 'refresh-started',
+      ...(started.refreshId ? { refreshId: started.refreshId } : {}),
+    };
   }
 }
 

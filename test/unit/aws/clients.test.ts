@@ -21,7 +21,7 @@ describe('createAwsClients', () => {
   it('refuses a client the entry did not declare, naming the action and the client', () => {
     const clients = createAwsClients({ region: 'eu-west-1', action: 'reap', services: { ec2: EC2Client } });
     expect(() => clients.ssm()).toThrow(
-      'bug: reap uses the ssm client but its entry does not pass it to runAction',
+      'bug: reap uses the ssm client but its entry does not pass it to awsClients',
     );
     expect(() => clients.autoScaling('us-east-1')).toThrow(/^bug: reap uses the autoScaling client/);
   });

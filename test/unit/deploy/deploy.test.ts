@@ -8,7 +8,7 @@ import type { AwsClients } from '../../../src/aws/clients.js';
 import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
-import type { ActionContext } from '../../../src/core/run.js';
+import type { ActionContext } from '../../../src/core/context.js';
 import { deploy, DeployFailure, oneGroupAtATime } from '../../../src/deploy/deploy.js';
 import type { DeploySteps } from '../../../src/deploy/steps.js';
 import type { HealthResult, HealthStatus } from '../../../src/health/wait.js';

@@ -1,5 +1,5 @@
 import { memoryLog } from '../../../src/core/log.js';
-import type { ActionContext } from '../../../src/core/run.js';
+import type { ActionContext } from '../../../src/core/context.js';
 import { renderSummary } from '../../../src/health/summary.js';
 import { waitHealthy, type WaitOptions } from '../../../src/health/wait.js';
 import { FakeFleet, type FleetOptions } from './fake-fleet.js';

@@ -20,7 +20,7 @@ import type { AwsClients } from '../../../src/aws/clients.js';
 import type { Clock } from '../../../src/core/clock.js';
 import { AbortedError } from '../../../src/core/errors.js';
 import { memoryLog } from '../../../src/core/log.js';
-import type { ActionContext } from '../../../src/core/run.js';
+import type { ActionContext } from '../../../src/core/context.js';
 
 export interface FakeImage {
   id: string;

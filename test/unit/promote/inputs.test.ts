@@ -144,12 +144,12 @@ describe('promote-ami-parameter inputs', () => {
         { region: 'eu-west-1', previousAmiId: undefined, version: 1, changed: true },
       ],
     };
-    expect(promoteOutputs({ ...result, regions: result.regions.slice(0, 1) }, false)).toEqual({
+    expect(promoteOutputs({ ...result, regions: result.regions.slice(0, 1) })).toEqual({
       'previous-ami-id': AMI,
       version: '3',
       changed: true,
     });
-    expect(promoteOutputs(result, true)).toEqual({
+    expect(promoteOutputs({ ...result, byRegion: true })).toEqual({
       'previous-ami-id': { 'us-east-1': AMI, 'eu-west-1': '' },
       version: { 'us-east-1': 3, 'eu-west-1': 1 },
       changed: true,

@@ -1,6 +1,6 @@
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { AbortedError, ActionFailure } from '../../../src/core/errors.js';
-import { promote, PromotionError } from '../../../src/promote/promote.js';
+import { PartialPromotion, promote, PromotionError } from '../../../src/promote/promote.js';
 import type { PromoteOptions } from '../../../src/promote/types.js';
 import { awsError, fakeWorld } from './fake-aws.js';
 
@@ -273,11 +273,11 @@ describe('promote: SSM validation and faults', () => {
         ],
       }),
     ).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(PromotionError);
+    expect(err).toBeInstanceOf(PartialPromotion);
     expect((err as Error).message).toMatch(
       /failed in eu-west-1: writing ami-0000000000000000b .*InternalServerError.*; changed: us-east-1 \(ami-0000000000000000a -> ami-0000000000000000b, version 2\)/,
     );
-    expect((err as PromotionError).partial.regions.map((r) => r.region)).toEqual(['us-east-1']);
+    expect((err as PartialPromotion).result.regions.map((r) => r.region)).toEqual(['us-east-1']);
     expect(w.region('us-east-1').historyOf(NAME)).toEqual([`1:${OLD}`, `2:${NEW}`]);
     expect(w.region('eu-west-1').historyOf(NAME)).toEqual([`1:${OLD}`]);
   });

@@ -198,7 +198,7 @@ describe('reapOrphans', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ReapDeleteFailed);
-    const partial = (err as ReapDeleteFailed).partial;
+    const partial = (err as ReapDeleteFailed).result;
     expect(partial.reaped.map((t) => t.machineId)).toEqual(['Machines-5']);
     expect((err as Error).message).toMatch(/stopped after 1 of 6: Octopus DELETE .*Machines-6 answered 500/);
     expect(s.octopus.machines.size).toBe(9);

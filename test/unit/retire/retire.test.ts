@@ -21,7 +21,7 @@ import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { memoryLog } from '../../../src/core/log.js';
-import type { ActionContext } from '../../../src/core/run.js';
+import type { ActionContext } from '../../../src/core/context.js';
 import { RetireRefused, retireAmis } from '../../../src/retire/retire.js';
 import type { RetireOptions } from '../../../src/retire/types.js';
 
@@ -48,8 +48,8 @@ const options = (o: Partial<RetireOptions> = {}): RetireOptions => ({
   names: ['web'],
   regions: ['us-east-1'],
   keepCount: 2,
-  keepDays: 14,
-  graceDays: 7,
+  keepMs: 14 * 86_400_000,
+  graceMs: 7 * 86_400_000,
   parameters: [],
   keepParameterVersions: 3,
   launchTemplateVersions: 10000,

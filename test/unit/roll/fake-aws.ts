@@ -35,7 +35,7 @@ import { GetParameterCommand, SSMClient, type GetParameterCommandInput } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { memoryLog } from '../../../src/core/log.js';
-import type { ActionContext } from '../../../src/core/run.js';
+import type { ActionContext } from '../../../src/core/context.js';
 import { fakeClock } from '../../support/fake-clock.js';
 
 export function awsError(name: string, status = 400, message = name): Error {

@@ -70,15 +70,15 @@ describe('roll-asg inputs', () => {
     expect(o.preferences).toEqual({
       minHealthyPercentage: 50,
       maxHealthyPercentage: 150,
-      instanceWarmup: 300,
+      instanceWarmupMs: 300_000,
       checkpointPercentages: [20, 50, 100],
-      checkpointDelay: 600,
+      checkpointDelayMs: 600_000,
       skipMatching: true,
       autoRollback: true,
       alarms: ['web-5xx', 'web-latency'],
       scaleInProtectedInstances: 'Ignore',
       standbyInstances: 'Terminate',
-      bakeTime: 90,
+      bakeTimeMs: 90_000,
     });
   });
 

@@ -1,0 +1,48 @@
+// deploy-ami as a capability: the transaction over the four actions' steps, its outputs and its
+// summary, which heads with the outcome (so a failed deployment's summary is its own).
+import { defineCapability } from '../core/capability.js';
+import { resultsOutput } from '../health/summary.js';
+import { deploy, type DeployPlan, type DeployResult } from './deploy.js';
+import { deploySpec, type DeployInputs } from './inputs.js';
+import { deploySteps, stepOptions, type DeploySteps } from './steps.js';
+import { renderDeploySummary } from './summary.js';
+
+export type DeployOptions = DeployPlan & { steps: DeploySteps };
+
+/** The capability's toOptions: the transaction's settings, and its steps with their typed options. */
+export function deployOptions(v: DeployInputs): DeployOptions {
+  return {
+    environment: v.environment,
+    amiId: v.amiId,
+    parameterName: v.parameterName,
+    label: v.label,
+    dryRun: v.dryRun,
+    reap: v.reap,
+    reapFailure: v.reapFailure,
+    steps: deploySteps(stepOptions(v)),
+  };
+}
+
+export function deployOutputs(r: DeployResult) {
+  const p = r.promoted ?? r.planned?.promote;
+  return {
+    'previous-ami-id': p?.previousAmiId ?? '',
+    // Only a version that holds the AMI now; empty when nothing was (or, in a dry run, would be) written yet.
+    version: r.promoted?.version ?? (r.dryRun && p?.outcome === 'unchanged' ? (p.version ?? '') : ''),
+    changed: r.promoted?.changed ?? false,
+    refreshes: r.rolled?.refreshes ?? [],
+    'asg-names': (r.rolled ?? r.planned?.roll)?.asgNames.join(',') ?? '',
+    status: r.status,
+    results: r.wait ? resultsOutput(r.wait) : [],
+    'reaped-count': r.reap?.result && !r.reap.result.dryRun ? r.reap.result.reaped.length : 0,
+  };
+}
+
+export const deployCapability = defineCapability({
+  spec: deploySpec,
+  toOptions: deployOptions,
+  run: (ctx, o: DeployOptions) => deploy(ctx, o, o.steps),
+  outputs: deployOutputs,
+  summary: (r) => renderDeploySummary(r),
+  summaryStatesFailure: true,
+});

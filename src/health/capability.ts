@@ -1,0 +1,57 @@
+// wait-healthy as a capability: its inputs to WaitOptions, the wait, the outputs and summary. A
+// fleet that did not end healthy fails the step with the result, whose summary heads with it.
+import { defineCapability } from '../core/capability.js';
+import { PartialFailure } from '../core/errors.js';
+import { waitHealthySpec, type WaitHealthyInputs } from './inputs.js';
+import { renderSummary, resultsOutput } from './summary.js';
+import { waitHealthy, type HealthResult, type WaitOptions } from './wait.js';
+
+/** wait-healthy's toOptions. WaitOptions keep src/health's own units (seconds, minutes). */
+export function healthOptions(inputs: WaitHealthyInputs): WaitOptions {
+  return {
+    refreshes: inputs.refreshes,
+    asgNames: inputs.asgNames,
+    asgTags: inputs.asgTags,
+    regions: inputs.regions.length ? inputs.regions : [inputs.region],
+    expectedAmiId: inputs.expectedAmiId,
+    healthUrl: inputs.healthUrl,
+    expectedVersion: inputs.expectedVersion,
+    healthUrlTimeoutSeconds: inputs.healthUrlTimeoutSeconds,
+    unhealthyGraceSeconds: inputs.unhealthyGraceSeconds,
+    timeoutMinutes: inputs.timeoutMinutes,
+    rollbackOnFailure: inputs.rollbackOnFailure,
+    maxRequestsPerSecond: inputs.maxRequestsPerSecond,
+    pollIntervalSeconds: inputs.pollIntervalSeconds,
+    maxPollIntervalSeconds: inputs.maxPollIntervalSeconds,
+  };
+}
+
+/**
+ * The one place options in ms (every other capability's unit) become WaitOptions' minutes and
+ * seconds: roll-asg's `wait: true` uses it.
+ */
+export function waitTiming(t: {
+  timeoutMs: number;
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+}): Pick<WaitOptions, 'timeoutMinutes' | 'pollIntervalSeconds' | 'maxPollIntervalSeconds'> {
+  return {
+    timeoutMinutes: t.timeoutMs / 60_000,
+    pollIntervalSeconds: t.pollIntervalMs / 1000,
+    maxPollIntervalSeconds: t.maxPollIntervalMs / 1000,
+  };
+}
+
+export const healthCapability = defineCapability({
+  spec: waitHealthySpec,
+  toOptions: healthOptions,
+  async run(ctx, options: WaitOptions): Promise<HealthResult> {
+    const result = await waitHealthy(ctx, options);
+    if (result.status !== 'healthy')
+      throw new PartialFailure(`wait-healthy ${result.status}: ${result.failures.join(' | ')}`, result);
+    return result;
+  },
+  outputs: (r) => ({ status: r.status, results: resultsOutput(r) }),
+  summary: (r) => renderSummary(r),
+  summaryStatesFailure: true,
+});
