@@ -21,7 +21,11 @@ export interface Capability<F extends Fields, Options, Result> {
   readonly summaryStatesFailure?: boolean;
 }
 
-/** Declares a capability with its types inferred from its parts. */
+/**
+ * Declares a capability with its types inferred from its parts. Free of side effects, so a bundle
+ * that imports a capability's module for something else (roll-asg: wait-healthy's helpers) drops it.
+ */
+/* @__NO_SIDE_EFFECTS__ */
 export function defineCapability<F extends Fields, Options, Result>(
   c: Capability<F, Options, Result>,
 ): Capability<F, Options, Result> {

@@ -26,22 +26,6 @@ export function healthOptions(inputs: WaitHealthyInputs): WaitOptions {
   };
 }
 
-/**
- * The one place options in ms (every other capability's unit) become WaitOptions' minutes and
- * seconds: roll-asg's `wait: true` uses it.
- */
-export function waitTiming(t: {
-  timeoutMs: number;
-  pollIntervalMs: number;
-  maxPollIntervalMs: number;
-}): Pick<WaitOptions, 'timeoutMinutes' | 'pollIntervalSeconds' | 'maxPollIntervalSeconds'> {
-  return {
-    timeoutMinutes: t.timeoutMs / 60_000,
-    pollIntervalSeconds: t.pollIntervalMs / 1000,
-    maxPollIntervalSeconds: t.maxPollIntervalMs / 1000,
-  };
-}
-
 export const healthCapability = defineCapability({
   spec: waitHealthySpec,
   toOptions: healthOptions,

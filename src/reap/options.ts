@@ -5,15 +5,12 @@ import { TAKE_ALL } from '../octopus/machines.js';
 import type { InstanceState } from './instances.js';
 import type { ReapInputs } from './inputs.js';
 import { tokenPattern } from './mapping.js';
-import type { ReapOptions, ReapResult } from './reap.js';
+import type { ReapResult, ReapRunOptions } from './reap.js';
 
 /** Octopus deletes in flight at once. */
 export const DELETE_CONCURRENCY = 16;
 /** As many targets per page as the server gives: one page for most estates. */
 export const PAGE_SIZE = TAKE_ALL;
-
-/** What a reap step runs with: the options, and where Octopus is (the run makes its client). */
-export type ReapRunOptions = ReapOptions & { octopus: OctopusConnection };
 
 /** The capability's toOptions. */
 export function reapOptions(i: ReapInputs): ReapRunOptions {

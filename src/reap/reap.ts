@@ -5,7 +5,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { bounded } from '../core/bounded.js';
 import type { ActionContext } from '../core/context.js';
 import { AbortedError, PartialFailure } from '../core/errors.js';
-import type { OctopusApi } from '../octopus/client.js';
+import { createOctopusClient, type OctopusApi, type OctopusConnection } from '../octopus/client.js';
 import { deleteMachine, listMachines, resolveEnvironments, resolveSpace } from '../octopus/machines.js';
 import type { OctopusMachine } from '../octopus/resources.js';
 import { lookupInstances, type InstanceState } from './instances.js';
@@ -34,6 +34,9 @@ export interface ReapOptions {
   /** Targets per Octopus page. */
   pageSize: number;
 }
+
+/** What a reap step runs with: the options, and where Octopus is (the run makes its client). */
+export type ReapRunOptions = ReapOptions & { octopus: OctopusConnection };
 
 export interface TargetRecord {
   machineId: string;
@@ -257,4 +260,10 @@ export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<Rea
   if (refusal) throw new ReapRefused(`${refusal} Targets: ${listing(orphans)}`, result);
   await deleteOrphans(ctx, o, space.Id, result);
   return result;
+}
+
+/** Reaps with the step's EC2 clients and an Octopus client for `o.octopus`. */
+export function runReap(ctx: ActionContext, o: ReapRunOptions): Promise<ReapResult> {
+  const octopus = createOctopusClient(o.octopus, ctx.clock);
+  return reapOrphans({ ...ctx, clients: { ec2: (region) => ctx.clients.ec2(region), octopus } }, o);
 }

@@ -2,7 +2,6 @@
 // template versions and start refreshes, bounded by max-concurrency across all regions.
 import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import { waitTiming } from '../health/capability.js';
 import { waitHealthy } from '../health/wait.js';
 import { resolveAmi } from './ami.js';
 import { architectureProblems } from './architecture.js';
@@ -202,11 +201,10 @@ async function proveHealthy(
   // No group of our own: waitHealthy opens its own, and the runner cannot nest groups.
   result.health = await waitHealthy(ctx, {
     refreshes: result.refreshes,
-    ...waitTiming({
-      timeoutMs: Math.max(1_000, deadline - ctx.clock.now()),
-      pollIntervalMs: o.pollIntervalMs,
-      maxPollIntervalMs: o.maxPollIntervalMs,
-    }),
+    // WaitOptions keep src/health's units: the one place roll's ms become minutes and seconds.
+    timeoutMinutes: Math.max(1_000, deadline - ctx.clock.now()) / 60_000,
+    pollIntervalSeconds: o.pollIntervalMs / 1000,
+    maxPollIntervalSeconds: o.maxPollIntervalMs / 1000,
   });
   if (result.health.status !== 'healthy')
     throw new RollFailure(
