@@ -10,7 +10,7 @@ import { parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
 import type { ActionContext } from '../../../src/core/context.js';
 import { deploy, DeployFailure, oneGroupAtATime } from '../../../src/deploy/deploy.js';
-import type { DeploySteps } from '../../../src/deploy/steps.js';
+import { stepOptions, type DeploySteps } from '../../../src/deploy/steps.js';
 import type { HealthResult, HealthStatus } from '../../../src/health/wait.js';
 import type { PromoteResult } from '../../../src/promote/types.js';
 import type { ReapResult } from '../../../src/reap/reap.js';
@@ -272,5 +272,60 @@ describe('deploy-ami inputs', () => {
       expect([name, meta.inputs[name]?.required === true]).toEqual([name, field.required && !field.env]);
     }
     expect(Object.keys(meta.outputs).sort()).toEqual([...deploySpec.outputs].sort());
+  });
+});
+
+describe('deploy-ami step options', () => {
+  test("each action's toOptions over deploy-ami's fields: picked fields flow on, the rest are its defaults", () => {
+    const o = stepOptions(parse_({ ...base, 'instance-warmup': '5m', 'timeout-minutes': '30' }));
+    expect(o.roll).toMatchObject({
+      regions: ['us-east-1'],
+      names: [],
+      tags: { Environment: 'staging' },
+      consent: '/golden-ami/web',
+      ami: { id: base['ami-id'] },
+      setDefaultVersion: false,
+      maxConcurrency: 10,
+      timeoutMs: 1_800_000,
+      pollIntervalMs: 15_000,
+      maxPollIntervalMs: 60_000,
+      dryRun: false,
+      wait: false,
+    });
+    expect(o.roll.preferences).toMatchObject({ minHealthyPercentage: 90, instanceWarmupMs: 300_000 });
+    expect(o.promote).toMatchObject({
+      parameterName: '/golden-ami/web',
+      targets: [{ region: 'us-east-1', amiId: base['ami-id'] }],
+      label: 'staging',
+      allowOlder: false,
+      dryRun: false,
+      validationTimeoutMs: 120_000,
+      pollIntervalMs: 1000,
+      protect: false,
+    });
+    expect(o.wait).toMatchObject({
+      refreshes: undefined,
+      asgNames: [],
+      asgTags: {},
+      regions: ['us-east-1'],
+      timeoutMinutes: 30,
+      unhealthyGraceSeconds: 300,
+      rollbackOnFailure: true,
+    });
+  });
+
+  test('a production label is protected; reap takes Octopus environments, its whole-token id match and caps', () => {
+    const o = stepOptions(parse_({ ...reaping, environment: 'production' }, withKey));
+    expect(o.promote.protect).toBe(true);
+    expect(o.reap).toMatchObject({
+      environments: ['production'],
+      regions: ['us-east-1'],
+      maxReap: 10,
+      maxReapPercent: 75,
+      dryRun: false,
+      octopus: { url: 'https://octopus.example.com', apiKey: 'API-X' },
+    });
+    expect(o.reap.instanceIdPattern.test('web-i-0123456789abcdef0')).toBe(true);
+    expect(o.reap.instanceIdPattern.test('xi-0123456789abcdef0')).toBe(false);
   });
 });
