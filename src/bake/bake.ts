@@ -1,7 +1,7 @@
 import type { Image } from '@aws-sdk/client-ec2';
 import { fromTagList } from '../aws/tags.js';
 import { deadlineAfter } from '../core/poll.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import { launchBuilder } from './builder.js';
 import { distribute, tagPackerImages } from './distribute.js';
 import { removeBakeResources, type CleanupReport } from './cleanup.js';

@@ -10,7 +10,7 @@ import { hasCode, isTransient } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
 import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
 import type { Delays } from './delays.js';

@@ -1,7 +1,7 @@
 import { CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { toTagList } from '../aws/tags.js';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import type { BakeOptions, BakeResult } from './bake.js';
 import type { Delays } from './delays.js';
 import { copyImage, shareImage } from './image.js';

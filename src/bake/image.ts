@@ -9,7 +9,7 @@ import { hasCode, isTransient } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
 import { ActionFailure, TimeoutError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
 import type { Delays } from './delays.js';
 import type { CreatedImage } from './state.js';

@@ -9,7 +9,7 @@ import { fromTagList, toTagList } from '../aws/tags.js';
 import { withContext } from '../core/errors.js';
 import { removeBakeResources } from './cleanup.js';
 import { describeError } from '../core/errors.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import { TAG } from './tags.js';
 
 export interface ExpiredBuilder {

@@ -3,7 +3,7 @@ import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ActionFailure } from '../core/errors.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import { consoleFailure, proveFromConsole } from './builder.js';
 import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
 import type { Delays } from './delays.js';

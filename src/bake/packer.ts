@@ -1,5 +1,5 @@
 import { AbortedError, ActionFailure, ConfigurationError, TimeoutError } from '../core/errors.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import { printUntrusted } from '../core/untrusted.js';
 import { artifactAmis, displayText, parseMachineLine } from './packer-output.js';
 import type { ProcessRunner } from './packer-process.js';

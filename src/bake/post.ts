@@ -1,4 +1,4 @@
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import { ActionFailure } from '../core/errors.js';
 import { removeBakeResources, type CleanupReport } from './cleanup.js';
 import type { SavedBake } from './state.js';

@@ -1,4 +1,4 @@
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import type { BakeOptions } from './bake.js';
 import { stopBuilder, waitForBuilderStopped } from './builder.js';
 import { SUCCESS_MARKER } from './console.js';

@@ -2,7 +2,7 @@
 import { CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { fromTagList, toTagList } from '../aws/tags.js';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 
 /**
  * Applies the `tags` input to every image of a reused bake (and their snapshots) where a value

@@ -7,7 +7,7 @@ import {
 import { hasCode, isTransient } from '../aws/errors.js';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
 import { printUntrusted } from '../core/untrusted.js';
 import { describeBuilder, terminatedReason } from './builder.js';

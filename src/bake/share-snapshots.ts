@@ -5,7 +5,7 @@ import {
   ModifySnapshotAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext } from '../core/run.js';
 
 /**
  * Launch permission lets an account launch the AMI; copying it also needs its snapshots:

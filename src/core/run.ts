@@ -6,7 +6,7 @@ import { AbortedError, ConfigurationError, describeError, PartialFailure } from 
 import { camel, envInputSource, parseInputs, type ActionSpec, type Fields, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 
-// For branches written before ActionContext and StepIO moved to context.ts; import them from there.
+// Until src/bake (being rewritten on its own branch) imports them from context.ts, where they live.
 export type { ActionContext, StepIO } from './context.js';
 
 export const actionsLog: Log = {
