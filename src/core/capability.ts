@@ -22,8 +22,8 @@ export interface Capability<F extends Fields, Options, Result> {
 }
 
 /**
- * Declares a capability with its types inferred from its parts. Free of side effects, so a bundle
- * that imports a capability's module for something else (roll-asg: wait-healthy's helpers) drops it.
+ * Declares a capability with its types inferred from its parts. Marked free of side effects, so
+ * the bundler treats the capability object as plain data a bundle that does not use it can drop.
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function defineCapability<F extends Fields, Options, Result>(
