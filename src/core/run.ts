@@ -39,7 +39,7 @@ function stepIO(spec: ActionSpec<Fields>, env: NodeJS.ProcessEnv): StepIO {
     env: (name) => env[name],
     setOutputs(outputs) {
       for (const [name, value] of Object.entries(outputs)) {
-        if (!spec.outputs.includes(name))
+        if (!Object.hasOwn(spec.outputs, name))
           throw new Error(`bug: output ${name} is not declared for ${spec.name}`);
         if (value === undefined) continue;
         core.setOutput(name, typeof value === 'object' ? JSON.stringify(value) : String(value));

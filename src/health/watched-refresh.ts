@@ -3,7 +3,7 @@
 // callers that name groups rather than refreshes.
 import { InputProblem } from '../core/input-fields.js';
 import { validateRefreshRecords, type RefreshRecord } from '../roll/refresh-record.js';
-import { REGION } from '../aws/regions.js';
+import { REGION } from '../core/input-fields.js';
 
 /** A refresh to watch: a RefreshRecord, or just a group whose latest refresh counts. */
 export type WatchedRefresh = Pick<RefreshRecord, 'region' | 'group'> &
