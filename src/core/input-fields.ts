@@ -300,7 +300,8 @@ export function checkpointPercentages(description: string): Field<number[]> {
   return field('checkpoints', { description }, [], (raw) => {
     const cps = entries.parse(raw).map(Number);
     const outOfRange = cps.filter((p) => p < 1 || p > 100);
-    if (outOfRange.length) throw new InputProblem(`${outOfRange.join(', ')} out of range; accepted: 1 to 100`);
+    if (outOfRange.length)
+      throw new InputProblem(`${outOfRange.join(', ')} out of range; accepted: 1 to 100`);
     if (cps.some((p, i) => i > 0 && p <= cps[i - 1]!))
       throw new InputProblem(
         `${cps.join(',')} is not strictly ascending; accepted: ascending percentages ending in 100, such as 20,50,100`,

@@ -1,18 +1,9 @@
 // The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
-import {
-  amiId,
-  boolean,
-  choice,
-  healthUrl,
-  integer,
-  list,
-  region,
-  seconds,
-  string,
-} from '../core/input-fields.js';
+import { amiId, boolean, choice, integer, list, region, string } from '../core/input-fields.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
+import { waitHealthySpec } from '../health/inputs.js';
 
 /** SSM label rules: not starting with a digit, "aws" or "ssm"; letters, digits, . - _ ; at most 100. */
 const LABEL = /^(?![0-9])(?!aws)(?!ssm)[A-Za-z0-9_.-]{1,100}$/i;
@@ -79,43 +70,18 @@ export const deploySpec = defineAction({
         'When a group already has an active instance refresh: `fail`, `wait` or `cancel`.',
     }),
 
-    // How to prove the fleet healthy (wait-healthy).
-    'health-url': healthUrl(
-      'Optional HTTP check of every instance, a URL template whose host is `{private-ip}` or `{private-dns}`, for example `http://{private-ip}:8080/version`.',
-    ),
-    'expected-version': string({
-      description: "With health-url: text every instance's response body must contain.",
-      maxLength: 200,
-    }),
-    'unhealthy-grace-seconds': integer({
-      description: 'How long an instance may stay unhealthy before the wait fails.',
-      default: '300',
-      min: 0,
-      max: 86_400,
-    }),
-    'timeout-minutes': integer({
-      description: 'Bound on the wait for a healthy fleet, in minutes.',
-      default: '60',
-      min: 1,
-      max: 1440,
-    }),
-    'rollback-on-failure': boolean({
-      description:
+    // How to prove the fleet healthy (wait-healthy's fields, bounds and defaults).
+    ...pickFields(waitHealthySpec.inputs, {
+      'health-url':
+        'Optional HTTP check of every instance, a URL template whose host is `{private-ip}` or `{private-dns}`, for example `http://{private-ip}:8080/version`.',
+      'expected-version': "With health-url: text every instance's response body must contain.",
+      'unhealthy-grace-seconds': 'How long an instance may stay unhealthy before the wait fails.',
+      'timeout-minutes': 'Bound on the wait for a healthy fleet, in minutes.',
+      'rollback-on-failure':
         'On failure or timeout, roll the instance refresh back where AWS allows it and wait for the rollback; when a check fails after the refresh already ended Successful, start a refresh back to the previous launch template version.',
-      default: 'true',
-    }),
-    'poll-interval-seconds': seconds({
-      description: 'Shortest time between two polls of a group, in seconds (decimals allowed).',
-      default: '15',
-      min: 0.1,
-      max: 3600,
-    }),
-    'max-poll-interval-seconds': seconds({
-      description:
+      'poll-interval-seconds': true,
+      'max-poll-interval-seconds':
         'Longest time between two polls of a group, in seconds: the wait backs off up to it while nothing changes.',
-      default: '60',
-      min: 0.1,
-      max: 3600,
     }),
 
     // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
