@@ -16,7 +16,7 @@ import { DELETE_CONCURRENCY, octopusConnection, PAGE_SIZE } from '../reap/option
 import { reapOrphans, type ReapOptions, type ReapResult } from '../reap/reap.js';
 import { rollSpec } from '../roll/inputs.js';
 import type { RollOptions } from '../roll/options.js';
-import type { RefreshRecord } from '../roll/refresh-record.js';
+import type { RefreshRecord } from '../aws/refresh-record.js';
 import { roll, type RollResult } from '../roll/roll.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
 import { restoreParameter, retireVersions, rollBackStarted, type PromotedRegion } from './restore.js';

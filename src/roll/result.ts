@@ -1,7 +1,7 @@
 import { ActionFailure } from '../core/errors.js';
 import type { HealthResult } from '../health/wait.js';
 import type { GroupPlan } from './plan.js';
-import type { RefreshRecord } from './refresh-record.js';
+import type { RefreshRecord } from '../aws/refresh-record.js';
 
 export type GroupStatus =
   /** A refresh was started (or, in a dry run, would be). */
