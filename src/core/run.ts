@@ -1,3 +1,4 @@
+// runAction/runPost: the one error boundary per entry: inputs, clients, cancellation, outputs, summary.
 import * as core from '@actions/core';
 import { createAwsClients, type AwsClients, type AwsServices } from '../aws/clients.js';
 import { systemClock, type Clock } from './clock.js';

@@ -1,3 +1,4 @@
+// The AMIs a promotion compares: found, visible and available in a region, and which is older.
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import type { ActionContext } from '../core/run.js';
 import { ActionFailure, withContext } from '../core/errors.js';

@@ -1,3 +1,4 @@
+// From parsed inputs to the promote capability's options and back out to the step's outputs.
 import { targetRegions, type PromoteInputs } from './inputs.js';
 import type { PromoteOptions, PromoteTarget } from './types.js';
 

@@ -1,3 +1,4 @@
+// promote(): check every region read-only first, then write region by region; failures say what changed.
 import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
 import { applyRegion, CancelledAfterWrite } from './apply.js';

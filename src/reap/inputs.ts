@@ -1,3 +1,4 @@
+// The reap-octopus-orphans inputs and outputs.
 import { boolean, choice, integer, list, region, regionList, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { octopusUrlProblem } from '../octopus/client.js';

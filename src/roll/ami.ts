@@ -1,3 +1,4 @@
+// The AMI to roll out in a region: a literal id or an SSM parameter, checked to exist and be available.
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ActionFailure, withContext } from '../core/errors.js';

@@ -1,3 +1,4 @@
+// Instance refreshes already running on a group: find the newest, and fail, wait for or cancel it.
 import {
   CancelInstanceRefreshCommand,
   paginateDescribeInstanceRefreshes,

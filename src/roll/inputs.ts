@@ -1,3 +1,4 @@
+// The roll-asg inputs and outputs.
 import {
   amiId,
   checkpointPercentages,

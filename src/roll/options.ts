@@ -1,3 +1,4 @@
+// From parsed roll-asg inputs to the roll capability's options.
 import { consentFrom } from './consent.js';
 import type { RollInputs } from './inputs.js';
 

@@ -1,3 +1,4 @@
+// The StartInstanceRefresh preferences for one group, passed through as given except SkipMatching on SSM images.
 import type { RefreshPreferences } from '@aws-sdk/client-auto-scaling';
 import type { RefreshPreferenceOptions } from './options.js';
 

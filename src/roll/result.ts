@@ -1,3 +1,4 @@
+// What roll returns: per-group outcomes, the refresh records, and the failure that carries them.
 import { ActionFailure } from '../core/errors.js';
 import type { HealthResult } from '../health/wait.js';
 import type { GroupPlan } from './plan.js';

@@ -1,3 +1,4 @@
+// The Auto Scaling groups to roll, by names and/or tags in every region, with consent checked.
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { ActionFailure, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
