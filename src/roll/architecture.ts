@@ -1,10 +1,7 @@
 // The AMI must run on every instance type a group launches: EC2 refuses a mismatch at launch, so
 // a refresh onto it could only fail. Checked for every group before anything changes.
-import {
-  DescribeImagesCommand,
-  paginateDescribeInstanceTypes,
-  type _InstanceType,
-} from '@aws-sdk/client-ec2';
+import { paginateDescribeInstanceTypes, type _InstanceType } from '@aws-sdk/client-ec2';
+import { describeImage } from '../aws/images.js';
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
 import { templateLabel } from './launch-template.js';
@@ -46,14 +43,7 @@ async function imageArchitecture(
   region: string,
   amiId: string,
 ): Promise<string | undefined> {
-  try {
-    const out = await ctx.clients
-      .ec2(region)
-      .send(new DescribeImagesCommand({ ImageIds: [amiId] }), { abortSignal: ctx.signal });
-    return out?.Images?.[0]?.Architecture;
-  } catch (err) {
-    throw withContext(`describing ${amiId} in ${region}`, err);
-  }
+  return (await describeImage(ctx.clients.ec2(region), region, amiId, ctx.signal))?.Architecture;
 }
 
 async function typeArchitectures(
