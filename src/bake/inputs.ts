@@ -90,7 +90,8 @@ export const bakeSpec = defineAction({
       default: 'false',
     }),
     'kms-key-id': string({
-      description: 'KMS key id, alias or ARN for the encrypted root volume; requires encrypted: true.',
+      description:
+        'KMS key id, alias or ARN for the encrypted root volume; requires encrypted: true. With share-with-accounts a customer-managed key is required (AMIs on aws/ebs cannot be shared).',
       pattern: KMS_KEY,
       accepted: 'a KMS key id, alias/<name> or key/alias ARN',
     }),

@@ -100,7 +100,8 @@ export const waitHealthySpec = defineAction({
     }),
   },
   outputs: {
-    status: 'Overall outcome: `healthy`, `failed`, `rolled-back` or `timed-out`.',
+    status:
+      'Overall outcome: `healthy`, `failed`, `rolled-back` or `timed-out` (the worst of all groups). The step fails unless `healthy`.',
     results:
       'JSON list with one entry per group: region, group, refreshId, status, refreshStatus, statusReason, expected template version and AMI, instance counts, action taken, and timings.',
   },

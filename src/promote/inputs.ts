@@ -106,7 +106,7 @@ export const promoteSpec = defineAction({
   inputs: {
     'parameter-name': string({
       description:
-        'Name of the SSM parameter, e.g. /golden-ami/web/staging. Created with data type aws:ec2:image when missing.',
+        'Name of the SSM parameter, e.g. /golden-ami/web/staging. Created with data type aws:ec2:image when missing; an existing parameter of another data type is an error (SSM cannot convert it).',
       required: true,
       pattern: PARAMETER_NAME,
       accepted:

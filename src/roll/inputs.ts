@@ -164,7 +164,7 @@ export const rollSpec = defineAction({
   },
   outputs: {
     refreshes:
-      'JSON list of started refreshes, one per group: `region`, `group`, `refreshId`, `amiId`, `previousAmiId`, `imageSource` (`launch-template` or `ssm-parameter`) and `launchTemplate` (`id`, `name`, `version`, `previousVersion`, the latter for rollback). This is what wait-healthy takes as its `refreshes` input. Empty (`[]`) on dry runs and when every group is already current.',
+      'JSON list of started refreshes, one per group: `region`, `group`, `refreshId`, `amiId`, `previousAmiId`, `imageSource` (`launch-template` or `ssm-parameter`) `launchTemplate` (`id`, `name`, `version`), and `newVersion` and `previousVersion` (the version to roll back to). This is what wait-healthy takes as its `refreshes` input. Empty (`[]`) on dry runs and when every group is already current.',
     'asg-names': 'Comma-separated names of every selected group, refreshed or already current.',
   },
   rules: [
