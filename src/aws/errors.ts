@@ -1,3 +1,4 @@
+// Reading AWS SDK errors: throttling, transient failures worth waiting out, and error codes.
 import { awsErrorCode } from '../core/errors.js';
 
 const THROTTLE_CODES = new Set([

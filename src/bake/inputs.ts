@@ -1,9 +1,19 @@
-import { boolean, choice, decimal, integer, keyValues, list, string } from '../core/input-fields.js';
+import {
+  AMI_ID,
+  boolean,
+  choice,
+  integer,
+  keyValues,
+  list,
+  region,
+  REGION,
+  regionList,
+  seconds,
+  string,
+} from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
-import { REGION, regionInput, regionList } from '../aws/regions.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
-const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const SSM_PARAMETER = /^resolve:ssm:\/?[\w.\-/]{1,1011}(:[\w.-]{1,100})?$/;
 /** AMI names: 3-128 characters; 15 are kept for the "-yyyyMMddHHmmss" suffix. */
 const AMI_NAME = /^[A-Za-z0-9()[\] ./\-'@_]{3,113}$/;
@@ -14,80 +24,175 @@ const INSTANCE_PROFILE =
 
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 
-/** Fractional seconds, so tests against localcloud can poll every few tens of milliseconds. */
-const seconds = (o: { default: string; min: number; max: number }) =>
-  decimal({ ...o, what: 'number of seconds' });
-
 export const bakeSpec = defineAction({
   name: 'bake-ami',
   inputs: {
     name: string({
+      description:
+        'Base name of the AMI. The image is named "<name>-<UTC yyyyMMddHHmmss>". Letters, digits, spaces and ( ) [ ] . / - \' @ _, 3 to 113 characters.',
       required: true,
       pattern: AMI_NAME,
       accepted: "3 to 113 of letters, digits, spaces and ( ) [ ] . / - ' @ _",
     }),
     'source-ami': string({
+      description:
+        'The source image: an AMI id (ami-0123456789abcdef0) or "resolve:ssm:<parameter>", e.g. resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base. Give exactly one of source-ami and source-ami-filter.',
       pattern: new RegExp(`${AMI_ID.source}|${SSM_PARAMETER.source}`),
       accepted: 'an AMI id (ami-0123456789abcdef0) or resolve:ssm:<parameter name>',
     }),
     'source-ami-filter': string({
+      description:
+        'An AMI name pattern (wildcards * and ?); the newest available match by creation date owned by source-ami-owners is used.',
       pattern: /^[A-Za-z0-9()[\] ./\-'@_*?]{1,128}$/,
       accepted: 'an AMI name pattern of up to 128 characters (wildcards * and ?)',
     }),
     'source-ami-owners': list({
+      description:
+        'Owners searched with source-ami-filter: account ids or aliases (amazon, self, aws-marketplace), comma or newline separated.',
       default: 'amazon',
       pattern: /^(\d{12}|self|amazon|aws-marketplace|aws-backup-vault)$/,
       accepted: 'account ids (12 digits) or self, amazon, aws-marketplace, aws-backup-vault',
       unique: true,
     }),
-    region: regionInput(),
+    region: region('AWS region to bake in. Defaults to AWS_REGION / AWS_DEFAULT_REGION.'),
     'instance-type': string({
+      description: 'Instance type of the builder instance.',
       default: 't3.medium',
       pattern: /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/,
       accepted: 'an instance type such as t3.medium',
     }),
     'subnet-id': string({
+      description:
+        'Subnet to launch the builder in (default: the default VPC). It needs outbound access to SSM for provision-scripts.',
       pattern: /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/,
       accepted: 'a subnet id such as subnet-0123456789abcdef0',
     }),
     'security-group-ids': list({
+      description: 'Security groups for the builder, comma or newline separated. No inbound rule is needed.',
       pattern: /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/,
       accepted: 'security group ids such as sg-0123456789abcdef0',
       maxItems: 5,
       unique: true,
     }),
     'iam-instance-profile': string({
+      description:
+        'Instance profile name or ARN for the builder; provision-scripts need one that allows SSM (AmazonSSMManagedInstanceCore).',
       pattern: INSTANCE_PROFILE,
       accepted: 'an instance profile name or ARN',
     }),
-    'volume-size': integer({ min: 1, max: 16384 }),
-    encrypted: boolean({ default: 'false' }),
-    'kms-key-id': string({ pattern: KMS_KEY, accepted: 'a KMS key id, alias/<name> or key/alias ARN' }),
-    'kms-key-ids': keyValues({ maxItems: 20, keyPattern: REGION }),
-    platform: choice(['linux', 'windows'] as const),
-    'user-data': string(),
-    'user-data-file': string(),
-    'provision-scripts': list(),
-    'failure-marker': string({ default: 'BAKE-FAILED', maxLength: 200 }),
-    'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
-    tags: keyValues({ maxItems: 40, keyPattern: /^(?!aws:)[\w .:/=+\-@]{1,128}$/ }),
-    'copy-to-regions': regionList({ maxItems: 20 }),
+    'volume-size': integer({
+      description: "Root volume size in GiB (default: the source image's).",
+      min: 1,
+      max: 16384,
+    }),
+    encrypted: boolean({
+      description: "Encrypt the root volume (and so the AMI's snapshot).",
+      default: 'false',
+    }),
+    'kms-key-id': string({
+      description:
+        'KMS key id, alias or ARN for the encrypted root volume; requires encrypted: true. With share-with-accounts a customer-managed key is required (AMIs on aws/ebs cannot be shared).',
+      pattern: KMS_KEY,
+      accepted: 'a KMS key id, alias/<name> or key/alias ARN',
+    }),
+    'kms-key-ids': keyValues({
+      description:
+        'region=key pairs (comma or newline separated): the KMS key for each copy-to-regions copy; requires encrypted: true. With share-with-accounts every copy region needs one (a customer-managed key: AMIs on the AWS managed key cannot be shared).',
+      maxItems: 20,
+      keyPattern: REGION,
+    }),
+    platform: choice(['linux', 'windows'] as const, {
+      description:
+        'linux or windows: how provision-scripts run (shell or PowerShell) and how the builder is shut down. Default: from the source image.',
+    }),
+    'user-data': string({
+      description:
+        'User data run at boot that provisions the machine and ends by shutting it down (Linux "shutdown -h now", Windows EC2Launch "sysprep --shutdown"). The action waits for the builder to stop.',
+    }),
+    'user-data-file': string({ description: 'A file holding the user data (instead of user-data).' }),
+    'provision-scripts': list({
+      description:
+        'Script files run in order over SSM Run Command (shell on Linux, PowerShell on Windows), comma or newline separated; output is streamed into the log and a non-zero exit fails the bake. The action then shuts the builder down (Windows: sysprep through EC2Launch).',
+    }),
+    'failure-marker': string({
+      description: "A line containing this text in the builder's console output fails the bake at once.",
+      default: 'BAKE-FAILED',
+      maxLength: 200,
+    }),
+    'timeout-minutes': integer({
+      description: 'Bound on the whole bake, in minutes; a timeout names the phase that ran out.',
+      default: '60',
+      min: 1,
+      max: 1440,
+    }),
+    tags: keyValues({
+      description:
+        'Tags for the AMI and its snapshots (and copies), key=value, comma or newline separated. Provenance tags (source AMI, commit, run URL, fingerprint) are added.',
+      maxItems: 40,
+      keyPattern: /^(?!aws:)[\w .:/=+\-@]{1,128}$/,
+    }),
+    'copy-to-regions': regionList({
+      description: 'Regions to copy the AMI to (in parallel, tags carried), comma or newline separated.',
+      maxItems: 20,
+    }),
     'share-with-accounts': list({
+      description:
+        'AWS account ids (12 digits) given launch permission on the AMI and its copies, comma or newline separated.',
       pattern: /^\d{12}$/,
       accepted: 'AWS account ids of 12 digits',
       unique: true,
       maxItems: 100,
     }),
-    'share-snapshots': boolean({ default: 'false' }),
-    'reuse-if-unchanged': boolean({ default: 'true' }),
-    engine: choice(['native', 'packer'] as const, { default: 'native' }),
-    'packer-template': string(),
-    'packer-vars': keyValues({ keyPattern: /^[A-Za-z_][\w-]*$/ }),
-    janitor: boolean({ default: 'true' }),
-    'dry-run': boolean({ default: 'false' }),
-    'poll-interval-seconds': seconds({ default: '10', min: 0.01, max: 300 }),
+    'share-snapshots': boolean({
+      description:
+        'Also grant share-with-accounts createVolumePermission on every snapshot of the AMI and its copies, which those accounts need to copy the AMI (launching needs only launch permission).',
+      default: 'false',
+    }),
+    'reuse-if-unchanged': boolean({
+      description:
+        'Return an available AMI with the same fingerprint (source AMI, provisioning content, image-changing settings) at once, launching nothing.',
+      default: 'true',
+    }),
+    engine: choice(['native', 'packer'] as const, {
+      description:
+        'native (this action launches, provisions and images the builder) or packer (runs "packer build" on packer-template).',
+      default: 'native',
+    }),
+    'packer-template': string({
+      description:
+        'Packer template file for engine: packer. It receives the variables source_ami and ami_name.',
+    }),
+    'packer-vars': keyValues({
+      description: 'Extra Packer variables, key=value, comma or newline separated (engine: packer).',
+      keyPattern: /^[A-Za-z_][\w-]*$/,
+    }),
+    janitor: boolean({
+      description:
+        'Terminate builder instances of earlier bakes that are past their expiry time before starting.',
+      default: 'true',
+    }),
+    'dry-run': boolean({
+      description: 'Resolve and validate everything and print the plan, creating nothing.',
+      default: 'false',
+    }),
+    'poll-interval-seconds': seconds({
+      description:
+        'Shortest delay between status polls while waiting (they back off up to six times this, at most 120 s). Rarely worth changing on AWS; tests against a local simulator set it low.',
+      default: '10',
+      min: 0.01,
+      max: 300,
+    }),
   },
-  outputs: ['ami-id', 'ami-name', 'amis', 'source-ami-id', 'fingerprint', 'reused', 'builder-instance-id'],
+  outputs: {
+    'ami-id': 'The baked (or reused) AMI id in the bake region.',
+    'ami-name': 'The AMI name.',
+    amis: 'JSON object of region to AMI id, including the bake region and every copy.',
+    'source-ami-id': 'The resolved source AMI id.',
+    fingerprint:
+      'sha256 of the source AMI id, provisioning content and image-changing settings, tagged on the AMI.',
+    reused: 'true when an existing AMI with the same fingerprint was returned and nothing was launched.',
+    'builder-instance-id': 'The builder instance id (empty when reused, dry-run or engine: packer).',
+  },
   rules: [
     { exactlyOne: ['source-ami', 'source-ami-filter'] },
     { atMostOne: ['user-data', 'user-data-file', 'provision-scripts'] },

@@ -1,3 +1,4 @@
+// Time as capabilities see it (now, abortable sleep); tests inject a fake clock.
 import { AbortedError } from './errors.js';
 
 /** Time as capabilities see it; tests inject a fake so nothing really sleeps. */

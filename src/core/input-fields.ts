@@ -1,10 +1,14 @@
-// Field kinds for action inputs. Each parses the raw string the runner hands us (defaults
-// already applied) into a typed value, or throws InputProblem saying what is accepted.
+// Field kinds and shared presets (region, AMI id, seconds, health URL, checkpoints) for action inputs.
+// Each parses the raw string the runner hands us (defaults already applied) into a typed value, or
+// throws InputProblem saying what is accepted. `description` is the text action.yml and the README tables are generated
+// from (scripts/gen-action-docs.ts).
 
 export class InputProblem extends Error {}
 
 export interface Field<T> {
   readonly kind: string;
+  /** What the input is for: written to action.yml and the README tables (npm run gen). */
+  readonly description?: string;
   readonly required: boolean;
   /** The default exactly as action.yml declares it (checked by a test). */
   readonly default?: string;
@@ -16,7 +20,8 @@ export interface Field<T> {
   parse(raw: string): T;
 }
 
-interface Common {
+export interface Common {
+  description?: string;
   default?: string;
   env?: readonly string[];
   secret?: boolean;
@@ -30,6 +35,7 @@ function field<T>(
 ): Field<T> {
   return {
     kind,
+    description: o.description,
     required: o.required ?? false,
     default: o.default,
     env: o.env,
@@ -228,5 +234,82 @@ export function decimal(
     if (n < o.min || n > o.max)
       throw new InputProblem(`${n} is out of range; accepted: ${o.min} to ${o.max}`);
     return n;
+  });
+}
+
+// ---- Presets: inputs several actions share, defined once (pass the action's own description). ----
+
+/**
+ * An AWS region name: partition prefix, an optional GovCloud/isolated qualifier, a direction and
+ * one digit — us-east-1, us-gov-west-1, cn-northwest-1, eu-isoe-west-1, ap-southeast-7,
+ * mx-central-1. A typo (`us-est-1`) or an impossible number (`us-east-99`) fails at input time,
+ * before any AWS call, instead of surfacing later as "source-ami does not exist".
+ */
+export const REGION =
+  /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d$/;
+
+/** An EC2 image id: ami- and 8 or 17 hex digits. */
+export const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** The `region` input every action has: AWS_REGION / AWS_DEFAULT_REGION when not given. */
+export const region = (description: string) =>
+  string({
+    description,
+    env: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
+    required: true,
+    pattern: REGION,
+    accepted: 'an AWS region name such as us-east-1',
+  });
+
+/** A list of region names (`regions`, `copy-to-regions`), one per line or comma-separated. */
+export const regionList = (o: { description: string; maxItems?: number }) =>
+  list({ unique: true, pattern: REGION, accepted: 'AWS region names such as us-east-1', ...o });
+
+/** An optional AMI id input. */
+export function amiId(o: { description: string }): Field<string | undefined>;
+export function amiId(o: { description: string; required: true }): Field<string>;
+export function amiId(o: { description: string; required?: boolean }): Field<string | undefined> {
+  return string({ ...o, pattern: AMI_ID, accepted: 'an AMI id such as ami-0123456789abcdef0' });
+}
+
+/** Fractional seconds, so tests against localcloud can poll every few tens of milliseconds. */
+export const seconds = (o: { description: string; default: string; min: number; max: number }) =>
+  decimal({ ...o, what: 'number of seconds' });
+
+/** Host must be an instance placeholder so the check can only ever reach the instances themselves. */
+export const HEALTH_URL = /^https?:\/\/\{(private-ip|private-dns)\}(:\d{1,5})?(\/[^\s]*)?$/;
+
+/** `health-url`: an http(s) URL whose host is {private-ip} or {private-dns}. */
+export const healthUrl = (description: string) =>
+  string({
+    description,
+    pattern: HEALTH_URL,
+    accepted:
+      'an http(s) URL whose host is {private-ip} or {private-dns}, e.g. http://{private-ip}:8080/version ({instance-id} may appear in the path)',
+  });
+
+/**
+ * Instance refresh CheckpointPercentages: whole percentages from 1 to 100, strictly ascending,
+ * ending in 100 (AWS replaces every instance only when the last checkpoint is 100).
+ */
+export function checkpointPercentages(description: string): Field<number[]> {
+  const entries = list({
+    pattern: /^\d{1,3}$/,
+    accepted: 'whole percentages from 1 to 100, such as 20,50,100',
+  });
+  return field('checkpoints', { description }, [], (raw) => {
+    const cps = entries.parse(raw).map(Number);
+    const outOfRange = cps.filter((p) => p < 1 || p > 100);
+    if (outOfRange.length)
+      throw new InputProblem(`${outOfRange.join(', ')} out of range; accepted: 1 to 100`);
+    if (cps.some((p, i) => i > 0 && p <= cps[i - 1]!))
+      throw new InputProblem(
+        `${cps.join(',')} is not strictly ascending; accepted: ascending percentages ending in 100, such as 20,50,100`,
+      );
+    if (cps[cps.length - 1] !== 100)
+      throw new InputProblem(
+        `${cps.join(',')} does not end in 100; the last checkpoint must be 100 so every instance is replaced`,
+      );
+    return cps;
   });
 }

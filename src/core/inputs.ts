@@ -1,3 +1,4 @@
+// Action specs (inputs with descriptions, outputs, rules) and parseInputs, which reads them all at once.
 import { ConfigurationError } from './errors.js';
 import { InputProblem, type Field } from './input-fields.js';
 
@@ -21,8 +22,10 @@ export type Rule =
 export interface ActionSpec<F extends Fields> {
   /** Action name as in actions/<name>/ (or "deploy-ami" for the root action). */
   name: string;
+  /** One Field per input, in action.yml's order; each description is what action.yml says. */
   inputs: F;
-  outputs: readonly string[];
+  /** Output name → description, in action.yml's order. */
+  outputs: Readonly<Record<string, string>>;
   rules?: readonly Rule[];
   /** Checks that need parsed values; push a message per problem. */
   check?: (values: Inputs<F>, problem: (message: string) => void, isSet: (name: string) => boolean) => void;
@@ -145,12 +148,18 @@ export function envInputSource(env: NodeJS.ProcessEnv): InputSource {
   };
 }
 
-/** Reuse some of another action's fields unchanged (the root action composes the single actions). */
+/**
+ * Reuse some of another action's fields (the root action composes the single actions): each name
+ * maps to the description this action gives it, or `true` to keep the other action's.
+ */
 export function pickFields<F extends Fields, const K extends keyof F & string>(
   fields: F,
-  names: readonly K[],
+  names: { readonly [N in K]: string | true },
 ): Pick<F, K> {
   const out = {} as Pick<F, K>;
-  for (const n of names) out[n] = fields[n];
+  for (const n of Object.keys(names) as K[]) {
+    const description = names[n];
+    out[n] = description === true ? fields[n] : { ...fields[n], description };
+  }
   return out;
 }

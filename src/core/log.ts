@@ -1,3 +1,4 @@
+// The logging interface capabilities write to, and an in-memory log for tests.
 /** The logging surface capabilities use; the entry backs it with @actions/core. */
 export interface Log {
   info(message: string): void;

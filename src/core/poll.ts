@@ -1,3 +1,4 @@
+// The one poller for waits without an SDK waiter (backoff, jitter, deadline, abort) and deadlines.
 import type { Clock } from './clock.js';
 import { AbortedError, TimeoutError } from './errors.js';
 

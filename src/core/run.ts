@@ -1,3 +1,4 @@
+// runAction/runPost: the one error boundary per entry: inputs, clients, cancellation, outputs, summary.
 import * as core from '@actions/core';
 import type { Capability } from './capability.js';
 import { systemClock } from './clock.js';
@@ -26,7 +27,7 @@ function stepIO(spec: ActionSpec<Fields>, env: NodeJS.ProcessEnv): StepIO {
     env: (name) => env[name],
     setOutputs(outputs) {
       for (const [name, value] of Object.entries(outputs)) {
-        if (!spec.outputs.includes(name))
+        if (!Object.hasOwn(spec.outputs, name))
           throw new Error(`bug: output ${name} is not declared for ${spec.name}`);
         if (value === undefined) continue;
         core.setOutput(name, typeof value === 'object' ? JSON.stringify(value) : String(value));

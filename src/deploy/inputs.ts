@@ -1,14 +1,10 @@
 // The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
-import { boolean, choice, decimal, integer, list, string } from '../core/input-fields.js';
+import { amiId, boolean, choice, integer, list, region, string } from '../core/input-fields.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
-import { regionInput } from '../aws/regions.js';
+import { waitHealthySpec } from '../health/inputs.js';
 
-const seconds = (o: { default: string; min: number; max: number }) =>
-  decimal({ ...o, what: 'number of seconds' });
-
-const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 /** SSM label rules: not starting with a digit, "aws" or "ssm"; letters, digits, . - _ ; at most 100. */
 const LABEL = /^(?![0-9])(?!aws)(?!ssm)[A-Za-z0-9_.-]{1,100}$/i;
 
@@ -16,85 +12,154 @@ export const deploySpec = defineAction({
   name: 'deploy-ami',
   inputs: {
     // What to deploy and where it is recorded (promote-ami-parameter).
-    'ami-id': string({
+    'ami-id': amiId({
+      description: 'The AMI to deploy (ami-...), typically the `ami-id` output of bake-ami.',
       required: true,
-      pattern: AMI_ID,
-      accepted: 'an AMI id such as ami-0123456789abcdef0',
     }),
     'parameter-name': string({
+      description:
+        'The SSM parameter that records the AMI (created with DataType aws:ec2:image when missing), for example `/golden-ami/web`.',
       required: true,
       pattern: /^\/?[\w.\-/]{1,1011}$/,
       accepted: 'an SSM parameter name such as /golden-ami/web',
     }),
     environment: string({
+      description:
+        'The environment deployed to, for example `staging` or `production`. It is the default parameter label, the default group selection (`Environment=<environment>`) and the default Octopus environment.',
       required: true,
       pattern: /^[\w.-]{1,100}$/,
       accepted: 'an environment name such as staging',
     }),
     label: string({
+      description:
+        'The parameter label that records what the environment runs, moved to the AMI once the fleet is proven healthy (first, and put back on failure, when a group takes its image from this parameter). Default: the environment name.',
       pattern: LABEL,
       accepted: 'an SSM parameter label: letters, digits, . - _, not starting with a digit, aws or ssm',
     }),
-    'expected-current': string({ pattern: AMI_ID, accepted: 'an AMI id such as ami-0123456789abcdef0' }),
-    'allow-older': boolean({ default: 'false' }),
-    region: regionInput(),
+    'expected-current': amiId({
+      description: 'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI.',
+    }),
+    'allow-older': boolean({
+      description:
+        "Allow an AMI older than the one the environment label points at (the parameter's newest value when the label does not exist yet): set it to true for a rollback.",
+      default: 'false',
+    }),
+    region: region('AWS region. Defaults to AWS_REGION / AWS_DEFAULT_REGION.'),
 
     // Which groups to roll (roll-asg); by default every group tagged Environment=<environment>.
-    ...pickFields(rollSpec.inputs, [
-      'asg-names',
-      'asg-tags',
-      'min-healthy-percentage',
-      'max-healthy-percentage',
-      'instance-warmup',
-      'checkpoint-percentages',
-      'checkpoint-delay',
-      'skip-matching',
-      'auto-rollback',
-      'bake-time',
-      'if-refresh-in-progress',
-    ]),
-
-    // How to prove the fleet healthy (wait-healthy).
-    'health-url': string({
-      pattern: /^https?:\/\/\{(private-ip|private-dns)\}(:\d{1,5})?(\/[^\s]*)?$/,
-      accepted:
-        'an http(s) URL whose host is {private-ip} or {private-dns}, e.g. http://{private-ip}:8080/version',
+    ...pickFields(rollSpec.inputs, {
+      'asg-names':
+        'Auto Scaling group names to roll, one per line or comma-separated. Default: the groups tagged `Environment=<environment>`.',
+      'asg-tags':
+        'Select groups to roll by tags, `Key=Value` one per line or comma-separated; a group must carry every tag. Default: `Environment=<environment>`.',
+      'min-healthy-percentage': 'Instance refresh MinHealthyPercentage (0-100).',
+      'max-healthy-percentage':
+        'Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate.',
+      'instance-warmup':
+        "Instance refresh InstanceWarmup, seconds or a duration (90, 5m). Empty: the group's default.",
+      'checkpoint-percentages':
+        'Instance refresh CheckpointPercentages: ascending whole percentages ending in 100 (for example `20,50,100`).',
+      'checkpoint-delay':
+        'Instance refresh CheckpointDelay, seconds or a duration. Needs checkpoint-percentages.',
+      'skip-matching':
+        'Instance refresh SkipMatching: leave instances already on the AMI; groups already current are not refreshed.',
+      'auto-rollback':
+        'Instance refresh AutoRollback: AWS rolls a failed refresh back to the previous launch template version.',
+      'bake-time': 'Instance refresh BakeTime, seconds or a duration.',
+      'if-refresh-in-progress':
+        'When a group already has an active instance refresh: `fail`, `wait` or `cancel`.',
     }),
-    'expected-version': string({ maxLength: 200 }),
-    'unhealthy-grace-seconds': integer({ default: '300', min: 0, max: 86_400 }),
-    'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
-    'rollback-on-failure': boolean({ default: 'true' }),
-    'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
-    'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
+
+    // How to prove the fleet healthy (wait-healthy's fields, bounds and defaults).
+    ...pickFields(waitHealthySpec.inputs, {
+      'health-url':
+        'Optional HTTP check of every instance, a URL template whose host is `{private-ip}` or `{private-dns}`, for example `http://{private-ip}:8080/version`.',
+      'expected-version': "With health-url: text every instance's response body must contain.",
+      'unhealthy-grace-seconds': 'How long an instance may stay unhealthy before the wait fails.',
+      'timeout-minutes': 'Bound on the wait for a healthy fleet, in minutes.',
+      'rollback-on-failure':
+        'On failure or timeout, roll the instance refresh back where AWS allows it and wait for the rollback; when a check fails after the refresh already ended Successful, start a refresh back to the previous launch template version.',
+      'poll-interval-seconds': true,
+      'max-poll-interval-seconds':
+        'Longest time between two polls of a group, in seconds: the wait backs off up to it while nothing changes.',
+    }),
 
     // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
-    reap: boolean({ default: 'false' }),
+    reap: boolean({
+      description:
+        'Once the fleet is proven healthy, delete the Octopus targets of this environment whose EC2 instances are gone. Its refusals and errors are warnings unless reap-failure is fail.',
+      default: 'false',
+    }),
     'octopus-url': string({
+      description:
+        'Octopus server URL (with reap). Defaults to OCTOPUS_URL, as exported by OctopusDeploy/login.',
       env: ['OCTOPUS_URL'],
       pattern: /^https?:\/\/\S+$/,
       accepted: 'the Octopus server URL (https://octopus.example.com)',
     }),
-    'octopus-api-key': string({ env: ['OCTOPUS_API_KEY'], secret: true }),
-    'octopus-access-token': string({ env: ['OCTOPUS_ACCESS_TOKEN'], secret: true }),
-    space: string({ default: 'Default', maxLength: 200 }),
-    'octopus-environments': list({ unique: true, accepted: 'Octopus environment names' }),
-    'max-reap': integer({ default: '10', min: 0, max: 10_000 }),
+    'octopus-api-key': string({
+      description:
+        'Octopus API key (with reap). Defaults to OCTOPUS_API_KEY. Give this or octopus-access-token.',
+      env: ['OCTOPUS_API_KEY'],
+      secret: true,
+    }),
+    'octopus-access-token': string({
+      description: 'Octopus OIDC access token (with reap). Defaults to OCTOPUS_ACCESS_TOKEN.',
+      env: ['OCTOPUS_ACCESS_TOKEN'],
+      secret: true,
+    }),
+    space: string({
+      description: 'Octopus space name or id (with reap).',
+      default: 'Default',
+      maxLength: 200,
+    }),
+    'octopus-environments': list({
+      description: 'Octopus environments to reap, comma or newline separated. Default: the environment name.',
+      unique: true,
+      accepted: 'Octopus environment names',
+    }),
+    'max-reap': integer({
+      description:
+        'With reap: the most targets one run may delete; over it nothing is deleted (a warning, see reap-failure).',
+      default: '10',
+      min: 0,
+      max: 10_000,
+    }),
     // Above reap-octopus-orphans' 50: right after a refresh about half the mapped targets are the replaced instances'.
-    'max-reap-percent': integer({ default: '75', min: 0, max: 100 }),
-    'reap-failure': choice(['warn', 'fail'] as const, { default: 'warn' }),
+    'max-reap-percent': integer({
+      description:
+        "With reap: the largest share (0-100) of the mapped targets one run may delete; over it nothing is deleted (a warning, see reap-failure). Right after a refresh about half the mapped targets belong to the replaced instances, hence a default above reap-octopus-orphans' 50.",
+      default: '75',
+      min: 0,
+      max: 100,
+    }),
+    'reap-failure': choice(['warn', 'fail'] as const, {
+      description:
+        'What a refused or failed reap does to the step: `warn` (the deployment stands, the log and summary warn) or `fail`.',
+      default: 'warn',
+    }),
 
-    'dry-run': boolean({ default: 'false' }),
+    'dry-run': boolean({
+      description:
+        'Run every check and print the plan (groups to refresh, where the label moves, what reaping would delete), changing nothing.',
+      default: 'false',
+    }),
   },
-  outputs: [
-    'previous-ami-id',
-    'version',
-    'changed',
-    'refreshes',
-    'asg-names',
-    'status',
-    'results',
-    'reaped-count',
-  ],
+  outputs: {
+    'previous-ami-id':
+      'The AMI the parameter held before (empty when it was created or the run stopped before the plan).',
+    version:
+      'The parameter version that holds the AMI; empty when none was written (refused, failed before recording, or a dry run that would write).',
+    changed:
+      'true when a new parameter version was written or the label moved; false otherwise (the AMI was already recorded, or nothing was recorded).',
+    refreshes:
+      "JSON list of the instance refreshes started, as roll-asg's output (empty list when every group was current).",
+    'asg-names': 'Comma-separated names of every selected group.',
+    status:
+      'Outcome: `healthy` (proven, or nothing needed a refresh), `failed`, `rolled-back`, `timed-out` (each after putting back what the run changed), `refused` (a check failed; nothing was changed) or `planned` (dry run).',
+    results: "JSON list with one entry per group, as wait-healthy's output.",
+    'reaped-count': 'How many Octopus targets were deleted (0 without reap).',
+  },
   rules: [
     { atMostOne: ['octopus-api-key', 'octopus-access-token'] },
     { requires: ['checkpoint-delay', 'checkpoint-percentages'] },
@@ -109,14 +174,6 @@ export const deploySpec = defineAction({
     if (v.minHealthyPercentage > v.maxHealthyPercentage)
       problem(
         `min-healthy-percentage (${v.minHealthyPercentage}) is above max-healthy-percentage (${v.maxHealthyPercentage}); accepted: min at most max`,
-      );
-    const cps = v.checkpointPercentages.map(Number);
-    if (
-      cps.length &&
-      (cps.some((p, i) => p < 1 || p > 100 || (i > 0 && p <= cps[i - 1]!)) || cps[cps.length - 1] !== 100)
-    )
-      problem(
-        `checkpoint-percentages: ${cps.join(',')} is not accepted; expected ascending percentages from 1 to 100 ending in 100, such as 20,50,100`,
       );
   },
 });

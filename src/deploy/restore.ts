@@ -2,10 +2,7 @@
 // wrote) to where they were, and the launch template versions this run made that nothing uses
 // any more, so `$Latest` no longer launches the AMI that failed. Each step aims only at what this
 // run wrote, and says in one phrase what it did or why it left something alone.
-import {
-  DescribeAutoScalingGroupsCommand,
-  RollbackInstanceRefreshCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { RollbackInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
 import { UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
@@ -14,9 +11,10 @@ import { labelVersion, putVersion, readParameter, waitForVersion } from '../prom
 import type { RegionPromotion } from '../promote/types.js';
 import { isActive, latestRefresh } from '../roll/in-progress.js';
 import { deleteVersion, templateLabel } from '../roll/launch-template.js';
-import type { RefreshRecord } from '../roll/refresh-record.js';
+import type { RefreshRecord } from '../aws/refresh-record.js';
 import type { RollResult } from '../roll/roll.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
+import { describeGroups } from '../aws/groups.js';
 
 export type PromotedRegion = RegionPromotion;
 
@@ -112,12 +110,8 @@ export async function retireVersions(ctx: ActionContext, rolled: RollResult): Pr
   for (const m of made.values()) {
     const what = `launch template ${templateLabel(m)} version ${m.version}`;
     try {
-      const out = await ctx.clients
-        .autoScaling(m.region)
-        .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: m.groups }), {
-          abortSignal: ctx.signal,
-        });
-      const naming = (out.AutoScalingGroups ?? []).filter((g) =>
+      const groups = await describeGroups(ctx.clients.autoScaling(m.region), { names: m.groups }, ctx.signal);
+      const naming = groups.filter((g) =>
         groupTemplateSpecs(g).some((s) => s.LaunchTemplateId === m.id && s.Version === String(m.version)),
       );
       const deploying: string[] = [];

@@ -18,7 +18,7 @@ import { reapOptions } from '../reap/options.js';
 import { runReap, type ReapResult, type ReapRunOptions } from '../reap/reap.js';
 import { rollSpec } from '../roll/inputs.js';
 import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
-import type { RefreshRecord } from '../roll/refresh-record.js';
+import type { RefreshRecord } from '../aws/refresh-record.js';
 import { roll, type RollResult } from '../roll/roll.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
 import { restoreParameter, retireVersions, rollBackStarted, type PromotedRegion } from './restore.js';

@@ -1,3 +1,4 @@
+// Entry of bake-ami's post step: removes what a cancelled or failed bake left behind.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { awsClients } from '../aws/clients.js';
 import { bakeSpec } from '../bake/inputs.js';

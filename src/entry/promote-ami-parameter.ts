@@ -1,3 +1,4 @@
+// Entry of promote-ami-parameter: inputs → promote → outputs and job summary.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { awsClients } from '../aws/clients.js';

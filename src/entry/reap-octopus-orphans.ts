@@ -1,3 +1,4 @@
+// Entry of reap-octopus-orphans: inputs → reap → outputs and job summary.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { awsClients } from '../aws/clients.js';
 import { runCapability } from '../core/run.js';

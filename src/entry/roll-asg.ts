@@ -1,3 +1,4 @@
+// Entry of roll-asg: inputs → roll (and optional wait) → outputs and job summary.
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';

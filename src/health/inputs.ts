@@ -1,53 +1,110 @@
 // The wait-healthy inputs: one Field per action.yml input, defaults identical to action.yml.
-import { boolean, decimal, integer, json, keyValues, list, string } from '../core/input-fields.js';
+import {
+  amiId,
+  boolean,
+  decimal,
+  healthUrl,
+  integer,
+  json,
+  keyValues,
+  list,
+  region,
+  regionList,
+  seconds,
+  string,
+} from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { parseRefreshes } from './watched-refresh.js';
-import { regionInput, regionList } from '../aws/regions.js';
-
-const seconds = (o: { default: string; min: number; max: number }) =>
-  decimal({ ...o, what: 'number of seconds' });
-
-/** Host must be an instance placeholder so the check can only ever reach the instances themselves. */
-export const HEALTH_URL = /^https?:\/\/\{(private-ip|private-dns)\}(:\d{1,5})?(\/[^\s]*)?$/;
 
 export const waitHealthySpec = defineAction({
   name: 'wait-healthy',
   inputs: {
     refreshes: json(parseRefreshes, {
+      description:
+        'The refreshes to watch, as roll-asg\'s `refreshes` output: a JSON list of {"region", "group", "refreshId", "newVersion", "previousVersion", "amiId", ...}. Give this, or `asg-names`/`asg-tags`.',
       accepted: 'roll-asg\'s refreshes output: a JSON list of {"region", "group", "refreshId", ...}',
     }),
     'asg-names': list({
+      description:
+        'Auto Scaling group names (one per line or comma-separated) whose latest instance refresh to watch. May be combined with `asg-tags`.',
       unique: true,
       pattern: /^[\w\-.:/@ ]{1,255}$/,
       accepted: 'Auto Scaling group names',
     }),
-    'asg-tags': keyValues({ maxItems: 10 }),
-    regions: regionList(),
-    region: regionInput(),
-    'expected-ami-id': string({
-      pattern: /^ami-[0-9a-f]{8,17}$/,
-      accepted: 'an AMI id (ami-0123456789abcdef0)',
+    'asg-tags': keyValues({
+      description:
+        'Select groups by tags, `Key=Value` one per line or comma-separated; a group must match all of them. Their latest instance refresh is watched.',
+      maxItems: 10,
     }),
-    'health-url': string({
-      pattern: HEALTH_URL,
-      accepted:
-        'an http(s) URL whose host is {private-ip} or {private-dns}, e.g. http://{private-ip}:8080/version ({instance-id} may appear in the path)',
+    regions: regionList({
+      description:
+        'Regions in which to look up `asg-names`/`asg-tags` (one per line or comma-separated). Defaults to `region`. Entries of `refreshes` carry their own region.',
     }),
-    'expected-version': string({ maxLength: 200 }),
-    'health-url-timeout-seconds': integer({ default: '5', min: 1, max: 120 }),
-    'unhealthy-grace-seconds': integer({ default: '300', min: 0, max: 86_400 }),
-    'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
-    'rollback-on-failure': boolean({ default: 'true' }),
+    region: region('AWS region used when `regions` is empty. Defaults to AWS_REGION / AWS_DEFAULT_REGION.'),
+    'expected-ami-id': amiId({
+      description:
+        'The AMI every instance must run. By default it is taken from `refreshes` or from the launch template version the refresh deploys.',
+    }),
+    'health-url': healthUrl(
+      'Optional HTTP check of every InService instance, a URL template whose host is `{private-ip}` or `{private-dns}`, e.g. `http://{private-ip}:8080/version`; `{instance-id}` may appear in the path. Each instance must answer 2xx.',
+    ),
+    'expected-version': string({
+      description:
+        'With `health-url`: text the response body of every instance must contain (catches stale code).',
+      maxLength: 200,
+    }),
+    'health-url-timeout-seconds': integer({
+      description: 'Time allowed for one `health-url` request, in seconds.',
+      default: '5',
+      min: 1,
+      max: 120,
+    }),
+    'unhealthy-grace-seconds': integer({
+      description:
+        'How long an instance may stay unhealthy (load balancer target `unhealthy`, or failing `health-url`) before the wait fails.',
+      default: '300',
+      min: 0,
+      max: 86_400,
+    }),
+    'timeout-minutes': integer({
+      description: 'Give up after this many minutes (status `timed-out`).',
+      default: '60',
+      min: 1,
+      max: 1440,
+    }),
+    'rollback-on-failure': boolean({
+      description:
+        'On failure or timeout, roll the instance refresh back with RollbackInstanceRefresh where AWS allows it (cancel it otherwise, saying why) and wait for the rollback to finish.',
+      default: 'true',
+    }),
     'max-requests-per-second': decimal({
+      description:
+        'Request budget per region and service, shared by all watched groups. AWS throttles all Auto Scaling APIs of an account and region from one bucket; keep this low when other tools poll too.',
       default: '2',
       min: 0.1,
       max: 100,
       what: 'number of requests per second',
     }),
-    'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
-    'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
+    'poll-interval-seconds': seconds({
+      description: 'Shortest time between two polls of a group, in seconds (decimals allowed).',
+      default: '15',
+      min: 0.1,
+      max: 3600,
+    }),
+    'max-poll-interval-seconds': seconds({
+      description:
+        "Longest time between two polls of a group, in seconds. Between the two bounds the interval adapts to the refresh's pace.",
+      default: '60',
+      min: 0.1,
+      max: 3600,
+    }),
   },
-  outputs: ['status', 'results'],
+  outputs: {
+    status:
+      'Overall outcome: `healthy`, `failed`, `rolled-back` or `timed-out` (the worst of all groups). The step fails unless `healthy`.',
+    results:
+      'JSON list with one entry per group: region, group, refreshId, status, refreshStatus, statusReason, expected template version and AMI, instance counts, action taken, and timings.',
+  },
   rules: [
     { atLeastOne: ['refreshes', 'asg-names', 'asg-tags'] },
     { atMostOne: ['refreshes', 'asg-names'] },

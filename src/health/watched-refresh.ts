@@ -1,9 +1,9 @@
-// What one watched refresh is. roll-asg owns the record it writes (src/roll/refresh-record.ts)
+// What one watched refresh is. roll-asg owns the record it writes (src/aws/refresh-record.ts)
 // and its validator; wait-healthy reads the same records, and needs only region and group from
 // callers that name groups rather than refreshes.
 import { InputProblem } from '../core/input-fields.js';
-import { validateRefreshRecords, type RefreshRecord } from '../roll/refresh-record.js';
-import { REGION } from '../aws/regions.js';
+import { validateRefreshRecords, type RefreshRecord } from '../aws/refresh-record.js';
+import { REGION } from '../core/input-fields.js';
 
 /** A refresh to watch: a RefreshRecord, or just a group whose latest refresh counts. */
 export type WatchedRefresh = Pick<RefreshRecord, 'region' | 'group'> &

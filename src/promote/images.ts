@@ -1,7 +1,7 @@
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+// The AMIs a promotion compares: found, visible and available in a region, and which is older.
 import type { ActionContext } from '../core/context.js';
-import { ActionFailure, withContext } from '../core/errors.js';
-import { hasCode } from '../aws/errors.js';
+import { ActionFailure } from '../core/errors.js';
+import { describeImage } from '../aws/images.js';
 
 export interface ImageFacts {
   amiId: string;
@@ -18,25 +18,15 @@ export async function findImage(
   region: string,
   amiId: string,
 ): Promise<ImageFacts | undefined> {
-  try {
-    const out = await ctx.clients
-      .ec2(region)
-      .send(new DescribeImagesCommand({ ImageIds: [amiId] }), { abortSignal: ctx.signal });
-    const image = out.Images?.find((i) => i.ImageId === amiId);
-    if (!image) return undefined;
-    return {
-      amiId,
-      region,
-      state: image.State ?? 'unknown',
-      creationDate: image.CreationDate,
-      name: image.Name,
-    };
-  } catch (err) {
-    // Both mean "this region cannot see that AMI"; AMI ids are per region.
-    if (hasCode(err, 'InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable', 'InvalidAMIID.Malformed'))
-      return undefined;
-    throw withContext(`describing ${amiId} in ${region}`, err);
-  }
+  const image = await describeImage(ctx.clients.ec2(region), region, amiId, ctx.signal);
+  if (!image) return undefined;
+  return {
+    amiId,
+    region,
+    state: image.State ?? 'unknown',
+    creationDate: image.CreationDate,
+    name: image.Name,
+  };
 }
 
 /** The AMI to promote must exist, be visible and be available in the region before anything is written. */

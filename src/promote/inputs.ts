@@ -1,18 +1,22 @@
+// The promote-ami-parameter inputs and outputs, and the regions a promotion writes.
 import { defineAction, type Inputs } from '../core/inputs.js';
 import {
+  AMI_ID,
+  amiId,
   boolean,
   choice,
   duration,
+  type Field,
   InputProblem,
   json,
   keyValues,
   list,
+  region,
+  REGION,
+  regionList,
   string,
-  type Field,
 } from '../core/input-fields.js';
-import { REGION, regionInput, regionList } from '../aws/regions.js';
 
-export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 // SSM: letters, digits, . - _ and / for paths; a path must start with /.
 const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/;
 // SSM label rules: no leading digit, no aws/ssm prefix (any case), at most 100 characters.
@@ -37,10 +41,11 @@ function amiMap(value: unknown): AmiMap | InputProblem {
 }
 
 /** expected-current: an AMI id, `none`, or a JSON map region -> AMI id or none. */
-function expectedCurrent(): Field<string | ExpectedMap | null | undefined> {
+function expectedCurrent(description: string): Field<string | ExpectedMap | null | undefined> {
   const accepted = 'an AMI id (ami-...), none, or a JSON map region -> AMI id or none';
   return {
     kind: 'expected-current',
+    description,
     required: false,
     empty: undefined,
     parse(raw) {
@@ -75,9 +80,10 @@ function expectedCurrent(): Field<string | ExpectedMap | null | undefined> {
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
 /** A short interval in milliseconds: "500ms", "2s", "1m", or plain seconds. */
-function interval(o: { default: string; min: number; max: number }): Field<number> {
+function interval(o: { description: string; default: string; min: number; max: number }): Field<number> {
   return {
     kind: 'interval',
+    description: o.description,
     required: false,
     default: o.default,
     empty: 0,
@@ -99,38 +105,83 @@ export const promoteSpec = defineAction({
   name: 'promote-ami-parameter',
   inputs: {
     'parameter-name': string({
+      description:
+        'Name of the SSM parameter, e.g. /golden-ami/web/staging. Created with data type aws:ec2:image when missing; an existing parameter of another data type is an error (SSM cannot convert it).',
       required: true,
       pattern: PARAMETER_NAME,
       accepted:
         'an SSM parameter name such as /golden-ami/web/staging (letters, digits, . - _ and / starting a path)',
       maxLength: 1011,
     }),
-    'ami-id': string({ pattern: AMI_ID, accepted: 'an AMI id such as ami-0123456789abcdef0' }),
+    'ami-id': amiId({ description: 'The AMI to promote, in `region`. Give exactly one of ami-id and amis.' }),
     amis: json(amiMap, {
+      description:
+        'JSON map region -> AMI id (the `amis` output of bake-ami) to write the right AMI in each region. Give exactly one of ami-id and amis.',
       accepted: 'a JSON map region -> AMI id such as {"us-east-1":"ami-0123456789abcdef0"}',
     }),
-    regions: regionList(),
-    region: regionInput(),
+    regions: regionList({
+      description:
+        'With amis: the regions to write, one per line or comma-separated (each must be a key of amis). Default: every region in amis.',
+    }),
+    region: region('AWS region for ami-id. Default: AWS_REGION or AWS_DEFAULT_REGION.'),
     label: string({
+      description:
+        'Parameter label (e.g. staging, prod, nightly) moved to the version holding the AMI. Letters, digits, . - _; up to 100 characters; not starting with a digit, aws or ssm.',
       pattern: LABEL,
       accepted: 'a label of letters, digits, . - _ (at most 100), not starting with a digit, aws or ssm',
     }),
-    'expected-current': expectedCurrent(),
-    'allow-older': boolean({ default: 'false' }),
-    description: string({ maxLength: 1024 }),
-    tags: keyValues({ maxItems: 50, keyPattern: /^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u }),
-    'dry-run': boolean({ default: 'false' }),
-    'validation-timeout': duration({ default: '2m', min: 1, max: 3600 }),
-    'poll-interval': interval({ default: '1s', min: 50, max: 60_000 }),
-    protect: choice(['auto', 'true', 'false'] as const, { default: 'auto' }),
+    'expected-current': expectedCurrent(
+      'Compare-and-swap: the AMI the parameter must hold now, or `none` for a parameter that must not exist yet. With amis, a JSON map region -> AMI id (or none). When it differs, nothing is changed and the step fails.',
+    ),
+    'allow-older': boolean({
+      description:
+        'Allow promoting an AMI created before the current one (an explicit rollback). When false, such a promotion is refused.',
+      default: 'false',
+    }),
+    description: string({ description: 'Description stored on the parameter.', maxLength: 1024 }),
+    tags: keyValues({
+      description:
+        'Tags as key=value, one per line or comma-separated: set when the parameter is created, added when a new version is written.',
+      maxItems: 50,
+      keyPattern: /^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u,
+    }),
+    'dry-run': boolean({
+      description: 'Check the AMIs and the parameter and print the plan, without writing anything.',
+      default: 'false',
+    }),
+    'validation-timeout': duration({
+      description: 'How long to wait for SSM to validate the new version (seconds, or with units: 90s, 5m).',
+      default: '2m',
+      min: 1,
+      max: 3600,
+    }),
+    'poll-interval': interval({
+      description:
+        'First delay between read-backs while SSM validates (e.g. 500ms, 2s); it grows up to 10 times that.',
+      default: '1s',
+      min: 50,
+      max: 60_000,
+    }),
+    protect: choice(['auto', 'true', 'false'] as const, {
+      description:
+        'Turn on deregistration protection (EnableImageDeregistrationProtection, with the 24-hour cooldown) for the AMI recorded, in every region: auto (when label is one of protected-labels), true (always) or false (never). retire-amis turns it off again only once no label holds the AMI.',
+      default: 'auto',
+    }),
     'protected-labels': list({
+      description: 'With protect auto: the labels whose AMIs are protected, one per line or comma-separated.',
       default: 'production',
       unique: true,
       pattern: LABEL,
       accepted: 'parameter labels such as production',
     }),
   },
-  outputs: ['previous-ami-id', 'version', 'changed'],
+  outputs: {
+    'previous-ami-id':
+      'The AMI the parameter held before (empty when it was created). With amis: a JSON map region -> AMI id.',
+    version: 'The parameter version that holds the AMI now. With amis: a JSON map region -> version.',
+    changed:
+      'true when a new version was written or the label was moved in any region; false when everything was already in place (or dry-run).',
+  },
   rules: [{ exactlyOne: ['ami-id', 'amis'] }, { requires: ['regions', 'amis'] }],
   check(v, problem) {
     if (v.amis) {

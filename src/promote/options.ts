@@ -1,4 +1,4 @@
-// From parsed inputs to the capability's options and back out to the step's outputs.
+// From parsed inputs to the promote capability's options and back out to the step's outputs.
 import { targetRegions, type PromoteInputs } from './inputs.js';
 import { shouldProtect } from './protect.js';
 import type { PromoteOptions, PromoteResult, PromoteTarget, RegionPromotion } from './types.js';

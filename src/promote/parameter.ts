@@ -2,9 +2,9 @@
 import {
   AddTagsToResourceCommand,
   GetParameterCommand,
-  GetParameterHistoryCommand,
   LabelParameterVersionCommand,
   PutParameterCommand,
+  paginateGetParameterHistory,
 } from '@aws-sdk/client-ssm';
 import { ActionFailure, TimeoutError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
@@ -49,19 +49,16 @@ export async function readParameter(
 /** Every version SSM keeps (at most 100), oldest first; empty when the parameter does not exist. */
 export async function readHistory(ctx: ActionContext, region: string, name: string): Promise<HistoryEntry[]> {
   const entries: HistoryEntry[] = [];
-  let token: string | undefined;
   try {
-    do {
-      const out = await ctx.clients
-        .ssm(region)
-        .send(new GetParameterHistoryCommand({ Name: name, MaxResults: 50, NextToken: token }), {
-          abortSignal: ctx.signal,
-        });
-      for (const p of out.Parameters ?? [])
+    const pages = paginateGetParameterHistory(
+      { client: ctx.clients.ssm(region), pageSize: 50 },
+      { Name: name },
+      { abortSignal: ctx.signal },
+    );
+    for await (const page of pages)
+      for (const p of page.Parameters ?? [])
         if (p.Version !== undefined)
           entries.push({ version: p.Version, value: p.Value ?? '', labels: p.Labels ?? [] });
-      token = out.NextToken;
-    } while (token);
   } catch (err) {
     if (hasCode(err, 'ParameterNotFound')) return [];
     throw withContext(`reading the history of ${name} in ${region}`, err);

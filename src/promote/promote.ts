@@ -1,3 +1,4 @@
+// promote(): check every region read-only first, then write region by region; failures say what changed.
 import {
   AbortedError,
   ActionFailure,

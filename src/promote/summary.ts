@@ -1,3 +1,4 @@
+// The promote-ami-parameter job summary: per region, what the parameter held, holds now, and the label.
 import { blocks, code, heading, table } from '../core/summary.js';
 import type { PromoteResult, RegionPromotion } from './types.js';
 

@@ -1,9 +1,11 @@
 // Asks EC2 what became of the instances behind the targets: batches of up to 200 values with a
 // filter (never InstanceIds, which fails the whole call for one unknown id), in every region,
 // regions side by side and a few batches at once in each.
-import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { bounded } from '../core/bounded.js';
 import { withContext } from '../core/errors.js';
+import { batches as inBatches } from '../aws/batches.js';
+import { FILTER_VALUES_PER_CALL, instancePages } from '../aws/instances.js';
 import type { MatchBy } from './mapping.js';
 
 /** EC2 states plus `not-found`: the instance is in none of the regions asked. */
@@ -30,8 +32,6 @@ const ALIVENESS: Record<InstanceState, number> = {
   terminated: 1,
   'not-found': 0,
 };
-
-export const FILTER_LIMIT = 200;
 
 export interface InstanceFact {
   state: InstanceState;
@@ -80,26 +80,22 @@ async function describeBatch(
   count: () => void,
 ): Promise<Seen[]> {
   const seen: Seen[] = [];
-  let nextToken: string | undefined;
+  const pages = instancePages(
+    client,
+    { name: FILTER_NAME[matchBy], values: batch },
+    { signal, pageSize: 1000 },
+  );
   // At most 200 values can match 200+ instances only by address reuse; a few pages bound it.
-  for (let page = 0; page < 50; page++) {
+  let page = 0;
+  for await (const instances of pages) {
     count();
-    const out = await client.send(
-      new DescribeInstancesCommand({
-        Filters: [{ Name: FILTER_NAME[matchBy], Values: batch }],
-        MaxResults: 1000,
-        NextToken: nextToken,
-      }),
-      { abortSignal: signal },
-    );
-    for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+    for (const i of instances) {
       const key = keyOf(i, matchBy);
       const state = i.State?.Name as InstanceState | undefined;
       if (key === undefined || !state || !(state in ALIVENESS)) continue;
       seen.push({ key, state, ...(i.InstanceId ? { instanceId: i.InstanceId } : {}) });
     }
-    nextToken = out.NextToken;
-    if (!nextToken) break;
+    if (++page >= 50) break;
   }
   return seen;
 }
@@ -117,9 +113,7 @@ export async function lookupInstances(
   signal?: AbortSignal,
 ): Promise<LookupResult> {
   const unique = [...new Set(keys)];
-  const batches: string[][] = [];
-  for (let start = 0; start < unique.length; start += FILTER_LIMIT)
-    batches.push(unique.slice(start, start + FILTER_LIMIT));
+  const batches = inBatches(unique, FILTER_VALUES_PER_CALL);
   let calls = 0;
   // Answers and failures land in [region][batch] slots and are read in that order, so neither the
   // result nor the error reported depends on which call came back first.

@@ -1,9 +1,6 @@
 // What holds an AMI in use: EC2's DescribeImageReferences, plus the checks it does not cover
 // (Auto Scaling groups' templates and mixed-instances overrides, SSM labels and older versions).
-import {
-  DescribeAutoScalingGroupsCommand,
-  type LaunchTemplateSpecification,
-} from '@aws-sdk/client-auto-scaling';
+import type { LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, paginateDescribeImageReferences } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, paginateGetParameterHistory } from '@aws-sdk/client-ssm';
 import { hasCode } from '../aws/errors.js';
@@ -12,6 +9,7 @@ import type { ActionContext } from '../core/context.js';
 import { mapBounded } from '../roll/bounded.js';
 import type { CallCounter } from './estate.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
+import { describeGroups } from '../aws/groups.js';
 
 /** AMI id -> what references it (human-readable, for the summary). */
 export type References = Map<string, string[]>;
@@ -94,21 +92,14 @@ export async function groupReferences(
   const refs: References = new Map();
   const uses = new Map<string, { spec: LaunchTemplateSpecification; groups: string[] }>();
   try {
-    let token: string | undefined;
-    do {
-      const page = await ctx.clients
-        .autoScaling(region)
-        .send(new DescribeAutoScalingGroupsCommand({ MaxRecords: 100, NextToken: token }));
-      for (const g of page.AutoScalingGroups ?? []) {
-        for (const spec of groupTemplateSpecs(g)) {
-          const key = `${spec.LaunchTemplateId ?? spec.LaunchTemplateName}@${spec.Version ?? '$Default'}`;
-          const use = uses.get(key) ?? { spec, groups: [] };
-          use.groups.push(g.AutoScalingGroupName ?? '?');
-          uses.set(key, use);
-        }
+    for (const g of await describeGroups(ctx.clients.autoScaling(region))) {
+      for (const spec of groupTemplateSpecs(g)) {
+        const key = `${spec.LaunchTemplateId ?? spec.LaunchTemplateName}@${spec.Version ?? '$Default'}`;
+        const use = uses.get(key) ?? { spec, groups: [] };
+        use.groups.push(g.AutoScalingGroupName ?? '?');
+        uses.set(key, use);
       }
-      token = page.NextToken;
-    } while (token);
+    }
   } catch (err) {
     throw withContext(`DescribeAutoScalingGroups in ${region}`, err);
   }

@@ -54,6 +54,12 @@ async function sharedImages(
 }
 
 /** Reads the estate and decides; changes nothing. */
+/** The decisions that deregister an AMI of `region`. */
+const deregisteringIn = <D extends { action: string; image: { region: string } }>(
+  ds: readonly D[],
+  region: string,
+) => ds.filter((d) => d.action === 'deregister' && d.image.region === region);
+
 async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
   const images = (await Promise.all(o.regions.map((r) => readImages(ctx, r, o.names, calls)))).flat();
   const references = new Map<string, References>();
@@ -78,7 +84,7 @@ async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
   const snapshots = new Map<Decision, SnapshotRecord[]>();
   await Promise.all(
     o.regions.map(async (region) => {
-      const going = decisions.filter((d) => d.action === 'deregister' && d.image.region === region);
+      const going = deregisteringIn(decisions, region);
       if (!going.length) return;
       const found = await readSnapshots(
         ctx,
@@ -127,7 +133,7 @@ function report(
  */
 async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[], calls: CallCounter) {
   for (const region of o.regions) {
-    const going = planned.filter((d) => d.action === 'deregister' && d.image.region === region);
+    const going = deregisteringIn(planned, region);
     if (!going.length) continue;
     const refs = await ec2References(
       ctx,

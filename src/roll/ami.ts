@@ -1,11 +1,11 @@
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+// The AMI to roll out in a region: a literal id or an SSM parameter, checked to exist and be available.
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ActionFailure, withContext } from '../core/errors.js';
+import { AMI_ID } from '../core/input-fields.js';
 import type { ActionContext } from '../core/context.js';
 import { hasCode } from '../aws/errors.js';
+import { describeImage } from '../aws/images.js';
 import type { AmiSource } from './options.js';
-
-const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 
 /** Reads an SSM parameter (`name`, `name:label`, `name:version`) that must hold an AMI id. */
 export async function readAmiParameter(
@@ -38,28 +38,14 @@ export async function resolveAmi(ctx: ActionContext, region: string, source: Ami
   const id =
     'id' in source ? source.id : await readAmiParameter(ctx, region, source.parameter, 'ami-parameter');
   const from = 'id' in source ? 'ami-id' : `ami-parameter ${source.parameter}`;
-  try {
-    const out = await ctx.clients
-      .ec2(region)
-      .send(new DescribeImagesCommand({ ImageIds: [id] }), { abortSignal: ctx.signal });
-    const image = out.Images?.[0];
-    if (!image)
-      throw new ActionFailure(
-        `${from}: image ${id} does not exist in ${region} (or is not visible to this account).`,
-      );
-    if (image.State !== 'available')
-      throw new ActionFailure(
-        `${from}: image ${id} in ${region} is ${image.State ?? 'in an unknown state'}, not available.`,
-      );
-    return id;
-  } catch (err) {
-    if (hasCode(err, 'InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable', 'InvalidAMIID.Malformed'))
-      throw new ActionFailure(
-        `${from}: image ${id} does not exist in ${region} (or is not visible to this account).`,
-        {
-          cause: err,
-        },
-      );
-    throw err instanceof ActionFailure ? err : withContext(`describing image ${id} in ${region}`, err);
-  }
+  const image = await describeImage(ctx.clients.ec2(region), region, id, ctx.signal);
+  if (!image)
+    throw new ActionFailure(
+      `${from}: image ${id} does not exist in ${region} (or is not visible to this account).`,
+    );
+  if (image.State !== 'available')
+    throw new ActionFailure(
+      `${from}: image ${id} in ${region} is ${image.State ?? 'in an unknown state'}, not available.`,
+    );
+  return id;
 }

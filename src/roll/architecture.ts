@@ -1,6 +1,7 @@
 // The AMI must run on every instance type a group launches: EC2 refuses a mismatch at launch, so
 // a refresh onto it could only fail. Checked for every group before anything changes.
-import { DescribeImagesCommand, DescribeInstanceTypesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
+import { paginateDescribeInstanceTypes, type _InstanceType } from '@aws-sdk/client-ec2';
+import { describeImage } from '../aws/images.js';
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { templateLabel } from './launch-template.js';
@@ -42,14 +43,7 @@ async function imageArchitecture(
   region: string,
   amiId: string,
 ): Promise<string | undefined> {
-  try {
-    const out = await ctx.clients
-      .ec2(region)
-      .send(new DescribeImagesCommand({ ImageIds: [amiId] }), { abortSignal: ctx.signal });
-    return out?.Images?.[0]?.Architecture;
-  } catch (err) {
-    throw withContext(`describing ${amiId} in ${region}`, err);
-  }
+  return (await describeImage(ctx.clients.ec2(region), region, amiId, ctx.signal))?.Architecture;
 }
 
 async function typeArchitectures(
@@ -60,23 +54,18 @@ async function typeArchitectures(
   const out = new Map<string, string[]>();
   for (let i = 0; i < types.length; i += 100) {
     const batch = types.slice(i, i + 100) as _InstanceType[];
-    let token: string | undefined;
-    do {
-      const page = await ctx.clients
-        .ec2(region)
-        .send(
-          new DescribeInstanceTypesCommand({ InstanceTypes: batch, ...(token ? { NextToken: token } : {}) }),
-          {
-            abortSignal: ctx.signal,
-          },
-        )
-        .catch((err: unknown) => {
-          throw withContext(`describing instance types ${batch.join(', ')} in ${region}`, err);
-        });
-      for (const t of page?.InstanceTypes ?? [])
-        if (t.InstanceType) out.set(t.InstanceType, t.ProcessorInfo?.SupportedArchitectures ?? []);
-      token = page?.NextToken;
-    } while (token);
+    try {
+      const pages = paginateDescribeInstanceTypes(
+        { client: ctx.clients.ec2(region) },
+        { InstanceTypes: batch },
+        { abortSignal: ctx.signal },
+      );
+      for await (const page of pages)
+        for (const t of page.InstanceTypes ?? [])
+          if (t.InstanceType) out.set(t.InstanceType, t.ProcessorInfo?.SupportedArchitectures ?? []);
+    } catch (err) {
+      throw withContext(`describing instance types ${batch.join(', ')} in ${region}`, err);
+    }
   }
   return out;
 }

@@ -2,7 +2,8 @@
 // RollFailure carries the result, so their records still reach the outputs.
 import { defineCapability } from '../core/capability.js';
 import { rollSpec } from './inputs.js';
-import { rollOptionsFrom, rollOutputs } from './options.js';
+import { rollOptionsFrom } from './options.js';
+import { rollOutputs } from './result.js';
 import { roll } from './roll.js';
 import { renderRollSummary } from './summary.js';
 

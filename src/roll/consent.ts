@@ -2,7 +2,6 @@
 // binds it to this image, so a shared account's other fleets with the same Environment tag are safe.
 import { ActionFailure } from '../core/errors.js';
 import type { RollInputs } from './inputs.js';
-import type { SelectedGroup } from './select-groups.js';
 
 /** The tag a group carries to be rolled onto the image recorded in this SSM parameter. */
 export const CONSENT_TAG = 'golden-ami:parameter';
@@ -23,7 +22,10 @@ export function consentFrom(i: Pick<RollInputs, 'consentParameter' | 'amiParamet
  * Throws, listing every selected group without consent and what it lacks, before anything changes.
  * Groups named in asg-names have consented by being named, and are not checked.
  */
-export function requireConsent(groups: SelectedGroup[], consent: string): void {
+export function requireConsent(
+  groups: readonly { region: string; name: string; group: { Tags?: { Key?: string; Value?: string }[] } }[],
+  consent: string,
+): void {
   if (!consent)
     throw new ActionFailure(
       `asg-tags matched ${groups.map((g) => `${g.name} (${g.region})`).join(', ')}, but no consent-parameter says which ${CONSENT_TAG} tag lets a group be rolled; nothing was changed.`,

@@ -1,6 +1,7 @@
+// Instance refreshes already running on a group: find the newest, and fail, wait for or cancel it.
 import {
   CancelInstanceRefreshCommand,
-  DescribeInstanceRefreshesCommand,
+  paginateDescribeInstanceRefreshes,
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
 import { hasCode, isTransient } from '../aws/errors.js';
@@ -45,19 +46,12 @@ export async function latestRefresh(
   id?: string,
 ): Promise<InstanceRefresh | undefined> {
   const all: InstanceRefresh[] = [];
-  let token: string | undefined;
-  do {
-    const out = await ctx.clients.autoScaling(region).send(
-      new DescribeInstanceRefreshesCommand({
-        AutoScalingGroupName: group,
-        ...(id ? { InstanceRefreshIds: [id] } : { MaxRecords: REFRESH_PAGE }),
-        ...(token ? { NextToken: token } : {}),
-      }),
-      { abortSignal: ctx.signal },
-    );
-    all.push(...(out.InstanceRefreshes ?? []));
-    token = out.NextToken;
-  } while (token);
+  const pages = paginateDescribeInstanceRefreshes(
+    { client: ctx.clients.autoScaling(region) },
+    { AutoScalingGroupName: group, ...(id ? { InstanceRefreshIds: [id] } : { MaxRecords: REFRESH_PAGE }) },
+    { abortSignal: ctx.signal },
+  );
+  for await (const page of pages) all.push(...(page.InstanceRefreshes ?? []));
   return id ? all.find((r) => r.InstanceRefreshId === id) : newestRefresh(all);
 }
 

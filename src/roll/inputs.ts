@@ -1,76 +1,172 @@
+// The roll-asg inputs and outputs.
 import {
+  amiId,
+  checkpointPercentages,
   boolean,
-  decimal,
   choice,
   duration,
   integer,
   keyValues,
   list,
+  region,
+  regionList,
+  seconds,
   string,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
-import { regionInput, regionList } from '../aws/regions.js';
 
 /** AWS caps AWS-side waits (checkpoint delay, bake time) at two days. */
 const TWO_DAYS = 172_800;
-
-const seconds = (o: { default: string; min: number; max: number }) =>
-  decimal({ ...o, what: 'number of seconds' });
 
 // Defaults are the strings actions/roll-asg/action.yml declares (a test compares them).
 export const rollSpec = defineAction({
   name: 'roll-asg',
   inputs: {
     'asg-names': list({
+      description:
+        'Auto Scaling group names, one per line or comma-separated. With asg-tags as well, a group must be named here and carry every tag.',
       unique: true,
       pattern: /^.{1,255}$/,
       accepted: 'Auto Scaling group names (1-255 characters)',
     }),
-    'asg-tags': keyValues({ maxItems: 50 }),
-    regions: regionList(),
-    region: regionInput(),
-    'ami-id': string({
-      pattern: /^ami-[0-9a-f]{8,17}$/,
-      accepted: 'an AMI id such as ami-0123456789abcdef0',
+    'asg-tags': keyValues({
+      description:
+        'Select groups by tags, `Key=Value` one per line or comma-separated (for example `Environment=staging`); a group must carry every tag. At least one of asg-names or asg-tags is required.',
+      maxItems: 50,
+    }),
+    regions: regionList({
+      description: 'Regions to look for groups in, one per line or comma-separated. Defaults to `region`.',
+    }),
+    region: region('The default AWS region. Defaults to AWS_REGION or AWS_DEFAULT_REGION.'),
+    'ami-id': amiId({
+      description:
+        'The AMI to roll out (ami-...). Give exactly one of ami-id or ami-parameter. With several regions the same id must exist in each.',
     }),
     'ami-parameter': string({
+      description:
+        'An SSM parameter holding the AMI id, read in each region: `name`, `name:label` or `name:version` (for example `/golden-ami/web:staging`). Give exactly one of ami-id or ami-parameter.',
       pattern: /^\/?[\w.\-/]{1,1011}(:[\w.-]{1,100})?$/,
       accepted:
         'an SSM parameter name, optionally with :label or :version (/golden-ami/web, /golden-ami/web:staging, /golden-ami/web:7)',
     }),
     'consent-parameter': string({
+      description:
+        'Groups selected by asg-tags alone are rolled only if they carry the tag golden-ami:parameter=<this SSM parameter name>; any other match fails the step before anything changes. Default: the name of ami-parameter (without :label). Groups named in asg-names need no tag.',
       pattern: /^\/?[\w.\-/]{1,1011}$/,
       accepted: 'an SSM parameter name without label or version (/golden-ami/web)',
     }),
-    'set-default-version': boolean({ default: 'false' }),
-    'min-healthy-percentage': integer({ default: '90', min: 0, max: 100 }),
-    'max-healthy-percentage': integer({ default: '100', min: 100, max: 200 }),
-    'instance-warmup': duration({ min: 0, max: TWO_DAYS }),
-    'checkpoint-percentages': list({
-      pattern: /^\d{1,3}$/,
-      accepted: 'whole percentages from 1 to 100, such as 20,50,100',
+    'set-default-version': boolean({
+      description:
+        'Also make the new launch template version the template default, once its refresh has started.',
+      default: 'false',
     }),
-    'checkpoint-delay': duration({ min: 0, max: TWO_DAYS }),
-    'skip-matching': boolean({ default: 'true' }),
-    'auto-rollback': boolean({ default: 'true' }),
+    'min-healthy-percentage': integer({
+      description:
+        'Instance refresh MinHealthyPercentage (0-100): capacity that must stay healthy during the refresh.',
+      default: '90',
+      min: 0,
+      max: 100,
+    }),
+    'max-healthy-percentage': integer({
+      description:
+        'Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate. At most 100 above min-healthy-percentage.',
+      default: '100',
+      min: 100,
+      max: 200,
+    }),
+    'instance-warmup': duration({
+      description:
+        "Instance refresh InstanceWarmup, seconds or a duration (90, 5m). Empty: the group's default instance warmup or health check grace period.",
+      min: 0,
+      max: TWO_DAYS,
+    }),
+    'checkpoint-percentages': checkpointPercentages(
+      'Instance refresh CheckpointPercentages: ascending whole percentages ending in 100 (for example `20,50,100`).',
+    ),
+    'checkpoint-delay': duration({
+      description:
+        'Instance refresh CheckpointDelay, seconds or a duration, paused at each checkpoint (AWS default 1h). Needs checkpoint-percentages.',
+      min: 0,
+      max: TWO_DAYS,
+    }),
+    'skip-matching': boolean({
+      description:
+        'Instance refresh SkipMatching: leave instances already on the desired launch template version. A group whose instances all run the AMI is reported as already current and not refreshed.',
+      default: 'true',
+    }),
+    'auto-rollback': boolean({
+      description:
+        'Instance refresh AutoRollback: AWS rolls a failed refresh back to the previous template version. Not possible for templates that take the image from SSM (`resolve:ssm:`); set it to false for those.',
+      default: 'true',
+    }),
     alarms: list({
+      description:
+        'CloudWatch alarm names, one per line or comma-separated: the refresh fails (and rolls back with auto-rollback) when one goes into ALARM.',
       unique: true,
       maxItems: 10,
       pattern: /^[^,]{1,255}$/,
       accepted: 'CloudWatch alarm names',
     }),
-    'scale-in-protected-instances': choice(['Refresh', 'Ignore', 'Wait'] as const),
-    'standby-instances': choice(['Terminate', 'Ignore', 'Wait'] as const),
-    'bake-time': duration({ min: 0, max: TWO_DAYS }),
-    'if-refresh-in-progress': choice(['fail', 'wait', 'cancel'] as const, { default: 'fail' }),
-    'max-concurrency': integer({ default: '10', min: 1, max: 100 }),
-    wait: boolean({ default: 'false' }),
-    'timeout-minutes': integer({ default: '60', min: 1, max: 1440 }),
-    'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
-    'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
-    'dry-run': boolean({ default: 'false' }),
+    'scale-in-protected-instances': choice(['Refresh', 'Ignore', 'Wait'] as const, {
+      description:
+        'Instance refresh ScaleInProtectedInstances: Refresh, Ignore or Wait. Empty: AWS default (Wait).',
+    }),
+    'standby-instances': choice(['Terminate', 'Ignore', 'Wait'] as const, {
+      description: 'Instance refresh StandbyInstances: Terminate, Ignore or Wait. Empty: AWS default (Wait).',
+    }),
+    'bake-time': duration({
+      description:
+        'Instance refresh BakeTime, seconds or a duration: time after the last replacement before the refresh counts as done.',
+      min: 0,
+      max: TWO_DAYS,
+    }),
+    'if-refresh-in-progress': choice(['fail', 'wait', 'cancel'] as const, {
+      description:
+        'When a group already has an active instance refresh: `fail` (name it and stop before changing anything), `wait` (wait for it to finish, then start), or `cancel` (cancel it, wait until cancelled, then start).',
+      default: 'fail',
+    }),
+    'max-concurrency': integer({
+      description: 'How many groups are worked on at once, across all regions.',
+      default: '10',
+      min: 1,
+      max: 100,
+    }),
+    wait: boolean({
+      description:
+        'Wait until every refresh has finished and the groups are healthy on the AMI, with the same code as the wait-healthy action.',
+      default: 'false',
+    }),
+    'timeout-minutes': integer({
+      description:
+        'Give up waiting after this many minutes: for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
+      default: '60',
+      min: 1,
+      max: 1440,
+    }),
+    'poll-interval-seconds': seconds({
+      description:
+        'Shortest time between two polls of a refresh, in seconds (decimals allowed); polls back off from there while nothing changes.',
+      default: '15',
+      min: 0.1,
+      max: 3600,
+    }),
+    'max-poll-interval-seconds': seconds({
+      description: 'Longest time between two polls of a refresh, in seconds (decimals allowed).',
+      default: '60',
+      min: 0.1,
+      max: 3600,
+    }),
+    'dry-run': boolean({
+      description:
+        'Resolve groups, templates and the AMI and print what would be done, without changing anything.',
+      default: 'false',
+    }),
   },
-  outputs: ['refreshes', 'asg-names'],
+  outputs: {
+    refreshes:
+      'JSON list of started refreshes, one per group: `region`, `group`, `refreshId`, `amiId`, `previousAmiId`, `imageSource` (`launch-template` or `ssm-parameter`) `launchTemplate` (`id`, `name`, `version`), and `newVersion` and `previousVersion` (the version to roll back to). This is what wait-healthy takes as its `refreshes` input. Empty (`[]`) on dry runs and when every group is already current.',
+    'asg-names': 'Comma-separated names of every selected group, refreshed or already current.',
+  },
   rules: [
     { exactlyOne: ['ami-id', 'ami-parameter'] },
     { atLeastOne: ['asg-names', 'asg-tags'] },
@@ -87,20 +183,6 @@ export const rollSpec = defineAction({
       problem(
         `max-poll-interval-seconds: ${v.maxPollIntervalSeconds} is below poll-interval-seconds (${v.pollIntervalSeconds}); accepted: at least poll-interval-seconds`,
       );
-    const cps = v.checkpointPercentages.map(Number);
-    if (cps.length) {
-      const outOfRange = cps.filter((p) => p < 1 || p > 100);
-      if (outOfRange.length)
-        problem(`checkpoint-percentages: ${outOfRange.join(', ')} out of range; accepted: 1 to 100`);
-      else if (cps.some((p, i) => i > 0 && p <= cps[i - 1]!))
-        problem(
-          `checkpoint-percentages: ${cps.join(',')} is not strictly ascending; accepted: ascending percentages ending in 100, such as 20,50,100`,
-        );
-      else if (cps[cps.length - 1] !== 100)
-        problem(
-          `checkpoint-percentages: ${cps.join(',')} does not end in 100; the last checkpoint must be 100 so every instance is replaced`,
-        );
-    }
     // The ranges (min 0-100, max 100-200) already keep min at most max; AWS also caps the spread.
     if (v.maxHealthyPercentage - v.minHealthyPercentage > 100)
       problem(

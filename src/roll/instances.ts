@@ -1,43 +1,27 @@
-import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+// What the instances of a group run: their images by instance id, and the most common other image.
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
+import { batches } from '../aws/batches.js';
+import { FILTER_VALUES_PER_CALL, instancePages } from '../aws/instances.js';
 
-/** An EC2 filter takes at most 200 values. */
-const IDS_PER_CALL = 200;
-
-/**
- * The image each instance runs, by instance id. Uses the `instance-id` filter, which returns only
- * what exists, so an instance terminated meanwhile does not fail the whole call.
- */
+/** The image each instance runs, by instance id (instances terminated meanwhile are left out). */
 export async function instanceImages(
   ctx: ActionContext,
   region: string,
   ids: readonly string[],
 ): Promise<Map<string, string>> {
   const images = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
-    const chunk = ids.slice(i, i + IDS_PER_CALL);
-    let token: string | undefined;
-    do {
-      const out = await ctx.clients
-        .ec2(region)
-        .send(
-          new DescribeInstancesCommand({
-            Filters: [{ Name: 'instance-id', Values: chunk }],
-            NextToken: token,
-          }),
-          {
-            abortSignal: ctx.signal,
-          },
-        )
-        .catch((err: unknown) => {
-          throw withContext(`describing instances in ${region}`, err);
-        });
-      for (const r of out.Reservations ?? [])
-        for (const inst of r.Instances ?? [])
+  try {
+    for (const values of batches(ids, FILTER_VALUES_PER_CALL))
+      for await (const page of instancePages(
+        ctx.clients.ec2(region),
+        { name: 'instance-id', values },
+        { signal: ctx.signal },
+      ))
+        for (const inst of page)
           if (inst.InstanceId && inst.ImageId) images.set(inst.InstanceId, inst.ImageId);
-      token = out.NextToken;
-    } while (token);
+  } catch (err) {
+    throw withContext(`describing instances in ${region}`, err);
   }
   return images;
 }

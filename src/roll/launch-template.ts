@@ -1,3 +1,4 @@
+// Launch template versions: describe the one a group uses, create one with a new AMI, delete one.
 import { randomUUID } from 'node:crypto';
 import type { LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
 import {

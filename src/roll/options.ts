@@ -1,9 +1,8 @@
 // Roll's typed options: from the parsed inputs (rollOptionsFrom, the capability's toOptions), on to
-// StartInstanceRefresh's preferences, and back out to the step's outputs. Durations are in ms.
+// StartInstanceRefresh's preferences. Durations are in ms.
 import type { RefreshPreferences } from '@aws-sdk/client-auto-scaling';
 import { consentFrom } from './consent.js';
 import type { RollInputs } from './inputs.js';
-import type { RollResult } from './result.js';
 
 /** Where the AMI comes from: a literal id, or an SSM parameter (`name`, `name:label`, `name:version`) read per region. */
 export type AmiSource = { id: string } | { parameter: string };
@@ -107,9 +106,4 @@ export function refreshPreferences(
     ...(p.standbyInstances ? { StandbyInstances: p.standbyInstances } : {}),
     ...(p.bakeTimeMs !== undefined ? { BakeTime: seconds(p.bakeTimeMs) } : {}),
   };
-}
-
-/** The `refreshes` and `asg-names` outputs. */
-export function rollOutputs(r: RollResult) {
-  return { refreshes: r.refreshes, 'asg-names': r.asgNames.join(',') };
 }

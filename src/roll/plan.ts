@@ -1,3 +1,4 @@
+// The read-only plan for one group: templates, image source, instances, running refreshes, problems.
 import type { AutoScalingGroup, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
 import type { ActionContext } from '../core/context.js';
 import { readAmiParameter } from './ami.js';

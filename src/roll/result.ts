@@ -1,7 +1,8 @@
+// What roll returns: per-group outcomes, the refresh records, and the failure that carries them.
 import { PartialFailure } from '../core/errors.js';
 import type { HealthResult } from '../health/wait.js';
 import type { GroupPlan } from './plan.js';
-import type { RefreshRecord } from './refresh-record.js';
+import type { RefreshRecord } from '../aws/refresh-record.js';
 
 export type GroupStatus =
   /** A refresh was started (or, in a dry run, would be). */
@@ -123,4 +124,9 @@ export function outcomeOf(p: GroupPlan, status: GroupStatus, error?: string): Gr
     instances: p.instances,
     ...(error ? { error } : {}),
   };
+}
+
+/** The `refreshes` and `asg-names` outputs. */
+export function rollOutputs(r: RollResult) {
+  return { refreshes: r.refreshes, 'asg-names': r.asgNames.join(',') };
 }

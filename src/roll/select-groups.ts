@@ -1,10 +1,8 @@
-import {
-  DescribeAutoScalingGroupsCommand,
-  type AutoScalingGroup,
-  type Filter,
-} from '@aws-sdk/client-auto-scaling';
+// The Auto Scaling groups to roll, by names and/or tags in every region, with consent checked.
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { ActionFailure, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
+import { describeGroups } from '../aws/groups.js';
 import { mapBounded } from './bounded.js';
 import { requireConsent } from './consent.js';
 
@@ -22,9 +20,6 @@ export interface Selection {
   consent?: string;
   maxConcurrency: number;
 }
-
-/** DescribeAutoScalingGroups takes at most 100 names per call. */
-const NAMES_PER_CALL = 100;
 
 const describeSearch = (s: Selection): string =>
   [
@@ -44,34 +39,14 @@ const describeSearch = (s: Selection): string =>
  * so is a group found by tags alone that has not consented to be rolled onto `consent`.
  */
 export async function selectGroups(ctx: ActionContext, s: Selection): Promise<SelectedGroup[]> {
-  const filters: Filter[] = Object.entries(s.tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
   const perRegion = await mapBounded(s.regions, { limit: s.maxConcurrency }, async (region) => {
-    const found: AutoScalingGroup[] = [];
-    const nameChunks: (string[] | undefined)[] = [];
-    for (let i = 0; i < s.names.length; i += NAMES_PER_CALL)
-      nameChunks.push(s.names.slice(i, i + NAMES_PER_CALL));
-    if (!nameChunks.length) nameChunks.push(undefined);
-    for (const names of nameChunks) {
-      let token: string | undefined;
-      do {
-        const out = await ctx.clients
-          .autoScaling(region)
-          .send(
-            new DescribeAutoScalingGroupsCommand({
-              ...(names ? { AutoScalingGroupNames: names } : {}),
-              ...(filters.length ? { Filters: filters } : {}),
-              MaxRecords: 100,
-              NextToken: token,
-            }),
-            { abortSignal: ctx.signal },
-          )
-          .catch((err: unknown) => {
-            throw withContext(`listing Auto Scaling groups in ${region}`, err);
-          });
-        found.push(...(out.AutoScalingGroups ?? []));
-        token = out.NextToken;
-      } while (token);
-    }
+    const found = await describeGroups(
+      ctx.clients.autoScaling(region),
+      { names: s.names, tags: s.tags },
+      ctx.signal,
+    ).catch((err: unknown) => {
+      throw withContext(`listing Auto Scaling groups in ${region}`, err);
+    });
     return found.map((group) => ({ region, name: group.AutoScalingGroupName ?? '', group }));
   });
   const selected: SelectedGroup[] = [];

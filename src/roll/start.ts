@@ -1,3 +1,4 @@
+// Starting the refreshes: new template versions (shared per template), pinning, StartInstanceRefresh, clean-up.
 import {
   StartInstanceRefreshCommand,
   type DesiredConfiguration,

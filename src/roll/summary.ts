@@ -1,3 +1,4 @@
+// The roll-asg job summary: one row per group with its refresh, template versions and AMIs.
 import { blocks, code, heading, table } from '../core/summary.js';
 import type { GroupOutcome, RollResult } from './result.js';
 

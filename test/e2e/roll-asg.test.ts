@@ -18,7 +18,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { validateRefreshRecords, type RefreshRecord } from '../../src/roll/refresh-record.js';
+import { validateRefreshRecords, type RefreshRecord } from '../../src/aws/refresh-record.js';
 import { localcloudEnv, runActionStep, type ActionRun } from '../harness/run-action.js';
 import { seedGroup } from '../localcloud/aws/autoscaling-seed.js';
 import { start } from '../localcloud/index.js';

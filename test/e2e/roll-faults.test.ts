@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { CopyImageCommand, DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { validateRefreshRecords, type RefreshRecord } from '../../src/roll/refresh-record.js';
+import { validateRefreshRecords, type RefreshRecord } from '../../src/aws/refresh-record.js';
 import { localcloudEnv, runActionStep, type ActionRun, type RunOptions } from '../harness/run-action.js';
 import { seedGroup, setAutoScalingThrottle } from '../localcloud/aws/autoscaling-seed.js';
 import { start } from '../localcloud/index.js';

@@ -15,6 +15,8 @@ export function checkSpecAgainstAction(spec: ActionSpec<Fields>, meta: ActionMet
       continue;
     }
     if (!yml.description?.trim()) findings.push(`${where}: input ${name} has no description`);
+    else if (yml.description.trim() !== field.description?.trim())
+      findings.push(`${where}: input ${name}'s description differs from its spec's (run npm run gen)`);
     const ymlDefault = yml.default === undefined ? undefined : String(yml.default);
     if (ymlDefault !== field.default)
       findings.push(
@@ -27,14 +29,19 @@ export function checkSpecAgainstAction(spec: ActionSpec<Fields>, meta: ActionMet
   }
   for (const name of declared)
     if (!(name in spec.inputs)) findings.push(`${where}: input ${name} is declared but never read`);
+  if (Object.keys(spec.inputs).join() !== Object.keys(meta.inputs).join())
+    findings.push(`${where}: inputs are not in the spec's order (run npm run gen)`);
   const outputs = new Set(Object.keys(meta.outputs));
-  for (const name of spec.outputs) {
+  for (const [name, description] of Object.entries(spec.outputs)) {
     if (!outputs.has(name)) findings.push(`${where}: output ${name} is set by the code but not declared`);
     else if (!meta.outputs[name]?.description?.trim())
       findings.push(`${where}: output ${name} has no description`);
+    else if (meta.outputs[name].description.trim() !== description.trim())
+      findings.push(`${where}: output ${name}'s description differs from its spec's (run npm run gen)`);
   }
   for (const name of outputs)
-    if (!spec.outputs.includes(name)) findings.push(`${where}: output ${name} is declared but never set`);
+    if (!Object.hasOwn(spec.outputs, name))
+      findings.push(`${where}: output ${name} is declared but never set`);
   return findings;
 }
 

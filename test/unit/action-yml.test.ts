@@ -1,4 +1,5 @@
-// Every action.yml agrees with the code that reads its inputs and sets its outputs.
+// Every action.yml and README table agrees with the spec that reads its inputs and sets its outputs
+// (both are generated from it by scripts/gen-action-docs.ts; these checks catch a hand edit or a stale file).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +14,7 @@ const isSpec = (v: unknown): v is ActionSpec<Fields> =>
   'name' in v &&
   'inputs' in v &&
   'outputs' in v &&
-  Array.isArray((v as { outputs: unknown }).outputs);
+  typeof (v as { outputs: unknown }).outputs === 'object';
 
 async function loadSpecs(): Promise<Map<string, ActionSpec<Fields>>> {
   const specs = new Map<string, ActionSpec<Fields>>();
@@ -24,6 +25,17 @@ async function loadSpecs(): Promise<Map<string, ActionSpec<Fields>>> {
     for (const value of Object.values(mod)) if (isSpec(value)) specs.set(value.name, value);
   }
   return specs;
+}
+
+/** [name, description] of each row of the README table between <!-- part:start --> and <!-- part:end -->. */
+function tableRows(readme: string, part: 'inputs' | 'outputs'): [string, string][] {
+  const m = new RegExp(`<!-- ${part}:start -->([\\s\\S]*?)<!-- ${part}:end -->`).exec(readme);
+  if (!m) return [];
+  return m[1]!
+    .split('\n')
+    .map((l) => /^\| `([^`]+)` +\|(?:.*?[^\\]\|)? *(.*?) *\|$/.exec(l))
+    .filter((r): r is RegExpExecArray => r !== null)
+    .map((r) => [r[1]!, r[2]!]);
 }
 
 const actionNames = [
@@ -69,6 +81,35 @@ describe('action.yml files agree with the code', () => {
       expect(missing).toEqual([]);
     },
   );
+
+  it.each(actionNames)('%s: the README tables between the markers list the spec, row by row', (name) => {
+    const spec = specs.get(name)!;
+    const text = readFileSync(join(actionDir(name), 'README.md'), 'utf8');
+    expect(tableRows(text, 'inputs')).toEqual(
+      Object.entries(spec.inputs).map(([n, f]) => [n, f.description?.replace(/\|/g, '\\|')]),
+    );
+    expect(tableRows(text, 'outputs')).toEqual(
+      Object.entries(spec.outputs).map(([n, d]) => [n, d.replace(/\|/g, '\\|')]),
+    );
+  });
+
+  it('reports a description that drifted from action.yml', () => {
+    const name = actionNames[0]!;
+    const real = specs.get(name)!;
+    const [first] = Object.keys(real.inputs);
+    const drifted = {
+      ...real,
+      inputs: { ...real.inputs, [first!]: { ...real.inputs[first!]!, description: 'x' } },
+    };
+    expect(checkSpecAgainstAction(drifted, loadAction(name)).join('\n')).toContain(
+      `input ${first}'s description differs`,
+    );
+    const [out] = Object.keys(real.outputs);
+    const outDrift = { ...real, outputs: { ...real.outputs, [out!]: 'x' } };
+    expect(checkSpecAgainstAction(outDrift, loadAction(name)).join('\n')).toContain(
+      `output ${out}'s description differs`,
+    );
+  });
 
   it('every spec in src/ belongs to an action.yml', () => {
     expect([...specs.keys()].filter((n) => !actionNames.includes(n))).toEqual([]);

@@ -14,7 +14,7 @@ const spec = defineAction({
     'dry-run': boolean({ default: 'false' }),
     label: string(),
   },
-  outputs: [],
+  outputs: {},
 });
 
 describe('PartialFailure', () => {

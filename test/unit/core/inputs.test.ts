@@ -44,7 +44,7 @@ const spec = defineAction({
       accepted: 'a token starting tok-',
     }),
   },
-  outputs: ['result'],
+  outputs: { result: 'The result.' },
   rules: [{ exactlyOne: ['ami-id', 'amis'] }],
   check(v, problem) {
     if (v.dryRun && v.mode === 'cancel') problem('mode: cancel cannot be combined with dry-run');

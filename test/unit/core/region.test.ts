@@ -1,5 +1,5 @@
 // The one region-name pattern every action's inputs use.
-import { REGION } from '../../../src/aws/regions.js';
+import { REGION } from '../../../src/core/input-fields.js';
 
 describe('REGION', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { newVersionOf, parseRefreshes } from '../../../src/health/watched-refresh.js';
 import { InputProblem } from '../../../src/core/input-fields.js';
-import { validateRefreshRecords, type RefreshRecord } from '../../../src/roll/refresh-record.js';
+import { validateRefreshRecords, type RefreshRecord } from '../../../src/aws/refresh-record.js';
 
 const record: RefreshRecord = {
   region: 'eu-west-1',
