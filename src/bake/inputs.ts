@@ -1,3 +1,4 @@
+// bake-ami's inputs: one field per input with its limits, and the checks across inputs.
 import { boolean, choice, decimal, integer, keyValues, list, string } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { REGION, regionInput, regionList } from '../aws/regions.js';
