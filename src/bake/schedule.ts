@@ -102,9 +102,10 @@ export interface PacedPoll<T> {
 /** Polls at the pace's times: the first poll at the expected end, not at once. */
 export async function pollPaced<T>(ctx: ActionContext, o: PacedPoll<T>): Promise<T> {
   const wait = Math.min(o.pace.first(), Math.max(0, o.deadline - ctx.clock.now()));
-  await ctx.clock.sleep(wait, ctx.signal).catch((err: unknown) => {
-    throw err instanceof AbortedError ? new AbortedError(`cancelled while ${o.phase}`) : err;
-  });
+  if (wait > 0)
+    await ctx.clock.sleep(wait, ctx.signal).catch((err: unknown) => {
+      throw err instanceof AbortedError ? new AbortedError(`cancelled while ${o.phase}`) : err;
+    });
   return poll({
     phase: o.phase,
     clock: ctx.clock,
