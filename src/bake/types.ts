@@ -1,9 +1,13 @@
 // The types a bake shares across its modules: its options, its result and what names a new image.
+import type { Image } from '@aws-sdk/client-ec2';
+import type { Deadline } from '../core/poll.js';
 import type { CleanupReport } from './cleanup.js';
 import type { BakeInputs } from './inputs.js';
 import type { ProcessRunner } from './packer-process.js';
-import type { PhaseTiming } from './phases.js';
-import type { Platform } from './source.js';
+import type { Phases, PhaseTiming } from './phases.js';
+import type { Provisioning } from './provisioning.js';
+import type { Schedule } from './schedule.js';
+import type { Platform, SourceImage } from './source.js';
 import type { StateRecorder } from './state.js';
 
 export type Engine = 'native' | 'packer';
@@ -76,4 +80,23 @@ export interface UnfinishedImage {
   region: string;
   bakeId: string;
   expiresAt: string;
+}
+
+/** One bake in progress: its clock, phases and the result it fills in. */
+export interface Run {
+  started: number;
+  deadline: Deadline;
+  phases: Phases;
+  result: BakeResult;
+  /** Builders, and images never marked completed, are the janitor's after this (clock ms). */
+  expiresAt: number;
+}
+
+/** What the lookups found: the source, what the image will hold, and an identical earlier AMI. */
+export interface Found {
+  source: SourceImage;
+  provisioning: Provisioning;
+  packerPath?: string;
+  reusable?: Image;
+  schedule: Schedule;
 }
