@@ -46,7 +46,9 @@ export function scheduleFor(
   return {
     intervalMs,
     shortMs: Math.max(1, Math.round(intervalMs / 10)),
-    buildMs: Math.max(intervalMs, Math.round(stop * 0.9)),
+    // Within the stop prior, so the stop is seen starting; at most twice the interval, so a failure
+    // the console shows is seen soon.
+    buildMs: Math.max(intervalMs, Math.min(Math.round(stop * 0.9), 2 * intervalMs)),
     expect: {
       boot: ms(/\.metal/.test(o.instanceType) ? PRIOR_S.metalBoot : PRIOR_S.boot),
       agent: ms(PRIOR_S.agent),

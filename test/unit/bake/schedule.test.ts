@@ -29,7 +29,10 @@ describe('schedule: each phase polled at its expected end', () => {
   });
 
   it('Windows stops more slowly; bare-metal types boot in minutes', () => {
-    expect(scheduleFor(10, { platform: 'windows', instanceType: 'm5.large' }).expect.stop).toBe(60_000);
+    const windows = scheduleFor(10, { platform: 'windows', instanceType: 'm5.large' });
+    expect(windows.expect.stop).toBe(60_000);
+    // Its build is still polled every 20 s, so a failure on the console is seen soon.
+    expect(windows.buildMs).toBe(20_000);
     expect(scheduleFor(10, { platform: 'linux', instanceType: 'm5.metal' }).expect.boot).toBe(600_000);
   });
 
