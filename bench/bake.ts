@@ -36,6 +36,8 @@ const INTRINSIC_MS =
   durations.instanceBoot + durations.provision + durations.instanceStop + durations.imageAvailable;
 
 interface Bake {
+  /** Where the bake's time went: each phase's AWS-time end, when the tool saw it, its calls. */
+  timeline: string;
   ms: number;
   /** Spawn → first API request: real process start-up, which compression does not shrink. */
   startupMs: number;
@@ -52,6 +54,57 @@ function ec2Since(cloud: BenchCloud, since: number, startedAt: number) {
     launched: calls.filter((c) => c.operation === 'RunInstances' && c.status === 200).length,
     startupMs: first - startedAt,
   };
+}
+
+/**
+ * Samples the builder's and the image's state every 5 ms while a bake runs (localcloud keeps no
+ * history of transitions), so each phase's end can be set against the tool's next call.
+ */
+function watchPhases(cloud: BenchCloud): () => Map<string, number> {
+  const r = cloud.lc.world.region(REGION).ec2;
+  const before = new Set([...r.instances.keys(), ...r.images.keys()]);
+  const seen = new Map<string, number>();
+  const mark = (what: string) => void (seen.has(what) || seen.set(what, Date.now()));
+  const timer = setInterval(() => {
+    for (const i of r.instances.values()) if (!before.has(i.instanceId)) mark(`instance ${i.state}`);
+    for (const i of r.images.values()) if (!before.has(i.imageId)) mark(`image ${i.state}`);
+  }, 5);
+  return () => {
+    clearInterval(timer);
+    return seen;
+  };
+}
+
+/**
+ * One line: each phase's end in AWS time from the tool's first request (start-up left out), how
+ * late the tool's next call came after it, and the EC2 calls per phase.
+ */
+function timelineOf(cloud: BenchCloud, since: number, startedAt: number, seen: Map<string, number>): string {
+  const calls = cloud.lc.logs.calls.query({ service: 'ec2', since });
+  const t0 = cloud.lc.logs.calls.query({ since })[0]?.ts ?? startedAt;
+  const aws = (ms: number) => `${((ms * COMPRESSION) / 1000).toFixed(1)} s`;
+  const at = (op: string) => calls.find((c) => c.operation === op)?.ts;
+  const nextCall = (after: number | undefined) => calls.find((c) => after !== undefined && c.ts >= after)?.ts;
+  const ends: [string, number | undefined][] = [
+    ['launch', at('RunInstances')],
+    ['running', seen.get('instance running')],
+    ['stopping', seen.get('instance stopping')],
+    ['stopped', seen.get('instance stopped')],
+    ['image created', at('CreateImage')],
+    ['available', seen.get('image available')],
+  ];
+  const line = ends.map(([what, ts]) => {
+    if (ts === undefined) return `${what} ?`;
+    const next = what === 'stopped' || what === 'available' ? nextCall(ts) : undefined;
+    return `${what} +${aws(ts - t0)}${next !== undefined ? ` (seen +${aws(next - ts)})` : ''}`;
+  });
+  const between = (from?: number, to?: number) =>
+    calls.filter((c) => (from === undefined || c.ts >= from) && (to === undefined || c.ts < to)).length;
+  const launch = at('RunInstances');
+  const created = at('CreateImage');
+  const available = nextCall(seen.get('image available'));
+  const counts = `calls: ${between(undefined, launch)} before launch, ${between(launch, created)} to CreateImage, ${between(created, available)} imaging, ${between(available)} after`;
+  return `${line.join(', ')}; ${counts}`;
 }
 
 /** Builders still alive or images still pending: a bake must leave neither. */
@@ -74,6 +127,7 @@ async function bakeAmi(
 ): Promise<Bake & { reused: boolean }> {
   const since = cloud.mark();
   const t = Date.now();
+  const watched = watchPhases(cloud);
   const r = await runStep(label, 'bake-ami', {
     env: cloud.env(REGION),
     workdir,
@@ -91,9 +145,11 @@ async function bakeAmi(
     post: false,
   });
   const ms = Date.now() - t;
+  const seen = watched();
   if (r.exitCode !== 0) throw new Error(`${label} failed: ${firstError(r)}`);
   const c = ec2Since(cloud, since, t);
   return {
+    timeline: timelineOf(cloud, since, t, seen),
     ms,
     startupMs: c.startupMs,
     ec2Calls: c.calls,
@@ -130,6 +186,7 @@ function packerBuild(cloud: BenchCloud, dir: string, sourceAmi: string): Promise
   writeFileSync(file, JSON.stringify(template));
   const since = cloud.mark();
   const t = Date.now();
+  const watched = watchPhases(cloud);
   return new Promise((resolve, reject) => {
     execFile(
       PACKER,
@@ -149,13 +206,21 @@ function packerBuild(cloud: BenchCloud, dir: string, sourceAmi: string): Promise
       },
       (err, stdout) => {
         const ms = Date.now() - t;
+        const seen = watched();
         if (err) return reject(new Error(`packer build failed: ${err.message}\n${stdout.slice(-3000)}`));
         const artifact = stdout
           .split('\n')
           .find((l) => l.split(',')[2] === 'artifact' && l.split(',')[4] === 'id');
         const amiId = artifact?.split(',')[5]?.split('%!(PACKER_COMMA)')[0]?.split(':')[1] ?? '';
         const c = ec2Since(cloud, since, t);
-        resolve({ ms, startupMs: c.startupMs, ec2Calls: c.calls, launched: c.launched, amiId });
+        resolve({
+          timeline: timelineOf(cloud, since, t, seen),
+          ms,
+          startupMs: c.startupMs,
+          ec2Calls: c.calls,
+          launched: c.launched,
+          amiId,
+        });
       },
     );
   });
@@ -201,8 +266,13 @@ export async function bake(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
     const oursOverhead = median(oursSamples.map(overheadOf));
     const packerOverhead = median(packerSamples.map(overheadOf));
     const s = (ms: number) => Math.round(ms / 100) / 10;
-    for (const b of [...oursSamples, ...packerSamples])
-      opts.log(`  bake sample: ${b.ms} ms wall, ${b.startupMs} ms start-up`);
+    for (const [who, b] of [
+      ...oursSamples.map((b) => ['bake-ami', b] as const),
+      ...packerSamples.map((b) => ['packer', b] as const),
+    ]) {
+      opts.log(`  bake sample (${who}): ${b.ms} ms wall, ${b.startupMs} ms start-up`);
+      opts.log(`    ${who} (AWS time): ${b.timeline}`);
+    }
     opts.log(
       `  bake: intrinsic ${INTRINSIC_MS} ms; bake-ami ${ours.ms} ms (start-up ${ours.startupMs}), ${ours.ec2Calls} EC2 calls; packer ${packer.ms} ms (start-up ${packer.startupMs}), ${packer.ec2Calls} EC2 calls`,
     );

@@ -1,3 +1,4 @@
+// The builder instance: its launch request, its state, its stop, and the wait for it to stop with the console's proof.
 import {
   DescribeInstancesCommand,
   RunInstancesCommand,
@@ -6,14 +7,13 @@ import {
   type Instance,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
-import { hasCode, isTransient } from '../aws/errors.js';
+import { hasCode } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
-import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
 import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
-import type { Delays } from './delays.js';
+import { Pace, pollPaced, type Schedule } from './schedule.js';
 import type { SourceImage } from './source.js';
 import { builderTags } from './tags.js';
 
@@ -114,11 +114,35 @@ export function terminatedReason(i: Instance): string {
   return i.StateReason?.Message ?? i.StateTransitionReason ?? 'no reason given';
 }
 
+/** The builder's state, failing when it is in one of `fatal` (it cannot get where the wait needs it). */
+export async function builderState(
+  ctx: ActionContext,
+  instanceId: string,
+  fatal: (state: string) => string | undefined,
+): Promise<{ instance?: Instance; state: string }> {
+  const instance = await describeBuilder(ctx, instanceId);
+  const state = instance?.State?.Name ?? 'not visible yet';
+  const why = instance && fatal(state);
+  if (why) throw new ActionFailure(`builder ${instanceId} ${why} (${terminatedReason(instance)})`);
+  return { instance, state };
+}
+
+/**
+ * When the instance last changed state (clock ms), from what EC2 writes: "User initiated
+ * (2017-12-08 18:26:53 GMT)"; undefined when it gives no time.
+ */
+export function transitionAt(i: Instance | undefined): number | undefined {
+  const m = /\((\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)/.exec(i?.StateTransitionReason ?? '');
+  return m ? Date.parse(`${m[1]}T${m[2]}Z`) : undefined;
+}
+
 export interface WaitStoppedOptions {
   instanceId: string;
   failureMarker: string;
   deadline: number;
-  delays: Delays;
+  schedule: Schedule;
+  /** When the first poll is due (clock ms): the expected end of the boot, or of a requested stop. */
+  firstPollAt: number;
   /** What the wait is for, in the progress lines and timeout message. */
   phase: string;
   what: string;
@@ -142,34 +166,43 @@ const CONSOLE_POST_WAIT_MS = 10 * 60_000;
 /**
  * Waits for the builder to stop by itself (provisioning ends with a shutdown), failing as soon
  * as the console shows a failure (the marker, cloud-init's or EC2Launch's report) or the
- * instance terminates; then proves success from the console read after the stop. The SDK's
- * instanceStopped waiter cannot read the console, so this uses the shared poller.
+ * instance terminates; then proves success from the console read after the stop. While it builds
+ * it is polled every `buildMs`, often enough to see it `stopping`; from when the stop began, the
+ * next poll is placed at the stop's expected end. The SDK's instanceStopped waiter cannot read
+ * the console (nor place its polls), so this uses the shared poller.
  */
 export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOptions): Promise<void> {
   const watch = new ConsoleWatch(ctx, o.instanceId, o.failureMarker);
   const start = ctx.clock.now();
   const fail = consoleFailure(o.instanceId, o.failureMarker);
+  const pace = new Pace(o.schedule, ctx.clock, o.firstPollAt);
   let postedBeforeStop = 0;
-  await poll({
+  let stillRunningAt = start;
+  let polls = 0;
+  await pollPaced(ctx, {
     phase: o.what,
-    clock: ctx.clock,
-    signal: ctx.signal,
+    pace,
     deadline: o.deadline,
-    minDelayMs: o.delays.minMs,
-    maxDelayMs: o.delays.maxMs,
-    isTransient,
     onTransient: (err) =>
       ctx.log.info(`builder ${o.instanceId}: poll failed (${describeError(err)}), retrying`),
     onProgress: (progress) =>
       ctx.log.info(`builder ${o.instanceId}: ${progress}, ${seconds(ctx.clock.now() - start)} so far`),
     check: async () => {
-      const instance = await describeBuilder(ctx, o.instanceId);
-      const state = instance?.State?.Name ?? 'not visible yet';
-      if (state === 'terminated' || state === 'shutting-down')
-        throw new ActionFailure(
-          `builder ${o.instanceId} terminated during ${o.phase} (${instance ? terminatedReason(instance) : ''})`,
-        );
+      polls++;
+      const now = ctx.clock.now();
+      const { instance, state } = await builderState(ctx, o.instanceId, (s) =>
+        s === 'terminated' || s === 'shutting-down' ? `terminated during ${o.phase}` : undefined,
+      );
       if (state === 'stopped') return { done: true, value: undefined };
+      if (state === 'stopping') {
+        // The stop began between the last poll that saw the builder up and this one.
+        const began = Math.min(now, Math.max(stillRunningAt, transitionAt(instance) ?? 0));
+        pace.expect(began + o.schedule.expect.stop);
+        return { done: false, progress: state };
+      }
+      stillRunningAt = now;
+      pace.expect(now + o.schedule.buildMs);
+      if (state !== 'running') return { done: false, progress: state };
       const read = await watch.read();
       const failed = read && watch.failure(read.text);
       if (failed) throw fail(failed);
@@ -177,6 +210,9 @@ export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOp
       return { done: false, progress: state };
     },
   });
+  ctx.log.info(
+    `builder ${o.instanceId}: stopped after ${seconds(ctx.clock.now() - start)} (${polls} polls).`,
+  );
   await proveFromConsole(ctx, { ...o, watch, postedBefore: postedBeforeStop, fail });
 }
 
@@ -187,21 +223,17 @@ export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOp
  */
 export async function proveFromConsole(
   ctx: ActionContext,
-  o: Pick<WaitStoppedOptions, 'instanceId' | 'deadline' | 'delays' | 'requireSuccess'> & {
+  o: Pick<WaitStoppedOptions, 'instanceId' | 'deadline' | 'schedule' | 'requireSuccess'> & {
     watch: ConsoleWatch;
     postedBefore: number;
     fail: (line: string) => Error;
   },
 ): Promise<void> {
   const watch = o.watch;
-  await poll({
+  await pollPaced(ctx, {
     phase: `reading the builder's console output after the stop (AWS posts it shortly after)`,
-    clock: ctx.clock,
-    signal: ctx.signal,
+    pace: new Pace(o.schedule, ctx.clock, ctx.clock.now()),
     deadline: Math.min(o.deadline, ctx.clock.now() + CONSOLE_POST_WAIT_MS),
-    minDelayMs: o.delays.minMs,
-    maxDelayMs: o.delays.maxMs,
-    isTransient,
     onProgress: (progress) => ctx.log.info(`builder ${o.instanceId}: ${progress}`),
     check: async () => {
       const read = await watch.read();

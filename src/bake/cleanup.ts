@@ -1,3 +1,4 @@
+// Removes what a bake made (builders, images, snapshots), proven by its bake-id tag; shared by the failed main step, the post step and the janitor.
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,

@@ -1,104 +1,99 @@
-import { CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { toTagList } from '../aws/tags.js';
-import { withContext } from '../core/errors.js';
+// Copies the bake's AMI to copy-to-regions (reusing copies with the same fingerprint) and shares every image.
 import type { ActionContext } from '../core/run.js';
-import type { BakeOptions, BakeResult } from './bake.js';
-import type { Delays } from './delays.js';
-import { copyImage, shareImage } from './image.js';
+import { copyImage } from './image.js';
 import type { Phases } from './phases.js';
 import { findReusable } from './reuse.js';
-import { shareSnapshots } from './share-snapshots.js';
+import type { Schedule } from './schedule.js';
+import { shareImage, shareSnapshots } from './share.js';
 import type { CreatedImage } from './state.js';
+import type { BakeOptions, ImageSpec } from './types.js';
 
-/** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere. */
-export async function distribute(
-  ctx: ActionContext,
-  o: BakeOptions,
-  phases: Phases,
-  delays: Delays,
-  result: BakeResult,
-  spec: { name: string; description: string; tags: Record<string, string> },
-  onImage: (image: CreatedImage) => void,
-): Promise<void> {
-  const amiId = result.amis[o.region];
-  if (!amiId) return;
-  const missing = o.copyToRegions.filter((r) => !result.amis[r]);
-  if (missing.length) {
-    await phases.run('copy', `Copy to ${missing.join(', ')}`, async () => {
-      const toCopy: string[] = [];
-      for (const region of missing) {
-        const existing = result.reused
-          ? await findReusable(ctx, { region, bakeName: o.name, fingerprint: result.fingerprint })
-          : undefined;
-        if (existing?.ImageId) {
-          ctx.log.info(`${region}: reusing ${existing.ImageId}.`);
-          result.amis[region] = existing.ImageId;
-        } else toCopy.push(region);
-      }
-      if (!toCopy.length) return;
-      Object.assign(
-        result.amis,
-        await copyImage(
-          ctx,
-          {
-            ...spec,
-            sourceImageId: amiId,
-            regions: toCopy,
-            bakeId: o.bakeId,
-            delays,
-            remainingMs: () => phases.remainingMs('copy'),
-            phase: 'copy',
-            encrypted: o.encrypted,
-            kmsKeyIds: o.kmsKeyIds,
-          },
-          onImage,
-        ),
-      );
-    });
-  }
-  if (o.shareWithAccounts.length) {
-    await phases.run('share', `Share with ${o.shareWithAccounts.join(', ')}`, async () => {
-      if (o.encrypted)
-        ctx.log.warning('The AMI is encrypted: the accounts it is shared with also need use of its KMS key.');
-      const added = await Promise.all(
-        Object.entries(result.amis).map(async ([region, imageId]) => {
-          const share = { region, imageId, accounts: o.shareWithAccounts };
-          const [image, snapshots] = await Promise.all([
-            shareImage(ctx, share),
-            o.shareSnapshots ? shareSnapshots(ctx, share) : [],
-          ]);
-          return [...image, ...snapshots];
-        }),
-      );
-      result.sharedWith = o.shareWithAccounts;
-      if (!added.some((a) => a.length)) ctx.log.info('Already shared with every account.');
-    });
-  }
+export type DistributeOptions = Pick<
+  BakeOptions,
+  | 'region'
+  | 'name'
+  | 'bakeId'
+  | 'copyToRegions'
+  | 'encrypted'
+  | 'kmsKeyIds'
+  | 'shareWithAccounts'
+  | 'shareSnapshots'
+>;
+
+/** Where the AMI is so far, and what a reused one is looked up by. */
+export interface Distribution {
+  /** Region → AMI id; the copies made are added. */
+  amis: Record<string, string>;
+  /** A reused AMI: copies with its fingerprint are reused too. */
+  reused: boolean;
+  fingerprint: string;
+  spec: ImageSpec;
+  schedule: Schedule;
+  onImage: (image: CreatedImage) => void;
 }
 
-/** Packer tags only what its template says: add our tags to every AMI and its snapshots. */
-export async function tagPackerImages(
+/** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere; returns the accounts shared with. */
+export async function distribute(
   ctx: ActionContext,
-  amis: Record<string, string>,
-  tags: Record<string, string>,
+  phases: Phases,
+  o: DistributeOptions,
+  d: Distribution,
+): Promise<string[]> {
+  if (!d.amis[o.region]) return [];
+  const missing = o.copyToRegions.filter((r) => !d.amis[r]);
+  if (missing.length)
+    await phases.run('copy', `Copy to ${missing.join(', ')}`, () => copyMissing(ctx, phases, o, d, missing));
+  if (!o.shareWithAccounts.length) return [];
+  await phases.run('share', `Share with ${o.shareWithAccounts.join(', ')}`, async () => {
+    if (o.encrypted)
+      ctx.log.warning('The AMI is encrypted: the accounts it is shared with also need use of its KMS key.');
+    const added = await Promise.all(
+      Object.entries(d.amis).map(async ([region, imageId]) => {
+        const share = { region, imageId, accounts: o.shareWithAccounts };
+        const [image, snapshots] = await Promise.all([
+          shareImage(ctx, share),
+          o.shareSnapshots ? shareSnapshots(ctx, share) : [],
+        ]);
+        return [...image, ...snapshots];
+      }),
+    );
+    if (!added.some((a) => a.length)) ctx.log.info('Already shared with every account.');
+  });
+  return o.shareWithAccounts;
+}
+
+async function copyMissing(
+  ctx: ActionContext,
+  phases: Phases,
+  o: DistributeOptions,
+  d: Distribution,
+  missing: string[],
 ): Promise<void> {
-  await Promise.all(
-    Object.entries(amis).map(async ([region, imageId]) => {
-      const ec2 = ctx.clients.ec2(region);
-      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }), {
-        abortSignal: ctx.signal,
-      });
-      const snapshots = (out.Images?.[0]?.BlockDeviceMappings ?? []).flatMap((m) =>
-        m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [],
-      );
-      await ec2
-        .send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: toTagList(tags) }))
-        .catch((err: unknown) => {
-          throw withContext(`tagging ${imageId} in ${region}`, err);
-        });
-      ctx.log.info(
-        `Tagged ${imageId} in ${region}${snapshots.length ? ` and ${snapshots.join(', ')}` : ''}.`,
-      );
-    }),
+  const toCopy: string[] = [];
+  for (const region of missing) {
+    const existing = d.reused
+      ? await findReusable(ctx, { region, bakeName: o.name, fingerprint: d.fingerprint })
+      : undefined;
+    if (existing?.ImageId) {
+      ctx.log.info(`${region}: reusing ${existing.ImageId}.`);
+      d.amis[region] = existing.ImageId;
+    } else toCopy.push(region);
+  }
+  if (!toCopy.length) return;
+  const copies = await copyImage(
+    ctx,
+    {
+      ...d.spec,
+      sourceImageId: d.amis[o.region]!,
+      regions: toCopy,
+      bakeId: o.bakeId,
+      schedule: d.schedule,
+      remainingMs: () => phases.remainingMs('copy'),
+      phase: 'copy',
+      encrypted: o.encrypted,
+      kmsKeyIds: o.kmsKeyIds,
+    },
+    d.onImage,
   );
+  Object.assign(d.amis, copies);
 }

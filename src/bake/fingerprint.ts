@@ -1,3 +1,4 @@
+// The fingerprint: a sha256 of everything that changes the image, which reuse-if-unchanged looks AMIs up by.
 import { createHash } from 'node:crypto';
 import type { Provisioning } from './provisioning.js';
 import type { Platform } from './source.js';

@@ -1,25 +1,18 @@
-import {
-  CopyImageCommand,
-  CreateImageCommand,
-  DescribeImageAttributeCommand,
-  DescribeImagesCommand,
-  ModifyImageAttributeCommand,
-} from '@aws-sdk/client-ec2';
+// The bake's images: CreateImage from the stopped builder, CopyImage to other regions, and the wait for each to be available.
+import { CopyImageCommand, CreateImageCommand, DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { hasCode, isTransient } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
 import { ActionFailure, TimeoutError, withContext } from '../core/errors.js';
-import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
-import type { Delays } from './delays.js';
+import { Pace, pollPaced, type Schedule } from './schedule.js';
 import type { CreatedImage } from './state.js';
 import { TAG } from './tags.js';
+import type { ImageSpec } from './types.js';
 
-export interface ImageSpec {
-  name: string;
-  description: string;
-  tags: Record<string, string>;
-}
+/** The snapshots behind an image's block devices. */
+export const snapshotIdsOf = (image: Image | undefined): string[] =>
+  (image?.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []));
 
 /**
  * Images the stopped builder. No reboot: the instance is already stopped, so the snapshot is
@@ -80,38 +73,45 @@ async function imageOfBake(ctx: ActionContext, name: string, bakeId: string): Pr
 /** Image states that never become `available`: the wait ends at the first poll that sees one. */
 const TERMINAL_IMAGE_STATES = new Set(['failed', 'invalid', 'error', 'deregistered', 'disabled']);
 
+export interface ImageWait {
+  region: string;
+  imageId: string;
+  schedule: Schedule;
+  /** How long the image is expected to take (ms): the first poll comes then. */
+  expectedMs: number;
+  remainingMs: number;
+  phase: string;
+}
+
 /**
- * Waits for an image to be `available`, logging each poll. The SDK's imageAvailable waiter
- * stops early only on `failed`; `invalid`, `error`, `deregistered` and `disabled` (ImageState in
- * the EC2 API reference) never turn available either, so this ends at once on any of them.
+ * Waits for an image to be `available`: first polled when it is expected to be, then at short,
+ * growing intervals. The SDK's imageAvailable waiter polls at once and stops early only on
+ * `failed`; `invalid`, `error`, `deregistered` and `disabled` (ImageState in the EC2 API
+ * reference) never turn available either, so this ends at once on any of them.
  */
-export async function waitForImage(
-  ctx: ActionContext,
-  o: { region: string; imageId: string; delays: Delays; remainingMs: number; phase: string },
-): Promise<void> {
+export async function waitForImage(ctx: ActionContext, o: ImageWait): Promise<void> {
   const client = ctx.clients.ec2(o.region);
   const start = ctx.clock.now();
   let seen = false;
-  await poll({
+  let polls = 0;
+  await pollPaced(ctx, {
     phase: `waiting for image ${o.imageId} in ${o.region}`,
-    clock: ctx.clock,
-    signal: ctx.signal,
+    pace: new Pace(o.schedule, ctx.clock, start + o.expectedMs),
     deadline: start + o.remainingMs,
-    minDelayMs: o.delays.minMs,
-    maxDelayMs: o.delays.maxMs,
     isTransient: (err) => isTransient(err) || hasCode(err, 'InvalidAMIID.NotFound'),
     check: async () => {
+      polls++;
       const out = await client.send(
         new DescribeImagesCommand({ ImageIds: [o.imageId], IncludeDisabled: true }),
-        {
-          abortSignal: ctx.signal,
-        },
+        { abortSignal: ctx.signal },
       );
       const image = out.Images?.[0];
       // Seen once and then gone: it was deregistered under us.
       const state = image?.State ?? (seen ? 'deregistered' : 'not visible yet');
       seen ||= image !== undefined;
-      ctx.log.info(`image ${o.imageId} in ${o.region}: ${state}, ${seconds(ctx.clock.now() - start)} so far`);
+      ctx.log.info(
+        `image ${o.imageId} in ${o.region}: ${state}, ${seconds(ctx.clock.now() - start)} so far (poll ${polls}, expected ${seconds(o.expectedMs)})`,
+      );
       if (state === 'available') return { done: true, value: undefined };
       if (TERMINAL_IMAGE_STATES.has(state)) {
         const reason = image?.StateReason
@@ -132,7 +132,7 @@ export interface CopyOptions extends ImageSpec {
   sourceImageId: string;
   regions: string[];
   bakeId: string;
-  delays: Delays;
+  schedule: Schedule;
   remainingMs: () => number;
   phase: string;
   encrypted: boolean;
@@ -183,7 +183,8 @@ export async function copyImage(
       await waitForImage(ctx, {
         region,
         imageId,
-        delays: o.delays,
+        schedule: o.schedule,
+        expectedMs: o.schedule.expect.copy,
         remainingMs: o.remainingMs(),
         phase: o.phase,
       });
@@ -195,34 +196,4 @@ export async function copyImage(
   return Object.fromEntries(
     results.map((r) => (r as PromiseFulfilledResult<readonly [string, string]>).value),
   );
-}
-
-/** Grants launch permission to accounts that do not have it yet (so a rerun changes nothing). */
-export async function shareImage(
-  ctx: ActionContext,
-  o: { region: string; imageId: string; accounts: string[] },
-): Promise<string[]> {
-  const client = ctx.clients.ec2(o.region);
-  const current = await client
-    .send(new DescribeImageAttributeCommand({ ImageId: o.imageId, Attribute: 'launchPermission' }), {
-      abortSignal: ctx.signal,
-    })
-    .catch((err: unknown) => {
-      throw withContext(`reading launch permissions of ${o.imageId} in ${o.region}`, err);
-    });
-  const have = new Set((current.LaunchPermissions ?? []).map((p) => p.UserId));
-  const add = o.accounts.filter((a) => !have.has(a));
-  if (!add.length) return [];
-  await client
-    .send(
-      new ModifyImageAttributeCommand({
-        ImageId: o.imageId,
-        LaunchPermission: { Add: add.map((UserId) => ({ UserId })) },
-      }),
-    )
-    .catch((err: unknown) => {
-      throw withContext(`sharing ${o.imageId} in ${o.region} with ${add.join(', ')}`, err);
-    });
-  ctx.log.info(`Shared ${o.imageId} in ${o.region} with ${add.join(', ')}.`);
-  return add;
 }

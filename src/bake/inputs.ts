@@ -1,3 +1,4 @@
+// bake-ami's inputs: one field per input with its limits, and the checks across inputs.
 import {
   AMI_ID,
   boolean,
@@ -177,7 +178,7 @@ export const bakeSpec = defineAction({
     }),
     'poll-interval-seconds': seconds({
       description:
-        'Shortest delay between status polls while waiting (they back off up to six times this, at most 120 s). Rarely worth changing on AWS; tests against a local simulator set it low.',
+        'Longest delay between status polls while waiting. Each phase with a usual duration (boot, stop, imaging, copy) is polled first when it is expected to end, then at a tenth of this, growing 1.5× up to it. Below 10 it also shortens the expected durations alike (a simulator running faster than AWS sets it low); rarely worth changing on AWS.',
       default: '10',
       min: 0.01,
       max: 300,

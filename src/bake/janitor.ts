@@ -1,3 +1,4 @@
+// The janitor: builders and unfinished images that killed bakes left behind, past their expiry; and the mark that spares finished ones.
 import {
   CreateTagsCommand,
   DescribeImagesCommand,
@@ -10,13 +11,9 @@ import { withContext } from '../core/errors.js';
 import { removeBakeResources } from './cleanup.js';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
+import { snapshotIdsOf } from './image.js';
 import { TAG } from './tags.js';
-
-export interface ExpiredBuilder {
-  instanceId: string;
-  bakeName: string;
-  expiresAt: string;
-}
+import type { ExpiredBuilder, UnfinishedImage } from './types.js';
 
 /** Builders of earlier bakes (any name) still alive after their expiry time. */
 export async function findExpiredBuilders(ctx: ActionContext, now: number): Promise<ExpiredBuilder[]> {
@@ -88,13 +85,6 @@ export async function reapExpiredBuilders(
     return [];
   }
   return expired;
-}
-
-export interface UnfinishedImage {
-  imageId: string;
-  region: string;
-  bakeId: string;
-  expiresAt: string;
 }
 
 /**
@@ -184,9 +174,7 @@ export async function markCompleted(ctx: ActionContext, amis: Record<string, str
       });
       // A reused AMI (and its copies) completed before: only what this bake made needs the mark.
       if (fromTagList(out.Images?.[0]?.Tags)[TAG.completed]) return;
-      const snapshots = (out.Images?.[0]?.BlockDeviceMappings ?? []).flatMap((m) =>
-        m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [],
-      );
+      const snapshots = snapshotIdsOf(out.Images?.[0]);
       await ec2
         .send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: tags }))
         .catch((err: unknown) => {

@@ -1,3 +1,4 @@
+// Checks subnet-id and security-group-ids exist before anything is launched.
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { hasCode } from '../aws/errors.js';
 import { ActionFailure, withContext } from '../core/errors.js';

@@ -1,5 +1,6 @@
-// Packer's -machine-readable lines: "timestamp,target,type,data..." with commas inside data
-// written as %!(PACKER_COMMA) and newlines as a literal "\n".
+// Reads Packer's -machine-readable lines ("timestamp,target,type,data...") and the AMIs its artifact names.
+
+/** Commas inside data are written as %!(PACKER_COMMA), newlines as a literal "\n". */
 
 export interface MachineLine {
   target: string;

@@ -1,3 +1,4 @@
+// Runs a program (packer) line by line with cancellation forwarded; injected so tests need no real Packer.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';

@@ -1,13 +1,13 @@
 // Holds the Packer engine to the native engine's proof: its builder's console, read after Packer is done.
-import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ActionFailure } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
-import { consoleFailure, proveFromConsole } from './builder.js';
+import { consoleFailure, proveFromConsole, transitionAt } from './builder.js';
 import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
-import type { Delays } from './delays.js';
 import type { Script } from './provisioning.js';
+import type { Schedule } from './schedule.js';
 import { TAG } from './tags.js';
 
 /** Does the template (or a user_data_file it names) print the success marker? */
@@ -19,12 +19,6 @@ async function promisesSuccess(template: Script, workingDirectory: string): Prom
     if (text.includes(SUCCESS_MARKER)) return true;
   }
   return false;
-}
-
-/** When the instance last changed state: EC2 writes "User initiated (2017-12-08 18:26:53 GMT)". */
-function transitionAt(i: Instance): number {
-  const m = /\((\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})/.exec(i.StateTransitionReason ?? '');
-  return m ? Date.parse(`${m[1]}T${m[2]}Z`) : 0;
 }
 
 /**
@@ -39,7 +33,7 @@ export async function provePackerBuild(
     template: Script;
     workingDirectory: string;
     deadline: number;
-    delays: Delays;
+    schedule: Schedule;
   },
 ): Promise<void> {
   const requireSuccess = await promisesSuccess(o.template, o.workingDirectory);
@@ -60,10 +54,10 @@ export async function provePackerBuild(
   await proveFromConsole(ctx, {
     instanceId: id,
     deadline: o.deadline,
-    delays: o.delays,
+    schedule: o.schedule,
     requireSuccess,
     watch: new ConsoleWatch(ctx, id, o.failureMarker),
-    postedBefore: transitionAt(builder) - 1,
+    postedBefore: (transitionAt(builder) ?? 0) - 1,
     fail: consoleFailure(id, o.failureMarker),
   });
 }

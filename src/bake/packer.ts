@@ -1,93 +1,98 @@
-import { AbortedError, ActionFailure, ConfigurationError, TimeoutError } from '../core/errors.js';
+// The Packer engine: run the user's template, tag the AMIs it built as ours, prove the build from its builder's console.
+import { CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { toTagList } from '../aws/tags.js';
+import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
-import { printUntrusted } from '../core/untrusted.js';
-import { artifactAmis, displayText, parseMachineLine } from './packer-output.js';
-import type { ProcessRunner } from './packer-process.js';
+import { snapshotIdsOf } from './image.js';
+import { runPacker } from './packer-build.js';
+import { provePackerBuild } from './packer-proof.js';
+import type { Phases } from './phases.js';
+import type { Provisioning } from './provisioning.js';
+import type { Schedule } from './schedule.js';
+import type { CreatedImage } from './state.js';
+import type { BakeOptions, ImageSpec } from './types.js';
 
-export interface PackerOptions {
+export type PackerEngineOptions = Pick<
+  BakeOptions,
+  | 'region'
+  | 'bakeId'
+  | 'packerTemplate'
+  | 'packerVars'
+  | 'failureMarker'
+  | 'workingDirectory'
+  | 'processRunner'
+>;
+
+export interface PackerBake {
   packerPath: string;
-  templatePath: string;
-  vars: Record<string, string>;
   sourceAmiId: string;
-  amiName: string;
-  region: string;
-  bakeId: string;
-  workingDirectory: string;
-  /** Clock ms after which Packer is interrupted (timeout-minutes). */
+  provisioning: Provisioning;
+  spec: ImageSpec;
   deadline: number;
-  runner: ProcessRunner;
+  schedule: Schedule;
+  onImage: (image: CreatedImage) => void;
 }
 
-/** Finds packer on PATH before any AWS call, so a missing binary is an input problem. */
-export async function locatePacker(runner: ProcessRunner): Promise<string> {
-  const path = await runner.which('packer');
-  if (!path)
-    throw new ConfigurationError([
-      'engine: packer needs the packer binary on PATH, and it was not found; install it first (for example with hashicorp/setup-packer) or use engine: native',
-    ]);
-  return path;
-}
-
-/**
- * The variables Packer receives. JSON templates accept variables they do not declare, so they
- * also get region and bake_id (use bake_id in run_tags as golden-ami:bake-id and the post step
- * can find the builder); HCL templates reject unknown ones, so they get only the two they must declare.
- */
-export function packerArgs(
-  o: Pick<PackerOptions, 'templatePath' | 'vars' | 'sourceAmiId' | 'amiName' | 'region' | 'bakeId'>,
-): string[] {
-  const ours: Record<string, string> = { source_ami: o.sourceAmiId, ami_name: o.amiName };
-  if (!/\.hcl$/.test(o.templatePath)) Object.assign(ours, { region: o.region, bake_id: o.bakeId });
-  const vars = { ...ours, ...o.vars };
-  return [
-    'build',
-    '-machine-readable',
-    ...Object.entries(vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]),
-    o.templatePath,
-  ];
-}
-
-/**
- * Runs `packer build -machine-readable`, printing what Packer says, collecting the artifact's
- * AMI ids, and interrupting Packer (so it cleans up) on cancellation or when the bake's time is up.
- */
-export async function runPacker(ctx: ActionContext, o: PackerOptions): Promise<Record<string, string>> {
-  const amis: Record<string, string> = {};
-  const errors: string[] = [];
-  const { exitCode, timedOut } = await o.runner.run(o.packerPath, packerArgs(o), {
-    cwd: o.workingDirectory,
-    signal: ctx.signal,
-    graceMs: 7_000,
-    timeoutMs: Math.max(0, o.deadline - ctx.clock.now()),
-    onLine: (line) => {
-      // Packer prints what the build prints: none of it may issue workflow commands.
-      const m = parseMachineLine(line);
-      if (!m) {
-        printUntrusted(ctx.log, [line]);
-        return;
-      }
-      const text = displayText(m);
-      if (text !== undefined) {
-        printUntrusted(ctx.log, text.split('\n'));
-        if (m.data[0] === 'error') errors.push(text.trim());
-      }
-      Object.assign(amis, artifactAmis(m) ?? {});
-    },
+/** Bakes with `packer build`; returns region → AMI id of what it built. */
+export async function bakeWithPacker(
+  ctx: ActionContext,
+  phases: Phases,
+  o: PackerEngineOptions,
+  b: PackerBake,
+): Promise<Record<string, string>> {
+  const template = b.provisioning.kind === 'packer' ? b.provisioning.template : undefined;
+  const amis = await phases.run('packer', `packer build ${o.packerTemplate ?? ''}`, async () => {
+    const built = await runPacker(ctx, {
+      packerPath: b.packerPath,
+      templatePath: template?.path ?? '',
+      vars: o.packerVars,
+      sourceAmiId: b.sourceAmiId,
+      amiName: b.spec.name,
+      region: o.region,
+      bakeId: o.bakeId,
+      workingDirectory: o.workingDirectory,
+      deadline: b.deadline,
+      runner: o.processRunner,
+    });
+    for (const [region, imageId] of Object.entries(built)) b.onImage({ region, imageId });
+    return built;
   });
-  if (ctx.signal.aborted)
-    throw new AbortedError('cancelled while packer build ran (Packer was interrupted to clean up)');
-  if (timedOut)
-    throw new TimeoutError(
-      'packer',
-      'packer build did not finish in time (Packer was interrupted to clean up)',
-    );
-  if (exitCode !== 0) {
-    const why = errors.length ? `: ${errors.slice(-3).join(' | ').replace(/\s+/g, ' ').slice(0, 500)}` : '';
-    throw new ActionFailure(`packer build exited with code ${exitCode}${why}`);
-  }
-  if (!amis[o.region])
-    throw new ActionFailure(
-      `packer build succeeded but reported no AMI in ${o.region} (artifact ids: ${JSON.stringify(amis)}); the template must build in the bake region`,
+  await phases.run('tag', 'Tag the AMIs Packer built', () => tagPackerImages(ctx, amis, b.spec.tags));
+  if (template)
+    await phases.run('proof', "Prove the build from the Packer builder's console", () =>
+      provePackerBuild(ctx, {
+        bakeId: o.bakeId,
+        failureMarker: o.failureMarker,
+        template,
+        workingDirectory: o.workingDirectory,
+        deadline: b.deadline,
+        schedule: b.schedule,
+      }),
     );
   return amis;
+}
+
+/** Packer tags only what its template says: add our tags to every AMI and its snapshots. */
+async function tagPackerImages(
+  ctx: ActionContext,
+  amis: Record<string, string>,
+  tags: Record<string, string>,
+): Promise<void> {
+  await Promise.all(
+    Object.entries(amis).map(async ([region, imageId]) => {
+      const ec2 = ctx.clients.ec2(region);
+      const out = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }), {
+        abortSignal: ctx.signal,
+      });
+      const snapshots = snapshotIdsOf(out.Images?.[0]);
+      await ec2
+        .send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: toTagList(tags) }))
+        .catch((err: unknown) => {
+          throw withContext(`tagging ${imageId} in ${region}`, err);
+        });
+      ctx.log.info(
+        `Tagged ${imageId} in ${region}${snapshots.length ? ` and ${snapshots.join(', ')}` : ''}.`,
+      );
+    }),
+  );
 }

@@ -1,3 +1,4 @@
+// The bake's phases: each in a log group, timed, and every failure named after its phase.
 import type { Clock } from '../core/clock.js';
 import {
   AbortedError,

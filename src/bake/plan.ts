@@ -1,18 +1,22 @@
+// Dry run: what a bake with these inputs would do, one line each, for the log and the summary.
 import type { Image } from '@aws-sdk/client-ec2';
-import type { BakeOptions, BakeResult } from './bake.js';
 import type { Provisioning } from './provisioning.js';
 import { DOCUMENT } from './run-command.js';
 import type { Platform, SourceImage } from './source.js';
+import type { BakeOptions, BakeResult, BuilderSettings } from './types.js';
+
+export type PlanOptions = BuilderSettings &
+  Pick<BakeOptions, 'region' | 'copyToRegions' | 'shareWithAccounts' | 'shareSnapshots'>;
 
 /** What a bake with these inputs would do, for dry-run's log and summary. */
 export function planLines(
-  o: BakeOptions,
+  o: PlanOptions,
   p: {
     source: SourceImage;
     platform: Platform;
     provisioning: Provisioning;
     reusable?: Image;
-    result: BakeResult;
+    result: Pick<BakeResult, 'fingerprint' | 'janitor' | 'janitorImages' | 'amiName' | 'amis'>;
   },
 ): string[] {
   const lines = [

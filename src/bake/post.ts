@@ -1,3 +1,4 @@
+// The post step: removes whatever the main step left, after success, failure or cancellation.
 import type { ActionContext } from '../core/run.js';
 import { ActionFailure } from '../core/errors.js';
 import { removeBakeResources, type CleanupReport } from './cleanup.js';

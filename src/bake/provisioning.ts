@@ -1,3 +1,4 @@
+// Reads the provisioning files (user data, scripts, Packer template) up front, as input errors before any AWS call.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigurationError } from '../core/errors.js';

@@ -3,6 +3,7 @@ import { CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { fromTagList, toTagList } from '../aws/tags.js';
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';
+import { snapshotIdsOf } from './image.js';
 
 /**
  * Applies the `tags` input to every image of a reused bake (and their snapshots) where a value
@@ -24,9 +25,7 @@ export async function applyChangedTags(
       const have = fromTagList(image?.Tags);
       const changed = Object.fromEntries(Object.entries(tags).filter(([k, v]) => have[k] !== v));
       if (!Object.keys(changed).length) return;
-      const snapshots = (image?.BlockDeviceMappings ?? []).flatMap((m) =>
-        m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : [],
-      );
+      const snapshots = snapshotIdsOf(image);
       await ec2
         .send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: toTagList(changed) }))
         .catch((err: unknown) => {

@@ -1,3 +1,4 @@
+// Looks up an earlier AMI of this bake name with the same fingerprint, in one region.
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/run.js';

@@ -1,18 +1,18 @@
+// Provisioning over SSM Run Command: the agent's arrival, each script's run with its output streamed, sysprep.
 import {
   DescribeInstanceInformationCommand,
   GetCommandInvocationCommand,
   SendCommandCommand,
   type GetCommandInvocationCommandOutput,
 } from '@aws-sdk/client-ssm';
-import { hasCode, isTransient } from '../aws/errors.js';
+import { hasCode } from '../aws/errors.js';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
-import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/run.js';
 import { seconds } from '../core/summary.js';
 import { printUntrusted } from '../core/untrusted.js';
-import { describeBuilder, terminatedReason } from './builder.js';
-import type { Delays } from './delays.js';
+import { builderState } from './builder.js';
 import type { Script } from './provisioning.js';
+import { Pace, pollPaced, type Schedule } from './schedule.js';
 import type { Platform } from './source.js';
 
 export const DOCUMENT: Record<Platform, string> = {
@@ -27,29 +27,29 @@ export const WINDOWS_SYSPREP_SHUTDOWN =
 export interface CommandWaitOptions {
   instanceId: string;
   deadline: number;
-  delays: Delays;
+  schedule: Schedule;
 }
 
-/** Waits until the SSM agent on the builder reports Online; fails early if the builder dies. */
-export async function waitForAgent(ctx: ActionContext, o: CommandWaitOptions): Promise<void> {
+/**
+ * Waits until the SSM agent on the builder reports Online, first polling when the boot and the
+ * agent's registration are expected to be over; fails early if the builder dies.
+ */
+export async function waitForAgent(
+  ctx: ActionContext,
+  o: CommandWaitOptions & { launchedAt: number },
+): Promise<void> {
   const start = ctx.clock.now();
-  await poll({
+  const expected = o.launchedAt + o.schedule.expect.boot + o.schedule.expect.agent;
+  await pollPaced(ctx, {
     phase: `waiting for the SSM agent on ${o.instanceId}`,
-    clock: ctx.clock,
-    signal: ctx.signal,
+    pace: new Pace(o.schedule, ctx.clock, expected),
     deadline: o.deadline,
-    minDelayMs: o.delays.minMs,
-    maxDelayMs: o.delays.maxMs,
-    isTransient,
     onProgress: (p) =>
       ctx.log.info(`builder ${o.instanceId}: ${p}, ${seconds(ctx.clock.now() - start)} so far`),
     check: async () => {
-      const instance = await describeBuilder(ctx, o.instanceId);
-      const state = instance?.State?.Name ?? 'not visible yet';
-      if (instance && state !== 'pending' && state !== 'running')
-        throw new ActionFailure(
-          `builder ${o.instanceId} is ${state} before provisioning (${terminatedReason(instance)})`,
-        );
+      const { state } = await builderState(ctx, o.instanceId, (s) =>
+        s !== 'pending' && s !== 'running' ? `is ${s} before provisioning` : undefined,
+      );
       if (state !== 'running') return { done: false, progress: state };
       const info = await ctx.clients.ssm().send(
         new DescribeInstanceInformationCommand({
@@ -148,14 +148,11 @@ export async function runScript(
   const stdout = streamer((lines) => printUntrusted(ctx.log, lines));
   let last: GetCommandInvocationCommandOutput | undefined;
   const start = ctx.clock.now();
-  await poll({
+  // How long a script runs cannot be expected: polled soon, then less often, up to the interval.
+  await pollPaced(ctx, {
     phase: `running ${label}`,
-    clock: ctx.clock,
-    signal: ctx.signal,
+    pace: new Pace(o.schedule, ctx.clock, start + o.schedule.shortMs),
     deadline: o.deadline,
-    minDelayMs: o.delays.minMs,
-    maxDelayMs: o.delays.maxMs,
-    isTransient,
     onTransient: (err) => ctx.log.info(`${label}: poll failed (${describeError(err)}), retrying`),
     onProgress: (p) => ctx.log.info(`${label}: ${p}, ${seconds(ctx.clock.now() - start)} so far`),
     check: async () => {

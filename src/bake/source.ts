@@ -1,3 +1,4 @@
+// Resolves source-ami (an id or resolve:ssm:) or source-ami-filter to one available image and its platform.
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { hasCode } from '../aws/errors.js';

@@ -1,5 +1,6 @@
+// The job summary of a bake: the image, its regions, each phase's time; or how far a failed bake got.
 import { blocks, code, details, heading, seconds, table } from '../core/summary.js';
-import type { BakeResult } from './bake.js';
+import type { BakeResult } from './types.js';
 import type { CleanupReport } from './cleanup.js';
 
 /** The job summary: the image, its regions, and how long each phase took. */

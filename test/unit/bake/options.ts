@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BakeOptions } from '../../../src/bake/bake.js';
+import type { BakeOptions } from '../../../src/bake/types.js';
 import { bakeSpec } from '../../../src/bake/inputs.js';
 import type { ProcessRunner } from '../../../src/bake/packer-process.js';
 import { parseInputs } from '../../../src/core/inputs.js';

@@ -1,7 +1,7 @@
 import { bake } from '../../../src/bake/bake.js';
 import { artifactAmis, parseMachineLine } from '../../../src/bake/packer-output.js';
 import type { ProcessRunner } from '../../../src/bake/packer-process.js';
-import { packerArgs } from '../../../src/bake/packer.js';
+import { packerArgs } from '../../../src/bake/packer-build.js';
 import { AbortedError, ConfigurationError } from '../../../src/core/errors.js';
 import { context, FakeCloud, REGION } from './fake-cloud.js';
 import { bakeOptions, workspace } from './options.js';

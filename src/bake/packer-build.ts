@@ -1,0 +1,94 @@
+// The `packer build` command: finding packer, its arguments, running it and reading the AMIs it built.
+import { AbortedError, ActionFailure, ConfigurationError, TimeoutError } from '../core/errors.js';
+import type { ActionContext } from '../core/run.js';
+import { printUntrusted } from '../core/untrusted.js';
+import { artifactAmis, displayText, parseMachineLine } from './packer-output.js';
+import type { ProcessRunner } from './packer-process.js';
+
+export interface PackerOptions {
+  packerPath: string;
+  templatePath: string;
+  vars: Record<string, string>;
+  sourceAmiId: string;
+  amiName: string;
+  region: string;
+  bakeId: string;
+  workingDirectory: string;
+  /** Clock ms after which Packer is interrupted (timeout-minutes). */
+  deadline: number;
+  runner: ProcessRunner;
+}
+
+/** Finds packer on PATH before any AWS call, so a missing binary is an input problem. */
+export async function locatePacker(runner: ProcessRunner): Promise<string> {
+  const path = await runner.which('packer');
+  if (!path)
+    throw new ConfigurationError([
+      'engine: packer needs the packer binary on PATH, and it was not found; install it first (for example with hashicorp/setup-packer) or use engine: native',
+    ]);
+  return path;
+}
+
+/**
+ * The variables Packer receives. JSON templates accept variables they do not declare, so they
+ * also get region and bake_id (use bake_id in run_tags as golden-ami:bake-id and the post step
+ * can find the builder); HCL templates reject unknown ones, so they get only the two they must declare.
+ */
+export function packerArgs(
+  o: Pick<PackerOptions, 'templatePath' | 'vars' | 'sourceAmiId' | 'amiName' | 'region' | 'bakeId'>,
+): string[] {
+  const ours: Record<string, string> = { source_ami: o.sourceAmiId, ami_name: o.amiName };
+  if (!/\.hcl$/.test(o.templatePath)) Object.assign(ours, { region: o.region, bake_id: o.bakeId });
+  const vars = { ...ours, ...o.vars };
+  return [
+    'build',
+    '-machine-readable',
+    ...Object.entries(vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]),
+    o.templatePath,
+  ];
+}
+
+/**
+ * Runs `packer build -machine-readable`, printing what Packer says, collecting the artifact's
+ * AMI ids, and interrupting Packer (so it cleans up) on cancellation or when the bake's time is up.
+ */
+export async function runPacker(ctx: ActionContext, o: PackerOptions): Promise<Record<string, string>> {
+  const amis: Record<string, string> = {};
+  const errors: string[] = [];
+  const { exitCode, timedOut } = await o.runner.run(o.packerPath, packerArgs(o), {
+    cwd: o.workingDirectory,
+    signal: ctx.signal,
+    graceMs: 7_000,
+    timeoutMs: Math.max(0, o.deadline - ctx.clock.now()),
+    onLine: (line) => {
+      // Packer prints what the build prints: none of it may issue workflow commands.
+      const m = parseMachineLine(line);
+      if (!m) {
+        printUntrusted(ctx.log, [line]);
+        return;
+      }
+      const text = displayText(m);
+      if (text !== undefined) {
+        printUntrusted(ctx.log, text.split('\n'));
+        if (m.data[0] === 'error') errors.push(text.trim());
+      }
+      Object.assign(amis, artifactAmis(m) ?? {});
+    },
+  });
+  if (ctx.signal.aborted)
+    throw new AbortedError('cancelled while packer build ran (Packer was interrupted to clean up)');
+  if (timedOut)
+    throw new TimeoutError(
+      'packer',
+      'packer build did not finish in time (Packer was interrupted to clean up)',
+    );
+  if (exitCode !== 0) {
+    const why = errors.length ? `: ${errors.slice(-3).join(' | ').replace(/\s+/g, ' ').slice(0, 500)}` : '';
+    throw new ActionFailure(`packer build exited with code ${exitCode}${why}`);
+  }
+  if (!amis[o.region])
+    throw new ActionFailure(
+      `packer build succeeded but reported no AMI in ${o.region} (artifact ids: ${JSON.stringify(amis)}); the template must build in the bake region`,
+    );
+  return amis;
+}

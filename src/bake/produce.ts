@@ -1,0 +1,179 @@
+// A real bake once the lookups are done: reuse or an engine, copies and shares, the builder removed; on failure, what it made.
+import type { Image } from '@aws-sdk/client-ec2';
+import { fromTagList } from '../aws/tags.js';
+import type { ActionContext } from '../core/run.js';
+import { removeBakeResources } from './cleanup.js';
+import { distribute } from './distribute.js';
+import { markCompleted } from './janitor.js';
+import { bakeNative } from './native.js';
+import { bakeWithPacker } from './packer.js';
+import { applyChangedTags } from './retag.js';
+import type { SourceImage } from './source.js';
+import { STATE, type CreatedImage } from './state.js';
+import { imageTags, TAG } from './tags.js';
+import type { BakeOptions, BakeResult, Found, ImageSpec, Run } from './types.js';
+
+/** The result as it stands, with the time taken so far. */
+export const finish = (ctx: ActionContext, run: Run): BakeResult => ({
+  ...run.result,
+  totalMs: ctx.clock.now() - run.started,
+});
+
+/** The reused AMI becomes the result. */
+export function adopt(result: BakeResult, image: Image & { ImageId: string }): void {
+  result.reused = true;
+  result.amiId = image.ImageId;
+  result.amiName = image.Name ?? result.amiName;
+}
+
+/** A real bake: reuse or an engine, then copies and shares; removes what it made when it fails. */
+export async function produce(ctx: ActionContext, run: Run, o: BakeOptions, f: Found): Promise<BakeResult> {
+  const { phases, result } = run;
+  // From here on every resource is saved to state the moment it exists.
+  const created: CreatedImage[] = [];
+  const onImage = (image: CreatedImage) => {
+    created.push(image);
+    o.record(STATE.images, JSON.stringify(created));
+  };
+  try {
+    const spec = f.reusable?.ImageId ? reusedSpec(run, o, f.reusable) : newSpec(run, o, f.source);
+    if (f.reusable?.ImageId) {
+      adopt(result, { ...f.reusable, ImageId: f.reusable.ImageId });
+      result.amis[o.region] = f.reusable.ImageId;
+    } else {
+      Object.assign(result.amis, await bakeWithEngine(ctx, run, o, f, spec, onImage));
+      result.amiId = result.amis[o.region];
+    }
+    const distribution = { amis: result.amis, reused: result.reused, fingerprint: result.fingerprint };
+    result.sharedWith = await distribute(ctx, phases, o, {
+      ...distribution,
+      spec,
+      schedule: f.schedule,
+      onImage,
+    });
+    if (result.reused)
+      await phases.run('tag', 'Apply changed tags to the reused AMI and its copies', () =>
+        applyChangedTags(ctx, result.amis, o.tags),
+      );
+    if (result.builderInstanceId) await terminateBuilder(ctx, run, o, result.builderInstanceId);
+    await phases.run('complete', 'Mark the images completed (the janitor spares them)', () =>
+      markCompleted(ctx, result.amis),
+    );
+    o.record(STATE.done, 'true');
+    return finish(ctx, run);
+  } catch (err) {
+    await cleanUpFailed(ctx, run, o, created);
+    throw err;
+  }
+}
+
+/** Runs the chosen engine; returns region → AMI id of what it built. */
+async function bakeWithEngine(
+  ctx: ActionContext,
+  run: Run,
+  o: BakeOptions,
+  f: Found,
+  spec: ImageSpec,
+  onImage: (image: CreatedImage) => void,
+): Promise<Record<string, string>> {
+  const common = {
+    provisioning: f.provisioning,
+    spec,
+    deadline: run.deadline.at,
+    schedule: f.schedule,
+    onImage,
+  };
+  if (f.packerPath)
+    return bakeWithPacker(ctx, run.phases, o, {
+      ...common,
+      packerPath: f.packerPath,
+      sourceAmiId: f.source.imageId,
+    });
+  const amiId = await bakeNative(ctx, run.phases, o, {
+    ...common,
+    source: f.source,
+    platform: run.result.platform,
+    expiresAt: run.expiresAt,
+    onBuilder: (id) => {
+      o.record(STATE.builderId, id);
+      run.result.builderInstanceId = id;
+    },
+  });
+  return { [o.region]: amiId };
+}
+
+/** A new image: provenance tags and a name from the bake start. */
+function newSpec(run: Run, o: BakeOptions, source: SourceImage): ImageSpec {
+  const tags = imageTags(o.tags, {
+    bakeName: o.name,
+    bakeId: o.bakeId,
+    expiresAt: run.expiresAt,
+    fingerprint: run.result.fingerprint,
+    sourceAmiId: source.imageId,
+    commit: o.commit,
+    runUrl: o.runUrl,
+  });
+  const at = o.commit ? ` at ${o.commit.slice(0, 12)}` : '';
+  return {
+    name: run.result.amiName,
+    description: `Baked by golden-ami-actions from ${source.imageId}${at}`,
+    tags,
+  };
+}
+
+/** Copies of a reused AMI carry its tags; the bake id is this run's so a failed copy is cleaned up. */
+function reusedSpec(run: Run, o: BakeOptions, image: Image): ImageSpec {
+  const { [TAG.completed]: _done, ...original } = fromTagList(image.Tags);
+  return {
+    name: image.Name ?? run.result.amiName,
+    description: image.Description ?? `Copy of ${image.ImageId ?? ''}`,
+    tags: {
+      ...original,
+      ...o.tags,
+      [TAG.bakeId]: o.bakeId,
+      [TAG.expiresAt]: new Date(run.expiresAt).toISOString(),
+    },
+  };
+}
+
+async function terminateBuilder(
+  ctx: ActionContext,
+  run: Run,
+  o: BakeOptions,
+  builderId: string,
+): Promise<void> {
+  await run.phases.run('cleanup', 'Terminate the builder', async () => {
+    const report = await removeBakeResources(ctx, {
+      bakeId: o.bakeId,
+      region: o.region,
+      builderId,
+      images: [],
+      removeImages: false,
+      snapshotRetries: 0,
+      retryDelayMs: 0,
+    });
+    for (const line of report.leftovers) ctx.log.warning(`Not cleaned up (the post step retries): ${line}`);
+  });
+}
+
+async function cleanUpFailed(
+  ctx: ActionContext,
+  run: Run,
+  o: BakeOptions,
+  created: CreatedImage[],
+): Promise<void> {
+  await ctx.log.group('Clean up after the failed bake', async () => {
+    const report = await removeBakeResources(ctx, {
+      bakeId: o.bakeId,
+      region: o.region,
+      builderId: run.result.builderInstanceId,
+      images: created,
+      removeImages: true,
+      snapshotRetries: 0,
+      retryDelayMs: 0,
+    });
+    for (const line of report.leftovers)
+      ctx.log.warning(`Not cleaned up yet (the post step retries): ${line}`);
+    o.onFailure?.(finish(ctx, run), report);
+  });
+}

@@ -1,0 +1,133 @@
+// When a bake polls: each phase's expected duration (AWS-time priors), and the paced poller that waits for it.
+import { isTransient } from '../aws/errors.js';
+import type { Clock } from '../core/clock.js';
+import { AbortedError } from '../core/errors.js';
+import { poll, type PollResult } from '../core/poll.js';
+import type { ActionContext } from '../core/run.js';
+import type { Platform } from './source.js';
+
+/**
+ * Priors, in AWS seconds at the default poll-interval-seconds (10): how long each phase usually
+ * takes. They are what localcloud's realistic preset uses (test/localcloud/durations.ts) for an
+ * 8 GiB Amazon Linux root on a t3: pending → running 30 s, stopping → stopped 20 s, CreateImage →
+ * available 180 s, CopyImage → available 240 s. Windows stops more slowly (EC2Launch), bare-metal
+ * types take minutes to boot, and the SSM agent registers some seconds after the boot.
+ */
+const PRIOR_S = { boot: 30, metalBoot: 600, agent: 15, stop: 20, windowsStop: 60, image: 180, copy: 240 };
+
+/**
+ * The poll times of a bake. A phase whose end can be expected (boot, stop, imaging, copy) is polled
+ * first at its expected end, then at `shortMs`, growing ×1.5 up to `intervalMs`. A phase whose end
+ * cannot be expected (a user-data build, a Run Command script) is polled every `intervalMs`, and a
+ * user-data build every `buildMs`: short enough to see the builder `stopping`, so the stop's end
+ * can be expected in turn.
+ */
+export interface Schedule {
+  intervalMs: number;
+  shortMs: number;
+  buildMs: number;
+  /** Expected durations on this bake's clock, ms. */
+  expect: { boot: number; agent: number; stop: number; image: number; copy: number };
+}
+
+/**
+ * poll-interval-seconds sets the time scale too: at its default (10) the priors are AWS's; a
+ * simulator that runs N× faster sets it N× lower and every prior shrinks alike (never grows: a
+ * slower poll interval on AWS does not postpone the first poll past the AWS prior).
+ */
+export function scheduleFor(
+  pollIntervalSeconds: number,
+  o: { platform: Platform; instanceType: string },
+): Schedule {
+  const intervalMs = Math.round(pollIntervalSeconds * 1000);
+  const scale = Math.min(1, pollIntervalSeconds / 10);
+  const ms = (s: number) => Math.round(s * 1000 * scale);
+  const stop = ms(o.platform === 'windows' ? PRIOR_S.windowsStop : PRIOR_S.stop);
+  return {
+    intervalMs,
+    shortMs: Math.max(1, Math.round(intervalMs / 10)),
+    // Within the stop prior, so the stop is seen starting; at most twice the interval, so a failure
+    // the console shows is seen soon.
+    buildMs: Math.max(intervalMs, Math.min(Math.round(stop * 0.9), 2 * intervalMs)),
+    expect: {
+      boot: ms(/\.metal/.test(o.instanceType) ? PRIOR_S.metalBoot : PRIOR_S.boot),
+      agent: ms(PRIOR_S.agent),
+      stop,
+      image: ms(PRIOR_S.image),
+      copy: ms(PRIOR_S.copy),
+    },
+  };
+}
+
+/** The delays of one wait: none before the expected end, then short ones growing to the interval. */
+export class Pace {
+  private late = 0;
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly clock: Clock,
+    private expectedAt: number,
+  ) {}
+
+  /** The phase is now expected to end at `at` (clock ms); polls resume from there. */
+  expect(at: number): void {
+    if (at === this.expectedAt) return;
+    this.expectedAt = at;
+    this.late = 0;
+  }
+
+  /** Milliseconds to the first poll: at the expected end (at once when that has passed). */
+  first(): number {
+    return Math.max(0, this.expectedAt - this.clock.now());
+  }
+
+  /** Milliseconds to the next poll. */
+  next(): number {
+    const early = this.expectedAt - this.clock.now();
+    if (early > 0) return early;
+    return Math.min(this.schedule.intervalMs, Math.round(this.schedule.shortMs * 1.5 ** this.late++));
+  }
+}
+
+export interface PacedPoll<T> {
+  /** Names the wait in progress and timeout messages. */
+  phase: string;
+  pace: Pace;
+  /** Clock ms. */
+  deadline: number;
+  check: () => Promise<PollResult<T>>;
+  onProgress?: (progress: string) => void;
+  onTransient?: (err: unknown) => void;
+  isTransient?: (err: unknown) => boolean;
+}
+
+/** Polls at the pace's times: the first poll at the expected end, not at once. */
+export async function pollPaced<T>(ctx: ActionContext, o: PacedPoll<T>): Promise<T> {
+  const wait = Math.min(o.pace.first(), Math.max(0, o.deadline - ctx.clock.now()));
+  if (wait > 0)
+    await ctx.clock.sleep(wait, ctx.signal).catch((err: unknown) => {
+      throw err instanceof AbortedError ? new AbortedError(`cancelled while ${o.phase}`) : err;
+    });
+  return poll({
+    phase: o.phase,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    deadline: o.deadline,
+    minDelayMs: 0,
+    maxDelayMs: Number.MAX_SAFE_INTEGER,
+    jitter: 0,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    check: async () => {
+      let r: PollResult<T>;
+      try {
+        r = await o.check();
+      } catch (err) {
+        // Throttling and 5xx: the next poll comes at the pace's time, like any other.
+        if (ctx.signal.aborted || !(o.isTransient ?? isTransient)(err)) throw err;
+        o.onTransient?.(err);
+        r = { done: false };
+      }
+      return r.done ? r : { ...r, delayMs: o.pace.next() };
+    },
+  });
+}
