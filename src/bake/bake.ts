@@ -1,6 +1,6 @@
 // bake(): one bake-ami step from inputs to AMIs — local checks, janitor, source, reuse lookup, then a dry run's plan or produce().
 import { deadlineAfter } from '../core/poll.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { fingerprint } from './fingerprint.js';
 import { reapExpiredBuilders, retireUnfinishedImages } from './janitor.js';
 import { checkNetwork } from './network.js';

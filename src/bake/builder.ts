@@ -10,7 +10,7 @@ import {
 import { hasCode } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { seconds } from '../core/summary.js';
 import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
 import { Pace, pollPaced, type Schedule } from './schedule.js';

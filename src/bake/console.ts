@@ -2,7 +2,7 @@
 import { GetConsoleOutputCommand } from '@aws-sdk/client-ec2';
 import { hasCode, isTransient } from '../aws/errors.js';
 import { describeError } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { printUntrusted } from '../core/untrusted.js';
 
 /** The line image scripts print last, just before they shut down, to prove the build succeeded. */

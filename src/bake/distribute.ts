@@ -1,5 +1,5 @@
 // Copies the bake's AMI to copy-to-regions (reusing copies with the same fingerprint) and shares every image.
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { copyImage } from './image.js';
 import type { Phases } from './phases.js';
 import { findReusable } from './reuse.js';

@@ -3,7 +3,7 @@ import { CopyImageCommand, CreateImageCommand, DescribeImagesCommand, type Image
 import { hasCode, isTransient } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
 import { ActionFailure, TimeoutError, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { seconds } from '../core/summary.js';
 import { Pace, pollPaced, type Schedule } from './schedule.js';
 import type { CreatedImage } from './state.js';

@@ -10,7 +10,7 @@ import { fromTagList, toTagList } from '../aws/tags.js';
 import { withContext } from '../core/errors.js';
 import { removeBakeResources } from './cleanup.js';
 import { describeError } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
 import { TAG } from './tags.js';
 import type { ExpiredBuilder, UnfinishedImage } from './types.js';

@@ -1,5 +1,5 @@
 // The native engine: launch a builder, provision it until it shuts down, image it.
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { launchBuilder } from './builder.js';
 import { createImage, waitForImage } from './image.js';
 import { checkNetwork } from './network.js';

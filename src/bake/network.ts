@@ -2,7 +2,7 @@
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from '@aws-sdk/client-ec2';
 import { hasCode } from '../aws/errors.js';
 import { ActionFailure, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 
 /** Checks that the subnet and security groups exist, so a typo fails before anything is launched. */
 export async function checkNetwork(

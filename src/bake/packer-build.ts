@@ -1,6 +1,6 @@
 // The `packer build` command: finding packer, its arguments, running it and reading the AMIs it built.
 import { AbortedError, ActionFailure, ConfigurationError, TimeoutError } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { printUntrusted } from '../core/untrusted.js';
 import { artifactAmis, displayText, parseMachineLine } from './packer-output.js';
 import type { ProcessRunner } from './packer-process.js';

@@ -3,7 +3,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ActionFailure } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { consoleFailure, proveFromConsole, transitionAt } from './builder.js';
 import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
 import type { Script } from './provisioning.js';

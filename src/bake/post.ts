@@ -1,5 +1,5 @@
 // The post step: removes whatever the main step left, after success, failure or cancellation.
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { ActionFailure } from '../core/errors.js';
 import { removeBakeResources, type CleanupReport } from './cleanup.js';
 import type { SavedBake } from './state.js';

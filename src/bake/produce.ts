@@ -1,7 +1,7 @@
 // A real bake once the lookups are done: reuse or an engine, copies and shares, the builder removed; on failure, what it made.
 import type { Image } from '@aws-sdk/client-ec2';
 import { fromTagList } from '../aws/tags.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { removeBakeResources } from './cleanup.js';
 import { distribute } from './distribute.js';
 import { markCompleted } from './janitor.js';

@@ -1,5 +1,5 @@
 // Provisions the launched builder (user data, or scripts over Run Command) and waits until it has shut down.
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { stopBuilder, waitForBuilderStopped } from './builder.js';
 import { SUCCESS_MARKER } from './console.js';
 import type { Provisioning } from './provisioning.js';

@@ -2,7 +2,7 @@
 import { CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { fromTagList, toTagList } from '../aws/tags.js';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
 
 /**

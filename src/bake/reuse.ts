@@ -1,7 +1,7 @@
 // Looks up an earlier AMI of this bake name with the same fingerprint, in one region.
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { TAG } from './tags.js';
 
 /** The newest available AMI we own with this bake name and fingerprint, in one region. */

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { hasCode } from '../aws/errors.js';
 import { ActionFailure, describeError, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import { seconds } from '../core/summary.js';
 import { printUntrusted } from '../core/untrusted.js';
 import { builderState } from './builder.js';

@@ -3,7 +3,7 @@ import { isTransient } from '../aws/errors.js';
 import type { Clock } from '../core/clock.js';
 import { AbortedError } from '../core/errors.js';
 import { poll, type PollResult } from '../core/poll.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 import type { Platform } from './source.js';
 
 /**

@@ -3,7 +3,7 @@ import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { hasCode } from '../aws/errors.js';
 import { ActionFailure, withContext } from '../core/errors.js';
-import type { ActionContext } from '../core/run.js';
+import type { ActionContext } from '../core/context.js';
 
 export type Platform = 'linux' | 'windows';
 

@@ -7,9 +7,6 @@ import { AbortedError, ConfigurationError, describeError, PartialFailure } from 
 import { camel, envInputSource, parseInputs, type ActionSpec, type Fields, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 
-// Until src/bake (being rewritten on its own branch) imports them from context.ts, where they live.
-export type { ActionContext, StepIO } from './context.js';
-
 export const actionsLog: Log = {
   info: (m) => core.info(m),
   warning: (m) => core.warning(m),

@@ -1,3 +1,4 @@
+// Entry of retire-amis: inputs → retire → outputs and job summary.
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';

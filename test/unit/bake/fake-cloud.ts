@@ -35,7 +35,7 @@ import {
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { memoryLog } from '../../../src/core/log.js';
-import type { ActionContext } from '../../../src/core/run.js';
+import type { ActionContext } from '../../../src/core/context.js';
 import { fakeClock } from '../../support/fake-clock.js';
 
 export const REGION = 'us-east-1';
