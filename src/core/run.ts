@@ -1,4 +1,4 @@
-// runAction/runPost: the one error boundary per entry: inputs, clients, cancellation, outputs, summary.
+// runCapability/runPost: the one error boundary per step: inputs, clients, cancellation, outputs, summary.
 import * as core from '@actions/core';
 import type { Capability } from './capability.js';
 import { systemClock } from './clock.js';
