@@ -4,9 +4,19 @@
  */
 export class Clock {
   private offsetMs = 0;
+  private frozenAt: number | undefined;
 
   now(): number {
-    return Date.now() + this.offsetMs;
+    return (this.frozenAt ?? Date.now()) + this.offsetMs;
+  }
+
+  /**
+   * Stops real time at `at`: from then on only advance() moves the clock. Unit tests that drive
+   * localcloud's time themselves (stop the ticker, advance and tick) freeze it so runs are exact.
+   */
+  freeze(at: number): void {
+    this.frozenAt = at;
+    this.offsetMs = 0;
   }
 
   /** Jump forward (the demo skips long waits this way); state machines catch up on the next tick. */

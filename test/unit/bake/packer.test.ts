@@ -3,7 +3,7 @@ import { artifactAmis, parseMachineLine } from '../../../src/bake/packer-output.
 import type { ProcessRunner } from '../../../src/bake/packer-process.js';
 import { packerArgs } from '../../../src/bake/packer-build.js';
 import { AbortedError, ConfigurationError } from '../../../src/core/errors.js';
-import { context, FakeCloud, REGION } from './fake-cloud.js';
+import { AL2023, REGION, startCloud, tagsOf, type UnitCloud } from './cloud.js';
 import { bakeOptions, workspace } from './options.js';
 
 describe('packer machine-readable output', () => {
@@ -50,13 +50,14 @@ describe('packer machine-readable output', () => {
 });
 
 describe('bake with engine: packer', () => {
-  let cloud: FakeCloud;
-  beforeEach(() => {
-    cloud = new FakeCloud();
+  let cloud: UnitCloud;
+  beforeAll(async () => {
+    cloud = await startCloud();
   });
-  afterEach(() => cloud.restore());
+  afterAll(() => cloud.stop());
+  beforeEach(() => cloud.reset());
 
-  /** A Packer that "builds" by creating an available image in the fake cloud. */
+  /** A Packer that "builds" by leaving an available image in localcloud, as if baked. */
   function fakePacker(
     behaviour: { exitCode?: number; waitForAbort?: () => void; timedOut?: boolean } = {},
   ): ProcessRunner & { args: string[]; interrupted: boolean } {
@@ -87,8 +88,8 @@ describe('bake with engine: packer', () => {
           return { exitCode: behaviour.exitCode, signalled: false, timedOut: false };
         }
         const name = args.find((a) => a.startsWith('ami_name='))!.slice('ami_name='.length);
-        const image = cloud.addImage({ name, owner: 'self', snapshots: [] });
-        o.onLine(`1700000000,amazon-ebs,artifact,0,id,${REGION}:${image.id}`);
+        const [image] = cloud.lc.control.seed({ images: [{ name }] }).images;
+        o.onLine(`1700000000,amazon-ebs,artifact,0,id,${REGION}:${image!.imageId}`);
         return { exitCode: 0, signalled: false, timedOut: false };
       },
     };
@@ -96,12 +97,11 @@ describe('bake with engine: packer', () => {
   }
 
   const setup = (runner: ProcessRunner, inputs: Record<string, string> = {}) => {
-    const source = cloud.addImage({ name: 'al2023' });
     const dir = workspace({ 'web.json': '{"builders":[{"type":"amazon-ebs"}]}' });
     return bakeOptions(
       {
         name: 'web',
-        'source-ami': source.id,
+        'source-ami': AL2023,
         engine: 'packer',
         'packer-template': 'web.json',
         'packer-vars': 'custom_endpoint_ec2=http://127.0.0.1:1',
@@ -114,7 +114,7 @@ describe('bake with engine: packer', () => {
   it('runs packer, returns its AMI and tags it with the fingerprint; a rerun reuses it', async () => {
     const runner = fakePacker();
     const o = setup(runner);
-    const r = await bake(context(cloud), o);
+    const r = await bake(cloud.context(), o);
     expect(runner.args).toEqual(
       expect.arrayContaining([
         'build',
@@ -124,16 +124,16 @@ describe('bake with engine: packer', () => {
       ]),
     );
     expect(runner.args).toContain(`source_ami=${r.sourceAmiId}`);
-    expect(cloud.images.get(r.amiId!)!.tags).toMatchObject({
+    expect(tagsOf(cloud.image(r.amiId!)!.tags)).toMatchObject({
       'golden-ami:fingerprint': r.fingerprint,
       'golden-ami:name': 'web',
     });
-    const again = await bake(context(cloud), { ...o, processRunner: fakePacker() });
+    const again = await bake(cloud.context(), { ...o, processRunner: fakePacker() });
     expect(again).toMatchObject({ reused: true, amiId: r.amiId });
   });
 
   it('a failing packer build fails the packer phase with its error lines', async () => {
-    await expect(bake(context(cloud), setup(fakePacker({ exitCode: 1 })))).rejects.toThrow(
+    await expect(bake(cloud.context(), setup(fakePacker({ exitCode: 1 })))).rejects.toThrow(
       /^phase packer failed: packer build exited with code 1: Build errored: InvalidAMIID.NotFound$/,
     );
   });
@@ -141,21 +141,21 @@ describe('bake with engine: packer', () => {
   it('forwards cancellation to packer', async () => {
     const controller = new AbortController();
     const runner = fakePacker({ waitForAbort: () => controller.abort() });
-    await expect(bake(context(cloud, controller.signal), setup(runner))).rejects.toThrow(AbortedError);
+    await expect(bake(cloud.context(controller.signal), setup(runner))).rejects.toThrow(AbortedError);
     expect(runner.interrupted).toBe(true);
   });
 
   it('a packer build that outlives timeout-minutes fails naming the phase', async () => {
-    await expect(bake(context(cloud), setup(fakePacker({ timedOut: true })))).rejects.toThrow(
+    await expect(bake(cloud.context(), setup(fakePacker({ timedOut: true })))).rejects.toThrow(
       /^timeout-minutes \(60\) ran out during phase packer: packer build did not finish in time/,
     );
   });
 
   it('a missing packer binary is an input error before any AWS call', async () => {
     const o = setup({ ...fakePacker(), which: async () => undefined });
-    const err = await bake(context(cloud), o).catch((e: unknown) => e);
+    const err = await bake(cloud.context(), o).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigurationError);
     expect((err as Error).message).toMatch(/packer binary on PATH, and it was not found/);
-    expect(cloud.stubs[0]!.calls()).toHaveLength(0);
+    expect(cloud.calls()).toEqual([]);
   });
 });

@@ -1,121 +1,137 @@
+import { CopyImageCommand, CreateImageCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { cleanupAfterBake } from '../../../src/bake/post.js';
 import { readSavedBake } from '../../../src/bake/state.js';
-import { context, FakeCloud, REGION } from './fake-cloud.js';
+import { AL2023, REGION, startCloud, UNIT_DURATIONS, type UnitCloud } from './cloud.js';
 
 describe('post step', () => {
-  let cloud: FakeCloud;
-  beforeEach(() => {
-    cloud = new FakeCloud();
+  let cloud: UnitCloud;
+  beforeAll(async () => {
+    cloud = await startCloud();
   });
-  afterEach(() => cloud.restore());
+  afterAll(() => cloud.stop());
+  beforeEach(() => cloud.reset());
 
-  function leftovers(bakeId: string) {
-    const builder = {
-      id: 'i-0000000000000000a',
-      region: REGION,
-      state: 'running',
-      tags: { 'golden-ami:bake-id': bakeId },
-      userData: '',
-      console: [],
-      pollsLeft: 0,
-    };
-    cloud.instances.set(builder.id, builder);
-    cloud.snapshots.set('snap-1', {
-      id: 'snap-1',
-      region: REGION,
-      tags: { 'golden-ami:bake-id': bakeId },
-      description: '',
-    });
-    const image = cloud.addImage({
-      name: 'web-1',
-      owner: 'self',
-      state: 'pending',
-      tags: { 'golden-ami:bake-id': bakeId },
-      snapshots: ['snap-1'],
-    });
-    const copy = cloud.addImage({
-      name: 'web-1',
-      owner: 'self',
-      state: 'pending',
-      region: 'eu-west-1',
-      tags: { 'golden-ami:bake-id': bakeId },
-    });
-    cloud.snapshots.set('snap-2', {
-      id: 'snap-2',
-      region: 'eu-west-1',
-      tags: {},
-      description: `Copied for DestinationAmi ${copy.id} from SourceAmi ${image.id}`,
-    });
-    return { builder, image, copy };
+  const tagList = (tags: Record<string, string>) =>
+    Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+  /** A running instance with these tags. */
+  async function launch(tags: Record<string, string>): Promise<string> {
+    const out = await cloud.clients.ec2().send(
+      new RunInstancesCommand({
+        ImageId: AL2023,
+        InstanceType: 't3.medium',
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(tags) }],
+      }),
+    );
+    await cloud.clock.sleep(UNIT_DURATIONS.instanceBoot);
+    const id = out.Instances![0]!.InstanceId!;
+    expect(cloud.instance(id)!.state).toBe('running');
+    return id;
+  }
+
+  /** An image of the instance, tagged (its snapshots only when `snapshotTags`), still pending. */
+  async function imageOf(
+    instanceId: string,
+    name: string,
+    tags: Record<string, string>,
+    snapshotTags = false,
+  ) {
+    const out = await cloud.clients.ec2().send(
+      new CreateImageCommand({
+        InstanceId: instanceId,
+        Name: name,
+        NoReboot: true,
+        TagSpecifications: [
+          { ResourceType: 'image', Tags: tagList(tags) },
+          ...(snapshotTags ? [{ ResourceType: 'snapshot' as const, Tags: tagList(tags) }] : []),
+        ],
+      }),
+    );
+    return out.ImageId!;
+  }
+
+  /**
+   * What a killed bake leaves: its running builder, its AMI (with a snapshot tagged with the bake)
+   * and a copy still pending in eu-west-1, whose snapshot carries only CopyImage's description.
+   */
+  async function leftovers(bakeId: string) {
+    const tags = { 'golden-ami:bake-id': bakeId };
+    const builder = await launch(tags);
+    const image = await imageOf(builder, 'web-1', tags, true);
+    // CopyImage needs an available source.
+    await cloud.clock.sleep(UNIT_DURATIONS.imageAvailable);
+    const copy = await cloud.clients.ec2('eu-west-1').send(
+      new CopyImageCommand({
+        SourceImageId: image,
+        SourceRegion: REGION,
+        Name: 'web-1',
+        TagSpecifications: [{ ResourceType: 'image', Tags: tagList(tags) }],
+      }),
+    );
+    expect(cloud.image(copy.ImageId!)!.state).toBe('pending');
+    expect(cloud.ownSnapshots()).toHaveLength(2);
+    return { builder, image, copy: copy.ImageId! };
   }
 
   const state = (values: Record<string, string>) => readSavedBake((n) => values[n] ?? '');
 
   it('forged state: ids that do not carry the bake id are left alone, whatever the state says', async () => {
-    const foreignInstance = {
-      id: 'i-0000000000000000f',
-      region: REGION,
-      state: 'running',
-      tags: { team: 'other' },
-      userData: '',
-      console: [],
-      pollsLeft: 0,
-    };
-    cloud.instances.set(foreignInstance.id, foreignInstance);
-    cloud.snapshots.set('snap-f', { id: 'snap-f', region: REGION, tags: {}, description: '' });
-    const foreignImage = cloud.addImage({
-      name: 'theirs',
-      owner: 'self',
-      state: 'available',
-      tags: { team: 'other' },
-      snapshots: ['snap-f'],
-    });
+    const foreignInstance = await launch({ team: 'other' });
+    const foreignImage = await imageOf(foreignInstance, 'theirs', { team: 'other' });
+    await cloud.clock.sleep(UNIT_DURATIONS.imageAvailable);
+    expect(cloud.image(foreignImage)!.state).toBe('available');
+    const snapshots = cloud.ownSnapshots().map((s) => s.snapshotId);
+    expect(snapshots).toHaveLength(1);
     const saved = state({
       'bake-id': 'b-forged',
       region: REGION,
-      'builder-instance-id': foreignInstance.id,
-      images: JSON.stringify([{ region: REGION, imageId: foreignImage.id }]),
+      'builder-instance-id': foreignInstance,
+      images: JSON.stringify([{ region: REGION, imageId: foreignImage }]),
     });
-    const ctx = context(cloud);
-    await cleanupAfterBake(ctx, saved, { retryDelayMs: 1 });
-    expect(cloud.instances.get(foreignInstance.id)!.state).toBe('running');
-    expect(cloud.images.get(foreignImage.id)!.deregistered).toBeUndefined();
-    expect(cloud.snapshots.get('snap-f')!.deleted).toBeUndefined();
-    expect(cloud.mutations).toEqual([]);
+    const before = cloud.lastMutation();
+    await cleanupAfterBake(cloud.context(), saved, { retryDelayMs: 1 });
+    expect(cloud.instance(foreignInstance)!.state).toBe('running');
+    expect(cloud.image(foreignImage)).toBeDefined();
+    expect(cloud.ownSnapshots().map((s) => s.snapshotId)).toEqual(snapshots);
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 
   it('after a killed bake: terminates the builder, deregisters its images and deletes their snapshots', async () => {
-    const { builder, image, copy } = leftovers('b-1');
+    const { builder, image, copy } = await leftovers('b-1');
     const saved = state({
       'bake-id': 'b-1',
       region: REGION,
-      'builder-instance-id': builder.id,
-      images: JSON.stringify([{ region: 'eu-west-1', imageId: copy.id }]),
+      'builder-instance-id': builder,
+      images: JSON.stringify([{ region: 'eu-west-1', imageId: copy }]),
     });
-    await cleanupAfterBake(context(cloud), saved, { retryDelayMs: 1 });
-    expect(cloud.instances.get(builder.id)!.state).toBe('shutting-down');
-    expect(cloud.images.get(image.id)!.deregistered).toBe(true);
-    expect(cloud.images.get(copy.id)!.deregistered).toBe(true);
-    expect([...cloud.snapshots.values()].every((s) => s.deleted)).toBe(true);
+    await cleanupAfterBake(cloud.context(), saved, { retryDelayMs: 1 });
+    expect(cloud.instance(builder)!.state).toBe('shutting-down');
+    // Deregistered images are gone at once; their snapshots stay until deleted.
+    expect(cloud.image(image)).toBeUndefined();
+    expect(cloud.image(copy)).toBeUndefined();
+    expect(cloud.ownSnapshots()).toEqual([]);
   });
 
   it('after a successful bake: keeps the images', async () => {
-    const { builder, image } = leftovers('b-2');
+    const { builder, image } = await leftovers('b-2');
     await cleanupAfterBake(
-      context(cloud),
-      state({ 'bake-id': 'b-2', region: REGION, 'builder-instance-id': builder.id, done: 'true' }),
+      cloud.context(),
+      state({ 'bake-id': 'b-2', region: REGION, 'builder-instance-id': builder, done: 'true' }),
       { retryDelayMs: 1 },
     );
-    expect(cloud.images.get(image.id)!.deregistered).toBeUndefined();
-    expect(cloud.instances.get(builder.id)!.state).toBe('shutting-down');
+    expect(cloud.image(image)).toBeDefined();
+    expect(cloud.instance(builder)!.state).toBe('shutting-down');
   });
 
   it('touches nothing of other bakes, and nothing at all when main never started', async () => {
-    const { builder, image } = leftovers('someone-else');
-    await cleanupAfterBake(context(cloud), state({ 'bake-id': 'b-3', region: REGION }), { retryDelayMs: 1 });
-    await cleanupAfterBake(context(cloud), state({}), { retryDelayMs: 1 });
-    expect(cloud.instances.get(builder.id)!.state).toBe('running');
-    expect(cloud.images.get(image.id)!.deregistered).toBeUndefined();
-    expect(cloud.mutations).toEqual([]);
+    const { builder, image } = await leftovers('someone-else');
+    const before = cloud.lastMutation();
+    await cleanupAfterBake(cloud.context(), state({ 'bake-id': 'b-3', region: REGION }), { retryDelayMs: 1 });
+    await cleanupAfterBake(cloud.context(), state({}), { retryDelayMs: 1 });
+    expect(cloud.instance(builder)!.state).toBe('running');
+    expect(cloud.image(image)).toBeDefined();
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 import { bake } from '../../../src/bake/bake.js';
 import { Pace, scheduleFor } from '../../../src/bake/schedule.js';
 import { fakeClock } from '../../support/fake-clock.js';
-import { context, FakeCloud } from './fake-cloud.js';
+import { EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import type { AwsClients } from '../../../src/aws/clients.js';
+import { clientConfig } from '../../localcloud/test-support.js';
+import { AL2023, REGION, startCloud, type UnitCloud } from './cloud.js';
 import { bakeOptions, workspace } from './options.js';
 
 const linux = { platform: 'linux' as const, instanceType: 't3.medium' };
@@ -52,27 +55,65 @@ describe('schedule: each phase polled at its expected end', () => {
 });
 
 describe('bake: polls placed by the expected durations', () => {
-  let cloud: FakeCloud;
-  afterEach(() => cloud.restore());
+  // AWS's time scale (poll-interval-seconds 10), one localcloud tick a second: boot 30 s, the user
+  // data 40 s (so the builder stops 70 s after launch), the stop 15 s, CreateImage 180.5 s.
+  let cloud: UnitCloud;
+  beforeAll(async () => {
+    cloud = await startCloud({
+      durations: { instanceBoot: 30_000, provision: 40_000, instanceStop: 15_000, imageAvailable: 180_500 },
+      tickMs: 1_000,
+    });
+  });
+  afterAll(() => cloud.stop());
+  beforeEach(() => cloud.reset());
 
-  it('first polls the builder when its boot should be over and the image when it should be available', async () => {
-    cloud = new FakeCloud();
-    const source = cloud.addImage({ name: 'al2023-ami-2023.1-x86_64' });
-    const ctx = context(cloud);
+  const bakeAndSleeps = async (clients: AwsClients = cloud.clients) => {
+    const ctx = { ...cloud.context(), clients };
     const o = bakeOptions(
       {
         name: 'web',
-        'source-ami': source.id,
+        'source-ami': AL2023,
         'user-data': '#!/bin/bash\nshutdown -h now\n',
         'poll-interval-seconds': '10',
       },
       { workingDirectory: workspace() },
     );
     await bake(ctx, o);
-    const sleeps = ctx.clock.sleeps;
-    // The boot; the build polled often enough to see the stop (fake: two polls running, one
-    // stopping), whose end is expected 20 s after the last poll that saw it running; the console
-    // read at once; the image at its expected end, then 1 s later (fake: one poll pending).
-    expect(sleeps).toEqual([30_000, 18_000, 18_000, 18_000, 2_000, 180_000, 1_000]);
+    return ctx.clock.sleeps;
+  };
+
+  it('first polls the builder when its boot should be over and the image when it should be available', async () => {
+    // The boot; the build polled every 18 s, often enough to see the stop (which began at 70 s, as
+    // EC2's StateTransitionReason says), whose end is expected 20 s after it began; the console
+    // read at once; the image at its expected end, then 1 s later.
+    expect(await bakeAndSleeps()).toEqual([30_000, 18_000, 18_000, 18_000, 6_000, 180_000, 1_000]);
+  });
+
+  it('without the time of the stop, expects its end 20 s after the last poll that saw the builder running', async () => {
+    // The one fake left: localcloud always writes when a stop began into StateTransitionReason,
+    // as EC2 does ("User initiated (2017-12-08 18:26:53 GMT)"); that text is free-form and the
+    // bake must cope without the time, which only this rewrite of the answers can show.
+    const ec2 = new EC2Client(clientConfig(cloud.lc, REGION));
+    ec2.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        const output = out.output as { Reservations?: { Instances?: Instance[] }[] };
+        for (const i of (output.Reservations ?? []).flatMap((r) => r.Instances ?? []))
+          if (i.StateTransitionReason)
+            i.StateTransitionReason = i.StateTransitionReason.replace(/\s*\(.*\)$/, '');
+        return out;
+      },
+      { step: 'initialize', name: 'dropTransitionTime' },
+    );
+    const clients: AwsClients = {
+      ...cloud.clients,
+      ec2: (region) => (region && region !== REGION ? cloud.clients.ec2(region) : ec2),
+    };
+    try {
+      // The stop is seen at 84 s and expected to end at 66 + 20 = 86 s; it ended at 85 s.
+      expect(await bakeAndSleeps(clients)).toEqual([30_000, 18_000, 18_000, 18_000, 2_000, 180_000, 1_000]);
+    } finally {
+      ec2.destroy();
+    }
   });
 });
