@@ -29,6 +29,12 @@ export interface WaitOptions {
   maxPollIntervalSeconds?: number;
   /** The HTTP client for healthUrl; Node's global fetch unless a test injects one. */
   fetch?: typeof fetch;
+  /**
+   * The pause between two polling rounds of a region: by default a sleep on the clock that
+   * returns an empty set. An event source may end the pause early and name the refreshes it heard
+   * about (their InstanceRefreshIds); those become due at once.
+   */
+  pause?: (ms: number, signal: AbortSignal) => Promise<ReadonlySet<string>>;
 }
 
 /** What was done about a failure. */
