@@ -1,6 +1,6 @@
-// The request budget: AWS throttles all Auto Scaling APIs of an account and region from one
-// token bucket, so every group we watch in a region draws from one bucket of ours, spaced on the
-// injectable Clock (unit tests prove the rate without sleeping).
+// The request budget: one token bucket per service and region, spaced on the injectable Clock.
+// AWS throttles all Auto Scaling APIs of an account and region from one bucket, so every group we
+// watch in a region draws from one bucket of ours (unit tests prove the rate without sleeping).
 import type { Clock } from '../core/clock.js';
 
 /**

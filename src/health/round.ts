@@ -1,5 +1,6 @@
-// One polling round in one region: one DescribeAutoScalingGroups per 100 groups, then the refresh of
-// each group that is due or looks finished, each judged as soon as its own reads are in.
+// One polling round in one region: which refreshes to read, reading them, judging each group.
+// One DescribeAutoScalingGroups per 100 groups shows which look finished; their refreshes and the
+// due ones are read one after another, each group judged as soon as its own reads are in.
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { Instance } from '@aws-sdk/client-ec2';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';

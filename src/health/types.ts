@@ -1,5 +1,5 @@
-// The typed options and result of waitHealthy, shared by wait-healthy, roll-asg (`wait: true`)
-// and deploy-ami.
+// The typed options and result of waitHealthy.
+// Shared by wait-healthy, roll-asg (`wait: true`) and deploy-ami.
 import type { WatchedRefresh } from './watched-refresh.js';
 
 export type HealthStatus = 'healthy' | 'failed' | 'rolled-back' | 'timed-out';

@@ -1,6 +1,6 @@
-// waitHealthy: watch many refreshes at once until each is proven healthy, fails (and is rolled
-// back), or times out. One scheduler per region on the shared Clock; every AWS request of a
-// region draws from the same budget.
+// waitHealthy: the entry point and the per-region wait loop over many refreshes at once.
+// Each refresh ends proven healthy, failed (and rolled back), or timed out. One scheduler per region
+// on the shared Clock; every AWS request of a region draws from the same budget.
 import type { Clock } from '../core/clock.js';
 import { ConfigurationError, describeError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';

@@ -100,6 +100,8 @@ export class FakeFleet {
   /** Clock time of every Auto Scaling call (made or throttled), per region. */
   readonly autoScalingCalls: { region: string; at: number; op: string; throttled: boolean }[] = [];
   readonly clients: AwsClients;
+  /** The most group names one DescribeAutoScalingGroups asked for. */
+  largestScan = 0;
   private seq = 0;
   private asCount = 0;
   private readonly stepMs: number;
@@ -306,6 +308,7 @@ export class FakeFleet {
       .callsFake(
         (input: { AutoScalingGroupNames?: string[]; Filters?: { Name: string; Values: string[] }[] }) => {
           this.asCall(region, 'DescribeAutoScalingGroups');
+          this.largestScan = Math.max(this.largestScan, input.AutoScalingGroupNames?.length ?? 0);
           const groups = inRegion().filter(
             (g) =>
               (!input.AutoScalingGroupNames || input.AutoScalingGroupNames.includes(g.name)) &&
