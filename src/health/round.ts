@@ -43,6 +43,15 @@ export class RegionRound {
     }
   }
 
+  /**
+   * How many refreshes one round reads besides the urgent ones: what the budget allows in one
+   * poll interval after the group scan, so a busy region still scans once per interval.
+   */
+  readsPerRound(live: number): number {
+    const budget = Math.floor(this.o.pollIntervalSeconds * this.o.maxRequestsPerSecond);
+    return Math.max(1, budget - Math.ceil(live / 100));
+  }
+
   lookContext(now: number): LookContext {
     const o = this.o;
     return {
@@ -112,11 +121,16 @@ async function readRefresh(r: RegionRound, s: GroupState): Promise<boolean> {
   return true;
 }
 
+/** A refresh that must be read this round: at its deadline (so the verdict keeps it), or woken. */
+export const urgent = (s: GroupState, now: number, forced: ReadonlySet<GroupState>) =>
+  forced.has(s) || (s.nextAt <= now && now >= s.deadlineAt);
+
 /**
- * One round over the region's live groups. First the refreshes that are due (paced `nextAt`, or
- * `forced` by an event source), then one DescribeAutoScalingGroups per 100 live groups, then the
- * refreshes of the groups that look finished in it, one after another within the budget. Each
- * group is judged (targets, instances, health-url, verdict) while the next refresh is read.
+ * One round over the region's live groups. First the urgent refreshes, then one
+ * DescribeAutoScalingGroups per 100 live groups, then — as many as the budget allows in one poll
+ * interval — the refreshes of the groups that look finished in it, then those due at their pace,
+ * earliest first (the others stay due for the next round). One after another within the budget;
+ * each group is judged (targets, instances, health-url, verdict) while the next refresh is read.
  * Returns the groups whose refresh was read (or tried).
  */
 export async function pollRound(
@@ -125,24 +139,29 @@ export async function pollRound(
   forced: ReadonlySet<GroupState>,
 ): Promise<GroupState[]> {
   const now = r.ctx.clock.now();
-  const due = live.filter((s) => forced.has(s) || s.nextAt <= now);
+  const first = live.filter((s) => urgent(s, now, forced));
   const targets: TargetCache = new Map();
   const judging: Promise<void>[] = [];
   try {
-    const dueRead = [];
-    for (const s of due)
-      if (await readRefresh(r, s)) dueRead.push(s);
+    const firstRead = [];
+    for (const s of first)
+      if (await readRefresh(r, s)) firstRead.push(s);
       else judging.push(unread(r, s));
     const groups = await readGroups(
       r,
       live.map((s) => s.group),
     );
-    for (const s of dueRead) judging.push(judge(r, s, groups.get(s.group), targets));
-    const finished = live.filter((s) => !due.includes(s) && looksFinished(s, groups.get(s.group)));
-    for (const s of finished)
+    for (const s of firstRead) judging.push(judge(r, s, groups.get(s.group), targets));
+    const others = live.filter((s) => !first.includes(s));
+    const finished = others.filter((s) => looksFinished(s, groups.get(s.group)));
+    const paced = others
+      .filter((s) => s.nextAt <= now && !finished.includes(s))
+      .sort((a, b) => a.nextAt - b.nextAt);
+    const rest = [...finished, ...paced].slice(0, r.readsPerRound(live.length));
+    for (const s of rest)
       judging.push((await readRefresh(r, s)) ? judge(r, s, groups.get(s.group), targets) : unread(r, s));
     await Promise.all(judging);
-    return [...due, ...finished];
+    return [...first, ...rest];
   } catch (err) {
     // Every judgement started settles before the round ends, whatever failed first.
     await Promise.allSettled(judging);

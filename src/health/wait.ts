@@ -11,7 +11,7 @@ import { RequestBudget } from './budget.js';
 import { resolveOptions, type ResolvedOptions } from './defaults.js';
 import { newGroupState, type GroupState } from './group-state.js';
 import { resolveTargets } from './resolve-targets.js';
-import { pollRound, RegionRound } from './round.js';
+import { pollRound, RegionRound, urgent } from './round.js';
 import type { HealthResult, HealthStatus, WaitOptions } from './types.js';
 import type { WatchedRefresh } from './watched-refresh.js';
 
@@ -170,8 +170,9 @@ async function pauseUntilNextRound(
 }
 
 /**
- * One region's scheduler. A round runs when a refresh is due (its pace), an event source woke
- * one, or one poll interval passed since the last round (the group scan that sees refreshes end).
+ * One region's scheduler. A round runs once per poll interval (the group scan that sees refreshes
+ * end, and the refreshes due at their pace), when an event source woke a refresh, or when a
+ * refresh reaches its deadline.
  */
 async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): Promise<void> {
   const { clock, signal } = r.ctx;
@@ -182,8 +183,8 @@ async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): 
     const live = states.filter((s) => s.phase !== 'done');
     if (!live.length) return;
     const now = clock.now();
-    if (now < scanAt && !woken.size && !live.some((s) => s.nextAt <= now)) {
-      const next = Math.min(scanAt, ...live.map((s) => s.nextAt));
+    if (now < scanAt && !live.some((s) => urgent(s, now, woken))) {
+      const next = Math.min(scanAt, ...live.map((s) => Math.max(s.nextAt, s.deadlineAt)));
       woken = await pauseUntilNextRound(next - now, live, pause, signal);
       continue;
     }
