@@ -95,6 +95,20 @@ async function seed(
   return { names, ami };
 }
 
+/** One environment variable holds at most 128 KiB on Linux, a runner's inputs included. */
+const MAX_INPUT = 128 * 1024;
+
+/**
+ * What wait-healthy watches: roll-asg's `refreshes`, or — when they are too long for one input
+ * (500 groups' records are) — the same groups by tag in the same regions, newest refresh each.
+ */
+function watched(refreshes: string, tag: string, regions: string[]): Record<string, string> {
+  const bytes = Buffer.byteLength(refreshes);
+  if (bytes < MAX_INPUT) return { refreshes };
+  console.log(`  refreshes is ${bytes} bytes, over one input's ${MAX_INPUT}: watching by asg-tags`);
+  return { 'asg-tags': `Bench=${tag}`, regions: regions.join(',') };
+}
+
 async function rollOnce(
   cloud: BenchCloud,
   c: RollCase,
@@ -127,7 +141,7 @@ async function rollOnce(
   const wait = await runStep(`wait-healthy ${groups} groups`, 'wait-healthy', {
     env: cloud.env(home),
     inputs: {
-      refreshes: roll.outputs.refreshes ?? '[]',
+      ...watched(roll.outputs.refreshes ?? '[]', tag, [...names.keys()]),
       'poll-interval-seconds': sec(POLL_S),
       'max-poll-interval-seconds': sec(60),
       'max-requests-per-second': String(BUDGET_RPS * compression),
