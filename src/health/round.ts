@@ -43,6 +43,27 @@ export class RegionRound {
     }
   }
 
+  /** Instances already described: their AMI and private address do not change while they live. */
+  private readonly known = new Map<string, Instance>();
+
+  /** The instances by id, describing only those not described before; MISSED after a transient fault. */
+  async instancesOf(ids: readonly string[]): Promise<Soft<Map<string, Instance>>> {
+    const missing = ids.filter((id) => !this.known.has(id));
+    const read = missing.length
+      ? await this.soft('describing instances', () => this.api.instances(this.region, missing))
+      : [];
+    if (read === MISSED) return MISSED;
+    const out = new Map<string, Instance>();
+    for (const i of read) {
+      if (!i.InstanceId) continue;
+      out.set(i.InstanceId, i);
+      // Kept once it has its AMI and private address (a pending instance may lack the address).
+      if (i.ImageId && (i.PrivateIpAddress || i.PrivateDnsName)) this.known.set(i.InstanceId, i);
+    }
+    for (const id of ids) if (this.known.has(id)) out.set(id, this.known.get(id)!);
+    return out;
+  }
+
   /**
    * How many refreshes one round reads besides the urgent ones: what the budget allows in one
    * poll interval after the group scan, so a busy region still scans once per interval.
@@ -235,11 +256,9 @@ async function judge(
   }
   const members = group?.Instances ?? [];
   const ids = need.instances ? members.map((i) => i.InstanceId!).filter(Boolean) : [];
-  const read = ids.length ? await r.soft('describing instances', () => r.api.instances(r.region, ids)) : [];
+  const read = ids.length ? await r.instancesOf(ids) : new Map<string, Instance>();
   const instancesOk = read !== MISSED;
-  const instances = new Map(
-    instancesOk ? read.filter((i) => i.InstanceId).map((i) => [i.InstanceId!, i]) : [],
-  );
+  const instances = instancesOk ? read : new Map<string, Instance>();
   const http =
     r.o.healthUrl && instancesOk && need.verifying ? await httpChecks(r, members, instances) : new Map();
   const now = r.ctx.clock.now();

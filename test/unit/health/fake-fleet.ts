@@ -102,6 +102,8 @@ export class FakeFleet {
   readonly clients: AwsClients;
   /** The most group names one DescribeAutoScalingGroups asked for. */
   largestScan = 0;
+  /** Instance ids DescribeInstances was asked about, each time. */
+  readonly describedInstances: string[] = [];
   private seq = 0;
   private asCount = 0;
   private readonly stepMs: number;
@@ -360,6 +362,7 @@ export class FakeFleet {
       .on(DescribeInstancesCommand)
       .callsFake((input: { Filters?: { Name: string; Values: string[] }[] }) => {
         const ids = new Set(input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? []);
+        this.describedInstances.push(...ids);
         const all = inRegion().flatMap((g) => g.instances);
         return {
           Reservations: [

@@ -306,6 +306,18 @@ describe('waitHealthy', () => {
     expect(fleet.largestScan).toBe(100);
   });
 
+  it('describes each instance once, however many looks its group takes while baking', async () => {
+    const { fleet, run } = setup();
+    fleet.startRefresh(fleet.addGroup('eu-west-1', 'web'), '2', { bakeMs: 120_000 });
+    const result = await run({ refreshes: [record('eu-west-1', 'web')] });
+
+    expect(result.status).toBe('healthy');
+    expect(result.groups[0]!.polls).toBeGreaterThan(3);
+    // An instance's AMI and address do not change while it lives.
+    expect(fleet.describedInstances.length).toBe(3);
+    expect(new Set(fleet.describedInstances).size).toBe(3);
+  });
+
   it('reports an empty refreshes list as nothing to watch, and rejects options that name nothing', async () => {
     const { run, log } = setup();
     await expect(run({ refreshes: [] })).resolves.toMatchObject({ status: 'healthy', groups: [] });
