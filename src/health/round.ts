@@ -101,17 +101,26 @@ function converged(s: GroupState, g: AutoScalingGroup): boolean {
   });
 }
 
+/** The launch template version a refresh's desired configuration names, if any. */
+function desiredVersion(r: GroupState['refresh']): string | undefined {
+  const d = r?.DesiredConfiguration;
+  return (d?.LaunchTemplate ?? d?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification)?.Version;
+}
+
 /**
  * Whether the group, as DescribeAutoScalingGroups shows it, is worth a DescribeInstanceRefreshes
- * now rather than at its paced time: its refresh was last read Successful (checks still pending),
- * the group took the refresh's version as its own (AWS applies a DesiredConfiguration only "once
- * the instance refresh succeeds"), or it converged since its refresh was last read.
+ * now rather than at its paced time: its refresh was last read Successful (checks still pending);
+ * or, when the refresh moves the group to a new version, the group took that version as its own
+ * (AWS applies a desired configuration only "once the instance refresh succeeds"); otherwise it
+ * converged since its refresh was last read.
  */
 export function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean {
   if (!g || s.phase !== 'watching') return false;
   if (s.refresh?.Status === 'Successful') return true;
   const want = s.expected.version;
-  if (want !== undefined && groupVersion(g) === want && s.result.previousVersion !== want) return true;
+  const before = s.result.previousVersion ?? s.firstGroupVersion;
+  if (want !== undefined && desiredVersion(s.refresh) === want && before !== undefined && before !== want)
+    return groupVersion(g) === want;
   return !s.convergedRead && converged(s, g);
 }
 
@@ -173,6 +182,7 @@ export async function pollRound(
       live.map((s) => s.group),
     );
     for (const s of firstRead) judging.push(judge(r, s, groups.get(s.group), targets));
+    for (const s of live) s.firstGroupVersion ??= groupVersion(groups.get(s.group));
     const others = live.filter((s) => !first.includes(s));
     const finished = others.filter((s) => looksFinished(s, groups.get(s.group)));
     const paced = others
