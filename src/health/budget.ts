@@ -1,6 +1,6 @@
-// The request budget: AWS throttles all Auto Scaling APIs of an account and region from one
-// token bucket, so every group we watch in a region draws from one bucket of ours, spaced on the
-// injectable Clock (unit tests prove the rate without sleeping).
+// The request budget: one token bucket per service and region, spaced on the injectable Clock.
+// AWS throttles all Auto Scaling APIs of an account and region from one bucket, so every group we
+// watch in a region draws from one bucket of ours (unit tests prove the rate without sleeping).
 import type { Clock } from '../core/clock.js';
 
 /**
@@ -9,8 +9,8 @@ import type { Clock } from '../core/clock.js';
  * never closer together than 1/rate seconds — any one-second window holds at most `rate` of them.
  */
 export class TokenBucket {
-  private tokens = 1;
-  private last: number;
+  /** When the next token is available: the bucket is full whenever this is not in the future. */
+  private nextFree: number;
   /** Requests granted so far, for the job summary. */
   granted = 0;
 
@@ -19,7 +19,7 @@ export class TokenBucket {
     readonly ratePerSecond: number,
   ) {
     if (!(ratePerSecond > 0)) throw new RangeError(`ratePerSecond must be positive, got ${ratePerSecond}`);
-    this.last = clock.now();
+    this.nextFree = clock.now();
   }
 
   /** When the last request was let onto the wire (see onWire). */
@@ -37,14 +37,17 @@ export class TokenBucket {
     if (at > now) await this.clock.sleep(Math.ceil(at - now), signal);
   }
 
+  /**
+   * Reserves the next slot (capacity one, so idle time never saves up a burst) and sleeps until
+   * it comes. Slots are kept exact (not fractional tokens summed up), so float rounding never
+   * lets a request in a millisecond early.
+   */
   async take(signal?: AbortSignal): Promise<void> {
     const now = this.clock.now();
-    this.tokens = Math.min(1, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
-    this.last = now;
-    this.tokens -= 1;
+    const at = Math.max(now, this.nextFree);
+    this.nextFree = at + 1000 / this.ratePerSecond;
     this.granted++;
-    if (this.tokens < 0)
-      await this.clock.sleep(Math.ceil((-this.tokens / this.ratePerSecond) * 1000), signal);
+    if (at > now) await this.clock.sleep(Math.ceil(at - now), signal);
   }
 }
 

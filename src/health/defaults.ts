@@ -11,7 +11,14 @@ const d = (name: keyof typeof waitHealthySpec.inputs): string => {
 export type ResolvedOptions = Required<
   Omit<
     WaitOptions,
-    'refreshes' | 'asgNames' | 'asgTags' | 'regions' | 'expectedAmiId' | 'healthUrl' | 'expectedVersion'
+    | 'refreshes'
+    | 'asgNames'
+    | 'asgTags'
+    | 'regions'
+    | 'expectedAmiId'
+    | 'healthUrl'
+    | 'expectedVersion'
+    | 'pause'
   >
 > &
   Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion'>;

@@ -25,6 +25,10 @@ export interface GroupState {
   /** Since when some instance has been seen unhealthy, and the progress then. */
   unhealthySince?: number;
   unhealthyAtPercent?: number;
+  /** The group's launch template version when first scanned (before the refresh could apply). */
+  firstGroupVersion?: string;
+  /** The refresh was read while the group looked converged: later rounds read it when paced. */
+  convergedRead?: boolean;
   /** When the refresh reached Baking or Successful: the grace for full verification starts here. */
   verifyingSince?: number;
   /** A rollback, cancel or revert we must (re)try at the next poll, e.g. after throttling. */

@@ -1,5 +1,5 @@
-// One look at one group: read the refresh status and the snapshot, log a progress line, record
-// checkpoints, decide healthy / keep waiting / failed, and start recovery when it failed.
+// One look at one group: its progress line, checkpoints, and the verdict healthy / wait / failed.
+// Reads the refresh status and the snapshot, and starts recovery when the group failed.
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { Log } from '../core/log.js';
 import { ACTIVE, label, type GroupState } from './group-state.js';
@@ -103,72 +103,54 @@ export async function look(
   s.pace.record(now, percent);
   const verdict = snapshot ? verify(snapshot, s.expected, c.httpConfigured) : undefined;
   if (verdict) recordVerdict(s, verdict, c.httpConfigured);
-  const reason = r.StatusReason ? ` · ${r.StatusReason}` : '';
-  const left = r.InstancesToUpdate !== undefined ? ` · ${plural(r.InstancesToUpdate, 'instance')} left` : '';
+  const ended = await lookWatching(s, r, verdict, now, c);
+  if (ended || s.phase === 'done' || now < s.deadlineAt) return;
+  const minutes = Math.round((s.deadlineAt - s.result.timeline.watchStart) / 60_000);
+  return fail(
+    s,
+    'timed-out',
+    `timed out after ${minutes} minute(s) (timeout-minutes) with the refresh ${status} at ${percent}%`,
+    c,
+  );
+}
 
+type Refresh = NonNullable<GroupState['refresh']>;
+
+/** The refresh as AWS reports it while we watch it; true when this look ended or failed the group. */
+async function lookWatching(
+  s: GroupState,
+  r: Refresh,
+  verdict: Verdict | undefined,
+  now: number,
+  c: LookContext,
+): Promise<boolean> {
+  const status = r.Status ?? 'unknown';
+  const percent = r.PercentageComplete ?? 0;
+  const reason = r.StatusReason ? ` · ${r.StatusReason}` : '';
   switch (status) {
     case 'Pending':
     case 'InProgress':
     case 'Cancelling': {
+      const left =
+        r.InstancesToUpdate !== undefined ? ` · ${plural(r.InstancesToUpdate, 'instance')} left` : '';
       c.log.info(`${label(s)}: ${status} ${percent}%${left} · ETA ${formatEta(s.pace.etaMs())}${reason}`);
       const bad =
         verdict && status === 'InProgress' ? unhealthyTooLong(s, verdict, now, percent, c) : undefined;
-      if (bad) return fail(s, 'failed', bad, c);
-      break;
+      if (bad) await fail(s, 'failed', bad, c);
+      return Boolean(bad);
     }
     case 'Baking':
-    case 'Successful': {
-      s.verifyingSince ??= now;
-      s.result.timeline.verifyStart ??= now;
-      if (!verdict) {
-        c.log.info(`${label(s)}: ${status} ${percent}% · checks postponed (group not readable this poll)`);
-        break;
-      }
-      const checks = verdict.ok ? 'all checks pass' : verdict.problems.join('; ');
-      c.log.info(
-        `${label(s)}: ${status} ${percent}% · ${verdict.inService.length}/${verdict.desired} InService · ${checks}`,
-      );
-      if (verdict.ok && status === 'Successful') {
-        s.result.timeline.verifiedAt = now;
-        const proven = [
-          `${verdict.onExpected}/${verdict.desired} instances on ${[s.expected.version && `version ${s.expected.version}`, s.expected.amiId].filter(Boolean).join(' / ') || 'the group configuration'}`,
-          verdict.totalTargets ? `${verdict.healthyTargets} healthy targets` : '',
-          c.httpConfigured ? `${verdict.httpOk} health-url checks passed` : '',
-        ].filter(Boolean);
-        finish(s, 'healthy', 'none', `healthy: ${proven.join(', ')}`, now);
-        return;
-      }
-      const bad = unhealthyTooLong(s, verdict, now, percent, c);
-      if (bad) return fail(s, 'failed', bad, c);
-      if (status === 'Successful' && now - s.verifyingSince >= c.graceMs)
-        return fail(
-          s,
-          'failed',
-          `refresh Successful but not healthy ${Math.round(c.graceMs / 1000)}s later (unhealthy-grace-seconds): ${verdict.problems.join('; ')}`,
-          c,
-        );
-      break;
-    }
+    case 'Successful':
+      return lookVerifying(s, status, percent, verdict, now, c);
     case 'RollbackInProgress':
       c.log.info(
         `${label(s)}: AWS is rolling the refresh back (${r.RollbackDetails?.PercentageCompleteOnRollback ?? 0}%)${reason}`,
       );
       s.result.timeline.rollbackStart ??= r.RollbackDetails?.RollbackStartTime?.getTime() ?? now;
-      break;
-    case 'RollbackSuccessful': {
-      s.result.timeline.rollbackStart ??= r.RollbackDetails?.RollbackStartTime?.getTime() ?? now;
-      s.result.timeline.rollbackEnd = now;
-      // A RollbackInstanceRefresh call (someone's, not this wait's) is not AWS rolling back on its own.
-      const byCall = /RollbackInstanceRefresh|started by the user/i.test(r.StatusReason ?? '');
-      finish(
-        s,
-        'rolled-back',
-        'rolled-back-by-aws',
-        `${byCall ? 'the refresh was rolled back by a RollbackInstanceRefresh call made outside this wait' : 'AWS rolled the refresh back'}${r.StatusReason ? `: ${r.StatusReason}` : ''}${s.result.groupVersion ? `; group on launch template version ${s.result.groupVersion}` : ''}`,
-        now,
-      );
-      return;
-    }
+      return false;
+    case 'RollbackSuccessful':
+      rolledBackByAws(s, r, now);
+      return true;
     case 'RollbackFailed':
       finish(
         s,
@@ -177,22 +159,76 @@ export async function look(
         `AWS's rollback failed${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
         now,
       );
-      return;
+      return true;
     case 'Failed':
     case 'Cancelled':
-      return fail(s, 'failed', `refresh ${status}${r.StatusReason ? `: ${r.StatusReason}` : ''}`, c);
+      await fail(s, 'failed', `refresh ${status}${r.StatusReason ? `: ${r.StatusReason}` : ''}`, c);
+      return true;
     default:
       c.log.info(`${label(s)}: ${status} ${percent}%${reason}`);
+      return false;
   }
-  if (now >= s.deadlineAt) {
-    const minutes = Math.round((s.deadlineAt - s.result.timeline.watchStart) / 60_000);
-    return fail(
+}
+
+/** Baking or Successful: the full checks decide; true when this look ended or failed the group. */
+async function lookVerifying(
+  s: GroupState,
+  status: string,
+  percent: number,
+  verdict: Verdict | undefined,
+  now: number,
+  c: LookContext,
+): Promise<boolean> {
+  s.verifyingSince ??= now;
+  s.result.timeline.verifyStart ??= now;
+  if (!verdict) {
+    c.log.info(`${label(s)}: ${status} ${percent}% · checks postponed (group not readable this poll)`);
+    return false;
+  }
+  const checks = verdict.ok ? 'all checks pass' : verdict.problems.join('; ');
+  c.log.info(
+    `${label(s)}: ${status} ${percent}% · ${verdict.inService.length}/${verdict.desired} InService · ${checks}`,
+  );
+  if (verdict.ok && status === 'Successful') {
+    s.result.timeline.verifiedAt = now;
+    const proven = [
+      `${verdict.onExpected}/${verdict.desired} instances on ${[s.expected.version && `version ${s.expected.version}`, s.expected.amiId].filter(Boolean).join(' / ') || 'the group configuration'}`,
+      verdict.totalTargets ? `${verdict.healthyTargets} healthy targets` : '',
+      c.httpConfigured ? `${verdict.httpOk} health-url checks passed` : '',
+    ].filter(Boolean);
+    finish(s, 'healthy', 'none', `healthy: ${proven.join(', ')}`, now);
+    return true;
+  }
+  const bad = unhealthyTooLong(s, verdict, now, percent, c);
+  if (bad) {
+    await fail(s, 'failed', bad, c);
+    return true;
+  }
+  if (status === 'Successful' && now - s.verifyingSince >= c.graceMs) {
+    await fail(
       s,
-      'timed-out',
-      `timed out after ${minutes} minute(s) (timeout-minutes) with the refresh ${status} at ${percent}%`,
+      'failed',
+      `refresh Successful but not healthy ${Math.round(c.graceMs / 1000)}s later (unhealthy-grace-seconds): ${verdict.problems.join('; ')}`,
       c,
     );
+    return true;
   }
+  return false;
+}
+
+/** AWS rolled the refresh back by itself (auto rollback, an alarm) or someone called RollbackInstanceRefresh. */
+function rolledBackByAws(s: GroupState, r: Refresh, now: number): void {
+  s.result.timeline.rollbackStart ??= r.RollbackDetails?.RollbackStartTime?.getTime() ?? now;
+  s.result.timeline.rollbackEnd = now;
+  // A RollbackInstanceRefresh call (someone's, not this wait's) is not AWS rolling back on its own.
+  const byCall = /RollbackInstanceRefresh|started by the user/i.test(r.StatusReason ?? '');
+  finish(
+    s,
+    'rolled-back',
+    'rolled-back-by-aws',
+    `${byCall ? 'the refresh was rolled back by a RollbackInstanceRefresh call made outside this wait' : 'AWS rolled the refresh back'}${r.StatusReason ? `: ${r.StatusReason}` : ''}${s.result.groupVersion ? `; group on launch template version ${s.result.groupVersion}` : ''}`,
+    now,
+  );
 }
 
 async function lookRollingBack(

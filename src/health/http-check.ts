@@ -1,5 +1,5 @@
-// The version-endpoint check: each InService instance must answer the health-url with 2xx, and
-// with expected-version in its body when given. The URL's host is always the instance's own
+// The version-endpoint check: each InService instance must answer the health-url as expected.
+// 2xx, with expected-version in its body when given. The URL's host is always the instance's own
 // address (the input pattern enforces a placeholder host), so this never reaches anything else.
 
 export interface HttpTarget {

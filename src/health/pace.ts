@@ -1,5 +1,5 @@
-// The refresh's pace: how fast PercentageComplete moves, hence an estimate of time left and how
-// long to wait before the next poll. Polling faster than the refresh moves only spends budget.
+// The refresh's pace: how fast PercentageComplete moves, its ETA, and when to poll it next.
+// Polling faster than the refresh moves only spends budget.
 
 interface Sample {
   at: number;

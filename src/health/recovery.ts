@@ -1,5 +1,6 @@
-// What happens when a group fails: roll the refresh back where AWS allows it, cancel it where it
-// does not (saying why), or leave AWS's state alone when rollback-on-failure is off.
+// What happens when a group fails: roll back, cancel, or leave the refresh alone, saying why.
+// Rolls back where AWS allows it, cancels where it does not, and changes nothing with
+// rollback-on-failure off.
 import { describeError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { hasCode, isTransient } from '../aws/errors.js';

@@ -1,5 +1,6 @@
-// Which refreshes to watch: roll-asg's records as given, or the latest refresh of each group named
-// by asg-names/asg-tags in each region. Names that exist nowhere are an error listing what was searched.
+// Which refreshes to watch: roll-asg's records, or the latest refresh of named or tagged groups.
+// Groups named by asg-names/asg-tags are looked up in each region; names that exist nowhere are an
+// error listing what was searched.
 import { ActionFailure } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { HealthApi } from './aws-calls.js';

@@ -1,7 +1,7 @@
-// The ELBv2 target groups a group sends traffic through: TargetGroupARNs (the older API) and the
-// elbv2 entries of TrafficSources (AttachTrafficSources, the API AWS recommends). Classic Load
-// Balancers and VPC Lattice are not read here; their checks reach us through the group's
-// health check type, which Auto Scaling applies to instance health.
+// The ELBv2 target groups an Auto Scaling group sends traffic through.
+// TargetGroupARNs (the older API) and the elbv2 entries of TrafficSources (AttachTrafficSources,
+// the API AWS recommends). Classic Load Balancers and VPC Lattice are not read here; their checks
+// reach us through the group's health check type, which Auto Scaling applies to instance health.
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 
 /** An ELBv2 target group ARN: what `elbv2` traffic sources name (Type is optional in the API). */

@@ -1,5 +1,5 @@
-// The typed options and result of waitHealthy, shared by wait-healthy, roll-asg (`wait: true`)
-// and deploy-ami.
+// The typed options and result of waitHealthy.
+// Shared by wait-healthy, roll-asg (`wait: true`) and deploy-ami.
 import type { WatchedRefresh } from './watched-refresh.js';
 
 export type HealthStatus = 'healthy' | 'failed' | 'rolled-back' | 'timed-out';
@@ -29,6 +29,12 @@ export interface WaitOptions {
   maxPollIntervalSeconds?: number;
   /** The HTTP client for healthUrl; Node's global fetch unless a test injects one. */
   fetch?: typeof fetch;
+  /**
+   * The pause between two polling rounds of a region: by default a sleep on the clock that
+   * returns an empty set. An event source may end the pause early and name the refreshes it heard
+   * about (their InstanceRefreshIds); those become due at once.
+   */
+  pause?: (ms: number, signal: AbortSignal) => Promise<ReadonlySet<string>>;
 }
 
 /** What was done about a failure. */

@@ -79,6 +79,29 @@ export function verify(s: Snapshot, expected: Expected, httpConfigured: boolean)
     );
   }
 
+  const { healthyTargets, totalTargets } = checkTargets(s, inService, problems, unhealthy);
+  const httpOk = httpConfigured ? checkHttp(s, inService, problems, unhealthy) : 0;
+
+  return {
+    ok: problems.length === 0,
+    problems,
+    unhealthy: [...unhealthy],
+    inService,
+    desired,
+    onExpected,
+    healthyTargets,
+    totalTargets,
+    httpOk,
+  };
+}
+
+/** Every InService instance a healthy target of each of the group's target groups. */
+function checkTargets(
+  s: Snapshot,
+  inService: readonly string[],
+  problems: string[],
+  unhealthy: Set<string>,
+): { healthyTargets: number; totalTargets: number } {
   let healthyTargets = 0;
   let totalTargets = 0;
   for (const arn of targetGroupArns(s.group)) {
@@ -99,31 +122,27 @@ export function verify(s: Snapshot, expected: Expected, httpConfigured: boolean)
         `target group ${name}: ${notHealthy.slice(0, 5).join(', ')}${notHealthy.length > 5 ? ', …' : ''}`,
       );
   }
+  return { healthyTargets, totalTargets };
+}
 
+/** Every InService instance answered the health-url as expected; returns how many did. */
+function checkHttp(
+  s: Snapshot,
+  inService: readonly string[],
+  problems: string[],
+  unhealthy: Set<string>,
+): number {
   let httpOk = 0;
-  if (httpConfigured) {
-    const failing: string[] = [];
-    for (const id of inService) {
-      const c = s.http?.get(id);
-      if (c?.ok) httpOk++;
-      else if (c) {
-        failing.push(`${id} ${c.detail}`);
-        unhealthy.add(id);
-      } else failing.push(`${id} not checked`);
-    }
-    if (failing.length)
-      problems.push(`health-url: ${failing.slice(0, 5).join(', ')}${failing.length > 5 ? ', …' : ''}`);
+  const failing: string[] = [];
+  for (const id of inService) {
+    const c = s.http?.get(id);
+    if (c?.ok) httpOk++;
+    else if (c) {
+      failing.push(`${id} ${c.detail}`);
+      unhealthy.add(id);
+    } else failing.push(`${id} not checked`);
   }
-
-  return {
-    ok: problems.length === 0,
-    problems,
-    unhealthy: [...unhealthy],
-    inService,
-    desired,
-    onExpected,
-    healthyTargets,
-    totalTargets,
-    httpOk,
-  };
+  if (failing.length)
+    problems.push(`health-url: ${failing.slice(0, 5).join(', ')}${failing.length > 5 ? ', …' : ''}`);
+  return httpOk;
 }

@@ -1,9 +1,7 @@
-// waitHealthy: watch many refreshes at once until each is proven healthy, fails (and is rolled
-// back), or times out. One scheduler per region on the shared Clock; every AWS request of a
-// region draws from the same budget.
-import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import type { Instance } from '@aws-sdk/client-ec2';
-import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
+// waitHealthy: the entry point and the per-region wait loop over many refreshes at once.
+// Each refresh ends proven healthy, failed (and rolled back), or timed out. One scheduler per region
+// on the shared Clock; every AWS request of a region draws from the same budget.
+import type { Clock } from '../core/clock.js';
 import { ConfigurationError, describeError, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
@@ -11,17 +9,13 @@ import { isTransient } from '../aws/errors.js';
 import { HealthApi } from './aws-calls.js';
 import { RequestBudget } from './budget.js';
 import { resolveOptions, type ResolvedOptions } from './defaults.js';
-import { groupVersion, look, type LookContext } from './group-watch.js';
-import { finish } from './recovery.js';
 import { newGroupState, type GroupState } from './group-state.js';
-import { checkInstances, type HttpCheck } from './http-check.js';
 import { resolveTargets } from './resolve-targets.js';
+import { pollRound, RegionRound, urgent } from './round.js';
 import type { HealthResult, HealthStatus, WaitOptions } from './types.js';
-import { targetGroupArns } from './traffic-sources.js';
+import type { WatchedRefresh } from './watched-refresh.js';
 
 export type { HealthResult, WaitOptions, GroupResult, HealthStatus } from './types.js';
-
-const MISSED = Symbol('missed');
 
 /** Worst first: the overall status is the worst status of any group. */
 const SEVERITY: readonly HealthStatus[] = ['failed', 'timed-out', 'rolled-back', 'healthy'];
@@ -63,39 +57,18 @@ export async function waitHealthy(ctx: ActionContext, options: WaitOptions): Pro
   }
   const minMs = o.pollIntervalSeconds * 1000;
   const maxMs = o.maxPollIntervalSeconds * 1000;
-
-  const targets = await log.group('Finding the refreshes to watch', () =>
-    poll({
-      phase: 'looking up the Auto Scaling groups',
-      clock,
-      signal,
-      deadline: startedAt + timeoutMs,
-      minDelayMs: minMs,
-      maxDelayMs: maxMs,
-      isTransient,
-      onTransient: (err) => log.warning(`looking up groups: ${describeError(err)}; retrying`),
-      check: async () => ({
-        done: true as const,
-        value: await resolveTargets(
-          api,
-          { refreshes: options.refreshes, asgNames: options.asgNames, asgTags: options.asgTags, regions },
-          log,
-        ),
-      }),
-    }).catch((err: unknown) => {
-      throw withContext('looking up the Auto Scaling groups', err);
-    }),
-  );
-
-  const states = targets.map((t) =>
-    newGroupState(t, startedAt, startedAt + timeoutMs, minMs, maxMs, o.expectedAmiId),
-  );
+  const deadline = startedAt + timeoutMs;
+  const targets = await findTargets(ctx, api, options, regions, { deadline, minMs, maxMs });
+  const states = targets.map((t) => newGroupState(t, startedAt, deadline, minMs, maxMs, o.expectedAmiId));
   const byRegion = new Map<string, GroupState[]>();
   for (const s of states) byRegion.set(s.region, [...(byRegion.get(s.region) ?? []), s]);
 
+  const pause = options.pause ?? clockPause(clock);
   const what = `${states.length} group${states.length === 1 ? '' : 's'} in ${byRegion.size} region${byRegion.size === 1 ? '' : 's'}`;
   await log.group(`Waiting for ${what} (at most ${o.maxRequestsPerSecond} requests/s per region)`, () =>
-    Promise.all([...byRegion].map(([region, ss]) => watchRegion(ctx, api, region, ss, o))),
+    Promise.all(
+      [...byRegion].map(([region, ss]) => watchRegion(new RegionRound(ctx, api, region, o), ss, pause)),
+    ),
   );
 
   const groups = states.map((s) => s.result);
@@ -114,6 +87,39 @@ export async function waitHealthy(ctx: ActionContext, options: WaitOptions): Pro
     requests: budget.counts(),
     maxRequestsPerSecond: o.maxRequestsPerSecond,
   };
+}
+
+/** The refreshes to watch (roll-asg's records, or the groups' latest), retrying transient faults. */
+function findTargets(
+  ctx: ActionContext,
+  api: HealthApi,
+  options: WaitOptions,
+  regions: readonly string[],
+  t: { deadline: number; minMs: number; maxMs: number },
+): Promise<WatchedRefresh[]> {
+  const { clock, log, signal } = ctx;
+  return log.group('Finding the refreshes to watch', () =>
+    poll({
+      phase: 'looking up the Auto Scaling groups',
+      clock,
+      signal,
+      deadline: t.deadline,
+      minDelayMs: t.minMs,
+      maxDelayMs: t.maxMs,
+      isTransient,
+      onTransient: (err) => log.warning(`looking up groups: ${describeError(err)}; retrying`),
+      check: async () => ({
+        done: true as const,
+        value: await resolveTargets(
+          api,
+          { refreshes: options.refreshes, asgNames: options.asgNames, asgTags: options.asgTags, regions },
+          log,
+        ),
+      }),
+    }).catch((err: unknown) => {
+      throw withContext('looking up the Auto Scaling groups', err);
+    }),
+  );
 }
 
 function checkOptions(options: WaitOptions, o: ResolvedOptions): void {
@@ -139,218 +145,55 @@ function checkOptions(options: WaitOptions, o: ResolvedOptions): void {
   if (problems.length) throw new ConfigurationError(problems);
 }
 
-interface RoundData {
-  groups: Map<string, AutoScalingGroup>;
-  instances: Map<string, Instance>;
-  targets: Map<string, TargetHealthDescription[]>;
-  http: Map<string, HttpCheck>;
+type Pause = NonNullable<WaitOptions['pause']>;
+
+/** The default pause between rounds: the clock's sleep; nothing wakes it early. */
+const clockPause =
+  (clock: Clock): Pause =>
+  async (ms, signal) => {
+    await clock.sleep(ms, signal);
+    return new Set();
+  };
+
+/**
+ * The pause between two rounds, the one place the wait loop rests: an event source (WaitOptions
+ * `pause`) may end it early and name the refreshes it heard about; those become due at once.
+ */
+async function pauseUntilNextRound(
+  ms: number,
+  live: readonly GroupState[],
+  pause: Pause,
+  signal: AbortSignal,
+): Promise<Set<GroupState>> {
+  const heard = await pause(Math.max(0, ms), signal);
+  return new Set(live.filter((s) => s.refreshId !== undefined && heard.has(s.refreshId)));
 }
 
-async function watchRegion(
-  ctx: ActionContext,
-  api: HealthApi,
-  region: string,
-  states: GroupState[],
-  o: ResolvedOptions,
-): Promise<void> {
-  const { clock, log, signal } = ctx;
-  let lastMiss = '';
+/**
+ * One region's scheduler. A round runs once per poll interval (the group scan that sees refreshes
+ * end, and the refreshes due at their pace), when an event source woke a refresh, or when a
+ * refresh reaches its deadline.
+ */
+async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): Promise<void> {
+  const { clock, signal } = r.ctx;
+  const intervalMs = r.o.pollIntervalSeconds * 1000;
+  let scanAt = clock.now();
+  let woken = new Set<GroupState>();
   for (;;) {
     const live = states.filter((s) => s.phase !== 'done');
     if (!live.length) return;
     const now = clock.now();
-    const due = live.filter((s) => s.nextAt <= now);
-    if (!due.length) {
-      await clock.sleep(Math.min(...live.map((s) => s.nextAt)) - now, signal);
+    if (now < scanAt && !live.some((s) => urgent(s, now, woken))) {
+      const next = Math.min(scanAt, ...live.map((s) => Math.max(s.nextAt, s.deadlineAt)));
+      woken = await pauseUntilNextRound(next - now, live, pause, signal);
       continue;
     }
-    await pollRound(ctx, api, region, due, o);
+    const read = await pollRound(r, live, woken);
+    woken = new Set();
     const after = clock.now();
-    for (const s of due)
+    scanAt = Math.max(now + intervalMs, after);
+    for (const s of read)
       if (s.phase !== 'done')
         s.nextAt = Math.min(after + s.pace.nextDelayMs(), Math.max(s.deadlineAt, after + 1));
   }
-
-  /** A transient fault delays one poll (MISSED); anything else (permissions, a deleted group) ends the wait. */
-  async function soft<T>(what: string, fn: () => Promise<T>): Promise<T | typeof MISSED> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (signal.aborted || !isTransient(err)) throw withContext(what, err);
-      lastMiss = `${what}: ${describeError(err)}`;
-      log.warning(`${region}: ${lastMiss}; trying again at the next poll`);
-      return MISSED;
-    }
-  }
-
-  async function pollRound(
-    ctx: ActionContext,
-    api: HealthApi,
-    region: string,
-    due: GroupState[],
-    o: ResolvedOptions,
-  ): Promise<void> {
-    const seen = new Set<GroupState>();
-    for (const s of due) {
-      s.result.polls++;
-      const r = await soft(`describing the refresh of ${s.group}`, () =>
-        api.refresh(region, s.group, s.refreshId),
-      );
-      if (r === MISSED) continue;
-      s.refresh = r;
-      seen.add(s);
-      if (r?.InstanceRefreshId && !s.refreshId) {
-        s.refreshId = r.InstanceRefreshId;
-        s.result.refreshId = r.InstanceRefreshId;
-      }
-    }
-    const data: RoundData = { groups: new Map(), instances: new Map(), targets: new Map(), http: new Map() };
-    const looked = [...seen.keys()].filter((s) => s.refresh);
-    const names = looked.map((s) => s.group);
-    const groups = names.length
-      ? await soft('describing the groups', () => api.groupsByName(region, names))
-      : [];
-    for (const g of groups === MISSED ? [] : groups)
-      if (g.AutoScalingGroupName) data.groups.set(g.AutoScalingGroupName, g);
-
-    for (const s of looked)
-      if (!s.expectedKnown)
-        await soft(`resolving the expected AMI of ${s.group}`, () =>
-          resolveExpected(api, s, data.groups.get(s.group)),
-        );
-
-    const watching = looked.filter((s) => s.phase === 'watching' && data.groups.has(s.group));
-    const verifying = watching.filter(
-      (s) => s.refresh?.Status === 'Baking' || s.refresh?.Status === 'Successful',
-    );
-    // Our refresh back to the previous version, once Successful, is proven from the instances too.
-    const reverted = looked.filter(
-      (s) =>
-        s.reverting &&
-        s.phase === 'rolling-back' &&
-        s.refresh?.Status === 'Successful' &&
-        data.groups.has(s.group),
-    );
-    const tgArns = new Set(
-      [...watching, ...reverted]
-        .filter((s) => s.refresh?.Status !== 'Pending')
-        .flatMap((s) => targetGroupArns(data.groups.get(s.group))),
-    );
-    let targetsOk = true;
-    for (const arn of tgArns) {
-      const t = await soft(`describing target health of ${arn}`, () => api.targetHealth(region, arn));
-      if (t === MISSED) targetsOk = false;
-      else data.targets.set(arn, t);
-    }
-    const ids = [...verifying, ...reverted].flatMap((s) =>
-      (data.groups.get(s.group)?.Instances ?? []).map((i) => i.InstanceId!).filter(Boolean),
-    );
-    const instances = ids.length ? await soft('describing instances', () => api.instances(region, ids)) : [];
-    const instancesOk = instances !== MISSED;
-    for (const i of instancesOk ? instances : []) if (i.InstanceId) data.instances.set(i.InstanceId, i);
-    if (o.healthUrl && instancesOk) {
-      const inService = verifying.flatMap((s) =>
-        (data.groups.get(s.group)?.Instances ?? []).filter((i) => i.LifecycleState === 'InService'),
-      );
-      const checks = await checkInstances(
-        inService
-          .map((m) => data.instances.get(m.InstanceId!))
-          .filter((i): i is Instance => Boolean(i))
-          .map((i) => ({
-            instanceId: i.InstanceId!,
-            privateIp: i.PrivateIpAddress,
-            privateDns: i.PrivateDnsName,
-          })),
-        {
-          template: o.healthUrl,
-          expectedVersion: o.expectedVersion,
-          timeoutMs: o.healthUrlTimeoutSeconds * 1000,
-          fetch: o.fetch,
-          signal: ctx.signal,
-        },
-      );
-      for (const [id, c] of checks) data.http.set(id, c);
-    }
-
-    const now = ctx.clock.now();
-    const c: LookContext = {
-      api,
-      log: ctx.log,
-      now,
-      rollbackOnFailure: o.rollbackOnFailure,
-      rollbackBudgetMs: o.timeoutMinutes * 60_000,
-      graceMs: o.unhealthyGraceSeconds * 1000,
-      httpConfigured: Boolean(o.healthUrl),
-    };
-    for (const s of due) {
-      if (!seen.has(s)) {
-        // Nothing read this poll; the deadline still holds, whatever AWS answers.
-        if (now >= s.deadlineAt)
-          if (s.refresh) await look(s, undefined, now, c);
-          else unreadAtDeadline(s, now, lastMiss);
-        continue;
-      }
-      const group = data.groups.get(s.group);
-      // A snapshot is only complete when every part of it was read; otherwise judge status alone.
-      const complete =
-        group && targetsOk && (!(verifying.includes(s) || reverted.includes(s)) || instancesOk);
-      const snapshot = complete
-        ? {
-            group,
-            instances: data.instances,
-            targets: data.targets,
-            http: o.healthUrl ? data.http : undefined,
-          }
-        : undefined;
-      if (!snapshot && group) s.result.groupVersion = groupVersion(group);
-      await look(s, snapshot, now, c);
-    }
-  }
-}
-
-/**
- * The deadline passed and the refresh was never read (every DescribeInstanceRefreshes failed):
- * the wait ends timed out, saying it cannot tell what AWS did, rather than polling on.
- */
-function unreadAtDeadline(s: GroupState, now: number, lastMiss: string): void {
-  const minutes = Math.round((s.deadlineAt - s.result.timeline.watchStart) / 60_000);
-  finish(
-    s,
-    'timed-out',
-    'none',
-    `timed out after ${minutes} minute(s) (timeout-minutes) without reading the refresh once` +
-      `${lastMiss ? ` (last error: ${lastMiss})` : ''}; nothing was rolled back: check the group in AWS`,
-    now,
-  );
-}
-
-/** The version and AMI the refresh deploys: its desired configuration, else the group's own template. */
-async function resolveExpected(
-  api: HealthApi,
-  s: GroupState,
-  group: AutoScalingGroup | undefined,
-): Promise<void> {
-  const desired = s.refresh?.DesiredConfiguration;
-  const spec =
-    desired?.LaunchTemplate ??
-    desired?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification ??
-    group?.LaunchTemplate ??
-    group?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  if (!spec) {
-    // A launch configuration, or the group is not readable yet: judge by what else we know.
-    if (group) s.expectedKnown = true;
-    return;
-  }
-  const v = await api.templateVersion(s.region, {
-    launchTemplateId: spec.LaunchTemplateId,
-    launchTemplateName: spec.LaunchTemplateName,
-    version: s.expected.version ?? spec.Version ?? '$Default',
-  });
-  if (v) {
-    s.expected.version ??= v.version;
-    if (v.imageId?.startsWith('ami-')) s.expected.amiId ??= v.imageId;
-  }
-  s.result.expectedVersion = s.expected.version;
-  s.result.expectedAmiId = s.expected.amiId;
-  s.expectedKnown = true;
 }

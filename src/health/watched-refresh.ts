@@ -1,6 +1,6 @@
-// What one watched refresh is. roll-asg owns the record it writes (src/aws/refresh-record.ts)
-// and its validator; wait-healthy reads the same records, and needs only region and group from
-// callers that name groups rather than refreshes.
+// What one watched refresh is, and the `refreshes` input's parser. roll-asg owns the record it
+// writes (src/aws/refresh-record.ts) and its validator; wait-healthy reads the same records, and
+// needs only region and group from callers that name groups.
 import { InputProblem } from '../core/input-fields.js';
 import { validateRefreshRecords, type RefreshRecord } from '../aws/refresh-record.js';
 import { REGION } from '../core/input-fields.js';

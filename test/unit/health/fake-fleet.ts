@@ -100,6 +100,10 @@ export class FakeFleet {
   /** Clock time of every Auto Scaling call (made or throttled), per region. */
   readonly autoScalingCalls: { region: string; at: number; op: string; throttled: boolean }[] = [];
   readonly clients: AwsClients;
+  /** The most group names one DescribeAutoScalingGroups asked for. */
+  largestScan = 0;
+  /** Instance ids DescribeInstances was asked about, each time. */
+  readonly describedInstances: string[] = [];
   private seq = 0;
   private asCount = 0;
   private readonly stepMs: number;
@@ -306,6 +310,7 @@ export class FakeFleet {
       .callsFake(
         (input: { AutoScalingGroupNames?: string[]; Filters?: { Name: string; Values: string[] }[] }) => {
           this.asCall(region, 'DescribeAutoScalingGroups');
+          this.largestScan = Math.max(this.largestScan, input.AutoScalingGroupNames?.length ?? 0);
           const groups = inRegion().filter(
             (g) =>
               (!input.AutoScalingGroupNames || input.AutoScalingGroupNames.includes(g.name)) &&
@@ -357,6 +362,7 @@ export class FakeFleet {
       .on(DescribeInstancesCommand)
       .callsFake((input: { Filters?: { Name: string; Values: string[] }[] }) => {
         const ids = new Set(input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? []);
+        this.describedInstances.push(...ids);
         const all = inRegion().flatMap((g) => g.instances);
         return {
           Reservations: [

@@ -255,6 +255,69 @@ describe('waitHealthy', () => {
     );
   });
 
+  it('checks a refresh an event source names at once, not at its next poll', async () => {
+    const { fleet, run, clock } = setup({ stepMs: 20_000 });
+    const start = clock.now();
+    fleet.startRefresh(fleet.addGroup('eu-west-1', 'web', { desired: 1 }), '2');
+    const woken: number[] = [];
+    // An event source that hears the refresh end (at 20 s) and says so a second later.
+    const pause = async (ms: number, signal: AbortSignal): Promise<ReadonlySet<string>> => {
+      const heardAt = start + 21_000;
+      if (!woken.length && clock.now() + ms > heardAt) {
+        await clock.sleep(heardAt - clock.now(), signal);
+        woken.push(clock.now());
+        return new Set(['refresh-web', 'refresh-of-someone-else']);
+      }
+      await clock.sleep(ms, signal);
+      return new Set();
+    };
+    const options = { refreshes: [record('eu-west-1', 'web')], pollIntervalSeconds: 60 };
+    const heard = await run({ ...options, pause });
+
+    expect(heard.status).toBe('healthy');
+    expect(woken).toEqual([start + 21_000]);
+    expect(heard.groups[0]!.timeline.end).toBeLessThan(start + 23_000);
+    // The same wait without the event source sees the end at its next poll, a minute in.
+    const { fleet: fleet2, run: run2, clock: clock2 } = setup({ stepMs: 20_000 });
+    fleet2.startRefresh(fleet2.addGroup('eu-west-1', 'web', { desired: 1 }), '2');
+    const polled = await run2(options);
+    expect(polled.status).toBe('healthy');
+    expect(polled.groups[0]!.timeline.end).toBeGreaterThanOrEqual(clock2.now() - 1000);
+    expect(polled.groups[0]!.timeline.end! - polled.startedAt).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('reads 100 groups per DescribeAutoScalingGroups and a refresh only when paced or finished', async () => {
+    const { fleet, run } = setup();
+    const names = Array.from({ length: 150 }, (_, i) => `g${i}`);
+    for (const name of names) fleet.startRefresh(fleet.addGroup('eu-west-1', name, { desired: 2 }), '2');
+    const result = await run({
+      refreshes: names.map((n) => record('eu-west-1', n)),
+      maxRequestsPerSecond: 20,
+    });
+
+    expect(result.status).toBe('healthy');
+    const calls = (op: string) => fleet.autoScalingCalls.filter((c) => c.op === op).length;
+    const reads = calls('DescribeInstanceRefreshes');
+    const scans = calls('DescribeAutoScalingGroups');
+    // Every refresh read at the start, at most twice at its pace, and once it ended.
+    expect(reads).toBeLessThanOrEqual(4 * names.length);
+    // At most two calls (100 + 50 names) per round, rounds at least a poll interval apart.
+    expect(scans / 2).toBeLessThanOrEqual((result.endedAt - result.startedAt) / 5000 + 1);
+    expect(fleet.largestScan).toBe(100);
+  });
+
+  it('describes each instance once, however many looks its group takes while baking', async () => {
+    const { fleet, run } = setup();
+    fleet.startRefresh(fleet.addGroup('eu-west-1', 'web'), '2', { bakeMs: 120_000 });
+    const result = await run({ refreshes: [record('eu-west-1', 'web')] });
+
+    expect(result.status).toBe('healthy');
+    expect(result.groups[0]!.polls).toBeGreaterThan(3);
+    // An instance's AMI and address do not change while it lives.
+    expect(fleet.describedInstances.length).toBe(3);
+    expect(new Set(fleet.describedInstances).size).toBe(3);
+  });
+
   it('reports an empty refreshes list as nothing to watch, and rejects options that name nothing', async () => {
     const { run, log } = setup();
     await expect(run({ refreshes: [] })).resolves.toMatchObject({ status: 'healthy', groups: [] });
