@@ -4,6 +4,7 @@ import { boolean, choice, decimal, integer, list, string } from '../core/input-f
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
 import { regionInput } from '../aws/regions.js';
+import { waitHealthySpec } from '../health/inputs.js';
 
 const seconds = (o: { default: string; min: number; max: number }) =>
   decimal({ ...o, what: 'number of seconds' });
@@ -66,6 +67,7 @@ export const deploySpec = defineAction({
     'rollback-on-failure': boolean({ default: 'true' }),
     'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
     'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
+    ...pickFields(waitHealthySpec.inputs, ['events-queue-url']),
 
     // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
     reap: boolean({ default: 'false' }),

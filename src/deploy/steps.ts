@@ -4,6 +4,7 @@
 import { describeError } from '../core/errors.js';
 import type { Field } from '../core/input-fields.js';
 import type { ActionContext } from '../core/run.js';
+import { withRefreshEvents } from '../health/events.js';
 import { waitHealthy, type HealthResult, type WaitOptions } from '../health/wait.js';
 import { createOctopusClient } from '../octopus/client.js';
 import { promoteSpec } from '../promote/inputs.js';
@@ -106,6 +107,16 @@ export function waitOptionsOf(v: DeployInputs, refreshes: RefreshRecord[]): Wait
   };
 }
 
+/** waitHealthy with deploy-ami's options, reading events-queue-url's queue when one is given. */
+function waitWithEvents(ctx: ActionContext, v: DeployInputs, options: WaitOptions): Promise<HealthResult> {
+  const events = {
+    queueUrl: v.eventsQueueUrl,
+    timeoutMinutes: v.timeoutMinutes,
+    maxPollIntervalSeconds: Math.max(v.pollIntervalSeconds, v.maxPollIntervalSeconds),
+  };
+  return withRefreshEvents(ctx, events, (pause) => waitHealthy(ctx, { ...options, pause }));
+}
+
 export function reapOptionsOf(v: DeployInputs, dryRun: boolean): ReapOptions {
   const f = reapSpec.inputs;
   return {
@@ -148,12 +159,12 @@ export function deploySteps(v: DeployInputs): DeploySteps {
       return result;
     },
     roll: (ctx, promised) => roll(ctx, rollOptionsOf(v, false, promised)),
-    wait: (ctx, refreshes) => waitHealthy(ctx, waitOptionsOf(v, refreshes)),
+    wait: (ctx, refreshes) => waitWithEvents(ctx, v, waitOptionsOf(v, refreshes)),
     restore: (ctx, promoted) => restoreParameter(ctx, v.parameterName, promoted),
     retire: (ctx, rolled) => retireVersions(ctx, rolled),
     rollBack: (ctx, started) =>
       rollBackStarted(ctx, started, (r) =>
-        waitHealthy(ctx, { ...waitOptionsOf(v, r), rollbackOnFailure: false }),
+        waitWithEvents(ctx, v, { ...waitOptionsOf(v, r), rollbackOnFailure: false }),
       ),
     reap(ctx, dryRun) {
       const octopus = createOctopusClient(

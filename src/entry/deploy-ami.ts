@@ -1,12 +1,15 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { ConfigurationError } from '../core/errors.js';
 import { runAction, type StepIO } from '../core/run.js';
 import { deploy, DeployFailure, type DeployResult } from '../deploy/deploy.js';
 import { deploySpec } from '../deploy/inputs.js';
 import { deploySteps } from '../deploy/steps.js';
 import { renderDeploySummary } from '../deploy/summary.js';
+import { queueUrlProblem } from '../health/queue-url.js';
 import { resultsOutput } from '../health/summary.js';
 
 function writeOutputs(io: StepIO, r: DeployResult): void {
@@ -30,9 +33,12 @@ const services = {
   ec2: EC2Client,
   elbv2: ElasticLoadBalancingV2Client,
   ssm: SSMClient,
+  sqs: SQSClient,
 };
 
 await runAction(deploySpec, services, async (inputs, ctx, io) => {
+  const problem = queueUrlProblem(inputs.eventsQueueUrl, (name) => io.env(name));
+  if (problem) throw new ConfigurationError([problem]);
   try {
     const result = await deploy(ctx, inputs, deploySteps(inputs));
     writeOutputs(io, result);

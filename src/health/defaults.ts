@@ -11,10 +11,17 @@ const d = (name: keyof typeof waitHealthySpec.inputs): string => {
 export type ResolvedOptions = Required<
   Omit<
     WaitOptions,
-    'refreshes' | 'asgNames' | 'asgTags' | 'regions' | 'expectedAmiId' | 'healthUrl' | 'expectedVersion'
+    | 'refreshes'
+    | 'asgNames'
+    | 'asgTags'
+    | 'regions'
+    | 'expectedAmiId'
+    | 'healthUrl'
+    | 'expectedVersion'
+    | 'pause'
   >
 > &
-  Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion'>;
+  Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion' | 'pause'>;
 
 export function resolveOptions(o: WaitOptions): ResolvedOptions {
   const pollIntervalSeconds = o.pollIntervalSeconds ?? Number(d('poll-interval-seconds'));
@@ -34,5 +41,6 @@ export function resolveOptions(o: WaitOptions): ResolvedOptions {
       o.maxPollIntervalSeconds ?? Number(d('max-poll-interval-seconds')),
     ),
     fetch: o.fetch ?? globalThis.fetch,
+    pause: o.pause,
   };
 }

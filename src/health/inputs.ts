@@ -3,6 +3,7 @@ import { boolean, decimal, integer, json, keyValues, list, string } from '../cor
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { parseRefreshes } from './watched-refresh.js';
 import { regionInput, regionList } from '../aws/regions.js';
+import { QUEUE_URL, QUEUE_URL_ACCEPTED } from './queue-url.js';
 
 const seconds = (o: { default: string; min: number; max: number }) =>
   decimal({ ...o, what: 'number of seconds' });
@@ -46,6 +47,7 @@ export const waitHealthySpec = defineAction({
     }),
     'poll-interval-seconds': seconds({ default: '15', min: 0.1, max: 3600 }),
     'max-poll-interval-seconds': seconds({ default: '60', min: 0.1, max: 3600 }),
+    'events-queue-url': string({ pattern: QUEUE_URL, accepted: QUEUE_URL_ACCEPTED }),
   },
   outputs: ['status', 'results'],
   rules: [

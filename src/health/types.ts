@@ -29,6 +29,12 @@ export interface WaitOptions {
   maxPollIntervalSeconds?: number;
   /** The HTTP client for healthUrl; Node's global fetch unless a test injects one. */
   fetch?: typeof fetch;
+  /**
+   * The wait between rounds: resolves after about `ms` (earlier when it hears of refreshes) with
+   * the refresh ids heard, each checked at once. Default: sleep on the clock, hear nothing.
+   * events.ts's refreshEventsPause long-polls an SQS queue of Auto Scaling's refresh events.
+   */
+  pause?: (ms: number, signal: AbortSignal) => Promise<ReadonlySet<string>>;
 }
 
 /** What was done about a failure. */

@@ -161,7 +161,10 @@ async function watchRegion(
     const now = clock.now();
     const due = live.filter((s) => s.nextAt <= now);
     if (!due.length) {
-      await clock.sleep(Math.min(...live.map((s) => s.nextAt)) - now, signal);
+      const wait = Math.min(...live.map((s) => s.nextAt)) - now;
+      const heard = o.pause ? await o.pause(wait, signal) : await clock.sleep(wait, signal);
+      // A refresh an event names is checked at once (the event is only a hint to look).
+      for (const s of live) if (heard && s.refreshId && heard.has(s.refreshId)) s.nextAt = clock.now();
       continue;
     }
     await pollRound(ctx, api, region, due, o);
