@@ -13,7 +13,8 @@ import { localcloudEnv, runActionStep } from '../harness/run-action.js';
 import { asgRegionOf } from '../localcloud/aws/autoscaling-platform.js';
 import { seedGroup, seedTemplateVersion } from '../localcloud/aws/autoscaling-seed.js';
 import { start } from '../localcloud/index.js';
-import { seedImage } from '../localcloud/seed.js';
+import { baseImageId, seedImage } from '../localcloud/seed.js';
+import { REGION as FLEET_REGION, seedFleet } from '../workflow/fleet.js';
 import { EventBridgeRule, REFRESH_EVENT_TYPES } from '../localcloud/sqs-events-support.js';
 
 jest.setTimeout(120_000);
@@ -165,5 +166,42 @@ describe('wait-healthy with events-queue-url', () => {
     });
     expect(r.exitCode).toBe(1);
     expect(r.errors.join('\n')).toMatch(/events-queue-url: .* is not accepted; accepted: an SQS queue URL/);
+  });
+});
+
+describe('deploy-ami with events-queue-url', () => {
+  it('proves the environment healthy hearing the refresh events, and says so in the log', async () => {
+    const cloud = await start({ port: 0, seed: 21 });
+    const fleet = await seedFleet(cloud);
+    const client = new SQSClient({ region: FLEET_REGION, endpoint: cloud.url, credentials });
+    try {
+      const url = (await client.send(new CreateQueueCommand({ QueueName: 'golden-ami-refresh-events-prod' })))
+        .QueueUrl!;
+      await new EventBridgeRule(cloud, FLEET_REGION).put(
+        'golden-ami-refresh-events',
+        { source: ['aws.autoscaling'], 'detail-type': REFRESH_EVENT_TYPES },
+        `arn:aws:sqs:${FLEET_REGION}:000000000000:golden-ami-refresh-events-prod`,
+      );
+      const r = await runActionStep('deploy-ami', {
+        inputs: {
+          'ami-id': baseImageId(FLEET_REGION, 'al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64'),
+          'parameter-name': '/golden-ami/web',
+          environment: 'production',
+          'poll-interval-seconds': '0.3',
+          'max-poll-interval-seconds': '5',
+          'events-queue-url': url,
+        },
+        env: localcloudEnv(cloud.url, FLEET_REGION),
+      });
+      expect(r.errors).toEqual([]);
+      expect(r.outputs.status).toBe('healthy');
+      expect(r.log).toMatch(
+        /events-queue-url: \d+ receive\(s\), \d+ message\(s\), [1-9]\d* refresh event\(s\) heard/,
+      );
+    } finally {
+      client.destroy();
+      fleet.stop();
+      await cloud.stop();
+    }
   });
 });
