@@ -179,6 +179,8 @@ export function openRefreshEvents(ctx: ActionContext, options: RefreshEventsOpti
           deadline: clock.now() + ms,
           wake: (ids) => {
             heard = ids;
+            // Out at once, so the long poll does not go on for a wait that has ended.
+            waiters.delete(waiter);
             timer.abort();
           },
         };
