@@ -8,15 +8,18 @@
 // Time runs COMPRESSION× faster than AWS: boot and health checks take 1/COMPRESSION of the realistic
 // 30 s, an API second (InstanceWarmup) lasts 1000/COMPRESSION ms, and wait-healthy's defaults (polls
 // every 15–60 s, 2 requests/s) are compressed alike, so every ratio is the one AWS time would give.
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { seedGroup } from '../test/localcloud/aws/autoscaling-seed.js';
 import { asgRegionOf } from '../test/localcloud/aws/autoscaling-platform.js';
 import { seedImage } from '../test/localcloud/seed.js';
-import { startCloud, until, type BenchCloud } from './cloud.js';
+import { EventBridgeRule, REFRESH_EVENT_TYPES } from '../test/localcloud/sqs-events-support.js';
+import { CREDENTIALS, startCloud, until, type BenchCloud } from './cloud.js';
 import { groupsReady } from './fleet.js';
 import { median, ratio, type BenchOptions, type Figure, type Section } from './report.js';
 import { firstError, runStep } from './steps.js';
 
+const REGION = 'us-east-1';
 const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2', 'eu-central-1'];
 const DESIRED = 2;
 const BUDGET_RPS = 2;
@@ -242,3 +245,125 @@ export async function roll(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
   }
   return { name: `roll-asg + wait-healthy (time ${opts.quick ? 12 : 6}× compressed)`, figures };
 }
+
+// ─── events vs polling (issue 19, events-queue-url) ─────────────────────────────────────────────
+// The same rollout waited for twice, in two localclouds with the same seed: wait-healthy polling as
+// above, and wait-healthy long-polling an SQS queue that the README's EventBridge rule fills with
+// the instance refresh events. Figures: detection lag and Auto Scaling calls per group. The events
+// arrive in real time (not compressed); lags are converted to AWS time like the rest, which
+// overstates the events run's lag, never understates it.
+
+interface WaitCost {
+  lagsMs: number[];
+  describesPerGroup: number;
+  asgCallsPerGroup: number;
+  receives: number;
+}
+
+async function waitCost(
+  groups: number,
+  compression: number,
+  opts: BenchOptions,
+  withEvents: boolean,
+): Promise<WaitCost> {
+  const cloud = await startCloud({ seed: opts.seed, durations: durations(compression) });
+  const sqs = new SQSClient({ region: REGION, endpoint: cloud.url, credentials: CREDENTIALS });
+  try {
+    const events: Record<string, string> = {};
+    if (withEvents) {
+      const name = 'golden-ami-refresh-events-bench';
+      events['events-queue-url'] = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+      await new EventBridgeRule(cloud.lc, REGION).put(
+        'golden-ami-refresh-events',
+        { source: ['aws.autoscaling'], 'detail-type': REFRESH_EVENT_TYPES },
+        `arn:aws:sqs:${REGION}:000000000000:${name}`,
+      );
+    }
+    const region = cloud.lc.world.region(REGION);
+    const tag = `events-${withEvents ? 'on' : 'off'}-${groups}`;
+    const [oldAmi, newAmi] = ['1.0.0', '2.0.0'].map(
+      (version) => seedImage(region, { name: `${tag}-${version}`, version }).imageId,
+    );
+    const names = Array.from({ length: groups }, (_, i) => `${tag}-g${i}`);
+    for (const n of names)
+      seedGroup(cloud.lc.world, REGION, {
+        name: n,
+        imageId: oldAmi!,
+        desired: DESIRED,
+        tags: { Bench: tag },
+      });
+    await until('groups in service', () => (groupsReady(cloud, REGION, names, DESIRED) ? true : undefined));
+    const roll = await runStep(`roll ${tag}`, 'roll-asg', {
+      env: cloud.env(REGION),
+      inputs: { 'asg-names': names.join(','), 'ami-id': newAmi!, 'instance-warmup': '30' },
+    });
+    if (roll.exitCode !== 0) throw new Error(`roll-asg ${tag} failed: ${firstError(roll)}`);
+    const from = cloud.mark();
+    const sec = (s: number) => String(s / compression);
+    const wait = await runStep(`wait-healthy ${tag}`, 'wait-healthy', {
+      env: cloud.env(REGION),
+      inputs: {
+        refreshes: roll.outputs.refreshes ?? '[]',
+        'poll-interval-seconds': sec(15),
+        'max-poll-interval-seconds': sec(60),
+        'max-requests-per-second': String(BUDGET_RPS * compression),
+        ...events,
+      },
+      timeoutMs: 600_000,
+    });
+    if (wait.outputs.status !== 'healthy') throw new Error(`wait-healthy ${tag}: ${firstError(wait)}`);
+    const asg = asgRegionOf(region);
+    const endOf = new Map(names.map((n) => [n, asg.refreshesOf(n).at(-1)!.endTime!]));
+    const results = JSON.parse(wait.outputs.results ?? '[]') as Array<{ group: string; endedAt: string }>;
+    const calls = cloud.lc.logs.calls.query({ service: 'autoscaling', since: from });
+    return {
+      lagsMs: results.map((r) => (Date.parse(r.endedAt) - endOf.get(r.group)!) * compression),
+      describesPerGroup: calls.filter((c) => c.operation === 'DescribeInstanceRefreshes').length / groups,
+      asgCallsPerGroup: calls.length / groups,
+      receives: cloud.lc.logs.calls.query({ service: 'sqs', operation: 'ReceiveMessage', since: from })
+        .length,
+    };
+  } finally {
+    sqs.destroy();
+    await cloud.stop();
+  }
+}
+
+export async function rollEvents(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
+  const sizes = opts.quick ? [10] : [1, 10];
+  const compression = opts.quick ? 12 : 6;
+  const figures: Figure[] = [];
+  const round = (n: number) => Math.round(n * 10) / 10;
+  for (const groups of sizes) {
+    const polling = await waitCost(groups, compression, opts, false);
+    const events = await waitCost(groups, compression, opts, true);
+    const scope = `${groups} group${groups === 1 ? '' : 's'} × ${DESIRED} instances`;
+    opts.log(
+      `  ${scope}: lags polling ${polling.lagsMs.join(', ')} / events ${events.lagsMs.join(', ')} ms (AWS time); ` +
+        `DescribeInstanceRefreshes per group ${polling.describesPerGroup} / ${events.describesPerGroup}; ` +
+        `${events.receives} ReceiveMessage`,
+    );
+    const lag = (c: WaitCost) => round(median(c.lagsMs) / 1000);
+    figures.push(
+      {
+        metric: `${scope}: detection lag, refresh end → reported (AWS time)`,
+        ours: lag(events),
+        peer: lag(polling),
+        peerName: 'polling',
+        unit: 's',
+        ratio: ratio(median(events.lagsMs), median(polling.lagsMs)),
+        note: `median; max ${round(Math.max(...events.lagsMs) / 1000)} s with events, ${round(Math.max(...polling.lagsMs) / 1000)} s polling`,
+      },
+      {
+        metric: `${scope}: DescribeInstanceRefreshes per group`,
+        ours: round(events.describesPerGroup),
+        peer: round(polling.describesPerGroup),
+        peerName: 'polling',
+        ratio: ratio(events.describesPerGroup, polling.describesPerGroup),
+        note: `all Auto Scaling calls per group: ${round(events.asgCallsPerGroup)} vs ${round(polling.asgCallsPerGroup)}; ${events.receives} SQS long polls`,
+      },
+    );
+  }
+  return { name: `wait-healthy: events-queue-url vs polling (time ${compression}× compressed)`, figures };
+}
+// ─── end of events vs polling ───────────────────────────────────────────────────────────────────

@@ -8,7 +8,7 @@ import type { BenchOptions, Section } from './report.js';
 import { leastPrivilege } from './least-privilege.js';
 import { reap } from './reap.js';
 import { retire } from './retire.js';
-import { roll } from './roll.js';
+import { roll, rollEvents } from './roll.js';
 import { secrets } from './secrets.js';
 
 export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Section, 'ms'>>> = {
@@ -16,6 +16,7 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   reap,
   retire,
   roll,
+  'roll-events': rollEvents,
   bake,
   'bad-inputs': badInputs,
   cancel,

@@ -3,6 +3,7 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { ActionClients, ClientFactory } from '../core/context.js';
@@ -17,6 +18,8 @@ declare module '../core/context.js' {
     ssm(region?: string): SSMClient;
     elbv2(region?: string): ElasticLoadBalancingV2Client;
     sts(region?: string): STSClient;
+    /** Optional so test fakes of actions without events need not stub it; createAwsClients always has it. */
+    sqs?(region?: string): SQSClient;
   }
 }
 
@@ -30,6 +33,7 @@ export interface AwsServices {
   ssm?: typeof SSMClient;
   elbv2?: typeof ElasticLoadBalancingV2Client;
   sts?: typeof STSClient;
+  sqs?: typeof SQSClient;
 }
 
 export interface ClientFactoryOptions {
@@ -83,6 +87,7 @@ export function createAwsClients(options: ClientFactoryOptions): AwsClients {
     ssm: (r) => get('ssm', services.ssm as Ctor<SSMClient> | undefined, r),
     elbv2: (r) => get('elbv2', services.elbv2 as Ctor<ElasticLoadBalancingV2Client> | undefined, r),
     sts: (r) => get('sts', services.sts as Ctor<STSClient> | undefined, r),
+    sqs: (r) => get('sqs', services.sqs as Ctor<SQSClient> | undefined, r),
     destroy: () => {
       for (const c of cache.values()) c.destroy();
       cache.clear();

@@ -1,6 +1,7 @@
 // deploy-ami as a capability: the transaction over the four actions' steps, its outputs and its
 // summary, which heads with the outcome (so a failed deployment's summary is its own).
 import { defineCapability } from '../core/capability.js';
+import type { StepEnv } from '../core/context.js';
 import { resultsOutput } from '../health/summary.js';
 import { deploy, type DeployPlan, type DeployResult } from './deploy.js';
 import { deploySpec, type DeployInputs } from './inputs.js';
@@ -10,7 +11,7 @@ import { renderDeploySummary } from './summary.js';
 export type DeployOptions = DeployPlan & { steps: DeploySteps };
 
 /** The capability's toOptions: the transaction's settings, and its steps with their typed options. */
-export function deployOptions(v: DeployInputs): DeployOptions {
+export function deployOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): DeployOptions {
   return {
     environment: v.environment,
     amiId: v.amiId,
@@ -19,7 +20,7 @@ export function deployOptions(v: DeployInputs): DeployOptions {
     dryRun: v.dryRun,
     reap: v.reap,
     reapFailure: v.reapFailure,
-    steps: deploySteps(stepOptions(v)),
+    steps: deploySteps(stepOptions(v, step)),
   };
 }
 

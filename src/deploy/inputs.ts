@@ -82,6 +82,8 @@ export const deploySpec = defineAction({
       'poll-interval-seconds': true,
       'max-poll-interval-seconds':
         'Longest time between two polls of a group, in seconds: the wait backs off up to it while nothing changes.',
+      'events-queue-url':
+        "Optional SQS queue fed by an EventBridge rule with Auto Scaling's instance refresh events (see wait-healthy's README): the wait long-polls it and looks at a refresh as soon as an event names it, polling every max-poll-interval-seconds as the safety net; an unreadable queue is one warning, then polling.",
     }),
 
     // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).

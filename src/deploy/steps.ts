@@ -3,11 +3,12 @@
 // trip): a field deploy-ami picks from an action's spec flows on by its name, and a setting it
 // does not expose takes the standalone action's declared default, parsed by that action's field.
 import { inputsWith } from '../core/capability.js';
-import type { ActionContext } from '../core/context.js';
+import type { ActionContext, StepEnv } from '../core/context.js';
 import { describeError } from '../core/errors.js';
 import { healthOptions } from '../health/capability.js';
 import { waitHealthySpec } from '../health/inputs.js';
-import { waitHealthy, type HealthResult, type WaitOptions } from '../health/wait.js';
+import { waitHealthyHearing } from '../health/events.js';
+import type { HealthResult, WaitOptions } from '../health/wait.js';
 import { promoteSpec } from '../promote/inputs.js';
 import { promoteOptions, type PromoteRunOptions } from '../promote/options.js';
 import { promote } from '../promote/promote.js';
@@ -51,7 +52,7 @@ export interface StepOptions {
 }
 
 /** Each action's toOptions over its inputs as deploy-ami gives them (deploy-ami's own meaning first). */
-export function stepOptions(v: DeployInputs): StepOptions {
+export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOptions {
   const label = v.label ?? v.environment;
   return {
     parameterName: v.parameterName,
@@ -68,6 +69,7 @@ export function stepOptions(v: DeployInputs): StepOptions {
     wait: healthOptions(
       // The groups are the refreshes the roll started; asg-names/asg-tags chose them.
       inputsWith(waitHealthySpec, { ...v, refreshes: undefined, asgNames: [], asgTags: {} }),
+      step,
     ),
     reap: reapOptions(
       inputsWith(reapSpec, {
@@ -82,7 +84,7 @@ export function stepOptions(v: DeployInputs): StepOptions {
 
 export function deploySteps(o: StepOptions): DeploySteps {
   const wait = (ctx: ActionContext, refreshes: RefreshRecord[], w: Partial<WaitOptions> = {}) =>
-    waitHealthy(ctx, { ...o.wait, refreshes, ...w });
+    waitHealthyHearing(ctx, { ...o.wait, refreshes, ...w });
   return {
     planPromote: (ctx) => promote(ctx, { ...o.promote, dryRun: true }),
     planRoll: (ctx, promised) => roll(ctx, { ...o.roll, dryRun: true, promised }),

@@ -1,13 +1,18 @@
 // wait-healthy as a capability: its inputs to WaitOptions, the wait, the outputs and summary. A
 // fleet that did not end healthy fails the step with the result, whose summary heads with it.
 import { defineCapability } from '../core/capability.js';
-import { PartialFailure } from '../core/errors.js';
+import type { StepEnv } from '../core/context.js';
+import { ConfigurationError, PartialFailure } from '../core/errors.js';
+import { waitHealthyHearing } from './events.js';
 import { waitHealthySpec, type WaitHealthyInputs } from './inputs.js';
 import { renderSummary, resultsOutput } from './summary.js';
-import { waitHealthy, type HealthResult, type WaitOptions } from './wait.js';
+import { queueUrlProblem } from './queue-url.js';
+import type { HealthResult, WaitOptions } from './wait.js';
 
 /** wait-healthy's toOptions. WaitOptions keep src/health's own units (seconds, minutes). */
-export function healthOptions(inputs: WaitHealthyInputs): WaitOptions {
+export function healthOptions(inputs: WaitHealthyInputs, step: Pick<StepEnv, 'env'>): WaitOptions {
+  const problem = queueUrlProblem(inputs.eventsQueueUrl, step.env);
+  if (problem) throw new ConfigurationError([problem]);
   return {
     refreshes: inputs.refreshes,
     asgNames: inputs.asgNames,
@@ -23,6 +28,7 @@ export function healthOptions(inputs: WaitHealthyInputs): WaitOptions {
     maxRequestsPerSecond: inputs.maxRequestsPerSecond,
     pollIntervalSeconds: inputs.pollIntervalSeconds,
     maxPollIntervalSeconds: inputs.maxPollIntervalSeconds,
+    eventsQueueUrl: inputs.eventsQueueUrl,
   };
 }
 
@@ -30,7 +36,7 @@ export const healthCapability = defineCapability({
   spec: waitHealthySpec,
   toOptions: healthOptions,
   async run(ctx, options: WaitOptions): Promise<HealthResult> {
-    const result = await waitHealthy(ctx, options);
+    const result = await waitHealthyHearing(ctx, options);
     if (result.status !== 'healthy')
       throw new PartialFailure(`wait-healthy ${result.status}: ${result.failures.join(' | ')}`, result);
     return result;

@@ -19,9 +19,10 @@ export type ResolvedOptions = Required<
     | 'healthUrl'
     | 'expectedVersion'
     | 'pause'
+    | 'eventsQueueUrl'
   >
 > &
-  Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion'>;
+  Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion' | 'pause'>;
 
 export function resolveOptions(o: WaitOptions): ResolvedOptions {
   const pollIntervalSeconds = o.pollIntervalSeconds ?? Number(d('poll-interval-seconds'));
@@ -41,5 +42,6 @@ export function resolveOptions(o: WaitOptions): ResolvedOptions {
       o.maxPollIntervalSeconds ?? Number(d('max-poll-interval-seconds')),
     ),
     fetch: o.fetch ?? globalThis.fetch,
+    pause: o.pause,
   };
 }

@@ -15,6 +15,7 @@ import {
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { parseRefreshes } from './watched-refresh.js';
+import { QUEUE_URL, QUEUE_URL_ACCEPTED } from './queue-url.js';
 
 export const waitHealthySpec = defineAction({
   name: 'wait-healthy',
@@ -97,6 +98,12 @@ export const waitHealthySpec = defineAction({
       default: '60',
       min: 0.1,
       max: 3600,
+    }),
+    'events-queue-url': string({
+      description:
+        "Optional SQS queue that an EventBridge rule fills with Auto Scaling's instance refresh events (see the README for the rule and queue). The wait long-polls it and looks at a refresh as soon as an event names it; polling every max-poll-interval-seconds stays as the safety net. If the queue cannot be read the wait warns once and polls as without it.",
+      pattern: QUEUE_URL,
+      accepted: QUEUE_URL_ACCEPTED,
     }),
   },
   outputs: {

@@ -29,12 +29,16 @@ export interface WaitOptions {
   maxPollIntervalSeconds?: number;
   /** The HTTP client for healthUrl; Node's global fetch unless a test injects one. */
   fetch?: typeof fetch;
+  /** An SQS queue of Auto Scaling's instance refresh events to long-poll between rounds (events.ts). */
+  eventsQueueUrl?: string;
   /**
    * The pause between two polling rounds of a region: by default a sleep on the clock that
    * returns an empty set. An event source may end the pause early and name the refreshes it heard
-   * about (their InstanceRefreshIds); those become due at once.
+   * about (their InstanceRefreshIds); those become due at once. `onlyRefreshes`: every live group
+   * is waiting on its refresh alone (none is being verified or rolled back), so an event source may
+   * stretch the pause to its safety-net interval.
    */
-  pause?: (ms: number, signal: AbortSignal) => Promise<ReadonlySet<string>>;
+  pause?: (ms: number, signal: AbortSignal, onlyRefreshes: boolean) => Promise<ReadonlySet<string>>;
 }
 
 /** What was done about a failure. */

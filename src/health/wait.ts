@@ -165,7 +165,9 @@ async function pauseUntilNextRound(
   pause: Pause,
   signal: AbortSignal,
 ): Promise<Set<GroupState>> {
-  const heard = await pause(Math.max(0, ms), signal);
+  // Verifying a Successful refresh (or a rollback) is polled at its pace; only waits on running refreshes stretch.
+  const onlyRefreshes = live.every((s) => s.phase === 'watching' && s.refresh?.Status !== 'Successful');
+  const heard = await pause(Math.max(0, ms), signal, onlyRefreshes);
   return new Set(live.filter((s) => s.refreshId !== undefined && heard.has(s.refreshId)));
 }
 

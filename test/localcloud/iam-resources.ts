@@ -388,6 +388,21 @@ function autoscaling(operation: string, p: Params, r: RegionState, a: Arns): Aut
 }
 
 /** Every authorization one request needs; STS GetCallerIdentity needs none, as in AWS. */
+/** SQS authorizes on the queue's ARN; DeleteMessageBatch is `sqs:DeleteMessage` (there is no batch action). */
+function sqs(operation: string, params: Params, region: RegionState): AuthRequest {
+  const action = `sqs:${operation.replace(/Batch$/, '')}`;
+  let path = '';
+  try {
+    path = new URL(String(params.QueueUrl ?? '')).pathname;
+  } catch {
+    // no queue url: CreateQueue, GetQueueUrl name the queue themselves
+  }
+  const m = /^\/(\d{12})\/([^/]+)$/.exec(path);
+  const name = m?.[2] ?? (typeof params.QueueName === 'string' ? params.QueueName : '*');
+  const account = m?.[1] ?? region.world.accountId;
+  return { action, resource: `arn:aws:sqs:${region.name}:${account}:${name}`, context: {} };
+}
+
 export function authorizationsFor(
   service: string,
   operation: string,
@@ -401,6 +416,7 @@ export function authorizationsFor(
   else if (service === 'ec2') checks = ec2(operation, params, region, a);
   else if (service === 'ssm') checks = ssm(operation, params, region, a);
   else if (service === 'autoscaling') checks = autoscaling(operation, params, region, a);
+  else if (service === 'sqs') checks = [sqs(operation, params, region)];
   else {
     const prefix = service === 'elasticloadbalancing' ? 'elasticloadbalancing' : service;
     checks = [{ action: `${prefix}:${operation}`, resource: '*', context: {} }];

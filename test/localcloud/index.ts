@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { autoscalingService } from './aws/autoscaling.js';
 import { ec2Service } from './aws/ec2.js';
+import { eventBridgeService } from './aws/eventbridge.js';
 import { elbv2Service } from './aws/elbv2.js';
 import type { AwsService } from './aws/service.js';
+import { sqsService } from './aws/sqs.js';
 import { ssmService } from './aws/ssm.js';
 import { stsService } from './aws/sts.js';
 import type { DurationsInput } from './durations.js';
@@ -54,6 +56,8 @@ export const SERVICES: readonly AwsService[] = [
   elbv2Service,
   ssmService,
   stsService,
+  sqsService,
+  eventBridgeService,
 ];
 
 export async function start(options: StartOptions = {}): Promise<Localcloud> {

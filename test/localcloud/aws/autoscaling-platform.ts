@@ -12,6 +12,7 @@ import type {
 import { checkArchitecture } from './ec2-instance-types.js';
 import { terminateInstance } from './ec2-instances.js';
 import { launchFromTemplate, resolveLaunchTemplate } from './ec2-launch-templates.js';
+import { publishEvent } from './eventbridge.js';
 import { AwsError } from './service.js';
 
 /** Auto Scaling reports EC2's launch template errors as its own ValidationError. */
@@ -92,6 +93,17 @@ export function regionPlatform(region: RegionState): AsgPlatform {
       } catch (err) {
         return (err as Error).message;
       }
+    },
+    emit(group, detailType, detail) {
+      publishEvent(region, {
+        'detail-type': detailType,
+        source: 'aws.autoscaling',
+        account: region.world.accountId,
+        time: new Date(region.world.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: region.name,
+        resources: [group.arn],
+        detail,
+      });
     },
     availabilityZones() {
       const zones = new Set<string>();

@@ -73,6 +73,8 @@ export interface AsgPlatform {
   subnetZones?(subnetIds: string[]): string[];
   /** Why EC2 would refuse to launch this (architecture mismatch), checked when a group is saved. */
   launchProblem?(launch: ResolvedLaunch): string | undefined;
+  /** Sends an `aws.autoscaling` event to EventBridge (aws/eventbridge.ts), as the refresh engine's state changes. */
+  emit?(group: AutoScalingGroup, detailType: string, detail: Record<string, string>): void;
 }
 
 export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Standby';

@@ -106,15 +106,23 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
 
   function send(
     res: ServerResponse,
+    loaded: Loaded | undefined,
     protocol: AwsProtocol,
     status: number,
     body: string,
     requestId: string,
+    extra: Record<string, string> = {},
   ): void {
+    // JSON 1.0 (SQS) or 1.1 (SSM, EventBridge), as the model's metadata says.
+    const jsonVersion = loaded?.model.metadata?.jsonVersion;
     res.writeHead(status, {
-      'content-type': CONTENT_TYPES[protocol],
+      'content-type':
+        protocol === 'json' && jsonVersion
+          ? `application/x-amz-json-${jsonVersion}`
+          : CONTENT_TYPES[protocol],
       'content-length': Buffer.byteLength(body),
       'x-amzn-requestid': requestId,
+      ...extra,
     });
     res.end(body);
   }
@@ -171,7 +179,13 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
               requestId,
             );
       record(err.status, err.code, fault ? (fault.after ? `${fault.kind}-after` : fault.kind) : undefined);
-      send(res, protocol, err.status, errorBody, requestId);
+      const queryCodes = loaded?.service.queryErrorCodes;
+      const compat: Record<string, string> = queryCodes
+        ? {
+            'x-amzn-query-error': `${queryCodes[err.code] ?? err.code};${err.status >= 500 ? 'Receiver' : 'Sender'}`,
+          }
+        : {};
+      send(res, loaded, protocol, err.status, errorBody, requestId, compat);
     };
 
     if (!scope)
@@ -221,11 +235,22 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
     if (denied) return fail(denied);
 
     let output: object;
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', onClose);
     try {
       validate(loaded, operation, params);
       output = await handler(
         { operation, params, headers: req.headers },
-        { world: env.world, region: env.world.region(region), requestId, now: env.world.clock.now() },
+        {
+          world: env.world,
+          region: env.world.region(region),
+          requestId,
+          now: env.world.clock.now(),
+          signal: gone.signal,
+        },
       );
     } catch (err) {
       if (err instanceof AwsError) return fail(err);
@@ -246,6 +271,6 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
             requestId,
           );
     record(200, undefined, outcome.latencyMs > 0 ? 'latency' : undefined);
-    send(res, protocol, 200, responseBody, requestId);
+    send(res, loaded, protocol, 200, responseBody, requestId);
   };
 }

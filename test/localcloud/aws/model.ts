@@ -41,7 +41,13 @@ export interface Operation {
 }
 
 export interface ServiceModel {
-  metadata: { apiVersion: string; protocol: string; xmlNamespace?: string; targetPrefix?: string };
+  metadata: {
+    apiVersion: string;
+    protocol: string;
+    xmlNamespace?: string;
+    targetPrefix?: string;
+    jsonVersion?: string;
+  };
   operations: Record<string, Operation>;
   shapes: Record<string, Shape>;
 }

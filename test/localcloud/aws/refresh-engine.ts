@@ -167,7 +167,7 @@ function beginRollback(
     onRollback: { ...refresh.progress },
     progress: { percentageComplete: 0, instancesToUpdate: 0 },
   };
-  refresh.status = 'RollbackInProgress';
+  setStatus(region, refresh, 'RollbackInProgress');
   delete refresh.checkpointUntil;
   delete refresh.bakeUntil;
   beginPhase(region, group, refresh, 'rollback', refresh.previousConfiguration);
@@ -245,13 +245,50 @@ function setProgress(refresh: InstanceRefresh, progress: RefreshProgress): void 
   else refresh.progress = progress;
 }
 
+/**
+ * The EventBridge detail-type Auto Scaling sends when a refresh reaches each status ("EC2 Auto
+ * Scaling Instance Refresh Succeeded", …); see FIDELITY.md, EventBridge.
+ */
+const EVENT_OF: Partial<Record<InstanceRefresh['status'], string>> = {
+  InProgress: 'Started',
+  Successful: 'Succeeded',
+  Failed: 'Failed',
+  Cancelled: 'Cancelled',
+  RollbackInProgress: 'Rollback Started',
+  RollbackSuccessful: 'Rollback Succeeded',
+  RollbackFailed: 'Rollback Failed',
+  Baking: 'Started Baking',
+};
+
+function announce(
+  region: AsgRegion,
+  refresh: InstanceRefresh,
+  what: string,
+  extra: Record<string, string> = {},
+): void {
+  const group = region.groups.get(refresh.groupName);
+  if (!group) return;
+  region.platform.emit?.(group, `EC2 Auto Scaling Instance Refresh ${what}`, {
+    InstanceRefreshId: refresh.id,
+    AutoScalingGroupName: refresh.groupName,
+    ...extra,
+  });
+}
+
+function setStatus(region: AsgRegion, refresh: InstanceRefresh, status: InstanceRefresh['status']): void {
+  if (refresh.status === status) return;
+  refresh.status = status;
+  const what = EVENT_OF[status];
+  if (what) announce(region, refresh, what);
+}
+
 function finish(
   region: AsgRegion,
   refresh: InstanceRefresh,
   status: InstanceRefresh['status'],
   reason?: string,
 ): void {
-  refresh.status = status;
+  setStatus(region, refresh, status);
   refresh.endTime = region.platform.now();
   delete refresh.checkpointUntil;
   delete refresh.bakeUntil;
@@ -430,7 +467,7 @@ function checkpointTarget(refresh: InstanceRefresh, total: number): { percent: n
 export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): void {
   const now = region.platform.now();
   if (refresh.status === 'Pending') {
-    refresh.status = 'InProgress';
+    setStatus(region, refresh, 'InProgress');
     try {
       beginPhase(region, group, refresh, 'forward', refresh.desiredConfiguration ?? group.config);
     } catch (err) {
@@ -515,6 +552,10 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
   if (phase.kind === 'forward' && checkpoint.percent < 100 && updated >= checkpoint.count) {
     const delaySeconds = prefs.CheckpointDelay ?? 3600;
     refresh.checkpointUntil = now + delaySeconds * region.timings.secondMs;
+    announce(region, refresh, 'Checkpoint Reached', {
+      CheckpointPercentage: String(checkpoint.percent),
+      CheckpointDelay: String(delaySeconds),
+    });
     refresh.statusReason =
       `Checkpoint ${refresh.checkpointIndex + 1} of ${cps.length} reached: ${checkpoint.percent}% of the ` +
       `instances are updated. Waiting ${delaySeconds} seconds (CheckpointDelay) before continuing.`;
@@ -560,7 +601,7 @@ function completePhase(
   }
   const bakeSeconds = refresh.preferences.BakeTime ?? 0;
   if (bakeSeconds > 0) {
-    refresh.status = 'Baking';
+    setStatus(region, refresh, 'Baking');
     refresh.progress = { percentageComplete: 100, instancesToUpdate: 0 };
     refresh.bakeUntil = now + bakeSeconds * region.timings.secondMs;
     delete refresh.statusReason;

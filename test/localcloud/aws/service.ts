@@ -21,17 +21,24 @@ export interface HandlerContext {
   region: RegionState;
   requestId: string;
   now: number;
+  /** Aborted when the client closes the connection (an SQS long poll stops waiting). */
+  signal?: AbortSignal;
 }
 
 export type AwsHandler = (req: AwsRequest, ctx: HandlerContext) => object | Promise<object>;
 
 export interface AwsService {
-  /** SigV4 signing name from the credential scope: ec2, autoscaling, elasticloadbalancing, ssm, sts. */
+  /** SigV4 signing name from the credential scope: ec2, autoscaling, elasticloadbalancing, ssm, sts, sqs, events. */
   signingName: string;
   protocol: AwsProtocol;
   /** File under aws/models/ (without .json) holding the trimmed botocore model. */
   model: string;
   handlers: Record<string, AwsHandler>;
+  /**
+   * awsQueryCompatible JSON services (SQS): error code → the Query code sent in `x-amzn-query-error`
+   * (`<code>;Sender`); codes not listed are sent as they are.
+   */
+  queryErrorCodes?: Record<string, string>;
   /** Advances this service's time-driven state; called by the world's ticker. */
   tick?: (world: World, now: number) => void;
 }

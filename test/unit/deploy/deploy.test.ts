@@ -111,6 +111,7 @@ const reaping = {
   'octopus-url': 'https://octopus.example.com',
 };
 const withKey = { AWS_REGION: 'us-east-1', OCTOPUS_API_KEY: 'API-X' };
+const noEnv = { env: () => undefined };
 
 describe('deploy', () => {
   test('id-pinned groups: plan, roll, prove, then record the label; reap last', async () => {
@@ -277,7 +278,7 @@ describe('deploy-ami inputs', () => {
 
 describe('deploy-ami step options', () => {
   test("each action's toOptions over deploy-ami's fields: picked fields flow on, the rest are its defaults", () => {
-    const o = stepOptions(parse_({ ...base, 'instance-warmup': '5m', 'timeout-minutes': '30' }));
+    const o = stepOptions(parse_({ ...base, 'instance-warmup': '5m', 'timeout-minutes': '30' }), noEnv);
     expect(o.roll).toMatchObject({
       regions: ['us-east-1'],
       names: [],
@@ -315,7 +316,7 @@ describe('deploy-ami step options', () => {
   });
 
   test('a production label is protected; reap takes Octopus environments, its whole-token id match and caps', () => {
-    const o = stepOptions(parse_({ ...reaping, environment: 'production' }, withKey));
+    const o = stepOptions(parse_({ ...reaping, environment: 'production' }, withKey), noEnv);
     expect(o.promote.protect).toBe(true);
     expect(o.reap).toMatchObject({
       environments: ['production'],

@@ -3,8 +3,11 @@
 shapes they reach, documentation stripped. Run it when an operation is added; the JSON output is
 committed (formatted with prettier) so localcloud needs no botocore at run time.
 
-    python3 test/localcloud/aws/models/extract.py [/path/to/botocore/data] && npx prettier --write test/localcloud/aws/models
+    python3 test/localcloud/aws/models/extract.py [/path/to/botocore/data [service ...]] && npx prettier --write test/localcloud/aws/models
+    NEWER_BOTOCORE_DATA=$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data \
+      python3 test/localcloud/aws/models/extract.py /usr/lib/python3/dist-packages/botocore/data sqs events
 """
+import gzip
 import json
 import os
 import sys
@@ -37,7 +40,17 @@ SERVICES = {
     'sts': ('sts', '2011-06-15', ['GetCallerIdentity']),
     'autoscaling': ('autoscaling', '2011-01-01', None),
     'elbv2': ('elbv2', '2015-12-01', None),
+    # Debian's botocore speaks the Query protocol to SQS; @aws-sdk/client-sqs 3.x speaks AWS JSON 1.0
+    # (awsQueryCompatible), so these two come from a newer botocore (NEWER_DATA, or the 4th tuple item).
+    'sqs': ('sqs', '2012-11-05', [
+        'CreateQueue', 'GetQueueUrl', 'GetQueueAttributes', 'SendMessage', 'ReceiveMessage',
+        'DeleteMessage', 'DeleteMessageBatch', 'DeleteQueue',
+    ], 'newer'),
+    'events': ('events', '2015-10-07', ['PutRule', 'PutTargets', 'DeleteRule', 'RemoveTargets'], 'newer'),
 }
+
+# A botocore whose SQS model is AWS JSON 1.0 (1.31.x or later), e.g. `pip install botocore`.
+NEWER_DATA = os.environ.get('NEWER_BOTOCORE_DATA', '')
 
 
 def strip_docs(node):
@@ -85,9 +98,17 @@ def merge_overlay(trimmed, path):
 
 
 def main():
-    for out_name, (service, version, ops) in SERVICES.items():
-        with open(os.path.join(DATA, service, version, 'service-2.json')) as f:
-            model = json.load(f)
+    only = [a for a in sys.argv[2:]]
+    for out_name, (service, version, ops, *newer) in SERVICES.items():
+        if only and out_name not in only:
+            continue
+        base = os.path.join(NEWER_DATA if newer else DATA, service, version, 'service-2.json')
+        if os.path.exists(base):
+            with open(base) as f:
+                model = json.load(f)
+        else:
+            with gzip.open(base + '.gz', 'rt') as f:
+                model = json.load(f)
         operations = model['operations']
         chosen = sorted(operations) if ops is None else ops
         missing = [op for op in chosen if op not in operations]

@@ -1,0 +1,266 @@
+// Event-driven waiting: long-polls an SQS queue that an EventBridge rule fills with Auto Scaling's
+// instance refresh events, so wait-healthy looks at a refresh as soon as it changes instead of at
+// its next poll. An event is only a hint: the refresh id it names is made due for a real
+// DescribeInstanceRefreshes; nothing else in a message body is trusted. Any error reading the
+// queue is one warning, and the run goes on polling as without a queue.
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { AbortedError, describeError } from '../core/errors.js';
+import type { ActionContext } from '../core/context.js';
+import { queueRegion } from './queue-url.js';
+import type { HealthResult, WaitOptions } from './types.js';
+import { waitHealthy } from './wait.js';
+import { resolveOptions } from './defaults.js';
+
+/** SQS's longest long poll ("The maximum long polling wait time is 20 seconds") and largest receive. */
+const MAX_WAIT_SECONDS = 20;
+const MAX_MESSAGES = 10;
+
+/**
+ * The instance refresh detail-types that make a refresh worth a look now: it ended, reached a
+ * checkpoint, started baking, or a rollback began or ended. "Started" (Pending → InProgress) is not.
+ */
+export const ACTIONABLE_REFRESH_EVENTS: ReadonlySet<string> = new Set(
+  [
+    'Succeeded',
+    'Failed',
+    'Cancelled',
+    'Checkpoint Reached',
+    'Started Baking',
+    'Rollback Started',
+    'Rollback Succeeded',
+    'Rollback Failed',
+  ].map((s) => `EC2 Auto Scaling Instance Refresh ${s}`),
+);
+
+/**
+ * The refresh id an event names, or undefined for anything else (other sources and detail-types,
+ * malformed bodies). Only the id is read, and only in the shape AWS documents.
+ */
+export function refreshIdOf(body: string | undefined): string | undefined {
+  let event: unknown;
+  try {
+    event = JSON.parse(body ?? '');
+  } catch {
+    return undefined;
+  }
+  if (!event || typeof event !== 'object') return undefined;
+  const e = event as { source?: unknown; 'detail-type'?: unknown; detail?: unknown };
+  if (e.source !== 'aws.autoscaling' || typeof e['detail-type'] !== 'string') return undefined;
+  if (!ACTIONABLE_REFRESH_EVENTS.has(e['detail-type'])) return undefined;
+  const id = (e.detail as { InstanceRefreshId?: unknown } | null | undefined)?.InstanceRefreshId;
+  return typeof id === 'string' && /^[\w-]{1,255}$/.test(id) ? id : undefined;
+}
+
+export interface RefreshEvents {
+  /**
+   * Long-polls the queue for up to `ms` (in receives of at most 20 s); resolves as soon as it hears
+   * of a refresh, with the ids heard, else with an empty set after `ms`. Once the queue failed, it
+   * only sleeps. Rejects with AbortedError when `signal` aborts.
+   */
+  wait(ms: number, signal: AbortSignal): Promise<ReadonlySet<string>>;
+  /** True once reading the queue failed: the run polls as without a queue. */
+  readonly degraded: boolean;
+  /** ReceiveMessage calls made, messages received, refresh ids heard. */
+  readonly stats: { receives: number; messages: number; heard: number };
+  /** Ends an in-flight long poll (the run is over). */
+  close(): void;
+}
+
+export interface RefreshEventsOptions {
+  queueUrl: string;
+  region: string;
+  signal: AbortSignal;
+}
+
+interface Waiter {
+  deadline: number;
+  wake(ids: ReadonlySet<string>): void;
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+
+/**
+ * Opens the queue. Several regions' wait loops may wait at once: one long poll serves them all,
+ * and what it hears goes to every waiter (ids heard while nobody waits go to the next one).
+ */
+export function openRefreshEvents(ctx: ActionContext, options: RefreshEventsOptions): RefreshEvents {
+  const { clock, log } = ctx;
+  const waiters = new Set<Waiter>();
+  const unclaimed = new Set<string>();
+  const stats = { receives: 0, messages: 0, heard: 0 };
+  const inFlight = new AbortController();
+  const stop = () => inFlight.abort();
+  options.signal.addEventListener('abort', stop, { once: true });
+  let degraded = false;
+  let polling = false;
+
+  function degrade(err: unknown): void {
+    if (degraded || inFlight.signal.aborted) return;
+    degraded = true;
+    log.warning(
+      `events-queue-url: reading ${options.queueUrl} failed (${describeError(err)}); ` +
+        'polling the refreshes instead for the rest of the run',
+    );
+    // Waiters stretched past their poll time go back to polling now.
+    for (const w of [...waiters]) w.wake(NOTHING);
+  }
+
+  async function receiveOnce(seconds: number): Promise<void> {
+    const sqs = ctx.clients.sqs?.(options.region);
+    if (!sqs) throw new Error('bug: the entry does not pass the SQS client to runAction');
+    stats.receives++;
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queueUrl,
+        WaitTimeSeconds: seconds,
+        MaxNumberOfMessages: MAX_MESSAGES,
+      }),
+      { abortSignal: inFlight.signal },
+    );
+    const messages: Message[] = out.Messages ?? [];
+    if (!messages.length) return;
+    stats.messages += messages.length;
+    const ids = new Set<string>();
+    for (const m of messages) {
+      const id = refreshIdOf(m.Body);
+      if (id) ids.add(id);
+    }
+    // Consumed, heard or not: a malformed or irrelevant message would otherwise come back forever.
+    const entries = messages
+      .filter((m) => m.ReceiptHandle)
+      .map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
+    if (entries.length)
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }), {
+        abortSignal: inFlight.signal,
+      });
+    if (!ids.size) return;
+    stats.heard += ids.size;
+    if (!waiters.size) for (const id of ids) unclaimed.add(id);
+    for (const w of [...waiters]) w.wake(ids);
+  }
+
+  /** One long poll at a time, for as long as someone waits and there is a whole second to wait. */
+  async function drive(): Promise<void> {
+    if (polling) return;
+    polling = true;
+    try {
+      while (!degraded && !inFlight.signal.aborted && waiters.size) {
+        const longest = Math.max(...[...waiters].map((w) => w.deadline)) - clock.now();
+        const seconds = Math.min(MAX_WAIT_SECONDS, Math.floor(longest / 1000));
+        if (seconds < 1) break;
+        try {
+          await receiveOnce(seconds);
+        } catch (err) {
+          degrade(err);
+        }
+      }
+    } finally {
+      polling = false;
+    }
+  }
+
+  return {
+    get degraded() {
+      return degraded;
+    },
+    stats,
+    close: stop,
+    wait(ms, signal) {
+      if (signal.aborted) return Promise.reject(new AbortedError());
+      if (unclaimed.size) {
+        const ids = new Set(unclaimed);
+        unclaimed.clear();
+        return Promise.resolve(ids);
+      }
+      return new Promise<ReadonlySet<string>>((resolve, reject) => {
+        const timer = new AbortController();
+        const onAbort = () => timer.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        let heard: ReadonlySet<string> = NOTHING;
+        const waiter: Waiter = {
+          deadline: clock.now() + ms,
+          wake: (ids) => {
+            heard = ids;
+            // Out at once, so the long poll does not go on for a wait that has ended.
+            waiters.delete(waiter);
+            timer.abort();
+          },
+        };
+        waiters.add(waiter);
+        const settle = () => {
+          waiters.delete(waiter);
+          signal.removeEventListener('abort', onAbort);
+          if (signal.aborted) reject(new AbortedError());
+          else resolve(heard);
+        };
+        clock.sleep(ms, timer.signal).then(settle, settle);
+        if (!degraded) void drive();
+      });
+    },
+  };
+}
+
+/**
+ * WaitOptions.pause for a run with a queue: while the queue is read, the wait between rounds is
+ * stretched to at least `safetyNetMs` (polling becomes the safety net for events AWS sends only
+ * "on a best-effort basis"), never past `deadlineAt`; an event ends it early. After a failure it is
+ * the plain sleep of a run without a queue.
+ */
+export function refreshEventsPause(
+  ctx: Pick<ActionContext, 'clock'>,
+  events: RefreshEvents,
+  o: { safetyNetMs: number; deadlineAt: number },
+): NonNullable<WaitOptions['pause']> {
+  const { clock } = ctx;
+  return async (ms, signal, onlyRefreshes) => {
+    if (events.degraded) {
+      await clock.sleep(ms, signal);
+      return NOTHING;
+    }
+    const stretched = onlyRefreshes ? Math.max(ms, Math.min(o.safetyNetMs, o.deadlineAt - clock.now())) : ms;
+    return events.wait(stretched, signal);
+  };
+}
+
+export interface EventsRunOptions {
+  /** The events-queue-url input; without it the run polls as before. */
+  queueUrl?: string;
+  timeoutMinutes: number;
+  /** The safety-net poll interval while events flow: max-poll-interval-seconds. */
+  maxPollIntervalSeconds: number;
+}
+
+/**
+ * Runs one wait with the queue open (when a queue is given): passes the pause to use as
+ * WaitOptions.pause, closes the queue afterwards and logs what it heard.
+ */
+export async function withRefreshEvents<T>(
+  ctx: ActionContext,
+  o: EventsRunOptions,
+  run: (pause: WaitOptions['pause']) => Promise<T>,
+): Promise<T> {
+  if (!o.queueUrl) return run(undefined);
+  const region = queueRegion(o.queueUrl, ctx.clients.defaultRegion);
+  const events = openRefreshEvents(ctx, { queueUrl: o.queueUrl, region, signal: ctx.signal });
+  const pause = refreshEventsPause(ctx, events, {
+    safetyNetMs: o.maxPollIntervalSeconds * 1000,
+    deadlineAt: ctx.clock.now() + o.timeoutMinutes * 60_000,
+  });
+  try {
+    return await run(pause);
+  } finally {
+    events.close();
+    const { receives, messages, heard } = events.stats;
+    ctx.log.info(
+      `events-queue-url: ${receives} receive(s), ${messages} message(s), ${heard} refresh event(s) heard` +
+        (events.degraded ? '; fell back to polling' : ''),
+    );
+  }
+}
+
+/** waitHealthy, its pause long-polling `eventsQueueUrl` when one is given (wait-healthy, deploy-ami). */
+export function waitHealthyHearing(ctx: ActionContext, o: WaitOptions): Promise<HealthResult> {
+  const { timeoutMinutes, maxPollIntervalSeconds } = resolveOptions(o);
+  const events = { queueUrl: o.eventsQueueUrl, timeoutMinutes, maxPollIntervalSeconds };
+  return withRefreshEvents(ctx, events, (pause) => waitHealthy(ctx, pause ? { ...o, pause } : o));
+}
