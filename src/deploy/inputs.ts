@@ -68,6 +68,9 @@ export const deploySpec = defineAction({
       'bake-time': 'Instance refresh BakeTime, seconds or a duration.',
       'if-refresh-in-progress':
         'When a group already has an active instance refresh: `fail`, `wait` or `cancel`.',
+      alarms: true,
+      'scale-in-protected-instances': true,
+      'standby-instances': true,
     }),
 
     // How to prove the fleet healthy (wait-healthy's fields, bounds and defaults).

@@ -277,6 +277,20 @@ describe('deploy-ami inputs', () => {
 });
 
 describe('deploy-ami step options', () => {
+  test('alarms, scale-in-protected-instances and standby-instances flow from deploy-ami into the refresh preferences', () => {
+    const picked = {
+      alarms: 'web-5xx,web-latency',
+      'scale-in-protected-instances': 'Refresh',
+      'standby-instances': 'Terminate',
+    };
+    expect(stepOptions(parse_({ ...base, ...picked }), noEnv).roll.preferences).toMatchObject({
+      alarms: ['web-5xx', 'web-latency'],
+      scaleInProtectedInstances: 'Refresh',
+      standbyInstances: 'Terminate',
+    });
+    expect(stepOptions(parse_(base), noEnv).roll.preferences).toMatchObject({ alarms: [] });
+    expect(stepOptions(parse_(base), noEnv).roll.preferences.standbyInstances).toBeUndefined();
+  });
   test("each action's toOptions over deploy-ami's fields: picked fields flow on, the rest are its defaults", () => {
     const o = stepOptions(parse_({ ...base, 'instance-warmup': '5m', 'timeout-minutes': '30' }), noEnv);
     expect(o.roll).toMatchObject({
