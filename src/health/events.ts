@@ -84,120 +84,127 @@ const NOTHING: ReadonlySet<string> = new Set();
  * and what it hears goes to every waiter (ids heard while nobody waits go to the next one).
  */
 export function openRefreshEvents(ctx: ActionContext, options: RefreshEventsOptions): RefreshEvents {
-  const { clock, log } = ctx;
-  const waiters = new Set<Waiter>();
-  const unclaimed = new Set<string>();
-  const stats = { receives: 0, messages: 0, heard: 0 };
-  const inFlight = new AbortController();
-  const stop = () => inFlight.abort();
-  options.signal.addEventListener('abort', stop, { once: true });
-  let degraded = false;
-  let polling = false;
+  return new QueueEvents(ctx, options);
+}
 
-  function degrade(err: unknown): void {
-    if (degraded || inFlight.signal.aborted) return;
-    degraded = true;
-    log.warning(
-      `events-queue-url: reading ${options.queueUrl} failed (${describeError(err)}); ` +
+class QueueEvents implements RefreshEvents {
+  readonly stats = { receives: 0, messages: 0, heard: 0 };
+  #degraded = false;
+  #polling = false;
+  readonly #waiters = new Set<Waiter>();
+  readonly #unclaimed = new Set<string>();
+  readonly #inFlight = new AbortController();
+
+  constructor(
+    private readonly ctx: ActionContext,
+    private readonly options: RefreshEventsOptions,
+  ) {
+    options.signal.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  get degraded(): boolean {
+    return this.#degraded;
+  }
+
+  close(): void {
+    this.#inFlight.abort();
+  }
+
+  wait(ms: number, signal: AbortSignal): Promise<ReadonlySet<string>> {
+    if (signal.aborted) return Promise.reject(new AbortedError());
+    if (this.#unclaimed.size) {
+      const ids = new Set(this.#unclaimed);
+      this.#unclaimed.clear();
+      return Promise.resolve(ids);
+    }
+    return new Promise<ReadonlySet<string>>((resolve, reject) => {
+      const timer = new AbortController();
+      const onAbort = () => timer.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      let heard: ReadonlySet<string> = NOTHING;
+      const waiter: Waiter = {
+        deadline: this.ctx.clock.now() + ms,
+        wake: (ids) => {
+          heard = ids;
+          // Out at once, so the long poll does not go on for a wait that has ended.
+          this.#waiters.delete(waiter);
+          timer.abort();
+        },
+      };
+      this.#waiters.add(waiter);
+      const settle = () => {
+        this.#waiters.delete(waiter);
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) reject(new AbortedError());
+        else resolve(heard);
+      };
+      this.ctx.clock.sleep(ms, timer.signal).then(settle, settle);
+      if (!this.#degraded) void this.#drive();
+    });
+  }
+
+  #degrade(err: unknown): void {
+    if (this.#degraded || this.#inFlight.signal.aborted) return;
+    this.#degraded = true;
+    this.ctx.log.warning(
+      `events-queue-url: reading ${this.options.queueUrl} failed (${describeError(err)}); ` +
         'polling the refreshes instead for the rest of the run',
     );
     // Waiters stretched past their poll time go back to polling now.
-    for (const w of [...waiters]) w.wake(NOTHING);
+    for (const w of [...this.#waiters]) w.wake(NOTHING);
   }
 
-  async function receiveOnce(seconds: number): Promise<void> {
-    const sqs = ctx.clients.sqs?.(options.region);
+  /** One long poll at a time, for as long as someone waits and there is a whole second to wait. */
+  async #drive(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      while (!this.#degraded && !this.#inFlight.signal.aborted && this.#waiters.size) {
+        const longest = Math.max(...[...this.#waiters].map((w) => w.deadline)) - this.ctx.clock.now();
+        const seconds = Math.min(MAX_WAIT_SECONDS, Math.floor(longest / 1000));
+        if (seconds < 1) break;
+        try {
+          await this.#receiveOnce(seconds);
+        } catch (err) {
+          this.#degrade(err);
+        }
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  async #receiveOnce(seconds: number): Promise<void> {
+    const { queueUrl, region } = this.options;
+    const sqs = this.ctx.clients.sqs?.(region);
     if (!sqs) throw new Error('bug: the entry does not pass the SQS client to runAction');
-    stats.receives++;
+    const abortSignal = this.#inFlight.signal;
+    this.stats.receives++;
     const out = await sqs.send(
       new ReceiveMessageCommand({
-        QueueUrl: options.queueUrl,
+        QueueUrl: queueUrl,
         WaitTimeSeconds: seconds,
         MaxNumberOfMessages: MAX_MESSAGES,
       }),
-      { abortSignal: inFlight.signal },
+      { abortSignal },
     );
     const messages: Message[] = out.Messages ?? [];
     if (!messages.length) return;
-    stats.messages += messages.length;
-    const ids = new Set<string>();
-    for (const m of messages) {
-      const id = refreshIdOf(m.Body);
-      if (id) ids.add(id);
-    }
+    this.stats.messages += messages.length;
+    const ids = new Set(messages.map((m) => refreshIdOf(m.Body)).filter((id): id is string => !!id));
     // Consumed, heard or not: a malformed or irrelevant message would otherwise come back forever.
     const entries = messages
       .filter((m) => m.ReceiptHandle)
       .map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
     if (entries.length)
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: entries }), {
-        abortSignal: inFlight.signal,
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }), {
+        abortSignal,
       });
     if (!ids.size) return;
-    stats.heard += ids.size;
-    if (!waiters.size) for (const id of ids) unclaimed.add(id);
-    for (const w of [...waiters]) w.wake(ids);
+    this.stats.heard += ids.size;
+    if (!this.#waiters.size) for (const id of ids) this.#unclaimed.add(id);
+    for (const w of [...this.#waiters]) w.wake(ids);
   }
-
-  /** One long poll at a time, for as long as someone waits and there is a whole second to wait. */
-  async function drive(): Promise<void> {
-    if (polling) return;
-    polling = true;
-    try {
-      while (!degraded && !inFlight.signal.aborted && waiters.size) {
-        const longest = Math.max(...[...waiters].map((w) => w.deadline)) - clock.now();
-        const seconds = Math.min(MAX_WAIT_SECONDS, Math.floor(longest / 1000));
-        if (seconds < 1) break;
-        try {
-          await receiveOnce(seconds);
-        } catch (err) {
-          degrade(err);
-        }
-      }
-    } finally {
-      polling = false;
-    }
-  }
-
-  return {
-    get degraded() {
-      return degraded;
-    },
-    stats,
-    close: stop,
-    wait(ms, signal) {
-      if (signal.aborted) return Promise.reject(new AbortedError());
-      if (unclaimed.size) {
-        const ids = new Set(unclaimed);
-        unclaimed.clear();
-        return Promise.resolve(ids);
-      }
-      return new Promise<ReadonlySet<string>>((resolve, reject) => {
-        const timer = new AbortController();
-        const onAbort = () => timer.abort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        let heard: ReadonlySet<string> = NOTHING;
-        const waiter: Waiter = {
-          deadline: clock.now() + ms,
-          wake: (ids) => {
-            heard = ids;
-            // Out at once, so the long poll does not go on for a wait that has ended.
-            waiters.delete(waiter);
-            timer.abort();
-          },
-        };
-        waiters.add(waiter);
-        const settle = () => {
-          waiters.delete(waiter);
-          signal.removeEventListener('abort', onAbort);
-          if (signal.aborted) reject(new AbortedError());
-          else resolve(heard);
-        };
-        clock.sleep(ms, timer.signal).then(settle, settle);
-        if (!degraded) void drive();
-      });
-    },
-  };
 }
 
 /**
