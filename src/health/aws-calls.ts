@@ -189,12 +189,15 @@ export class HealthApi {
   }
 
   async rollback(region: string, group: string): Promise<void> {
-    const cmd = await this.spend(
-      'autoscaling',
-      region,
-      new RollbackInstanceRefreshCommand({ AutoScalingGroupName: group }),
-    );
-    await this.clients.autoScaling(region).send(cmd, this.opts);
+    await this.act(region, new RollbackInstanceRefreshCommand({ AutoScalingGroupName: group }));
+  }
+
+  /** An Auto Scaling change whose answer nothing reads: one budgeted request. */
+  private async act(
+    region: string,
+    command: RollbackInstanceRefreshCommand | CancelInstanceRefreshCommand,
+  ): Promise<void> {
+    await this.clients.autoScaling(region).send(await this.spend('autoscaling', region, command), this.opts);
   }
 
   /**
@@ -233,11 +236,6 @@ export class HealthApi {
   }
 
   async cancel(region: string, group: string): Promise<void> {
-    const cmd = await this.spend(
-      'autoscaling',
-      region,
-      new CancelInstanceRefreshCommand({ AutoScalingGroupName: group }),
-    );
-    await this.clients.autoScaling(region).send(cmd, this.opts);
+    await this.act(region, new CancelInstanceRefreshCommand({ AutoScalingGroupName: group }));
   }
 }
