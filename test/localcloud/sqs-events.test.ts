@@ -244,8 +244,15 @@ describe('EventBridge', () => {
       );
       const bodies: Record<string, unknown>[] = [];
       for (let i = 0; i < 20 && !bodies.some((b) => String(b['detail-type']).endsWith('Succeeded')); i++) {
+        // Not deleted, so hidden for the longest visibility timeout: the default 30 s is world time
+        // (an API second is 20 ms here), and a message received but not deleted comes back after it.
         const got = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            WaitTimeSeconds: 1,
+            MaxNumberOfMessages: 10,
+            VisibilityTimeout: 43_200,
+          }),
         );
         for (const m of got.Messages ?? []) bodies.push(JSON.parse(m.Body!) as Record<string, unknown>);
       }
