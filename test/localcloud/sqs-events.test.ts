@@ -129,11 +129,11 @@ describe('SQS', () => {
   it('hides a received message for VisibilityTimeout, then delivers it again until deleted', async () => {
     const url = await queue('visibility');
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'm' }));
-    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 40 }));
+    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 200 }));
     expect(first.Messages).toHaveLength(1);
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? []).toEqual([]);
-    // 40 API seconds are 200 ms of world time here (apiSecond: 5).
-    const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2 }));
+    // 200 API seconds are 1 s of world time here (apiSecond: 5): long enough for a loaded machine.
+    const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 3 }));
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
     await sqs.send(
       new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: again.Messages![0]!.ReceiptHandle }),
