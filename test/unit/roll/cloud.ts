@@ -1,9 +1,6 @@
-// localcloud in-process for the roll unit tests: bake's unit cloud (one virtual clock, real SDK
-// clients at lc.url) with an Auto Scaling client added, and seeding in localcloud's own world.
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import type { AwsClients } from '../../../src/aws/clients.js';
-import { memoryLog } from '../../../src/core/log.js';
-import type { ActionContext } from '../../../src/core/context.js';
+// localcloud in-process for the roll unit tests (test/unit/support/localcloud-context.ts: one
+// virtual clock, real SDK clients at lc.url, Auto Scaling among them), with seeding in localcloud's
+// own world and reads of what it holds.
 import { asgRegionOf } from '../../localcloud/aws/autoscaling-platform.js';
 import type { AutoScalingGroup, InstanceRefresh } from '../../localcloud/aws/autoscaling-types.js';
 import {
@@ -12,8 +9,7 @@ import {
   type SeedGroupOptions,
 } from '../../localcloud/aws/autoscaling-seed.js';
 import { baseImageId } from '../../localcloud/seed.js';
-import { clientConfig } from '../../localcloud/test-support.js';
-import { REGION, startCloud, type UnitCloud } from '../bake/cloud.js';
+import { REGION, startCloud, type UnitCloud } from '../support/localcloud-context.js';
 
 /** Two Amazon Linux images every seeded region holds: the one groups run, the one rolled out. */
 export const OLD_NAME = 'al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64';
@@ -22,7 +18,6 @@ export const OLD = baseImageId(REGION, OLD_NAME);
 export const NEW = baseImageId(REGION, NEW_NAME);
 
 export interface RollCloud extends UnitCloud {
-  rollContext(): ActionContext & { log: ReturnType<typeof memoryLog> };
   /** A launch template (version 1 on `imageId`, default OLD) and a group on it, no target group. */
   group(o: SeedGroupOptions, region?: string): ReturnType<typeof seedGroup>;
   /** A launch template's versions' data by number, and its default version. */
@@ -43,25 +38,10 @@ export interface RollCloud extends UnitCloud {
 }
 
 export async function startRollCloud(): Promise<RollCloud> {
-  const base = await startCloud();
-  const asg = new Map<string, AutoScalingClient>();
-  const clients: AwsClients = {
-    ...base.clients,
-    autoScaling: (r = REGION) => {
-      if (!asg.has(r)) asg.set(r, new AutoScalingClient(clientConfig(base.lc, r)));
-      return asg.get(r)!;
-    },
-  };
+  const base = await startCloud({ autoScaling: true });
   const world = base.lc.world;
   return {
     ...base,
-    clients,
-    rollContext: () => ({
-      clients,
-      clock: base.clock,
-      log: memoryLog(),
-      signal: new AbortController().signal,
-    }),
     group: (o, region = REGION) => seedGroup(world, region, { imageId: OLD, targetGroup: false, ...o }),
     template(id, region = REGION) {
       const t = world.region(region).ec2.launchTemplates.get(id);
@@ -85,9 +65,5 @@ export async function startRollCloud(): Promise<RollCloud> {
         .filter((i) => i.lifecycle === 'InService')
         .map((i) => i.imageId),
     asg: (name, region = REGION) => asgRegionOf(world.region(region)).groups.get(name),
-    async stop() {
-      for (const c of asg.values()) c.destroy();
-      await base.stop();
-    },
   };
 }

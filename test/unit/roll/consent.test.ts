@@ -51,7 +51,7 @@ describe('roll-asg consent', () => {
   it('lists every matched group without consent, with what it lacks, and changes nothing', async () => {
     const { lt } = fleet();
     const err = await roll(
-      cloud.rollContext(),
+      cloud.context(),
       rollOptionsFrom(
         parse({
           'asg-tags': 'Environment=production',
@@ -74,7 +74,7 @@ describe('roll-asg consent', () => {
   it('rolls the groups that consent by tag, and a named group without the tag', async () => {
     fleet();
     const byTag = await roll(
-      cloud.rollContext(),
+      cloud.context(),
       rollOptionsFrom(
         parse({
           'asg-tags': 'golden-ami:parameter=/golden-ami/web',
@@ -85,7 +85,7 @@ describe('roll-asg consent', () => {
     );
     expect(byTag.refreshes.map((x) => x.group)).toEqual(['web']);
     const named = await roll(
-      cloud.rollContext(),
+      cloud.context(),
       rollOptionsFrom(parse({ 'asg-names': 'payments', 'ami-id': NEW })),
     );
     expect(named.refreshes.map((x) => x.group)).toEqual(['payments']);

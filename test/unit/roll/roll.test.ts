@@ -8,7 +8,7 @@ import { roll } from '../../../src/roll/roll.js';
 import { AutoScalingClient, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
 import { LabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { seedParameter } from '../../localcloud/aws/ssm-parameters.js';
-import { REGION } from '../bake/cloud.js';
+import { REGION } from '../support/localcloud-context.js';
 import { baseImageId } from '../../localcloud/seed.js';
 import { clientConfig } from '../../localcloud/test-support.js';
 import { NEW, NEW_NAME, OLD, OLD_NAME, startRollCloud, type RollCloud } from './cloud.js';
@@ -38,7 +38,7 @@ describe('roll: literal-AMI launch template', () => {
     cloud.settle();
     expect(cloud.instanceImages('web')).toEqual([OLD, OLD, OLD]);
 
-    const result = await roll(cloud.rollContext(), options({ 'asg-names': 'web', 'ami-id': NEW }));
+    const result = await roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW }));
 
     expect(cloud.template(lt).versions.get(3)).toEqual({
       InstanceType: 'm7i.large',
@@ -77,7 +77,7 @@ describe('roll: literal-AMI launch template', () => {
     for (let i = 0; i < 3; i++) cloud.addVersion(lt, {});
     cloud.settle();
 
-    const result = await roll(cloud.rollContext(), options({ 'asg-names': 'api', 'ami-id': NEW }));
+    const result = await roll(cloud.context(), options({ 'asg-names': 'api', 'ami-id': NEW }));
 
     expect(result.refreshes[0]).toMatchObject({ newVersion: '5', previousVersion: '4' });
     expect(result.groups[0]!.template).toMatchObject({
@@ -111,7 +111,7 @@ describe('roll: literal-AMI launch template', () => {
     cloud.settle();
 
     const result = await roll(
-      cloud.rollContext(),
+      cloud.context(),
       options({ 'asg-tags': 'Environment=staging', 'ami-id': NEW, 'set-default-version': 'true' }),
     );
 
@@ -125,13 +125,13 @@ describe('roll: literal-AMI launch template', () => {
     cloud.settle();
     const before = cloud.lastMutation();
 
-    const current = await roll(cloud.rollContext(), options({ 'asg-names': 'web', 'ami-id': NEW }));
+    const current = await roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW }));
     expect(current.groups.map((g) => g.status)).toEqual(['already-current']);
     expect(current.refreshes).toEqual([]);
     expect(cloud.mutations({ since: before })).toEqual([]);
 
     const forced = await roll(
-      cloud.rollContext(),
+      cloud.context(),
       options({ 'asg-names': 'web', 'ami-id': NEW, 'skip-matching': 'false' }),
     );
     expect(forced.refreshes).toEqual([expect.objectContaining({ newVersion: '1', previousVersion: '1' })]);
@@ -144,7 +144,7 @@ describe('roll: literal-AMI launch template', () => {
     // The template now says NEW; the instances still run OLD.
     cloud.lc.world.region(REGION).ec2.launchTemplates.get(lt)!.versions.get(1)!.data.ImageId = NEW;
 
-    const result = await roll(cloud.rollContext(), options({ 'asg-names': 'web', 'ami-id': NEW }));
+    const result = await roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW }));
 
     expect(result.groups[0]).toMatchObject({
       status: 'refresh-started',
@@ -171,7 +171,7 @@ describe('roll: SSM-resolved template', () => {
 
   it('refreshes without a new version, warns that AWS cannot roll back, and turns skip matching off', async () => {
     const { lt } = ssmGroup();
-    const ctx = cloud.rollContext();
+    const ctx = cloud.context();
 
     const result = await roll(
       ctx,
@@ -203,7 +203,7 @@ describe('roll: SSM-resolved template', () => {
     ssmGroup();
     const before = cloud.lastMutation();
 
-    const err = await failure(roll(cloud.rollContext(), options({ 'asg-names': 'web', 'ami-id': NEW })));
+    const err = await failure(roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW })));
 
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(err.message).toMatch(
@@ -218,7 +218,7 @@ describe('roll: SSM-resolved template', () => {
     const before = cloud.lastMutation();
 
     const err = await failure(
-      roll(cloud.rollContext(), options({ 'asg-names': 'web', 'ami-id': NEW, 'auto-rollback': 'false' })),
+      roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW, 'auto-rollback': 'false' })),
     );
 
     expect(err.message).toContain(`SSM parameter /golden-ami/web, which holds ${OLD}, not ${NEW}`);
@@ -251,7 +251,7 @@ describe('roll: mixed instances policy', () => {
     } as never;
     cloud.settle();
 
-    const result = await roll(cloud.rollContext(), options({ 'asg-names': 'mixed', 'ami-id': NEW }));
+    const result = await roll(cloud.context(), options({ 'asg-names': 'mixed', 'ami-id': NEW }));
 
     expect(cloud.template(main.launchTemplateId).versions.get(2)?.ImageId).toBe(NEW);
     expect(cloud.template(arm).versions.get(3)?.ImageId).toBe(NEW);
@@ -287,7 +287,7 @@ describe('roll: checks before any change', () => {
     const before = cloud.lastMutation();
 
     const err = await failure(
-      roll(cloud.rollContext(), options({ 'asg-tags': 'Environment=prod', 'ami-id': NEW })),
+      roll(cloud.context(), options({ 'asg-tags': 'Environment=prod', 'ami-id': NEW })),
     );
 
     expect(err).toBeInstanceOf(ActionFailure);
@@ -300,7 +300,7 @@ describe('roll: checks before any change', () => {
   it('lists every region and filter searched when nothing matches', async () => {
     const err = await failure(
       roll(
-        cloud.rollContext(),
+        cloud.context(),
         options({ regions: 'us-east-1,eu-west-1', 'asg-tags': 'Environment=qa,Team=web', 'ami-id': NEW }),
       ),
     );
@@ -315,7 +315,7 @@ describe('roll: checks before any change', () => {
     cloud.settle();
     const before = cloud.lastMutation();
 
-    const err = await failure(roll(cloud.rollContext(), options({ 'asg-names': 'web,wbe', 'ami-id': NEW })));
+    const err = await failure(roll(cloud.context(), options({ 'asg-names': 'web,wbe', 'ami-id': NEW })));
 
     expect(err.message).toContain('asg-names: no group named wbe in us-east-1');
     expect(cloud.mutations({ since: before })).toEqual([]);
@@ -329,10 +329,7 @@ describe('roll: checks before any change', () => {
     const before = cloud.lastMutation();
 
     const err = await failure(
-      roll(
-        cloud.rollContext(),
-        options({ regions: 'us-east-1,eu-west-1', 'asg-names': 'web', 'ami-id': NEW }),
-      ),
+      roll(cloud.context(), options({ regions: 'us-east-1,eu-west-1', 'asg-names': 'web', 'ami-id': NEW })),
     );
 
     expect(err.message).toBe(
@@ -360,7 +357,7 @@ describe('roll: checks before any change', () => {
     cloud.settle();
 
     const result = await roll(
-      cloud.rollContext(),
+      cloud.context(),
       options({
         regions: 'us-east-1,eu-west-1',
         'asg-names': 'web',
@@ -382,7 +379,7 @@ describe('roll: checks before any change', () => {
     const before = cloud.lastMutation();
 
     const result = await roll(
-      cloud.rollContext(),
+      cloud.context(),
       options({ 'asg-names': 'web,done', 'ami-id': NEW, 'dry-run': 'true' }),
     );
 
@@ -422,12 +419,12 @@ describe('roll: a refresh already in progress', () => {
   }
 
   const rollWeb = (inputs: Record<string, string>) =>
-    roll(cloud.rollContext(), options({ 'asg-names': 'web', 'ami-id': NEW, ...inputs }));
+    roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW, ...inputs }));
 
   it('fail: names the running refresh and changes nothing', async () => {
     const { running, before } = await busy();
 
-    const err = await failure(roll(cloud.rollContext(), options({ 'asg-names': 'web', 'ami-id': NEW })));
+    const err = await failure(roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW })));
 
     // A conflict with what runs now, not an input mistake: never reported as "Invalid input".
     expect(err).not.toBeInstanceOf(ConfigurationError);
@@ -488,7 +485,7 @@ describe('roll: a refresh already in progress', () => {
 
     const err = await failure(
       roll(
-        cloud.rollContext(),
+        cloud.context(),
         options({
           'asg-names': 'web',
           'ami-id': NEW,
@@ -518,7 +515,7 @@ describe('roll: faults while starting', () => {
 
     // The action's clients retry as the SDK does by default (the unit clients make one attempt).
     const retrying = new AutoScalingClient({ ...clientConfig(cloud.lc, REGION), maxAttempts: 3 });
-    const ctx = cloud.rollContext();
+    const ctx = cloud.context();
     const result = await roll(
       { ...ctx, clients: { ...ctx.clients, autoScaling: () => retrying } },
       options({ 'asg-names': 'web', 'ami-id': NEW }),
@@ -542,7 +539,7 @@ describe('roll: faults while starting', () => {
       message: 'Request limit exceeded.',
     });
 
-    const err = await failure(roll(cloud.rollContext(), options({ 'asg-names': 'web', 'ami-id': NEW })));
+    const err = await failure(roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW })));
 
     const last = cloud.lc.logs.calls.query({ operation: 'DescribeLaunchTemplateVersions' }).at(-1)!;
     expect(err.message).toBe(
