@@ -67,7 +67,7 @@ describe('roll: literal-AMI launch template', () => {
     });
     cloud.settle();
     expect(cloud.refreshes('web')[0]!.status).toBe('Successful');
-    expect(cloud.asg('web')!.config.LaunchTemplate).toMatchObject({ LaunchTemplateId: lt, Version: '3' });
+    expect(cloud.asg('web')!.config.LaunchTemplate).toEqual({ LaunchTemplateId: lt, Version: '3' });
     expect(cloud.instanceImages('web')).toEqual([NEW, NEW, NEW]);
     expect(result.asgNames).toEqual(['web']);
   });
@@ -229,8 +229,13 @@ describe('roll: SSM-resolved template', () => {
 describe('roll: mixed instances policy', () => {
   it('versions the main and the override templates and keeps the rest of the policy', async () => {
     const main = cloud.group({ name: 'mixed', instanceType: 'm7i.large' });
-    const arm = cloud.group({ name: 'arm-seed', instanceType: 'm7i.large', desired: 0 }).launchTemplateId;
-    cloud.addVersion(arm, {});
+    // A second template (versions 1 and 2), for the override; its group launches nothing.
+    const second = cloud.group({
+      name: 'second-seed',
+      instanceType: 'm7i.large',
+      desired: 0,
+    }).launchTemplateId;
+    cloud.addVersion(second, {});
     cloud.asg('mixed')!.config = {
       MixedInstancesPolicy: {
         LaunchTemplate: {
@@ -239,7 +244,7 @@ describe('roll: mixed instances policy', () => {
             { InstanceType: 'm7i.large' },
             {
               InstanceType: 'm7i.xlarge',
-              LaunchTemplateSpecification: { LaunchTemplateId: arm, Version: '2' },
+              LaunchTemplateSpecification: { LaunchTemplateId: second, Version: '2' },
             },
           ],
         },
@@ -254,7 +259,7 @@ describe('roll: mixed instances policy', () => {
     const result = await roll(cloud.context(), options({ 'asg-names': 'mixed', 'ami-id': NEW }));
 
     expect(cloud.template(main.launchTemplateId).versions.get(2)?.ImageId).toBe(NEW);
-    expect(cloud.template(arm).versions.get(3)?.ImageId).toBe(NEW);
+    expect(cloud.template(second).versions.get(3)?.ImageId).toBe(NEW);
     expect(result.refreshes[0]).toMatchObject({
       newVersion: '2',
       previousVersion: '1',
@@ -268,7 +273,7 @@ describe('roll: mixed instances policy', () => {
           { InstanceType: 'm7i.large' },
           {
             InstanceType: 'm7i.xlarge',
-            LaunchTemplateSpecification: { LaunchTemplateId: arm, Version: '3' },
+            LaunchTemplateSpecification: { LaunchTemplateId: second, Version: '3' },
           },
         ],
       },
