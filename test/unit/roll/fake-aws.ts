@@ -1,6 +1,6 @@
-// A small stateful Auto Scaling + EC2 per region behind aws-sdk-client-mock, for the roll tests
-// localcloud cannot run (roll-fake.test.ts says which and why): they assert on what the cloud ends
-// up holding (template versions, group configuration, refreshes, instance images).
+// A small stateful Auto Scaling + EC2 per region behind aws-sdk-client-mock, for the roll test
+// localcloud cannot run (roll-fake.test.ts says which and why): it asserts on what the cloud ends
+// up holding (template versions, group configuration, refreshes).
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
@@ -79,8 +79,6 @@ export class FakeRegion {
   readonly mutations: string[] = [];
   /** Make an operation fail: return an error to throw (checked before the operation acts). */
   readonly faults = new Map<Op, (input: Record<string, unknown>) => Error | undefined>();
-  /** Runs inside StartInstanceRefresh before it answers, to measure concurrency. */
-  onStart?: (group: string) => Promise<void>;
   readonly asg: AutoScalingClient;
   readonly ec2: EC2Client;
   private seq = 0;
@@ -225,27 +223,6 @@ export class FakeRegion {
     return this.versionData(g.launchTemplate!).ImageId ?? '';
   }
 
-  /** The images a group's instances run. */
-  instanceImages(name: string): string[] {
-    return this.groups.get(name)!.instances.map((id) => this.instances.get(id)!);
-  }
-
-  /** Completes every active refresh as AWS would: the group takes the desired configuration, instances are replaced. */
-  completeRefreshes(): void {
-    for (const list of this.refreshes.values()) {
-      const r = list[0];
-      if (!r || !['Pending', 'InProgress'].includes(r.status)) continue;
-      const g = this.groups.get(r.group)!;
-      if (r.desired?.LaunchTemplate) g.launchTemplate = r.desired.LaunchTemplate;
-      const image = this.imageOf(g);
-      const old = g.instances.length;
-      g.instances = [];
-      for (let i = 0; i < old; i++) this.launch(g, image);
-      r.status = 'Successful';
-      r.percentage = 100;
-    }
-  }
-
   // ---- handlers ----
 
   private launch(g: FakeGroup, image: string): void {
@@ -323,19 +300,15 @@ export class FakeRegion {
       ['Pending', 'InProgress', 'Cancelling', 'Baking', 'RollbackInProgress'].includes(r.status),
     );
     if (active) throw awsError('InstanceRefreshInProgress');
-    const run = async () => {
-      await this.onStart?.(g.name);
-      this.mutations.push(`StartInstanceRefresh ${g.name}`);
-      const r = this.addRefresh(g.name, {
-        status: 'Pending',
-        percentage: 0,
-        startTime: new Date(this.now()),
-        ...(i.DesiredConfiguration ? { desired: i.DesiredConfiguration } : {}),
-        ...(i.Preferences ? { preferences: i.Preferences } : {}),
-      });
-      return { InstanceRefreshId: r.id };
-    };
-    return run();
+    this.mutations.push(`StartInstanceRefresh ${g.name}`);
+    const r = this.addRefresh(g.name, {
+      status: 'Pending',
+      percentage: 0,
+      startTime: new Date(this.now()),
+      ...(i.DesiredConfiguration ? { desired: i.DesiredConfiguration } : {}),
+      ...(i.Preferences ? { preferences: i.Preferences } : {}),
+    });
+    return { InstanceRefreshId: r.id };
   }
 
   private describeVersions(i: DescribeLaunchTemplateVersionsCommandInput) {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
 import { failure, options } from './run.js';
-import { roll } from '../../../src/roll/roll.js';
+import { roll, RollFailure } from '../../../src/roll/roll.js';
 import { AutoScalingClient, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
 import { LabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { seedParameter } from '../../localcloud/aws/ssm-parameters.js';
@@ -27,7 +27,7 @@ const started = (group: string) =>
   cloud.lc.logs.calls
     .query({ operation: 'StartInstanceRefresh' })
     .filter((c) => (c.params as { AutoScalingGroupName?: string }).AutoScalingGroupName === group)
-    .map((c) => ({ status: c.status, params: c.params as Record<string, unknown> }));
+    .map((c) => ({ status: c.status, requestId: c.requestId, params: c.params as Record<string, unknown> }));
 
 describe('roll: literal-AMI launch template', () => {
   it('creates a version from the current one with only the image changed, refreshes to it and records the previous version', async () => {
@@ -505,7 +505,109 @@ describe('roll: a refresh already in progress', () => {
   });
 });
 
+describe('roll: many groups across regions', () => {
+  it('rolls twenty tagged groups in two regions with at most max-concurrency starts in flight', async () => {
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const old = baseImageId(region, OLD_NAME);
+      for (let i = 0; i < 10; i++)
+        cloud.group(
+          {
+            name: `web-${i}`,
+            imageId: old,
+            desired: 1,
+            tags: { Environment: 'staging', Role: 'web' },
+            consent: '/golden-ami/web',
+          },
+          region,
+        );
+      cloud.group(
+        { name: 'other', imageId: old, desired: 1, tags: { Environment: 'prod', Role: 'web' } },
+        region,
+      );
+    }
+    // ami-id names one image for every region: eu-west-1 holds a copy of NEW under the same id.
+    const world = cloud.lc.world;
+    world.region('eu-west-1').ec2.images.set(NEW, { ...world.region(REGION).ec2.images.get(NEW)! });
+    cloud.settle();
+    // Starts in flight, counted on the clients' side; each start answers 5 ms late so they overlap.
+    let inFlight = 0;
+    let most = 0;
+    for (const region of ['us-east-1', 'eu-west-1'])
+      cloud.clients.autoScaling(region).middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== 'StartInstanceRefreshCommand') return next(args);
+          most = Math.max(most, ++inFlight);
+          try {
+            return await next(args);
+          } finally {
+            inFlight--;
+          }
+        },
+        { step: 'initialize', name: 'countStarts' },
+      );
+    cloud.lc.faults.add({
+      service: 'autoscaling',
+      operation: 'StartInstanceRefresh',
+      kind: 'latency',
+      latencyMs: 5,
+    });
+
+    const result = await roll(
+      cloud.context(),
+      options({
+        regions: 'us-east-1,eu-west-1',
+        'asg-tags': 'Environment=staging\nRole=web',
+        'ami-id': NEW,
+        'max-concurrency': '3',
+      }),
+    ).finally(() => {
+      for (const region of ['us-east-1', 'eu-west-1'])
+        cloud.clients.autoScaling(region).middlewareStack.remove('countStarts');
+    });
+
+    expect(result.refreshes).toHaveLength(20);
+    expect(most).toBe(3);
+    cloud.settle();
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      for (let i = 0; i < 10; i++) expect(cloud.instanceImages(`web-${i}`, region)).toEqual([NEW]);
+      expect(cloud.refreshes('other', region)).toEqual([]);
+    }
+  });
+});
+
 describe('roll: faults while starting', () => {
+  it('reports exactly which groups are rolling when one start fails, and removes the version made for it', async () => {
+    const lts = Object.fromEntries(
+      ['a', 'b', 'c'].map((n) => [n, cloud.group({ name: n }).launchTemplateId]),
+    );
+    cloud.settle();
+    // One at a time, in name order: the second start (b's) is refused.
+    cloud.lc.faults.add({
+      service: 'autoscaling',
+      operation: 'StartInstanceRefresh',
+      kind: 'error',
+      sequence: '.x',
+      code: 'AccessDenied',
+      message: 'not authorized',
+    });
+
+    const err = await failure(
+      roll(cloud.context(), options({ 'asg-names': 'a,b,c', 'ami-id': NEW, 'max-concurrency': '1' })),
+    );
+
+    expect(err).toBeInstanceOf(RollFailure);
+    const result = (err as RollFailure).result;
+    const a = cloud.refreshes('a')[0]!.id;
+    const refused = started('b')[0]!;
+    expect(err.message).toBe(
+      `Rolling 3 group(s) failed: failed for b (us-east-1): starting the instance refresh of b (us-east-1): not authorized (code AccessDenied, request id ${refused.requestId}); still rolling (refreshes started): a (us-east-1) ${a}; not started: c (us-east-1).`,
+    );
+    expect(result.refreshes.map((x) => x.group)).toEqual(['a']);
+    expect(cloud.template(lts.b!).versions.has(2)).toBe(false);
+    expect(cloud.template(lts.a!).versions.get(2)?.ImageId).toBe(NEW);
+    expect(cloud.template(lts.c!).versions.size).toBe(1);
+  });
+
   it('adopts the refresh its own retried start made instead of failing on InstanceRefreshInProgress', async () => {
     cloud.group({ name: 'web' });
     cloud.settle();
