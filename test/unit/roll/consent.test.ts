@@ -1,6 +1,6 @@
 // Consent to be rolled: a group found by tags alone must carry golden-ami:parameter=<the image's
 // parameter>; a named group has consented by being named. Nothing changes when one has not.
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 import { rollSpec } from '../../../src/roll/inputs.js';
@@ -8,37 +8,25 @@ import { rollOptionsFrom } from '../../../src/roll/options.js';
 import { requireConsent } from '../../../src/roll/consent.js';
 import { roll } from '../../../src/roll/roll.js';
 import type { SelectedGroup } from '../../../src/roll/select-groups.js';
-import { FakeCloud } from './fake-aws.js';
-
-const OLD = 'ami-00000000000000a1d';
-const NEW = 'ami-00000000000000b2e';
+import { NEW, startRollCloud, type RollCloud } from './cloud.js';
 
 const parse = (inputs: Record<string, string>) => {
   const all: Record<string, string> = { region: 'us-east-1', 'poll-interval-seconds': '1', ...inputs };
   return parseInputs(rollSpec, { input: (n) => all[n] ?? '', env: () => undefined });
 };
 
+let cloud: RollCloud;
+beforeAll(async () => {
+  cloud = await startRollCloud();
+});
+afterAll(() => cloud.stop());
+beforeEach(() => cloud.reset());
+
 function fleet() {
-  const cloud = new FakeCloud('us-east-1');
-  const r = cloud.region('us-east-1');
-  r.images.add(OLD).add(NEW);
-  const lt = r.addTemplate('web', [OLD]);
-  r.addGroup('web', {
-    template: lt,
-    version: '1',
-    tags: { Environment: 'production', 'golden-ami:parameter': '/golden-ami/web' },
-  });
-  r.addGroup('payments', {
-    template: r.addTemplate('payments', [OLD]),
-    version: '1',
-    tags: { Environment: 'production' },
-  });
-  r.addGroup('api', {
-    template: r.addTemplate('api', [OLD]),
-    version: '1',
-    tags: { Environment: 'production', 'golden-ami:parameter': '/golden-ami/api' },
-  });
-  return { cloud, r, lt };
+  const web = cloud.group({ name: 'web', tags: { Environment: 'production' }, consent: '/golden-ami/web' });
+  cloud.group({ name: 'payments', tags: { Environment: 'production' } });
+  cloud.group({ name: 'api', tags: { Environment: 'production' }, consent: '/golden-ami/api' });
+  return { lt: web.launchTemplateId };
 }
 
 describe('roll-asg consent', () => {
@@ -61,9 +49,9 @@ describe('roll-asg consent', () => {
   });
 
   it('lists every matched group without consent, with what it lacks, and changes nothing', async () => {
-    const { cloud, r, lt } = fleet();
+    const { lt } = fleet();
     const err = await roll(
-      cloud.ctx(),
+      cloud.context(),
       rollOptionsFrom(
         parse({
           'asg-tags': 'Environment=production',
@@ -78,14 +66,15 @@ describe('roll-asg consent', () => {
         'api (us-east-1): golden-ami:parameter=/golden-ami/api, not /golden-ami/web; payments (us-east-1): no golden-ami:parameter tag. ' +
         'Nothing was changed. Tag a group golden-ami:parameter=/golden-ami/web to let this pipeline roll it, or name it in asg-names.',
     );
-    expect(lt.versions.size).toBe(1);
-    expect(r.refreshes.size).toBe(0);
+    expect(cloud.template(lt).versions.size).toBe(1);
+    for (const g of ['web', 'payments', 'api']) expect(cloud.refreshes(g)).toEqual([]);
+    expect(cloud.mutations()).toEqual([]);
   });
 
   it('rolls the groups that consent by tag, and a named group without the tag', async () => {
-    const { cloud, r } = fleet();
+    fleet();
     const byTag = await roll(
-      cloud.ctx(),
+      cloud.context(),
       rollOptionsFrom(
         parse({
           'asg-tags': 'golden-ami:parameter=/golden-ami/web',
@@ -95,9 +84,12 @@ describe('roll-asg consent', () => {
       ),
     );
     expect(byTag.refreshes.map((x) => x.group)).toEqual(['web']);
-    const named = await roll(cloud.ctx(), rollOptionsFrom(parse({ 'asg-names': 'payments', 'ami-id': NEW })));
+    const named = await roll(
+      cloud.context(),
+      rollOptionsFrom(parse({ 'asg-names': 'payments', 'ami-id': NEW })),
+    );
     expect(named.refreshes.map((x) => x.group)).toEqual(['payments']);
-    expect(r.refreshes.get('payments')).toHaveLength(1);
+    expect(cloud.refreshes('payments')).toHaveLength(1);
   });
 
   it('refuses every tag-selected group when a caller gives no consent value', () => {

@@ -1,9 +1,8 @@
-// A small stateful Auto Scaling + EC2 + SSM per region behind aws-sdk-client-mock, so the roll
-// tests assert on what the cloud ends up holding (template versions, group configuration,
-// refreshes, instance images) rather than on calls.
+// A small stateful Auto Scaling + EC2 per region behind aws-sdk-client-mock, for the roll test
+// localcloud cannot run (roll-fake.test.ts says which and why): it asserts on what the cloud ends
+// up holding (template versions, group configuration, refreshes).
 import {
   AutoScalingClient,
-  CancelInstanceRefreshCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   StartInstanceRefreshCommand,
@@ -11,9 +10,7 @@ import {
   type AutoScalingGroup,
   type DescribeAutoScalingGroupsCommandInput,
   type DescribeInstanceRefreshesCommandInput,
-  type DesiredConfiguration,
   type LaunchTemplateSpecification,
-  type MixedInstancesPolicy,
   type RefreshPreferences,
   type StartInstanceRefreshCommandInput,
   type UpdateAutoScalingGroupCommandInput,
@@ -25,13 +22,11 @@ import {
   DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
-  ModifyLaunchTemplateCommand,
   type CreateLaunchTemplateVersionCommandInput,
   type DescribeInstancesCommandInput,
   type DescribeLaunchTemplateVersionsCommandInput,
   type RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
-import { GetParameterCommand, SSMClient, type GetParameterCommandInput } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { memoryLog } from '../../../src/core/log.js';
@@ -57,8 +52,6 @@ export interface FakeGroup {
   name: string;
   tags: Record<string, string>;
   launchTemplate?: LaunchTemplateSpecification;
-  mixed?: MixedInstancesPolicy;
-  launchConfigurationName?: string;
   instances: string[];
 }
 
@@ -68,33 +61,26 @@ export interface FakeRefresh {
   status: string;
   percentage: number;
   startTime: Date;
-  desired?: DesiredConfiguration;
+  desired?: StartInstanceRefreshCommandInput['DesiredConfiguration'];
   preferences?: RefreshPreferences;
-  /** Describe calls left before the refresh ends by itself (for wait tests). */
-  endsAfterPolls?: number;
-  endStatus?: string;
 }
 
 type Op = string;
 
-/** One region: groups, templates, images, instances, parameters, refreshes. */
+/** One region: groups, templates, images, instances, refreshes. */
 export class FakeRegion {
   readonly groups = new Map<string, FakeGroup>();
   readonly templates = new Map<string, FakeTemplate>();
   readonly images = new Set<string>();
   readonly instances = new Map<string, string>();
-  readonly params = new Map<string, string>();
   /** Newest first, per group. */
   readonly refreshes = new Map<string, FakeRefresh[]>();
   /** Every mutating call, in order: "StartInstanceRefresh web". */
   readonly mutations: string[] = [];
   /** Make an operation fail: return an error to throw (checked before the operation acts). */
   readonly faults = new Map<Op, (input: Record<string, unknown>) => Error | undefined>();
-  /** Runs inside StartInstanceRefresh before it answers, to measure concurrency. */
-  onStart?: (group: string) => Promise<void>;
   readonly asg: AutoScalingClient;
   readonly ec2: EC2Client;
-  readonly ssm: SSMClient;
   private seq = 0;
 
   constructor(
@@ -103,10 +89,8 @@ export class FakeRegion {
   ) {
     this.asg = new AutoScalingClient({ region: name });
     this.ec2 = new EC2Client({ region: name });
-    this.ssm = new SSMClient({ region: name });
     const asg = mockClient(this.asg);
     const ec2 = mockClient(this.ec2);
-    const ssm = mockClient(this.ssm);
     const guard =
       <I extends object, O>(op: Op, fn: (i: I) => O | Promise<O>) =>
       async (i: I) => {
@@ -139,17 +123,9 @@ export class FakeRegion {
         const lt = i.LaunchTemplate ?? i.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
         this.mutations.push(`UpdateAutoScalingGroup ${g.name} ${lt?.LaunchTemplateId}@${lt?.Version}`);
         if (i.LaunchTemplate) g.launchTemplate = i.LaunchTemplate;
-        if (i.MixedInstancesPolicy) g.mixed = i.MixedInstancesPolicy;
         return {};
       }),
     );
-    asg
-      .on(CancelInstanceRefreshCommand)
-      .callsFake(
-        guard('CancelInstanceRefresh', (i: { AutoScalingGroupName: string }) =>
-          this.cancelRefresh(i.AutoScalingGroupName),
-        ),
-      );
     ec2
       .on(DescribeLaunchTemplateVersionsCommand)
       .callsFake(
@@ -173,13 +149,6 @@ export class FakeRegion {
         };
       }),
     );
-    ec2.on(ModifyLaunchTemplateCommand).callsFake(
-      guard('ModifyLaunchTemplate', (i: { LaunchTemplateId: string; DefaultVersion: string }) => {
-        this.mutations.push(`ModifyLaunchTemplate ${i.LaunchTemplateId} default=${i.DefaultVersion}`);
-        this.template(i.LaunchTemplateId).defaultVersion = Number(i.DefaultVersion);
-        return {};
-      }),
-    );
     ec2.on(DescribeImagesCommand).callsFake(
       guard('DescribeImages', (i: { ImageIds: string[] }) => {
         if (i.ImageIds.some((id) => !this.images.has(id))) throw awsError('InvalidAMIID.NotFound');
@@ -189,13 +158,6 @@ export class FakeRegion {
     ec2
       .on(DescribeInstancesCommand)
       .callsFake(guard('DescribeInstances', (i: DescribeInstancesCommandInput) => this.describeInstances(i)));
-    ssm.on(GetParameterCommand).callsFake(
-      guard('GetParameter', (i: GetParameterCommandInput) => {
-        const value = this.params.get(i.Name!);
-        if (value === undefined) throw awsError('ParameterNotFound');
-        return { Parameter: { Name: i.Name, Value: value } };
-      }),
-    );
   }
 
   // ---- seeding ----
@@ -226,15 +188,11 @@ export class FakeRegion {
       version?: string;
       size?: number;
       tags?: Record<string, string>;
-      mixed?: MixedInstancesPolicy;
-      launchConfigurationName?: string;
       instanceImage?: string;
     },
   ): FakeGroup {
     const g: FakeGroup = { name, tags: o.tags ?? {}, instances: [] };
-    if (o.launchConfigurationName) g.launchConfigurationName = o.launchConfigurationName;
-    else if (o.mixed) g.mixed = o.mixed;
-    else if (o.template)
+    if (o.template)
       g.launchTemplate = {
         LaunchTemplateId: o.template.id,
         LaunchTemplateName: o.template.name,
@@ -260,37 +218,9 @@ export class FakeRegion {
 
   // ---- what tests assert on ----
 
-  /** The image a group's configuration launches (its main template, SSM resolved). */
+  /** The image a group's launch template version launches. */
   imageOf(g: FakeGroup): string {
-    const spec = g.launchTemplate ?? g.mixed?.LaunchTemplate?.LaunchTemplateSpecification;
-    if (!spec) return 'ami-launchconfig0';
-    const data = this.versionData(spec);
-    const image = data.ImageId ?? '';
-    return image.startsWith('resolve:ssm:')
-      ? (this.params.get(image.slice(12)) ?? 'ami-unresolved000')
-      : image;
-  }
-
-  /** The images a group's instances run. */
-  instanceImages(name: string): string[] {
-    return this.groups.get(name)!.instances.map((id) => this.instances.get(id)!);
-  }
-
-  /** Completes every active refresh as AWS would: the group takes the desired configuration, instances are replaced. */
-  completeRefreshes(): void {
-    for (const list of this.refreshes.values()) {
-      const r = list[0];
-      if (!r || !['Pending', 'InProgress'].includes(r.status)) continue;
-      const g = this.groups.get(r.group)!;
-      if (r.desired?.LaunchTemplate) g.launchTemplate = r.desired.LaunchTemplate;
-      if (r.desired?.MixedInstancesPolicy) g.mixed = r.desired.MixedInstancesPolicy;
-      const image = this.imageOf(g);
-      const old = g.instances.length;
-      g.instances = [];
-      for (let i = 0; i < old; i++) this.launch(g, image);
-      r.status = 'Successful';
-      r.percentage = 100;
-    }
+    return this.versionData(g.launchTemplate!).ImageId ?? '';
   }
 
   // ---- handlers ----
@@ -327,8 +257,6 @@ export class FakeRegion {
       AutoScalingGroups: page.map((g): AutoScalingGroup => ({
         AutoScalingGroupName: g.name,
         ...(g.launchTemplate ? { LaunchTemplate: g.launchTemplate } : {}),
-        ...(g.mixed ? { MixedInstancesPolicy: g.mixed } : {}),
-        ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
         Instances: g.instances.map((InstanceId) => ({
           InstanceId,
           LifecycleState: 'InService',
@@ -353,15 +281,6 @@ export class FakeRegion {
     let list = this.refreshes.get(i.AutoScalingGroupName!) ?? [];
     if (i.InstanceRefreshIds) list = list.filter((r) => i.InstanceRefreshIds!.includes(r.id));
     if (i.MaxRecords) list = list.slice(0, i.MaxRecords);
-    for (const r of list)
-      if (r.endsAfterPolls !== undefined && --r.endsAfterPolls <= 0) {
-        r.status = r.endStatus ?? (r.status === 'Cancelling' ? 'Cancelled' : 'Successful');
-        delete r.endsAfterPolls;
-        // As AWS does: a successful refresh leaves the group on its desired configuration.
-        const g = this.groups.get(r.group);
-        if (g && r.status === 'Successful' && r.desired?.LaunchTemplate)
-          g.launchTemplate = r.desired.LaunchTemplate;
-      }
     return {
       InstanceRefreshes: list.map((r) => ({
         InstanceRefreshId: r.id,
@@ -381,30 +300,14 @@ export class FakeRegion {
       ['Pending', 'InProgress', 'Cancelling', 'Baking', 'RollbackInProgress'].includes(r.status),
     );
     if (active) throw awsError('InstanceRefreshInProgress');
-    const run = async () => {
-      await this.onStart?.(g.name);
-      this.mutations.push(`StartInstanceRefresh ${g.name}`);
-      const r = this.addRefresh(g.name, {
-        status: 'Pending',
-        percentage: 0,
-        startTime: new Date(this.now()),
-        ...(i.DesiredConfiguration ? { desired: i.DesiredConfiguration } : {}),
-        ...(i.Preferences ? { preferences: i.Preferences } : {}),
-      });
-      return { InstanceRefreshId: r.id };
-    };
-    return run();
-  }
-
-  private cancelRefresh(group: string) {
-    const r = (this.refreshes.get(group) ?? []).find((x) =>
-      ['Pending', 'InProgress', 'Baking'].includes(x.status),
-    );
-    if (!r) throw awsError('ActiveInstanceRefreshNotFound');
-    this.mutations.push(`CancelInstanceRefresh ${group}`);
-    r.status = 'Cancelling';
-    r.endsAfterPolls = 2;
-    r.endStatus = 'Cancelled';
+    this.mutations.push(`StartInstanceRefresh ${g.name}`);
+    const r = this.addRefresh(g.name, {
+      status: 'Pending',
+      percentage: 0,
+      startTime: new Date(this.now()),
+      ...(i.DesiredConfiguration ? { desired: i.DesiredConfiguration } : {}),
+      ...(i.Preferences ? { preferences: i.Preferences } : {}),
+    });
     return { InstanceRefreshId: r.id };
   }
 
@@ -479,7 +382,9 @@ export class FakeCloud {
       defaultRegion: first,
       autoScaling: (r) => this.region(r ?? first).asg,
       ec2: (r) => this.region(r ?? first).ec2,
-      ssm: (r) => this.region(r ?? first).ssm,
+      ssm: () => {
+        throw new Error('these roll tests do not use SSM');
+      },
       elbv2: () => {
         throw new Error('roll does not use ELBv2');
       },

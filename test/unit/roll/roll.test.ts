@@ -1,84 +1,83 @@
+// roll-asg against localcloud in-process: the outcomes asserted are localcloud's state (template
+// versions, the group's configuration, its refreshes, its instances' images) and its call logs.
+// What localcloud cannot produce stays in roll-fake.test.ts.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
-import { parseInputs } from '../../../src/core/inputs.js';
-import { rollSpec } from '../../../src/roll/inputs.js';
-import { rollOptionsFrom, type RollOptions } from '../../../src/roll/options.js';
-import { roll, RollFailure, type RollResult } from '../../../src/roll/roll.js';
-import { awsError, FakeCloud, type FakeRegion } from './fake-aws.js';
+import { failure, options } from './run.js';
+import { roll, RollFailure } from '../../../src/roll/roll.js';
+import { AutoScalingClient, StartInstanceRefreshCommand } from '@aws-sdk/client-auto-scaling';
+import { LabelParameterVersionCommand } from '@aws-sdk/client-ssm';
+import { seedParameter } from '../../localcloud/aws/ssm-parameters.js';
+import { REGION } from '../support/localcloud-context.js';
+import { baseImageId } from '../../localcloud/seed.js';
+import { clientConfig } from '../../localcloud/test-support.js';
+import { NEW, NEW_NAME, OLD, OLD_NAME, startRollCloud, type RollCloud } from './cloud.js';
 
-const OLD = 'ami-00000000000000a1d';
-const NEW = 'ami-00000000000000b2e';
+let cloud: RollCloud;
+beforeAll(async () => {
+  cloud = await startRollCloud();
+});
+afterAll(() => cloud.stop());
+beforeEach(() => {
+  cloud.reset();
+  cloud.lc.faults.clear();
+});
 
-/** Groups selected by tags consent to /golden-ami/web, as a fleet set up for the pipeline does. */
-const CONSENT = { 'golden-ami:parameter': '/golden-ami/web' };
-
-function options(inputs: Record<string, string>): RollOptions {
-  const all = {
-    region: 'us-east-1',
-    'poll-interval-seconds': '1',
-    'consent-parameter': '/golden-ami/web',
-    ...inputs,
-  };
-  return rollOptionsFrom(
-    parseInputs(rollSpec, { input: (n) => all[n as keyof typeof all] ?? '', env: () => undefined }),
-  );
-}
-
-function cloudWith(...regions: string[]): { cloud: FakeCloud; r: FakeRegion } {
-  const cloud = new FakeCloud(...(regions.length ? regions : ['us-east-1']));
-  for (const r of cloud.regions.values()) r.images.add(OLD).add(NEW);
-  return { cloud, r: cloud.region(regions[0] ?? 'us-east-1') };
-}
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the roll to fail');
-}
+const started = (group: string) =>
+  cloud.lc.logs.calls
+    .query({ operation: 'StartInstanceRefresh' })
+    .filter((c) => (c.params as { AutoScalingGroupName?: string }).AutoScalingGroupName === group)
+    .map((c) => ({ status: c.status, requestId: c.requestId, params: c.params as Record<string, unknown> }));
 
 describe('roll: literal-AMI launch template', () => {
   it('creates a version from the current one with only the image changed, refreshes to it and records the previous version', async () => {
-    const { cloud, r } = cloudWith();
-    const lt = r.addTemplate('web', [OLD, OLD], { InstanceType: 'c7g.large', UserData: 'IyEvYmluL3No' });
-    r.addGroup('web', { template: lt, version: '2', size: 3 });
+    const g = cloud.group({ name: 'web', instanceType: 'm7i.large', desired: 3 });
+    const lt = g.launchTemplateId;
+    cloud.addVersion(lt, { UserData: 'IyEvYmluL3No' });
+    cloud.asg('web')!.config = { LaunchTemplate: { LaunchTemplateId: lt, Version: '2' } };
+    cloud.settle();
+    expect(cloud.instanceImages('web')).toEqual([OLD, OLD, OLD]);
 
-    const result = await roll(cloud.ctx(), options({ 'asg-names': 'web', 'ami-id': NEW }));
+    const result = await roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW }));
 
-    expect(lt.versions.get(3)).toEqual({ InstanceType: 'c7g.large', UserData: 'IyEvYmluL3No', ImageId: NEW });
+    expect(cloud.template(lt).versions.get(3)).toEqual({
+      InstanceType: 'm7i.large',
+      UserData: 'IyEvYmluL3No',
+      ImageId: NEW,
+    });
     expect(result.refreshes).toEqual([
       {
-        region: 'us-east-1',
+        region: REGION,
         group: 'web',
-        refreshId: expect.any(String),
+        refreshId: cloud.refreshes('web')[0]!.id,
         amiId: NEW,
         previousAmiId: OLD,
         imageSource: 'launch-template',
-        launchTemplate: { id: lt.id, name: 'web', version: '3' },
+        launchTemplate: { id: lt, name: 'web-lt', version: '3' },
         newVersion: '3',
         previousVersion: '2',
       },
     ]);
-    const started = r.refreshes.get('web')![0]!;
-    expect(started.preferences).toMatchObject({
+    expect(started('web')).toHaveLength(1);
+    expect(started('web')[0]!.params.Preferences).toMatchObject({
       MinHealthyPercentage: 90,
       MaxHealthyPercentage: 100,
       SkipMatching: true,
       AutoRollback: true,
     });
-    r.completeRefreshes();
-    expect(r.groups.get('web')!.launchTemplate).toEqual({ LaunchTemplateId: lt.id, Version: '3' });
-    expect(r.instanceImages('web')).toEqual([NEW, NEW, NEW]);
+    cloud.settle();
+    expect(cloud.refreshes('web')[0]!.status).toBe('Successful');
+    expect(cloud.asg('web')!.config.LaunchTemplate).toEqual({ LaunchTemplateId: lt, Version: '3' });
+    expect(cloud.instanceImages('web')).toEqual([NEW, NEW, NEW]);
     expect(result.asgNames).toEqual(['web']);
   });
 
   it('pins a group that follows $Latest to the new number and records the number it ran before', async () => {
-    const { cloud, r } = cloudWith();
-    const lt = r.addTemplate('api', [OLD, OLD, OLD, OLD]);
-    r.addGroup('api', { template: lt, version: '$Latest' });
+    const lt = cloud.group({ name: 'api', version: '$Latest' }).launchTemplateId;
+    for (let i = 0; i < 3; i++) cloud.addVersion(lt, {});
+    cloud.settle();
 
-    const result = await roll(cloud.ctx(), options({ 'asg-names': 'api', 'ami-id': NEW }));
+    const result = await roll(cloud.context(), options({ 'asg-names': 'api', 'ami-id': NEW }));
 
     expect(result.refreshes[0]).toMatchObject({ newVersion: '5', previousVersion: '4' });
     expect(result.groups[0]!.template).toMatchObject({
@@ -88,99 +87,98 @@ describe('roll: literal-AMI launch template', () => {
       created: true,
     });
     // Pinned to the number it ran before the refresh started, so AWS can roll it back.
-    expect(r.mutations.filter((m) => /UpdateAutoScalingGroup|StartInstanceRefresh/.test(m))).toEqual([
-      `UpdateAutoScalingGroup api ${lt.id}@4`,
-      expect.stringMatching(/^StartInstanceRefresh api/),
+    const changes = cloud
+      .calls()
+      .filter((c) => /UpdateAutoScalingGroup|StartInstanceRefresh/.test(c.operation))
+      .map((c) => [c.operation, c.params.LaunchTemplate]);
+    expect(changes).toEqual([
+      ['UpdateAutoScalingGroup', { LaunchTemplateId: lt, Version: '4' }],
+      ['StartInstanceRefresh', undefined],
     ]);
-    expect(r.groups.get('api')!.launchTemplate!.Version).toBe('4');
-    r.completeRefreshes();
-    expect(r.groups.get('api')!.launchTemplate!.Version).toBe('5');
-  });
-
-  it('puts a $Latest group back on $Latest when its refresh does not start', async () => {
-    const { cloud, r } = cloudWith();
-    const lt = r.addTemplate('api', [OLD, OLD]);
-    r.addGroup('api', { template: lt, version: '$Latest' });
-    r.faults.set('StartInstanceRefresh', () => awsError('AccessDenied', 403, 'not authorized'));
-
-    await failure(roll(cloud.ctx(), options({ 'asg-names': 'api', 'ami-id': NEW })));
-
-    expect(r.mutations.filter((m) => m.startsWith('UpdateAutoScalingGroup'))).toEqual([
-      `UpdateAutoScalingGroup api ${lt.id}@2`,
-      `UpdateAutoScalingGroup api ${lt.id}@$Latest`,
-    ]);
-    expect(r.groups.get('api')!.launchTemplate!.Version).toBe('$Latest');
+    expect(cloud.asg('api')!.config.LaunchTemplate!.Version).toBe('4');
+    cloud.settle();
+    expect(cloud.asg('api')!.config.LaunchTemplate!.Version).toBe('5');
   });
 
   it('makes one new version for groups sharing a template version, and moves the default when asked', async () => {
-    const { cloud, r } = cloudWith();
-    const lt = r.addTemplate('shared', [OLD]);
-    r.addGroup('a', { template: lt, tags: { Environment: 'staging', ...CONSENT } });
-    r.addGroup('b', { template: lt, tags: { Environment: 'staging', ...CONSENT } });
+    const lt = cloud.group({
+      name: 'a',
+      tags: { Environment: 'staging' },
+      consent: '/golden-ami/web',
+    }).launchTemplateId;
+    cloud.group({ name: 'b', tags: { Environment: 'staging' }, consent: '/golden-ami/web' });
+    cloud.asg('b')!.config = { LaunchTemplate: { LaunchTemplateId: lt, Version: '1' } };
+    cloud.settle();
 
     const result = await roll(
-      cloud.ctx(),
+      cloud.context(),
       options({ 'asg-tags': 'Environment=staging', 'ami-id': NEW, 'set-default-version': 'true' }),
     );
 
-    expect([...lt.versions.keys()]).toEqual([1, 2]);
+    expect([...cloud.template(lt).versions.keys()]).toEqual([1, 2]);
     expect(result.refreshes.map((x) => x.newVersion)).toEqual(['2', '2']);
-    expect(lt.defaultVersion).toBe(2);
+    expect(cloud.template(lt).defaultVersion).toBe(2);
   });
 
   it('reports a group already on the AMI as already current, and refreshes it anyway without skip matching', async () => {
-    const { cloud, r } = cloudWith();
-    const lt = r.addTemplate('web', [NEW]);
-    r.addGroup('web', { template: lt });
+    const lt = cloud.group({ name: 'web', imageId: NEW }).launchTemplateId;
+    cloud.settle();
+    const before = cloud.lastMutation();
 
-    const current = await roll(cloud.ctx(), options({ 'asg-names': 'web', 'ami-id': NEW }));
+    const current = await roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW }));
     expect(current.groups.map((g) => g.status)).toEqual(['already-current']);
     expect(current.refreshes).toEqual([]);
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
 
     const forced = await roll(
-      cloud.ctx(),
+      cloud.context(),
       options({ 'asg-names': 'web', 'ami-id': NEW, 'skip-matching': 'false' }),
     );
     expect(forced.refreshes).toEqual([expect.objectContaining({ newVersion: '1', previousVersion: '1' })]);
-    expect(lt.versions.size).toBe(1);
+    expect(cloud.template(lt).versions.size).toBe(1);
   });
 
   it('refreshes a group whose template has the AMI but whose instances do not, without a new version', async () => {
-    const { cloud, r } = cloudWith();
-    const lt = r.addTemplate('web', [NEW]);
-    r.addGroup('web', { template: lt, instanceImage: OLD });
+    const lt = cloud.group({ name: 'web' }).launchTemplateId;
+    cloud.settle();
+    // The template now says NEW; the instances still run OLD.
+    cloud.lc.world.region(REGION).ec2.launchTemplates.get(lt)!.versions.get(1)!.data.ImageId = NEW;
 
-    const result = await roll(cloud.ctx(), options({ 'asg-names': 'web', 'ami-id': NEW }));
+    const result = await roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW }));
 
     expect(result.groups[0]).toMatchObject({
       status: 'refresh-started',
       previousAmiId: OLD,
       template: { version: 1, created: false },
     });
-    expect(lt.versions.size).toBe(1);
+    expect(cloud.template(lt).versions.size).toBe(1);
   });
 });
 
 describe('roll: SSM-resolved template', () => {
   function ssmGroup() {
-    const { cloud, r } = cloudWith();
-    r.params.set('/golden-ami/web', OLD);
-    const lt = r.addTemplate('web', ['resolve:ssm:/golden-ami/web']);
-    r.addGroup('web', { template: lt, version: '$Default' });
-    r.params.set('/golden-ami/web', NEW);
-    return { cloud, r, lt };
+    const region = cloud.lc.world.region(REGION);
+    seedParameter(region, '/golden-ami/web', OLD, 'aws:ec2:image');
+    const lt = cloud.group({
+      name: 'web',
+      imageParameter: '/golden-ami/web',
+      version: '$Default',
+    }).launchTemplateId;
+    cloud.settle();
+    seedParameter(region, '/golden-ami/web', NEW, 'aws:ec2:image');
+    return { lt };
   }
 
   it('refreshes without a new version, warns that AWS cannot roll back, and turns skip matching off', async () => {
-    const { cloud, r, lt } = ssmGroup();
+    const { lt } = ssmGroup();
+    const ctx = cloud.context();
 
     const result = await roll(
-      cloud.ctx(),
+      ctx,
       options({ 'asg-names': 'web', 'ami-parameter': '/golden-ami/web', 'auto-rollback': 'false' }),
     );
 
-    expect(lt.versions.size).toBe(1);
+    expect(cloud.template(lt).versions.size).toBe(1);
     expect(result.refreshes).toEqual([
       expect.objectContaining({
         group: 'web',
@@ -191,55 +189,62 @@ describe('roll: SSM-resolved template', () => {
       }),
     ]);
     expect(result.refreshes[0]).not.toHaveProperty('launchTemplate');
-    const started = r.refreshes.get('web')![0]!;
-    expect(started.desired).toBeUndefined();
-    expect(started.preferences).toMatchObject({ SkipMatching: false, AutoRollback: false });
+    expect(started('web')).toHaveLength(1);
+    expect(started('web')[0]!.params.DesiredConfiguration).toBeUndefined();
+    expect(started('web')[0]!.params.Preferences).toMatchObject({ SkipMatching: false, AutoRollback: false });
     expect(
-      cloud.log.lines.some((l) => l.startsWith('warning:') && l.includes('cannot roll this refresh back')),
+      ctx.log.lines.some((l) => l.startsWith('warning:') && l.includes('cannot roll this refresh back')),
     ).toBe(true);
-    r.completeRefreshes();
-    expect(r.instanceImages('web')).toEqual([NEW, NEW]);
+    cloud.settle();
+    expect(cloud.instanceImages('web')).toEqual([NEW, NEW]);
   });
 
   it('refuses auto-rollback for it before changing anything, naming the input', async () => {
-    const { cloud } = ssmGroup();
+    ssmGroup();
+    const before = cloud.lastMutation();
 
-    const err = await failure(roll(cloud.ctx(), options({ 'asg-names': 'web', 'ami-id': NEW })));
+    const err = await failure(roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW })));
 
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(err.message).toMatch(
       /auto-rollback: group web \(us-east-1\).*resolve:ssm:\/golden-ami\/web.*auto-rollback: false/,
     );
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 
   it('refuses when the parameter does not hold the AMI being rolled', async () => {
-    const { cloud, r } = ssmGroup();
-    r.params.set('/golden-ami/web', OLD);
+    ssmGroup();
+    seedParameter(cloud.lc.world.region(REGION), '/golden-ami/web', OLD, 'aws:ec2:image');
+    const before = cloud.lastMutation();
 
     const err = await failure(
-      roll(cloud.ctx(), options({ 'asg-names': 'web', 'ami-id': NEW, 'auto-rollback': 'false' })),
+      roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW, 'auto-rollback': 'false' })),
     );
 
     expect(err.message).toContain(`SSM parameter /golden-ami/web, which holds ${OLD}, not ${NEW}`);
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 });
 
 describe('roll: mixed instances policy', () => {
   it('versions the main and the override templates and keeps the rest of the policy', async () => {
-    const { cloud, r } = cloudWith();
-    const main = r.addTemplate('mixed-x86', [OLD]);
-    const arm = r.addTemplate('mixed-arm', [OLD, OLD]);
-    r.addGroup('mixed', {
-      mixed: {
+    const main = cloud.group({ name: 'mixed', instanceType: 'm7i.large' });
+    // A second template (versions 1 and 2), for the override; its group launches nothing.
+    const second = cloud.group({
+      name: 'second-seed',
+      instanceType: 'm7i.large',
+      desired: 0,
+    }).launchTemplateId;
+    cloud.addVersion(second, {});
+    cloud.asg('mixed')!.config = {
+      MixedInstancesPolicy: {
         LaunchTemplate: {
-          LaunchTemplateSpecification: { LaunchTemplateName: 'mixed-x86', Version: '$Default' },
+          LaunchTemplateSpecification: { LaunchTemplateName: main.launchTemplateName, Version: '$Default' },
           Overrides: [
             { InstanceType: 'm7i.large' },
             {
-              InstanceType: 'm7g.large',
-              LaunchTemplateSpecification: { LaunchTemplateId: arm.id, Version: '2' },
+              InstanceType: 'm7i.xlarge',
+              LaunchTemplateSpecification: { LaunchTemplateId: second, Version: '2' },
             },
           ],
         },
@@ -248,56 +253,59 @@ describe('roll: mixed instances policy', () => {
           SpotAllocationStrategy: 'price-capacity-optimized',
         },
       },
-    });
+    } as never;
+    cloud.settle();
 
-    const result = await roll(cloud.ctx(), options({ 'asg-names': 'mixed', 'ami-id': NEW }));
+    const result = await roll(cloud.context(), options({ 'asg-names': 'mixed', 'ami-id': NEW }));
 
-    expect(main.versions.get(2)?.ImageId).toBe(NEW);
-    expect(arm.versions.get(3)?.ImageId).toBe(NEW);
+    expect(cloud.template(main.launchTemplateId).versions.get(2)?.ImageId).toBe(NEW);
+    expect(cloud.template(second).versions.get(3)?.ImageId).toBe(NEW);
     expect(result.refreshes[0]).toMatchObject({
       newVersion: '2',
       previousVersion: '1',
-      launchTemplate: { id: main.id },
+      launchTemplate: { id: main.launchTemplateId },
     });
-    r.completeRefreshes();
-    expect(r.groups.get('mixed')!.mixed).toEqual({
+    cloud.settle();
+    expect(cloud.asg('mixed')!.config.MixedInstancesPolicy).toEqual({
       LaunchTemplate: {
-        LaunchTemplateSpecification: { LaunchTemplateId: main.id, Version: '2' },
+        LaunchTemplateSpecification: { LaunchTemplateId: main.launchTemplateId, Version: '2' },
         Overrides: [
           { InstanceType: 'm7i.large' },
           {
-            InstanceType: 'm7g.large',
-            LaunchTemplateSpecification: { LaunchTemplateId: arm.id, Version: '3' },
+            InstanceType: 'm7i.xlarge',
+            LaunchTemplateSpecification: { LaunchTemplateId: second, Version: '3' },
           },
         ],
       },
       InstancesDistribution: { OnDemandBaseCapacity: 1, SpotAllocationStrategy: 'price-capacity-optimized' },
     });
-    expect(r.instanceImages('mixed')).toEqual([NEW, NEW]);
+    expect(cloud.instanceImages('mixed')).toEqual([NEW, NEW]);
   });
 });
 
 describe('roll: checks before any change', () => {
   it('fails on a launch-configuration group with how to migrate, leaving the other groups untouched', async () => {
-    const { cloud, r } = cloudWith();
-    r.addGroup('legacy', { launchConfigurationName: 'legacy-lc', tags: { Environment: 'prod', ...CONSENT } });
-    r.addGroup('web', { template: r.addTemplate('web', [OLD]), tags: { Environment: 'prod', ...CONSENT } });
+    cloud.group({ name: 'legacy', tags: { Environment: 'prod' }, consent: '/golden-ami/web', desired: 0 });
+    cloud.asg('legacy')!.config = { LaunchConfigurationName: 'legacy-lc' };
+    cloud.group({ name: 'web', tags: { Environment: 'prod' }, consent: '/golden-ami/web' });
+    cloud.settle();
+    const before = cloud.lastMutation();
 
-    const err = await failure(roll(cloud.ctx(), options({ 'asg-tags': 'Environment=prod', 'ami-id': NEW })));
+    const err = await failure(
+      roll(cloud.context(), options({ 'asg-tags': 'Environment=prod', 'ami-id': NEW })),
+    );
 
     expect(err).toBeInstanceOf(ActionFailure);
     expect(err.message).toMatch(
       /^Nothing was changed: group legacy \(us-east-1\) uses launch configuration legacy-lc.*update-auto-scaling-group --auto-scaling-group-name legacy --launch-template/,
     );
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 
   it('lists every region and filter searched when nothing matches', async () => {
-    const { cloud } = cloudWith('us-east-1', 'eu-west-1');
-
     const err = await failure(
       roll(
-        cloud.ctx(),
+        cloud.context(),
         options({ regions: 'us-east-1,eu-west-1', 'asg-tags': 'Environment=qa,Team=web', 'ami-id': NEW }),
       ),
     );
@@ -308,48 +316,53 @@ describe('roll: checks before any change', () => {
   });
 
   it('names a group given by name that exists nowhere', async () => {
-    const { cloud, r } = cloudWith();
-    r.addGroup('web', { template: r.addTemplate('web', [OLD]) });
+    cloud.group({ name: 'web' });
+    cloud.settle();
+    const before = cloud.lastMutation();
 
-    const err = await failure(roll(cloud.ctx(), options({ 'asg-names': 'web,wbe', 'ami-id': NEW })));
+    const err = await failure(roll(cloud.context(), options({ 'asg-names': 'web,wbe', 'ami-id': NEW })));
 
     expect(err.message).toContain('asg-names: no group named wbe in us-east-1');
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 
   it('fails when the AMI does not exist in a region, before any change', async () => {
-    const { cloud, r } = cloudWith('us-east-1', 'eu-west-1');
-    cloud.region('eu-west-1').images.delete(NEW);
-    r.addGroup('web', { template: r.addTemplate('web', [OLD]) });
-    cloud
-      .region('eu-west-1')
-      .addGroup('web', { template: cloud.region('eu-west-1').addTemplate('web', [OLD]) });
+    // NEW is a us-east-1 image id: eu-west-1 has its own ids for the same images.
+    cloud.group({ name: 'web' });
+    cloud.group({ name: 'web', imageId: baseImageId('eu-west-1', OLD_NAME) }, 'eu-west-1');
+    cloud.settle();
+    const before = cloud.lastMutation();
 
     const err = await failure(
-      roll(cloud.ctx(), options({ regions: 'us-east-1,eu-west-1', 'asg-names': 'web', 'ami-id': NEW })),
+      roll(cloud.context(), options({ regions: 'us-east-1,eu-west-1', 'asg-names': 'web', 'ami-id': NEW })),
     );
 
     expect(err.message).toBe(
       `ami-id: image ${NEW} does not exist in eu-west-1 (or is not visible to this account).`,
     );
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 
   it('reads ami-parameter in each region', async () => {
-    const { cloud } = cloudWith('us-east-1', 'eu-west-1');
-    const other = 'ami-00000000000000e7e';
-    for (const [region, ami] of [
-      ['us-east-1', NEW],
-      ['eu-west-1', other],
+    const other = baseImageId('eu-west-1', NEW_NAME);
+    for (const [region, ami, old] of [
+      ['us-east-1', NEW, OLD],
+      ['eu-west-1', other, baseImageId('eu-west-1', OLD_NAME)],
     ] as const) {
-      const r = cloud.region(region);
-      r.images.add(ami);
-      r.params.set('/golden-ami/web:prod', ami);
-      r.addGroup('web', { template: r.addTemplate('web', [OLD]) });
+      seedParameter(cloud.lc.world.region(region), '/golden-ami/web', ami, 'aws:ec2:image');
+      await cloud.clients.ssm(region).send(
+        new LabelParameterVersionCommand({
+          Name: '/golden-ami/web',
+          ParameterVersion: 1,
+          Labels: ['prod'],
+        }),
+      );
+      cloud.group({ name: 'web', imageId: old }, region);
     }
+    cloud.settle();
 
     const result = await roll(
-      cloud.ctx(),
+      cloud.context(),
       options({
         regions: 'us-east-1,eu-west-1',
         'asg-names': 'web',
@@ -365,12 +378,13 @@ describe('roll: checks before any change', () => {
   });
 
   it('dry run resolves and plans everything and changes nothing', async () => {
-    const { cloud, r } = cloudWith();
-    r.addGroup('web', { template: r.addTemplate('web', [OLD]) });
-    r.addGroup('done', { template: r.addTemplate('done', [NEW]) });
+    cloud.group({ name: 'web' });
+    cloud.group({ name: 'done', imageId: NEW });
+    cloud.settle();
+    const before = cloud.lastMutation();
 
     const result = await roll(
-      cloud.ctx(),
+      cloud.context(),
       options({ 'asg-names': 'web,done', 'ami-id': NEW, 'dry-run': 'true' }),
     );
 
@@ -379,81 +393,57 @@ describe('roll: checks before any change', () => {
       ['web', 'would-refresh'],
     ]);
     expect(result.refreshes).toEqual([]);
-    expect(cloud.mutations).toEqual([]);
-  });
-});
-
-describe('roll: many groups across regions', () => {
-  it('rolls twenty tagged groups in two regions with at most max-concurrency starts in flight', async () => {
-    const { cloud } = cloudWith('us-east-1', 'eu-west-1');
-    let inFlight = 0;
-    let most = 0;
-    for (const r of cloud.regions.values()) {
-      const lt = r.addTemplate('web', [OLD]);
-      for (let i = 0; i < 10; i++)
-        r.addGroup(`web-${i}`, {
-          template: lt,
-          tags: { Environment: 'staging', Role: 'web', ...CONSENT },
-          size: 1,
-        });
-      r.addGroup('other', { template: lt, tags: { Environment: 'prod', Role: 'web' } });
-      r.onStart = async () => {
-        most = Math.max(most, ++inFlight);
-        for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-        inFlight--;
-      };
-    }
-
-    const result = await roll(
-      cloud.ctx(),
-      options({
-        regions: 'us-east-1,eu-west-1',
-        'asg-tags': 'Environment=staging\nRole=web',
-        'ami-id': NEW,
-        'max-concurrency': '3',
-      }),
-    );
-
-    expect(result.refreshes).toHaveLength(20);
-    expect(most).toBe(3);
-    for (const r of cloud.regions.values()) {
-      r.completeRefreshes();
-      for (let i = 0; i < 10; i++) expect(r.instanceImages(`web-${i}`)).toEqual([NEW]);
-      expect(r.refreshes.get('other')).toBeUndefined();
-    }
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 });
 
 describe('roll: a refresh already in progress', () => {
-  function busy() {
-    const { cloud, r } = cloudWith();
-    r.addGroup('web', { template: r.addTemplate('web', [OLD]) });
-    const running = r.addRefresh('web', { status: 'InProgress', percentage: 40 });
-    return { cloud, r, running };
+  /** web on OLD with a refresh of its own running (to `desired`, else to the same configuration). */
+  async function busy(o: { checkpointDelay?: number; desired?: string } = {}) {
+    const lt = cloud.group({ name: 'web', desired: 4 }).launchTemplateId;
+    // Version 2: the same image on m7i.large, for a refresh that moves the group to it.
+    cloud.addVersion(lt, { InstanceType: 'm7i.large' });
+    cloud.settle();
+    await cloud.clients.autoScaling().send(
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: 'web',
+        ...(o.desired
+          ? { DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: lt, Version: o.desired } } }
+          : {}),
+        Preferences: {
+          SkipMatching: false,
+          ...(o.checkpointDelay
+            ? { CheckpointPercentages: [50, 100], CheckpointDelay: o.checkpointDelay }
+            : {}),
+        },
+      }),
+    );
+    cloud.clock.advance(1);
+    const running = cloud.refreshes('web')[0]!;
+    return { lt, running, before: cloud.lastMutation() };
   }
 
-  it('fail: names the running refresh and changes nothing', async () => {
-    const { cloud, running } = busy();
+  const rollWeb = (inputs: Record<string, string>) =>
+    roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW, ...inputs }));
 
-    const err = await failure(roll(cloud.ctx(), options({ 'asg-names': 'web', 'ami-id': NEW })));
+  it('fail: names the running refresh and changes nothing', async () => {
+    const { running, before } = await busy();
+
+    const err = await failure(roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW })));
 
     // A conflict with what runs now, not an input mistake: never reported as "Invalid input".
     expect(err).not.toBeInstanceOf(ConfigurationError);
     expect(err.message).toMatch(/^Nothing was changed: /);
     expect(err.message).toContain(
-      `group web (us-east-1) already has instance refresh ${running.id} (InProgress, 40% complete)`,
+      `group web (us-east-1) already has instance refresh ${running.id} (${running.status}, ${running.progress.percentageComplete}% complete)`,
     );
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 
   it('wait: starts once the running refresh has finished', async () => {
-    const { cloud, r, running } = busy();
-    running.endsAfterPolls = 3;
+    const { running, before } = await busy();
 
-    const result = await roll(
-      cloud.ctx(),
-      options({ 'asg-names': 'web', 'ami-id': NEW, 'if-refresh-in-progress': 'wait' }),
-    );
+    const result = await rollWeb({ 'if-refresh-in-progress': 'wait' });
 
     expect(running.status).toBe('Successful');
     expect(result.groups[0]!.previousRefresh).toEqual({
@@ -461,34 +451,24 @@ describe('roll: a refresh already in progress', () => {
       finalStatus: 'Successful',
       cancelled: false,
     });
-    expect(r.refreshes.get('web')!.map((x) => x.status)).toEqual(['Pending', 'Successful']);
-    expect(cloud.mutations.filter((m) => m.includes('Cancel'))).toEqual([]);
+    expect(cloud.refreshes('web').map((x) => x.status)).toEqual(['Pending', 'Successful']);
+    expect(cloud.mutations({ since: before }).filter((m) => m.includes('Cancel'))).toEqual([]);
     expect(cloud.clock.sleeps.length).toBeGreaterThan(0);
   });
 
   it('wait: builds on the version the finished refresh left the group on, not the one it saw first', async () => {
-    const { cloud, r, running } = busy();
-    const lt = r.template('web');
-    lt.versions.set(2, { InstanceType: 'm7i.large', ImageId: OLD });
-    running.desired = { LaunchTemplate: { LaunchTemplateId: lt.id, Version: '2' } };
-    running.endsAfterPolls = 2;
+    const { lt: web } = await busy({ desired: '2' });
 
-    const result = await roll(
-      cloud.ctx(),
-      options({ 'asg-names': 'web', 'ami-id': NEW, 'if-refresh-in-progress': 'wait' }),
-    );
+    const result = await rollWeb({ 'if-refresh-in-progress': 'wait' });
 
-    expect(lt.versions.get(3)).toEqual({ InstanceType: 'm7i.large', ImageId: NEW });
+    expect(cloud.template(web).versions.get(3)).toEqual({ InstanceType: 'm7i.large', ImageId: NEW });
     expect(result.refreshes[0]).toMatchObject({ newVersion: '3', previousVersion: '2' });
   });
 
   it('cancel: cancels it, waits until cancelled, then starts', async () => {
-    const { cloud, r, running } = busy();
+    const { running, before } = await busy();
 
-    const result = await roll(
-      cloud.ctx(),
-      options({ 'asg-names': 'web', 'ami-id': NEW, 'if-refresh-in-progress': 'cancel' }),
-    );
+    const result = await rollWeb({ 'if-refresh-in-progress': 'cancel' });
 
     expect(running.status).toBe('Cancelled');
     expect(result.groups[0]!.previousRefresh).toEqual({
@@ -496,20 +476,21 @@ describe('roll: a refresh already in progress', () => {
       finalStatus: 'Cancelled',
       cancelled: true,
     });
-    expect(cloud.mutations).toEqual([
-      'us-east-1: CancelInstanceRefresh web',
-      'us-east-1: CreateLaunchTemplateVersion web 2',
-      'us-east-1: StartInstanceRefresh web',
+    expect(cloud.mutations({ since: before })).toEqual([
+      'CancelInstanceRefresh us-east-1',
+      'CreateLaunchTemplateVersion us-east-1',
+      'StartInstanceRefresh us-east-1',
     ]);
-    expect(r.refreshes.get('web')![0]!.status).toBe('Pending');
+    expect(cloud.refreshes('web')[0]!.status).toBe('Pending');
   });
 
   it('wait: gives up at timeout-minutes with the refresh named', async () => {
-    const { cloud, running } = busy();
+    // Its checkpoint holds it for 2 days of AWS time: far past the roll's minute.
+    const { running, before } = await busy({ checkpointDelay: 172_800 });
 
     const err = await failure(
       roll(
-        cloud.ctx(),
+        cloud.context(),
         options({
           'asg-names': 'web',
           'ami-id': NEW,
@@ -520,67 +501,157 @@ describe('roll: a refresh already in progress', () => {
     );
 
     expect(err.message).toContain(`timed out while waiting for instance refresh ${running.id}`);
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
+  });
+});
+
+describe('roll: many groups across regions', () => {
+  it('rolls twenty tagged groups in two regions with at most max-concurrency starts in flight', async () => {
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const old = baseImageId(region, OLD_NAME);
+      for (let i = 0; i < 10; i++)
+        cloud.group(
+          {
+            name: `web-${i}`,
+            imageId: old,
+            desired: 1,
+            tags: { Environment: 'staging', Role: 'web' },
+            consent: '/golden-ami/web',
+          },
+          region,
+        );
+      cloud.group(
+        { name: 'other', imageId: old, desired: 1, tags: { Environment: 'prod', Role: 'web' } },
+        region,
+      );
+    }
+    // ami-id names one image for every region: eu-west-1 holds a copy of NEW under the same id.
+    const world = cloud.lc.world;
+    world.region('eu-west-1').ec2.images.set(NEW, { ...world.region(REGION).ec2.images.get(NEW)! });
+    cloud.settle();
+    // Starts in flight, counted on the clients' side; each start answers 5 ms late so they overlap.
+    let inFlight = 0;
+    let most = 0;
+    for (const region of ['us-east-1', 'eu-west-1'])
+      cloud.clients.autoScaling(region).middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== 'StartInstanceRefreshCommand') return next(args);
+          most = Math.max(most, ++inFlight);
+          try {
+            return await next(args);
+          } finally {
+            inFlight--;
+          }
+        },
+        { step: 'initialize', name: 'countStarts' },
+      );
+    cloud.lc.faults.add({
+      service: 'autoscaling',
+      operation: 'StartInstanceRefresh',
+      kind: 'latency',
+      latencyMs: 5,
+    });
+
+    const result = await roll(
+      cloud.context(),
+      options({
+        regions: 'us-east-1,eu-west-1',
+        'asg-tags': 'Environment=staging\nRole=web',
+        'ami-id': NEW,
+        'max-concurrency': '3',
+      }),
+    ).finally(() => {
+      for (const region of ['us-east-1', 'eu-west-1'])
+        cloud.clients.autoScaling(region).middlewareStack.remove('countStarts');
+    });
+
+    expect(result.refreshes).toHaveLength(20);
+    expect(most).toBe(3);
+    cloud.settle();
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      for (let i = 0; i < 10; i++) expect(cloud.instanceImages(`web-${i}`, region)).toEqual([NEW]);
+      expect(cloud.refreshes('other', region)).toEqual([]);
+    }
   });
 });
 
 describe('roll: faults while starting', () => {
   it('reports exactly which groups are rolling when one start fails, and removes the version made for it', async () => {
-    const { cloud, r } = cloudWith();
-    for (const name of ['a', 'b', 'c']) r.addGroup(name, { template: r.addTemplate(name, [OLD]) });
-    r.faults.set('StartInstanceRefresh', (i) =>
-      i.AutoScalingGroupName === 'b' ? awsError('AccessDenied', 403, 'not authorized') : undefined,
+    const lts = Object.fromEntries(
+      ['a', 'b', 'c'].map((n) => [n, cloud.group({ name: n }).launchTemplateId]),
     );
+    cloud.settle();
+    // One at a time, in name order: the second start (b's) is refused.
+    cloud.lc.faults.add({
+      service: 'autoscaling',
+      operation: 'StartInstanceRefresh',
+      kind: 'error',
+      sequence: '.x',
+      code: 'AccessDenied',
+      message: 'not authorized',
+    });
 
     const err = await failure(
-      roll(cloud.ctx(), options({ 'asg-names': 'a,b,c', 'ami-id': NEW, 'max-concurrency': '1' })),
+      roll(cloud.context(), options({ 'asg-names': 'a,b,c', 'ami-id': NEW, 'max-concurrency': '1' })),
     );
 
     expect(err).toBeInstanceOf(RollFailure);
     const result = (err as RollFailure).result;
-    const a = r.refreshes.get('a')![0]!.id;
+    const a = cloud.refreshes('a')[0]!.id;
+    const refused = started('b')[0]!;
     expect(err.message).toBe(
-      `Rolling 3 group(s) failed: failed for b (us-east-1): starting the instance refresh of b (us-east-1): not authorized (code AccessDenied, request id req-AccessDenied); still rolling (refreshes started): a (us-east-1) ${a}; not started: c (us-east-1).`,
+      `Rolling 3 group(s) failed: failed for b (us-east-1): starting the instance refresh of b (us-east-1): not authorized (code AccessDenied, request id ${refused.requestId}); still rolling (refreshes started): a (us-east-1) ${a}; not started: c (us-east-1).`,
     );
     expect(result.refreshes.map((x) => x.group)).toEqual(['a']);
-    expect(r.template('b').versions.has(2)).toBe(false);
-    expect(r.template('a').versions.get(2)?.ImageId).toBe(NEW);
-    expect(r.template('c').versions.size).toBe(1);
+    expect(cloud.template(lts.b!).versions.has(2)).toBe(false);
+    expect(cloud.template(lts.a!).versions.get(2)?.ImageId).toBe(NEW);
+    expect(cloud.template(lts.c!).versions.size).toBe(1);
   });
 
   it('adopts the refresh its own retried start made instead of failing on InstanceRefreshInProgress', async () => {
-    const { cloud, r } = cloudWith();
-    r.addGroup('web', { template: r.addTemplate('web', [OLD]) });
-    // The first attempt succeeded at AWS but its answer was lost; the SDK's retry sees it running.
-    r.faults.set('StartInstanceRefresh', (i) => {
-      r.faults.delete('StartInstanceRefresh');
-      r.addRefresh('web', {
-        status: 'Pending',
-        percentage: 0,
-        startTime: new Date(cloud.clock.now()),
-        desired: i.DesiredConfiguration as never,
-      });
-      return awsError('InstanceRefreshInProgress');
+    cloud.group({ name: 'web' });
+    cloud.settle();
+    // The first attempt succeeds at AWS but its answer is lost; the SDK's retry sees it running.
+    cloud.lc.faults.add({
+      service: 'autoscaling',
+      operation: 'StartInstanceRefresh',
+      kind: 'error',
+      after: true,
+      count: 1,
     });
 
-    const result: RollResult = await roll(cloud.ctx(), options({ 'asg-names': 'web', 'ami-id': NEW }));
+    // The action's clients retry as the SDK does by default (the unit clients make one attempt).
+    const retrying = new AutoScalingClient({ ...clientConfig(cloud.lc, REGION), maxAttempts: 3 });
+    const ctx = cloud.context();
+    const result = await roll(
+      { ...ctx, clients: { ...ctx.clients, autoScaling: () => retrying } },
+      options({ 'asg-names': 'web', 'ami-id': NEW }),
+    ).finally(() => retrying.destroy());
 
-    expect(r.refreshes.get('web')).toHaveLength(1);
-    expect(result.refreshes[0]!.refreshId).toBe(r.refreshes.get('web')![0]!.id);
+    expect(started('web').map((c) => c.status)).toEqual([500, 400]);
+    expect(cloud.refreshes('web')).toHaveLength(1);
+    expect(result.refreshes[0]!.refreshId).toBe(cloud.refreshes('web')[0]!.id);
   });
 
   it('turns a throttled template describe into one clear line and changes nothing', async () => {
-    const { cloud, r } = cloudWith();
-    r.addGroup('web', { template: r.addTemplate('web', [OLD]) });
-    r.faults.set('DescribeLaunchTemplateVersions', () =>
-      awsError('RequestLimitExceeded', 503, 'Request limit exceeded.'),
-    );
+    const lt = cloud.group({ name: 'web' }).launchTemplateId;
+    cloud.settle();
+    const before = cloud.lastMutation();
+    cloud.lc.faults.add({
+      service: 'ec2',
+      operation: 'DescribeLaunchTemplateVersions',
+      kind: 'error',
+      status: 503,
+      code: 'RequestLimitExceeded',
+      message: 'Request limit exceeded.',
+    });
 
-    const err = await failure(roll(cloud.ctx(), options({ 'asg-names': 'web', 'ami-id': NEW })));
+    const err = await failure(roll(cloud.context(), options({ 'asg-names': 'web', 'ami-id': NEW })));
 
+    const last = cloud.lc.logs.calls.query({ operation: 'DescribeLaunchTemplateVersions' }).at(-1)!;
     expect(err.message).toBe(
-      'describing launch template lt-00000000000000001 version 1 in us-east-1: Request limit exceeded. (code RequestLimitExceeded, request id req-RequestLimitExceeded)',
+      `describing launch template ${lt} version 1 in us-east-1: Request limit exceeded. (code RequestLimitExceeded, request id ${last.requestId})`,
     );
-    expect(cloud.mutations).toEqual([]);
+    expect(cloud.mutations({ since: before })).toEqual([]);
   });
 });
