@@ -19,8 +19,11 @@ export type Unpin = () => Promise<void>;
 /** The group's launch source with every template spec passed through `map` (mixed-instances overrides too). */
 export function launchSource(
   plan: GroupPlan,
-  map: (spec: LaunchTemplateSpecification) => LaunchTemplateSpecification,
+  mapSpec: (spec: LaunchTemplateSpecification) => LaunchTemplateSpecification,
 ): Pick<UpdateAutoScalingGroupCommandInput, 'LaunchTemplate' | 'MixedInstancesPolicy'> {
+  // A group is described with both the template's id and name; AWS takes "the ID or the name of
+  // the launch template, but not both" (LaunchTemplateSpecification), so only the id goes back.
+  const map = (spec: LaunchTemplateSpecification) => oneIdentifier(mapSpec(spec));
   if (plan.kind === 'launch-template') return { LaunchTemplate: map(plan.group.LaunchTemplate!) };
   const policy = plan.group.MixedInstancesPolicy!;
   const lt = policy.LaunchTemplate!;
@@ -62,6 +65,11 @@ function pins(
     return spec;
   });
   return out;
+}
+
+function oneIdentifier(s: LaunchTemplateSpecification): LaunchTemplateSpecification {
+  const { LaunchTemplateId: id, LaunchTemplateName: name, ...rest } = s;
+  return id ? { LaunchTemplateId: id, ...rest } : { LaunchTemplateName: name, ...rest };
 }
 
 /**

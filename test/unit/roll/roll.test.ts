@@ -72,6 +72,33 @@ describe('roll: literal-AMI launch template', () => {
     expect(result.asgNames).toEqual(['web']);
   });
 
+  it('puts a $Latest group back on $Latest when its refresh does not start', async () => {
+    const lt = cloud.group({ name: 'api', version: '$Latest' }).launchTemplateId;
+    cloud.addVersion(lt, {});
+    cloud.settle();
+    cloud.lc.faults.add({
+      service: 'autoscaling',
+      operation: 'StartInstanceRefresh',
+      kind: 'error',
+      code: 'AccessDenied',
+      message: 'not authorized',
+    });
+
+    await failure(roll(cloud.context(), options({ 'asg-names': 'api', 'ami-id': NEW })));
+
+    // Pinned to 2, then back: each UpdateAutoScalingGroup names the template by id alone (AWS takes
+    // "the ID or the name of the launch template, but not both").
+    const updates = cloud
+      .calls()
+      .filter((c) => c.operation === 'UpdateAutoScalingGroup')
+      .map((c) => c.params.LaunchTemplate);
+    expect(updates).toEqual([
+      { LaunchTemplateId: lt, Version: '2' },
+      { LaunchTemplateId: lt, Version: '$Latest' },
+    ]);
+    expect(cloud.asg('api')!.config.LaunchTemplate).toEqual({ LaunchTemplateId: lt, Version: '$Latest' });
+  });
+
   it('pins a group that follows $Latest to the new number and records the number it ran before', async () => {
     const lt = cloud.group({ name: 'api', version: '$Latest' }).launchTemplateId;
     for (let i = 0; i < 3; i++) cloud.addVersion(lt, {});
