@@ -1,5 +1,8 @@
 // The EC2 lookup behind reap: regions side by side, a bounded number of batches in flight per
 // region, and the same answer and the same reported failure whatever order the calls return in.
+// It stays on aws-sdk-client-mock: it counts the batches in flight per region and makes later
+// batches answer first, which localcloud (one answer per request, no in-flight view) cannot stage
+// exactly. reap.test.ts runs the lookup against localcloud's EC2.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { DescribeInstancesCommand, EC2Client, type DescribeInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';

@@ -1,3 +1,8 @@
+// The Octopus client's wire behaviour, with a scripted fetch rather than localcloud's Octopus:
+// these tests read the exact headers and URLs the client sent (localcloud's call log keeps
+// neither), answer with chosen bodies and statuses, and drop a connection with a chosen cause
+// ('socket hang up'), which a real socket to localcloud cannot reproduce exactly. Reap against
+// localcloud's Octopus is in reap.test.ts (test/unit/reap/cloud.ts).
 import { describe, expect, it } from '@jest/globals';
 import { OctopusApiError, createOctopusClient } from '../../../src/octopus/client.js';
 import { listAll } from '../../../src/octopus/machines.js';

@@ -1,16 +1,16 @@
 // What keeps the Octopus key and the reaper aimed at what they should touch: no redirect followed,
 // no key over plain http off the machine, instance ids matched as whole tokens, only EC2's private
 // DNS forms, and only targets of the environments asked for.
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
-import { createOctopusClient, octopusUrlProblem } from '../../../src/octopus/client.js';
+import { createOctopusClient, octopusUrlProblem, type Query } from '../../../src/octopus/client.js';
 import type { OctopusMachine } from '../../../src/octopus/resources.js';
 import { mapMachine, tokenPattern } from '../../../src/reap/mapping.js';
 import { reapOrphans, type ReapOptions } from '../../../src/reap/reap.js';
 import { reapSpec } from '../../../src/reap/inputs.js';
 import { fakeClock } from '../../support/fake-clock.js';
-import { fakeEc2, fakeOctopus } from './fakes.js';
+import { startReapCloud, type ReapCloud } from './cloud.js';
 
 /** A fetch answering one redirect, remembering every request and its redirect mode. */
 function redirectingFetch(status: number, location: string) {
@@ -143,22 +143,27 @@ describe('reaper mapping', () => {
 });
 
 describe('reapOrphans environment check', () => {
-  let restore: (() => void) | undefined;
-  afterEach(() => restore?.());
+  let cloud: ReapCloud;
+  beforeAll(async () => {
+    cloud = await startReapCloud();
+  });
+  afterAll(() => cloud.stop());
 
   it('leaves alone a target the server returned from another environment, though its instance is gone', async () => {
     const gone = 'i-0000000000000000a';
     const foreign = 'i-0000000000000000b';
-    const octopus = fakeOctopus([{ Name: gone }, { Name: foreign, EnvironmentIds: ['Environments-2'] }]);
+    cloud.setup([{ Name: gone }, { Name: foreign, environments: ['Staging'] }], []);
     // A server (or proxy) that ignores the environment filter.
-    const inner = octopus.get.bind(octopus);
-    octopus.get = (path, query = {}) =>
-      inner(
-        path,
-        path.endsWith('/machines') ? { ...query, environmentIds: 'Environments-1,Environments-2' } : query,
-      );
-    const ec2 = fakeEc2([]);
-    restore = () => ec2.mock.restore();
+    const inner = cloud.octopus.get.bind(cloud.octopus);
+    const octopus = {
+      ...cloud.octopus,
+      get: <T>(path: string, query: Query = {}, signal?: AbortSignal) =>
+        inner<T>(
+          path,
+          path.endsWith('/machines') ? { ...query, environmentIds: 'Environments-1,Environments-2' } : query,
+          signal,
+        ),
+    };
     const options: ReapOptions = {
       space: 'Default',
       environments: ['Production'],
@@ -175,15 +180,15 @@ describe('reapOrphans environment check', () => {
     };
     const r = await reapOrphans(
       {
-        clients: { ec2: ec2.ec2, octopus },
-        clock: fakeClock(),
+        clients: { ec2: cloud.clients.ec2, octopus },
+        clock: cloud.clock,
         log: memoryLog(),
         signal: new AbortController().signal,
       },
       options,
     );
     expect(r.reaped.map((t) => t.name)).toEqual([gone]);
-    expect([...octopus.machines.values()].map((m) => m.Name)).toEqual([foreign]);
+    expect(cloud.targetNames()).toEqual([foreign]);
     expect(r.unmapped).toEqual([
       expect.objectContaining({
         name: foreign,

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { memoryLog } from '../../../src/core/log.js';
 import { ReapDeleteFailed, ReapRefused, reapOrphans, type ReapOptions } from '../../../src/reap/reap.js';
-import { fakeClock } from '../../support/fake-clock.js';
-import { fakeEc2, fakeOctopus, type FakeInstance } from './fakes.js';
+import { createOctopusClient } from '../../../src/octopus/client.js';
+import { startReapCloud, type InstanceSeed, type ReapCloud, type TargetSeed } from './cloud.js';
 
 const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
 
@@ -22,21 +22,23 @@ const options = (o: Partial<ReapOptions> = {}): ReapOptions => ({
   ...o,
 });
 
-function setup(machines: Parameters<typeof fakeOctopus>[0], instances: FakeInstance[]) {
-  const octopus = fakeOctopus(machines);
-  const ec2 = fakeEc2(instances);
+let cloud: ReapCloud;
+beforeAll(async () => {
+  cloud = await startReapCloud();
+});
+afterAll(() => cloud.stop());
+
+function setup(targets: TargetSeed[], instances: InstanceSeed[], octopus = cloud.octopus) {
+  cloud.setup(targets, instances);
   const log = memoryLog();
   const ctx = {
-    clients: { ec2: ec2.ec2, octopus },
-    clock: fakeClock(),
+    clients: { ec2: cloud.clients.ec2, octopus },
+    clock: cloud.clock,
     log,
     signal: new AbortController().signal,
   };
-  return { octopus, ec2, log, ctx };
+  return { log, ctx };
 }
-
-let restore: (() => void) | undefined;
-afterEach(() => restore?.());
 
 describe('reapOrphans', () => {
   it('deletes targets of terminated and never-existing instances, keeps running and stopped ones, skips unmappable names', async () => {
@@ -47,7 +49,7 @@ describe('reapOrphans', () => {
         { Name: id(3) },
         { Name: id(4) },
         { Name: 'build-agent-7' },
-        { Name: id(5), EnvironmentIds: ['Environments-2'] },
+        { Name: id(5), environments: ['Staging'] },
         ...Array.from({ length: 40 }, (_, i) => ({ Name: id(100 + i) })),
       ],
       [
@@ -58,7 +60,6 @@ describe('reapOrphans', () => {
         ...Array.from({ length: 40 }, (_, i) => ({ id: id(100 + i), state: 'running' })),
       ],
     );
-    restore = () => s.ec2.mock.restore();
     const r = await reapOrphans(s.ctx, options());
     expect(r.reaped.map((t) => [t.name, t.state])).toEqual(
       expect.arrayContaining([
@@ -67,13 +68,13 @@ describe('reapOrphans', () => {
       ]),
     );
     expect(r.reaped).toHaveLength(2);
-    const left = [...s.octopus.machines.values()].map((m) => m.Name);
+    const left = cloud.targetNames();
     expect(left).toEqual(expect.arrayContaining([`web-${id(1)}`, id(2), 'build-agent-7', id(5)]));
     expect(left).not.toContain(id(3));
     expect(left).not.toContain(id(4));
     expect(r.unmapped.map((u) => u.name)).toEqual(['build-agent-7']);
     expect(r.scanned).toBe(45); // two pages of 30; the Staging target is out of scope
-    expect(s.ec2.calls).toEqual([{ region: 'us-east-1', values: 44 }]);
+    expect(cloud.describeCalls()).toEqual([{ region: 'us-east-1', values: 44 }]);
   });
 
   it('asks EC2 in batches of at most 200 per region and keeps a target whose instance runs in another region', async () => {
@@ -84,27 +85,25 @@ describe('reapOrphans', () => {
       region: i === 7 ? 'eu-west-1' : 'us-east-1',
     }));
     const s = setup(machines, instances);
-    restore = () => s.ec2.mock.restore();
     const r = await reapOrphans(s.ctx, options({ regions: ['us-east-1', 'eu-west-1'], pageSize: 100 }));
-    expect(s.ec2.calls.map((c) => c.values)).toEqual([200, 200, 50, 200, 200, 50]);
+    expect(cloud.describeCalls().map((c) => c.values)).toEqual([200, 200, 50, 200, 200, 50]);
     expect(r.ec2Calls).toBe(6);
     expect(r.reaped).toEqual([]);
     expect(r.kept.find((k) => k.name === id(7))).toMatchObject({ state: 'running', region: 'eu-west-1' });
-    expect(s.octopus.machines.size).toBe(450);
+    expect(cloud.targetNames().length).toBe(450);
   });
 
   it('refuses more orphans than max-reap, lists them, and deletes nothing', async () => {
     const machines = Array.from({ length: 30 }, (_, i) => ({ Name: id(i) }));
     const instances = machines.map((_, i) => ({ id: id(i), state: i < 11 ? 'terminated' : 'running' }));
     const s = setup(machines, instances);
-    restore = () => s.ec2.mock.restore();
     const err = await reapOrphans(s.ctx, options()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReapRefused);
     expect((err as Error).message).toMatch(
       /11 targets look orphaned, over max-reap \(10\): nothing was deleted/,
     );
     expect((err as Error).message).toContain(id(0));
-    expect(s.octopus.deletes).toEqual([]);
+    expect(cloud.deletes()).toEqual([]);
   });
 
   it('refuses when a wrong region makes every target look orphaned (max-reap-percent)', async () => {
@@ -113,57 +112,66 @@ describe('reapOrphans', () => {
       machines,
       machines.map((_, i) => ({ id: id(i), state: 'running', region: 'eu-west-1' })),
     );
-    restore = () => s.ec2.mock.restore();
     const err = await reapOrphans(s.ctx, options({ regions: ['us-east-1'] })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReapRefused);
     expect((err as Error).message).toMatch(
       /max-reap-percent \(50%: 100% of 6 mapped targets\).*wrong region/,
     );
-    expect(s.octopus.deletes).toEqual([]);
+    expect(cloud.deletes()).toEqual([]);
   });
 
   it('deletes nothing when an EC2 batch fails after others succeeded', async () => {
     const machines = Array.from({ length: 500 }, (_, i) => ({ Name: id(i) }));
     const s = setup(machines, [{ id: id(1), state: 'terminated' }]);
-    restore = () => s.ec2.mock.restore();
-    s.ec2.failOn.add(2);
+    cloud.lc.control.addFaults({
+      service: 'ec2',
+      operation: 'DescribeInstances',
+      kind: 'error',
+      status: 500,
+      code: 'InternalError',
+      message: 'We encountered an internal error.',
+      sequence: '.x',
+    });
     const err = await reapOrphans(
       s.ctx,
       options({ maxReap: 1000, maxReapPercent: 100, pageSize: 200 }),
     ).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(
-      /EC2 DescribeInstances in us-east-1 \(batch 2 of 3\): We encountered an internal error\. \(code InternalError, request id req-1\)/,
+    const failed = cloud.lc.logs.calls.query({ operation: 'DescribeInstances' })[1]!;
+    expect((err as Error).message).toContain(
+      `EC2 DescribeInstances in us-east-1 (batch 2 of 3): We encountered an internal error. (code InternalError, request id ${failed.requestId})`,
     );
-    expect(s.octopus.deletes).toEqual([]);
+    expect(cloud.describeCalls().map((c) => c.values)).toEqual([200, 200, 100]);
+    expect(cloud.deletes()).toEqual([]);
   });
 
   it('deletes nothing and asks EC2 nothing when Octopus refuses the key', async () => {
-    const s = setup([{ Name: id(1) }], []);
-    restore = () => s.ec2.mock.restore();
-    s.octopus.failures.push({ match: /^GET \/api\/spaces/, status: 401 });
+    // A key this Octopus does not know: its first request (GET /api/spaces) answers 401.
+    const wrongKey = createOctopusClient(
+      { url: `${cloud.lc.url}/octopus`, apiKey: 'API-WRONGKEY000000000000000000000' },
+      cloud.clock,
+    );
+    const s = setup([{ Name: id(1) }], [], wrongKey);
     await expect(reapOrphans(s.ctx, options())).rejects.toThrow(/answered 401/);
-    expect(s.ec2.calls).toEqual([]);
-    expect(s.octopus.deletes).toEqual([]);
+    expect(cloud.describeCalls()).toEqual([]);
+    expect(cloud.deletes()).toEqual([]);
   });
 
   it('names environments that do not exist before reading any target', async () => {
     const s = setup([{ Name: id(1) }], []);
-    restore = () => s.ec2.mock.restore();
     await expect(reapOrphans(s.ctx, options({ environments: ['Production', 'Prod-EU'] }))).rejects.toThrow(
       /environment not found in Spaces-1: Prod-EU \(it has: Production, Staging\)/,
     );
-    expect(s.octopus.deletes).toEqual([]);
+    expect(cloud.deletes()).toEqual([]);
   });
 
   it('lists orphans in a dry run and deletes nothing, noting what a real run would refuse', async () => {
     const machines = Array.from({ length: 4 }, (_, i) => ({ Name: id(i) }));
     const s = setup(machines, [{ id: id(0), state: 'running' }]);
-    restore = () => s.ec2.mock.restore();
     const r = await reapOrphans(s.ctx, options({ dryRun: true }));
     expect(r.orphans.map((o) => o.name)).toEqual([id(1), id(2), id(3)]);
     expect(r.reaped).toEqual([]);
     expect(r.refusal).toMatch(/max-reap-percent/);
-    expect(s.octopus.deletes).toEqual([]);
+    expect(cloud.deletes()).toEqual([]);
   });
 
   it('counts a target that is already gone (404) as reaped', async () => {
@@ -174,11 +182,13 @@ describe('reapOrphans', () => {
         { id: id(2), state: 'running' },
       ],
     );
-    restore = () => s.ec2.mock.restore();
-    const realDelete = s.octopus.delete.bind(s.octopus);
-    s.octopus.delete = async (path) => {
-      s.octopus.machines.delete('Machines-3'); // someone else removed it first
-      return realDelete(path);
+    const realDelete = cloud.octopus.delete.bind(cloud.octopus);
+    s.ctx.clients.octopus = {
+      ...cloud.octopus,
+      delete: async (path, signal) => {
+        cloud.lc.octopus.state.deleteMachine('Machines-3'); // someone else removed it first
+        return realDelete(path, signal);
+      },
     };
     const r = await reapOrphans(s.ctx, options());
     expect(r.reaped).toEqual([
@@ -192,8 +202,8 @@ describe('reapOrphans', () => {
       machines,
       Array.from({ length: 4 }, (_, i) => ({ id: id(i), state: 'running' })),
     );
-    restore = () => s.ec2.mock.restore();
-    s.octopus.failures.push({ match: /^DELETE .*Machines-6$/, status: 500 });
+    // Every DELETE after the first (Machines-5) answers 500, retries included.
+    cloud.lc.octopus.faults.add({ route: 'machines.delete', kind: 'status', status: 500, after: 1 });
     const err = await reapOrphans(s.ctx, options({ concurrency: 1, maxReapPercent: 100 })).catch(
       (e: unknown) => e,
     );
@@ -201,10 +211,10 @@ describe('reapOrphans', () => {
     const partial = (err as ReapDeleteFailed).result;
     expect(partial.reaped.map((t) => t.machineId)).toEqual(['Machines-5']);
     expect((err as Error).message).toMatch(/stopped after 1 of 6: Octopus DELETE .*Machines-6 answered 500/);
-    expect(s.octopus.machines.size).toBe(9);
+    expect(cloud.targetNames().length).toBe(9);
   });
 
-  it('matches by private IP: a replacement reusing a terminated instance address keeps the target; polling tentacles are skipped', async () => {
+  it('matches by private IP: a replacement reusing the address of an instance shutting down keeps the target, a terminated instance names none; polling tentacles are skipped', async () => {
     const s = setup(
       [
         {
@@ -222,15 +232,18 @@ describe('reapOrphans', () => {
         { Name: 'web-d', Endpoint: { CommunicationStyle: 'TentacleActive', Uri: 'poll://abcdef/' } },
       ],
       [
-        { id: id(1), state: 'terminated', ip: '127.10.0.5' },
+        // EC2 hides a terminated instance's address; one still shutting down shows it.
+        { id: id(1), state: 'shutting-down', ip: '127.10.0.5' },
         { id: id(2), state: 'running', ip: '127.10.0.5' },
         { id: id(3), state: 'terminated', ip: '127.10.0.6' },
         { id: id(4), state: 'running', ip: '127.10.0.7' },
       ],
     );
-    restore = () => s.ec2.mock.restore();
     const r = await reapOrphans(s.ctx, options({ matchBy: 'private-ip' }));
-    expect(r.reaped.map((t) => [t.name, t.instanceId, t.state])).toEqual([['web-b', id(3), 'terminated']]);
+    // EC2 (and localcloud) no longer reports the private address of a terminated instance, so the
+    // address of web-b names no instance: reaped as not-found.
+    expect(r.reaped.map((t) => [t.name, t.instanceId, t.state])).toEqual([['web-b', null, 'not-found']]);
+    expect(cloud.targetNames()).toEqual(['web-a', 'web-c', 'web-d']);
     expect(r.kept.find((k) => k.name === 'web-a')).toMatchObject({ instanceId: id(2), state: 'running' });
     expect(r.unmapped).toEqual([
       expect.objectContaining({ name: 'web-d', reason: expect.stringMatching(/polling tentacle/) }),
@@ -245,11 +258,8 @@ describe('reapOrphans', () => {
       { id: id(3), state: 'running' },
     ];
     const first = setup(machines, instances);
-    restore = () => first.ec2.mock.restore();
     expect((await reapOrphans(first.ctx, options())).reaped).toEqual([]);
-    first.ec2.mock.restore();
     const second = setup(machines, instances);
-    restore = () => second.ec2.mock.restore();
     const r = await reapOrphans(second.ctx, options({ reapStates: ['terminated', 'stopped'] }));
     expect(r.reaped.map((t) => t.name)).toEqual([id(1)]);
   });
