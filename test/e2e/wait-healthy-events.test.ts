@@ -3,19 +3,15 @@
 // at within about a tick of its event, with fewer DescribeInstanceRefreshes than polling; a queue
 // that cannot be read is one warning and the wait polls to the same outcome.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import {
-  AutoScalingClient,
-  DescribeAutoScalingGroupsCommand,
-  StartInstanceRefreshCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { localcloudEnv, runActionStep } from '../harness/run-action.js';
 import { asgRegionOf } from '../localcloud/aws/autoscaling-platform.js';
-import { seedGroup, seedTemplateVersion } from '../localcloud/aws/autoscaling-seed.js';
 import { start } from '../localcloud/index.js';
 import { baseImageId, seedImage } from '../localcloud/seed.js';
 import { REGION as FLEET_REGION, seedFleet } from '../workflow/fleet.js';
 import { EventBridgeRule, REFRESH_EVENT_TYPES } from '../localcloud/sqs-events-support.js';
+import { startRollout } from './refresh-rollout.js';
 
 jest.setTimeout(120_000);
 
@@ -48,43 +44,12 @@ afterAll(async () => {
   await lc?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** A group of 3 healthy instances, then a refresh to a new image: roll-asg's record for it. */
 async function rollout(name: string): Promise<Record<string, string>> {
   const w = lc.world.region(region);
   const from = seedImage(w, { name: `${name}-v1` }).imageId;
   const to = seedImage(w, { name: `${name}-v2` }).imageId;
-  const seeded = seedGroup(lc.world, region, { name, imageId: from, desired: 3 });
-  for (let i = 0; ; i++) {
-    const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
-      .AutoScalingGroups![0]!;
-    if (
-      g.Instances?.filter((x) => x.LifecycleState === 'InService' && x.HealthStatus === 'Healthy').length ===
-      3
-    )
-      break;
-    if (i > 300) throw new Error(`${name} never became healthy`);
-    await sleep(100);
-  }
-  const version = String(seedTemplateVersion(lc.world, region, seeded.launchTemplateId, { imageId: to }));
-  const started = await asg.send(
-    new StartInstanceRefreshCommand({
-      AutoScalingGroupName: name,
-      DesiredConfiguration: {
-        LaunchTemplate: { LaunchTemplateId: seeded.launchTemplateId, Version: version },
-      },
-      Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0, SkipMatching: true },
-    }),
-  );
-  return {
-    region,
-    group: name,
-    refreshId: started.InstanceRefreshId!,
-    amiId: to,
-    newVersion: version,
-    previousVersion: '1',
-  };
+  return startRollout({ lc, asg, region }, name, from, to);
 }
 
 /** The group's DescribeInstanceRefreshes calls, and how long after the refresh ended the first later one came. */

@@ -5,14 +5,13 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
-  StartInstanceRefreshCommand,
   type RefreshPreferences,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { localcloudEnv, runActionStep } from '../harness/run-action.js';
 import { start } from '../localcloud/index.js';
-import { seedGroup, seedTemplateVersion } from '../localcloud/aws/autoscaling-seed.js';
 import { seedImage } from '../localcloud/seed.js';
+import { startRollout } from './refresh-rollout.js';
 
 jest.setTimeout(120_000);
 
@@ -39,18 +38,6 @@ afterAll(async () => {
   ec2?.destroy();
   await lc?.stop();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** An AMI whose instances serve `version` on /version, and fail health checks when `unhealthy`. */
 function image(version: string, unhealthy = false): string {
@@ -94,37 +81,8 @@ async function rollout(
   preferences: RefreshPreferences = {},
   desired = 3,
 ): Promise<Rollout> {
-  const seeded = seedGroup(lc.world, region, { name, imageId: from, desired });
-  await until(`${name} InService and healthy`, async () => {
-    const g = await group(name);
-    const ready =
-      g.Instances?.filter((i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy').length ??
-      0;
-    return ready === desired ? true : undefined;
-  });
-  const version = String(seedTemplateVersion(lc.world, region, seeded.launchTemplateId, { imageId: to }));
-  const started = await asg.send(
-    new StartInstanceRefreshCommand({
-      AutoScalingGroupName: name,
-      DesiredConfiguration: {
-        LaunchTemplate: { LaunchTemplateId: seeded.launchTemplateId, Version: version },
-      },
-      Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0, SkipMatching: true, ...preferences },
-    }),
-  );
-  return {
-    name,
-    oldAmi: from,
-    newAmi: to,
-    record: {
-      region,
-      group: name,
-      refreshId: started.InstanceRefreshId!,
-      amiId: to,
-      newVersion: version,
-      previousVersion: '1',
-    },
-  };
+  const record = await startRollout({ lc, asg, region }, name, from, to, preferences, desired);
+  return { name, oldAmi: from, newAmi: to, record };
 }
 
 const fast = {

@@ -1,0 +1,59 @@
+// A group of healthy instances on one image, then an instance refresh towards a new launch
+// template version on another: the record roll-asg would output for it (wait-healthy e2e tests).
+import {
+  DescribeAutoScalingGroupsCommand,
+  StartInstanceRefreshCommand,
+  type AutoScalingClient,
+  type RefreshPreferences,
+} from '@aws-sdk/client-auto-scaling';
+import { seedGroup, seedTemplateVersion } from '../localcloud/aws/autoscaling-seed.js';
+import type { Localcloud } from '../localcloud/index.js';
+import { until } from '../localcloud/test-support.js';
+
+export interface RolloutSetup {
+  lc: Localcloud;
+  asg: AutoScalingClient;
+  region: string;
+}
+
+export async function startRollout(
+  { lc, asg, region }: RolloutSetup,
+  name: string,
+  from: string,
+  to: string,
+  preferences: RefreshPreferences = {},
+  desired = 3,
+): Promise<Record<string, string>> {
+  const seeded = seedGroup(lc.world, region, { name, imageId: from, desired });
+  // 25 ms a poll: at most 30 s for the group's instances to be InService and healthy.
+  await until(
+    `${name} InService and healthy`,
+    async () => {
+      const g = (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+        .AutoScalingGroups![0]!;
+      const ready = g.Instances?.filter(
+        (i) => i.LifecycleState === 'InService' && i.HealthStatus === 'Healthy',
+      );
+      return ready?.length === desired ? true : undefined;
+    },
+    1200,
+  );
+  const version = String(seedTemplateVersion(lc.world, region, seeded.launchTemplateId, { imageId: to }));
+  const started = await asg.send(
+    new StartInstanceRefreshCommand({
+      AutoScalingGroupName: name,
+      DesiredConfiguration: {
+        LaunchTemplate: { LaunchTemplateId: seeded.launchTemplateId, Version: version },
+      },
+      Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0, SkipMatching: true, ...preferences },
+    }),
+  );
+  return {
+    region,
+    group: name,
+    refreshId: started.InstanceRefreshId!,
+    amiId: to,
+    newVersion: version,
+    previousVersion: '1',
+  };
+}
