@@ -5,6 +5,7 @@ import {
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { batches } from './batches.js';
+import { paginatorArgs, type Paging } from './paging.js';
 
 /** DescribeAutoScalingGroups takes at most 100 names per call, and returns at most 100 groups a page. */
 export const GROUP_NAMES_PER_CALL = 100;
@@ -23,7 +24,7 @@ export interface GroupQuery {
 export async function describeGroups(
   client: AutoScalingClient,
   query: GroupQuery = {},
-  signal?: AbortSignal,
+  paging: Paging = {},
 ): Promise<AutoScalingGroup[]> {
   const filters = Object.entries(query.tags ?? {}).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
   const nameBatches: (string[] | undefined)[] = query.names?.length
@@ -31,10 +32,11 @@ export async function describeGroups(
     : [undefined];
   const found: AutoScalingGroup[] = [];
   for (const names of nameBatches) {
+    const [config, options] = paginatorArgs(client, paging, GROUP_NAMES_PER_CALL);
     const pages = paginateDescribeAutoScalingGroups(
-      { client, pageSize: GROUP_NAMES_PER_CALL },
+      config,
       { ...(names ? { AutoScalingGroupNames: names } : {}), ...(filters.length ? { Filters: filters } : {}) },
-      { abortSignal: signal },
+      options,
     );
     for await (const page of pages) found.push(...(page.AutoScalingGroups ?? []));
   }

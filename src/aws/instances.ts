@@ -1,5 +1,6 @@
 // EC2 instance lookups on the SDK's paginator: the instances one filter of up to 200 values matches.
 import { paginateDescribeInstances, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { paginatorArgs, type Paging } from './paging.js';
 
 /** An EC2 filter takes at most 200 values. */
 export const FILTER_VALUES_PER_CALL = 200;
@@ -12,12 +13,13 @@ export const FILTER_VALUES_PER_CALL = 200;
 export async function* instancePages(
   client: EC2Client,
   filter: { name: string; values: string[] },
-  options: { signal?: AbortSignal; pageSize?: number } = {},
+  paging: Paging & { pageSize?: number } = {},
 ): AsyncGenerator<Instance[]> {
+  const [config, options] = paginatorArgs(client, paging, paging.pageSize);
   const pages = paginateDescribeInstances(
-    { client, ...(options.pageSize ? { pageSize: options.pageSize } : {}) },
+    config,
     { Filters: [{ Name: filter.name, Values: filter.values }] },
-    { abortSignal: options.signal },
+    options,
   );
   for await (const page of pages) yield (page.Reservations ?? []).flatMap((r) => r.Instances ?? []);
 }

@@ -2,7 +2,8 @@
 import {
   CreateTagsCommand,
   DescribeImagesCommand,
-  DescribeInstancesCommand,
+  paginateDescribeImages,
+  paginateDescribeInstances,
   TerminateInstancesCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
@@ -18,25 +19,21 @@ import type { ExpiredBuilder, UnfinishedImage } from './types.js';
 /** Builders of earlier bakes (any name) still alive after their expiry time. */
 export async function findExpiredBuilders(ctx: ActionContext, now: number): Promise<ExpiredBuilder[]> {
   const expired: ExpiredBuilder[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ctx.clients.ec2().send(
-      new DescribeInstancesCommand({
-        Filters: [
-          { Name: 'tag-key', Values: [TAG.builder] },
-          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
-        ],
-        MaxResults: 1000,
-        NextToken,
-      }),
-      { abortSignal: ctx.signal },
-    );
+  const pages = paginateDescribeInstances(
+    { client: ctx.clients.ec2(), pageSize: 1000 },
+    {
+      Filters: [
+        { Name: 'tag-key', Values: [TAG.builder] },
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+      ],
+    },
+    { abortSignal: ctx.signal },
+  );
+  for await (const page of pages)
     for (const i of page.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
       const found = expiredBuilder(i, now);
       if (found) expired.push(found);
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
   return expired;
 }
 
@@ -98,18 +95,12 @@ async function findUnfinishedImages(
   now: number,
 ): Promise<UnfinishedImage[]> {
   const found: UnfinishedImage[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ctx.clients.ec2(region).send(
-      new DescribeImagesCommand({
-        Owners: ['self'],
-        Filters: [{ Name: 'tag-key', Values: [TAG.expiresAt] }],
-        IncludeDisabled: true,
-        MaxResults: 1000,
-        NextToken,
-      }),
-      { abortSignal: ctx.signal },
-    );
+  const pages = paginateDescribeImages(
+    { client: ctx.clients.ec2(region), pageSize: 1000 },
+    { Owners: ['self'], Filters: [{ Name: 'tag-key', Values: [TAG.expiresAt] }], IncludeDisabled: true },
+    { abortSignal: ctx.signal },
+  );
+  for await (const page of pages)
     for (const image of page.Images ?? []) {
       const tags = fromTagList(image.Tags);
       const at = Date.parse(tags[TAG.expiresAt] ?? '');
@@ -117,8 +108,6 @@ async function findUnfinishedImages(
       if (!image.ImageId || !bakeId || tags[TAG.completed] || Number.isNaN(at) || at > now) continue;
       found.push({ imageId: image.ImageId, region, bakeId, expiresAt: tags[TAG.expiresAt]! });
     }
-    NextToken = page.NextToken;
-  } while (NextToken);
   return found;
 }
 

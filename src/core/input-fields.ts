@@ -55,19 +55,29 @@ export interface StringOpts extends Common {
   maxLength?: number;
 }
 
-export function string(o: StringOpts & ({ required: true } | { default: string })): Field<string>;
-export function string(o?: StringOpts): Field<string | undefined>;
-export function string(o: StringOpts = {}): Field<string | undefined> {
-  return field('string', o, undefined, (raw) => {
-    if (o.maxLength !== undefined && raw.length > o.maxLength)
-      throw new InputProblem(`is ${raw.length} characters long; at most ${o.maxLength} are accepted`);
-    if (o.pattern && !o.pattern.test(raw))
-      throw new InputProblem(
-        `${quote(raw)} is not accepted; expected ${o.accepted ?? `a value matching ${o.pattern}`}`,
-      );
-    return raw;
-  });
+/** A field kind whose value is `T` when required or defaulted, else `T | undefined`. */
+interface OptionalKind<O, T> {
+  (o: O & ({ required: true } | { default: string })): Field<T>;
+  (o?: O): Field<T | undefined>;
 }
+
+/** A field kind from its parser: the overloads are typed once, in OptionalKind. */
+function optionalKind<O extends Common & { required?: boolean }, T>(
+  kind: string,
+  parse: (raw: string, o: O) => T,
+): OptionalKind<O, T> {
+  return ((o = {} as O) => field(kind, o, undefined, (raw) => parse(raw, o))) as OptionalKind<O, T>;
+}
+
+export const string = optionalKind<StringOpts, string>('string', (raw, o) => {
+  if (o.maxLength !== undefined && raw.length > o.maxLength)
+    throw new InputProblem(`is ${raw.length} characters long; at most ${o.maxLength} are accepted`);
+  if (o.pattern && !o.pattern.test(raw))
+    throw new InputProblem(
+      `${quote(raw)} is not accepted; expected ${o.accepted ?? `a value matching ${o.pattern}`}`,
+    );
+  return raw;
+});
 
 /** YAML 1.2 core schema booleans only, as @actions/core's getBooleanInput. */
 export function boolean(o: Common & { default: string }): Field<boolean> {
@@ -84,17 +94,15 @@ export interface IntegerOpts extends Common {
   max?: number;
 }
 
-export function integer(o: IntegerOpts & ({ required: true } | { default: string })): Field<number>;
-export function integer(o?: IntegerOpts): Field<number | undefined>;
-export function integer(o: IntegerOpts = {}): Field<number | undefined> {
-  return field('integer', o, undefined, (raw) => {
-    if (!/^-?\d+$/.test(raw)) throw new InputProblem(`${quote(raw)} is not a whole number${range(o)}`);
-    const n = Number(raw);
-    if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max))
-      throw new InputProblem(`${n} is out of range${range(o)}`);
-    return n;
-  });
-}
+export const integer = optionalKind<IntegerOpts, number>('integer', (raw, o) => {
+  if (!/^-?\d+$/.test(raw)) throw new InputProblem(`${quote(raw)} is not a whole number${range(o)}`);
+  const n = Number(raw);
+  if (outside(n, o)) throw new InputProblem(`${n} is out of range${range(o)}`);
+  return n;
+});
+
+const outside = (n: number, o: IntegerOpts) =>
+  (o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max);
 
 function range(o: { min?: number; max?: number }): string {
   if (o.min !== undefined && o.max !== undefined) return `; accepted: ${o.min} to ${o.max}`;
@@ -118,20 +126,15 @@ export function parseDuration(raw: string): number | undefined {
   return consumed === raw.length && consumed > 0 ? total : undefined;
 }
 
-export function duration(o: IntegerOpts & ({ required: true } | { default: string })): Field<number>;
-export function duration(o?: IntegerOpts): Field<number | undefined>;
-export function duration(o: IntegerOpts = {}): Field<number | undefined> {
-  return field('duration', o, undefined, (raw) => {
-    const s = parseDuration(raw);
-    if (s === undefined)
-      throw new InputProblem(
-        `${quote(raw)} is not a duration; accepted: seconds (90) or units s/m/h/d (90s, 15m, 1h30m)`,
-      );
-    if ((o.min !== undefined && s < o.min) || (o.max !== undefined && s > o.max))
-      throw new InputProblem(`${s} seconds is out of range${range(o)} seconds`);
-    return s;
-  });
-}
+export const duration = optionalKind<IntegerOpts, number>('duration', (raw, o) => {
+  const s = parseDuration(raw);
+  if (s === undefined)
+    throw new InputProblem(
+      `${quote(raw)} is not a duration; accepted: seconds (90) or units s/m/h/d (90s, 15m, 1h30m)`,
+    );
+  if (outside(s, o)) throw new InputProblem(`${s} seconds is out of range${range(o)} seconds`);
+  return s;
+});
 
 export interface ListOpts extends Common {
   required?: boolean;
@@ -264,6 +267,18 @@ export const region = (description: string) =>
 /** A list of region names (`regions`, `copy-to-regions`), one per line or comma-separated. */
 export const regionList = (o: { description: string; maxItems?: number }) =>
   list({ unique: true, pattern: REGION, accepted: 'AWS region names such as us-east-1', ...o });
+
+/** Auto Scaling group names (`asg-names`): AWS accepts any 1 to 255 characters (XmlStringMaxLen255). */
+export const asgNames = (description: string) =>
+  list({
+    description,
+    unique: true,
+    pattern: /^.{1,255}$/,
+    accepted: 'Auto Scaling group names (1-255 characters)',
+  });
+
+/** Tags selecting groups (`asg-tags`); a group carries at most 50 tags, so more can match none. */
+export const asgTags = (description: string) => keyValues({ description, maxItems: 50 });
 
 /** An optional AMI id input. */
 export function amiId(o: { description: string }): Field<string | undefined>;

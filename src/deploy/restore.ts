@@ -21,43 +21,43 @@ export type PromotedRegion = RegionPromotion;
 /** How long SSM may take to accept the restored aws:ec2:image value, and how often to look. */
 const VALIDATION = { timeoutMs: 120_000, pollIntervalMs: 500 };
 
+/** Puts back the value and the label this run moved: one line each for what was done or could not be. */
 export async function restoreParameter(
   ctx: ActionContext,
   name: string,
   p: PromotedRegion,
 ): Promise<string[]> {
-  const done: string[] = [];
-  const { region } = p;
-  if (p.outcome !== 'unchanged' && p.version !== undefined) {
-    try {
-      done.push(await restoreValue(ctx, name, p, p.version));
-    } catch (err) {
-      done.push(`could not restore the value of ${name}: ${describeError(err)}`);
-    }
+  const attempt = (what: string, fn: () => Promise<string | undefined>) =>
+    fn().catch((err: unknown) => `could not restore ${what} of ${name}: ${describeError(err)}`);
+  const ours = p.outcome !== 'unchanged' ? p.version : undefined;
+  const value =
+    ours !== undefined ? await attempt('the value', () => restoreValue(ctx, name, p, ours)) : undefined;
+  const label = p.label?.moved
+    ? await attempt(`label ${p.label.name}`, () => restoreLabel(ctx, name, p))
+    : undefined;
+  return [value, label].filter((line): line is string => line !== undefined);
+}
+
+/** Moves the label back to the version it was on, or removes it when it was on none. */
+async function restoreLabel(
+  ctx: ActionContext,
+  name: string,
+  p: PromotedRegion,
+): Promise<string | undefined> {
+  const { region, label } = p;
+  if (!label) return undefined;
+  if (label.previousVersion !== undefined) {
+    await labelVersion(ctx, region, name, label.previousVersion, label.name);
+    const back = await readParameter(ctx, region, `${name}:${label.name}`);
+    return `label ${label.name} back on version ${label.previousVersion} (${back?.value ?? 'unread'})`;
   }
-  const label = p.label;
-  if (label?.moved)
-    try {
-      if (label.previousVersion !== undefined) {
-        await labelVersion(ctx, region, name, label.previousVersion, label.name);
-        const back = await readParameter(ctx, region, `${name}:${label.name}`);
-        done.push(
-          `label ${label.name} back on version ${label.previousVersion} (${back?.value ?? 'unread'})`,
-        );
-      } else if (p.version !== undefined) {
-        await ctx.clients.ssm(region).send(
-          new UnlabelParameterVersionCommand({
-            Name: name,
-            ParameterVersion: p.version,
-            Labels: [label.name],
-          }),
-        );
-        done.push(`label ${label.name} removed again (it was on no version before)`);
-      }
-    } catch (err) {
-      done.push(`could not restore label ${label.name} of ${name}: ${describeError(err)}`);
-    }
-  return done;
+  if (p.version === undefined) return undefined;
+  await ctx.clients
+    .ssm(region)
+    .send(
+      new UnlabelParameterVersionCommand({ Name: name, ParameterVersion: p.version, Labels: [label.name] }),
+    );
+  return `label ${label.name} removed again (it was on no version before)`;
 }
 
 /** Writes the previous value back only when the newest version is still the one this run wrote. */
@@ -110,7 +110,11 @@ export async function retireVersions(ctx: ActionContext, rolled: RollResult): Pr
   for (const m of made.values()) {
     const what = `launch template ${templateLabel(m)} version ${m.version}`;
     try {
-      const groups = await describeGroups(ctx.clients.autoScaling(m.region), { names: m.groups }, ctx.signal);
+      const groups = await describeGroups(
+        ctx.clients.autoScaling(m.region),
+        { names: m.groups },
+        { signal: ctx.signal },
+      );
       const naming = groups.filter((g) =>
         groupTemplateSpecs(g).some((s) => s.LaunchTemplateId === m.id && s.Version === String(m.version)),
       );

@@ -2,39 +2,23 @@
 // Kept in one place so the IAM policy, the budget and the unit tests' mocks all see the same short list.
 import {
   CancelInstanceRefreshCommand,
-  DescribeAutoScalingGroupsCommand,
-  type DescribeAutoScalingGroupsCommandInput,
-  DescribeInstanceRefreshesCommand,
   RollbackInstanceRefreshCommand,
   StartInstanceRefreshCommand,
   type AutoScalingGroup,
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeInstancesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  type Instance,
-} from '@aws-sdk/client-ec2';
+import { DescribeLaunchTemplateVersionsCommand, type Instance } from '@aws-sdk/client-ec2';
 import {
   DescribeTargetHealthCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients.js';
 import type { BudgetedService, RequestBudget } from './budget.js';
-import { newestRefresh, REFRESH_PAGE } from '../aws/newest-refresh.js';
-
-/** The part of an SDK command we touch: its own middleware stack. */
-interface WithStack {
-  middlewareStack: {
-    add(middleware: unknown, options: { step: 'finalizeRequest'; priority: 'low'; name: string }): void;
-  };
-}
-
-const chunks = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
+import { batches } from '../aws/batches.js';
+import { describeGroups } from '../aws/groups.js';
+import { FILTER_VALUES_PER_CALL, instancePages } from '../aws/instances.js';
+import type { Paging, SdkCommand } from '../aws/paging.js';
+import { latestRefresh } from '../aws/refreshes.js';
 
 export interface TemplateRef {
   launchTemplateId?: string;
@@ -50,107 +34,62 @@ export class HealthApi {
   ) {}
 
   /**
-   * Takes a token for the first attempt, and makes every SDK retry of the same command take its
-   * own: the budget counts requests on the wire, not calls in our code. Every attempt then passes
-   * the bucket's wire gate right before it is signed and sent.
+   * Charges every attempt of the command, SDK retries included, to the budget: the budget counts
+   * requests on the wire, not calls in our code. Each attempt takes a token, then passes the
+   * bucket's wire gate right before it is signed and sent.
    */
-  private async spend<C extends WithStack>(service: BudgetedService, region: string, command: C): Promise<C> {
+  private budgeted<C extends SdkCommand>(service: BudgetedService, region: string, command: C): C {
     const bucket = this.budget.bucket(service, region);
-    let attempts = 0;
     command.middlewareStack.add(
       (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-        if (attempts++ > 0) await bucket.take(this.signal);
+        await bucket.take(this.signal);
         await bucket.onWire(this.signal);
         return next(args);
       },
       // Below the retry middleware (priority high in the same step), so it runs once per attempt.
       { step: 'finalizeRequest', priority: 'low', name: 'waitHealthyRequestBudget' },
     );
-    await bucket.take(this.signal);
     return command;
+  }
+
+  /** The shared lookups' paging with every page charged to this service's budget. */
+  private paging(service: BudgetedService, region: string): Paging {
+    return { signal: this.signal, eachCommand: (c) => this.budgeted(service, region, c) };
   }
 
   private get opts() {
     return { abortSignal: this.signal };
   }
 
-  /**
-   * The named refresh, or the group's newest by StartTime when no id is given (AWS documents no
-   * order for DescribeInstanceRefreshes); undefined when there is none.
-   */
+  /** The named refresh, or the group's newest by StartTime; undefined when there is none. */
   async refresh(region: string, group: string, refreshId?: string): Promise<InstanceRefresh | undefined> {
-    const refreshes: InstanceRefresh[] = [];
-    let token: string | undefined;
-    do {
-      const cmd = await this.spend(
-        'autoscaling',
-        region,
-        new DescribeInstanceRefreshesCommand({
-          AutoScalingGroupName: group,
-          ...(refreshId ? { InstanceRefreshIds: [refreshId] } : { MaxRecords: REFRESH_PAGE }),
-          ...(token ? { NextToken: token } : {}),
-        }),
-      );
-      const out = await this.clients.autoScaling(region).send(cmd, this.opts);
-      refreshes.push(...(out.InstanceRefreshes ?? []));
-      token = out.NextToken;
-    } while (token);
-    return refreshId ? refreshes.find((r) => r.InstanceRefreshId === refreshId) : newestRefresh(refreshes);
+    return latestRefresh(this.clients.autoScaling(region), group, {
+      ...this.paging('autoscaling', region),
+      id: refreshId,
+    });
   }
 
   /** Groups by name, up to 100 per call as AWS allows. Missing names are simply absent. */
   async groupsByName(region: string, names: readonly string[]): Promise<AutoScalingGroup[]> {
-    const out: AutoScalingGroup[] = [];
-    for (const batch of chunks(names, 100))
-      out.push(...(await this.groupPages(region, { AutoScalingGroupNames: batch })));
-    return out;
+    if (!names.length) return [];
+    return describeGroups(this.clients.autoScaling(region), { names }, this.paging('autoscaling', region));
   }
 
   /** Groups carrying every given tag (AWS ANDs tag filters with different keys). */
   async groupsByTags(region: string, tags: Record<string, string>): Promise<AutoScalingGroup[]> {
-    return this.groupPages(region, {
-      Filters: Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
-    });
-  }
-
-  /** Every page of one DescribeAutoScalingGroups query, each page charged to the budget. */
-  private async groupPages(
-    region: string,
-    query: Pick<DescribeAutoScalingGroupsCommandInput, 'AutoScalingGroupNames' | 'Filters'>,
-  ): Promise<AutoScalingGroup[]> {
-    const out: AutoScalingGroup[] = [];
-    let token: string | undefined;
-    do {
-      const cmd = await this.spend(
-        'autoscaling',
-        region,
-        new DescribeAutoScalingGroupsCommand({ ...query, MaxRecords: 100, NextToken: token }),
-      );
-      const page = await this.clients.autoScaling(region).send(cmd, this.opts);
-      out.push(...(page.AutoScalingGroups ?? []));
-      token = page.NextToken;
-    } while (token);
-    return out;
+    return describeGroups(this.clients.autoScaling(region), { tags }, this.paging('autoscaling', region));
   }
 
   /** Instances by id via the instance-id filter (unknown ids are skipped, not fatal), 200 per call. */
   async instances(region: string, ids: readonly string[]): Promise<Instance[]> {
     const out: Instance[] = [];
-    for (const batch of chunks([...new Set(ids)], 200)) {
-      let token: string | undefined;
-      do {
-        const cmd = await this.spend(
-          'ec2',
-          region,
-          new DescribeInstancesCommand({
-            Filters: [{ Name: 'instance-id', Values: batch }],
-            NextToken: token,
-          }),
-        );
-        const page = await this.clients.ec2(region).send(cmd, this.opts);
-        for (const r of page.Reservations ?? []) out.push(...(r.Instances ?? []));
-        token = page.NextToken;
-      } while (token);
+    for (const values of batches([...new Set(ids)], FILTER_VALUES_PER_CALL)) {
+      const pages = instancePages(
+        this.clients.ec2(region),
+        { name: 'instance-id', values },
+        this.paging('ec2', region),
+      );
+      for await (const page of pages) out.push(...page);
     }
     return out;
   }
@@ -160,7 +99,7 @@ export class HealthApi {
     region: string,
     ref: TemplateRef,
   ): Promise<{ version: string; imageId?: string } | undefined> {
-    const cmd = await this.spend(
+    const cmd = this.budgeted(
       'ec2',
       region,
       new DescribeLaunchTemplateVersionsCommand({
@@ -179,7 +118,7 @@ export class HealthApi {
   }
 
   async targetHealth(region: string, targetGroupArn: string): Promise<TargetHealthDescription[]> {
-    const cmd = await this.spend(
+    const cmd = this.budgeted(
       'elbv2',
       region,
       new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }),
@@ -197,7 +136,7 @@ export class HealthApi {
     region: string,
     command: RollbackInstanceRefreshCommand | CancelInstanceRefreshCommand,
   ): Promise<void> {
-    await this.clients.autoScaling(region).send(await this.spend('autoscaling', region, command), this.opts);
+    await this.clients.autoScaling(region).send(this.budgeted('autoscaling', region, command), this.opts);
   }
 
   /**
@@ -211,7 +150,7 @@ export class HealthApi {
     to: { templateId: string; version: string },
     like: InstanceRefresh['Preferences'],
   ): Promise<string | undefined> {
-    const cmd = await this.spend(
+    const cmd = this.budgeted(
       'autoscaling',
       region,
       new StartInstanceRefreshCommand({

@@ -1,13 +1,13 @@
 // The wait-healthy inputs: one Field per action.yml input, defaults identical to action.yml.
 import {
   amiId,
+  asgNames,
+  asgTags,
   boolean,
   decimal,
   healthUrl,
   integer,
   json,
-  keyValues,
-  list,
   region,
   regionList,
   seconds,
@@ -25,18 +25,12 @@ export const waitHealthySpec = defineAction({
         'The refreshes to watch, as roll-asg\'s `refreshes` output: a JSON list of {"region", "group", "refreshId", "newVersion", "previousVersion", "amiId", ...}. Give this, or `asg-names`/`asg-tags`.',
       accepted: 'roll-asg\'s refreshes output: a JSON list of {"region", "group", "refreshId", ...}',
     }),
-    'asg-names': list({
-      description:
-        'Auto Scaling group names (one per line or comma-separated) whose latest instance refresh to watch. May be combined with `asg-tags`.',
-      unique: true,
-      pattern: /^[\w\-.:/@ ]{1,255}$/,
-      accepted: 'Auto Scaling group names',
-    }),
-    'asg-tags': keyValues({
-      description:
-        'Select groups by tags, `Key=Value` one per line or comma-separated; a group must match all of them. Their latest instance refresh is watched.',
-      maxItems: 10,
-    }),
+    'asg-names': asgNames(
+      'Auto Scaling group names (one per line or comma-separated) whose latest instance refresh to watch. May be combined with `asg-tags`.',
+    ),
+    'asg-tags': asgTags(
+      'Select groups by tags, `Key=Value` one per line or comma-separated; a group must match all of them. Their latest instance refresh is watched.',
+    ),
     regions: regionList({
       description:
         'Regions in which to look up `asg-names`/`asg-tags` (one per line or comma-separated). Defaults to `region`. Entries of `refreshes` carry their own region.',

@@ -198,24 +198,24 @@ export async function labelVersion(
   version: number,
   label: string,
 ): Promise<void> {
-  try {
-    const out = await ctx.clients
-      .ssm(region)
-      .send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }), {
-        abortSignal: ctx.signal,
-      });
-    if (out.InvalidLabels?.length)
-      throw new ActionFailure(
-        `SSM refused label ${out.InvalidLabels.join(', ')} for ${name} in ${region} (label rules: see the label input)`,
-      );
-  } catch (err) {
-    if (hasCode(err, 'ParameterVersionLabelLimitExceeded'))
-      throw withContext(
-        `version ${version} of ${name} in ${region} already carries 10 labels; remove one to add ${label}`,
-        err,
-      );
-    throw withContext(`moving label ${label} to version ${version} of ${name} in ${region}`, err);
-  }
+  const out = await ctx.clients
+    .ssm(region)
+    .send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }), {
+      abortSignal: ctx.signal,
+    })
+    .catch((err: unknown) => {
+      throw hasCode(err, 'ParameterVersionLabelLimitExceeded')
+        ? withContext(
+            `version ${version} of ${name} in ${region} already carries 10 labels; remove one to add ${label}`,
+            err,
+          )
+        : withContext(`moving label ${label} to version ${version} of ${name} in ${region}`, err);
+    });
+  // SSM answers a label it will not take with InvalidLabels rather than an error.
+  if (out.InvalidLabels?.length)
+    throw new ActionFailure(
+      `SSM refused label ${out.InvalidLabels.join(', ')} for ${name} in ${region} (label rules: see the label input)`,
+    );
 }
 
 export async function addTags(

@@ -39,9 +39,9 @@ export async function checkConcurrentWrites(
   options: PromoteOptions,
   w: WriteFacts,
 ): Promise<RaceOutcome> {
+  const history = await historyWithoutGaps(ctx, options, w);
   const { region } = w.target;
   const name = options.parameterName;
-  const history = await historyWithoutGaps(ctx, options, w);
   const between = history.filter((h) => h.version > w.baseVersion && h.version < w.version);
   const later = history.filter((h) => h.version > w.version).at(-1);
   const notes: string[] = [];
@@ -113,8 +113,7 @@ async function historyWithoutGaps(
   options: PromoteOptions,
   w: WriteFacts,
 ): Promise<HistoryEntry[]> {
-  let history: HistoryEntry[] = [];
-  const missing = () => {
+  const gapsIn = (history: HistoryEntry[]) => {
     const seen = new Set(history.map((h) => h.version));
     const gaps: number[] = [];
     for (let v = w.baseVersion + 1; v < w.version; v++) if (!seen.has(v)) gaps.push(v);
@@ -122,6 +121,7 @@ async function historyWithoutGaps(
     const oldest = history[0]?.version ?? 0;
     return gaps.filter((v) => v > oldest);
   };
+  let history: HistoryEntry[] = [];
   try {
     await poll({
       phase: `waiting for concurrent versions of ${options.parameterName} in ${w.target.region}`,
@@ -133,7 +133,7 @@ async function historyWithoutGaps(
       onProgress: (p, attempt) => ctx.log.info(`history ${attempt}: ${p}`),
       check: async () => {
         history = await readHistory(ctx, w.target.region, options.parameterName);
-        const gaps = missing();
+        const gaps = gapsIn(history);
         if (gaps.length === 0) return { done: true, value: undefined };
         return {
           done: false,
@@ -144,7 +144,7 @@ async function historyWithoutGaps(
   } catch (err) {
     if (!(err instanceof TimeoutError)) throw err;
     ctx.log.warning(
-      `versions ${missing().join(', ')} of ${options.parameterName} never appeared: SSM rejected them`,
+      `versions ${gapsIn(history).join(', ')} of ${options.parameterName} never appeared: SSM rejected them`,
     );
   }
   return history;

@@ -92,7 +92,7 @@ export async function groupReferences(
   const refs: References = new Map();
   const uses = new Map<string, { spec: LaunchTemplateSpecification; groups: string[] }>();
   try {
-    for (const g of await describeGroups(ctx.clients.autoScaling(region))) {
+    for (const g of await describeGroups(ctx.clients.autoScaling(region), {}, { signal: ctx.signal })) {
       for (const spec of groupTemplateSpecs(g)) {
         const key = `${spec.LaunchTemplateId ?? spec.LaunchTemplateName}@${spec.Version ?? '$Default'}`;
         const use = uses.get(key) ?? { spec, groups: [] };

@@ -55,10 +55,14 @@ async function sharedImages(
 
 /** Reads the estate and decides; changes nothing. */
 /** The decisions that deregister an AMI of `region`. */
-const deregisteringIn = <D extends { action: string; image: { region: string } }>(
+/** Each region with AMIs to deregister, with those decisions. */
+const goingByRegion = <D extends { action: string; image: { region: string } }>(
   ds: readonly D[],
-  region: string,
-) => ds.filter((d) => d.action === 'deregister' && d.image.region === region);
+  regions: readonly string[],
+): [string, D[]][] =>
+  regions
+    .map((r): [string, D[]] => [r, ds.filter((d) => d.action === 'deregister' && d.image.region === r)])
+    .filter(([, going]) => going.length > 0);
 
 async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
   const images = (await Promise.all(o.regions.map((r) => readImages(ctx, r, o.names, calls)))).flat();
@@ -83,9 +87,7 @@ async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
   const decisions = decide({ images, references, labelled, shared, now }, o);
   const snapshots = new Map<Decision, SnapshotRecord[]>();
   await Promise.all(
-    o.regions.map(async (region) => {
-      const going = deregisteringIn(decisions, region);
-      if (!going.length) return;
+    goingByRegion(decisions, o.regions).map(async ([region, going]) => {
       const found = await readSnapshots(
         ctx,
         region,
@@ -132,9 +134,7 @@ function report(
  * and re-enable any that something (a template, a parameter) started to reference since the read.
  */
 async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[], calls: CallCounter) {
-  for (const region of o.regions) {
-    const going = deregisteringIn(planned, region);
-    if (!going.length) continue;
+  for (const [region, going] of goingByRegion(planned, o.regions)) {
     const refs = await ec2References(
       ctx,
       region,

@@ -1,11 +1,10 @@
 // Instance refreshes already running on a group: find the newest, and fail, wait for or cancel it.
 import {
   CancelInstanceRefreshCommand,
-  paginateDescribeInstanceRefreshes,
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
 import { hasCode, isTransient } from '../aws/errors.js';
-import { newestRefresh, REFRESH_PAGE } from '../aws/newest-refresh.js';
+import { latestRefresh as newestOrNamed } from '../aws/refreshes.js';
 import { ActionFailure, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
@@ -39,21 +38,8 @@ export function toActive(r: InstanceRefresh): ActiveRefresh {
 }
 
 /** The refresh with the given id, or the group's newest by StartTime (AWS documents no order). */
-export async function latestRefresh(
-  ctx: ActionContext,
-  region: string,
-  group: string,
-  id?: string,
-): Promise<InstanceRefresh | undefined> {
-  const all: InstanceRefresh[] = [];
-  const pages = paginateDescribeInstanceRefreshes(
-    { client: ctx.clients.autoScaling(region) },
-    { AutoScalingGroupName: group, ...(id ? { InstanceRefreshIds: [id] } : { MaxRecords: REFRESH_PAGE }) },
-    { abortSignal: ctx.signal },
-  );
-  for await (const page of pages) all.push(...(page.InstanceRefreshes ?? []));
-  return id ? all.find((r) => r.InstanceRefreshId === id) : newestRefresh(all);
-}
+export const latestRefresh = (ctx: ActionContext, region: string, group: string, id?: string) =>
+  newestOrNamed(ctx.clients.autoScaling(region), group, { id, signal: ctx.signal });
 
 export async function activeRefresh(
   ctx: ActionContext,

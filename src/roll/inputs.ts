@@ -1,12 +1,13 @@
 // The roll-asg inputs and outputs.
 import {
   amiId,
+  asgNames,
+  asgTags,
   checkpointPercentages,
   boolean,
   choice,
   duration,
   integer,
-  keyValues,
   list,
   region,
   regionList,
@@ -22,18 +23,12 @@ const TWO_DAYS = 172_800;
 export const rollSpec = defineAction({
   name: 'roll-asg',
   inputs: {
-    'asg-names': list({
-      description:
-        'Auto Scaling group names, one per line or comma-separated. With asg-tags as well, a group must be named here and carry every tag.',
-      unique: true,
-      pattern: /^.{1,255}$/,
-      accepted: 'Auto Scaling group names (1-255 characters)',
-    }),
-    'asg-tags': keyValues({
-      description:
-        'Select groups by tags, `Key=Value` one per line or comma-separated (for example `Environment=staging`); a group must carry every tag. At least one of asg-names or asg-tags is required.',
-      maxItems: 50,
-    }),
+    'asg-names': asgNames(
+      'Auto Scaling group names, one per line or comma-separated. With asg-tags as well, a group must be named here and carry every tag.',
+    ),
+    'asg-tags': asgTags(
+      'Select groups by tags, `Key=Value` one per line or comma-separated (for example `Environment=staging`); a group must carry every tag. At least one of asg-names or asg-tags is required.',
+    ),
     regions: regionList({
       description: 'Regions to look for groups in, one per line or comma-separated. Defaults to `region`.',
     }),

@@ -43,7 +43,7 @@ export async function selectGroups(ctx: ActionContext, s: Selection): Promise<Se
     const found = await describeGroups(
       ctx.clients.autoScaling(region),
       { names: s.names, tags: s.tags },
-      ctx.signal,
+      { signal: ctx.signal },
     ).catch((err: unknown) => {
       throw withContext(`listing Auto Scaling groups in ${region}`, err);
     });

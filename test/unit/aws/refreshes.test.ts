@@ -1,5 +1,5 @@
 // The newest refresh is the one with the latest StartTime, whatever order AWS lists them in.
-import { newestRefresh } from '../../../src/aws/newest-refresh.js';
+import { newestRefresh } from '../../../src/aws/refreshes.js';
 import { targetGroupArns } from '../../../src/health/traffic-sources.js';
 
 const at = (id: string, iso?: string) => ({
