@@ -1,8 +1,5 @@
 // Instance refreshes already running on a group: find the newest, and fail, wait for or cancel it.
-import {
-  CancelInstanceRefreshCommand,
-  type InstanceRefresh,
-} from '@aws-sdk/client-auto-scaling';
+import { CancelInstanceRefreshCommand, type InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import { hasCode, isTransient } from '../aws/errors.js';
 import { latestRefresh as newestOrNamed } from '../aws/refreshes.js';
 import { ActionFailure, withContext } from '../core/errors.js';
