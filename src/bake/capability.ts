@@ -73,6 +73,8 @@ export const bakeCapability = defineCapability({
           reused: r.reused,
           'builder-instance-id': r.builderInstanceId ?? '',
         },
-  summary: ({ result, failed }) =>
-    failed ? renderFailedBakeSummary(result, failed.cleanup, failed.cancelled) : renderBakeSummary(result),
+  summary: ({ result, failed }, failure) =>
+    failed
+      ? renderFailedBakeSummary(result, failed.cleanup, failed.cancelled, failure)
+      : renderBakeSummary(result),
 });

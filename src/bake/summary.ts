@@ -54,7 +54,12 @@ export function renderBakeSummary(r: BakeResult): string {
 }
 
 /** A failed or cancelled bake: how far each phase got, and what was cleaned up (or was not). */
-export function renderFailedBakeSummary(r: BakeResult, cleanup: CleanupReport, cancelled: boolean): string {
+export function renderFailedBakeSummary(
+  r: BakeResult,
+  cleanup: CleanupReport,
+  cancelled: boolean,
+  failure?: string,
+): string {
   const timings = table(
     ['Phase', 'Time', 'Outcome'],
     r.timings.map((t) => [t.phase, seconds(t.ms), t.outcome]),
@@ -66,7 +71,8 @@ export function renderFailedBakeSummary(r: BakeResult, cleanup: CleanupReport, c
   ];
   const left = cleanup.leftovers.map((l) => `- ${l}`);
   return `${blocks(
-    heading(`bake-ami: ${cancelled ? 'cancelled' : 'failed'} after ${seconds(r.totalMs)}`),
+    heading(`❌ bake-ami: ${cancelled ? 'cancelled' : 'failed'} after ${seconds(r.totalMs)}`),
+    failure && `**${cancelled ? 'Cancelled' : 'Failed'}:** ${failure}`,
     heading('Phases', 4),
     timings,
     heading('Cleaned up', 4),

@@ -12,13 +12,11 @@ export interface Capability<F extends Fields, Options, Result> {
   run(ctx: ActionContext, options: Options): Promise<Result>;
   /** The step's outputs; only names the spec declares. */
   outputs(result: Result): StepOutputs;
-  /** The job summary; `failure` is the PartialFailure's line when the run failed. */
-  summary(result: Result, failure?: string): string;
   /**
-   * The summary heads with the outcome itself (deploy-ami, wait-healthy): after a PartialFailure
-   * the boundary adds no second "❌ <action>: failed" heading.
+   * The job summary; `failure` is the PartialFailure's line when the run failed, and the summary
+   * then heads with ❌ and says it: the boundary adds no second heading.
    */
-  readonly summaryStatesFailure?: boolean;
+  summary(result: Result, failure?: string): string;
 }
 
 /**

@@ -158,7 +158,7 @@ export async function runCapability<F extends Fields, O, R>(
       await report(result);
     },
     env,
-    (err) => Boolean(c.summaryStatesFailure) && err instanceof PartialFailure,
+    (err) => err instanceof PartialFailure,
   );
 }
 

@@ -45,5 +45,4 @@ export const deployCapability = defineCapability({
   run: (ctx, o: DeployOptions) => deploy(ctx, o, o.steps),
   outputs: deployOutputs,
   summary: (r) => renderDeploySummary(r),
-  summaryStatesFailure: true,
 });

@@ -43,5 +43,4 @@ export const healthCapability = defineCapability({
   },
   outputs: (r) => ({ status: r.status, results: resultsOutput(r) }),
   summary: (r) => renderSummary(r),
-  summaryStatesFailure: true,
 });

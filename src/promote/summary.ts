@@ -19,7 +19,7 @@ function labelCell(r: RegionPromotion, dryRun: boolean): string {
 
 /** Job summary: old → new per region, with versions and labels; a failure line when it failed part-way. */
 export function renderPromoteSummary(result: PromoteResult, failure?: string): string {
-  const title = `${result.dryRun ? 'Plan: ' : ''}promote ${code(result.parameterName)}`;
+  const title = `${failure ? '❌ ' : ''}${result.dryRun ? 'Plan: ' : ''}promote ${code(result.parameterName)}${failure ? ': failed' : ''}`;
   const rows = result.regions.map((r) => [
     r.region,
     r.previousAmiId ? `${code(r.previousAmiId)} (v${r.previousVersion})` : '—',

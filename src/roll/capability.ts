@@ -12,5 +12,5 @@ export const rollCapability = defineCapability({
   toOptions: rollOptionsFrom,
   run: roll,
   outputs: rollOutputs,
-  summary: (r) => renderRollSummary(r),
+  summary: renderRollSummary,
 });

@@ -17,13 +17,13 @@ function versionCell(g: GroupOutcome): string {
 }
 
 /** The job summary: one row per group with its template versions and refresh id. */
-export function renderRollSummary(r: RollResult, title = 'roll-asg'): string {
+export function renderRollSummary(r: RollResult, failure?: string): string {
   const started = r.groups.filter((g) => g.status === 'refresh-started').length;
   const current = r.groups.filter((g) => g.status === 'already-current').length;
   const amis = [...new Set(Object.values(r.amiIds))];
   const headline = r.dryRun
-    ? `${title}: dry run, ${r.groups.length - current} group(s) would be refreshed`
-    : `${title}: ${started} refresh(es) started, ${current} group(s) already current`;
+    ? `roll-asg: dry run, ${r.groups.length - current} group(s) would be refreshed`
+    : `${failure ? '❌ roll-asg: failed; ' : 'roll-asg: '}${started} refresh(es) started, ${current} group(s) already current`;
   const rows = r.groups.map((g) => [
     g.region,
     g.group,
@@ -47,6 +47,7 @@ export function renderRollSummary(r: RollResult, title = 'roll-asg'): string {
     : undefined;
   return blocks(
     heading(headline),
+    failure && `**Failed:** ${failure}`,
     `AMI: ${amis.map(code).join(', ')}`,
     table(
       ['Region', 'Group', 'Launch template', 'AMI', 'Previous version', 'New version', 'Refresh', 'Status'],

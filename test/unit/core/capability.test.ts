@@ -1,7 +1,12 @@
 // The capability contract's core pieces: one partial-failure type the boundary reports, and an
-// action's inputs as another action passes them (given fields, else the declared defaults).
+// action's inputs as another action passes them (given fields, else the declared defaults), and the
+// boundary reporting a failure once.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { inputsWith } from '../../../src/core/capability.js';
+import { defineCapability, inputsWith } from '../../../src/core/capability.js';
+import { runCapability } from '../../../src/core/run.js';
 import { AbortedError, ActionFailure, describeError, PartialFailure } from '../../../src/core/errors.js';
 import { boolean, integer, list, string } from '../../../src/core/input-fields.js';
 import { defineAction } from '../../../src/core/inputs.js';
@@ -52,5 +57,48 @@ describe('inputsWith', () => {
   test("fields the spec does not declare are left out (the caller's own inputs)", () => {
     const caller = { maxReap: 5, environment: 'staging' };
     expect(Object.keys(inputsWith(spec, caller)).sort()).toEqual(['asgNames', 'dryRun', 'label', 'maxReap']);
+  });
+});
+
+describe('runCapability', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'capability-'));
+  const files = { GITHUB_STEP_SUMMARY: join(tmp, 'summary.md'), GITHUB_OUTPUT: join(tmp, 'output') };
+  const example = (run: () => Promise<{ n: number }>) =>
+    defineCapability({
+      spec: defineAction({
+        name: 'example',
+        inputs: { region: string({ default: 'us-east-1' }) },
+        outputs: { n: 'n' },
+      }),
+      toOptions: () => ({}),
+      run,
+      outputs: (r) => ({ n: r.n }),
+      summary: (r, failure) =>
+        failure ? `### ❌ example: failed after ${r.n}\n\n${failure}\n` : `### example: ${r.n}\n`,
+    });
+  const step = async (c: ReturnType<typeof example>) => {
+    for (const f of Object.values(files)) writeFileSync(f, '');
+    Object.assign(process.env, files);
+    try {
+      await runCapability(c, () => ({ destroy: () => undefined }) as never, { ...process.env, ...files });
+    } finally {
+      process.exitCode = undefined;
+      for (const k of Object.keys(files)) delete process.env[k];
+    }
+    return {
+      summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+      output: readFileSync(files.GITHUB_OUTPUT, 'utf8'),
+    };
+  };
+
+  test('a PartialFailure is reported once: its outputs and its own summary, no second heading', async () => {
+    const r = await step(example(() => Promise.reject(new PartialFailure('stopped after 2 of 3', { n: 2 }))));
+    expect(r.summary).toBe('### ❌ example: failed after 2\n\nstopped after 2 of 3\n\n');
+    expect(r.output).toContain('n<<');
+  });
+
+  test('an error with no result gets the boundary heading with its one line', async () => {
+    const r = await step(example(() => Promise.reject(new ActionFailure('no such group'))));
+    expect(r.summary).toBe('### ❌ example: failed\n\n```\nno such group\n```\n\n');
   });
 });

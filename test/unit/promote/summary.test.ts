@@ -55,7 +55,7 @@ describe('renderPromoteSummary', () => {
       },
       'boom',
     );
-    expect(md).toContain('### Plan: promote `web`');
+    expect(md).toContain('### ❌ Plan: promote `web`: failed');
     expect(md).toContain('Dry run: nothing was written.');
     expect(md).toContain(
       '| us-east-1 | `ami-b` (v2) | `ami-a` | prod: v2 → the new version (planned) | would roll back (allow-older) |',

@@ -70,4 +70,13 @@ describe('roll summary', () => {
     expect(md).toContain('### roll-asg: dry run, 1 group(s) would be refreshed');
     expect(md).toContain('📝 would refresh');
   });
+
+  it('heads a failed roll with ❌ and its one line, once', () => {
+    const md = renderRollSummary(result, 'api: StartInstanceRefresh refused');
+    expect(
+      md.startsWith('### ❌ roll-asg: failed; 2 refresh(es) started, 1 group(s) already current\n\n'),
+    ).toBe(true);
+    expect(md).toContain('**Failed:** api: StartInstanceRefresh refused');
+    expect(md.match(/❌ roll-asg/g)).toHaveLength(1);
+  });
 });
