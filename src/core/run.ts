@@ -19,6 +19,12 @@ export const actionsLog: Log = {
 
 const isDebug = (env: NodeJS.ProcessEnv) => core.isDebug() || env.ACTIONS_STEP_DEBUG === 'true';
 
+/**
+ * The runner hands a step its inputs as INPUT_<NAME> environment variables, and Linux takes at most
+ * 128 KiB for one (MAX_ARG_STRLEN, name included: the spawn fails with E2BIG); 64 bytes for the name.
+ */
+const LARGEST_INPUT_BYTES = 131_072 - 64;
+
 function stepIO(spec: ActionSpec<Fields>, env: NodeJS.ProcessEnv): StepIO {
   return {
     env: (name) => env[name],
@@ -27,7 +33,13 @@ function stepIO(spec: ActionSpec<Fields>, env: NodeJS.ProcessEnv): StepIO {
         if (!Object.hasOwn(spec.outputs, name))
           throw new Error(`bug: output ${name} is not declared for ${spec.name}`);
         if (value === undefined) continue;
-        core.setOutput(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
+        const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+        core.setOutput(name, text);
+        const bytes = Buffer.byteLength(text);
+        if (bytes > LARGEST_INPUT_BYTES)
+          core.warning(
+            `output ${name} is ${(bytes / 1024).toFixed(0)} KiB: over the 128 KiB Linux allows one environment variable, so no later action can take it as an input; select the same resources by name or tag there instead`,
+          );
       }
     },
     async summary(markdown) {

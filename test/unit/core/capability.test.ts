@@ -97,6 +97,22 @@ describe('runCapability', () => {
     expect(r.output).toContain('n<<');
   });
 
+  test('an output too large to pass on as an input is written, with a warning naming it', async () => {
+    const big = (n: number) =>
+      defineCapability({ ...example(async () => ({ n })), outputs: () => ({ n: 'x'.repeat(n) }) });
+    const written: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof write;
+    try {
+      await step(big(131_008));
+      expect(written.join('')).not.toContain('::warning::');
+      await step(big(131_009));
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(written.join('')).toContain('::warning::output n is 128 KiB: over the 128 KiB Linux allows');
+  });
+
   test('an error with no result gets the boundary heading with its one line', async () => {
     const r = await step(example(() => Promise.reject(new ActionFailure('no such group'))));
     expect(r.summary).toBe('### ❌ example: failed\n\n```\nno such group\n```\n\n');
