@@ -13,9 +13,9 @@ import { findReusable } from './reuse.js';
 import { scheduleFor } from './schedule.js';
 import { resolveSource } from './source.js';
 import { STATE } from './state.js';
-import type { BakeOptions, BakeResult, Found, Run } from './types.js';
+import type { BakeResult, BakeRunOptions, Found, Run } from './types.js';
 
-export type { BakeOptions, BakeResult } from './types.js';
+export type { BakeOptions, BakeResult, BakeRunOptions } from './types.js';
 
 /** Builders outlive their bake's timeout by this much before another bake's janitor takes them. */
 const EXPIRY_GRACE_MS = 30 * 60_000;
@@ -27,7 +27,7 @@ export const utcStamp = (ms: number): string => new Date(ms).toISOString().repla
  * image (or Packer), copy and share, builder terminated. Anything a failed or cancelled bake
  * created is removed before the error is rethrown; the post step is the backstop.
  */
-export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResult> {
+export async function bake(ctx: ActionContext, o: BakeRunOptions): Promise<BakeResult> {
   // Local checks first: unreadable files and a missing packer are input errors, before any AWS call.
   const provisioning = await loadProvisioning(o);
   const packerPath = o.engine === 'packer' ? await locatePacker(o.processRunner) : undefined;
@@ -45,10 +45,10 @@ export async function bake(ctx: ActionContext, o: BakeOptions): Promise<BakeResu
   return produce(ctx, run, o, found);
 }
 
-function startRun(ctx: ActionContext, o: BakeOptions): Run {
+function startRun(ctx: ActionContext, o: BakeRunOptions): Run {
   const started = ctx.clock.now();
-  const deadline = deadlineAfter(ctx.clock, o.timeoutMinutes * 60_000);
-  const phases = new Phases(ctx.clock, ctx.log, deadline, o.timeoutMinutes, ctx.signal);
+  const deadline = deadlineAfter(ctx.clock, o.timeoutMs);
+  const phases = new Phases(ctx.clock, ctx.log, deadline, o.timeoutMs, ctx.signal);
   const result: BakeResult = {
     region: o.region,
     amiName: `${o.name}-${utcStamp(started)}`,
@@ -72,11 +72,15 @@ function startRun(ctx: ActionContext, o: BakeOptions): Run {
     deadline,
     phases,
     result,
-    expiresAt: started + o.timeoutMinutes * 60_000 + EXPIRY_GRACE_MS,
+    expiresAt: started + o.timeoutMs + EXPIRY_GRACE_MS,
   };
 }
 
-async function janitor(ctx: ActionContext, run: Run, o: BakeOptions): Promise<void> {
+async function janitor(
+  ctx: ActionContext,
+  run: Run,
+  o: Pick<BakeRunOptions, 'dryRun' | 'region' | 'copyToRegions'>,
+): Promise<void> {
   await run.phases.run(
     'janitor',
     'Janitor: expired builders and unfinished images of earlier bakes',
@@ -95,7 +99,7 @@ async function janitor(ctx: ActionContext, run: Run, o: BakeOptions): Promise<vo
 async function lookUp(
   ctx: ActionContext,
   run: Run,
-  o: BakeOptions,
+  o: BakeRunOptions,
   provisioning: Provisioning,
   packerPath: string | undefined,
 ): Promise<Found> {
@@ -130,14 +134,14 @@ async function lookUp(
         return found;
       })
     : undefined;
-  const schedule = scheduleFor(o.pollIntervalSeconds, {
+  const schedule = scheduleFor(o.pollIntervalMs, {
     platform: result.platform,
     instanceType: o.instanceType,
   });
   return { source, provisioning, packerPath, reusable, schedule };
 }
 
-async function dryRun(ctx: ActionContext, run: Run, o: BakeOptions, f: Found): Promise<BakeResult> {
+async function dryRun(ctx: ActionContext, run: Run, o: BakeRunOptions, f: Found): Promise<BakeResult> {
   const { result } = run;
   const reusable = f.reusable?.ImageId ? { ...f.reusable, ImageId: f.reusable.ImageId } : undefined;
   if (reusable) {

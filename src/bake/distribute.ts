@@ -6,10 +6,10 @@ import { findReusable } from './reuse.js';
 import type { Schedule } from './schedule.js';
 import { shareImage, shareSnapshots } from './share.js';
 import type { CreatedImage } from './state.js';
-import type { BakeOptions, ImageSpec } from './types.js';
+import type { BakeRunOptions, ImageSpec } from './types.js';
 
 export type DistributeOptions = Pick<
-  BakeOptions,
+  BakeRunOptions,
   | 'region'
   | 'name'
   | 'bakeId'

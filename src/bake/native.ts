@@ -9,10 +9,10 @@ import type { Provisioning } from './provisioning.js';
 import type { Schedule } from './schedule.js';
 import type { Platform, SourceImage } from './source.js';
 import type { CreatedImage } from './state.js';
-import type { BakeOptions, BuilderSettings, ImageSpec } from './types.js';
+import type { BakeRunOptions, BuilderSettings, ImageSpec } from './types.js';
 
 export type NativeOptions = BuilderSettings &
-  Pick<BakeOptions, 'region' | 'name' | 'bakeId' | 'tags' | 'failureMarker'>;
+  Pick<BakeRunOptions, 'region' | 'name' | 'bakeId' | 'tags' | 'failureMarker'>;
 
 export interface NativeBake {
   source: SourceImage;

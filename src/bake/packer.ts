@@ -10,10 +10,10 @@ import type { Phases } from './phases.js';
 import type { Provisioning } from './provisioning.js';
 import type { Schedule } from './schedule.js';
 import type { CreatedImage } from './state.js';
-import type { BakeOptions, ImageSpec } from './types.js';
+import type { BakeRunOptions, ImageSpec } from './types.js';
 
 export type PackerEngineOptions = Pick<
-  BakeOptions,
+  BakeRunOptions,
   | 'region'
   | 'bakeId'
   | 'packerTemplate'

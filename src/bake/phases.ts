@@ -28,7 +28,8 @@ export class Phases {
     private readonly clock: Clock,
     private readonly log: Log,
     private readonly deadline: Deadline,
-    private readonly timeoutMinutes: number,
+    /** timeout-minutes, in ms. */
+    private readonly timeoutMs: number,
     private readonly signal: AbortSignal,
   ) {}
 
@@ -57,7 +58,7 @@ export class Phases {
   timeout(phase: string, detail: string): TimeoutError {
     return new TimeoutError(
       phase,
-      `timeout-minutes (${this.timeoutMinutes}) ran out during phase ${phase}: ${detail}`,
+      `timeout-minutes (${this.timeoutMs / 60_000}) ran out during phase ${phase}: ${detail}`,
     );
   }
 

@@ -11,7 +11,7 @@ import { applyChangedTags } from './retag.js';
 import type { SourceImage } from './source.js';
 import { STATE, type CreatedImage } from './state.js';
 import { imageTags, TAG } from './tags.js';
-import type { BakeOptions, BakeResult, Found, ImageSpec, Run } from './types.js';
+import type { BakeResult, BakeRunOptions, Found, ImageSpec, Run } from './types.js';
 
 /** The result as it stands, with the time taken so far. */
 export const finish = (ctx: ActionContext, run: Run): BakeResult => ({
@@ -27,7 +27,12 @@ export function adopt(result: BakeResult, image: Image & { ImageId: string }): v
 }
 
 /** A real bake: reuse or an engine, then copies and shares; removes what it made when it fails. */
-export async function produce(ctx: ActionContext, run: Run, o: BakeOptions, f: Found): Promise<BakeResult> {
+export async function produce(
+  ctx: ActionContext,
+  run: Run,
+  o: BakeRunOptions,
+  f: Found,
+): Promise<BakeResult> {
   const { phases, result } = run;
   // From here on every resource is saved to state the moment it exists.
   const created: CreatedImage[] = [];
@@ -71,7 +76,7 @@ export async function produce(ctx: ActionContext, run: Run, o: BakeOptions, f: F
 async function bakeWithEngine(
   ctx: ActionContext,
   run: Run,
-  o: BakeOptions,
+  o: BakeRunOptions,
   f: Found,
   spec: ImageSpec,
   onImage: (image: CreatedImage) => void,
@@ -103,7 +108,7 @@ async function bakeWithEngine(
 }
 
 /** A new image: provenance tags and a name from the bake start. */
-function newSpec(run: Run, o: BakeOptions, source: SourceImage): ImageSpec {
+function newSpec(run: Run, o: BakeRunOptions, source: SourceImage): ImageSpec {
   const tags = imageTags(o.tags, {
     bakeName: o.name,
     bakeId: o.bakeId,
@@ -122,7 +127,7 @@ function newSpec(run: Run, o: BakeOptions, source: SourceImage): ImageSpec {
 }
 
 /** Copies of a reused AMI carry its tags; the bake id is this run's so a failed copy is cleaned up. */
-function reusedSpec(run: Run, o: BakeOptions, image: Image): ImageSpec {
+function reusedSpec(run: Run, o: Pick<BakeRunOptions, 'tags' | 'bakeId'>, image: Image): ImageSpec {
   const { [TAG.completed]: _done, ...original } = fromTagList(image.Tags);
   return {
     name: image.Name ?? run.result.amiName,
@@ -139,7 +144,7 @@ function reusedSpec(run: Run, o: BakeOptions, image: Image): ImageSpec {
 async function terminateBuilder(
   ctx: ActionContext,
   run: Run,
-  o: BakeOptions,
+  o: Pick<BakeRunOptions, 'bakeId' | 'region'>,
   builderId: string,
 ): Promise<void> {
   await run.phases.run('cleanup', 'Terminate the builder', async () => {
@@ -159,7 +164,7 @@ async function terminateBuilder(
 async function cleanUpFailed(
   ctx: ActionContext,
   run: Run,
-  o: BakeOptions,
+  o: Pick<BakeRunOptions, 'bakeId' | 'region' | 'onFailure'>,
   created: CreatedImage[],
 ): Promise<void> {
   await ctx.log.group('Clean up after the failed bake', async () => {

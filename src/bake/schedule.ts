@@ -31,16 +31,16 @@ export interface Schedule {
 }
 
 /**
- * poll-interval-seconds sets the time scale too: at its default (10) the priors are AWS's; a
+ * poll-interval-seconds sets the time scale too: at its default (10 s) the priors are AWS's; a
  * simulator that runs N× faster sets it N× lower and every prior shrinks alike (never grows: a
  * slower poll interval on AWS does not postpone the first poll past the AWS prior).
  */
 export function scheduleFor(
-  pollIntervalSeconds: number,
+  pollIntervalMs: number,
   o: { platform: Platform; instanceType: string },
 ): Schedule {
-  const intervalMs = Math.round(pollIntervalSeconds * 1000);
-  const scale = Math.min(1, pollIntervalSeconds / 10);
+  const intervalMs = Math.round(pollIntervalMs);
+  const scale = Math.min(1, pollIntervalMs / 10_000);
   const ms = (s: number) => Math.round(s * 1000 * scale);
   const stop = ms(o.platform === 'windows' ? PRIOR_S.windowsStop : PRIOR_S.stop);
   return {

@@ -1,8 +1,8 @@
 // The types a bake shares across its modules: its options, its result and what names a new image.
 import type { Image } from '@aws-sdk/client-ec2';
 import type { Deadline } from '../core/poll.js';
+import type { LaunchOptions } from './builder.js';
 import type { CleanupReport } from './cleanup.js';
-import type { BakeInputs } from './inputs.js';
 import type { ProcessRunner } from './packer-process.js';
 import type { Phases, PhaseTiming } from './phases.js';
 import type { Provisioning } from './provisioning.js';
@@ -12,15 +12,71 @@ import type { StateRecorder } from './state.js';
 
 export type Engine = 'native' | 'packer';
 
-export interface BakeOptions extends BakeInputs {
-  /** Unique per bake step (run, attempt, step): tags everything this bake makes. At most 64 characters. */
-  bakeId: string;
+/** How the builder is launched (the native engine's inputs; a dry run's plan names them). */
+export type BuilderSettings = Pick<
+  LaunchOptions,
+  | 'instanceType'
+  | 'subnetId'
+  | 'securityGroupIds'
+  | 'iamInstanceProfile'
+  | 'volumeSize'
+  | 'encrypted'
+  | 'kmsKeyId'
+>;
+
+/**
+ * What a bake step runs with (options.ts: bakeOptions, the capability's toOptions, pure): the
+ * inputs typed, durations in ms, and what the runner says about the run. The two parts that are
+ * not the inputs' to decide, the bake id's random part and the current directory, run() adds
+ * (BakeRunOptions).
+ */
+export interface BakeOptions extends BuilderSettings {
+  name: string;
+  region: string;
+  sourceAmi?: string;
+  sourceAmiFilter?: string;
+  sourceAmiOwners: string[];
+  /** Given by the user; undefined: from the source image. */
+  platform?: Platform;
+  engine: Engine;
+  /** Copy region → KMS key. */
+  kmsKeyIds: Record<string, string>;
+  userData?: string;
+  userDataFile?: string;
+  provisionScripts: string[];
+  packerTemplate?: string;
+  packerVars: Record<string, string>;
+  failureMarker: string;
+  tags: Record<string, string>;
+  copyToRegions: string[];
+  shareWithAccounts: string[];
+  shareSnapshots: boolean;
+  reuseIfUnchanged: boolean;
+  janitor: boolean;
+  dryRun: boolean;
+  /** Bounds the whole bake (timeout-minutes). */
+  timeoutMs: number;
+  /**
+   * The longest delay between polls; below 10 s it also shrinks the priors (schedule.ts). Not
+   * rounded, so the time scale is the input's exactly.
+   */
+  pollIntervalMs: number;
+  /** The bake id without its random part: "<run id|local>-<attempt|1>". */
+  bakeIdPrefix: string;
   commit?: string;
   runUrl?: string;
-  /** Relative file inputs resolve here (the workspace). */
-  workingDirectory: string;
+  /** GITHUB_WORKSPACE, where relative file inputs resolve; without it, run() takes the current directory. */
+  workspace?: string;
   record: StateRecorder;
   processRunner: ProcessRunner;
+}
+
+/** What bake() runs with: the options, with this bake's id and directory (bakeRunOptions in options.ts). */
+export interface BakeRunOptions extends Omit<BakeOptions, 'bakeIdPrefix' | 'workspace'> {
+  /** Unique per bake step (run, attempt, a random part): tags everything this bake makes. At most 64 characters. */
+  bakeId: string;
+  /** Relative file inputs resolve here (the workspace). */
+  workingDirectory: string;
   /** Told, before the error is rethrown, how far a failed bake got and what it cleaned up. */
   onFailure?: (partial: BakeResult, cleanup: CleanupReport) => void;
 }
@@ -47,18 +103,6 @@ export interface BakeResult {
   engine: Engine;
   totalMs: number;
 }
-
-/** How the builder is launched (the native engine's inputs; a dry run's plan names them). */
-export type BuilderSettings = Pick<
-  BakeOptions,
-  | 'instanceType'
-  | 'subnetId'
-  | 'securityGroupIds'
-  | 'iamInstanceProfile'
-  | 'volumeSize'
-  | 'encrypted'
-  | 'kmsKeyId'
->;
 
 /** What names and tags an image this bake makes (the AMI, and each copy). */
 export interface ImageSpec {

@@ -1,9 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BakeOptions } from '../../../src/bake/types.js';
+// Bake unit tests' options: parsed inputs through the capability's own toOptions, with a fixed bake id.
 import { bakeSpec } from '../../../src/bake/inputs.js';
+import { bakeOptions as toOptions, bakeRunOptions } from '../../../src/bake/options.js';
 import type { ProcessRunner } from '../../../src/bake/packer-process.js';
+import type { BakeRunOptions } from '../../../src/bake/types.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 
 /** A workspace with the example files tests refer to by relative path. */
@@ -28,19 +30,29 @@ export const noPacker: ProcessRunner = {
   },
 };
 
+/** The runner's variables of run 4242, attempt 1, in example/golden-ami. */
+const RUNNER: Record<string, string> = {
+  GITHUB_RUN_ID: '4242',
+  GITHUB_RUN_ATTEMPT: '1',
+  GITHUB_REPOSITORY: 'example/golden-ami',
+  GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+};
+
+/** Options as run() hands them to bake(): bake id 4242-1-abcd0123, state saved into `saved`, no Packer. */
 export function bakeOptions(
   inputs: Record<string, string>,
-  extra: Partial<BakeOptions> & { workingDirectory: string },
-): BakeOptions & { saved: Record<string, string> } {
+  extra: Partial<BakeRunOptions> & { workingDirectory: string },
+): BakeRunOptions & { saved: Record<string, string> } {
   const saved: Record<string, string> = {};
-  return {
-    ...parse({ 'poll-interval-seconds': '0.01', ...inputs }),
-    bakeId: '4242-1-abcd0123',
-    commit: '0123456789abcdef0123456789abcdef01234567',
-    runUrl: 'https://github.com/example/golden-ami/actions/runs/4242',
-    record: (name, value) => {
+  const step = {
+    env: (name: string) => RUNNER[name],
+    saveState: (name: string, value: string) => {
       saved[name] = value;
     },
+  };
+  const options = toOptions(parse({ 'poll-interval-seconds': '0.01', ...inputs }), step);
+  return {
+    ...bakeRunOptions(options, { random: 'abcd0123', cwd: extra.workingDirectory }),
     processRunner: noPacker,
     saved,
     ...extra,

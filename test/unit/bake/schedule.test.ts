@@ -11,7 +11,7 @@ const linux = { platform: 'linux' as const, instanceType: 't3.medium' };
 
 describe('schedule: each phase polled at its expected end', () => {
   it('at the default poll interval the priors are AWS seconds', () => {
-    expect(scheduleFor(10, linux)).toEqual({
+    expect(scheduleFor(10_000, linux)).toEqual({
       intervalMs: 10_000,
       shortMs: 1_000,
       buildMs: 18_000,
@@ -20,28 +20,28 @@ describe('schedule: each phase polled at its expected end', () => {
   });
 
   it('a simulator N× faster sets the interval N× lower and every prior shrinks alike', () => {
-    const s = scheduleFor(0.5, linux);
+    const s = scheduleFor(500, linux);
     expect(s.expect).toEqual({ boot: 1_500, agent: 750, stop: 1_000, image: 9_000, copy: 12_000 });
     expect(s).toMatchObject({ intervalMs: 500, shortMs: 50, buildMs: 900 });
   });
 
   it('a longer interval on AWS never postpones a first poll past the AWS prior', () => {
-    const s = scheduleFor(30, linux);
+    const s = scheduleFor(30_000, linux);
     expect(s.expect.image).toBe(180_000);
     expect(s.buildMs).toBe(30_000);
   });
 
   it('Windows stops more slowly; bare-metal types boot in minutes', () => {
-    const windows = scheduleFor(10, { platform: 'windows', instanceType: 'm5.large' });
+    const windows = scheduleFor(10_000, { platform: 'windows', instanceType: 'm5.large' });
     expect(windows.expect.stop).toBe(60_000);
     // Its build is still polled every 20 s, so a failure on the console is seen soon.
     expect(windows.buildMs).toBe(20_000);
-    expect(scheduleFor(10, { platform: 'linux', instanceType: 'm5.metal' }).expect.boot).toBe(600_000);
+    expect(scheduleFor(10_000, { platform: 'linux', instanceType: 'm5.metal' }).expect.boot).toBe(600_000);
   });
 
   it('Pace: no poll before the expected end, then short delays growing ×1.5 to the interval', () => {
     const clock = fakeClock(0);
-    const pace = new Pace(scheduleFor(10, linux), clock, 180_000);
+    const pace = new Pace(scheduleFor(10_000, linux), clock, 180_000);
     expect(pace.first()).toBe(180_000);
     clock.advance(180_000);
     const delays = Array.from({ length: 8 }, () => pace.next());
