@@ -1,5 +1,6 @@
 // A group of healthy instances on one image, then an instance refresh towards a new launch
-// template version on another: the record roll-asg would output for it (wait-healthy e2e tests).
+// template version on another: the record roll-asg would output for it (wait-healthy e2e tests;
+// the unit tests' ./test/unit/health/cloud.ts starts its refreshes with refreshToNewVersion).
 import {
   DescribeAutoScalingGroupsCommand,
   StartInstanceRefreshCommand,
@@ -15,6 +16,16 @@ export interface RolloutSetup {
   asg: AutoScalingClient;
   region: string;
 }
+
+/** roll-asg's record of a refresh it started (a type, so it is also a Record<string, string>). */
+export type RolloutRecord = {
+  region: string;
+  group: string;
+  refreshId: string;
+  amiId: string;
+  newVersion: string;
+  previousVersion: string;
+};
 
 export async function startRollout(
   { lc, asg, region }: RolloutSetup,
@@ -38,21 +49,37 @@ export async function startRollout(
     },
     1200,
   );
-  const version = String(seedTemplateVersion(lc.world, region, seeded.launchTemplateId, { imageId: to }));
+  return refreshToNewVersion({ lc, asg, region }, name, seeded.launchTemplateId, { imageId: to }, to, {
+    MinHealthyPercentage: 50,
+    ...preferences,
+  });
+}
+
+/**
+ * A new version of the group's launch template on `image` (an AMI id or an SSM parameter) and an
+ * instance refresh to it, as roll-asg starts one: its record, expecting `amiId`.
+ */
+export async function refreshToNewVersion(
+  { lc, asg, region }: RolloutSetup,
+  name: string,
+  launchTemplateId: string,
+  image: { imageId: string } | { imageParameter: string },
+  amiId: string,
+  preferences: RefreshPreferences = {},
+): Promise<RolloutRecord> {
+  const version = String(seedTemplateVersion(lc.world, region, launchTemplateId, image));
   const started = await asg.send(
     new StartInstanceRefreshCommand({
       AutoScalingGroupName: name,
-      DesiredConfiguration: {
-        LaunchTemplate: { LaunchTemplateId: seeded.launchTemplateId, Version: version },
-      },
-      Preferences: { MinHealthyPercentage: 50, InstanceWarmup: 0, SkipMatching: true, ...preferences },
+      DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: launchTemplateId, Version: version } },
+      Preferences: { InstanceWarmup: 0, SkipMatching: true, ...preferences },
     }),
   );
   return {
     region,
     group: name,
     refreshId: started.InstanceRefreshId!,
-    amiId: to,
+    amiId,
     newVersion: version,
     previousVersion: '1',
   };

@@ -4,7 +4,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { HealthApi } from '../../../src/health/aws-calls.js';
 import { RequestBudget, TokenBucket } from '../../../src/health/budget.js';
-import { virtualClock } from './virtual-clock.js';
+import { virtualClock } from '../support/virtual-clock.js';
 
 describe('TokenBucket', () => {
   it('spaces concurrent takers 1/rate apart, so no second holds more than the rate', async () => {

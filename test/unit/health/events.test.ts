@@ -1,6 +1,7 @@
 // src/health/events.ts with the SQS client mocked: which events count, how long polls are cut,
-// that consumed messages are deleted, and the one-warning fallback to polling.
-import { describe, expect, it } from '@jest/globals';
+// that consumed messages are deleted, and the one-warning fallback to polling; and waitHealthy's
+// pause against localcloud in-process. The SQS mock stays: localcloud's long poll waits real seconds.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
@@ -9,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClients } from '../../../src/aws/clients.js';
+import type { Clock } from '../../../src/core/clock.js';
 import { memoryLog } from '../../../src/core/log.js';
 import type { ActionContext } from '../../../src/core/context.js';
 import {
@@ -19,8 +21,8 @@ import {
 } from '../../../src/health/events.js';
 import { queueRegion, queueUrlProblem } from '../../../src/health/queue-url.js';
 import { waitHealthy, type WaitOptions } from '../../../src/health/wait.js';
-import { FakeFleet } from './fake-fleet.js';
-import { virtualClock } from './virtual-clock.js';
+import { startHealthCloud, type HealthCloud } from './cloud.js';
+import { virtualClock } from '../support/virtual-clock.js';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/golden-ami-refresh-events';
 
@@ -218,30 +220,21 @@ describe('queue URLs', () => {
 });
 
 describe('WaitOptions.pause in waitHealthy', () => {
-  function fleetRun(pause?: (clock: ReturnType<typeof virtualClock>) => WaitOptions['pause']) {
-    const clock = virtualClock();
-    const fleet = new FakeFleet(clock, {});
-    fleet.startRefresh(fleet.addGroup('eu-west-1', 'web', { desired: 4 }), '2');
-    const ctx: ActionContext = {
-      clients: fleet.clients,
-      clock,
-      log: memoryLog(),
-      signal: new AbortController().signal,
-    };
-    return waitHealthy(ctx, {
-      refreshes: [
-        {
-          region: 'eu-west-1',
-          group: 'web',
-          refreshId: 'refresh-web',
-          amiId: 'ami-00000000000000002',
-          newVersion: '2',
-          previousVersion: '1',
-        },
-      ],
+  let cloud: HealthCloud;
+  beforeAll(async () => {
+    cloud = await startHealthCloud();
+  });
+  afterAll(() => cloud.stop());
+
+  /** A fresh group of 4 rolled to a new image in localcloud, watched with `pause`. */
+  async function fleetRun(pause?: (clock: Clock) => WaitOptions['pause']) {
+    cloud.reset();
+    const refreshes = await cloud.rollout({ region: 'eu-west-1', name: 'web', desired: 4 });
+    return waitHealthy(cloud.context(), {
+      refreshes,
       pollIntervalSeconds: 5,
       maxPollIntervalSeconds: 30,
-      ...(pause ? { pause: pause(clock) } : {}),
+      ...(pause ? { pause: pause(cloud.clock) } : {}),
     });
   }
 
@@ -257,7 +250,7 @@ describe('WaitOptions.pause in waitHealthy', () => {
     const eager = await fleetRun((clock) => async (ms, signal) => {
       pauses.push(ms);
       await clock.sleep(Math.min(ms, 1000), signal);
-      return new Set(['refresh-web', 'someone-elses-refresh']);
+      return new Set([cloud.refresh('eu-west-1', 'web').id, 'someone-elses-refresh']);
     });
     expect(eager.status).toBe('healthy');
     expect(pauses.length).toBeGreaterThan(0);

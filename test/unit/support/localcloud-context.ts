@@ -1,9 +1,11 @@
-// localcloud in-process for unit tests (bake's and roll's): real SDK clients against its EC2 and SSM
-// (and Auto Scaling when asked), and one virtual clock shared by the code under test and localcloud
-// (the code's sleep is localcloud's time passing), so a run goes exactly the same way every time
-// and never really waits.
+// localcloud in-process for unit tests (bake's, roll's, wait-healthy's): real SDK clients against
+// its EC2 and SSM (and Auto Scaling, ELBv2, SQS when asked), and one virtual clock shared by the code
+// under test and localcloud (the code's sleep is localcloud's time passing), so a run goes exactly
+// the same way every time and never really waits.
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import type { Clock } from '../../../src/core/clock.js';
@@ -15,6 +17,7 @@ import { start, type Localcloud } from '../../localcloud/index.js';
 import type { LogQuery } from '../../localcloud/logs.js';
 import type { Image, Instance, Snapshot, Tag } from '../../localcloud/state.js';
 import { clientConfig } from '../../localcloud/test-support.js';
+import { virtualClock } from './virtual-clock.js';
 
 export const REGION = 'us-east-1';
 /** When every test's bake starts (2023-11-14T22:13:20Z). */
@@ -33,6 +36,13 @@ export const UNIT_DURATIONS: Durations = {
   provision: 10,
   terminatedVisible: REALISTIC_DURATIONS.terminatedVisible,
 };
+
+const notUsed = (): never => {
+  throw new Error('this unit cloud serves only EC2 and SSM, and the services startCloud was asked for');
+};
+// Innermost: only the request on the wire, not the code's own waits inside send (wait-healthy's
+// request budget sleeps in middleware before sending, and must be able to let time pass).
+const trackStep = { step: 'deserialize', name: 'unitCloudInFlight' } as const;
 
 export const tagsOf = (tags: readonly Tag[]): Record<string, string> =>
   Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
@@ -68,50 +78,108 @@ export interface UnitCloud {
   stop(): Promise<void>;
 }
 
+export interface CloudOptions {
+  durations?: Partial<Durations>;
+  tickMs?: number;
+  autoScaling?: boolean;
+  elbv2?: boolean;
+  sqs?: boolean;
+  /**
+   * For code with concurrent sleepers (wait-healthy: a scheduler per region): time jumps to the
+   * earliest pending sleep once nothing else can run and no request is in flight, instead of every
+   * sleep advancing time as it is made.
+   */
+  concurrent?: boolean;
+}
+
+/** The ticking advance: one localcloud tick every `tickMs` (at most 100 a call). */
+function ticking(lc: Localcloud, tickMs: number) {
+  return (ms: number) => {
+    const step = Math.max(tickMs, Math.ceil(ms / 100));
+    for (let left = ms; left > 0; left -= step) lc.control.advanceClock(Math.min(step, left));
+  };
+}
+
+function sequentialClock(lc: Localcloud, advance: (ms: number) => void): VirtualClock {
+  const clock: VirtualClock = {
+    sleeps: [],
+    now: () => lc.world.clock.now(),
+    advance,
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) throw new AbortedError();
+      clock.sleeps.push(ms);
+      advance(ms);
+    },
+  };
+  return clock;
+}
+
+/** The concurrent clock, and the SDK middleware that holds its jumps while a request is in flight. */
+function concurrentClock(lc: Localcloud, advance: (ms: number) => void) {
+  let inFlight = 0;
+  const scheduler = virtualClock(T0, { now: () => lc.world.clock.now(), advance, busy: () => inFlight > 0 });
+  const clock: VirtualClock = {
+    sleeps: [],
+    now: scheduler.now,
+    advance,
+    sleep: (ms, signal) => {
+      if (!signal?.aborted) clock.sleeps.push(ms);
+      return scheduler.sleep(ms, signal);
+    },
+  };
+  const track =
+    (next: (args: unknown) => Promise<unknown>) =>
+    async (args: unknown): Promise<unknown> => {
+      inFlight++;
+      try {
+        return await next(args);
+      } finally {
+        if (--inFlight === 0) scheduler.wake();
+      }
+    };
+  return { clock, track };
+}
+
+type Tracked = { middlewareStack: { add(m: unknown, o: typeof trackStep): void } };
+
 /**
  * Starts localcloud with its ticker stopped and its clock frozen: time moves only when the code
  * under test (or a test) sleeps, one tick every `tickMs` (at most 100 ticks a sleep), so a state
  * changes when its time is up, as under localcloud's own ticker, and not only when the code polls.
- * Clients: EC2 and SSM, and Auto Scaling with `autoScaling: true` (else using it throws).
+ * Clients: EC2 and SSM, and Auto Scaling, ELBv2, SQS when asked (else using them throws).
  */
-export async function startCloud(
-  o: { durations?: Partial<Durations>; tickMs?: number; autoScaling?: boolean } = {},
-): Promise<UnitCloud> {
+export async function startCloud(o: CloudOptions = {}): Promise<UnitCloud> {
   const lc = await start({ port: 0, seed: 1, durations: { ...UNIT_DURATIONS, ...o.durations } });
   lc.world.ticker.stop();
   lc.world.clock.freeze(T0);
-  const tickMs = o.tickMs ?? 1;
-  const clock: VirtualClock = {
-    sleeps: [],
-    now: () => lc.world.clock.now(),
-    advance(ms) {
-      const step = Math.max(tickMs, Math.ceil(ms / 100));
-      for (let left = ms; left > 0; left -= step) lc.control.advanceClock(Math.min(step, left));
-    },
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw new AbortedError();
-      clock.sleeps.push(ms);
-      clock.advance(ms);
-    },
-  };
-  const ec2 = new Map<string, EC2Client>();
-  const ssm = new Map<string, SSMClient>();
-  const asg = new Map<string, AutoScalingClient>();
-  const cached = <C>(map: Map<string, C>, region: string, make: () => C): C => {
-    if (!map.has(region)) map.set(region, make());
-    return map.get(region)!;
-  };
-  const notUsed = (): never => {
-    throw new Error('this unit cloud serves only EC2 and SSM (Auto Scaling with autoScaling: true)');
+  const advance = ticking(lc, o.tickMs ?? 1);
+  const concurrent = o.concurrent ? concurrentClock(lc, advance) : undefined;
+  const clock = concurrent?.clock ?? sequentialClock(lc, advance);
+  const made: { destroy(): void }[] = [];
+  const perRegion = <C extends { destroy(): void }>(
+    wanted: boolean | undefined,
+    Ctor: new (config: ReturnType<typeof clientConfig>) => C,
+  ): ((r?: string) => C) => {
+    if (!wanted) return notUsed;
+    const byRegion = new Map<string, C>();
+    return (r = REGION) => {
+      let c = byRegion.get(r);
+      if (!c) {
+        c = new Ctor(clientConfig(lc, r));
+        if (concurrent) (c as unknown as Tracked).middlewareStack.add(concurrent.track, trackStep);
+        byRegion.set(r, c);
+        made.push(c);
+      }
+      return c;
+    };
   };
   const clients: AwsClients = {
     defaultRegion: REGION,
-    ec2: (r = REGION) => cached(ec2, r, () => new EC2Client(clientConfig(lc, r))),
-    ssm: (r = REGION) => cached(ssm, r, () => new SSMClient(clientConfig(lc, r))),
-    autoScaling: o.autoScaling
-      ? (r = REGION) => cached(asg, r, () => new AutoScalingClient(clientConfig(lc, r)))
-      : notUsed,
-    elbv2: notUsed,
+    ec2: perRegion(true, EC2Client),
+    ssm: perRegion(true, SSMClient),
+    autoScaling: perRegion(o.autoScaling, AutoScalingClient),
+    elbv2: perRegion(o.elbv2, ElasticLoadBalancingV2Client),
+    sqs: perRegion(o.sqs, SQSClient),
     sts: notUsed,
     destroy: () => undefined,
   };
@@ -153,7 +221,7 @@ export async function startCloud(
     mutations: (q) => lc.logs.mutations.query(q).map((m) => `${m.operation} ${m.region}`),
     lastMutation: () => lc.logs.mutations.query().at(-1)?.seq ?? 0,
     async stop() {
-      for (const c of [...ec2.values(), ...ssm.values(), ...asg.values()]) c.destroy();
+      for (const c of made) c.destroy();
       await lc.stop();
     },
   };
