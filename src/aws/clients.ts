@@ -18,8 +18,11 @@ declare module '../core/context.js' {
     ssm(region?: string): SSMClient;
     elbv2(region?: string): ElasticLoadBalancingV2Client;
     sts(region?: string): STSClient;
-    /** Optional so test fakes of actions without events need not stub it; createAwsClients always has it. */
-    sqs?(region?: string): SQSClient;
+    /**
+     * Loads the SQS SDK on first use (only events-queue-url needs it). Optional so test fakes of
+     * actions without events need not stub it; createAwsClients always has it.
+     */
+    sqs?(region?: string): Promise<SQSClient>;
   }
 }
 
@@ -33,7 +36,8 @@ export interface AwsServices {
   ssm?: typeof SSMClient;
   elbv2?: typeof ElasticLoadBalancingV2Client;
   sts?: typeof STSClient;
-  sqs?: typeof SQSClient;
+  /** Loaded when first used, e.g. `() => import('@aws-sdk/client-sqs').then((m) => m.SQSClient)`. */
+  sqs?: () => Promise<typeof SQSClient>;
 }
 
 export interface ClientFactoryOptions {
@@ -87,7 +91,7 @@ export function createAwsClients(options: ClientFactoryOptions): AwsClients {
     ssm: (r) => get('ssm', services.ssm as Ctor<SSMClient> | undefined, r),
     elbv2: (r) => get('elbv2', services.elbv2 as Ctor<ElasticLoadBalancingV2Client> | undefined, r),
     sts: (r) => get('sts', services.sts as Ctor<STSClient> | undefined, r),
-    sqs: (r) => get('sqs', services.sqs as Ctor<SQSClient> | undefined, r),
+    sqs: async (r) => get('sqs', (await services.sqs?.()) as Ctor<SQSClient> | undefined, r),
     destroy: () => {
       for (const c of cache.values()) c.destroy();
       cache.clear();

@@ -1,5 +1,5 @@
 // Resolves source-ami (an id or resolve:ssm:) or source-ami-filter to one available image and its platform.
-import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, paginateDescribeImages, type Image } from '@aws-sdk/client-ec2';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { hasCode } from '../aws/errors.js';
 import { ActionFailure, withContext } from '../core/errors.js';
@@ -49,26 +49,22 @@ export async function resolveSource(ctx: ActionContext, o: SourceOptions): Promi
   if (o.sourceAmiFilter) {
     const pattern = o.sourceAmiFilter;
     const images: Image[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await ec2
-        .send(
-          new DescribeImagesCommand({
-            Owners: o.sourceAmiOwners,
-            Filters: [
-              { Name: 'name', Values: [pattern] },
-              { Name: 'state', Values: ['available'] },
-            ],
-            NextToken,
-          }),
-          { abortSignal: signal },
-        )
-        .catch((err: unknown) => {
-          throw withContext(`source-ami-filter: DescribeImages for ${pattern}`, err);
-        });
-      images.push(...(page.Images ?? []));
-      NextToken = page.NextToken;
-    } while (NextToken);
+    const pages = paginateDescribeImages(
+      { client: ec2 },
+      {
+        Owners: o.sourceAmiOwners,
+        Filters: [
+          { Name: 'name', Values: [pattern] },
+          { Name: 'state', Values: ['available'] },
+        ],
+      },
+      { abortSignal: signal },
+    );
+    try {
+      for await (const page of pages) images.push(...(page.Images ?? []));
+    } catch (err) {
+      throw withContext(`source-ami-filter: DescribeImages for ${pattern}`, err);
+    }
     // ISO 8601 creation dates sort as strings.
     const newest = images.sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
     if (!newest)

@@ -2,13 +2,12 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { awsClients } from '../aws/clients.js';
 import { runCapability } from '../core/run.js';
 import { deployCapability } from '../deploy/capability.js';
 
-// The SDK clients this action uses: the only ones its bundle loads (SQS: events-queue-url).
+// The SDK clients this action uses: the only ones its bundle loads (SQS: loaded only with events-queue-url).
 await runCapability(
   deployCapability,
   awsClients({
@@ -16,6 +15,6 @@ await runCapability(
     ec2: EC2Client,
     elbv2: ElasticLoadBalancingV2Client,
     ssm: SSMClient,
-    sqs: SQSClient,
+    sqs: () => import('@aws-sdk/client-sqs').then((m) => m.SQSClient),
   }),
 );

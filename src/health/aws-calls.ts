@@ -1,5 +1,5 @@
 // Every AWS call wait-healthy makes, each drawn from the request budget.
-// Kept in one place so the IAM policy, the budget and the unit tests' mocks all see the same short list.
+// Kept in one place so the IAM policy and the budget see the same short list; lookups go through src/aws.
 import {
   CancelInstanceRefreshCommand,
   RollbackInstanceRefreshCommand,

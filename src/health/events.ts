@@ -3,13 +3,16 @@
 // its next poll. An event is only a hint: the refresh id it names is made due for a real
 // DescribeInstanceRefreshes; nothing else in a message body is trusted. Any error reading the
 // queue is one warning, and the run goes on polling as without a queue.
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import { AbortedError, describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { queueRegion } from './queue-url.js';
 import type { HealthResult, WaitOptions } from './types.js';
 import { waitHealthy } from './wait.js';
 import { resolveOptions } from './defaults.js';
+
+/** The SQS SDK, loaded at the first receive: a run without a queue never reads it. */
+const sqsSdk = () => import('@aws-sdk/client-sqs');
 
 /** SQS's longest long poll ("The maximum long polling wait time is 20 seconds") and largest receive. */
 const MAX_WAIT_SECONDS = 20;
@@ -176,8 +179,9 @@ class QueueEvents implements RefreshEvents {
 
   async #receiveOnce(seconds: number): Promise<void> {
     const { queueUrl, region } = this.options;
-    const sqs = this.ctx.clients.sqs?.(region);
+    const sqs = await this.ctx.clients.sqs?.(region);
     if (!sqs) throw new Error('bug: the entry does not pass the SQS client to runAction');
+    const { ReceiveMessageCommand, DeleteMessageBatchCommand } = await sqsSdk();
     const abortSignal = this.#inFlight.signal;
     this.stats.receives++;
     const out = await sqs.send(

@@ -51,7 +51,7 @@ function setup() {
       defaultRegion: 'us-east-1',
       sqs: (r?: string) => {
         regions.push(r ?? '');
-        return client;
+        return Promise.resolve(client);
       },
     } as unknown as AwsClients,
     clock,

@@ -173,13 +173,14 @@ export async function startCloud(o: CloudOptions = {}): Promise<UnitCloud> {
       return c;
     };
   };
+  const sqs = perRegion(o.sqs, SQSClient);
   const clients: AwsClients = {
     defaultRegion: REGION,
     ec2: perRegion(true, EC2Client),
     ssm: perRegion(true, SSMClient),
     autoScaling: perRegion(o.autoScaling, AutoScalingClient),
     elbv2: perRegion(o.elbv2, ElasticLoadBalancingV2Client),
-    sqs: perRegion(o.sqs, SQSClient),
+    sqs: (r) => Promise.resolve(sqs(r)),
     sts: notUsed,
     destroy: () => undefined,
   };

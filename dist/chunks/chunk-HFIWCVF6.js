@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as i}from"./chunk-IU2W2XBW.js";import{G as s}from"./chunk-ZZBCIBUA.js";import{D as t}from"./chunk-QOMXUBF6.js";import{a as n}from"./chunk-PGQDUKP4.js";var r=t(s,i,"NextToken","NextToken","MaxResults");var S=200;async function*b(o,a,e={}){let c=r({client:o,...e.pageSize?{pageSize:e.pageSize}:{}},{Filters:[{Name:a.name,Values:a.values}]},{abortSignal:e.signal});for await(let g of c)yield(g.Reservations??[]).flatMap(p=>p.Instances??[])}n(b,"instancePages");export{S as a,b};
