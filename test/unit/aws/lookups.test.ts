@@ -1,108 +1,108 @@
-// The shared lookups in src/aws: every page through the SDK's paginators, names in batches of 100,
-// filter values in batches the caller makes, and an AMI a region cannot see read as undefined.
-import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  AutoScalingClient,
-  DescribeAutoScalingGroupsCommand,
-  type DescribeAutoScalingGroupsCommandInput,
-} from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  type DescribeInstancesCommandInput,
-} from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
+// The shared lookups in src/aws against localcloud in-process (test/unit/support/localcloud-context.ts):
+// every page through the SDK's paginators, names in batches of 100, filter values in batches the
+// caller makes, and an AMI a region cannot see read as undefined. Calls are read from its call log.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { describeGroups } from '../../../src/aws/groups.js';
 import { describeImage } from '../../../src/aws/images.js';
 import { instancePages } from '../../../src/aws/instances.js';
+import { seedGroup } from '../../localcloud/aws/autoscaling-seed.js';
+import { launchInstance } from '../../localcloud/aws/ec2-instances.js';
+import { baseImageId } from '../../localcloud/seed.js';
+import { REGION, startCloud, type UnitCloud } from '../support/localcloud-context.js';
 
-/** An error as the SDK throws it: a name and $metadata. */
-const awsError = (name: string) =>
-  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400, requestId: 'r-1' } });
+const AL2023 = 'al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64';
+const EU = 'eu-west-1';
 
-const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
-const asg = mockClient(AutoScalingClient);
-const ec2 = mockClient(EC2Client);
-afterEach(() => {
-  asg.reset();
-  ec2.reset();
+let cloud: UnitCloud;
+beforeAll(async () => {
+  cloud = await startCloud({ autoScaling: true });
 });
+afterAll(() => cloud.stop());
+beforeEach(() => cloud.reset());
+
+/** Groups g-000 … (localcloud lists groups by name), tagged Environment=`env`, with no instances. */
+function groups(count: number, env = 'staging'): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const name = `g-${String(i).padStart(3, '0')}`;
+    seedGroup(cloud.lc.world, REGION, { name, desired: 0, targetGroup: false, tags: { Environment: env } });
+    return name;
+  });
+}
+
+/** The DescribeAutoScalingGroups calls: names asked, NextToken, MaxRecords, Filters. */
+const groupCalls = () =>
+  cloud.calls({ operation: 'DescribeAutoScalingGroups' }).map(({ params: p }) => ({
+    names: (p.AutoScalingGroupNames as string[] | undefined)?.length,
+    token: p.NextToken === undefined ? undefined : 'token',
+    max: p.MaxRecords === undefined ? undefined : Number(p.MaxRecords),
+    filters: p.Filters,
+  }));
 
 describe('describeGroups', () => {
-  it('asks for 100 names a call, follows NextToken, and sends the tags as filters', async () => {
-    const names = Array.from({ length: 150 }, (_, i) => `g-${i}`);
-    const seen: DescribeAutoScalingGroupsCommandInput[] = [];
-    asg.on(DescribeAutoScalingGroupsCommand).callsFake((input: DescribeAutoScalingGroupsCommandInput) => {
-      seen.push({ ...input });
-      const asked = input.AutoScalingGroupNames ?? [];
-      // The first batch answers in two pages of 50.
-      if (asked.length === 100 && !input.NextToken)
-        return {
-          AutoScalingGroups: asked.slice(0, 50).map((n) => ({ AutoScalingGroupName: n })),
-          NextToken: 't',
-        };
-      if (asked.length === 100)
-        return { AutoScalingGroups: asked.slice(50).map((n) => ({ AutoScalingGroupName: n })) };
-      return { AutoScalingGroups: asked.map((n) => ({ AutoScalingGroupName: n })) };
-    });
-    const groups = await describeGroups(new AutoScalingClient({ region: 'us-east-1', credentials }), {
-      names,
+  it('asks for 100 names a call and sends the tags as filters', async () => {
+    const names = groups(150);
+    // Named, but not staging: the filter leaves it out.
+    seedGroup(cloud.lc.world, REGION, { name: 'g-150', desired: 0, targetGroup: false, tags: {} });
+    const found = await describeGroups(cloud.clients.autoScaling(REGION), {
+      names: [...names, 'g-150'],
       tags: { Environment: 'staging' },
     });
-    expect(groups.map((g) => g.AutoScalingGroupName)).toEqual(names);
-    expect(seen.map((i) => [i.AutoScalingGroupNames?.length, i.NextToken, i.MaxRecords])).toEqual([
-      [100, undefined, 100],
-      [100, 't', 100],
-      [50, undefined, 100],
+    expect(found.map((g) => g.AutoScalingGroupName)).toEqual(names);
+    const filters = [{ Name: 'tag:Environment', Values: ['staging'] }];
+    expect(groupCalls()).toEqual([
+      { names: 100, token: undefined, max: 100, filters },
+      { names: 51, token: undefined, max: 100, filters },
     ]);
-    expect(seen[0]!.Filters).toEqual([{ Name: 'tag:Environment', Values: ['staging'] }]);
   });
 
-  it('without names or tags asks for every group', async () => {
-    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
-    await describeGroups(new AutoScalingClient({ region: 'us-east-1', credentials }));
-    const input = asg.commandCalls(DescribeAutoScalingGroupsCommand)[0]!.args[0].input;
-    expect(input.AutoScalingGroupNames).toBeUndefined();
-    expect(input.Filters).toBeUndefined();
+  it('without names or tags asks for every group, following NextToken', async () => {
+    const names = groups(120);
+    const found = await describeGroups(cloud.clients.autoScaling(REGION));
+    expect(found.map((g) => g.AutoScalingGroupName)).toEqual(names);
+    expect(groupCalls()).toEqual([
+      { names: undefined, token: undefined, max: 100, filters: undefined },
+      { names: undefined, token: 'token', max: 100, filters: undefined },
+    ]);
   });
 });
 
 describe('instancePages', () => {
   it('yields the instances of every page of one filter', async () => {
-    const tokens: (string | undefined)[] = [];
-    ec2.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) => {
-      tokens.push(input.NextToken);
-      expect(input.Filters).toEqual([{ Name: 'instance-id', Values: ['i-1', 'i-2'] }]);
-      expect(input.MaxResults).toBe(1000);
-      return input.NextToken
-        ? { Reservations: [{ Instances: [{ InstanceId: 'i-2' }] }] }
-        : { Reservations: [{ Instances: [{ InstanceId: 'i-1' }] }], NextToken: 'p2' };
-    });
+    const region = cloud.lc.world.region(REGION);
+    const launch = () => launchInstance(region, { imageId: baseImageId(REGION, AL2023) }).instanceId;
+    const ids = Array.from({ length: 7 }, launch);
+    launch(); // not asked about
     const pages: string[][] = [];
     for await (const page of instancePages(
-      new EC2Client({ region: 'us-east-1', credentials }),
-      { name: 'instance-id', values: ['i-1', 'i-2'] },
-      { pageSize: 1000 },
+      cloud.clients.ec2(REGION),
+      { name: 'instance-id', values: ids },
+      { pageSize: 5 },
     ))
       pages.push(page.map((i) => i.InstanceId!));
-    expect(pages).toEqual([['i-1'], ['i-2']]);
-    expect(tokens).toEqual([undefined, 'p2']);
+    expect(pages).toEqual([ids.slice(0, 5), ids.slice(5)]);
+    const calls = cloud.calls({ operation: 'DescribeInstances' }).map((c) => c.params);
+    expect(calls.map((p) => [p.Filters, Number(p.MaxResults), p.NextToken !== undefined])).toEqual([
+      [[{ Name: 'instance-id', Values: ids }], 5, false],
+      [[{ Name: 'instance-id', Values: ids }], 5, true],
+    ]);
   });
 });
 
 describe('describeImage', () => {
-  const client = () => new EC2Client({ region: 'eu-west-1', credentials });
-
   it('reads an AMI the region cannot see as undefined', async () => {
-    ec2.on(DescribeImagesCommand).rejects(awsError('InvalidAMIID.NotFound'));
-    await expect(describeImage(client(), 'eu-west-1', 'ami-0123456789abcdef0')).resolves.toBeUndefined();
+    // AMI ids are per region: us-east-1's Amazon Linux is not eu-west-1's.
+    const east = baseImageId(REGION, AL2023);
+    await expect(describeImage(cloud.clients.ec2(EU), EU, east)).resolves.toBeUndefined();
+    await expect(describeImage(cloud.clients.ec2(REGION), REGION, east)).resolves.toMatchObject({
+      ImageId: east,
+      Name: AL2023,
+    });
   });
 
   it('names the AMI and region in any other failure', async () => {
-    ec2.on(DescribeImagesCommand).rejects(awsError('UnauthorizedOperation'));
-    await expect(describeImage(client(), 'eu-west-1', 'ami-0123456789abcdef0')).rejects.toThrow(
-      /describing ami-0123456789abcdef0 in eu-west-1/,
+    cloud.lc.control.addFaults({ service: 'ec2', operation: 'DescribeImages', region: EU, kind: 'error' });
+    await expect(describeImage(cloud.clients.ec2(EU), EU, baseImageId(EU, AL2023))).rejects.toThrow(
+      new RegExp(`describing ${baseImageId(EU, AL2023)} in eu-west-1`),
     );
   });
 });
