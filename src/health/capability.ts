@@ -9,7 +9,10 @@ import { renderSummary, resultsOutput } from './summary.js';
 import { queueUrlProblem } from './queue-url.js';
 import type { HealthResult, WaitOptions } from './wait.js';
 
-/** wait-healthy's toOptions. WaitOptions keep src/health's own units (seconds, minutes). */
+/** The input's seconds (decimals allowed) in whole ms, as roll-asg's toOptions rounds them. */
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
+/** wait-healthy's toOptions: the one place its inputs' seconds and minutes become ms. */
 export function healthOptions(inputs: WaitHealthyInputs, step: Pick<StepEnv, 'env'>): WaitOptions {
   const problem = queueUrlProblem(inputs.eventsQueueUrl, step.env);
   if (problem) throw new ConfigurationError([problem]);
@@ -21,13 +24,13 @@ export function healthOptions(inputs: WaitHealthyInputs, step: Pick<StepEnv, 'en
     expectedAmiId: inputs.expectedAmiId,
     healthUrl: inputs.healthUrl,
     expectedVersion: inputs.expectedVersion,
-    healthUrlTimeoutSeconds: inputs.healthUrlTimeoutSeconds,
-    unhealthyGraceSeconds: inputs.unhealthyGraceSeconds,
-    timeoutMinutes: inputs.timeoutMinutes,
+    healthUrlTimeoutMs: ms(inputs.healthUrlTimeoutSeconds),
+    unhealthyGraceMs: ms(inputs.unhealthyGraceSeconds),
+    timeoutMs: inputs.timeoutMinutes * 60_000,
     rollbackOnFailure: inputs.rollbackOnFailure,
     maxRequestsPerSecond: inputs.maxRequestsPerSecond,
-    pollIntervalSeconds: inputs.pollIntervalSeconds,
-    maxPollIntervalSeconds: inputs.maxPollIntervalSeconds,
+    pollIntervalMs: ms(inputs.pollIntervalSeconds),
+    maxPollIntervalMs: ms(inputs.maxPollIntervalSeconds),
     eventsQueueUrl: inputs.eventsQueueUrl,
   };
 }

@@ -1,4 +1,4 @@
-// waitHealthy's defaults are action.yml's, read from the one spec so they cannot drift.
+// waitHealthy's defaults are action.yml's, read from the one spec so they cannot drift; in ms.
 import { waitHealthySpec } from './inputs.js';
 import type { WaitOptions } from './types.js';
 
@@ -24,22 +24,26 @@ export type ResolvedOptions = Required<
 > &
   Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion' | 'pause'>;
 
+/** A seconds or minutes default of action.yml in ms, rounded as health's toOptions rounds inputs. */
+const msOf = (name: keyof typeof waitHealthySpec.inputs, unitMs: number): number =>
+  Math.round(Number(d(name)) * unitMs);
+
 export function resolveOptions(o: WaitOptions): ResolvedOptions {
-  const pollIntervalSeconds = o.pollIntervalSeconds ?? Number(d('poll-interval-seconds'));
+  const pollIntervalMs = o.pollIntervalMs ?? msOf('poll-interval-seconds', 1000);
   return {
     expectedAmiId: o.expectedAmiId,
     healthUrl: o.healthUrl,
     expectedVersion: o.expectedVersion,
-    healthUrlTimeoutSeconds: o.healthUrlTimeoutSeconds ?? Number(d('health-url-timeout-seconds')),
-    unhealthyGraceSeconds: o.unhealthyGraceSeconds ?? Number(d('unhealthy-grace-seconds')),
-    timeoutMinutes: o.timeoutMinutes ?? Number(d('timeout-minutes')),
+    healthUrlTimeoutMs: o.healthUrlTimeoutMs ?? msOf('health-url-timeout-seconds', 1000),
+    unhealthyGraceMs: o.unhealthyGraceMs ?? msOf('unhealthy-grace-seconds', 1000),
+    timeoutMs: o.timeoutMs ?? msOf('timeout-minutes', 60_000),
     rollbackOnFailure: o.rollbackOnFailure ?? d('rollback-on-failure') === 'true',
     maxRequestsPerSecond: o.maxRequestsPerSecond ?? Number(d('max-requests-per-second')),
-    pollIntervalSeconds,
+    pollIntervalMs,
     // An unset maximum never sits below the minimum.
-    maxPollIntervalSeconds: Math.max(
-      pollIntervalSeconds,
-      o.maxPollIntervalSeconds ?? Number(d('max-poll-interval-seconds')),
+    maxPollIntervalMs: Math.max(
+      pollIntervalMs,
+      o.maxPollIntervalMs ?? msOf('max-poll-interval-seconds', 1000),
     ),
     fetch: o.fetch ?? globalThis.fetch,
     pause: o.pause,

@@ -236,9 +236,9 @@ export function refreshEventsPause(
 export interface EventsRunOptions {
   /** The events-queue-url input; without it the run polls as before. */
   queueUrl?: string;
-  timeoutMinutes: number;
-  /** The safety-net poll interval while events flow: max-poll-interval-seconds. */
-  maxPollIntervalSeconds: number;
+  timeoutMs: number;
+  /** The safety-net poll interval while events flow: max-poll-interval-seconds, in ms. */
+  maxPollIntervalMs: number;
 }
 
 /**
@@ -254,8 +254,8 @@ export async function withRefreshEvents<T>(
   const region = queueRegion(o.queueUrl, ctx.clients.defaultRegion);
   const events = openRefreshEvents(ctx, { queueUrl: o.queueUrl, region, signal: ctx.signal });
   const pause = refreshEventsPause(ctx, events, {
-    safetyNetMs: o.maxPollIntervalSeconds * 1000,
-    deadlineAt: ctx.clock.now() + o.timeoutMinutes * 60_000,
+    safetyNetMs: o.maxPollIntervalMs,
+    deadlineAt: ctx.clock.now() + o.timeoutMs,
   });
   try {
     return await run(pause);
@@ -271,7 +271,7 @@ export async function withRefreshEvents<T>(
 
 /** waitHealthy, its pause long-polling `eventsQueueUrl` when one is given (wait-healthy, deploy-ami). */
 export function waitHealthyHearing(ctx: ActionContext, o: WaitOptions): Promise<HealthResult> {
-  const { timeoutMinutes, maxPollIntervalSeconds } = resolveOptions(o);
-  const events = { queueUrl: o.eventsQueueUrl, timeoutMinutes, maxPollIntervalSeconds };
+  const { timeoutMs, maxPollIntervalMs } = resolveOptions(o);
+  const events = { queueUrl: o.eventsQueueUrl, timeoutMs, maxPollIntervalMs };
   return withRefreshEvents(ctx, events, (pause) => waitHealthy(ctx, pause ? { ...o, pause } : o));
 }

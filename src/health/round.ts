@@ -69,7 +69,7 @@ export class RegionRound {
    * poll interval after the group scan, so a busy region still scans once per interval.
    */
   readsPerRound(live: number): number {
-    const budget = Math.floor(this.o.pollIntervalSeconds * this.o.maxRequestsPerSecond);
+    const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond);
     return Math.max(1, budget - Math.ceil(live / 100));
   }
 
@@ -80,8 +80,8 @@ export class RegionRound {
       log: this.ctx.log,
       now,
       rollbackOnFailure: o.rollbackOnFailure,
-      rollbackBudgetMs: o.timeoutMinutes * 60_000,
-      graceMs: o.unhealthyGraceSeconds * 1000,
+      rollbackBudgetMs: o.timeoutMs,
+      graceMs: o.unhealthyGraceMs,
       httpConfigured: Boolean(o.healthUrl),
     };
   }
@@ -300,7 +300,7 @@ async function httpChecks(
     {
       template: o.healthUrl!,
       expectedVersion: o.expectedVersion,
-      timeoutMs: o.healthUrlTimeoutSeconds * 1000,
+      timeoutMs: o.healthUrlTimeoutMs,
       fetch: o.fetch,
       signal: r.ctx.signal,
     },

@@ -19,14 +19,14 @@ export interface WaitOptions {
   healthUrl?: string;
   /** With healthUrl: text each response body must contain. */
   expectedVersion?: string;
-  /** Defaults below are action.yml's (see defaults.ts). */
-  healthUrlTimeoutSeconds?: number;
-  unhealthyGraceSeconds?: number;
-  timeoutMinutes?: number;
+  /** Defaults below are action.yml's (see defaults.ts). Durations are in ms. */
+  healthUrlTimeoutMs?: number;
+  unhealthyGraceMs?: number;
+  timeoutMs?: number;
   rollbackOnFailure?: boolean;
   maxRequestsPerSecond?: number;
-  pollIntervalSeconds?: number;
-  maxPollIntervalSeconds?: number;
+  pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
   /** The HTTP client for healthUrl; Node's global fetch unless a test injects one. */
   fetch?: typeof fetch;
   /** An SQS queue of Auto Scaling's instance refresh events to long-poll between rounds (events.ts). */

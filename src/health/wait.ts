@@ -38,7 +38,6 @@ export async function waitHealthy(ctx: ActionContext, options: WaitOptions): Pro
   const budget = new RequestBudget(clock, o.maxRequestsPerSecond);
   const api = new HealthApi(ctx.clients, budget, signal);
   const regions = options.regions?.length ? options.regions : [ctx.clients.defaultRegion];
-  const timeoutMs = o.timeoutMinutes * 60_000;
   const empty = {
     groups: [],
     failures: [],
@@ -55,9 +54,9 @@ export async function waitHealthy(ctx: ActionContext, options: WaitOptions): Pro
     log.warning('refreshes is an empty list: no instance refresh to watch');
     return { status: 'healthy', endedAt: clock.now(), ...empty };
   }
-  const minMs = o.pollIntervalSeconds * 1000;
-  const maxMs = o.maxPollIntervalSeconds * 1000;
-  const deadline = startedAt + timeoutMs;
+  const minMs = o.pollIntervalMs;
+  const maxMs = o.maxPollIntervalMs;
+  const deadline = startedAt + o.timeoutMs;
   const targets = await findTargets(ctx, api, options, regions, { deadline, minMs, maxMs });
   const states = targets.map((t) => newGroupState(t, startedAt, deadline, minMs, maxMs, o.expectedAmiId));
   const byRegion = new Map<string, GroupState[]>();
@@ -134,12 +133,13 @@ function checkOptions(options: WaitOptions, o: ResolvedOptions): void {
     problems.push(
       `max-requests-per-second: ${o.maxRequestsPerSecond} is not accepted; accepted: a positive number`,
     );
-  if (!(o.pollIntervalSeconds > 0))
+  // Named and valued as the inputs are: in seconds and minutes.
+  if (!(o.pollIntervalMs > 0))
     problems.push(
-      `poll-interval-seconds: ${o.pollIntervalSeconds} is not accepted; accepted: a positive number`,
+      `poll-interval-seconds: ${o.pollIntervalMs / 1000} is not accepted; accepted: a positive number`,
     );
-  if (!(o.timeoutMinutes > 0))
-    problems.push(`timeout-minutes: ${o.timeoutMinutes} is not accepted; accepted: 1 or more`);
+  if (!(o.timeoutMs > 0))
+    problems.push(`timeout-minutes: ${o.timeoutMs / 60_000} is not accepted; accepted: 1 or more`);
   if (o.expectedVersion !== undefined && !o.healthUrl)
     problems.push('expected-version: needs health-url as well');
   if (problems.length) throw new ConfigurationError(problems);
@@ -178,7 +178,7 @@ async function pauseUntilNextRound(
  */
 async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): Promise<void> {
   const { clock, signal } = r.ctx;
-  const intervalMs = r.o.pollIntervalSeconds * 1000;
+  const intervalMs = r.o.pollIntervalMs;
   let scanAt = clock.now();
   let woken = new Set<GroupState>();
   for (;;) {

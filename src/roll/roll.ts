@@ -201,10 +201,9 @@ async function proveHealthy(
   // No group of our own: waitHealthy opens its own, and the runner cannot nest groups.
   result.health = await waitHealthy(ctx, {
     refreshes: result.refreshes,
-    // WaitOptions keep src/health's units: the one place roll's ms become minutes and seconds.
-    timeoutMinutes: Math.max(1_000, deadline - ctx.clock.now()) / 60_000,
-    pollIntervalSeconds: o.pollIntervalMs / 1000,
-    maxPollIntervalSeconds: o.maxPollIntervalMs / 1000,
+    timeoutMs: Math.max(1_000, deadline - ctx.clock.now()),
+    pollIntervalMs: o.pollIntervalMs,
+    maxPollIntervalMs: o.maxPollIntervalMs,
   });
   if (result.health.status !== 'healthy')
     throw new RollFailure(

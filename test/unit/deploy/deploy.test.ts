@@ -323,8 +323,8 @@ describe('deploy-ami step options', () => {
       asgNames: [],
       asgTags: {},
       regions: ['us-east-1'],
-      timeoutMinutes: 30,
-      unhealthyGraceSeconds: 300,
+      timeoutMs: 1_800_000,
+      unhealthyGraceMs: 300_000,
       rollbackOnFailure: true,
     });
   });

@@ -232,8 +232,8 @@ describe('WaitOptions.pause in waitHealthy', () => {
     const refreshes = await cloud.rollout({ region: 'eu-west-1', name: 'web', desired: 4 });
     return waitHealthy(cloud.context(), {
       refreshes,
-      pollIntervalSeconds: 5,
-      maxPollIntervalSeconds: 30,
+      pollIntervalMs: 5000,
+      maxPollIntervalMs: 30_000,
       ...(pause ? { pause: pause(cloud.clock) } : {}),
     });
   }

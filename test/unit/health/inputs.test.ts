@@ -1,5 +1,7 @@
+// wait-healthy's inputs: parsing, action.yml's defaults, problems, and healthOptions' ms.
 import { ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs, type InputSource } from '../../../src/core/inputs.js';
+import { healthOptions } from '../../../src/health/capability.js';
 import { waitHealthySpec } from '../../../src/health/inputs.js';
 
 const source = (
@@ -98,5 +100,17 @@ describe('wait-healthy inputs', () => {
     expect(problems({ refreshes: JSON.stringify([r, r]) })[0]).toMatch(
       /^refreshes: lists group web in eu-west-1 twice/,
     );
+  });
+
+  it("healthOptions turns the inputs' seconds and minutes into ms, decimals to the ms", () => {
+    const inputs = { 'asg-names': 'web', 'poll-interval-seconds': '0.25', 'timeout-minutes': '2' };
+    const o = healthOptions(parseInputs(waitHealthySpec, source(inputs)), { env: () => undefined });
+    expect(o).toMatchObject({
+      pollIntervalMs: 250,
+      maxPollIntervalMs: 60_000,
+      timeoutMs: 120_000,
+      unhealthyGraceMs: 300_000,
+      healthUrlTimeoutMs: 5000,
+    });
   });
 });

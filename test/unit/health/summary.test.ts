@@ -27,8 +27,8 @@ describe('job summary', () => {
     );
     const result = await waitHealthy(cloud.context(), {
       asgNames: ['web', 'api'],
-      pollIntervalSeconds: 5,
-      unhealthyGraceSeconds: 30,
+      pollIntervalMs: 5000,
+      unhealthyGraceMs: 30_000,
     });
     const md = renderSummary(result);
 

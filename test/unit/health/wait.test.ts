@@ -19,7 +19,7 @@ beforeEach(() => cloud.reset());
 function setup() {
   const ctx = cloud.context();
   const run = (o: WaitOptions) =>
-    waitHealthy(ctx, { pollIntervalSeconds: 5, maxPollIntervalSeconds: 30, unhealthyGraceSeconds: 60, ...o });
+    waitHealthy(ctx, { pollIntervalMs: 5000, maxPollIntervalMs: 30_000, unhealthyGraceMs: 60_000, ...o });
   return { log: ctx.log, run, clock: cloud.clock };
 }
 
@@ -228,7 +228,7 @@ describe('waitHealthy', () => {
     const { run } = setup();
     // Each new instance warms up for 10 minutes before it counts: 0% for the whole wait.
     const [web] = await cloud.rollout({ region: EU, name: 'web', preferences: { InstanceWarmup: 600 } });
-    const result = await run({ refreshes: [web!], timeoutMinutes: 5 });
+    const result = await run({ refreshes: [web!], timeoutMs: 5 * 60_000 });
 
     expect(result.status).toBe('timed-out');
     expect(cloud.refresh(EU, 'web').status).toBe('RollbackSuccessful');
@@ -248,7 +248,7 @@ describe('waitHealthy', () => {
       message: 'Service Unavailable',
     });
     const start = clock.now();
-    const result = await run({ refreshes: [web!], timeoutMinutes: 2 });
+    const result = await run({ refreshes: [web!], timeoutMs: 2 * 60_000 });
 
     expect(result.status).toBe('timed-out');
     expect(result.groups[0]!.message).toMatch(
@@ -267,7 +267,7 @@ describe('waitHealthy', () => {
     const refreshes = await cloud.rollout(...groups, { region: US, name: 'f', desired: 2 });
     const start = cloud.lc.logs.calls.query().at(-1)!.seq;
     cloud.lc.faults.add({ service: 'autoscaling', kind: 'throttle', sequence: '..x'.repeat(2000) });
-    const result = await run({ refreshes, maxRequestsPerSecond: 2, pollIntervalSeconds: 1 });
+    const result = await run({ refreshes, maxRequestsPerSecond: 2, pollIntervalMs: 1000 });
 
     expect(result.status).toBe('healthy');
     for (const g of [...groups, { region: US, name: 'f' }])
@@ -303,7 +303,7 @@ describe('waitHealthy', () => {
       }
       return new Set();
     };
-    const options = { refreshes: [web!], pollIntervalSeconds: 60 };
+    const options = { refreshes: [web!], pollIntervalMs: 60_000 };
     const heard = await run({ ...options, pause });
     const ended = cloud.refresh(EU, 'web').endTime!;
 
