@@ -5,7 +5,7 @@
 import { inputsWith } from '../core/capability.js';
 import type { ActionContext, StepEnv } from '../core/context.js';
 import { describeError } from '../core/errors.js';
-import { healthOptions } from '../health/capability.js';
+import { healthOptions } from '../health/options.js';
 import { waitHealthySpec } from '../health/inputs.js';
 import { waitHealthyHearing } from '../health/events.js';
 import type { HealthResult, WaitOptions } from '../health/wait.js';

@@ -1,12 +1,11 @@
 // waitHealthy's defaults are action.yml's, read from the one spec so they cannot drift; in ms.
+import { inputsWith } from '../core/capability.js';
 import { waitHealthySpec } from './inputs.js';
+import { healthOptions } from './options.js';
 import type { WaitOptions } from './types.js';
 
-const d = (name: keyof typeof waitHealthySpec.inputs): string => {
-  const v = waitHealthySpec.inputs[name].default;
-  if (v === undefined) throw new Error(`bug: ${name} has no default`);
-  return v;
-};
+/** action.yml's defaults through the same toOptions as the inputs (fields without a default stay empty). */
+const defaults = healthOptions(inputsWith(waitHealthySpec, {}), { env: () => undefined });
 
 export type ResolvedOptions = Required<
   Omit<
@@ -24,27 +23,20 @@ export type ResolvedOptions = Required<
 > &
   Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion' | 'pause'>;
 
-/** A seconds or minutes default of action.yml in ms, rounded as health's toOptions rounds inputs. */
-const msOf = (name: keyof typeof waitHealthySpec.inputs, unitMs: number): number =>
-  Math.round(Number(d(name)) * unitMs);
-
 export function resolveOptions(o: WaitOptions): ResolvedOptions {
-  const pollIntervalMs = o.pollIntervalMs ?? msOf('poll-interval-seconds', 1000);
+  const pollIntervalMs = o.pollIntervalMs ?? defaults.pollIntervalMs;
   return {
     expectedAmiId: o.expectedAmiId,
     healthUrl: o.healthUrl,
     expectedVersion: o.expectedVersion,
-    healthUrlTimeoutMs: o.healthUrlTimeoutMs ?? msOf('health-url-timeout-seconds', 1000),
-    unhealthyGraceMs: o.unhealthyGraceMs ?? msOf('unhealthy-grace-seconds', 1000),
-    timeoutMs: o.timeoutMs ?? msOf('timeout-minutes', 60_000),
-    rollbackOnFailure: o.rollbackOnFailure ?? d('rollback-on-failure') === 'true',
-    maxRequestsPerSecond: o.maxRequestsPerSecond ?? Number(d('max-requests-per-second')),
+    healthUrlTimeoutMs: o.healthUrlTimeoutMs ?? defaults.healthUrlTimeoutMs,
+    unhealthyGraceMs: o.unhealthyGraceMs ?? defaults.unhealthyGraceMs,
+    timeoutMs: o.timeoutMs ?? defaults.timeoutMs,
+    rollbackOnFailure: o.rollbackOnFailure ?? defaults.rollbackOnFailure,
+    maxRequestsPerSecond: o.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond,
     pollIntervalMs,
     // An unset maximum never sits below the minimum.
-    maxPollIntervalMs: Math.max(
-      pollIntervalMs,
-      o.maxPollIntervalMs ?? msOf('max-poll-interval-seconds', 1000),
-    ),
+    maxPollIntervalMs: Math.max(pollIntervalMs, o.maxPollIntervalMs ?? defaults.maxPollIntervalMs),
     fetch: o.fetch ?? globalThis.fetch,
     pause: o.pause,
   };

@@ -1,7 +1,7 @@
 // wait-healthy's inputs: parsing, action.yml's defaults, problems, and healthOptions' ms.
 import { ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs, type InputSource } from '../../../src/core/inputs.js';
-import { healthOptions } from '../../../src/health/capability.js';
+import { healthOptions } from '../../../src/health/options.js';
 import { waitHealthySpec } from '../../../src/health/inputs.js';
 
 const source = (
