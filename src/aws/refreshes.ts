@@ -1,5 +1,5 @@
-// A group's instance refreshes: the newest by StartTime (DescribeInstanceRefreshes documents no
-// order, so list position never decides which refresh is "the latest"), or one by id.
+// A group's instance refreshes: the newest by StartTime, or one by id. The SDKs' reference says
+// newest first, the API reference names no order: list position never decides which is "the latest".
 import {
   paginateDescribeInstanceRefreshes,
   type AutoScalingClient,

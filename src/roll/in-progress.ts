@@ -34,7 +34,7 @@ export function toActive(r: InstanceRefresh): ActiveRefresh {
   };
 }
 
-/** The refresh with the given id, or the group's newest by StartTime (AWS documents no order). */
+/** The refresh with the given id, or the group's newest by StartTime (whatever order a page has). */
 export const latestRefresh = (ctx: ActionContext, region: string, group: string, id?: string) =>
   newestOrNamed(ctx.clients.autoScaling(region), group, { id, signal: ctx.signal });
 
