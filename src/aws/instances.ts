@@ -1,5 +1,6 @@
 // EC2 instance lookups on the SDK's paginator: the instances one filter of up to 200 values matches.
 import { paginateDescribeInstances, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { batches } from './batches.js';
 import { paginatorArgs, type Paging } from './paging.js';
 
 /** An EC2 filter takes at most 200 values. */
@@ -22,4 +23,17 @@ export async function* instancePages(
     options,
   );
   for await (const page of pages) yield (page.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+}
+
+/** Instances by id (each asked once), 200 ids a call; ids of instances gone are simply absent. */
+export async function instancesById(
+  client: EC2Client,
+  ids: readonly string[],
+  paging: Paging = {},
+): Promise<Instance[]> {
+  const out: Instance[] = [];
+  for (const values of batches([...new Set(ids)], FILTER_VALUES_PER_CALL))
+    for await (const page of instancePages(client, { name: 'instance-id', values }, paging))
+      out.push(...page);
+  return out;
 }

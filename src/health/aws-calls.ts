@@ -14,9 +14,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AwsClients } from '../aws/clients.js';
 import type { BudgetedService, RequestBudget } from './budget.js';
-import { batches } from '../aws/batches.js';
 import { describeGroups } from '../aws/groups.js';
-import { FILTER_VALUES_PER_CALL, instancePages } from '../aws/instances.js';
+import { instancesById } from '../aws/instances.js';
 import type { Paging, SdkCommand } from '../aws/paging.js';
 import { latestRefresh } from '../aws/refreshes.js';
 
@@ -82,16 +81,7 @@ export class HealthApi {
 
   /** Instances by id via the instance-id filter (unknown ids are skipped, not fatal), 200 per call. */
   async instances(region: string, ids: readonly string[]): Promise<Instance[]> {
-    const out: Instance[] = [];
-    for (const values of batches([...new Set(ids)], FILTER_VALUES_PER_CALL)) {
-      const pages = instancePages(
-        this.clients.ec2(region),
-        { name: 'instance-id', values },
-        this.paging('ec2', region),
-      );
-      for await (const page of pages) out.push(...page);
-    }
-    return out;
+    return instancesById(this.clients.ec2(region), ids, this.paging('ec2', region));
   }
 
   /** The AMI and number of one launch template version (`$Latest`/`$Default` resolved by AWS). */

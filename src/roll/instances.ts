@@ -1,8 +1,7 @@
 // What the instances of a group run: their images by instance id, and the most common other image.
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import { batches } from '../aws/batches.js';
-import { FILTER_VALUES_PER_CALL, instancePages } from '../aws/instances.js';
+import { instancesById } from '../aws/instances.js';
 
 /** The image each instance runs, by instance id (instances terminated meanwhile are left out). */
 export async function instanceImages(
@@ -11,18 +10,12 @@ export async function instanceImages(
   ids: readonly string[],
 ): Promise<Map<string, string>> {
   const images = new Map<string, string>();
-  try {
-    for (const values of batches(ids, FILTER_VALUES_PER_CALL))
-      for await (const page of instancePages(
-        ctx.clients.ec2(region),
-        { name: 'instance-id', values },
-        { signal: ctx.signal },
-      ))
-        for (const inst of page)
-          if (inst.InstanceId && inst.ImageId) images.set(inst.InstanceId, inst.ImageId);
-  } catch (err) {
-    throw withContext(`describing instances in ${region}`, err);
-  }
+  const found = await instancesById(ctx.clients.ec2(region), ids, { signal: ctx.signal }).catch(
+    (err: unknown) => {
+      throw withContext(`describing instances in ${region}`, err);
+    },
+  );
+  for (const inst of found) if (inst.InstanceId && inst.ImageId) images.set(inst.InstanceId, inst.ImageId);
   return images;
 }
 
