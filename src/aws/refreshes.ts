@@ -16,7 +16,7 @@ export function newestRefresh(refreshes: readonly InstanceRefresh[]): InstanceRe
 }
 
 /** AWS's largest page; every page is read, so the newest is found whatever the order. */
-export const REFRESH_PAGE = 100;
+const REFRESH_PAGE = 100;
 
 /** The refresh with the given id, or the group's newest by StartTime; undefined when there is none. */
 export async function latestRefresh(
