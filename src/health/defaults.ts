@@ -21,7 +21,7 @@ export type ResolvedOptions = Required<
     | 'eventsQueueUrl'
   >
 > &
-  Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion' | 'pause'>;
+  Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion'>;
 
 export function resolveOptions(o: WaitOptions): ResolvedOptions {
   const pollIntervalMs = o.pollIntervalMs ?? defaults.pollIntervalMs;
@@ -38,6 +38,5 @@ export function resolveOptions(o: WaitOptions): ResolvedOptions {
     // An unset maximum never sits below the minimum.
     maxPollIntervalMs: Math.max(pollIntervalMs, o.maxPollIntervalMs ?? defaults.maxPollIntervalMs),
     fetch: o.fetch ?? globalThis.fetch,
-    pause: o.pause,
   };
 }
