@@ -233,32 +233,23 @@ export function refreshEventsPause(
   };
 }
 
-export interface EventsRunOptions {
-  /** The events-queue-url input; without it the run polls as before. */
-  queueUrl?: string;
-  timeoutMs: number;
-  /** The safety-net poll interval while events flow: max-poll-interval-seconds, in ms. */
-  maxPollIntervalMs: number;
-}
-
 /**
- * Runs one wait with the queue open (when a queue is given): passes the pause to use as
- * WaitOptions.pause, closes the queue afterwards and logs what it heard.
+ * waitHealthy, its pause long-polling `eventsQueueUrl` when one is given (wait-healthy, deploy-ami):
+ * the queue is open for the one wait, closed afterwards, and what it heard is logged.
  */
-export async function withRefreshEvents<T>(
-  ctx: ActionContext,
-  o: EventsRunOptions,
-  run: (pause: WaitOptions['pause']) => Promise<T>,
-): Promise<T> {
-  if (!o.queueUrl) return run(undefined);
-  const region = queueRegion(o.queueUrl, ctx.clients.defaultRegion);
-  const events = openRefreshEvents(ctx, { queueUrl: o.queueUrl, region, signal: ctx.signal });
+export async function waitHealthyHearing(ctx: ActionContext, o: WaitOptions): Promise<HealthResult> {
+  const queueUrl = o.eventsQueueUrl;
+  if (!queueUrl) return waitHealthy(ctx, o);
+  const { timeoutMs, maxPollIntervalMs } = resolveOptions(o);
+  const region = queueRegion(queueUrl, ctx.clients.defaultRegion);
+  const events = openRefreshEvents(ctx, { queueUrl, region, signal: ctx.signal });
+  // The safety-net poll interval while events flow: max-poll-interval-seconds.
   const pause = refreshEventsPause(ctx, events, {
-    safetyNetMs: o.maxPollIntervalMs,
-    deadlineAt: ctx.clock.now() + o.timeoutMs,
+    safetyNetMs: maxPollIntervalMs,
+    deadlineAt: ctx.clock.now() + timeoutMs,
   });
   try {
-    return await run(pause);
+    return await waitHealthy(ctx, { ...o, pause });
   } finally {
     events.close();
     const { receives, messages, heard } = events.stats;
@@ -267,11 +258,4 @@ export async function withRefreshEvents<T>(
         (events.degraded ? '; fell back to polling' : ''),
     );
   }
-}
-
-/** waitHealthy, its pause long-polling `eventsQueueUrl` when one is given (wait-healthy, deploy-ami). */
-export function waitHealthyHearing(ctx: ActionContext, o: WaitOptions): Promise<HealthResult> {
-  const { timeoutMs, maxPollIntervalMs } = resolveOptions(o);
-  const events = { queueUrl: o.eventsQueueUrl, timeoutMs, maxPollIntervalMs };
-  return withRefreshEvents(ctx, events, (pause) => waitHealthy(ctx, pause ? { ...o, pause } : o));
 }
