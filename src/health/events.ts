@@ -22,7 +22,7 @@ const MAX_MESSAGES = 10;
  * The instance refresh detail-types that make a refresh worth a look now: it ended, reached a
  * checkpoint, started baking, or a rollback began or ended. "Started" (Pending → InProgress) is not.
  */
-export const ACTIONABLE_REFRESH_EVENTS: ReadonlySet<string> = new Set(
+const ACTIONABLE_REFRESH_EVENTS: ReadonlySet<string> = new Set(
   [
     'Succeeded',
     'Failed',

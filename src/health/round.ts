@@ -114,7 +114,7 @@ function desiredVersion(r: GroupState['refresh']): string | undefined {
  * (AWS applies a desired configuration only "once the instance refresh succeeds"); otherwise it
  * converged since its refresh was last read.
  */
-export function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean {
+function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean {
   if (!g || s.phase !== 'watching') return false;
   if (s.refresh?.Status === 'Successful') return true;
   const want = s.expected.version;
