@@ -5,7 +5,7 @@ import type { WaitHealthyInputs } from './inputs.js';
 import { queueUrlProblem } from './queue-url.js';
 import type { WaitOptions } from './types.js';
 
-/** The input's seconds (decimals allowed) in whole ms, as roll-asg's toOptions rounds them. */
+/** The input's seconds (decimals allowed) in whole ms (roll-asg rounds its poll interval alike). */
 const ms = (seconds: number) => Math.round(seconds * 1000);
 
 /** wait-healthy's toOptions: the one place its inputs' seconds and minutes become ms. */
