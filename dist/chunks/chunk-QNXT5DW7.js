@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as t}from"./chunk-F33GNJYV.js";import{b as s}from"./chunk-MCJ25IKV.js";import{a}from"./chunk-PGQDUKP4.js";var f=200;async function*y(i,e,n={}){let[o,r]=s(i,n,n.pageSize),c=t(o,{Filters:[{Name:e.name,Values:e.values}]},r);for await(let p of c)yield(p.Reservations??[]).flatMap(g=>g.Instances??[])}a(y,"instancePages");export{f as a,y as b};
