@@ -41,5 +41,8 @@ export interface StepIO {
   getState(name: string): string;
 }
 
-/** What a capability's toOptions may read of the step: the runner's variables, and state for the post step. */
-export type StepEnv = Pick<StepIO, 'env' | 'saveState'>;
+/**
+ * What a capability's toOptions may use of the step: the runner's variables, state for the post
+ * step, and outputs written before the run ends (so a cancelled step still names what it started).
+ */
+export type StepEnv = Pick<StepIO, 'env' | 'saveState'> & Partial<Pick<StepIO, 'setOutputs'>>;

@@ -1,18 +1,40 @@
 // deploy-ami as a capability: the transaction over the four actions' steps, its outputs and its
 // summary, which heads with the outcome (so a failed deployment's summary is its own).
 import { defineCapability } from '../core/capability.js';
-import type { StepEnv } from '../core/context.js';
+import type { StepEnv, StepIO } from '../core/context.js';
 import { resultsOutput } from '../health/summary.js';
 import { deploy, type DeployPlan, type DeployResult } from './deploy.js';
+import { Journal, type JournalData } from './journal.js';
 import { deploySpec, type DeployInputs } from './inputs.js';
 import { deploySteps, stepOptions, type DeploySteps } from './steps.js';
 import { renderDeploySummary } from './summary.js';
 
 export type DeployOptions = DeployPlan & { steps: DeploySteps };
 
-/** The capability's toOptions: the transaction's settings, and its steps with their typed options. */
-export function deployOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): DeployOptions {
+/** The refreshes started so far, as the `refreshes` output (completed with versions once the roll ends). */
+function startedRefreshes(j: JournalData) {
+  return j.changes.flatMap((c) =>
+    c.kind === 'refresh' && c.refreshId
+      ? [{ region: c.region, group: c.group, refreshId: c.refreshId, amiId: j.amiId }]
+      : [],
+  );
+}
+
+/**
+ * The capability's toOptions: the transaction's settings, its steps with their typed options, and
+ * the journal, saved to step state (for the post step) and written as `refreshes` as they start.
+ */
+export function deployOptions(
+  v: DeployInputs,
+  step: Pick<StepEnv, 'env'> & Partial<Pick<StepIO, 'saveState' | 'setOutputs'>>,
+): DeployOptions {
+  const journal = new Journal(step.saveState, (j) =>
+    // Not yet proven: a run that ends here without writing its outputs ended put back or unfinished.
+    step.setOutputs?.({ refreshes: startedRefreshes(j), status: 'failed' }),
+  );
   return {
+    journal,
+    rollbackOnFailure: v.rollbackOnFailure,
     environment: v.environment,
     amiId: v.amiId,
     parameterName: v.parameterName,

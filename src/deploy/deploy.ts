@@ -2,6 +2,9 @@
 // fleet healthy, and on any failure put back what this run changed. The steps are injected so the
 // order and the decisions between them are testable without any AWS client.
 import { AbortedError, ConfigurationError, describeError, PartialFailure } from '../core/errors.js';
+import { Journal } from './journal.js';
+import { journaled } from './journal-middleware.js';
+import type { Remaining } from './persist.js';
 import type { Log } from '../core/log.js';
 import type { ActionContext } from '../core/context.js';
 import type { HealthResult } from '../health/wait.js';
@@ -32,8 +35,10 @@ export interface DeployResult {
   promoted?: RegionPromotion;
   rolled?: RollResult;
   wait?: HealthResult;
-  /** What a failed run put back (or left, and why), one phrase each. */
+  /** What a failed run put back, one phrase each. */
   restored: string[];
+  /** What it could not put back, each with the command that finishes it. */
+  remaining?: Remaining[];
   reap?: { result?: ReapResult; warning?: string };
   status: DeployStatus;
   /** The one-line failure, when the step fails. */
@@ -74,13 +79,34 @@ export function promisedSelectors(v: Pick<DeployInputs, 'parameterName' | 'amiId
 
 export type DeployPlan = Pick<
   DeployInputs,
-  'environment' | 'amiId' | 'parameterName' | 'label' | 'dryRun' | 'reap' | 'reapFailure'
->;
+  | 'environment'
+  | 'amiId'
+  | 'parameterName'
+  | 'label'
+  | 'dryRun'
+  | 'reap'
+  | 'reapFailure'
+  | 'rollbackOnFailure'
+> & { journal?: Journal };
+
+/** A phase failed after the plan: the status and line the put-back reports with. */
+class Halt extends Error {
+  constructor(
+    readonly status: DeployStatus,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long the main step may spend putting back after SIGINT: the runner sends SIGKILL 10 s after it. */
+const CANCEL_PUT_BACK_MS = 6_000;
 
 /** One run of the transaction: its steps in order, each phase timed, the result they fill in. */
 class Transaction {
   readonly ctx: ActionContext;
   readonly result: DeployResult;
+  readonly journal: Journal;
   private readonly env: string;
   private readonly ami: string;
   private readonly label: string;
@@ -95,6 +121,7 @@ class Transaction {
     this.env = v.environment;
     this.ami = v.amiId;
     this.label = v.label ?? v.environment;
+    this.journal = v.journal ?? new Journal();
     this.result = {
       environment: this.env,
       amiId: this.ami,
@@ -129,6 +156,7 @@ class Transaction {
       await this.phase('plan', `Plan: ${this.ami} to ${this.env} (read-only)`, async () => {
         const p = await steps.planPromote(ctx);
         const r = await steps.planRoll(ctx, this.promised);
+        if (this.v.reap) await steps.planReap?.(ctx);
         result.planned = { roll: r, ...(p.regions[0] ? { promote: p.regions[0] } : {}) };
         result.order = r.groups.some((g) => g.imageSource === 'ssm-parameter' && g.status === 'would-refresh')
           ? 'label-first'
@@ -151,55 +179,70 @@ class Transaction {
     return this.result;
   }
 
+  /** The journal's first entry: the environment as the plan read it, saved before any change. */
+  begin(): void {
+    const p = this.result.planned?.promote;
+    const groups = (this.result.planned?.roll.groups ?? []).filter((g) => g.status === 'would-refresh');
+    this.journal.begin({
+      amiId: this.ami,
+      environment: this.env,
+      startedAt: Date.now(),
+      rollbackOnFailure: this.v.rollbackOnFailure,
+      parameter: {
+        region: p?.region ?? this.ctx.clients.defaultRegion,
+        name: this.v.parameterName,
+        label: this.label,
+        ...(p?.previousVersion !== undefined ? { version: p.previousVersion } : {}),
+        ...(p?.previousAmiId ? { value: p.previousAmiId } : {}),
+        ...(p?.label?.previousVersion !== undefined ? { labelVersion: p.label.previousVersion } : {}),
+      },
+      groups: groups.map((g) => ({
+        region: g.region,
+        name: g.group,
+        imageSource: g.imageSource,
+        source: g.before.source,
+        pinned: g.before.pinned,
+        ...(g.previousAmiId ? { previousAmiId: g.previousAmiId } : {}),
+      })),
+    });
+  }
+
   /** 2 or 4. Moves the label: before the roll for groups that launch what it says, else once proven. */
-  async record(): Promise<void> {
+  async record(ctx: ActionContext): Promise<void> {
     const first = this.result.order === 'label-first';
     const { ami, label, env } = this;
     const title = first
       ? `Record ${ami} as ${label} (its groups launch what the label says)`
       : `Record ${ami} as ${label}: ${env} runs it, proven healthy`;
     try {
-      this.result.promoted = (
-        await this.phase('record', title, () => this.steps.promote(this.ctx))
-      ).regions[0];
+      this.result.promoted = (await this.phase('record', title, () => this.steps.promote(ctx))).regions[0];
     } catch (err) {
-      this.stop(
+      if (err instanceof AbortedError) throw err;
+      throw new Halt(
         'failed',
         first
           ? `${env}: recording ${ami} failed before any group was rolled: ${describeError(err)}`
-          : `${env}: the fleet runs ${ami}, proven healthy, but recording it as ${label} failed: ${describeError(err)}`,
+          : `${env}: the fleet ran ${ami}, proven healthy, but recording it as ${label} failed: ${describeError(err)}`,
       );
     }
   }
 
-  /** 2. New template versions and refreshes; refreshes a failure left started are rolled back. */
-  async roll(): Promise<void> {
-    const { ctx, result, steps, env } = this;
+  /** 2. New template versions and refreshes. */
+  async roll(ctx: ActionContext): Promise<void> {
+    const { result, steps, env } = this;
     try {
       result.rolled = await this.phase('roll', `Roll ${env} onto ${this.ami}`, () =>
         steps.roll(ctx, this.promised),
       );
     } catch (err) {
-      let status: DeployStatus = 'failed';
-      if (err instanceof RollFailure) {
-        result.rolled = err.result;
-        const started = err.result.refreshes;
-        if (started.length) {
-          result.wait = await this.phase(
-            'wait',
-            `Roll back the ${started.length} refresh(es) already started`,
-            () => steps.rollBack(ctx, started),
-          );
-          if (result.wait.status === 'rolled-back') status = 'rolled-back';
-        }
-      }
-      const back = result.wait ? `; refreshes already started: ${result.wait.failures.join(' | ')}` : '';
-      await this.undo(status, `${env}: rolling failed: ${describeError(err)}${back}`);
+      if (err instanceof RollFailure) result.rolled = err.result;
+      if (err instanceof AbortedError || (err instanceof RollFailure && ctx.signal.aborted)) throw err;
+      throw new Halt('failed', `${env}: rolling failed: ${describeError(err)}`);
     }
   }
 
-  /** 3. Proves the fleet healthy on the AMI, or puts back what this run changed. */
-  async prove(): Promise<void> {
+  /** 3. Proves the fleet healthy on the AMI (the put-back, not the wait, undoes a failure). */
+  async prove(ctx: ActionContext): Promise<void> {
     const { result, env } = this;
     const refreshes = result.rolled?.refreshes ?? [];
     if (!refreshes.length) {
@@ -207,22 +250,54 @@ class Transaction {
       return;
     }
     result.wait = await this.phase('wait', `Prove ${env} healthy on ${this.ami}`, () =>
-      this.steps.wait(this.ctx, refreshes),
+      this.steps.wait(ctx, refreshes),
     );
     if (result.wait.status !== 'healthy')
-      await this.undo(result.wait.status, `${env}: ${result.wait.failures.join(' | ')}`);
+      throw new Halt(
+        result.wait.status === 'timed-out' ? 'timed-out' : 'failed',
+        `${env}: ${result.wait.failures.join(' | ')}`,
+      );
   }
 
-  /** Puts back what this run changed, then fails the step saying what was restored. */
-  private async undo(status: DeployStatus, line: string): Promise<never> {
-    const { ctx, result, steps } = this;
-    await this.phase('restore', `Restore ${this.env}: put back what this run changed`, async () => {
-      if (result.promoted) result.restored.push(...(await steps.restore(ctx, result.promoted)));
-      else result.restored.push(`label ${this.label} was not moved (it is recorded only for a proven fleet)`);
-      if (result.rolled) result.restored.push(...(await steps.retire(ctx, result.rolled)));
-      for (const r of result.restored) ctx.log.info(r);
-    });
-    return this.stop(status, `${line}; restored: ${result.restored.join('; ')}`);
+  /**
+   * Puts back what this run changed, from the journal, then fails the step saying what was put
+   * back and what was not (with the command that finishes it). Cancelled: only the quick part,
+   * within the seconds the runner leaves; the post step finishes it.
+   */
+  async putBack(err: unknown): Promise<never> {
+    if (err instanceof ConfigurationError) throw err;
+    const cancelled = err instanceof AbortedError || this.ctx.signal.aborted;
+    const halt =
+      err instanceof Halt
+        ? err
+        : new Halt('failed', `${this.env}: ${cancelled ? 'cancelled' : 'failed'}: ${describeError(err)}`);
+    const ctx = cancelled ? { ...this.ctx, signal: AbortSignal.timeout(CANCEL_PUT_BACK_MS) } : this.ctx;
+    const data = this.journal.data;
+    if (!data) return this.stop(halt.status, halt.message);
+    const report = await this.phase('restore', `Put back what this run changed in ${this.env}`, () =>
+      this.steps.putBack(ctx, data, { quick: cancelled }),
+    );
+    const { result } = this;
+    result.restored = [...report.restored];
+    if (result.order !== 'label-first' && !data.changes.some((c) => c.kind === 'label'))
+      result.restored.unshift(`label ${this.label} was not moved (it is recorded only for a proven fleet)`);
+    result.remaining = report.remaining;
+    for (const r of result.restored) ctx.log.info(r);
+    if (report.complete) this.journal.settle('put-back');
+    const status: DeployStatus =
+      !report.complete || !report.touched
+        ? 'failed'
+        : halt.status === 'timed-out'
+          ? 'timed-out'
+          : 'rolled-back';
+    const left = report.remaining.map((r) => `${r.what} (finish with: ${r.command})`);
+    const line = [
+      halt.message,
+      `restored: ${result.restored.join('; ') || 'nothing yet'}`,
+      ...(report.unfinished ? ['the post step finishes putting back the rest'] : []),
+      ...(left.length ? [`NOT put back: ${left.join('; ')}`] : []),
+    ].join('; ');
+    return this.stop(status, line);
   }
 
   /** Reaping never blocks a deployment: its refusals and errors are warnings unless reap-failure: fail. */
@@ -250,17 +325,27 @@ class Transaction {
 
 /**
  * The transaction: plan (read-only) → record first (label-first only) → roll → prove → record
- * (fleet-first) → reap. A failure after a change puts back what this run changed and throws
- * DeployFailure with the result.
+ * (fleet-first) → reap. Every change is journaled before it is sent; any ending short of a
+ * proven, recorded fleet puts back what the journal holds and throws DeployFailure with the result.
  */
 export async function deploy(outer: ActionContext, v: DeployPlan, steps: DeploySteps): Promise<DeployResult> {
   const t = new Transaction(outer, v, steps);
   await t.plan();
   if (v.dryRun) return t.dryRun();
-  if (t.result.order === 'label-first') await t.record();
-  await t.roll();
-  await t.prove();
-  if (t.result.order !== 'label-first') await t.record();
+  t.begin();
+  const run = journaled(t.ctx, t.journal);
+  t.journal.recording = true;
+  try {
+    if (t.result.order === 'label-first') await t.record(run);
+    await t.roll(run);
+    await t.prove(run);
+    if (t.result.order !== 'label-first') await t.record(run);
+  } catch (err) {
+    t.journal.recording = false;
+    return t.putBack(err);
+  }
+  t.journal.recording = false;
+  t.journal.settle('healthy');
   t.result.status = 'healthy';
   if (v.reap) await t.reap(false);
   return t.result;

@@ -89,6 +89,14 @@ export const deploySpec = defineAction({
         "Optional SQS queue fed by an EventBridge rule with Auto Scaling's instance refresh events (see wait-healthy's README): the wait long-polls it and looks at a refresh as soon as an event names it, polling every max-poll-interval-seconds as the safety net; an unreadable queue is one warning, then polling.",
     }),
 
+    'put-back-minutes': integer({
+      description:
+        'How long putting back a failed or cancelled deployment keeps retrying a call AWS throttles, answers with 5xx or drops, in minutes; what still fails is listed with the AWS CLI command that finishes it. Refreshes back are waited for up to timeout-minutes.',
+      default: '5',
+      min: 1,
+      max: 60,
+    }),
+
     // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
     reap: boolean({
       description:

@@ -22,7 +22,9 @@ import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
 import type { RefreshRecord } from '../aws/refresh-record.js';
 import { roll, type RollResult } from '../roll/roll.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
-import { restoreParameter, retireVersions, rollBackStarted, type PromotedRegion } from './restore.js';
+import type { JournalData } from './journal.js';
+import type { PutBackReport } from './persist.js';
+import { putBack } from './put-back.js';
 
 export interface DeploySteps {
   /** Promote's read-only checks (compare-and-swap, age against the label, AMI in every region). */
@@ -31,14 +33,13 @@ export interface DeploySteps {
   planRoll(ctx: ActionContext, promised: ReadonlyMap<string, string>): Promise<RollResult>;
   promote(ctx: ActionContext): Promise<PromoteResult>;
   roll(ctx: ActionContext, promised: ReadonlyMap<string, string>): Promise<RollResult>;
+  /** Proves the fleet; a failure is left as it is (the put-back undoes every group alike). */
   wait(ctx: ActionContext, refreshes: RefreshRecord[]): Promise<HealthResult>;
-  /** Puts E's label (and the value this run wrote) back; returns what it did, one phrase each. */
-  restore(ctx: ActionContext, promoted: PromotedRegion): Promise<string[]>;
-  /** Rolling failed part way: rolls back the refreshes already started and waits for that. */
-  rollBack(ctx: ActionContext, started: RefreshRecord[]): Promise<HealthResult>;
-  /** Deletes template versions this run made that nothing uses any more; one phrase per version. */
-  retire(ctx: ActionContext, rolled: RollResult): Promise<string[]>;
+  /** Puts back what the journal says the run changed; `quick` when cancelled (the post step finishes). */
+  putBack(ctx: ActionContext, journal: JournalData, o: { quick: boolean }): Promise<PutBackReport>;
   reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
+  /** With reap: Octopus answers and accepts the credential, checked in the plan. */
+  planReap?(ctx: ActionContext): Promise<void>;
 }
 
 /** The typed options of every step, for a real run (the plan steps run the same options dry). */
@@ -49,6 +50,8 @@ export interface StepOptions {
   /** Without the refreshes, which the roll makes. */
   wait: WaitOptions;
   reap: ReapRunOptions;
+  /** How long the put-back retries a failing call, and waits for refreshes. */
+  putBack: { retryMs: number; waitMs: number };
 }
 
 /** Each action's toOptions over its inputs as deploy-ami gives them (deploy-ami's own meaning first). */
@@ -67,8 +70,15 @@ export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOp
       }),
     ),
     wait: healthOptions(
-      // The groups are the refreshes the roll started; asg-names/asg-tags chose them.
-      inputsWith(waitHealthySpec, { ...v, refreshes: undefined, asgNames: [], asgTags: {} }),
+      // The groups are the refreshes the roll started; asg-names/asg-tags chose them. The wait
+      // leaves a failure as it is: the put-back rolls every group of the run back alike.
+      inputsWith(waitHealthySpec, {
+        ...v,
+        refreshes: undefined,
+        asgNames: [],
+        asgTags: {},
+        rollbackOnFailure: false,
+      }),
       step,
     ),
     reap: reapOptions(
@@ -79,6 +89,7 @@ export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOp
         dryRun: false,
       }),
     ),
+    putBack: { retryMs: v.putBackMinutes * 60_000, waitMs: v.timeoutMinutes * 60_000 },
   };
 }
 
@@ -95,10 +106,7 @@ export function deploySteps(o: StepOptions): DeploySteps {
     },
     roll: (ctx, promised) => roll(ctx, { ...o.roll, promised }),
     wait: (ctx, refreshes) => wait(ctx, refreshes),
-    restore: (ctx, promoted) => restoreParameter(ctx, o.parameterName, promoted),
-    retire: (ctx, rolled) => retireVersions(ctx, rolled),
-    rollBack: (ctx, started) =>
-      rollBackStarted(ctx, started, (r) => wait(ctx, r, { rollbackOnFailure: false })),
+    putBack: (ctx, journal, p) => putBack(ctx, journal, { ...o.putBack, ...p }),
     reap: (ctx, dryRun) => runReap(ctx, { ...o.reap, dryRun }),
   };
 }

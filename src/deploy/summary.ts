@@ -51,7 +51,12 @@ function rows(r: DeployResult): (readonly unknown[])[] {
         : `already current: ${r.rolled.asgNames.join(', ')}`,
     ]);
   if (r.wait) out.push(['wait', `${ICON[r.wait.status]} ${r.wait.status}`]);
-  if (r.restored.length) out.push(['restore', r.restored.join('; ')]);
+  if (r.restored.length) out.push(['put back', r.restored.join('; ')]);
+  if (r.remaining?.length)
+    out.push([
+      '❗ not put back',
+      r.remaining.map((x) => `${x.what} — finish with ${code(x.command)}`).join('<br>'),
+    ]);
   if (r.reap)
     out.push([
       'reap Octopus orphans',

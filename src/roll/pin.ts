@@ -13,6 +13,12 @@ import type { GroupPlan } from './plan.js';
 
 const floating = (v: string | undefined) => v === undefined || v === '$Latest' || v === '$Default';
 
+/** A group's launch source, as UpdateAutoScalingGroup takes it (one template identifier per spec). */
+export type LaunchSource = Pick<
+  UpdateAutoScalingGroupCommandInput,
+  'LaunchTemplate' | 'MixedInstancesPolicy'
+>;
+
 /** Puts the group back as it was: the start that needed the pin failed. */
 export type Unpin = () => Promise<void>;
 
@@ -20,7 +26,7 @@ export type Unpin = () => Promise<void>;
 export function launchSource(
   plan: GroupPlan,
   mapSpec: (spec: LaunchTemplateSpecification) => LaunchTemplateSpecification,
-): Pick<UpdateAutoScalingGroupCommandInput, 'LaunchTemplate' | 'MixedInstancesPolicy'> {
+): LaunchSource {
   // A group is described with both the template's id and name; AWS takes "the ID or the name of
   // the launch template, but not both" (LaunchTemplateSpecification), so only the id goes back.
   const map = (spec: LaunchTemplateSpecification) => oneIdentifier(mapSpec(spec));
@@ -70,6 +76,18 @@ function pins(
 function oneIdentifier(s: LaunchTemplateSpecification): LaunchTemplateSpecification {
   const { LaunchTemplateId: id, LaunchTemplateName: name, ...rest } = s;
   return id ? { LaunchTemplateId: id, ...rest } : { LaunchTemplateName: name, ...rest };
+}
+
+/** The group's launch source as written, and with every floating version pinned to the number it resolves to now. */
+export function sourcesOf(plan: GroupPlan): { source: LaunchSource; pinned: LaunchSource } {
+  const found = pins(plan);
+  return {
+    source: launchSource(plan, (spec) => spec),
+    pinned: launchSource(plan, (spec) => {
+      const p = found.get(spec);
+      return p ? { LaunchTemplateId: p.id, Version: String(p.version) } : spec;
+    }),
+  };
 }
 
 /**

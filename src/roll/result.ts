@@ -2,6 +2,7 @@
 import { PartialFailure } from '../core/errors.js';
 import type { HealthResult } from '../health/wait.js';
 import type { GroupPlan } from './plan.js';
+import { sourcesOf, type LaunchSource } from './pin.js';
 import type { RefreshRecord } from '../aws/refresh-record.js';
 
 export type GroupStatus =
@@ -34,6 +35,11 @@ export interface GroupOutcome {
     created: boolean;
   };
   instances: { total: number; onAmi: number };
+  /**
+   * The launch source as the group had it before (what a put-back restores, field by field), and
+   * the same with each `$Latest`/`$Default` pinned to the number it resolved to (a refresh back).
+   */
+  before: { source: LaunchSource; pinned: LaunchSource };
   refreshId?: string;
   /** A refresh that was running before, and how it ended after waiting for or cancelling it. */
   previousRefresh?: { id: string; finalStatus: string; cancelled: boolean };
@@ -122,6 +128,7 @@ export function outcomeOf(p: GroupPlan, status: GroupStatus, error?: string): Gr
       created: false,
     },
     instances: p.instances,
+    before: sourcesOf(p),
     ...(error ? { error } : {}),
   };
 }

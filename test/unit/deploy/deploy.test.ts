@@ -5,12 +5,14 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AwsClients } from '../../../src/aws/clients.js';
-import { ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
+import { AbortedError, ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
 import type { ActionContext } from '../../../src/core/context.js';
 import { deploy, DeployFailure, oneGroupAtATime } from '../../../src/deploy/deploy.js';
 import { stepOptions, type DeploySteps } from '../../../src/deploy/steps.js';
+import type { JournalData } from '../../../src/deploy/journal.js';
+import { PutBackReport } from '../../../src/deploy/persist.js';
 import type { HealthResult, HealthStatus } from '../../../src/health/wait.js';
 import type { PromoteResult } from '../../../src/promote/types.js';
 import type { ReapResult } from '../../../src/reap/reap.js';
@@ -33,6 +35,8 @@ function fakes(
   o: { wait?: HealthStatus; imageSource?: 'launch-template' | 'ssm-parameter'; current?: boolean } = {},
 ) {
   const calls: string[] = [];
+  const journals: JournalData[] = [];
+  const leftBehind: { what: string; command: string }[] = [];
   const promoted = (dryRun: boolean): PromoteResult => ({
     parameterName: '/golden-ami/web',
     dryRun,
@@ -64,6 +68,10 @@ function fakes(
         amiId: base['ami-id'],
         template: { id: 'lt-1', requested: '3', previousVersion: 3, version: 4, created: true },
         instances: { total: 2, onAmi: 0 },
+        before: {
+          source: { LaunchTemplate: { LaunchTemplateId: 'lt-1', Version: '3' } },
+          pinned: { LaunchTemplate: { LaunchTemplateId: 'lt-1', Version: '3' } },
+        },
       },
     ],
     refreshes:
@@ -86,15 +94,24 @@ function fakes(
     promote: async () => (calls.push('promote'), promoted(false)),
     roll: async () => (calls.push('roll'), rolled(false)),
     wait: async (_c, r) => (calls.push(`wait:${r.length}`), health(o.wait ?? 'healthy')),
-    restore: async () => (calls.push('restore'), ['label staging back on version 3 (ami-00000000000000001)']),
-    retire: async () => (calls.push('retire'), ['deleted launch template lt-1 version 4']),
-    rollBack: async (_c, r) => (calls.push(`roll-back:${r.length}`), health('rolled-back')),
+    putBack: async (_c, journal, o) => {
+      calls.push(o.quick ? 'put-back:quick' : 'put-back');
+      journals.push(journal);
+      const report = new PutBackReport();
+      report.touched = true;
+      if (o.quick) report.unfinished = true;
+      if (journal.parameter.labelVersion !== undefined && journal.groups[0]?.imageSource === 'ssm-parameter')
+        report.done('label staging back on version 3 (ami-00000000000000001)');
+      report.done('deleted launch template lt-1 version 4');
+      for (const r of leftBehind) report.left(r.what, undefined, r.command);
+      return report;
+    },
     reap: async (_c, dryRun) => (
       calls.push(`reap:${dryRun}`),
       { reaped: [{}], scanned: 3, dryRun } as unknown as ReapResult
     ),
   };
-  return { calls, steps };
+  return { calls, steps, journals, leftBehind };
 }
 
 const ctx = (): ActionContext & { log: ReturnType<typeof memoryLog> } => ({
@@ -126,26 +143,63 @@ describe('deploy', () => {
   test('groups resolving the parameter: the label moves first, and back when the fleet does not end healthy', async () => {
     const f = fakes({ imageSource: 'ssm-parameter', wait: 'rolled-back' });
     const err = await failureOf(deploy(ctx(), parse_(base), f.steps));
-    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'promote', 'roll', 'wait:1', 'restore', 'retire']);
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'promote', 'roll', 'wait:1', 'put-back']);
     expect(err).toBeInstanceOf(DeployFailure);
     expect(err!.result.status).toBe('rolled-back');
     expect(err!.message).toBe(
       'staging: us-east-1/web: rolled-back: web rolled back to version 3; restored: ' +
         'label staging back on version 3 (ami-00000000000000001); deleted launch template lt-1 version 4',
     );
+    // The journal holds the environment as planned, saved before the first change.
+    expect(f.journals[0]).toMatchObject({
+      amiId: base['ami-id'],
+      parameter: { name: '/golden-ami/web', label: 'staging', version: 3, labelVersion: 3 },
+      groups: [{ name: 'web', imageSource: 'ssm-parameter', source: { LaunchTemplate: { Version: '3' } } }],
+    });
   });
 
   test('id-pinned groups that fail: the label never moved, versions retired, the line says so', async () => {
     const f = fakes({ wait: 'timed-out' });
     const err = await failureOf(deploy(ctx(), parse_(base), f.steps));
-    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'wait:1', 'retire']);
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'wait:1', 'put-back']);
     expect(err!.result.status).toBe('timed-out');
     expect(err!.message).toMatch(
       /restored: label staging was not moved .*; deleted launch template lt-1 version 4$/,
     );
   });
 
-  test('rolling that fails part way rolls back the refreshes already started, then restores', async () => {
+  test('what the put-back could not do makes the status failed and is listed with its command', async () => {
+    const f = fakes({ wait: 'failed' });
+    f.leftBehind.push({
+      what: 'label staging still names the AMI',
+      command: 'aws ssm label-parameter-version x',
+    });
+    const err = await failureOf(deploy(ctx(), parse_(base), f.steps));
+    expect(err!.result.status).toBe('failed');
+    expect(err!.message).toMatch(
+      /; NOT put back: label staging still names the AMI \(finish with: aws ssm label-parameter-version x\)$/,
+    );
+    expect(err!.result.remaining).toHaveLength(1);
+  });
+
+  test('cancelled mid-wait: only the quick put-back runs, and the line says the post step finishes it', async () => {
+    const f = fakes();
+    const abort = new AbortController();
+    f.steps.wait = async () => {
+      f.calls.push('wait');
+      abort.abort(new AbortedError('cancelled by SIGINT'));
+      throw new AbortedError('cancelled by SIGINT');
+    };
+    const err = await failureOf(deploy({ ...ctx(), signal: abort.signal }, parse_(base), f.steps));
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'wait', 'put-back:quick']);
+    expect(err).toBeInstanceOf(DeployFailure);
+    expect(err!.result.status).toBe('failed');
+    expect(err!.message).toMatch(
+      /^staging: cancelled: cancelled by SIGINT; restored: .*the post step finishes/,
+    );
+  });
+
+  test('rolling that fails part way puts back what the journal holds', async () => {
     const f = fakes({ imageSource: 'ssm-parameter' });
     f.steps.roll = async () => {
       f.calls.push('roll');
@@ -159,18 +213,10 @@ describe('deploy', () => {
       throw new RollFailure(partial, 'Rolling 2 group(s) failed: failed for api (us-east-1): boom.');
     };
     const err = await failureOf(deploy(ctx(), parse_(base), f.steps));
-    expect(f.calls).toEqual([
-      'plan-promote',
-      'plan-roll',
-      'promote',
-      'roll',
-      'roll-back:1',
-      'restore',
-      'retire',
-    ]);
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'promote', 'roll', 'put-back']);
     expect(err!.result.status).toBe('rolled-back');
     expect(err!.message).toMatch(
-      /^staging: rolling failed: Rolling 2 group\(s\) failed: .*; refreshes already started: us-east-1\/web: rolled-back: .*; restored: label staging back on version 3/,
+      /^staging: rolling failed: Rolling 2 group\(s\) failed: .*; restored: label staging back on version 3/,
     );
   });
 

@@ -5,6 +5,7 @@ const base = {
   region: 'us-east-1',
   amiId: 'ami-0123456789abcdef0',
   instances: { total: 2, onAmi: 0 },
+  before: { source: {}, pinned: {} },
 };
 
 const result: RollResult = {

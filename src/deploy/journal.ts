@@ -1,0 +1,143 @@
+// The deploy journal: what the environment was before the run, and every change the run set out
+// to make, saved to step state before each change is sent. A put-back (the main step's, or the
+// post step's after a cancel) works from it, so no ending leaves a change nobody knows about.
+import type { LaunchSource } from '../roll/pin.js';
+
+/** A group the run may change, as it was before. */
+export interface GroupBefore {
+  region: string;
+  name: string;
+  imageSource: 'launch-template' | 'ssm-parameter';
+  /** The launch source exactly as the group had it (template ids, `$Latest`/`$Default`, overrides). */
+  source: LaunchSource;
+  /** The same with each floating version pinned to the number it resolved to: what a refresh back deploys. */
+  pinned: LaunchSource;
+  previousAmiId?: string;
+}
+
+/** The parameter and the environment's label before the run. */
+export interface ParameterBefore {
+  region: string;
+  name: string;
+  label: string;
+  /** Newest version and its value; undefined when the parameter did not exist. */
+  version?: number;
+  value?: string;
+  /** The version the label was on; undefined when it was on none. */
+  labelVersion?: number;
+}
+
+/** One change, recorded before it is sent; the fields after `at` are filled in once AWS answers. */
+export type Change =
+  | { kind: 'version'; region: string; templateId: string; at: number; version?: number }
+  | { kind: 'source'; region: string; group: string; at: number }
+  | { kind: 'refresh'; region: string; group: string; at: number; refreshId?: string }
+  | { kind: 'value'; region: string; name: string; at: number; version?: number }
+  | { kind: 'label'; region: string; name: string; at: number; version?: number };
+
+export interface JournalData {
+  v: 1;
+  amiId: string;
+  environment: string;
+  /** Epoch ms just before the first change: anything of ours in AWS was made after it. */
+  startedAt: number;
+  rollbackOnFailure: boolean;
+  parameter: ParameterBefore;
+  groups: GroupBefore[];
+  changes: Change[];
+  /** How the main step ended: healthy (nothing to put back) or put back in full. Absent: post must look. */
+  settled?: 'healthy' | 'put-back';
+}
+
+/** Step state: the journal without its changes, and each change under its own numbered name. */
+export const JOURNAL_STATE = 'deploy-journal';
+const changeState = (i: number) => `deploy-change-${i}`;
+
+type Saver = (name: string, value: string) => void;
+
+/**
+ * The journal of one run, saved through `save` (core.saveState) before every change is sent and
+ * again when AWS answers. Each change is saved under its own name, so the state written stays
+ * proportional to the run however many groups it rolls.
+ */
+export class Journal {
+  data?: JournalData;
+  /** True while the run's own changes are sent (not during the put-back). */
+  recording = false;
+  constructor(
+    private readonly save: Saver = () => undefined,
+    /** Called when a refresh has started (its id known): the `refreshes` output is written at once. */
+    private readonly onRefresh?: (data: JournalData) => void,
+  ) {}
+
+  begin(data: Omit<JournalData, 'v' | 'changes'>): void {
+    this.data = { v: 1, ...data, changes: [] };
+    this.saveBase();
+  }
+
+  /** Records a change about to be sent; returns it to be completed with AWS's answer. */
+  intend(change: Change): Change {
+    if (!this.data) return change;
+    this.data.changes.push(change);
+    this.save(changeState(this.data.changes.length - 1), JSON.stringify(change));
+    return change;
+  }
+
+  complete<C extends Change>(change: C, fields: Partial<C>): void {
+    Object.assign(change, fields);
+    const i = this.data?.changes.indexOf(change) ?? -1;
+    if (i < 0) return;
+    this.save(changeState(i), JSON.stringify(change));
+    if (change.kind === 'refresh' && 'refreshId' in fields) this.onRefresh?.(this.data!);
+  }
+
+  settle(how: NonNullable<JournalData['settled']>): void {
+    if (!this.data) return;
+    this.data.settled = how;
+    this.saveBase();
+  }
+
+  private saveBase(): void {
+    if (!this.data) return;
+    const { changes: _changes, ...base } = this.data;
+    this.save(JOURNAL_STATE, JSON.stringify(base));
+  }
+}
+
+const parse = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads what the main step saved; undefined when it saved nothing (it changed nothing) or the text
+ * is not a journal. Its claims are checked against AWS and the inputs before anything is changed.
+ */
+export function readJournal(get: (name: string) => string): JournalData | undefined {
+  const parsed = parse(get(JOURNAL_STATE) || 'null');
+  if (!isObject(parsed) || parsed.v !== 1) return undefined;
+  const changes: unknown[] = [];
+  for (let i = 0, text = get(changeState(0)); text; text = get(changeState(++i))) changes.push(parse(text));
+  const p = { ...parsed, changes } as unknown as JournalData;
+  const ok =
+    typeof p.amiId === 'string' &&
+    typeof p.startedAt === 'number' &&
+    isObject(p.parameter) &&
+    typeof p.parameter.name === 'string' &&
+    Array.isArray(p.groups) &&
+    p.groups.every((g) => isObject(g) && typeof g.name === 'string' && typeof g.region === 'string') &&
+    Array.isArray(p.changes) &&
+    p.changes.every((c) => isObject(c) && typeof c.kind === 'string' && typeof c.region === 'string');
+  return ok ? p : undefined;
+}
+
+/** The changes of one kind. */
+export function changesOf<K extends Change['kind']>(j: JournalData, kind: K): Extract<Change, { kind: K }>[] {
+  return j.changes.filter((c): c is Extract<Change, { kind: K }> => c.kind === kind);
+}

@@ -1,0 +1,118 @@
+// Putting the parameter back: the environment's label on the version it was on (or off again),
+// and the value the run wrote replaced by the one before, when the run's version is still newest.
+import { PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
+import type { ActionContext } from '../core/context.js';
+import { labelVersion, readHistory, waitForVersion, type HistoryEntry } from '../promote/parameter.js';
+import { changesOf, type JournalData } from './journal.js';
+import { persist, shellWord, type PutBackBudget, type PutBackReport } from './persist.js';
+
+interface Restore {
+  ctx: ActionContext;
+  j: JournalData;
+  budget: PutBackBudget;
+  report: PutBackReport;
+  history: HistoryEntry[];
+  /** `--region … --name …` for the commands given to the user. */
+  at: string;
+}
+
+/** The label back where it was, when it now names a version holding the run's AMI. */
+async function restoreLabel({ ctx, j, budget, report, history, at }: Restore): Promise<void> {
+  const p = j.parameter;
+  const labelled = history.find((h) => h.labels.includes(p.label));
+  if (!labelled || labelled.version === p.labelVersion || labelled.value !== j.amiId) return;
+  const back = p.labelVersion;
+  const command =
+    back !== undefined
+      ? `aws ssm label-parameter-version ${at} --parameter-version ${back} --labels ${p.label}`
+      : `aws ssm unlabel-parameter-version ${at} --parameter-version ${labelled.version} --labels ${p.label}`;
+  try {
+    if (back !== undefined) {
+      await persist(ctx, budget, `moving label ${p.label} back`, () =>
+        labelVersion(ctx, p.region, p.name, back, p.label),
+      );
+      const value = history.find((h) => h.version === back)?.value ?? 'unread';
+      report.done(`label ${p.label} back on version ${back} (${value})`);
+      return;
+    }
+    const input = { Name: p.name, ParameterVersion: labelled.version, Labels: [p.label] };
+    await persist(ctx, budget, `removing label ${p.label}`, () =>
+      ctx.clients.ssm(p.region).send(new UnlabelParameterVersionCommand(input)),
+    );
+    report.done(`label ${p.label} removed again (it was on no version before)`);
+  } catch (err) {
+    report.left(`label ${p.label} of ${p.name} still names ${j.amiId}`, err, command);
+  }
+}
+
+/** The value before written back, when the newest version is the run's. */
+async function restoreValue(
+  { ctx, j, budget, report, history, at }: Restore,
+  waitForValue: boolean,
+): Promise<void> {
+  const p = j.parameter;
+  const newest = history.at(-1);
+  if (!newest || newest.value !== j.amiId || newest.version === p.version) return;
+  if (p.value === undefined) {
+    report.done(
+      `${p.name} was created by this run and keeps ${j.amiId} (version ${newest.version}): there is no earlier value`,
+    );
+    return;
+  }
+  const before = p.value;
+  const input = {
+    Name: p.name,
+    Value: before,
+    Type: 'String' as const,
+    DataType: 'aws:ec2:image',
+    Overwrite: true,
+  };
+  try {
+    const out = await persist(ctx, budget, `writing ${before} back to ${p.name}`, () =>
+      ctx.clients.ssm(p.region).send(new PutParameterCommand(input)),
+    );
+    if (waitForValue && out.Version !== undefined)
+      await waitForVersion(ctx, p.region, p.name, out.Version, before, {
+        timeoutMs: 120_000,
+        pollIntervalMs: 500,
+      });
+    report.done(`${p.name} back to ${before} (version ${out.Version})`);
+  } catch (err) {
+    report.left(
+      `${p.name} still holds ${j.amiId}`,
+      err,
+      `aws ssm put-parameter ${at} --value ${before} --type String --data-type aws:ec2:image --overwrite`,
+    );
+  }
+}
+
+/** The label and value the journal says the run wrote, put back: the label first. */
+export async function restoreParameter(
+  ctx: ActionContext,
+  j: JournalData,
+  budget: PutBackBudget,
+  report: PutBackReport,
+  o: { waitForValue: boolean },
+): Promise<void> {
+  const p = j.parameter;
+  const touched = (kind: 'label' | 'value') =>
+    changesOf(j, kind).some((c) => c.name === p.name && c.region === p.region);
+  if (!touched('label') && !touched('value')) return;
+  const at = `--region ${p.region} --name ${shellWord(p.name)}`;
+  let history: HistoryEntry[];
+  try {
+    history = await persist(ctx, budget, `reading the history of ${p.name}`, () =>
+      readHistory(ctx, p.region, p.name),
+    );
+  } catch (err) {
+    report.left(
+      `${p.name} not read, so its label ${p.label} and value may hold ${j.amiId}`,
+      err,
+      `aws ssm get-parameter-history ${at}`,
+    );
+    return;
+  }
+  const r = { ctx, j, budget, report, history, at };
+  if (touched('label')) await restoreLabel(r);
+  if (touched('value')) await restoreValue(r, o.waitForValue);
+}
