@@ -41,6 +41,13 @@ export class PutBackReport {
   }
 }
 
+/** Transient, or wrapped (withContext) around something transient. */
+function transient(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (isTransient(e)) return true;
+  return false;
+}
+
 /** Runs `fn`, retrying transient failures with backoff until the budget's retry deadline. */
 export async function persist<T>(
   ctx: ActionContext,
@@ -58,7 +65,7 @@ export async function persist<T>(
       minDelayMs: 500,
       maxDelayMs: 15_000,
       factor: 2,
-      isTransient,
+      isTransient: transient,
       onTransient: (err) => {
         last = err;
         ctx.log.info(`${what}: ${describeError(err)}; trying again`);

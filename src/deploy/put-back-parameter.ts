@@ -17,10 +17,10 @@ interface Restore {
 }
 
 /** The label back where it was, when it now names a version holding the run's AMI. */
-async function restoreLabel({ ctx, j, budget, report, history, at }: Restore): Promise<void> {
+async function restoreLabel({ ctx, j, budget, report, history, at }: Restore): Promise<boolean> {
   const p = j.parameter;
   const labelled = history.find((h) => h.labels.includes(p.label));
-  if (!labelled || labelled.version === p.labelVersion || labelled.value !== j.amiId) return;
+  if (!labelled || labelled.version === p.labelVersion || labelled.value !== j.amiId) return true;
   const back = p.labelVersion;
   const command =
     back !== undefined
@@ -33,15 +33,17 @@ async function restoreLabel({ ctx, j, budget, report, history, at }: Restore): P
       );
       const value = history.find((h) => h.version === back)?.value ?? 'unread';
       report.done(`label ${p.label} back on version ${back} (${value})`);
-      return;
+      return true;
     }
     const input = { Name: p.name, ParameterVersion: labelled.version, Labels: [p.label] };
     await persist(ctx, budget, `removing label ${p.label}`, () =>
       ctx.clients.ssm(p.region).send(new UnlabelParameterVersionCommand(input)),
     );
     report.done(`label ${p.label} removed again (it was on no version before)`);
+    return true;
   } catch (err) {
     report.left(`label ${p.label} of ${p.name} still names ${j.amiId}`, err, command);
+    return false;
   }
 }
 
@@ -86,18 +88,21 @@ async function restoreValue(
   }
 }
 
-/** The label and value the journal says the run wrote, put back: the label first. */
+/**
+ * The label and value the journal says the run wrote, put back: the label first. Returns false
+ * when the label may still name the AMI (a group resolving it would launch the AMI again).
+ */
 export async function restoreParameter(
   ctx: ActionContext,
   j: JournalData,
   budget: PutBackBudget,
   report: PutBackReport,
   o: { waitForValue: boolean },
-): Promise<void> {
+): Promise<boolean> {
   const p = j.parameter;
   const touched = (kind: 'label' | 'value') =>
     changesOf(j, kind).some((c) => c.name === p.name && c.region === p.region);
-  if (!touched('label') && !touched('value')) return;
+  if (!touched('label') && !touched('value')) return true;
   const at = `--region ${p.region} --name ${shellWord(p.name)}`;
   let history: HistoryEntry[];
   try {
@@ -110,9 +115,10 @@ export async function restoreParameter(
       err,
       `aws ssm get-parameter-history ${at}`,
     );
-    return;
+    return false;
   }
   const r = { ctx, j, budget, report, history, at };
-  if (touched('label')) await restoreLabel(r);
+  const labelBack = !touched('label') || (await restoreLabel(r));
   if (touched('value')) await restoreValue(r, o.waitForValue);
+  return labelBack;
 }

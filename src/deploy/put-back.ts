@@ -38,7 +38,7 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
   // 1. Our refreshes still running stop replacing instances with the AMI.
   if (j.rollbackOnFailure) await Promise.all(refreshed.map((g) => stopRefresh(ctx, j, g, budget, report)));
   // 2. The label (and value) first: a group whose template resolves it launches the old AMI again.
-  await restoreParameter(ctx, j, budget, report, { waitForValue: !o.quick });
+  const labelBack = await restoreParameter(ctx, j, budget, report, { waitForValue: !o.quick });
   if (o.quick) {
     if (changed.length || changesOf(j, 'version').length) report.unfinished = true;
     return report;
@@ -46,7 +46,16 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
   // 3. Groups whose instances still run the AMI go back to the launch source they had.
   if (j.rollbackOnFailure)
     await Promise.all(
-      refreshed.map((g) => refreshBack(ctx, j, g, budget, report, (id) => o.onRefreshBack?.(g, id))),
+      refreshed.map((g) =>
+        // A group resolving the label would launch the AMI again while the label still names it.
+        g.imageSource === 'ssm-parameter' && !labelBack
+          ? report.left(
+              `${g.region}/${g.name}: not refreshed back, since its template resolves label ${j.parameter.label}, which may still name ${j.amiId}`,
+              undefined,
+              `aws autoscaling start-instance-refresh --region ${g.region} --auto-scaling-group-name ${g.name} (once the label is back)`,
+            )
+          : refreshBack(ctx, j, g, budget, report, (id) => o.onRefreshBack?.(g, id)),
+      ),
     );
   else
     for (const g of refreshed)

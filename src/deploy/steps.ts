@@ -69,18 +69,21 @@ export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOp
         dryRun: false,
       }),
     ),
-    wait: healthOptions(
-      // The groups are the refreshes the roll started; asg-names/asg-tags chose them. The wait
-      // leaves a failure as it is: the put-back rolls every group of the run back alike.
-      inputsWith(waitHealthySpec, {
-        ...v,
-        refreshes: undefined,
-        asgNames: [],
-        asgTags: {},
-        rollbackOnFailure: false,
-      }),
-      step,
-    ),
+    wait: {
+      ...healthOptions(
+        // The groups are the refreshes the roll started; asg-names/asg-tags chose them. The wait
+        // leaves a failure as it is: the put-back rolls every group of the run back alike.
+        inputsWith(waitHealthySpec, {
+          ...v,
+          refreshes: undefined,
+          asgNames: [],
+          asgTags: {},
+          rollbackOnFailure: false,
+        }),
+        step,
+      ),
+      leftFor: "deploy-ami's put-back",
+    },
     reap: reapOptions(
       inputsWith(reapSpec, {
         ...v,

@@ -19,9 +19,10 @@ export type ResolvedOptions = Required<
     | 'expectedVersion'
     | 'pause'
     | 'eventsQueueUrl'
+    | 'leftFor'
   >
 > &
-  Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion'>;
+  Pick<WaitOptions, 'expectedAmiId' | 'healthUrl' | 'expectedVersion' | 'leftFor'>;
 
 export function resolveOptions(o: WaitOptions): ResolvedOptions {
   const pollIntervalMs = o.pollIntervalMs ?? defaults.pollIntervalMs;
@@ -33,6 +34,7 @@ export function resolveOptions(o: WaitOptions): ResolvedOptions {
     unhealthyGraceMs: o.unhealthyGraceMs ?? defaults.unhealthyGraceMs,
     timeoutMs: o.timeoutMs ?? defaults.timeoutMs,
     rollbackOnFailure: o.rollbackOnFailure ?? defaults.rollbackOnFailure,
+    leftFor: o.leftFor,
     maxRequestsPerSecond: o.maxRequestsPerSecond ?? defaults.maxRequestsPerSecond,
     pollIntervalMs,
     // An unset maximum never sits below the minimum.

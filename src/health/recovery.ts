@@ -12,6 +12,8 @@ export interface RecoveryContext {
   log: Log;
   now: number;
   rollbackOnFailure: boolean;
+  /** Who puts a failure back when rollbackOnFailure is off (deploy-ami's put-back), for the message. */
+  leftFor?: string;
   /** How long a rollback may take once started. */
   rollbackBudgetMs: number;
 }
@@ -33,7 +35,9 @@ export async function fail(
       s,
       kind,
       'none',
-      `${reason}; rollback-on-failure is off, so the refresh (${status}) was left as it is`,
+      c.leftFor
+        ? `${reason}; the refresh (${status}) is left to ${c.leftFor}`
+        : `${reason}; rollback-on-failure is off, so the refresh (${status}) was left as it is`,
       c.now,
     );
     return;

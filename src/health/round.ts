@@ -80,6 +80,7 @@ export class RegionRound {
       log: this.ctx.log,
       now,
       rollbackOnFailure: o.rollbackOnFailure,
+      leftFor: o.leftFor,
       rollbackBudgetMs: o.timeoutMs,
       graceMs: o.unhealthyGraceMs,
       httpConfigured: Boolean(o.healthUrl),

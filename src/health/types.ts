@@ -24,6 +24,8 @@ export interface WaitOptions {
   unhealthyGraceMs?: number;
   timeoutMs?: number;
   rollbackOnFailure?: boolean;
+  /** With rollbackOnFailure off: who puts a failure back instead, named in the group's message. */
+  leftFor?: string;
   maxRequestsPerSecond?: number;
   pollIntervalMs?: number;
   maxPollIntervalMs?: number;

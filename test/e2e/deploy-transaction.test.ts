@@ -375,7 +375,7 @@ describe('a group whose template resolves the label: the label moves first and i
     expect(r.log).toMatch(/label staging moves to ami-\w+ in a new version first/);
     expect(r.errors[0]).toMatch(
       new RegExp(
-        `restored: label staging back on version 1 \\(${base}\\); /golden-ami/ssm back to ${base} \\(version 3\\); us-east-1/ssm-web: refreshed back`,
+        `restored: label staging back on version 1 \\(${base}\\); /golden-ami/ssm back to ${base} \\(version 3\\)`,
       ),
     );
     expect(await groupAmis(lc, 'ssm-web')).toEqual([base]);

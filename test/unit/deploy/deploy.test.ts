@@ -371,7 +371,8 @@ describe('deploy-ami step options', () => {
       regions: ['us-east-1'],
       timeoutMs: 1_800_000,
       unhealthyGraceMs: 300_000,
-      rollbackOnFailure: true,
+      rollbackOnFailure: false,
+      leftFor: "deploy-ami's put-back",
     });
   });
 
