@@ -16,6 +16,7 @@ import { protectPromoted } from '../promote/protect.js';
 import type { PromoteResult } from '../promote/types.js';
 import { reapSpec } from '../reap/inputs.js';
 import { reapOptions } from '../reap/options.js';
+import { checkOctopusAccess, type OctopusAccess } from '../reap/preflight.js';
 import { runReap, type ReapResult, type ReapRunOptions } from '../reap/reap.js';
 import { rollSpec } from '../roll/inputs.js';
 import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
@@ -39,6 +40,8 @@ export interface DeploySteps {
   /** Deletes template versions this run made that nothing uses any more; one phrase per version. */
   retire(ctx: ActionContext, rolled: RollResult): Promise<string[]>;
   reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
+  /** With reap on, in the plan: Octopus answers, takes the key, and has the space and environments (reads only). */
+  planReap?(ctx: ActionContext): Promise<OctopusAccess>;
 }
 
 /** The typed options of every step, for a real run (the plan steps run the same options dry). */
@@ -100,6 +103,7 @@ export function deploySteps(o: StepOptions): DeploySteps {
     rollBack: (ctx, started) =>
       rollBackStarted(ctx, started, (r) => wait(ctx, r, { rollbackOnFailure: false })),
     reap: (ctx, dryRun) => runReap(ctx, { ...o.reap, dryRun }),
+    planReap: (ctx) => checkOctopusAccess(ctx, o.reap),
   };
 }
 

@@ -1,0 +1,128 @@
+// Where each target's instance is looked for. First the regions the step was given; then, for an
+// instance not found there, the region its target's address names (EC2 host names carry it), or
+// else every region enabled for the account. So a live instance in a region nobody listed never
+// makes its target look orphaned: `not-found` means absent from every place it could be.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { withContext } from '../core/errors.js';
+import { enabledRegions } from '../aws/regions.js';
+import { keepMoreAlive, LIVE, lookupInstances, type InstanceFact, type LookupResult } from './instances.js';
+import type { MatchBy } from './mapping.js';
+
+/** One mapped target: its instance key and the region its address names, if any. */
+export interface Wanted {
+  key: string;
+  region?: string;
+}
+
+export interface SearchResult {
+  facts: Map<string, InstanceFact>;
+  /** DescribeInstances requests made (pages included). */
+  calls: number;
+  /** Regions asked beyond the given ones, sorted. */
+  widened: string[];
+  /** For each key still not found: where it was looked for, said for its target's reason. */
+  where: Map<string, string>;
+  /** Keys that could not be looked for where they could be, with why: their targets are left alone. */
+  unchecked: Map<string, string>;
+}
+
+export interface SearchClients {
+  /** The EC2 client of a region; without one, the step's own region (which asks DescribeRegions). */
+  ec2(region?: string): EC2Client;
+}
+
+/**
+ * Settled: a live instance, or (instance ids and private DNS names being unique) any instance at
+ * all. A private IP is not unique across regions and VPCs: until a live instance holds it, every
+ * region could have one.
+ */
+function settled(fact: InstanceFact | undefined, matchBy: MatchBy): boolean {
+  if (!fact || fact.state === 'not-found') return false;
+  return matchBy !== 'private-ip' || LIVE.has(fact.state);
+}
+
+/** Per open key, the regions its targets' addresses name; null when some target's names none. */
+function namedRegions(wanted: Wanted[], open: Set<string>): Map<string, Set<string> | null> {
+  const named = new Map<string, Set<string> | null>();
+  for (const { key, region } of wanted) {
+    if (!open.has(key)) continue;
+    const known = named.get(key);
+    if (known === null) continue;
+    if (!region) named.set(key, null);
+    else named.set(key, (known ?? new Set<string>()).add(region));
+  }
+  return named;
+}
+
+/** Asks each region about its own keys, side by side; the first failure in region order is thrown. */
+async function askEach(
+  clients: SearchClients,
+  plan: Map<string, string[]>,
+  matchBy: MatchBy,
+  signal: AbortSignal | undefined,
+) {
+  const regions = [...plan.keys()].sort();
+  const answers = await Promise.allSettled(
+    regions.map((r) => lookupInstances((x) => clients.ec2(x), [r], plan.get(r)!, matchBy, signal)),
+  );
+  const failed = answers.find((a) => a.status === 'rejected');
+  if (failed) throw failed.reason;
+  return answers.map((a, i) => ({
+    region: regions[i]!,
+    ...(a as PromiseFulfilledResult<LookupResult>).value,
+  }));
+}
+
+export async function findInstances(
+  clients: SearchClients,
+  given: string[],
+  wanted: Wanted[],
+  matchBy: MatchBy,
+  signal?: AbortSignal,
+): Promise<SearchResult> {
+  const keys = [...new Set(wanted.map((w) => w.key))];
+  const first = await lookupInstances((r) => clients.ec2(r), given, keys, matchBy, signal);
+  const { facts } = first;
+  let calls = first.calls;
+  const open = new Set(keys.filter((k) => !settled(facts.get(k), matchBy)));
+  const where = new Map<string, string>();
+  const unchecked = new Map<string, string>();
+  if (!open.size) return { facts, calls, widened: [], where, unchecked };
+
+  const enabled = await enabledRegions(clients.ec2(), signal).catch((err: unknown) => {
+    throw withContext(
+      `EC2 DescribeRegions (to look for ${open.size} instance(s) not found in ${given.join(', ')} in every region enabled for the account)`,
+      err,
+    );
+  });
+  const isEnabled = new Set(enabled);
+  const asked = new Set(given);
+  const plan = new Map<string, string[]>();
+  const named = namedRegions(wanted, open);
+  for (const key of open) {
+    const regions = named.get(key);
+    const candidates = regions ? [...regions].sort() : enabled;
+    const off = candidates.filter((r) => !isEnabled.has(r));
+    for (const r of candidates)
+      if (isEnabled.has(r) && !asked.has(r)) plan.set(r, [...(plan.get(r) ?? []), key]);
+    where.set(
+      key,
+      regions
+        ? `${candidates.join(', ')}, the region${candidates.length > 1 ? 's' : ''} its target's address names`
+        : `any of the ${enabled.length} regions enabled for the account`,
+    );
+    if (off.length)
+      unchecked.set(
+        key,
+        `its target's address names ${off.join(', ')}, not enabled for this account (DescribeRegions), so EC2 there cannot be asked`,
+      );
+  }
+  const answers = await askEach(clients, plan, matchBy, signal);
+  for (const { facts: more, calls: n } of answers) {
+    calls += n;
+    for (const [key, fact] of more) if (fact.state !== 'not-found') keepMoreAlive(facts, key, fact);
+  }
+  // A key found after all is not unchecked: what EC2 said stands.
+  for (const key of [...unchecked.keys()]) if (facts.get(key)?.state !== 'not-found') unchecked.delete(key);
+  return { facts, calls, widened: [...plan.keys()].sort(), where, unchecked };
+}
