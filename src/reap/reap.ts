@@ -198,7 +198,11 @@ async function classify(ctx: ReapContext, o: ReapOptions, mapped: Mapped[]) {
   }
   if (lookup.unchecked.size)
     ctx.log.warning(
-      `${lookup.unchecked.size} instance(s) could not be looked for where their targets' addresses say they are; those targets are left alone: ${[...lookup.unchecked.values()][0]}`,
+      `${lookup.unchecked.size} instance(s) could not be looked for everywhere they could be, so their targets are left alone: ${[
+        ...new Set(lookup.unchecked.values()),
+      ]
+        .slice(0, 3)
+        .join('; ')}`,
     );
   return { orphans, kept, ec2Calls: lookup.calls, widened: lookup.widened };
 }

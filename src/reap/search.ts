@@ -3,7 +3,8 @@
 // else every region enabled for the account. So a live instance in a region nobody listed never
 // makes its target look orphaned: `not-found` means absent from every place it could be.
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { withContext } from '../core/errors.js';
+import { awsErrorCode, withContext } from '../core/errors.js';
+import { hasCode } from '../aws/errors.js';
 import { enabledRegions } from '../aws/regions.js';
 import { keepMoreAlive, LIVE, lookupInstances, type InstanceFact, type LookupResult } from './instances.js';
 import type { MatchBy } from './mapping.js';
@@ -24,6 +25,8 @@ export interface SearchResult {
   where: Map<string, string>;
   /** Keys that could not be looked for where they could be, with why: their targets are left alone. */
   unchecked: Map<string, string>;
+  /** Regions asked beyond the given ones that refused the lookup (access denied, not opted in). */
+  denied: string[];
 }
 
 export interface SearchClients {
@@ -54,7 +57,24 @@ function namedRegions(wanted: Wanted[], open: Set<string>): Map<string, Set<stri
   return named;
 }
 
-/** Asks each region about its own keys, side by side; the first failure in region order is thrown. */
+/**
+ * Answers that mean "this principal may not look in that region" (an SCP that denies the region,
+ * a policy scoped by aws:RequestedRegion, a region not opted in): an instance there cannot be
+ * ruled out, so the keys asked there are left alone rather than failing the whole run.
+ */
+const DENIED = [
+  'UnauthorizedOperation',
+  'AccessDenied',
+  'AccessDeniedException',
+  'AuthFailure',
+  'OptInRequired',
+];
+
+/**
+ * Asks each region about its own keys, side by side. A region that denies the lookup is reported
+ * in `denied`; any other failure (the first in region order) is thrown: nothing may be deleted
+ * on a partial answer.
+ */
 async function askEach(
   clients: SearchClients,
   plan: Map<string, string[]>,
@@ -65,12 +85,17 @@ async function askEach(
   const answers = await Promise.allSettled(
     regions.map((r) => lookupInstances((x) => clients.ec2(x), [r], plan.get(r)!, matchBy, signal)),
   );
-  const failed = answers.find((a) => a.status === 'rejected');
+  const denied = new Map<string, string>();
+  const found: LookupResult[] = [];
+  answers.forEach((a, i) => {
+    if (a.status === 'fulfilled') found.push(a.value);
+    else if (hasCode((a.reason as Error).cause ?? a.reason, ...DENIED))
+      denied.set(regions[i]!, awsErrorCode((a.reason as Error).cause ?? a.reason) ?? 'denied');
+  });
+  const failed = answers.find((a, i) => a.status === 'rejected' && !denied.has(regions[i]!)) as
+    PromiseRejectedResult | undefined;
   if (failed) throw failed.reason;
-  return answers.map((a, i) => ({
-    region: regions[i]!,
-    ...(a as PromiseFulfilledResult<LookupResult>).value,
-  }));
+  return { found, denied };
 }
 
 export async function findInstances(
@@ -87,7 +112,7 @@ export async function findInstances(
   const open = new Set(keys.filter((k) => !settled(facts.get(k), matchBy)));
   const where = new Map<string, string>();
   const unchecked = new Map<string, string>();
-  if (!open.size) return { facts, calls, widened: [], where, unchecked };
+  if (!open.size) return { facts, calls, widened: [], where, unchecked, denied: [] };
 
   const enabled = await enabledRegions(clients.ec2(), signal).catch((err: unknown) => {
     throw withContext(
@@ -117,12 +142,19 @@ export async function findInstances(
         `its target's address names ${off.join(', ')}, not enabled for this account (DescribeRegions), so EC2 there cannot be asked`,
       );
   }
-  const answers = await askEach(clients, plan, matchBy, signal);
-  for (const { facts: more, calls: n } of answers) {
+  const { found, denied } = await askEach(clients, plan, matchBy, signal);
+  for (const { facts: more, calls: n } of found) {
     calls += n;
     for (const [key, fact] of more) if (fact.state !== 'not-found') keepMoreAlive(facts, key, fact);
   }
+  for (const [region, code] of denied)
+    for (const key of plan.get(region)!)
+      if (!unchecked.has(key))
+        unchecked.set(
+          key,
+          `EC2 in ${region} refused DescribeInstances (${code}), so an instance there cannot be ruled out`,
+        );
   // A key found after all is not unchecked: what EC2 said stands.
   for (const key of [...unchecked.keys()]) if (facts.get(key)?.state !== 'not-found') unchecked.delete(key);
-  return { facts, calls, widened: [...plan.keys()].sort(), where, unchecked };
+  return { facts, calls, widened: [...plan.keys()].sort(), where, unchecked, denied: [...denied.keys()] };
 }

@@ -169,7 +169,9 @@ describe('reapOrphans across regions', () => {
       }),
     ]);
     expect(regionsAsked()).not.toContain('af-south-1');
-    expect(s.log.lines.join('\n')).toMatch(/warning: 1 instance\(s\) could not be looked for/);
+    expect(s.log.lines.join('\n')).toMatch(
+      /warning: 1 instance\(s\) could not be looked for everywhere they could be/,
+    );
   });
 
   it('matched by private IP, keeps a target whose address a live instance holds in another region', async () => {
@@ -192,6 +194,43 @@ describe('reapOrphans across regions', () => {
       ['web-a', id(2), 'running', 'eu-west-1'],
     ]);
     expect(r.reaped.map((t) => [t.name, t.instanceId, t.state])).toEqual([['web-b', id(3), 'stopped']]);
+  });
+
+  it('leaves alone what a region that denies the lookup could hold, and still reaps what it can prove', async () => {
+    const s = setup(
+      [{ Name: id(1) }, { Name: id(2) }, { Name: id(3) }],
+      [
+        { id: id(1), state: 'running', region: 'us-west-2' },
+        { id: id(2), state: 'terminated' },
+      ],
+    );
+    // An SCP-like deny: every EC2 call outside the regions the organization allows.
+    cloud.lc.iam.setPolicy({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeRegions'], Resource: '*' },
+        {
+          Effect: 'Deny',
+          Action: 'ec2:*',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-west-2', 'eu-west-1'] } },
+        },
+      ],
+    });
+    try {
+      const r = await reapOrphans(s.ctx, options());
+      expect(r.reaped.map((t) => [t.name, t.state])).toEqual([[id(2), 'terminated']]);
+      expect(r.kept.map((k) => [k.name, k.state, k.region])).toEqual([
+        [id(1), 'running', 'us-west-2'],
+        [id(3), null, null],
+      ]);
+      expect(r.kept[1]!.reason).toMatch(
+        /^left alone: EC2 in ap-northeast-1 refused DescribeInstances \(UnauthorizedOperation\), so an instance there cannot be ruled out$/,
+      );
+      expect(cloud.targetNames().sort()).toEqual([id(1), id(3)]);
+    } finally {
+      cloud.lc.iam.setPolicy(null);
+    }
   });
 
   it('deletes nothing when DescribeRegions fails, and says what it was for', async () => {
