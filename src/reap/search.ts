@@ -98,6 +98,39 @@ async function askEach(
   return { found, denied };
 }
 
+/** Where each open key is looked for next, how its reason will say so, and which cannot be. */
+function planSearch(open: Set<string>, wanted: Wanted[], enabled: string[], given: string[]) {
+  const isEnabled = new Set(enabled);
+  const asked = new Set(given);
+  const plan = new Map<string, string[]>();
+  const where = new Map<string, string>();
+  const unchecked = new Map<string, string>();
+  const named = namedRegions(wanted, open);
+  for (const key of open) {
+    const regions = named.get(key);
+    const candidates = regions ? [...regions].sort() : enabled;
+    for (const r of candidates) {
+      if (!isEnabled.has(r) || asked.has(r)) continue;
+      const keysThere = plan.get(r);
+      if (keysThere) keysThere.push(key);
+      else plan.set(r, [key]);
+    }
+    where.set(
+      key,
+      regions
+        ? `${candidates.join(', ')}, the region${candidates.length > 1 ? 's' : ''} its target's address names`
+        : `any of the ${enabled.length} regions enabled for the account`,
+    );
+    const off = candidates.filter((r) => !isEnabled.has(r));
+    if (off.length)
+      unchecked.set(
+        key,
+        `its target's address names ${off.join(', ')}, not among the regions enabled for this account (DescribeRegions), so EC2 there cannot be asked`,
+      );
+  }
+  return { plan, where, unchecked };
+}
+
 export async function findInstances(
   clients: SearchClients,
   given: string[],
@@ -110,9 +143,7 @@ export async function findInstances(
   const { facts } = first;
   let calls = first.calls;
   const open = new Set(keys.filter((k) => !settled(facts.get(k), matchBy)));
-  const where = new Map<string, string>();
-  const unchecked = new Map<string, string>();
-  if (!open.size) return { facts, calls, widened: [], where, unchecked, denied: [] };
+  if (!open.size) return { facts, calls, widened: [], where: new Map(), unchecked: new Map(), denied: [] };
 
   const enabled = await enabledRegions(clients.ec2(), signal).catch((err: unknown) => {
     throw withContext(
@@ -120,28 +151,7 @@ export async function findInstances(
       err,
     );
   });
-  const isEnabled = new Set(enabled);
-  const asked = new Set(given);
-  const plan = new Map<string, string[]>();
-  const named = namedRegions(wanted, open);
-  for (const key of open) {
-    const regions = named.get(key);
-    const candidates = regions ? [...regions].sort() : enabled;
-    const off = candidates.filter((r) => !isEnabled.has(r));
-    for (const r of candidates)
-      if (isEnabled.has(r) && !asked.has(r)) plan.set(r, [...(plan.get(r) ?? []), key]);
-    where.set(
-      key,
-      regions
-        ? `${candidates.join(', ')}, the region${candidates.length > 1 ? 's' : ''} its target's address names`
-        : `any of the ${enabled.length} regions enabled for the account`,
-    );
-    if (off.length)
-      unchecked.set(
-        key,
-        `its target's address names ${off.join(', ')}, not enabled for this account (DescribeRegions), so EC2 there cannot be asked`,
-      );
-  }
+  const { plan, where, unchecked } = planSearch(open, wanted, enabled, given);
   const { found, denied } = await askEach(clients, plan, matchBy, signal);
   for (const { facts: more, calls: n } of found) {
     calls += n;
@@ -154,7 +164,7 @@ export async function findInstances(
           key,
           `EC2 in ${region} refused DescribeInstances (${code}), so an instance there cannot be ruled out`,
         );
-  // A key found after all is not unchecked: what EC2 said stands.
-  for (const key of [...unchecked.keys()]) if (facts.get(key)?.state !== 'not-found') unchecked.delete(key);
+  // Settled after all (found live, or an id found at all): what EC2 said stands.
+  for (const key of [...unchecked.keys()]) if (settled(facts.get(key), matchBy)) unchecked.delete(key);
   return { facts, calls, widened: [...plan.keys()].sort(), where, unchecked, denied: [...denied.keys()] };
 }

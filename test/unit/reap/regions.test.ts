@@ -33,6 +33,20 @@ afterAll(() => cloud.stop());
 
 const setup = (targets: TargetSeed[], instances: InstanceSeed[]) => setupReap(cloud, targets, instances);
 
+/** An SCP-like deny: every EC2 call outside the regions the organization allows. */
+const DENY_OTHER_REGIONS = {
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeRegions'], Resource: '*' },
+    {
+      Effect: 'Deny',
+      Action: 'ec2:*',
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-west-2', 'eu-west-1'] } },
+    },
+  ],
+};
+
 const regionsAsked = () => [...new Set(cloud.describeCalls().map((c) => c.region))].sort();
 const describeRegionsCalls = () => cloud.calls({ operation: 'DescribeRegions' }).length;
 
@@ -165,7 +179,9 @@ describe('reapOrphans across regions', () => {
       expect.objectContaining({
         name: `web-${id(1)}`,
         state: null,
-        reason: expect.stringMatching(/left alone: .*names af-south-1, not enabled for this account/),
+        reason: expect.stringMatching(
+          /left alone: .*names af-south-1, not among the regions enabled for this account/,
+        ),
       }),
     ]);
     expect(regionsAsked()).not.toContain('af-south-1');
@@ -204,19 +220,7 @@ describe('reapOrphans across regions', () => {
         { id: id(2), state: 'terminated' },
       ],
     );
-    // An SCP-like deny: every EC2 call outside the regions the organization allows.
-    cloud.lc.iam.setPolicy({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeRegions'], Resource: '*' },
-        {
-          Effect: 'Deny',
-          Action: 'ec2:*',
-          Resource: '*',
-          Condition: { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-west-2', 'eu-west-1'] } },
-        },
-      ],
-    });
+    cloud.lc.iam.setPolicy(DENY_OTHER_REGIONS);
     try {
       const r = await reapOrphans(s.ctx, options());
       expect(r.reaped.map((t) => [t.name, t.state])).toEqual([[id(2), 'terminated']]);
@@ -228,6 +232,24 @@ describe('reapOrphans across regions', () => {
         /^left alone: EC2 in ap-northeast-1 refused DescribeInstances \(UnauthorizedOperation\), so an instance there cannot be ruled out$/,
       );
       expect(cloud.targetNames().sort()).toEqual([id(1), id(3)]);
+    } finally {
+      cloud.lc.iam.setPolicy(null);
+    }
+  });
+
+  it('matched by private IP, keeps a stopped instance’s target while a denying region could hold its address live', async () => {
+    const s = setup(
+      [{ Name: 'web-a', Endpoint: tentacle('127.10.0.11') }],
+      [{ id: id(1), state: 'stopped', ip: '127.10.0.11' }],
+    );
+    cloud.lc.iam.setPolicy(DENY_OTHER_REGIONS);
+    try {
+      const r = await reapOrphans(
+        s.ctx,
+        options({ matchBy: 'private-ip', reapStates: ['stopped', 'terminated', 'not-found'] }),
+      );
+      expect(r.reaped).toEqual([]);
+      expect(r.kept[0]!.reason).toMatch(/^left alone: EC2 in ap-northeast-1 refused DescribeInstances/);
     } finally {
       cloud.lc.iam.setPolicy(null);
     }
