@@ -81,7 +81,7 @@ export const reapSpec = defineAction({
     }),
     'max-reap-percent': integer({
       description:
-        'Most targets one run may delete, as a percentage of the targets that map to an instance. Over it, the step fails and deletes nothing (a wrong region or account makes every target look orphaned).',
+        'Most targets one run may delete, as a percentage of the targets that map to an instance. Over it, the step fails and deletes nothing (a wrong account makes every target look orphaned).',
       default: '50',
       min: 0,
       max: 100,
