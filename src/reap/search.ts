@@ -25,8 +25,6 @@ export interface SearchResult {
   where: Map<string, string>;
   /** Keys that could not be looked for where they could be, with why: their targets are left alone. */
   unchecked: Map<string, string>;
-  /** Regions asked beyond the given ones that refused the lookup (access denied, not opted in). */
-  denied: string[];
 }
 
 export interface SearchClients {
@@ -88,9 +86,10 @@ async function askEach(
   const denied = new Map<string, string>();
   const found: LookupResult[] = [];
   answers.forEach((a, i) => {
-    if (a.status === 'fulfilled') found.push(a.value);
-    else if (hasCode((a.reason as Error).cause ?? a.reason, ...DENIED))
-      denied.set(regions[i]!, awsErrorCode((a.reason as Error).cause ?? a.reason) ?? 'denied');
+    if (a.status === 'fulfilled') return void found.push(a.value);
+    // lookupInstances wraps the SDK's error with where it happened; the code is on the cause.
+    const sdkError = (a.reason as Error).cause ?? a.reason;
+    if (hasCode(sdkError, ...DENIED)) denied.set(regions[i]!, awsErrorCode(sdkError)!);
   });
   const failed = answers.find((a, i) => a.status === 'rejected' && !denied.has(regions[i]!)) as
     PromiseRejectedResult | undefined;
@@ -143,7 +142,7 @@ export async function findInstances(
   const { facts } = first;
   let calls = first.calls;
   const open = new Set(keys.filter((k) => !settled(facts.get(k), matchBy)));
-  if (!open.size) return { facts, calls, widened: [], where: new Map(), unchecked: new Map(), denied: [] };
+  if (!open.size) return { facts, calls, widened: [], where: new Map(), unchecked: new Map() };
 
   const enabled = await enabledRegions(clients.ec2(), signal).catch((err: unknown) => {
     throw withContext(
@@ -166,5 +165,5 @@ export async function findInstances(
         );
   // Settled after all (found live, or an id found at all): what EC2 said stands.
   for (const key of [...unchecked.keys()]) if (settled(facts.get(key), matchBy)) unchecked.delete(key);
-  return { facts, calls, widened: [...plan.keys()].sort(), where, unchecked, denied: [...denied.keys()] };
+  return { facts, calls, widened: [...plan.keys()].sort(), where, unchecked };
 }
