@@ -3,6 +3,9 @@
 // so a live instance in a region nobody listed never makes its target an orphan. Against
 // localcloud's EC2 (ten enabled regions, three opt-in ones not enabled) and Octopus.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../harness/action-metadata.js';
 import { isEc2PrivateDns, regionOfEc2Host } from '../../../src/reap/ec2-dns.js';
 import { mapMachine } from '../../../src/reap/mapping.js';
 import { reapOrphans, type ReapOptions } from '../../../src/reap/reap.js';
@@ -250,6 +253,32 @@ describe('reapOrphans across regions', () => {
       );
       expect(r.reaped).toEqual([]);
       expect(r.kept[0]!.reason).toMatch(/^left alone: EC2 in ap-northeast-1 refused DescribeInstances/);
+    } finally {
+      cloud.lc.iam.setPolicy(null);
+    }
+  });
+
+  it("works under the action's own iam-policy.json, and names DescribeRegions when a policy lacks it", async () => {
+    const policy = JSON.parse(
+      readFileSync(join(repoRoot, 'actions/reap-octopus-orphans/iam-policy.json'), 'utf8'),
+    ) as { Statement: { Action: string[] }[] };
+    const s = setup(
+      [{ Name: id(1) }, { Name: id(2) }],
+      [{ id: id(1), state: 'running', region: 'eu-west-2' }],
+    );
+    cloud.lc.iam.setPolicy(policy);
+    try {
+      const r = await reapOrphans(s.ctx, options());
+      expect(r.reaped.map((t) => t.name)).toEqual([id(2)]);
+      const old = { ...policy, Statement: [{ ...policy.Statement[0]!, Action: ['ec2:DescribeInstances'] }] };
+      const again = setup(
+        [{ Name: id(1) }, { Name: id(2) }],
+        [{ id: id(1), state: 'running', region: 'eu-west-2' }],
+      );
+      cloud.lc.iam.setPolicy(old);
+      const err = await reapOrphans(again.ctx, options()).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/^EC2 DescribeRegions .*UnauthorizedOperation/);
+      expect(cloud.targetNames()).toHaveLength(2);
     } finally {
       cloud.lc.iam.setPolicy(null);
     }
