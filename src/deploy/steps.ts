@@ -16,6 +16,7 @@ import { protectPromoted } from '../promote/protect.js';
 import type { PromoteResult } from '../promote/types.js';
 import { reapSpec } from '../reap/inputs.js';
 import { reapOptions } from '../reap/options.js';
+import { checkOctopusAccess, type OctopusAccess } from '../reap/preflight.js';
 import { runReap, type ReapResult, type ReapRunOptions } from '../reap/reap.js';
 import { rollSpec } from '../roll/inputs.js';
 import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
@@ -38,8 +39,8 @@ export interface DeploySteps {
   /** Puts back what the journal says the run changed; `quick` when cancelled (the post step finishes). */
   putBack(ctx: ActionContext, journal: JournalData, o: { quick: boolean }): Promise<PutBackReport>;
   reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
-  /** With reap: Octopus answers and accepts the credential, checked in the plan. */
-  planReap?(ctx: ActionContext): Promise<void>;
+  /** With reap on, in the plan: Octopus answers, takes the key, and has the space and environments (reads only). */
+  planReap?(ctx: ActionContext): Promise<OctopusAccess>;
 }
 
 /** The typed options of every step, for a real run (the plan steps run the same options dry). */
@@ -111,6 +112,7 @@ export function deploySteps(o: StepOptions): DeploySteps {
     wait: (ctx, refreshes) => wait(ctx, refreshes),
     putBack: (ctx, journal, p) => putBack(ctx, journal, { ...o.putBack, ...p }),
     reap: (ctx, dryRun) => runReap(ctx, { ...o.reap, dryRun }),
+    planReap: (ctx) => checkOctopusAccess(ctx, o.reap),
   };
 }
 

@@ -60,7 +60,7 @@ export const reapSpec = defineAction({
     }),
     regions: regionList({
       description:
-        'AWS regions where the instances may be, one per line or comma-separated. An instance in none of them is not-found. Default: region.',
+        "AWS regions to look in first, one per line or comma-separated. An instance not found there is looked for in the region its target's address names (an EC2 host name such as ip-10-0-0-1.us-west-2.compute.internal), else in every region enabled for the account; only then is it not-found. Default: region.",
       maxItems: 30,
     }),
     region: region('AWS region (default for regions). Default: AWS_REGION or AWS_DEFAULT_REGION.'),
@@ -81,7 +81,7 @@ export const reapSpec = defineAction({
     }),
     'max-reap-percent': integer({
       description:
-        'Most targets one run may delete, as a percentage of the targets that map to an instance. Over it, the step fails and deletes nothing (a wrong region or account makes every target look orphaned).',
+        'Most targets one run may delete, as a percentage of the targets that map to an instance. Over it, the step fails and deletes nothing (a wrong account makes every target look orphaned).',
       default: '50',
       min: 0,
       max: 100,

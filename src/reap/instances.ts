@@ -33,6 +33,9 @@ const ALIVENESS: Record<InstanceState, number> = {
   'not-found': 0,
 };
 
+/** Live instances: their targets are never orphans. */
+export const LIVE: ReadonlySet<InstanceState> = new Set(['running', 'pending']);
+
 export interface InstanceFact {
   state: InstanceState;
   instanceId?: string;
@@ -141,11 +144,14 @@ export async function lookupInstances(
   const facts = new Map<string, InstanceFact>(unique.map((k) => [k, { state: 'not-found' }]));
   regions.forEach((region, r) => {
     for (const seen of answers[r]!)
-      for (const { key, state, instanceId } of seen) {
-        const known = facts.get(key);
-        if (known && ALIVENESS[state] > ALIVENESS[known.state])
-          facts.set(key, { state, ...(instanceId ? { instanceId } : {}), region });
-      }
+      for (const { key, state, instanceId } of seen)
+        keepMoreAlive(facts, key, { state, ...(instanceId ? { instanceId } : {}), region });
   });
   return { facts, calls };
+}
+
+/** Records `fact` for `key` when it is more alive than what `facts` holds (or holds nothing). */
+export function keepMoreAlive(facts: Map<string, InstanceFact>, key: string, fact: InstanceFact): void {
+  const known = facts.get(key);
+  if (!known || ALIVENESS[fact.state] > ALIVENESS[known.state]) facts.set(key, fact);
 }

@@ -1,20 +1,18 @@
 // Which EC2 instance a deployment target stands for: the instance id in its name (tentacles
 // registered under their instance id), or the private address in its tentacle URI.
 import type { OctopusMachine } from '../octopus/resources.js';
+import { isEc2PrivateDns, normalHost, regionOfEc2Host } from './ec2-dns.js';
 
 export type MatchBy = 'instance-id' | 'private-ip' | 'private-dns';
 
-export type Mapping = { key: string } | { reason: string };
+/**
+ * The instance's key (id, private IP or private DNS name) and, when the target's tentacle host is
+ * one of EC2's own names, the region that name carries: the one place its instance can be.
+ */
+export type Mapping = { key: string; region?: string } | { reason: string };
 
 const OCTET = '(25[0-5]|2[0-4]\\d|1?\\d?\\d)';
 const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
-/**
- * EC2's private DNS names, and nothing else ending in .internal: "IP name" ip-10-0-0-1 or "resource
- * name" i-0123456789abcdef0, then .ec2.internal (us-east-1) or .<region>.compute.internal.
- */
-const EC2_PRIVATE_DNS = new RegExp(
-  `^(ip-${OCTET}(-${OCTET}){3}|i-[0-9a-f]{8}([0-9a-f]{9})?)\\.(ec2|[a-z]{2}(-[a-z]+)+-\\d{1,2}\\.compute)\\.internal$`,
-);
 
 /** The id pattern as a whole token: no letter or digit right before or after what it matched. */
 export function tokenPattern(pattern: string): RegExp {
@@ -32,21 +30,23 @@ function tentacleHost(m: OctopusMachine): { host?: string; reason?: string } {
   }
   // Polling tentacles connect in: their poll://<subscription>/ URI names no address.
   if (url.protocol === 'poll:') return { reason: 'is a polling tentacle (its URI has no address)' };
-  return { host: url.hostname.toLowerCase() };
+  return { host: normalHost(url.hostname) };
 }
 
 export function mapMachine(m: OctopusMachine, matchBy: MatchBy, idPattern: RegExp): Mapping {
+  const { host, reason } = tentacleHost(m);
+  const named = host ? regionOfEc2Host(host) : undefined;
+  const at = named ? { region: named } : {};
   if (matchBy === 'instance-id') {
     const found = new RegExp(idPattern.source, idPattern.flags.replace('g', '')).exec(m.Name);
     return found
-      ? { key: found[0] }
+      ? { key: found[0], ...at }
       : { reason: `name does not contain a whole-token instance id matching ${idPattern.source}` };
   }
-  const { host, reason } = tentacleHost(m);
   if (!host) return { reason: reason ?? 'has no tentacle address' };
   if (matchBy === 'private-ip')
     return IPV4.test(host) ? { key: host } : { reason: `tentacle host ${host} is not an IPv4 address` };
-  return EC2_PRIVATE_DNS.test(host)
-    ? { key: host }
+  return isEc2PrivateDns(host)
+    ? { key: host, ...at }
     : { reason: `tentacle host ${host} is not an EC2 private DNS name` };
 }

@@ -8,8 +8,9 @@ import { AbortedError, PartialFailure } from '../core/errors.js';
 import { createOctopusClient, type OctopusApi, type OctopusConnection } from '../octopus/client.js';
 import { deleteMachine, listMachines, resolveEnvironments, resolveSpace } from '../octopus/machines.js';
 import type { OctopusMachine } from '../octopus/resources.js';
-import { lookupInstances, type InstanceState } from './instances.js';
+import type { InstanceState } from './instances.js';
 import { mapMachine, type MatchBy } from './mapping.js';
+import { findInstances, type Wanted } from './search.js';
 
 export interface ReapClients {
   ec2(region?: string): EC2Client;
@@ -43,7 +44,7 @@ export interface TargetRecord {
   name: string;
   /** The instance the target maps to, when known. */
   instanceId: string | null;
-  /** What EC2 says about it (not-found: in none of the regions asked). */
+  /** What EC2 says about it (not-found: in no region it could be in); null when not asked or left unchecked. */
   state: InstanceState | null;
   region: string | null;
   /** Why it was removed, kept or skipped. */
@@ -54,6 +55,8 @@ export interface ReapResult {
   space: { id: string; name: string };
   environments: string[];
   regions: string[];
+  /** Regions asked beyond `regions`, for instances not found there. */
+  widened: string[];
   dryRun: boolean;
   scanned: number;
   /** Targets whose instance is in one of reap-states: deleted, or would be in a dry run. */
@@ -91,7 +94,7 @@ function capProblem(orphans: number, mapped: number, o: ReapOptions): string | u
   if (!over.length) return undefined;
   return (
     `${orphans} target${orphans === 1 ? '' : 's'} look orphaned, over ${over.join(' and ')}: nothing was deleted. ` +
-    `A wrong region or account makes every target look orphaned; check regions (${o.regions.join(', ')}) and credentials, ` +
+    `A wrong account makes every target look orphaned; check the credentials (and the Octopus environments), ` +
     `then raise the cap if this many really are gone.`
   );
 }
@@ -121,15 +124,17 @@ function readTargets(ctx: ReapContext, o: ReapOptions) {
   });
 }
 
+type Mapped = Wanted & { machine: OctopusMachine };
+
 /** Maps each target to the instance it stands for; the rest are reported and left alone. */
 function mapTargets(
   ctx: ReapContext,
   o: ReapOptions,
   machines: OctopusMachine[],
   environmentIds: string[],
-): { mapped: Array<{ machine: OctopusMachine; key: string }>; unmapped: TargetRecord[] } {
+): { mapped: Mapped[]; unmapped: TargetRecord[] } {
   const unmapped: TargetRecord[] = [];
-  const mapped: Array<{ machine: OctopusMachine; key: string }> = [];
+  const mapped: Mapped[] = [];
   // The server filtered by environment; a target it returned from elsewhere is never ours to delete.
   const wanted = new Set(environmentIds);
   for (const m of machines) {
@@ -142,7 +147,7 @@ function mapTargets(
       continue;
     }
     const r = mapMachine(m, o.matchBy, o.instanceIdPattern);
-    if ('key' in r) mapped.push({ machine: m, key: r.key });
+    if ('key' in r) mapped.push({ machine: m, key: r.key, ...(r.region ? { region: r.region } : {}) });
     else unmapped.push(record(m, { reason: `left alone: ${r.reason}` }));
   }
   if (unmapped.length)
@@ -156,21 +161,15 @@ function mapTargets(
 }
 
 /** Asks EC2 about the mapped instances and sorts the targets into orphans and kept. */
-async function classify(
-  ctx: ReapContext,
-  o: ReapOptions,
-  mapped: Array<{ machine: OctopusMachine; key: string }>,
-) {
+async function classify(ctx: ReapContext, o: ReapOptions, mapped: Mapped[]) {
   const lookup = await ctx.log.group(
-    `Asking EC2 about ${mapped.length} instance(s) in ${o.regions.join(', ')}`,
+    `Asking EC2 about ${mapped.length} instance(s) in ${o.regions.join(', ')}, then wherever one not found there could be`,
     async () => {
-      const r = await lookupInstances(
-        (region) => ctx.clients.ec2(region),
-        o.regions,
-        mapped.map((x) => x.key),
-        o.matchBy,
-        ctx.signal,
-      );
+      const r = await findInstances(ctx.clients, o.regions, mapped, o.matchBy, ctx.signal);
+      if (r.widened.length)
+        ctx.log.info(
+          `Not found in ${o.regions.join(', ')}: ${r.where.size} instance(s), looked for in ${r.widened.join(', ')}`,
+        );
       ctx.log.info(
         `${r.calls} DescribeInstances call(s) for ${new Set(mapped.map((x) => x.key)).size} distinct ${o.matchBy} value(s)`,
       );
@@ -183,19 +182,29 @@ async function classify(
     const fact = lookup.facts.get(key) ?? { state: 'not-found' as const };
     const instanceId = fact.instanceId ?? (o.matchBy === 'instance-id' ? key : null);
     const base = { instanceId, state: fact.state, region: fact.region ?? null };
-    if (o.reapStates.includes(fact.state))
+    const unchecked = lookup.unchecked.get(key);
+    if (unchecked) kept.push(record(machine, { instanceId, reason: `left alone: ${unchecked}` }));
+    else if (o.reapStates.includes(fact.state))
       orphans.push(
         record(machine, {
           ...base,
           reason:
             fact.state === 'not-found'
-              ? `no instance ${key} in ${o.regions.join(', ')}`
+              ? `no instance ${key} in ${lookup.where.get(key) ?? o.regions.join(', ')}`
               : `instance is ${fact.state}`,
         }),
       );
     else kept.push(record(machine, { ...base, reason: `instance is ${fact.state}` }));
   }
-  return { orphans, kept, ec2Calls: lookup.calls };
+  if (lookup.unchecked.size)
+    ctx.log.warning(
+      `${lookup.unchecked.size} instance(s) could not be looked for everywhere they could be, so their targets are left alone: ${[
+        ...new Set(lookup.unchecked.values()),
+      ]
+        .slice(0, 3)
+        .join('; ')}`,
+    );
+  return { orphans, kept, ec2Calls: lookup.calls, widened: lookup.widened };
 }
 
 /** Deletes the orphans, a few at a time; a failure stops the run with what was deleted so far. */
@@ -234,11 +243,12 @@ export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<Rea
     machines,
     environments.map((e) => e.Id),
   );
-  const { orphans, kept, ec2Calls } = await classify(ctx, o, mapped);
+  const { orphans, kept, ec2Calls, widened } = await classify(ctx, o, mapped);
   const result: ReapResult = {
     space: { id: space.Id, name: space.Name },
     environments: environments.map((e) => e.Name),
     regions: o.regions,
+    widened,
     dryRun: o.dryRun,
     scanned: machines.length,
     orphans,

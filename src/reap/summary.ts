@@ -14,7 +14,8 @@ function rows(targets: TargetRecord[]): string {
 
 export function renderReapSummary(r: ReapResult, failure?: string): string {
   const scope = `${r.space.name} / ${r.environments.join(', ')}`;
-  const counts = `${r.scanned} targets scanned in ${scope} (EC2: ${r.regions.join(', ')}, ${r.ec2Calls} DescribeInstances calls): ${r.reaped.length} removed, ${r.kept.length} kept (instance live), ${r.unmapped.length} skipped (no instance to match).`;
+  const widened = r.widened.length ? `, then ${r.widened.join(', ')} for instances not found there` : '';
+  const counts = `${r.scanned} targets scanned in ${scope} (EC2: ${r.regions.join(', ')}${widened}, ${r.ec2Calls} DescribeInstances calls): ${r.reaped.length} removed, ${r.kept.length} kept (instance still there, or not checkable), ${r.unmapped.length} skipped (no instance to match).`;
   const removedTitle = r.dryRun
     ? `Would remove (dry run): ${r.orphans.length}`
     : `Removed: ${r.reaped.length}`;

@@ -2,6 +2,7 @@
 // the AWS SDK (so their states are real EC2 answers), Octopus targets seeded in-process, the call
 // and mutation logs, and EC2 faults.
 import {
+  DescribeInstancesCommand,
   EC2Client,
   RunInstancesCommand,
   StopInstancesCommand,
@@ -22,10 +23,10 @@ export async function startCloud() {
     secretAccessKey: 'localcloud-secret-key-do-not-use-000000',
   };
   const ec2 = (region = 'us-east-1') => new EC2Client({ region, endpoint: lc.url, credentials: creds });
-  const ssm = new SSMClient({ region: 'us-east-1', endpoint: lc.url, credentials: creds });
+  const ssm = (region: string) => new SSMClient({ region, endpoint: lc.url, credentials: creds });
 
   async function launch(count: number, region = 'us-east-1'): Promise<string[]> {
-    const image = await ssm.send(
+    const image = await ssm(region).send(
       new GetParameterCommand({
         Name: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
       }),
@@ -56,6 +57,23 @@ export async function startCloud() {
       OCTOPUS_API_KEY: DEFAULT_API_KEY,
     }),
     launch,
+    /** Each instance's private DNS name, as EC2 in its region gives it. */
+    privateDns: async (ids: string[], region = 'us-east-1') => {
+      const out = await ec2(region).send(new DescribeInstancesCommand({ InstanceIds: ids }));
+      const names = new Map(
+        (out.Reservations ?? [])
+          .flatMap((r) => r.Instances ?? [])
+          .map((i) => [i.InstanceId!, i.PrivateDnsName!]),
+      );
+      return ids.map((id) => names.get(id)!);
+    },
+    describeRegionsCalls: () => lc.logs.calls.query({ service: 'ec2', operation: 'DescribeRegions' }).length,
+    regionsAsked: () =>
+      [
+        ...new Set(
+          lc.logs.calls.query({ service: 'ec2', operation: 'DescribeInstances' }).map((c) => c.region),
+        ),
+      ].sort(),
     terminate: (ids: string[], region = 'us-east-1') =>
       ec2(region).send(new TerminateInstancesCommand({ InstanceIds: ids })),
     stop: (ids: string[], region = 'us-east-1') =>

@@ -122,17 +122,18 @@ describe('reap-octopus-orphans e2e', () => {
     expect(targetNames()).toHaveLength(2);
   });
 
-  it('refuses a wrong region, where every target looks orphaned', async () => {
+  it('a wrong region deletes nothing: each instance is found in the region it runs in', async () => {
     const ids = await cloud.launch(6, 'us-east-1');
     cloud.octopus.addMachines(ids.map((id) => ({ name: id, environments: ['Production'] })));
     const r = await runActionStep('reap-octopus-orphans', {
       env: cloud.env('eu-west-1'),
       inputs: { environments: 'Production' },
     });
-    expect(r.exitCode).toBe(1);
-    expect(r.errors.join('\n')).toMatch(
-      /over max-reap-percent \(50%: 100% of 6 mapped targets\).*wrong region/,
-    );
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs['reaped-count']).toBe('0');
+    expect(r.outputs['kept-count']).toBe('6');
+    expect(r.summary).toMatch(/EC2: eu-west-1, then .*us-east-1.* for instances not found there/);
     expect(cloud.octopusDeletes()).toEqual([]);
     expect(targetNames()).toHaveLength(6);
   });

@@ -361,20 +361,32 @@ const describeSubnets: AwsHandler = (req, { region, world }) => {
   };
 };
 
+/**
+ * Opt-in regions this account has not enabled: DescribeRegions lists them only with AllRegions (or
+ * by name), as `not-opted-in`; every region of REGIONS is enabled (`opt-in-not-required`).
+ */
+export const NOT_OPTED_IN_REGIONS = ['af-south-1', 'ap-east-1', 'me-south-1'];
+
 const describeRegions: AwsHandler = (req) => {
   const p = req.params as unknown as DescribeRegionsRequest;
-  const regions = REGIONS.map((name) => ({ name }));
-  const named = p.RegionNames?.length ? regions.filter((r) => p.RegionNames!.includes(r.name)) : regions;
+  const regions = [
+    ...REGIONS.map((name) => ({ name, optIn: 'opt-in-not-required' })),
+    ...NOT_OPTED_IN_REGIONS.map((name) => ({ name, optIn: 'not-opted-in' })),
+  ];
+  // Without AllRegions, only enabled regions; RegionNames may name any region, enabled or not.
+  const named = p.RegionNames?.length
+    ? regions.filter((r) => p.RegionNames!.includes(r.name))
+    : regions.filter((r) => p.AllRegions || r.optIn !== 'not-opted-in');
   const filtered = applyFilters(named, p.Filters as FilterInput[] | undefined, {
     'region-name': (r) => r.name,
     endpoint: (r) => `ec2.${r.name}.amazonaws.com`,
-    'opt-in-status': () => 'opt-in-not-required',
+    'opt-in-status': (r) => r.optIn,
   });
   return {
     Regions: filtered.map((r) => ({
       RegionName: r.name,
       Endpoint: `ec2.${r.name}.amazonaws.com`,
-      OptInStatus: 'opt-in-not-required',
+      OptInStatus: r.optIn,
     })),
   };
 };

@@ -2,7 +2,9 @@
 // own Octopus client, and its EC2 instances through real SDK clients, on the bake's virtual
 // clock (test/unit/bake/cloud.ts). Targets and instances are seeded straight into state with
 // the fixed names, ids, states and addresses the tests read in their messages.
+import { memoryLog } from '../../../src/core/log.js';
 import { createOctopusClient, type OctopusApi } from '../../../src/octopus/client.js';
+import type { ReapOptions } from '../../../src/reap/reap.js';
 import { launchInstance } from '../../localcloud/aws/ec2-instances.js';
 import { DEFAULT_API_KEY } from '../../localcloud/octopus/index.js';
 import { baseImageId } from '../../localcloud/seed.js';
@@ -82,4 +84,39 @@ export async function startReapCloud(): Promise<ReapCloud> {
         values: (c.params.Filters as { Values?: string[] }[] | undefined)?.[0]?.Values?.length ?? 0,
       })),
   };
+}
+
+/** The options the reap unit tests start from: Production, us-east-1, the default caps, small pages. */
+export const reapOptions = (o: Partial<ReapOptions> = {}): ReapOptions => ({
+  space: 'Default',
+  environments: ['Production'],
+  roles: [],
+  matchBy: 'instance-id',
+  instanceIdPattern: /i-[0-9a-f]{8,17}/,
+  regions: ['us-east-1'],
+  reapStates: ['terminated', 'shutting-down', 'not-found'],
+  maxReap: 10,
+  maxReapPercent: 50,
+  dryRun: false,
+  concurrency: 4,
+  pageSize: 30,
+  ...o,
+});
+
+/** A fresh world with these targets and instances, and a reap context over it with a memory log. */
+export function setupReap(
+  cloud: ReapCloud,
+  targets: TargetSeed[],
+  instances: InstanceSeed[],
+  octopus = cloud.octopus,
+) {
+  cloud.setup(targets, instances);
+  const log = memoryLog();
+  const ctx = {
+    clients: { ec2: cloud.clients.ec2, octopus },
+    clock: cloud.clock,
+    log,
+    signal: new AbortController().signal,
+  };
+  return { log, ctx };
 }

@@ -1,26 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { memoryLog } from '../../../src/core/log.js';
-import { ReapDeleteFailed, ReapRefused, reapOrphans, type ReapOptions } from '../../../src/reap/reap.js';
+import { ReapDeleteFailed, ReapRefused, reapOrphans } from '../../../src/reap/reap.js';
 import { createOctopusClient } from '../../../src/octopus/client.js';
-import { startReapCloud, type InstanceSeed, type ReapCloud, type TargetSeed } from './cloud.js';
+import {
+  reapOptions,
+  setupReap,
+  startReapCloud,
+  type InstanceSeed,
+  type ReapCloud,
+  type TargetSeed,
+} from './cloud.js';
 
 const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
 
-const options = (o: Partial<ReapOptions> = {}): ReapOptions => ({
-  space: 'Default',
-  environments: ['Production'],
-  roles: [],
-  matchBy: 'instance-id',
-  instanceIdPattern: /i-[0-9a-f]{8,17}/,
-  regions: ['us-east-1'],
-  reapStates: ['terminated', 'shutting-down', 'not-found'],
-  maxReap: 10,
-  maxReapPercent: 50,
-  dryRun: false,
-  concurrency: 4,
-  pageSize: 30,
-  ...o,
-});
+const options = reapOptions;
 
 let cloud: ReapCloud;
 beforeAll(async () => {
@@ -28,17 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => cloud.stop());
 
-function setup(targets: TargetSeed[], instances: InstanceSeed[], octopus = cloud.octopus) {
-  cloud.setup(targets, instances);
-  const log = memoryLog();
-  const ctx = {
-    clients: { ec2: cloud.clients.ec2, octopus },
-    clock: cloud.clock,
-    log,
-    signal: new AbortController().signal,
-  };
-  return { log, ctx };
-}
+const setup = (targets: TargetSeed[], instances: InstanceSeed[], octopus = cloud.octopus) =>
+  setupReap(cloud, targets, instances, octopus);
 
 describe('reapOrphans', () => {
   it('deletes targets of terminated and never-existing instances, keeps running and stopped ones, skips unmappable names', async () => {
@@ -74,7 +57,20 @@ describe('reapOrphans', () => {
     expect(left).not.toContain(id(4));
     expect(r.unmapped.map((u) => u.name)).toEqual(['build-agent-7']);
     expect(r.scanned).toBe(45); // two pages of 30; the Staging target is out of scope
-    expect(cloud.describeCalls()).toEqual([{ region: 'us-east-1', values: 44 }]);
+    // id(4) is in no region: after us-east-1, every other enabled region is asked about it alone.
+    const calls = cloud.describeCalls();
+    expect(calls[0]).toEqual({ region: 'us-east-1', values: 44 });
+    expect(calls.slice(1).every((c) => c.values === 1 && c.region !== 'us-east-1')).toBe(true);
+    expect(new Set(calls.map((c) => c.region)).size).toBe(calls.length);
+    expect(r.widened).toEqual(
+      calls
+        .slice(1)
+        .map((c) => c.region)
+        .sort(),
+    );
+    expect(r.reaped.find((t) => t.name === id(4))?.reason).toMatch(
+      new RegExp(`no instance ${id(4)} in any of the ${calls.length} regions enabled for the account`),
+    );
   });
 
   it('asks EC2 in batches of at most 200 per region and keeps a target whose instance runs in another region', async () => {
@@ -86,7 +82,16 @@ describe('reapOrphans', () => {
     }));
     const s = setup(machines, instances);
     const r = await reapOrphans(s.ctx, options({ regions: ['us-east-1', 'eu-west-1'], pageSize: 100 }));
-    expect(cloud.describeCalls().map((c) => c.values)).toEqual([200, 200, 50, 200, 200, 50]);
+    // Regions are asked side by side: compare per region, not in arrival order.
+    const byRegion = (region: string) =>
+      cloud
+        .describeCalls()
+        .filter((c) => c.region === region)
+        .map((c) => c.values)
+        .sort((a, b) => b - a);
+    expect(byRegion('us-east-1')).toEqual([200, 200, 50]);
+    expect(byRegion('eu-west-1')).toEqual([200, 200, 50]);
+    expect(r.widened).toEqual([]);
     expect(r.ec2Calls).toBe(6);
     expect(r.reaped).toEqual([]);
     expect(r.kept.find((k) => k.name === id(7))).toMatchObject({ state: 'running', region: 'eu-west-1' });
@@ -106,16 +111,25 @@ describe('reapOrphans', () => {
     expect(cloud.deletes()).toEqual([]);
   });
 
-  it('refuses when a wrong region makes every target look orphaned (max-reap-percent)', async () => {
+  it('a wrong region no longer makes targets look orphaned: their instances are found where they run', async () => {
     const machines = Array.from({ length: 6 }, (_, i) => ({ Name: id(i) }));
     const s = setup(
       machines,
       machines.map((_, i) => ({ id: id(i), state: 'running', region: 'eu-west-1' })),
     );
-    const err = await reapOrphans(s.ctx, options({ regions: ['us-east-1'] })).catch((e: unknown) => e);
+    const r = await reapOrphans(s.ctx, options({ regions: ['us-east-1'] }));
+    expect(r.orphans).toEqual([]);
+    expect(r.kept.map((k) => k.region)).toEqual(Array(6).fill('eu-west-1'));
+    expect(cloud.deletes()).toEqual([]);
+  });
+
+  it('refuses when a wrong account makes every target look orphaned (max-reap-percent)', async () => {
+    const machines = Array.from({ length: 6 }, (_, i) => ({ Name: id(i) }));
+    const s = setup(machines, []);
+    const err = await reapOrphans(s.ctx, options({ maxReap: 100 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReapRefused);
     expect((err as Error).message).toMatch(
-      /max-reap-percent \(50%: 100% of 6 mapped targets\).*wrong region/,
+      /max-reap-percent \(50%: 100% of 6 mapped targets\).*wrong account/,
     );
     expect(cloud.deletes()).toEqual([]);
   });
