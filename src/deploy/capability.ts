@@ -49,7 +49,8 @@ export function deployOptions(
 export function deployOutputs(r: DeployResult) {
   const p = r.promoted ?? r.planned?.promote;
   return {
-    'previous-ami-id': p?.previousAmiId ?? '',
+    // What the environment ran: its label's AMI (the parameter's newest value only before any label).
+    'previous-ami-id': (p?.label ? p.label.previousAmiId : p?.previousAmiId) ?? '',
     // Only a version that holds the AMI now; empty when nothing was (or, in a dry run, would be) written yet.
     version: r.promoted?.version ?? (r.dryRun && p?.outcome === 'unchanged' ? (p.version ?? '') : ''),
     changed: r.promoted?.changed ?? false,

@@ -8,6 +8,7 @@ import type { Remaining } from './persist.js';
 import type { Log } from '../core/log.js';
 import type { ActionContext } from '../core/context.js';
 import type { HealthResult } from '../health/wait.js';
+import type { WatchedRefresh } from '../health/watched-refresh.js';
 import type { RegionPromotion } from '../promote/types.js';
 import type { ReapResult } from '../reap/reap.js';
 import { RollFailure, type RollResult } from '../roll/roll.js';
@@ -241,16 +242,29 @@ class Transaction {
     }
   }
 
-  /** 3. Proves the fleet healthy on the AMI (the put-back, not the wait, undoes a failure). */
+  /**
+   * 3. Proves the fleet healthy on the AMI: the refreshes started, and the groups already current
+   * by the same checks (the put-back, not the wait, undoes a failure).
+   */
   async prove(ctx: ActionContext): Promise<void> {
     const { result, env } = this;
     const refreshes = result.rolled?.refreshes ?? [];
-    if (!refreshes.length) {
-      this.ctx.log.info(`Every group already runs ${this.ami}; nothing to wait for.`);
-      return;
-    }
+    const current: WatchedRefresh[] = (result.rolled?.groups ?? [])
+      .filter((g) => g.status === 'already-current')
+      .map((g) => ({
+        region: g.region,
+        group: g.group,
+        amiId: g.amiId,
+        verifyOnly: true,
+        ...(g.imageSource === 'launch-template' && g.template.version !== undefined
+          ? { newVersion: String(g.template.version) }
+          : {}),
+      }));
+    if (!refreshes.length && !current.length) return;
+    if (!refreshes.length)
+      this.ctx.log.info(`Every group already runs ${this.ami}; proving it as after a refresh.`);
     result.wait = await this.phase('wait', `Prove ${env} healthy on ${this.ami}`, () =>
-      this.steps.wait(ctx, refreshes),
+      this.steps.wait(ctx, [...refreshes, ...current]),
     );
     if (result.wait.status !== 'healthy')
       throw new Halt(

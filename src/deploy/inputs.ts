@@ -4,9 +4,7 @@ import { amiId, boolean, choice, integer, list, region, string } from '../core/i
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
 import { waitHealthySpec } from '../health/inputs.js';
-
-/** SSM label rules: not starting with a digit, "aws" or "ssm"; letters, digits, . - _ ; at most 100. */
-const LABEL = /^(?![0-9])(?!aws)(?!ssm)[A-Za-z0-9_.-]{1,100}$/i;
+import { LABEL, PARAMETER_NAME, PARAMETER_NAME_ACCEPTED } from '../promote/inputs.js';
 
 export const deploySpec = defineAction({
   name: 'deploy-ami',
@@ -20,8 +18,10 @@ export const deploySpec = defineAction({
       description:
         'The SSM parameter that records the AMI (created with DataType aws:ec2:image when missing), for example `/golden-ami/web`.',
       required: true,
-      pattern: /^\/?[\w.\-/]{1,1011}$/,
-      accepted: 'an SSM parameter name such as /golden-ami/web',
+      // As promote-ami-parameter: AWS takes a name with a path only with its leading slash.
+      pattern: PARAMETER_NAME,
+      maxLength: 1011,
+      accepted: PARAMETER_NAME_ACCEPTED,
     }),
     environment: string({
       description:
@@ -160,7 +160,7 @@ export const deploySpec = defineAction({
   },
   outputs: {
     'previous-ami-id':
-      'The AMI the parameter held before (empty when it was created or the run stopped before the plan).',
+      'The AMI the environment ran before: the one its label was on (empty when the label was on no version, the parameter was created, or the run stopped before the plan). A rollback deploys this.',
     version:
       'The parameter version that holds the AMI; empty when none was written (refused, failed before recording, or a dry run that would write).',
     changed:

@@ -9,6 +9,7 @@ import { healthOptions } from '../health/options.js';
 import { waitHealthySpec } from '../health/inputs.js';
 import { waitHealthyHearing } from '../health/events.js';
 import type { HealthResult, WaitOptions } from '../health/wait.js';
+import type { WatchedRefresh } from '../health/watched-refresh.js';
 import { promoteSpec } from '../promote/inputs.js';
 import { promoteOptions, type PromoteRunOptions } from '../promote/options.js';
 import { promote } from '../promote/promote.js';
@@ -20,7 +21,6 @@ import { checkOctopusAccess, type OctopusAccess } from '../reap/preflight.js';
 import { runReap, type ReapResult, type ReapRunOptions } from '../reap/reap.js';
 import { rollSpec } from '../roll/inputs.js';
 import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
-import type { RefreshRecord } from '../aws/refresh-record.js';
 import { roll, type RollResult } from '../roll/roll.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
 import type { JournalData } from './journal.js';
@@ -35,7 +35,7 @@ export interface DeploySteps {
   promote(ctx: ActionContext): Promise<PromoteResult>;
   roll(ctx: ActionContext, promised: ReadonlyMap<string, string>): Promise<RollResult>;
   /** Proves the fleet; a failure is left as it is (the put-back undoes every group alike). */
-  wait(ctx: ActionContext, refreshes: RefreshRecord[]): Promise<HealthResult>;
+  wait(ctx: ActionContext, refreshes: WatchedRefresh[]): Promise<HealthResult>;
   /** Puts back what the journal says the run changed; `quick` when cancelled (the post step finishes). */
   putBack(ctx: ActionContext, journal: JournalData, o: { quick: boolean }): Promise<PutBackReport>;
   reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
@@ -98,18 +98,16 @@ export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOp
 }
 
 export function deploySteps(o: StepOptions): DeploySteps {
-  const wait = (ctx: ActionContext, refreshes: RefreshRecord[], w: Partial<WaitOptions> = {}) =>
-    waitHealthyHearing(ctx, { ...o.wait, refreshes, ...w });
   return {
     planPromote: (ctx) => promote(ctx, { ...o.promote, dryRun: true }),
-    planRoll: (ctx, promised) => roll(ctx, { ...o.roll, dryRun: true, promised }),
+    planRoll: (ctx, promised) => roll(ctx, { ...o.roll, dryRun: true, planOnly: true, promised }),
     async promote(ctx) {
       const result = await promote(ctx, o.promote);
       if (o.promote.protect) await protectRecorded(ctx, result);
       return result;
     },
     roll: (ctx, promised) => roll(ctx, { ...o.roll, promised }),
-    wait: (ctx, refreshes) => wait(ctx, refreshes),
+    wait: (ctx, refreshes) => waitHealthyHearing(ctx, { ...o.wait, refreshes }),
     putBack: (ctx, journal, p) => putBack(ctx, journal, { ...o.putBack, ...p }),
     reap: (ctx, dryRun) => runReap(ctx, { ...o.reap, dryRun }),
     planReap: (ctx) => checkOctopusAccess(ctx, o.reap),

@@ -23,7 +23,7 @@ function record(p: RegionPromotion | undefined, r: DeployResult, planned = false
       : `${p.previousAmiId ? code(p.previousAmiId) : '(new parameter)'} → ${code(r.amiId)}${p.version !== undefined ? `, version ${p.version}` : ''}`;
   const label = p.label
     ? p.label.moved
-      ? `label ${p.label.name} ${moved} from version ${p.label.previousVersion ?? '(none)'}`
+      ? `label ${p.label.name} ${moved} from version ${p.label.previousVersion ?? '(none)'}${p.label.previousAmiId ? ` (${code(p.label.previousAmiId)})` : ''}`
       : `label ${p.label.name} already there`
     : '';
   return [value, label].filter(Boolean).join('; ');

@@ -64,6 +64,8 @@ export function newGroupState(
       : undefined;
   return {
     ...(revert ? { revert } : {}),
+    // Nothing to read: judged as a refresh that ended Successful (needsRead is then false).
+    ...(w.verifyOnly ? { refresh: { Status: 'Successful', PercentageComplete: 100 } } : {}),
     region: w.region,
     group: w.group,
     refreshId: w.refreshId,

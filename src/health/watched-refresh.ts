@@ -5,14 +5,18 @@ import { InputProblem } from '../core/input-fields.js';
 import { validateRefreshRecords, type RefreshRecord } from '../aws/refresh-record.js';
 import { REGION } from '../core/input-fields.js';
 
-/** A refresh to watch: a RefreshRecord, or just a group whose latest refresh counts. */
+/**
+ * A refresh to watch: a RefreshRecord, or just a group whose latest refresh counts. `verifyOnly`:
+ * a group already current, which no refresh moves: its instances, targets and health-url are
+ * judged as after a Successful refresh, whatever refreshes it had before.
+ */
 export type WatchedRefresh = Pick<RefreshRecord, 'region' | 'group'> &
   Partial<
     Pick<
       RefreshRecord,
       'refreshId' | 'amiId' | 'newVersion' | 'previousVersion' | 'previousAmiId' | 'launchTemplate'
     >
-  >;
+  > & { verifyOnly?: boolean };
 
 /** The template version a record says its refresh deploys. */
 export const newVersionOf = (w: WatchedRefresh): string | undefined =>

@@ -139,6 +139,7 @@ async function finishWrite(
     result.label = {
       name: options.label,
       previousVersion: plan.labelVersion,
+      ...(plan.labelAmiId ? { previousAmiId: plan.labelAmiId } : {}),
       moved: labelled !== plan.labelVersion,
     };
   }
@@ -170,7 +171,12 @@ async function finishUnchanged(
       await labelVersion(ctx, region, options.parameterName, current.version, options.label);
       result.changed = true;
     }
-    result.label = { name: options.label, previousVersion: plan.labelVersion, moved };
+    result.label = {
+      name: options.label,
+      previousVersion: plan.labelVersion,
+      ...(plan.labelAmiId ? { previousAmiId: plan.labelAmiId } : {}),
+      moved,
+    };
   }
   ctx.log.info(
     `${options.parameterName} in ${region} already holds ${amiId} (version ${current.version}); no new version` +

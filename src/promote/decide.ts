@@ -12,7 +12,7 @@ export interface DecisionInput {
    * the environment is on. "Older" means older than what that environment runs.
    */
   reference?: { value: string; version: number; label: string };
-  /** A label asked for that is on no version yet: nothing records what its environment runs, so no age check. */
+  /** A label asked for that is on no version yet: the age is judged against the current value, and the refusal says so. */
   unrecorded?: string;
   /** Facts about the AMI the age is judged against (reference, else current); undefined when gone. */
   currentImage?: ImageFacts;
@@ -41,11 +41,12 @@ export function decide(d: DecisionInput): Decision {
   }
   if (!d.current) return { kind: 'create' };
   if (d.current.value === d.image.amiId) return { kind: 'unchanged' };
-  if (d.unrecorded) return { kind: 'update' };
   const ref = d.reference ?? d.current;
   const held = d.reference
     ? `which label ${d.reference.label} of ${where} is on (version ${d.reference.version})`
-    : `current in ${where}`;
+    : d.unrecorded
+      ? `current in ${where} (label ${d.unrecorded} is on no version yet, so the newest value counts)`
+      : `current in ${where}`;
   if (ref.value === d.image.amiId) return { kind: 'update' };
   if (!d.currentImage)
     return {

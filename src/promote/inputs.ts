@@ -18,9 +18,11 @@ import {
 } from '../core/input-fields.js';
 
 // SSM: letters, digits, . - _ and / for paths; a path must start with /.
-const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/;
+export const PARAMETER_NAME = /^(\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/;
+export const PARAMETER_NAME_ACCEPTED =
+  'an SSM parameter name such as /golden-ami/web/staging (letters, digits, . - _; a name with a path starts with /)';
 // SSM label rules: no leading digit, no aws/ssm prefix (any case), at most 100 characters.
-const LABEL = /^(?![0-9])(?![aA][wW][sS])(?![sS][sS][mM])[A-Za-z0-9_.-]{1,100}$/;
+export const LABEL = /^(?![0-9])(?![aA][wW][sS])(?![sS][sS][mM])[A-Za-z0-9_.-]{1,100}$/;
 
 /** Region -> AMI id, as bake-ami's `amis` output. */
 export type AmiMap = Record<string, string>;
@@ -109,8 +111,7 @@ export const promoteSpec = defineAction({
         'Name of the SSM parameter, e.g. /golden-ami/web/staging. Created with data type aws:ec2:image when missing; an existing parameter of another data type is an error (SSM cannot convert it).',
       required: true,
       pattern: PARAMETER_NAME,
-      accepted:
-        'an SSM parameter name such as /golden-ami/web/staging (letters, digits, . - _ and / starting a path)',
+      accepted: PARAMETER_NAME_ACCEPTED,
       maxLength: 1011,
     }),
     'ami-id': amiId({ description: 'The AMI to promote, in `region`. Give exactly one of ami-id and amis.' }),

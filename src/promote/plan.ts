@@ -23,6 +23,8 @@ export interface RegionPlan {
   decision: Exclude<Decision, { kind: 'refuse' }>;
   /** The version the label is on now (undefined: on none, or no label asked for). */
   labelVersion?: number;
+  /** The AMI that version holds: what the label's environment runs. */
+  labelAmiId?: string;
   notes: string[];
 }
 
@@ -44,7 +46,7 @@ export async function planRegion(
     );
   const history = current ? await readHistory(ctx, region, name) : [];
   // "Older" is judged against what the label's environment runs (the label's version); a label on
-  // no version yet records nothing to be older than; without a label, the current value counts.
+  // no version yet, or no label, leaves the current value to judge against.
   const labelled = options.label ? history.find((h) => h.labels.includes(options.label!)) : undefined;
   const reference = labelled
     ? { value: labelled.value, version: labelled.version, label: options.label! }
@@ -74,8 +76,15 @@ export async function planRegion(
           `Move that label to a newer version, then re-run`,
       );
   }
-  const labelVersion = options.label
-    ? history.find((h) => h.labels.includes(options.label!))?.version
-    : undefined;
-  return { target, image: facts, current, history, decision, labelVersion, notes };
+  const labelledNow = options.label ? history.find((h) => h.labels.includes(options.label!)) : undefined;
+  return {
+    target,
+    image: facts,
+    current,
+    history,
+    decision,
+    labelVersion: labelledNow?.version,
+    labelAmiId: labelledNow?.value,
+    notes,
+  };
 }

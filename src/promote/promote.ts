@@ -100,6 +100,7 @@ function dryRunResult(options: PromoteOptions, plans: RegionPlan[]): PromoteResu
         ? {
             name: options.label,
             previousVersion: p.labelVersion,
+            ...(p.labelAmiId ? { previousAmiId: p.labelAmiId } : {}),
             moved: kind !== 'unchanged' || p.labelVersion !== p.current?.version,
           }
         : undefined,

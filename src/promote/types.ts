@@ -45,7 +45,7 @@ export interface RegionPromotion {
   /** The version holding the AMI after the promotion (undefined in a dry run that would write). */
   version?: number;
   /** The label and the version it was on before (undefined: it was on no version). */
-  label?: { name: string; previousVersion?: number; moved: boolean };
+  label?: { name: string; previousVersion?: number; previousAmiId?: string; moved: boolean };
   /** A new version was written or the label moved. */
   changed: boolean;
   /** Degraded paths worth a reader's attention (also logged as warnings). */

@@ -45,6 +45,8 @@ export interface RollOptions {
   wait: boolean;
   /** SSM selectors the caller points at the AMI before the refreshes start (see PlanSettings). */
   promised?: ReadonlyMap<string, string>;
+  /** A caller's read-only plan before it changes things (deploy-ami): the dry run says so, not "Dry run". */
+  planOnly?: boolean;
 }
 
 const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);

@@ -230,7 +230,7 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
   const plans = await planAll(ctx, o, selected, amiIds, settings);
   const asgNames = [...new Set(plans.map((p) => p.name))];
   if (o.dryRun) {
-    ctx.log.info('Dry run: nothing was changed.');
+    ctx.log.info(o.planOnly ? 'Planned: nothing changed yet.' : 'Dry run: nothing was changed.');
     return {
       dryRun: true,
       amiIds,

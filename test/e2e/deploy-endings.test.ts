@@ -14,20 +14,13 @@ import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals
 import { localcloudEnv, runActionStep, type ActionRun } from '../harness/run-action.js';
 import { seedGroup } from '../localcloud/aws/autoscaling-seed.js';
 import { start, type Localcloud } from '../localcloud/index.js';
-import { groupAmis, parameterHistory, templateState } from '../workflow/fleet-state.js';
+import { config, groupAmis, parameterHistory, templateState } from '../workflow/fleet-state.js';
 
 jest.setTimeout(240_000);
 
 const REGION = 'us-east-1';
+const HTTP_PORT = 18571;
 const hour = 3_600_000;
-const config = (lc: Localcloud) => ({
-  region: REGION,
-  endpoint: lc.url,
-  credentials: {
-    accessKeyId: 'AKIALOCALCLOUD000000',
-    secretAccessKey: 'localcloud-secret-key-do-not-use-000000',
-  },
-});
 
 /** Every observable of the groups and the parameter, as a user reads them. */
 async function observe(lc: Localcloud, groups: string[], parameter: string) {
@@ -105,7 +98,7 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
   const PARAM = '/golden-ami/endings';
 
   beforeAll(async () => {
-    lc = await start({ port: 0, seed: 71 });
+    lc = await start({ port: 0, seed: 71, instanceHttpPort: HTTP_PORT });
     const now = Date.now();
     [base, good, bad] = lc.control
       .seed({
@@ -205,6 +198,8 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
       const r = await meanwhile(deployer(lc, PARAM)({ 'ami-id': good, environment: 'duo' }), sabotage);
       expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^rolled-back\n/);
       expect(r.errors[0]).toMatch(/duo-b: refreshed back/);
+      // The read-only plan of a real run is no dry run.
+      expect(r.log).not.toMatch(/Dry run/);
       expect(r.post?.log).toMatch(/main step put back everything/);
     } finally {
       asg.destroy();
@@ -306,5 +301,30 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
     } finally {
       for (const rule of rules) lc.faults.remove(rule.id);
     }
+  });
+
+  test('parameter-name without its leading slash: refused before any change, nothing changed', async () => {
+    const before = lc.logs.mutations.query({}).length;
+    const r = await deployer(lc, 'golden-ami/endings')({ 'ami-id': good, environment: 'solo' });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringMatching(/parameter-name: .*a name with a path starts with \//)]);
+    expect(lc.logs.mutations.query({}).length).toBe(before);
+  });
+
+  test('every group already current: the same proof runs (a wrong version fails it) before healthy', async () => {
+    const r = await deployer(
+      lc,
+      PARAM,
+    )({
+      'ami-id': base,
+      environment: 'cancel',
+      'health-url': `http://{private-ip}:${HTTP_PORT}/version`,
+      'expected-version': '9.9.9',
+    });
+    expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^failed\n/);
+    expect(r.errors[0]).toMatch(/cancel-web: failed: .*not 9\.9\.9/);
+    expect(r.outputs.refreshes).toBe('[]');
+    const ok = await deployer(lc, PARAM)({ 'ami-id': base, environment: 'cancel' });
+    expect(`${ok.outputs.status}\n${story(ok)}`).toMatch(/^healthy\n/);
   });
 });

@@ -9,7 +9,8 @@ import { GetParameterCommand, GetParameterHistoryCommand, SSMClient } from '@aws
 import type { Localcloud } from '../localcloud/index.js';
 import { REGION } from './fleet.js';
 
-const config = (lc: Localcloud) => ({
+/** SDK client settings for localcloud in the fleet's region, with its dummy credentials. */
+export const config = (lc: Localcloud) => ({
   region: REGION,
   endpoint: lc.url,
   credentials: {

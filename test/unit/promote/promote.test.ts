@@ -133,11 +133,19 @@ describe('promote: writing', () => {
     expect(history()).toEqual([`1:${NEWER}[prod]`, `2:${OLD}`]);
   });
 
-  it('a label on no version yet records nothing to be older than', async () => {
+  it('a label on no version yet: the age is judged against the newest value, as allow-older says', async () => {
     seed([NEWER], { labels: { nightly: 1 } });
+    await expect(promote(ctx, options({ label: 'prod' }))).rejects.toThrow(
+      /older than ami-0000000000000000c .*current in \/golden-ami\/web in us-east-1 \(label prod is on no version yet, so the newest value counts\); set allow-older: true/,
+    );
+    expect(history()).toEqual([`1:${NEWER}[nightly]`]);
+  });
+
+  it('a label on no version yet: an AMI newer than the newest value is recorded', async () => {
+    seed([OLD], { labels: { nightly: 1 } });
     const result = await promote(ctx, options({ label: 'prod' }));
     expect(result.regions[0]).toMatchObject({ outcome: 'updated', version: 2 });
-    expect(history()).toEqual([`1:${NEWER}[nightly]`, `2:${NEW}[prod]`]);
+    expect(history()).toEqual([`1:${OLD}[nightly]`, `2:${NEW}[prod]`]);
   });
 
   it('promotes over a current AMI that no longer exists, with a warning', async () => {
