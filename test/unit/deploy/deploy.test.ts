@@ -239,10 +239,16 @@ describe('deploy', () => {
     expect(r.status).toBe('planned');
   });
 
-  test('every group already current: nothing to wait for, the label is recorded', async () => {
+  test('every group already current: proven by the same wait (verify only), then the label is recorded', async () => {
     const f = fakes({ current: true });
+    const watched: unknown[] = [];
+    const wait = f.steps.wait;
+    f.steps.wait = async (c, r) => (watched.push(...r), wait(c, r));
     const r = await deploy(ctx(), parse_(base), f.steps);
-    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'promote']);
+    expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'wait:1', 'promote']);
+    expect(watched).toEqual([
+      { region: 'us-east-1', group: 'web', amiId: base['ami-id'], verifyOnly: true, newVersion: '4' },
+    ]);
     expect(r.status).toBe('healthy');
   });
 

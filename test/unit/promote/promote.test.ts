@@ -87,7 +87,12 @@ describe('promote: writing', () => {
     seed([OLD], { labels: { staging: 1 } });
     const result = await promote(ctx, options({ label: 'staging' }));
     expect(history()).toEqual([`1:${OLD}`, `2:${NEW}[staging]`]);
-    expect(result.regions[0]!.label).toEqual({ name: 'staging', previousVersion: 1, moved: true });
+    expect(result.regions[0]!.label).toEqual({
+      name: 'staging',
+      previousVersion: 1,
+      previousAmiId: OLD,
+      moved: true,
+    });
   });
 
   it('is a no-op when the AMI is already current: no new version, changed=false', async () => {
