@@ -4,21 +4,12 @@ import { defineCapability } from '../core/capability.js';
 import type { StepEnv, StepIO } from '../core/context.js';
 import { resultsOutput } from '../health/summary.js';
 import { deploy, type DeployPlan, type DeployResult } from './deploy.js';
-import { Journal, type JournalData } from './journal.js';
+import { Journal, startedRefreshes } from './journal.js';
 import { deploySpec, type DeployInputs } from './inputs.js';
 import { deploySteps, stepOptions, type DeploySteps } from './steps.js';
 import { renderDeploySummary } from './summary.js';
 
 export type DeployOptions = DeployPlan & { steps: DeploySteps };
-
-/** The refreshes started so far, as the `refreshes` output (completed with versions once the roll ends). */
-function startedRefreshes(j: JournalData) {
-  return j.changes.flatMap((c) =>
-    c.kind === 'refresh' && c.refreshId
-      ? [{ region: c.region, group: c.group, refreshId: c.refreshId, amiId: j.amiId }]
-      : [],
-  );
-}
 
 /**
  * The capability's toOptions: the transaction's settings, its steps with their typed options, and

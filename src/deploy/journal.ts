@@ -38,15 +38,21 @@ export type Change =
 export interface JournalData {
   v: 1;
   amiId: string;
+  /** The AMI in each region, when it differs by region (roll-asg over copies). */
+  amiIds?: Record<string, string>;
   environment: string;
   /** Epoch ms just before the first change: anything of ours in AWS was made after it. */
   startedAt: number;
   rollbackOnFailure: boolean;
-  parameter: ParameterBefore;
+  /** deploy-ami's parameter; roll-asg records none. */
+  parameter?: ParameterBefore;
   groups: GroupBefore[];
   changes: Change[];
-  /** How the main step ended: healthy (nothing to put back) or put back in full. Absent: post must look. */
-  settled?: 'healthy' | 'put-back';
+  /**
+   * How the main step ended: healthy (nothing to put back), put back in full, or (roll-asg) ended
+   * by itself, its refreshes left to the workflow. Absent: cancelled or killed, so post must look.
+   */
+  settled?: 'healthy' | 'put-back' | 'ended';
 }
 
 /** Step state: the journal without its changes, and each change under its own numbered name. */
@@ -128,13 +134,24 @@ export function readJournal(get: (name: string) => string): JournalData | undefi
   const ok =
     typeof p.amiId === 'string' &&
     typeof p.startedAt === 'number' &&
-    isObject(p.parameter) &&
-    typeof p.parameter.name === 'string' &&
+    (p.parameter === undefined || (isObject(p.parameter) && typeof p.parameter.name === 'string')) &&
     Array.isArray(p.groups) &&
     p.groups.every((g) => isObject(g) && typeof g.name === 'string' && typeof g.region === 'string') &&
     Array.isArray(p.changes) &&
     p.changes.every((c) => isObject(c) && typeof c.kind === 'string' && typeof c.region === 'string');
   return ok ? p : undefined;
+}
+
+/** The AMI the run deployed in a region. */
+export const amiIn = (j: JournalData, region: string): string => j.amiIds?.[region] ?? j.amiId;
+
+/** The refreshes started so far, as the `refreshes` output (completed with versions once the roll ends). */
+export function startedRefreshes(j: JournalData) {
+  return j.changes.flatMap((c) =>
+    c.kind === 'refresh' && c.refreshId
+      ? [{ region: c.region, group: c.group, refreshId: c.refreshId, amiId: amiIn(j, c.region) }]
+      : [],
+  );
 }
 
 /** The changes of one kind. */

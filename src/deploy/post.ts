@@ -11,76 +11,115 @@ import { readJournal, type GroupBefore, type JournalData } from './journal.js';
 import type { PutBackReport } from './persist.js';
 import { putBack } from './put-back.js';
 
+/** Which groups the step's inputs select: by name, or by tags with the consent tag. */
+export interface Selection {
+  names: readonly string[];
+  tags: Readonly<Record<string, string>>;
+  /** The consent a group found by tags must carry (golden-ami:parameter). */
+  consent?: string;
+}
+
 /** Does AWS show this group as one the inputs select (by name, or by tags with consent)? */
-async function selected(ctx: ActionContext, g: GroupBefore, v: DeployInputs): Promise<boolean> {
-  const sel = groupSelection(v);
-  if (sel.asgNames.length && !sel.asgNames.includes(g.name)) return false;
+async function selected(ctx: ActionContext, g: GroupBefore, sel: Selection): Promise<boolean> {
+  if (sel.names.length && !sel.names.includes(g.name)) return false;
   const [group] = await describeGroups(ctx.clients.autoScaling(g.region), { names: [g.name] });
   if (!group) return false;
-  if (sel.asgNames.length) return true;
+  if (sel.names.length) return true;
   const tags = new Map((group.Tags ?? []).map((t) => [t.Key, t.Value]));
   const consent = tags.get(CONSENT_TAG);
   return (
-    Object.entries(sel.asgTags).every(([k, val]) => tags.get(k) === val) &&
+    Object.entries(sel.tags).every(([k, val]) => tags.get(k) === val) &&
+    sel.consent !== undefined &&
     consent !== undefined &&
-    parameterBase(consent) === parameterBase(v.parameterName)
+    parameterBase(consent) === sel.consent
   );
+}
+
+/** What the step's inputs say the journal must be about. */
+export interface Expectation {
+  selection: Selection;
+  /** Fields the journal must hold as the inputs say (deploy-ami: ami-id, parameter, environment). */
+  fields(j: JournalData): { name: string; saved: string | undefined; input: string }[];
 }
 
 /** The journal's claims that hold: its deployment is this step's, each group one the inputs select. */
 export async function checkedJournal(
   ctx: ActionContext,
   j: JournalData,
-  v: DeployInputs,
+  e: Expectation,
 ): Promise<JournalData> {
-  const mismatch = [
-    j.amiId !== v.amiId && `ami-id ${j.amiId}`,
-    j.parameter.name !== v.parameterName && `parameter ${j.parameter.name}`,
-    j.environment !== v.environment && `environment ${j.environment}`,
-  ].filter(Boolean);
+  const mismatch = e
+    .fields(j)
+    .filter((f) => f.saved !== f.input)
+    .map((f) => `${f.name} ${f.saved ?? '(none)'}`);
   if (mismatch.length)
     throw new ActionFailure(
       `The saved state names ${mismatch.join(', ')}, not this step's inputs; nothing was put back.`,
     );
   const groups: GroupBefore[] = [];
   for (const g of j.groups) {
-    if (await selected(ctx, g, v)) groups.push(g);
+    if (await selected(ctx, g, e.selection)) groups.push(g);
     else ctx.log.warning(`${g.region}/${g.name}: not a group these inputs select; left alone`);
   }
   return { ...j, groups };
 }
 
-/** The post step: nothing when main ended healthy or put back; else the put-back, finished. */
-export async function finishDeploy(
+/**
+ * A post step: nothing when main ended on its own (healthy, put back, or roll-asg's refreshes
+ * left running by design); else the put-back, finished, after checking the journal.
+ */
+export async function finishFromJournal(
   ctx: ActionContext,
   getState: (name: string) => string,
-  v: DeployInputs,
+  e: Expectation,
+  budget: { retryMs: number; waitMs: number },
 ): Promise<PutBackReport | undefined> {
   const saved = readJournal(getState);
   if (!saved) {
-    ctx.log.info('Nothing to put back: the deployment changed nothing.');
+    ctx.log.info('Nothing to put back: the main step changed nothing.');
     return undefined;
   }
   if (saved.settled) {
     ctx.log.info(
       saved.settled === 'healthy'
         ? 'Nothing to put back: the deployment ended proven healthy.'
-        : 'Nothing to put back: the main step put back everything it changed.',
+        : saved.settled === 'put-back'
+          ? 'Nothing to put back: the main step put back everything it changed.'
+          : 'Nothing to put back: the main step ended by itself.',
     );
     return undefined;
   }
-  ctx.log.info(`The main step did not finish: putting back what it changed in ${saved.environment}.`);
-  const j = await checkedJournal(ctx, saved, v);
-  const report = await putBack(ctx, j, {
-    quick: false,
-    retryMs: v.putBackMinutes * 60_000,
-    waitMs: v.timeoutMinutes * 60_000,
-  });
+  const where = saved.environment || 'the selected groups';
+  ctx.log.info(`The main step did not finish: putting back what it changed in ${where}.`);
+  const j = await checkedJournal(ctx, saved, e);
+  const report = await putBack(ctx, j, { quick: false, ...budget });
   for (const line of report.restored) ctx.log.info(line);
   if (!report.complete)
     throw new ActionFailure(
-      `${saved.environment}: not everything was put back: ${report.remaining.map((r) => `${r.what} (finish with: ${r.command})`).join('; ')}`,
+      `${where}: not everything was put back: ${report.remaining.map((r) => `${r.what} (finish with: ${r.command})`).join('; ')}`,
     );
-  ctx.log.info(`${saved.environment} is as it was before the deployment.`);
+  ctx.log.info(`${where} is as it was before the run.`);
   return report;
+}
+
+/** deploy-ami's post step. */
+export function finishDeploy(
+  ctx: ActionContext,
+  getState: (name: string) => string,
+  v: DeployInputs,
+): Promise<PutBackReport | undefined> {
+  const sel = groupSelection(v);
+  return finishFromJournal(
+    ctx,
+    getState,
+    {
+      selection: { names: sel.asgNames, tags: sel.asgTags, consent: parameterBase(v.parameterName) },
+      fields: (j) => [
+        { name: 'ami-id', saved: j.amiId, input: v.amiId },
+        { name: 'parameter', saved: j.parameter?.name, input: v.parameterName },
+        { name: 'environment', saved: j.environment, input: v.environment },
+      ],
+    },
+    { retryMs: v.putBackMinutes * 60_000, waitMs: v.timeoutMinutes * 60_000 },
+  );
 }

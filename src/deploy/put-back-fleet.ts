@@ -15,7 +15,7 @@ import { hasCode, isTransient } from '../aws/errors.js';
 import { describeGroups } from '../aws/groups.js';
 import { instancesById } from '../aws/instances.js';
 import { isActive, latestRefresh } from '../roll/in-progress.js';
-import { changesOf, type GroupBefore, type JournalData } from './journal.js';
+import { amiIn, changesOf, type GroupBefore, type JournalData } from './journal.js';
 import { persist, shellWord, type PutBackBudget, type PutBackReport } from './persist.js';
 
 /** AWS's clock and ours may differ a little: a refresh started this much before our call may be ours. */
@@ -133,34 +133,31 @@ export async function refreshBack(
   onStart: (refreshId: string) => void,
 ): Promise<boolean> {
   const input = refreshBackInput(g);
+  const ami = amiIn(j, g.region);
   const command = `aws autoscaling start-instance-refresh ${cli(g)} --strategy Rolling --preferences '${JSON.stringify(input.Preferences)}'${input.DesiredConfiguration ? ` --desired-configuration ${shellWord(JSON.stringify(input.DesiredConfiguration))}` : ''}`;
   try {
     await settled(ctx, g, budget.waitUntil);
-    const left = await persist(ctx, budget, `reading the instances of ${who(g)}`, () =>
-      onAmi(ctx, g, j.amiId),
-    );
+    const left = await persist(ctx, budget, `reading the instances of ${who(g)}`, () => onAmi(ctx, g, ami));
     if (!left.length) return true;
-    ctx.log.info(`${who(g)}: ${left.length} instance(s) still run ${j.amiId}; refreshing them back`);
+    ctx.log.info(`${who(g)}: ${left.length} instance(s) still run ${ami}; refreshing them back`);
     const out = await persist(ctx, budget, `starting a refresh back of ${who(g)}`, () =>
       ctx.clients.autoScaling(g.region).send(new StartInstanceRefreshCommand(input)),
     );
     if (out.InstanceRefreshId) onStart(out.InstanceRefreshId);
     const ended = await settled(ctx, g, budget.waitUntil);
-    const still = await persist(ctx, budget, `reading the instances of ${who(g)}`, () =>
-      onAmi(ctx, g, j.amiId),
-    );
+    const still = await persist(ctx, budget, `reading the instances of ${who(g)}`, () => onAmi(ctx, g, ami));
     if (still.length) {
       report.left(
-        `${who(g)}: the refresh back ended ${ended?.Status ?? 'unknown'} (${ended?.StatusReason ?? 'no reason given'}) and ${still.length} instance(s) still run ${j.amiId}`,
+        `${who(g)}: the refresh back ended ${ended?.Status ?? 'unknown'} (${ended?.StatusReason ?? 'no reason given'}) and ${still.length} instance(s) still run ${ami}`,
         undefined,
         command,
       );
       return false;
     }
-    report.done(`${who(g)}: refreshed back (refresh ${out.InstanceRefreshId}), no instance runs ${j.amiId}`);
+    report.done(`${who(g)}: refreshed back (refresh ${out.InstanceRefreshId}), no instance runs ${ami}`);
     return true;
   } catch (err) {
-    report.left(`${who(g)}: instances may still run ${j.amiId} (${describeError(err)})`, undefined, command);
+    report.left(`${who(g)}: instances may still run ${ami} (${describeError(err)})`, undefined, command);
     return false;
   }
 }

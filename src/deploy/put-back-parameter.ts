@@ -3,11 +3,12 @@
 import { PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import type { ActionContext } from '../core/context.js';
 import { labelVersion, readHistory, waitForVersion, type HistoryEntry } from '../promote/parameter.js';
-import { changesOf, type JournalData } from './journal.js';
+import { changesOf, type JournalData, type ParameterBefore } from './journal.js';
 import { persist, shellWord, type PutBackBudget, type PutBackReport } from './persist.js';
 
 interface Restore {
   ctx: ActionContext;
+  p: ParameterBefore;
   j: JournalData;
   budget: PutBackBudget;
   report: PutBackReport;
@@ -17,8 +18,7 @@ interface Restore {
 }
 
 /** The label back where it was, when it now names a version holding the run's AMI. */
-async function restoreLabel({ ctx, j, budget, report, history, at }: Restore): Promise<boolean> {
-  const p = j.parameter;
+async function restoreLabel({ ctx, p, j, budget, report, history, at }: Restore): Promise<boolean> {
   const labelled = history.find((h) => h.labels.includes(p.label));
   if (!labelled || labelled.version === p.labelVersion || labelled.value !== j.amiId) return true;
   const back = p.labelVersion;
@@ -49,10 +49,9 @@ async function restoreLabel({ ctx, j, budget, report, history, at }: Restore): P
 
 /** The value before written back, when the newest version is the run's. */
 async function restoreValue(
-  { ctx, j, budget, report, history, at }: Restore,
+  { ctx, p, j, budget, report, history, at }: Restore,
   waitForValue: boolean,
 ): Promise<void> {
-  const p = j.parameter;
   const newest = history.at(-1);
   if (!newest || newest.value !== j.amiId || newest.version === p.version) return;
   if (p.value === undefined) {
@@ -100,6 +99,7 @@ export async function restoreParameter(
   o: { waitForValue: boolean },
 ): Promise<boolean> {
   const p = j.parameter;
+  if (!p) return true;
   const touched = (kind: 'label' | 'value') =>
     changesOf(j, kind).some((c) => c.name === p.name && c.region === p.region);
   if (!touched('label') && !touched('value')) return true;
@@ -117,7 +117,7 @@ export async function restoreParameter(
     );
     return false;
   }
-  const r = { ctx, j, budget, report, history, at };
+  const r = { ctx, p, j, budget, report, history, at };
   const labelBack = !touched('label') || (await restoreLabel(r));
   if (touched('value')) await restoreValue(r, o.waitForValue);
   return labelBack;

@@ -11,7 +11,7 @@ import { ActionFailure } from '../core/errors.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
 import { describeGroups } from '../aws/groups.js';
 import type { LaunchSource } from '../roll/pin.js';
-import { changesOf, type GroupBefore, type JournalData } from './journal.js';
+import { amiIn, changesOf, type GroupBefore, type JournalData } from './journal.js';
 import { persist, shellWord, type PutBackBudget, type PutBackReport } from './persist.js';
 
 const SKEW_MS = 60_000;
@@ -37,7 +37,7 @@ async function ourVersions(
   for await (const page of pages)
     for (const v of page.LaunchTemplateVersions ?? []) {
       if (v.LaunchTemplateName) label = `${v.LaunchTemplateName} (${templateId})`;
-      if (v.VersionNumber === undefined || v.LaunchTemplateData?.ImageId !== j.amiId) continue;
+      if (v.VersionNumber === undefined || v.LaunchTemplateData?.ImageId !== amiIn(j, region)) continue;
       const made = (v.CreateTime?.getTime() ?? 0) >= j.startedAt - SKEW_MS;
       // Only a version holding the run's AMI is ever deleted: a forged journal cannot name another.
       if (known.has(v.VersionNumber) || (made && v.VersionDescription?.includes('golden-ami-actions')))
@@ -87,7 +87,7 @@ export async function deleteVersions(
         if (users.length) {
           kept.add(`${region}|${templateId}`);
           report.left(
-            `launch template ${label} version ${version} (${j.amiId}) kept: ${users.join(', ')}`,
+            `launch template ${label} version ${version} (${amiIn(j, region)}) kept: ${users.join(', ')}`,
             undefined,
             command(version),
           );
@@ -108,12 +108,12 @@ export async function deleteVersions(
               `${failed.ResponseError?.Code ?? 'error'}: ${failed.ResponseError?.Message ?? 'not deleted'}`,
             );
           report.done(
-            `deleted launch template ${label} version ${version} (nothing launches ${j.amiId} from $Latest)`,
+            `deleted launch template ${label} version ${version} (nothing launches ${amiIn(j, region)} from $Latest)`,
           );
         } catch (err) {
           kept.add(`${region}|${templateId}`);
           report.left(
-            `launch template ${label} version ${version} still holds ${j.amiId}`,
+            `launch template ${label} version ${version} still holds ${amiIn(j, region)}`,
             err,
             command(version),
           );

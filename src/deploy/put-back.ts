@@ -50,7 +50,7 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
         // A group resolving the label would launch the AMI again while the label still names it.
         g.imageSource === 'ssm-parameter' && !labelBack
           ? report.left(
-              `${g.region}/${g.name}: not refreshed back, since its template resolves label ${j.parameter.label}, which may still name ${j.amiId}`,
+              `${g.region}/${g.name}: not refreshed back, since its template resolves label ${j.parameter?.label}, which may still name ${j.amiId}`,
               undefined,
               `aws autoscaling start-instance-refresh --region ${g.region} --auto-scaling-group-name ${g.name} (once the label is back)`,
             )

@@ -212,12 +212,17 @@ async function proveHealthy(
     );
 }
 
+export interface RollHooks {
+  /** Called once every group is planned, before the first change (roll-asg's journal begins here). */
+  onPlanned?: (groups: GroupOutcome[], amiIds: Record<string, string>) => void;
+}
+
 /**
  * Rolls the selected groups onto the AMI. Every check (groups, AMI, templates, SSM, running
  * refreshes, preference combinations) happens before the first change. Throws RollFailure, with
  * the partial result, when starting fails part way or the health wait fails.
  */
-export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResult> {
+export async function roll(ctx: ActionContext, o: RollOptions, hooks: RollHooks = {}): Promise<RollResult> {
   const deadline = ctx.clock.now() + o.timeoutMs;
   const selected = await selectAll(ctx, o);
   const amiIds = await resolveAmis(ctx, o, selected);
@@ -239,6 +244,10 @@ export async function roll(ctx: ActionContext, o: RollOptions): Promise<RollResu
       refreshes: [],
     };
   }
+  hooks.onPlanned?.(
+    plans.filter((p) => !p.alreadyCurrent).map((p) => outcomeOf(p, 'would-refresh')),
+    amiIds,
+  );
   const result = await startAll(ctx, o, plans, settings, { amiIds, asgNames, deadline });
   if (o.wait && result.refreshes.length) await proveHealthy(ctx, o, result, deadline);
   return result;

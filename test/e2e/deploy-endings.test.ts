@@ -327,4 +327,25 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
     const ok = await deployer(lc, PARAM)({ 'ami-id': base, environment: 'cancel' });
     expect(`${ok.outputs.status}\n${story(ok)}`).toMatch(/^healthy\n/);
   });
+
+  test('roll-asg with wait: true, cancelled mid-refresh: refreshes was written and its post step puts the group back', async () => {
+    const before = await observe(lc, ['cancel-web'], PARAM);
+    const r = await runActionStep('roll-asg', {
+      inputs: { 'asg-names': 'cancel-web', 'ami-id': good, wait: true, 'poll-interval-seconds': '0.3' },
+      env: localcloudEnv(lc.url, REGION),
+      cancel: { whenOutput: /started instance refresh/ },
+    });
+    expect(r.exitCode === 0).toBe(false);
+    expect((JSON.parse(r.outputs.refreshes ?? '[]') as unknown[]).length).toBe(1);
+    expect({ post: r.post?.exitCode, log: r.post?.log.slice(-1500) }).toMatchObject({ post: 0 });
+    expect(r.post?.log).toMatch(/did not finish: putting back/);
+    expect(await observe(lc, ['cancel-web'], PARAM)).toEqual(before);
+    // Not cancelled: the post step leaves the refreshes it started to the workflow.
+    const done = await runActionStep('roll-asg', {
+      inputs: { 'asg-names': 'cancel-web', 'ami-id': good },
+      env: localcloudEnv(lc.url, REGION),
+    });
+    expect(done.exitCode).toBe(0);
+    expect(done.post?.log).toMatch(/ended by itself/);
+  });
 });

@@ -100,7 +100,7 @@ function fakes(
       const report = new PutBackReport();
       report.touched = true;
       if (o.quick) report.unfinished = true;
-      if (journal.parameter.labelVersion !== undefined && journal.groups[0]?.imageSource === 'ssm-parameter')
+      if (journal.parameter?.labelVersion !== undefined && journal.groups[0]?.imageSource === 'ssm-parameter')
         report.done('label staging back on version 3 (ami-00000000000000001)');
       report.done('deleted launch template lt-1 version 4');
       for (const r of leftBehind) report.left(r.what, undefined, r.command);
