@@ -2,7 +2,7 @@
 // fleet healthy, and on any failure put back what this run changed. The steps are injected so the
 // order and the decisions between them are testable without any AWS client.
 import { AbortedError, ConfigurationError, describeError, PartialFailure } from '../core/errors.js';
-import { Journal } from './journal.js';
+import { groupBefore, Journal } from './journal.js';
 import { journaled } from './journal-middleware.js';
 import type { Remaining } from './persist.js';
 import type { Log } from '../core/log.js';
@@ -197,14 +197,7 @@ class Transaction {
         ...(p?.previousAmiId ? { value: p.previousAmiId } : {}),
         ...(p?.label?.previousVersion !== undefined ? { labelVersion: p.label.previousVersion } : {}),
       },
-      groups: groups.map((g) => ({
-        region: g.region,
-        name: g.group,
-        imageSource: g.imageSource,
-        source: g.before.source,
-        pinned: g.before.pinned,
-        ...(g.previousAmiId ? { previousAmiId: g.previousAmiId } : {}),
-      })),
+      groups: groups.map(groupBefore),
     });
   }
 

@@ -2,6 +2,7 @@
 // to make, saved to step state before each change is sent. A put-back (the main step's, or the
 // post step's after a cancel) works from it, so no ending leaves a change nobody knows about.
 import type { LaunchSource } from '../roll/pin.js';
+import type { GroupOutcome } from '../roll/result.js';
 
 /** A group the run may change, as it was before. */
 export interface GroupBefore {
@@ -14,6 +15,16 @@ export interface GroupBefore {
   pinned: LaunchSource;
   previousAmiId?: string;
 }
+
+/** A planned group's journal entry: its launch source before the run, as roll planned it. */
+export const groupBefore = (g: GroupOutcome): GroupBefore => ({
+  region: g.region,
+  name: g.group,
+  imageSource: g.imageSource,
+  source: g.before.source,
+  pinned: g.before.pinned,
+  ...(g.previousAmiId ? { previousAmiId: g.previousAmiId } : {}),
+});
 
 /** The parameter and the environment's label before the run. */
 export interface ParameterBefore {

@@ -3,7 +3,7 @@
 // put back by the post step instead of leaving refreshes and versions nobody knows about.
 import type { ActionContext } from '../core/context.js';
 import { journaled } from '../deploy/journal-middleware.js';
-import type { Journal } from '../deploy/journal.js';
+import { groupBefore, type Journal } from '../deploy/journal.js';
 import { putBack } from '../deploy/put-back.js';
 import type { RollOptions } from './options.js';
 import { roll, type RollResult } from './roll.js';
@@ -27,14 +27,7 @@ export async function rollJournaled(
           environment: '',
           startedAt: Date.now(),
           rollbackOnFailure: true,
-          groups: groups.map((g) => ({
-            region: g.region,
-            name: g.group,
-            imageSource: g.imageSource,
-            source: g.before.source,
-            pinned: g.before.pinned,
-            ...(g.previousAmiId ? { previousAmiId: g.previousAmiId } : {}),
-          })),
+          groups: groups.map(groupBefore),
         }),
     });
   } catch (err) {
