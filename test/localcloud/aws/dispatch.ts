@@ -212,6 +212,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
       return fail(new AwsError(code, 'The request body could not be parsed.'));
     }
 
+    await env.faults.hold(serviceName, operation, region);
     const outcome = env.faults.decide(serviceName, operation, region);
     if (outcome.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.latencyMs));
     const failure = outcome.failure;
