@@ -41,7 +41,7 @@ export const FAILING_GROUP = 'web-mixed';
 /** The SDK makes 3 attempts per call: a 5xx on each fails the call. */
 const SDK_ATTEMPTS = 3;
 /** Throttled answers from k on, then calls pass again, so every run ends. */
-export const THROTTLE_BOUND = 45;
+export const THROTTLE_BOUND = 30;
 
 /** Short localcloud durations: one deploy over the estate takes a few seconds. */
 export const FAST_DURATIONS = {
@@ -314,3 +314,43 @@ export function describePoint(p: PointResult): string {
     ...describeVerdict(p.verdict).map((l) => `  ${l}`),
   ].join('\n');
 }
+
+export interface Sweep {
+  clean: Awaited<ReturnType<typeof recordCleanRun>>;
+  points: PointResult[];
+}
+
+/**
+ * The sweep: one clean run recorded, then every ending at every k in `ks` (default: every index),
+ * each on a fresh estate. `onPoint` sees each result as it comes (for logs).
+ */
+export async function sweep(
+  cloud: DriverCloud,
+  opts: {
+    endings?: readonly EndingKind[];
+    ks?: (calls: MutatingCall[]) => number[];
+    sigtermAfterMs?: number;
+    killAfterMs?: number;
+    onPoint?: (p: PointResult) => void;
+  } = {},
+): Promise<Sweep> {
+  const clean = await recordCleanRun(cloud);
+  const ks = opts.ks?.(clean.calls) ?? clean.calls.map((c) => c.k);
+  const points: PointResult[] = [];
+  for (const ending of opts.endings ?? ENDINGS)
+    for (const k of ks) {
+      const call = clean.calls[k - 1];
+      if (!call) continue;
+      const p = await runPoint(cloud, ending, call, {
+        ...(opts.sigtermAfterMs !== undefined ? { sigtermAfterMs: opts.sigtermAfterMs } : {}),
+        ...(opts.killAfterMs !== undefined ? { killAfterMs: opts.killAfterMs } : {}),
+      });
+      points.push(p);
+      opts.onPoint?.(p);
+    }
+  return { clean, points };
+}
+
+/** First, middle and last mutating call: a representative few, whatever the run's calls become. */
+export const representativeKs = (calls: MutatingCall[]): number[] =>
+  [...new Set([1, Math.ceil(calls.length / 2), calls.length])].filter((k) => k >= 1);

@@ -530,8 +530,11 @@ export function diffFromIntended(before: Snapshot, after: Snapshot, intent: Inte
     out.push(...diff(sourceShape(was.source), sourceShape(g.source), `${at}.source`));
     for (const f of ['desired', 'min', 'max', 'targetGroups', 'activeRefreshes', 'notInService'] as const)
       out.push(...diff(was[f], g[f], `${at}.${f}`));
-    const want = was.amis.map(() => intent.ami);
-    out.push(...diff(want, g.amis, `${at}.amis (want all on ${intent.ami})`));
+    const off = g.amis.filter((x) => x !== intent.ami);
+    if (off.length || g.amis.length !== was.amis.length)
+      out.push(
+        `${at}.amis: ${g.amis.length} InService (was ${was.amis.length}), ${off.length} not on ${intent.ami}: ${off.join(', ')}`,
+      );
     const launches = g.launches.filter((l) => l !== intent.ami);
     if (launches.length) out.push(`${at}.launches: ${launches.join(', ')}, not ${intent.ami}`);
   }
