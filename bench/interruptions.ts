@@ -12,7 +12,7 @@ import {
   startDriverCloud,
   sweep,
 } from '../test/e2e/interruptions.js';
-import { describeVerdict } from '../test/support/observables.js';
+import { describeVerdict, violationKinds } from '../test/support/observables.js';
 import type { BenchOptions, Section } from './report.js';
 
 export async function interruptions(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
@@ -65,6 +65,10 @@ export async function interruptions(opts: BenchOptions): Promise<Omit<Section, '
           target: '0',
           met: violations.length === 0,
         },
+        {
+          metric: 'violations by what differs from the nearer of the two states',
+          ours: kindCounts(violations.map((p) => violationKinds(p.verdict))) || 'none',
+        },
         ...ENDINGS.map((e) => ({
           metric: `violations: ${e}`,
           ours: `${by(e).filter((p) => !p.verdict.ok).length}/${by(e).length}`,
@@ -75,4 +79,14 @@ export async function interruptions(opts: BenchOptions): Promise<Omit<Section, '
   } finally {
     await cloud.stop();
   }
+}
+
+/** "launch source 12, status 3": how many violating points each kind of difference appears in. */
+function kindCounts(kinds: string[][]): string {
+  const counts = new Map<string, number>();
+  for (const k of kinds.flat()) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 }

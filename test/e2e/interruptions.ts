@@ -16,6 +16,7 @@ import {
   checkInvariant,
   describeVerdict,
   settledSnapshot,
+  violationKinds,
   snapshot,
   type Intent,
   type Scope,
@@ -218,7 +219,7 @@ export async function runPoint(
   cloud: DriverCloud,
   ending: EndingKind,
   call: MutatingCall,
-  opts: { sigtermAfterMs?: number; killAfterMs?: number } = {},
+  opts: { sigtermAfterMs?: number; killAfterMs?: number; throttleBound?: number } = {},
 ): Promise<PointResult> {
   const t0 = Date.now();
   const { lc } = cloud;
@@ -242,7 +243,7 @@ export async function runPoint(
         await new Promise((r) => setTimeout(r, 100));
         break;
       case 'throttle':
-        lc.faults.add({ kind: 'throttle', count: THROTTLE_BOUND });
+        lc.faults.add({ kind: 'throttle', count: opts.throttleBound ?? THROTTLE_BOUND });
         break;
       case '5xx':
         lc.faults.add({
@@ -306,10 +307,11 @@ export async function runPoint(
 
 /** A report block for one violating point: ending, k, the call at k, the status and the diff. */
 export function describePoint(p: PointResult): string {
+  const kinds = violationKinds(p.verdict);
   const head = `${p.ending} at k=${p.k} (${p.call.service}.${p.call.operation} #${p.call.n} in ${p.call.region}: ${p.call.what})`;
   const run = `status ${p.status ? `"${p.status}"` : '(none)'}, exit ${p.exitCode}${p.killedBy ? ` (${p.killedBy})` : ''}${p.post ? `, post exit ${p.post.exitCode}` : ', no post step'}${p.reached ? '' : ', call k never reached'}`;
   return [
-    `${p.verdict.ok ? 'OK' : 'VIOLATION'} ${head}: ${run}`,
+    `${p.verdict.ok ? 'OK' : `VIOLATION (${kinds.join(', ')})`} ${head}: ${run}`,
     ...(p.error ? [`  error: ${p.error.slice(0, 400)}`] : []),
     ...describeVerdict(p.verdict).map((l) => `  ${l}`),
   ].join('\n');

@@ -605,14 +605,39 @@ export function checkInvariant(before: Snapshot, after: Snapshot, intent: Intent
             : 'the environment is as before, but no status was written',
       );
   }
-  return {
-    ok: !violations.length,
-    ending,
-    violations,
-    fromBefore,
-    fromIntended,
-    notes: comparable(before).notes,
-  };
+  const notes = comparable(before).notes;
+  if (run.afterMain) {
+    const b = diffFromBefore(before, run.afterMain).length;
+    const i = diffFromIntended(before, run.afterMain, intent).length;
+    notes['after the main step, before the post step'] = !b
+      ? 'as before'
+      : !i
+        ? 'the intended state'
+        : `neither (${b} difference(s) from before, ${i} from the intended state)`;
+  }
+  return { ok: !violations.length, ending, violations, fromBefore, fromIntended, notes };
+}
+
+/** What kind of observable a difference line is about, for counting violations by kind. */
+export function differenceKind(line: string): string {
+  if (/^groups\.[^.]+\.source/.test(line)) return 'launch source';
+  if (/^groups\.[^.]+\.amis/.test(line)) return 'AMIs instances run';
+  if (/^groups\.[^.]+\.launches/.test(line)) return 'AMI the group launches';
+  if (/^groups\.[^.]+\.activeRefreshes/.test(line)) return 'refresh left active';
+  if (/^groups\./.test(line)) return 'group settings';
+  if (/^templates\./.test(line)) return 'template versions/$Latest/$Default';
+  if (/^parameters\./.test(line)) return 'parameter value/labels';
+  if (/^images/.test(line)) return 'images';
+  if (/^octopus/.test(line)) return 'Octopus targets';
+  return 'other';
+}
+
+/** The kinds of difference from the nearer of the two states (or `status` when only the status is wrong). */
+export function violationKinds(v: Verdict): string[] {
+  if (v.ok) return [];
+  if (v.ending !== 'neither') return ['status'];
+  const nearer = v.fromIntended.length < v.fromBefore.length ? v.fromIntended : v.fromBefore;
+  return [...new Set(nearer.map(differenceKind))].sort();
 }
 
 /** The verdict as lines for a report: the violations, then the differences that explain them. */
@@ -624,6 +649,9 @@ export function describeVerdict(v: Verdict, limit = 25): string[] {
   ];
   return [
     ...v.violations,
+    ...Object.entries(v.notes)
+      .filter(([k]) => k.startsWith('after the main step'))
+      .map(([k, n]) => `  ${k}: ${n}`),
     '  differences from before:',
     ...cap(v.fromBefore).map((l) => `    ${l}`),
     '  differences from the intended state:',
