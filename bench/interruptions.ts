@@ -1,13 +1,15 @@
 // deploy-ami interrupted at every mutating call (issue 24 item 9): over the brownfield estate
-// (test/e2e/brownfield.ts), one clean deploy records its mutating calls; then for every index k the
+// (test/e2e/brownfield.ts), one uninterrupted deploy records its mutating calls — of a healthy AMI,
+// and of an AMI failing in one group (so its put-back's calls are struck too); then for every index k the
 // deploy is ended at call k by the runner's cancel (SIGINT → SIGTERM 7.5 s → SIGKILL 2.5 s → post
 // step), by throttling on every call from k on, by a 5xx at k, and by one group's instances turning
 // unhealthy from k on. After each, every observable is diffed against the reading before the run
 // and the intended state (test/support/observables.ts). Target: 0 violations. Each violation is
 // logged with its ending, k, the call at k, the status and the diff.
 import {
+  BASELINES,
   describePoint,
-  ENDINGS,
+  endingsFor,
   representativeKs,
   startDriverCloud,
   sweep,
@@ -25,35 +27,41 @@ export async function interruptions(opts: BenchOptions): Promise<Omit<Section, '
         if (!p.verdict.ok || process.env.BENCH_DEBUG) opts.log(describePoint(p));
       },
     });
-    const { clean, points } = result;
-    if (!clean.verdict.ok) {
-      opts.log('the uninterrupted deploy itself does not end in the intended state:');
-      for (const l of describeVerdict(clean.verdict)) opts.log(`  ${l}`);
-    }
+    const { recorded, points } = result;
+    for (const r of recorded)
+      if (r.baseline === 'healthy-ami' && !r.verdict.ok) {
+        opts.log('the uninterrupted deploy of a healthy AMI does not end in the intended state:');
+        for (const l of describeVerdict(r.verdict)) opts.log(`  ${l}`);
+      }
     const violations = points.filter((p) => !p.verdict.ok);
-    const by = (ending: string) => points.filter((p) => p.ending === ending);
-    const list = (ps: typeof points) =>
-      ps
-        .filter((p) => !p.verdict.ok)
-        .map((p) => `k=${p.k}`)
-        .join(' ');
+    const perBaseline = recorded.flatMap((r) => {
+      const mine = points.filter((p) => p.baseline === r.baseline);
+      return [
+        {
+          metric: `${r.baseline}: mutating calls of the uninterrupted deploy (${[
+            ...new Set(r.calls.map((c) => c.operation)),
+          ].join(
+            ', ',
+          )}); it ended ${r.run.outputs.status ?? '(no status)'}, ${r.verdict.ok ? 'invariant held' : `invariant violated: ${violationKinds(r.verdict).join(', ')}`}`,
+          ours: r.calls.length,
+          ...(r.baseline === 'healthy-ami' ? { target: 'invariant holds', met: r.verdict.ok } : {}),
+        },
+        ...endingsFor(r.baseline).map((e) => {
+          const ps = mine.filter((p) => p.ending === e);
+          const bad = ps.filter((p) => !p.verdict.ok);
+          return {
+            metric: `${r.baseline}, ${e}: violations / points`,
+            ours: `${bad.length}/${ps.length}`,
+            ...(bad.length ? { note: `k = ${bad.map((p) => p.k).join(' ')}` } : {}),
+          };
+        }),
+      ];
+    });
     return {
       name: 'deploy-ami interrupted at every mutating call',
       figures: [
         {
-          metric: `mutating calls of one uninterrupted deploy over the brownfield estate (${clean.calls.length}: ${[
-            ...new Set(clean.calls.map((c) => c.operation)),
-          ].join(', ')})`,
-          ours: clean.calls.length,
-        },
-        {
-          metric: 'the uninterrupted deploy ends in the intended state with status healthy',
-          ours: clean.verdict.ok ? 'yes' : `no (${clean.verdict.violations[0] ?? ''})`,
-          target: 'yes',
-          met: clean.verdict.ok,
-        },
-        {
-          metric: `interruption points tried (${ENDINGS.join(', ')} × k)`,
+          metric: `interruption points tried (${BASELINES.join(' and ')} runs × every mutating call k × their endings)`,
           ours: points.length,
           ...(opts.quick ? {} : { target: '≥ 200', met: points.length >= 200 }),
           note: `${points.filter((p) => !p.reached).length} where call k was not reached`,
@@ -69,11 +77,7 @@ export async function interruptions(opts: BenchOptions): Promise<Omit<Section, '
           metric: 'violations by what differs from the nearer of the two states',
           ours: kindCounts(violations.map((p) => violationKinds(p.verdict))) || 'none',
         },
-        ...ENDINGS.map((e) => ({
-          metric: `violations: ${e}`,
-          ours: `${by(e).filter((p) => !p.verdict.ok).length}/${by(e).length}`,
-          ...(list(by(e)) ? { note: list(by(e)) } : {}),
-        })),
+        ...perBaseline,
       ],
     };
   } finally {

@@ -15,19 +15,24 @@ import {
   runPoint,
   startDriverCloud,
   type DriverCloud,
+  endingsFor,
+  FAILING_GROUP,
   type MutatingCall,
+  type Recorded,
 } from './interruptions.js';
 
 jest.setTimeout(180_000);
 
 let cloud: DriverCloud;
 let calls: MutatingCall[];
-let clean: Awaited<ReturnType<typeof recordCleanRun>>;
+let clean: Recorded;
+let failing: Recorded;
 
 beforeAll(async () => {
   cloud = await startDriverCloud(11);
   clean = await recordCleanRun(cloud);
   calls = clean.calls;
+  failing = await recordCleanRun(cloud, 'failing-group');
 }, 180_000);
 afterAll(async () => {
   await cloud.stop();
@@ -56,4 +61,23 @@ describe.each(ENDINGS)('%s', (ending) => {
       expect(p.verdict.ok ? '' : describePoint(p)).toBe('');
     },
   );
+});
+
+describe(`a deploy whose AMI fails in ${FAILING_GROUP}: endings that strike its put-back`, () => {
+  test('uninterrupted, it ends as before, and status says so', () => {
+    expect(failing.calls.length).toBeGreaterThan(calls.length);
+    expect(failing.verdict.ok ? '' : describeVerdict(failing.verdict).join('\n')).toBe('');
+  });
+
+  test.each(endingsFor('failing-group'))('%s at its last mutating call (the put-back)', async (ending) => {
+    const call = failing.calls.at(-1)!;
+    const p = await runPoint(cloud, ending, call, {
+      baseline: 'failing-group',
+      sigtermAfterMs: 1500,
+      killAfterMs: 500,
+      throttleBound: 12,
+    });
+    expect(p.reached ? 'reached' : `call k=${call.k} never reached`).toBe('reached');
+    expect(p.verdict.ok ? '' : describePoint(p)).toBe('');
+  });
 });

@@ -1,6 +1,7 @@
-// The interruption driver of issue 24 item 9: one clean deploy-ami over the brownfield estate
-// records its mutating calls; then for every index k the same deploy is ended at the k-th mutating
-// call in each of four ways, and the invariant is checked by diffing every observable:
+// The interruption driver of issue 24 item 9: one uninterrupted deploy-ami over the brownfield
+// estate records its mutating calls (for two baselines: a healthy AMI, and one that fails in one
+// group, whose calls include the put-back); then for every index k the same deploy is ended at the
+// k-th mutating call in each of four ways, and the invariant is checked by diffing every observable:
 //   cancel     the runner's cancel while call k is in flight: SIGINT, SIGTERM, SIGKILL, then the post step
 //   throttle   every AWS call from k on is throttled (up to THROTTLE_BOUND answers, so the run ends)
 //   5xx        call k answers 500 on every SDK attempt
@@ -37,6 +38,17 @@ import {
 export const ENDINGS = ['cancel', 'throttle', '5xx', 'unhealthy'] as const;
 export type EndingKind = (typeof ENDINGS)[number];
 
+/**
+ * The run that is recorded and then interrupted: a deploy of a healthy AMI (its calls are the
+ * forward path), or one whose AMI fails in FAILING_GROUP from the start (its calls include the
+ * put-back: rollbacks, restored labels, deleted versions), so endings also strike the put-back.
+ */
+export const BASELINES = ['healthy-ami', 'failing-group'] as const;
+export type Baseline = (typeof BASELINES)[number];
+/** The endings tried on a baseline (`unhealthy` adds nothing where a group fails already). */
+export const endingsFor = (b: Baseline): readonly EndingKind[] =>
+  b === 'failing-group' ? ENDINGS.filter((e) => e !== 'unhealthy') : ENDINGS;
+
 /** The group whose refresh fails in the `unhealthy` ending. */
 export const FAILING_GROUP = 'web-mixed';
 /** The SDK makes 3 attempts per call: a 5xx on each fails the call. */
@@ -68,6 +80,7 @@ export interface MutatingCall {
 }
 
 export interface PointResult {
+  baseline: Baseline;
   ending: EndingKind;
   k: number;
   call: MutatingCall;
@@ -85,8 +98,8 @@ export interface PointResult {
 
 export interface DriverCloud {
   lc: Localcloud;
-  /** Resets localcloud and builds a fresh estate; returns it with its scope and intent. */
-  fresh(): Promise<{ estate: Estate; scope: Scope; intent: Intent }>;
+  /** Resets localcloud and builds a fresh estate for the baseline; returns it with its scope and intent. */
+  fresh(baseline?: Baseline): Promise<{ estate: Estate; scope: Scope; intent: Intent }>;
   stop(): Promise<void>;
 }
 
@@ -94,14 +107,24 @@ export async function startDriverCloud(seed = 7): Promise<DriverCloud> {
   const lc = await start({ port: 0, seed, durations: FAST_DURATIONS });
   return {
     lc,
-    async fresh() {
+    async fresh(baseline = 'healthy-ami') {
       lc.control.reset();
       lc.control.setDurations(FAST_DURATIONS);
       const estate = await buildEstate(lc);
+      if (baseline === 'failing-group') failIn(lc, estate);
       return { estate, scope: estateScope(lc, estate), intent: estateIntent(estate) };
     },
     stop: () => lc.stop(),
   };
+}
+
+/** From now on the new AMI's instances fail their health checks in FAILING_GROUP only. */
+function failIn(lc: Localcloud, estate: Estate): void {
+  lc.control.call('POST /images/behaviour', {
+    region: PRIMARY,
+    imageId: estate.newAmi,
+    unhealthyGroups: [FAILING_GROUP],
+  });
 }
 
 export function estateScope(lc: Localcloud, e: Estate): Scope {
@@ -176,11 +199,19 @@ const summarize = (params: Record<string, unknown>): string => {
     .join(' ');
 };
 
+export interface Recorded {
+  baseline: Baseline;
+  calls: MutatingCall[];
+  run: ActionRun;
+  verdict: Verdict;
+}
+
 /** The mutating calls (AWS, successful, main step only) of one uninterrupted deploy over a fresh estate. */
 export async function recordCleanRun(
   cloud: DriverCloud,
-): Promise<{ calls: MutatingCall[]; run: ActionRun; verdict: Verdict }> {
-  const { estate, scope, intent } = await cloud.fresh();
+  baseline: Baseline = 'healthy-ami',
+): Promise<Recorded> {
+  const { estate, scope, intent } = await cloud.fresh(baseline);
   const before = await snapshot(scope);
   let mainEnd = Number.POSITIVE_INFINITY;
   const run = await deploy(cloud.lc, estate, {
@@ -211,7 +242,7 @@ export async function recordCleanRun(
     cancelled: false,
     ...(run.post ? { post: { exitCode: run.post.exitCode } } : {}),
   });
-  return { calls, run, verdict };
+  return { baseline, calls, run, verdict };
 }
 
 /** One interruption point: a fresh estate, the deploy ended at call k in the given way, the invariant. */
@@ -219,11 +250,12 @@ export async function runPoint(
   cloud: DriverCloud,
   ending: EndingKind,
   call: MutatingCall,
-  opts: { sigtermAfterMs?: number; killAfterMs?: number; throttleBound?: number } = {},
+  opts: { sigtermAfterMs?: number; killAfterMs?: number; throttleBound?: number; baseline?: Baseline } = {},
 ): Promise<PointResult> {
   const t0 = Date.now();
   const { lc } = cloud;
-  const { estate, scope, intent } = await cloud.fresh();
+  const baseline = opts.baseline ?? 'healthy-ami';
+  const { estate, scope, intent } = await cloud.fresh(baseline);
   const before = await snapshot(scope);
   const hold = lc.faults.add({
     service: call.service,
@@ -256,11 +288,7 @@ export async function runPoint(
         });
         break;
       case 'unhealthy':
-        lc.control.call('POST /images/behaviour', {
-          region: PRIMARY,
-          imageId: estate.newAmi,
-          unhealthyGroups: [FAILING_GROUP],
-        });
+        failIn(lc, estate);
         break;
     }
     lc.faults.release(hold.id);
@@ -291,6 +319,7 @@ export async function runPoint(
     ...(afterMain ? { afterMain } : {}),
   });
   return {
+    baseline,
     ending,
     k: call.k,
     call,
@@ -308,7 +337,7 @@ export async function runPoint(
 /** A report block for one violating point: ending, k, the call at k, the status and the diff. */
 export function describePoint(p: PointResult): string {
   const kinds = violationKinds(p.verdict);
-  const head = `${p.ending} at k=${p.k} (${p.call.service}.${p.call.operation} #${p.call.n} in ${p.call.region}: ${p.call.what})`;
+  const head = `${p.baseline}: ${p.ending} at k=${p.k} (${p.call.service}.${p.call.operation} #${p.call.n} in ${p.call.region}: ${p.call.what})`;
   const run = `status ${p.status ? `"${p.status}"` : '(none)'}, exit ${p.exitCode}${p.killedBy ? ` (${p.killedBy})` : ''}${p.post ? `, post exit ${p.post.exitCode}` : ', no post step'}${p.reached ? '' : ', call k never reached'}`;
   return [
     `${p.verdict.ok ? 'OK' : `VIOLATION (${kinds.join(', ')})`} ${head}: ${run}`,
@@ -318,39 +347,44 @@ export function describePoint(p: PointResult): string {
 }
 
 export interface Sweep {
-  clean: Awaited<ReturnType<typeof recordCleanRun>>;
+  recorded: Recorded[];
   points: PointResult[];
 }
 
 /**
- * The sweep: one clean run recorded, then every ending at every k in `ks` (default: every index),
- * each on a fresh estate. `onPoint` sees each result as it comes (for logs).
+ * The sweep: per baseline one uninterrupted run recorded, then every ending at every k in `ks`
+ * (default: every index), each on a fresh estate. `onPoint` sees each result as it comes (for logs).
  */
 export async function sweep(
   cloud: DriverCloud,
   opts: {
-    endings?: readonly EndingKind[];
+    baselines?: readonly Baseline[];
     ks?: (calls: MutatingCall[]) => number[];
     sigtermAfterMs?: number;
     killAfterMs?: number;
     onPoint?: (p: PointResult) => void;
   } = {},
 ): Promise<Sweep> {
-  const clean = await recordCleanRun(cloud);
-  const ks = opts.ks?.(clean.calls) ?? clean.calls.map((c) => c.k);
+  const recorded: Recorded[] = [];
   const points: PointResult[] = [];
-  for (const ending of opts.endings ?? ENDINGS)
-    for (const k of ks) {
-      const call = clean.calls[k - 1];
-      if (!call) continue;
-      const p = await runPoint(cloud, ending, call, {
-        ...(opts.sigtermAfterMs !== undefined ? { sigtermAfterMs: opts.sigtermAfterMs } : {}),
-        ...(opts.killAfterMs !== undefined ? { killAfterMs: opts.killAfterMs } : {}),
-      });
-      points.push(p);
-      opts.onPoint?.(p);
-    }
-  return { clean, points };
+  for (const baseline of opts.baselines ?? BASELINES) {
+    const r = await recordCleanRun(cloud, baseline);
+    recorded.push(r);
+    const ks = opts.ks?.(r.calls) ?? r.calls.map((c) => c.k);
+    for (const ending of endingsFor(baseline))
+      for (const k of ks) {
+        const call = r.calls[k - 1];
+        if (!call) continue;
+        const p = await runPoint(cloud, ending, call, {
+          baseline,
+          ...(opts.sigtermAfterMs !== undefined ? { sigtermAfterMs: opts.sigtermAfterMs } : {}),
+          ...(opts.killAfterMs !== undefined ? { killAfterMs: opts.killAfterMs } : {}),
+        });
+        points.push(p);
+        opts.onPoint?.(p);
+      }
+  }
+  return { recorded, points };
 }
 
 /** First, middle and last mutating call: a representative few, whatever the run's calls become. */
