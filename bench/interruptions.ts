@@ -1,9 +1,8 @@
 // deploy-ami interrupted at every mutating call (issue 24 item 9): over the brownfield estate
 // (test/e2e/brownfield.ts), one uninterrupted deploy records its mutating calls — of a healthy AMI,
 // and of an AMI failing in one group (so its put-back's calls are struck too); then for every index k the
-// deploy is ended at call k by the runner's cancel (SIGINT → SIGTERM 7.5 s → SIGKILL 2.5 s → post
-// step), by throttling on every call from k on, by a 5xx at k, and by one group's instances turning
-// unhealthy from k on. After each, every observable is diffed against the reading before the run
+// deploy is ended at call k in every way test/e2e/interruptions.ts lists (the runner's cancel,
+// SIGKILL, throttling from k on, a 5xx, a dropped answer, AccessDenied, one group unhealthy). After each, every observable is diffed against the reading before the run
 // and the intended state (test/support/observables.ts). Target: 0 violations. Each violation is
 // logged with its ending, k, the call at k, the status and the diff.
 import {

@@ -3,8 +3,11 @@
 // group, whose calls include the put-back); then for every index k the same deploy is ended at the
 // k-th mutating call in each of four ways, and the invariant is checked by diffing every observable:
 //   cancel     the runner's cancel while call k is in flight: SIGINT, SIGTERM, SIGKILL, then the post step
+//   kill       the runner lost: SIGKILL while call k is in flight (nothing cleans up), then the post step
 //   throttle   every AWS call from k on is throttled (up to THROTTLE_BOUND answers, so the run ends)
 //   5xx        call k answers 500 on every SDK attempt
+//   drop       call k takes effect and its connection drops (the SDK retries into its own effect)
+//   denied     call k and every later call of its operation is refused: AccessDenied (a policy lacks it)
 //   unhealthy  from k on, the new AMI's instances fail their health checks in one group only
 // Call k is found exactly: a localcloud `hold` fault rule on that operation's n-th call (`sequence`)
 // holds it before it is applied; the driver acts and releases it.
@@ -35,7 +38,7 @@ import {
   type Estate,
 } from './brownfield.js';
 
-export const ENDINGS = ['cancel', 'throttle', '5xx', 'unhealthy'] as const;
+export const ENDINGS = ['cancel', 'kill', 'throttle', '5xx', 'drop', 'denied', 'unhealthy'] as const;
 export type EndingKind = (typeof ENDINGS)[number];
 
 /**
@@ -53,6 +56,12 @@ export const endingsFor = (b: Baseline): readonly EndingKind[] =>
 export const FAILING_GROUP = 'web-mixed';
 /** The SDK makes 3 attempts per call: a 5xx on each fails the call. */
 const SDK_ATTEMPTS = 3;
+/** How each service says a policy does not allow the call (IAM answers; not retried by the SDK). */
+const DENIED: Record<string, { status: 400 | 403; code: string }> = {
+  ec2: { status: 403, code: 'UnauthorizedOperation' },
+  autoscaling: { status: 403, code: 'AccessDenied' },
+  ssm: { status: 400, code: 'AccessDeniedException' },
+};
 /** Throttled answers from k on, then calls pass again, so every run ends. */
 export const THROTTLE_BOUND = 30;
 
@@ -266,6 +275,7 @@ export async function runPoint(
     latencyMs: 30_000,
   });
   const arrived = lc.faults.arrived(hold.id);
+  const where = { service: call.service, operation: call.operation, region: call.region };
   let reached = false;
   void arrived.then(async () => {
     reached = true;
@@ -278,27 +288,33 @@ export async function runPoint(
         lc.faults.add({ kind: 'throttle', count: opts.throttleBound ?? THROTTLE_BOUND });
         break;
       case '5xx':
+        lc.faults.add({ ...where, kind: 'error', status: 500, count: SDK_ATTEMPTS });
+        break;
+      case 'drop':
+        lc.faults.add({ ...where, kind: 'drop', after: true, count: 1 });
+        break;
+      case 'denied':
         lc.faults.add({
-          service: call.service,
-          operation: call.operation,
-          region: call.region,
+          ...where,
           kind: 'error',
-          status: 500,
-          count: SDK_ATTEMPTS,
+          ...(DENIED[call.service] ?? { status: 403, code: 'AccessDenied' }),
         });
         break;
       case 'unhealthy':
         failIn(lc, estate);
+        break;
+      case 'kill':
         break;
     }
     lc.faults.release(hold.id);
   });
   let afterMain: Snapshot | undefined;
   const run = await deploy(lc, estate, {
-    ...(ending === 'cancel'
+    ...(ending === 'cancel' || ending === 'kill'
       ? {
           cancel: {
             when: arrived,
+            ...(ending === 'kill' ? { firstSignal: 'SIGKILL' as const } : {}),
             ...(opts.sigtermAfterMs !== undefined ? { sigtermAfterMs: opts.sigtermAfterMs } : {}),
             ...(opts.killAfterMs !== undefined ? { killAfterMs: opts.killAfterMs } : {}),
           },
@@ -314,7 +330,7 @@ export async function runPoint(
   const status = run.outputs.status ?? '';
   const verdict = checkInvariant(before, after, intent, {
     status,
-    cancelled: ending === 'cancel' && reached,
+    cancelled: (ending === 'cancel' || ending === 'kill') && reached,
     ...(run.post ? { post: { exitCode: run.post.exitCode } } : {}),
     ...(afterMain ? { afterMain } : {}),
   });

@@ -196,6 +196,23 @@ describe('faults', () => {
     ec2.destroy();
   });
 
+  it('answers a client error (AccessDenied) with status 400/403 and its code; the SDK does not retry it', async () => {
+    lc.faults.add({
+      service: 'ssm',
+      operation: 'GetParameter',
+      kind: 'error',
+      status: 400,
+      code: 'AccessDeniedException',
+    });
+    const ssm = new SSMClient({ ...clientConfig(lc), maxAttempts: 3 });
+    const err = await ssm.send(new GetParameterCommand({ Name: '/nope' })).catch((e: Error) => e);
+    expect((err as Error).name).toBe('AccessDeniedException');
+    expect((await calls('GetParameter')).map((c) => [c.status, c.errorCode])).toEqual([
+      [400, 'AccessDeniedException'],
+    ]);
+    ssm.destroy();
+  });
+
   it('a hold ends by itself after latencyMs', async () => {
     lc.faults.add({ service: 'ssm', operation: 'GetParameter', kind: 'hold', latencyMs: 50 });
     const ssm = new SSMClient({ ...clientConfig(lc), maxAttempts: 1 });

@@ -20,7 +20,7 @@ export interface FaultRuleInput {
   operation?: string;
   region?: string;
   kind: FaultKind;
-  /** For `error`: 500 (default) or 503; for `html` (a proxy's page, not AWS): 500–504. */
+  /** For `error`: 500 (default), 503, or 400/403 (a client error such as AccessDenied); for `html` (a proxy's page, not AWS): 500–504. */
   status?: number;
   /** Overrides the error code the protocol would use. */
   code?: string;
@@ -85,7 +85,8 @@ export function validateFaultRule(input: unknown): FaultRuleInput {
   if (rule.kind === 'latency' && (typeof rule.latencyMs !== 'number' || rule.latencyMs < 0)) {
     throw new Error('a latency fault needs latencyMs >= 0');
   }
-  const statuses = rule.kind === 'html' ? [500, 502, 503, 504] : [500, 503];
+  // `error` also answers 400/403 (with its `code`, e.g. AccessDenied) for client errors that persist.
+  const statuses = rule.kind === 'html' ? [500, 502, 503, 504] : [500, 503, 400, 403];
   if (rule.status !== undefined && !statuses.includes(rule.status as number)) {
     throw new Error(`fault status must be one of ${statuses.join(', ')}`);
   }
