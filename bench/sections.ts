@@ -4,6 +4,7 @@ import { bake } from './bake.js';
 import { cancel } from './cancel.js';
 import { chaos } from './chaos.js';
 import { coldStart } from './cold-start.js';
+import { interruptions } from './interruptions.js';
 import type { BenchOptions, Section } from './report.js';
 import { leastPrivilege } from './least-privilege.js';
 import { reap } from './reap.js';
@@ -21,6 +22,7 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   'bad-inputs': badInputs,
   cancel,
   chaos,
+  interruptions,
   'least-privilege': leastPrivilege,
   // Last: it searches what every section before it ran.
   secrets,

@@ -31,8 +31,10 @@ export interface ActionRun extends StepRun {
 export interface CancelPlan {
   /** Send SIGINT this long after the step started… */
   afterMs?: number;
-  /** …or as soon as the step prints a line matching this. */
+  /** …or as soon as the step prints a line matching this… */
   whenOutput?: RegExp;
+  /** …or when this settles (e.g. localcloud's `faults.arrived(id)`: a held call is in flight). */
+  when?: Promise<unknown>;
   /** Runner: SIGTERM 7.5 s after SIGINT, SIGKILL 2.5 s after that. Tests may shorten. */
   sigtermAfterMs?: number;
   killAfterMs?: number;
@@ -46,6 +48,8 @@ export interface RunOptions {
   cancel?: CancelPlan;
   /** Run the post step when action.yml declares one (default true, as the runner's post-if: always()). */
   post?: boolean;
+  /** Called after the main step ends and before the post step starts (only when one will run). */
+  beforePost?: (main: StepRun) => Promise<void>;
   /** Hard bound on each step (default 180 s); past it the step is killed and the run throws. */
   timeoutMs?: number;
   /** Reuse a workspace/temp dir (e.g. to read files the step wrote). */
@@ -153,6 +157,11 @@ async function runStep(
     log += d;
   });
   if (cancel?.afterMs !== undefined) timers.push(setTimeout(startCancel, cancel.afterMs));
+  let exited = false;
+  cancel?.when?.then(
+    () => !exited && startCancel(),
+    () => {},
+  );
   let timedOut = false;
   timers.push(
     setTimeout(() => {
@@ -163,6 +172,7 @@ async function runStep(
   const [exitCode, killedBy] = await new Promise<[number | null, NodeJS.Signals | null]>((res) =>
     child.on('close', (code, signal) => res([code, signal])),
   );
+  exited = true;
   for (const t of timers) clearTimeout(t);
   if (timedOut) throw new Error(`step ${script} did not finish within ${timeoutMs} ms; log:\n${log}`);
   const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
@@ -211,6 +221,7 @@ export async function runActionStep(action: string, opts: RunOptions = {}): Prom
     );
     const result: ActionRun = { ...main, runnerWarnings };
     if (meta.runs.post && opts.post !== false) {
+      await opts.beforePost?.(result);
       const stateEnv: Record<string, string> = {};
       for (const [k, v] of Object.entries(main.state)) stateEnv[`STATE_${k}`] = v;
       const post = await runStep(

@@ -289,6 +289,21 @@ describe('target groups', () => {
       lc.world.region(REGION).ec2.instances.get(first)?.state,
     );
   });
+
+  it('an image unhealthy in one group only (images/behaviour unhealthyGroups) fails there and passes elsewhere', async () => {
+    const image = seedImage('half-broken');
+    lc.control.call('POST /images/behaviour', { imageId: image, unhealthyGroups: ['half-sick'] });
+    const sick = seedGroup(lc.world, REGION, { name: 'half-sick', imageId: image, desired: 1 });
+    const well = seedGroup(lc.world, REGION, { name: 'half-well', imageId: image, desired: 1 });
+    const state = async (arn: string, name: string) => {
+      const id = (await group(name))?.Instances?.[0]?.InstanceId;
+      const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+      const s = h.TargetHealthDescriptions?.find((x) => x.Target?.Id === id)?.TargetHealth?.State;
+      return s === 'unhealthy' || s === 'healthy' ? s : undefined;
+    };
+    expect(await until('half-sick judged', () => state(sick.targetGroupArn!, 'half-sick'))).toBe('unhealthy');
+    expect(await until('half-well judged', () => state(well.targetGroupArn!, 'half-well'))).toBe('healthy');
+  });
 });
 
 describe('throttling', () => {

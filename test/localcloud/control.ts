@@ -150,6 +150,7 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
       try {
         for (const input of inputs) {
           if (input.service === 'octopus') {
+            if (input.kind === 'hold') throw new Error('a hold rule holds AWS calls only, not octopus');
             octopus.faults.add(octopusRule(input));
             added.push({ ...input, engine: 'octopus' });
           } else {
@@ -160,6 +161,11 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
         throw new ControlError((err as Error).message);
       }
       return { rules: added };
+    },
+    /** Body: { id }: lets the calls a `hold` rule holds go on. */
+    'POST /faults/release': (body) => {
+      if (!faults.release(Number(body.id))) throw new ControlError(`no hold rule ${String(body.id)}`, 404);
+      return { ok: true };
     },
     'DELETE /faults': () => {
       faults.clear();
@@ -227,7 +233,7 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
       return { ok: true };
     },
 
-    /** Body: { region?, imageId, version?, health? }: change what instances launched later from an image do. */
+    /** Body: { region?, imageId, version?, health?, unhealthyGroups? }: change what instances launched later from an image do. */
     'POST /images/behaviour': (body, query) => {
       const region = world.region(regionOf(body, query));
       const image = region.ec2.images.get(String(body.imageId ?? ''));
@@ -239,6 +245,8 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
       };
       set('localcloud:version', body.version);
       set('localcloud:health', body.health);
+      if (Array.isArray(body.unhealthyGroups))
+        set('localcloud:unhealthy-groups', body.unhealthyGroups.map(String).join(','));
       return { ok: true };
     },
 

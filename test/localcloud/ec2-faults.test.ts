@@ -170,6 +170,59 @@ describe('faults', () => {
     ec2.destroy();
   });
 
+  it('holds the n-th matching call before it is applied; rules added meanwhile apply to it; release lets it go', async () => {
+    const ami = baseImageId('us-east-1', 'al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64');
+    const rule = lc.faults.add({ service: 'ec2', operation: 'RunInstances', kind: 'hold', sequence: '.x' });
+    const ec2 = ec2Client(1);
+    const launch = () => ec2.send(new RunInstancesCommand({ ImageId: ami, MinCount: 1, MaxCount: 1 }));
+    await launch(); // the first passes
+    let arrived = false;
+    void lc.faults.arrived(rule.id).then(() => (arrived = true));
+    const second = launch().catch((e: Error) => e);
+    await lc.faults.arrived(rule.id);
+    expect(arrived).toBe(true);
+    // Held before anything happened to it: not applied, not logged.
+    expect(lc.control.state().instances).toHaveLength(1);
+    expect(await calls('RunInstances')).toHaveLength(1);
+    lc.faults.add({ service: 'ec2', operation: 'RunInstances', kind: 'error', status: 500, count: 1 });
+    await control('POST', '/faults/release', { id: rule.id });
+    expect(((await second) as Error).name).toBe('InternalError');
+    expect(lc.control.state().instances).toHaveLength(1);
+    await launch(); // released and the error spent: later calls pass
+    expect(lc.control.state().instances).toHaveLength(2);
+    expect((await calls('RunInstances')).map((c) => c.status)).toEqual([200, 500, 200]);
+    await expect(control('POST', '/faults/release', { id: rule.id })).rejects.toThrow(/404/);
+    await expect(control('POST', '/faults', { service: 'octopus', kind: 'hold' })).rejects.toThrow(/400/);
+    ec2.destroy();
+  });
+
+  it('answers a client error (AccessDenied) with status 400/403 and its code; the SDK does not retry it', async () => {
+    lc.faults.add({
+      service: 'ssm',
+      operation: 'GetParameter',
+      kind: 'error',
+      status: 400,
+      code: 'AccessDeniedException',
+    });
+    const ssm = new SSMClient({ ...clientConfig(lc), maxAttempts: 3 });
+    const err = await ssm.send(new GetParameterCommand({ Name: '/nope' })).catch((e: Error) => e);
+    expect((err as Error).name).toBe('AccessDeniedException');
+    expect((await calls('GetParameter')).map((c) => [c.status, c.errorCode])).toEqual([
+      [400, 'AccessDeniedException'],
+    ]);
+    ssm.destroy();
+  });
+
+  it('a hold ends by itself after latencyMs', async () => {
+    lc.faults.add({ service: 'ssm', operation: 'GetParameter', kind: 'hold', latencyMs: 50 });
+    const ssm = new SSMClient({ ...clientConfig(lc), maxAttempts: 1 });
+    const t = Date.now();
+    const err = await ssm.send(new GetParameterCommand({ Name: '/nope' })).catch((e: Error) => e);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(45);
+    expect((err as Error).name).toBe('ParameterNotFound');
+    ssm.destroy();
+  });
+
   it('rejects malformed rules', async () => {
     await expect(control('POST', '/faults', { kind: 'explode' })).rejects.toThrow(/400/);
     await expect(control('POST', '/faults', { kind: 'throttle', sequence: 'xyz' })).rejects.toThrow(/400/);

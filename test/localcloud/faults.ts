@@ -2,10 +2,16 @@ import { Rng } from './rng.js';
 
 /**
  * Scripted faults, matched per service/operation/region: throttling, 5xx, added latency,
- * dropped connections. A rule fires by a seeded rate or by an exact sequence ("x.x" = fault,
- * pass, fault), so a failing run repeats.
+ * dropped connections, and holds. A rule fires by a seeded rate or by an exact sequence ("x.x" =
+ * fault, pass, fault), so a failing run repeats.
+ *
+ * A `hold` rule stops a matching call before anything else happens to it (before the other fault
+ * rules are decided and before it is applied) until the rule is released (`release(id)`, removed or
+ * cleared) or `latencyMs` (default 60 s) passes: a test learns from `arrived(id)` that the call is
+ * in flight, acts (signals the client, adds fault rules that then apply to this very call), and
+ * releases it.
  */
-export type FaultKind = 'throttle' | 'error' | 'latency' | 'drop' | 'html';
+export type FaultKind = 'throttle' | 'error' | 'latency' | 'drop' | 'html' | 'hold';
 
 export interface FaultRuleInput {
   /** Signing name (ec2, autoscaling, elasticloadbalancing, ssm, sts) or `octopus`; omitted = every service. */
@@ -14,12 +20,12 @@ export interface FaultRuleInput {
   operation?: string;
   region?: string;
   kind: FaultKind;
-  /** For `error`: 500 (default) or 503; for `html` (a proxy's page, not AWS): 500–504. */
+  /** For `error`: 500 (default), 503, or 400/403 (a client error such as AccessDenied); for `html` (a proxy's page, not AWS): 500–504. */
   status?: number;
   /** Overrides the error code the protocol would use. */
   code?: string;
   message?: string;
-  /** For `latency`: added delay in milliseconds. */
+  /** For `latency`: added delay in milliseconds; for `hold`: the longest hold (default 60 000). */
   latencyMs?: number;
   /** Probability per matching call, 0–1 (default 1). */
   rate?: number;
@@ -47,7 +53,23 @@ export interface FaultOutcome {
   fired: FaultRule[];
 }
 
-const KINDS: readonly FaultKind[] = ['throttle', 'error', 'latency', 'drop', 'html'];
+const KINDS: readonly FaultKind[] = ['throttle', 'error', 'latency', 'drop', 'html', 'hold'];
+const DEFAULT_HOLD_MS = 60_000;
+
+interface Hold {
+  arrived: Promise<void>;
+  arrive: () => void;
+  released: Promise<void>;
+  release: () => void;
+}
+
+function newHold(): Hold {
+  let arrive = () => {};
+  let release = () => {};
+  const arrived = new Promise<void>((r) => (arrive = r));
+  const released = new Promise<void>((r) => (release = r));
+  return { arrived, arrive, released, release };
+}
 
 export function validateFaultRule(input: unknown): FaultRuleInput {
   if (typeof input !== 'object' || input === null) throw new Error('a fault rule must be an object');
@@ -63,7 +85,8 @@ export function validateFaultRule(input: unknown): FaultRuleInput {
   if (rule.kind === 'latency' && (typeof rule.latencyMs !== 'number' || rule.latencyMs < 0)) {
     throw new Error('a latency fault needs latencyMs >= 0');
   }
-  const statuses = rule.kind === 'html' ? [500, 502, 503, 504] : [500, 503];
+  // `error` also answers 400/403 (with its `code`, e.g. AccessDenied) for client errors that persist.
+  const statuses = rule.kind === 'html' ? [500, 502, 503, 504] : [500, 503, 400, 403];
   if (rule.status !== undefined && !statuses.includes(rule.status as number)) {
     throw new Error(`fault status must be one of ${statuses.join(', ')}`);
   }
@@ -88,6 +111,7 @@ export class Faults {
   private rules: FaultRule[] = [];
   private nextId = 1;
   private rng: Rng;
+  private holds = new Map<number, Hold>();
 
   constructor(private readonly seed: number) {
     this.rng = new Rng(seed ^ 0x5eed);
@@ -96,7 +120,56 @@ export class Faults {
   add(input: FaultRuleInput): FaultRule {
     const rule: FaultRule = { ...validateFaultRule(input), id: this.nextId++, seen: 0, fired: 0 };
     this.rules.push(rule);
+    if (rule.kind === 'hold') this.holds.set(rule.id, newHold());
     return rule;
+  }
+
+  /** Resolves when a call first arrives at the `hold` rule `id` (and is being held). */
+  arrived(id: number): Promise<void> {
+    const hold = this.holds.get(id);
+    if (!hold) return Promise.reject(new Error(`no hold rule ${id}`));
+    return hold.arrived;
+  }
+
+  /** Lets the calls held by rule `id` go on (later matching calls are no longer held). */
+  release(id: number): boolean {
+    const hold = this.holds.get(id);
+    if (!hold) return false;
+    hold.release();
+    this.rules = this.rules.filter((r) => r.id !== id);
+    this.holds.delete(id);
+    return true;
+  }
+
+  /**
+   * Holds one call when a `hold` rule fires for it: resolves once released or its bound passes.
+   * Called before decide(), so rules added while the call is held apply to it.
+   */
+  async hold(service: string, operation: string, region: string): Promise<void> {
+    for (const rule of this.rules) {
+      if (rule.kind !== 'hold' || !this.matches(rule, service, operation, region)) continue;
+      if (rule.count !== undefined && rule.fired >= rule.count) continue;
+      const index = rule.seen++;
+      const fires =
+        rule.sequence !== undefined ? rule.sequence[index] === 'x' : this.rng.next() < (rule.rate ?? 1);
+      if (!fires) continue;
+      rule.fired++;
+      const hold = this.holds.get(rule.id)!;
+      hold.arrive();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        hold.released,
+        new Promise<void>((r) => (timer = setTimeout(r, rule.latencyMs ?? DEFAULT_HOLD_MS))),
+      ]);
+      clearTimeout(timer);
+      return;
+    }
+  }
+
+  private matches(rule: FaultRule, service: string, operation: string, region: string): boolean {
+    if (rule.service !== undefined && rule.service !== service) return false;
+    if (rule.region !== undefined && rule.region !== region) return false;
+    return rule.operation === undefined || globMatch(rule.operation, operation);
   }
 
   list(): FaultRule[] {
@@ -104,12 +177,16 @@ export class Faults {
   }
 
   remove(id: number): boolean {
+    this.holds.get(id)?.release();
+    this.holds.delete(id);
     const before = this.rules.length;
     this.rules = this.rules.filter((r) => r.id !== id);
     return this.rules.length !== before;
   }
 
   clear(): void {
+    for (const hold of this.holds.values()) hold.release();
+    this.holds.clear();
     this.rules = [];
     this.rng = new Rng(this.seed ^ 0x5eed);
   }
@@ -118,9 +195,7 @@ export class Faults {
   decide(service: string, operation: string, region: string): FaultOutcome {
     const outcome: FaultOutcome = { latencyMs: 0, fired: [] };
     for (const rule of this.rules) {
-      if (rule.service !== undefined && rule.service !== service) continue;
-      if (rule.region !== undefined && rule.region !== region) continue;
-      if (rule.operation !== undefined && !globMatch(rule.operation, operation)) continue;
+      if (rule.kind === 'hold' || !this.matches(rule, service, operation, region)) continue;
       if (rule.count !== undefined && rule.fired >= rule.count) continue;
       // A failure already decided this call: later failure rules neither fire nor consume their sequence.
       if (outcome.failure && rule.kind !== 'latency') continue;

@@ -50,6 +50,12 @@ function serverError(protocol: AwsProtocol, status: number): AwsError {
 }
 
 function faultError(protocol: AwsProtocol, rule: FaultRule): AwsError {
+  if (rule.kind === 'error' && (rule.status === 400 || rule.status === 403))
+    return new AwsError(
+      rule.code ?? 'AccessDenied',
+      rule.message ?? 'User is not authorized to perform this operation (localcloud fault).',
+      rule.status,
+    );
   const base = rule.kind === 'throttle' ? throttleError(protocol) : serverError(protocol, rule.status ?? 500);
   return new AwsError(rule.code ?? base.code, rule.message ?? base.message, base.status);
 }
@@ -212,6 +218,7 @@ export function createAwsDispatcher(env: AwsDispatchEnv) {
       return fail(new AwsError(code, 'The request body could not be parsed.'));
     }
 
+    await env.faults.hold(serviceName, operation, region);
     const outcome = env.faults.decide(serviceName, operation, region);
     if (outcome.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.latencyMs));
     const failure = outcome.failure;

@@ -276,7 +276,7 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
     monitoring: spec.monitoring ?? false,
     amiLaunchIndex: spec.amiLaunchIndex ?? 0,
     reservationId: spec.reservationId ?? world.newId('r'),
-    healthy: tagValue(image.tags, 'localcloud:health') !== 'unhealthy',
+    healthy: launchesHealthy(image.tags, spec.tags ?? []),
     ...(version !== undefined ? { version } : {}),
   };
   region.ec2.instances.set(instanceId, instance);
@@ -509,4 +509,16 @@ export function tickInstances(region: RegionState, now: number): void {
       finishScript(region, instance, now);
     }
   }
+}
+
+/**
+ * Whether an instance of this image passes its health checks: not when the image is tagged
+ * `localcloud:health=unhealthy`, nor when `localcloud:unhealthy-groups` (comma-separated group names)
+ * names the Auto Scaling group launching it (an image that fails in one group only).
+ */
+function launchesHealthy(imageTags: readonly Tag[], instanceTags: readonly Tag[]): boolean {
+  if (tagValue(imageTags, 'localcloud:health') === 'unhealthy') return false;
+  const groups = (tagValue(imageTags, 'localcloud:unhealthy-groups') ?? '').split(',').filter(Boolean);
+  const group = tagValue(instanceTags, 'aws:autoscaling:groupName');
+  return !(group && groups.includes(group));
 }
