@@ -25,6 +25,7 @@ import type {
   ResolvedLaunch,
 } from './autoscaling-types.js';
 import { validatePreferences, withDefaults } from './refresh-preferences.js';
+import { settled, terminateWarm, warmInstances, warmPoolTarget } from './autoscaling-warm-pool.js';
 import { AwsError } from './service.js';
 
 export interface StartRefreshInput {
@@ -62,7 +63,7 @@ export function startRefresh(
     status: 'Pending',
     startTime: region.platform.now(),
     strategy: 'Rolling',
-    preferences: withDefaults(input.Preferences ?? {}),
+    preferences: withDefaults(input.Preferences ?? {}, group.instanceMaintenancePolicy),
     ...(desired ? { desiredConfiguration: desired } : {}),
     previousConfiguration: structuredClone(group.config),
     progress: { percentageComplete: 0, instancesToUpdate: 0 },
@@ -190,6 +191,8 @@ function beginPhase(
     skipped: new Set(),
     launched: new Set(),
     total: group.desired,
+    warmToReplace: new Set(),
+    warmTotal: 0,
     jobs: [],
     failures: 0,
   };
@@ -197,6 +200,11 @@ function beginPhase(
     if (inst.protectedFromScaleIn && refresh.preferences.ScaleInProtectedInstances !== 'Refresh') continue;
     if (!replaceMatching && launch && matches(inst, launch)) phase.skipped.add(inst.instanceId);
     else phase.toReplace.add(inst.instanceId);
+  }
+  // The warm pool is replaced too (InstanceRefreshWarmPoolProgress), after the live pool.
+  for (const inst of warmInstances(group)) {
+    phase.warmTotal++;
+    if (replaceMatching || !launch || !matches(inst, launch)) phase.warmToReplace.add(inst.instanceId);
   }
   refresh.phase = phase;
 }
@@ -222,9 +230,50 @@ export function batchBounds(desired: number, minPct: number, maxPct: number): Bo
   return { minHealthy, maxCapacity };
 }
 
-function progressOf(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): RefreshProgress {
+/** A warm instance counts once it was launched for the target and reached the pool's state. */
+function warmProgress(
+  group: AutoScalingGroup,
+  phase: RefreshPhase,
+  launch: ResolvedLaunch | undefined,
+): { percentageComplete: number; instancesToUpdate: number } {
+  const total = Math.min(phase.warmTotal, warmPoolTarget(group));
+  let updated = 0;
+  for (const inst of warmInstances(group))
+    if (!phase.warmToReplace.has(inst.instanceId) && settled(inst) && launch && matches(inst, launch))
+      updated++;
+  updated = Math.min(updated, total);
+  if (total === 0) return { percentageComplete: 100, instancesToUpdate: 0 };
+  return { percentageComplete: Math.floor((100 * updated) / total), instancesToUpdate: total - updated };
+}
+
+function progressOf(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  launch?: ResolvedLaunch,
+): RefreshProgress {
   const phase = refresh.phase;
   if (!phase) return { percentageComplete: 0, instancesToUpdate: 0 };
+  const live = liveProgress(region, group, refresh, phase);
+  if (!group.warmPool && phase.warmTotal === 0) return live;
+  const warmPool = warmProgress(group, phase, launch);
+  // The headline counts both pools (docs silent): the refresh is not done while the warm pool is stale.
+  const total = phase.total + Math.min(phase.warmTotal, warmPoolTarget(group));
+  const left = live.instancesToUpdate + warmPool.instancesToUpdate;
+  return {
+    percentageComplete: total === 0 ? 100 : Math.floor((100 * (total - left)) / total),
+    instancesToUpdate: left,
+    livePool: { percentageComplete: live.percentageComplete, instancesToUpdate: live.instancesToUpdate },
+    warmPool,
+  };
+}
+
+function liveProgress(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+): RefreshProgress {
   const warm = warmupMs(region, group, refresh);
   let updated = 0;
   for (const inst of liveInstances(group)) {
@@ -522,11 +571,11 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
   trackFloatingTarget(group, phase, launch);
   const failure = advanceJobs(region, group, refresh, phase, launch, bounds, !cancelling);
   if (failure) {
-    setProgress(refresh, progressOf(region, group, refresh));
+    setProgress(refresh, progressOf(region, group, refresh, launch));
     fail(region, group, refresh, failure);
     return;
   }
-  const progress = progressOf(region, group, refresh);
+  const progress = progressOf(region, group, refresh, launch);
   setProgress(refresh, progress);
 
   if (cancelling) {
@@ -548,7 +597,7 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
     }
   }
   const checkpoint = checkpointTarget(refresh, phase.total);
-  const updated = phase.total - progress.instancesToUpdate;
+  const updated = phase.total - (progress.livePool ?? progress).instancesToUpdate;
   if (phase.kind === 'forward' && checkpoint.percent < 100 && updated >= checkpoint.count) {
     const delaySeconds = prefs.CheckpointDelay ?? 3600;
     refresh.checkpointUntil = now + delaySeconds * region.timings.secondMs;
@@ -581,12 +630,18 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
     return;
   }
   const warm = warmupMs(region, group, refresh);
-  if (
+  const liveDone =
     allDone &&
-    liveInstances(group).every((i) => !phase.launched.has(i.instanceId) || isReady(region, i, warm))
-  ) {
-    completePhase(region, group, refresh, now);
+    liveInstances(group).every((i) => !phase.launched.has(i.instanceId) || isReady(region, i, warm));
+  if (!liveDone) return;
+  // Then the warm pool: stale instances go, the pool refills from the target (autoscaling-warm-pool.ts).
+  for (const id of phase.warmToReplace) {
+    const inst = group.warmPool?.instances.get(id);
+    if (inst) terminateWarm(region, group, inst, refreshCause(region, refresh));
   }
+  phase.warmToReplace.clear();
+  if ((progress.warmPool?.instancesToUpdate ?? 0) === 0 && warmInstances(group).every(settled))
+    completePhase(region, group, refresh, now);
 }
 
 function completePhase(
