@@ -140,6 +140,17 @@ const handlers: Record<string, AsgHandler> = {
     return {};
   },
 
+  SetInstanceProtection(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    const ids = list<string>(p.InstanceIds);
+    if (ids.length > 50) throw invalid('The number of InstanceIds cannot exceed 50.');
+    for (const id of ids)
+      if (!group.instances.has(id))
+        throw invalid(`The instance ${id} is not part of Auto Scaling group ${group.name}.`);
+    for (const id of ids) group.instances.get(id)!.protectedFromScaleIn = p.ProtectedFromScaleIn === true;
+    return {};
+  },
+
   TerminateInstanceInAutoScalingGroup(p, region, ctx) {
     const id = str(p.InstanceId) ?? '';
     const group = findGroupOfInstance(region, id);

@@ -82,6 +82,9 @@ describe('verify', () => {
       return {
         InstanceId: id,
         LifecycleState: 'Warmed:Stopped' as const,
+        HealthStatus: 'Healthy',
+        AvailabilityZone: 'eu-west-1a',
+        ProtectedFromScaleIn: false,
         LaunchTemplate: { Version: version },
       };
     };
