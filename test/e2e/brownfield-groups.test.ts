@@ -124,6 +124,8 @@ describe('warm pools', () => {
     expect(r.exitCode).toBe(0);
     expect(r.log).toContain(`0/0 instances, 0/2 in the warm pool on ${newAmi}`);
     expect(r.log).not.toContain('already current');
+    // The wait said what it was waiting on while the live pool (empty) was done.
+    expect(r.log).toMatch(/burst: InProgress \d+% · 2 instances left · warm pool 0%, 2 left/);
     const refresh = await recordedRefresh(r, 'burst');
     expect(refresh.Status).toBe('Successful');
     expect(refresh.ProgressDetails?.WarmPoolProgress).toEqual({
