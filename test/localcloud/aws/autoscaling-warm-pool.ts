@@ -33,7 +33,7 @@ const POOL_STATES = ['Stopped', 'Running', 'Hibernated'] as const;
 
 /** Creates or updates the group's warm pool (PutWarmPool). */
 export function putWarmPool(group: AutoScalingGroup, p: WarmPoolInput): WarmPool {
-  // "You can't add a warm pool to an Auto Scaling group that has a mixed instances policy" (warm pools user guide).
+  // "This operation cannot be called on an Auto Scaling group that has a mixed instances policy" (PutWarmPool).
   if (group.config.MixedInstancesPolicy)
     throw invalid('You cannot add a warm pool to an Auto Scaling group that has a mixed instances policy.');
   const state = p.PoolState ?? group.warmPool?.settings.PoolState ?? 'Stopped';
@@ -44,8 +44,6 @@ export function putWarmPool(group: AutoScalingGroup, p: WarmPoolInput): WarmPool
   if (!Number.isInteger(minSize) || minSize < 0) throw invalid('MinSize must be 0 or more.');
   if (!Number.isInteger(prepared) || prepared < -1)
     throw invalid('MaxGroupPreparedCapacity must be -1 or more.');
-  if (prepared !== -1 && prepared < minSize)
-    throw invalid('MaxGroupPreparedCapacity must be greater than or equal to MinSize.');
   const settings: WarmPoolSettings = {
     MinSize: minSize,
     MaxGroupPreparedCapacity: prepared,
