@@ -25,16 +25,26 @@ export function refreshWaitWarnings(
   const replaced = members.filter((i) => !p.skipMatching || images.get(i.InstanceId ?? '') !== amiId);
   const out: string[] = [];
   const protectedOnes = replaced.filter((i) => i.ProtectedFromScaleIn && !isStandby(i)).length;
-  if (protectedOnes && (p.scaleInProtectedInstances ?? 'Wait') === 'Wait')
+  const protectedMode = p.scaleInProtectedInstances ?? 'Wait';
+  const ofAll = `${protectedOnes} of ${members.length} instances are protected from scale in`;
+  // Ignore leaves them serving the old AMI: the health wait counts every InService instance.
+  const stays = 'a group is proven healthy only when every InService instance runs the AMI';
+  if (protectedOnes && protectedMode === 'Wait')
     out.push(
-      `${where}: ${protectedOnes} of ${members.length} instances are protected from scale in; the refresh waits an hour for their protection to be removed, then fails ` +
-        `(ScaleInProtectedInstances Wait, AWS's default). Set scale-in-protected-instances: Refresh to replace them, or Ignore to leave them as they are.`,
+      `${where}: ${ofAll}; the refresh waits an hour for their protection to be removed, then fails ` +
+        `(ScaleInProtectedInstances Wait, AWS's default). Set scale-in-protected-instances: Refresh to replace them ` +
+        `(Ignore would leave them on their AMI, and ${stays}).`,
+    );
+  if (protectedOnes && protectedMode === 'Ignore')
+    out.push(
+      `${where}: ${ofAll} and stay on their AMI (scale-in-protected-instances: Ignore); ${stays}, so wait-healthy will not prove this one. ` +
+        `Set scale-in-protected-instances: Refresh to replace them.`,
     );
   const standby = replaced.filter(isStandby).length;
   if (standby && (p.standbyInstances ?? 'Wait') === 'Wait')
     out.push(
       `${where}: ${standby} of ${members.length} instances are in Standby; the refresh waits an hour for them to return to service, then fails ` +
-        `(StandbyInstances Wait, AWS's default). Set standby-instances: Terminate to replace them, or Ignore to leave them as they are.`,
+        `(StandbyInstances Wait, AWS's default). Set standby-instances: Terminate to replace them, or Ignore to leave them (on their AMI when they return).`,
     );
   return out;
 }

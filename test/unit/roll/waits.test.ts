@@ -39,7 +39,7 @@ describe('refreshWaitWarnings', () => {
     expect(w[1]).toContain('standby-instances: Terminate');
   });
 
-  it('with skip matching counts only instances not on the AMI; a setting other than Wait silences it', () => {
+  it('with skip matching counts only instances not on the AMI; Refresh and Terminate/Ignore silence it', () => {
     const w = refreshWaitWarnings('group web (us-east-1)', g, images, NEW, { skipMatching: true });
     expect(w[0]).toContain('1 of 4 instances are protected from scale in');
     expect(
@@ -52,5 +52,15 @@ describe('refreshWaitWarnings', () => {
     expect(refreshWaitWarnings('g', group([{ id: 'i-4' }]), images, NEW, { skipMatching: false })).toEqual(
       [],
     );
+  });
+
+  it('Ignore leaves protected instances serving the old AMI: says the health wait will not prove the group', () => {
+    const [w] = refreshWaitWarnings('g', g, images, NEW, {
+      skipMatching: true,
+      scaleInProtectedInstances: 'Ignore',
+      standbyInstances: 'Terminate',
+    });
+    expect(w).toContain('1 of 4 instances are protected from scale in and stay on their AMI');
+    expect(w).toContain('wait-healthy will not prove this one');
   });
 });
