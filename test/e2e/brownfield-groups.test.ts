@@ -10,6 +10,7 @@ import {
   DescribeInstanceRefreshesCommand,
   DescribeScalingActivitiesCommand,
   DescribeWarmPoolCommand,
+  EnterStandbyCommand,
   PutWarmPoolCommand,
   SetInstanceProtectionCommand,
   UpdateAutoScalingGroupCommand,
@@ -277,5 +278,27 @@ describe("the group's own settings", () => {
       'scale-in-protected-instances': 'Refresh',
     });
     expect(quiet.warnings.filter((w) => w.includes('protected from scale in'))).toEqual([]);
+  });
+
+  it('the plan warns with the count when Standby instances would make the refresh wait', async () => {
+    seedGroup(lc.world, REGION, { name: 'parked', imageId: oldAmi, desired: 2, targetGroup: false });
+    await inService('parked', 2);
+    const [id] = (await group('parked')).Instances!.map((i) => i.InstanceId!);
+    await asg.send(
+      new EnterStandbyCommand({
+        AutoScalingGroupName: 'parked',
+        InstanceIds: [id!],
+        ShouldDecrementDesiredCapacity: true,
+      }),
+    );
+    const since = lastMutation();
+
+    const r = await roll({ 'asg-names': 'parked', 'ami-id': newAmi, 'dry-run': 'true' });
+
+    expect(r.exitCode).toBe(0);
+    const warning = r.warnings.find((w) => w.includes('in Standby'));
+    expect(warning).toContain('group parked (us-east-1): 1 of 2 instances are in Standby');
+    expect(warning).toContain('standby-instances: Terminate');
+    expect(mutationsSince(since)).toEqual([]);
   });
 });

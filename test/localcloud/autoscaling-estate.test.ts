@@ -12,6 +12,8 @@ import {
   DescribeLaunchConfigurationsCommand,
   DescribeScalingActivitiesCommand,
   DescribeWarmPoolCommand,
+  EnterStandbyCommand,
+  ExitStandbyCommand,
   PutWarmPoolCommand,
   SetDesiredCapacityCommand,
   StartInstanceRefreshCommand,
@@ -35,6 +37,7 @@ let lc: Lc;
 let asg: AutoScalingClient;
 let ec2: EC2Client;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const image = (name: string) => seedRegionImage(lc.world.region(REGION), { name }).imageId;
 
 async function group(name: string): Promise<AutoScalingGroup> {
@@ -310,5 +313,87 @@ describe('instance maintenance policy', () => {
       }),
     );
     expect((await group('imp')).InstanceMaintenancePolicy).toBeUndefined();
+  });
+});
+
+describe('Standby instances', () => {
+  it('leave the desired capacity; a refresh waits for them (Wait) and replaces them once back, or terminates them (Terminate)', async () => {
+    const oldAmi = image('standby-old');
+    const newAmi = image('standby-new');
+    const seeded = seedGroup(lc.world, REGION, {
+      name: 'sb',
+      imageId: oldAmi,
+      desired: 2,
+      max: 4,
+      targetGroup: false,
+    });
+    await until('sb in service', async () =>
+      (await group('sb')).Instances?.filter((i) => i.LifecycleState === 'InService').length === 2
+        ? true
+        : undefined,
+    );
+    const [parked] = (await group('sb')).Instances!.map((i) => i.InstanceId!);
+    await asg.send(
+      new EnterStandbyCommand({
+        AutoScalingGroupName: 'sb',
+        InstanceIds: [parked!],
+        ShouldDecrementDesiredCapacity: false,
+      }),
+    );
+    // Not decremented: a replacement launches, the Standby instance stays a member.
+    await until('a replacement in service', async () => {
+      const g = await group('sb');
+      const states = g.Instances!.map((i) => i.LifecycleState).sort();
+      return states.join() === 'InService,InService,Standby' ? true : undefined;
+    });
+
+    const v2 = seedTemplateVersion(lc.world, REGION, seeded.launchTemplateId, { imageId: newAmi });
+    const desired = { LaunchTemplate: { LaunchTemplateId: seeded.launchTemplateId, Version: String(v2) } };
+    const { InstanceRefreshId } = await asg.send(
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: 'sb',
+        DesiredConfiguration: desired,
+        Preferences: { MinHealthyPercentage: 50, SkipMatching: true },
+      }),
+    );
+    // Both InService instances replaced, yet the refresh waits on the Standby one.
+    await until('live instances replaced', async () => {
+      const g = await group('sb');
+      const live = g.Instances!.filter(
+        (i) => i.LifecycleState === 'InService' && i.LaunchTemplate?.Version === String(v2),
+      );
+      return live.length === 2 ? true : undefined;
+    });
+    await sleep(300);
+    expect((await refreshOf('sb', InstanceRefreshId!)).Status).toBe('InProgress');
+    await asg.send(new ExitStandbyCommand({ AutoScalingGroupName: 'sb', InstanceIds: [parked!] }));
+    await until('refresh successful', async () =>
+      (await refreshOf('sb', InstanceRefreshId!)).Status === 'Successful' ? true : undefined,
+    );
+    const g = await group('sb');
+    expect(g.DesiredCapacity).toBe(3);
+    expect(g.Instances!.map((i) => i.InstanceId)).not.toContain(parked);
+
+    const [second] = g.Instances!.map((i) => i.InstanceId!);
+    await asg.send(
+      new EnterStandbyCommand({
+        AutoScalingGroupName: 'sb',
+        InstanceIds: [second!],
+        ShouldDecrementDesiredCapacity: true,
+      }),
+    );
+    expect((await group('sb')).DesiredCapacity).toBe(2);
+    const v3 = seedTemplateVersion(lc.world, REGION, seeded.launchTemplateId, { imageId: oldAmi });
+    const terminate = await asg.send(
+      new StartInstanceRefreshCommand({
+        AutoScalingGroupName: 'sb',
+        DesiredConfiguration: { LaunchTemplate: { ...desired.LaunchTemplate, Version: String(v3) } },
+        Preferences: { MinHealthyPercentage: 50, StandbyInstances: 'Terminate' },
+      }),
+    );
+    await until('refresh successful', async () =>
+      (await refreshOf('sb', terminate.InstanceRefreshId!)).Status === 'Successful' ? true : undefined,
+    );
+    expect((await group('sb')).Instances!.map((i) => i.InstanceId)).not.toContain(second);
   });
 });

@@ -48,7 +48,15 @@ export function activeRefresh(region: AsgRegion, groupName: string): InstanceRef
   return region.refreshesOf(groupName).find((r) => ACTIVE_REFRESH_STATUSES.includes(r.status));
 }
 
+/** Instances that count toward the desired capacity: not on their way out, not in Standby. */
 export function liveInstances(group: AutoScalingGroup): GroupInstance[] {
+  return [...group.instances.values()].filter(
+    (i) => i.lifecycle !== 'Terminating' && i.lifecycle !== 'Standby',
+  );
+}
+
+/** Every instance of the group not on its way out, Standby included (what deleting the group ends). */
+export function memberInstances(group: AutoScalingGroup): GroupInstance[] {
   return [...group.instances.values()].filter((i) => i.lifecycle !== 'Terminating');
 }
 

@@ -1,6 +1,6 @@
 // Creating, updating and deleting Auto Scaling groups, with the validation AWS applies.
 import { randomUUID } from 'node:crypto';
-import { activeRefresh, liveInstances, resolveConfig, terminateFromGroup } from './autoscaling-fleet.js';
+import { activeRefresh, memberInstances, resolveConfig, terminateFromGroup } from './autoscaling-fleet.js';
 import type { AsgRegion } from './autoscaling-state.js';
 import type {
   AutoScalingGroup,
@@ -300,7 +300,7 @@ export function deleteGroup(region: AsgRegion, name: unknown, force: boolean): v
     }
   }
   group.deleting = true;
-  for (const inst of liveInstances(group)) terminateFromGroup(region, group, inst.instanceId);
+  for (const inst of memberInstances(group)) terminateFromGroup(region, group, inst.instanceId);
   for (const inst of warmInstances(group)) terminateWarm(region, group, inst);
   if (group.instances.size === 0 && !group.warmPool?.instances.size) {
     region.groups.delete(group.name);

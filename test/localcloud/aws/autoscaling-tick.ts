@@ -3,6 +3,7 @@ import {
   activeRefresh,
   liveInstances,
   maintainCapacity,
+  memberInstances,
   syncGroup,
   terminateFromGroup,
 } from './autoscaling-fleet.js';
@@ -24,7 +25,7 @@ export function tickRegion(region: AsgRegion): void {
     syncGroup(region, group);
     syncWarmPool(region, group);
     if (group.deleting) {
-      for (const inst of liveInstances(group)) terminateFromGroup(region, group, inst.instanceId);
+      for (const inst of memberInstances(group)) terminateFromGroup(region, group, inst.instanceId);
       for (const inst of warmInstances(group)) terminateWarm(region, group, inst);
       if (group.instances.size === 0 && !group.warmPool?.instances.size) {
         region.groups.delete(group.name);

@@ -247,6 +247,8 @@ export interface RefreshPhase {
   /** Warm-pool instances this phase must replace (after the live pool); their count when it began. */
   warmToReplace: Set<string>;
   warmTotal: number;
+  /** Standby instances a `StandbyInstances: Wait` refresh waits for; replaced once back in service. */
+  standbyWait: Set<string>;
   jobs: ReplacementJob[];
   failures: number;
   /** EC2's message when a replacement could not even launch. */

@@ -19,6 +19,7 @@ import {
   type LaunchConfigurationInput,
 } from './autoscaling-launch-configs.js';
 import { paginate } from './autoscaling-paging.js';
+import { enterStandby, exitStandby } from './autoscaling-standby.js';
 import {
   deleteWarmPool,
   describeWarmPool,
@@ -138,6 +139,19 @@ const handlers: Record<string, AsgHandler> = {
       throw invalid('HealthStatus must be Healthy or Unhealthy.');
     inst.health = status;
     return {};
+  },
+
+  EnterStandby(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    if (typeof p.ShouldDecrementDesiredCapacity !== 'boolean')
+      throw invalid('ShouldDecrementDesiredCapacity is required.');
+    const acts = enterStandby(region, group, list<string>(p.InstanceIds), p.ShouldDecrementDesiredCapacity);
+    return { Activities: acts.map(activityView) };
+  },
+
+  ExitStandby(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    return { Activities: exitStandby(region, group, list<string>(p.InstanceIds)).map(activityView) };
   },
 
   SetInstanceProtection(p, region) {

@@ -9,6 +9,7 @@ import {
   launchRefOf,
   liveInstances,
   matches,
+  memberInstances,
   resolveConfig,
   terminateFromGroup,
 } from './autoscaling-fleet.js';
@@ -34,7 +35,7 @@ export interface StartRefreshInput {
   Preferences?: RefreshPreferences;
 }
 
-/** Seconds a protected instance may hold up a refresh under ScaleInProtectedInstances=Wait. */
+/** Seconds protected (or Standby) instances may hold up a refresh under ScaleInProtectedInstances (StandbyInstances) Wait. */
 const PROTECTED_WAIT_SECONDS = 3600;
 
 export function startRefresh(
@@ -193,6 +194,7 @@ function beginPhase(
     total: group.desired,
     warmToReplace: new Set(),
     warmTotal: 0,
+    standbyWait: new Set(),
     jobs: [],
     failures: 0,
   };
@@ -200,6 +202,14 @@ function beginPhase(
     if (inst.protectedFromScaleIn && refresh.preferences.ScaleInProtectedInstances !== 'Refresh') continue;
     if (!replaceMatching && launch && matches(inst, launch)) phase.skipped.add(inst.instanceId);
     else phase.toReplace.add(inst.instanceId);
+  }
+  // StandbyInstances: Terminate ends them now, Wait replaces them once back in service, Ignore leaves them.
+  for (const inst of memberInstances(group)) {
+    if (inst.lifecycle !== 'Standby' || (!replaceMatching && launch && matches(inst, launch))) continue;
+    const mode = refresh.preferences.StandbyInstances ?? 'Wait';
+    if (mode === 'Terminate')
+      terminateFromGroup(region, group, inst.instanceId, refreshCause(region, refresh));
+    else if (mode === 'Wait') phase.standbyWait.add(inst.instanceId);
   }
   // The warm pool is replaced too (InstanceRefreshWarmPoolProgress), after the live pool.
   for (const inst of warmInstances(group)) {
@@ -488,6 +498,20 @@ function startJobs(
   }
 }
 
+/** A waited-for Standby instance back in service is replaced like the others; one gone is forgotten. */
+function followStandby(group: AutoScalingGroup, phase: RefreshPhase): void {
+  for (const id of phase.standbyWait) {
+    const inst = group.instances.get(id);
+    if (inst?.lifecycle === 'Standby') continue;
+    phase.standbyWait.delete(id);
+    // Back in service it counts in the desired capacity again, so in the total the refresh paces.
+    if (inst && inst.lifecycle !== 'Terminating') {
+      phase.toReplace.add(id);
+      phase.total++;
+    }
+  }
+}
+
 /** Instances of the group that nothing replaces and that failed: replaced from the phase target. */
 function replaceStrayUnhealthy(
   region: AsgRegion,
@@ -611,6 +635,7 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
     return;
   }
 
+  followStandby(group, phase);
   startJobs(region, group, refresh, phase, launch, bounds, Math.max(0, checkpoint.count - updated));
   replaceStrayUnhealthy(region, group, refresh, phase, launch);
 
@@ -618,13 +643,15 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
     (i) => i.protectedFromScaleIn && prefs.ScaleInProtectedInstances === 'Wait' && !matches(i, launch),
   );
   const allDone = phase.toReplace.size === 0 && phase.jobs.every((j) => j.done);
-  if (allDone && waitingProtected) {
+  if (allDone && (waitingProtected || phase.standbyWait.size > 0)) {
     if (now - phase.startedAt >= PROTECTED_WAIT_SECONDS * region.timings.secondMs) {
       fail(
         region,
         group,
         refresh,
-        'Instances protected from scale in blocked the instance refresh for one hour.',
+        waitingProtected
+          ? 'Instances protected from scale in blocked the instance refresh for one hour.'
+          : 'Instances in Standby blocked the instance refresh for one hour.',
       );
     }
     return;
