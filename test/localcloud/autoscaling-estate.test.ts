@@ -45,6 +45,13 @@ async function group(name: string): Promise<AutoScalingGroup> {
   return out.AutoScalingGroups![0]!;
 }
 
+const inService = (name: string, count: number) =>
+  until(`${name}: ${count} in service`, async () =>
+    (await group(name)).Instances?.filter((i) => i.LifecycleState === 'InService').length === count
+      ? true
+      : undefined,
+  );
+
 async function warm(name: string) {
   return asg.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: name }));
 }
@@ -279,11 +286,7 @@ describe('instance maintenance policy', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'ValidationError' });
-    await until('imp in service', async () =>
-      (await group('imp')).Instances?.filter((i) => i.LifecycleState === 'InService').length === 2
-        ? true
-        : undefined,
-    );
+    await inService('imp', 2);
     const v2 = seedTemplateVersion(lc.world, REGION, seeded.launchTemplateId, {});
     const { InstanceRefreshId } = await asg.send(
       new StartInstanceRefreshCommand({
@@ -327,11 +330,7 @@ describe('Standby instances', () => {
       max: 4,
       targetGroup: false,
     });
-    await until('sb in service', async () =>
-      (await group('sb')).Instances?.filter((i) => i.LifecycleState === 'InService').length === 2
-        ? true
-        : undefined,
-    );
+    await inService('sb', 2);
     const [parked] = (await group('sb')).Instances!.map((i) => i.InstanceId!);
     await asg.send(
       new EnterStandbyCommand({
