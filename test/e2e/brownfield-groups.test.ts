@@ -6,7 +6,6 @@ import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
   CreateLaunchConfigurationCommand,
-  DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   DescribeScalingActivitiesCommand,
   DescribeWarmPoolCommand,
@@ -14,14 +13,13 @@ import {
   PutWarmPoolCommand,
   SetInstanceProtectionCommand,
   UpdateAutoScalingGroupCommand,
-  type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { localcloudEnv, runActionStep, type ActionRun } from '../harness/run-action.js';
 import { seedGroup, seedTemplateVersion } from '../localcloud/aws/autoscaling-seed.js';
 import { start, type Localcloud } from '../localcloud/index.js';
 import { seedImage } from '../localcloud/seed.js';
-import { until as poll } from '../localcloud/test-support.js';
+import { describeGroup, inService as groupInService, until as poll } from '../localcloud/test-support.js';
 
 jest.setTimeout(90_000);
 const REGION = 'us-east-1';
@@ -37,17 +35,8 @@ let newAmi: string;
 /** Bounded poll (30 s) of localcloud's timed state machines. */
 const until = <T>(what: string, check: () => Promise<T | undefined>) => poll(what, check, 1200);
 
-async function group(name: string): Promise<AutoScalingGroup> {
-  const out = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
-  return out.AutoScalingGroups![0]!;
-}
-
-const inService = (name: string, count: number) =>
-  until(`${name}: ${count} in service`, async () =>
-    (await group(name)).Instances?.filter((i) => i.LifecycleState === 'InService').length === count
-      ? true
-      : undefined,
-  );
+const group = (name: string) => describeGroup(asg, name);
+const inService = (name: string, count: number) => groupInService(asg, name, count);
 
 /** The images the warm pool's settled instances run (Warmed:Stopped), sorted. */
 async function warmImages(name: string): Promise<string[]> {

@@ -7,7 +7,6 @@ import {
   CreateLaunchConfigurationCommand,
   DeleteLaunchConfigurationCommand,
   DeleteWarmPoolCommand,
-  DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   DescribeLaunchConfigurationsCommand,
   DescribeScalingActivitiesCommand,
@@ -18,14 +17,13 @@ import {
   SetDesiredCapacityCommand,
   StartInstanceRefreshCommand,
   UpdateAutoScalingGroupCommand,
-  type AutoScalingGroup,
   type InstanceRefresh,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { seedGroup, seedTemplateVersion } from './aws/autoscaling-seed.js';
 import { start } from './index.js';
 import { seedImage as seedRegionImage } from './seed.js';
-import { clientConfig, until as poll } from './test-support.js';
+import { clientConfig, describeGroup, inService as groupInService, until as poll } from './test-support.js';
 
 /** Bounded poll of up to 20 s: refreshes here take a few hundred milliseconds. */
 const until = <T>(what: string, check: () => Promise<T | undefined>) => poll(what, check, 800);
@@ -40,17 +38,8 @@ let ec2: EC2Client;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const image = (name: string) => seedRegionImage(lc.world.region(REGION), { name }).imageId;
 
-async function group(name: string): Promise<AutoScalingGroup> {
-  const out = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
-  return out.AutoScalingGroups![0]!;
-}
-
-const inService = (name: string, count: number) =>
-  until(`${name}: ${count} in service`, async () =>
-    (await group(name)).Instances?.filter((i) => i.LifecycleState === 'InService').length === count
-      ? true
-      : undefined,
-  );
+const group = (name: string) => describeGroup(asg, name);
+const inService = (name: string, count: number) => groupInService(asg, name, count);
 
 async function warm(name: string) {
   return asg.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: name }));
