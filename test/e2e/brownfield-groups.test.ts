@@ -124,6 +124,37 @@ describe('warm pools', () => {
     });
     expect(await warmImages('burst')).toEqual([newAmi, newAmi]);
   });
+  it('deploy-ami on a consenting group with a warm pool: healthy, and the warm pool runs the AMI', async () => {
+    seedGroup(lc.world, REGION, {
+      name: 'web-warm',
+      imageId: oldAmi,
+      desired: 1,
+      max: 3,
+      targetGroup: false,
+      tags: { Environment: 'warm' },
+      consent: '/golden-ami/warm',
+    });
+    await asg.send(new PutWarmPoolCommand({ AutoScalingGroupName: 'web-warm', MaxGroupPreparedCapacity: 3 }));
+    await inService('web-warm', 1);
+    await until('two warm instances', async () =>
+      (await warmImages('web-warm')).length === 2 ? true : undefined,
+    );
+
+    const r = await runActionStep('deploy-ami', {
+      inputs: {
+        'ami-id': newAmi,
+        'parameter-name': '/golden-ami/warm',
+        environment: 'warm',
+        'poll-interval-seconds': '0.2',
+        'max-poll-interval-seconds': '1',
+      },
+      env: localcloudEnv(lc.url, REGION),
+    });
+
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs.status).toBe('healthy');
+    expect(await warmImages('web-warm')).toEqual([newAmi, newAmi]);
+  });
 });
 
 describe('launch configurations', () => {
