@@ -52,9 +52,10 @@ export const deploySpec = defineAction({
         'Auto Scaling group names to roll, one per line or comma-separated. Default: the groups tagged `Environment=<environment>`.',
       'asg-tags':
         'Select groups to roll by tags, `Key=Value` one per line or comma-separated; a group must carry every tag. Default: `Environment=<environment>`.',
-      'min-healthy-percentage': 'Instance refresh MinHealthyPercentage (0-100).',
+      'min-healthy-percentage':
+        "Instance refresh MinHealthyPercentage (0-100). Empty: the group's instance maintenance policy, else AWS's 90.",
       'max-healthy-percentage':
-        'Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate.',
+        "Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate. Needs min-healthy-percentage. Empty: the group's instance maintenance policy, else AWS's 100.",
       'instance-warmup':
         "Instance refresh InstanceWarmup, seconds or a duration (90, 5m). Empty: the group's default.",
       'checkpoint-percentages':
@@ -176,6 +177,7 @@ export const deploySpec = defineAction({
   rules: [
     { atMostOne: ['octopus-api-key', 'octopus-access-token'] },
     { requires: ['checkpoint-delay', 'checkpoint-percentages'] },
+    { requires: ['max-healthy-percentage', 'min-healthy-percentage'] },
     { requires: ['expected-version', 'health-url'] },
   ],
   check(v, problem) {
@@ -184,7 +186,11 @@ export const deploySpec = defineAction({
       problem(
         'octopus-api-key: one of octopus-api-key, octopus-access-token is required with reap: true (or set OCTOPUS_API_KEY)',
       );
-    if (v.minHealthyPercentage > v.maxHealthyPercentage)
+    if (
+      v.minHealthyPercentage !== undefined &&
+      v.maxHealthyPercentage !== undefined &&
+      v.minHealthyPercentage > v.maxHealthyPercentage
+    )
       problem(
         `min-healthy-percentage (${v.minHealthyPercentage}) is above max-healthy-percentage (${v.maxHealthyPercentage}); accepted: min at most max`,
       );

@@ -18,6 +18,7 @@ import { describeGroups } from '../aws/groups.js';
 import { instancesById } from '../aws/instances.js';
 import type { Paging, SdkCommand } from '../aws/paging.js';
 import { latestRefresh } from '../aws/refreshes.js';
+import { warmPoolInstances } from '../aws/warm-pool.js';
 
 export interface TemplateRef {
   launchTemplateId?: string;
@@ -77,6 +78,11 @@ export class HealthApi {
   /** Groups carrying every given tag (AWS ANDs tag filters with different keys). */
   async groupsByTags(region: string, tags: Record<string, string>): Promise<AutoScalingGroup[]> {
     return describeGroups(this.clients.autoScaling(region), { tags }, this.paging('autoscaling', region));
+  }
+
+  /** The group's warm-pool instances (DescribeWarmPool), every page charged to the budget. */
+  async warmPool(region: string, group: string): Promise<NonNullable<AutoScalingGroup['Instances']>> {
+    return warmPoolInstances(this.clients.autoScaling(region), group, this.paging('autoscaling', region));
   }
 
   /** Instances by id via the instance-id filter (unknown ids are skipped, not fatal), 200 per call. */

@@ -133,7 +133,14 @@ async function lookWatching(
     case 'Cancelling': {
       const left =
         r.InstancesToUpdate !== undefined ? ` · ${plural(r.InstancesToUpdate, 'instance')} left` : '';
-      c.log.info(`${label(s)}: ${status} ${percent}%${left} · ETA ${formatEta(s.pace.etaMs())}${reason}`);
+      // Replaced after the live pool: say so, or a finished-looking group seems stuck.
+      const warm = r.ProgressDetails?.WarmPoolProgress;
+      const pool = warm?.InstancesToUpdate
+        ? ` · warm pool ${warm.PercentageComplete ?? 0}%, ${warm.InstancesToUpdate} left`
+        : '';
+      c.log.info(
+        `${label(s)}: ${status} ${percent}%${left}${pool} · ETA ${formatEta(s.pace.etaMs())}${reason}`,
+      );
       const bad =
         verdict && status === 'InProgress' ? unhealthyTooLong(s, verdict, now, percent, c) : undefined;
       if (bad) await fail(s, 'failed', bad, c);

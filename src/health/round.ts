@@ -7,6 +7,7 @@ import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balan
 import { describeError, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { isTransient } from '../aws/errors.js';
+import { hasWarmPool } from '../aws/warm-pool.js';
 import type { HealthApi } from './aws-calls.js';
 import type { ResolvedOptions } from './defaults.js';
 import { groupVersion, look, type LookContext } from './group-watch.js';
@@ -266,9 +267,16 @@ async function judge(
     else targets.set(arn, got);
   }
   const members = group?.Instances ?? [];
-  const ids = need.instances ? members.map((i) => i.InstanceId!).filter(Boolean) : [];
+  // Refreshes replace warm-pool instances too: verified with the live ones (aws/warm-pool.ts).
+  const warm =
+    need.instances && group && hasWarmPool(group)
+      ? await r.soft(`describing the warm pool of ${s.group}`, () => r.api.warmPool(r.region, s.group))
+      : [];
+  const ids = need.instances
+    ? [...members, ...(warm === MISSED ? [] : warm)].map((i) => i.InstanceId!).filter(Boolean)
+    : [];
   const read = ids.length ? await r.instancesOf(ids) : new Map<string, Instance>();
-  const instancesOk = read !== MISSED;
+  const instancesOk = read !== MISSED && warm !== MISSED;
   const instances = instancesOk ? read : new Map<string, Instance>();
   const http =
     r.o.healthUrl && instancesOk && need.verifying ? await httpChecks(r, members, instances) : new Map();
@@ -276,7 +284,13 @@ async function judge(
   // A snapshot is only complete when every part of it was read; otherwise judge status alone.
   const snapshot: Snapshot | undefined =
     group && targetsOk && (!need.instances || instancesOk)
-      ? { group, instances, targets, http: r.o.healthUrl ? http : undefined }
+      ? {
+          group,
+          instances,
+          targets,
+          http: r.o.healthUrl ? http : undefined,
+          ...(warm !== MISSED ? { warm } : {}),
+        }
       : undefined;
   if (!snapshot && group) s.result.groupVersion = groupVersion(group);
   await look(s, snapshot, now, r.lookContext(now));

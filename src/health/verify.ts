@@ -18,7 +18,11 @@ export interface Snapshot {
   targets: ReadonlyMap<string, readonly TargetHealthDescription[]>;
   /** Instance id → health-url result; absent when no health-url is configured or not yet checked. */
   http?: ReadonlyMap<string, HttpCheck>;
+  /** The group's warm-pool instances (DescribeWarmPool); their AMIs are in `instances` too. */
+  warm?: readonly GroupMember[];
 }
+
+type GroupMember = NonNullable<AutoScalingGroup['Instances']>[number];
 
 export interface Verdict {
   ok: boolean;
@@ -37,17 +41,37 @@ export interface Verdict {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Which launch template version an instance of the group was launched from, when it says. */
-function instanceVersion(i: NonNullable<AutoScalingGroup['Instances']>[number]): string | undefined {
+function instanceVersion(i: GroupMember): string | undefined {
   return i.LaunchTemplate?.Version;
 }
+
+/** The members not on the expected version and AMI, described for the problem line. */
+function staleOf(s: Snapshot, members: readonly GroupMember[], expected: Expected): string[] {
+  const stale: string[] = [];
+  for (const m of members) {
+    const id = m.InstanceId!;
+    const version = instanceVersion(m);
+    const ami = s.instances.get(id)?.ImageId;
+    // Groups on $Latest/$Default report that alias, not a number: then the AMI decides.
+    const versionOk = !expected.version || !version || !/^\d+$/.test(version) || version === expected.version;
+    const amiOk = !expected.amiId || ami === expected.amiId;
+    if (!versionOk || !amiOk)
+      stale.push(
+        `${id} (${[!versionOk && `version ${version}`, !amiOk && (ami ?? 'AMI unknown')].filter(Boolean).join(', ')})`,
+      );
+  }
+  return stale;
+}
+
+const listed = (items: readonly string[]) =>
+  `${items.slice(0, 5).join(', ')}${items.length > 5 ? ', …' : ''}`;
 
 export function verify(s: Snapshot, expected: Expected, httpConfigured: boolean): Verdict {
   const problems: string[] = [];
   const unhealthy = new Set<string>();
   const members = s.group.Instances ?? [];
-  const inService = members
-    .filter((i) => i.LifecycleState === 'InService' && i.InstanceId)
-    .map((i) => i.InstanceId!);
+  const serving = members.filter((i) => i.LifecycleState === 'InService' && i.InstanceId);
+  const inService = serving.map((i) => i.InstanceId!);
   const desired = s.group.DesiredCapacity ?? 0;
 
   for (const i of members) if (i.InstanceId && i.HealthStatus === 'Unhealthy') unhealthy.add(i.InstanceId);
@@ -55,29 +79,20 @@ export function verify(s: Snapshot, expected: Expected, httpConfigured: boolean)
   if (inService.length < desired)
     problems.push(`${inService.length} of ${desired} desired instances InService`);
 
-  let onExpected = 0;
-  const stale: string[] = [];
-  for (const m of members.filter((i) => i.LifecycleState === 'InService')) {
-    const id = m.InstanceId!;
-    const version = instanceVersion(m);
-    const ami = s.instances.get(id)?.ImageId;
-    // Groups on $Latest/$Default report that alias, not a number: then the AMI decides.
-    const versionOk = !expected.version || !version || !/^\d+$/.test(version) || version === expected.version;
-    const amiOk = !expected.amiId || ami === expected.amiId;
-    if (versionOk && amiOk) onExpected++;
-    else
-      stale.push(
-        `${id} (${[!versionOk && `version ${version}`, !amiOk && (ami ?? 'AMI unknown')].filter(Boolean).join(', ')})`,
-      );
-  }
-  if (stale.length) {
-    const want = [expected.version && `version ${expected.version}`, expected.amiId]
-      .filter(Boolean)
-      .join(' / ');
-    problems.push(
-      `${plural(stale.length, 'instance')} not on ${want}: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', …' : ''}`,
-    );
-  }
+  const stale = staleOf(s, serving, expected);
+  const onExpected = serving.length - stale.length;
+  const want = [expected.version && `version ${expected.version}`, expected.amiId]
+    .filter(Boolean)
+    .join(' / ');
+  if (stale.length) problems.push(`${plural(stale.length, 'instance')} not on ${want}: ${listed(stale)}`);
+  // Warm-pool instances join the group on the next scale-out: they must run the AMI too.
+  const staleWarm = staleOf(
+    s,
+    (s.warm ?? []).filter((i) => i.InstanceId),
+    expected,
+  );
+  if (staleWarm.length)
+    problems.push(`${plural(staleWarm.length, 'warm-pool instance')} not on ${want}: ${listed(staleWarm)}`);
 
   const { healthyTargets, totalTargets } = checkTargets(s, inService, problems, unhealthy);
   const httpOk = httpConfigured ? checkHttp(s, inService, problems, unhealthy) : 0;

@@ -1,6 +1,10 @@
 // What holds an AMI in use: EC2's DescribeImageReferences, plus the checks it does not cover
-// (Auto Scaling groups' templates and mixed-instances overrides, SSM labels and older versions).
-import type { LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling';
+// (Auto Scaling groups' templates and mixed-instances overrides, launch configurations, SSM labels
+// and older versions).
+import {
+  paginateDescribeLaunchConfigurations,
+  type LaunchTemplateSpecification,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeLaunchTemplateVersionsCommand, paginateDescribeImageReferences } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, paginateGetParameterHistory } from '@aws-sdk/client-ssm';
 import { hasCode } from '../aws/errors.js';
@@ -10,6 +14,7 @@ import { mapBounded } from '../roll/bounded.js';
 import type { CallCounter } from './estate.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
 import { describeGroups } from '../aws/groups.js';
+import { paginatorArgs } from '../aws/paging.js';
 
 /** AMI id -> what references it (human-readable, for the summary). */
 export type References = Map<string, string[]>;
@@ -127,6 +132,35 @@ export async function groupReferences(
       throw withContext(`reading launch template ${key} of group ${groups.join(', ')} in ${region}`, err);
     }
     for (const g of groups) add(refs, imageId, `group ${g} (template ${key})`);
+  }
+  return refs;
+}
+
+/**
+ * The image of every launch configuration, naming the groups on it: DescribeImageReferences does
+ * not see launch configurations, and "A disabled AMI can't be used for instance launches" — a
+ * group on one would stop scaling out. Unattached ones count too: a group can be pointed at them.
+ */
+export async function launchConfigurationReferences(ctx: ActionContext, region: string): Promise<References> {
+  const refs: References = new Map();
+  const client = ctx.clients.autoScaling(region);
+  try {
+    const users = new Map<string, string[]>();
+    for (const g of await describeGroups(client, {}, { signal: ctx.signal }))
+      if (g.LaunchConfigurationName)
+        users.set(g.LaunchConfigurationName, [
+          ...(users.get(g.LaunchConfigurationName) ?? []),
+          g.AutoScalingGroupName ?? '?',
+        ]);
+    const [config, options] = paginatorArgs(client, { signal: ctx.signal }, 50);
+    for await (const page of paginateDescribeLaunchConfigurations(config, {}, options))
+      for (const lc of page.LaunchConfigurations ?? []) {
+        const groups = users.get(lc.LaunchConfigurationName ?? '') ?? [];
+        const on = groups.length ? ` (group ${groups.join(', ')})` : '';
+        add(refs, lc.ImageId, `launch configuration ${lc.LaunchConfigurationName ?? '?'}${on}`);
+      }
+  } catch (err) {
+    throw withContext(`DescribeLaunchConfigurations in ${region}`, err);
   }
   return refs;
 }

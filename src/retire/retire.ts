@@ -11,6 +11,7 @@ import { readImages, readRetiredSnapshots, readSnapshots, type CallCounter } fro
 import {
   ec2References,
   groupReferences,
+  launchConfigurationReferences,
   mergeReferences,
   parameterReferences,
   type References,
@@ -72,12 +73,13 @@ async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
     o.regions.map(async (region) => {
       const ids = images.filter((i) => i.region === region).map((i) => i.imageId);
       if (ids.length === 0) return;
-      const [ec2, groups, params] = await Promise.all([
+      const [ec2, groups, configs, params] = await Promise.all([
         ec2References(ctx, region, ids, o.launchTemplateVersions, calls),
         groupReferences(ctx, region, calls),
+        launchConfigurationReferences(ctx, region),
         parameterReferences(ctx, region, o.parameters, o.keepParameterVersions),
       ]);
-      references.set(region, mergeReferences(ec2, groups, params.refs));
+      references.set(region, mergeReferences(ec2, groups, configs, params.refs));
       labelled.set(region, params.labelled);
     }),
   );
@@ -131,16 +133,20 @@ function report(
 
 /**
  * Deregistering cannot be undone: just before it, ask DescribeImageReferences again about those AMIs,
- * and re-enable any that something (a template, a parameter) started to reference since the read.
+ * and re-enable any that something (a template, a launch configuration, a parameter) started to
+ * reference since the read.
  */
 async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[], calls: CallCounter) {
   for (const [region, going] of goingByRegion(planned, o.regions)) {
-    const refs = await ec2References(
-      ctx,
-      region,
-      going.map((d) => d.image.imageId),
-      o.launchTemplateVersions,
-      calls,
+    const refs = mergeReferences(
+      await ec2References(
+        ctx,
+        region,
+        going.map((d) => d.image.imageId),
+        o.launchTemplateVersions,
+        calls,
+      ),
+      await launchConfigurationReferences(ctx, region),
     );
     for (const d of going) {
       const now = refs.get(d.image.imageId);

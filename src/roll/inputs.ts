@@ -57,15 +57,13 @@ export const rollSpec = defineAction({
     }),
     'min-healthy-percentage': integer({
       description:
-        'Instance refresh MinHealthyPercentage (0-100): capacity that must stay healthy during the refresh.',
-      default: '90',
+        "Instance refresh MinHealthyPercentage (0-100): capacity that must stay healthy during the refresh. Empty: not sent, so the group's instance maintenance policy applies, else AWS's default (90).",
       min: 0,
       max: 100,
     }),
     'max-healthy-percentage': integer({
       description:
-        'Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate. At most 100 above min-healthy-percentage.',
-      default: '100',
+        "Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate. Needs min-healthy-percentage, at most 100 above it. Empty: not sent, so the group's instance maintenance policy applies, else AWS's default (100).",
       min: 100,
       max: 200,
     }),
@@ -166,6 +164,8 @@ export const rollSpec = defineAction({
     { exactlyOne: ['ami-id', 'ami-parameter'] },
     { atLeastOne: ['asg-names', 'asg-tags'] },
     { requires: ['checkpoint-delay', 'checkpoint-percentages'] },
+    // StartInstanceRefresh: "If you specify MaxHealthyPercentage, you must also specify MinHealthyPercentage."
+    { requires: ['max-healthy-percentage', 'min-healthy-percentage'] },
   ],
   check(v, problem, isSet) {
     // Groups found by tags alone must consent, by the tag naming the image they run (consent.ts).
@@ -179,7 +179,11 @@ export const rollSpec = defineAction({
         `max-poll-interval-seconds: ${v.maxPollIntervalSeconds} is below poll-interval-seconds (${v.pollIntervalSeconds}); accepted: at least poll-interval-seconds`,
       );
     // The ranges (min 0-100, max 100-200) already keep min at most max; AWS also caps the spread.
-    if (v.maxHealthyPercentage - v.minHealthyPercentage > 100)
+    if (
+      v.maxHealthyPercentage !== undefined &&
+      v.minHealthyPercentage !== undefined &&
+      v.maxHealthyPercentage - v.minHealthyPercentage > 100
+    )
       problem(
         `max-healthy-percentage (${v.maxHealthyPercentage}) is more than 100 above min-healthy-percentage (${v.minHealthyPercentage}); AWS accepts a range of at most 100`,
       );

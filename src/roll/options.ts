@@ -9,8 +9,9 @@ export type AmiSource = { id: string } | { parameter: string };
 
 /** Instance refresh preferences, passed to AWS as given (see refreshPreferences). */
 export interface RefreshPreferenceOptions {
-  minHealthyPercentage: number;
-  maxHealthyPercentage: number;
+  /** Unset: not sent, so the group's instance maintenance policy (else AWS's 90/100) applies. */
+  minHealthyPercentage?: number;
+  maxHealthyPercentage?: number;
   instanceWarmupMs?: number;
   checkpointPercentages: number[];
   checkpointDelayMs?: number;
@@ -87,7 +88,8 @@ const seconds = (ms: number) => Math.round(ms / 1000);
 
 /**
  * The StartInstanceRefresh preferences for one group. Everything is passed through as given
- * (durations in AWS's seconds), except skip matching for templates that take the image from SSM:
+ * (durations in AWS's seconds; what the user left empty is not sent, so the group's own settings
+ * and AWS's defaults apply), except skip matching for templates that take the image from SSM:
  * AWS matches instances by template version, which does not change when the parameter does, so
  * it would skip them all.
  */
@@ -96,8 +98,8 @@ export function refreshPreferences(
   o: { imageFromSsm: boolean },
 ): RefreshPreferences {
   return {
-    MinHealthyPercentage: p.minHealthyPercentage,
-    MaxHealthyPercentage: p.maxHealthyPercentage,
+    ...(p.minHealthyPercentage !== undefined ? { MinHealthyPercentage: p.minHealthyPercentage } : {}),
+    ...(p.maxHealthyPercentage !== undefined ? { MaxHealthyPercentage: p.maxHealthyPercentage } : {}),
     ...(p.instanceWarmupMs !== undefined ? { InstanceWarmup: seconds(p.instanceWarmupMs) } : {}),
     ...(p.checkpointPercentages.length ? { CheckpointPercentages: p.checkpointPercentages } : {}),
     ...(p.checkpointDelayMs !== undefined ? { CheckpointDelay: seconds(p.checkpointDelayMs) } : {}),

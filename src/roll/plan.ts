@@ -5,7 +5,10 @@ import { readAmiParameter } from './ami.js';
 import { activeRefresh, describeActive, type ActiveRefresh } from './in-progress.js';
 import { instanceImages, mostCommonOther } from './instances.js';
 import { describeTemplateVersion, templateLabel, type TemplateVersion } from './launch-template.js';
-import type { InProgressMode } from './options.js';
+import type { InProgressMode, RefreshPreferenceOptions } from './options.js';
+import { refreshWaitWarnings } from './waits.js';
+import { hasWarmPool, warmPoolInstances } from '../aws/warm-pool.js';
+import { withContext } from '../core/errors.js';
 import type { SelectedGroup } from './select-groups.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
 
@@ -22,6 +25,10 @@ export interface GroupPlan {
   templates: TemplateVersion[];
   previousAmiId?: string;
   instances: { total: number; onAmi: number };
+  /** The warm pool's instances (DescribeWarmPool), when the group has one: refreshes replace them too. */
+  warmPool?: { total: number; onAmi: number };
+  /** Things the refresh will wait on (protected, Standby instances), said before anything changes. */
+  warnings: string[];
   /** Already on the AMI with skip matching: reported, not refreshed. */
   alreadyCurrent: boolean;
   /** A refresh AWS is still running for the group (if-refresh-in-progress decides). */
@@ -38,6 +45,9 @@ export interface PlanSettings {
   skipMatching: boolean;
   autoRollback: boolean;
   ifRefreshInProgress: InProgressMode;
+  /** The refresh's settings for protected and Standby instances (unset: AWS's Wait). */
+  scaleInProtectedInstances?: RefreshPreferenceOptions['scaleInProtectedInstances'];
+  standbyInstances?: RefreshPreferenceOptions['standbyInstances'];
   /**
    * SSM selectors (`name`, `name:label`) a caller will point at the AMI before any refresh starts
    * (deploy-ami promotes first for such groups): taken as holding it instead of read.
@@ -102,16 +112,33 @@ async function ssmProblems(
   return problems;
 }
 
-/** What the group's instances run now, and the AMI it is moving away from. */
+/** The group's warm-pool instance ids (none without a warm pool). */
+async function warmIds(ctx: ActionContext, sel: SelectedGroup): Promise<string[]> {
+  if (!hasWarmPool(sel.group)) return [];
+  const warm = await warmPoolInstances(ctx.clients.autoScaling(sel.region), sel.name, {
+    signal: ctx.signal,
+  }).catch((err: unknown) => {
+    throw withContext(`describing the warm pool of ${sel.name} in ${sel.region}`, err);
+  });
+  return warm.flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
+}
+
+/** What the group's instances (warm pool included) run now, and the AMI it is moving away from. */
 async function instanceFacts(ctx: ActionContext, sel: SelectedGroup, main: TemplateVersion, amiId: string) {
   const instanceIds = (sel.group.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
-  const images = await instanceImages(ctx, sel.region, instanceIds);
-  const onAmi = instanceIds.filter((id) => images.get(id) === amiId).length;
+  const warm = await warmIds(ctx, sel);
+  const images = await instanceImages(ctx, sel.region, [...instanceIds, ...warm]);
+  const onAmi = (ids: string[]) => ids.filter((id) => images.get(id) === amiId).length;
   const previousAmiId =
     main.imageId !== undefined && main.imageId !== amiId
       ? main.imageId
       : mostCommonOther(images.values(), amiId);
-  return { instances: { total: instanceIds.length, onAmi }, previousAmiId };
+  return {
+    instances: { total: instanceIds.length, onAmi: onAmi(instanceIds) },
+    ...(hasWarmPool(sel.group) ? { warmPool: { total: warm.length, onAmi: onAmi(warm) } } : {}),
+    images,
+    previousAmiId,
+  };
 }
 
 /**
@@ -143,7 +170,8 @@ export async function planGroup(
   const problems = await ssmProblems(ctx, sel, ssm, amiId, settings);
   if (problems.length) return { problems };
 
-  const { instances, previousAmiId } = await instanceFacts(ctx, sel, templates[0]!, amiId);
+  const { instances, warmPool, images, previousAmiId } = await instanceFacts(ctx, sel, templates[0]!, amiId);
+  const allOnAmi = instances.onAmi === instances.total && (!warmPool || warmPool.onAmi === warmPool.total);
   const templatesOnAmi = templates.every((t) => t.ssmParameter !== undefined || t.imageId === amiId);
   const active = await activeRefresh(ctx, region, name);
   if (active && settings.ifRefreshInProgress === 'fail')
@@ -167,8 +195,9 @@ export async function planGroup(
       templates,
       ...(previousAmiId ? { previousAmiId } : {}),
       instances,
-      alreadyCurrent:
-        settings.skipMatching && !active && templatesOnAmi && instances.onAmi === instances.total,
+      ...(warmPool ? { warmPool } : {}),
+      warnings: refreshWaitWarnings(at(sel), group, images, amiId, settings),
+      alreadyCurrent: settings.skipMatching && !active && templatesOnAmi && allOnAmi,
       ...(active ? { active } : {}),
     },
   };

@@ -28,7 +28,8 @@ const who = (p: { name: string; region: string }) => `${p.name} (${p.region})`;
 
 function describePlan(p: GroupPlan): string {
   const main = p.templates[0]!;
-  const on = `${p.instances.onAmi}/${p.instances.total} instances on ${p.amiId}`;
+  const warm = p.warmPool ? `, ${p.warmPool.onAmi}/${p.warmPool.total} in the warm pool` : '';
+  const on = `${p.instances.onAmi}/${p.instances.total} instances${warm} on ${p.amiId}`;
   const from = `${templateLabel(main)} version ${main.version}${main.requested !== String(main.version) ? ` (${main.requested})` : ''}`;
   if (p.alreadyCurrent) return `${who(p)}: already current (${from}, ${on})`;
   const change =
@@ -127,6 +128,7 @@ function planAll(
     if (problems.length) throwProblems(problems);
     for (const p of out) {
       log.info(describePlan(p));
+      if (!p.alreadyCurrent) for (const w of p.warnings) log.warning(w);
       if (p.imageSource === 'ssm-parameter' && !p.alreadyCurrent)
         log.warning(
           `${who(p)}: the launch template takes its image from SSM, so AWS cannot roll this refresh back, and skip matching is off for it ` +
@@ -230,6 +232,8 @@ export async function roll(ctx: ActionContext, o: RollOptions, hooks: RollHooks 
     skipMatching: o.preferences.skipMatching,
     autoRollback: o.preferences.autoRollback,
     ifRefreshInProgress: o.ifRefreshInProgress,
+    scaleInProtectedInstances: o.preferences.scaleInProtectedInstances,
+    standbyInstances: o.preferences.standbyInstances,
     ...(o.promised ? { promised: o.promised } : {}),
   };
   const plans = await planAll(ctx, o, selected, amiIds, settings);

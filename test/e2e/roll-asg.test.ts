@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   StartInstanceRefreshCommand,
@@ -469,6 +470,13 @@ describe('roll-asg with a refresh already in progress', () => {
 
 describe('roll-asg refusing before anything changes', () => {
   it('fails on a launch-configuration group, saying how to migrate, and touches no other group', async () => {
+    await aws(EAST).asg.send(
+      new CreateLaunchConfigurationCommand({
+        LaunchConfigurationName: 'legacy-lc',
+        ImageId: oldAmi.get(EAST)!,
+        InstanceType: 't3.micro',
+      }),
+    );
     await aws(EAST).asg.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: 'legacy-web',

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
   DeleteAutoScalingGroupCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeAutoScalingInstancesCommand,
@@ -166,6 +167,13 @@ describe('Auto Scaling groups', () => {
     await expect(
       asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'nolt', MinSize: 0, MaxSize: 1 })),
     ).rejects.toMatchObject({ name: 'ValidationError' });
+    await asg.send(
+      new CreateLaunchConfigurationCommand({
+        LaunchConfigurationName: 'legacy-lc',
+        ImageId: seedImage('api-legacy'),
+        InstanceType: 't3.micro',
+      }),
+    );
     await asg.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: 'legacy',

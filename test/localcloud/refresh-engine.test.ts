@@ -353,7 +353,7 @@ describe('instance refresh engine', () => {
     expect(r.status).toBe('Successful');
     w.runUntil(w.steady);
     expect(w.images()).toEqual(['ami-newer', 'ami-newer']);
-    expect(liveInstances(w.group).map((i) => i.launchTemplate.Version)).toEqual([String(v3), String(v3)]);
+    expect(liveInstances(w.group).map((i) => i.launchTemplate?.Version)).toEqual([String(v3), String(v3)]);
   });
 
   it('refreshes a MixedInstancesPolicy group and applies the new policy on success', () => {

@@ -1,4 +1,9 @@
 // Shared by LC-A's localcloud tests: client config for a running localcloud and a bounded poll.
+import {
+  DescribeAutoScalingGroupsCommand,
+  type AutoScalingClient,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
 import type { Localcloud } from './index.js';
 
 export function clientConfig(lc: Localcloud, region = 'us-east-1') {
@@ -29,4 +34,23 @@ export async function until<T>(
 
 export function b64(text: string): string {
   return Buffer.from(text).toString('base64');
+}
+
+/** One group as DescribeAutoScalingGroups shows it. */
+export async function describeGroup(asg: AutoScalingClient, name: string): Promise<AutoScalingGroup> {
+  const out = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  return out.AutoScalingGroups![0]!;
+}
+
+/** Waits (up to 30 s) until `count` of the group's instances are InService. */
+export function inService(asg: AutoScalingClient, name: string, count: number): Promise<true> {
+  return until(
+    `${name}: ${count} in service`,
+    async () =>
+      (await describeGroup(asg, name)).Instances?.filter((i) => i.LifecycleState === 'InService').length ===
+      count
+        ? true
+        : undefined,
+    1200,
+  );
 }

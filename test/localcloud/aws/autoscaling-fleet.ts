@@ -3,6 +3,7 @@
 // from the group's launch template and replacing unhealthy instances.
 import { completeActivity, recordActivity, type ScalingActivity } from './autoscaling-activities.js';
 import { healthVerdict } from './autoscaling-health.js';
+import { resolveLaunchConfiguration } from './autoscaling-launch-configs.js';
 import type { AsgRegion } from './autoscaling-state.js';
 import {
   ACTIVE_REFRESH_STATUSES,
@@ -25,6 +26,8 @@ export function launchRefOf(config: LaunchConfig): LaunchTemplateRef | undefined
 
 /** Resolves a group's or refresh's configuration to what EC2 launches (throws AwsError when it cannot). */
 export function resolveConfig(region: AsgRegion, config: LaunchConfig): ResolvedLaunch | undefined {
+  if (config.LaunchConfigurationName)
+    return resolveLaunchConfiguration(region, config.LaunchConfigurationName);
   const ref = launchRefOf(config);
   if (!ref) return undefined;
   const resolved = region.platform.resolveLaunchTemplate(ref);
@@ -34,8 +37,9 @@ export function resolveConfig(region: AsgRegion, config: LaunchConfig): Resolved
 
 /** Whether the instance already runs the given configuration (what SkipMatching compares). */
 export function matches(inst: GroupInstance, launch: ResolvedLaunch): boolean {
+  if (launch.launchConfigurationName) return inst.launchConfigurationName === launch.launchConfigurationName;
   return (
-    inst.launchTemplate.LaunchTemplateId === launch.templateId &&
+    inst.launchTemplate?.LaunchTemplateId === launch.templateId &&
     inst.launchTemplate.Version === String(launch.version)
   );
 }
@@ -44,7 +48,15 @@ export function activeRefresh(region: AsgRegion, groupName: string): InstanceRef
   return region.refreshesOf(groupName).find((r) => ACTIVE_REFRESH_STATUSES.includes(r.status));
 }
 
+/** Instances that count toward the desired capacity: not on their way out, not in Standby. */
 export function liveInstances(group: AutoScalingGroup): GroupInstance[] {
+  return [...group.instances.values()].filter(
+    (i) => i.lifecycle !== 'Terminating' && i.lifecycle !== 'Standby',
+  );
+}
+
+/** Every instance of the group not on its way out, Standby included (what deleting the group ends). */
+export function memberInstances(group: AutoScalingGroup): GroupInstance[] {
   return [...group.instances.values()].filter((i) => i.lifecycle !== 'Terminating');
 }
 
@@ -76,12 +88,16 @@ function launchCause(group: AutoScalingGroup, now: number, refreshId: string | u
         `increasing the capacity from ${liveInstances(group).length} to ${group.desired}.`;
 }
 
-/** Launches one instance into the group; undefined when EC2 refused (the group then backs off). */
+/**
+ * Launches one instance into the group, or into its warm pool (no target registration, `Warmed:Pending`);
+ * undefined when EC2 refused (the group then backs off).
+ */
 export function launchInto(
   region: AsgRegion,
   group: AutoScalingGroup,
   launch: ResolvedLaunch,
   refreshId?: string,
+  warm = false,
 ): GroupInstance | undefined {
   const now = region.platform.now();
   const tags = [
@@ -110,7 +126,7 @@ export function launchInto(
   }
   recordActivity(region, group, {
     instanceId: launched.instanceId,
-    description: `Launching a new EC2 instance: ${launched.instanceId}`,
+    description: `Launching a new EC2 instance${warm ? ' into warm pool' : ''}: ${launched.instanceId}`,
     cause: launchCause(group, now, refreshId),
     statusCode: 'InProgress',
     availabilityZone: launched.availabilityZone,
@@ -118,19 +134,27 @@ export function launchInto(
   const inst: GroupInstance = {
     instanceId: launched.instanceId,
     availabilityZone: launched.availabilityZone,
-    lifecycle: 'Pending',
+    lifecycle: warm ? 'Warmed:Pending' : 'Pending',
     health: 'Healthy',
-    launchTemplate: {
-      LaunchTemplateId: launch.templateId,
-      LaunchTemplateName: launch.templateName,
-      Version: String(launch.version),
-    },
+    ...(launch.launchConfigurationName
+      ? { launchConfigurationName: launch.launchConfigurationName }
+      : {
+          launchTemplate: {
+            LaunchTemplateId: launch.templateId,
+            LaunchTemplateName: launch.templateName,
+            Version: String(launch.version),
+          },
+        }),
     imageId: launch.imageId,
     instanceType: launch.instanceType,
     launchedAt: now,
     protectedFromScaleIn: group.newInstancesProtectedFromScaleIn,
     ...(refreshId ? { refreshId } : {}),
   };
+  if (warm && group.warmPool) {
+    group.warmPool.instances.set(inst.instanceId, inst);
+    return inst;
+  }
   group.instances.set(inst.instanceId, inst);
   for (const arn of elbv2TargetGroups(group)) {
     const tg = region.targetGroups.get(arn);

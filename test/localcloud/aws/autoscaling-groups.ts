@@ -1,15 +1,18 @@
 // Creating, updating and deleting Auto Scaling groups, with the validation AWS applies.
 import { randomUUID } from 'node:crypto';
-import { activeRefresh, liveInstances, resolveConfig, terminateFromGroup } from './autoscaling-fleet.js';
+import { activeRefresh, memberInstances, resolveConfig, terminateFromGroup } from './autoscaling-fleet.js';
 import type { AsgRegion } from './autoscaling-state.js';
 import type {
   AutoScalingGroup,
   GroupTag,
+  InstanceMaintenancePolicy,
   LaunchConfig,
   LaunchTemplateRef,
   MixedInstancesPolicy,
 } from './autoscaling-types.js';
+import { requireLaunchConfiguration } from './autoscaling-launch-configs.js';
 import { parseTrafficSources } from './autoscaling-traffic.js';
+import { terminateWarm, warmInstances } from './autoscaling-warm-pool.js';
 import { AwsError } from './service.js';
 
 export interface TagInput {
@@ -40,10 +43,34 @@ export interface GroupInput {
   NewInstancesProtectedFromScaleIn?: boolean;
   TerminationPolicies?: string[];
   Tags?: TagInput[];
+  InstanceMaintenancePolicy?: { MinHealthyPercentage?: number; MaxHealthyPercentage?: number };
 }
 
 function invalid(message: string): AwsError {
   return new AwsError('ValidationError', message);
+}
+
+/**
+ * InstanceMaintenancePolicy: "Both MinHealthyPercentage and MaxHealthyPercentage must be specified,
+ * and the difference between them cannot be greater than 100"; -1 for both clears it (null).
+ */
+function maintenancePolicyOf(
+  p: GroupInput['InstanceMaintenancePolicy'],
+): InstanceMaintenancePolicy | null | undefined {
+  if (p === undefined) return undefined;
+  const { MinHealthyPercentage: min, MaxHealthyPercentage: max } = p;
+  if (min === -1 && max === -1) return null;
+  if (min === undefined || max === undefined)
+    throw invalid('Both MinHealthyPercentage and MaxHealthyPercentage must be specified.');
+  if (!Number.isInteger(min) || min < 0 || min > 100)
+    throw invalid('MinHealthyPercentage must be an integer between 0 and 100.');
+  if (!Number.isInteger(max) || max < 100 || max > 200)
+    throw invalid('MaxHealthyPercentage must be an integer between 100 and 200.');
+  if (max - min > 100)
+    throw invalid(
+      'The difference between MaxHealthyPercentage and MinHealthyPercentage cannot be greater than 100.',
+    );
+  return { MinHealthyPercentage: min, MaxHealthyPercentage: max };
 }
 
 export function requireGroup(region: AsgRegion, name: unknown): AutoScalingGroup {
@@ -164,7 +191,9 @@ export function createGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
       'Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.',
     );
   }
-  if (!config.LaunchConfigurationName) checkLaunchable(region, config);
+  if (config.LaunchConfigurationName) requireLaunchConfiguration(region, config.LaunchConfigurationName);
+  else checkLaunchable(region, config);
+  const maintenance = maintenancePolicyOf(input.InstanceMaintenancePolicy);
   const min = input.MinSize ?? 0;
   const max = input.MaxSize ?? 0;
   const desired = input.DesiredCapacity ?? min;
@@ -196,6 +225,7 @@ export function createGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
   };
   if (input.VPCZoneIdentifier !== undefined) group.vpcZoneIdentifier = input.VPCZoneIdentifier;
   if (input.DefaultInstanceWarmup !== undefined) group.defaultInstanceWarmup = input.DefaultInstanceWarmup;
+  if (maintenance) group.instanceMaintenancePolicy = maintenance;
   region.groups.set(name, group);
   return group;
 }
@@ -209,7 +239,9 @@ export function updateGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
         'desired configuration are not available for update while the instance refresh is active.',
     );
   }
-  if (config && !config.LaunchConfigurationName) checkLaunchable(region, config);
+  if (config?.LaunchConfigurationName) requireLaunchConfiguration(region, config.LaunchConfigurationName);
+  else if (config) checkLaunchable(region, config);
+  const maintenance = maintenancePolicyOf(input.InstanceMaintenancePolicy);
   const min = input.MinSize ?? group.min;
   const max = input.MaxSize ?? group.max;
   // Like AWS, narrowing min/max without a desired capacity pulls the desired capacity inside them.
@@ -227,6 +259,8 @@ export function updateGroup(region: AsgRegion, input: GroupInput): AutoScalingGr
     group.vpcZoneIdentifier = input.VPCZoneIdentifier;
   }
   if (input.TerminationPolicies !== undefined) group.terminationPolicies = input.TerminationPolicies;
+  if (maintenance === null) delete group.instanceMaintenancePolicy;
+  else if (maintenance) group.instanceMaintenancePolicy = maintenance;
   if (input.NewInstancesProtectedFromScaleIn !== undefined) {
     group.newInstancesProtectedFromScaleIn = input.NewInstancesProtectedFromScaleIn;
   }
@@ -250,7 +284,7 @@ export function setDesiredCapacity(region: AsgRegion, name: unknown, desired: nu
 
 export function deleteGroup(region: AsgRegion, name: unknown, force: boolean): void {
   const group = requireGroup(region, name);
-  if (!force && group.instances.size > 0) {
+  if (!force && (group.instances.size > 0 || (group.warmPool?.instances.size ?? 0) > 0)) {
     throw new AwsError(
       'ResourceInUse',
       'You cannot delete an AutoScalingGroup while there are instances or pending Spot instance request(s) still in the group.',
@@ -266,8 +300,9 @@ export function deleteGroup(region: AsgRegion, name: unknown, force: boolean): v
     }
   }
   group.deleting = true;
-  for (const inst of liveInstances(group)) terminateFromGroup(region, group, inst.instanceId);
-  if (group.instances.size === 0) {
+  for (const inst of memberInstances(group)) terminateFromGroup(region, group, inst.instanceId);
+  for (const inst of warmInstances(group)) terminateWarm(region, group, inst);
+  if (group.instances.size === 0 && !group.warmPool?.instances.size) {
     region.groups.delete(group.name);
     region.refreshes.delete(group.name);
   }

@@ -10,7 +10,7 @@ import type {
   ResolvedLaunch,
 } from './autoscaling-types.js';
 import { checkArchitecture } from './ec2-instance-types.js';
-import { terminateInstance } from './ec2-instances.js';
+import { launchInstance, startInstance, stopInstance, terminateInstance } from './ec2-instances.js';
 import { launchFromTemplate, resolveLaunchTemplate } from './ec2-launch-templates.js';
 import { publishEvent } from './eventbridge.js';
 import { AwsError } from './service.js';
@@ -50,19 +50,43 @@ export function regionPlatform(region: RegionState): AsgPlatform {
     now: () => region.world.clock.now(),
     resolveLaunchTemplate: resolve,
     launchInstance(req) {
+      const placement = {
+        ...(req.subnetId ? { subnetId: req.subnetId } : {}),
+        ...(req.availabilityZone && !req.subnetId ? { availabilityZone: req.availabilityZone } : {}),
+      };
+      if (req.launch.launchConfigurationName) {
+        const instance = launchInstance(region, {
+          imageId: req.launch.imageId,
+          instanceType: req.launch.instanceType,
+          tags: req.tags,
+          ...placement,
+        });
+        return { instanceId: instance.instanceId, availabilityZone: instance.availabilityZone };
+      }
       const ref = { LaunchTemplateId: req.launch.templateId, Version: String(req.launch.version) };
       const { instance } = launchFromTemplate(region, ref, {
         // The version resolved when the batch started, so a parameter moving mid-launch cannot split it.
         imageId: req.launch.imageId,
         instanceType: req.launch.instanceType,
         tags: req.tags,
-        ...(req.subnetId ? { subnetId: req.subnetId } : {}),
-        ...(req.availabilityZone && !req.subnetId ? { availabilityZone: req.availabilityZone } : {}),
+        ...placement,
       });
       return { instanceId: instance.instanceId, availabilityZone: instance.availabilityZone };
     },
     terminateInstance(instanceId) {
       if (region.ec2.instances.has(instanceId)) terminateInstance(region, instanceId);
+    },
+    stopInstance(instanceId) {
+      if (region.ec2.instances.has(instanceId)) stopInstance(region, instanceId);
+    },
+    startInstance(instanceId) {
+      if (region.ec2.instances.has(instanceId)) startInstance(region, instanceId);
+    },
+    imageProblem(imageId) {
+      const image = region.ec2.images.get(imageId);
+      return image && image.state !== 'deregistered'
+        ? undefined
+        : `The image id '[${imageId}]' does not exist`;
     },
     instanceStatus(instanceId): PlatformInstance | undefined {
       const inst = region.ec2.instances.get(instanceId);

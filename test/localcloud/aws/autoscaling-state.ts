@@ -1,5 +1,6 @@
 // Per-region Auto Scaling + ELBv2 state. One object per (world, region), so a world reset drops it.
 import type { ScalingActivity } from './autoscaling-activities.js';
+import type { LaunchConfiguration } from './autoscaling-launch-configs.js';
 import type { TokenBucket } from './autoscaling-throttle.js';
 import type { AsgPlatform, AsgTimings, AutoScalingGroup, InstanceRefresh } from './autoscaling-types.js';
 import type { TargetGroup } from './elbv2-state.js';
@@ -33,6 +34,7 @@ export class AsgRegion {
   /** Per group name, oldest first (DescribeInstanceRefreshes lists them in `readings.refreshOrder`). */
   readonly refreshes = new Map<string, InstanceRefresh[]>();
   readonly targetGroups = new Map<string, TargetGroup>();
+  readonly launchConfigurations = new Map<string, LaunchConfiguration>();
   /** CloudWatch alarm states, set through the control API, that AlarmSpecification watches. */
   readonly alarms = new Map<string, AlarmState>();
   /** Scaling activities of every group, oldest first. */

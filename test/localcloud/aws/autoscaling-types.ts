@@ -20,15 +20,18 @@ export interface MixedInstancesPolicy {
 export interface LaunchConfig {
   LaunchTemplate?: LaunchTemplateRef;
   MixedInstancesPolicy?: MixedInstancesPolicy;
-  /** Launch configurations are legacy; groups may carry one so actions can reject them. */
+  /** A legacy launch configuration (autoscaling-launch-configs.ts); refreshes cannot target one. */
   LaunchConfigurationName?: string;
 }
 
 /** A launch template version resolved to what EC2 will actually launch. */
 export interface ResolvedLaunch {
+  /** Empty for a launch configuration, which has no template. */
   templateId: string;
   templateName: string;
   version: number;
+  /** Set when the group launches from a launch configuration instead of a template. */
+  launchConfigurationName?: string;
   /** The AMI id after `resolve:ssm:` substitution. */
   imageId: string;
   /** The template's ImageId takes its value from an SSM parameter (blocks rollback). */
@@ -71,13 +74,28 @@ export interface AsgPlatform {
   availabilityZones(): string[];
   /** The zones of the given subnets; throws AwsError(ValidationError) naming an unknown one. */
   subnetZones?(subnetIds: string[]): string[];
+  /** Why this image cannot be named by a launch configuration (it does not exist), else undefined. */
+  imageProblem?(imageId: string): string | undefined;
+  /** Warm pools: stop an instance entering a Stopped/Hibernated pool, start one drawn from it. */
+  stopInstance?(instanceId: string): void;
+  startInstance?(instanceId: string): void;
   /** Why EC2 would refuse to launch this (architecture mismatch), checked when a group is saved. */
   launchProblem?(launch: ResolvedLaunch): string | undefined;
   /** Sends an `aws.autoscaling` event to EventBridge (aws/eventbridge.ts), as the refresh engine's state changes. */
   emit?(group: AutoScalingGroup, detailType: string, detail: Record<string, string>): void;
 }
 
-export type LifecycleState = 'Pending' | 'InService' | 'Terminating' | 'Standby';
+export type LifecycleState =
+  | 'Pending'
+  | 'InService'
+  | 'Terminating'
+  | 'Standby'
+  // Warm pool states (DescribeWarmPool): launched, then held in the pool's state until drawn.
+  | 'Warmed:Pending'
+  | 'Warmed:Stopped'
+  | 'Warmed:Running'
+  | 'Warmed:Hibernated'
+  | 'Warmed:Terminating';
 export type HealthStatus = 'Healthy' | 'Unhealthy';
 
 export interface GroupInstance {
@@ -85,7 +103,9 @@ export interface GroupInstance {
   availabilityZone: string;
   lifecycle: LifecycleState;
   health: HealthStatus;
-  launchTemplate: { LaunchTemplateId: string; LaunchTemplateName: string; Version: string };
+  /** Absent for an instance launched from a launch configuration. */
+  launchTemplate?: { LaunchTemplateId: string; LaunchTemplateName: string; Version: string };
+  launchConfigurationName?: string;
   imageId: string;
   instanceType: string;
   launchedAt: number;
@@ -105,6 +125,29 @@ export interface GroupTag {
   Key: string;
   Value: string;
   PropagateAtLaunch: boolean;
+}
+
+/** PutWarmPool's settings, as DescribeWarmPool's WarmPoolConfiguration returns them. */
+export interface WarmPoolSettings {
+  MinSize: number;
+  /** -1 (the default): the group's MaxSize is the limit. */
+  MaxGroupPreparedCapacity: number;
+  PoolState: 'Stopped' | 'Running' | 'Hibernated';
+  InstanceReusePolicy?: { ReuseOnScaleIn?: boolean };
+}
+
+export interface WarmPool {
+  settings: WarmPoolSettings;
+  /** Warm instances by id; their lifecycle is one of the `Warmed:*` states. */
+  instances: Map<string, GroupInstance>;
+  /** DeleteWarmPool was called: the pool drains, then disappears. */
+  deleting: boolean;
+}
+
+/** The group's own MinHealthyPercentage/MaxHealthyPercentage for replacements (refreshes included). */
+export interface InstanceMaintenancePolicy {
+  MinHealthyPercentage: number;
+  MaxHealthyPercentage: number;
 }
 
 export interface AutoScalingGroup {
@@ -131,6 +174,8 @@ export interface AutoScalingGroup {
   instances: Map<string, GroupInstance>;
   /** Set while DeleteAutoScalingGroup drains the group. */
   deleting: boolean;
+  warmPool?: WarmPool;
+  instanceMaintenancePolicy?: InstanceMaintenancePolicy;
   /** After a failed launch the group waits before trying again, as AWS backs off. */
   nextLaunchAttempt?: number;
   lastLaunchError?: string;
@@ -181,6 +226,9 @@ export interface ReplacementJob {
 export interface RefreshProgress {
   percentageComplete: number;
   instancesToUpdate: number;
+  /** Present when the group has a warm pool: the headline counts both pools, these each one. */
+  livePool?: { percentageComplete: number; instancesToUpdate: number };
+  warmPool?: { percentageComplete: number; instancesToUpdate: number };
 }
 
 /** The forward replacement, or the rollback that replaces it back: same mechanics, other target. */
@@ -196,6 +244,11 @@ export interface RefreshPhase {
   launched: Set<string>;
   /** Group size the percentages are of. */
   total: number;
+  /** Warm-pool instances this phase must replace (after the live pool); their count when it began. */
+  warmToReplace: Set<string>;
+  warmTotal: number;
+  /** Standby instances a `StandbyInstances: Wait` refresh waits for; replaced once back in service. */
+  standbyWait: Set<string>;
   jobs: ReplacementJob[];
   failures: number;
   /** EC2's message when a replacement could not even launch. */

@@ -32,7 +32,8 @@ export function instanceView(inst: GroupInstance): Record<string, unknown> {
     AvailabilityZone: inst.availabilityZone,
     LifecycleState: inst.lifecycle,
     HealthStatus: inst.health,
-    LaunchTemplate: { ...inst.launchTemplate },
+    ...(inst.launchTemplate ? { LaunchTemplate: { ...inst.launchTemplate } } : {}),
+    ...(inst.launchConfigurationName ? { LaunchConfigurationName: inst.launchConfigurationName } : {}),
     ImageId: inst.imageId,
     ProtectedFromScaleIn: inst.protectedFromScaleIn,
   };
@@ -86,13 +87,32 @@ export function groupView(region: AsgRegion, group: AutoScalingGroup): Record<st
   if (group.vpcZoneIdentifier !== undefined) view.VPCZoneIdentifier = group.vpcZoneIdentifier;
   if (group.defaultInstanceWarmup !== undefined) view.DefaultInstanceWarmup = group.defaultInstanceWarmup;
   if (group.deleting) view.Status = 'Delete in progress';
+  if (group.warmPool) {
+    view.WarmPoolConfiguration = {
+      ...structuredClone(group.warmPool.settings),
+      ...(group.warmPool.deleting ? { Status: 'PendingDelete' } : {}),
+    };
+    view.WarmPoolSize = [...group.warmPool.instances.values()].filter(
+      (i) => i.lifecycle !== 'Warmed:Terminating',
+    ).length;
+  }
+  if (group.instanceMaintenancePolicy)
+    view.InstanceMaintenancePolicy = { ...group.instanceMaintenancePolicy };
   return view;
 }
 
 function progressView(p: RefreshProgress): Record<string, unknown> {
+  const live = p.livePool ?? p;
+  const warm = p.warmPool ?? { percentageComplete: 100, instancesToUpdate: 0 };
   return {
-    LivePoolProgress: { PercentageComplete: p.percentageComplete, InstancesToUpdate: p.instancesToUpdate },
-    WarmPoolProgress: { PercentageComplete: 100, InstancesToUpdate: 0 },
+    LivePoolProgress: {
+      PercentageComplete: live.percentageComplete,
+      InstancesToUpdate: live.instancesToUpdate,
+    },
+    WarmPoolProgress: {
+      PercentageComplete: warm.percentageComplete,
+      InstancesToUpdate: warm.instancesToUpdate,
+    },
   };
 }
 

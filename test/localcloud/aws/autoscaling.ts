@@ -12,7 +12,20 @@ import {
   type GroupInput,
   type TagInput,
 } from './autoscaling-groups.js';
+import {
+  createLaunchConfiguration,
+  deleteLaunchConfiguration,
+  launchConfigurationView,
+  type LaunchConfigurationInput,
+} from './autoscaling-launch-configs.js';
 import { paginate } from './autoscaling-paging.js';
+import { enterStandby, exitStandby } from './autoscaling-standby.js';
+import {
+  deleteWarmPool,
+  describeWarmPool,
+  putWarmPool,
+  type WarmPoolInput,
+} from './autoscaling-warm-pool.js';
 import type { AsgRegion } from './autoscaling-state.js';
 import { throttlingError } from './autoscaling-throttle.js';
 import { tickRegion } from './autoscaling-tick.js';
@@ -125,6 +138,30 @@ const handlers: Record<string, AsgHandler> = {
     if (status !== 'Healthy' && status !== 'Unhealthy')
       throw invalid('HealthStatus must be Healthy or Unhealthy.');
     inst.health = status;
+    return {};
+  },
+
+  EnterStandby(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    if (typeof p.ShouldDecrementDesiredCapacity !== 'boolean')
+      throw invalid('ShouldDecrementDesiredCapacity is required.');
+    const acts = enterStandby(region, group, list<string>(p.InstanceIds), p.ShouldDecrementDesiredCapacity);
+    return { Activities: acts.map(activityView) };
+  },
+
+  ExitStandby(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    return { Activities: exitStandby(region, group, list<string>(p.InstanceIds)).map(activityView) };
+  },
+
+  SetInstanceProtection(p, region) {
+    const group = requireGroup(region, p.AutoScalingGroupName);
+    const ids = list<string>(p.InstanceIds);
+    if (ids.length > 50) throw invalid('The number of InstanceIds cannot exceed 50.');
+    for (const id of ids)
+      if (!group.instances.has(id))
+        throw invalid(`The instance ${id} is not part of Auto Scaling group ${group.name}.`);
+    for (const id of ids) group.instances.get(id)!.protectedFromScaleIn = p.ProtectedFromScaleIn === true;
     return {};
   },
 
@@ -276,6 +313,47 @@ const handlers: Record<string, AsgHandler> = {
       })),
       ...(page.nextToken ? { NextToken: page.nextToken } : {}),
     };
+  },
+
+  PutWarmPool(p, region) {
+    putWarmPool(requireGroup(region, p.AutoScalingGroupName), p as WarmPoolInput);
+    return {};
+  },
+
+  DescribeWarmPool(p, region) {
+    return describeWarmPool(
+      requireGroup(region, p.AutoScalingGroupName),
+      num(p.MaxRecords),
+      str(p.NextToken),
+    );
+  },
+
+  DeleteWarmPool(p, region) {
+    deleteWarmPool(region, requireGroup(region, p.AutoScalingGroupName), p.ForceDelete === true);
+    return {};
+  },
+
+  CreateLaunchConfiguration(p, region) {
+    createLaunchConfiguration(region, p as LaunchConfigurationInput);
+    return {};
+  },
+
+  DescribeLaunchConfigurations(p, region) {
+    const names = list<string>(p.LaunchConfigurationNames);
+    if (names.length > 50) throw invalid('The number of LaunchConfigurationNames cannot exceed 50.');
+    const rows = [...region.launchConfigurations.values()]
+      .filter((lc) => names.length === 0 || names.includes(lc.name))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const page = paginate(rows, 'lcs', num(p.MaxRecords), str(p.NextToken), { default: 50, max: 100 });
+    return {
+      LaunchConfigurations: page.items.map(launchConfigurationView),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  },
+
+  DeleteLaunchConfiguration(p, region) {
+    deleteLaunchConfiguration(region, p.LaunchConfigurationName);
+    return {};
   },
 
   CancelInstanceRefresh(p, region) {

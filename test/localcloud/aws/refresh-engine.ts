@@ -9,6 +9,7 @@ import {
   launchRefOf,
   liveInstances,
   matches,
+  memberInstances,
   resolveConfig,
   terminateFromGroup,
 } from './autoscaling-fleet.js';
@@ -25,6 +26,7 @@ import type {
   ResolvedLaunch,
 } from './autoscaling-types.js';
 import { validatePreferences, withDefaults } from './refresh-preferences.js';
+import { settled, terminateWarm, warmInstances, warmPoolTarget } from './autoscaling-warm-pool.js';
 import { AwsError } from './service.js';
 
 export interface StartRefreshInput {
@@ -33,7 +35,7 @@ export interface StartRefreshInput {
   Preferences?: RefreshPreferences;
 }
 
-/** Seconds a protected instance may hold up a refresh under ScaleInProtectedInstances=Wait. */
+/** Seconds protected (or Standby) instances may hold up a refresh under ScaleInProtectedInstances (StandbyInstances) Wait. */
 const PROTECTED_WAIT_SECONDS = 3600;
 
 export function startRefresh(
@@ -62,7 +64,7 @@ export function startRefresh(
     status: 'Pending',
     startTime: region.platform.now(),
     strategy: 'Rolling',
-    preferences: withDefaults(input.Preferences ?? {}),
+    preferences: withDefaults(input.Preferences ?? {}, group.instanceMaintenancePolicy),
     ...(desired ? { desiredConfiguration: desired } : {}),
     previousConfiguration: structuredClone(group.config),
     progress: { percentageComplete: 0, instancesToUpdate: 0 },
@@ -190,6 +192,9 @@ function beginPhase(
     skipped: new Set(),
     launched: new Set(),
     total: group.desired,
+    warmToReplace: new Set(),
+    warmTotal: 0,
+    standbyWait: new Set(),
     jobs: [],
     failures: 0,
   };
@@ -197,6 +202,19 @@ function beginPhase(
     if (inst.protectedFromScaleIn && refresh.preferences.ScaleInProtectedInstances !== 'Refresh') continue;
     if (!replaceMatching && launch && matches(inst, launch)) phase.skipped.add(inst.instanceId);
     else phase.toReplace.add(inst.instanceId);
+  }
+  // StandbyInstances: Terminate ends them now, Wait replaces them once back in service, Ignore leaves them.
+  for (const inst of memberInstances(group)) {
+    if (inst.lifecycle !== 'Standby' || (!replaceMatching && launch && matches(inst, launch))) continue;
+    const mode = refresh.preferences.StandbyInstances ?? 'Wait';
+    if (mode === 'Terminate')
+      terminateFromGroup(region, group, inst.instanceId, refreshCause(region, refresh));
+    else if (mode === 'Wait') phase.standbyWait.add(inst.instanceId);
+  }
+  // The warm pool is replaced too (InstanceRefreshWarmPoolProgress), after the live pool.
+  for (const inst of warmInstances(group)) {
+    phase.warmTotal++;
+    if (replaceMatching || !launch || !matches(inst, launch)) phase.warmToReplace.add(inst.instanceId);
   }
   refresh.phase = phase;
 }
@@ -222,9 +240,50 @@ export function batchBounds(desired: number, minPct: number, maxPct: number): Bo
   return { minHealthy, maxCapacity };
 }
 
-function progressOf(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): RefreshProgress {
+/** A warm instance counts once it was launched for the target and reached the pool's state. */
+function warmProgress(
+  group: AutoScalingGroup,
+  phase: RefreshPhase,
+  launch: ResolvedLaunch | undefined,
+): { percentageComplete: number; instancesToUpdate: number } {
+  const total = Math.min(phase.warmTotal, warmPoolTarget(group));
+  let updated = 0;
+  for (const inst of warmInstances(group))
+    if (!phase.warmToReplace.has(inst.instanceId) && settled(inst) && launch && matches(inst, launch))
+      updated++;
+  updated = Math.min(updated, total);
+  if (total === 0) return { percentageComplete: 100, instancesToUpdate: 0 };
+  return { percentageComplete: Math.floor((100 * updated) / total), instancesToUpdate: total - updated };
+}
+
+function progressOf(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  launch?: ResolvedLaunch,
+): RefreshProgress {
   const phase = refresh.phase;
   if (!phase) return { percentageComplete: 0, instancesToUpdate: 0 };
+  const live = liveProgress(region, group, refresh, phase);
+  if (!group.warmPool && phase.warmTotal === 0) return live;
+  const warmPool = warmProgress(group, phase, launch);
+  // The headline counts both pools (docs silent): the refresh is not done while the warm pool is stale.
+  const total = phase.total + Math.min(phase.warmTotal, warmPoolTarget(group));
+  const left = live.instancesToUpdate + warmPool.instancesToUpdate;
+  return {
+    percentageComplete: total === 0 ? 100 : Math.floor((100 * (total - left)) / total),
+    instancesToUpdate: left,
+    livePool: { percentageComplete: live.percentageComplete, instancesToUpdate: live.instancesToUpdate },
+    warmPool,
+  };
+}
+
+function liveProgress(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+): RefreshProgress {
   const warm = warmupMs(region, group, refresh);
   let updated = 0;
   for (const inst of liveInstances(group)) {
@@ -439,6 +498,20 @@ function startJobs(
   }
 }
 
+/** A waited-for Standby instance back in service is replaced like the others; one gone is forgotten. */
+function followStandby(group: AutoScalingGroup, phase: RefreshPhase): void {
+  for (const id of phase.standbyWait) {
+    const inst = group.instances.get(id);
+    if (inst?.lifecycle === 'Standby') continue;
+    phase.standbyWait.delete(id);
+    // Back in service it counts in the desired capacity again, so in the total the refresh paces.
+    if (inst && inst.lifecycle !== 'Terminating') {
+      phase.toReplace.add(id);
+      phase.total++;
+    }
+  }
+}
+
 /** Instances of the group that nothing replaces and that failed: replaced from the phase target. */
 function replaceStrayUnhealthy(
   region: AsgRegion,
@@ -522,11 +595,11 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
   trackFloatingTarget(group, phase, launch);
   const failure = advanceJobs(region, group, refresh, phase, launch, bounds, !cancelling);
   if (failure) {
-    setProgress(refresh, progressOf(region, group, refresh));
+    setProgress(refresh, progressOf(region, group, refresh, launch));
     fail(region, group, refresh, failure);
     return;
   }
-  const progress = progressOf(region, group, refresh);
+  const progress = progressOf(region, group, refresh, launch);
   setProgress(refresh, progress);
 
   if (cancelling) {
@@ -548,7 +621,7 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
     }
   }
   const checkpoint = checkpointTarget(refresh, phase.total);
-  const updated = phase.total - progress.instancesToUpdate;
+  const updated = phase.total - (progress.livePool ?? progress).instancesToUpdate;
   if (phase.kind === 'forward' && checkpoint.percent < 100 && updated >= checkpoint.count) {
     const delaySeconds = prefs.CheckpointDelay ?? 3600;
     refresh.checkpointUntil = now + delaySeconds * region.timings.secondMs;
@@ -562,6 +635,7 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
     return;
   }
 
+  followStandby(group, phase);
   startJobs(region, group, refresh, phase, launch, bounds, Math.max(0, checkpoint.count - updated));
   replaceStrayUnhealthy(region, group, refresh, phase, launch);
 
@@ -569,24 +643,32 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
     (i) => i.protectedFromScaleIn && prefs.ScaleInProtectedInstances === 'Wait' && !matches(i, launch),
   );
   const allDone = phase.toReplace.size === 0 && phase.jobs.every((j) => j.done);
-  if (allDone && waitingProtected) {
+  if (allDone && (waitingProtected || phase.standbyWait.size > 0)) {
     if (now - phase.startedAt >= PROTECTED_WAIT_SECONDS * region.timings.secondMs) {
       fail(
         region,
         group,
         refresh,
-        'Instances protected from scale in blocked the instance refresh for one hour.',
+        waitingProtected
+          ? 'Instances protected from scale in blocked the instance refresh for one hour.'
+          : 'Instances in Standby blocked the instance refresh for one hour.',
       );
     }
     return;
   }
   const warm = warmupMs(region, group, refresh);
-  if (
+  const liveDone =
     allDone &&
-    liveInstances(group).every((i) => !phase.launched.has(i.instanceId) || isReady(region, i, warm))
-  ) {
-    completePhase(region, group, refresh, now);
+    liveInstances(group).every((i) => !phase.launched.has(i.instanceId) || isReady(region, i, warm));
+  if (!liveDone) return;
+  // Then the warm pool: stale instances go, the pool refills from the target (autoscaling-warm-pool.ts).
+  for (const id of phase.warmToReplace) {
+    const inst = group.warmPool?.instances.get(id);
+    if (inst) terminateWarm(region, group, inst, refreshCause(region, refresh));
   }
+  phase.warmToReplace.clear();
+  if ((progress.warmPool?.instancesToUpdate ?? 0) === 0 && warmInstances(group).every(settled))
+    completePhase(region, group, refresh, now);
 }
 
 function completePhase(

@@ -1,6 +1,6 @@
 // StartInstanceRefresh preference rules (ranges and combinations AWS rejects) and the defaults AWS
 // reports back in DescribeInstanceRefreshes.
-import type { RefreshPreferences } from './autoscaling-types.js';
+import type { InstanceMaintenancePolicy, RefreshPreferences } from './autoscaling-types.js';
 import { AwsError } from './service.js';
 
 const MAX_DELAY_SECONDS = 172_800;
@@ -63,10 +63,14 @@ export function validatePreferences(p: RefreshPreferences, hasDesiredConfigurati
   }
 }
 
-export function withDefaults(p: RefreshPreferences): RefreshPreferences {
+/**
+ * "If you do not specify this property, the default is 90 percent, or the percentage set in the
+ * instance maintenance policy for the Auto Scaling group, if defined" (and 100 for the maximum).
+ */
+export function withDefaults(p: RefreshPreferences, policy?: InstanceMaintenancePolicy): RefreshPreferences {
   const out: RefreshPreferences = {
-    MinHealthyPercentage: p.MinHealthyPercentage ?? 90,
-    MaxHealthyPercentage: p.MaxHealthyPercentage ?? 100,
+    MinHealthyPercentage: p.MinHealthyPercentage ?? policy?.MinHealthyPercentage ?? 90,
+    MaxHealthyPercentage: p.MaxHealthyPercentage ?? policy?.MaxHealthyPercentage ?? 100,
     SkipMatching: p.SkipMatching ?? false,
     AutoRollback: p.AutoRollback ?? false,
     ScaleInProtectedInstances: p.ScaleInProtectedInstances ?? 'Wait',

@@ -359,7 +359,8 @@ describe('deploy-ami step options', () => {
       dryRun: false,
       wait: false,
     });
-    expect(o.roll.preferences).toMatchObject({ minHealthyPercentage: 90, instanceWarmupMs: 300_000 });
+    expect(o.roll.preferences).toMatchObject({ instanceWarmupMs: 300_000 });
+    expect(o.roll.preferences.minHealthyPercentage).toBeUndefined();
     expect(o.promote).toMatchObject({
       parameterName: '/golden-ami/web',
       targets: [{ region: 'us-east-1', amiId: base['ami-id'] }],

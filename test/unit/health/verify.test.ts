@@ -75,6 +75,38 @@ describe('verify', () => {
     expect(v.unhealthy).toEqual(['i-2']);
   });
 
+  it('counts warm-pool instances: one on the old AMI keeps the group from healthy', () => {
+    const s = snapshot([{ id: 'i-1', version: '2', ami: 'ami-00000000000000002', target: 'healthy' }]);
+    const warm = (id: string, version: string, ami: string) => {
+      s.instances.set(id, { InstanceId: id, ImageId: ami });
+      return {
+        InstanceId: id,
+        LifecycleState: 'Warmed:Stopped' as const,
+        HealthStatus: 'Healthy',
+        AvailabilityZone: 'eu-west-1a',
+        ProtectedFromScaleIn: false,
+        LaunchTemplate: { Version: version },
+      };
+    };
+    const stale = verify(
+      {
+        ...s,
+        warm: [warm('i-w1', '2', 'ami-00000000000000002'), warm('i-w2', '1', 'ami-00000000000000001')],
+      },
+      expected,
+      false,
+    );
+    expect(stale.ok).toBe(false);
+    expect(stale.problems).toEqual([
+      '1 warm-pool instance not on version 2 / ami-00000000000000002: i-w2 (version 1, ami-00000000000000001)',
+    ]);
+    // Warm instances are not serving: neither capacity nor targets count them.
+    expect(stale).toMatchObject({ inService: ['i-1'], healthyTargets: 1, totalTargets: 1 });
+    expect(verify({ ...s, warm: [warm('i-w3', '2', 'ami-00000000000000002')] }, expected, false).ok).toBe(
+      true,
+    );
+  });
+
   it('judges groups on $Latest by AMI alone', () => {
     const v = verify(
       snapshot([{ id: 'i-1', version: '$Latest', ami: 'ami-00000000000000002', target: 'healthy' }]),

@@ -20,7 +20,7 @@ function problems(inputs: Record<string, string>): string[] {
 }
 
 describe('roll-asg inputs', () => {
-  it('turns the action.yml defaults into the preferences AWS documents as defaults, regions from AWS_REGION', () => {
+  it('turns the action.yml defaults into the preferences AWS documents as defaults, healthy percentages left to the group, regions from AWS_REGION', () => {
     const o = rollOptionsFrom(parse({ 'asg-names': 'web', 'ami-id': AMI }));
     expect(o).toMatchObject({
       regions: ['us-east-1'],
@@ -35,9 +35,8 @@ describe('roll-asg inputs', () => {
       wait: false,
       setDefaultVersion: false,
     });
+    // No healthy percentages unless given: the group's instance maintenance policy (else AWS's 90/100) applies.
     expect(o.preferences).toEqual({
-      minHealthyPercentage: 90,
-      maxHealthyPercentage: 100,
       checkpointPercentages: [],
       skipMatching: true,
       autoRollback: true,
@@ -94,6 +93,7 @@ describe('roll-asg inputs', () => {
       { 'max-healthy-percentage': '250' },
       'max-healthy-percentage: 250 is out of range; accepted: 100 to 200',
     ],
+    [{ 'max-healthy-percentage': '150' }, 'max-healthy-percentage: needs min-healthy-percentage as well'],
     [
       { 'min-healthy-percentage': '10', 'max-healthy-percentage': '200' },
       'max-healthy-percentage (200) is more than 100 above min-healthy-percentage (10)',
@@ -121,6 +121,8 @@ describe('roll-asg inputs', () => {
       { 'min-healthy-percentage': '0', 'max-healthy-percentage': '100' },
       { 'min-healthy-percentage': '100', 'max-healthy-percentage': '200' },
       { 'checkpoint-percentages': '100', 'checkpoint-delay': '0' },
+      // Only the minimum: AWS takes the maximum from the group's instance maintenance policy (or 100).
+      { 'min-healthy-percentage': '50' },
     ];
     for (const extra of edges) expect(problems({ 'asg-names': 'web', 'ami-id': AMI, ...extra })).toEqual([]);
   });

@@ -59,12 +59,7 @@ describe('roll: literal-AMI launch template', () => {
       },
     ]);
     expect(started('web')).toHaveLength(1);
-    expect(started('web')[0]!.params.Preferences).toMatchObject({
-      MinHealthyPercentage: 90,
-      MaxHealthyPercentage: 100,
-      SkipMatching: true,
-      AutoRollback: true,
-    });
+    expect(started('web')[0]!.params.Preferences).toEqual({ SkipMatching: true, AutoRollback: true });
     cloud.settle();
     expect(cloud.refreshes('web')[0]!.status).toBe('Successful');
     expect(cloud.asg('web')!.config.LaunchTemplate).toEqual({ LaunchTemplateId: lt, Version: '3' });
