@@ -38,6 +38,8 @@ export interface DeployResult {
   wait?: HealthResult;
   /** What a failed run put back, one phrase each. */
   restored: string[];
+  /** Groups put back on $Latest/$Default (and defaults moved) once proven, one phrase each. */
+  sources?: string[];
   /** What it could not put back, each with the command that finishes it. */
   remaining?: Remaining[];
   reap?: { result?: ReapResult; warning?: string };
@@ -266,6 +268,21 @@ class Transaction {
       );
   }
 
+  /** Groups that followed $Latest/$Default follow it again, now that it launches the proven AMI. */
+  async settleSources(ctx: ActionContext): Promise<void> {
+    try {
+      this.result.sources = await this.phase('sources', `Launch sources of ${this.env} as written`, () =>
+        this.steps.settleSources(ctx, this.journal),
+      );
+    } catch (err) {
+      if (err instanceof AbortedError) throw err;
+      throw new Halt(
+        'failed',
+        `${this.env}: putting the groups back on $Latest/$Default failed: ${describeError(err)}`,
+      );
+    }
+  }
+
   /**
    * Puts back what this run changed, from the journal, then fails the step saying what was put
    * back and what was not (with the command that finishes it). Cancelled: only the quick part,
@@ -346,6 +363,7 @@ export async function deploy(outer: ActionContext, v: DeployPlan, steps: DeployS
     if (t.result.order === 'label-first') await t.record(run);
     await t.roll(run);
     await t.prove(run);
+    await t.settleSources(run);
     if (t.result.order !== 'label-first') await t.record(run);
   } catch (err) {
     t.journal.recording = false;

@@ -67,6 +67,8 @@ export const deploySpec = defineAction({
       'auto-rollback':
         'Instance refresh AutoRollback: AWS rolls a failed refresh back to the previous launch template version.',
       'bake-time': 'Instance refresh BakeTime, seconds or a duration.',
+      'set-default-version':
+        "Once the fleet is proven healthy, make the new launch template version the template's default, so a group that followed `$Default` follows it again (without it such a group stays on the version's number, with a warning). Put back on failure.",
       'if-refresh-in-progress':
         'When a group already has an active instance refresh: `fail`, `wait` or `cancel`.',
       alarms: true,

@@ -44,7 +44,8 @@ export type Change =
   | { kind: 'source'; region: string; group: string; at: number }
   | { kind: 'refresh'; region: string; group: string; at: number; refreshId?: string }
   | { kind: 'value'; region: string; name: string; at: number; version?: number }
-  | { kind: 'label'; region: string; name: string; at: number; version?: number };
+  | { kind: 'label'; region: string; name: string; at: number; version?: number }
+  | { kind: 'default'; region: string; templateId: string; at: number; previous?: number; version?: number };
 
 export interface JournalData {
   v: 1;

@@ -4,6 +4,8 @@
 import { UpdateAutoScalingGroupCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import {
   DeleteLaunchTemplateVersionsCommand,
+  DescribeLaunchTemplatesCommand,
+  ModifyLaunchTemplateCommand,
   paginateDescribeLaunchTemplateVersions,
 } from '@aws-sdk/client-ec2';
 import type { ActionContext } from '../core/context.js';
@@ -60,6 +62,41 @@ function usersOf(groups: AutoScalingGroup[], templateId: string, version: number
       ? [`${g.AutoScalingGroupName} (${named ? 'names it' : `${running} instance(s) run it`})`]
       : [];
   });
+}
+
+/** A template default this run moved goes back to where it was, before its version can be deleted. */
+export async function restoreDefaults(
+  ctx: ActionContext,
+  j: JournalData,
+  budget: PutBackBudget,
+  report: PutBackReport,
+): Promise<void> {
+  for (const c of changesOf(j, 'default')) {
+    if (c.previous === undefined) continue;
+    const command = `aws ec2 modify-launch-template --region ${c.region} --launch-template-id ${c.templateId} --default-version ${c.previous}`;
+    try {
+      const out = await persist(ctx, budget, `reading ${c.templateId}`, () =>
+        ctx.clients
+          .ec2(c.region)
+          .send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [c.templateId] })),
+      );
+      const now = out.LaunchTemplates?.[0]?.DefaultVersionNumber;
+      if (now === c.previous || (c.version !== undefined && now !== c.version)) continue;
+      await persist(ctx, budget, `moving ${c.templateId}'s default back`, () =>
+        ctx.clients
+          .ec2(c.region)
+          .send(
+            new ModifyLaunchTemplateCommand({
+              LaunchTemplateId: c.templateId,
+              DefaultVersion: String(c.previous),
+            }),
+          ),
+      );
+      report.done(`launch template ${c.templateId} default back on version ${c.previous}`);
+    } catch (err) {
+      report.left(`launch template ${c.templateId}'s default may still be this run's version`, err, command);
+    }
+  }
 }
 
 /** Deletes each version this run made once no group names it and no instance runs it; returns those kept. */

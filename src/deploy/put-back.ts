@@ -6,7 +6,7 @@ import { changesOf, type GroupBefore, type JournalData } from './journal.js';
 import { PutBackReport } from './persist.js';
 import { refreshBack, stopRefresh } from './put-back-fleet.js';
 import { restoreParameter } from './put-back-parameter.js';
-import { deleteVersions, restoreSource } from './put-back-records.js';
+import { deleteVersions, restoreDefaults, restoreSource } from './put-back-records.js';
 
 export interface PutBackOptions {
   /** Cancelled: only the calls that stop the damage (refreshes, label, value), no waiting; post finishes. */
@@ -40,7 +40,8 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
   // 2. The label (and value) first: a group whose template resolves it launches the old AMI again.
   const labelBack = await restoreParameter(ctx, j, budget, report, { waitForValue: !o.quick });
   if (o.quick) {
-    if (changed.length || changesOf(j, 'version').length) report.unfinished = true;
+    if (changed.length || changesOf(j, 'version').length || changesOf(j, 'default').length)
+      report.unfinished = true;
     return report;
   }
   // 3. Groups whose instances still run the AMI go back to the launch source they had.
@@ -66,6 +67,7 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
       );
   // 4. Versions of ours nothing runs are deleted, 5. then each launch source is put back as written
   // (in that order, so a group put back on $Latest never launches the AMI).
+  await restoreDefaults(ctx, j, budget, report);
   const kept = await deleteVersions(ctx, j, budget, report);
   for (const g of changed) await restoreSource(ctx, g, kept, budget, report);
   return report;

@@ -23,7 +23,8 @@ import { rollSpec } from '../roll/inputs.js';
 import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
 import { roll, type RollResult } from '../roll/roll.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
-import type { JournalData } from './journal.js';
+import type { Journal, JournalData } from './journal.js';
+import { settleSources } from './sources.js';
 import type { PutBackReport } from './persist.js';
 import { putBack } from './put-back.js';
 
@@ -38,6 +39,8 @@ export interface DeploySteps {
   wait(ctx: ActionContext, refreshes: WatchedRefresh[]): Promise<HealthResult>;
   /** Puts back what the journal says the run changed; `quick` when cancelled (the post step finishes). */
   putBack(ctx: ActionContext, journal: JournalData, o: { quick: boolean }): Promise<PutBackReport>;
+  /** Once proven: groups that followed $Latest/$Default follow it again; one phrase each. */
+  settleSources(ctx: ActionContext, journal: Journal): Promise<string[]>;
   reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
   /** With reap on, in the plan: Octopus answers, takes the key, and has the space and environments (reads only). */
   planReap?(ctx: ActionContext): Promise<OctopusAccess>;
@@ -51,6 +54,8 @@ export interface StepOptions {
   /** Without the refreshes, which the roll makes. */
   wait: WaitOptions;
   reap: ReapRunOptions;
+  /** Once proven, move the template default to the new version so $Default groups follow it again. */
+  setDefaultVersion: boolean;
   /** How long the put-back retries a failing call, and waits for refreshes. */
   putBack: { retryMs: number; waitMs: number };
 }
@@ -67,6 +72,8 @@ export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOp
         ...groupSelection(v),
         // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
         consentParameter: v.parameterName,
+        // The default moves only once the fleet is proven (settleSources), never at the start.
+        setDefaultVersion: false,
         dryRun: false,
       }),
     ),
@@ -93,6 +100,7 @@ export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOp
         dryRun: false,
       }),
     ),
+    setDefaultVersion: v.setDefaultVersion,
     putBack: { retryMs: v.putBackMinutes * 60_000, waitMs: v.timeoutMinutes * 60_000 },
   };
 }
@@ -108,6 +116,7 @@ export function deploySteps(o: StepOptions): DeploySteps {
     },
     roll: (ctx, promised) => roll(ctx, { ...o.roll, promised }),
     wait: (ctx, refreshes) => waitHealthyHearing(ctx, { ...o.wait, refreshes }),
+    settleSources: (ctx, journal) => settleSources(ctx, journal, { setDefaultVersion: o.setDefaultVersion }),
     putBack: (ctx, journal, p) => putBack(ctx, journal, { ...o.putBack, ...p }),
     reap: (ctx, dryRun) => runReap(ctx, { ...o.reap, dryRun }),
     planReap: (ctx) => checkOctopusAccess(ctx, o.reap),

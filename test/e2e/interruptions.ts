@@ -170,6 +170,8 @@ export function deployInputs(e: Estate): Record<string, string> {
     'asg-tags': SELECT_TAGS,
     // AWS cannot roll back a refresh of the resolve:ssm group; deploy-ami refuses AutoRollback for it.
     'auto-rollback': 'false',
+    // web-default follows $Default: once proven, the default moves so it follows $Default again.
+    'set-default-version': 'true',
     'poll-interval-seconds': '0.2',
     'max-poll-interval-seconds': '0.5',
     'unhealthy-grace-seconds': '1',

@@ -94,6 +94,7 @@ function fakes(
     promote: async () => (calls.push('promote'), promoted(false)),
     roll: async () => (calls.push('roll'), rolled(false)),
     wait: async (_c, r) => (calls.push(`wait:${r.length}`), health(o.wait ?? 'healthy')),
+    settleSources: async () => [],
     putBack: async (_c, journal, o) => {
       calls.push(o.quick ? 'put-back:quick' : 'put-back');
       journals.push(journal);
@@ -137,7 +138,7 @@ describe('deploy', () => {
     expect(f.calls).toEqual(['plan-promote', 'plan-roll', 'roll', 'wait:1', 'promote', 'reap:false']);
     expect(r.status).toBe('healthy');
     expect(r.order).toBe('fleet-first');
-    expect(r.timings.map((t) => t.phase)).toEqual(['plan', 'roll', 'wait', 'record', 'reap']);
+    expect(r.timings.map((t) => t.phase)).toEqual(['plan', 'roll', 'wait', 'sources', 'record', 'reap']);
   });
 
   test('groups resolving the parameter: the label moves first, and back when the fleet does not end healthy', async () => {

@@ -1,0 +1,100 @@
+// Once the fleet is proven: each group that followed `$Latest` or `$Default` goes back to it, so
+// Terraform and CloudFormation read the launch source they wrote (no drift, no refresh on the next
+// apply). `$Latest` already resolves to the proven version; `$Default` does once the template's
+// default moves to it (set-default-version), which is journaled so a later failure moves it back.
+import {
+  UpdateAutoScalingGroupCommand,
+  type LaunchTemplateSpecification,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
+import type { ActionContext } from '../core/context.js';
+import { setDefaultVersion } from '../roll/launch-template.js';
+import { describeGroups } from '../aws/groups.js';
+import { groupTemplateSpecs } from '../aws/group-templates.js';
+import type { GroupBefore, Journal } from './journal.js';
+
+const floating = (v: string | undefined) => v === undefined || v === '$Latest' || v === '$Default';
+
+/** The floating specs of a launch source, each with the template version the group now names. */
+function floatingSpecs(before: GroupBefore, now: LaunchTemplateSpecification[]) {
+  const specs = [
+    before.source.LaunchTemplate,
+    before.source.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification,
+    ...(before.source.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map(
+      (o) => o.LaunchTemplateSpecification,
+    ),
+  ].filter((s): s is LaunchTemplateSpecification => Boolean(s?.LaunchTemplateId) && floating(s?.Version));
+  return specs.map((s) => ({
+    templateId: s.LaunchTemplateId!,
+    follows: s.Version ?? '$Default',
+    names: now.find((n) => n.LaunchTemplateId === s.LaunchTemplateId)?.Version,
+  }));
+}
+
+async function resolves(ctx: ActionContext, region: string, templateId: string, which: string) {
+  const out = await ctx.clients
+    .ec2(region)
+    .send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: templateId, Versions: [which] }));
+  return out.LaunchTemplateVersions?.[0]?.VersionNumber;
+}
+
+async function currentDefault(ctx: ActionContext, region: string, templateId: string) {
+  const out = await ctx.clients
+    .ec2(region)
+    .send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [templateId] }));
+  return out.LaunchTemplates?.[0]?.DefaultVersionNumber;
+}
+
+/**
+ * Puts each proven group that followed `$Latest`/`$Default` back on it. A `$Default` group needs
+ * the template's default moved (set-default-version); without it, or when `$Latest` is already
+ * someone else's newer version, the group stays on its number and a warning says why.
+ */
+export async function settleSources(
+  ctx: ActionContext,
+  journal: Journal,
+  o: { setDefaultVersion: boolean },
+): Promise<string[]> {
+  const done: string[] = [];
+  for (const g of journal.data?.groups ?? []) {
+    const [group] = await describeGroups(ctx.clients.autoScaling(g.region), { names: [g.name] });
+    const specs = floatingSpecs(g, group ? groupTemplateSpecs(group) : []);
+    if (!group || !specs.length) continue;
+    const blocked: string[] = [];
+    for (const s of specs) {
+      const version = Number(s.names);
+      if (!Number.isInteger(version)) continue;
+      if (s.follows === '$Latest' && (await resolves(ctx, g.region, s.templateId, '$Latest')) !== version)
+        blocked.push(`${s.templateId} has a version after ${version}, which $Latest would launch`);
+      if (s.follows === '$Default' && (await resolves(ctx, g.region, s.templateId, '$Default')) !== version) {
+        if (!o.setDefaultVersion) {
+          blocked.push(`set-default-version is off, so ${s.templateId}'s default stays where it was`);
+          continue;
+        }
+        const previous = await currentDefault(ctx, g.region, s.templateId);
+        const change = journal.intend({
+          kind: 'default',
+          region: g.region,
+          templateId: s.templateId,
+          at: Date.now(),
+          ...(previous !== undefined ? { previous } : {}),
+        });
+        await setDefaultVersion(ctx, g.region, s.templateId, version);
+        journal.complete(change, { version });
+        done.push(`${s.templateId} default → version ${version}`);
+      }
+    }
+    if (blocked.length) {
+      ctx.log.warning(`${g.region}/${g.name} stays on numbered versions: ${blocked.join('; ')}`);
+      continue;
+    }
+    await ctx.clients
+      .autoScaling(g.region)
+      .send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: g.name, ...g.source }), {
+        abortSignal: ctx.signal,
+      });
+    done.push(`${g.region}/${g.name} follows ${specs.map((s) => s.follows).join(', ')} again`);
+  }
+  for (const line of done) ctx.log.info(line);
+  return done;
+}
