@@ -39,9 +39,9 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
   if (j.rollbackOnFailure) await Promise.all(refreshed.map((g) => stopRefresh(ctx, j, g, budget, report)));
   // 2. The label (and value) first: a group whose template resolves it launches the old AMI again.
   const labelBack = await restoreParameter(ctx, j, budget, report, { waitForValue: !o.quick });
+  // Cancelled: a call in flight may still land after this look, so the post step always looks again.
   if (o.quick) {
-    if (changed.length || changesOf(j, 'version').length || changesOf(j, 'default').length)
-      report.unfinished = true;
+    report.unfinished = report.touched;
     return report;
   }
   // 3. Groups whose instances still run the AMI go back to the launch source they had.

@@ -335,6 +335,7 @@ export async function runPoint(
     cancelled: (ending === 'cancel' || ending === 'kill') && reached,
     ...(run.post ? { post: { exitCode: run.post.exitCode } } : {}),
     ...(afterMain ? { afterMain } : {}),
+    failureLines: [...run.errors, ...(run.post?.errors ?? [])],
   });
   return {
     baseline,
