@@ -327,9 +327,15 @@ class Transaction {
   /** Reaping never blocks a deployment: its refusals and errors are warnings unless reap-failure: fail. */
   async reap(dryRun: boolean): Promise<void> {
     const { ctx, result, env } = this;
+    // A dry run forecasts the real run's reap: the instances the refresh replaces will be gone.
+    const replacing = new Set(
+      (result.planned?.roll.groups ?? []).flatMap((g) =>
+        g.status === 'would-refresh' ? (g.replacing ?? []) : [],
+      ),
+    );
     try {
       const r = await this.phase('reap', `Reap orphaned Octopus targets of ${env}`, () =>
-        this.steps.reap(ctx, dryRun),
+        this.steps.reap(ctx, dryRun, dryRun ? replacing : undefined),
       );
       result.reap = { result: r, ...(r.refusal ? { warning: `a real run would refuse: ${r.refusal}` } : {}) };
       if (r.refusal) ctx.log.warning(`reap: ${result.reap.warning}`);

@@ -83,14 +83,12 @@ export async function restoreDefaults(
       const now = out.LaunchTemplates?.[0]?.DefaultVersionNumber;
       if (now === c.previous || (c.version !== undefined && now !== c.version)) continue;
       await persist(ctx, budget, `moving ${c.templateId}'s default back`, () =>
-        ctx.clients
-          .ec2(c.region)
-          .send(
-            new ModifyLaunchTemplateCommand({
-              LaunchTemplateId: c.templateId,
-              DefaultVersion: String(c.previous),
-            }),
-          ),
+        ctx.clients.ec2(c.region).send(
+          new ModifyLaunchTemplateCommand({
+            LaunchTemplateId: c.templateId,
+            DefaultVersion: String(c.previous),
+          }),
+        ),
       );
       report.done(`launch template ${c.templateId} default back on version ${c.previous}`);
     } catch (err) {

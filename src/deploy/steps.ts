@@ -41,7 +41,8 @@ export interface DeploySteps {
   putBack(ctx: ActionContext, journal: JournalData, o: { quick: boolean }): Promise<PutBackReport>;
   /** Once proven: groups that followed $Latest/$Default follow it again; one phrase each. */
   settleSources(ctx: ActionContext, journal: Journal): Promise<string[]>;
-  reap(ctx: ActionContext, dryRun: boolean): Promise<ReapResult>;
+  /** `replacing`: a dry run's forecast counts these instances (the refresh replaces them) as gone. */
+  reap(ctx: ActionContext, dryRun: boolean, replacing?: ReadonlySet<string>): Promise<ReapResult>;
   /** With reap on, in the plan: Octopus answers, takes the key, and has the space and environments (reads only). */
   planReap?(ctx: ActionContext): Promise<OctopusAccess>;
 }
@@ -118,7 +119,8 @@ export function deploySteps(o: StepOptions): DeploySteps {
     wait: (ctx, refreshes) => waitHealthyHearing(ctx, { ...o.wait, refreshes }),
     settleSources: (ctx, journal) => settleSources(ctx, journal, { setDefaultVersion: o.setDefaultVersion }),
     putBack: (ctx, journal, p) => putBack(ctx, journal, { ...o.putBack, ...p }),
-    reap: (ctx, dryRun) => runReap(ctx, { ...o.reap, dryRun }),
+    reap: (ctx, dryRun, replacing) =>
+      runReap(ctx, { ...o.reap, dryRun, ...(replacing ? { replacing } : {}) }),
     planReap: (ctx) => checkOctopusAccess(ctx, o.reap),
   };
 }

@@ -34,6 +34,11 @@ export interface ReapOptions {
   concurrency: number;
   /** Targets per Octopus page. */
   pageSize: number;
+  /**
+   * A dry run's forecast (deploy-ami): instances the coming refresh replaces, counted as
+   * terminated, so the forecast says what the real run's reap will delete.
+   */
+  replacing?: ReadonlySet<string>;
 }
 
 /** What a reap step runs with: the options, and where Octopus is (the run makes its client). */
@@ -179,8 +184,10 @@ async function classify(ctx: ReapContext, o: ReapOptions, mapped: Mapped[]) {
   const orphans: TargetRecord[] = [];
   const kept: TargetRecord[] = [];
   for (const { machine, key } of mapped) {
-    const fact = lookup.facts.get(key) ?? { state: 'not-found' as const };
-    const instanceId = fact.instanceId ?? (o.matchBy === 'instance-id' ? key : null);
+    const found = lookup.facts.get(key) ?? { state: 'not-found' as const };
+    const instanceId = found.instanceId ?? (o.matchBy === 'instance-id' ? key : null);
+    const replaced = o.dryRun && instanceId !== null && o.replacing?.has(instanceId);
+    const fact = replaced ? { ...found, state: 'terminated' as const } : found;
     const base = { instanceId, state: fact.state, region: fact.region ?? null };
     const unchecked = lookup.unchecked.get(key);
     if (unchecked) kept.push(record(machine, { instanceId, reason: `left alone: ${unchecked}` }));
@@ -191,7 +198,9 @@ async function classify(ctx: ReapContext, o: ReapOptions, mapped: Mapped[]) {
           reason:
             fact.state === 'not-found'
               ? `no instance ${key} in ${lookup.where.get(key) ?? o.regions.join(', ')}`
-              : `instance is ${fact.state}`,
+              : replaced
+                ? 'the refresh replaces its instance'
+                : `instance is ${fact.state}`,
         }),
       );
     else kept.push(record(machine, { ...base, reason: `instance is ${fact.state}` }));
@@ -261,7 +270,9 @@ export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<Rea
     log.info('No orphaned targets.');
     return result;
   }
-  const refusal = capProblem(orphans.length, mapped.length, o);
+  // Forecast: each replaced instance's replacement registers a target of its own by then.
+  const forecastNew = o.dryRun ? orphans.filter((t) => o.replacing?.has(t.instanceId ?? '')).length : 0;
+  const refusal = capProblem(orphans.length, mapped.length + forecastNew, o);
   if (o.dryRun) {
     log.info(`Dry run: would delete ${orphans.length} target(s): ${listing(orphans)}`);
     if (refusal) log.warning(`A real run would refuse: ${refusal}`);

@@ -25,6 +25,8 @@ export interface GroupPlan {
   templates: TemplateVersion[];
   previousAmiId?: string;
   instances: { total: number; onAmi: number };
+  /** Instances (warm pool included) not on the AMI: what a refresh replaces, for a reap forecast. */
+  replacing: string[];
   /** The warm pool's instances (DescribeWarmPool), when the group has one: refreshes replace them too. */
   warmPool?: { total: number; onAmi: number };
   /** Things the refresh will wait on (protected, Standby instances), said before anything changes. */
@@ -135,6 +137,7 @@ async function instanceFacts(ctx: ActionContext, sel: SelectedGroup, main: Templ
       : mostCommonOther(images.values(), amiId);
   return {
     instances: { total: instanceIds.length, onAmi: onAmi(instanceIds) },
+    replacing: [...instanceIds, ...warm].filter((id) => images.get(id) !== amiId),
     ...(hasWarmPool(sel.group) ? { warmPool: { total: warm.length, onAmi: onAmi(warm) } } : {}),
     images,
     previousAmiId,
@@ -170,7 +173,12 @@ export async function planGroup(
   const problems = await ssmProblems(ctx, sel, ssm, amiId, settings);
   if (problems.length) return { problems };
 
-  const { instances, warmPool, images, previousAmiId } = await instanceFacts(ctx, sel, templates[0]!, amiId);
+  const { instances, warmPool, images, previousAmiId, replacing } = await instanceFacts(
+    ctx,
+    sel,
+    templates[0]!,
+    amiId,
+  );
   const allOnAmi = instances.onAmi === instances.total && (!warmPool || warmPool.onAmi === warmPool.total);
   const templatesOnAmi = templates.every((t) => t.ssmParameter !== undefined || t.imageId === amiId);
   const active = await activeRefresh(ctx, region, name);
@@ -195,6 +203,7 @@ export async function planGroup(
       templates,
       ...(previousAmiId ? { previousAmiId } : {}),
       instances,
+      replacing,
       ...(warmPool ? { warmPool } : {}),
       warnings: refreshWaitWarnings(at(sel), group, images, amiId, settings),
       alreadyCurrent: settings.skipMatching && !active && templatesOnAmi && allOnAmi,

@@ -35,6 +35,8 @@ export interface GroupOutcome {
     created: boolean;
   };
   instances: { total: number; onAmi: number };
+  /** Instances the refresh replaces (not on the AMI), for deploy-ami's reap forecast. */
+  replacing?: string[];
   /**
    * The launch source as the group had it before (what a put-back restores, field by field), and
    * the same with each `$Latest`/`$Default` pinned to the number it resolved to (a refresh back).
@@ -128,6 +130,7 @@ export function outcomeOf(p: GroupPlan, status: GroupStatus, error?: string): Gr
       created: false,
     },
     instances: p.instances,
+    ...(p.alreadyCurrent ? {} : { replacing: p.replacing }),
     before: sourcesOf(p),
     ...(error ? { error } : {}),
   };

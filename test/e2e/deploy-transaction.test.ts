@@ -176,6 +176,16 @@ describe('production: refused, dry-run and expected-version failures leave it as
     await unchanged();
   });
 
+  test("a dry run's reap forecast counts the targets of the instances the refresh will replace", async () => {
+    const withOctopus = deployer(lc, { OCTOPUS_URL: `${lc.url}/octopus`, OCTOPUS_API_KEY: DEFAULT_API_KEY });
+    const r = await withOctopus({ 'ami-id': target, environment: 'production', 'dry-run': true, reap: true });
+    expect(story(r)).not.toMatch(/::error::/);
+    // The orphan already gone, and the five production instances both refreshes replace.
+    expect(r.log).toMatch(/Dry run: would delete 6 target\(s\)/);
+    expect(r.log).toMatch(/the refresh replaces its instance|i-0deaddeaddead0001/);
+    expect(lc.octopus.logs.mutations.filter((m) => m.operation === 'machines.delete')).toEqual([]);
+  });
+
   test('a roll refused by its checks (a refresh in progress) after promote would have passed changes nothing', async () => {
     const foreign = await asg.send(
       new StartInstanceRefreshCommand({
