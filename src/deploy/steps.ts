@@ -67,17 +67,21 @@ export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOp
   return {
     parameterName: v.parameterName,
     promote: promoteOptions(inputsWith(promoteSpec, { ...v, label, dryRun: false })),
-    roll: rollOptionsFrom(
-      inputsWith(rollSpec, {
-        ...v,
-        ...groupSelection(v),
-        // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
-        consentParameter: v.parameterName,
-        // The default moves only once the fleet is proven (settleSources), never at the start.
-        setDefaultVersion: false,
-        dryRun: false,
-      }),
-    ),
+    roll: {
+      ...rollOptionsFrom(
+        inputsWith(rollSpec, {
+          ...v,
+          ...groupSelection(v),
+          // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
+          consentParameter: v.parameterName,
+          // The default moves only once the fleet is proven (settleSources), never at the start.
+          setDefaultVersion: false,
+          dryRun: false,
+        }),
+      ),
+      // …so groups following $Default elsewhere on the template are refused in the plan.
+      defaultMoves: v.setDefaultVersion,
+    },
     wait: {
       ...healthOptions(
         // The groups are the refreshes the roll started; asg-names/asg-tags chose them. The wait

@@ -46,6 +46,8 @@ export interface RollOptions {
   wait: boolean;
   /** SSM selectors the caller points at the AMI before the refreshes start (see PlanSettings). */
   promised?: ReadonlyMap<string, string>;
+  /** The caller moves the template default itself once proven (deploy-ami's set-default-version). */
+  defaultMoves?: boolean;
   /** A caller's read-only plan before it changes things (deploy-ami): the dry run says so, not "Dry run". */
   planOnly?: boolean;
 }

@@ -5,6 +5,7 @@ import type { ActionContext } from '../core/context.js';
 import { waitHealthy } from '../health/wait.js';
 import { resolveAmi } from './ami.js';
 import { architectureProblems } from './architecture.js';
+import { followerProblems } from './followers.js';
 import { isSkipped, mapBounded } from './bounded.js';
 import { describeActive } from './in-progress.js';
 import { templateLabel } from './launch-template.js';
@@ -125,6 +126,12 @@ function planAll(
       if (p.value.plan) out.push(p.value.plan);
     }
     if (!problems.length) problems.push(...(await architectureProblems(ctx, out, amiIds)));
+    if (!problems.length)
+      problems.push(
+        ...(await followerProblems(ctx, out, {
+          defaultMoves: o.setDefaultVersion || Boolean(o.defaultMoves),
+        })),
+      );
     if (problems.length) throwProblems(problems);
     for (const p of out) {
       log.info(describePlan(p));

@@ -292,10 +292,12 @@ async function startPinned(
       return { ...outcome, status: 'already-current' };
     }
 
+    // Pinned before the version exists (see pin.ts): a group on $Latest never launches it unproven.
+    // Only a refresh to a numbered version needs it; an SSM-resolved image keeps the template as is.
+    if (plan.imageSource !== 'ssm-parameter' && !pinned.undo)
+      pinned.undo = await pinFloatingVersions(ctx, plan);
     const targets = await targetVersions(ctx, plan, ledger, outcome);
     const desired = desiredConfiguration(plan, targets);
-    // Only a refresh to a new numbered version needs the group pinned first (see pin.ts).
-    if (desired && !pinned.undo) pinned.undo = await pinFloatingVersions(ctx, plan);
     const started = await startRefresh(ctx, plan, s, { desired, targets, round }, ledger);
     if ('again' in started) {
       plan = started.again;
