@@ -89,9 +89,8 @@ describe('a launch template shared with a group the run did not select', () => {
 
   test('the run refuses before any change, naming the other group and how to proceed', async () => {
     const before = lc.logs.mutations.query({}).length;
-    const r = await deploy(
-      base === bad ? base : lc.control.seed({ images: [{ name: 'shared-good' }] }).images[0]!.imageId,
-    );
+    const good = lc.control.seed({ images: [{ name: 'shared-good' }] }).images[0]!.imageId;
+    const r = await deploy(good);
     expect(r.exitCode).toBe(1);
     expect(r.outputs.status).toBe('refused');
     expect(r.errors[0]).toMatch(
