@@ -145,6 +145,7 @@ export class HealthApi {
     group: string,
     to: { templateId: string; version: string },
     like: InstanceRefresh['Preferences'],
+    from?: InstanceRefresh['DesiredConfiguration'],
   ): Promise<string | undefined> {
     const cmd = this.budgeted(
       'autoscaling',
@@ -152,7 +153,7 @@ export class HealthApi {
       new StartInstanceRefreshCommand({
         AutoScalingGroupName: group,
         Strategy: 'Rolling',
-        DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: to.templateId, Version: to.version } },
+        DesiredConfiguration: revertConfiguration(to, from),
         // The failed refresh's pace, without its checkpoints or bake time: get back promptly.
         Preferences: {
           ...(like?.MinHealthyPercentage !== undefined
@@ -173,4 +174,41 @@ export class HealthApi {
   async cancel(region: string, group: string): Promise<void> {
     await this.act(region, new CancelInstanceRefreshCommand({ AutoScalingGroupName: group }));
   }
+}
+
+/**
+ * Where a refresh back goes: the template at its previous version. A mixed-instances refresh keeps
+ * its policy (AWS: "If you specify LaunchTemplate in your update request, you can't specify …
+ * MixedInstancesPolicy", and a successful refresh makes the desired configuration the group's),
+ * with every spec of that template, overrides included, at the previous version.
+ */
+export function revertConfiguration(
+  to: { templateId: string; version: string },
+  from: InstanceRefresh['DesiredConfiguration'],
+): NonNullable<InstanceRefresh['DesiredConfiguration']> {
+  const spec = { LaunchTemplateId: to.templateId, Version: to.version };
+  const mixed = from?.MixedInstancesPolicy;
+  if (!mixed?.LaunchTemplate) return { LaunchTemplate: spec };
+  const back = <S extends { LaunchTemplateId?: string }>(s: S | undefined) =>
+    s?.LaunchTemplateId === to.templateId ? spec : s;
+  const lt = mixed.LaunchTemplate;
+  return {
+    MixedInstancesPolicy: {
+      ...mixed,
+      LaunchTemplate: {
+        ...lt,
+        LaunchTemplateSpecification: back(lt.LaunchTemplateSpecification) ?? spec,
+        ...(lt.Overrides
+          ? {
+              Overrides: lt.Overrides.map((o) => ({
+                ...o,
+                ...(o.LaunchTemplateSpecification
+                  ? { LaunchTemplateSpecification: back(o.LaunchTemplateSpecification) }
+                  : {}),
+              })),
+            }
+          : {}),
+      },
+    },
+  };
 }

@@ -71,7 +71,13 @@ export async function runPendingAction(s: GroupState, c: RecoveryContext): Promi
   try {
     if (action === 'rollback') await c.api.rollback(s.region, s.group);
     else if (action === 'revert') {
-      const id = await c.api.startRevert(s.region, s.group, s.revert!, s.refresh?.Preferences);
+      const id = await c.api.startRevert(
+        s.region,
+        s.group,
+        s.revert!,
+        s.refresh?.Preferences,
+        s.refresh?.DesiredConfiguration,
+      );
       s.reverting = true;
       s.refreshId = id;
       s.result.refreshId = id;
