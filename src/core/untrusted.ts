@@ -16,3 +16,16 @@ export function printUntrusted(log: Log, lines: readonly string[]): void {
   for (const line of shown) log.info(line);
   log.info(`::${token}::`);
 }
+
+// Matching control characters is the point of this expression.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * Text from outside the action (an Octopus target's or space's name) shown inside one log line:
+ * control characters are written as \uXXXX escapes, since a newline in a name would start a line
+ * the runner reads as a workflow command.
+ */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
