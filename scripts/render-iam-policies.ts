@@ -63,10 +63,11 @@ function renderString(s: string, p: Pipeline): string {
 export function renderPolicy<T>(doc: T, p: Pipeline): T {
   const walk = (v: unknown, key?: string): unknown => {
     if (typeof v === 'string') return renderString(v, p);
-    if (Array.isArray(v)) {
-      const owners = key === 'ec2:Owner' && v.join(',') === EXAMPLE.sourceOwners.join(',');
-      return owners ? [...p.sourceOwners] : v.map((x) => walk(x));
-    }
+    // Image owners: the example's allow-list (amazon) stands for the pipeline's.
+    if (Array.isArray(v))
+      return key === 'ec2:Owner'
+        ? v.flatMap((x) => (EXAMPLE.sourceOwners.includes(x as string) ? p.sourceOwners : [walk(x)]))
+        : v.map((x) => walk(x));
     if (v && typeof v === 'object')
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
     return v;

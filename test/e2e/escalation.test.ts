@@ -334,6 +334,9 @@ function deniedBy(policy: PolicyDocument, check: AuthCheck): string {
 }
 
 const CONSENT_GROUP = 'aws:ResourceTag/golden-ami:parameter';
+/** What a template launches: with a template, nothing overridden, an image of this account or Amazon. */
+const LAUNCHED_FROM_TEMPLATE =
+  'AndWhatThoseTemplatesLaunch: ec2:LaunchTemplate, ec2:IsLaunchTemplateResource, ec2:Owner';
 
 describe('the escalation table: the role against the other team (and other names)', () => {
   let theirRefresh = '';
@@ -501,7 +504,7 @@ describe('the escalation table: the role against the other team (and other names
     [
       'launch an instance without a launch template',
       'roll-asg',
-      'AndWhatThoseTemplatesLaunch: ec2:LaunchTemplate, ec2:IsLaunchTemplateResource',
+      LAUNCHED_FROM_TEMPLATE,
       () =>
         ec2.send(
           new RunInstancesCommand({ ImageId: newAmi, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }),
@@ -538,13 +541,13 @@ describe('the escalation table: the role against the other team (and other names
       // Issue 26, path 3: our template, with the subnet (or image) of another team's.
       'launch with our consenting template, overriding its subnet',
       'roll-asg',
-      'AndWhatThoseTemplatesLaunch: ec2:LaunchTemplate, ec2:IsLaunchTemplateResource',
+      LAUNCHED_FROM_TEMPLATE,
       () => launchOursOverriding({ SubnetId: theirSubnet }),
     ],
     [
       'launch with our consenting template, overriding its image',
       'roll-asg',
-      'AndWhatThoseTemplatesLaunch: ec2:LaunchTemplate, ec2:IsLaunchTemplateResource',
+      LAUNCHED_FROM_TEMPLATE,
       () => launchOursOverriding({ ImageId: oldAmi }),
     ],
     [

@@ -78,6 +78,19 @@ export const ISSUE_PATHS: PathAttack[] = [
   ),
   p(
     1,
+    a(
+      'bake-ami',
+      "launch a builder on another team's existing network interface, the request's tags applied to it",
+      runInstances({
+        image: AMAZON_IMAGE,
+        tags: builderTags(),
+        existingEni: 'eni-0payments0000001',
+        existingEniTagged: true,
+      }),
+    ),
+  ),
+  p(
+    1,
     a('bake-ami', "share another pipeline's AMI", [
       check('ec2:ModifyImageAttribute', arn.image(THEIR_BAKE.id), imageContext(THEIR_BAKE)),
     ]),
@@ -160,6 +173,25 @@ export const ISSUE_PATHS: PathAttack[] = [
         }),
       ),
     ),
+  ),
+  p(
+    3,
+    a('deploy-ami', "refresh our fleet onto a template version made with another account's AMI", [
+      check(
+        'autoscaling:StartInstanceRefresh',
+        arn.group('web-production'),
+        resourceTags({ 'golden-ami:parameter': PIPELINE.parameter }),
+      ),
+      ...runInstances({
+        image: FOREIGN_IMAGE,
+        eniUntagged: true,
+        template: {
+          id: 'lt-0web0000000000001',
+          tags: { 'golden-ami:parameter': PIPELINE.parameter },
+          gives: ['image', 'subnet', 'security-group', 'key-pair', 'network-interface'],
+        },
+      }),
+    ]),
   ),
   ...(
     [

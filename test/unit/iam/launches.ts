@@ -17,6 +17,8 @@ export interface Launch {
   vpc?: string;
   /** An existing network interface attached instead of a new one. */
   existingEni?: string;
+  /** As if AWS applied the request's tags to the existing interface's check too (the worst case). */
+  existingEniTagged?: boolean;
   /** A launch template: its ARN, its tags, and which resources come from it (others are overridden). */
   template?: { id: string; tags: Tags; gives: FromTemplate[] };
   profileRole?: string;
@@ -36,6 +38,7 @@ export function runInstances(l: Launch): AuthRequest[] {
   const subnet = l.subnet ?? 'subnet-0123456789abcdef0';
   const eni = l.existingEni
     ? check('ec2:RunInstances', arn.ec2('network-interface', l.existingEni), {
+        ...(l.existingEniTagged ? tagged : {}),
         'ec2:NetworkInterfaceID': l.existingEni,
         'ec2:Vpc': vpc,
         ...lt('network-interface'),
