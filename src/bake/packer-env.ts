@@ -6,8 +6,7 @@
  * rewrite the saved state the post step cleans up by, or the step's outputs. The runtime and OIDC
  * tokens would let it act as the job. Packer needs none of them.
  */
-const WITHHELD =
-  /^(GITHUB_(STATE|OUTPUT|ENV|PATH|STEP_SUMMARY)|ACTIONS_[A-Z_]*(TOKEN|URL)|STATE_.*)$/i;
+const WITHHELD = /^(GITHUB_(STATE|OUTPUT|ENV|PATH|STEP_SUMMARY)|ACTIONS_[A-Z_]*(TOKEN|URL)|STATE_.*)$/i;
 
 export function packerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !WITHHELD.test(name)));
