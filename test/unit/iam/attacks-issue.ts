@@ -288,6 +288,12 @@ export const ISSUE_PATHS: PathAttack[] = [
     ]),
   ),
   p(
+    7,
+    a('the fleet owner role', 'mark its own AMI as baked by the pipeline', [
+      check('ec2:CreateTags', arn.image(THEIR_PLAIN_IMAGE.id), requestTags({ 'golden-ami:bake-id': 'x' })),
+    ]),
+  ),
+  p(
     8,
     a('retire-amis', "delete every tag of the pipeline's AMI (DeleteTags without Tags)", [
       check('ec2:DeleteTags', arn.image(OUR_BAKE.id), resourceTags(OUR_BAKE.tags!)),

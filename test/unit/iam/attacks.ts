@@ -18,9 +18,16 @@ import {
 } from './requests.js';
 import type { ActionName } from './shipped.js';
 
+/** Principals with administrator rights, held back only by the organization policies. */
+export const ORG_PRINCIPALS = {
+  'anyone in the account': 'payments-admin',
+  'the fleet owner role': 'golden-ami-fleet-owner',
+} as const;
+export type OrgPrincipal = keyof typeof ORG_PRINCIPALS;
+
 export interface Attack extends Call {
   /** The policies the attacker holds: an action's (or a role's), or `anyone` under the org policies. */
-  as: ActionName | 'anyone in the account';
+  as: ActionName | OrgPrincipal;
 }
 
 export const THEIR_GROUP = arn.group('payments-production');

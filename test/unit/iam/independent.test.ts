@@ -2,11 +2,11 @@
 // not write: every call the actions make is allowed, every row of the escalation table is denied, and
 // localcloud's evaluator (which the e2e tests enforce) decides every row the same way.
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../harness/action-metadata.js';
 import type { AuthRequest } from '../../localcloud/iam.js';
-import { ESCALATION_TESTS, type Attack } from './attacks.js';
+import { ESCALATION_TESTS, ORG_PRINCIPALS, type Attack, type OrgPrincipal } from './attacks.js';
 import { ISSUE_PATHS } from './attacks-issue.js';
 import { CALLS } from './calls.js';
 import { AWS_OWNED_SSM, independent, localcloud, type Policies } from './evaluators.js';
@@ -21,14 +21,15 @@ const ORG = {
   scps: { FullAWSAccess: ADMIN, 'reserved-tags': ORG_POLICIES.scp },
   rcps: { 'refresh-events-queue': ORG_POLICIES.rcp },
 };
+const isOrgPrincipal = (as: Attack['as']): as is OrgPrincipal => as in ORG_PRINCIPALS;
+/** Administrator rights under the organization policies, as `role`. */
+const underOrg = (role: string): Policies => ({
+  identity: { AdministratorAccess: ADMIN },
+  ...ORG,
+  principal: `arn:aws:iam::123456789012:role/${role}`,
+});
 const policiesOf = (as: Attack['as']): Policies =>
-  as === 'anyone in the account'
-    ? {
-        identity: { AdministratorAccess: ADMIN },
-        ...ORG,
-        principal: 'arn:aws:iam::123456789012:role/payments-admin',
-      }
-    : { identity: ACTION_POLICY[as] };
+  isOrgPrincipal(as) ? underOrg(ORG_PRINCIPALS[as]) : { identity: ACTION_POLICY[as] };
 
 const ROWS: Attack[] = [...ESCALATION_TESTS, ...ISSUE_PATHS];
 const callRows = Object.entries(CALLS).flatMap(([action, calls]) =>
@@ -82,6 +83,50 @@ describe('every call each action makes is allowed by its shipped policy', () => 
   });
 });
 
+describe('the reserved-tags SCP', () => {
+  it('reserves every golden-ami: key the actions write, but the consent and keep keys fleet owners set', () => {
+    const written = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const f of readdirSync(join(repoRoot, dir), { withFileTypes: true }))
+        if (f.isDirectory()) walk(join(dir, f.name));
+        else
+          for (const m of readFileSync(join(repoRoot, dir, f.name), 'utf8').matchAll(
+            /'(golden-ami:[a-z-]+)'/g,
+          ))
+            written.add(m[1]!);
+    };
+    walk('src');
+    const reserved = [ORG_POLICIES.scp.Statement].flat()[0]!.Condition!['ForAnyValue:StringEquals']![
+      'aws:TagKeys'
+    ];
+    const fleetOwners = ['golden-ami:parameter', 'golden-ami:keep'];
+    expect([...written].filter((k) => !fleetOwners.includes(k)).sort()).toEqual([reserved].flat().sort());
+  });
+
+  it('lets fleet owners give consent and keep AMIs, and anyone tag their own resources with other keys', async () => {
+    const group =
+      'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:0:autoScalingGroupName/web-production';
+    const image = 'arn:aws:ec2:us-east-1::image/ami-0plain000000001';
+    const tagging = (action: string, resource: string, key: string, value: string): AuthRequest => ({
+      action,
+      resource,
+      context: { 'aws:TagKeys': [key], [`aws:RequestTag/${key}`]: value },
+    });
+    const allowed = async (role: string, c: AuthRequest) => (await independent(underOrg(role), c)).allowed;
+    const consent = tagging(
+      'autoscaling:CreateOrUpdateTags',
+      group,
+      'golden-ami:parameter',
+      '/golden-ami/web',
+    );
+    expect(await allowed('golden-ami-fleet-owner', consent)).toBe(true);
+    expect(
+      await allowed('golden-ami-fleet-owner', tagging('ec2:CreateTags', image, 'golden-ami:keep', 'true')),
+    ).toBe(true);
+    expect(await allowed('payments-admin', tagging('ec2:CreateTags', image, 'team', 'payments'))).toBe(true);
+  });
+});
+
 describe('the escalation table: every row is denied', () => {
   it.each(ROWS.map((r) => [r.as, r.what, r] as const))('%s: %s', async (_as, _what, row) => {
     const decisions = await Promise.all(row.checks.map((c) => independent(policiesOf(row.as), c)));
@@ -92,7 +137,7 @@ describe('the escalation table: every row is denied', () => {
   it("localcloud's evaluator agrees with the independent one on every check of every row it can evaluate", async () => {
     let rows = 0;
     for (const row of ROWS) {
-      if (row.as === 'anyone in the account') continue; // localcloud has no organization policies
+      if (isOrgPrincipal(row.as)) continue; // localcloud has no organization policies
       for (const c of row.checks) {
         const p = policiesOf(row.as);
         const d = await independent(p, c);
@@ -111,7 +156,7 @@ describe('the escalation table: every row is denied', () => {
           expect(localcloud({ identity: ACTION_POLICY[action] }, c)).toBe(
             (await independent({ identity: ACTION_POLICY[action] }, c)).allowed,
           );
-    expect(rows).toBe(ROWS.filter((r) => r.as !== 'anyone in the account').length);
+    expect(rows).toBe(ROWS.filter((r) => !isOrgPrincipal(r.as)).length);
   });
 
   it('the README escalation table lists exactly these rows', () => {
