@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXAMPLE, renderPolicy } from '../../scripts/render-iam-policies.js';
 import { repoRoot } from '../harness/action-metadata.js';
 import { localcloudEnv, runActionStep, type CancelPlan } from '../harness/run-action.js';
 import { start, type Localcloud } from '../localcloud/index.js';
@@ -170,5 +171,29 @@ describe('bake-ami e2e: engine packer with image/packer/golden-linux.json', () =
       .query({ operation: 'DeregisterImage' })
       .map((m) => (m.params as { ImageId?: string }).ImageId);
     expect(deregistered).not.toContain(victim);
+  });
+
+  it('passes under the shipped native and Packer policies, rendered for its bake name and builder VPC', async () => {
+    const ec2 = lc.world.region('us-east-1').ec2;
+    const vpc = [...ec2.vpcs.values()].find((v) => v.isDefault)!.vpcId;
+    const read = (f: string) =>
+      JSON.parse(readFileSync(join(repoRoot, 'actions/bake-ami', f), 'utf8')) as { Statement: unknown[] };
+    const pipeline = { ...EXAMPLE, account: lc.world.accountId, bakeName: 'packer-iam', builderVpc: vpc };
+    lc.iam.clear();
+    lc.iam.setPolicy({
+      Version: '2012-10-17',
+      Statement: [read('iam-policy.json'), read('iam-policy-packer.json')].flatMap(
+        (doc) => renderPolicy(doc, pipeline).Statement,
+      ),
+    });
+    try {
+      const r = await packerBake('packer-iam');
+      const denied = lc.iam.records.filter((x) => !x.allowed).map((x) => x.checks.find((c) => !c.allowed));
+      expect(denied).toEqual([]);
+      expect({ exit: r.exitCode, errors: r.errors }).toEqual({ exit: 0, errors: [] });
+      expect(r.post?.exitCode).toBe(0);
+    } finally {
+      lc.iam.setPolicy(null);
+    }
   });
 });

@@ -92,13 +92,20 @@ function ec2Resource(r: RegionState, a: Arns, id: string): { resource: string; c
       resource: a.ec2('launch-template', id),
       context: resourceTags('ec2', e.launchTemplates.get(id)?.tags),
     };
-  if (id.startsWith('sg-'))
+  // Security groups and subnets carry the ARN of their VPC as `ec2:Vpc`.
+  const vpc = (vpcId: string | undefined): RequestContext =>
+    vpcId ? { 'ec2:Vpc': a.ec2('vpc', vpcId) } : {};
+  if (id.startsWith('sg-')) {
+    const g = e.securityGroups.get(id);
     return {
       resource: a.ec2('security-group', id),
-      context: resourceTags('ec2', e.securityGroups.get(id)?.tags),
+      context: { ...resourceTags('ec2', g?.tags), ...vpc(g?.vpcId) },
     };
-  if (id.startsWith('subnet-'))
-    return { resource: a.ec2('subnet', id), context: resourceTags('ec2', e.subnets.get(id)?.tags) };
+  }
+  if (id.startsWith('subnet-')) {
+    const n = e.subnets.get(id);
+    return { resource: a.ec2('subnet', id), context: { ...resourceTags('ec2', n?.tags), ...vpc(n?.vpcId) } };
+  }
   if (id.startsWith('vpc-'))
     return { resource: a.ec2('vpc', id), context: resourceTags('ec2', e.vpcs.get(id)?.tags) };
   if (id.startsWith('key-')) return { resource: a.ec2('key-pair', id), context: {} };

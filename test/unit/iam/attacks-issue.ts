@@ -91,6 +91,14 @@ export const ISSUE_PATHS: PathAttack[] = [
   ),
   p(
     1,
+    a('bake-ami', "stop, terminate or image another pipeline's builder", [
+      ...['ec2:StopInstances', 'ec2:TerminateInstances', 'ec2:CreateImage'].map((action) =>
+        check(action, arn.ec2('instance', 'i-0paymentsbuilder1'), resourceTags(builderTags(OTHERS.bakeName))),
+      ),
+    ]),
+  ),
+  p(
+    1,
     a('bake-ami', "share another pipeline's AMI", [
       check('ec2:ModifyImageAttribute', arn.image(THEIR_BAKE.id), imageContext(THEIR_BAKE)),
     ]),
