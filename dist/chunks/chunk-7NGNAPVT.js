@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as r}from"./chunk-PGQDUKP4.js";import{randomBytes as f}from"node:crypto";function c(t,n){let i=n.filter(o=>o.trim());if(!i.length)return;let e=f(16).toString("hex");t.info(`::stop-commands::${e}`);for(let o of i)t.info(o);t.info(`::${e}::`)}r(c,"printUntrusted");var s=/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;function p(t){return t.replace(s,n=>`\\u${n.charCodeAt(0).toString(16).padStart(4,"0")}`)}r(p,"oneLine");export{c as a,p as b};
