@@ -39,6 +39,14 @@ const launchCheck = runInstances({
   profileRole: PIPELINE.instanceRole,
 });
 
+/** The same check should Auto Scaling not send ec2:IsLaunchTemplateResource (the docs do not say). */
+const launchCheckWithoutKey = launchCheck.map((c) => ({
+  ...c,
+  context: Object.fromEntries(
+    Object.entries(c.context ?? {}).filter(([k]) => k !== 'ec2:IsLaunchTemplateResource'),
+  ),
+}));
+
 const created = (createAction: string, tags = imageTags()) => [
   check(`ec2:${createAction}`, arn.image('*'), requestTags(tags)),
   check(`ec2:${createAction}`, arn.snapshot('*'), requestTags(tags)),
@@ -270,6 +278,13 @@ const ROLL: Call[] = [
   {
     what: 'start the instance refresh (Auto Scaling checks the launch)',
     checks: [check('autoscaling:StartInstanceRefresh', group, resourceTags(CONSENT)), ...launchCheck],
+  },
+  {
+    what: 'start the instance refresh, the launch check without ec2:IsLaunchTemplateResource',
+    checks: [
+      check('autoscaling:StartInstanceRefresh', group, resourceTags(CONSENT)),
+      ...launchCheckWithoutKey,
+    ],
   },
   {
     what: 'cancel a refresh in progress (if-refresh-in-progress: cancel)',
