@@ -54,7 +54,8 @@ export const withStatements = (policy: PolicyDocument, list: Statement[]): Polic
 
 /** The pipeline each action's scenarios are: the shipped policies rendered for it. */
 const PIPELINES: Record<string, Partial<Pipeline>> = {
-  'bake-ami': { bakeName: 'web' },
+  // Any VPC: each scenario's cloud makes its own default VPC.
+  'bake-ami': { bakeName: 'web', builderVpc: '*' },
   'retire-amis': { bakeName: 'api', parameter: '/golden-ami/api' },
 };
 
