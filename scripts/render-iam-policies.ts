@@ -45,9 +45,10 @@ export function shippedPolicyFiles(): string[] {
   return [...actions, 'iam-policy.json', ...org];
 }
 
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 function renderString(s: string, p: Pipeline): string {
-  // Longest names first, so no replacement works on another's result.
-  const swaps: Array<[string, string]> = [
+  const swaps = new Map<string, string>([
     [EXAMPLE.queue, p.queue],
     [EXAMPLE.instanceRole, p.instanceRole],
     [EXAMPLE.builderRole, p.builderRole],
@@ -55,8 +56,11 @@ function renderString(s: string, p: Pipeline): string {
     [EXAMPLE.parameter, p.parameter],
     [EXAMPLE.bakeName, p.bakeName],
     [EXAMPLE.account, p.account],
-  ];
-  return swaps.reduce((out, [from, to]) => out.split(from).join(to), s);
+  ]);
+  // One pass, longest names first: a new value is never replaced again (a parameter named
+  // /golden-web must not then be taken for the example's bake name).
+  const names = [...swaps.keys()].sort((a, b) => b.length - a.length).map(escape);
+  return s.replace(new RegExp(names.join('|'), 'g'), (m) => swaps.get(m)!);
 }
 
 /** The document with every example value replaced by the pipeline's. */

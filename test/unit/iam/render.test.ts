@@ -42,3 +42,14 @@ it('renders every shipped policy for another pipeline, naming only its values', 
   const owners = bake.Statement.find((s) => s.Sid === 'LaunchFromImagesOfAllowedOwners')!;
   expect(owners.Condition!.StringEquals!['ec2:Owner']).toEqual(['amazon', '111122223333']);
 });
+
+it('replaces each example value once: a new value that spells another example value stays', () => {
+  const doc = { Resource: 'arn:aws:ssm:*:123456789012:parameter/golden-ami/web', Name: 'golden-web' };
+  const rendered = renderPolicy(doc, {
+    ...EXAMPLE,
+    parameter: '/golden-web',
+    bakeName: 'api',
+    account: '111122223333',
+  });
+  expect(rendered).toEqual({ Resource: 'arn:aws:ssm:*:111122223333:parameter/golden-web', Name: 'api' });
+});
