@@ -97,6 +97,9 @@ function main(): void {
     (k) => !values[k as keyof typeof values],
   );
   if (missing.length) throw new Error(`give ${missing.map((m) => `--${m}`).join(', ')}`);
+  // The files name the parameter in ARNs as parameter/<path>: only a path parameter renders into them.
+  if (!values.parameter!.startsWith('/'))
+    throw new Error('--parameter must be a path such as /golden-ami/api');
   const p: Pipeline = {
     account: values.account!,
     parameter: values.parameter!,
