@@ -6,6 +6,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXAMPLE, renderPolicy, type Pipeline } from '../scripts/render-iam-policies.js';
 import { repoRoot } from '../test/harness/action-metadata.js';
 import { evaluate, statements, type PolicyDocument, type Statement } from '../test/localcloud/iam.js';
 import type { AuthRecord } from '../test/localcloud/iam-authorizer.js';
@@ -51,8 +52,19 @@ export const withStatements = (policy: PolicyDocument, list: Statement[]): Polic
   Statement: list.length ? list : [NOTHING],
 });
 
+/** The pipeline each action's scenarios are: the shipped policies rendered for it. */
+const PIPELINES: Record<string, Partial<Pipeline>> = {
+  // Any VPC: each scenario's cloud makes its own default VPC.
+  'bake-ami': { bakeName: 'web', builderVpc: '*' },
+  'retire-amis': { bakeName: 'api', parameter: '/golden-ami/api' },
+};
+
 const readPolicy = (action: string, file: string) =>
-  JSON.parse(readFileSync(join(repoRoot, 'actions', action, file), 'utf8')) as PolicyDocument;
+  renderPolicy(JSON.parse(readFileSync(join(repoRoot, 'actions', action, file), 'utf8')) as PolicyDocument, {
+    ...EXAMPLE,
+    account: ACCOUNT,
+    ...PIPELINES[action],
+  });
 
 async function checkAction(action: string, opts: BenchOptions): Promise<Figure[]> {
   // bake-ami's Packer statements live in an optional second policy: its scenarios (Packer

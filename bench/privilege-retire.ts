@@ -62,10 +62,10 @@ export const RETIRE: Scenario[] = [
       const region = cloud.lc.world.region(REGION);
       seedParameter(region, '/golden-ami/api', images[4]!.imageId, 'aws:ec2:image');
       region.ssm.parameters.get('/golden-ami/api')!.versions[0]!.labels.push('production');
-      seedParameter(region, '/golden-ami/api-launch', images[3]!.imageId, 'aws:ec2:image');
+      seedParameter(region, '/golden-ami/api/launch', images[3]!.imageId, 'aws:ec2:image');
       seedGroup(cloud.lc.world, REGION, {
         name: 'api',
-        imageParameter: '/golden-ami/api-launch',
+        imageParameter: '/golden-ami/api/launch',
         desired: 0,
         targetGroup: false,
       });
@@ -80,24 +80,24 @@ export const RETIRE: Scenario[] = [
     name: 'second stage: deregister with the bake’s snapshots, re-enable one referenced again',
     async run(env) {
       const { cloud } = env;
-      const images = Array.from({ length: 3 }, (_, i) => baked(cloud, 'svc', i));
+      const images = Array.from({ length: 3 }, (_, i) => baked(cloud, 'api', i));
       const long = new Date(Date.now() - 30 * DAY).toISOString();
       for (const i of images.slice(0, 2)) {
         i.state = 'disabled';
         i.tags.push({ Key: 'golden-ami:disabled-at', Value: long });
       }
       seedGroup(cloud.lc.world, REGION, {
-        name: 'svc',
+        name: 'api',
         imageId: images[1]!.imageId,
         desired: 0,
         targetGroup: false,
       });
       const snapshot = images[0]!.blockDeviceMappings[0]!.Ebs!.SnapshotId!;
-      const r = await retire(env, 'retire second stage', { names: 'svc' });
+      const r = await retire(env, 'retire second stage', { names: 'api' });
       if (r.exitCode !== 0) return `exit ${r.exitCode}: ${firstError(r).slice(0, 300)}`;
       if (count(r.outputs.retired) !== 1) return `retired ${r.outputs.retired}`;
       if (cloud.lc.world.region(REGION).ec2.snapshots.has(snapshot)) return `snapshot ${snapshot} left`;
-      return images[1]!.state === 'available' ? undefined : `svc-1 is ${images[1]!.state}`;
+      return images[1]!.state === 'available' ? undefined : `api-1 is ${images[1]!.state}`;
     },
   },
 ];

@@ -145,7 +145,7 @@ export const BAKE: Scenario[] = [
         'bake packer',
         'bake-ami',
         {
-          name: 'packer-web',
+          name: 'web',
           'poll-interval-seconds': '0.05',
           'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
           engine: 'packer',

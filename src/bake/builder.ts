@@ -68,9 +68,12 @@ export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput 
     MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
     // The provisioning ends by shutting down; the image is taken from the stopped instance.
     InstanceInitiatedShutdownBehavior: 'stop',
+    // The network interface too: IAM then requires the builder tags on every resource launched, so
+    // the role cannot attach an existing interface of another team's.
     TagSpecifications: [
       { ResourceType: 'instance', Tags: tags },
       { ResourceType: 'volume', Tags: tags },
+      { ResourceType: 'network-interface', Tags: tags },
     ],
   };
 }

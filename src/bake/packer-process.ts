@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { packerEnvironment } from './packer-env.js';
 
 /** Runs a program, line by line, forwarding cancellation; injected so tests need no real Packer. */
 export interface ProcessRunner {
@@ -42,7 +43,11 @@ export function childProcessRunner(pathEnv: string | undefined): ProcessRunner {
     },
     run(program, args, o) {
       return new Promise((resolve, reject) => {
-        const child = spawn(program, args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(program, args, {
+          cwd: o.cwd,
+          env: packerEnvironment(process.env),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let signalled = false;
         let timedOut = false;
         let escalate: NodeJS.Timeout | undefined;

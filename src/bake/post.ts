@@ -20,6 +20,8 @@ export async function cleanupAfterBake(
   const report = await removeBakeResources(ctx, {
     ...saved,
     removeImages: !saved.done,
+    // Saved state is text a build could have written: an image marked completed is a result, always.
+    spareCompleted: true,
     snapshotRetries: 10,
     retryDelayMs: o.retryDelayMs,
   });

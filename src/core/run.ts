@@ -6,9 +6,10 @@ import type { ActionContext, ClientFactory, StepIO } from './context.js';
 import { AbortedError, ConfigurationError, describeError, PartialFailure } from './errors.js';
 import { camel, envInputSource, parseInputs, type ActionSpec, type Fields, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
+import { commandSafe } from './untrusted.js';
 
 export const actionsLog: Log = {
-  info: (m) => core.info(m),
+  info: commandSafe((m) => core.info(m)),
   warning: (m) => core.warning(m),
   debug: (m) => core.debug(m),
   group: (name, fn) => core.group(name, fn),

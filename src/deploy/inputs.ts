@@ -2,6 +2,7 @@
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
 import { amiId, boolean, choice, integer, list, region, string } from '../core/input-fields.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
+import { promoteSpec } from '../promote/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
 import { waitHealthySpec } from '../health/inputs.js';
 import { LABEL, PARAMETER_NAME, PARAMETER_NAME_ACCEPTED } from '../promote/inputs.js';
@@ -45,6 +46,8 @@ export const deploySpec = defineAction({
       default: 'false',
     }),
     region: region('AWS region. Defaults to AWS_REGION / AWS_DEFAULT_REGION.'),
+    // Provenance: only AMIs this pipeline baked, unless told (promote-ami-parameter's fields).
+    ...pickFields(promoteSpec.inputs, { 'allowed-owners': true, 'allow-foreign-ami': true }),
 
     // Which groups to roll (roll-asg); by default every group tagged Environment=<environment>.
     ...pickFields(rollSpec.inputs, {

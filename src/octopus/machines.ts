@@ -1,4 +1,5 @@
 // Spaces, environments and deployment targets: name resolution and complete (all-page) listing.
+import { oneLine } from '../core/untrusted.js';
 import { ActionFailure } from '../core/errors.js';
 import type { OctopusApi, Query } from './client.js';
 import type { OctopusCollection, OctopusEnvironment, OctopusMachine, OctopusSpace } from './resources.js';
@@ -54,7 +55,7 @@ export async function resolveSpace(
     (s) => s.Id.toLowerCase() === space.toLowerCase() || sameName(s.Name, space),
   );
   if (!found) {
-    const names = spaces.Items.map((s) => s.Name).join(', ');
+    const names = spaces.Items.map((s) => oneLine(s.Name)).join(', ');
     throw new ActionFailure(`Octopus space "${space}" was not found${names ? ` (found: ${names})` : ''}`);
   }
   return found;
@@ -77,7 +78,7 @@ export async function resolveEnvironments(
   }
   if (missing.length)
     throw new ActionFailure(
-      `Octopus environment${missing.length > 1 ? 's' : ''} not found in ${spaceId}: ${missing.join(', ')} (it has: ${all.map((e) => e.Name).join(', ') || 'none'})`,
+      `Octopus environment${missing.length > 1 ? 's' : ''} not found in ${spaceId}: ${missing.join(', ')} (it has: ${all.map((e) => oneLine(e.Name)).join(', ') || 'none'})`,
     );
   return found;
 }

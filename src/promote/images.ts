@@ -3,6 +3,9 @@ import type { ActionContext } from '../core/context.js';
 import { ActionFailure } from '../core/errors.js';
 import { describeImage } from '../aws/images.js';
 
+/** The tag bake-ami puts on every image it bakes (src/bake/tags.ts). */
+export const BAKE_ID_TAG = 'golden-ami:bake-id';
+
 export interface ImageFacts {
   amiId: string;
   region: string;
@@ -10,6 +13,8 @@ export interface ImageFacts {
   /** ISO creation time; undefined when EC2 did not report one. */
   creationDate?: string;
   name?: string;
+  /** bake-ami's `golden-ami:bake-id` tag; undefined when the image does not carry it. */
+  bakeId?: string;
 }
 
 /** The image as EC2 reports it in `region`, or undefined when that region cannot see it. */
@@ -26,6 +31,7 @@ export async function findImage(
     state: image.State ?? 'unknown',
     creationDate: image.CreationDate,
     name: image.Name,
+    bakeId: image.Tags?.find((t) => t.Key === BAKE_ID_TAG)?.Value,
   };
 }
 

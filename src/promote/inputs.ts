@@ -163,6 +163,19 @@ export const promoteSpec = defineAction({
       min: 50,
       max: 60_000,
     }),
+    'allowed-owners': list({
+      description:
+        'Whose AMIs may be recorded: `self` (the account running the action) and 12-digit account ids, one per line or comma-separated. An AMI owned by any other account, or without the `golden-ami:bake-id` tag bake-ami puts on what it bakes, is refused unless allow-foreign-ami is true.',
+      default: 'self',
+      unique: true,
+      pattern: /^(self|\d{12})$/,
+      accepted: 'self or 12-digit account ids',
+    }),
+    'allow-foreign-ami': boolean({
+      description:
+        'Record an AMI this pipeline did not bake (no `golden-ami:bake-id` tag, or owned by an account not in allowed-owners), such as a vendor image reviewed by hand; the run warns that it did.',
+      default: 'false',
+    }),
     protect: choice(['auto', 'true', 'false'] as const, {
       description:
         'Turn on deregistration protection (EnableImageDeregistrationProtection, with the 24-hour cooldown) for the AMI recorded, in every region: auto (when label is one of protected-labels), true (always) or false (never). retire-amis turns it off again only once no label holds the AMI.',

@@ -28,6 +28,7 @@ export function promoteOptions(inputs: PromoteInputs): PromoteRunOptions {
     validationTimeoutMs: inputs.validationTimeout * 1000,
     pollIntervalMs: inputs.pollInterval,
     ...(inputs.amis !== undefined ? { byRegion: true } : {}),
+    provenance: { allowedOwners: inputs.allowedOwners, allowForeign: inputs.allowForeignAmi },
     protect: shouldProtect(inputs.protect, inputs.label, inputs.protectedLabels),
   };
 }

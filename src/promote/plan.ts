@@ -4,6 +4,7 @@ import { ActionFailure } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { decide, type Decision } from './decide.js';
 import { findImage, requireAvailableImage, type ImageFacts } from './images.js';
+import { checkProvenance } from './provenance.js';
 import {
   IMAGE_DATA_TYPE,
   readHistory,
@@ -38,6 +39,8 @@ export async function planRegion(
   const { region } = target;
   const name = options.parameterName;
   const facts = image ?? (await requireAvailableImage(ctx, region, target.amiId));
+  // Checked once, on the first look; a re-plan after a race is handed the same image.
+  const foreign = image ? undefined : await checkProvenance(ctx, facts, options.provenance);
   const current = await readParameter(ctx, region, name);
   if (current && (current.dataType !== IMAGE_DATA_TYPE || current.type !== 'String'))
     throw new ActionFailure(
@@ -65,7 +68,7 @@ export async function planRegion(
     allowOlder: options.allowOlder,
   });
   if (decision.kind === 'refuse') throw new ActionFailure(decision.reason);
-  const notes: string[] = [];
+  const notes: string[] = foreign ? [foreign] : [];
   if (decision.kind === 'update' && decision.note) notes.push(decision.note);
   if (decision.kind !== 'unchanged' && history.length >= MAX_VERSIONS) {
     const oldest = history[0];

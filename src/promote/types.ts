@@ -26,6 +26,16 @@ export interface PromoteOptions {
   pollIntervalMs: number;
   /** The AMIs came as a map by region (amis): the outputs are JSON maps by region too. */
   byRegion?: boolean;
+  /** Who may have baked what is recorded; without it, only this account's bakes. */
+  provenance?: ProvenanceRule;
+}
+
+/** An AMI is this pipeline's when an allowed owner owns it and it carries bake-ami's bake id. */
+export interface ProvenanceRule {
+  /** `self` or account ids. */
+  allowedOwners: readonly string[];
+  /** Record a foreign AMI anyway (with a note). */
+  allowForeign: boolean;
 }
 
 /** What happened (or, in a dry run, would happen) in one region. */

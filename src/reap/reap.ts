@@ -1,6 +1,7 @@
 // reap-octopus-orphans: delete the Octopus deployment targets whose EC2 instances are gone, and
 // never a live one. Everything is read before anything is deleted; any failed read, or more
 // orphans than the caps allow, deletes nothing.
+import { oneLine } from '../core/untrusted.js';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { bounded } from '../core/bounded.js';
 import type { ActionContext } from '../core/context.js';
@@ -86,7 +87,7 @@ export class ReapDeleteFailed extends PartialFailure<ReapResult> {}
 const LISTED = 20;
 
 function record(m: OctopusMachine, fields: Partial<TargetRecord> & { reason: string }): TargetRecord {
-  return { machineId: m.Id, name: m.Name, instanceId: null, state: null, region: null, ...fields };
+  return { machineId: m.Id, name: oneLine(m.Name), instanceId: null, state: null, region: null, ...fields };
 }
 
 /** Why a run with these orphans must not delete anything, or undefined when it may. */
@@ -123,7 +124,7 @@ function readTargets(ctx: ReapContext, o: ReapOptions) {
       signal,
     );
     log.info(
-      `${machines.length} target${machines.length === 1 ? '' : 's'} in ${space.Name} / ${environments.map((e) => e.Name).join(', ')}${o.roles.length ? ` with role ${o.roles.join(' or ')}` : ''}`,
+      `${machines.length} target${machines.length === 1 ? '' : 's'} in ${oneLine(space.Name)} / ${environments.map((e) => oneLine(e.Name)).join(', ')}${o.roles.length ? ` with role ${o.roles.join(' or ')}` : ''}`,
     );
     return { space, environments, machines };
   });
@@ -254,8 +255,8 @@ export async function reapOrphans(ctx: ReapContext, o: ReapOptions): Promise<Rea
   );
   const { orphans, kept, ec2Calls, widened } = await classify(ctx, o, mapped);
   const result: ReapResult = {
-    space: { id: space.Id, name: space.Name },
-    environments: environments.map((e) => e.Name),
+    space: { id: space.Id, name: oneLine(space.Name) },
+    environments: environments.map((e) => oneLine(e.Name)),
     regions: o.regions,
     widened,
     dryRun: o.dryRun,

@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXAMPLE, renderPolicy } from '../../scripts/render-iam-policies.js';
 import { repoRoot } from '../harness/action-metadata.js';
 import { localcloudEnv, runActionStep, type CancelPlan } from '../harness/run-action.js';
 import { start, type Localcloud } from '../localcloud/index.js';
+import { seedImage } from '../localcloud/seed.js';
 
 jest.setTimeout(180_000);
 
@@ -24,7 +26,12 @@ afterAll(async () => {
   rmSync(workdir, { recursive: true, force: true });
 });
 
-const packerBake = (name: string, cancel?: CancelPlan, template = 'image/packer/golden-linux.json') =>
+const packerBake = (
+  name: string,
+  cancel?: CancelPlan,
+  template = 'image/packer/golden-linux.json',
+  inputs: Record<string, string> = {},
+) =>
   runActionStep('bake-ami', {
     inputs: {
       name,
@@ -33,6 +40,7 @@ const packerBake = (name: string, cancel?: CancelPlan, template = 'image/packer/
       engine: 'packer',
       'packer-template': template,
       'packer-vars': `custom_endpoint_ec2=${lc.url}`,
+      ...inputs,
     },
     env: {
       ...localcloudEnv(lc.url),
@@ -116,5 +124,76 @@ describe('bake-ami e2e: engine packer with image/packer/golden-linux.json', () =
         !['terminated', 'shutting-down'].includes(i.state),
     );
     expect(live.map((i) => i.instanceId)).toEqual([]);
+  });
+
+  // Issue 26: Packer runs without the runner's file-command variables; the post step spares completed images.
+  it("a shell-local step writing to $GITHUB_STATE cannot make the post step delete another bake's completed AMI", async () => {
+    const region = lc.world.region('us-east-1');
+    // Another bake's result: its bake id, marked completed.
+    const victim = seedImage(region, {
+      name: 'web-release-1',
+      tags: [
+        { Key: 'golden-ami:bake-id', Value: 'victim-bake' },
+        { Key: 'golden-ami:completed', Value: 'true' },
+      ],
+    }).imageId;
+    const forged = [
+      'bake-id=victim-bake',
+      `images=[{"region":"us-east-1","imageId":"${victim}"}]`,
+      'done=false',
+    ];
+    const template = JSON.parse(
+      readFileSync(join(workdir, 'image/packer/golden-linux.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    template.provisioners = [
+      {
+        type: 'shell-local',
+        inline: [
+          'echo "GITHUB_STATE=${GITHUB_STATE:-unset} GITHUB_OUTPUT=${GITHUB_OUTPUT:-unset} GITHUB_ENV=${GITHUB_ENV:-unset}" > seen.txt',
+          `if [ -n "$GITHUB_STATE" ]; then printf '%s\\n' ${forged.map((l) => `'${l}'`).join(' ')} >> "$GITHUB_STATE"; fi`,
+        ],
+      },
+    ];
+    writeFileSync(join(workdir, 'forging.json'), JSON.stringify(template, null, 2));
+
+    // Failing after Packer, the post step has this bake's images to remove.
+    const r = await packerBake('packer-forger', undefined, 'forging.json', {
+      'failure-marker': 'bake: installing',
+    });
+
+    expect(readFileSync(join(workdir, 'seen.txt'), 'utf8')).toBe(
+      'GITHUB_STATE=unset GITHUB_OUTPUT=unset GITHUB_ENV=unset\n',
+    );
+    expect(r.state['bake-id']).not.toBe('victim-bake');
+    expect(r.post?.exitCode).toBe(0);
+    expect(region.ec2.images.get(victim)!.state).toBe('available');
+    const deregistered = lc.logs.mutations
+      .query({ operation: 'DeregisterImage' })
+      .map((m) => (m.params as { ImageId?: string }).ImageId);
+    expect(deregistered).not.toContain(victim);
+  });
+
+  it('passes under the shipped native and Packer policies, rendered for its bake name and builder VPC', async () => {
+    const ec2 = lc.world.region('us-east-1').ec2;
+    const vpc = [...ec2.vpcs.values()].find((v) => v.isDefault)!.vpcId;
+    const read = (f: string) =>
+      JSON.parse(readFileSync(join(repoRoot, 'actions/bake-ami', f), 'utf8')) as { Statement: unknown[] };
+    const pipeline = { ...EXAMPLE, account: lc.world.accountId, bakeName: 'packer-iam', builderVpc: vpc };
+    lc.iam.clear();
+    lc.iam.setPolicy({
+      Version: '2012-10-17',
+      Statement: [read('iam-policy.json'), read('iam-policy-packer.json')].flatMap(
+        (doc) => renderPolicy(doc, pipeline).Statement,
+      ),
+    });
+    try {
+      const r = await packerBake('packer-iam');
+      const denied = lc.iam.records.filter((x) => !x.allowed).map((x) => x.checks.find((c) => !c.allowed));
+      expect(denied).toEqual([]);
+      expect({ exit: r.exitCode, errors: r.errors }).toEqual({ exit: 0, errors: [] });
+      expect(r.post?.exitCode).toBe(0);
+    } finally {
+      lc.iam.setPolicy(null);
+    }
   });
 });

@@ -14,25 +14,33 @@ describe('deploy-ami', () => {
   let lc: Localcloud;
   let fleet: Fleet;
   let run: ActionRun;
-  // Another public image than the one the groups run, so there is something to roll.
+  let refused: ActionRun;
+  let refusedMutations: string[];
+  // Another public image than the one the groups run, so there is something to roll: Amazon's, which
+  // this account did not bake, so only allow-foreign-ami lets it through.
   const target = baseImageId(REGION, 'al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64');
+  const inputs = {
+    'ami-id': target,
+    'parameter-name': '/golden-ami/web',
+    environment: 'production',
+    reap: true,
+    'poll-interval-seconds': '0.3',
+  };
 
   beforeAll(async () => {
     lc = await start({ port: 0, seed: 21 });
     fleet = await seedFleet(lc);
+    const before = lc.logs.mutations.query().at(-1)?.seq ?? 0;
+    const env = {
+      ...localcloudEnv(lc.url, REGION),
+      OCTOPUS_URL: `${lc.url}/octopus`,
+      OCTOPUS_API_KEY: DEFAULT_API_KEY,
+    };
+    refused = await runActionStep('deploy-ami', { inputs, env });
+    refusedMutations = lc.logs.mutations.query({ since: before }).map((m) => `${m.service} ${m.operation}`);
     run = await runActionStep('deploy-ami', {
-      inputs: {
-        'ami-id': target,
-        'parameter-name': '/golden-ami/web',
-        environment: 'production',
-        reap: true,
-        'poll-interval-seconds': '0.3',
-      },
-      env: {
-        ...localcloudEnv(lc.url, REGION),
-        OCTOPUS_URL: `${lc.url}/octopus`,
-        OCTOPUS_API_KEY: DEFAULT_API_KEY,
-      },
+      inputs: { ...inputs, 'allow-foreign-ami': true },
+      env,
     });
   });
   afterAll(async () => {
@@ -40,7 +48,17 @@ describe('deploy-ami', () => {
     await lc.stop();
   });
 
-  test('the environment ends healthy on the AMI, recorded under its label, orphans reaped', async () => {
+  test('a public AMI this account did not bake is refused before any change', () => {
+    expect(refused.exitCode).toBe(1);
+    expect(refused.outputs.status).toBe('refused');
+    expect(refused.errors.join('\n')).toContain(
+      `${target} in ${REGION} is not an AMI this pipeline baked: it is owned by an account not in allowed-owners (self); set allow-foreign-ami: true to record it anyway`,
+    );
+    expect(refusedMutations).toEqual([]);
+  });
+
+  test('with allow-foreign-ami the environment ends healthy on the AMI, recorded under its label, orphans reaped', async () => {
+    expect(run.warnings.join('\n')).toContain('recording it because allow-foreign-ami is true');
     expect(run.errors).toEqual([]);
     expect(run.exitCode).toBe(0);
     expect(run.outputs.status).toBe('healthy');
@@ -69,7 +87,12 @@ describe('deploy-ami', () => {
 
   test('the same deployment again changes nothing and waits for nothing', async () => {
     const again = await runActionStep('deploy-ami', {
-      inputs: { 'ami-id': target, 'parameter-name': '/golden-ami/web', environment: 'production' },
+      inputs: {
+        'ami-id': target,
+        'parameter-name': '/golden-ami/web',
+        environment: 'production',
+        'allow-foreign-ami': true,
+      },
       env: localcloudEnv(lc.url, REGION),
     });
     expect(again.exitCode).toBe(0);

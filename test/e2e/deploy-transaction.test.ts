@@ -73,7 +73,11 @@ describe('staging: an unhealthy AMI is undone; the next good one goes in without
       .images.map((i) => i.imageId) as [string, string];
     deploy = deployer(lc);
     // staging is recorded on the AMI it runs.
-    const first = await deploy({ 'ami-id': fleet.baseAmiId, environment: 'staging' });
+    const first = await deploy({
+      'ami-id': fleet.baseAmiId,
+      environment: 'staging',
+      'allow-foreign-ami': true,
+    });
     expect(story(first)).not.toMatch(/::error::/);
     expect(first.outputs).toMatchObject({ status: 'healthy', refreshes: '[]', changed: 'true' });
   });
@@ -140,7 +144,11 @@ describe('production: refused, dry-run and expected-version failures leave it as
     target = lc.control.seed({ images: [{ name: 'web-2', version: '2.0.0' }] }).images[0]!.imageId;
     deploy = deployer(lc);
     asg = new AutoScalingClient({ region: REGION, endpoint: lc.url, credentials });
-    const first = await deploy({ 'ami-id': fleet.baseAmiId, environment: 'production' });
+    const first = await deploy({
+      'ami-id': fleet.baseAmiId,
+      environment: 'production',
+      'allow-foreign-ami': true,
+    });
     expect(first.outputs.status).toBe('healthy');
   });
   afterAll(async () => {

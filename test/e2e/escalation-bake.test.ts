@@ -1,7 +1,9 @@
 // bake-ami's IAM policy under localcloud's IAM enforcement: the bake scenarios pass under exactly
-// actions/bake-ami/iam-policy.json, and each escalation a stolen bake role could try is denied.
+// actions/bake-ami/iam-policy.json (rendered for each bake's name), and each escalation a stolen bake
+// role could try is denied, the other team's resources unchanged.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import {
+  CopyImageCommand,
   CreateImageCommand,
   CreateTagsCommand,
   DeleteSnapshotCommand,
@@ -14,27 +16,33 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { EXAMPLE, renderPolicy } from '../../scripts/render-iam-policies.js';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/action-metadata.js';
 import { localcloudEnv, runActionStep } from '../harness/run-action.js';
 import { start, type Localcloud } from '../localcloud/index.js';
+import { SECOND_ACCOUNT } from '../localcloud/aws/accounts.js';
 import { statements, type PolicyDocument } from '../localcloud/iam.js';
+import { seedImage } from '../localcloud/seed.js';
 import { clientConfig, until } from '../localcloud/test-support.js';
 
 jest.setTimeout(180_000);
 
 const ACCOUNT = '123456789012';
-const policy = JSON.parse(
-  readFileSync(join(repoRoot, 'actions/bake-ami/iam-policy.json'), 'utf8'),
-) as PolicyDocument;
+const readPolicy = (file: string) =>
+  JSON.parse(readFileSync(join(repoRoot, 'actions/bake-ami', file), 'utf8')) as PolicyDocument;
+const policy = readPolicy('iam-policy.json');
+const packerPolicy = readPolicy('iam-policy-packer.json');
+/** The shipped policy for a pipeline whose bake is named `bakeName`. */
+const policyFor = (bakeName: string) => renderPolicy(policy, { ...EXAMPLE, bakeName });
 
 let lc: Localcloud;
 let workdir: string;
 let ec2: EC2Client;
 let ssm: SSMClient;
-const foreign = { instanceId: '', amiId: '', snapshotId: '' };
+const foreign = { instanceId: '', amiId: '', snapshotId: '', otherAccountAmi: '', otherPipelineAmi: '' };
 
 beforeAll(async () => {
   lc = await start({ port: 0, accountId: ACCOUNT });
@@ -63,6 +71,18 @@ beforeAll(async () => {
   );
   foreign.amiId = image.ImageId!;
   foreign.snapshotId = region.ec2.images.get(foreign.amiId)!.blockDeviceMappings[0]!.Ebs!.SnapshotId!;
+  // Another account's private AMI shared with this one, and another pipeline's bake in this account.
+  const shared = seedImage(region, { name: 'partner-1' });
+  shared.ownerId = SECOND_ACCOUNT.accountId;
+  shared.launchPermissionUserIds.add(ACCOUNT);
+  foreign.otherAccountAmi = shared.imageId;
+  foreign.otherPipelineAmi = seedImage(region, {
+    name: 'payments-base-1',
+    tags: [
+      { Key: 'golden-ami:name', Value: 'payments-base' },
+      { Key: 'golden-ami:bake-id', Value: 'p-0001' },
+    ],
+  }).imageId;
   lc.iam.setPolicy(policy);
 });
 afterAll(async () => {
@@ -70,8 +90,9 @@ afterAll(async () => {
   rmSync(workdir, { recursive: true, force: true });
 });
 
-const bake = (inputs: Record<string, string>) =>
-  runActionStep('bake-ami', {
+const bake = (inputs: Record<string, string>) => {
+  lc.iam.setPolicy(policyFor(inputs.name!));
+  return runActionStep('bake-ami', {
     inputs: {
       'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
       'poll-interval-seconds': '0.05',
@@ -81,6 +102,7 @@ const bake = (inputs: Record<string, string>) =>
     env: localcloudEnv(lc.url),
     workdir,
   });
+};
 
 /** The Sid of the statement that would have allowed the denied check, named by the test. */
 function lastDenial(): { action: string; resource: string } {
@@ -145,6 +167,7 @@ describe('bake-ami under exactly its IAM policy', () => {
 
 // attempt → the statement whose condition refuses it
 describe('bake-ami role: escalation attempts are denied', () => {
+  beforeAll(() => lc.iam.setPolicy(policy));
   const deny = async (send: () => Promise<unknown>) => {
     const err = await send().then(
       () => undefined,
@@ -221,12 +244,12 @@ describe('bake-ami role: escalation attempts are denied', () => {
     );
   });
 
-  it('deregister a foreign AMI → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+  it('deregister a foreign AMI → denied by aws:ResourceTag/golden-ami:name', async () => {
     await deny(() => ec2.send(new DeregisterImageCommand({ ImageId: foreign.amiId })));
     expect(region().images.get(foreign.amiId)!.state).not.toBe('deregistered');
   });
 
-  it('share a foreign AMI → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+  it('share a foreign AMI → denied by aws:ResourceTag/golden-ami:name', async () => {
     await deny(() =>
       ec2.send(
         new ModifyImageAttributeCommand({
@@ -238,7 +261,7 @@ describe('bake-ami role: escalation attempts are denied', () => {
     expect([...region().images.get(foreign.amiId)!.launchPermissionUserIds]).toEqual([]);
   });
 
-  it('retag a foreign AMI (or mark it completed) → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+  it('retag a foreign AMI (or mark it completed) → denied by aws:ResourceTag/golden-ami:name', async () => {
     for (const Key of ['team', 'golden-ami:completed'])
       await deny(() =>
         ec2.send(new CreateTagsCommand({ Resources: [foreign.amiId], Tags: [{ Key, Value: 'x' }] })),
@@ -246,7 +269,7 @@ describe('bake-ami role: escalation attempts are denied', () => {
     expect(region().images.get(foreign.amiId)!.tags).toEqual([]);
   });
 
-  it('share a foreign snapshot → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+  it('share a foreign snapshot → denied by aws:ResourceTag/golden-ami:name', async () => {
     await deny(() =>
       ec2.send(
         new ModifySnapshotAttributeCommand({
@@ -263,8 +286,107 @@ describe('bake-ami role: escalation attempts are denied', () => {
     expect(region().snapshots.get(foreign.snapshotId)!.createVolumeUserIds).toBeUndefined();
   });
 
-  it('delete a foreign snapshot → denied by aws:ResourceTag/golden-ami:bake-id', async () => {
+  it('delete a foreign snapshot → denied by aws:ResourceTag/golden-ami:name', async () => {
     await deny(() => ec2.send(new DeleteSnapshotCommand({ SnapshotId: foreign.snapshotId })));
     expect(region().snapshots.has(foreign.snapshotId)).toBe(true);
+  });
+});
+
+// Issue 26's paths 1 and 2, replayed: the other account's and the other pipeline's AMIs stay as they were.
+describe("bake-ami role: leaking or claiming images that are not this pipeline's is denied", () => {
+  const denied = async (send: () => Promise<unknown>) =>
+    expect(
+      (
+        await send().then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        )
+      )?.name,
+    ).toBe('UnauthorizedOperation');
+  const region = () => lc.world.region('us-east-1').ec2;
+  const images = () => [...region().images.keys()].sort();
+  const bakeTags = [
+    { Key: 'golden-ami:name', Value: EXAMPLE.bakeName },
+    { Key: 'golden-ami:bake-id', Value: 'b-attack' },
+  ];
+  const builder = [
+    { Key: 'golden-ami:builder', Value: EXAMPLE.bakeName },
+    { Key: 'golden-ami:bake-id', Value: 'b-attack' },
+  ];
+  const launch = (imageId: string) =>
+    ec2.send(
+      new RunInstancesCommand({
+        ImageId: imageId,
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: (['instance', 'volume', 'network-interface'] as const).map((ResourceType) => ({
+          ResourceType,
+          Tags: builder,
+        })),
+      }),
+    );
+
+  beforeAll(() => lc.iam.setPolicy(policy));
+
+  it("copy another account's AMI into a copy tagged as this pipeline's bake → denied by ec2:Owner", async () => {
+    const before = images();
+    await denied(() =>
+      ec2.send(
+        new CopyImageCommand({
+          SourceImageId: foreign.otherAccountAmi,
+          SourceRegion: 'us-east-1',
+          Name: 'leak',
+          TagSpecifications: [
+            { ResourceType: 'image', Tags: bakeTags },
+            { ResourceType: 'snapshot', Tags: bakeTags },
+          ],
+        }),
+      ),
+    );
+    expect(lastDenial()).toEqual({
+      action: 'ec2:CopyImage',
+      resource: expect.stringContaining(foreign.otherAccountAmi),
+    });
+    expect(images()).toEqual(before);
+  });
+
+  it("launch a tagged builder from another account's AMI, another team's or another pipeline's → denied by ec2:Owner / golden-ami:name", async () => {
+    const instances = region().instances.size;
+    for (const id of [foreign.otherAccountAmi, foreign.amiId, foreign.otherPipelineAmi]) {
+      await denied(() => launch(id));
+      expect(lastDenial()).toEqual({ action: 'ec2:RunInstances', resource: expect.stringContaining(id) });
+    }
+    expect(region().instances.size).toBe(instances);
+  });
+
+  it("share or deregister another pipeline's bake → denied by golden-ami:name", async () => {
+    await denied(() =>
+      ec2.send(
+        new ModifyImageAttributeCommand({
+          ImageId: foreign.otherPipelineAmi,
+          LaunchPermission: { Add: [{ UserId: '444455556666' }] },
+        }),
+      ),
+    );
+    await denied(() => ec2.send(new DeregisterImageCommand({ ImageId: foreign.otherPipelineAmi })));
+    const image = region().images.get(foreign.otherPipelineAmi)!;
+    expect([image.state, [...image.launchPermissionUserIds]]).toEqual(['available', []]);
+  });
+
+  it("with the Packer policy too: claim another pipeline's bake as this one's → denied", async () => {
+    lc.iam.setPolicy({
+      Version: '2012-10-17',
+      Statement: [...statements(policy), ...statements(packerPolicy)],
+    });
+    for (const Tags of [[bakeTags[1]!], bakeTags])
+      await denied(() => ec2.send(new CreateTagsCommand({ Resources: [foreign.otherPipelineAmi], Tags })));
+    const tags = [...region().images.get(foreign.otherPipelineAmi)!.tags].sort((a, b) =>
+      a.Key.localeCompare(b.Key),
+    );
+    expect(tags).toEqual([
+      { Key: 'golden-ami:bake-id', Value: 'p-0001' },
+      { Key: 'golden-ami:name', Value: 'payments-base' },
+    ]);
   });
 });

@@ -116,8 +116,11 @@ beforeAll(async () => {
   ec2 = new EC2Client({ region: REGION, endpoint: lc.url, credentials });
   ssm = new SSMClient({ region: REGION, endpoint: lc.url, credentials });
   const region = lc.world.region(REGION);
-  // Baked by this project (its bake-id tag), as promote's deregistration protection requires.
-  const baked = (id: string) => [{ Key: 'golden-ami:bake-id', Value: id }];
+  // Baked by this pipeline (golden-ami:name golden-web), as promote's deregistration protection requires.
+  const baked = (id: string) => [
+    { Key: 'golden-ami:bake-id', Value: id },
+    { Key: 'golden-ami:name', Value: 'golden-web' },
+  ];
   oldAmi = seedImage(region, {
     name: 'web-1',
     creationDate: Date.now() - 60_000,
@@ -331,10 +334,15 @@ function deniedBy(policy: PolicyDocument, check: AuthCheck): string {
 }
 
 const CONSENT_GROUP = 'aws:ResourceTag/golden-ami:parameter';
+/** What a template launches: with a template, nothing overridden, an image of this account or Amazon. */
+const LAUNCHED_FROM_TEMPLATE =
+  'AndWhatThoseTemplatesLaunch: ec2:LaunchTemplate, ec2:IsLaunchTemplateResource, ec2:Owner';
 
 describe('the escalation table: the role against the other team (and other names)', () => {
   let theirRefresh = '';
   let templateVersionsBefore = 0;
+  let theirSubnet = '';
+  let lookalike: SeededGroup;
 
   beforeAll(async () => {
     // The other team is rolling their own fleet: something to cancel or roll back.
@@ -356,7 +364,27 @@ describe('the escalation table: the role against the other team (and other names
       )
     ).InstanceRefreshId!;
     templateVersionsBefore = template(theirs).versions.size;
+    theirSubnet = [...lc.world.region(REGION).ec2.subnets.keys()].at(-1)!;
+    lookalike = seedGroup(lc.world, REGION, {
+      name: 'payments-lookalike',
+      imageId: oldAmi,
+      desired: 0,
+      targetGroup: false,
+      tags: { Environment: 'production', Team: 'payments' },
+      consent: '/golden-ami/payments',
+    });
   });
+
+  /** A direct launch with our consenting template, overriding what it names. */
+  const launchOursOverriding = (override: { SubnetId?: string; ImageId?: string }) =>
+    ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: ours.launchTemplateId },
+        MinCount: 1,
+        MaxCount: 1,
+        ...override,
+      }),
+    );
 
   const ATTEMPTS: Array<[string, Action, string, () => Promise<unknown>]> = [
     [
@@ -476,7 +504,7 @@ describe('the escalation table: the role against the other team (and other names
     [
       'launch an instance without a launch template',
       'roll-asg',
-      'AndWhatThoseTemplatesLaunch: ec2:LaunchTemplate',
+      LAUNCHED_FROM_TEMPLATE,
       () =>
         ec2.send(
           new RunInstancesCommand({ ImageId: newAmi, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }),
@@ -506,6 +534,53 @@ describe('the escalation table: the role against the other team (and other names
             DesiredConfiguration: {
               LaunchTemplate: { LaunchTemplateId: theirs.launchTemplateId, Version: '1' },
             },
+          }),
+        ),
+    ],
+    [
+      // Issue 26, path 3: our template, with the subnet (or image) of another team's.
+      'launch with our consenting template, overriding its subnet',
+      'roll-asg',
+      LAUNCHED_FROM_TEMPLATE,
+      () => launchOursOverriding({ SubnetId: theirSubnet }),
+    ],
+    [
+      'launch with our consenting template, overriding its image',
+      'roll-asg',
+      LAUNCHED_FROM_TEMPLATE,
+      () => launchOursOverriding({ ImageId: oldAmi }),
+    ],
+    [
+      // Issue 26, path 4: a look-alike consent to another parameter under /golden-ami/.
+      'refresh a group consenting to /golden-ami/payments',
+      'roll-asg',
+      `RefreshOnlyGroupsThatConsent: ${CONSENT_GROUP}`,
+      () => asg.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: lookalike.groupName })),
+    ],
+    [
+      'resize a group consenting to /golden-ami/payments to 0',
+      'roll-asg',
+      `RefreshOnlyGroupsThatConsent: ${CONSENT_GROUP}`,
+      () =>
+        asg.send(
+          new UpdateAutoScalingGroupCommand({
+            AutoScalingGroupName: lookalike.groupName,
+            MinSize: 0,
+            MaxSize: 0,
+          }),
+        ),
+    ],
+    [
+      'write /golden-ami/payments',
+      'promote-ami-parameter',
+      'not granted',
+      () =>
+        ssm.send(
+          new PutParameterCommand({
+            Name: '/golden-ami/payments',
+            Value: newAmi,
+            Type: 'String',
+            Overwrite: true,
           }),
         ),
     ],
@@ -558,6 +633,11 @@ describe('the escalation table: the role against the other team (and other names
       }),
     );
     expect(out.InstanceRefreshes?.[0]?.Status).not.toMatch(/Cancel|Rollback/);
+    const look = await groupNow(lookalike.groupName);
+    expect([look.MaxSize, look.Instances?.length]).toEqual([1, 0]);
+    await expect(ssm.send(new GetParameterCommand({ Name: '/golden-ami/payments' }))).rejects.toMatchObject({
+      name: 'ParameterNotFound',
+    });
   });
 
   it('names this account in every ARN of the four policies (none for images and AWS-owned resources)', () => {

@@ -1,6 +1,7 @@
 // retire-amis end to end: the built bundle against a localcloud estate of 32 baked AMIs in two
 // regions, referenced every way the action must respect. Assertions are on the images and snapshots
 // as EC2 reports them, on launches, and on localcloud's mutation log.
+import { EXAMPLE, renderPolicy } from '../../scripts/render-iam-policies.js';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CreateAutoScalingGroupCommand, AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import {
@@ -122,9 +123,11 @@ function retire(inputs: Record<string, string>, env: Record<string, string> = {}
 }
 
 describe('retire-amis least privilege (localcloud IAM enforcement)', () => {
-  const policy = JSON.parse(
-    readFileSync(join(repoRoot, 'actions/retire-amis/iam-policy.json'), 'utf8'),
-  ) as unknown;
+  // The shipped policy, rendered for this test's pipeline: bake name `api`.
+  const policy = renderPolicy(
+    JSON.parse(readFileSync(join(repoRoot, 'actions/retire-amis/iam-policy.json'), 'utf8')) as unknown,
+    { ...EXAMPLE, bakeName: 'api' },
+  );
 
   // Runs before the estate tests: they move localcloud's clock a day ahead of the action's.
   it('runs both stages under its own policy, which denies changing an AMI this project did not bake', async () => {

@@ -152,6 +152,8 @@ describe('deploy-ami with events-queue-url', () => {
           'ami-id': baseImageId(FLEET_REGION, 'al2023-ami-2023.6.20241111.0-kernel-6.1-x86_64'),
           'parameter-name': '/golden-ami/web',
           environment: 'production',
+          // Amazon's image, which this pipeline did not bake.
+          'allow-foreign-ami': true,
           // deploy-ami keeps wait-healthy's 2 requests/s: a round of reads takes about 3 s, so a
           // shorter interval leaves no pause between rounds for an event to end.
           'poll-interval-seconds': '3',

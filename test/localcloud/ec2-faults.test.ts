@@ -239,6 +239,8 @@ describe('control API', () => {
     const ec2 = ec2Client(1);
     const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images![0]!;
     expect(image.Tags).toEqual([
+      // Seeded as if baked: the bake id promote-ami-parameter and deploy-ami require.
+      { Key: 'golden-ami:bake-id', Value: `seed-${imageId}` },
       { Key: 'localcloud:version', Value: '4.2.0' },
       { Key: 'localcloud:health', Value: 'unhealthy' },
     ]);

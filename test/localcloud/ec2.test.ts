@@ -363,6 +363,7 @@ describe('imaging', () => {
     const source = seedImage(lc.world.region(REGION), {
       name: 'to-copy',
       tags: [{ Key: 'Version', Value: '2.0.0' }],
+      baked: false,
     });
     const west = new EC2Client(clientConfig(lc, 'eu-west-1'));
     const { ImageId } = await west.send(

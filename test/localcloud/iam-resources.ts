@@ -65,12 +65,24 @@ function instance(r: RegionState, a: Arns, id: string): { resource: string; cont
   return { resource: a.ec2('instance', id), context: resourceTags('ec2', i?.tags) };
 }
 
+/** An image's ARN with its tags and `ec2:Owner` (AWS's alias for its own images, else the account). */
+function image(region: RegionState, id: string): { resource: string; context: RequestContext } {
+  const i = region.ec2.images.get(id);
+  const owner = i ? (i.ownerAlias ?? i.ownerId) : undefined;
+  return {
+    resource: `arn:aws:ec2:${region.name}::image/${id}`,
+    context: {
+      ...resourceTags('ec2', i?.tags),
+      ...(owner ? { 'ec2:Owner': owner, 'ec2:Public': String(i!.public) } : {}),
+    },
+  };
+}
+
 /** ARN and tags of any EC2 resource id, by its prefix. */
 function ec2Resource(r: RegionState, a: Arns, id: string): { resource: string; context: RequestContext } {
   const e = r.ec2;
   if (id.startsWith('i-')) return instance(r, a, id);
-  if (id.startsWith('ami-'))
-    return { resource: a.image(id), context: resourceTags('ec2', e.images.get(id)?.tags) };
+  if (id.startsWith('ami-')) return image(r, id);
   if (id.startsWith('snap-'))
     return { resource: a.snapshot(id), context: resourceTags('ec2', e.snapshots.get(id)?.tags) };
   if (id.startsWith('vol-'))
@@ -80,13 +92,20 @@ function ec2Resource(r: RegionState, a: Arns, id: string): { resource: string; c
       resource: a.ec2('launch-template', id),
       context: resourceTags('ec2', e.launchTemplates.get(id)?.tags),
     };
-  if (id.startsWith('sg-'))
+  // Security groups and subnets carry the ARN of their VPC as `ec2:Vpc`.
+  const vpc = (vpcId: string | undefined): RequestContext =>
+    vpcId ? { 'ec2:Vpc': a.ec2('vpc', vpcId) } : {};
+  if (id.startsWith('sg-')) {
+    const g = e.securityGroups.get(id);
     return {
       resource: a.ec2('security-group', id),
-      context: resourceTags('ec2', e.securityGroups.get(id)?.tags),
+      context: { ...resourceTags('ec2', g?.tags), ...vpc(g?.vpcId) },
     };
-  if (id.startsWith('subnet-'))
-    return { resource: a.ec2('subnet', id), context: resourceTags('ec2', e.subnets.get(id)?.tags) };
+  }
+  if (id.startsWith('subnet-')) {
+    const n = e.subnets.get(id);
+    return { resource: a.ec2('subnet', id), context: { ...resourceTags('ec2', n?.tags), ...vpc(n?.vpcId) } };
+  }
   if (id.startsWith('vpc-'))
     return { resource: a.ec2('vpc', id), context: resourceTags('ec2', e.vpcs.get(id)?.tags) };
   if (id.startsWith('key-')) return { resource: a.ec2('key-pair', id), context: {} };
@@ -153,20 +172,47 @@ function runInstances(p: Params, r: RegionState, a: Arns): AuthRequest[] {
   const lt: RequestContext = template
     ? { 'ec2:LaunchTemplate': a.ec2('launch-template', template.launchTemplateId) }
     : {};
+  // ec2:IsLaunchTemplateResource: true for what the template gives, false for what the request
+  // overrides ("Filters access by whether users have permissions to override resources from a launch
+  // template", Service Authorization Reference); false without a template.
+  const fromTemplate = (...keys: string[]) => ({
+    'ec2:IsLaunchTemplateResource': String(!!template && keys.every((k) => p[k] === undefined)),
+  });
   const resources = [
-    { resource: a.ec2('instance', '*'), context: ctx },
+    { resource: a.ec2('instance', '*'), context: { ...ctx, ...fromTemplate() } },
     {
       resource: a.ec2('volume', '*'),
-      context: requestTags(tags.find((s) => s.ResourceType === 'volume')?.Tags),
+      context: {
+        ...requestTags(tags.find((s) => s.ResourceType === 'volume')?.Tags),
+        ...fromTemplate('BlockDeviceMappings'),
+      },
     },
-    { resource: a.ec2('network-interface', '*'), context: {} },
-    ...(image.startsWith('ami-') ? [ec2Resource(r, a, image)] : []),
-    ...(pick('SubnetId') ? [ec2Resource(r, a, String(pick('SubnetId')))] : []),
-    ...arr<string>(pick('SecurityGroupIds')).map((id) => ec2Resource(r, a, id)),
-    ...(template ? [ec2Resource(r, a, template.launchTemplateId)] : []),
+    {
+      resource: a.ec2('network-interface', '*'),
+      context: {
+        ...requestTags(tags.find((s) => s.ResourceType === 'network-interface')?.Tags),
+        ...fromTemplate('NetworkInterfaces', 'SubnetId'),
+      },
+    },
+    ...(image.startsWith('ami-') ? [{ ...ec2Resource(r, a, image), lt: fromTemplate('ImageId') }] : []),
+    ...(pick('SubnetId')
+      ? [{ ...ec2Resource(r, a, String(pick('SubnetId'))), lt: fromTemplate('SubnetId') }]
+      : []),
+    ...arr<string>(pick('SecurityGroupIds')).map((id) => ({
+      ...ec2Resource(r, a, id),
+      lt: fromTemplate('SecurityGroupIds'),
+    })),
+    ...(pick('KeyName')
+      ? [{ resource: a.ec2('key-pair', String(pick('KeyName'))), context: {}, lt: fromTemplate('KeyName') }]
+      : []),
+    ...(template ? [{ ...ec2Resource(r, a, template.launchTemplateId), lt: fromTemplate() }] : []),
   ];
   return [
-    ...resources.map((x) => ({ action, resource: x.resource, context: { ...x.context, ...lt } })),
+    ...resources.map((x) => ({
+      action,
+      resource: x.resource,
+      context: { ...x.context, ...('lt' in x ? x.lt : {}), ...lt },
+    })),
     ...tagOnCreate(a, tags, 'RunInstances', (type) => a.ec2(type, '*')),
     ...passRole(a, pick('IamInstanceProfile')),
   ];
@@ -229,7 +275,12 @@ function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
     }
     case 'CopyImage': {
       const tags = arr<TagSpec>(p.TagSpecifications);
+      // The source AMI is authorized too since 2024-10-28 ("you can specify resource-level
+      // permissions for the CopyImage action on the source AMI", copy-ami-permissions), with ec2:Owner.
+      const from = r.world.region(String(p.SourceRegion ?? r.name));
+      const source = image(from, String(p.SourceImageId));
       return [
+        { action, resource: source.resource, context: { 'ec2:Owner': source.context['ec2:Owner'] } },
         {
           action,
           resource: a.image('*'),

@@ -158,9 +158,11 @@ export interface ImageSeed {
   public?: boolean;
   /** ISO date or epoch ms; default now. */
   creationDate?: string | number;
+  /** false: no `golden-ami:bake-id` tag, an image bake-ami did not make (default true). */
+  baked?: boolean;
 }
 
-/** An image owned by the account, as if baked earlier (the control API's `seed`). */
+/** An image owned by the account, as if baked earlier (the control API's `seed`): tagged with a bake id unless `baked: false`. */
 export function seedImage(region: RegionState, seed: ImageSeed): Image {
   const world = region.world;
   const now = world.clock.now();
@@ -180,7 +182,8 @@ export function seedImage(region: RegionState, seed: ImageSeed): Image {
     tags: [],
     encrypted: false,
   });
-  const tags: Tag[] = [];
+  // As if bake-ami made it: its bake id, which promote-ami-parameter and deploy-ami require.
+  const tags: Tag[] = seed.baked === false ? [] : [{ Key: 'golden-ami:bake-id', Value: `seed-${imageId}` }];
   upsertTags(tags, seed.tags ?? []);
   if (seed.version !== undefined) upsertTags(tags, [{ Key: 'localcloud:version', Value: seed.version }]);
   if (seed.health) upsertTags(tags, [{ Key: 'localcloud:health', Value: seed.health }]);

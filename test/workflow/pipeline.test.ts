@@ -117,18 +117,30 @@ describe('release.yml, then a manual rollback with deploy.yml', () => {
       expect(summaries.toLowerCase()).toContain(action);
   });
 
-  test('deploy.yml by hand without allow-older refuses an older AMI before anything rolls', async () => {
-    const before = lc.logs.mutations.query({ service: 'autoscaling' }).length;
-    const refused = await runWorkflow(
+  /** deploy.yml dispatched by hand to production, its reviewers approving. */
+  const dispatchToProduction = (inputs: Record<string, string | boolean>) =>
+    runWorkflow(
       '.github/workflows/deploy.yml',
       pipelineOptions(lc, {
         approve: async () => true,
-        event: {
-          name: 'workflow_dispatch',
-          inputs: { environment: 'production', 'ami-id': fleet.baseAmiId },
-        },
+        event: { name: 'workflow_dispatch', inputs: { environment: 'production', ...inputs } },
       }),
     );
+
+  test('deploy.yml by hand refuses an AMI this pipeline did not bake before anything changes', async () => {
+    const before = lc.logs.mutations.query().length;
+    const refused = await dispatchToProduction({ 'ami-id': fleet.baseAmiId });
+    const step = job(refused, 'deploy').steps.find((s) => s.name.startsWith('Deploy the AMI'));
+    expect(step?.errors.join()).toMatch(
+      /^production: refused before any change, nothing was changed: .*is not an AMI this pipeline baked: it is owned by an account not in allowed-owners \(self\); set allow-foreign-ami: true/,
+    );
+    expect(job(refused, 'deploy').outputs.status).toBe('refused');
+    expect(lc.logs.mutations.query().length).toBe(before);
+  });
+
+  test('deploy.yml by hand without allow-older refuses an older AMI before anything rolls', async () => {
+    const before = lc.logs.mutations.query({ service: 'autoscaling' }).length;
+    const refused = await dispatchToProduction({ 'ami-id': fleet.baseAmiId, 'allow-foreign-ami': true });
     expect(job(refused, 'deploy').approval).toBe('approved');
     expect(job(refused, 'deploy').result).toBe('failure');
     const step = job(refused, 'deploy').steps.find((s) => s.name.startsWith('Deploy the AMI'));
@@ -145,7 +157,13 @@ describe('release.yml, then a manual rollback with deploy.yml', () => {
       pipelineOptions(lc, {
         event: {
           name: 'workflow_dispatch',
-          inputs: { environment: 'staging', 'ami-id': fleet.baseAmiId, 'allow-older': true },
+          // The fleet's first image is Amazon's, which this pipeline did not bake.
+          inputs: {
+            environment: 'staging',
+            'ami-id': fleet.baseAmiId,
+            'allow-older': true,
+            'allow-foreign-ami': true,
+          },
         },
       }),
     );
@@ -223,7 +241,7 @@ describe('release.yml while the nightly bake runs during the production approval
         approve: async () => true,
         event: {
           name: 'workflow_dispatch',
-          inputs: { environment: 'production', 'ami-id': fleet.baseAmiId },
+          inputs: { environment: 'production', 'ami-id': fleet.baseAmiId, 'allow-foreign-ami': true },
         },
       }),
     );

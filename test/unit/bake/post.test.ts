@@ -125,6 +125,22 @@ describe('post step', () => {
     expect(cloud.instance(builder)!.state).toBe('shutting-down');
   });
 
+  it("forged state naming another bake's id: its completed AMI is a result, never deleted", async () => {
+    const builder = await launch({ 'golden-ami:bake-id': 'b-released' });
+    const image = await imageOf(builder, 'web-released', {
+      'golden-ami:bake-id': 'b-released',
+      'golden-ami:completed': 'true',
+    });
+    const saved = state({
+      'bake-id': 'b-released',
+      region: REGION,
+      images: JSON.stringify([{ region: REGION, imageId: image }]),
+      done: 'false',
+    });
+    await cleanupAfterBake(cloud.context(), saved, { retryDelayMs: 1 });
+    expect(cloud.image(image)).toBeDefined();
+  });
+
   it('touches nothing of other bakes, and nothing at all when main never started', async () => {
     const { builder, image } = await leftovers('someone-else');
     const before = cloud.lastMutation();

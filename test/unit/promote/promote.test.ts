@@ -2,6 +2,7 @@ import { AbortedError, ActionFailure } from '../../../src/core/errors.js';
 import { PartialPromotion, promote, PromotionError } from '../../../src/promote/promote.js';
 import type { PromoteOptions } from '../../../src/promote/types.js';
 import { startPromoteCloud, type PromoteCloud } from './cloud.js';
+import { promotion } from './promotion.js';
 
 const NAME = '/golden-ami/web';
 const OLD = 'ami-0000000000000000a';
@@ -10,18 +11,8 @@ const NEWER = 'ami-0000000000000000c';
 const US = 'us-east-1';
 const EU = 'eu-west-1';
 
-function options(over: Partial<PromoteOptions> = {}): PromoteOptions {
-  return {
-    parameterName: NAME,
-    targets: [{ region: US, amiId: NEW }],
-    allowOlder: false,
-    tags: {},
-    dryRun: false,
-    validationTimeoutMs: 60_000,
-    pollIntervalMs: 100,
-    ...over,
-  };
-}
+const options = (over: Partial<PromoteOptions> = {}): PromoteOptions =>
+  promotion([{ region: US, amiId: NEW }], over);
 
 let cloud: PromoteCloud;
 let controller: AbortController;

@@ -277,4 +277,19 @@ describe('reapOrphans', () => {
     const r = await reapOrphans(second.ctx, options({ reapStates: ['terminated', 'stopped'] }));
     expect(r.reaped.map((t) => t.name)).toEqual([id(1)]);
   });
+
+  it('logs a target name carrying a newline on one line, so it cannot issue a workflow command', async () => {
+    const evil = `${id(3)}\n::add-mask::x\r\n::warning::pwned`;
+    const s = setup(
+      [{ Name: evil }, { Name: 'build\n::error::agent' }],
+      [{ id: id(3), state: 'terminated' }],
+    );
+    const r = await reapOrphans(s.ctx, options({ maxReapPercent: 100 }));
+    expect(r.reaped.map((t) => t.name)).toEqual([
+      `${id(3)}\\u000a::add-mask::x\\u000d\\u000a::warning::pwned`,
+    ]);
+    const lines = s.log.lines.flatMap((l) => l.split(/\r?\n|\r/));
+    expect(lines.filter((l) => l.startsWith('::'))).toEqual([]);
+    expect(lines.join('\n')).toContain('build\\u000a::error::agent');
+  });
 });
