@@ -290,6 +290,15 @@ const ROLL: Call[] = [
     what: 'cancel a refresh in progress (if-refresh-in-progress: cancel)',
     checks: [check('autoscaling:CancelInstanceRefresh', group, resourceTags(CONSENT))],
   },
+  {
+    what: "post step after a cancel: roll back or cancel the run's refresh, put the launch source back",
+    checks: [
+      check('autoscaling:RollbackInstanceRefresh', group, resourceTags(CONSENT)),
+      check('autoscaling:CancelInstanceRefresh', group, resourceTags(CONSENT)),
+      check('autoscaling:UpdateAutoScalingGroup', group, resourceTags(CONSENT)),
+      ...launchCheck,
+    ],
+  },
 ];
 
 const WAIT: Call[] = [
@@ -377,10 +386,18 @@ const DEPLOY: Call[] = [
   ...WAIT,
   ...REAP,
   {
-    what: 'put back: move the label back, delete the template version this run made',
+    what: 'once proven (set-default-version), and in the put-back: move the template default',
+    checks: [
+      check('ec2:ModifyLaunchTemplate', arn.ec2('launch-template', template.id), resourceTags(CONSENT)),
+    ],
+  },
+  {
+    what: 'put back: move the label back, write the value back, delete the template version this run made',
     checks: [
       check('ssm:UnlabelParameterVersion', parameter),
       check('ssm:LabelParameterVersion', parameter),
+      check('ssm:PutParameter', parameter),
+      ...reads('ec2:DescribeLaunchTemplates'),
       check(
         'ec2:DeleteLaunchTemplateVersions',
         arn.ec2('launch-template', template.id),
