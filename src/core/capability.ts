@@ -17,6 +17,8 @@ export interface Capability<F extends Fields, Options, Result> {
    * then heads with ❌ and says it: the boundary adds no second heading.
    */
   summary(result: Result, failure?: string): string;
+  /** Outputs written when the inputs are refused before any call (deploy-ami: status refused). */
+  refusedOutputs?: StepOutputs;
 }
 
 /**

@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import type { Capability } from './capability.js';
 import { systemClock } from './clock.js';
-import type { ActionContext, ClientFactory, StepIO } from './context.js';
+import type { ActionContext, ClientFactory, StepIO, StepOutputs } from './context.js';
 import { AbortedError, ConfigurationError, describeError, PartialFailure } from './errors.js';
 import { camel, envInputSource, parseInputs, type ActionSpec, type Fields, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
@@ -120,6 +120,7 @@ async function runStep<F extends Fields>(
   main: (inputs: Inputs<F>, ctx: ActionContext, io: StepIO) => Promise<void>,
   env: NodeJS.ProcessEnv,
   summarized: (err: unknown) => boolean,
+  refused?: StepOutputs,
 ): Promise<void> {
   const io = stepIO(spec as ActionSpec<Fields>, env);
   const cancel = cancellation(actionsLog);
@@ -135,6 +136,7 @@ async function runStep<F extends Fields>(
     };
     await main(inputs, ctx, io);
   } catch (err) {
+    if (err instanceof ConfigurationError && refused) io.setOutputs(refused);
     await fail(spec as ActionSpec<Fields>, io, err, env, summarized(err));
   } finally {
     cancel.dispose();
@@ -172,6 +174,7 @@ export async function runCapability<F extends Fields, O, R>(
     },
     env,
     (err) => err instanceof PartialFailure,
+    c.refusedOutputs,
   );
 }
 

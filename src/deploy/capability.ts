@@ -26,6 +26,7 @@ export function deployOptions(
   return {
     journal,
     rollbackOnFailure: v.rollbackOnFailure,
+    setDefaultVersion: v.setDefaultVersion,
     environment: v.environment,
     amiId: v.amiId,
     parameterName: v.parameterName,
@@ -59,4 +60,6 @@ export const deployCapability = defineCapability({
   run: (ctx, o: DeployOptions) => deploy(ctx, o, o.steps),
   outputs: deployOutputs,
   summary: (r) => renderDeploySummary(r),
+  // Invalid inputs change nothing: a workflow branching on status sees it as a refusal.
+  refusedOutputs: { status: 'refused' },
 });

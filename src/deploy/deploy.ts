@@ -1,7 +1,14 @@
 // The deploy-ami transaction for one environment: plan everything read-only, change, prove the
 // fleet healthy, and on any failure put back what this run changed. The steps are injected so the
 // order and the decisions between them are testable without any AWS client.
-import { AbortedError, ConfigurationError, describeError, PartialFailure } from '../core/errors.js';
+import {
+  AbortedError,
+  ActionFailure,
+  ConfigurationError,
+  describeError,
+  PartialFailure,
+} from '../core/errors.js';
+import type { LaunchSource } from '../roll/pin.js';
 import { groupBefore, Journal } from './journal.js';
 import { journaled } from './journal-middleware.js';
 import type { Remaining } from './persist.js';
@@ -90,6 +97,7 @@ export type DeployPlan = Pick<
   | 'reap'
   | 'reapFailure'
   | 'rollbackOnFailure'
+  | 'setDefaultVersion'
 > & { journal?: Journal };
 
 /** A phase failed after the plan: the status and line the put-back reports with. */
@@ -161,6 +169,7 @@ class Transaction {
         const r = await steps.planRoll(ctx, this.promised);
         if (this.v.reap) await steps.planReap?.(ctx);
         result.planned = { roll: r, ...(p.regions[0] ? { promote: p.regions[0] } : {}) };
+        this.checkDefaultFollowers(r);
         result.order = r.groups.some((g) => g.imageSource === 'ssm-parameter' && g.status === 'would-refresh')
           ? 'label-first'
           : 'fleet-first';
@@ -173,6 +182,30 @@ class Transaction {
         `${this.env}: refused before any change, nothing was changed: ${describeError(err)}`,
       );
     }
+  }
+
+  /**
+   * A group following `$Default` reads back as written only once the default moves to the proven
+   * version: without set-default-version it would end pinned to a number, so it is refused here.
+   */
+  private checkDefaultFollowers(r: RollResult): void {
+    if (this.v.setDefaultVersion) return;
+    const specs = (s: LaunchSource) => [
+      s.LaunchTemplate,
+      s.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification,
+      ...(s.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map((o) => o.LaunchTemplateSpecification),
+    ];
+    const followers = r.groups.filter(
+      (g) =>
+        g.status === 'would-refresh' &&
+        g.imageSource === 'launch-template' &&
+        specs(g.before.source).some((s) => s && (s.Version ?? '$Default') === '$Default'),
+    );
+    if (followers.length)
+      throw new ActionFailure(
+        `${followers.map((g) => `${g.group} (${g.region})`).join(', ')} follow${followers.length === 1 ? 's' : ''} $Default of ${followers.length === 1 ? 'its' : 'their'} launch template: ` +
+          `it reads back as written only if the template's default moves to the proven version. Set set-default-version: true, or pin the group to a version number.`,
+      );
   }
 
   async dryRun(): Promise<DeployResult> {
@@ -299,7 +332,12 @@ class Transaction {
     const data = this.journal.data;
     if (!data) return this.stop(halt.status, halt.message);
     const report = await this.phase('restore', `Put back what this run changed in ${this.env}`, () =>
-      this.steps.putBack(ctx, data, { quick: cancelled }),
+      this.steps.putBack(ctx, data, {
+        quick: cancelled,
+        // Saved, so a later put-back (the post step's) knows this refresh back for its own.
+        onRefreshBack: (g, refreshId) =>
+          this.journal.intend({ kind: 'back', region: g.region, group: g.name, at: Date.now(), refreshId }),
+      }),
     );
     const { result } = this;
     result.restored = [...report.restored];

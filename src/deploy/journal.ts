@@ -45,7 +45,9 @@ export type Change =
   | { kind: 'refresh'; region: string; group: string; at: number; refreshId?: string }
   | { kind: 'value'; region: string; name: string; at: number; version?: number }
   | { kind: 'label'; region: string; name: string; at: number; version?: number }
-  | { kind: 'default'; region: string; templateId: string; at: number; previous?: number; version?: number };
+  | { kind: 'default'; region: string; templateId: string; at: number; previous?: number; version?: number }
+  /** A refresh back the put-back started: its own, never stopped as the run's refresh. */
+  | { kind: 'back'; region: string; group: string; at: number; refreshId: string };
 
 export interface JournalData {
   v: 1;

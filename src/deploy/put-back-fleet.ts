@@ -35,6 +35,25 @@ export function isOurs(j: JournalData, g: GroupBefore, r: InstanceRefresh | unde
   );
 }
 
+/**
+ * Did another run (or hand) start a refresh on the group after ours? Then the group is theirs now:
+ * putting it back would undo their work, so it is left as it is and listed.
+ */
+export async function takenOver(
+  ctx: ActionContext,
+  j: JournalData,
+  g: GroupBefore,
+  budget: PutBackBudget,
+): Promise<InstanceRefresh | undefined> {
+  const r = await persist(ctx, budget, `reading the refreshes of ${who(g)}`, () =>
+    latestRefresh(ctx, g.region, g.name),
+  );
+  if (!r?.InstanceRefreshId || isOurs(j, g, r)) return undefined;
+  const back = changesOf(j, 'back').some((c) => c.refreshId === r.InstanceRefreshId);
+  const after = (r.StartTime?.getTime() ?? 0) >= j.startedAt;
+  return !back && after ? r : undefined;
+}
+
 /** Stops our refresh of the group if it is still running: RollbackInstanceRefresh, else cancel. */
 export async function stopRefresh(
   ctx: ActionContext,
@@ -120,6 +139,15 @@ function refreshBackInput(g: GroupBefore) {
   };
 }
 
+/** The AWS CLI command that refreshes a group back to its launch source before the run. */
+export function refreshBackCommand(g: GroupBefore): string {
+  const input = refreshBackInput(g);
+  const desired = input.DesiredConfiguration
+    ? ` --desired-configuration ${shellWord(JSON.stringify(input.DesiredConfiguration))}`
+    : '';
+  return `aws autoscaling start-instance-refresh ${cli(g)} --strategy Rolling --preferences '${JSON.stringify(input.Preferences)}'${desired}`;
+}
+
 /**
  * Once the group's refreshes have ended: when instances still run the AMI, a refresh back to the
  * launch source before, watched until it succeeds and no instance runs the AMI.
@@ -134,7 +162,7 @@ export async function refreshBack(
 ): Promise<boolean> {
   const input = refreshBackInput(g);
   const ami = amiIn(j, g.region);
-  const command = `aws autoscaling start-instance-refresh ${cli(g)} --strategy Rolling --preferences '${JSON.stringify(input.Preferences)}'${input.DesiredConfiguration ? ` --desired-configuration ${shellWord(JSON.stringify(input.DesiredConfiguration))}` : ''}`;
+  const command = refreshBackCommand(g);
   try {
     await settled(ctx, g, budget.waitUntil);
     const left = await persist(ctx, budget, `reading the instances of ${who(g)}`, () => onAmi(ctx, g, ami));

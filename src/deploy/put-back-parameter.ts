@@ -17,10 +17,18 @@ interface Restore {
   at: string;
 }
 
+/** Is this the version the run's PutParameter made (or its label change named)? Unanswered: by value alone. */
+function ownVersion(j: JournalData, kind: 'label' | 'value', version: number): boolean {
+  const ours = changesOf(j, kind);
+  return ours.some((c) => c.version === undefined || c.version === version);
+}
+
 /** The label back where it was, when it now names a version holding the run's AMI. */
 async function restoreLabel({ ctx, p, j, budget, report, history, at }: Restore): Promise<boolean> {
   const labelled = history.find((h) => h.labels.includes(p.label));
   if (!labelled || labelled.version === p.labelVersion || labelled.value !== j.amiId) return true;
+  // Only where this run put it: a later run's move of the label (even to the same AMI) stands.
+  if (!ownVersion(j, 'label', labelled.version)) return true;
   const back = p.labelVersion;
   const command =
     back !== undefined
@@ -54,6 +62,7 @@ async function restoreValue(
 ): Promise<void> {
   const newest = history.at(-1);
   if (!newest || newest.value !== j.amiId || newest.version === p.version) return;
+  if (!ownVersion(j, 'value', newest.version)) return;
   if (p.value === undefined) {
     report.done(
       `${p.name} was created by this run and keeps ${j.amiId} (version ${newest.version}): there is no earlier value`,

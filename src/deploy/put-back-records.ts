@@ -25,11 +25,11 @@ async function ourVersions(
   region: string,
   templateId: string,
 ): Promise<{ label: string; versions: number[] }> {
-  const known = new Set(
-    changesOf(j, 'version')
-      .filter((c) => c.region === region && c.templateId === templateId && c.version !== undefined)
-      .map((c) => c.version!),
-  );
+  const ours = changesOf(j, 'version').filter((c) => c.region === region && c.templateId === templateId);
+  const known = new Set(ours.flatMap((c) => (c.version !== undefined ? [c.version] : [])));
+  // A creation whose answer never came: its version is found by what it holds and when it was
+  // made — only then, and only as many as went unanswered (another run's version is not ours).
+  let unanswered = ours.filter((c) => c.version === undefined).length;
   const found: number[] = [];
   let label = templateId;
   const pages = paginateDescribeLaunchTemplateVersions(
@@ -42,8 +42,11 @@ async function ourVersions(
       if (v.VersionNumber === undefined || v.LaunchTemplateData?.ImageId !== amiIn(j, region)) continue;
       const made = (v.CreateTime?.getTime() ?? 0) >= j.startedAt - SKEW_MS;
       // Only a version holding the run's AMI is ever deleted: a forged journal cannot name another.
-      if (known.has(v.VersionNumber) || (made && v.VersionDescription?.includes('golden-ami-actions')))
+      if (known.has(v.VersionNumber)) found.push(v.VersionNumber);
+      else if (unanswered > 0 && made && v.VersionDescription?.includes('golden-ami-actions')) {
+        unanswered--;
         found.push(v.VersionNumber);
+      }
     }
   return { label, versions: found };
 }
@@ -107,7 +110,6 @@ export async function deleteVersions(
   const kept = new Set<string>();
   const templates = new Map(changesOf(j, 'version').map((c) => [`${c.region}|${c.templateId}`, c]));
   for (const { region, templateId } of templates.values()) {
-    const names = j.groups.filter((g) => g.region === region).map((g) => g.name);
     const command = (v: number | string) =>
       `aws ec2 delete-launch-template-versions --region ${region} --launch-template-id ${templateId} --versions ${v}`;
     try {
@@ -115,8 +117,9 @@ export async function deleteVersions(
         ourVersions(ctx, j, region, templateId),
       );
       for (const version of versions) {
+        // Every group of the region: one the run did not select may have launched from it.
         const groups = await persist(ctx, budget, `reading groups in ${region}`, () =>
-          describeGroups(ctx.clients.autoScaling(region), { names }),
+          describeGroups(ctx.clients.autoScaling(region)),
         );
         const users = usersOf(groups, templateId, version);
         if (users.length) {

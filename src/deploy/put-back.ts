@@ -4,7 +4,7 @@
 import type { ActionContext } from '../core/context.js';
 import { changesOf, type GroupBefore, type JournalData } from './journal.js';
 import { PutBackReport } from './persist.js';
-import { refreshBack, stopRefresh } from './put-back-fleet.js';
+import { refreshBack, refreshBackCommand, stopRefresh, takenOver } from './put-back-fleet.js';
 import { restoreParameter } from './put-back-parameter.js';
 import { deleteVersions, restoreDefaults, restoreSource } from './put-back-records.js';
 
@@ -44,18 +44,32 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
     report.unfinished = report.touched;
     return report;
   }
+  // Groups another run (or hand) refreshed after ours are theirs now: left as they are, and listed.
+  const theirs = new Set<GroupBefore>();
+  for (const g of changed) {
+    const r = await takenOver(ctx, j, g, budget).catch(() => undefined);
+    if (!r) continue;
+    theirs.add(g);
+    report.left(
+      `${g.region}/${g.name}: refreshed by someone else after this run (refresh ${r.InstanceRefreshId}, ${r.Status}), so it was left as it is`,
+      undefined,
+      `aws autoscaling describe-instance-refreshes --region ${g.region} --auto-scaling-group-name ${g.name}`,
+    );
+  }
   // 3. Groups whose instances still run the AMI go back to the launch source they had.
   if (j.rollbackOnFailure)
     await Promise.all(
       refreshed.map((g) =>
-        // A group resolving the label would launch the AMI again while the label still names it.
-        g.imageSource === 'ssm-parameter' && !labelBack
-          ? report.left(
-              `${g.region}/${g.name}: not refreshed back, since its template resolves label ${j.parameter?.label}, which may still name ${j.amiId}`,
-              undefined,
-              `aws autoscaling start-instance-refresh --region ${g.region} --auto-scaling-group-name ${g.name} (once the label is back)`,
-            )
-          : refreshBack(ctx, j, g, budget, report, (id) => o.onRefreshBack?.(g, id)),
+        theirs.has(g)
+          ? undefined
+          : // A group resolving the label would launch the AMI again while the label still names it.
+            g.imageSource === 'ssm-parameter' && !labelBack
+            ? report.left(
+                `${g.region}/${g.name}: not refreshed back, since its template resolves label ${j.parameter?.label}, which may still name ${j.amiId}`,
+                undefined,
+                `${refreshBackCommand(g)} (once the label is back)`,
+              )
+            : refreshBack(ctx, j, g, budget, report, (id) => o.onRefreshBack?.(g, id)),
       ),
     );
   else
@@ -63,12 +77,12 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
       report.left(
         `${g.region}/${g.name}: rollback-on-failure is off, so its refresh and instances were left as they are`,
         undefined,
-        `aws autoscaling rollback-instance-refresh --region ${g.region} --auto-scaling-group-name ${g.name}`,
+        refreshBackCommand(g),
       );
   // 4. Versions of ours nothing runs are deleted, 5. then each launch source is put back as written
   // (in that order, so a group put back on $Latest never launches the AMI).
   await restoreDefaults(ctx, j, budget, report);
   const kept = await deleteVersions(ctx, j, budget, report);
-  for (const g of changed) await restoreSource(ctx, g, kept, budget, report);
+  for (const g of changed) if (!theirs.has(g)) await restoreSource(ctx, g, kept, budget, report);
   return report;
 }

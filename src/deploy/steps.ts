@@ -26,7 +26,7 @@ import { groupSelection, type DeployInputs } from './inputs.js';
 import type { Journal, JournalData } from './journal.js';
 import { settleSources } from './sources.js';
 import type { PutBackReport } from './persist.js';
-import { putBack } from './put-back.js';
+import { putBack, type PutBackOptions } from './put-back.js';
 
 export interface DeploySteps {
   /** Promote's read-only checks (compare-and-swap, age against the label, AMI in every region). */
@@ -38,7 +38,11 @@ export interface DeploySteps {
   /** Proves the fleet; a failure is left as it is (the put-back undoes every group alike). */
   wait(ctx: ActionContext, refreshes: WatchedRefresh[]): Promise<HealthResult>;
   /** Puts back what the journal says the run changed; `quick` when cancelled (the post step finishes). */
-  putBack(ctx: ActionContext, journal: JournalData, o: { quick: boolean }): Promise<PutBackReport>;
+  putBack(
+    ctx: ActionContext,
+    journal: JournalData,
+    o: Pick<PutBackOptions, 'quick' | 'onRefreshBack'>,
+  ): Promise<PutBackReport>;
   /** Once proven: groups that followed $Latest/$Default follow it again; one phrase each. */
   settleSources(ctx: ActionContext, journal: Journal): Promise<string[]>;
   /** `replacing`: a dry run's forecast counts these instances (the refresh replaces them) as gone. */

@@ -95,23 +95,25 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
   let base: string;
   let good: string;
   let bad: string;
+  let newer: string;
   const PARAM = '/golden-ami/endings';
 
   beforeAll(async () => {
     lc = await start({ port: 0, seed: 71, instanceHttpPort: HTTP_PORT });
     const now = Date.now();
-    [base, good, bad] = lc.control
+    [base, good, bad, newer] = lc.control
       .seed({
         images: [
           { name: 'end-base', creationDate: now - 3 * hour },
           { name: 'end-good', creationDate: now - 2 * hour },
           { name: 'end-bad', creationDate: now - hour, health: 'unhealthy' },
+          { name: 'end-newer', creationDate: now - hour / 2 },
         ],
       })
-      .images.map((i) => i.imageId) as [string, string, string];
+      .images.map((i) => i.imageId) as [string, string, string, string];
     lc.control.seed({ parameters: [{ name: PARAM, value: base, dataType: 'aws:ec2:image' }] });
     const ssm = new SSMClient(config(lc));
-    for (const label of ['cancel', 'duo', 'solo', 'flaky', 'stuck'])
+    for (const label of ['cancel', 'duo', 'solo', 'flaky', 'stuck', 'overlap', 'dflt'])
       await ssm.send(new LabelParameterVersionCommand({ Name: PARAM, ParameterVersion: 1, Labels: [label] }));
     ssm.destroy();
     const group = (name: string, env: string, o: Partial<Parameters<typeof seedGroup>[2]> = {}) =>
@@ -131,6 +133,8 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
     group('flaky-ssm', 'flaky', { imageParameter: `${PARAM}:flaky` });
     group('stuck-web', 'stuck');
     group('stuck-ssm', 'stuck', { imageParameter: `${PARAM}:stuck` });
+    group('overlap-web', 'overlap');
+    group('dflt-web', 'dflt', { version: '$Default' });
     const asg = new AutoScalingClient(config(lc));
     // Every group InService on the base AMI before any test runs.
     for (let i = 0; i < 300; i++) {
@@ -347,5 +351,71 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
     });
     expect(done.exitCode).toBe(0);
     expect(done.post?.log).toMatch(/ended by itself/);
+  });
+
+  test("an earlier run's put-back never undoes a later run: the later deployment stands, the earlier one says so", async () => {
+    const asg = new AutoScalingClient(config(lc));
+    const successful = async () => {
+      const out = await asg.send(
+        new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'overlap-web' }),
+      );
+      return out.InstanceRefreshes?.[0]?.Status === 'Successful';
+    };
+    try {
+      // A: its refresh ends Successful, then its health-url check fails after the grace period.
+      const a = deployer(
+        lc,
+        PARAM,
+      )({
+        'ami-id': good,
+        environment: 'overlap',
+        'health-url': `http://{private-ip}:${HTTP_PORT}/version`,
+        'expected-version': '9.9.9',
+        'unhealthy-grace-seconds': '8',
+      });
+      for (let i = 0; i < 300 && !(await successful()); i++) await new Promise((r) => setTimeout(r, 100));
+      // B: a newer AMI, deployed while A still checks.
+      const b = await deployer(lc, PARAM)({ 'ami-id': newer, environment: 'overlap' });
+      expect(`${b.outputs.status}\n${story(b)}`).toMatch(/^healthy\n/);
+      const first = await a;
+      expect(`${first.outputs.status}\n${story(first)}`).toMatch(/^failed\n/);
+      expect(first.errors[0]).toMatch(/overlap-web: refreshed by someone else after this run/);
+    } finally {
+      asg.destroy();
+    }
+    const after = (await observe(lc, ['overlap-web'], PARAM)) as Record<
+      string,
+      { amis: string[]; template: { groupVersion?: string; versions: Record<string, string> } }
+    > & { parameter: Record<string, string> };
+    expect(after['overlap-web']!.amis).toEqual([newer]);
+    expect(after['overlap-web']!.template.versions[after['overlap-web']!.template.groupVersion!]).toBe(newer);
+    expect(after.parameter.overlap).toBe(newer);
+  });
+
+  test('a group following $Default without set-default-version: refused in the plan, nothing changed', async () => {
+    const before = lc.logs.mutations.query({}).length;
+    const r = await deployer(lc, PARAM)({ 'ami-id': good, environment: 'dflt' });
+    expect(r.outputs.status).toBe('refused');
+    expect(r.errors[0]).toMatch(/dflt-web \(us-east-1\) follows \$Default .*Set set-default-version: true/);
+    expect(lc.logs.mutations.query({}).length).toBe(before);
+    const moved = await deployer(
+      lc,
+      PARAM,
+    )({ 'ami-id': good, environment: 'dflt', 'set-default-version': true });
+    expect(`${moved.outputs.status}\n${story(moved)}`).toMatch(/^healthy\n/);
+    expect(await templateState(lc, 'dflt-web')).toMatchObject({ groupVersion: '$Default', default: 2 });
+    expect(await groupAmis(lc, 'dflt-web')).toEqual([good]);
+  });
+
+  test('invalid inputs: status refused, nothing changed', async () => {
+    const before = lc.logs.mutations.query({}).length;
+    const r = await deployer(
+      lc,
+      PARAM,
+    )({ 'ami-id': good, environment: 'solo', 'checkpoint-percentages': '20,50' });
+    expect(r.exitCode).toBe(1);
+    expect(r.outputs.status).toBe('refused');
+    expect(r.errors[0]).toMatch(/checkpoint-percentages/);
+    expect(lc.logs.mutations.query({}).length).toBe(before);
   });
 });
