@@ -187,7 +187,9 @@ async function deploy(
   return runActionStep('deploy-ami', {
     inputs: deployInputs(e),
     env: localcloudEnv(lc.url, PRIMARY),
-    timeoutMs: 120_000,
+    // A put-back persisting through throttling retries for up to put-back-minutes (5 by default):
+    // the step's bound must leave it that long, as the runner does.
+    timeoutMs: 600_000,
     ...(opts.cancel ? { cancel: opts.cancel } : {}),
     ...(opts.beforePost ? { beforePost: opts.beforePost } : {}),
   });
