@@ -138,6 +138,8 @@ describe('deploy-ami reaps across regions', () => {
         'parameter-name': '/golden-ami/web',
         environment: 'production',
         reap: true,
+        // Amazon's base image: not one this pipeline baked.
+        'allow-foreign-ami': true,
         'poll-interval-seconds': '0.3',
       },
       env: {
