@@ -8,7 +8,7 @@ import {
   describeError,
   PartialFailure,
 } from '../core/errors.js';
-import type { LaunchSource } from '../roll/pin.js';
+import { groupTemplateSpecs } from '../aws/group-templates.js';
 import { groupBefore, Journal } from './journal.js';
 import { journaled } from './journal-middleware.js';
 import type { Remaining } from './persist.js';
@@ -190,16 +190,11 @@ class Transaction {
    */
   private checkDefaultFollowers(r: RollResult): void {
     if (this.v.setDefaultVersion) return;
-    const specs = (s: LaunchSource) => [
-      s.LaunchTemplate,
-      s.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification,
-      ...(s.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map((o) => o.LaunchTemplateSpecification),
-    ];
     const followers = r.groups.filter(
       (g) =>
         g.status === 'would-refresh' &&
         g.imageSource === 'launch-template' &&
-        specs(g.before.source).some((s) => s && (s.Version ?? '$Default') === '$Default'),
+        groupTemplateSpecs(g.before.source).some((s) => (s.Version ?? '$Default') === '$Default'),
     );
     if (followers.length)
       throw new ActionFailure(

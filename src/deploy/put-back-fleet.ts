@@ -14,6 +14,7 @@ import { poll } from '../core/poll.js';
 import { hasCode, isTransient } from '../aws/errors.js';
 import { describeGroups } from '../aws/groups.js';
 import { instancesById } from '../aws/instances.js';
+import { ACTIVE } from '../health/group-state.js';
 import { isActive, latestRefresh } from '../roll/in-progress.js';
 import { amiIn, changesOf, type GroupBefore, type JournalData } from './journal.js';
 import { persist, shellWord, type PutBackBudget, type PutBackReport } from './persist.js';
@@ -68,7 +69,7 @@ export async function stopRefresh(
     const r = await persist(ctx, budget, `reading the refreshes of ${who(g)}`, () =>
       latestRefresh(ctx, g.region, g.name),
     );
-    if (!isOurs(j, g, r) || !['Pending', 'InProgress', 'Baking'].includes(r?.Status ?? '')) return;
+    if (!isOurs(j, g, r) || !ACTIVE.has(r?.Status ?? '')) return;
     try {
       await persist(ctx, budget, `rolling back refresh ${r!.InstanceRefreshId} of ${who(g)}`, () =>
         client.send(new RollbackInstanceRefreshCommand(input)),

@@ -116,11 +116,13 @@ export async function deleteVersions(
       const { label, versions } = await persist(ctx, budget, `listing versions of ${templateId}`, () =>
         ourVersions(ctx, j, region, templateId),
       );
+      // Every group of the region (one the run did not select may have launched from it), read once.
+      const groups = versions.length
+        ? await persist(ctx, budget, `reading groups in ${region}`, () =>
+            describeGroups(ctx.clients.autoScaling(region)),
+          )
+        : [];
       for (const version of versions) {
-        // Every group of the region: one the run did not select may have launched from it.
-        const groups = await persist(ctx, budget, `reading groups in ${region}`, () =>
-          describeGroups(ctx.clients.autoScaling(region)),
-        );
         const users = usersOf(groups, templateId, version);
         if (users.length) {
           kept.add(`${region}|${templateId}`);
@@ -178,11 +180,9 @@ function sourceKey(s: LaunchSource | AutoScalingGroup): string {
 }
 
 const floats = (s: LaunchSource) =>
-  [s.LaunchTemplate, s.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification]
-    .concat(
-      s.MixedInstancesPolicy?.LaunchTemplate?.Overrides?.map((o) => o.LaunchTemplateSpecification) ?? [],
-    )
-    .some((t) => t && (t.Version === undefined || t.Version === '$Latest' || t.Version === '$Default'));
+  groupTemplateSpecs(s).some(
+    (t) => t.Version === undefined || t.Version === '$Latest' || t.Version === '$Default',
+  );
 
 /** The group's launch source back as it was written, unless a version of ours it would float onto remains. */
 export async function restoreSource(

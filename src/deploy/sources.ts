@@ -17,13 +17,7 @@ const floating = (v: string | undefined) => v === undefined || v === '$Latest' |
 
 /** The floating specs of a launch source, each with the template version the group now names. */
 function floatingSpecs(before: GroupBefore, now: LaunchTemplateSpecification[]) {
-  const specs = [
-    before.source.LaunchTemplate,
-    before.source.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification,
-    ...(before.source.MixedInstancesPolicy?.LaunchTemplate?.Overrides ?? []).map(
-      (o) => o.LaunchTemplateSpecification,
-    ),
-  ].filter((s): s is LaunchTemplateSpecification => Boolean(s?.LaunchTemplateId) && floating(s?.Version));
+  const specs = groupTemplateSpecs(before.source).filter((s) => s.LaunchTemplateId && floating(s.Version));
   return specs.map((s) => ({
     templateId: s.LaunchTemplateId!,
     follows: s.Version ?? '$Default',
