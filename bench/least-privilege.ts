@@ -68,11 +68,15 @@ const readPolicy = (action: string, file: string) =>
 
 async function checkAction(action: string, opts: BenchOptions): Promise<Figure[]> {
   // bake-ami's Packer statements live in an optional second policy: its scenarios (Packer
-  // included) run under both, as a Packer user attaches both.
-  const extra = join(repoRoot, 'actions', action, 'iam-policy-packer.json');
+  // included) run under both, as a Packer user attaches both. localcloud's Packer is Debian's 1.6.6,
+  // so the policy made for it (iam-policy-packer.json asks for the plugin's tags at creation).
+  const extra = join(repoRoot, 'actions', action, 'iam-policy-packer-1.6.json');
   const base = readPolicy(action, 'iam-policy.json');
   const policy = existsSync(extra)
-    ? withStatements(base, [...statements(base), ...statements(readPolicy(action, 'iam-policy-packer.json'))])
+    ? withStatements(base, [
+        ...statements(base),
+        ...statements(readPolicy(action, 'iam-policy-packer-1.6.json')),
+      ])
     : base;
   const scenarios = SCENARIOS[action]!.filter((s) => !(opts.quick && s.slow));
   const all = statements(policy);

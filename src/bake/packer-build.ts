@@ -13,6 +13,8 @@ export interface PackerOptions {
   amiName: string;
   region: string;
   bakeId: string;
+  /** The bake's name: the builder's golden-ami:builder tag, which the shipped Packer policy asks for. */
+  bakeName: string;
   workingDirectory: string;
   /** Clock ms after which Packer is interrupted (timeout-minutes). */
   deadline: number;
@@ -31,14 +33,19 @@ export async function locatePacker(runner: ProcessRunner): Promise<string> {
 
 /**
  * The variables Packer receives. JSON templates accept variables they do not declare, so they
- * also get region and bake_id (use bake_id in run_tags as golden-ami:bake-id and the post step
- * can find the builder); HCL templates reject unknown ones, so they get only the two they must declare.
+ * also get region, bake_id and bake_name (run_tags carry golden-ami:bake-id=bake_id, so the post step
+ * finds the builder, and golden-ami:builder=bake_name, which the shipped Packer policy asks for);
+ * HCL templates reject unknown ones, so they get only the two they must declare.
  */
 export function packerArgs(
-  o: Pick<PackerOptions, 'templatePath' | 'vars' | 'sourceAmiId' | 'amiName' | 'region' | 'bakeId'>,
+  o: Pick<
+    PackerOptions,
+    'templatePath' | 'vars' | 'sourceAmiId' | 'amiName' | 'region' | 'bakeId' | 'bakeName'
+  >,
 ): string[] {
   const ours: Record<string, string> = { source_ami: o.sourceAmiId, ami_name: o.amiName };
-  if (!/\.hcl$/.test(o.templatePath)) Object.assign(ours, { region: o.region, bake_id: o.bakeId });
+  if (!/\.hcl$/.test(o.templatePath))
+    Object.assign(ours, { region: o.region, bake_id: o.bakeId, bake_name: o.bakeName });
   const vars = { ...ours, ...o.vars };
   return [
     'build',

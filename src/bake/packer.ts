@@ -16,6 +16,7 @@ export type PackerEngineOptions = Pick<
   BakeRunOptions,
   | 'region'
   | 'bakeId'
+  | 'name'
   | 'packerTemplate'
   | 'packerVars'
   | 'failureMarker'
@@ -50,6 +51,7 @@ export async function bakeWithPacker(
       amiName: b.spec.name,
       region: o.region,
       bakeId: o.bakeId,
+      bakeName: o.name,
       workingDirectory: o.workingDirectory,
       deadline: b.deadline,
       runner: o.processRunner,

@@ -35,8 +35,10 @@ const readPolicy = (file: string) =>
   JSON.parse(readFileSync(join(repoRoot, 'actions/bake-ami', file), 'utf8')) as PolicyDocument;
 const policy = readPolicy('iam-policy.json');
 const packerPolicy = readPolicy('iam-policy-packer.json');
-/** The shipped policy for a pipeline whose bake is named `bakeName`. */
-const policyFor = (bakeName: string) => renderPolicy(policy, { ...EXAMPLE, bakeName });
+/** The shipped policy for a pipeline whose bake is named `bakeName`, its builders in the default VPC. */
+const policyFor = (bakeName: string) =>
+  renderPolicy(policy, { ...EXAMPLE, bakeName, builderVpc: defaultVpc() });
+const defaultVpc = () => [...lc.world.region('us-east-1').ec2.vpcs.values()].find((v) => v.isDefault)!.vpcId;
 
 let lc: Localcloud;
 let workdir: string;
@@ -388,5 +390,30 @@ describe("bake-ami role: leaking or claiming images that are not this pipeline's
       { Key: 'golden-ami:bake-id', Value: 'p-0001' },
       { Key: 'golden-ami:name', Value: 'payments-base' },
     ]);
+  });
+
+  it("with the Packer policy too: claim another team's unnamed AMI, or share it once claimed → denied", async () => {
+    lc.iam.setPolicy({
+      Version: '2012-10-17',
+      Statement: [...statements(policy), ...statements(packerPolicy)],
+    });
+    const asBuilt = [
+      { Key: 'golden-ami:builder', Value: EXAMPLE.bakeName },
+      { Key: 'golden-ami:bake-id', Value: 'b-attack' },
+    ];
+    for (const Tags of [bakeTags, asBuilt, [...asBuilt, bakeTags[0]!]])
+      await denied(() =>
+        ec2.send(new CreateTagsCommand({ Resources: [foreign.amiId, foreign.snapshotId], Tags })),
+      );
+    await denied(() =>
+      ec2.send(
+        new ModifyImageAttributeCommand({
+          ImageId: foreign.amiId,
+          LaunchPermission: { Add: [{ UserId: '444455556666' }] },
+        }),
+      ),
+    );
+    const image = region().images.get(foreign.amiId)!;
+    expect([image.state, image.tags, [...image.launchPermissionUserIds]]).toEqual(['available', [], []]);
   });
 });

@@ -336,15 +336,25 @@ function deniedBy(policy: PolicyDocument, check: AuthCheck): string {
 const CONSENT_GROUP = 'aws:ResourceTag/golden-ami:parameter';
 /** What a template launches: with a template, nothing overridden, an image of this account or Amazon. */
 const LAUNCHED_FROM_TEMPLATE =
-  'AndWhatThoseTemplatesLaunch: ec2:LaunchTemplate, ec2:IsLaunchTemplateResource, ec2:Owner';
+  'AndWhatThoseTemplatesLaunch: ec2:LaunchTemplate, ec2:IsLaunchTemplateResource, ec2:Owner, ec2:NetworkInterfaceID';
+/** A group update of a consenting group that points it at a template, never resizes or moves it. */
+const REPOINT_ONLY = `RepointOnlyGroupsThatConsentNeverResizeOrMoveThem: ${[
+  'aws:ResourceTag/golden-ami:parameter',
+  'autoscaling:MinSize',
+  'autoscaling:MaxSize',
+  'autoscaling:VPCZoneIdentifiers',
+].join(', ')}`;
 
 describe('the escalation table: the role against the other team (and other names)', () => {
   let theirRefresh = '';
   let templateVersionsBefore = 0;
   let theirSubnet = '';
   let lookalike: SeededGroup;
+  let oursBefore: unknown[] = [];
 
   beforeAll(async () => {
+    const g = await groupNow(ours.groupName);
+    oursBefore = [g.MinSize, g.MaxSize, g.VPCZoneIdentifier];
     // The other team is rolling their own fleet: something to cancel or roll back.
     const v = seedTemplateVersion(lc.world, REGION, theirs.launchTemplateId, { imageId: oldAmi });
     theirRefresh = (
@@ -414,9 +424,31 @@ describe('the escalation table: the role against the other team (and other names
     [
       'resize or repoint their group',
       'roll-asg',
-      `RefreshOnlyGroupsThatConsent: ${CONSENT_GROUP}`,
+      REPOINT_ONLY,
       () =>
         asg.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: theirs.groupName, MaxSize: 0 })),
+    ],
+    [
+      // Found by the independent review of issue 26: consent lets the role pin our group, not resize it.
+      'resize our consenting group to 0',
+      'roll-asg',
+      REPOINT_ONLY,
+      () =>
+        asg.send(
+          new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: ours.groupName, MinSize: 0, MaxSize: 0 }),
+        ),
+    ],
+    [
+      'move our consenting group into another subnet',
+      'roll-asg',
+      REPOINT_ONLY,
+      () =>
+        asg.send(
+          new UpdateAutoScalingGroupCommand({
+            AutoScalingGroupName: ours.groupName,
+            VPCZoneIdentifier: theirSubnet,
+          }),
+        ),
     ],
     [
       'tag their group to fake its consent',
@@ -560,7 +592,7 @@ describe('the escalation table: the role against the other team (and other names
     [
       'resize a group consenting to /golden-ami/payments to 0',
       'roll-asg',
-      `RefreshOnlyGroupsThatConsent: ${CONSENT_GROUP}`,
+      REPOINT_ONLY,
       () =>
         asg.send(
           new UpdateAutoScalingGroupCommand({
@@ -635,6 +667,8 @@ describe('the escalation table: the role against the other team (and other names
     expect(out.InstanceRefreshes?.[0]?.Status).not.toMatch(/Cancel|Rollback/);
     const look = await groupNow(lookalike.groupName);
     expect([look.MaxSize, look.Instances?.length]).toEqual([1, 0]);
+    const mine = await groupNow(ours.groupName);
+    expect([mine.MinSize, mine.MaxSize, mine.VPCZoneIdentifier]).toEqual(oursBefore);
     await expect(ssm.send(new GetParameterCommand({ Name: '/golden-ami/payments' }))).rejects.toMatchObject({
       name: 'ParameterNotFound',
     });

@@ -386,6 +386,20 @@ function ssm(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
   }
 }
 
+/**
+ * autoscaling:MinSize, MaxSize and VPCZoneIdentifiers: "the minimum/maximum scaling size" and "the
+ * identifier of a VPC zone" in the request (Service Authorization Reference, Amazon EC2 Auto Scaling),
+ * present only when the request sets them.
+ */
+function sizeAndPlace(p: Params): RequestContext {
+  const c: RequestContext = {};
+  if (p.MinSize !== undefined) c['autoscaling:MinSize'] = String(p.MinSize);
+  if (p.MaxSize !== undefined) c['autoscaling:MaxSize'] = String(p.MaxSize);
+  if (typeof p.VPCZoneIdentifier === 'string')
+    c['autoscaling:VPCZoneIdentifiers'] = p.VPCZoneIdentifier.split(',').map((s) => s.trim());
+  return c;
+}
+
 function autoscaling(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest[] {
   const action = `autoscaling:${operation}`;
   if (/^Describe/.test(operation)) return [{ action, resource: '*', context: {} }];
@@ -407,6 +421,7 @@ function autoscaling(operation: string, p: Params, r: RegionState, a: Arns): Aut
           ['aws:ResourceTag', 'autoscaling:ResourceTag'],
           g?.tags.map((t) => ({ Key: t.Key, Value: t.Value })),
         ),
+        ...sizeAndPlace(p),
       },
     };
   });

@@ -92,6 +92,22 @@ describe('evaluate', () => {
     ).toBe(false);
   });
 
+  it('matches tag keys in condition keys whatever their case', () => {
+    const p = allow('autoscaling:UpdateAutoScalingGroup', '*', {
+      StringEquals: { 'aws:ResourceTag/golden-ami:parameter': '/golden-ami/web' },
+    });
+    const req = (key: string) =>
+      evaluate(p, {
+        action: 'autoscaling:UpdateAutoScalingGroup',
+        resource: '*',
+        context: { [key]: '/golden-ami/web' },
+      }).allowed;
+    expect([
+      req('aws:ResourceTag/golden-ami:parameter'),
+      req('AWS:ResourceTag/Golden-AMI:Parameter'),
+    ]).toEqual([true, true]);
+  });
+
   it('evaluates string operators: missing keys fail positive operators and pass negated ones; IfExists passes when missing', () => {
     const ctx = { 'iam:PassedToService': 'ec2.amazonaws.com' };
     const req = (Condition: object, context: Record<string, string> = ctx) =>
@@ -157,6 +173,27 @@ describe('authorizationsFor', () => {
       `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-1`,
       `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-2`,
     ]);
+  });
+
+  it('gives the size and subnets an UpdateAutoScalingGroup sets', () => {
+    const [group] = authorizationsFor(
+      'autoscaling',
+      'UpdateAutoScalingGroup',
+      { AutoScalingGroupName: 'web', MinSize: 0, MaxSize: 0, VPCZoneIdentifier: 'subnet-1, subnet-2' },
+      region,
+    );
+    expect(group!.context).toMatchObject({
+      'autoscaling:MinSize': '0',
+      'autoscaling:MaxSize': '0',
+      'autoscaling:VPCZoneIdentifiers': ['subnet-1', 'subnet-2'],
+    });
+    const [pinOnly] = authorizationsFor(
+      'autoscaling',
+      'UpdateAutoScalingGroup',
+      { AutoScalingGroupName: 'web', LaunchTemplate: { LaunchTemplateId: 'lt-none', Version: '3' } },
+      region,
+    );
+    expect(Object.keys(pinOnly!.context ?? {}).filter((k) => k.startsWith('autoscaling:M'))).toEqual([]);
   });
 
   it('authorizes RunInstances on each resource, tags on create and the passed role', () => {

@@ -123,14 +123,15 @@ function comparator(op: string): { compare: Comparator; negated: boolean } {
   }
 }
 
-/** Context keys are case-insensitive; tag keys after the slash keep their case. */
+/**
+ * "Context key names are not case-sensitive" (IAM User Guide, IAM JSON policy elements: Condition),
+ * the tag key in aws:ResourceTag/<key> included: a policy naming golden-ami:parameter also matches a
+ * resource tagged Golden-AMI:Parameter. Values keep their case; the operator decides.
+ */
 function lookup(context: RequestContext, key: string): string[] | undefined {
-  const [prefix, ...rest] = key.split('/');
-  const wanted = [prefix!.toLowerCase(), ...rest].join('/');
-  for (const [k, v] of Object.entries(context)) {
-    const [kp, ...kr] = k.split('/');
-    if ([kp!.toLowerCase(), ...kr].join('/') === wanted) return v === undefined ? undefined : list(v);
-  }
+  const wanted = key.toLowerCase();
+  for (const [k, v] of Object.entries(context))
+    if (k.toLowerCase() === wanted) return v === undefined ? undefined : list(v);
   return undefined;
 }
 

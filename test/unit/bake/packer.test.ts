@@ -20,12 +20,13 @@ describe('packer machine-readable output', () => {
     expect(parseMachineLine('not machine readable')).toBeUndefined();
   });
 
-  it('passes source_ami and ami_name; JSON templates also get region and bake_id; user vars win', () => {
+  it('passes source_ami and ami_name; JSON templates also get region, bake_id and bake_name; user vars win', () => {
     const base = {
       sourceAmiId: 'ami-1',
       amiName: 'web-1',
       region: 'us-east-1',
       bakeId: 'b-1',
+      bakeName: 'web',
       vars: { size: 'big' },
     };
     expect(packerArgs({ ...base, templatePath: 't.json' })).toEqual([
@@ -40,6 +41,8 @@ describe('packer machine-readable output', () => {
         'region=us-east-1',
         '-var',
         'bake_id=b-1',
+        '-var',
+        'bake_name=web',
         '-var',
         'size=big',
       ],

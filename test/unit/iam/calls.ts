@@ -146,80 +146,139 @@ const NATIVE_BAKE: Call[] = [
   },
 ];
 
-const packerRunTags = {
+/** Debian's Packer 1.6.6: run_tags on the builder only; its key pair, group and image untagged. */
+const legacyRunTags = {
   Name: 'golden-web-20261207 builder',
   'golden-ami:bake-id': 'b-0001',
   'golden-ami:builder': 'b-0001',
 };
+/**
+ * packer-plugin-amazon >= 1.0.2 puts run_tags on the key pair, the security group and, at CreateImage,
+ * the AMI and its snapshots (builder/common/step_key_pair.go, step_security_group.go,
+ * builder/ebs/step_create_ami.go: TagSpecifications); the shipped template sets
+ * golden-ami:builder to the bake's name.
+ */
+const packerRunTags = { ...legacyRunTags, 'golden-ami:builder': PIPELINE.bakeName };
 const packerGroup = arn.ec2('security-group', 'sg-0packer000000001');
+const packerKeyPair = arn.ec2('key-pair', 'packer_6571c1a4');
 const builderVpc = arn.ec2('vpc', PIPELINE.builderVpc);
 const packerImage = arn.image('ami-0packer00000001');
+const packerSnapshot = arn.snapshot('snap-0packer0000001');
+const packerBuilder = arn.ec2('instance', 'i-0packer000000001');
+const packerTags = { Builder: 'packer', 'golden-ami:bake-id': 'b-0001' };
+
+const packerReads: Call = {
+  what: 'Packer: read regions, VPCs, volumes, instance status',
+  checks: reads(
+    'ec2:DescribeRegions',
+    'ec2:DescribeVpcs',
+    'ec2:DescribeVolumes',
+    'ec2:DescribeInstanceStatus',
+  ),
+};
+const packerLaunch = (runTags: Record<string, string>, keyPairTags?: Record<string, string>) =>
+  runInstances({
+    image: AMAZON_IMAGE,
+    tags: runTags,
+    eniUntagged: true,
+    keyPair: 'packer_6571c1a4',
+    keyPairTags,
+    securityGroup: 'sg-0packer000000001',
+  });
 
 const PACKER_BAKE: Call[] = [
   ...NATIVE_BAKE.slice(0, 2),
+  packerReads,
   {
-    what: 'Packer: read regions, VPCs, volumes, instance status',
-    checks: reads(
-      'ec2:DescribeRegions',
-      'ec2:DescribeVpcs',
-      'ec2:DescribeVolumes',
-      'ec2:DescribeInstanceStatus',
+    what: 'Packer: temporary key pair and security group in the builder VPC, tagged as they are created',
+    checks: [
+      check('ec2:CreateKeyPair', packerKeyPair, requestTags(packerRunTags)),
+      check('ec2:CreateSecurityGroup', arn.ec2('security-group', '*'), requestTags(packerRunTags)),
+      check('ec2:CreateSecurityGroup', builderVpc),
+      ...tagOnCreate('CreateKeyPair', [packerKeyPair], packerRunTags),
+      ...tagOnCreate('CreateSecurityGroup', [arn.ec2('security-group', '*')], packerRunTags),
+      check('ec2:AuthorizeSecurityGroupIngress', packerGroup, {
+        ...resourceTags(packerRunTags),
+        'ec2:Vpc': builderVpc,
+      }),
+    ],
+  },
+  {
+    what: 'Packer: launch with run_tags and run_volume_tags, its key pair, into the builder VPC',
+    checks: packerLaunch(packerRunTags, packerRunTags),
+  },
+  {
+    what: 'Packer: image its builder, the image and snapshots tagged with run_tags as they are created; then its tags',
+    checks: [
+      check('ec2:CreateImage', packerBuilder, resourceTags(packerRunTags)),
+      ...created('CreateImage', packerRunTags),
+      check('ec2:CreateTags', packerImage, { ...resourceTags(packerRunTags), ...requestTags(packerTags) }),
+    ],
+  },
+  {
+    what: "bake-ami names Packer's image as this pipeline's, with its provenance",
+    checks: [packerImage, packerSnapshot].map((r) =>
+      check('ec2:CreateTags', r, {
+        ...resourceTags({ ...packerRunTags, ...packerTags }),
+        ...requestTags(imageTags()),
+      }),
     ),
   },
   {
-    what: 'Packer: temporary key pair and security group in the builder VPC, opened for its communicator',
+    what: "Packer: terminate its builder, delete its key pair and group; bake-ami reads the builder's console",
     checks: [
-      check('ec2:CreateKeyPair', arn.ec2('key-pair', 'packer_6571c1a4')),
+      check('ec2:TerminateInstances', packerBuilder, resourceTags(packerRunTags)),
+      check('ec2:DeleteSecurityGroup', packerGroup, {
+        ...resourceTags(packerRunTags),
+        'ec2:Vpc': builderVpc,
+      }),
+      check('ec2:DeleteKeyPair', packerKeyPair, resourceTags(packerRunTags)),
+      check('ec2:GetConsoleOutput', packerBuilder, resourceTags(packerRunTags)),
+    ],
+  },
+  ...NATIVE_BAKE.slice(9),
+];
+
+/** Debian's Packer 1.6.6 under iam-policy-packer-1.6.json: nothing but the builder tagged at creation. */
+const PACKER_16_BAKE: Call[] = [
+  ...NATIVE_BAKE.slice(0, 2),
+  packerReads,
+  {
+    what: 'Packer 1.6.6: untagged key pair and security group in the builder VPC, opened for its communicator',
+    checks: [
+      check('ec2:CreateKeyPair', packerKeyPair),
       check('ec2:CreateSecurityGroup', arn.ec2('security-group', '*')),
       check('ec2:CreateSecurityGroup', builderVpc),
       check('ec2:AuthorizeSecurityGroupIngress', packerGroup, { 'ec2:Vpc': builderVpc }),
     ],
   },
   {
-    what: 'Packer: launch with run_tags and run_volume_tags, its key pair, into the builder VPC',
-    checks: runInstances({
-      image: AMAZON_IMAGE,
-      tags: packerRunTags,
-      eniUntagged: true,
-      keyPair: 'packer_6571c1a4',
-      securityGroup: 'sg-0packer000000001',
-      vpc: PIPELINE.builderVpc,
-    }),
+    what: 'Packer 1.6.6: launch with run_tags, its key pair, into the builder VPC',
+    checks: packerLaunch(legacyRunTags),
   },
   {
-    what: 'Packer: image its builder (untagged at creation), then tag the image and snapshots',
+    what: 'Packer 1.6.6: image its builder (untagged at creation), then tag the image and snapshots',
     checks: [
-      check('ec2:CreateImage', arn.ec2('instance', 'i-0packer000000001'), resourceTags(packerRunTags)),
+      check('ec2:CreateImage', packerBuilder, resourceTags(legacyRunTags)),
       check('ec2:CreateImage', arn.image('*')),
       check('ec2:CreateImage', arn.snapshot('*')),
-      check(
-        'ec2:CreateTags',
-        packerImage,
-        requestTags({ Builder: 'packer', 'golden-ami:bake-id': 'b-0001' }),
-      ),
-      check(
-        'ec2:CreateTags',
-        arn.snapshot('snap-0packer0000001'),
-        requestTags({ 'golden-ami:bake-id': 'b-0001' }),
-      ),
+      check('ec2:CreateTags', packerImage, requestTags(packerTags)),
+      check('ec2:CreateTags', packerSnapshot, requestTags({ 'golden-ami:bake-id': 'b-0001' })),
     ],
   },
   {
-    what: "bake-ami claims Packer's image with its provenance",
+    what: "bake-ami claims Packer 1.6.6's image with its provenance",
     checks: [
-      check('ec2:CreateTags', packerImage, {
-        ...resourceTags({ Builder: 'packer', 'golden-ami:bake-id': 'b-0001' }),
-        ...requestTags(imageTags()),
-      }),
+      check('ec2:CreateTags', packerImage, { ...resourceTags(packerTags), ...requestTags(imageTags()) }),
     ],
   },
   {
-    what: "Packer: terminate its builder, delete its key pair and group; bake-ami reads the builder's console",
+    what: "Packer 1.6.6: terminate its builder, delete its key pair and group; bake-ami reads the builder's console",
     checks: [
-      check('ec2:TerminateInstances', arn.ec2('instance', 'i-0packer000000001'), resourceTags(packerRunTags)),
+      check('ec2:TerminateInstances', packerBuilder, resourceTags(legacyRunTags)),
       check('ec2:DeleteSecurityGroup', packerGroup, { 'ec2:Vpc': builderVpc }),
-      check('ec2:DeleteKeyPair', arn.ec2('key-pair', 'packer_6571c1a4')),
-      check('ec2:GetConsoleOutput', arn.ec2('instance', 'i-0packer000000001'), resourceTags(packerRunTags)),
+      check('ec2:DeleteKeyPair', packerKeyPair),
+      check('ec2:GetConsoleOutput', packerBuilder, resourceTags(legacyRunTags)),
     ],
   },
   ...NATIVE_BAKE.slice(9),
@@ -410,6 +469,7 @@ const DEPLOY: Call[] = [
 export const CALLS: Record<ActionName, Call[]> = {
   'bake-ami': NATIVE_BAKE,
   'bake-ami (packer)': PACKER_BAKE,
+  'bake-ami (packer 1.6.6)': PACKER_16_BAKE,
   'promote-ami-parameter': PROMOTE,
   'roll-asg': ROLL,
   'wait-healthy': WAIT,

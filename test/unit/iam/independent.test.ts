@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../harness/action-metadata.js';
 import type { AuthRequest } from '../../localcloud/iam.js';
 import { ESCALATION_TESTS, ORG_PRINCIPALS, type Attack, type OrgPrincipal } from './attacks.js';
+import { BREAKER_PATHS } from './attacks-breaker.js';
 import { ISSUE_PATHS } from './attacks-issue.js';
 import { CALLS } from './calls.js';
 import { AWS_OWNED_SSM, independent, localcloud, type Policies } from './evaluators.js';
@@ -31,7 +32,7 @@ const underOrg = (role: string): Policies => ({
 const policiesOf = (as: Attack['as']): Policies =>
   isOrgPrincipal(as) ? underOrg(ORG_PRINCIPALS[as]) : { identity: ACTION_POLICY[as] };
 
-const ROWS: Attack[] = [...ESCALATION_TESTS, ...ISSUE_PATHS];
+const ROWS: Attack[] = [...ESCALATION_TESTS, ...ISSUE_PATHS, ...BREAKER_PATHS];
 const callRows = Object.entries(CALLS).flatMap(([action, calls]) =>
   calls.map((c) => [action as ActionName, c.what, c.checks] as const),
 );
@@ -61,6 +62,7 @@ describe('every call each action makes is allowed by its shipped policy', () => 
     const roles: Array<[keyof typeof ROLES, string, ActionName[]]> = [
       ['bake', 'golden-ami-bake', ['bake-ami', 'promote-ami-parameter', 'retire-amis']],
       ['bake-packer', 'golden-ami-bake', ['bake-ami (packer)']],
+      ['bake-packer-1.6', 'golden-ami-bake', ['bake-ami (packer 1.6.6)']],
       ['deploy', 'golden-ami-production', ['deploy-ami']],
     ];
     for (const [role, name, actions] of roles)
@@ -96,9 +98,9 @@ describe('the reserved-tags SCP', () => {
             written.add(m[1]!);
     };
     walk('src');
-    const reserved = [ORG_POLICIES.scp.Statement].flat()[0]!.Condition!['ForAnyValue:StringEquals']![
-      'aws:TagKeys'
-    ];
+    const reserved = [ORG_POLICIES.scp.Statement].flat()[0]!.Condition![
+      'ForAnyValue:StringEqualsIgnoreCase'
+    ]!['aws:TagKeys'];
     const fleetOwners = ['golden-ami:parameter', 'golden-ami:keep'];
     expect([...written].filter((k) => !fleetOwners.includes(k)).sort()).toEqual([reserved].flat().sort());
   });
@@ -174,7 +176,7 @@ describe('the escalation table: every row is denied', () => {
 it('evaluates every shipped policy file', () => {
   const used = new Set(Object.values(ACTION_POLICY).flatMap((p) => Object.keys(p)));
   expect(Object.keys(POLICY_FILES).filter((f) => !used.has(f))).toEqual([]);
-  expect(Object.keys(POLICY_FILES).length).toBe(8);
+  expect(Object.keys(POLICY_FILES).length).toBe(9);
 });
 
 it('no statement of any shipped policy allows a mutating action on "*"', () => {

@@ -2,7 +2,17 @@
 // subnet, security group, key pair and launch template, each a check of its own; plus CreateTags for
 // the tag specifications and iam:PassRole for the instance profile.
 import type { AuthRequest, RequestContext } from '../../localcloud/iam.js';
-import { arn, check, imageContext, requestTags, tagOnCreate, type ImageRef, type Tags } from './requests.js';
+import {
+  PIPELINE,
+  arn,
+  check,
+  imageContext,
+  requestTags,
+  resourceTags,
+  tagOnCreate,
+  type ImageRef,
+  type Tags,
+} from './requests.js';
 
 type FromTemplate = 'image' | 'subnet' | 'security-group' | 'key-pair' | 'network-interface';
 
@@ -14,6 +24,9 @@ export interface Launch {
   subnet?: string;
   securityGroup?: string;
   keyPair?: string;
+  /** The key pair's own tags (Packer's, tagged as it was created). */
+  keyPairTags?: Tags;
+  /** The VPC of the subnet, security group and interface; the example's builder VPC unless given. */
   vpc?: string;
   /** An existing network interface attached instead of a new one. */
   existingEni?: string;
@@ -25,7 +38,7 @@ export interface Launch {
 }
 
 export function runInstances(l: Launch): AuthRequest[] {
-  const vpc = arn.ec2('vpc', l.vpc ?? 'vpc-0a0a0a0a0a0a0a0a0');
+  const vpc = arn.ec2('vpc', l.vpc ?? PIPELINE.builderVpc);
   const lt = (kind: FromTemplate | 'created'): RequestContext =>
     l.template
       ? {
@@ -60,7 +73,14 @@ export function runInstances(l: Launch): AuthRequest[] {
       'ec2:Vpc': vpc,
       ...lt('security-group'),
     }),
-    ...(l.keyPair ? [check('ec2:RunInstances', arn.ec2('key-pair', l.keyPair), lt('key-pair'))] : []),
+    ...(l.keyPair
+      ? [
+          check('ec2:RunInstances', arn.ec2('key-pair', l.keyPair), {
+            ...resourceTags(l.keyPairTags ?? {}),
+            ...lt('key-pair'),
+          }),
+        ]
+      : []),
     ...(l.template
       ? [
           check('ec2:RunInstances', arn.ec2('launch-template', l.template.id), {

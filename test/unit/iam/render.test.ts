@@ -18,7 +18,7 @@ const other = {
 
 it('renders every shipped policy for another pipeline, naming only its values', () => {
   const files = shippedPolicyFiles();
-  expect(files).toHaveLength(10);
+  expect(files).toHaveLength(11);
   for (const file of files) {
     const shipped = JSON.parse(readFileSync(join(repoRoot, file), 'utf8')) as unknown;
     expect(renderPolicy(shipped, EXAMPLE)).toEqual(shipped);

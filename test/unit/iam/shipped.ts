@@ -43,6 +43,11 @@ export const ROLES = {
     'actions/bake-ami/iam-policy-packer.json',
     'actions/promote-ami-parameter/iam-policy.json',
   ),
+  'bake-packer-1.6': pick(
+    'actions/bake-ami/iam-policy.json',
+    'actions/bake-ami/iam-policy-packer-1.6.json',
+    'actions/promote-ami-parameter/iam-policy.json',
+  ),
   retire: pick('actions/retire-amis/iam-policy.json'),
   deploy: pick(
     'actions/promote-ami-parameter/iam-policy.json',
@@ -59,6 +64,10 @@ export type Role = keyof typeof ROLES;
 export const ACTION_POLICY = {
   'bake-ami': pick('actions/bake-ami/iam-policy.json'),
   'bake-ami (packer)': pick('actions/bake-ami/iam-policy.json', 'actions/bake-ami/iam-policy-packer.json'),
+  'bake-ami (packer 1.6.6)': pick(
+    'actions/bake-ami/iam-policy.json',
+    'actions/bake-ami/iam-policy-packer-1.6.json',
+  ),
   'promote-ami-parameter': pick('actions/promote-ami-parameter/iam-policy.json'),
   'roll-asg': pick('actions/roll-asg/iam-policy.json'),
   'wait-healthy': pick('actions/wait-healthy/iam-policy.json'),
