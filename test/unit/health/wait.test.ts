@@ -340,7 +340,7 @@ describe('waitHealthy', () => {
       (c) => (c.params as { AutoScalingGroupNames?: string[] }).AutoScalingGroupNames ?? [],
     );
     expect(Math.max(...asked.map((n) => n.length))).toBe(100);
-  });
+  }, 60_000); // 150 groups: a harness bound for a loaded machine, not a speed assertion
 
   it('describes each instance once, however many looks its group takes while baking', async () => {
     const { run } = setup();
