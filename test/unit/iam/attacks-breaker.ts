@@ -1,5 +1,5 @@
-// Escalation paths an independent security review found in the first round of issue 26's policies,
-// filed under the issue's path each extends; every one must now be denied.
+// Escalation paths two independent security reviews found in issue 26's policies, filed under the
+// issue's path each extends; every one must now be denied.
 import { a, THEIR_GROUP } from './attacks.js';
 import type { PathAttack } from './attacks-issue.js';
 import { runInstances } from './launches.js';
@@ -21,6 +21,10 @@ const PLAIN = resourceTags(THEIR_PLAIN_IMAGE.tags!);
 const OUR_GROUP = arn.group('web-production');
 const CONSENT = resourceTags({ 'golden-ami:parameter': PIPELINE.parameter });
 const anyone = 'anyone in the account' as const;
+const OTHER_BUILDER = resourceTags({
+  'golden-ami:builder': 'golden-payments',
+  'golden-ami:bake-id': 'p-0001',
+});
 /** Tag keys as another team might spell ours: IAM matches aws:ResourceTag/<key> whatever the case. */
 const cased = (tags: Record<string, string>) => ({
   'aws:TagKeys': Object.keys(tags),
@@ -139,6 +143,47 @@ export const BREAKER_PATHS: PathAttack[] = [
     7,
     a(anyone, "move a label of the pipeline's parameter", [
       check('ssm:LabelParameterVersion', arn.parameter(PIPELINE.parameter)),
+    ]),
+  ),
+  p(
+    2,
+    a('bake-ami (packer 1.6.6)', "stop, terminate, image or read another pipeline's builder", [
+      ...['ec2:StopInstances', 'ec2:TerminateInstances', 'ec2:CreateImage', 'ec2:GetConsoleOutput'].map((x) =>
+        check(x, arn.ec2('instance', 'i-0paybuilder000001'), OTHER_BUILDER),
+      ),
+    ]),
+  ),
+  p(
+    2,
+    a(
+      'bake-ami (packer 1.6.6)',
+      "launch a builder tagged as another pipeline's",
+      runInstances({ image: AMAZON_IMAGE, tags: builderTags('golden-payments'), eniUntagged: true }),
+    ),
+  ),
+  p(
+    7,
+    a(anyone, "remove the consent tags of the pipeline's template (DeleteTags without Tags)", [
+      check('ec2:DeleteTags', arn.ec2('launch-template', 'lt-0web0000000000001'), CONSENT),
+    ]),
+  ),
+  ...(
+    [
+      [
+        'iam:UpdateAssumeRolePolicy',
+        'golden-ami-production',
+        "replace the trust policy of the pipeline's production role",
+      ],
+      ['iam:AttachRolePolicy', 'golden-ami-bake', "attach a policy to the pipeline's bake role"],
+      ['iam:DeleteRole', 'golden-ami-bake', "delete the pipeline's bake role (to create it anew)"],
+      ['iam:CreateRole', 'golden-ami-fleet-owner', 'create the fleet owner role'],
+    ] as const
+  ).map(([action, role, what]) => p(7, a(anyone, what, [check(action, arn.role(role))]))),
+  p(
+    8,
+    a(anyone, "delete or repoint the pipeline's events queue", [
+      check('sqs:DeleteQueue', arn.queue(PIPELINE.queue)),
+      check('sqs:SetQueueAttributes', arn.queue(PIPELINE.queue)),
     ]),
   ),
 ];

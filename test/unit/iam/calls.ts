@@ -146,19 +146,18 @@ const NATIVE_BAKE: Call[] = [
   },
 ];
 
-/** Debian's Packer 1.6.6: run_tags on the builder only; its key pair, group and image untagged. */
+/** Debian's Packer 1.6.6: run_tags (the shipped template's) on the builder only; its key pair, group and image untagged. */
 const legacyRunTags = {
   Name: 'golden-web-20261207 builder',
   'golden-ami:bake-id': 'b-0001',
-  'golden-ami:builder': 'b-0001',
+  'golden-ami:builder': PIPELINE.bakeName,
 };
 /**
- * packer-plugin-amazon >= 1.0.2 puts run_tags on the key pair, the security group and, at CreateImage,
- * the AMI and its snapshots (builder/common/step_key_pair.go, step_security_group.go,
- * builder/ebs/step_create_ami.go: TagSpecifications); the shipped template sets
- * golden-ami:builder to the bake's name.
+ * packer-plugin-amazon >= 1.0.2 puts the same run_tags on the key pair, the security group and, at
+ * CreateImage, the AMI and its snapshots (builder/common/step_key_pair.go, step_security_group.go,
+ * builder/ebs/step_create_ami.go: TagSpecifications).
  */
-const packerRunTags = { ...legacyRunTags, 'golden-ami:builder': PIPELINE.bakeName };
+const packerRunTags = legacyRunTags;
 const packerGroup = arn.ec2('security-group', 'sg-0packer000000001');
 const packerKeyPair = arn.ec2('key-pair', 'packer_6571c1a4');
 const builderVpc = arn.ec2('vpc', PIPELINE.builderVpc);
