@@ -8,11 +8,9 @@ import type { ProcessRunner } from './packer-process.js';
 export interface PackerOptions {
   packerPath: string;
   templatePath: string;
+  /** Every variable, ours included (packerVariables). */
   vars: Record<string, string>;
-  sourceAmiId: string;
-  amiName: string;
   region: string;
-  bakeId: string;
   workingDirectory: string;
   /** Clock ms after which Packer is interrupted (timeout-minutes). */
   deadline: number;
@@ -29,21 +27,12 @@ export async function locatePacker(runner: ProcessRunner): Promise<string> {
   return path;
 }
 
-/**
- * The variables Packer receives. JSON templates accept variables they do not declare, so they
- * also get region and bake_id (use bake_id in run_tags as golden-ami:bake-id and the post step
- * can find the builder); HCL templates reject unknown ones, so they get only the two they must declare.
- */
-export function packerArgs(
-  o: Pick<PackerOptions, 'templatePath' | 'vars' | 'sourceAmiId' | 'amiName' | 'region' | 'bakeId'>,
-): string[] {
-  const ours: Record<string, string> = { source_ami: o.sourceAmiId, ami_name: o.amiName };
-  if (!/\.hcl$/.test(o.templatePath)) Object.assign(ours, { region: o.region, bake_id: o.bakeId });
-  const vars = { ...ours, ...o.vars };
+/** `packer build` with every variable (packer-vars.ts decides which) and the template. */
+export function packerArgs(o: Pick<PackerOptions, 'templatePath' | 'vars'>): string[] {
   return [
     'build',
     '-machine-readable',
-    ...Object.entries(vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]),
+    ...Object.entries(o.vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]),
     o.templatePath,
   ];
 }

@@ -439,6 +439,8 @@ describe('bake: copy and share', () => {
     }).promise;
     expect(again.reused).toBe(true);
     expect(cloud.mutations({ since: before })).toEqual([
+      // The new copy region is recorded on the AMI first, so a janitor finds a killed copy there.
+      'CreateTags us-east-1',
       'CopyImage ap-southeast-2',
       'ModifyImageAttribute ap-southeast-2',
       'CreateTags ap-southeast-2',
