@@ -7,8 +7,7 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/action-metadata.js';
-import { installPackerShim } from '../harness/packer-shim.js';
-import { localcloudEnv, runActionStep } from '../harness/run-action.js';
+import { installPackerShim, packerBakeStep } from '../harness/packer-shim.js';
 import { start, type Localcloud } from '../localcloud/index.js';
 
 jest.setTimeout(300_000);
@@ -29,26 +28,11 @@ afterAll(async () => {
 });
 
 const bake = (name: string, template: string, inputs: Record<string, string> = {}) =>
-  runActionStep('bake-ami', {
-    inputs: {
-      name,
-      'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
-      'poll-interval-seconds': '0.05',
-      engine: 'packer',
-      'packer-template': template,
-      'packer-vars': `custom_endpoint_ec2=${lc.url}`,
-      ...inputs,
-    },
-    env: {
-      ...localcloudEnv(lc.url),
-      PATH: `${shim.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-      PACKER_SHIM_LOG: shim.log,
-      CHECKPOINT_DISABLE: '1',
-      PACKER_CACHE_DIR: join(workdir, '_packer'),
-      AWS_POLL_DELAY_SECONDS: '1',
-      AWS_MAX_ATTEMPTS: '120',
-    },
-    workdir,
+  packerBakeStep(lc.url, workdir, {
+    name,
+    template,
+    inputs,
+    env: { PATH: `${shim.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, PACKER_SHIM_LOG: shim.log },
   });
 
 const ok = (r: Awaited<ReturnType<typeof bake>>) => ({ exit: r.exitCode, errors: r.errors });

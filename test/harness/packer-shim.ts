@@ -5,6 +5,7 @@
 // the original so path.root and relative paths read the same files.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localcloudEnv, runActionStep, type ActionRun, type CancelPlan } from './run-action.js';
 
 const SCRIPT = `#!/bin/sh
 set -e
@@ -47,4 +48,39 @@ export function installPackerShim(dir: string): { binDir: string; log: string } 
   writeFileSync(join(binDir, 'packer'), SCRIPT);
   chmodSync(join(binDir, 'packer'), 0o755);
   return { binDir, log: join(dir, 'packer-shim.log') };
+}
+
+/** A bake-ami step with engine: packer against localcloud (Packer's endpoint and waiters aimed at it). */
+export function packerBakeStep(
+  lcUrl: string,
+  workdir: string,
+  o: {
+    name: string;
+    template: string;
+    inputs?: Record<string, string>;
+    env?: Record<string, string>;
+    cancel?: CancelPlan;
+  },
+): Promise<ActionRun> {
+  return runActionStep('bake-ami', {
+    inputs: {
+      name: o.name,
+      'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
+      'poll-interval-seconds': '0.05',
+      engine: 'packer',
+      'packer-template': o.template,
+      'packer-vars': `custom_endpoint_ec2=${lcUrl}`,
+      ...o.inputs,
+    },
+    env: {
+      ...localcloudEnv(lcUrl),
+      CHECKPOINT_DISABLE: '1',
+      PACKER_CACHE_DIR: join(workdir, '_packer'),
+      AWS_POLL_DELAY_SECONDS: '1',
+      AWS_MAX_ATTEMPTS: '120',
+      ...o.env,
+    },
+    workdir,
+    ...(o.cancel ? { cancel: o.cancel } : {}),
+  });
 }
