@@ -33,6 +33,8 @@ export interface Distribution {
   onImage: (image: CreatedImage) => void;
   /** reuse-max-age-days, as for the AMI itself. */
   notBefore?: number;
+  /** This run's AMI name, for a copy that cannot take the reused AMI's. */
+  freshName: string;
 }
 
 /** The key a copy to this region is made with, as kms-key-ids names it ('' for none). */
@@ -86,6 +88,8 @@ async function copyMissing(
   missing: string[],
 ): Promise<void> {
   const toCopy: string[] = [];
+  // AMI names are unique in a region: a copy replacing one on another key takes this run's name.
+  const names: Record<string, string> = {};
   for (const region of missing) {
     const existing = d.reused
       ? await findReusable(ctx, {
@@ -94,6 +98,7 @@ async function copyMissing(
           fingerprint: d.fingerprint,
           notBefore: d.notBefore,
           kmsKey: copyKey(o, region),
+          onOtherKey: () => (names[region] = d.freshName),
         })
       : undefined;
     if (existing?.ImageId) {
@@ -116,6 +121,7 @@ async function copyMissing(
       phase: 'copy',
       encrypted: o.encrypted,
       kmsKeyIds: o.kmsKeyIds,
+      names,
     },
     d.onImage,
   );

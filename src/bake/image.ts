@@ -138,6 +138,8 @@ export interface CopyOptions extends ImageSpec {
   encrypted: boolean;
   /** Region → KMS key for that region's copy (kms-key-ids). */
   kmsKeyIds: Record<string, string>;
+  /** Region → a name other than `name` for that copy. */
+  names?: Record<string, string>;
 }
 
 /**
@@ -160,7 +162,7 @@ export async function copyImage(
           new CopyImageCommand({
             SourceImageId: o.sourceImageId,
             SourceRegion: sourceRegion,
-            Name: o.name,
+            Name: o.names?.[region] ?? o.name,
             Description: o.description,
             // Idempotent per region, so an SDK retry never makes a second copy.
             ClientToken: `${o.bakeId}-${region}`.slice(0, 64),

@@ -40,6 +40,8 @@ export async function produce(
     created.push(image);
     o.record(STATE.images, JSON.stringify(created));
   };
+  // This run's name, before a reused AMI's replaces it in the result.
+  const freshName = result.amiName;
   try {
     const spec = f.reusable?.ImageId ? reusedSpec(run, o, f.reusable) : newSpec(run, o, f.source);
     if (f.reusable?.ImageId) {
@@ -56,6 +58,7 @@ export async function produce(
       schedule: f.schedule,
       onImage,
       notBefore: f.notBefore,
+      freshName,
     });
     if (result.reused)
       await phases.run('tag', 'Apply changed tags to the reused AMI and its copies', () =>

@@ -13,6 +13,8 @@ export interface ReuseQuery {
   notBefore?: number;
   /** A copy: the KMS key it must have been made with (kms-key-ids; '' for none given). */
   kmsKey?: string;
+  /** Told when copies exist only on another key (a new copy needs a name of its own). */
+  onOtherKey?: () => void;
 }
 
 /** The newest available AMI we own with this bake name and fingerprint, in one region, fit to reuse. */
@@ -42,6 +44,7 @@ export async function findReusable(ctx: ActionContext, o: ReuseQuery): Promise<I
   const onKey = images.filter(
     (i) => o.kmsKey === undefined || (fromTagList(i.Tags)[TAG.kmsKey] ?? '') === o.kmsKey,
   );
+  if (images.length && !onKey.length) o.onOtherKey?.();
   if (images.length && !onKey.length)
     ctx.log.info(
       `${o.region}: ${images[0]!.ImageId} is not on ${o.kmsKey ? `KMS key ${o.kmsKey}` : 'the default key'} (it was copied with ${fromTagList(images[0]!.Tags)[TAG.kmsKey] ?? 'no key named'}): copying anew.`,
