@@ -167,7 +167,7 @@ export const bakeSpec = defineAction({
     }),
     'packer-template': string({
       description:
-        'Packer template file for engine: packer. It receives the variables source_ami and ami_name.',
+        'Packer template for engine: packer: an HCL2 .pkr.hcl file or a directory of them (packer init runs when it declares required_plugins), or a legacy JSON file. It receives source_ami and ami_name, and region, bake_id and bake_tags where it can (HCL: when declared). Every file it names is in the fingerprint.',
     }),
     'packer-vars': keyValues({
       description: 'Extra Packer variables, key=value, comma or newline separated (engine: packer).',
