@@ -2,9 +2,11 @@
 // new KMS key makes a new copy on that key, an account no longer in share-with-accounts loses its
 // permissions, a tag no longer in `tags` is removed; golden-ami: keys are refused before any call.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EXAMPLE, renderPolicy } from '../../scripts/render-iam-policies.js';
+import { repoRoot } from '../harness/action-metadata.js';
 import { localcloudEnv, runActionStep } from '../harness/run-action.js';
 import { SECOND_ACCOUNT } from '../localcloud/aws/accounts.js';
 import { start, type Localcloud } from '../localcloud/index.js';
@@ -95,6 +97,47 @@ describe('bake-ami e2e: reuse applies the inputs as declared', () => {
     }
     expect(again.log).toMatch(/owner removed \(was alice\)/);
     expect(again.log).toMatch(new RegExp(`launch permissions removed from ${OTHER}`));
+  });
+
+  it('converges under the shipped policy, rendered for its bake name: no call denied', async () => {
+    const read = (f: string) =>
+      JSON.parse(readFileSync(join(repoRoot, 'actions/bake-ami', f), 'utf8')) as { Statement: unknown[] };
+    lc.iam.clear();
+    lc.iam.setPolicy(
+      renderPolicy(read('iam-policy.json'), {
+        ...EXAMPLE,
+        account: lc.world.accountId,
+        bakeName: 'converge-iam',
+      }),
+    );
+    try {
+      const first = await bake({
+        name: 'converge-iam',
+        'copy-to-regions': 'eu-west-1',
+        'share-with-accounts': `${SECOND_ACCOUNT.accountId}, ${OTHER}`,
+        tags: 'team=web, owner=alice',
+      });
+      expect({ exit: first.exitCode, errors: first.errors }).toEqual({ exit: 0, errors: [] });
+      // A new copy region (recorded on the AMI first), a share and a tag removed.
+      const again = await bake({
+        name: 'converge-iam',
+        'copy-to-regions': 'eu-west-1, ap-southeast-2',
+        'share-with-accounts': SECOND_ACCOUNT.accountId,
+        tags: 'team=web',
+      });
+      expect({ exit: again.exitCode, errors: again.errors, reused: again.outputs.reused }).toEqual({
+        exit: 0,
+        errors: [],
+        reused: 'true',
+      });
+      const denied = lc.iam.records.filter((x) => !x.allowed).map((x) => x.checks.find((c) => !c.allowed));
+      expect(denied).toEqual([]);
+      const image = lc.world.region('us-east-1').ec2.images.get(again.outputs['ami-id']!)!;
+      expect(tagMap(image.tags)).toMatchObject({ 'golden-ami:copy-regions': 'eu-west-1,ap-southeast-2' });
+      expect(tagMap(image.tags)).not.toHaveProperty('owner');
+    } finally {
+      lc.iam.setPolicy(null);
+    }
   });
 
   it('refuses a reserved golden-ami: key in tags with one line naming it, before any AWS call', async () => {
