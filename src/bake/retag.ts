@@ -36,18 +36,18 @@ export async function applyChangedTags(
       const changed = Object.fromEntries(Object.entries(tags).filter(([k, v]) => have[k] !== v));
       const removed = (readListTags(have, TAG.tagKeys) ?? []).filter((k) => !(k in tags) && k in have);
       const listing = listingUpdate(have, TAG.tagKeys, Object.keys(tags));
-      const what = `the tags of ${imageId} in ${region}`;
-      const send = (command: CreateTagsCommand | DeleteTagsCommand) =>
-        ec2.send(command as CreateTagsCommand).catch((err: unknown) => {
-          throw withContext(`updating ${what}`, err);
-        });
-      // User keys and bake-ami's own go in separate calls: IAM grants them separately.
+      const fail = (err: unknown): never => {
+        throw withContext(`updating the tags of ${imageId} in ${region}`, err);
+      };
+      const tag = (t: Record<string, string>) =>
+        ec2.send(new CreateTagsCommand({ Resources: resources, Tags: toTagList(t) })).catch(fail);
+      // User keys and bake-ami's own record go in separate calls: IAM grants them separately.
       if (removed.length)
-        await send(new DeleteTagsCommand({ Resources: resources, Tags: removed.map((Key) => ({ Key })) }));
-      if (Object.keys(changed).length)
-        await send(new CreateTagsCommand({ Resources: resources, Tags: toTagList(changed) }));
-      if (Object.keys(listing).length && image?.ImageId)
-        await send(new CreateTagsCommand({ Resources: resources, Tags: toTagList(listing) }));
+        await ec2
+          .send(new DeleteTagsCommand({ Resources: resources, Tags: removed.map((Key) => ({ Key })) }))
+          .catch(fail);
+      if (Object.keys(changed).length) await tag(changed);
+      if (Object.keys(listing).length) await tag(listing);
       const lines = [
         ...Object.keys(changed).map((k) => `${k}=${changed[k]}${k in have ? ` (was ${have[k]})` : ''}`),
         ...removed.map((k) => `${k} removed (was ${have[k]})`),
