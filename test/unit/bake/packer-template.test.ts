@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseHcl } from '../../../src/bake/hcl.js';
 import { loadPackerTemplate } from '../../../src/bake/packer-template.js';
+import { listTags, readListTags } from '../../../src/bake/tags.js';
 
 let dir: string;
 beforeEach(() => {
@@ -153,5 +154,17 @@ describe('Packer templates: what they name', () => {
         body: [{ kind: 'attribute', name: 'communicator', expr: '"none"' }],
       },
     ]);
+  });
+});
+
+describe('recorded lists in tags', () => {
+  it('spreads a long list over values of at most 256 characters and reads it back; none differs from not recorded', () => {
+    const regions = Array.from({ length: 20 }, (_, i) => `ap-southeast-${i + 10}`);
+    const tags = listTags('golden-ami:copy-regions', regions);
+    expect(Object.keys(tags)).toEqual(['golden-ami:copy-regions', 'golden-ami:copy-regions-2']);
+    expect(Object.values(tags).every((v) => v.length <= 256)).toBe(true);
+    expect(readListTags(tags, 'golden-ami:copy-regions')).toEqual(regions);
+    expect(readListTags(listTags('golden-ami:tag-keys', []), 'golden-ami:tag-keys')).toEqual([]);
+    expect(readListTags({}, 'golden-ami:tag-keys')).toBeUndefined();
   });
 });
