@@ -144,12 +144,13 @@ function hclNamed(
     cwd: o.workingDirectory,
     values: { region: o.region, ...fromVarFiles, ...o.vars },
   });
-  if (unresolved.length === 0) {
-    t.declaredVars = [
-      ...blocksOf(all, 'variable').flatMap((b) => (b.labels[0] ? [b.labels[0]] : [])),
-      ...blocksOf(all, 'variables').flatMap((b) => b.body.map((a) => (a.kind === 'attribute' ? a.name : ''))),
-    ].filter(Boolean);
-  }
+  // A file bake-ami cannot parse still declares its variables, found by their block headers.
+  const unparsed = t.files.filter((f) => unresolved.some((u) => u.startsWith(`${f.path}:`)));
+  t.declaredVars = [
+    ...blocksOf(all, 'variable').flatMap((b) => (b.labels[0] ? [b.labels[0]] : [])),
+    ...blocksOf(all, 'variables').flatMap((b) => b.body.map((a) => (a.kind === 'attribute' ? a.name : ''))),
+    ...unparsed.flatMap((f) => [...f.content.matchAll(/^\s*variable\s+"([^"]+)"/gm)].map((m) => m[1]!)),
+  ].filter(Boolean);
   t.requiredPlugins = blocksOf(all, 'packer').some((p) => blocksOf(p.body, 'required_plugins').length > 0);
   const named = parsed.map((p) => namedInHcl(p.file, p.items, { scope, root }));
   return {

@@ -134,6 +134,15 @@ describe('Packer templates: what they name', () => {
     ]);
   });
 
+  it('a file bake-ami cannot parse is named, and its variables are still found by their headers', async () => {
+    write({ 'odd.pkr.hcl': 'variable "bake_id" {\n  type = string\n}\n@@@ not hcl\n' });
+    const t = await load('odd.pkr.hcl');
+    expect(t.unresolved).toEqual([
+      expect.stringMatching(/^odd\.pkr\.hcl: bake-ami cannot read its structure \(line 4: /),
+    ]);
+    expect(t.declaredVars).toEqual(['bake_id']);
+  });
+
   it('refuses a missing template or an empty directory as an input problem', async () => {
     write({ 'empty/readme.md': '' });
     const o = { workingDirectory: dir, vars: {}, region: 'us-east-1' };
