@@ -1,6 +1,7 @@
 // bake(): one bake-ami step from inputs to AMIs — local checks, janitor, source, reuse lookup, then a dry run's plan or produce().
 import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
+import { copyKey } from './distribute.js';
 import { fingerprint } from './fingerprint.js';
 import { reapExpiredBuilders, retireUnfinishedImages } from './janitor.js';
 import { checkNetwork } from './network.js';
@@ -79,7 +80,7 @@ function startRun(ctx: ActionContext, o: BakeRunOptions): Run {
 async function janitor(
   ctx: ActionContext,
   run: Run,
-  o: Pick<BakeRunOptions, 'dryRun' | 'region' | 'copyToRegions'>,
+  o: Pick<BakeRunOptions, 'dryRun' | 'region' | 'copyToRegions' | 'janitorRegions'>,
 ): Promise<void> {
   await run.phases.run(
     'janitor',
@@ -89,7 +90,7 @@ async function janitor(
       run.result.janitorImages = await retireUnfinishedImages(ctx, {
         now: run.started,
         dryRun: o.dryRun,
-        regions: [o.region, ...o.copyToRegions],
+        regions: [o.region, ...o.copyToRegions, ...o.janitorRegions],
       });
     },
   );
@@ -121,24 +122,30 @@ async function lookUp(
     provisioning,
   });
   ctx.log.info(`Fingerprint: ${result.fingerprint}`);
-  const reusable = o.reuseIfUnchanged
-    ? await phases.run('reuse', 'Look for an AMI with the same fingerprint', async () => {
-        const found = await findReusable(ctx, {
-          region: o.region,
-          bakeName: o.name,
-          fingerprint: result.fingerprint,
-        });
-        ctx.log.info(
-          found ? `Found ${found.ImageId} (${found.Name ?? ''}): nothing changed.` : 'None found: baking.',
-        );
-        return found;
-      })
-    : undefined;
+  const unresolved = provisioning.kind === 'packer' ? provisioning.template.unresolved : [];
+  for (const u of unresolved)
+    ctx.log.warning(`packer-template: the fingerprint cannot cover ${u}, so no earlier AMI is reused`);
+  const notBefore = o.reuseMaxAgeDays ? run.started - o.reuseMaxAgeDays * 86_400_000 : undefined;
+  const reusable =
+    o.reuseIfUnchanged && !unresolved.length
+      ? await phases.run('reuse', 'Look for an AMI with the same fingerprint', async () => {
+          const found = await findReusable(ctx, {
+            region: o.region,
+            bakeName: o.name,
+            fingerprint: result.fingerprint,
+            notBefore,
+          });
+          ctx.log.info(
+            found ? `Found ${found.ImageId} (${found.Name ?? ''}): nothing changed.` : 'None found: baking.',
+          );
+          return found;
+        })
+      : undefined;
   const schedule = scheduleFor(o.pollIntervalMs, {
     platform: result.platform,
     instanceType: o.instanceType,
   });
-  return { source, provisioning, packerPath, reusable, schedule };
+  return { source, provisioning, packerPath, reusable, schedule, notBefore };
 }
 
 async function dryRun(ctx: ActionContext, run: Run, o: BakeRunOptions, f: Found): Promise<BakeResult> {
@@ -148,7 +155,13 @@ async function dryRun(ctx: ActionContext, run: Run, o: BakeRunOptions, f: Found)
     // What a real run would output: the reused AMI and the copies that already exist.
     result.amis[o.region] = reusable.ImageId;
     for (const region of o.copyToRegions) {
-      const copy = await findReusable(ctx, { region, bakeName: o.name, fingerprint: result.fingerprint });
+      const copy = await findReusable(ctx, {
+        region,
+        bakeName: o.name,
+        fingerprint: result.fingerprint,
+        notBefore: f.notBefore,
+        kmsKey: copyKey(o, region),
+      });
       if (copy?.ImageId) result.amis[region] = copy.ImageId;
     }
   }

@@ -2,6 +2,7 @@
 import type { ActionContext } from '../core/context.js';
 import { copyImage } from './image.js';
 import type { Phases } from './phases.js';
+import { recordCopyRegions } from './retag.js';
 import { findReusable } from './reuse.js';
 import type { Schedule } from './schedule.js';
 import { shareImage, shareSnapshots } from './share.js';
@@ -30,7 +31,15 @@ export interface Distribution {
   spec: ImageSpec;
   schedule: Schedule;
   onImage: (image: CreatedImage) => void;
+  /** reuse-max-age-days, as for the AMI itself. */
+  notBefore?: number;
+  /** This run's AMI name, for a copy that cannot take the reused AMI's. */
+  freshName: string;
 }
+
+/** The key a copy to this region is made with, as kms-key-ids names it ('' for none). */
+export const copyKey = (o: Pick<DistributeOptions, 'encrypted' | 'kmsKeyIds'>, region: string): string =>
+  (o.encrypted && o.kmsKeyIds[region]) || '';
 
 /** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere; returns the accounts shared with. */
 export async function distribute(
@@ -43,21 +52,30 @@ export async function distribute(
   const missing = o.copyToRegions.filter((r) => !d.amis[r]);
   if (missing.length)
     await phases.run('copy', `Copy to ${missing.join(', ')}`, () => copyMissing(ctx, phases, o, d, missing));
-  if (!o.shareWithAccounts.length) return [];
-  await phases.run('share', `Share with ${o.shareWithAccounts.join(', ')}`, async () => {
-    if (o.encrypted)
+  // A reused AMI's shares converge on the input, so even an empty list is applied to it.
+  if (!o.shareWithAccounts.length && !d.reused) return [];
+  const title = o.shareWithAccounts.length
+    ? `Share with ${o.shareWithAccounts.join(', ')}`
+    : 'Remove shares no longer listed';
+  await phases.run('share', title, async () => {
+    if (o.encrypted && o.shareWithAccounts.length)
       ctx.log.warning('The AMI is encrypted: the accounts it is shared with also need use of its KMS key.');
-    const added = await Promise.all(
+    const changed = await Promise.all(
       Object.entries(d.amis).map(async ([region, imageId]) => {
-        const share = { region, imageId, accounts: o.shareWithAccounts };
+        const share = { region, imageId, accounts: o.shareWithAccounts, revokeOthers: d.reused };
         const [image, snapshots] = await Promise.all([
           shareImage(ctx, share),
-          o.shareSnapshots ? shareSnapshots(ctx, share) : [],
+          o.shareSnapshots || d.reused
+            ? shareSnapshots(ctx, { ...share, accounts: o.shareSnapshots ? o.shareWithAccounts : [] })
+            : [],
         ]);
         return [...image, ...snapshots];
       }),
     );
-    if (!added.some((a) => a.length)) ctx.log.info('Already shared with every account.');
+    if (!changed.some((a) => a.length))
+      ctx.log.info(
+        o.shareWithAccounts.length ? 'Already shared with every account.' : 'Shared with no account.',
+      );
   });
   return o.shareWithAccounts;
 }
@@ -70,9 +88,18 @@ async function copyMissing(
   missing: string[],
 ): Promise<void> {
   const toCopy: string[] = [];
+  // AMI names are unique in a region: a copy replacing one on another key takes this run's name.
+  const names: Record<string, string> = {};
   for (const region of missing) {
     const existing = d.reused
-      ? await findReusable(ctx, { region, bakeName: o.name, fingerprint: d.fingerprint })
+      ? await findReusable(ctx, {
+          region,
+          bakeName: o.name,
+          fingerprint: d.fingerprint,
+          notBefore: d.notBefore,
+          kmsKey: copyKey(o, region),
+          onOtherKey: () => (names[region] = d.freshName),
+        })
       : undefined;
     if (existing?.ImageId) {
       ctx.log.info(`${region}: reusing ${existing.ImageId}.`);
@@ -80,6 +107,8 @@ async function copyMissing(
     } else toCopy.push(region);
   }
   if (!toCopy.length) return;
+  if (d.reused)
+    await recordCopyRegions(ctx, { region: o.region, imageId: d.amis[o.region]!, regions: toCopy });
   const copies = await copyImage(
     ctx,
     {
@@ -92,6 +121,7 @@ async function copyMissing(
       phase: 'copy',
       encrypted: o.encrypted,
       kmsKeyIds: o.kmsKeyIds,
+      names,
     },
     d.onImage,
   );

@@ -1,5 +1,7 @@
 // The fingerprint: a sha256 of everything that changes the image, which reuse-if-unchanged looks AMIs up by.
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import type { PackerTemplate } from './packer-template.js';
 import type { Provisioning } from './provisioning.js';
 import type { Platform } from './source.js';
 
@@ -16,6 +18,28 @@ export interface FingerprintInput {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
+ * A Packer bake: the template's files (a single file's by content alone, as before directories
+ * were read), the var files Packer loads, every file the template names (by the path it names
+ * it with: moving one changes the template too) and the variables.
+ */
+function packerProvisioning(t: PackerTemplate, vars: Record<string, string>) {
+  const byPath = <T extends { path: string }>(xs: T[]) =>
+    [...xs].sort((a, b) => a.path.localeCompare(b.path));
+  return {
+    packerTemplate: t.directory
+      ? byPath(t.files).map((f) => [basename(f.path), sha256(f.content)])
+      : sha256(t.files[0]?.content ?? ''),
+    ...(t.varFiles.length
+      ? { packerVarFiles: byPath(t.varFiles).map((f) => [basename(f.path), sha256(f.content)]) }
+      : {}),
+    ...(t.references.length
+      ? { packerFiles: byPath(t.references).map((r) => [r.role, r.path, r.digest]) }
+      : {}),
+    packerVars: Object.entries(vars).sort(([a], [b]) => a.localeCompare(b)),
+  };
+}
+
+/**
  * sha256 over a canonical JSON of everything that changes the image. Script paths are left out
  * (moving a file changes nothing); their order and content are in. Bump `v` when this changes.
  */
@@ -26,10 +50,7 @@ export function fingerprint(i: FingerprintInput): string {
       ? { userData: sha256(p.userData) }
       : p.kind === 'scripts'
         ? { scripts: p.scripts.map((s) => sha256(s.content)) }
-        : {
-            packerTemplate: sha256(p.template.content),
-            packerVars: Object.entries(p.vars).sort(([a], [b]) => a.localeCompare(b)),
-          };
+        : packerProvisioning(p.template, p.vars);
   const canonical = JSON.stringify({
     v: 1,
     sourceAmiId: i.sourceAmiId,

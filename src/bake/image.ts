@@ -138,6 +138,8 @@ export interface CopyOptions extends ImageSpec {
   encrypted: boolean;
   /** Region → KMS key for that region's copy (kms-key-ids). */
   kmsKeyIds: Record<string, string>;
+  /** Region → a name other than `name` for that copy. */
+  names?: Record<string, string>;
 }
 
 /**
@@ -150,6 +152,8 @@ export async function copyImage(
   onCreated: (image: CreatedImage) => void,
 ): Promise<Record<string, string>> {
   const sourceRegion = ctx.clients.defaultRegion;
+  // Recorded on the copy, so reuse can tell a copy made with another key.
+  const key = (region: string) => (o.encrypted && o.kmsKeyIds[region]) || '';
   const results = await Promise.allSettled(
     o.regions.map(async (region) => {
       const client = ctx.clients.ec2(region);
@@ -158,7 +162,7 @@ export async function copyImage(
           new CopyImageCommand({
             SourceImageId: o.sourceImageId,
             SourceRegion: sourceRegion,
-            Name: o.name,
+            Name: o.names?.[region] ?? o.name,
             Description: o.description,
             // Idempotent per region, so an SDK retry never makes a second copy.
             ClientToken: `${o.bakeId}-${region}`.slice(0, 64),
@@ -167,10 +171,10 @@ export async function copyImage(
             ...(o.encrypted && o.kmsKeyIds[region] ? { KmsKeyId: o.kmsKeyIds[region] } : {}),
             // Tagged at creation, the copy and its snapshots carry the bake id from their first
             // instant, so cleanup can prove they are this bake's (and IAM can require the tags).
-            TagSpecifications: [
-              { ResourceType: 'image', Tags: toTagList(o.tags) },
-              { ResourceType: 'snapshot', Tags: toTagList(o.tags) },
-            ],
+            TagSpecifications: (['image', 'snapshot'] as const).map((ResourceType) => ({
+              ResourceType,
+              Tags: toTagList({ ...o.tags, ...(key(region) ? { [TAG.kmsKey]: key(region) } : {}) }),
+            })),
           }),
         )
         .catch((err: unknown) => {

@@ -128,8 +128,8 @@ export const bakeSpec = defineAction({
     }),
     tags: keyValues({
       description:
-        'Tags for the AMI and its snapshots (and copies), key=value, comma or newline separated. Provenance tags (source AMI, commit, run URL, fingerprint) are added.',
-      maxItems: 40,
+        'Tags for the AMI and its snapshots (and copies), key=value, comma or newline separated, at most 36 (EC2 allows 50 per resource and bake-ami keeps its own). Provenance tags (source AMI, commit, run URL, fingerprint) are added. Keys starting golden-ami: are reserved. On reuse the AMI and its copies get exactly these: changed values set, keys no longer listed removed.',
+      maxItems: 36,
       keyPattern: /^(?!aws:)[\w .:/=+\-@]{1,128}$/,
     }),
     'copy-to-regions': regionList({
@@ -154,6 +154,12 @@ export const bakeSpec = defineAction({
         'Return an available AMI with the same fingerprint (source AMI, provisioning content, image-changing settings) at once, launching nothing.',
       default: 'true',
     }),
+    'reuse-max-age-days': integer({
+      description:
+        'Rebake an unchanged AMI once it is this many days old (for example 30, for monthly patches the source image does not carry). Default: reuse at any age.',
+      min: 1,
+      max: 3650,
+    }),
     engine: choice(['native', 'packer'] as const, {
       description:
         'native (this action launches, provisions and images the builder) or packer (runs "packer build" on packer-template).',
@@ -161,7 +167,7 @@ export const bakeSpec = defineAction({
     }),
     'packer-template': string({
       description:
-        'Packer template file for engine: packer. It receives the variables source_ami and ami_name.',
+        'Packer template for engine: packer: an HCL2 .pkr.hcl file or a directory of them (packer init runs when it declares required_plugins), or a legacy JSON file. It receives source_ami and ami_name, and region, bake_id and bake_tags where it can (HCL: when declared). Every file it names is in the fingerprint.',
     }),
     'packer-vars': keyValues({
       description: 'Extra Packer variables, key=value, comma or newline separated (engine: packer).',
@@ -169,8 +175,13 @@ export const bakeSpec = defineAction({
     }),
     janitor: boolean({
       description:
-        'Terminate builder instances of earlier bakes that are past their expiry time before starting.',
+        'Before starting, terminate builder instances of earlier bakes past their expiry time, and retire their unfinished images in the bake region, every region a bake recorded copying to, and janitor-regions.',
       default: 'true',
+    }),
+    'janitor-regions': regionList({
+      description:
+        'More regions the janitor looks in for unfinished images, comma or newline separated: for images copied before bakes recorded their copy regions.',
+      maxItems: 30,
     }),
     'dry-run': boolean({
       description: 'Resolve and validate everything and print the plan, creating nothing.',
@@ -203,6 +214,15 @@ export const bakeSpec = defineAction({
     if (v.shareSnapshots && !v.shareWithAccounts.length)
       problem('share-snapshots: needs share-with-accounts (the accounts to grant createVolumePermission)');
     checkKeys(v, problem);
+    const reserved = Object.keys(v.tags).filter((k) => k.toLowerCase().startsWith('golden-ami:'));
+    if (reserved.length)
+      problem(
+        `tags: ${reserved.join(', ')}: keys starting golden-ami: are bake-ami's own (provenance, expiry, completion); use another key`,
+      );
+    if (Object.keys(v.tags).join(',').length > 512)
+      problem(
+        'tags: the keys add up to more than 512 characters; bake-ami records them in two tags of 256 so reuse can remove a key no longer listed',
+      );
     for (const [key, value] of Object.entries(v.tags)) {
       if (value.length > 256)
         problem(`tags: the value of ${key} is ${value.length} characters long; at most 256 are accepted`);

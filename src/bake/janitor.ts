@@ -13,7 +13,7 @@ import { removeBakeResources } from './cleanup.js';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
-import { TAG } from './tags.js';
+import { readListTags, TAG } from './tags.js';
 import type { ExpiredBuilder, UnfinishedImage } from './types.js';
 
 /** Builders of earlier bakes (any name) still alive after their expiry time. */
@@ -93,8 +93,9 @@ async function findUnfinishedImages(
   ctx: ActionContext,
   region: string,
   now: number,
-): Promise<UnfinishedImage[]> {
+): Promise<{ found: UnfinishedImage[]; copyRegions: string[] }> {
   const found: UnfinishedImage[] = [];
+  const copyRegions = new Set<string>();
   const pages = paginateDescribeImages(
     { client: ctx.clients.ec2(region), pageSize: 1000 },
     { Owners: ['self'], Filters: [{ Name: 'tag-key', Values: [TAG.expiresAt] }], IncludeDisabled: true },
@@ -103,24 +104,38 @@ async function findUnfinishedImages(
   for await (const page of pages)
     for (const image of page.Images ?? []) {
       const tags = fromTagList(image.Tags);
+      for (const r of readListTags(tags, TAG.copyRegions) ?? []) copyRegions.add(r);
       const at = Date.parse(tags[TAG.expiresAt] ?? '');
       const bakeId = tags[TAG.bakeId];
       if (!image.ImageId || !bakeId || tags[TAG.completed] || Number.isNaN(at) || at > now) continue;
       found.push({ imageId: image.ImageId, region, bakeId, expiresAt: tags[TAG.expiresAt]! });
     }
-  return found;
+  return { found, copyRegions: [...copyRegions] };
 }
 
-/** Deregisters unfinished images of expired bakes and deletes their snapshots; warnings only. */
+/**
+ * Deregisters unfinished images of expired bakes and deletes their snapshots; warnings only. The
+ * first region's images (the bake region's) name every region a bake copied to
+ * (golden-ami:copy-regions): those are searched too, so a killed bake's copy is found wherever it is.
+ */
 export async function retireUnfinishedImages(
   ctx: ActionContext,
   o: { now: number; dryRun: boolean; regions: string[] },
 ): Promise<UnfinishedImage[]> {
   const retired: UnfinishedImage[] = [];
-  for (const region of [...new Set(o.regions)]) {
+  const regions = [...new Set(o.regions)];
+  for (let i = 0; i < regions.length; i++) {
+    const region = regions[i]!;
     let found: UnfinishedImage[];
     try {
-      found = await findUnfinishedImages(ctx, region, o.now);
+      const listed = await findUnfinishedImages(ctx, region, o.now);
+      found = listed.found;
+      if (i === 0) {
+        const more = listed.copyRegions.filter((r) => !regions.includes(r)).sort();
+        if (more.length)
+          ctx.log.info(`janitor: earlier bakes copied to ${more.join(', ')} too: looking there.`);
+        regions.push(...more);
+      }
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       ctx.log.warning(`janitor: could not list unfinished images in ${region}: ${describeError(err)}`);

@@ -8,13 +8,9 @@ import type { ProcessRunner } from './packer-process.js';
 export interface PackerOptions {
   packerPath: string;
   templatePath: string;
+  /** Every variable, ours included (packerVariables). */
   vars: Record<string, string>;
-  sourceAmiId: string;
-  amiName: string;
   region: string;
-  bakeId: string;
-  /** The bake's name: the builder's golden-ami:builder tag, which the shipped Packer policy asks for. */
-  bakeName: string;
   workingDirectory: string;
   /** Clock ms after which Packer is interrupted (timeout-minutes). */
   deadline: number;
@@ -31,26 +27,12 @@ export async function locatePacker(runner: ProcessRunner): Promise<string> {
   return path;
 }
 
-/**
- * The variables Packer receives. JSON templates accept variables they do not declare, so they
- * also get region, bake_id and bake_name (run_tags carry golden-ami:bake-id=bake_id, so the post step
- * finds the builder, and golden-ami:builder=bake_name, which the shipped Packer policy asks for);
- * HCL templates reject unknown ones, so they get only the two they must declare.
- */
-export function packerArgs(
-  o: Pick<
-    PackerOptions,
-    'templatePath' | 'vars' | 'sourceAmiId' | 'amiName' | 'region' | 'bakeId' | 'bakeName'
-  >,
-): string[] {
-  const ours: Record<string, string> = { source_ami: o.sourceAmiId, ami_name: o.amiName };
-  if (!/\.hcl$/.test(o.templatePath))
-    Object.assign(ours, { region: o.region, bake_id: o.bakeId, bake_name: o.bakeName });
-  const vars = { ...ours, ...o.vars };
+/** `packer build` with every variable (packer-vars.ts decides which) and the template. */
+export function packerArgs(o: Pick<PackerOptions, 'templatePath' | 'vars'>): string[] {
   return [
     'build',
     '-machine-readable',
-    ...Object.entries(vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]),
+    ...Object.entries(o.vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]),
     o.templatePath,
   ];
 }

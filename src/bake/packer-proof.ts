@@ -1,25 +1,17 @@
 // Holds the Packer engine to the native engine's proof: its builder's console, read after Packer is done.
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { ActionFailure } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { consoleFailure, proveFromConsole, transitionAt } from './builder.js';
 import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
-import type { Script } from './provisioning.js';
+import type { PackerTemplate } from './packer-template.js';
 import type { Schedule } from './schedule.js';
 import { TAG } from './tags.js';
 
-/** Does the template (or a user_data_file it names) print the success marker? */
-async function promisesSuccess(template: Script, workingDirectory: string): Promise<boolean> {
-  if (template.content.includes(SUCCESS_MARKER)) return true;
-  const files = [...template.content.matchAll(/"user_data_file"\s*:\s*"([^"]+)"/g)].map((m) => m[1]!);
-  for (const file of files) {
-    const text = await readFile(resolve(workingDirectory, file), 'utf8').catch(() => '');
-    if (text.includes(SUCCESS_MARKER)) return true;
-  }
-  return false;
-}
+/** Does the template's user data (inline, or a file it names, in either format) print the success marker? */
+const promisesSuccess = (t: PackerTemplate): boolean =>
+  t.files.some((f) => f.content.includes(SUCCESS_MARKER)) ||
+  t.references.some((r) => r.role === 'user-data' && r.content.includes(SUCCESS_MARKER));
 
 /**
  * Finds Packer's builder by the bake id its run_tags carry and proves the build from its console,
@@ -30,13 +22,12 @@ export async function provePackerBuild(
   o: {
     bakeId: string;
     failureMarker: string;
-    template: Script;
-    workingDirectory: string;
+    template: PackerTemplate;
     deadline: number;
     schedule: Schedule;
   },
 ): Promise<void> {
-  const requireSuccess = await promisesSuccess(o.template, o.workingDirectory);
+  const requireSuccess = promisesSuccess(o.template);
   const out = await ctx.clients
     .ec2()
     .send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${TAG.bakeId}`, Values: [o.bakeId] }] }), {

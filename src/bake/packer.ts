@@ -5,6 +5,8 @@ import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
 import { runPacker } from './packer-build.js';
+import { packerInit } from './packer-init.js';
+import { packerVariables } from './packer-vars.js';
 import { provePackerBuild } from './packer-proof.js';
 import type { Phases } from './phases.js';
 import type { Provisioning } from './provisioning.js';
@@ -22,6 +24,7 @@ export type PackerEngineOptions = Pick<
   | 'failureMarker'
   | 'workingDirectory'
   | 'processRunner'
+  | 'tags'
 >;
 
 export interface PackerBake {
@@ -43,17 +46,25 @@ export async function bakeWithPacker(
 ): Promise<Record<string, string>> {
   const template = b.provisioning.kind === 'packer' ? b.provisioning.template : undefined;
   const amis = await phases.run('packer', `packer build ${o.packerTemplate ?? ''}`, async () => {
+    const common = { packerPath: b.packerPath, workingDirectory: o.workingDirectory, deadline: b.deadline };
+    if (template?.requiredPlugins)
+      await packerInit(ctx, { ...common, templatePath: template.path, runner: o.processRunner });
     const built = await runPacker(ctx, {
-      packerPath: b.packerPath,
+      ...common,
       templatePath: template?.path ?? '',
-      vars: o.packerVars,
-      sourceAmiId: b.sourceAmiId,
-      amiName: b.spec.name,
+      vars: packerVariables(
+        template ?? { format: 'json' },
+        {
+          sourceAmiId: b.sourceAmiId,
+          amiName: b.spec.name,
+          region: o.region,
+          bakeId: o.bakeId,
+          bakeName: o.name,
+          tags: o.tags,
+        },
+        o.packerVars,
+      ),
       region: o.region,
-      bakeId: o.bakeId,
-      bakeName: o.name,
-      workingDirectory: o.workingDirectory,
-      deadline: b.deadline,
       runner: o.processRunner,
     });
     for (const [region, imageId] of Object.entries(built)) b.onImage({ region, imageId });
@@ -66,7 +77,6 @@ export async function bakeWithPacker(
         bakeId: o.bakeId,
         failureMarker: o.failureMarker,
         template,
-        workingDirectory: o.workingDirectory,
         deadline: b.deadline,
         schedule: b.schedule,
       }),

@@ -34,8 +34,9 @@ export function planLines(
       `Would reuse ${p.reusable.ImageId} (${p.reusable.Name ?? ''}): nothing changed, nothing launched.`,
     );
   } else if (p.provisioning.kind === 'packer') {
+    const t = p.provisioning.template;
     lines.push(
-      `Would run packer build on ${p.provisioning.template.path} with source_ami=${p.source.imageId} ami_name=${p.result.amiName}.`,
+      `Would run ${t.requiredPlugins ? `packer init, then ` : ''}packer build on ${t.path} with source_ami=${p.source.imageId} ami_name=${p.result.amiName}.`,
     );
   } else {
     const network = [

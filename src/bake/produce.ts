@@ -10,7 +10,7 @@ import { bakeWithPacker } from './packer.js';
 import { applyChangedTags } from './retag.js';
 import type { SourceImage } from './source.js';
 import { STATE, type CreatedImage } from './state.js';
-import { imageTags, TAG } from './tags.js';
+import { imageTags, listTags, readListTags, TAG } from './tags.js';
 import type { BakeResult, BakeRunOptions, Found, ImageSpec, Run } from './types.js';
 
 /** The result as it stands, with the time taken so far. */
@@ -40,6 +40,8 @@ export async function produce(
     created.push(image);
     o.record(STATE.images, JSON.stringify(created));
   };
+  // This run's name, before a reused AMI's replaces it in the result.
+  const freshName = result.amiName;
   try {
     const spec = f.reusable?.ImageId ? reusedSpec(run, o, f.reusable) : newSpec(run, o, f.source);
     if (f.reusable?.ImageId) {
@@ -55,6 +57,8 @@ export async function produce(
       spec,
       schedule: f.schedule,
       onImage,
+      notBefore: f.notBefore,
+      freshName,
     });
     if (result.reused)
       await phases.run('tag', 'Apply changed tags to the reused AMI and its copies', () =>
@@ -117,6 +121,7 @@ function newSpec(run: Run, o: BakeRunOptions, source: SourceImage): ImageSpec {
     sourceAmiId: source.imageId,
     commit: o.commit,
     runUrl: o.runUrl,
+    copyRegions: o.copyToRegions,
   });
   const at = o.commit ? ` at ${o.commit.slice(0, 12)}` : '';
   return {
@@ -126,15 +131,28 @@ function newSpec(run: Run, o: BakeRunOptions, source: SourceImage): ImageSpec {
   };
 }
 
-/** Copies of a reused AMI carry its tags; the bake id is this run's so a failed copy is cleaned up. */
-function reusedSpec(run: Run, o: Pick<BakeRunOptions, 'tags' | 'bakeId'>, image: Image): ImageSpec {
+/**
+ * Copies of a reused AMI carry its tags as `tags` now declares them (user tags it no longer lists
+ * left off); the bake id is this run's so a failed copy is cleaned up.
+ */
+function reusedSpec(
+  run: Run,
+  o: Pick<BakeRunOptions, 'tags' | 'bakeId' | 'copyToRegions'>,
+  image: Image,
+): ImageSpec {
   const { [TAG.completed]: _done, ...original } = fromTagList(image.Tags);
+  const dropped = new Set(readListTags(original, TAG.tagKeys) ?? []);
+  const listings = (k: string) => k.startsWith(TAG.tagKeys) || k.startsWith(TAG.copyRegions);
+  const kept = Object.fromEntries(Object.entries(original).filter(([k]) => !dropped.has(k) && !listings(k)));
+  const regions = [...new Set([...(readListTags(original, TAG.copyRegions) ?? []), ...o.copyToRegions])];
   return {
     name: image.Name ?? run.result.amiName,
     description: image.Description ?? `Copy of ${image.ImageId ?? ''}`,
     tags: {
-      ...original,
+      ...kept,
       ...o.tags,
+      ...listTags(TAG.tagKeys, Object.keys(o.tags)),
+      ...listTags(TAG.copyRegions, regions),
       [TAG.bakeId]: o.bakeId,
       [TAG.expiresAt]: new Date(run.expiresAt).toISOString(),
     },

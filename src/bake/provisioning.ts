@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ConfigurationError } from '../core/errors.js';
 import { MAX_USER_DATA_BYTES } from './inputs.js';
+import { loadPackerTemplate, type PackerTemplate } from './packer-template.js';
 
 export interface Script {
   /** As the user wrote it, for logs. */
@@ -13,7 +14,7 @@ export interface Script {
 export type Provisioning =
   | { kind: 'user-data'; userData: string }
   | { kind: 'scripts'; scripts: Script[] }
-  | { kind: 'packer'; template: Script; vars: Record<string, string> };
+  | { kind: 'packer'; template: PackerTemplate; vars: Record<string, string> };
 
 export interface ProvisioningOptions {
   engine: 'native' | 'packer';
@@ -24,6 +25,8 @@ export interface ProvisioningOptions {
   packerVars: Record<string, string>;
   /** Relative paths resolve here (the workspace). */
   workingDirectory: string;
+  /** The bake region, a variable a Packer template's paths may use. */
+  region: string;
 }
 
 /**
@@ -46,12 +49,13 @@ export async function loadProvisioning(o: ProvisioningOptions): Promise<Provisio
   };
   let result: Provisioning;
   if (o.engine === 'packer') {
-    const path = o.packerTemplate ?? '';
-    result = {
-      kind: 'packer',
-      template: { path, content: await read('packer-template', path) },
+    const loaded = await loadPackerTemplate(o.packerTemplate ?? '', {
+      workingDirectory: o.workingDirectory,
       vars: o.packerVars,
-    };
+      region: o.region,
+    });
+    if (loaded.problem) problems.push(loaded.problem);
+    result = { kind: 'packer', template: loaded.template!, vars: o.packerVars };
   } else if (o.provisionScripts.length) {
     const scripts: Script[] = [];
     for (const path of o.provisionScripts) {

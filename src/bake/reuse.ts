@@ -1,14 +1,24 @@
 // Looks up an earlier AMI of this bake name with the same fingerprint, in one region.
 import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
+import { fromTagList } from '../aws/tags.js';
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { TAG } from './tags.js';
 
-/** The newest available AMI we own with this bake name and fingerprint, in one region. */
-export async function findReusable(
-  ctx: ActionContext,
-  o: { region: string; bakeName: string; fingerprint: string },
-): Promise<Image | undefined> {
+export interface ReuseQuery {
+  region: string;
+  bakeName: string;
+  fingerprint: string;
+  /** reuse-max-age-days as a clock ms: an image created before it is rebaked. */
+  notBefore?: number;
+  /** A copy: the KMS key it must have been made with (kms-key-ids; '' for none given). */
+  kmsKey?: string;
+  /** Told when copies exist only on another key (a new copy needs a name of its own). */
+  onOtherKey?: () => void;
+}
+
+/** The newest available AMI we own with this bake name and fingerprint, in one region, fit to reuse. */
+export async function findReusable(ctx: ActionContext, o: ReuseQuery): Promise<Image | undefined> {
   const out = await ctx.clients
     .ec2(o.region)
     .send(
@@ -28,5 +38,23 @@ export async function findReusable(
         err,
       );
     });
-  return (out.Images ?? []).sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
+  const images = (out.Images ?? []).sort((a, b) =>
+    (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''),
+  );
+  const onKey = images.filter(
+    (i) => o.kmsKey === undefined || (fromTagList(i.Tags)[TAG.kmsKey] ?? '') === o.kmsKey,
+  );
+  if (images.length && !onKey.length) o.onOtherKey?.();
+  if (images.length && !onKey.length)
+    ctx.log.info(
+      `${o.region}: ${images[0]!.ImageId} is not on ${o.kmsKey ? `KMS key ${o.kmsKey}` : 'the default key'} (it was copied with ${fromTagList(images[0]!.Tags)[TAG.kmsKey] ?? 'no key named'}): copying anew.`,
+    );
+  const newest = onKey[0];
+  if (newest && o.notBefore !== undefined && Date.parse(newest.CreationDate ?? '') < o.notBefore) {
+    ctx.log.info(
+      `${newest.ImageId} in ${o.region} was created ${newest.CreationDate ?? 'at an unknown time'}, before ${new Date(o.notBefore).toISOString()} (reuse-max-age-days): rebaking.`,
+    );
+    return undefined;
+  }
+  return newest;
 }

@@ -14,41 +14,55 @@ interface Share {
   region: string;
   imageId: string;
   accounts: string[];
+  /** A reused image: accounts not listed lose the permission (shares converge on the input). */
+  revokeOthers?: boolean;
 }
 
+type Grants = { UserId: string }[];
+
 /**
- * Grants a permission to the accounts that do not hold it yet (so a rerun changes nothing):
- * reads who holds it, adds the rest, logs them. Returns the accounts added.
+ * Grants a permission to the accounts that do not hold it yet (so a rerun changes nothing) and,
+ * with revokeOthers, removes it from accounts no longer listed: reads who holds it, changes only
+ * the difference, logs it. Group and organization grants are never touched. Returns the changes.
  */
-async function grantMissing(
+async function converge(
   ctx: ActionContext,
   o: {
     accounts: string[];
+    revokeOthers?: boolean;
     what: string;
     permission: 'launch permissions' | 'volume permissions';
     holders: () => Promise<(string | undefined)[]>;
-    add: (accounts: { UserId: string }[]) => Promise<unknown>;
+    modify: (change: { Add?: Grants; Remove?: Grants }) => Promise<unknown>;
   },
 ): Promise<string[]> {
-  const have = new Set(
+  const have = (
     await o.holders().catch((err: unknown) => {
       throw withContext(`reading ${o.permission} of ${o.what}`, err);
-    }),
-  );
-  const add = o.accounts.filter((a) => !have.has(a));
-  if (!add.length) return [];
-  await o.add(add.map((UserId) => ({ UserId }))).catch((err: unknown) => {
-    throw withContext(`sharing ${o.what} with ${add.join(', ')}`, err);
+    })
+  ).filter((a): a is string => a !== undefined);
+  const add = o.accounts.filter((a) => !have.includes(a));
+  const remove = o.revokeOthers ? have.filter((a) => !o.accounts.includes(a)) : [];
+  const grants = (accounts: string[]) =>
+    accounts.length ? accounts.map((UserId) => ({ UserId })) : undefined;
+  if (!add.length && !remove.length) return [];
+  await o.modify({ Add: grants(add), Remove: grants(remove) }).catch((err: unknown) => {
+    throw withContext(`changing the ${o.permission} of ${o.what}`, err);
   });
-  ctx.log.info(`Shared ${o.what} with ${add.join(', ')}.`);
-  return add;
+  if (add.length) ctx.log.info(`Shared ${o.what} with ${add.join(', ')}.`);
+  if (remove.length)
+    ctx.log.info(
+      `${o.what}: ${o.permission} removed from ${remove.join(', ')} (no longer in share-with-accounts).`,
+    );
+  return [...add, ...remove];
 }
 
 /** Grants launch permission to accounts that do not have it yet. */
 export async function shareImage(ctx: ActionContext, o: Share): Promise<string[]> {
   const client = ctx.clients.ec2(o.region);
-  return grantMissing(ctx, {
+  return converge(ctx, {
     accounts: o.accounts,
+    revokeOthers: o.revokeOthers,
     what: `${o.imageId} in ${o.region}`,
     permission: 'launch permissions',
     holders: async () => {
@@ -58,8 +72,8 @@ export async function shareImage(ctx: ActionContext, o: Share): Promise<string[]
       );
       return (out.LaunchPermissions ?? []).map((p) => p.UserId);
     },
-    add: (Add) =>
-      client.send(new ModifyImageAttributeCommand({ ImageId: o.imageId, LaunchPermission: { Add } })),
+    modify: (LaunchPermission) =>
+      client.send(new ModifyImageAttributeCommand({ ImageId: o.imageId, LaunchPermission })),
   });
 }
 
@@ -78,8 +92,9 @@ export async function shareSnapshots(ctx: ActionContext, o: Share): Promise<stri
     });
   const changed = await Promise.all(
     snapshotIdsOf(images.Images?.[0]).map(async (SnapshotId) => {
-      const added = await grantMissing(ctx, {
+      const added = await converge(ctx, {
         accounts: o.accounts,
+        revokeOthers: o.revokeOthers,
         what: `snapshot ${SnapshotId} of ${o.imageId} in ${o.region}`,
         permission: 'volume permissions',
         holders: async () => {
@@ -89,12 +104,12 @@ export async function shareSnapshots(ctx: ActionContext, o: Share): Promise<stri
           );
           return (out.CreateVolumePermissions ?? []).map((p) => p.UserId);
         },
-        add: (Add) =>
+        modify: (CreateVolumePermission) =>
           client.send(
             new ModifySnapshotAttributeCommand({
               SnapshotId,
               Attribute: 'createVolumePermission',
-              CreateVolumePermission: { Add },
+              CreateVolumePermission,
             }),
           ),
       });

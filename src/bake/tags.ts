@@ -14,7 +14,42 @@ export const TAG = {
   sourceAmi: 'golden-ami:source-ami',
   commit: 'golden-ami:commit',
   runUrl: 'golden-ami:run-url',
+  /** On copies: the kms-key-ids key the copy was made with, so a changed key makes a new copy. */
+  kmsKey: 'golden-ami:kms-key',
+  /** On images: the keys of the user's `tags` bake-ami set, so reuse can remove one no longer listed. */
+  tagKeys: 'golden-ami:tag-keys',
+  /** On images: the regions this bake copies to, so a later janitor looks there too. */
+  copyRegions: 'golden-ami:copy-regions',
 } as const;
+
+/** EC2's limit on a tag value. */
+const TAG_VALUE_MAX = 256;
+
+/**
+ * A list spread over tag values of at most 256 characters, comma separated (no tag key or region
+ * holds a comma): `key`, then `key-2`… An empty list is one empty value, so "none" differs from
+ * "not recorded" (an image made before the list was kept).
+ */
+export function listTags(key: string, items: readonly string[]): Record<string, string> {
+  const chunks = [''];
+  for (const item of items) {
+    const last = chunks.length - 1;
+    const joined = chunks[last] ? `${chunks[last]},${item}` : item;
+    if (joined.length <= TAG_VALUE_MAX) chunks[last] = joined;
+    else chunks.push(item);
+  }
+  return Object.fromEntries(chunks.map((c, i) => [i === 0 ? key : `${key}-${i + 1}`, c]));
+}
+
+/** A list listTags wrote; undefined when none was recorded. */
+export function readListTags(tags: Record<string, string>, key: string): string[] | undefined {
+  const first = tags[key];
+  if (first === undefined) return undefined;
+  const values = [first];
+  for (let i = 2, next = tags[`${key}-2`]; next !== undefined; next = tags[`${key}-${++i}`])
+    values.push(next);
+  return values.flatMap((v) => (v ? v.split(',') : []));
+}
 
 export interface Provenance {
   bakeName: string;
@@ -25,6 +60,8 @@ export interface Provenance {
   sourceAmiId: string;
   commit?: string;
   runUrl?: string;
+  /** copy-to-regions: recorded so a later bake's janitor looks there even if it copies elsewhere. */
+  copyRegions: readonly string[];
 }
 
 /** Tags for an AMI and its snapshots: the user's first, ours last so they cannot be overridden. */
@@ -36,6 +73,8 @@ export function imageTags(userTags: Record<string, string>, p: Provenance): Reco
     [TAG.fingerprint]: p.fingerprint,
     [TAG.sourceAmi]: p.sourceAmiId,
     [TAG.expiresAt]: new Date(p.expiresAt).toISOString(),
+    ...listTags(TAG.tagKeys, Object.keys(userTags)),
+    ...(p.copyRegions.length ? listTags(TAG.copyRegions, p.copyRegions) : {}),
   };
   if (p.commit) tags[TAG.commit] = p.commit;
   // Tag values are at most 256 characters; a run URL longer than that is not worth failing over.

@@ -52,7 +52,11 @@ export interface BakeOptions extends BuilderSettings {
   shareWithAccounts: string[];
   shareSnapshots: boolean;
   reuseIfUnchanged: boolean;
+  /** An unchanged AMI older than this is rebaked (reuse-max-age-days). */
+  reuseMaxAgeDays?: number;
   janitor: boolean;
+  /** Regions the janitor also looks in (janitor-regions), beyond those bakes recorded. */
+  janitorRegions: string[];
   dryRun: boolean;
   /** Bounds the whole bake (timeout-minutes). */
   timeoutMs: number;
@@ -143,4 +147,6 @@ export interface Found {
   packerPath?: string;
   reusable?: Image;
   schedule: Schedule;
+  /** reuse-max-age-days as a clock ms: nothing created before it is reused. */
+  notBefore?: number;
 }

@@ -224,6 +224,23 @@ describe('bake: reuse', () => {
     expect(forced.amiId).not.toBe(first.amiId);
   });
 
+  it('with reuse-max-age-days, an unchanged AMI is reused until it is that old, then baked again', async () => {
+    const first = await run({ 'reuse-max-age-days': '30' }).promise;
+    const soon = cloud.context();
+    soon.clock.advance(29 * 86_400_000);
+    expect(await run({ 'reuse-max-age-days': '30' }, soon).promise).toMatchObject({
+      reused: true,
+      amiId: first.amiId,
+    });
+    const late = cloud.context();
+    late.clock.advance(31 * 86_400_000);
+    const rebaked = await run({ 'reuse-max-age-days': '30' }, late).promise;
+    expect(rebaked.reused).toBe(false);
+    expect(rebaked.amiId).not.toBe(first.amiId);
+    expect(rebaked.fingerprint).toBe(first.fingerprint);
+    expect(late.log.lines).toContainEqual(expect.stringMatching(/\(reuse-max-age-days\): rebaking\.$/));
+  });
+
   it('does not reuse an AMI of another bake name with the same content', async () => {
     const first = await run({}).promise;
     const other = await run({ name: 'api' }).promise;
@@ -439,6 +456,8 @@ describe('bake: copy and share', () => {
     }).promise;
     expect(again.reused).toBe(true);
     expect(cloud.mutations({ since: before })).toEqual([
+      // The new copy region is recorded on the AMI first, so a janitor finds a killed copy there.
+      'CreateTags us-east-1',
       'CopyImage ap-southeast-2',
       'ModifyImageAttribute ap-southeast-2',
       'CreateTags ap-southeast-2',

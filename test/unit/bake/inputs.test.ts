@@ -103,6 +103,19 @@ describe('bake-ami inputs', () => {
     ['tag without =', { ...ok, tags: 'team' }, /^tags: "team" is not a key=value pair/],
     ['aws: tag', { ...ok, tags: 'aws:x=1' }, /^tags: key "aws:x"/],
     [
+      'reserved tag',
+      { ...ok, tags: 'team=web, golden-ami:completed=x' },
+      /^tags: golden-ami:completed: keys starting golden-ami: are bake-ami's own/,
+    ],
+    ['37 tags', { ...ok, tags: Array.from({ length: 37 }, (_, i) => `k${i}=v`).join(',') }, /^tags: /],
+    [
+      'tag keys too long to record',
+      { ...ok, tags: Array.from({ length: 5 }, (_, i) => `${'k'.repeat(120)}${i}=v`).join(',') },
+      /^tags: the keys add up to more than 512 characters/,
+    ],
+    ['reuse age zero', { ...ok, 'reuse-max-age-days': '0' }, /^reuse-max-age-days: /],
+    ['janitor region unknown', { ...ok, 'janitor-regions': 'mars-1' }, /^janitor-regions: /],
+    [
       'copy to own region',
       { ...ok, 'copy-to-regions': 'us-east-1' },
       /^copy-to-regions: us-east-1 is the bake region/,

@@ -2,6 +2,7 @@ import { bake } from '../../../src/bake/bake.js';
 import { artifactAmis, parseMachineLine } from '../../../src/bake/packer-output.js';
 import type { ProcessRunner } from '../../../src/bake/packer-process.js';
 import { packerArgs } from '../../../src/bake/packer-build.js';
+import { packerVariables } from '../../../src/bake/packer-vars.js';
 import { AbortedError, ConfigurationError } from '../../../src/core/errors.js';
 import { AL2023, REGION, startCloud, tagsOf, type UnitCloud } from './cloud.js';
 import { bakeOptions, workspace } from './options.js';
@@ -20,35 +21,29 @@ describe('packer machine-readable output', () => {
     expect(parseMachineLine('not machine readable')).toBeUndefined();
   });
 
-  it('passes source_ami and ami_name; JSON templates also get region, bake_id and bake_name; user vars win', () => {
-    const base = {
+  it('passes source_ami and ami_name; JSON templates also get region, bake_id, bake_name and bake_tags; HCL only those it declares; user vars win', () => {
+    const ours = {
       sourceAmiId: 'ami-1',
       amiName: 'web-1',
       region: 'us-east-1',
       bakeId: 'b-1',
       bakeName: 'web',
-      vars: { size: 'big' },
+      tags: { team: 'web' },
     };
-    expect(packerArgs({ ...base, templatePath: 't.json' })).toEqual([
+    const vars = packerVariables({ format: 'json' }, ours, { size: 'big' });
+    expect(packerArgs({ templatePath: 't.json', vars })).toEqual([
       'build',
       '-machine-readable',
-      ...[
-        '-var',
-        'source_ami=ami-1',
-        '-var',
-        'ami_name=web-1',
-        '-var',
-        'region=us-east-1',
-        '-var',
-        'bake_id=b-1',
-        '-var',
-        'bake_name=web',
-        '-var',
-        'size=big',
-      ],
+      ...['-var', 'source_ami=ami-1', '-var', 'ami_name=web-1', '-var', 'region=us-east-1'],
+      ...['-var', 'bake_id=b-1', '-var', 'bake_name=web', '-var', 'bake_tags={"team":"web"}'],
+      ...['-var', 'size=big'],
       't.json',
     ]);
-    expect(packerArgs({ ...base, templatePath: 'web.pkr.hcl' })).not.toContain('region=us-east-1');
+    expect(packerVariables({ format: 'hcl', declaredVars: ['bake_id', 'source_ami'] }, ours, {})).toEqual({
+      source_ami: 'ami-1',
+      ami_name: 'web-1',
+      bake_id: 'b-1',
+    });
   });
 });
 
