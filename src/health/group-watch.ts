@@ -2,6 +2,7 @@
 // Reads the refresh status and the snapshot, and starts recovery when the group failed.
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { Log } from '../core/log.js';
+import { launchTemplateOf } from '../aws/group-templates.js';
 import { ACTIVE, label, type GroupState } from './group-state.js';
 import { formatEta } from './pace.js';
 import { failureOf, finish, type Ending, type Failure, type Lifecycle } from './lifecycle.js';
@@ -16,10 +17,7 @@ export interface LookContext extends RecoveryContext {
 
 /** The launch template version the group names (what a rollback should have restored). */
 export function groupVersion(g: AutoScalingGroup | undefined): string | undefined {
-  return (
-    g?.LaunchTemplate?.Version ??
-    g?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.Version
-  );
+  return launchTemplateOf(g)?.Version;
 }
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;

@@ -7,6 +7,7 @@ import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balan
 import { describeError, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { isTransient } from '../aws/errors.js';
+import { launchTemplateOf } from '../aws/group-templates.js';
 import { hasWarmPool } from '../aws/warm-pool.js';
 import type { HealthApi } from './aws-calls.js';
 import type { ResolvedOptions } from './defaults.js';
@@ -105,8 +106,7 @@ function converged(s: GroupState, g: AutoScalingGroup): boolean {
 
 /** The launch template version a refresh's desired configuration names, if any. */
 function desiredVersion(r: GroupState['refresh']): string | undefined {
-  const d = r?.DesiredConfiguration;
-  return (d?.LaunchTemplate ?? d?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification)?.Version;
+  return launchTemplateOf(r?.DesiredConfiguration)?.Version;
 }
 
 /**
@@ -327,12 +327,7 @@ async function resolveExpected(
   s: GroupState,
   group: AutoScalingGroup | undefined,
 ): Promise<void> {
-  const desired = s.refresh?.DesiredConfiguration;
-  const spec =
-    desired?.LaunchTemplate ??
-    desired?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification ??
-    group?.LaunchTemplate ??
-    group?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  const spec = launchTemplateOf(s.refresh?.DesiredConfiguration) ?? launchTemplateOf(group);
   if (!spec) {
     // A launch configuration, or the group is not readable yet: judge by what else we know.
     if (group) s.expectedKnown = true;

@@ -20,7 +20,8 @@ import {
   type RollResult,
 } from './result.js';
 import { selectGroups, type SelectedGroup } from './select-groups.js';
-import { finishVersions, startGroup, VersionLedger } from './start.js';
+import { startGroup } from './start.js';
+import { finishVersions, VersionLedger } from './version-ledger.js';
 
 export type { RollResult, GroupOutcome } from './result.js';
 export { RollFailure } from './result.js';
