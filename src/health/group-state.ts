@@ -79,5 +79,4 @@ export function newGroupState(
   };
 }
 
-export const ACTIVE = new Set(['Pending', 'InProgress', 'Baking']);
 export const label = (s: GroupState) => `${s.region}/${s.group}`;

@@ -3,7 +3,8 @@
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { Log } from '../core/log.js';
 import { launchTemplateOf } from '../aws/group-templates.js';
-import { ACTIVE, label, type GroupState } from './group-state.js';
+import { RUNNING_STATUSES } from '../aws/refreshes.js';
+import { label, type GroupState } from './group-state.js';
 import { formatEta } from './pace.js';
 import { failureOf, finish, type Ending, type Failure, type Lifecycle } from './lifecycle.js';
 import { fail, sendRecovery, type RecoveryContext } from './recovery.js';
@@ -96,7 +97,7 @@ export async function look(
     percentageComplete: percent,
   });
   if (r.StartTime) s.result.timeline.refreshStart ??= r.StartTime.getTime();
-  if (r.EndTime && !ACTIVE.has(status)) s.result.timeline.refreshEnd ??= r.EndTime.getTime();
+  if (r.EndTime && !RUNNING_STATUSES.has(status)) s.result.timeline.refreshEnd ??= r.EndTime.getTime();
 
   if (failureOf(s.life)) return lookRecovering(s, snapshot, now, c);
 
@@ -350,7 +351,7 @@ function lookReverting(
       });
     }
     c.log.info(`${label(s)}: back on version ${to.version}? not yet: ${v.problems.join('; ')}`);
-  } else if (!ACTIVE.has(status) && status !== 'Successful' && status !== 'unknown') {
+  } else if (!RUNNING_STATUSES.has(status) && status !== 'Successful' && status !== 'unknown') {
     s.result.timeline.rollbackEnd = now;
     return finish(s, {
       status: 'failed',

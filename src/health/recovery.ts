@@ -5,7 +5,8 @@ import { describeError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { hasCode, isTransient } from '../aws/errors.js';
 import type { HealthApi } from './aws-calls.js';
-import { ACTIVE, label, type GroupState } from './group-state.js';
+import { RUNNING_STATUSES } from '../aws/refreshes.js';
+import { label, type GroupState } from './group-state.js';
 import {
   callAccepted,
   cancelInstead,
@@ -43,7 +44,7 @@ export async function fail(
       : `rollback-on-failure is off, so the refresh (${status}) was left as it is`;
     return finish(s, { status: kind, action: 'none', message: `${reason}; ${left}`, at: c.now });
   }
-  if (!(status === 'Successful' && s.revert) && !ACTIVE.has(status))
+  if (!(status === 'Successful' && s.revert) && !RUNNING_STATUSES.has(status))
     return finish(s, {
       status: kind,
       action: 'not-possible',

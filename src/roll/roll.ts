@@ -6,7 +6,7 @@ import { waitHealthy } from '../health/wait.js';
 import { resolveAmi } from './ami.js';
 import { architectureProblems } from './architecture.js';
 import { followerProblems } from './followers.js';
-import { isSkipped, mapBounded } from './bounded.js';
+import { isSkipped, mapBounded } from '../core/bounded.js';
 import { describeActive } from './in-progress.js';
 import { templateLabel } from './launch-template.js';
 import type { RollOptions } from './options.js';

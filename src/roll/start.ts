@@ -7,17 +7,11 @@ import {
   type LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling';
 import { hasCode } from '../aws/errors.js';
+import { isActive, latestRefresh } from '../aws/refreshes.js';
 import { launchTemplateOf } from '../aws/group-templates.js';
 import { ActionFailure, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import {
-  describeActive,
-  isActive,
-  toActive,
-  latestRefresh,
-  settleActiveRefresh,
-  type WaitTiming,
-} from './in-progress.js';
+import { describeActive, toActive, settleActiveRefresh, type WaitTiming } from './in-progress.js';
 import { templateLabel, type TemplateVersion } from './launch-template.js';
 import { refreshPreferences, type InProgressMode, type RefreshPreferenceOptions } from './options.js';
 import { launchSource, pinFloatingVersions, type Unpin } from './pin.js';
@@ -282,7 +276,9 @@ async function startRefresh(
         ledger.maybeUsed({ region: plan.region, templateId: t.id, version }, plan.name);
     if (!hasCode(err, 'InstanceRefreshInProgress') || start.round >= MAX_ROUNDS)
       throw withContext(`starting the instance refresh of ${who}`, err);
-    const running = await latestRefresh(ctx, plan.region, plan.name);
+    const running = await latestRefresh(ctx.clients.autoScaling(plan.region), plan.name, {
+      signal: ctx.signal,
+    });
     // The SDK retried a start that had in fact succeeded: the running refresh is ours.
     if (running && isActive(running) && isOurs(running, desired, calledAt - CLOCK_SKEW_MS))
       return running.InstanceRefreshId ? { refreshId: running.InstanceRefreshId } : {};

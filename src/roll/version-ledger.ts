@@ -1,9 +1,9 @@
 // Template versions made during one run: groups sharing a template and source version share one
 // new version; at the end, versions no started refresh uses are deleted again (finishVersions).
 import { launchTemplateOf } from '../aws/group-templates.js';
+import { isActive, latestRefresh } from '../aws/refreshes.js';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import { isActive, latestRefresh } from './in-progress.js';
 import {
   createImageVersion,
   deleteVersion,
@@ -93,7 +93,7 @@ export class VersionLedger {
  */
 async function mayBeDeploying(ctx: ActionContext, group: string, v: VersionRef): Promise<boolean> {
   try {
-    const r = await latestRefresh(ctx, v.region, group);
+    const r = await latestRefresh(ctx.clients.autoScaling(v.region), group, { signal: ctx.signal });
     const to = launchTemplateOf(r?.DesiredConfiguration);
     return Boolean(
       r && isActive(r) && to?.LaunchTemplateId === v.templateId && to.Version === String(v.version),
