@@ -1,4 +1,5 @@
-// The hash dist/ is built from: every file under src/ and the build script, by path and content.
+// The hash dist/ is built from: every file under src/ but its READMEs, and the build scripts, by
+// path and content.
 // build.mjs records it in dist/SOURCE-HASH; the e2e tests refuse a dist/ whose hash differs.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,10 +13,10 @@ function files(dir) {
   );
 }
 
-/** sha256 over src/ and the build scripts, in a fixed order. */
+/** sha256 over src/ (prose aside: a README edit changes no bundle) and the build scripts, in a fixed order. */
 export function sourceHash(root) {
   const inputs = [
-    ...files(join(root, 'src')),
+    ...files(join(root, 'src')).filter((f) => !f.endsWith('.md')),
     join(root, 'scripts/build.mjs'),
     join(root, 'scripts/side-effect-free.mjs'),
   ]

@@ -1,6 +1,6 @@
 // The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
-import { amiId, boolean, choice, integer, list, region, string } from '../core/input-fields.js';
+import { amiId, boolean, choice, integer, list, minutes, region, string } from '../core/input-fields.js';
 import { definePart, partProblems } from '../core/compose.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { promoteSpec } from '../promote/inputs.js';
@@ -94,7 +94,7 @@ const deployFields = {
       "Optional SQS queue fed by an EventBridge rule with Auto Scaling's instance refresh events (see wait-healthy's README): the wait long-polls it and looks at a refresh as soon as an event names it, polling every max-poll-interval-seconds as the safety net; an unreadable queue is one warning, then polling.",
   }),
 
-  'put-back-minutes': integer({
+  'put-back-minutes': minutes({
     description:
       'How long putting back a failed or cancelled deployment keeps retrying a call AWS throttles, answers with 5xx or drops, in minutes; what still fails is listed with the AWS CLI command that finishes it. Refreshes back are waited for up to timeout-minutes.',
     default: '5',

@@ -25,6 +25,9 @@ describe('fresh-dist', () => {
     );
     writeFileSync(join(root, HASH_FILE as string), `${(sourceHash as (r: string) => string)(root)}\n`);
     expect(check).not.toThrow();
+    // Prose changes no bundle.
+    writeFileSync(join(root, 'src/core/README.md'), '# core\n');
+    expect(check).not.toThrow();
     writeFileSync(join(root, 'src/core/a.ts'), 'export const a = 2;\n');
     expect(check).toThrow(/\(dist\/SOURCE-HASH differs\); run npm run build first$/);
   });
