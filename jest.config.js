@@ -12,6 +12,8 @@ export default {
     {
       ...common,
       displayName: 'e2e',
+      // The e2e tests run dist/: refuse one built from another src/.
+      globalSetup: '<rootDir>/test/support/fresh-dist.mjs',
       testMatch: [
         '<rootDir>/test/e2e/**/*.test.ts',
         '<rootDir>/test/localcloud/**/*.test.ts',

@@ -1,9 +1,10 @@
 // Bundles every entry in src/entry/ into dist/ as ESM with shared chunks: the AWS SDK and our
 // core are written once, and each action's file stays a small stub (see README "Bundle").
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sideEffectFree } from './side-effect-free.mjs';
+import { HASH_FILE, sourceHash } from './src-hash.mjs';
 
 const entryDir = 'src/entry';
 const entryPoints = {};
@@ -36,6 +37,8 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+// What dist/ was built from: the e2e tests refuse to run a dist/ older than src/ (test/support/fresh-dist.mjs).
+writeFileSync(HASH_FILE, `${sourceHash('.')}\n`);
 const outputs = Object.entries(result.metafile.outputs);
 const total = outputs.reduce((n, [, o]) => n + o.bytes, 0);
 console.log(`dist: ${outputs.length} files, ${(total / 1024).toFixed(0)} KiB`);

@@ -16,3 +16,13 @@ export function groupTemplateSpecs(
   );
   return [mixed.LaunchTemplateSpecification, ...overrides];
 }
+
+/**
+ * The template a launch source (a group, a refresh's desired configuration) launches from: its
+ * launch template, else its mixed-instances policy's; overrides aside. Undefined for none.
+ */
+export function launchTemplateOf(
+  source: Pick<AutoScalingGroup, 'LaunchTemplate' | 'MixedInstancesPolicy'> | undefined,
+): LaunchTemplateSpecification | undefined {
+  return source ? groupTemplateSpecs(source)[0] : undefined;
+}

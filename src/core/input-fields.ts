@@ -111,29 +111,49 @@ function range(o: { min?: number; max?: number }): string {
   return '';
 }
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+/** The unit of a duration input: what a bare number means, and what the parsed value is in. */
+export type DurationUnit = 'ms' | 's' | 'm' | 'd';
 
-/** Parses "90", "90s", "15m", "1h30m" into seconds. */
-export function parseDuration(raw: string): number | undefined {
-  if (/^\d+$/.test(raw)) return Number(raw);
-  const re = /(\d+)([smhd])/gy;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_NAME: Record<DurationUnit, string> = { ms: 'milliseconds', s: 'seconds', m: 'minutes', d: 'days' };
+
+/**
+ * The one duration syntax of every duration input: a number in the input's own unit (90), or
+ * amounts with units ms, s, m, h, d (500ms, 90s, 5m, 1h, 1h30m, 1.5m). In ms; undefined when it is none.
+ */
+export function parseDurationMs(raw: string, unit: DurationUnit): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * UNIT_MS[unit]!);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
   let total = 0;
   let consumed = 0;
   for (let m = re.exec(raw); m; m = re.exec(raw)) {
-    total += Number(m[1]) * (UNIT_SECONDS[m[2]!] ?? 0);
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
     consumed = re.lastIndex;
   }
-  return consumed === raw.length && consumed > 0 ? total : undefined;
+  return consumed === raw.length && consumed > 0 ? Math.round(total) : undefined;
 }
 
-export const duration = optionalKind<IntegerOpts, number>('duration', (raw, o) => {
-  const s = parseDuration(raw);
-  if (s === undefined)
+export interface DurationOpts extends IntegerOpts {
+  /** What a bare number means and what the value is in (default seconds); min and max are in it too. */
+  unit?: DurationUnit;
+  /** Only whole units (default): AWS takes whole seconds for refresh preferences. */
+  whole?: boolean;
+}
+
+/** A duration input, parsed by parseDurationMs into the field's unit. */
+export const duration = optionalKind<DurationOpts, number>('duration', (raw, o) => {
+  const unit = o.unit ?? 's';
+  const name = UNIT_NAME[unit];
+  const ms = parseDurationMs(raw, unit);
+  if (ms === undefined)
     throw new InputProblem(
-      `${quote(raw)} is not a duration; accepted: seconds (90) or units s/m/h/d (90s, 15m, 1h30m)`,
+      `${quote(raw)} is not a duration; accepted: ${name} (90) or with units ms/s/m/h/d (500ms, 90s, 15m, 1h30m)`,
     );
-  if (outside(s, o)) throw new InputProblem(`${s} seconds is out of range${range(o)} seconds`);
-  return s;
+  const n = ms / UNIT_MS[unit]!;
+  if ((o.whole ?? true) && !Number.isInteger(n))
+    throw new InputProblem(`${quote(raw)} is not a whole number of ${name}${range(o)} ${name}`);
+  if (outside(n, o)) throw new InputProblem(`${n} ${name} is out of range${range(o)} ${name}`);
+  return n;
 });
 
 export interface ListOpts extends Common {
@@ -287,9 +307,13 @@ export function amiId(o: { description: string; required?: boolean }): Field<str
   return string({ ...o, pattern: AMI_ID, accepted: 'an AMI id such as ami-0123456789abcdef0' });
 }
 
-/** Fractional seconds, so tests against localcloud can poll every few tens of milliseconds. */
+/** Seconds, fractions allowed (0.5, 500ms), so tests against localcloud can poll every few tens of milliseconds. */
 export const seconds = (o: { description: string; default: string; min: number; max: number }) =>
-  decimal({ ...o, what: 'number of seconds' });
+  duration({ ...o, unit: 's', whole: false });
+
+/** Minutes (90, 1h, 90s), fractions allowed: how long a wait or a put-back may take. */
+export const minutes = (o: { description: string; default: string; min: number; max: number }) =>
+  duration({ ...o, unit: 'm', whole: false });
 
 /** Host must be an instance placeholder so the check can only ever reach the instances themselves. */
 export const HEALTH_URL = /^https?:\/\/\{(private-ip|private-dns)\}(:\d{1,5})?(\/[^\s]*)?$/;

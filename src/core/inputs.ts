@@ -89,6 +89,18 @@ export function parseInputs<F extends Fields>(spec: ActionSpec<F>, source: Input
     const o = origin.get(name);
     return o === 'env' || (o === 'input' && source.input(name).trim() !== '');
   };
+  problems.push(...ruleProblems(spec, explicit));
+  if (spec.check) problems.push(...crossFieldProblems(spec, values as Inputs<F>, explicit, problems));
+  if (problems.length) throw new ConfigurationError(problems);
+  return values as Inputs<F>;
+}
+
+/** What the spec's rules say about the inputs `explicit` counts as set by the user. */
+export function ruleProblems<F extends Fields>(
+  spec: ActionSpec<F>,
+  explicit: (name: string) => boolean,
+): string[] {
+  const problems: string[] = [];
   for (const rule of spec.rules ?? []) {
     if ('exactlyOne' in rule || 'atMostOne' in rule || 'atLeastOne' in rule) {
       const names =
@@ -110,9 +122,7 @@ export function parseInputs<F extends Fields>(spec: ActionSpec<F>, source: Input
       }
     }
   }
-  if (spec.check) problems.push(...crossFieldProblems(spec, values as Inputs<F>, explicit, problems));
-  if (problems.length) throw new ConfigurationError(problems);
-  return values as Inputs<F>;
+  return problems;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { StepEnv, StepIO } from '../core/context.js';
 import { resultsOutput } from '../health/summary.js';
 import { deploy, type DeployPlan, type DeployResult } from './deploy.js';
 import { Journal, startedRefreshes } from './journal.js';
-import { deploySpec, type DeployInputs } from './inputs.js';
+import { deployment, deploySpec, type DeployInputs } from './inputs.js';
 import { deploySteps, stepOptions, type DeploySteps } from './steps.js';
 import { renderDeploySummary } from './summary.js';
 
@@ -16,9 +16,10 @@ export type DeployOptions = DeployPlan & { steps: DeploySteps };
  * the journal, saved to step state (for the post step) and written as `refreshes` as they start.
  */
 export function deployOptions(
-  v: DeployInputs,
+  inputs: DeployInputs,
   step: Pick<StepEnv, 'env'> & Partial<Pick<StepIO, 'saveState' | 'setOutputs'>>,
 ): DeployOptions {
+  const v = deployment(inputs);
   const journal = new Journal(step.saveState, (j) =>
     // Not yet proven: a run that ends here without writing its outputs ended put back or unfinished.
     step.setOutputs?.({ refreshes: startedRefreshes(j), status: 'failed' }),

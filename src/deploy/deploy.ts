@@ -19,7 +19,7 @@ import type { WatchedRefresh } from '../health/watched-refresh.js';
 import type { RegionPromotion } from '../promote/types.js';
 import type { ReapResult } from '../reap/reap.js';
 import { RollFailure, type RollResult } from '../roll/roll.js';
-import type { DeployInputs } from './inputs.js';
+import type { Deployment } from './inputs.js';
 import type { DeploySteps } from './steps.js';
 
 /** healthy / failed / rolled-back / timed-out as wait-healthy; refused: a check failed, nothing changed; planned: dry run. */
@@ -80,15 +80,15 @@ export function oneGroupAtATime(log: Log): Log {
 }
 
 /** SSM selectors that hold the AMI once this run's promotion is written (for label-first planning). */
-export function promisedSelectors(v: Pick<DeployInputs, 'parameterName' | 'amiId'>, label: string) {
+export function promisedSelectors(v: Pick<Deployment, 'parameterName' | 'amiId' | 'label'>) {
   return new Map([
     [v.parameterName, v.amiId],
-    [`${v.parameterName}:${label}`, v.amiId],
+    [`${v.parameterName}:${v.label}`, v.amiId],
   ]);
 }
 
 export type DeployPlan = Pick<
-  DeployInputs,
+  Deployment,
   | 'environment'
   | 'amiId'
   | 'parameterName'
@@ -131,7 +131,7 @@ class Transaction {
     this.ctx = { ...outer, log: oneGroupAtATime(outer.log) };
     this.env = v.environment;
     this.ami = v.amiId;
-    this.label = v.label ?? v.environment;
+    this.label = v.label;
     this.journal = v.journal ?? new Journal();
     this.result = {
       environment: this.env,
@@ -142,7 +142,7 @@ class Transaction {
       status: 'refused',
       timings: [],
     };
-    this.promised = promisedSelectors(v, this.label);
+    this.promised = promisedSelectors(v);
   }
 
   private async phase<T>(name: string, title: string, fn: () => Promise<T>): Promise<T> {

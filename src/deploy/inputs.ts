@@ -1,169 +1,215 @@
 // The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
-import { amiId, boolean, choice, integer, list, region, string } from '../core/input-fields.js';
+import { amiId, boolean, choice, integer, list, minutes, region, string } from '../core/input-fields.js';
+import { definePart, partProblems } from '../core/compose.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { promoteSpec } from '../promote/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
 import { waitHealthySpec } from '../health/inputs.js';
 import { LABEL, PARAMETER_NAME, PARAMETER_NAME_ACCEPTED } from '../promote/inputs.js';
 
+const deployFields = {
+  // What to deploy and where it is recorded (promote-ami-parameter).
+  'ami-id': amiId({
+    description: 'The AMI to deploy (ami-...), typically the `ami-id` output of bake-ami.',
+    required: true,
+  }),
+  'parameter-name': string({
+    description:
+      'The SSM parameter that records the AMI (created with DataType aws:ec2:image when missing), for example `/golden-ami/web`.',
+    required: true,
+    // As promote-ami-parameter: AWS takes a name with a path only with its leading slash.
+    pattern: PARAMETER_NAME,
+    maxLength: 1011,
+    accepted: PARAMETER_NAME_ACCEPTED,
+  }),
+  environment: string({
+    description:
+      'The environment deployed to, for example `staging` or `production`. It is the default parameter label, the default group selection (`Environment=<environment>`) and the default Octopus environment.',
+    required: true,
+    pattern: /^[\w.-]{1,100}$/,
+    accepted: 'an environment name such as staging',
+  }),
+  label: string({
+    description:
+      'The parameter label that records what the environment runs, moved to the AMI once the fleet is proven healthy (first, and put back on failure, when a group takes its image from this parameter). Default: the environment name.',
+    pattern: LABEL,
+    accepted: 'an SSM parameter label: letters, digits, . - _, not starting with a digit, aws or ssm',
+  }),
+  'expected-current': amiId({
+    description: 'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI.',
+  }),
+  'allow-older': boolean({
+    description:
+      "Allow an AMI older than the one the environment label points at (the parameter's newest value when the label does not exist yet): set it to true for a rollback.",
+    default: 'false',
+  }),
+  region: region('AWS region. Defaults to AWS_REGION / AWS_DEFAULT_REGION.'),
+  // Provenance: only AMIs this pipeline baked, unless told (promote-ami-parameter's fields).
+  ...pickFields(promoteSpec.inputs, { 'allowed-owners': true, 'allow-foreign-ami': true }),
+
+  // Which groups to roll (roll-asg); by default every group tagged Environment=<environment>.
+  ...pickFields(rollSpec.inputs, {
+    'asg-names':
+      'Auto Scaling group names to roll, one per line or comma-separated. Default: the groups tagged `Environment=<environment>`.',
+    'asg-tags':
+      'Select groups to roll by tags, `Key=Value` one per line or comma-separated; a group must carry every tag. Default: `Environment=<environment>`.',
+    'min-healthy-percentage':
+      "Instance refresh MinHealthyPercentage (0-100). Empty: the group's instance maintenance policy, else AWS's 90.",
+    'max-healthy-percentage':
+      "Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate. Needs min-healthy-percentage. Empty: the group's instance maintenance policy, else AWS's 100.",
+    'instance-warmup':
+      "Instance refresh InstanceWarmup, seconds or a duration (90, 5m). Empty: the group's default.",
+    'checkpoint-percentages':
+      'Instance refresh CheckpointPercentages: ascending whole percentages ending in 100 (for example `20,50,100`).',
+    'checkpoint-delay':
+      'Instance refresh CheckpointDelay, seconds or a duration. Needs checkpoint-percentages.',
+    'skip-matching':
+      'Instance refresh SkipMatching: leave instances already on the AMI; groups already current are not refreshed.',
+    'auto-rollback':
+      'Instance refresh AutoRollback: AWS rolls a failed refresh back to the previous launch template version.',
+    'bake-time': 'Instance refresh BakeTime, seconds or a duration.',
+    'set-default-version':
+      "Once the fleet is proven healthy, make the new launch template version the template's default, so a group that followed `$Default` follows it again (without it such a group stays on the version's number, with a warning). Put back on failure.",
+    'if-refresh-in-progress':
+      'When a group already has an active instance refresh: `fail`, `wait` or `cancel`.',
+    alarms: true,
+    'scale-in-protected-instances': true,
+    'standby-instances': true,
+  }),
+
+  // How to prove the fleet healthy (wait-healthy's fields, bounds and defaults).
+  ...pickFields(waitHealthySpec.inputs, {
+    'health-url':
+      'Optional HTTP check of every instance, a URL template whose host is `{private-ip}` or `{private-dns}`, for example `http://{private-ip}:8080/version`.',
+    'expected-version': "With health-url: text every instance's response body must contain.",
+    'unhealthy-grace-seconds': 'How long an instance may stay unhealthy before the wait fails.',
+    'timeout-minutes': 'Bound on the wait for a healthy fleet, in minutes.',
+    'rollback-on-failure':
+      'On failure or timeout, roll the instance refresh back where AWS allows it and wait for the rollback; when a check fails after the refresh already ended Successful, start a refresh back to the previous launch template version.',
+    'poll-interval-seconds': true,
+    'max-poll-interval-seconds':
+      'Longest time between two polls of a group, in seconds: the wait backs off up to it while nothing changes.',
+    'events-queue-url':
+      "Optional SQS queue fed by an EventBridge rule with Auto Scaling's instance refresh events (see wait-healthy's README): the wait long-polls it and looks at a refresh as soon as an event names it, polling every max-poll-interval-seconds as the safety net; an unreadable queue is one warning, then polling.",
+  }),
+
+  'put-back-minutes': minutes({
+    description:
+      'How long putting back a failed or cancelled deployment keeps retrying a call AWS throttles, answers with 5xx or drops, in minutes; what still fails is listed with the AWS CLI command that finishes it. Refreshes back are waited for up to timeout-minutes.',
+    default: '5',
+    min: 1,
+    max: 60,
+  }),
+
+  // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
+  reap: boolean({
+    description:
+      'Once the fleet is proven healthy, delete the Octopus targets of this environment whose EC2 instances are gone. Its refusals and errors are warnings unless reap-failure is fail.',
+    default: 'false',
+  }),
+  'octopus-url': string({
+    description:
+      'Octopus server URL (with reap). Defaults to OCTOPUS_URL, as exported by OctopusDeploy/login.',
+    env: ['OCTOPUS_URL'],
+    pattern: /^https?:\/\/\S+$/,
+    accepted: 'the Octopus server URL (https://octopus.example.com)',
+  }),
+  'octopus-api-key': string({
+    description:
+      'Octopus API key (with reap). Defaults to OCTOPUS_API_KEY. Give this or octopus-access-token.',
+    env: ['OCTOPUS_API_KEY'],
+    secret: true,
+  }),
+  'octopus-access-token': string({
+    description: 'Octopus OIDC access token (with reap). Defaults to OCTOPUS_ACCESS_TOKEN.',
+    env: ['OCTOPUS_ACCESS_TOKEN'],
+    secret: true,
+  }),
+  space: string({
+    description: 'Octopus space name or id (with reap).',
+    default: 'Default',
+    maxLength: 200,
+  }),
+  'octopus-environments': list({
+    description: 'Octopus environments to reap, comma or newline separated. Default: the environment name.',
+    unique: true,
+    accepted: 'Octopus environment names',
+  }),
+  'max-reap': integer({
+    description:
+      'With reap: the most targets one run may delete; over it nothing is deleted (a warning, see reap-failure).',
+    default: '10',
+    min: 0,
+    max: 10_000,
+  }),
+  // Above reap-octopus-orphans' 50: right after a refresh about half the mapped targets are the replaced instances'.
+  'max-reap-percent': integer({
+    description:
+      "With reap: the largest share (0-100) of the mapped targets one run may delete; over it nothing is deleted (a warning, see reap-failure). Right after a refresh about half the mapped targets belong to the replaced instances, hence a default above reap-octopus-orphans' 50.",
+    default: '75',
+    min: 0,
+    max: 100,
+  }),
+  'reap-failure': choice(['warn', 'fail'] as const, {
+    description:
+      'What a refused or failed reap does to the step: `warn` (the deployment stands, the log and summary warn) or `fail`.',
+    default: 'warn',
+  }),
+
+  'dry-run': boolean({
+    description:
+      'Run every check and print the plan (groups to refresh, where the label moves, what reaping would delete), changing nothing.',
+    default: 'false',
+  }),
+};
+
+export type DeployInputs = Inputs<typeof deployFields>;
+
+/** deploy-ami's inputs with the label resolved, once: the environment's name unless given. */
+export type Deployment = DeployInputs & { label: string };
+
+export function deployment(v: DeployInputs): Deployment {
+  return { ...v, label: v.label ?? v.environment };
+}
+
+/** The groups to roll: the given names/tags, or every group tagged Environment=<environment>. */
+export function groupSelection(v: DeployInputs): { asgNames: string[]; asgTags: Record<string, string> } {
+  if (v.asgNames.length || Object.keys(v.asgTags).length) return { asgNames: v.asgNames, asgTags: v.asgTags };
+  return { asgNames: [], asgTags: { Environment: v.environment } };
+}
+
+/** roll-asg inside deploy-ami: its fields flow on by name, with what deploy-ami sets itself. */
+export const rollPart = definePart({
+  spec: rollSpec,
+  given: (v: DeployInputs) => ({
+    ...groupSelection(v),
+    // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
+    consentParameter: v.parameterName,
+    // The default moves only once the fleet is proven (settleSources), never at the start.
+    setDefaultVersion: false,
+    dryRun: false,
+  }),
+});
+
+/**
+ * wait-healthy inside deploy-ami: the groups are the refreshes the roll starts (asg-names/asg-tags
+ * chose them), and the wait leaves a failure as it is: the put-back rolls every group back alike.
+ */
+export const waitPart = definePart({
+  spec: waitHealthySpec,
+  given: (_v: DeployInputs) => ({
+    refreshes: undefined,
+    asgNames: [],
+    asgTags: {},
+    rollbackOnFailure: false,
+  }),
+  atRunTime: ['refreshes'],
+});
+
 export const deploySpec = defineAction({
   name: 'deploy-ami',
-  inputs: {
-    // What to deploy and where it is recorded (promote-ami-parameter).
-    'ami-id': amiId({
-      description: 'The AMI to deploy (ami-...), typically the `ami-id` output of bake-ami.',
-      required: true,
-    }),
-    'parameter-name': string({
-      description:
-        'The SSM parameter that records the AMI (created with DataType aws:ec2:image when missing), for example `/golden-ami/web`.',
-      required: true,
-      // As promote-ami-parameter: AWS takes a name with a path only with its leading slash.
-      pattern: PARAMETER_NAME,
-      maxLength: 1011,
-      accepted: PARAMETER_NAME_ACCEPTED,
-    }),
-    environment: string({
-      description:
-        'The environment deployed to, for example `staging` or `production`. It is the default parameter label, the default group selection (`Environment=<environment>`) and the default Octopus environment.',
-      required: true,
-      pattern: /^[\w.-]{1,100}$/,
-      accepted: 'an environment name such as staging',
-    }),
-    label: string({
-      description:
-        'The parameter label that records what the environment runs, moved to the AMI once the fleet is proven healthy (first, and put back on failure, when a group takes its image from this parameter). Default: the environment name.',
-      pattern: LABEL,
-      accepted: 'an SSM parameter label: letters, digits, . - _, not starting with a digit, aws or ssm',
-    }),
-    'expected-current': amiId({
-      description: 'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI.',
-    }),
-    'allow-older': boolean({
-      description:
-        "Allow an AMI older than the one the environment label points at (the parameter's newest value when the label does not exist yet): set it to true for a rollback.",
-      default: 'false',
-    }),
-    region: region('AWS region. Defaults to AWS_REGION / AWS_DEFAULT_REGION.'),
-    // Provenance: only AMIs this pipeline baked, unless told (promote-ami-parameter's fields).
-    ...pickFields(promoteSpec.inputs, { 'allowed-owners': true, 'allow-foreign-ami': true }),
-
-    // Which groups to roll (roll-asg); by default every group tagged Environment=<environment>.
-    ...pickFields(rollSpec.inputs, {
-      'asg-names':
-        'Auto Scaling group names to roll, one per line or comma-separated. Default: the groups tagged `Environment=<environment>`.',
-      'asg-tags':
-        'Select groups to roll by tags, `Key=Value` one per line or comma-separated; a group must carry every tag. Default: `Environment=<environment>`.',
-      'min-healthy-percentage':
-        "Instance refresh MinHealthyPercentage (0-100). Empty: the group's instance maintenance policy, else AWS's 90.",
-      'max-healthy-percentage':
-        "Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate. Needs min-healthy-percentage. Empty: the group's instance maintenance policy, else AWS's 100.",
-      'instance-warmup':
-        "Instance refresh InstanceWarmup, seconds or a duration (90, 5m). Empty: the group's default.",
-      'checkpoint-percentages':
-        'Instance refresh CheckpointPercentages: ascending whole percentages ending in 100 (for example `20,50,100`).',
-      'checkpoint-delay':
-        'Instance refresh CheckpointDelay, seconds or a duration. Needs checkpoint-percentages.',
-      'skip-matching':
-        'Instance refresh SkipMatching: leave instances already on the AMI; groups already current are not refreshed.',
-      'auto-rollback':
-        'Instance refresh AutoRollback: AWS rolls a failed refresh back to the previous launch template version.',
-      'bake-time': 'Instance refresh BakeTime, seconds or a duration.',
-      'set-default-version':
-        "Once the fleet is proven healthy, make the new launch template version the template's default, so a group that followed `$Default` follows it again (without it such a group stays on the version's number, with a warning). Put back on failure.",
-      'if-refresh-in-progress':
-        'When a group already has an active instance refresh: `fail`, `wait` or `cancel`.',
-      alarms: true,
-      'scale-in-protected-instances': true,
-      'standby-instances': true,
-    }),
-
-    // How to prove the fleet healthy (wait-healthy's fields, bounds and defaults).
-    ...pickFields(waitHealthySpec.inputs, {
-      'health-url':
-        'Optional HTTP check of every instance, a URL template whose host is `{private-ip}` or `{private-dns}`, for example `http://{private-ip}:8080/version`.',
-      'expected-version': "With health-url: text every instance's response body must contain.",
-      'unhealthy-grace-seconds': 'How long an instance may stay unhealthy before the wait fails.',
-      'timeout-minutes': 'Bound on the wait for a healthy fleet, in minutes.',
-      'rollback-on-failure':
-        'On failure or timeout, roll the instance refresh back where AWS allows it and wait for the rollback; when a check fails after the refresh already ended Successful, start a refresh back to the previous launch template version.',
-      'poll-interval-seconds': true,
-      'max-poll-interval-seconds':
-        'Longest time between two polls of a group, in seconds: the wait backs off up to it while nothing changes.',
-      'events-queue-url':
-        "Optional SQS queue fed by an EventBridge rule with Auto Scaling's instance refresh events (see wait-healthy's README): the wait long-polls it and looks at a refresh as soon as an event names it, polling every max-poll-interval-seconds as the safety net; an unreadable queue is one warning, then polling.",
-    }),
-
-    'put-back-minutes': integer({
-      description:
-        'How long putting back a failed or cancelled deployment keeps retrying a call AWS throttles, answers with 5xx or drops, in minutes; what still fails is listed with the AWS CLI command that finishes it. Refreshes back are waited for up to timeout-minutes.',
-      default: '5',
-      min: 1,
-      max: 60,
-    }),
-
-    // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
-    reap: boolean({
-      description:
-        'Once the fleet is proven healthy, delete the Octopus targets of this environment whose EC2 instances are gone. Its refusals and errors are warnings unless reap-failure is fail.',
-      default: 'false',
-    }),
-    'octopus-url': string({
-      description:
-        'Octopus server URL (with reap). Defaults to OCTOPUS_URL, as exported by OctopusDeploy/login.',
-      env: ['OCTOPUS_URL'],
-      pattern: /^https?:\/\/\S+$/,
-      accepted: 'the Octopus server URL (https://octopus.example.com)',
-    }),
-    'octopus-api-key': string({
-      description:
-        'Octopus API key (with reap). Defaults to OCTOPUS_API_KEY. Give this or octopus-access-token.',
-      env: ['OCTOPUS_API_KEY'],
-      secret: true,
-    }),
-    'octopus-access-token': string({
-      description: 'Octopus OIDC access token (with reap). Defaults to OCTOPUS_ACCESS_TOKEN.',
-      env: ['OCTOPUS_ACCESS_TOKEN'],
-      secret: true,
-    }),
-    space: string({
-      description: 'Octopus space name or id (with reap).',
-      default: 'Default',
-      maxLength: 200,
-    }),
-    'octopus-environments': list({
-      description: 'Octopus environments to reap, comma or newline separated. Default: the environment name.',
-      unique: true,
-      accepted: 'Octopus environment names',
-    }),
-    'max-reap': integer({
-      description:
-        'With reap: the most targets one run may delete; over it nothing is deleted (a warning, see reap-failure).',
-      default: '10',
-      min: 0,
-      max: 10_000,
-    }),
-    // Above reap-octopus-orphans' 50: right after a refresh about half the mapped targets are the replaced instances'.
-    'max-reap-percent': integer({
-      description:
-        "With reap: the largest share (0-100) of the mapped targets one run may delete; over it nothing is deleted (a warning, see reap-failure). Right after a refresh about half the mapped targets belong to the replaced instances, hence a default above reap-octopus-orphans' 50.",
-      default: '75',
-      min: 0,
-      max: 100,
-    }),
-    'reap-failure': choice(['warn', 'fail'] as const, {
-      description:
-        'What a refused or failed reap does to the step: `warn` (the deployment stands, the log and summary warn) or `fail`.',
-      default: 'warn',
-    }),
-
-    'dry-run': boolean({
-      description:
-        'Run every check and print the plan (groups to refresh, where the label moves, what reaping would delete), changing nothing.',
-      default: 'false',
-    }),
-  },
+  inputs: deployFields,
   outputs: {
     'previous-ami-id':
       'The AMI the environment ran before: the one its label was on (empty when the label was on no version, the parameter was created, or the run stopped before the plan). A rollback deploys this.',
@@ -180,32 +226,17 @@ export const deploySpec = defineAction({
     'reaped-count': 'How many Octopus targets were deleted (0 without reap).',
   },
   rules: [
+    // roll-asg's and wait-healthy's own rules run with their checks below.
     { atMostOne: ['octopus-api-key', 'octopus-access-token'] },
-    { requires: ['checkpoint-delay', 'checkpoint-percentages'] },
-    { requires: ['max-healthy-percentage', 'min-healthy-percentage'] },
-    { requires: ['expected-version', 'health-url'] },
   ],
-  check(v, problem) {
+  check(v, problem, isSet) {
     if (v.reap && !v.octopusUrl) problem('octopus-url: is required with reap: true (or set OCTOPUS_URL)');
     if (v.reap && !v.octopusApiKey && !v.octopusAccessToken)
       problem(
         'octopus-api-key: one of octopus-api-key, octopus-access-token is required with reap: true (or set OCTOPUS_API_KEY)',
       );
-    if (
-      v.minHealthyPercentage !== undefined &&
-      v.maxHealthyPercentage !== undefined &&
-      v.minHealthyPercentage > v.maxHealthyPercentage
-    )
-      problem(
-        `min-healthy-percentage (${v.minHealthyPercentage}) is above max-healthy-percentage (${v.maxHealthyPercentage}); accepted: min at most max`,
-      );
+    // Every rule and cross-field check of the two actions, as they run alone (one line per problem).
+    const parts = [...partProblems(rollPart, v, isSet), ...partProblems(waitPart, v, isSet)];
+    for (const p of new Set(parts)) problem(p);
   },
 });
-
-export type DeployInputs = Inputs<typeof deploySpec.inputs>;
-
-/** The groups to roll: the given names/tags, or every group tagged Environment=<environment>. */
-export function groupSelection(v: DeployInputs): { asgNames: string[]; asgTags: Record<string, string> } {
-  if (v.asgNames.length || Object.keys(v.asgTags).length) return { asgNames: v.asgNames, asgTags: v.asgTags };
-  return { asgNames: [], asgTags: { Environment: v.environment } };
-}

@@ -14,8 +14,7 @@ import { poll } from '../core/poll.js';
 import { hasCode, isTransient } from '../aws/errors.js';
 import { describeGroups } from '../aws/groups.js';
 import { instancesById } from '../aws/instances.js';
-import { ACTIVE } from '../health/group-state.js';
-import { isActive, latestRefresh } from '../roll/in-progress.js';
+import { isActive, latestRefresh, RUNNING_STATUSES } from '../aws/refreshes.js';
 import { amiIn, changesOf, type GroupBefore, type JournalData } from './journal.js';
 import { persist, shellWord, type PutBackBudget, type PutBackReport } from './persist.js';
 
@@ -47,7 +46,7 @@ export async function takenOver(
   budget: PutBackBudget,
 ): Promise<InstanceRefresh | undefined> {
   const r = await persist(ctx, budget, `reading the refreshes of ${who(g)}`, () =>
-    latestRefresh(ctx, g.region, g.name),
+    latestRefresh(ctx.clients.autoScaling(g.region), g.name, { signal: ctx.signal }),
   );
   if (!r?.InstanceRefreshId || isOurs(j, g, r)) return undefined;
   const back = changesOf(j, 'back').some((c) => c.refreshId === r.InstanceRefreshId);
@@ -67,9 +66,9 @@ export async function stopRefresh(
   const input = { AutoScalingGroupName: g.name };
   try {
     const r = await persist(ctx, budget, `reading the refreshes of ${who(g)}`, () =>
-      latestRefresh(ctx, g.region, g.name),
+      latestRefresh(ctx.clients.autoScaling(g.region), g.name, { signal: ctx.signal }),
     );
-    if (!isOurs(j, g, r) || !ACTIVE.has(r?.Status ?? '')) return;
+    if (!isOurs(j, g, r) || !RUNNING_STATUSES.has(r?.Status ?? '')) return;
     try {
       await persist(ctx, budget, `rolling back refresh ${r!.InstanceRefreshId} of ${who(g)}`, () =>
         client.send(new RollbackInstanceRefreshCommand(input)),
@@ -109,7 +108,7 @@ async function settled(
     maxDelayMs: 15_000,
     isTransient,
     check: async () => {
-      const r = await latestRefresh(ctx, g.region, g.name);
+      const r = await latestRefresh(ctx.clients.autoScaling(g.region), g.name, { signal: ctx.signal });
       return isActive(r)
         ? { done: false as const, progress: `${r?.Status} ${r?.PercentageComplete ?? 0}%` }
         : { done: true as const, value: r };

@@ -3,10 +3,10 @@
 // trip): a field deploy-ami picks from an action's spec flows on by its name, and a setting it
 // does not expose takes the standalone action's declared default, parsed by that action's field.
 import { inputsWith } from '../core/capability.js';
+import { partInputs } from '../core/compose.js';
 import type { ActionContext, StepEnv } from '../core/context.js';
 import { describeError } from '../core/errors.js';
 import { healthOptions } from '../health/options.js';
-import { waitHealthySpec } from '../health/inputs.js';
 import { waitHealthyHearing } from '../health/events.js';
 import type { HealthResult, WaitOptions } from '../health/wait.js';
 import type { WatchedRefresh } from '../health/watched-refresh.js';
@@ -19,10 +19,9 @@ import { reapSpec } from '../reap/inputs.js';
 import { reapOptions } from '../reap/options.js';
 import { checkOctopusAccess, type OctopusAccess } from '../reap/preflight.js';
 import { runReap, type ReapResult, type ReapRunOptions } from '../reap/reap.js';
-import { rollSpec } from '../roll/inputs.js';
 import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
 import { roll, type RollResult } from '../roll/roll.js';
-import { groupSelection, type DeployInputs } from './inputs.js';
+import { rollPart, waitPart, type Deployment } from './inputs.js';
 import type { Journal, JournalData } from './journal.js';
 import { settleSources } from './sources.js';
 import type { PutBackReport } from './persist.js';
@@ -65,42 +64,20 @@ export interface StepOptions {
   putBack: { retryMs: number; waitMs: number };
 }
 
-/** Each action's toOptions over its inputs as deploy-ami gives them (deploy-ami's own meaning first). */
-export function stepOptions(v: DeployInputs, step: Pick<StepEnv, 'env'>): StepOptions {
-  const label = v.label ?? v.environment;
+/**
+ * Each action's toOptions over its inputs as deploy-ami gives them (deploy-ami's own meaning
+ * first): roll-asg and wait-healthy as their parts say (inputs.ts), which their checks read too.
+ */
+export function stepOptions(v: Deployment, step: Pick<StepEnv, 'env'>): StepOptions {
   return {
     parameterName: v.parameterName,
-    promote: promoteOptions(inputsWith(promoteSpec, { ...v, label, dryRun: false })),
+    promote: promoteOptions(inputsWith(promoteSpec, { ...v, dryRun: false })),
     roll: {
-      ...rollOptionsFrom(
-        inputsWith(rollSpec, {
-          ...v,
-          ...groupSelection(v),
-          // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
-          consentParameter: v.parameterName,
-          // The default moves only once the fleet is proven (settleSources), never at the start.
-          setDefaultVersion: false,
-          dryRun: false,
-        }),
-      ),
-      // …so groups following $Default elsewhere on the template are refused in the plan.
+      ...rollOptionsFrom(partInputs(rollPart, v)),
+      // The default moves only once proven, so groups following $Default elsewhere on the template are refused in the plan.
       defaultMoves: v.setDefaultVersion,
     },
-    wait: {
-      ...healthOptions(
-        // The groups are the refreshes the roll started; asg-names/asg-tags chose them. The wait
-        // leaves a failure as it is: the put-back rolls every group of the run back alike.
-        inputsWith(waitHealthySpec, {
-          ...v,
-          refreshes: undefined,
-          asgNames: [],
-          asgTags: {},
-          rollbackOnFailure: false,
-        }),
-        step,
-      ),
-      leftFor: "deploy-ami's put-back",
-    },
+    wait: { ...healthOptions(partInputs(waitPart, v), step), leftFor: "deploy-ami's put-back" },
     reap: reapOptions(
       inputsWith(reapSpec, {
         ...v,

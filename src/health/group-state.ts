@@ -1,12 +1,15 @@
 // What we know about one watched group between polls.
 import type { InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import { Pace } from './pace.js';
-import type { GroupResult, HealthStatus } from './types.js';
+import { watching, type Lifecycle } from './lifecycle.js';
+import type { GroupResult } from './types.js';
 import type { Expected } from './verify.js';
 import { newVersionOf, type WatchedRefresh } from './watched-refresh.js';
 
-export type Phase = 'watching' | 'rolling-back' | 'done';
-
+/**
+ * What we know about one watched group between polls; where it stands in its lifecycle is `life`
+ * (lifecycle.ts), which only the transitions there change.
+ */
 export interface GroupState {
   region: string;
   group: string;
@@ -14,32 +17,17 @@ export interface GroupState {
   expected: Expected;
   /** Expected version/AMI are known (from the record, the refresh, or the group). */
   expectedKnown: boolean;
-  phase: Phase;
-  /** How it ends if the rollback/cancel we started completes: failed or timed-out. */
-  failureKind?: Exclude<HealthStatus, 'healthy' | 'rolled-back'>;
-  /** Why the wait failed, for the final message. */
-  failureReason?: string;
+  life: Lifecycle;
   refresh?: InstanceRefresh;
   pace: Pace;
   nextAt: number;
-  /** Since when some instance has been seen unhealthy, and the progress then. */
-  unhealthySince?: number;
-  unhealthyAtPercent?: number;
   /** The group's launch template version when first scanned (before the refresh could apply). */
   firstGroupVersion?: string;
-  /** The refresh was read while the group looked converged: later rounds read it when paced. */
-  convergedRead?: boolean;
-  /** When the refresh reached Baking or Successful: the grace for full verification starts here. */
-  verifyingSince?: number;
-  /** A rollback, cancel or revert we must (re)try at the next poll, e.g. after throttling. */
-  pendingAction?: 'rollback' | 'cancel' | 'revert';
   /**
    * Where a refresh that already ended Successful goes back to when a check fails after it: the
    * launch template version (a number) and AMI the group ran before, from roll-asg's record.
    */
   revert?: { templateId: string; version: string; amiId?: string };
-  /** The refresh being watched is our own refresh back to `revert` (not the deployment's). */
-  reverting?: boolean;
   deadlineAt: number;
   result: GroupResult;
 }
@@ -71,7 +59,7 @@ export function newGroupState(
     refreshId: w.refreshId,
     expected,
     expectedKnown: Boolean(expected.version && expected.amiId),
-    phase: 'watching',
+    life: watching(),
     pace: new Pace(minMs, maxMs),
     nextAt: now,
     deadlineAt,
@@ -91,5 +79,4 @@ export function newGroupState(
   };
 }
 
-export const ACTIVE = new Set(['Pending', 'InProgress', 'Baking']);
 export const label = (s: GroupState) => `${s.region}/${s.group}`;

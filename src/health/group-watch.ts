@@ -2,9 +2,12 @@
 // Reads the refresh status and the snapshot, and starts recovery when the group failed.
 import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type { Log } from '../core/log.js';
-import { ACTIVE, label, type GroupState } from './group-state.js';
+import { launchTemplateOf } from '../aws/group-templates.js';
+import { RUNNING_STATUSES } from '../aws/refreshes.js';
+import { label, type GroupState } from './group-state.js';
 import { formatEta } from './pace.js';
-import { fail, finish, runPendingAction, type RecoveryContext } from './recovery.js';
+import { failureOf, finish, type Ending, type Failure, type Lifecycle } from './lifecycle.js';
+import { fail, sendRecovery, type RecoveryContext } from './recovery.js';
 import { verify, type Snapshot, type Verdict } from './verify.js';
 
 export interface LookContext extends RecoveryContext {
@@ -15,13 +18,18 @@ export interface LookContext extends RecoveryContext {
 
 /** The launch template version the group names (what a rollback should have restored). */
 export function groupVersion(g: AutoScalingGroup | undefined): string | undefined {
-  return (
-    g?.LaunchTemplate?.Version ??
-    g?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification?.Version
-  );
+  return launchTemplateOf(g)?.Version;
 }
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+type Watching = Extract<Lifecycle, { phase: 'watching' }>;
+
+/** The watching state's data; judging any other state by the checks is a bug. */
+function watchingOf(s: GroupState): Watching {
+  if (s.life.phase !== 'watching') throw new Error(`bug: checks judged while ${s.life.phase}`);
+  return s.life;
+}
 
 function recordVerdict(s: GroupState, v: Verdict, httpConfigured: boolean): void {
   Object.assign(s.result, {
@@ -43,15 +51,14 @@ function unhealthyTooLong(
   percent: number,
   c: LookContext,
 ): string | undefined {
+  const life = watchingOf(s);
   if (v.unhealthy.length) {
-    s.unhealthySince ??= now;
-    s.unhealthyAtPercent ??= percent;
-    if (now - s.unhealthySince >= c.graceMs)
+    life.unhealthy ??= { since: now, atPercent: percent };
+    if (now - life.unhealthy.since >= c.graceMs)
       return `${plural(v.unhealthy.length, 'instance')} unhealthy for more than ${Math.round(c.graceMs / 1000)}s (unhealthy-grace-seconds): ${v.problems.join('; ')}`;
-  } else if (v.ok || percent > (s.unhealthyAtPercent ?? Infinity)) {
+  } else if (v.ok || percent > (life.unhealthy?.atPercent ?? Infinity)) {
     // Replaced-and-still-unhealthy instances come and go; only progress or a clean look resets the clock.
-    s.unhealthySince = undefined;
-    s.unhealthyAtPercent = undefined;
+    life.unhealthy = undefined;
   }
   return undefined;
 }
@@ -77,14 +84,9 @@ export async function look(
   const r = s.refresh;
   s.result.groupVersion = groupVersion(snapshot?.group) ?? s.result.groupVersion;
   if (!r) {
-    finish(
-      s,
-      'failed',
-      'none',
-      `no instance refresh ${s.refreshId ?? ''} found for the group`.replace('  ', ' '),
-      now,
-    );
-    c.log.warning(`${label(s)}: ${s.result.message}`);
+    const message = `no instance refresh ${s.refreshId ?? ''} found for the group`.replace('  ', ' ');
+    finish(s, { status: 'failed', action: 'none', message, at: now });
+    c.log.warning(`${label(s)}: ${message}`);
     return;
   }
   const status = r.Status ?? 'unknown';
@@ -95,16 +97,16 @@ export async function look(
     percentageComplete: percent,
   });
   if (r.StartTime) s.result.timeline.refreshStart ??= r.StartTime.getTime();
-  if (r.EndTime && !ACTIVE.has(status)) s.result.timeline.refreshEnd ??= r.EndTime.getTime();
+  if (r.EndTime && !RUNNING_STATUSES.has(status)) s.result.timeline.refreshEnd ??= r.EndTime.getTime();
 
-  if (s.phase === 'rolling-back') return lookRollingBack(s, snapshot, now, c);
+  if (failureOf(s.life)) return lookRecovering(s, snapshot, now, c);
 
   reportCheckpoints(s, percent, now, c.log);
   s.pace.record(now, percent);
   const verdict = snapshot ? verify(snapshot, s.expected, c.httpConfigured) : undefined;
   if (verdict) recordVerdict(s, verdict, c.httpConfigured);
   const ended = await lookWatching(s, r, verdict, now, c);
-  if (ended || s.phase === 'done' || now < s.deadlineAt) return;
+  if (ended || s.life.phase === 'done' || now < s.deadlineAt) return;
   const minutes = Math.round((s.deadlineAt - s.result.timeline.watchStart) / 60_000);
   return fail(
     s,
@@ -159,13 +161,12 @@ async function lookWatching(
       rolledBackByAws(s, r, now);
       return true;
     case 'RollbackFailed':
-      finish(
-        s,
-        'failed',
-        'rollback-failed',
-        `AWS's rollback failed${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
-        now,
-      );
+      finish(s, {
+        status: 'failed',
+        action: 'rollback-failed',
+        message: `AWS's rollback failed${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
+        at: now,
+      });
       return true;
     case 'Failed':
     case 'Cancelled':
@@ -186,7 +187,8 @@ async function lookVerifying(
   now: number,
   c: LookContext,
 ): Promise<boolean> {
-  s.verifyingSince ??= now;
+  const life = watchingOf(s);
+  life.verifyingSince ??= now;
   s.result.timeline.verifyStart ??= now;
   if (!verdict) {
     c.log.info(`${label(s)}: ${status} ${percent}% · checks postponed (group not readable this poll)`);
@@ -203,7 +205,7 @@ async function lookVerifying(
       verdict.totalTargets ? `${verdict.healthyTargets} healthy targets` : '',
       c.httpConfigured ? `${verdict.httpOk} health-url checks passed` : '',
     ].filter(Boolean);
-    finish(s, 'healthy', 'none', `healthy: ${proven.join(', ')}`, now);
+    finish(s, { status: 'healthy', action: 'none', message: `healthy: ${proven.join(', ')}`, at: now });
     return true;
   }
   const bad = unhealthyTooLong(s, verdict, now, percent, c);
@@ -211,7 +213,7 @@ async function lookVerifying(
     await fail(s, 'failed', bad, c);
     return true;
   }
-  if (status === 'Successful' && now - s.verifyingSince >= c.graceMs) {
+  if (status === 'Successful' && now - life.verifyingSince >= c.graceMs) {
     await fail(
       s,
       'failed',
@@ -229,90 +231,93 @@ function rolledBackByAws(s: GroupState, r: Refresh, now: number): void {
   s.result.timeline.rollbackEnd = now;
   // A RollbackInstanceRefresh call (someone's, not this wait's) is not AWS rolling back on its own.
   const byCall = /RollbackInstanceRefresh|started by the user/i.test(r.StatusReason ?? '');
-  finish(
-    s,
-    'rolled-back',
-    'rolled-back-by-aws',
-    `${byCall ? 'the refresh was rolled back by a RollbackInstanceRefresh call made outside this wait' : 'AWS rolled the refresh back'}${r.StatusReason ? `: ${r.StatusReason}` : ''}${s.result.groupVersion ? `; group on launch template version ${s.result.groupVersion}` : ''}`,
-    now,
-  );
+  finish(s, {
+    status: 'rolled-back',
+    action: 'rolled-back-by-aws',
+    message: `${byCall ? 'the refresh was rolled back by a RollbackInstanceRefresh call made outside this wait' : 'AWS rolled the refresh back'}${r.StatusReason ? `: ${r.StatusReason}` : ''}${s.result.groupVersion ? `; group on launch template version ${s.result.groupVersion}` : ''}`,
+    at: now,
+  });
 }
 
-async function lookRollingBack(
+/** A failed group whose recovery runs: the call still to send, AWS's rollback or cancel, or our refresh back. */
+async function lookRecovering(
   s: GroupState,
   snapshot: Snapshot | undefined,
   now: number,
   c: LookContext,
 ): Promise<void> {
+  if (s.life.phase === 'recovering') await sendRecovery(s, c);
+  // Read after the call: a rollback AWS refused becomes a cancel, and its reason says so.
+  const failure = failureOf(s.life);
+  if (!failure) return;
+  if (s.life.phase === 'reverting') return lookReverting(s, failure, snapshot, now, c);
+  const pending = s.life.phase === 'recovering';
   const r = s.refresh!;
   const status = r.Status ?? 'unknown';
-  const kind = s.failureKind ?? 'failed';
-  if (s.pendingAction) await runPendingAction(s, c);
-  if (s.phase === 'done') return;
-  if (s.reverting) return lookReverting(s, snapshot, now, c);
   const rollbackPercent = r.RollbackDetails?.PercentageCompleteOnRollback ?? r.PercentageComplete ?? 0;
   s.pace.record(now, status === 'RollbackInProgress' ? rollbackPercent : 0);
+  const ended = rollbackEnding(s, failure, pending, now);
+  if (ended) {
+    if (status !== 'Successful' && status !== 'Failed') s.result.timeline.rollbackEnd = now;
+    return finish(s, ended);
+  }
+  if (status !== 'Successful' && status !== 'Failed')
+    c.log.info(
+      `${label(s)}: ${status} · rollback ${rollbackPercent}%${r.StatusReason ? ` · ${r.StatusReason}` : ''}`,
+    );
+  if (now >= s.deadlineAt) {
+    finish(s, {
+      status: failure.kind,
+      action: s.result.action,
+      message: `${failure.reason}; the ${s.result.action === 'cancelled' ? 'cancel' : 'rollback'} was still ${status} when the wait gave up: check the group in AWS`,
+      at: now,
+    });
+  }
+}
+
+/** How AWS's rollback or cancel ended the group, once the refresh says so; undefined while it runs. */
+function rollbackEnding(s: GroupState, failure: Failure, pending: boolean, now: number): Ending | undefined {
+  const r = s.refresh!;
+  const status = r.Status ?? 'unknown';
+  const cancelled = s.result.action === 'cancelled';
   switch (status) {
     case 'RollbackSuccessful': {
-      s.result.timeline.rollbackEnd = now;
       const back = s.result.groupVersion
         ? `group back on launch template version ${s.result.groupVersion}`
         : 'group back on its previous configuration';
-      finish(
-        s,
-        kind === 'timed-out' ? 'timed-out' : 'rolled-back',
-        'rolled-back',
-        `${s.failureReason}; rolled back: ${back}`,
-        now,
-      );
-      return;
+      return {
+        status: failure.kind === 'timed-out' ? 'timed-out' : 'rolled-back',
+        action: 'rolled-back',
+        message: `${failure.reason}; rolled back: ${back}`,
+        at: now,
+      };
     }
     case 'RollbackFailed':
-      s.result.timeline.rollbackEnd = now;
-      finish(
-        s,
-        'failed',
-        'rollback-failed',
-        `${s.failureReason}; the rollback failed${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
-        now,
-      );
-      return;
+      return {
+        status: 'failed',
+        action: 'rollback-failed',
+        message: `${failure.reason}; the rollback failed${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
+        at: now,
+      };
     case 'Cancelled':
-      s.result.timeline.rollbackEnd = now;
-      finish(
-        s,
-        kind,
-        s.result.action === 'cancelled' ? 'cancelled' : 'not-possible',
-        `${s.failureReason}${s.result.action === 'cancelled' ? '' : '; the refresh was cancelled'}`,
-        now,
-      );
-      return;
+      return {
+        status: failure.kind,
+        action: cancelled ? 'cancelled' : 'not-possible',
+        message: `${failure.reason}${cancelled ? '' : '; the refresh was cancelled'}`,
+        at: now,
+      };
     case 'Successful':
     case 'Failed':
-      if (!s.pendingAction) {
-        finish(
-          s,
-          kind,
-          'not-possible',
-          `${s.failureReason}; the refresh ended ${status} before the rollback took effect`,
-          now,
-        );
-        return;
-      }
-      break;
+      // Still to send: the call may yet reach the refresh (a revert after Successful waits here).
+      if (pending) return undefined;
+      return {
+        status: failure.kind,
+        action: 'not-possible',
+        message: `${failure.reason}; the refresh ended ${status} before the rollback took effect`,
+        at: now,
+      };
     default:
-      c.log.info(
-        `${label(s)}: ${status} · rollback ${rollbackPercent}%${r.StatusReason ? ` · ${r.StatusReason}` : ''}`,
-      );
-  }
-  if (now >= s.deadlineAt) {
-    finish(
-      s,
-      kind,
-      s.result.action,
-      `${s.failureReason}; the ${s.result.action === 'cancelled' ? 'cancel' : 'rollback'} was still ${status} when the wait gave up: check the group in AWS`,
-      now,
-    );
+      return undefined;
   }
 }
 
@@ -320,10 +325,15 @@ async function lookRollingBack(
  * Our refresh back to the previous version (after the deployment's refresh ended Successful and a
  * check failed): rolled back once it is Successful and every instance is proven on that version.
  */
-function lookReverting(s: GroupState, snapshot: Snapshot | undefined, now: number, c: LookContext): void {
+function lookReverting(
+  s: GroupState,
+  failure: Failure,
+  snapshot: Snapshot | undefined,
+  now: number,
+  c: LookContext,
+): void {
   const r = s.refresh!;
   const status = r.Status ?? 'unknown';
-  const kind = s.failureKind ?? 'failed';
   const to = s.revert!;
   const target = { version: to.version, ...(to.amiId ? { amiId: to.amiId } : {}) };
   s.pace.record(now, r.PercentageComplete ?? 0);
@@ -331,35 +341,31 @@ function lookReverting(s: GroupState, snapshot: Snapshot | undefined, now: numbe
     const v = verify(snapshot, target, false);
     if (v.ok) {
       s.result.timeline.rollbackEnd = now;
-      finish(
-        s,
-        kind === 'timed-out' ? 'timed-out' : 'rolled-back',
-        'rolled-back',
-        `${s.failureReason}; rolled back by instance refresh ${s.refreshId} to launch template version ${to.version}: ` +
+      return finish(s, {
+        status: failure.kind === 'timed-out' ? 'timed-out' : 'rolled-back',
+        action: 'rolled-back',
+        message:
+          `${failure.reason}; rolled back by instance refresh ${s.refreshId} to launch template version ${to.version}: ` +
           `${v.onExpected}/${v.desired} instances on version ${to.version}${to.amiId ? ` / ${to.amiId}` : ''}`,
-        now,
-      );
-      return;
+        at: now,
+      });
     }
     c.log.info(`${label(s)}: back on version ${to.version}? not yet: ${v.problems.join('; ')}`);
-  } else if (!ACTIVE.has(status) && status !== 'Successful' && status !== 'unknown') {
+  } else if (!RUNNING_STATUSES.has(status) && status !== 'Successful' && status !== 'unknown') {
     s.result.timeline.rollbackEnd = now;
-    finish(
-      s,
-      'failed',
-      'rollback-failed',
-      `${s.failureReason}; the refresh back to version ${to.version} ended ${status}${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
-      now,
-    );
-    return;
+    return finish(s, {
+      status: 'failed',
+      action: 'rollback-failed',
+      message: `${failure.reason}; the refresh back to version ${to.version} ended ${status}${r.StatusReason ? `: ${r.StatusReason}` : ''}`,
+      at: now,
+    });
   } else
     c.log.info(`${label(s)}: refresh back to version ${to.version}: ${status} ${r.PercentageComplete ?? 0}%`);
   if (now >= s.deadlineAt)
-    finish(
-      s,
-      kind,
-      s.result.action,
-      `${s.failureReason}; the refresh back to version ${to.version} was still ${status} when the wait gave up: check the group in AWS`,
-      now,
-    );
+    finish(s, {
+      status: failure.kind,
+      action: s.result.action,
+      message: `${failure.reason}; the refresh back to version ${to.version} was still ${status} when the wait gave up: check the group in AWS`,
+      at: now,
+    });
 }

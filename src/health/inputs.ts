@@ -5,9 +5,10 @@ import {
   asgTags,
   boolean,
   decimal,
+  duration,
   healthUrl,
-  integer,
   json,
+  minutes,
   region,
   regionList,
   seconds,
@@ -48,21 +49,21 @@ export const waitHealthySpec = defineAction({
         'With `health-url`: text the response body of every instance must contain (catches stale code).',
       maxLength: 200,
     }),
-    'health-url-timeout-seconds': integer({
-      description: 'Time allowed for one `health-url` request, in seconds.',
+    'health-url-timeout-seconds': duration({
+      description: 'Time allowed for one `health-url` request, in seconds or a duration (5, 5s).',
       default: '5',
       min: 1,
       max: 120,
     }),
-    'unhealthy-grace-seconds': integer({
+    'unhealthy-grace-seconds': duration({
       description:
-        'How long an instance may stay unhealthy (load balancer target `unhealthy`, or failing `health-url`) before the wait fails.',
+        'How long an instance may stay unhealthy (load balancer target `unhealthy`, or failing `health-url`) before the wait fails, in seconds or a duration (300, 5m).',
       default: '300',
       min: 0,
       max: 86_400,
     }),
-    'timeout-minutes': integer({
-      description: 'Give up after this many minutes (status `timed-out`).',
+    'timeout-minutes': minutes({
+      description: 'Give up after this many minutes, or a duration such as 90m or 1h (status `timed-out`).',
       default: '60',
       min: 1,
       max: 1440,

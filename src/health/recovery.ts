@@ -5,7 +5,17 @@ import { describeError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { hasCode, isTransient } from '../aws/errors.js';
 import type { HealthApi } from './aws-calls.js';
-import { ACTIVE, label, type GroupState } from './group-state.js';
+import { RUNNING_STATUSES } from '../aws/refreshes.js';
+import { label, type GroupState } from './group-state.js';
+import {
+  callAccepted,
+  cancelInstead,
+  finish,
+  startRecovery,
+  type Ending,
+  type Failure,
+  type RecoveryCall,
+} from './lifecycle.js';
 
 export interface RecoveryContext {
   api: HealthApi;
@@ -25,124 +35,91 @@ export async function fail(
   reason: string,
   c: RecoveryContext,
 ): Promise<void> {
-  s.failureKind = kind;
-  s.failureReason = reason;
   s.result.timeline.failedAt ??= c.now;
   c.log.warning(`${label(s)}: ${reason}`);
   const status = s.refresh?.Status ?? 'unknown';
   if (!c.rollbackOnFailure) {
-    finish(
-      s,
-      kind,
-      'none',
-      c.leftFor
-        ? `${reason}; the refresh (${status}) is left to ${c.leftFor}`
-        : `${reason}; rollback-on-failure is off, so the refresh (${status}) was left as it is`,
-      c.now,
-    );
-    return;
+    const left = c.leftFor
+      ? `the refresh (${status}) is left to ${c.leftFor}`
+      : `rollback-on-failure is off, so the refresh (${status}) was left as it is`;
+    return finish(s, { status: kind, action: 'none', message: `${reason}; ${left}`, at: c.now });
   }
-  if (status === 'Successful' && s.revert) {
-    // Too late for RollbackInstanceRefresh: a new refresh takes the group back instead.
-    s.pendingAction = 'revert';
-    s.deadlineAt = c.now + c.rollbackBudgetMs;
-    await runPendingAction(s, c);
-    return;
-  }
-  if (!ACTIVE.has(status)) {
-    finish(
-      s,
-      kind,
-      'not-possible',
-      `${reason}; AWS rolls back only an active refresh and this one is ${status}, so nothing was rolled back`,
-      c.now,
-    );
-    return;
-  }
-  s.pendingAction = 'rollback';
-  s.deadlineAt = c.now + c.rollbackBudgetMs;
-  await runPendingAction(s, c);
+  if (!(status === 'Successful' && s.revert) && !RUNNING_STATUSES.has(status))
+    return finish(s, {
+      status: kind,
+      action: 'not-possible',
+      message: `${reason}; AWS rolls back only an active refresh and this one is ${status}, so nothing was rolled back`,
+      at: c.now,
+    });
+  // Too late for RollbackInstanceRefresh after Successful: a new refresh takes the group back instead.
+  const call = status === 'Successful' ? 'revert' : 'rollback';
+  startRecovery(s, { kind, reason }, call, c.now, c.rollbackBudgetMs);
+  await sendRecovery(s, c);
 }
 
-/** Starts (or retries, after throttling) the rollback or cancel the group is waiting on. */
-export async function runPendingAction(s: GroupState, c: RecoveryContext): Promise<void> {
-  const action = s.pendingAction;
-  if (!action) return;
-  try {
-    if (action === 'rollback') await c.api.rollback(s.region, s.group);
-    else if (action === 'revert') {
-      const id = await c.api.startRevert(
-        s.region,
-        s.group,
-        s.revert!,
-        s.refresh?.Preferences,
-        s.refresh?.DesiredConfiguration,
-      );
-      s.reverting = true;
-      s.refreshId = id;
-      s.result.refreshId = id;
-    } else await c.api.cancel(s.region, s.group);
-  } catch (err) {
-    if (isTransient(err)) {
-      c.log.warning(
-        `${label(s)}: ${action} not accepted yet (${describeError(err)}); retrying at the next poll`,
-      );
-      s.phase = 'rolling-back';
-      return;
-    }
-    s.pendingAction = undefined;
-    if (action === 'rollback' && hasCode(err, 'IrreversibleInstanceRefresh')) {
+/** Sends the recovery call the group is waiting on (again, after throttling). */
+export async function sendRecovery(s: GroupState, c: RecoveryContext): Promise<void> {
+  while (s.life.phase === 'recovering') {
+    const { call, failure } = s.life;
+    try {
+      await recoveryCall(s, call, c);
+    } catch (err) {
+      if (isTransient(err)) {
+        c.log.warning(
+          `${label(s)}: ${call} not accepted yet (${describeError(err)}); retrying at the next poll`,
+        );
+        return;
+      }
       // No desired configuration, an SSM-resolved ImageId, or $Latest/$Default: AWS cannot undo it.
-      s.failureReason = `${s.failureReason}; AWS cannot roll this refresh back (${describeError(err)}), so it was cancelled instead: instances already replaced stay on the new version`;
-      s.result.action = 'cancelled';
-      s.pendingAction = 'cancel';
-      return runPendingAction(s, c);
+      if (call === 'rollback' && hasCode(err, 'IrreversibleInstanceRefresh')) {
+        cancelInstead(
+          s,
+          `AWS cannot roll this refresh back (${describeError(err)}), so it was cancelled instead: instances already replaced stay on the new version`,
+        );
+        continue;
+      }
+      return finish(s, refused(call, failure, err, c.now));
     }
-    if (hasCode(err, 'ActiveInstanceRefreshNotFound')) {
-      finish(
-        s,
-        s.failureKind ?? 'failed',
-        'not-possible',
-        `${s.failureReason}; the refresh ended before it could be ${action === 'rollback' ? 'rolled back' : 'cancelled'}`,
-        c.now,
-      );
-      return;
-    }
-    finish(
-      s,
-      s.failureKind ?? 'failed',
-      action === 'cancel' ? 'none' : 'rollback-failed',
-      `${s.failureReason}; ${action === 'revert' ? 'the refresh back to the previous version' : action} failed: ${describeError(err)}`,
-      c.now,
-    );
-    return;
+    callAccepted(s, c.now);
+    s.pace.reset();
+    c.log.info(`${label(s)}: ${startedLine(s, call)}; waiting for it to finish`);
   }
-  s.pendingAction = undefined;
-  s.phase = 'rolling-back';
-  s.pace.reset();
-  s.result.timeline.rollbackStart ??= c.now;
-  if (action !== 'cancel') s.result.action = 'rollback-started';
-  c.log.info(
-    `${label(s)}: ${
-      action === 'rollback'
-        ? 'RollbackInstanceRefresh started'
-        : action === 'revert'
-          ? `instance refresh ${s.refreshId} started back to launch template version ${s.revert!.version}`
-          : 'CancelInstanceRefresh requested'
-    }; waiting for it to finish`,
-  );
 }
 
-export function finish(
-  s: GroupState,
-  status: GroupState['result']['status'],
-  action: GroupState['result']['action'],
-  message: string,
-  now: number,
-): void {
-  s.phase = 'done';
-  s.result.status = status;
-  s.result.action = action;
-  s.result.message = message;
-  s.result.timeline.end = now;
+/** The call itself; a refresh back becomes the refresh the group watches. */
+async function recoveryCall(s: GroupState, call: RecoveryCall, c: RecoveryContext): Promise<void> {
+  if (call === 'rollback') return c.api.rollback(s.region, s.group);
+  if (call === 'cancel') return c.api.cancel(s.region, s.group);
+  const id = await c.api.startRevert(
+    s.region,
+    s.group,
+    s.revert!,
+    s.refresh?.Preferences,
+    s.refresh?.DesiredConfiguration,
+  );
+  s.refreshId = id;
+  s.result.refreshId = id;
+}
+
+/** How a group ends when AWS refuses its recovery call outright. */
+function refused(call: RecoveryCall, failure: Failure, err: unknown, now: number): Ending {
+  if (hasCode(err, 'ActiveInstanceRefreshNotFound'))
+    return {
+      status: failure.kind,
+      action: 'not-possible',
+      message: `${failure.reason}; the refresh ended before it could be ${call === 'rollback' ? 'rolled back' : 'cancelled'}`,
+      at: now,
+    };
+  return {
+    status: failure.kind,
+    action: call === 'cancel' ? 'none' : 'rollback-failed',
+    message: `${failure.reason}; ${call === 'revert' ? 'the refresh back to the previous version' : call} failed: ${describeError(err)}`,
+    at: now,
+  };
+}
+
+function startedLine(s: GroupState, call: RecoveryCall): string {
+  if (call === 'rollback') return 'RollbackInstanceRefresh started';
+  if (call === 'cancel') return 'CancelInstanceRefresh requested';
+  return `instance refresh ${s.refreshId} started back to launch template version ${s.revert!.version}`;
 }

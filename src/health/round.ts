@@ -7,13 +7,14 @@ import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balan
 import { describeError, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { isTransient } from '../aws/errors.js';
+import { launchTemplateOf } from '../aws/group-templates.js';
 import { hasWarmPool } from '../aws/warm-pool.js';
 import type { HealthApi } from './aws-calls.js';
 import type { ResolvedOptions } from './defaults.js';
 import { groupVersion, look, type LookContext } from './group-watch.js';
 import type { GroupState } from './group-state.js';
 import { checkInstances, type HttpCheck } from './http-check.js';
-import { finish } from './recovery.js';
+import { finish } from './lifecycle.js';
 import { targetGroupArns } from './traffic-sources.js';
 import type { Snapshot } from './verify.js';
 
@@ -105,8 +106,7 @@ function converged(s: GroupState, g: AutoScalingGroup): boolean {
 
 /** The launch template version a refresh's desired configuration names, if any. */
 function desiredVersion(r: GroupState['refresh']): string | undefined {
-  const d = r?.DesiredConfiguration;
-  return (d?.LaunchTemplate ?? d?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification)?.Version;
+  return launchTemplateOf(r?.DesiredConfiguration)?.Version;
 }
 
 /**
@@ -117,19 +117,19 @@ function desiredVersion(r: GroupState['refresh']): string | undefined {
  * converged since its refresh was last read.
  */
 function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean {
-  if (!g || s.phase !== 'watching') return false;
+  if (!g || s.life.phase !== 'watching') return false;
   if (s.refresh?.Status === 'Successful') return true;
   const want = s.expected.version;
   const before = s.result.previousVersion ?? s.firstGroupVersion;
   if (want !== undefined && desiredVersion(s.refresh) === want && before !== undefined && before !== want)
     return groupVersion(g) === want;
-  return !s.convergedRead && converged(s, g);
+  return !s.life.convergedRead && converged(s, g);
 }
 
 /** A Successful refresh stays Successful: while its checks are pending it is not read again. */
-const needsRead = (s: GroupState) => !(s.phase === 'watching' && s.refresh?.Status === 'Successful');
+const needsRead = (s: GroupState) => !(s.life.phase === 'watching' && s.refresh?.Status === 'Successful');
 
-/** Groups by name (100 per call), or MISSED after a transient fault. */
+/** Groups by name (100 per call); none after a transient fault (each group is then judged unread). */
 async function readGroups(r: RegionRound, names: string[]): Promise<Map<string, AutoScalingGroup>> {
   if (!names.length) return new Map();
   const groups = await r.soft('describing the groups', () => r.api.groupsByName(r.region, names));
@@ -216,14 +216,14 @@ async function unread(r: RegionRound, s: GroupState): Promise<void> {
  */
 function unreadAtDeadline(s: GroupState, now: number, lastMiss: string): void {
   const minutes = Math.round((s.deadlineAt - s.result.timeline.watchStart) / 60_000);
-  finish(
-    s,
-    'timed-out',
-    'none',
-    `timed out after ${minutes} minute(s) (timeout-minutes) without reading the refresh once` +
+  finish(s, {
+    status: 'timed-out',
+    action: 'none',
+    message:
+      `timed out after ${minutes} minute(s) (timeout-minutes) without reading the refresh once` +
       `${lastMiss ? ` (last error: ${lastMiss})` : ''}; nothing was rolled back: check the group in AWS`,
-    now,
-  );
+    at: now,
+  });
 }
 
 /** Target health read once per round, shared by groups behind the same target group. */
@@ -232,11 +232,10 @@ type TargetCache = Map<string, Promise<Soft<TargetHealthDescription[]>>>;
 /** What a group's judgement reads beyond the refresh: which parts it needs. */
 function needs(s: GroupState, group: AutoScalingGroup | undefined) {
   const status = s.refresh?.Status;
-  const watching = Boolean(group) && s.phase === 'watching';
+  const watching = Boolean(group) && s.life.phase === 'watching';
   const verifying = watching && (status === 'Baking' || status === 'Successful');
   // Our refresh back to the previous version, once Successful, is proven from the instances too.
-  const reverted =
-    Boolean(group) && Boolean(s.reverting) && s.phase === 'rolling-back' && status === 'Successful';
+  const reverted = Boolean(group) && s.life.phase === 'reverting' && status === 'Successful';
   return {
     targets: (watching || reverted) && status !== 'Pending',
     instances: verifying || reverted,
@@ -250,7 +249,7 @@ async function judge(
   group: AutoScalingGroup | undefined,
   targetCache: TargetCache,
 ): Promise<void> {
-  if (group && converged(s, group)) s.convergedRead = true;
+  if (group && s.life.phase === 'watching' && converged(s, group)) s.life.convergedRead = true;
   if (s.refresh && !s.expectedKnown)
     await r.soft(`resolving the expected AMI of ${s.group}`, () => resolveExpected(r.api, s, group));
   const need = needs(s, group);
@@ -328,12 +327,7 @@ async function resolveExpected(
   s: GroupState,
   group: AutoScalingGroup | undefined,
 ): Promise<void> {
-  const desired = s.refresh?.DesiredConfiguration;
-  const spec =
-    desired?.LaunchTemplate ??
-    desired?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification ??
-    group?.LaunchTemplate ??
-    group?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  const spec = launchTemplateOf(s.refresh?.DesiredConfiguration) ?? launchTemplateOf(group);
   if (!spec) {
     // A launch configuration, or the group is not readable yet: judge by what else we know.
     if (group) s.expectedKnown = true;

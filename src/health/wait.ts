@@ -166,7 +166,7 @@ async function pauseUntilNextRound(
   signal: AbortSignal,
 ): Promise<Set<GroupState>> {
   // Verifying a Successful refresh (or a rollback) is polled at its pace; only waits on running refreshes stretch.
-  const onlyRefreshes = live.every((s) => s.phase === 'watching' && s.refresh?.Status !== 'Successful');
+  const onlyRefreshes = live.every((s) => s.life.phase === 'watching' && s.refresh?.Status !== 'Successful');
   const heard = await pause(Math.max(0, ms), signal, onlyRefreshes);
   return new Set(live.filter((s) => s.refreshId !== undefined && heard.has(s.refreshId)));
 }
@@ -182,7 +182,7 @@ async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): 
   let scanAt = clock.now();
   let woken = new Set<GroupState>();
   for (;;) {
-    const live = states.filter((s) => s.phase !== 'done');
+    const live = states.filter((s) => s.life.phase !== 'done');
     if (!live.length) return;
     const now = clock.now();
     if (now < scanAt && !live.some((s) => urgent(s, now, woken))) {
@@ -195,7 +195,7 @@ async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): 
     const after = clock.now();
     scanAt = Math.max(now + intervalMs, after);
     for (const s of read)
-      if (s.phase !== 'done')
+      if (s.life.phase !== 'done')
         s.nextAt = Math.min(after + s.pace.nextDelayMs(), Math.max(s.deadlineAt, after + 1));
   }
 }

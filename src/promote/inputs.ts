@@ -79,30 +79,6 @@ function expectedCurrent(description: string): Field<string | ExpectedMap | null
   };
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
-
-/** A short interval in milliseconds: "500ms", "2s", "1m", or plain seconds. */
-function interval(o: { description: string; default: string; min: number; max: number }): Field<number> {
-  return {
-    kind: 'interval',
-    description: o.description,
-    required: false,
-    default: o.default,
-    empty: 0,
-    parse(raw) {
-      const m = /^(\d+)(ms|s|m)?$/.exec(raw);
-      if (!m)
-        throw new InputProblem(
-          `${JSON.stringify(raw)} is not an interval; accepted: 500ms, 2s, 1m or seconds (2)`,
-        );
-      const ms = Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
-      if (ms < o.min || ms > o.max)
-        throw new InputProblem(`${ms}ms is out of range; accepted: ${o.min}ms to ${o.max / 1000}s`);
-      return ms;
-    },
-  };
-}
-
 export const promoteSpec = defineAction({
   name: 'promote-ami-parameter',
   inputs: {
@@ -156,12 +132,14 @@ export const promoteSpec = defineAction({
       min: 1,
       max: 3600,
     }),
-    'poll-interval': interval({
+    'poll-interval': duration({
       description:
-        'First delay between read-backs while SSM validates (e.g. 500ms, 2s); it grows up to 10 times that.',
+        'First delay between read-backs while SSM validates, in seconds or a duration (500ms, 2s); it grows up to 10 times that.',
       default: '1s',
-      min: 50,
-      max: 60_000,
+      unit: 's',
+      whole: false,
+      min: 0.05,
+      max: 60,
     }),
     'allowed-owners': list({
       description:

@@ -26,7 +26,7 @@ export function promoteOptions(inputs: PromoteInputs): PromoteRunOptions {
     tags: inputs.tags,
     dryRun: inputs.dryRun,
     validationTimeoutMs: inputs.validationTimeout * 1000,
-    pollIntervalMs: inputs.pollInterval,
+    pollIntervalMs: Math.round(inputs.pollInterval * 1000),
     ...(inputs.amis !== undefined ? { byRegion: true } : {}),
     provenance: { allowedOwners: inputs.allowedOwners, allowForeign: inputs.allowForeignAmi },
     protect: shouldProtect(inputs.protect, inputs.label, inputs.protectedLabels),

@@ -79,15 +79,14 @@ export async function planRegion(
           `Move that label to a newer version, then re-run`,
       );
   }
-  const labelledNow = options.label ? history.find((h) => h.labels.includes(options.label!)) : undefined;
   return {
     target,
     image: facts,
     current,
     history,
     decision,
-    labelVersion: labelledNow?.version,
-    labelAmiId: labelledNow?.value,
+    labelVersion: labelled?.version,
+    labelAmiId: labelled?.value,
     notes,
   };
 }

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import { RETIRE_TAG, type CallCounter, type SnapshotInfo } from './estate.js';
+import { RETIRE_TAG, type SnapshotInfo } from './estate.js';
 import type { Decision, Outcome, SnapshotRecord } from './types.js';
 
 // DeprecateAt: "You can't specify a date in the past." A minute ahead is the nearest allowed.
@@ -44,13 +44,11 @@ export async function applyDecision(
   ctx: ActionContext,
   d: Decision,
   snapshots: SnapshotRecord[],
-  calls: CallCounter,
 ): Promise<Outcome> {
   const { region, imageId } = d.image;
   const ec2 = ctx.clients.ec2(region);
   // Any EC2 command; the SDK's per-command overloads do not unify, so each call site types itself.
   const send = async (what: string, command: { input: object }) => {
-    calls.ec2++;
     try {
       await ec2.send(command as Parameters<typeof ec2.send>[0]);
     } catch (err) {
@@ -124,10 +122,8 @@ export async function deleteLeftovers(
   ctx: ActionContext,
   region: string,
   leftovers: SnapshotRecord[],
-  calls: CallCounter,
 ): Promise<void> {
   for (const s of leftovers) {
-    calls.ec2++;
     try {
       await ctx.clients.ec2(region).send(new DeleteSnapshotCommand({ SnapshotId: s.snapshotId }));
     } catch (err) {

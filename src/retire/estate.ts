@@ -15,11 +15,6 @@ export const RETIRE_TAG = {
   retiredFrom: 'golden-ami:retired-from',
 } as const;
 
-/** Counts EC2 API calls (pages included) for the summary and the bench. */
-export interface CallCounter {
-  ec2: number;
-}
-
 function owned(region: string, i: Image): OwnedImage | undefined {
   const tags = fromTagList(i.Tags);
   const name = tags[RETIRE_TAG.name];
@@ -48,12 +43,7 @@ function owned(region: string, i: Image): OwnedImage | undefined {
  * Our AMIs with these bake names, disabled and deprecated ones included ("A disabled AMI does not
  * appear in DescribeImages API calls by default", DisableImage API reference).
  */
-export async function readImages(
-  ctx: ActionContext,
-  region: string,
-  names: string[],
-  calls: CallCounter,
-): Promise<OwnedImage[]> {
+export async function readImages(ctx: ActionContext, region: string, names: string[]): Promise<OwnedImage[]> {
   const out: OwnedImage[] = [];
   try {
     const pages = paginateDescribeImages(
@@ -66,7 +56,6 @@ export async function readImages(
       },
     );
     for await (const page of pages) {
-      calls.ec2++;
       for (const i of page.Images ?? []) {
         const image = owned(region, i);
         if (image) out.push(image);
@@ -89,7 +78,6 @@ export async function readSnapshots(
   ctx: ActionContext,
   region: string,
   snapshotIds: string[],
-  calls: CallCounter,
 ): Promise<Map<string, SnapshotInfo>> {
   const found = new Map<string, SnapshotInfo>();
   // The snapshot-id filter answers only what exists (SnapshotIds would fail on one missing id).
@@ -100,7 +88,6 @@ export async function readSnapshots(
         { OwnerIds: ['self'], Filters: [{ Name: 'snapshot-id', Values: snapshotIds.slice(i, i + 200) }] },
       );
       for await (const page of pages) {
-        calls.ec2++;
         for (const s of page.Snapshots ?? []) {
           if (!s.SnapshotId) continue;
           const bakeId = fromTagList(s.Tags)[RETIRE_TAG.bakeId];
@@ -123,7 +110,6 @@ export async function readRetiredSnapshots(
   ctx: ActionContext,
   region: string,
   names: string[],
-  calls: CallCounter,
 ): Promise<(SnapshotInfo & { imageId: string })[]> {
   const out: (SnapshotInfo & { imageId: string })[] = [];
   try {
@@ -139,7 +125,6 @@ export async function readRetiredSnapshots(
       },
     );
     for await (const page of pages) {
-      calls.ec2++;
       for (const s of page.Snapshots ?? []) {
         const tags = fromTagList(s.Tags);
         const imageId = tags[RETIRE_TAG.retiredFrom];

@@ -1,5 +1,5 @@
 // The retire-amis action's inputs and outputs.
-import { boolean, integer, list, region, regionList } from '../core/input-fields.js';
+import { boolean, duration, integer, list, region, regionList } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 
 // Bake names as bake-ami writes them into the golden-ami:name tag.
@@ -30,15 +30,17 @@ export const retireSpec = defineAction({
       min: 1,
       max: 1000,
     }),
-    'keep-days': integer({
-      description: 'Keep every AMI younger than this many days.',
+    'keep-days': duration({
+      description: 'Keep every AMI younger than this many days (or a duration: 14d, 336h).',
+      unit: 'd',
       default: '14',
       min: 0,
       max: 3650,
     }),
-    'grace-days': integer({
+    'grace-days': duration({
       description:
-        'Deregister an AMI (and delete its snapshots) only after it has been disabled this many days. Until then EnableImage brings it back.',
+        'Deregister an AMI (and delete its snapshots) only after it has been disabled this many days (or a duration: 7d). Until then EnableImage brings it back.',
+      unit: 'd',
       default: '7',
       min: 1,
       max: 3650,

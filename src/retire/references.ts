@@ -10,8 +10,7 @@ import { GetParameterCommand, paginateGetParameterHistory } from '@aws-sdk/clien
 import { hasCode } from '../aws/errors.js';
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import { mapBounded } from '../roll/bounded.js';
-import type { CallCounter } from './estate.js';
+import { mapBounded } from '../core/bounded.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
 import { describeGroups } from '../aws/groups.js';
 import { paginatorArgs } from '../aws/paging.js';
@@ -49,7 +48,6 @@ export async function ec2References(
   region: string,
   imageIds: string[],
   versionDepth: number,
-  calls: CallCounter,
 ): Promise<References> {
   const refs: References = new Map();
   const batches: string[][] = [];
@@ -77,7 +75,6 @@ export async function ec2References(
         },
       );
       for await (const page of pages) {
-        calls.ec2++;
         for (const r of page.ImageReferences ?? [])
           add(refs, r.ImageId, shortArn(r.Arn ?? r.ResourceType ?? '?'));
       }
@@ -89,11 +86,7 @@ export async function ec2References(
 }
 
 /** Every template version a group launches from (main and overrides, $Latest/$Default resolved). */
-export async function groupReferences(
-  ctx: ActionContext,
-  region: string,
-  calls: CallCounter,
-): Promise<References> {
+export async function groupReferences(ctx: ActionContext, region: string): Promise<References> {
   const refs: References = new Map();
   const uses = new Map<string, { spec: LaunchTemplateSpecification; groups: string[] }>();
   try {
@@ -111,7 +104,6 @@ export async function groupReferences(
   for (const [key, { spec, groups }] of uses) {
     let imageId: string | undefined;
     try {
-      calls.ec2++;
       const out = await ctx.clients.ec2(region).send(
         new DescribeLaunchTemplateVersionsCommand({
           ...(spec.LaunchTemplateId

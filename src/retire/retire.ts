@@ -4,10 +4,11 @@
 import { DescribeImageAttributeCommand } from '@aws-sdk/client-ec2';
 import { describeError, PartialFailure, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import { mapBounded } from '../roll/bounded.js';
+import { mapBounded } from '../core/bounded.js';
 import { applyDecision, deleteLeftovers, snapshotPlan } from './apply.js';
 import { candidates, capRefusal, decide, type Facts } from './decide.js';
-import { readImages, readRetiredSnapshots, readSnapshots, type CallCounter } from './estate.js';
+import { readImages, readRetiredSnapshots, readSnapshots } from './estate.js';
+import { countingEc2Calls } from '../aws/call-count.js';
 import {
   ec2References,
   groupReferences,
@@ -31,16 +32,11 @@ export class RetireRefused extends PartialFailure<RetireResult> {}
 /** A change failed part-way; `result` says exactly what was done before it. */
 export class RetireFailed extends PartialFailure<RetireResult> {}
 
-async function sharedImages(
-  ctx: ActionContext,
-  images: Facts['images'],
-  calls: CallCounter,
-): Promise<Set<string>> {
+async function sharedImages(ctx: ActionContext, images: Facts['images']): Promise<Set<string>> {
   const shared = new Set(images.filter((i) => i.public).map((i) => i.imageId));
   const ask = images.filter((i) => !i.public);
   // One call per AMI (there is no bulk form); a few in flight keeps a large estate quick.
   const settled = await mapBounded(ask, { limit: 8, stopOnError: true, signal: ctx.signal }, async (i) => {
-    calls.ec2++;
     const out = await ctx.clients
       .ec2(i.region)
       .send(new DescribeImageAttributeCommand({ ImageId: i.imageId, Attribute: 'launchPermission' }));
@@ -65,8 +61,8 @@ const goingByRegion = <D extends { action: string; image: { region: string } }>(
     .map((r): [string, D[]] => [r, ds.filter((d) => d.action === 'deregister' && d.image.region === r)])
     .filter(([, going]) => going.length > 0);
 
-async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
-  const images = (await Promise.all(o.regions.map((r) => readImages(ctx, r, o.names, calls)))).flat();
+async function plan(ctx: ActionContext, o: RetireOptions) {
+  const images = (await Promise.all(o.regions.map((r) => readImages(ctx, r, o.names)))).flat();
   const references = new Map<string, References>();
   const labelled = new Map<string, Set<string>>();
   await Promise.all(
@@ -74,8 +70,8 @@ async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
       const ids = images.filter((i) => i.region === region).map((i) => i.imageId);
       if (ids.length === 0) return;
       const [ec2, groups, configs, params] = await Promise.all([
-        ec2References(ctx, region, ids, o.launchTemplateVersions, calls),
-        groupReferences(ctx, region, calls),
+        ec2References(ctx, region, ids, o.launchTemplateVersions),
+        groupReferences(ctx, region),
         launchConfigurationReferences(ctx, region),
         parameterReferences(ctx, region, o.parameters, o.keepParameterVersions),
       ]);
@@ -85,7 +81,7 @@ async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
   );
   const now = ctx.clock.now();
   // Launch permissions cost a call per AMI: ask only about AMIs nothing else keeps.
-  const shared = await sharedImages(ctx, candidates({ images, references, labelled, now }, o), calls);
+  const shared = await sharedImages(ctx, candidates({ images, references, labelled, now }, o));
   const decisions = decide({ images, references, labelled, shared, now }, o);
   const snapshots = new Map<Decision, SnapshotRecord[]>();
   await Promise.all(
@@ -94,7 +90,6 @@ async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
         ctx,
         region,
         going.flatMap((d) => d.image.snapshotIds),
-        calls,
       );
       for (const d of going) snapshots.set(d, snapshotPlan(d, found));
     }),
@@ -104,7 +99,7 @@ async function plan(ctx: ActionContext, o: RetireOptions, calls: CallCounter) {
   await Promise.all(
     o.regions.map(async (region) => {
       const known = new Set(images.filter((i) => i.region === region).map((i) => i.imageId));
-      const marked = await readRetiredSnapshots(ctx, region, o.names, calls);
+      const marked = await readRetiredSnapshots(ctx, region, o.names);
       leftovers.set(
         region,
         marked
@@ -120,7 +115,7 @@ function report(
   o: RetireOptions,
   outcomes: Outcome[],
   leftovers: Map<string, SnapshotRecord[]>,
-  calls: CallCounter,
+  ec2Calls: number,
   refusal?: string,
 ): RetireResult {
   const regions: RegionReport[] = o.regions.map((region) => ({
@@ -128,7 +123,7 @@ function report(
     outcomes: outcomes.filter((x) => x.image.region === region),
     leftovers: leftovers.get(region) ?? [],
   }));
-  return { dryRun: o.dryRun, regions, ec2Calls: calls.ec2, ...(refusal ? { refusal } : {}) };
+  return { dryRun: o.dryRun, regions, ec2Calls, ...(refusal ? { refusal } : {}) };
 }
 
 /**
@@ -136,7 +131,7 @@ function report(
  * and re-enable any that something (a template, a launch configuration, a parameter) started to
  * reference since the read.
  */
-async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[], calls: CallCounter) {
+async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[]) {
   for (const [region, going] of goingByRegion(planned, o.regions)) {
     const refs = mergeReferences(
       await ec2References(
@@ -144,7 +139,6 @@ async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[],
         region,
         going.map((d) => d.image.imageId),
         o.launchTemplateVersions,
-        calls,
       ),
       await launchConfigurationReferences(ctx, region),
     );
@@ -161,11 +155,12 @@ async function recheck(ctx: ActionContext, o: RetireOptions, planned: Outcome[],
   }
 }
 
-export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<RetireResult> {
-  const calls: CallCounter = { ec2: 0 };
+export async function retireAmis(outer: ActionContext, o: RetireOptions): Promise<RetireResult> {
+  // Every EC2 call of the run, pages included, for the summary and the bench.
+  const { ctx, calls } = countingEc2Calls(outer);
   const { decisions, snapshots, leftovers } = await ctx.log.group(
     `Read AMIs named ${o.names.join(', ')} and what uses them in ${o.regions.join(', ')}`,
-    () => plan(ctx, o, calls),
+    () => plan(ctx, o),
   );
   for (const d of decisions)
     ctx.log.info(
@@ -173,10 +168,13 @@ export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<
     );
   const refusal = capRefusal(decisions, o);
   const planned = decisions.map((d): Outcome => ({ ...d, done: false, snapshots: snapshots.get(d) ?? [] }));
-  if (o.dryRun) return report(o, planned, leftovers, calls, refusal);
+  if (o.dryRun) return report(o, planned, leftovers, calls(), refusal);
   if (refusal)
-    throw new RetireRefused(`${refusal}; nothing was changed`, report(o, planned, leftovers, calls, refusal));
-  await recheck(ctx, o, planned, calls);
+    throw new RetireRefused(
+      `${refusal}; nothing was changed`,
+      report(o, planned, leftovers, calls(), refusal),
+    );
+  await recheck(ctx, o, planned);
   const done: Outcome[] = [];
   await ctx.log.group('Apply', async () => {
     for (const d of planned) {
@@ -185,10 +183,10 @@ export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<
         continue;
       }
       try {
-        done.push(await applyDecision(ctx, d, d.snapshots, calls));
+        done.push(await applyDecision(ctx, d, d.snapshots));
       } catch (err) {
         const rest = planned.slice(planned.indexOf(d) + 1).filter((x) => x.action !== 'keep');
-        const partial = report(o, [...done, ...planned.slice(done.length)], leftovers, calls);
+        const partial = report(o, [...done, ...planned.slice(done.length)], leftovers, calls());
         throw new RetireFailed(
           `${describeError(err)}; ${done.filter((x) => x.done && x.action !== 'keep').length} AMIs were changed before it, ${rest.length + 1} not attempted or incomplete`,
           partial,
@@ -198,11 +196,11 @@ export async function retireAmis(ctx: ActionContext, o: RetireOptions): Promise<
     }
     for (const [region, list] of leftovers) {
       try {
-        await deleteLeftovers(ctx, region, list, calls);
+        await deleteLeftovers(ctx, region, list);
       } catch (err) {
-        throw new RetireFailed(describeError(err), report(o, done, leftovers, calls), { cause: err });
+        throw new RetireFailed(describeError(err), report(o, done, leftovers, calls()), { cause: err });
       }
     }
   });
-  return report(o, done, leftovers, calls);
+  return report(o, done, leftovers, calls());
 }

@@ -1,15 +1,10 @@
 // Instance refreshes already running on a group: find the newest, and fail, wait for or cancel it.
 import { CancelInstanceRefreshCommand, type InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import { hasCode, isTransient } from '../aws/errors.js';
-import { latestRefresh as newestOrNamed } from '../aws/refreshes.js';
+import { isActive, latestRefresh } from '../aws/refreshes.js';
 import { ActionFailure, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
-
-/** Statuses in which AWS refuses a new StartInstanceRefresh for the group. */
-const ACTIVE = new Set(['Pending', 'InProgress', 'Baking', 'Cancelling', 'RollbackInProgress']);
-
-export const isActive = (r: InstanceRefresh | undefined): boolean => ACTIVE.has(r?.Status ?? '');
 
 export interface ActiveRefresh {
   id: string;
@@ -34,18 +29,16 @@ export function toActive(r: InstanceRefresh): ActiveRefresh {
   };
 }
 
-/** The refresh with the given id, or the group's newest by StartTime (whatever order a page has). */
-export const latestRefresh = (ctx: ActionContext, region: string, group: string, id?: string) =>
-  newestOrNamed(ctx.clients.autoScaling(region), group, { id, signal: ctx.signal });
-
 export async function activeRefresh(
   ctx: ActionContext,
   region: string,
   group: string,
 ): Promise<ActiveRefresh | undefined> {
-  const latest = await latestRefresh(ctx, region, group).catch((err: unknown) => {
-    throw withContext(`listing instance refreshes of ${group} in ${region}`, err);
-  });
+  const latest = await latestRefresh(ctx.clients.autoScaling(region), group, { signal: ctx.signal }).catch(
+    (err: unknown) => {
+      throw withContext(`listing instance refreshes of ${group} in ${region}`, err);
+    },
+  );
   return latest && isActive(latest) ? toActive(latest) : undefined;
 }
 
@@ -91,7 +84,10 @@ export async function settleActiveRefresh(
       ctx.log.info(`${group} (${region}): poll failed for now (${String((err as Error).message)}); retrying`),
     onProgress: (p) => ctx.log.info(`${group} (${region}): ${p}`),
     check: async () => {
-      const r = await latestRefresh(ctx, region, group, active.id);
+      const r = await latestRefresh(ctx.clients.autoScaling(region), group, {
+        id: active.id,
+        signal: ctx.signal,
+      });
       if (!r)
         throw new ActionFailure(
           `Instance refresh ${active.id} of ${group} in ${region} disappeared while waiting for it.`,

@@ -9,6 +9,7 @@ import {
   duration,
   integer,
   list,
+  minutes,
   region,
   regionList,
   seconds,
@@ -129,9 +130,9 @@ export const rollSpec = defineAction({
         'Wait until every refresh has finished and the groups are healthy on the AMI, with the same code as the wait-healthy action.',
       default: 'false',
     }),
-    'timeout-minutes': integer({
+    'timeout-minutes': minutes({
       description:
-        'Give up waiting after this many minutes: for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
+        'Give up waiting after this many minutes (or a duration: 90m, 1h): for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
       default: '60',
       min: 1,
       max: 1440,

@@ -6,7 +6,7 @@ import { waitHealthy } from '../health/wait.js';
 import { resolveAmi } from './ami.js';
 import { architectureProblems } from './architecture.js';
 import { followerProblems } from './followers.js';
-import { isSkipped, mapBounded } from './bounded.js';
+import { isSkipped, mapBounded } from '../core/bounded.js';
 import { describeActive } from './in-progress.js';
 import { templateLabel } from './launch-template.js';
 import type { RollOptions } from './options.js';
@@ -20,7 +20,8 @@ import {
   type RollResult,
 } from './result.js';
 import { selectGroups, type SelectedGroup } from './select-groups.js';
-import { finishVersions, startGroup, VersionLedger } from './start.js';
+import { startGroup } from './start.js';
+import { finishVersions, VersionLedger } from './version-ledger.js';
 
 export type { RollResult, GroupOutcome } from './result.js';
 export { RollFailure } from './result.js';

@@ -3,7 +3,7 @@ import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { ActionFailure, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { describeGroups } from '../aws/groups.js';
-import { mapBounded } from './bounded.js';
+import { mapBounded } from '../core/bounded.js';
 import { requireConsent } from './consent.js';
 
 export interface SelectedGroup {

@@ -1,4 +1,5 @@
-// Starting the refreshes: new template versions (shared per template), pinning, StartInstanceRefresh, clean-up.
+// Starting one group's refresh: a running refresh out of the way, pinning, the new template
+// versions (version-ledger.ts), StartInstanceRefresh; round by round, each a small step.
 import {
   StartInstanceRefreshCommand,
   type DesiredConfiguration,
@@ -6,80 +7,17 @@ import {
   type LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling';
 import { hasCode } from '../aws/errors.js';
-import { ActionFailure, describeError, withContext } from '../core/errors.js';
+import { isActive, latestRefresh } from '../aws/refreshes.js';
+import { launchTemplateOf } from '../aws/group-templates.js';
+import { ActionFailure, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import {
-  describeActive,
-  isActive,
-  toActive,
-  latestRefresh,
-  settleActiveRefresh,
-  type WaitTiming,
-} from './in-progress.js';
-import {
-  createImageVersion,
-  deleteVersion,
-  setDefaultVersion,
-  templateLabel,
-  type TemplateVersion,
-} from './launch-template.js';
+import { describeActive, toActive, settleActiveRefresh, type WaitTiming } from './in-progress.js';
+import { templateLabel, type TemplateVersion } from './launch-template.js';
 import { refreshPreferences, type InProgressMode, type RefreshPreferenceOptions } from './options.js';
 import { launchSource, pinFloatingVersions, type Unpin } from './pin.js';
 import type { GroupPlan } from './plan.js';
 import { outcomeOf, type GroupOutcome } from './result.js';
-
-/**
- * Template versions made during one run. Groups sharing a template and source version share one
- * new version; at the end, versions no started refresh uses are deleted again.
- */
-export class VersionLedger {
-  private readonly made = new Map<
-    string,
-    { region: string; template: TemplateVersion; version: Promise<number> }
-  >();
-  private readonly used = new Set<string>();
-  /** Versions a start whose answer never came may be using: neither deleted nor made default. */
-  private readonly unsure = new Map<string, string>();
-
-  versionFor(ctx: ActionContext, region: string, template: TemplateVersion, amiId: string): Promise<number> {
-    const key = `${region}|${template.id}|${template.version}|${amiId}`;
-    let entry = this.made.get(key);
-    if (!entry) {
-      entry = { region, template, version: createImageVersion(ctx, region, template, amiId) };
-      this.made.set(key, entry);
-    }
-    return entry.version;
-  }
-
-  /** Marks a version a started refresh uses, so it is kept (and made default when asked). */
-  use(region: string, templateId: string, version: number): void {
-    this.used.add(`${region}|${templateId}|${version}`);
-  }
-
-  /** Marks a version a StartInstanceRefresh may have used: aborted or unanswered after it was sent. */
-  maybeUsed(region: string, templateId: string, version: number, group: string): void {
-    this.unsure.set(`${region}|${templateId}|${version}`, group);
-  }
-
-  /** Created versions, each with whether a started refresh uses (or may use) it. */
-  async settled(): Promise<
-    { region: string; template: TemplateVersion; version: number; used: boolean; unsureFor?: string }[]
-  > {
-    const out = [];
-    for (const e of this.made.values()) {
-      const version = await e.version.catch(() => undefined);
-      if (version !== undefined)
-        out.push({
-          region: e.region,
-          template: e.template,
-          version,
-          used: this.used.has(`${e.region}|${e.template.id}|${version}`),
-          unsureFor: this.unsure.get(`${e.region}|${e.template.id}|${version}`),
-        });
-    }
-    return out;
-  }
-}
+import type { VersionLedger } from './version-ledger.js';
 
 export interface StartSettings {
   preferences: RefreshPreferenceOptions;
@@ -112,34 +50,9 @@ function isOurs(
 ): boolean {
   const started = r.StartTime?.getTime() ?? 0;
   if (started < startedAfter) return false;
-  const want =
-    desired?.LaunchTemplate ?? desired?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-  const got =
-    r.DesiredConfiguration?.LaunchTemplate ??
-    r.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+  const want = launchTemplateOf(desired);
+  const got = launchTemplateOf(r.DesiredConfiguration);
   return want ? got?.LaunchTemplateId === want.LaunchTemplateId && got?.Version === want.Version : !got;
-}
-
-/**
- * After a start with no clear answer: does the group's active refresh deploy this version? True
- * as well when that cannot be read (cancelled, or AWS unreachable): then the version is kept.
- */
-async function mayBeDeploying(
-  ctx: ActionContext,
-  region: string,
-  group: string,
-  templateId: string,
-  version: number,
-): Promise<boolean> {
-  try {
-    const r = await latestRefresh(ctx, region, group);
-    const to =
-      r?.DesiredConfiguration?.LaunchTemplate ??
-      r?.DesiredConfiguration?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
-    return Boolean(r && isActive(r) && to?.LaunchTemplateId === templateId && to.Version === String(version));
-  } catch {
-    return true;
-  }
 }
 
 /** AWS answered with a 4xx error: the request was refused, so nothing was started by it. */
@@ -157,25 +70,123 @@ export type Replan = (plan: GroupPlan) => Promise<GroupPlan>;
 /** At most this many refreshes of others are waited out (or cancelled) for one group. */
 const MAX_ROUNDS = 3;
 
+/** One round of a group's start: the plan it works from, and what earlier rounds left. */
+interface Round {
+  plan: GroupPlan;
+  n: number;
+  /** Someone else's refresh an earlier round got out of the way. */
+  previousRefresh?: GroupOutcome['previousRefresh'];
+  /** Puts back the pin an earlier round made, should the start fail. */
+  unpin?: Unpin;
+}
+
+/** What every round of one group's start uses. */
+interface Starter {
+  ctx: ActionContext;
+  settings: StartSettings;
+  ledger: VersionLedger;
+  replan: Replan;
+}
+
 /**
  * Rolls one planned group: gets a running refresh out of the way (per if-refresh-in-progress) and
  * looks at the group again, makes the numbered template version(s) with the AMI, and starts the
  * refresh. A refresh someone else starts between our look and our start is handled the same way.
+ * A failure after the group was pinned puts the pin back.
  */
 export async function startGroup(
   ctx: ActionContext,
   planned: GroupPlan,
-  s: StartSettings,
+  settings: StartSettings,
   ledger: VersionLedger,
   replan: Replan,
 ): Promise<GroupOutcome> {
-  const pinned: { undo?: Unpin } = {};
+  const starter: Starter = { ctx, settings, ledger, replan };
+  let round: Round = { plan: planned, n: 1 };
   try {
-    return await startPinned(ctx, planned, s, ledger, replan, pinned);
+    for (;;) {
+      const next = await step(starter, round);
+      if ('status' in next) return next;
+      round = next;
+    }
   } catch (err) {
-    await pinned.undo?.();
+    await round.unpin?.();
     throw err;
   }
+}
+
+/** One round: the outcome, or the round to go on with. */
+function step(run: Starter, r: Round): Promise<GroupOutcome | Round> {
+  if (r.plan.active) return settleAndLookAgain(run, r, r.plan.active);
+  if (r.plan.alreadyCurrent) return Promise.resolve(currentNow(run.ctx, r));
+  return pinAndStart(run, r);
+}
+
+/** The round after this one, on `plan`: what earlier rounds left comes along. */
+const nextRound = (r: Round, plan: GroupPlan, previousRefresh = r.previousRefresh): Round => ({
+  plan,
+  n: r.n + 1,
+  ...(previousRefresh ? { previousRefresh } : {}),
+  ...(r.unpin ? { unpin: r.unpin } : {}),
+});
+
+async function settleAndLookAgain(
+  run: Starter,
+  r: Round,
+  active: NonNullable<GroupPlan['active']>,
+): Promise<Round> {
+  const previous = await settle(run.ctx, { ...r.plan, active }, run.settings, r.n);
+  return nextRound(r, await run.replan(r.plan), previous);
+}
+
+const withPrevious = (r: Round): GroupOutcome => ({
+  ...outcomeOf(r.plan, 'failed'),
+  ...(r.previousRefresh ? { previousRefresh: r.previousRefresh } : {}),
+});
+
+function currentNow(ctx: ActionContext, r: Round): GroupOutcome {
+  ctx.log.info(`${r.plan.name} (${r.plan.region}): already current once the earlier refresh ended`);
+  return { ...withPrevious(r), status: 'already-current' };
+}
+
+/**
+ * Pinned before the version exists (see pin.ts): a group on $Latest never launches it unproven.
+ * Only a refresh to a numbered version needs it; an SSM-resolved image keeps the template as is.
+ * A pin this round makes is put back here if the round fails; an earlier one, by startGroup.
+ */
+async function pinAndStart(run: Starter, r: Round): Promise<GroupOutcome | Round> {
+  const unpin =
+    r.unpin ??
+    (r.plan.imageSource !== 'ssm-parameter' ? await pinFloatingVersions(run.ctx, r.plan) : undefined);
+  try {
+    const next = await startOnce(run, r);
+    return 'status' in next ? next : { ...next, ...(unpin ? { unpin } : {}) };
+  } catch (err) {
+    if (!r.unpin) await unpin?.();
+    throw err;
+  }
+}
+
+/** The versions, then StartInstanceRefresh: started, or the round to go on with when another refresh got in first. */
+async function startOnce(run: Starter, r: Round): Promise<GroupOutcome | Round> {
+  const { ctx, ledger } = run;
+  const plan = r.plan;
+  const targets = await targetVersions(ctx, plan, ledger);
+  const outcome = withTargets(withPrevious(r), plan, targets);
+  const desired = desiredConfiguration(plan, targets);
+  const started = await startRefresh(ctx, plan, run.settings, { desired, targets, round: r.n }, ledger);
+  if ('again' in started) return nextRound(r, started.again);
+  for (const [t, version] of targets) ledger.use({ region: plan.region, templateId: t.id, version });
+  const to =
+    outcome.template.version !== undefined
+      ? `${templateLabel(plan.templates[0]!)} version ${outcome.template.version}`
+      : `${plan.amiId} via SSM`;
+  ctx.log.info(`${plan.name} (${plan.region}): started instance refresh ${started.refreshId} to ${to}`);
+  return {
+    ...outcome,
+    status: 'refresh-started',
+    ...(started.refreshId ? { refreshId: started.refreshId } : {}),
+  };
 }
 
 /** Gets a refresh of someone else's out of the way (per if-refresh-in-progress) and says how it ended. */
@@ -210,18 +221,23 @@ async function targetVersions(
   ctx: ActionContext,
   plan: GroupPlan,
   ledger: VersionLedger,
-  outcome: GroupOutcome,
 ): Promise<Map<TemplateVersion, number>> {
-  const main = plan.templates[0]!;
   const targets = new Map<TemplateVersion, number>();
   for (const t of plan.templates) {
     if (t.ssmParameter !== undefined) continue;
     const version =
       t.imageId === plan.amiId ? t.version : await ledger.versionFor(ctx, plan.region, t, plan.amiId);
     targets.set(t, version);
-    if (t === main) outcome.template = { ...outcome.template, version, created: version !== t.version };
   }
   return targets;
+}
+
+/** The outcome's template once the versions are known: the main template's version, and whether it is new. */
+function withTargets(outcome: GroupOutcome, plan: GroupPlan, targets: Map<TemplateVersion, number>) {
+  const main = plan.templates[0]!;
+  const version = targets.get(main);
+  if (version === undefined) return outcome;
+  return { ...outcome, template: { ...outcome.template, version, created: version !== main.version } };
 }
 
 /**
@@ -256,102 +272,16 @@ async function startRefresh(
   } catch (err) {
     // Aborted, timed out or a 5xx after sending: AWS may have accepted the refresh, which then uses these versions.
     if (!refusedOutright(err))
-      for (const [t, v] of targets) ledger.maybeUsed(plan.region, t.id, v, plan.name);
+      for (const [t, version] of targets)
+        ledger.maybeUsed({ region: plan.region, templateId: t.id, version }, plan.name);
     if (!hasCode(err, 'InstanceRefreshInProgress') || start.round >= MAX_ROUNDS)
       throw withContext(`starting the instance refresh of ${who}`, err);
-    const running = await latestRefresh(ctx, plan.region, plan.name);
+    const running = await latestRefresh(ctx.clients.autoScaling(plan.region), plan.name, {
+      signal: ctx.signal,
+    });
     // The SDK retried a start that had in fact succeeded: the running refresh is ours.
     if (running && isActive(running) && isOurs(running, desired, calledAt - CLOCK_SKEW_MS))
       return running.InstanceRefreshId ? { refreshId: running.InstanceRefreshId } : {};
     return { again: running && isActive(running) ? { ...plan, active: toActive(running) } : plan };
   }
-}
-
-async function startPinned(
-  ctx: ActionContext,
-  planned: GroupPlan,
-  s: StartSettings,
-  ledger: VersionLedger,
-  replan: Replan,
-  pinned: { undo?: Unpin },
-): Promise<GroupOutcome> {
-  const who = `${planned.name} (${planned.region})`;
-  let plan = planned;
-  let previousRefresh: GroupOutcome['previousRefresh'];
-
-  for (let round = 1; ; round++) {
-    if (plan.active) {
-      previousRefresh = await settle(ctx, { ...plan, active: plan.active }, s, round);
-      plan = await replan(plan);
-      continue;
-    }
-    const outcome = outcomeOf(plan, 'failed');
-    if (previousRefresh) outcome.previousRefresh = previousRefresh;
-    if (plan.alreadyCurrent) {
-      ctx.log.info(`${who}: already current once the earlier refresh ended`);
-      return { ...outcome, status: 'already-current' };
-    }
-
-    // Pinned before the version exists (see pin.ts): a group on $Latest never launches it unproven.
-    // Only a refresh to a numbered version needs it; an SSM-resolved image keeps the template as is.
-    if (plan.imageSource !== 'ssm-parameter' && !pinned.undo)
-      pinned.undo = await pinFloatingVersions(ctx, plan);
-    const targets = await targetVersions(ctx, plan, ledger, outcome);
-    const desired = desiredConfiguration(plan, targets);
-    const started = await startRefresh(ctx, plan, s, { desired, targets, round }, ledger);
-    if ('again' in started) {
-      plan = started.again;
-      continue;
-    }
-    for (const [t, v] of targets) ledger.use(plan.region, t.id, v);
-    const to =
-      outcome.template.version !== undefined
-        ? `${templateLabel(plan.templates[0]!)} version ${outcome.template.version}`
-        : `${plan.amiId} via SSM`;
-    ctx.log.info(`${who}: started instance refresh ${started.refreshId} to ${to}`);
-    return {
-      ...outcome,
-      status: 'refresh-started',
-      ...(started.refreshId ? { refreshId: started.refreshId } : {}),
-    };
-  }
-}
-
-/**
- * After the starts: the versions a started refresh uses become default when asked; versions
- * no refresh uses (their start failed) are deleted so nothing is left half-done.
- */
-export async function finishVersions(
-  ctx: ActionContext,
-  ledger: VersionLedger,
-  makeDefault: boolean,
-): Promise<string[]> {
-  const problems: string[] = [];
-  for (const v of await ledger.settled()) {
-    const label = `launch template ${templateLabel(v.template)} version ${v.version} in ${v.region}`;
-    if (
-      v.unsureFor &&
-      !v.used &&
-      (await mayBeDeploying(ctx, v.region, v.unsureFor, v.template.id, v.version))
-    ) {
-      problems.push(
-        `kept ${label}: StartInstanceRefresh for ${v.unsureFor} got no clear answer and a refresh may be deploying it; check the group's refreshes before deleting it`,
-      );
-      continue;
-    }
-    try {
-      if (!v.used) {
-        await deleteVersion(ctx, v.region, v.template.id, v.version);
-        ctx.log.info(`Deleted unused ${label}`);
-      } else if (makeDefault) {
-        await setDefaultVersion(ctx, v.region, v.template.id, v.version);
-        ctx.log.info(`Made ${label} the default`);
-      }
-    } catch (err) {
-      problems.push(
-        `${v.used ? 'could not make' : 'could not delete unused'} ${label}${v.used ? ' the default' : ''}: ${describeError(err)}`,
-      );
-    }
-  }
-  return problems;
 }

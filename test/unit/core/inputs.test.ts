@@ -99,7 +99,7 @@ describe('parseInputs', () => {
       'name: is required',
       'dry-run: "yes" is not a boolean; accepted: true or false',
       'max-concurrency: 0 is out of range; accepted: 1 to 50',
-      'bake-time: "5 minutes" is not a duration; accepted: seconds (90) or units s/m/h/d (90s, 15m, 1h30m)',
+      'bake-time: "5 minutes" is not a duration; accepted: seconds (90) or with units ms/s/m/h/d (500ms, 90s, 15m, 1h30m)',
       'regions: "mars" is not accepted; expected AWS region names such as eu-west-1',
       'mode: "panic" is not accepted; accepted: fail, wait, cancel',
       'one of ami-id, amis is required',

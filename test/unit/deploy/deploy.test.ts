@@ -17,13 +17,13 @@ import type { HealthResult, HealthStatus } from '../../../src/health/wait.js';
 import type { PromoteResult } from '../../../src/promote/types.js';
 import type { ReapResult } from '../../../src/reap/reap.js';
 import { RollFailure, type RollResult } from '../../../src/roll/roll.js';
-import { deploySpec, groupSelection, type DeployInputs } from '../../../src/deploy/inputs.js';
+import { deployment, deploySpec, groupSelection, type Deployment } from '../../../src/deploy/inputs.js';
 import { fakeClock } from '../../support/fake-clock.js';
 
 const parse_ = (
   raw: Record<string, string>,
   env: Record<string, string> = { AWS_REGION: 'us-east-1' },
-): DeployInputs => parseInputs(deploySpec, { input: (n) => raw[n] ?? '', env: (n) => env[n] });
+): Deployment => deployment(parseInputs(deploySpec, { input: (n) => raw[n] ?? '', env: (n) => env[n] }));
 
 const base = {
   'ami-id': 'ami-0123456789abcdef0',

@@ -75,7 +75,7 @@ describe('wait-healthy inputs', () => {
       'health-url: "http://10.0.0.1/version" is not accepted; expected an http(s) URL whose host is {private-ip} or {private-dns}, e.g. http://{private-ip}:8080/version ({instance-id} may appear in the path)',
       'rollback-on-failure: "yes" is not a boolean; accepted: true or false',
       'max-requests-per-second: "fast" is not a number of requests per second; accepted: e.g. 15 or 0.5',
-      'poll-interval-seconds: 0 is out of range; accepted: 0.1 to 3600',
+      'poll-interval-seconds: 0 seconds is out of range; accepted: 0.1 to 3600 seconds',
     ]);
   });
 

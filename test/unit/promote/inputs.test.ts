@@ -94,7 +94,9 @@ describe('promote-ami-parameter inputs', () => {
         /^expected-current: "latest" is not accepted; expected an AMI id \(ami-...\), none, or a JSON map/,
       ),
       expect.stringMatching(/^allow-older: "yes" is not a boolean; accepted: true or false/),
-      expect.stringMatching(/^poll-interval: "fast" is not an interval; accepted: 500ms, 2s, 1m/),
+      expect.stringMatching(
+        /^poll-interval: "fast" is not a duration; accepted: seconds \(90\) or with units ms\/s\/m\/h\/d \(500ms, 90s/,
+      ),
     ]);
   });
 

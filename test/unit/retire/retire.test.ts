@@ -106,6 +106,18 @@ describe('retireAmis', () => {
     }
   });
 
+  it('counts every EC2 call it makes, pages and writes included, as localcloud saw them', async () => {
+    for (const i of [1, 2, 3, 4, 5]) cloud.bake(i);
+    cloud.launch(ami(1), 'stopped');
+    const r = await retire();
+    const seen = cloud.calls({ service: 'ec2' }).length;
+    expect(seen).toBeGreaterThan(5);
+    expect(r.ec2Calls).toBe(seen);
+    // A second run counts its own calls only.
+    const again = await retire();
+    expect(again.ec2Calls).toBe(cloud.calls({ service: 'ec2' }).length - seen);
+  });
+
   it('changes nothing when a read fails', async () => {
     for (const i of [1, 2, 3, 4]) cloud.bake(i);
     cloud.lc.control.addFaults({

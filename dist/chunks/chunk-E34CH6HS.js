@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as r}from"./chunk-PGQDUKP4.js";async function u(e,o,s){let n=e.map(()=>({ok:!1,skipped:!0})),a=0,l=!1,i=r(async()=>{for(;a<e.length;){if(l||o.signal?.aborted)return;let t=a++;try{n[t]={ok:!0,value:await s(e[t],t)}}catch(d){n[t]={ok:!1,error:d},o.stopOnError&&(l=!0)}}},"worker"),p=Math.max(1,Math.min(o.limit,e.length));return await Promise.all(Array.from({length:p},i)),n}r(u,"mapBounded");var k=r(e=>!e.ok&&"skipped"in e,"isSkipped");export{u as a,k as b};

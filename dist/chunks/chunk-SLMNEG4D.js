@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as i}from"./chunk-PGQDUKP4.js";function n(e){if(e.LaunchTemplate)return[e.LaunchTemplate];let a=e.MixedInstancesPolicy?.LaunchTemplate;if(!a?.LaunchTemplateSpecification)return[];let t=(a.Overrides??[]).flatMap(c=>c.LaunchTemplateSpecification?[c.LaunchTemplateSpecification]:[]);return[a.LaunchTemplateSpecification,...t]}i(n,"groupTemplateSpecs");export{n as a};
