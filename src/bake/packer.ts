@@ -6,6 +6,7 @@ import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
 import { runPacker } from './packer-build.js';
 import { provePackerBuild } from './packer-proof.js';
+import { PackerTracker, type PackerResources } from './packer-resources.js';
 import type { Phases } from './phases.js';
 import type { Provisioning } from './provisioning.js';
 import type { Schedule } from './schedule.js';
@@ -31,6 +32,10 @@ export interface PackerBake {
   deadline: number;
   schedule: Schedule;
   onImage: (image: CreatedImage) => void;
+  /** Clock ms after which a later bake's janitor may remove what this one leaves. */
+  expiresAt: number;
+  /** Saves Packer's process and temporary resources each time they change. */
+  onPacker: (r: PackerResources) => void;
 }
 
 /** Bakes with `packer build`; returns region → AMI id of what it built. */
@@ -53,6 +58,13 @@ export async function bakeWithPacker(
       workingDirectory: o.workingDirectory,
       deadline: b.deadline,
       runner: o.processRunner,
+      tracker: new PackerTracker(ctx, {
+        region: o.region,
+        bakeId: o.bakeId,
+        expiresAt: b.expiresAt,
+        save: b.onPacker,
+        onImage: b.onImage,
+      }),
     });
     for (const [region, imageId] of Object.entries(built)) b.onImage({ region, imageId });
     return built;

@@ -63,6 +63,7 @@ export async function provision(ctx: ActionContext, p: ProvisionOptions): Promis
     // User data that prints the success marker must be seen printing it; scripts proved themselves
     // by their Run Command exit codes.
     requireSuccess: p.provisioning.kind === 'user-data' && p.provisioning.userData.includes(SUCCESS_MARKER),
+    userDataShutsDown: p.provisioning.kind === 'user-data' && p.platform === 'linux',
     phase: 'provision',
     what:
       p.provisioning.kind === 'scripts'

@@ -13,7 +13,17 @@ import type { Platform } from './source.js';
  * available 180 s, CopyImage → available 240 s. Windows stops more slowly (EC2Launch), bare-metal
  * types take minutes to boot, and the SSM agent registers some seconds after the boot.
  */
-const PRIOR_S = { boot: 30, metalBoot: 600, agent: 15, stop: 20, windowsStop: 60, image: 180, copy: 240 };
+const PRIOR_S = {
+  boot: 30,
+  metalBoot: 600,
+  agent: 15,
+  stop: 20,
+  windowsStop: 60,
+  image: 180,
+  // One early look at a new image: one that cannot be made fails long before the 180 s.
+  imageProbe: 15,
+  copy: 240,
+};
 
 /**
  * The poll times of a bake. A phase whose end can be expected (boot, stop, imaging, copy) is polled
@@ -27,7 +37,7 @@ export interface Schedule {
   shortMs: number;
   buildMs: number;
   /** Expected durations on this bake's clock, ms. */
-  expect: { boot: number; agent: number; stop: number; image: number; copy: number };
+  expect: { boot: number; agent: number; stop: number; image: number; imageProbe: number; copy: number };
 }
 
 /**
@@ -54,6 +64,7 @@ export function scheduleFor(
       agent: ms(PRIOR_S.agent),
       stop,
       image: ms(PRIOR_S.image),
+      imageProbe: ms(PRIOR_S.imageProbe),
       copy: ms(PRIOR_S.copy),
     },
   };
@@ -63,10 +74,15 @@ export function scheduleFor(
 export class Pace {
   private late = 0;
 
+  /**
+   * `probeAt`: one early poll before the expected end (clock ms), for a phase that fails fast
+   * when it fails (an image AWS cannot create turns `failed` in seconds).
+   */
   constructor(
     private readonly schedule: Schedule,
     private readonly clock: Clock,
     private expectedAt: number,
+    private probeAt?: number,
   ) {}
 
   /** The phase is now expected to end at `at` (clock ms); polls resume from there. */
@@ -78,7 +94,9 @@ export class Pace {
 
   /** Milliseconds to the first poll: at the expected end (at once when that has passed). */
   first(): number {
-    return Math.max(0, this.expectedAt - this.clock.now());
+    const at = Math.min(this.probeAt ?? this.expectedAt, this.expectedAt);
+    this.probeAt = undefined;
+    return Math.max(0, at - this.clock.now());
   }
 
   /** Milliseconds to the next poll. */

@@ -1,4 +1,5 @@
 // What the main step saves for its post step, the moment each resource exists.
+import type { PackerResources } from './packer-resources.js';
 
 export const STATE = {
   bakeId: 'bake-id',
@@ -8,6 +9,8 @@ export const STATE = {
   images: 'images',
   /** Set once the bake succeeded: its images are results, not leftovers. */
   done: 'done',
+  /** JSON PackerResources: Packer's process and the temporary resources it announced. */
+  packer: 'packer',
 } as const;
 
 export interface CreatedImage {
@@ -24,6 +27,26 @@ export interface SavedBake {
   builderId?: string;
   images: CreatedImage[];
   done: boolean;
+  packer?: PackerResources;
+}
+
+const names = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+/** Saved Packer resources, read defensively: anything malformed is left out. */
+function readPacker(text: string): PackerResources | undefined {
+  if (!text) return undefined;
+  try {
+    const p = JSON.parse(text) as Record<string, unknown>;
+    return {
+      ...(Number.isSafeInteger(p.pid) && (p.pid as number) > 1 ? { pid: p.pid as number } : {}),
+      keyPairs: names(p.keyPairs),
+      securityGroups: names(p.securityGroups),
+      instances: names(p.instances),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads what main saved; undefined when main never got as far as naming the bake. */
@@ -45,11 +68,13 @@ export function readSavedBake(get: (name: string) => string): SavedBake | undefi
   } catch {
     images = [];
   }
+  const packer = readPacker(get(STATE.packer));
   return {
     bakeId,
     region,
     builderId: get(STATE.builderId) || undefined,
     images,
     done: get(STATE.done) === 'true',
+    ...(packer ? { packer } : {}),
   };
 }

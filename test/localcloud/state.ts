@@ -397,9 +397,21 @@ export interface WorldOptions {
 /** Seeds a new region with base images, networking and public parameters (set by index.ts). */
 export type RegionSeeder = (region: RegionState) => void;
 
+/**
+ * EC2 behaviours with more than one faithful reading (FIDELITY.md, "EC2 console"): which guest
+ * software writes the console, and what GetConsoleOutput Latest=true answers.
+ */
+export interface Ec2Readings {
+  /** cloud-init's wording: current upstream (Ubuntu LTS), 22.2 (Amazon Linux 2023) or 19.3 (Amazon Linux 2). */
+  cloudInit: 'current' | '22.2' | '19.3';
+  /** Latest=true: the serial console as it is now, or (the docs leave it open) the buffered post. */
+  latestConsole: 'live' | 'buffered';
+}
+
 export class World {
   readonly accountId: string;
   readonly clock = new Clock();
+  readonly ec2Readings: Ec2Readings = { cloudInit: 'current', latestConsole: 'live' };
   readonly ticker: Ticker;
   durations: Durations;
   rng: Rng;

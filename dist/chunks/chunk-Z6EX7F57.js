@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{a as p}from"./chunk-UIXWRDFQ.js";import{K as i,L as r,M as t,N as o,d as s,k as a}from"./chunk-P5X2UBFE.js";import{D as m}from"./chunk-PVAQMK5T.js";import{a as e}from"./chunk-PGQDUKP4.js";var c=class extends r(t,o,"DescribeImageAttribute",a){static{e(this,"DescribeImageAttributeCommand")}};var n=class extends r(t,o,"CreateTags",s){static{e(this,"CreateTagsCommand")}};var w=m(i,p,"NextToken","NextToken","MaxResults");export{n as a,c as b,w as c};
