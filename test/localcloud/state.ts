@@ -76,6 +76,8 @@ export interface Instance {
   nextAt?: number;
   /** Set while the user data script is running (first boot only, as cloud-init/EC2Launch do). */
   scriptEndsAt?: number;
+  /** When the script ended (its last console lines were written), clock ms. */
+  scriptEndedAt?: number;
   scriptDone: boolean;
   /** When it reached `running` last; health-check delays count from here. */
   runningSince?: number;

@@ -435,6 +435,7 @@ function becomeRunning(region: RegionState, instance: Instance, now: number): vo
 
 function finishScript(region: RegionState, instance: Instance, now: number): void {
   delete instance.scriptEndsAt;
+  instance.scriptEndedAt = now;
   instance.scriptDone = true;
   const plan = instance.script;
   instance.console.push(

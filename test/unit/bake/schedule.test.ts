@@ -15,13 +15,13 @@ describe('schedule: each phase polled at its expected end', () => {
       intervalMs: 10_000,
       shortMs: 1_000,
       buildMs: 18_000,
-      expect: { boot: 30_000, agent: 15_000, stop: 20_000, image: 180_000, copy: 240_000 },
+      expect: { boot: 30_000, agent: 15_000, stop: 20_000, image: 180_000, imageProbe: 15_000, copy: 240_000 },
     });
   });
 
   it('a simulator N× faster sets the interval N× lower and every prior shrinks alike', () => {
     const s = scheduleFor(500, linux);
-    expect(s.expect).toEqual({ boot: 1_500, agent: 750, stop: 1_000, image: 9_000, copy: 12_000 });
+    expect(s.expect).toEqual({ boot: 1_500, agent: 750, stop: 1_000, image: 9_000, imageProbe: 750, copy: 12_000 });
     expect(s).toMatchObject({ intervalMs: 500, shortMs: 50, buildMs: 900 });
   });
 
@@ -85,8 +85,9 @@ describe('bake: polls placed by the expected durations', () => {
   it('first polls the builder when its boot should be over and the image when it should be available', async () => {
     // The boot; the build polled every 18 s, often enough to see the stop (which began at 70 s, as
     // EC2's StateTransitionReason says), whose end is expected 20 s after it began; the console
-    // read at once; the image at its expected end, then 1 s later.
-    expect(await bakeAndSleeps()).toEqual([30_000, 18_000, 18_000, 18_000, 6_000, 180_000, 1_000]);
+    // read at once; the image once early (15 s: a failing image fails fast), at its expected end,
+    // then 1 s later.
+    expect(await bakeAndSleeps()).toEqual([30_000, 18_000, 18_000, 18_000, 6_000, 15_000, 165_000, 1_000]);
   });
 
   it('without the time of the stop, expects its end 20 s after the last poll that saw the builder running', async () => {
@@ -111,7 +112,7 @@ describe('bake: polls placed by the expected durations', () => {
     };
     try {
       // The stop is seen at 84 s and expected to end at 66 + 20 = 86 s; it ended at 85 s.
-      expect(await bakeAndSleeps(clients)).toEqual([30_000, 18_000, 18_000, 18_000, 2_000, 180_000, 1_000]);
+      expect(await bakeAndSleeps(clients)).toEqual([30_000, 18_000, 18_000, 18_000, 2_000, 15_000, 165_000, 1_000]);
     } finally {
       ec2.destroy();
     }
