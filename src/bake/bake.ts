@@ -137,6 +137,7 @@ async function lookUp(
   const schedule = scheduleFor(o.pollIntervalMs, {
     platform: result.platform,
     instanceType: o.instanceType,
+    timeScale: o.timeScale,
   });
   return { source, provisioning, packerPath, reusable, schedule };
 }

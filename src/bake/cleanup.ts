@@ -16,8 +16,7 @@ import { describeError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { AwsClients } from '../aws/clients.js';
 import { removePackerTemporaries } from './packer-cleanup.js';
-import type { PackerResources } from './packer-resources.js';
-import type { CreatedImage } from './state.js';
+import type { CreatedImage, PackerResources } from './state.js';
 import { TAG } from './tags.js';
 
 export interface CleanupContext {

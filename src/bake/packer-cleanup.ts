@@ -8,8 +8,23 @@ import {
 import { readFileSync } from 'node:fs';
 import { hasCode } from '../aws/errors.js';
 import { describeError } from '../core/errors.js';
-import type { CleanupContext, CleanupReport } from './cleanup.js';
-import type { PackerResources } from './packer-resources.js';
+import type { AwsClients } from '../aws/clients.js';
+import type { Clock } from '../core/clock.js';
+import type { Log } from '../core/log.js';
+import type { PackerResources } from './state.js';
+
+interface CleanupContext {
+  clients: AwsClients;
+  clock: Clock;
+  log: Log;
+}
+
+/** The part of cleanup.ts's CleanupReport this fills. */
+interface CleanupReport {
+  deletedKeyPairs: string[];
+  deletedSecurityGroups: string[];
+  leftovers: string[];
+}
 
 const alive = (pid: number): boolean => {
   try {
@@ -36,7 +51,9 @@ function isPacker(pid: number): boolean {
  */
 export async function endPacker(ctx: CleanupContext, pid: number | undefined, waitMs: number): Promise<void> {
   if (!pid || !alive(pid) || !isPacker(pid)) return;
-  ctx.log.info(`Packer (pid ${pid}) is still cleaning up: waiting up to ${Math.round(waitMs / 1000)} s for it.`);
+  ctx.log.info(
+    `Packer (pid ${pid}) is still cleaning up: waiting up to ${Math.round(waitMs / 1000)} s for it.`,
+  );
   const until = Date.now() + waitMs;
   // Real time: Packer runs on the real clock, whatever clock the bake keeps.
   while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
@@ -63,7 +80,9 @@ export async function removePackerTemporaries(
   const ec2 = ctx.clients.ec2(region);
   for (const name of r.keyPairs) {
     try {
-      const out = await ec2.send(new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: [name] }] }));
+      const out = await ec2.send(
+        new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: [name] }] }),
+      );
       if (!out.KeyPairs?.length) continue;
       await ec2.send(new DeleteKeyPairCommand({ KeyName: name }));
       report.deletedKeyPairs.push(name);

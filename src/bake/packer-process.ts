@@ -54,6 +54,19 @@ function lineReader(path: string, onLine: (line: string) => void): { drain(final
   };
 }
 
+async function findOnPath(pathEnv: string | undefined, program: string): Promise<string | undefined> {
+  for (const dir of (pathEnv ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, program);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
 /**
  * A ProcessRunner over node:child_process. Packer runs in its own process group, writing to a
  * file rather than a pipe: when the runner kills this step, Packer is neither signalled with it
@@ -63,18 +76,7 @@ function lineReader(path: string, onLine: (line: string) => void): { drain(final
  */
 export function childProcessRunner(pathEnv: string | undefined): ProcessRunner {
   return {
-    async which(program) {
-      for (const dir of (pathEnv ?? '').split(delimiter).filter(Boolean)) {
-        const candidate = join(dir, program);
-        try {
-          await access(candidate, constants.X_OK);
-          return candidate;
-        } catch {
-          // not in this directory
-        }
-      }
-      return undefined;
-    },
+    which: (program) => findOnPath(pathEnv, program),
     run(program, args, o) {
       return new Promise((resolve, reject) => {
         const dir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'bake-ami-packer-'));
@@ -114,12 +116,15 @@ export function childProcessRunner(pathEnv: string | undefined): ProcessRunner {
           if (signalled) return;
           signalled = true;
           group('SIGINT');
-          giveUp = setTimeout(() => {
-            // Out of time: nothing will wait for it. Cancelled: the step is about to be killed, Packer
-            // goes on cleaning up and the post step waits for it.
-            if (timedOut) group('SIGKILL');
-            else stop({ exitCode: 1, stillRunning: true });
-          }, timedOut ? TIMED_OUT_CLEANUP_MS : o.graceMs);
+          giveUp = setTimeout(
+            () => {
+              // Out of time: nothing will wait for it. Cancelled: the step is about to be killed, Packer
+              // goes on cleaning up and the post step waits for it.
+              if (timedOut) group('SIGKILL');
+              else stop({ exitCode: 1, stillRunning: true });
+            },
+            timedOut ? TIMED_OUT_CLEANUP_MS : o.graceMs,
+          );
         };
         // The process runs in real time, so its time limit is a real timer too.
         const limit = setTimeout(() => {

@@ -4,18 +4,10 @@ import { toTagList } from '../aws/tags.js';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import type { MachineLine } from './packer-output.js';
-import type { CreatedImage } from './state.js';
+import type { CreatedImage, PackerResources } from './state.js';
 import { TAG } from './tags.js';
 
-/** Packer's temporary resources of one bake, as saved in state (`packer`). */
-export interface PackerResources {
-  /** Packer's process (and process group) id while it runs. */
-  pid?: number;
-  keyPairs: string[];
-  /** Security group names (Packer prints the name, not the id). */
-  securityGroups: string[];
-  instances: string[];
-}
+export type { PackerResources };
 
 export const noPackerResources = (): PackerResources => ({ keyPairs: [], securityGroups: [], instances: [] });
 
@@ -110,7 +102,9 @@ export class PackerTracker {
       );
       const snapshots = (out.Snapshots ?? []).flatMap((s) => (s.SnapshotId ? [s.SnapshotId] : []));
       if (!snapshots.length) {
-        this.ctx.log.info(`Packer's image ${imageId} is not yet seen from builder ${builder}; it is claimed once available.`);
+        this.ctx.log.info(
+          `Packer's image ${imageId} is not yet seen from builder ${builder}; it is claimed once available.`,
+        );
         return;
       }
       const tags = toTagList({
@@ -119,7 +113,9 @@ export class PackerTracker {
       });
       await ec2.send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: tags }));
       this.o.onImage({ region: this.o.region, imageId });
-      this.ctx.log.info(`Claimed Packer's pending image ${imageId} and ${snapshots.join(', ')} for this bake.`);
+      this.ctx.log.info(
+        `Claimed Packer's pending image ${imageId} and ${snapshots.join(', ')} for this bake.`,
+      );
     } catch (err) {
       this.ctx.log.warning(`Could not claim Packer's pending image ${imageId}: ${describeError(err)}`);
     }

@@ -6,11 +6,11 @@ import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
 import { runPacker } from './packer-build.js';
 import { provePackerBuild } from './packer-proof.js';
-import { PackerTracker, type PackerResources } from './packer-resources.js';
+import { PackerTracker } from './packer-resources.js';
 import type { Phases } from './phases.js';
 import type { Provisioning } from './provisioning.js';
 import type { Schedule } from './schedule.js';
-import type { CreatedImage } from './state.js';
+import type { CreatedImage, PackerResources } from './state.js';
 import type { BakeRunOptions, ImageSpec } from './types.js';
 
 export type PackerEngineOptions = Pick<

@@ -9,8 +9,7 @@ import { bakeNative } from './native.js';
 import { bakeWithPacker } from './packer.js';
 import { applyChangedTags } from './retag.js';
 import type { SourceImage } from './source.js';
-import type { PackerResources } from './packer-resources.js';
-import { STATE, type CreatedImage } from './state.js';
+import { STATE, type CreatedImage, type PackerResources } from './state.js';
 import { imageTags, TAG } from './tags.js';
 import type { BakeResult, BakeRunOptions, Found, ImageSpec, Run } from './types.js';
 

@@ -41,16 +41,16 @@ export interface Schedule {
 }
 
 /**
- * poll-interval-seconds sets the time scale too: at its default (10 s) the priors are AWS's; a
- * simulator that runs N× faster sets it N× lower and every prior shrinks alike (never grows: a
- * slower poll interval on AWS does not postpone the first poll past the AWS prior).
+ * The schedule at a poll interval. The priors are AWS's; `timeScale` (1 on AWS) shrinks them for a
+ * simulator that runs faster, which says so itself (GOLDEN_AMI_TIME_SCALE): the poll interval, a
+ * user's input, changes how often a wait is polled, never when a phase is expected to end.
  */
 export function scheduleFor(
   pollIntervalMs: number,
-  o: { platform: Platform; instanceType: string },
+  o: { platform: Platform; instanceType: string; timeScale: number },
 ): Schedule {
   const intervalMs = Math.round(pollIntervalMs);
-  const scale = Math.min(1, pollIntervalMs / 10_000);
+  const scale = o.timeScale;
   const ms = (s: number) => Math.round(s * 1000 * scale);
   const stop = ms(o.platform === 'windows' ? PRIOR_S.windowsStop : PRIOR_S.stop);
   return {

@@ -1,5 +1,4 @@
 // What the main step saves for its post step, the moment each resource exists.
-import type { PackerResources } from './packer-resources.js';
 
 export const STATE = {
   bakeId: 'bake-id',
@@ -12,6 +11,16 @@ export const STATE = {
   /** JSON PackerResources: Packer's process and the temporary resources it announced. */
   packer: 'packer',
 } as const;
+
+/** Packer's temporary resources of one bake, as saved in state (`packer`). */
+export interface PackerResources {
+  /** Packer's process (and process group) id while it runs. */
+  pid?: number;
+  keyPairs: string[];
+  /** Security group names (Packer prints the name, not the id). */
+  securityGroups: string[];
+  instances: string[];
+}
 
 export interface CreatedImage {
   region: string;

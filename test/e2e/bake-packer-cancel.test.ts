@@ -84,25 +84,28 @@ describe('bake-ami e2e: a cancelled Packer bake leaves nothing', () => {
   it.each([
     ['during the build', 'packer-cancel-build', /Instance ID: i-/],
     ['during CreateImage', 'packer-cancel-image', /Creating AMI|Waiting for AMI to become ready/],
-  ])('cancelled %s: no key pair, security group, instance, image or snapshot remains', async (_when, name, at) => {
-    const ec2 = lc.world.region('us-east-1').ec2;
-    const before = {
-      keys: new Set(ec2.keyPairs.keys()),
-      groups: new Set([...ec2.securityGroups.values()].map((g) => g.groupId)),
-    };
-    const r = await cancelledBake(name, { whenOutput: at });
-    expect(r.exitCode).not.toBe(0);
-    // Packer had made its key pair and group: there was something to leak.
-    const made = lc.logs.mutations.query({ operation: 'CreateKeyPair' }).length;
-    expect(made).toBeGreaterThan(0);
-    expect({ post: r.post?.exitCode, errors: r.post?.errors }).toEqual({ post: 0, errors: [] });
-    expect(remains(r.state['bake-id']!, `${name}-`, before)).toEqual({
-      keyPairs: [],
-      securityGroups: [],
-      instances: [],
-      images: [],
-      snapshots: [],
-    });
-    expect(packersRunning()).toBe('');
-  });
+  ])(
+    'cancelled %s: no key pair, security group, instance, image or snapshot remains',
+    async (_when, name, at) => {
+      const ec2 = lc.world.region('us-east-1').ec2;
+      const before = {
+        keys: new Set(ec2.keyPairs.keys()),
+        groups: new Set([...ec2.securityGroups.values()].map((g) => g.groupId)),
+      };
+      const r = await cancelledBake(name, { whenOutput: at });
+      expect(r.exitCode).not.toBe(0);
+      // Packer had made its key pair and group: there was something to leak.
+      const made = lc.logs.mutations.query({ operation: 'CreateKeyPair' }).length;
+      expect(made).toBeGreaterThan(0);
+      expect({ post: r.post?.exitCode, errors: r.post?.errors }).toEqual({ post: 0, errors: [] });
+      expect(remains(r.state['bake-id']!, `${name}-`, before)).toEqual({
+        keyPairs: [],
+        securityGroups: [],
+        instances: [],
+        images: [],
+        snapshots: [],
+      });
+      expect(packersRunning()).toBe('');
+    },
+  );
 });

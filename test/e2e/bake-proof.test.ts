@@ -117,14 +117,24 @@ describe('bake-ami e2e: positive proof of success', () => {
     async (reading, line) => {
       lc.world.ec2Readings.cloudInit = reading;
       try {
-        const { r, name } = await bake({ 'user-data': '#!/bin/bash\n# localcloud: exit 3\nshutdown -h now\n' });
-        expect(r.errors).toEqual([expect.stringMatching(/^phase provision failed: builder i-\w+ reported a failed build on its console: /)]);
+        const { r, name } = await bake({
+          'user-data': '#!/bin/bash\n# localcloud: exit 3\nshutdown -h now\n',
+        });
+        expect(r.errors).toEqual([
+          expect.stringMatching(
+            /^phase provision failed: builder i-\w+ reported a failed build on its console: /,
+          ),
+        ]);
         expect(r.errors[0]).toMatch(line);
-        const builder = lc.world.region('us-east-1').ec2.instances.get(/builder (i-\w+)/.exec(r.errors[0]!)![1]!)!;
+        const builder = lc.world
+          .region('us-east-1')
+          .ec2.instances.get(/builder (i-\w+)/.exec(r.errors[0]!)![1]!)!;
         // The builder's polls (DescribeInstances, then its console) once the script had failed.
         const polls = lc.logs.calls
           .query({ operation: 'DescribeInstances' })
-          .filter((c) => c.ts >= builder.scriptEndedAt! && JSON.stringify(c.params).includes(builder.instanceId));
+          .filter(
+            (c) => c.ts >= builder.scriptEndedAt! && JSON.stringify(c.params).includes(builder.instanceId),
+          );
         expect(polls.length).toBeGreaterThanOrEqual(1);
         expect(polls.length).toBeLessThanOrEqual(2);
         neverImaged(name);

@@ -135,8 +135,12 @@ const CLOUD_INIT_VERSION: Record<CloudInit, string> = {
 function cloudInitFailure(reading: CloudInit, exitCode: number, at: Date): string[] {
   const scripts = '/var/lib/cloud/instance/scripts';
   if (reading === 'current') {
-    const stamp = `${at.toISOString().replace('T', ' ').replace(/\.(\d{3})Z$/, ',$1')} - `;
-    const mod = "<module 'cloudinit.config.cc_scripts_user' from '/usr/lib/python3/dist-packages/cloudinit/config/cc_scripts_user.py'>";
+    const stamp = `${at
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.(\d{3})Z$/, ',$1')} - `;
+    const mod =
+      "<module 'cloudinit.config.cc_scripts_user' from '/usr/lib/python3/dist-packages/cloudinit/config/cc_scripts_user.py'>";
     return [
       `cloud-init[1204]: ${stamp}cc_scripts_user.py[WARNING]: Failed to run module scripts_user (scripts in ${scripts})`,
       `cloud-init[1204]: ${stamp}log_util.py[WARNING]: Running module scripts_user (${mod}) failed`,
@@ -145,7 +149,9 @@ function cloudInitFailure(reading: CloudInit, exitCode: number, at: Date): strin
   const py = reading === '19.3' ? 'python2.7' : 'python3.9';
   const mod = `<module 'cloudinit.config.cc_scripts_user' from '/usr/lib/${py}/site-packages/cloudinit/config/cc_scripts_user.py'>`;
   return [
-    ...(reading === '19.3' ? [`cloud-init[1204]: util.py[WARNING]: Failed running ${scripts}/part-001 [${exitCode}]`] : []),
+    ...(reading === '19.3'
+      ? [`cloud-init[1204]: util.py[WARNING]: Failed running ${scripts}/part-001 [${exitCode}]`]
+      : []),
     `cloud-init[1204]: cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in ${scripts})`,
     `cloud-init[1204]: util.py[WARNING]: Running module scripts-user (${mod}) failed`,
   ];

@@ -162,6 +162,9 @@ function findInvocation(region: RegionState, commandId: string | undefined, inst
   return { command, invocation };
 }
 
+const STDOUT_CHARS = 24_000;
+const STDERR_CHARS = 8_000;
+
 const getCommandInvocation: AwsHandler = (req, { region }) => {
   const p = req.params as unknown as GetCommandInvocationRequest;
   const { command, invocation } = findInvocation(region, p.CommandId, p.InstanceId);
@@ -181,9 +184,12 @@ const getCommandInvocation: AwsHandler = (req, { region }) => {
     ExecutionEndDateTime: iso(invocation.finishedAt),
     Status: invocation.status,
     StatusDetails: invocation.statusDetails,
-    StandardOutputContent: invocation.finishedAt !== undefined ? invocation.stdout : '',
+    // "The first 24,000 characters written by the plugin to stdout", "the first 8,000 … to
+    // stderr"; empty until the command has finished.
+    StandardOutputContent:
+      invocation.finishedAt !== undefined ? invocation.stdout.slice(0, STDOUT_CHARS) : '',
     StandardOutputUrl: '',
-    StandardErrorContent: invocation.finishedAt !== undefined ? invocation.stderr : '',
+    StandardErrorContent: invocation.finishedAt !== undefined ? invocation.stderr.slice(0, STDERR_CHARS) : '',
     StandardErrorUrl: '',
     CloudWatchOutputConfig: { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false },
   };
