@@ -153,6 +153,8 @@ export interface WaitStoppedOptions {
   requireSuccess: boolean;
   /** User data should power the builder off: cloud-init's "finished" line without a stop fails. */
   userDataShutsDown?: boolean;
+  /** Called at each poll that sees the builder running: throws when what should stop it failed. */
+  whileRunning?: () => Promise<void>;
 }
 
 /** The error for a failure line seen on a builder's console. */
@@ -209,6 +211,7 @@ export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOp
         pace.expect(now + o.schedule.buildMs);
       }
       if (state !== 'running' && state !== 'stopping') return { done: false, progress: state };
+      if (state === 'running') await o.whileRunning?.();
       // Read while stopping too: a script that failed just before its shutdown shows it now.
       const read = await watch.read();
       const failed = read && watch.failure(read.text);

@@ -178,6 +178,31 @@ export async function runScript(
   });
 }
 
+/**
+ * Reads a command's result and fails when it ended without success (a command that shuts the
+ * builder down may never report one: not yet there, or still running, is no failure).
+ */
+export async function failIfCommandFailed(
+  ctx: ActionContext,
+  instanceId: string,
+  commandId: string,
+  what: string,
+): Promise<void> {
+  let i: GetCommandInvocationCommandOutput;
+  try {
+    i = await ctx.clients
+      .ssm()
+      .send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }), {
+        abortSignal: ctx.signal,
+      });
+  } catch (err) {
+    if (hasCode(err, 'InvocationDoesNotExist')) return;
+    throw err;
+  }
+  if (TERMINAL_FAILURES.has(i.Status ?? '') || TERMINAL_FAILURES.has(i.StatusDetails ?? ''))
+    throw new ActionFailure(`${what} failed on builder ${instanceId} (${failureOf(i)}`);
+}
+
 /** Run Command returns only the first 24,000 characters of stdout and 8,000 of stderr. */
 const STDOUT_CHARS = 24_000;
 const STDERR_CHARS = 8_000;

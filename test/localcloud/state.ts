@@ -45,6 +45,8 @@ export interface ScriptPlan {
   provisionMs?: number;
   /** `# localcloud: image-fail <reason>` — images created from this instance end `failed`. */
   imageFailReason?: string;
+  /** `# localcloud: sysprep-fail <code>` — a later EC2Launch sysprep on this instance exits with this code. */
+  sysprepFailCode?: number;
   /** What the script itself writes to the console (Linux `echo` to /dev/console, Windows `Write-Console`). */
   consoleWrites?: ConsoleWrite[];
   /** An error trap shuts the machine down, so a failing script still stops it. */
@@ -79,6 +81,8 @@ export interface Instance {
   /** When the script ended (its last console lines were written), clock ms. */
   scriptEndedAt?: number;
   scriptDone: boolean;
+  /** Set by a Run Command script's `sysprep-fail`: sysprep on this instance exits with this code. */
+  sysprepFails?: number;
   /** When it reached `running` last; health-check delays count from here. */
   runningSince?: number;
   terminatedAt?: number;
@@ -342,6 +346,8 @@ export interface CommandInvocation {
   responseCode: number;
   stdout: string;
   stderr: string;
+  /** The script exited 3010 (194 on Linux) once: the agent rebooted the instance and runs it again. */
+  rebooted?: boolean;
 }
 
 export interface Command {

@@ -12,6 +12,7 @@ import type { ConsoleWrite, Ec2Readings, ScriptPlan } from './state.js';
  *   # localcloud: terminate            the instance terminates while the script runs
  *   # localcloud: provision-ms <n>     the script takes <n> ms instead of the configured duration
  *   # localcloud: image-fail <reason>  images created from this instance end `failed`
+ *   # localcloud: sysprep-fail <code>  (Run Command) a later EC2Launch sysprep here exits <code>
  */
 const DIRECTIVE = /^\s*(?:#|rem\b|::)\s*localcloud:\s*([a-z-]+)\s*(.*)$/i;
 const SHUTDOWN = [
@@ -102,6 +103,9 @@ export function planFromScript(script: string): ScriptPlan {
           plan.provisionMs = ms;
           break;
         }
+        case 'sysprep-fail':
+          plan.sysprepFailCode = Number.parseInt(arg, 10) || 1;
+          break;
         case 'image-fail':
           plan.imageFailReason = arg || 'localcloud: image creation failed';
           break;
