@@ -7,8 +7,9 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/action-metadata.js';
-import { localcloudEnv, runActionStep, type CancelPlan } from '../harness/run-action.js';
+import type { CancelPlan } from '../harness/run-action.js';
 import { start, type Localcloud } from '../localcloud/index.js';
+import { packerStep } from './packer-step.js';
 
 jest.setTimeout(240_000);
 
@@ -28,25 +29,7 @@ afterAll(async () => {
 });
 
 const cancelledBake = (name: string, cancel: CancelPlan) =>
-  runActionStep('bake-ami', {
-    inputs: {
-      name,
-      'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
-      'poll-interval-seconds': '0.05',
-      engine: 'packer',
-      'packer-template': 'image/packer/golden-linux.json',
-      'packer-vars': `custom_endpoint_ec2=${lc.url}`,
-    },
-    env: {
-      ...localcloudEnv(lc.url),
-      CHECKPOINT_DISABLE: '1',
-      PACKER_CACHE_DIR: join(workdir, '_packer'),
-      AWS_POLL_DELAY_SECONDS: '1',
-      AWS_MAX_ATTEMPTS: '300',
-    },
-    workdir,
-    cancel,
-  });
+  packerStep(lc, workdir, { name, cancel, maxAttempts: 300 });
 
 /** Everything of the bake still in the cloud, by kind. */
 function remains(bakeId: string, namePrefix: string, before: { keys: Set<string>; groups: Set<string> }) {

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLE, renderPolicy } from '../../scripts/render-iam-policies.js';
 import { repoRoot } from '../harness/action-metadata.js';
-import { localcloudEnv, runActionStep, type CancelPlan } from '../harness/run-action.js';
+import type { CancelPlan } from '../harness/run-action.js';
 import { start, type Localcloud } from '../localcloud/index.js';
 import { seedImage } from '../localcloud/seed.js';
+import { packerStep } from './packer-step.js';
 
 jest.setTimeout(180_000);
 
@@ -31,27 +32,7 @@ const packerBake = (
   cancel?: CancelPlan,
   template = 'image/packer/golden-linux.json',
   inputs: Record<string, string> = {},
-) =>
-  runActionStep('bake-ami', {
-    inputs: {
-      name,
-      'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
-      'poll-interval-seconds': '0.05',
-      engine: 'packer',
-      'packer-template': template,
-      'packer-vars': `custom_endpoint_ec2=${lc.url}`,
-      ...inputs,
-    },
-    env: {
-      ...localcloudEnv(lc.url),
-      CHECKPOINT_DISABLE: '1',
-      PACKER_CACHE_DIR: join(workdir, '_packer'),
-      AWS_POLL_DELAY_SECONDS: '1',
-      AWS_MAX_ATTEMPTS: '120',
-    },
-    workdir,
-    ...(cancel ? { cancel } : {}),
-  });
+) => packerStep(lc, workdir, { name, template, inputs, ...(cancel ? { cancel } : {}) });
 
 describe('bake-ami e2e: engine packer with image/packer/golden-linux.json', () => {
   it('the builder powers itself off after provisioning (Packer never stops it) and proves success on its console', async () => {

@@ -1,4 +1,10 @@
-import { CopyImageCommand, CreateImageCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CopyImageCommand,
+  CreateImageCommand,
+  CreateKeyPairCommand,
+  CreateSecurityGroupCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { cleanupAfterBake } from '../../../src/bake/post.js';
 import { readSavedBake } from '../../../src/bake/state.js';
 import { AL2023, REGION, startCloud, UNIT_DURATIONS, type UnitCloud } from './cloud.js';
@@ -139,6 +145,72 @@ describe('post step', () => {
     });
     await cleanupAfterBake(cloud.context(), saved, { retryDelayMs: 1 });
     expect(cloud.image(image)).toBeDefined();
+  });
+
+  /** What Packer makes before it launches: its temporary key pair and security group. */
+  async function packerTemporaries(suffix: string) {
+    const key = `packer_6f1c2a3b-0000-4000-8000-00000000000${suffix}`;
+    const group = `packer_6f1c2a3b-1111-4000-8000-00000000000${suffix}`;
+    await cloud.clients.ec2().send(new CreateKeyPairCommand({ KeyName: key }));
+    const sg = await cloud.clients
+      .ec2()
+      .send(new CreateSecurityGroupCommand({ GroupName: group, Description: 'Temporary group for Packer' }));
+    return { key, group, groupId: sg.GroupId! };
+  }
+
+  it('after a cancelled Packer bake: its builder, key pair and security group go, the group once the builder has terminated', async () => {
+    const { key, group, groupId } = await packerTemporaries('1');
+    const out = await cloud.clients.ec2().send(
+      new RunInstancesCommand({
+        ImageId: AL2023,
+        InstanceType: 't3.medium',
+        MinCount: 1,
+        MaxCount: 1,
+        KeyName: key,
+        SecurityGroupIds: [groupId],
+        TagSpecifications: [{ ResourceType: 'instance', Tags: tagList({ 'golden-ami:bake-id': 'b-p1' }) }],
+      }),
+    );
+    const builder = out.Instances![0]!.InstanceId!;
+    const saved = state({
+      'bake-id': 'b-p1',
+      region: REGION,
+      packer: JSON.stringify({ keyPairs: [key], securityGroups: [group], instances: [builder] }),
+    });
+    const report = await cleanupAfterBake(cloud.context(), saved, { retryDelayMs: 1 });
+    expect(report).toMatchObject({
+      terminated: [builder],
+      deletedKeyPairs: [key],
+      deletedSecurityGroups: [`${group} (${groupId})`],
+      leftovers: [],
+    });
+    expect(cloud.lc.world.region(REGION).ec2.keyPairs.has(key)).toBe(false);
+    expect(cloud.lc.world.region(REGION).ec2.securityGroups.has(groupId)).toBe(false);
+  });
+
+  it('the report is true: a group still held by an instance not of this bake fails the post step, naming it', async () => {
+    const { key, group, groupId } = await packerTemporaries('2');
+    // Someone else's instance in the group: the group cannot be deleted, and is not ours to force.
+    await cloud.clients.ec2().send(
+      new RunInstancesCommand({
+        ImageId: AL2023,
+        InstanceType: 't3.medium',
+        MinCount: 1,
+        MaxCount: 1,
+        SecurityGroupIds: [groupId],
+      }),
+    );
+    const saved = state({
+      'bake-id': 'b-p2',
+      region: REGION,
+      packer: JSON.stringify({ keyPairs: [key], securityGroups: [group], instances: [] }),
+    });
+    const ctx = cloud.context();
+    await expect(cleanupAfterBake(ctx, saved, { retryDelayMs: 1 })).rejects.toThrow(
+      new RegExp(
+        `^Could not clean up after bake b-p2: security group ${group} in ${REGION}: .*DependencyViolation.*; security group ${group} \\(${groupId}\\) in ${REGION} is still there$`,
+      ),
+    );
   });
 
   it('touches nothing of other bakes, and nothing at all when main never started', async () => {
