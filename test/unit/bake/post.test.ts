@@ -4,6 +4,7 @@ import {
   CreateKeyPairCommand,
   CreateSecurityGroupCommand,
   RunInstancesCommand,
+  type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
 import { cleanupAfterBake } from '../../../src/bake/post.js';
 import { readSavedBake } from '../../../src/bake/state.js';
@@ -20,15 +21,21 @@ describe('post step', () => {
   const tagList = (tags: Record<string, string>) =>
     Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
-  /** A running instance with these tags. */
-  async function launch(tags: Record<string, string>): Promise<string> {
+  /** A running instance with these tags (and key pair, groups). */
+  async function launch(
+    tags: Record<string, string>,
+    extra: Pick<RunInstancesCommandInput, 'KeyName' | 'SecurityGroupIds'> = {},
+  ): Promise<string> {
     const out = await cloud.clients.ec2().send(
       new RunInstancesCommand({
         ImageId: AL2023,
         InstanceType: 't3.medium',
         MinCount: 1,
         MaxCount: 1,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(tags) }],
+        ...extra,
+        ...(Object.keys(tags).length
+          ? { TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(tags) }] }
+          : {}),
       }),
     );
     await cloud.clock.sleep(UNIT_DURATIONS.instanceBoot);
@@ -160,18 +167,10 @@ describe('post step', () => {
 
   it('after a cancelled Packer bake: its builder, key pair and security group go, the group once the builder has terminated', async () => {
     const { key, group, groupId } = await packerTemporaries('1');
-    const out = await cloud.clients.ec2().send(
-      new RunInstancesCommand({
-        ImageId: AL2023,
-        InstanceType: 't3.medium',
-        MinCount: 1,
-        MaxCount: 1,
-        KeyName: key,
-        SecurityGroupIds: [groupId],
-        TagSpecifications: [{ ResourceType: 'instance', Tags: tagList({ 'golden-ami:bake-id': 'b-p1' }) }],
-      }),
+    const builder = await launch(
+      { 'golden-ami:bake-id': 'b-p1' },
+      { KeyName: key, SecurityGroupIds: [groupId] },
     );
-    const builder = out.Instances![0]!.InstanceId!;
     const saved = state({
       'bake-id': 'b-p1',
       region: REGION,
@@ -191,15 +190,7 @@ describe('post step', () => {
   it('the report is true: a group still held by an instance not of this bake fails the post step, naming it', async () => {
     const { key, group, groupId } = await packerTemporaries('2');
     // Someone else's instance in the group: the group cannot be deleted, and is not ours to force.
-    await cloud.clients.ec2().send(
-      new RunInstancesCommand({
-        ImageId: AL2023,
-        InstanceType: 't3.medium',
-        MinCount: 1,
-        MaxCount: 1,
-        SecurityGroupIds: [groupId],
-      }),
-    );
+    await launch({}, { SecurityGroupIds: [groupId] });
     const saved = state({
       'bake-id': 'b-p2',
       region: REGION,
