@@ -3,6 +3,7 @@ import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
 import { fingerprint } from './fingerprint.js';
 import { reapExpiredBuilders, retireUnfinishedImages } from './janitor.js';
+import { removeExpiredPackerTemporaries } from './janitor-packer.js';
 import { checkNetwork } from './network.js';
 import { locatePacker } from './packer-build.js';
 import { Phases } from './phases.js';
@@ -63,6 +64,7 @@ function startRun(ctx: ActionContext, o: BakeRunOptions): Run {
     timings: phases.timings,
     janitor: [],
     janitorImages: [],
+    janitorPacker: [],
     sharedWith: [],
     engine: o.engine,
     totalMs: 0,
@@ -79,7 +81,7 @@ function startRun(ctx: ActionContext, o: BakeRunOptions): Run {
 async function janitor(
   ctx: ActionContext,
   run: Run,
-  o: Pick<BakeRunOptions, 'dryRun' | 'region' | 'copyToRegions'>,
+  o: Pick<BakeRunOptions, 'dryRun' | 'region' | 'copyToRegions' | 'engine'>,
 ): Promise<void> {
   await run.phases.run(
     'janitor',
@@ -91,6 +93,11 @@ async function janitor(
         dryRun: o.dryRun,
         regions: [o.region, ...o.copyToRegions],
       });
+      if (o.engine === 'packer')
+        run.result.janitorPacker = await removeExpiredPackerTemporaries(ctx, {
+          now: run.started,
+          dryRun: o.dryRun,
+        });
     },
   );
 }

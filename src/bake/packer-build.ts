@@ -14,6 +14,8 @@ export interface PackerOptions {
   amiName: string;
   region: string;
   bakeId: string;
+  /** Clock ms after which a later bake's janitor may remove what this bake leaves. */
+  expiresAt?: number;
   workingDirectory: string;
   /** Clock ms after which Packer is interrupted (timeout-minutes). */
   deadline: number;
@@ -44,10 +46,16 @@ export async function locatePacker(runner: ProcessRunner): Promise<string> {
  * can find the builder); HCL templates reject unknown ones, so they get only the two they must declare.
  */
 export function packerArgs(
-  o: Pick<PackerOptions, 'templatePath' | 'vars' | 'sourceAmiId' | 'amiName' | 'region' | 'bakeId'>,
+  o: Pick<
+    PackerOptions,
+    'templatePath' | 'vars' | 'sourceAmiId' | 'amiName' | 'region' | 'bakeId' | 'expiresAt'
+  >,
 ): string[] {
   const ours: Record<string, string> = { source_ami: o.sourceAmiId, ami_name: o.amiName };
   if (!/\.hcl$/.test(o.templatePath)) Object.assign(ours, { region: o.region, bake_id: o.bakeId });
+  // expires_at in run_tags as golden-ami:expires-at lets a later bake's janitor take a builder a killed job left.
+  if (!/\.hcl$/.test(o.templatePath) && o.expiresAt !== undefined)
+    ours.expires_at = new Date(o.expiresAt).toISOString();
   const vars = { ...ours, ...o.vars };
   return [
     'build',

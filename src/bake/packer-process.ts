@@ -1,6 +1,15 @@
 // Runs a program (packer) line by line with cancellation forwarded; injected so tests need no real Packer.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -24,6 +33,31 @@ export interface ProcessRunner {
       timeoutMs: number;
     },
   ): Promise<{ exitCode: number; signalled: boolean; timedOut: boolean; stillRunning?: boolean }>;
+}
+
+/**
+ * A step the runner kills outright (a lost runner, or SIGKILL before SIGINT) leaves Packer
+ * running in its own group with no one to stop it: this watch, in a group of its own too,
+ * interrupts Packer (SIGINT, so it cleans up as on Ctrl-C) once this process is gone, unless the
+ * step already did; it ends when Packer does.
+ */
+function watchStep(packerPid: number, interrupted: string): void {
+  const script = [
+    'while kill -0 "$STEP" 2>/dev/null && kill -0 "$PACKER" 2>/dev/null; do sleep 1; done',
+    'if kill -0 "$PACKER" 2>/dev/null && [ ! -e "$INTERRUPTED" ]; then kill -INT "-$PACKER"; fi',
+  ].join('\n');
+  const watch = spawn('/bin/sh', ['-c', script], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      STEP: String(process.pid),
+      PACKER: String(packerPid),
+      INTERRUPTED: interrupted,
+    },
+    stdio: 'ignore',
+    detached: true,
+  });
+  watch.on('error', () => undefined);
+  watch.unref();
 }
 
 /** A bake out of time gives Packer this long to clean up before its group is killed. */
@@ -89,6 +123,8 @@ export function childProcessRunner(pathEnv: string | undefined): ProcessRunner {
           detached: true,
         });
         closeSync(out);
+        const interrupted = join(dir, 'interrupted');
+        if (child.pid) watchStep(child.pid, interrupted);
         const reader = lineReader(logPath, o.onLine);
         const follow = setInterval(() => reader.drain(false), 100);
         let signalled = false;
@@ -115,6 +151,8 @@ export function childProcessRunner(pathEnv: string | undefined): ProcessRunner {
         const onAbort = () => {
           if (signalled) return;
           signalled = true;
+          // Tells the watch Packer has had its interrupt: one only, a second would cut its cleanup.
+          writeFileSync(interrupted, '');
           group('SIGINT');
           giveUp = setTimeout(
             () => {
@@ -140,6 +178,7 @@ export function childProcessRunner(pathEnv: string | undefined): ProcessRunner {
         });
         child.on('close', (code) => {
           stop({ exitCode: code ?? 1 });
+          // The watch ends by itself once Packer is gone.
           rmSync(dir, { recursive: true, force: true });
         });
       });

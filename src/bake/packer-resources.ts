@@ -1,5 +1,10 @@
 // What Packer makes for a bake, read from its output as it appears: saved for the post step, and its image claimed at once.
-import { CreateTagsCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateTagsCommand,
+  DescribeKeyPairsCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+} from '@aws-sdk/client-ec2';
 import { toTagList } from '../aws/tags.js';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
@@ -12,7 +17,7 @@ export type { PackerResources };
 export const noPackerResources = (): PackerResources => ({ keyPairs: [], securityGroups: [], instances: [] });
 
 /** Packer's temporary names are `packer_<uuid>`: nothing else is ever taken for one. */
-const TEMPORARY = /^packer_[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/;
+export const TEMPORARY = /^packer_[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/;
 
 /**
  * The resource a line of Packer's amazon-ebs builder announces (1.6 to 1.11 wording). Each kind
@@ -77,11 +82,49 @@ export class PackerTracker {
     if (r.kind === 'instance') this.resources.instances.push(r.id);
     if (r.kind === 'image') this.pending.push(this.claim(r.id));
     else this.o.save(this.resources);
+    // Packer launches after making its key pair and group: they exist now.
+    if (r.kind === 'instance') this.pending.push(this.claimTemporaries());
   }
 
   /** Waits for the claims in flight (never throws). */
   async settled(): Promise<void> {
     await Promise.all(this.pending);
+  }
+
+  private tags() {
+    return toTagList({
+      [TAG.bakeId]: this.o.bakeId,
+      [TAG.expiresAt]: new Date(this.o.expiresAt).toISOString(),
+    });
+  }
+
+  /**
+   * Tags Packer's key pair and security group with the bake id and expiry, so a later bake's
+   * janitor finds them when this job is killed before its post step (never throws).
+   */
+  private async claimTemporaries(): Promise<void> {
+    const ec2 = this.ctx.clients.ec2(this.o.region);
+    const { keyPairs, securityGroups } = this.resources;
+    try {
+      const ids: string[] = [];
+      if (keyPairs.length) {
+        const out = await ec2.send(
+          new DescribeKeyPairsCommand({ Filters: [{ Name: 'key-name', Values: keyPairs }] }),
+        );
+        ids.push(...(out.KeyPairs ?? []).flatMap((k) => (k.KeyPairId ? [k.KeyPairId] : [])));
+      }
+      if (securityGroups.length) {
+        const out = await ec2.send(
+          new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: securityGroups }] }),
+        );
+        ids.push(...(out.SecurityGroups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])));
+      }
+      if (ids.length) await ec2.send(new CreateTagsCommand({ Resources: ids, Tags: this.tags() }));
+    } catch (err) {
+      this.ctx.log.warning(
+        `Could not tag Packer's key pair and security group for the janitor (the post step still removes them): ${describeError(err)}`,
+      );
+    }
   }
 
   /**
@@ -107,11 +150,7 @@ export class PackerTracker {
         );
         return;
       }
-      const tags = toTagList({
-        [TAG.bakeId]: this.o.bakeId,
-        [TAG.expiresAt]: new Date(this.o.expiresAt).toISOString(),
-      });
-      await ec2.send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: tags }));
+      await ec2.send(new CreateTagsCommand({ Resources: [imageId, ...snapshots], Tags: this.tags() }));
       this.o.onImage({ region: this.o.region, imageId });
       this.ctx.log.info(
         `Claimed Packer's pending image ${imageId} and ${snapshots.join(', ')} for this bake.`,

@@ -55,6 +55,7 @@ export async function bakeWithPacker(
       amiName: b.spec.name,
       region: o.region,
       bakeId: o.bakeId,
+      expiresAt: b.expiresAt,
       workingDirectory: o.workingDirectory,
       deadline: b.deadline,
       runner: o.processRunner,

@@ -101,6 +101,8 @@ export interface BakeResult {
   janitor: ExpiredBuilder[];
   /** Images (with their snapshots) of bakes that never completed, past their expiry. */
   janitorImages: UnfinishedImage[];
+  /** Packer's temporary key pairs and groups of killed bakes the janitor deleted (or would). */
+  janitorPacker: string[];
   sharedWith: string[];
   engine: Engine;
   totalMs: number;

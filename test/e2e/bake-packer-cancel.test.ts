@@ -55,9 +55,12 @@ function remains(bakeId: string, namePrefix: string, before: { keys: Set<string>
   };
 }
 
-const packersRunning = () => {
+/** Packer processes of this bake (its bake_id is on their command line). */
+const packersRunning = (bakeId: string) => {
   try {
-    return execFileSync('pgrep', ['-f', 'packer build -machine-readable'], { encoding: 'utf8' }).trim();
+    return execFileSync('pgrep', ['-f', `packer build -machine-readable .*bake_id=${bakeId} `], {
+      encoding: 'utf8',
+    }).trim();
   } catch {
     return '';
   }
@@ -88,7 +91,29 @@ describe('bake-ami e2e: a cancelled Packer bake leaves nothing', () => {
         images: [],
         snapshots: [],
       });
-      expect(packersRunning()).toBe('');
+      expect(packersRunning(r.state['bake-id']!)).toBe('');
     },
   );
+
+  it('killed outright during the build (no SIGINT, no post step): Packer is interrupted, makes no image and ends; its builder is left to the janitor', async () => {
+    const r = await packerStep(lc, workdir, {
+      name: 'packer-killed',
+      cancel: { whenOutput: /Instance ID: i-/, firstSignal: 'SIGKILL' },
+      post: false,
+      maxAttempts: 300,
+    });
+    expect(r.killedBy).toBe('SIGKILL');
+    const bakeId = r.state['bake-id']!;
+    // Packer is not orphaned to build on: the watch interrupts it and it ends by itself.
+    for (let waited = 0; packersRunning(bakeId) && waited < 90_000; waited += 500)
+      await new Promise((res) => setTimeout(res, 500));
+    expect(packersRunning(bakeId)).toBe('');
+    const ec2 = lc.world.region('us-east-1').ec2;
+    expect([...ec2.images.values()].filter((i) => i.name.startsWith('packer-killed-'))).toEqual([]);
+    // What its cleanup left is a later bake's janitor's: the builder carries its expiry.
+    for (const i of [...ec2.instances.values()].filter((i) =>
+      i.tags.some((t) => t.Key === 'golden-ami:bake-id' && t.Value === bakeId),
+    ))
+      expect(i.tags.find((t) => t.Key === 'golden-ami:expires-at')?.Value).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
 });

@@ -12,6 +12,7 @@ export function packerStep(
     inputs?: Record<string, string>;
     cancel?: CancelPlan;
     maxAttempts?: number;
+    post?: boolean;
   },
 ) {
   return runActionStep('bake-ami', {
@@ -33,5 +34,6 @@ export function packerStep(
     },
     workdir,
     ...(o.cancel ? { cancel: o.cancel } : {}),
+    ...(o.post !== undefined ? { post: o.post } : {}),
   });
 }

@@ -6,11 +6,12 @@ import {
   RunInstancesCommand,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
+import { removeExpiredPackerTemporaries } from '../../../src/bake/janitor-packer.js';
 import { cleanupAfterBake } from '../../../src/bake/post.js';
 import { readSavedBake } from '../../../src/bake/state.js';
-import { AL2023, REGION, startCloud, UNIT_DURATIONS, type UnitCloud } from './cloud.js';
+import { AL2023, REGION, startCloud, T0, UNIT_DURATIONS, type UnitCloud } from './cloud.js';
 
-describe('post step', () => {
+describe('what a bake leaves: the post step, and the janitor for Packer temporaries', () => {
   let cloud: UnitCloud;
   beforeAll(async () => {
     cloud = await startCloud();
@@ -211,6 +212,56 @@ describe('post step', () => {
     await cleanupAfterBake(cloud.context(), state({}), { retryDelayMs: 1 });
     expect(cloud.instance(builder)!.state).toBe('running');
     expect(cloud.image(image)).toBeDefined();
+    expect(cloud.mutations({ since: before })).toEqual([]);
+  });
+
+  // The janitor's share of Packer bakes: temporary key pairs and groups a killed job left, once expired.
+  const tags = (expiresAt: string, extra: Record<string, string> = {}) =>
+    Object.entries({ 'golden-ami:bake-id': 'b-killed', 'golden-ami:expires-at': expiresAt, ...extra }).map(
+      ([Key, Value]) => ({ Key, Value }),
+    );
+
+  async function make(name: string, t: { Key: string; Value: string }[]) {
+    const ec2 = cloud.clients.ec2();
+    await ec2.send(
+      new CreateKeyPairCommand({ KeyName: name, TagSpecifications: [{ ResourceType: 'key-pair', Tags: t }] }),
+    );
+    const g = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: name,
+        Description: 'Temporary group for Packer',
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: t }],
+      }),
+    );
+    return g.GroupId!;
+  }
+
+  it("deletes expired packer_* key pairs and groups a bake tagged; spares unexpired ones and anything not named as Packer's", async () => {
+    const past = new Date(T0 - 60_000).toISOString();
+    const future = new Date(T0 + 3_600_000).toISOString();
+    const expired = await make('packer_6b165063-0f73-ae59-8d44-40399122dc34', tags(past));
+    const fresh = await make('packer_6b165063-1111-ae59-8d44-40399122dc34', tags(future));
+    const team = await make('team-bastion', tags(past));
+    const removed = await removeExpiredPackerTemporaries(cloud.context(), { now: T0, dryRun: false });
+    expect(removed).toEqual([
+      'key pair packer_6b165063-0f73-ae59-8d44-40399122dc34',
+      `security group packer_6b165063-0f73-ae59-8d44-40399122dc34 (${expired})`,
+    ]);
+    const ec2 = cloud.lc.world.region(REGION).ec2;
+    expect([...ec2.keyPairs.keys()].sort()).toEqual([
+      'packer_6b165063-1111-ae59-8d44-40399122dc34',
+      'team-bastion',
+    ]);
+    expect(ec2.securityGroups.has(expired)).toBe(false);
+    expect(ec2.securityGroups.has(fresh)).toBe(true);
+    expect(ec2.securityGroups.has(team)).toBe(true);
+  });
+
+  it('dry run: names them, deletes nothing', async () => {
+    await make('packer_6b165063-0f73-ae59-8d44-40399122dc34', tags(new Date(T0 - 1).toISOString()));
+    const before = cloud.lastMutation();
+    const removed = await removeExpiredPackerTemporaries(cloud.context(), { now: T0, dryRun: true });
+    expect(removed).toHaveLength(2);
     expect(cloud.mutations({ since: before })).toEqual([]);
   });
 });
