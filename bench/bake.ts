@@ -129,7 +129,7 @@ async function bakeAmi(
   const t = Date.now();
   const watched = watchPhases(cloud);
   const r = await runStep(label, 'bake-ami', {
-    env: cloud.env(REGION),
+    env: { ...cloud.env(REGION), GOLDEN_AMI_TIME_SCALE: String(1 / COMPRESSION) },
     workdir,
     inputs: {
       name: 'bench-web',

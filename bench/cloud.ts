@@ -43,6 +43,9 @@ export async function startCloud(options: StartOptions = {}): Promise<BenchCloud
       ...localcloudEnv(lc.url, region),
       OCTOPUS_URL: `${lc.url}/octopus`,
       OCTOPUS_API_KEY: OCTOPUS_KEY,
+      // The sections poll bake-ami at 0.1 s, which stood for 1/100 of AWS's time before the
+      // time scale was bake-ami's to be told.
+      GOLDEN_AMI_TIME_SCALE: '0.01',
     }),
     ec2: (region = 'us-east-1') => client('ec2', region, () => new EC2Client(cfg(region))),
     ssm: (region = 'us-east-1') => client('ssm', region, () => new SSMClient(cfg(region))),

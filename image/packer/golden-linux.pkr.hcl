@@ -1,6 +1,6 @@
 # The shipped Linux image as an HCL2 template for engine: packer. bake-ami runs `packer init`
-# first (required_plugins below) and passes source_ami, ami_name, region, bake_id, bake_name and
-# bake_tags.
+# first (required_plugins below) and passes source_ami, ami_name, region, bake_id, bake_name,
+# expires_at and bake_tags.
 packer {
   required_plugins {
     amazon = {
@@ -23,6 +23,9 @@ variable "bake_id" {
   type = string
 }
 variable "bake_name" {
+  type = string
+}
+variable "expires_at" {
   type = string
 }
 variable "bake_tags" {
@@ -58,10 +61,12 @@ source "amazon-ebs" "golden" {
     "Name"               = "${var.ami_name} builder"
     "golden-ami:bake-id" = var.bake_id
     "golden-ami:builder" = var.bake_name
+    "golden-ami:expires-at" = var.expires_at
   })
   run_volume_tags = merge(var.bake_tags, {
     "golden-ami:bake-id" = var.bake_id
     "golden-ami:builder" = var.bake_name
+    "golden-ami:expires-at" = var.expires_at
   })
   tags = {
     "Builder"            = "packer"

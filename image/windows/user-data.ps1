@@ -24,7 +24,15 @@ Install-WindowsFeature -Name Web-Server, Web-Asp-Net45 -IncludeManagementTools
 Write-Output 'bake: installing the Octopus Tentacle (not registered; instances register at launch)'
 $msi = Join-Path $env:TEMP 'Octopus.Tentacle.msi'
 Invoke-WebRequest -Uri 'https://octopus.com/downloads/latest/WindowsX64/OctopusTentacle' -OutFile $msi -UseBasicParsing
-Start-Process msiexec.exe -ArgumentList '/i', $msi, '/quiet', '/norestart' -Wait
+# "latest" has no hash to pin: the file must carry a valid Authenticode signature by Octopus Deploy.
+$sig = Get-AuthenticodeSignature -FilePath $msi
+if ($sig.Status -ne 'Valid' -or $sig.SignerCertificate.Subject -notmatch '^CN="?Octopus Deploy Pty\.? Ltd\.?"?,') {
+  throw "Octopus.Tentacle.msi is not validly signed by Octopus Deploy ($($sig.Status), $($sig.SignerCertificate.Subject))"
+}
+$p = Start-Process msiexec.exe -ArgumentList '/i', $msi, '/quiet', '/norestart' -Wait -PassThru
+# User data cannot resume after a reboot as a Run Command script can (exit 3010): say so.
+if ($p.ExitCode -eq 3010) { throw 'the Tentacle install needs a reboot to complete: bake with provision-scripts, which reboot and resume on exit 3010' }
+if ($p.ExitCode -ne 0) { throw "Tentacle install failed with exit code $($p.ExitCode)" }
 
 Write-Console 'BAKE-SUCCEEDED'
 Write-Output 'bake: done, generalising'

@@ -4,6 +4,7 @@ import type { ActionContext } from '../core/context.js';
 import { copyKey } from './distribute.js';
 import { fingerprint } from './fingerprint.js';
 import { reapExpiredBuilders, retireUnfinishedImages } from './janitor.js';
+import { removeExpiredPackerTemporaries } from './janitor-packer.js';
 import { checkNetwork } from './network.js';
 import { locatePacker } from './packer-build.js';
 import { Phases } from './phases.js';
@@ -64,6 +65,7 @@ function startRun(ctx: ActionContext, o: BakeRunOptions): Run {
     timings: phases.timings,
     janitor: [],
     janitorImages: [],
+    janitorPacker: [],
     sharedWith: [],
     engine: o.engine,
     totalMs: 0,
@@ -80,7 +82,7 @@ function startRun(ctx: ActionContext, o: BakeRunOptions): Run {
 async function janitor(
   ctx: ActionContext,
   run: Run,
-  o: Pick<BakeRunOptions, 'dryRun' | 'region' | 'copyToRegions' | 'janitorRegions'>,
+  o: Pick<BakeRunOptions, 'dryRun' | 'region' | 'copyToRegions' | 'janitorRegions' | 'engine'>,
 ): Promise<void> {
   await run.phases.run(
     'janitor',
@@ -92,6 +94,11 @@ async function janitor(
         dryRun: o.dryRun,
         regions: [o.region, ...o.copyToRegions, ...o.janitorRegions],
       });
+      if (o.engine === 'packer')
+        run.result.janitorPacker = await removeExpiredPackerTemporaries(ctx, {
+          now: run.started,
+          dryRun: o.dryRun,
+        });
     },
   );
 }
@@ -144,6 +151,7 @@ async function lookUp(
   const schedule = scheduleFor(o.pollIntervalMs, {
     platform: result.platform,
     instanceType: o.instanceType,
+    timeScale: o.timeScale,
   });
   return { source, provisioning, packerPath, reusable, schedule, notBefore };
 }

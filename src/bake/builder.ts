@@ -151,6 +151,10 @@ export interface WaitStoppedOptions {
   what: string;
   /** The user data prints the success marker: the console read after the stop must show it. */
   requireSuccess: boolean;
+  /** User data should power the builder off: cloud-init's "finished" line without a stop fails. */
+  userDataShutsDown?: boolean;
+  /** Called at each poll that sees the builder running: throws when what should stop it failed. */
+  whileRunning?: () => Promise<void>;
 }
 
 /** The error for a failure line seen on a builder's console. */
@@ -181,6 +185,7 @@ export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOp
   const pace = new Pace(o.schedule, ctx.clock, o.firstPollAt);
   let postedBeforeStop = 0;
   let stillRunningAt = start;
+  let finishedSeenAt: number | undefined;
   let polls = 0;
   await pollPaced(ctx, {
     phase: o.what,
@@ -201,15 +206,26 @@ export async function waitForBuilderStopped(ctx: ActionContext, o: WaitStoppedOp
         // The stop began between the last poll that saw the builder up and this one.
         const began = Math.min(now, Math.max(stillRunningAt, transitionAt(instance) ?? 0));
         pace.expect(began + o.schedule.expect.stop);
-        return { done: false, progress: state };
+      } else {
+        stillRunningAt = now;
+        pace.expect(now + o.schedule.buildMs);
       }
-      stillRunningAt = now;
-      pace.expect(now + o.schedule.buildMs);
-      if (state !== 'running') return { done: false, progress: state };
+      if (state !== 'running' && state !== 'stopping') return { done: false, progress: state };
+      if (state === 'running') await o.whileRunning?.();
+      // Read while stopping too: a script that failed just before its shutdown shows it now.
       const read = await watch.read();
       const failed = read && watch.failure(read.text);
       if (failed) throw fail(failed);
       if (read) postedBeforeStop = read.at;
+      const finished = state === 'running' && o.userDataShutsDown && read && watch.finished(read.text);
+      if (finished) {
+        finishedSeenAt ??= now;
+        // The shutdown a script ends with comes within moments of cloud-init's last line.
+        if (now - finishedSeenAt > o.schedule.expect.stop + o.schedule.buildMs)
+          throw new ActionFailure(
+            `builder ${o.instanceId}: cloud-init finished the user data (${finished.trim()}) but the builder did not power off within ${seconds(now - finishedSeenAt)}: the user data must end by shutting down (shutdown -h now)`,
+          );
+      }
       return { done: false, progress: state };
     },
   });
@@ -249,7 +265,9 @@ export async function proveFromConsole(
       }
       const failed = watch.failure(read.text);
       if (failed) throw o.fail(failed);
-      if (!read.latest && read.at <= o.postedBefore)
+      // Even when asked for the latest output AWS may answer with a buffered post (the docs leave
+      // it open): only output newer than what was read before the stop proves anything.
+      if (read.at <= o.postedBefore)
         return { done: false, progress: 'stopped, console output of the stop not posted yet' };
       if (o.requireSuccess && !read.text.includes(SUCCESS_MARKER))
         throw new ActionFailure(

@@ -15,7 +15,8 @@ import type { Clock } from '../core/clock.js';
 import { describeError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { AwsClients } from '../aws/clients.js';
-import type { CreatedImage } from './state.js';
+import { removePackerTemporaries } from './packer-cleanup.js';
+import type { CreatedImage, PackerResources } from './state.js';
 import { TAG } from './tags.js';
 
 export interface CleanupContext {
@@ -36,17 +37,32 @@ export interface CleanupTarget {
   retryDelayMs: number;
   /** The janitor's run: an image tagged completed is a result, whatever else holds. */
   spareCompleted?: boolean;
+  /** What Packer announced: its builders are terminated (when tagged with the bake), its key pair and group deleted. */
+  packer?: PackerResources;
+  /** How long a security group may stay held by its terminating instance (ms). */
+  groupWaitMs?: number;
 }
 
 export interface CleanupReport {
   terminated: string[];
   deregistered: string[];
   deletedSnapshots: string[];
+  deletedKeyPairs: string[];
+  deletedSecurityGroups: string[];
   /** What could not be removed, one line each. */
   leftovers: string[];
 }
 
-const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+export const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+export const emptyReport = (): CleanupReport => ({
+  terminated: [],
+  deregistered: [],
+  deletedSnapshots: [],
+  deletedKeyPairs: [],
+  deletedSecurityGroups: [],
+  leftovers: [],
+});
 
 const notOurs = (what: string, bakeId: string) =>
   `Left ${what} alone: it does not carry ${TAG.bakeId}=${bakeId}, so this bake did not make it.`;
@@ -58,12 +74,16 @@ const notOurs = (what: string, bakeId: string) =>
  * leftover line. Takes no abort signal: it runs because the bake was cancelled.
  */
 export async function removeBakeResources(ctx: CleanupContext, t: CleanupTarget): Promise<CleanupReport> {
-  const report: CleanupReport = { terminated: [], deregistered: [], deletedSnapshots: [], leftovers: [] };
-  await terminateBuilders(ctx, t, report);
+  const report = emptyReport();
+  const builders = [...new Set([t.builderId, ...(t.packer?.instances ?? [])].filter((i) => i !== undefined))];
+  for (const builderId of builders.length ? builders : [undefined])
+    await terminateBuilders(ctx, { ...t, builderId }, report);
   if (t.removeImages) {
     const regions = [...new Set([t.region, ...t.images.map((i) => i.region)])];
     await Promise.all(regions.map((region) => removeImages(ctx, t, region, report)));
   }
+  if (t.packer)
+    await removePackerTemporaries(ctx, t.region, t.packer, report, { groupWaitMs: t.groupWaitMs ?? 0 });
   return report;
 }
 

@@ -9,14 +9,20 @@ import { printUntrusted } from '../core/untrusted.js';
 export const SUCCESS_MARKER = 'BAKE-SUCCEEDED';
 
 /**
- * Lines that mean the user data failed although it printed no marker: cloud-init's own report of a
- * failing part (the shell script exited non-zero) and EC2Launch's on Windows.
+ * Lines that mean the user data failed although it printed no marker, as cloud-init's console
+ * handler prints them (WARNING and above; test/localcloud/FIDELITY.md cites the source): the
+ * module's failure, named `scripts_user` since 23.3 and `scripts-user` before; the module runner's
+ * report of it; up to 20.2 also each failing part. On Windows, EC2Launch's report.
  */
 const FAILURE_LINES = [
-  /Failed to run module scripts-user/,
+  /Failed to run module scripts[-_]user\b/,
+  /\[WARNING\]: Running module scripts[-_]user\b.* failed/,
   /util\.py\[WARNING\]: Failed running \S*scripts\S*/,
   /User data script failed/i,
 ];
+
+/** cloud-init's final message: the user data has ended (cc_final_message's default). */
+const CLOUD_INIT_FINISHED = /Cloud-init v\. \S+ finished at /;
 
 export interface ConsoleRead {
   text: string;
@@ -84,6 +90,11 @@ export class ConsoleWatch {
       lines.find((line) => line.includes(this.failureMarker)) ??
       lines.find((line) => FAILURE_LINES.some((re) => re.test(line)))
     );
+  }
+
+  /** cloud-init's line saying it finished (the user data ended), when the console shows it. */
+  finished(text: string): string | undefined {
+    return text.split(/\r?\n/).find((line) => CLOUD_INIT_FINISHED.test(line));
   }
 
   // AWS keeps the last 64 KiB: when the start scrolled away, print what we cannot match.

@@ -79,6 +79,8 @@ export interface ImageWait {
   schedule: Schedule;
   /** How long the image is expected to take (ms): the first poll comes then. */
   expectedMs: number;
+  /** An earlier first poll (ms after the start), to see a fast failure before the expected end. */
+  probeMs?: number;
   remainingMs: number;
   phase: string;
 }
@@ -96,7 +98,12 @@ export async function waitForImage(ctx: ActionContext, o: ImageWait): Promise<vo
   let polls = 0;
   await pollPaced(ctx, {
     phase: `waiting for image ${o.imageId} in ${o.region}`,
-    pace: new Pace(o.schedule, ctx.clock, start + o.expectedMs),
+    pace: new Pace(
+      o.schedule,
+      ctx.clock,
+      start + o.expectedMs,
+      o.probeMs !== undefined ? start + o.probeMs : undefined,
+    ),
     deadline: start + o.remainingMs,
     isTransient: (err) => isTransient(err) || hasCode(err, 'InvalidAMIID.NotFound'),
     check: async () => {

@@ -189,7 +189,7 @@ export const bakeSpec = defineAction({
     }),
     'poll-interval-seconds': seconds({
       description:
-        'Longest delay between status polls while waiting. Each phase with a usual duration (boot, stop, imaging, copy) is polled first when it is expected to end, then at a tenth of this, growing 1.5× up to it. Below 10 it also shortens the expected durations alike (a simulator running faster than AWS sets it low); rarely worth changing on AWS.',
+        'Longest delay between status polls while waiting. Each phase with a usual duration (boot, stop, imaging, copy) is polled first when it is expected to end (a new image also once early, as a failing one fails fast), then at a tenth of this, growing 1.5× up to it. It never changes when a phase is expected to end; rarely worth changing on AWS.',
       default: '10',
       min: 0.01,
       max: 300,

@@ -65,6 +65,7 @@ export async function bakeNative(
       imageId,
       schedule: b.schedule,
       expectedMs: b.schedule.expect.image,
+      probeMs: b.schedule.expect.imageProbe,
       remainingMs: phases.remainingMs('image'),
       phase: 'image',
     });

@@ -1,9 +1,23 @@
 // bake-ami's options: from the parsed inputs and the runner's variables (bakeOptions, the
 // capability's toOptions, pure), then the bake id and directory run() completes them with. Durations are in ms.
 import type { StepEnv } from '../core/context.js';
+import { ConfigurationError } from '../core/errors.js';
 import type { BakeInputs } from './inputs.js';
 import { childProcessRunner } from './packer-process.js';
 import type { BakeOptions, BakeRunOptions } from './types.js';
+
+/** Set only by a simulator (localcloud's harness): its durations over AWS's. */
+const TIME_SCALE = 'GOLDEN_AMI_TIME_SCALE';
+
+function timeScaleOf(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!(n > 0 && n <= 1))
+    throw new ConfigurationError([
+      `${TIME_SCALE}: ${JSON.stringify(value)} is not a time scale; accepted: a number above 0, at most 1 (unset on AWS)`,
+    ]);
+  return n;
+}
 
 /**
  * The capability's toOptions: the inputs with what the runner says about this run (commit, run
@@ -49,6 +63,7 @@ export function bakeOptions(inputs: BakeInputs, step: StepEnv): BakeOptions {
     dryRun: i.dryRun,
     timeoutMs: i.timeoutMinutes * 60_000,
     pollIntervalMs: i.pollIntervalSeconds * 1000,
+    timeScale: timeScaleOf(env(TIME_SCALE)),
     bakeIdPrefix: `${runId ?? 'local'}-${env('GITHUB_RUN_ATTEMPT') ?? '1'}`,
     commit: env('GITHUB_SHA'),
     runUrl: repo && runId ? `${server}/${repo}/actions/runs/${runId}` : undefined,

@@ -4,6 +4,7 @@ import type { ActionContext } from '../core/context.js';
 import { printUntrusted } from '../core/untrusted.js';
 import { artifactAmis, displayText, parseMachineLine } from './packer-output.js';
 import type { ProcessRunner } from './packer-process.js';
+import type { PackerTracker } from './packer-resources.js';
 
 export interface PackerOptions {
   packerPath: string;
@@ -15,7 +16,15 @@ export interface PackerOptions {
   /** Clock ms after which Packer is interrupted (timeout-minutes). */
   deadline: number;
   runner: ProcessRunner;
+  /** Saves what Packer makes as it announces it. */
+  tracker?: PackerTracker;
 }
+
+/**
+ * After SIGINT on cancellation: how long this step waits for Packer's own cleanup. The runner
+ * sends SIGKILL 10 s after its SIGINT; Packer, in its own process group, goes on after that.
+ */
+const CANCEL_WAIT_MS = 8_000;
 
 /** Finds packer on PATH before any AWS call, so a missing binary is an input problem. */
 export async function locatePacker(runner: ProcessRunner): Promise<string> {
@@ -44,11 +53,12 @@ export function packerArgs(o: Pick<PackerOptions, 'templatePath' | 'vars'>): str
 export async function runPacker(ctx: ActionContext, o: PackerOptions): Promise<Record<string, string>> {
   const amis: Record<string, string> = {};
   const errors: string[] = [];
-  const { exitCode, timedOut } = await o.runner.run(o.packerPath, packerArgs(o), {
+  const { exitCode, timedOut, stillRunning } = await o.runner.run(o.packerPath, packerArgs(o), {
     cwd: o.workingDirectory,
     signal: ctx.signal,
-    graceMs: 7_000,
+    graceMs: CANCEL_WAIT_MS,
     timeoutMs: Math.max(0, o.deadline - ctx.clock.now()),
+    onStart: (pid) => o.tracker?.started(pid),
     onLine: (line) => {
       // Packer prints what the build prints: none of it may issue workflow commands.
       const m = parseMachineLine(line);
@@ -62,8 +72,15 @@ export async function runPacker(ctx: ActionContext, o: PackerOptions): Promise<R
         if (m.data[0] === 'error') errors.push(text.trim());
       }
       Object.assign(amis, artifactAmis(m) ?? {});
+      o.tracker?.line(m);
     },
   });
+  await o.tracker?.settled();
+  if (stillRunning)
+    ctx.log.warning(
+      'Packer is still cleaning up after the interrupt; it goes on in its own process group and the post step waits for it, then removes what it left.',
+    );
+  else o.tracker?.ended();
   if (ctx.signal.aborted)
     throw new AbortedError('cancelled while packer build ran (Packer was interrupted to clean up)');
   if (timedOut)

@@ -8,12 +8,14 @@ export interface OurPackerVars {
   bakeId: string;
   /** The bake's name: run_tags' golden-ami:builder, which the shipped Packer policies ask for. */
   bakeName: string;
+  /** Clock ms after which a later bake's janitor may take what a killed job left (run_tags' golden-ami:expires-at). */
+  expiresAt?: number;
   /** The bake's `tags`; a template may put them on its builder and volumes too. */
   tags: Record<string, string>;
 }
 
 /**
- * What bake-ami passes: source_ami and ami_name always; region, bake_id, bake_name and bake_tags (a JSON
+ * What bake-ami passes: source_ami and ami_name always; region, bake_id, bake_name, expires_at and bake_tags (a JSON
  * object, which HCL also reads as an object) to a JSON template, which accepts variables it does
  * not declare, and to an HCL template only when it declares them: Packer fails an HCL build on
  * "Undefined -var variable". The user's packer-vars come last and win.
@@ -27,6 +29,7 @@ export function packerVariables(
     region: o.region,
     bake_id: o.bakeId,
     bake_name: o.bakeName,
+    ...(o.expiresAt !== undefined ? { expires_at: new Date(o.expiresAt).toISOString() } : {}),
     bake_tags: JSON.stringify(o.tags),
   };
   const declared = new Set(t.declaredVars ?? []);

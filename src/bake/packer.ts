@@ -8,10 +8,11 @@ import { runPacker } from './packer-build.js';
 import { packerInit } from './packer-init.js';
 import { packerVariables } from './packer-vars.js';
 import { provePackerBuild } from './packer-proof.js';
+import { PackerTracker } from './packer-resources.js';
 import type { Phases } from './phases.js';
 import type { Provisioning } from './provisioning.js';
 import type { Schedule } from './schedule.js';
-import type { CreatedImage } from './state.js';
+import type { CreatedImage, PackerResources } from './state.js';
 import type { BakeRunOptions, ImageSpec } from './types.js';
 
 export type PackerEngineOptions = Pick<
@@ -35,6 +36,10 @@ export interface PackerBake {
   deadline: number;
   schedule: Schedule;
   onImage: (image: CreatedImage) => void;
+  /** Clock ms after which a later bake's janitor may remove what this one leaves. */
+  expiresAt: number;
+  /** Saves Packer's process and temporary resources each time they change. */
+  onPacker: (r: PackerResources) => void;
 }
 
 /** Bakes with `packer build`; returns region → AMI id of what it built. */
@@ -60,12 +65,20 @@ export async function bakeWithPacker(
           region: o.region,
           bakeId: o.bakeId,
           bakeName: o.name,
+          expiresAt: b.expiresAt,
           tags: o.tags,
         },
         o.packerVars,
       ),
       region: o.region,
       runner: o.processRunner,
+      tracker: new PackerTracker(ctx, {
+        region: o.region,
+        bakeId: o.bakeId,
+        expiresAt: b.expiresAt,
+        save: b.onPacker,
+        onImage: b.onImage,
+      }),
     });
     for (const [region, imageId] of Object.entries(built)) b.onImage({ region, imageId });
     return built;

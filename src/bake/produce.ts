@@ -9,7 +9,7 @@ import { bakeNative } from './native.js';
 import { bakeWithPacker } from './packer.js';
 import { applyChangedTags } from './retag.js';
 import type { SourceImage } from './source.js';
-import { STATE, type CreatedImage } from './state.js';
+import { STATE, type CreatedImage, type PackerResources } from './state.js';
 import { imageTags, listTags, readListTags, TAG } from './tags.js';
 import type { BakeResult, BakeRunOptions, Found, ImageSpec, Run } from './types.js';
 
@@ -37,18 +37,24 @@ export async function produce(
   // From here on every resource is saved to state the moment it exists.
   const created: CreatedImage[] = [];
   const onImage = (image: CreatedImage) => {
+    if (created.some((c) => c.region === image.region && c.imageId === image.imageId)) return;
     created.push(image);
     o.record(STATE.images, JSON.stringify(created));
   };
   // This run's name, before a reused AMI's replaces it in the result.
   const freshName = result.amiName;
+  let packer: PackerResources | undefined;
+  const onPacker = (r: PackerResources) => {
+    packer = r;
+    o.record(STATE.packer, JSON.stringify(r));
+  };
   try {
     const spec = f.reusable?.ImageId ? reusedSpec(run, o, f.reusable) : newSpec(run, o, f.source);
     if (f.reusable?.ImageId) {
       adopt(result, { ...f.reusable, ImageId: f.reusable.ImageId });
       result.amis[o.region] = f.reusable.ImageId;
     } else {
-      Object.assign(result.amis, await bakeWithEngine(ctx, run, o, f, spec, onImage));
+      Object.assign(result.amis, await bakeWithEngine(ctx, run, o, f, spec, { onImage, onPacker }));
       result.amiId = result.amis[o.region];
     }
     const distribution = { amis: result.amis, reused: result.reused, fingerprint: result.fingerprint };
@@ -71,7 +77,7 @@ export async function produce(
     o.record(STATE.done, 'true');
     return finish(ctx, run);
   } catch (err) {
-    await cleanUpFailed(ctx, run, o, created);
+    await cleanUpFailed(ctx, run, o, created, packer);
     throw err;
   }
 }
@@ -83,20 +89,22 @@ async function bakeWithEngine(
   o: BakeRunOptions,
   f: Found,
   spec: ImageSpec,
-  onImage: (image: CreatedImage) => void,
+  on: { onImage: (image: CreatedImage) => void; onPacker: (r: PackerResources) => void },
 ): Promise<Record<string, string>> {
   const common = {
     provisioning: f.provisioning,
     spec,
     deadline: run.deadline.at,
     schedule: f.schedule,
-    onImage,
+    onImage: on.onImage,
   };
   if (f.packerPath)
     return bakeWithPacker(ctx, run.phases, o, {
       ...common,
       packerPath: f.packerPath,
       sourceAmiId: f.source.imageId,
+      expiresAt: run.expiresAt,
+      onPacker: on.onPacker,
     });
   const amiId = await bakeNative(ctx, run.phases, o, {
     ...common,
@@ -184,6 +192,7 @@ async function cleanUpFailed(
   run: Run,
   o: Pick<BakeRunOptions, 'bakeId' | 'region' | 'onFailure'>,
   created: CreatedImage[],
+  packer: PackerResources | undefined,
 ): Promise<void> {
   await ctx.log.group('Clean up after the failed bake', async () => {
     const report = await removeBakeResources(ctx, {
@@ -191,6 +200,8 @@ async function cleanUpFailed(
       region: o.region,
       builderId: run.result.builderInstanceId,
       images: created,
+      // Packer removes its key pair and group itself, unless it is still running: then the post step does.
+      ...(packer && packer.pid === undefined ? { packer } : {}),
       removeImages: true,
       snapshotRetries: 0,
       retryDelayMs: 0,

@@ -3,7 +3,13 @@ import type { ActionContext } from '../core/context.js';
 import { stopBuilder, waitForBuilderStopped } from './builder.js';
 import { SUCCESS_MARKER } from './console.js';
 import type { Provisioning } from './provisioning.js';
-import { runScript, sendCommand, waitForAgent, WINDOWS_SYSPREP_SHUTDOWN } from './run-command.js';
+import {
+  failIfCommandFailed,
+  runScript,
+  sendCommand,
+  waitForAgent,
+  WINDOWS_SYSPREP_SHUTDOWN,
+} from './run-command.js';
 import type { Schedule } from './schedule.js';
 import type { Platform } from './source.js';
 
@@ -27,6 +33,7 @@ export async function provision(ctx: ActionContext, p: ProvisionOptions): Promis
   const wait = { instanceId: p.instanceId, deadline: p.deadline, schedule: p.schedule };
   // User data: the first poll when the boot should be over (running, building).
   let firstPollAt = p.launchedAt + p.schedule.expect.boot;
+  let whileRunning: (() => Promise<void>) | undefined;
   if (p.provisioning.kind === 'scripts') {
     await waitForAgent(ctx, { ...wait, launchedAt: p.launchedAt });
     const scripts = p.provisioning.scripts;
@@ -41,13 +48,15 @@ export async function provision(ctx: ActionContext, p: ProvisionOptions): Promis
       });
     if (p.platform === 'windows') {
       ctx.log.info('Scripts done: generalising with EC2Launch sysprep, which shuts the builder down.');
-      await sendCommand(ctx, {
+      const sysprep = await sendCommand(ctx, {
         instanceId: p.instanceId,
         platform: 'windows',
         commands: WINDOWS_SYSPREP_SHUTDOWN,
         comment: `bake-ami ${p.bakeId} sysprep`,
         timeoutSeconds: (p.deadline - ctx.clock.now()) / 1000,
       });
+      // A sysprep that fails leaves the builder running: its result ends the wait.
+      whileRunning = () => failIfCommandFailed(ctx, p.instanceId, sysprep, 'EC2Launch sysprep');
       // Sysprep takes as long as it takes: polled like a build until the builder is seen stopping.
       firstPollAt = ctx.clock.now() + p.schedule.buildMs;
     } else {
@@ -63,6 +72,8 @@ export async function provision(ctx: ActionContext, p: ProvisionOptions): Promis
     // User data that prints the success marker must be seen printing it; scripts proved themselves
     // by their Run Command exit codes.
     requireSuccess: p.provisioning.kind === 'user-data' && p.provisioning.userData.includes(SUCCESS_MARKER),
+    userDataShutsDown: p.provisioning.kind === 'user-data' && p.platform === 'linux',
+    ...(whileRunning ? { whileRunning } : {}),
     phase: 'provision',
     what:
       p.provisioning.kind === 'scripts'

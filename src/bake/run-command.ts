@@ -171,18 +171,65 @@ export async function runScript(
       const status = last.Status ?? 'Pending';
       if (status === 'Success') return { done: true, value: undefined };
       if (TERMINAL_FAILURES.has(status) || TERMINAL_FAILURES.has(last.StatusDetails ?? '')) {
-        const stderr = (last.StandardErrorContent ?? '').trim().split(/\r?\n/).slice(-5).join(' | ');
-        const code =
-          last.ResponseCode !== undefined && last.ResponseCode >= 0
-            ? `exit code ${last.ResponseCode}`
-            : `status ${status}`;
-        throw new ActionFailure(
-          `provision script ${o.script.path} failed (${code}${stderr ? `): ${stderr}` : ')'}`,
-        );
+        throw new ActionFailure(`provision script ${o.script.path} failed (${failureOf(last)}`);
       }
       return { done: false, progress: status };
     },
   });
+}
+
+/**
+ * Reads a command's result and fails when it ended without success (a command that shuts the
+ * builder down may never report one: not yet there, or still running, is no failure).
+ */
+export async function failIfCommandFailed(
+  ctx: ActionContext,
+  instanceId: string,
+  commandId: string,
+  what: string,
+): Promise<void> {
+  let i: GetCommandInvocationCommandOutput;
+  try {
+    i = await ctx.clients
+      .ssm()
+      .send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }), {
+        abortSignal: ctx.signal,
+      });
+  } catch (err) {
+    if (hasCode(err, 'InvocationDoesNotExist')) return;
+    throw err;
+  }
+  if (TERMINAL_FAILURES.has(i.Status ?? '') || TERMINAL_FAILURES.has(i.StatusDetails ?? ''))
+    throw new ActionFailure(`${what} failed on builder ${instanceId} (${failureOf(i)}`);
+}
+
+/** Run Command returns only the first 24,000 characters of stdout and 8,000 of stderr. */
+const STDOUT_CHARS = 24_000;
+const STDERR_CHARS = 8_000;
+
+const lastLines = (text: string, n: number) => text.trim().split(/\r?\n/).slice(-n).join(' | ');
+
+/**
+ * Why an invocation failed, from the right end of its output: a script's error comes last, so the
+ * last lines of stderr; when Run Command cut stderr (or, without stderr, stdout) at its limit, the
+ * end is not in the response: that is said, with the last lines it did return.
+ */
+export function failureOf(i: GetCommandInvocationCommandOutput): string {
+  const code =
+    i.ResponseCode !== undefined && i.ResponseCode >= 0
+      ? `exit code ${i.ResponseCode}`
+      : `status ${i.Status ?? ''}`;
+  const stderr = i.StandardErrorContent ?? '';
+  const stdout = i.StandardOutputContent ?? '';
+  const [text, limit, stream] = stderr.trim()
+    ? [stderr, STDERR_CHARS, 'stderr']
+    : [stdout, STDOUT_CHARS, 'stdout'];
+  if (!text.trim()) return `${code})`;
+  const cut =
+    text.length >= limit
+      ? `; Run Command returned only the first ${limit.toLocaleString('en-US')} characters of ${stream}, so its end (where the error is) is missing: send the output to S3 or CloudWatch Logs to read it; last lines returned`
+      : '';
+  return `${code}${cut}): ${lastLines(text, 5)}`;
 }
 
 /** Once the invocation has ended, its output is complete (a last line without newline included). */

@@ -13,7 +13,17 @@ import type { Platform } from './source.js';
  * available 180 s, CopyImage → available 240 s. Windows stops more slowly (EC2Launch), bare-metal
  * types take minutes to boot, and the SSM agent registers some seconds after the boot.
  */
-const PRIOR_S = { boot: 30, metalBoot: 600, agent: 15, stop: 20, windowsStop: 60, image: 180, copy: 240 };
+const PRIOR_S = {
+  boot: 30,
+  metalBoot: 600,
+  agent: 15,
+  stop: 20,
+  windowsStop: 60,
+  image: 180,
+  // One early look at a new image: one that cannot be made fails long before the 180 s.
+  imageProbe: 15,
+  copy: 240,
+};
 
 /**
  * The poll times of a bake. A phase whose end can be expected (boot, stop, imaging, copy) is polled
@@ -27,20 +37,20 @@ export interface Schedule {
   shortMs: number;
   buildMs: number;
   /** Expected durations on this bake's clock, ms. */
-  expect: { boot: number; agent: number; stop: number; image: number; copy: number };
+  expect: { boot: number; agent: number; stop: number; image: number; imageProbe: number; copy: number };
 }
 
 /**
- * poll-interval-seconds sets the time scale too: at its default (10 s) the priors are AWS's; a
- * simulator that runs N× faster sets it N× lower and every prior shrinks alike (never grows: a
- * slower poll interval on AWS does not postpone the first poll past the AWS prior).
+ * The schedule at a poll interval. The priors are AWS's; `timeScale` (1 on AWS) shrinks them for a
+ * simulator that runs faster, which says so itself (GOLDEN_AMI_TIME_SCALE): the poll interval, a
+ * user's input, changes how often a wait is polled, never when a phase is expected to end.
  */
 export function scheduleFor(
   pollIntervalMs: number,
-  o: { platform: Platform; instanceType: string },
+  o: { platform: Platform; instanceType: string; timeScale: number },
 ): Schedule {
   const intervalMs = Math.round(pollIntervalMs);
-  const scale = Math.min(1, pollIntervalMs / 10_000);
+  const scale = o.timeScale;
   const ms = (s: number) => Math.round(s * 1000 * scale);
   const stop = ms(o.platform === 'windows' ? PRIOR_S.windowsStop : PRIOR_S.stop);
   return {
@@ -54,6 +64,7 @@ export function scheduleFor(
       agent: ms(PRIOR_S.agent),
       stop,
       image: ms(PRIOR_S.image),
+      imageProbe: ms(PRIOR_S.imageProbe),
       copy: ms(PRIOR_S.copy),
     },
   };
@@ -63,10 +74,15 @@ export function scheduleFor(
 export class Pace {
   private late = 0;
 
+  /**
+   * `probeAt`: one early poll before the expected end (clock ms), for a phase that fails fast
+   * when it fails (an image AWS cannot create turns `failed` in seconds).
+   */
   constructor(
     private readonly schedule: Schedule,
     private readonly clock: Clock,
     private expectedAt: number,
+    private probeAt?: number,
   ) {}
 
   /** The phase is now expected to end at `at` (clock ms); polls resume from there. */
@@ -78,7 +94,9 @@ export class Pace {
 
   /** Milliseconds to the first poll: at the expected end (at once when that has passed). */
   first(): number {
-    return Math.max(0, this.expectedAt - this.clock.now());
+    const at = Math.min(this.probeAt ?? this.expectedAt, this.expectedAt);
+    this.probeAt = undefined;
+    return Math.max(0, at - this.clock.now());
   }
 
   /** Milliseconds to the next poll. */

@@ -8,7 +8,19 @@ export const STATE = {
   images: 'images',
   /** Set once the bake succeeded: its images are results, not leftovers. */
   done: 'done',
+  /** JSON PackerResources: Packer's process and the temporary resources it announced. */
+  packer: 'packer',
 } as const;
+
+/** Packer's temporary resources of one bake, as saved in state (`packer`). */
+export interface PackerResources {
+  /** Packer's process (and process group) id while it runs. */
+  pid?: number;
+  keyPairs: string[];
+  /** Security group names (Packer prints the name, not the id). */
+  securityGroups: string[];
+  instances: string[];
+}
 
 export interface CreatedImage {
   region: string;
@@ -24,6 +36,26 @@ export interface SavedBake {
   builderId?: string;
   images: CreatedImage[];
   done: boolean;
+  packer?: PackerResources;
+}
+
+const names = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+/** Saved Packer resources, read defensively: anything malformed is left out. */
+function readPacker(text: string): PackerResources | undefined {
+  if (!text) return undefined;
+  try {
+    const p = JSON.parse(text) as Record<string, unknown>;
+    return {
+      ...(Number.isSafeInteger(p.pid) && (p.pid as number) > 1 ? { pid: p.pid as number } : {}),
+      keyPairs: names(p.keyPairs),
+      securityGroups: names(p.securityGroups),
+      instances: names(p.instances),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads what main saved; undefined when main never got as far as naming the bake. */
@@ -45,11 +77,13 @@ export function readSavedBake(get: (name: string) => string): SavedBake | undefi
   } catch {
     images = [];
   }
+  const packer = readPacker(get(STATE.packer));
   return {
     bakeId,
     region,
     builderId: get(STATE.builderId) || undefined,
     images,
     done: get(STATE.done) === 'true',
+    ...(packer ? { packer } : {}),
   };
 }

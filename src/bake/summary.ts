@@ -49,8 +49,14 @@ export function renderBakeSummary(r: BakeResult): string {
           .join('\n'),
       )
     : undefined;
+  const packer = r.janitorPacker.length
+    ? details(
+        `Janitor: ${r.janitorPacker.length} Packer key pair(s) and group(s) of killed bakes ${r.dryRun ? 'found' : 'deleted'}`,
+        r.janitorPacker.map((what) => `- ${what}`).join('\n'),
+      )
+    : undefined;
   const plan = r.plan.length ? blocks(heading('Plan', 4), r.plan.map((l) => `- ${l}`).join('\n')) : undefined;
-  return `${blocks(heading(title), image, regions, plan, heading('Phases', 4), timings, janitor, retired)}\n`;
+  return `${blocks(heading(title), image, regions, plan, heading('Phases', 4), timings, janitor, retired, packer)}\n`;
 }
 
 /** A failed or cancelled bake: how far each phase got, and what was cleaned up (or was not). */
@@ -68,6 +74,8 @@ export function renderFailedBakeSummary(
     ...cleanup.terminated.map((id) => `- builder ${code(id)} terminated`),
     ...cleanup.deregistered.map((id) => `- image ${code(id)} deregistered`),
     ...cleanup.deletedSnapshots.map((id) => `- snapshot ${code(id)} deleted`),
+    ...cleanup.deletedKeyPairs.map((name) => `- Packer's key pair ${code(name)} deleted`),
+    ...cleanup.deletedSecurityGroups.map((group) => `- Packer's security group ${code(group)} deleted`),
   ];
   const left = cleanup.leftovers.map((l) => `- ${l}`);
   return `${blocks(

@@ -60,11 +60,13 @@ export interface BakeOptions extends BuilderSettings {
   dryRun: boolean;
   /** Bounds the whole bake (timeout-minutes). */
   timeoutMs: number;
-  /**
-   * The longest delay between polls; below 10 s it also shrinks the priors (schedule.ts). Not
-   * rounded, so the time scale is the input's exactly.
-   */
+  /** The longest delay between polls (poll-interval-seconds). */
   pollIntervalMs: number;
+  /**
+   * How fast time runs compared with AWS (1 on AWS): the phase priors are scaled by it. Only a
+   * simulator sets it (GOLDEN_AMI_TIME_SCALE): no input changes the schedule.
+   */
+  timeScale: number;
   /** The bake id without its random part: "<run id|local>-<attempt|1>". */
   bakeIdPrefix: string;
   commit?: string;
@@ -103,6 +105,8 @@ export interface BakeResult {
   janitor: ExpiredBuilder[];
   /** Images (with their snapshots) of bakes that never completed, past their expiry. */
   janitorImages: UnfinishedImage[];
+  /** Packer's temporary key pairs and groups of killed bakes the janitor deleted (or would). */
+  janitorPacker: string[];
   sharedWith: string[];
   engine: Engine;
   totalMs: number;

@@ -143,6 +143,60 @@ describe('bake-ami e2e: failures', () => {
   });
 });
 
+describe('bake-ami e2e: Windows over Run Command fails loudly (issue 27)', () => {
+  const WINDOWS = 'resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base';
+  const windowsBake = (file: string, content: string) =>
+    bakeStep({
+      'source-ami': WINDOWS,
+      'provision-scripts': script(file, content),
+      'iam-instance-profile': 'golden-ami-builder',
+    });
+  const builderOf = (r: ActionRun) =>
+    lc.world.region('us-east-1').ec2.instances.get(r.state['builder-instance-id']!)!;
+  const commandOn = (instanceId: string, comment: RegExp) =>
+    [...lc.world.region('us-east-1').ssm.commands.values()].find(
+      (c) => c.instanceIds.includes(instanceId) && comment.test(c.comment ?? ''),
+    )!;
+
+  it('a failing EC2Launch sysprep fails phase provision with its exit code and stderr within two polls; nothing left', async () => {
+    const r = await windowsBake(
+      'sysprep-breaks.ps1',
+      "echo 'bake: configuring'\n# localcloud: sysprep-fail 5\n",
+    );
+    expectFailure(
+      r,
+      /^phase provision failed: EC2Launch sysprep failed on builder i-\w+ \(exit code 5\): ec2launch\.exe : sysprep failed: exit status 5$/,
+    );
+    // The sysprep invocation's end, then at most two reads of it.
+    const builder = builderOf(r).instanceId;
+    const sysprep = commandOn(builder, /sysprep/);
+    const endedAt = sysprep.invocations.get(builder)!.finishedAt!;
+    const reads = lc.logs.calls
+      .query({ operation: 'GetCommandInvocation' })
+      .filter((c) => c.ts >= endedAt && (c.params as { CommandId?: string }).CommandId === sysprep.commandId);
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+    expect(reads.length).toBeLessThanOrEqual(2);
+    expectNothingLeft(r);
+  });
+
+  it('a script exiting 3010 reboots the builder and is run again; the bake goes on and succeeds', async () => {
+    const r = await windowsBake(
+      'reboots.ps1',
+      "echo 'bake: installed, a reboot completes it'\n# localcloud: exit 3010\n",
+    );
+    expect({ exit: r.exitCode, errors: r.errors }).toEqual({ exit: 0, errors: [] });
+    const builder = builderOf(r);
+    expect(builder.console.some((l) => /reboot: Restarting system \(SSM Agent, exit 3010\)/.test(l))).toBe(
+      true,
+    );
+    expect(commandOn(builder.instanceId, /reboots\.ps1/).invocations.get(builder.instanceId)).toMatchObject({
+      status: 'Success',
+      rebooted: true,
+    });
+    expect(lc.world.region('us-east-1').ec2.images.get(r.outputs['ami-id']!)?.state).toBe('available');
+  });
+});
+
 describe('bake-ami e2e: cancellation leaves nothing behind', () => {
   const slow = '#!/bin/bash\n# localcloud: provision-ms 1500\nshutdown -h now';
   // The phase the signal lands in: the step may have moved on by the time it arrives.

@@ -56,10 +56,14 @@ export function packerBakeStep(
   workdir: string,
   o: {
     name: string;
-    template: string;
+    /** The shipped JSON template unless given. */
+    template?: string;
     inputs?: Record<string, string>;
     env?: Record<string, string>;
     cancel?: CancelPlan;
+    /** The SDK's attempts for Packer's waiters (AWS_MAX_ATTEMPTS). */
+    maxAttempts?: number;
+    post?: boolean;
   },
 ): Promise<ActionRun> {
   return runActionStep('bake-ami', {
@@ -68,7 +72,7 @@ export function packerBakeStep(
       'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
       'poll-interval-seconds': '0.05',
       engine: 'packer',
-      'packer-template': o.template,
+      'packer-template': o.template ?? 'image/packer/golden-linux.json',
       'packer-vars': `custom_endpoint_ec2=${lcUrl}`,
       ...o.inputs,
     },
@@ -77,10 +81,11 @@ export function packerBakeStep(
       CHECKPOINT_DISABLE: '1',
       PACKER_CACHE_DIR: join(workdir, '_packer'),
       AWS_POLL_DELAY_SECONDS: '1',
-      AWS_MAX_ATTEMPTS: '120',
+      AWS_MAX_ATTEMPTS: String(o.maxAttempts ?? 120),
       ...o.env,
     },
     workdir,
     ...(o.cancel ? { cancel: o.cancel } : {}),
+    ...(o.post !== undefined ? { post: o.post } : {}),
   });
 }

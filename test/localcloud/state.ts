@@ -45,6 +45,8 @@ export interface ScriptPlan {
   provisionMs?: number;
   /** `# localcloud: image-fail <reason>` — images created from this instance end `failed`. */
   imageFailReason?: string;
+  /** `# localcloud: sysprep-fail <code>` — a later EC2Launch sysprep on this instance exits with this code. */
+  sysprepFailCode?: number;
   /** What the script itself writes to the console (Linux `echo` to /dev/console, Windows `Write-Console`). */
   consoleWrites?: ConsoleWrite[];
   /** An error trap shuts the machine down, so a failing script still stops it. */
@@ -76,7 +78,11 @@ export interface Instance {
   nextAt?: number;
   /** Set while the user data script is running (first boot only, as cloud-init/EC2Launch do). */
   scriptEndsAt?: number;
+  /** When the script ended (its last console lines were written), clock ms. */
+  scriptEndedAt?: number;
   scriptDone: boolean;
+  /** Set by a Run Command script's `sysprep-fail`: sysprep on this instance exits with this code. */
+  sysprepFails?: number;
   /** When it reached `running` last; health-check delays count from here. */
   runningSince?: number;
   terminatedAt?: number;
@@ -340,6 +346,8 @@ export interface CommandInvocation {
   responseCode: number;
   stdout: string;
   stderr: string;
+  /** The script exited 3010 (194 on Linux) once: the agent rebooted the instance and runs it again. */
+  rebooted?: boolean;
 }
 
 export interface Command {
@@ -397,9 +405,21 @@ export interface WorldOptions {
 /** Seeds a new region with base images, networking and public parameters (set by index.ts). */
 export type RegionSeeder = (region: RegionState) => void;
 
+/**
+ * EC2 behaviours with more than one faithful reading (FIDELITY.md, "EC2 console"): which guest
+ * software writes the console, and what GetConsoleOutput Latest=true answers.
+ */
+export interface Ec2Readings {
+  /** cloud-init's wording: current upstream (Ubuntu LTS), 22.2 (Amazon Linux 2023) or 19.3 (Amazon Linux 2). */
+  cloudInit: 'current' | '22.2' | '19.3';
+  /** Latest=true: the serial console as it is now, or (the docs leave it open) the buffered post. */
+  latestConsole: 'live' | 'buffered';
+}
+
 export class World {
   readonly accountId: string;
   readonly clock = new Clock();
+  readonly ec2Readings: Ec2Readings = { cloudInit: 'current', latestConsole: 'live' };
   readonly ticker: Ticker;
   durations: Durations;
   rng: Rng;

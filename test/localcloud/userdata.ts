@@ -1,4 +1,4 @@
-import type { ConsoleWrite, ScriptPlan } from './state.js';
+import type { ConsoleWrite, Ec2Readings, ScriptPlan } from './state.js';
 
 /**
  * How localcloud "runs" user data: it does not execute anything, it reads the script. A script
@@ -12,6 +12,7 @@ import type { ConsoleWrite, ScriptPlan } from './state.js';
  *   # localcloud: terminate            the instance terminates while the script runs
  *   # localcloud: provision-ms <n>     the script takes <n> ms instead of the configured duration
  *   # localcloud: image-fail <reason>  images created from this instance end `failed`
+ *   # localcloud: sysprep-fail <code>  (Run Command) a later EC2Launch sysprep here exits <code>
  */
 const DIRECTIVE = /^\s*(?:#|rem\b|::)\s*localcloud:\s*([a-z-]+)\s*(.*)$/i;
 const SHUTDOWN = [
@@ -102,6 +103,9 @@ export function planFromScript(script: string): ScriptPlan {
           plan.provisionMs = ms;
           break;
         }
+        case 'sysprep-fail':
+          plan.sysprepFailCode = Number.parseInt(arg, 10) || 1;
+          break;
         case 'image-fail':
           plan.imageFailReason = arg || 'localcloud: image creation failed';
           break;
@@ -117,8 +121,53 @@ export function planFromScript(script: string): ScriptPlan {
   return plan;
 }
 
+type CloudInit = Ec2Readings['cloudInit'];
+
+/** The version each reading prints: upstream as Ubuntu 24.04 LTS ships it, Amazon Linux 2023's, Amazon Linux 2's. */
+const CLOUD_INIT_VERSION: Record<CloudInit, string> = {
+  current: '25.1.4-0ubuntu0~24.04.1',
+  '22.2': '22.2.2',
+  '19.3': '19.3-46.amzn2',
+};
+
+/**
+ * What cloud-init writes to the console when a user-data part exits non-zero (FIDELITY.md cites
+ * the source): its console handler logs WARNING and above as `<file>[WARNING]: <message>`. Up to
+ * 20.2 `util.runparts` logged each failing part; since then `subp.runparts` logs it at DEBUG, so
+ * only the module's failure shows, named `scripts_user` since 23.3 (`scripts-user` before).
+ */
+function cloudInitFailure(reading: CloudInit, exitCode: number, at: Date): string[] {
+  const scripts = '/var/lib/cloud/instance/scripts';
+  if (reading === 'current') {
+    const stamp = `${at
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.(\d{3})Z$/, ',$1')} - `;
+    const mod =
+      "<module 'cloudinit.config.cc_scripts_user' from '/usr/lib/python3/dist-packages/cloudinit/config/cc_scripts_user.py'>";
+    return [
+      `cloud-init[1204]: ${stamp}cc_scripts_user.py[WARNING]: Failed to run module scripts_user (scripts in ${scripts})`,
+      `cloud-init[1204]: ${stamp}log_util.py[WARNING]: Running module scripts_user (${mod}) failed`,
+    ];
+  }
+  const py = reading === '19.3' ? 'python2.7' : 'python3.9';
+  const mod = `<module 'cloudinit.config.cc_scripts_user' from '/usr/lib/${py}/site-packages/cloudinit/config/cc_scripts_user.py'>`;
+  return [
+    ...(reading === '19.3'
+      ? [`cloud-init[1204]: util.py[WARNING]: Failed running ${scripts}/part-001 [${exitCode}]`]
+      : []),
+    `cloud-init[1204]: cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in ${scripts})`,
+    `cloud-init[1204]: util.py[WARNING]: Running module scripts-user (${mod}) failed`,
+  ];
+}
+
 /** Console lines of a boot, in the style of cloud-init (Linux) or EC2Launch (Windows). */
-export function bootConsole(windows: boolean, instanceId: string, at: Date): string[] {
+export function bootConsole(
+  windows: boolean,
+  instanceId: string,
+  at: Date,
+  cloudInit: CloudInit = 'current',
+): string[] {
   if (windows) {
     return [
       `${at.toISOString()} Info: EC2LaunchV2 service is starting`,
@@ -129,12 +178,18 @@ export function bootConsole(windows: boolean, instanceId: string, at: Date): str
   return [
     `[    0.000000] Linux version 6.1.119-localcloud (gcc 11.4.1) #1 SMP`,
     `[    2.103120] systemd[1]: Detected virtualization amazon.`,
-    `Cloud-init v. 22.2.2 running 'init' at ${at.toUTCString()}. Up 4.21 seconds.`,
+    `Cloud-init v. ${CLOUD_INIT_VERSION[cloudInit]} running 'init' at ${at.toUTCString()}. Up 4.21 seconds.`,
     `ci-info: ${instanceId} network up`,
   ];
 }
 
-export function scriptConsole(windows: boolean, plan: ScriptPlan, at: Date, finished: boolean): string[] {
+export function scriptConsole(
+  windows: boolean,
+  plan: ScriptPlan,
+  at: Date,
+  finished: boolean,
+  cloudInit: CloudInit = 'current',
+): string[] {
   const failed = plan.exitCode !== 0;
   const writes = (plan.consoleWrites ?? []).filter(
     (w) => w.when === 'always' || (finished && w.when === (failed ? 'failure' : 'success')),
@@ -149,14 +204,9 @@ export function scriptConsole(windows: boolean, plan: ScriptPlan, at: Date, fini
     );
     return lines;
   }
-  if (plan.exitCode !== 0) {
-    lines.push(
-      `cloud-init[1204]: util.py[WARNING]: Failed running /var/lib/cloud/instance/scripts/part-001 [${plan.exitCode}]`,
-    );
-    lines.push(`cloud-init[1204]: cc_scripts_user.py[WARNING]: Failed to run module scripts-user`);
-  }
+  if (plan.exitCode !== 0) lines.push(...cloudInitFailure(cloudInit, plan.exitCode, at));
   lines.push(
-    `Cloud-init v. 22.2.2 finished at ${at.toUTCString()}. Datasource DataSourceEc2Local.  Up 31.40 seconds`,
+    `cloud-init[1204]: Cloud-init v. ${CLOUD_INIT_VERSION[cloudInit]} finished at ${at.toUTCString()}. Datasource DataSourceEc2Local.  Up 31.40 seconds`,
   );
   return lines;
 }

@@ -25,8 +25,8 @@ export function pipelineOptions(lc: Localcloud, extra: Partial<RunnerOptions> = 
       // localcloud's instances boot in under a second: poll accordingly.
       GOLDEN_AMI_POLL_SECONDS: '0.3',
       GOLDEN_AMI_MAX_POLL_SECONDS: '1',
-      // bake-ami expects each phase to last what it does on AWS at its default 10 s; localcloud's
-      // boot and imaging take under a second, so its time scale is about 1/200 of AWS's.
+      // bake-ami's polls as often as localcloud's sub-second phases need (the stand-in for
+      // configure-aws-credentials tells bake-ami localcloud's time scale, GOLDEN_AMI_TIME_SCALE).
       GOLDEN_AMI_BAKE_POLL_SECONDS: '0.05',
       ...extra.vars,
     },

@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
+import { LOCALCLOUD_TIME_SCALE } from '../harness/run-action.js';
 
 export interface StandInContext {
   inputs: Record<string, string>;
@@ -58,6 +59,7 @@ const configureAwsCredentials: StandIn = (ctx) => {
   const path: string[] = [];
   if (ctx.awsEndpointUrl) {
     exportedEnv.AWS_ENDPOINT_URL = ctx.awsEndpointUrl;
+    exportedEnv.GOLDEN_AMI_TIME_SCALE = LOCALCLOUD_TIME_SCALE;
     const bin = join(ctx.runnerTemp, 'stand-in-bin');
     mkdirSync(bin, { recursive: true });
     const real = ['/usr/bin/aws', '/usr/local/bin/aws'].find(existsSync) ?? 'aws';

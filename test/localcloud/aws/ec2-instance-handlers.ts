@@ -262,6 +262,8 @@ const rebootInstances: AwsHandler = (req, { region, now }) => {
   return {};
 };
 
+const CONSOLE_BYTES = 64 * 1024;
+
 /** Instance families on the Xen hypervisor (everything newer is Nitro-based). */
 const XEN_FAMILIES = /^(t1|t2|m1|m2|m3|m4|c1|c3|c4|r3|r4|i2|i3|x1|x1e|d2|h1|g2|g3|p2|p3|f1)\./;
 
@@ -280,13 +282,17 @@ const getConsoleOutput: AwsHandler = (req, { region, now }) => {
       'UnsupportedOperation',
       `The instance type ${instance.instanceType} does not support retrieving the latest console output.`,
     );
-  const lines = latest ? instance.console : (instance.postedConsole ?? []);
-  const text = lines.join('\n');
-  const at = latest ? now : (instance.consolePostedAt ?? instance.launchTime ?? now);
+  // The docs leave open what Latest=true answers outside the serial console's reach: under the
+  // `buffered` reading it is the last post, like a call without Latest.
+  const live = latest && region.world.ec2Readings.latestConsole === 'live';
+  const lines = live ? instance.console : (instance.postedConsole ?? []);
+  // "Only the most recent 64 KB of console output is available."
+  const tail = lines.length ? Buffer.from(`${lines.join('\n')}\n`).subarray(-CONSOLE_BYTES) : undefined;
+  const at = live ? now : (instance.consolePostedAt ?? instance.launchTime ?? now);
   return {
     InstanceId: instance.instanceId,
     Timestamp: new Date(at),
-    ...(text ? { Output: Buffer.from(`${text}\n`).toString('base64') } : {}),
+    ...(tail ? { Output: tail.toString('base64') } : {}),
   };
 };
 

@@ -418,11 +418,15 @@ function becomeRunning(region: RegionState, instance: Instance, now: number): vo
   setInstanceState(region, instance, 'running');
   instance.runningSince = now;
   const windows = instance.platform === 'windows';
-  instance.console.push(...bootConsole(windows, instance.instanceId, new Date(now)));
+  instance.console.push(
+    ...bootConsole(windows, instance.instanceId, new Date(now), region.world.ec2Readings.cloudInit),
+  );
   if (instance.scriptDone) return;
   if (instance.script.hang) {
     // The script starts and never returns.
-    instance.console.push(...scriptConsole(windows, instance.script, new Date(now), false));
+    instance.console.push(
+      ...scriptConsole(windows, instance.script, new Date(now), false, region.world.ec2Readings.cloudInit),
+    );
     instance.scriptDone = true;
     return;
   }
@@ -431,10 +435,17 @@ function becomeRunning(region: RegionState, instance: Instance, now: number): vo
 
 function finishScript(region: RegionState, instance: Instance, now: number): void {
   delete instance.scriptEndsAt;
+  instance.scriptEndedAt = now;
   instance.scriptDone = true;
   const plan = instance.script;
   instance.console.push(
-    ...scriptConsole(instance.platform === 'windows', plan, new Date(now), !plan.terminate),
+    ...scriptConsole(
+      instance.platform === 'windows',
+      plan,
+      new Date(now),
+      !plan.terminate,
+      region.world.ec2Readings.cloudInit,
+    ),
   );
   if (plan.terminate) {
     setInstanceState(region, instance, 'shutting-down', {

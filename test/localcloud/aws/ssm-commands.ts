@@ -6,7 +6,14 @@ import type {
   ListCommandsRequest,
   SendCommandRequest,
 } from '@aws-sdk/client-ssm';
-import type { Command, CommandInvocation, CommandStatus, Instance, RegionState } from '../state.js';
+import type {
+  Command,
+  CommandInvocation,
+  CommandStatus,
+  Instance,
+  RegionState,
+  ScriptPlan,
+} from '../state.js';
 import { tagValue } from '../state.js';
 import { planFromScript } from '../userdata.js';
 import { paginate } from './ec2-filters.js';
@@ -162,6 +169,9 @@ function findInvocation(region: RegionState, commandId: string | undefined, inst
   return { command, invocation };
 }
 
+const STDOUT_CHARS = 24_000;
+const STDERR_CHARS = 8_000;
+
 const getCommandInvocation: AwsHandler = (req, { region }) => {
   const p = req.params as unknown as GetCommandInvocationRequest;
   const { command, invocation } = findInvocation(region, p.CommandId, p.InstanceId);
@@ -181,9 +191,12 @@ const getCommandInvocation: AwsHandler = (req, { region }) => {
     ExecutionEndDateTime: iso(invocation.finishedAt),
     Status: invocation.status,
     StatusDetails: invocation.statusDetails,
-    StandardOutputContent: invocation.finishedAt !== undefined ? invocation.stdout : '',
+    // "The first 24,000 characters written by the plugin to stdout", "the first 8,000 … to
+    // stderr"; empty until the command has finished.
+    StandardOutputContent:
+      invocation.finishedAt !== undefined ? invocation.stdout.slice(0, STDOUT_CHARS) : '',
     StandardOutputUrl: '',
-    StandardErrorContent: invocation.finishedAt !== undefined ? invocation.stderr : '',
+    StandardErrorContent: invocation.finishedAt !== undefined ? invocation.stderr.slice(0, STDERR_CHARS) : '',
     StandardErrorUrl: '',
     CloudWatchOutputConfig: { CloudWatchLogGroupName: '', CloudWatchOutputEnabled: false },
   };
@@ -316,6 +329,53 @@ const describeInstanceInformation: AwsHandler = (req, { region, now }) => {
   return { InstanceInformationList: page, NextToken };
 };
 
+/** "exit 3010" (Windows) or "exit 194" (Linux): reboot, then run the script again. */
+const REBOOT_CODES: Record<string, number> = { 'AWS-RunPowerShellScript': 3010, 'AWS-RunShellScript': 194 };
+
+/**
+ * A script exiting with the reboot code: the agent reboots the instance and, once it is back,
+ * runs the script again; the invocation stays InProgress throughout. Once per invocation: the
+ * rerun of an idempotent script finds its work done.
+ */
+function rebootAndRerun(
+  region: RegionState,
+  command: Command,
+  plan: ScriptPlan,
+  invocation: CommandInvocation,
+  now: number,
+): boolean {
+  if (invocation.rebooted || plan.exitCode !== REBOOT_CODES[command.documentName]) return false;
+  const instance = region.ec2.instances.get(invocation.instanceId);
+  if (!instance || instance.state !== 'running') return false;
+  invocation.rebooted = true;
+  invocation.stderr = '';
+  instance.console.push(
+    `[${new Date(now).toISOString()}] reboot: Restarting system (SSM Agent, exit ${plan.exitCode})`,
+  );
+  const d = region.world.durations;
+  invocation.endsAt = now + d.instanceBoot + (plan.provisionMs ?? d.commandRun);
+  return true;
+}
+
+/**
+ * The exit code of a finished invocation: the plan's, or for an EC2Launch sysprep on an instance
+ * a script left unable to generalise (`sysprep-fail`), that code with EC2Launch's error.
+ */
+function sysprepExit(
+  command: Command,
+  plan: ScriptPlan,
+  instance: Instance | undefined,
+  invocation: CommandInvocation,
+): number {
+  if (plan.exitCode === 0 && plan.sysprepFailCode !== undefined && instance)
+    instance.sysprepFails = plan.sysprepFailCode;
+  const commands = ((command.parameters.commands as string[] | undefined) ?? []).join('\n');
+  if (plan.exitCode !== 0 || !instance?.sysprepFails || !/ec2launch(\.exe)?"?\s+sysprep\b/i.test(commands))
+    return plan.exitCode;
+  invocation.stderr = `ec2launch.exe : sysprep failed: exit status ${instance.sysprepFails}`;
+  return instance.sysprepFails;
+}
+
 /** Moves invocations along: start shortly after sending, finish after commandRun, time out if hung. */
 export function tickCommands(region: RegionState, now: number): void {
   const d = region.world.durations;
@@ -341,17 +401,20 @@ export function tickCommands(region: RegionState, now: number): void {
       }
       if (invocation.status !== 'InProgress' || invocation.endsAt === undefined || now < invocation.endsAt)
         continue;
+      if (rebootAndRerun(region, command, plan, invocation, now)) continue;
       invocation.finishedAt = now;
       if (plan.hang) {
         invocation.status = 'TimedOut';
         invocation.statusDetails = 'ExecutionTimedOut';
         continue;
       }
-      invocation.responseCode = plan.exitCode;
-      invocation.status = plan.exitCode === 0 ? 'Success' : 'Failed';
-      invocation.statusDetails = invocation.status;
       const instance = region.ec2.instances.get(invocation.instanceId);
-      if (plan.exitCode === 0 && plan.shutdown && instance?.state === 'running') {
+      // The rerun after a reboot found its work done (an idempotent script): it succeeds.
+      const exitCode = invocation.rebooted ? 0 : sysprepExit(command, plan, instance, invocation);
+      invocation.responseCode = exitCode;
+      invocation.status = exitCode === 0 ? 'Success' : 'Failed';
+      invocation.statusDetails = invocation.status;
+      if (exitCode === 0 && plan.shutdown && instance?.state === 'running') {
         setInstanceState(
           region,
           instance,

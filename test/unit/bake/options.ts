@@ -36,6 +36,8 @@ const RUNNER: Record<string, string> = {
   GITHUB_RUN_ATTEMPT: '1',
   GITHUB_REPOSITORY: 'example/golden-ami',
   GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+  // localcloud at 1/1000 of AWS's durations (UNIT_DURATIONS) says so.
+  GOLDEN_AMI_TIME_SCALE: '0.001',
 };
 
 /** Options as run() hands them to bake(): bake id 4242-1-abcd0123, state saved into `saved`, no Packer. */

@@ -1,9 +1,17 @@
-import { CopyImageCommand, CreateImageCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CopyImageCommand,
+  CreateImageCommand,
+  CreateKeyPairCommand,
+  CreateSecurityGroupCommand,
+  RunInstancesCommand,
+  type RunInstancesCommandInput,
+} from '@aws-sdk/client-ec2';
+import { removeExpiredPackerTemporaries } from '../../../src/bake/janitor-packer.js';
 import { cleanupAfterBake } from '../../../src/bake/post.js';
 import { readSavedBake } from '../../../src/bake/state.js';
-import { AL2023, REGION, startCloud, UNIT_DURATIONS, type UnitCloud } from './cloud.js';
+import { AL2023, REGION, startCloud, T0, UNIT_DURATIONS, type UnitCloud } from './cloud.js';
 
-describe('post step', () => {
+describe('what a bake leaves: the post step, and the janitor for Packer temporaries', () => {
   let cloud: UnitCloud;
   beforeAll(async () => {
     cloud = await startCloud();
@@ -14,15 +22,21 @@ describe('post step', () => {
   const tagList = (tags: Record<string, string>) =>
     Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
-  /** A running instance with these tags. */
-  async function launch(tags: Record<string, string>): Promise<string> {
+  /** A running instance with these tags (and key pair, groups). */
+  async function launch(
+    tags: Record<string, string>,
+    extra: Pick<RunInstancesCommandInput, 'KeyName' | 'SecurityGroupIds'> = {},
+  ): Promise<string> {
     const out = await cloud.clients.ec2().send(
       new RunInstancesCommand({
         ImageId: AL2023,
         InstanceType: 't3.medium',
         MinCount: 1,
         MaxCount: 1,
-        TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(tags) }],
+        ...extra,
+        ...(Object.keys(tags).length
+          ? { TagSpecifications: [{ ResourceType: 'instance', Tags: tagList(tags) }] }
+          : {}),
       }),
     );
     await cloud.clock.sleep(UNIT_DURATIONS.instanceBoot);
@@ -141,6 +155,56 @@ describe('post step', () => {
     expect(cloud.image(image)).toBeDefined();
   });
 
+  /** What Packer makes before it launches: its temporary key pair and security group. */
+  async function packerTemporaries(suffix: string) {
+    const key = `packer_6f1c2a3b-0000-4000-8000-00000000000${suffix}`;
+    const group = `packer_6f1c2a3b-1111-4000-8000-00000000000${suffix}`;
+    await cloud.clients.ec2().send(new CreateKeyPairCommand({ KeyName: key }));
+    const sg = await cloud.clients
+      .ec2()
+      .send(new CreateSecurityGroupCommand({ GroupName: group, Description: 'Temporary group for Packer' }));
+    return { key, group, groupId: sg.GroupId! };
+  }
+
+  it('after a cancelled Packer bake: its builder, key pair and security group go, the group once the builder has terminated', async () => {
+    const { key, group, groupId } = await packerTemporaries('1');
+    const builder = await launch(
+      { 'golden-ami:bake-id': 'b-p1' },
+      { KeyName: key, SecurityGroupIds: [groupId] },
+    );
+    const saved = state({
+      'bake-id': 'b-p1',
+      region: REGION,
+      packer: JSON.stringify({ keyPairs: [key], securityGroups: [group], instances: [builder] }),
+    });
+    const report = await cleanupAfterBake(cloud.context(), saved, { retryDelayMs: 1 });
+    expect(report).toMatchObject({
+      terminated: [builder],
+      deletedKeyPairs: [key],
+      deletedSecurityGroups: [`${group} (${groupId})`],
+      leftovers: [],
+    });
+    expect(cloud.lc.world.region(REGION).ec2.keyPairs.has(key)).toBe(false);
+    expect(cloud.lc.world.region(REGION).ec2.securityGroups.has(groupId)).toBe(false);
+  });
+
+  it('the report is true: a group still held by an instance not of this bake fails the post step, naming it', async () => {
+    const { key, group, groupId } = await packerTemporaries('2');
+    // Someone else's instance in the group: the group cannot be deleted, and is not ours to force.
+    await launch({}, { SecurityGroupIds: [groupId] });
+    const saved = state({
+      'bake-id': 'b-p2',
+      region: REGION,
+      packer: JSON.stringify({ keyPairs: [key], securityGroups: [group], instances: [] }),
+    });
+    const ctx = cloud.context();
+    await expect(cleanupAfterBake(ctx, saved, { retryDelayMs: 1 })).rejects.toThrow(
+      new RegExp(
+        `^Could not clean up after bake b-p2: security group ${group} in ${REGION}: .*DependencyViolation.*; security group ${group} \\(${groupId}\\) in ${REGION} is still there$`,
+      ),
+    );
+  });
+
   it('touches nothing of other bakes, and nothing at all when main never started', async () => {
     const { builder, image } = await leftovers('someone-else');
     const before = cloud.lastMutation();
@@ -148,6 +212,56 @@ describe('post step', () => {
     await cleanupAfterBake(cloud.context(), state({}), { retryDelayMs: 1 });
     expect(cloud.instance(builder)!.state).toBe('running');
     expect(cloud.image(image)).toBeDefined();
+    expect(cloud.mutations({ since: before })).toEqual([]);
+  });
+
+  // The janitor's share of Packer bakes: temporary key pairs and groups a killed job left, once expired.
+  const tags = (expiresAt: string, extra: Record<string, string> = {}) =>
+    Object.entries({ 'golden-ami:bake-id': 'b-killed', 'golden-ami:expires-at': expiresAt, ...extra }).map(
+      ([Key, Value]) => ({ Key, Value }),
+    );
+
+  async function make(name: string, t: { Key: string; Value: string }[]) {
+    const ec2 = cloud.clients.ec2();
+    await ec2.send(
+      new CreateKeyPairCommand({ KeyName: name, TagSpecifications: [{ ResourceType: 'key-pair', Tags: t }] }),
+    );
+    const g = await ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: name,
+        Description: 'Temporary group for Packer',
+        TagSpecifications: [{ ResourceType: 'security-group', Tags: t }],
+      }),
+    );
+    return g.GroupId!;
+  }
+
+  it("deletes expired packer_* key pairs and groups a bake tagged; spares unexpired ones and anything not named as Packer's", async () => {
+    const past = new Date(T0 - 60_000).toISOString();
+    const future = new Date(T0 + 3_600_000).toISOString();
+    const expired = await make('packer_6b165063-0f73-ae59-8d44-40399122dc34', tags(past));
+    const fresh = await make('packer_6b165063-1111-ae59-8d44-40399122dc34', tags(future));
+    const team = await make('team-bastion', tags(past));
+    const removed = await removeExpiredPackerTemporaries(cloud.context(), { now: T0, dryRun: false });
+    expect(removed).toEqual([
+      'key pair packer_6b165063-0f73-ae59-8d44-40399122dc34',
+      `security group packer_6b165063-0f73-ae59-8d44-40399122dc34 (${expired})`,
+    ]);
+    const ec2 = cloud.lc.world.region(REGION).ec2;
+    expect([...ec2.keyPairs.keys()].sort()).toEqual([
+      'packer_6b165063-1111-ae59-8d44-40399122dc34',
+      'team-bastion',
+    ]);
+    expect(ec2.securityGroups.has(expired)).toBe(false);
+    expect(ec2.securityGroups.has(fresh)).toBe(true);
+    expect(ec2.securityGroups.has(team)).toBe(true);
+  });
+
+  it('dry run: names them, deletes nothing', async () => {
+    await make('packer_6b165063-0f73-ae59-8d44-40399122dc34', tags(new Date(T0 - 1).toISOString()));
+    const before = cloud.lastMutation();
+    const removed = await removeExpiredPackerTemporaries(cloud.context(), { now: T0, dryRun: true });
+    expect(removed).toHaveLength(2);
     expect(cloud.mutations({ since: before })).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { clientConfig } from '../../localcloud/test-support.js';
 import { AL2023, REGION, startCloud, type UnitCloud } from './cloud.js';
 import { bakeOptions, workspace } from './options.js';
 
-const linux = { platform: 'linux' as const, instanceType: 't3.medium' };
+const linux = { platform: 'linux' as const, instanceType: 't3.medium', timeScale: 1 };
 
 describe('schedule: each phase polled at its expected end', () => {
   it('at the default poll interval the priors are AWS seconds', () => {
@@ -15,14 +15,34 @@ describe('schedule: each phase polled at its expected end', () => {
       intervalMs: 10_000,
       shortMs: 1_000,
       buildMs: 18_000,
-      expect: { boot: 30_000, agent: 15_000, stop: 20_000, image: 180_000, copy: 240_000 },
+      expect: {
+        boot: 30_000,
+        agent: 15_000,
+        stop: 20_000,
+        image: 180_000,
+        imageProbe: 15_000,
+        copy: 240_000,
+      },
     });
   });
 
-  it('a simulator N× faster sets the interval N× lower and every prior shrinks alike', () => {
-    const s = scheduleFor(500, linux);
-    expect(s.expect).toEqual({ boot: 1_500, agent: 750, stop: 1_000, image: 9_000, copy: 12_000 });
+  it('a simulator N× faster says so with its time scale and every prior shrinks alike', () => {
+    const s = scheduleFor(500, { ...linux, timeScale: 0.05 });
+    expect(s.expect).toEqual({
+      boot: 1_500,
+      agent: 750,
+      stop: 1_000,
+      image: 9_000,
+      imageProbe: 750,
+      copy: 12_000,
+    });
     expect(s).toMatchObject({ intervalMs: 500, shortMs: 50, buildMs: 900 });
+  });
+
+  it('a user lowering poll-interval-seconds polls more often but expects every phase as long as AWS takes', () => {
+    const s = scheduleFor(500, linux);
+    expect(s.expect).toEqual(scheduleFor(10_000, linux).expect);
+    expect(s).toMatchObject({ intervalMs: 500, shortMs: 50, buildMs: 1_000 });
   });
 
   it('a longer interval on AWS never postpones a first poll past the AWS prior', () => {
@@ -32,11 +52,13 @@ describe('schedule: each phase polled at its expected end', () => {
   });
 
   it('Windows stops more slowly; bare-metal types boot in minutes', () => {
-    const windows = scheduleFor(10_000, { platform: 'windows', instanceType: 'm5.large' });
+    const windows = scheduleFor(10_000, { platform: 'windows', instanceType: 'm5.large', timeScale: 1 });
     expect(windows.expect.stop).toBe(60_000);
     // Its build is still polled every 20 s, so a failure on the console is seen soon.
     expect(windows.buildMs).toBe(20_000);
-    expect(scheduleFor(10_000, { platform: 'linux', instanceType: 'm5.metal' }).expect.boot).toBe(600_000);
+    expect(
+      scheduleFor(10_000, { platform: 'linux', instanceType: 'm5.metal', timeScale: 1 }).expect.boot,
+    ).toBe(600_000);
   });
 
   it('Pace: no poll before the expected end, then short delays growing ×1.5 to the interval', () => {
@@ -55,7 +77,7 @@ describe('schedule: each phase polled at its expected end', () => {
 });
 
 describe('bake: polls placed by the expected durations', () => {
-  // AWS's time scale (poll-interval-seconds 10), one localcloud tick a second: boot 30 s, the user
+  // AWS's time scale (timeScale 1, poll-interval-seconds 10), one localcloud tick a second: boot 30 s, the user
   // data 40 s (so the builder stops 70 s after launch), the stop 15 s, CreateImage 180.5 s.
   let cloud: UnitCloud;
   beforeAll(async () => {
@@ -76,7 +98,8 @@ describe('bake: polls placed by the expected durations', () => {
         'user-data': '#!/bin/bash\nshutdown -h now\n',
         'poll-interval-seconds': '10',
       },
-      { workingDirectory: workspace() },
+      // AWS's own time scale: localcloud runs here at AWS's durations.
+      { workingDirectory: workspace(), timeScale: 1 },
     );
     await bake(ctx, o);
     return ctx.clock.sleeps;
@@ -85,8 +108,9 @@ describe('bake: polls placed by the expected durations', () => {
   it('first polls the builder when its boot should be over and the image when it should be available', async () => {
     // The boot; the build polled every 18 s, often enough to see the stop (which began at 70 s, as
     // EC2's StateTransitionReason says), whose end is expected 20 s after it began; the console
-    // read at once; the image at its expected end, then 1 s later.
-    expect(await bakeAndSleeps()).toEqual([30_000, 18_000, 18_000, 18_000, 6_000, 180_000, 1_000]);
+    // read at once; the image once early (15 s: a failing image fails fast), at its expected end,
+    // then 1 s later.
+    expect(await bakeAndSleeps()).toEqual([30_000, 18_000, 18_000, 18_000, 6_000, 15_000, 165_000, 1_000]);
   });
 
   it('without the time of the stop, expects its end 20 s after the last poll that saw the builder running', async () => {
@@ -111,7 +135,9 @@ describe('bake: polls placed by the expected durations', () => {
     };
     try {
       // The stop is seen at 84 s and expected to end at 66 + 20 = 86 s; it ended at 85 s.
-      expect(await bakeAndSleeps(clients)).toEqual([30_000, 18_000, 18_000, 18_000, 2_000, 180_000, 1_000]);
+      expect(await bakeAndSleeps(clients)).toEqual([
+        30_000, 18_000, 18_000, 18_000, 2_000, 15_000, 165_000, 1_000,
+      ]);
     } finally {
       ec2.destroy();
     }

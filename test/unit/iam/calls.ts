@@ -165,6 +165,8 @@ const packerImage = arn.image('ami-0packer00000001');
 const packerSnapshot = arn.snapshot('snap-0packer0000001');
 const packerBuilder = arn.ec2('instance', 'i-0packer000000001');
 const packerTags = { Builder: 'packer', 'golden-ami:bake-id': 'b-0001' };
+/** What bake-ami puts on Packer's temporaries and pending image as they appear (packer-resources.ts). */
+const janitorTags = { 'golden-ami:bake-id': 'b-0001', 'golden-ami:expires-at': '2026-12-07T05:00:00.000Z' };
 
 const packerReads: Call = {
   what: 'Packer: read regions, VPCs, volumes, instance status',
@@ -212,6 +214,17 @@ const PACKER_BAKE: Call[] = [
       check('ec2:CreateImage', packerBuilder, resourceTags(packerRunTags)),
       ...created('CreateImage', packerRunTags),
       check('ec2:CreateTags', packerImage, { ...resourceTags(packerRunTags), ...requestTags(packerTags) }),
+    ],
+  },
+  {
+    what: "bake-ami tags Packer's key pair and group for the janitor, and claims its pending image, as Packer announces them",
+    checks: [
+      ...[packerKeyPair, packerGroup].map((r) =>
+        check('ec2:CreateTags', r, { ...resourceTags(packerRunTags), ...requestTags(janitorTags) }),
+      ),
+      ...[packerImage, packerSnapshot].map((r) =>
+        check('ec2:CreateTags', r, { ...resourceTags(packerRunTags), ...requestTags(janitorTags) }),
+      ),
     ],
   },
   {

@@ -24,8 +24,8 @@ export const REGION = 'us-east-1';
 export const T0 = 1_700_000_000_000;
 
 /**
- * localcloud's realistic (AWS) durations at 1/1000: the time scale of the tests'
- * poll-interval-seconds 0.01, which shrinks the bake's priors alike (src/bake/schedule.ts). The
+ * localcloud's realistic (AWS) durations at 1/1000: the time scale the bake tests' options
+ * announce (GOLDEN_AMI_TIME_SCALE 0.001), which shrinks the bake's priors alike (src/bake/schedule.ts). The
  * user data takes 10 s (AWS time) rather than 2 min: fewer build polls, the same outcomes.
  * Terminated instances stay visible, so a test can read the builder afterwards.
  */
