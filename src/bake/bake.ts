@@ -1,6 +1,7 @@
 // bake(): one bake-ami step from inputs to AMIs — local checks, janitor, source, reuse lookup, then a dry run's plan or produce().
 import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
+import { imageNaming } from './ami-name.js';
 import { fingerprint } from './fingerprint.js';
 import { reapExpiredBuilders, retireUnfinishedImages } from './janitor.js';
 import { checkNetwork } from './network.js';
@@ -20,8 +21,6 @@ export type { BakeOptions, BakeResult, BakeRunOptions } from './types.js';
 /** Builders outlive their bake's timeout by this much before another bake's janitor takes them. */
 const EXPIRY_GRACE_MS = 30 * 60_000;
 
-export const utcStamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-
 /**
  * Bakes (or reuses) an AMI: janitor, source, fingerprint and reuse, then launch → provision →
  * image (or Packer), copy and share, builder terminated. Anything a failed or cancelled bake
@@ -35,23 +34,31 @@ export async function bake(ctx: ActionContext, o: BakeRunOptions): Promise<BakeR
     ctx.log.warning(
       'provision-scripts: no iam-instance-profile given; Run Command reaches the builder only through an instance profile that allows SSM (for example AmazonSSMManagedInstanceCore), or the bake waits for the agent until timeout-minutes',
     );
+  // The name too is an input error, found before any AWS call.
+  const started = ctx.clock.now();
+  const naming = imageNaming(o, { ...o, started });
   // From here the post step has something to look after.
   o.record(STATE.bakeId, o.bakeId);
   o.record(STATE.region, o.region);
-  const run = startRun(ctx, o);
+  const run = startRun(ctx, o, started, naming);
   if (o.janitor) await janitor(ctx, run, o);
   const found = await lookUp(ctx, run, o, provisioning, packerPath);
   if (o.dryRun) return dryRun(ctx, run, o, found);
   return produce(ctx, run, o, found);
 }
 
-function startRun(ctx: ActionContext, o: BakeRunOptions): Run {
-  const started = ctx.clock.now();
+function startRun(
+  ctx: ActionContext,
+  o: BakeRunOptions,
+  started: number,
+  naming: { name: string; description?: string },
+): Run {
   const deadline = deadlineAfter(ctx.clock, o.timeoutMs);
   const phases = new Phases(ctx.clock, ctx.log, deadline, o.timeoutMs, ctx.signal);
   const result: BakeResult = {
     region: o.region,
-    amiName: `${o.name}-${utcStamp(started)}`,
+    amiName: naming.name,
+    ...(naming.description !== undefined ? { amiDescription: naming.description } : {}),
     amis: {},
     sourceAmiId: '',
     sourceVia: '',

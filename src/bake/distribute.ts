@@ -5,6 +5,7 @@ import type { Phases } from './phases.js';
 import { findReusable } from './reuse.js';
 import type { Schedule } from './schedule.js';
 import { shareImage, shareSnapshots } from './share.js';
+import { launchPrincipals } from './share-orgs.js';
 import type { CreatedImage } from './state.js';
 import type { BakeRunOptions, ImageSpec } from './types.js';
 
@@ -17,6 +18,8 @@ export type DistributeOptions = Pick<
   | 'encrypted'
   | 'kmsKeyIds'
   | 'shareWithAccounts'
+  | 'shareWithOrganizations'
+  | 'shareWithOrganizationalUnits'
   | 'shareSnapshots'
 >;
 
@@ -32,7 +35,7 @@ export interface Distribution {
   onImage: (image: CreatedImage) => void;
 }
 
-/** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere; returns the accounts shared with. */
+/** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere; returns the accounts, organizations and OUs shared with. */
 export async function distribute(
   ctx: ActionContext,
   phases: Phases,
@@ -43,23 +46,24 @@ export async function distribute(
   const missing = o.copyToRegions.filter((r) => !d.amis[r]);
   if (missing.length)
     await phases.run('copy', `Copy to ${missing.join(', ')}`, () => copyMissing(ctx, phases, o, d, missing));
-  if (!o.shareWithAccounts.length) return [];
-  await phases.run('share', `Share with ${o.shareWithAccounts.join(', ')}`, async () => {
+  const principals = launchPrincipals(o);
+  if (!principals.length) return [];
+  await phases.run('share', `Share with ${principals.join(', ')}`, async () => {
     if (o.encrypted)
       ctx.log.warning('The AMI is encrypted: the accounts it is shared with also need use of its KMS key.');
     const added = await Promise.all(
       Object.entries(d.amis).map(async ([region, imageId]) => {
         const share = { region, imageId, accounts: o.shareWithAccounts };
         const [image, snapshots] = await Promise.all([
-          shareImage(ctx, share),
+          shareImage(ctx, { ...share, accounts: principals }),
           o.shareSnapshots ? shareSnapshots(ctx, share) : [],
         ]);
         return [...image, ...snapshots];
       }),
     );
-    if (!added.some((a) => a.length)) ctx.log.info('Already shared with every account.');
+    if (!added.some((a) => a.length)) ctx.log.info('Already shared with every account, organization and OU.');
   });
-  return o.shareWithAccounts;
+  return principals;
 }
 
 async function copyMissing(

@@ -13,6 +13,7 @@ import {
   string,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
+import { imageInputs, checkImageInputs } from './image-inputs.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
 const SSM_PARAMETER = /^resolve:ssm:\/?[\w.\-/]{1,1011}(:[\w.-]{1,100})?$/;
@@ -30,7 +31,7 @@ export const bakeSpec = defineAction({
   inputs: {
     name: string({
       description:
-        'Base name of the AMI. The image is named "<name>-<UTC yyyyMMddHHmmss>". Letters, digits, spaces and ( ) [ ] . / - \' @ _, 3 to 113 characters.',
+        'Base name of the AMI, the bake\'s identity (reuse and the janitor find its images by it). The image is named "<name>-<UTC yyyyMMddHHmmss>" unless ami-name-template says otherwise. Letters, digits, spaces and ( ) [ ] . / - \' @ _, 3 to 113 characters.',
       required: true,
       pattern: AMI_NAME,
       accepted: "3 to 113 of letters, digits, spaces and ( ) [ ] . / - ' @ _",
@@ -176,6 +177,7 @@ export const bakeSpec = defineAction({
       description: 'Resolve and validate everything and print the plan, creating nothing.',
       default: 'false',
     }),
+    ...imageInputs,
     'poll-interval-seconds': seconds({
       description:
         'Longest delay between status polls while waiting. Each phase with a usual duration (boot, stop, imaging, copy) is polled first when it is expected to end, then at a tenth of this, growing 1.5× up to it. Below 10 it also shortens the expected durations alike (a simulator running faster than AWS sets it low); rarely worth changing on AWS.',
@@ -203,6 +205,7 @@ export const bakeSpec = defineAction({
     if (v.shareSnapshots && !v.shareWithAccounts.length)
       problem('share-snapshots: needs share-with-accounts (the accounts to grant createVolumePermission)');
     checkKeys(v, problem);
+    checkImageInputs(v, problem);
     for (const [key, value] of Object.entries(v.tags)) {
       if (value.length > 256)
         problem(`tags: the value of ${key} is ${value.length} characters long; at most 256 are accepted`);

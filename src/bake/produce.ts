@@ -3,6 +3,7 @@ import type { Image } from '@aws-sdk/client-ec2';
 import { fromTagList } from '../aws/tags.js';
 import type { ActionContext } from '../core/context.js';
 import { removeBakeResources } from './cleanup.js';
+import { deprecateImages } from './deprecate.js';
 import { distribute } from './distribute.js';
 import { markCompleted } from './janitor.js';
 import { bakeNative } from './native.js';
@@ -56,6 +57,11 @@ export async function produce(
       schedule: f.schedule,
       onImage,
     });
+    const days = o.deprecateAfterDays;
+    if (days !== undefined)
+      result.deprecationTime = await phases.run('deprecate', `Deprecate ${days} days after creation`, () =>
+        deprecateImages(ctx, result.amis, { region: o.region, days }),
+      );
     if (result.reused)
       await phases.run('tag', 'Apply changed tags to the reused AMI and its copies', () =>
         applyChangedTags(ctx, result.amis, o.tags),
@@ -121,7 +127,7 @@ function newSpec(run: Run, o: BakeRunOptions, source: SourceImage): ImageSpec {
   const at = o.commit ? ` at ${o.commit.slice(0, 12)}` : '';
   return {
     name: run.result.amiName,
-    description: `Baked by golden-ami-actions from ${source.imageId}${at}`,
+    description: run.result.amiDescription ?? `Baked by golden-ami-actions from ${source.imageId}${at}`,
     tags,
   };
 }

@@ -9,10 +9,12 @@ import {
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
+import { launchPermission, launchPrincipal } from './share-orgs.js';
 
 interface Share {
   region: string;
   imageId: string;
+  /** Account ids, and for launch permission also organization and OU ARNs (share-orgs.ts). */
   accounts: string[];
 }
 
@@ -27,7 +29,7 @@ async function grantMissing(
     what: string;
     permission: 'launch permissions' | 'volume permissions';
     holders: () => Promise<(string | undefined)[]>;
-    add: (accounts: { UserId: string }[]) => Promise<unknown>;
+    add: (accounts: string[]) => Promise<unknown>;
   },
 ): Promise<string[]> {
   const have = new Set(
@@ -37,14 +39,14 @@ async function grantMissing(
   );
   const add = o.accounts.filter((a) => !have.has(a));
   if (!add.length) return [];
-  await o.add(add.map((UserId) => ({ UserId }))).catch((err: unknown) => {
+  await o.add(add).catch((err: unknown) => {
     throw withContext(`sharing ${o.what} with ${add.join(', ')}`, err);
   });
   ctx.log.info(`Shared ${o.what} with ${add.join(', ')}.`);
   return add;
 }
 
-/** Grants launch permission to accounts that do not have it yet. */
+/** Grants launch permission to accounts, organizations and OUs that do not have it yet. */
 export async function shareImage(ctx: ActionContext, o: Share): Promise<string[]> {
   const client = ctx.clients.ec2(o.region);
   return grantMissing(ctx, {
@@ -56,10 +58,15 @@ export async function shareImage(ctx: ActionContext, o: Share): Promise<string[]
         new DescribeImageAttributeCommand({ ImageId: o.imageId, Attribute: 'launchPermission' }),
         { abortSignal: ctx.signal },
       );
-      return (out.LaunchPermissions ?? []).map((p) => p.UserId);
+      return (out.LaunchPermissions ?? []).map(launchPrincipal);
     },
-    add: (Add) =>
-      client.send(new ModifyImageAttributeCommand({ ImageId: o.imageId, LaunchPermission: { Add } })),
+    add: (principals) =>
+      client.send(
+        new ModifyImageAttributeCommand({
+          ImageId: o.imageId,
+          LaunchPermission: { Add: principals.map(launchPermission) },
+        }),
+      ),
   });
 }
 
@@ -89,12 +96,12 @@ export async function shareSnapshots(ctx: ActionContext, o: Share): Promise<stri
           );
           return (out.CreateVolumePermissions ?? []).map((p) => p.UserId);
         },
-        add: (Add) =>
+        add: (accounts) =>
           client.send(
             new ModifySnapshotAttributeCommand({
               SnapshotId,
               Attribute: 'createVolumePermission',
-              CreateVolumePermission: { Add },
+              CreateVolumePermission: { Add: accounts.map((UserId) => ({ UserId })) },
             }),
           ),
       });

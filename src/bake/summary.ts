@@ -15,6 +15,7 @@ export function renderBakeSummary(r: BakeResult): string {
     [
       ['AMI', r.amiId ? code(r.amiId) : '(none)'],
       ['Name', r.amiName],
+      ...(r.amiDescription !== undefined ? [['Description', r.amiDescription]] : []),
       ['Source', `${code(r.sourceAmiId)} (${r.sourceVia})`],
       ['Platform', r.platform],
       ['Engine', r.engine],
@@ -22,6 +23,7 @@ export function renderBakeSummary(r: BakeResult): string {
       ['Fingerprint', code(r.fingerprint)],
       ...(r.builderInstanceId ? [['Builder', `${code(r.builderInstanceId)} (terminated)`]] : []),
       ...(r.sharedWith.length ? [['Shared with', r.sharedWith.join(', ')]] : []),
+      ...(r.deprecationTime ? [['Deprecated from', r.deprecationTime]] : []),
       ['Total time', seconds(r.totalMs)],
     ],
   );

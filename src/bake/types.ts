@@ -30,7 +30,19 @@ export type BuilderSettings = Pick<
  * not the inputs' to decide, the bake id's random part and the current directory, run() adds
  * (BakeRunOptions).
  */
-export interface BakeOptions extends BuilderSettings {
+/** What the image is called, how long it lives and who may launch it (image-inputs.ts). */
+export interface ImageSettings {
+  /** ami-name-template; undefined: "{name}-{date}{time}". */
+  amiNameTemplate?: string;
+  amiDescription?: string;
+  /** GITHUB_RUN_NUMBER, for {run}. */
+  runNumber?: string;
+  deprecateAfterDays?: number;
+  shareWithOrganizations: string[];
+  shareWithOrganizationalUnits: string[];
+}
+
+export interface BakeOptions extends BuilderSettings, ImageSettings {
   name: string;
   region: string;
   sourceAmi?: string;
@@ -85,6 +97,10 @@ export interface BakeResult {
   region: string;
   amiId?: string;
   amiName: string;
+  /** Set when ami-description gave it; otherwise the default the image is described with. */
+  amiDescription?: string;
+  /** When the images are deprecated (deprecate-after-days), ISO 8601. */
+  deprecationTime?: string;
   amis: Record<string, string>;
   sourceAmiId: string;
   sourceVia: string;

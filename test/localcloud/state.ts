@@ -166,6 +166,9 @@ export interface Image {
   tags: Tag[];
   public: boolean;
   launchPermissionUserIds: Set<string>;
+  /** Launch permission by organization ARN and by OU ARN (ModifyImageAttribute LaunchPermission). */
+  launchPermissionOrganizationArns?: Set<string>;
+  launchPermissionOrganizationalUnitArns?: Set<string>;
   sourceInstanceId?: string;
   sourceImageId?: string;
   sourceRegion?: string;

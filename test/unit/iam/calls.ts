@@ -125,6 +125,10 @@ const NATIVE_BAKE: Call[] = [
     ],
   },
   {
+    what: 'deprecate the AMI and its copies (deprecate-after-days)',
+    checks: [check('ec2:EnableImageDeprecation', image, imageContext(OUR_BAKE))],
+  },
+  {
     what: 'mark the AMI and its snapshots completed',
     checks: [image, snapshot].map((r) =>
       check('ec2:CreateTags', r, { ...BAKED, ...requestTags({ 'golden-ami:completed': 'true' }) }),

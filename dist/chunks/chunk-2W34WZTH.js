@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as p}from"./chunk-CCSKVRTF.js";import{H as i,I as r,J as t,K as o,d as s,i as a}from"./chunk-RDO7NVHX.js";import{D as m}from"./chunk-WFJBW4GU.js";import{a as e}from"./chunk-PGQDUKP4.js";var c=class extends r(t,o,"DescribeImageAttribute",a){static{e(this,"DescribeImageAttributeCommand")}};var n=class extends r(t,o,"CreateTags",s){static{e(this,"CreateTagsCommand")}};var w=m(i,p,"NextToken","NextToken","MaxResults");export{n as a,c as b,w as c};

@@ -1,0 +1,171 @@
+// bake-ami through dist against localcloud: what the image is called (ami-name-template,
+// ami-description), how long it lives (deprecate-after-days) and who may launch it (organizations
+// and OUs), on the AMI and its copies, converged again on reuse; bad values refused with 0 calls.
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { DescribeImageAttributeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { localcloudEnv, runActionStep, type ActionRun } from '../harness/run-action.js';
+import { start, type Localcloud } from '../localcloud/index.js';
+import { clientConfig } from '../localcloud/test-support.js';
+
+jest.setTimeout(120_000);
+
+let lc: Localcloud;
+let workdir: string;
+
+beforeAll(async () => {
+  lc = await start({ port: 0 });
+  workdir = mkdtempSync(join(tmpdir(), 'bake-e2e-settings-'));
+});
+afterAll(async () => {
+  await lc.stop();
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+const ORG = 'arn:aws:organizations::123456789012:organization/o-abcd123456';
+const OU = 'arn:aws:organizations::123456789012:ou/o-abcd123456/ou-ab12-cdef3456';
+const DAY = 86_400_000;
+
+const inputs = {
+  name: 'named',
+  'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  'user-data': '#!/bin/bash\necho provisioned\nshutdown -h now',
+  'poll-interval-seconds': '0.05',
+  'copy-to-regions': 'eu-west-1',
+  'ami-name-template': '{name}-{date}-{sha}',
+  'ami-description': 'web {sha} run {run}',
+  'deprecate-after-days': '90',
+  'share-with-organizations': ORG,
+  'share-with-organizational-units': OU,
+};
+
+const bakeStep = (given: Record<string, string>): Promise<ActionRun> =>
+  runActionStep('bake-ami', {
+    inputs: given,
+    env: { ...localcloudEnv(lc.url), GITHUB_RUN_NUMBER: '17' },
+    workdir,
+  });
+
+async function launchPermissions(region: string, imageId: string) {
+  const ec2 = new EC2Client(clientConfig(lc, region));
+  const out = await ec2.send(
+    new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }),
+  );
+  return out.LaunchPermissions ?? [];
+}
+
+describe('bake-ami e2e: image name, description, deprecation and organization sharing', () => {
+  let first: ActionRun;
+  let amis: Record<string, string>;
+
+  it('names, describes, deprecates and shares the AMI and its copy', async () => {
+    first = await bakeStep(inputs);
+    expect(first.errors).toEqual([]);
+    expect(first.exitCode).toBe(0);
+    const image = lc.world.region('us-east-1').ec2.images.get(first.outputs['ami-id']!)!;
+    const date = new Date(image.creationDate).toISOString().slice(0, 10).replace(/-/g, '');
+    expect(first.outputs['ami-name']).toBe(`named-${date}-0123456789ab`);
+    amis = JSON.parse(first.outputs.amis!) as Record<string, string>;
+    expect(Object.keys(amis).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    for (const [region, id] of Object.entries(amis)) {
+      const img = lc.world.region(region).ec2.images.get(id)!;
+      expect(img.name).toBe(first.outputs['ami-name']);
+      expect(img.description).toBe('web 0123456789ab run 17');
+      // Every copy: DeprecationTime ≈ the AMI's creation + 90 days (to the minute).
+      expect(Math.abs(img.deprecationTime! - (image.creationDate + 90 * DAY))).toBeLessThanOrEqual(60_000);
+      expect(await launchPermissions(region, id)).toEqual(
+        expect.arrayContaining([{ OrganizationArn: ORG }, { OrganizationalUnitArn: OU }]),
+      );
+    }
+    expect(first.summary).toContain('Deprecated from');
+    expect(first.summary).toContain(OU);
+    expect(first.summary).toContain('web 0123456789ab run 17');
+  });
+
+  it('reuse converges: launch permissions and deprecation put back on every image', async () => {
+    for (const [region, id] of Object.entries(amis)) {
+      const img = lc.world.region(region).ec2.images.get(id)!;
+      img.launchPermissionOrganizationalUnitArns?.clear();
+      delete img.deprecationTime;
+    }
+    const again = await bakeStep(inputs);
+    expect(again.errors).toEqual([]);
+    expect(again.outputs).toMatchObject({ reused: 'true', 'ami-id': first.outputs['ami-id'] });
+    const created = lc.world.region('us-east-1').ec2.images.get(amis['us-east-1']!)!.creationDate;
+    for (const [region, id] of Object.entries(amis)) {
+      const img = lc.world.region(region).ec2.images.get(id)!;
+      expect(Math.abs(img.deprecationTime! - (created + 90 * DAY))).toBeLessThanOrEqual(60_000);
+      expect(await launchPermissions(region, id)).toEqual(
+        expect.arrayContaining([{ OrganizationArn: ORG }, { OrganizationalUnitArn: OU }]),
+      );
+    }
+  });
+});
+
+const bad: [string, Record<string, string>, RegExp][] = [
+  [
+    'name template with a character AMI names cannot hold',
+    { 'ami-name-template': '{name}:{date}' },
+    /^ami-name-template: "\{name\}:\{date\}" has characters AMI names cannot hold/,
+  ],
+  [
+    'unknown placeholder',
+    { 'ami-name-template': '{name}-{version}' },
+    /^ami-name-template: unknown placeholder \{version\}; accepted: \{name\}, \{date\}/,
+  ],
+  ['stray brace', { 'ami-name-template': '{name}-{date' }, /^ami-name-template: a brace without its pair/],
+  [
+    'name longer than 128 once filled',
+    { 'ami-name-template': `{name}-${'x'.repeat(130)}` },
+    /^ami-name-template: gives "named-x+" \(136 characters\); AMI names are 3 to 128/,
+  ],
+  [
+    'description longer than 255 once filled',
+    { 'ami-description': `${'d'.repeat(250)} {bake-id}` },
+    /^ami-description: gives \d+ characters; AMI descriptions are at most 255/,
+  ],
+  [
+    'description placeholder unknown',
+    { 'ami-description': '{commit}' },
+    /^ami-description: unknown placeholder \{commit\}/,
+  ],
+  [
+    'deprecate after 0 days',
+    { 'deprecate-after-days': '0' },
+    /^deprecate-after-days: 0 is out of range; accepted: 1 to 3650/,
+  ],
+  [
+    'deprecate after 11 years',
+    { 'deprecate-after-days': '4000' },
+    /^deprecate-after-days: 4000 is out of range/,
+  ],
+  [
+    'organization given as an id',
+    { 'share-with-organizations': 'o-abcd123456' },
+    /^share-with-organizations: "o-abcd123456" is not accepted; expected organization ARNs/,
+  ],
+  [
+    'OU ARN in place of an organization',
+    { 'share-with-organizations': OU },
+    /^share-with-organizations: ".*ou-ab12-cdef3456" is not accepted/,
+  ],
+  [
+    'organizational unit given as an id',
+    { 'share-with-organizational-units': 'ou-ab12-cdef3456' },
+    /^share-with-organizational-units: "ou-ab12-cdef3456" is not accepted; expected organizational unit ARNs/,
+  ],
+];
+
+describe('bake-ami e2e: bad image settings', () => {
+  it.each(bad)('%s: one line naming the input, 0 AWS calls', async (_, given, message) => {
+    const calls = lc.logs.calls.query().length;
+    const r = await bakeStep({ ...inputs, ...given });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([
+      expect.stringMatching(new RegExp(`Invalid input: ${message.source.slice(1)}`)),
+    ]);
+    expect(lc.logs.calls.query().length).toBe(calls);
+  });
+});
