@@ -16,6 +16,7 @@ import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
 import { Pace, pollPaced, type Schedule } from './schedule.js';
 import type { SourceImage } from './source.js';
 import { builderTags } from './tags.js';
+import { rootVolume, type VolumeType } from './root-volume.js';
 
 export interface LaunchOptions {
   source: SourceImage;
@@ -26,6 +27,9 @@ export interface LaunchOptions {
   securityGroupIds: string[];
   iamInstanceProfile?: string;
   volumeSize?: number;
+  volumeType?: VolumeType;
+  volumeIops?: number;
+  volumeThroughput?: number;
   encrypted: boolean;
   kmsKeyId?: string;
   userData?: string;
@@ -36,12 +40,14 @@ export interface LaunchOptions {
 export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput {
   const tags = toTagList(builderTags(o.tags, o));
   const blockDevices: BlockDeviceMapping[] = [];
-  if (o.volumeSize !== undefined || o.encrypted) {
+  const volume = rootVolume(o);
+  if (o.volumeSize !== undefined || o.encrypted || Object.keys(volume).length) {
     blockDevices.push({
       DeviceName: o.source.rootDeviceName ?? '/dev/xvda',
       Ebs: {
         DeleteOnTermination: true,
         ...(o.volumeSize !== undefined ? { VolumeSize: o.volumeSize } : {}),
+        ...volume,
         ...(o.encrypted ? { Encrypted: true } : {}),
         ...(o.kmsKeyId ? { KmsKeyId: o.kmsKeyId } : {}),
       },

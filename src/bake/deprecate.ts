@@ -7,17 +7,12 @@ const DAY_MS = 86_400_000;
 /** DeprecateAt: "If you specify a value for seconds, Amazon EC2 rounds the seconds to the nearest minute." */
 const toMinute = (ms: number): number => Math.round(ms / 60_000) * 60_000;
 
-/**
- * Sets every image's deprecation time to the bake region's AMI's CreationDate plus `days`, so the
- * copies and a reused AMI share the first bake's date: an unchanged image still ages out. Images
- * already at that time are left alone. Returns the time (ISO 8601).
- */
-export async function deprecateImages(
+/** Each image as DescribeImages has it now, with its region. */
+export async function readImages(
   ctx: ActionContext,
   amis: Record<string, string>,
-  o: { region: string; days: number },
-): Promise<string> {
-  const images = await Promise.all(
+): Promise<{ region: string; imageId: string; image?: Image }[]> {
+  return Promise.all(
     Object.entries(amis).map(async ([region, imageId]) => {
       const out = await ctx.clients
         .ec2(region)
@@ -28,6 +23,19 @@ export async function deprecateImages(
       return { region, imageId, image: out.Images?.[0] };
     }),
   );
+}
+
+/**
+ * Sets every image's deprecation time to the bake region's AMI's CreationDate plus `days`, so the
+ * copies and a reused AMI share the first bake's date: an unchanged image still ages out. Images
+ * already at that time are left alone. Returns the time (ISO 8601).
+ */
+export async function deprecateImages(
+  ctx: ActionContext,
+  amis: Record<string, string>,
+  o: { region: string; days: number },
+): Promise<string> {
+  const images = await readImages(ctx, amis);
   const home = images.find((i) => i.region === o.region)?.image;
   const created = Date.parse(home?.CreationDate ?? '');
   const at = toMinute((Number.isFinite(created) ? created : ctx.clock.now()) + o.days * DAY_MS);

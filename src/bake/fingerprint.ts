@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import type { Provisioning } from './provisioning.js';
 import type { Platform } from './source.js';
+import { imageSettingsFingerprint, type RootVolumeSettings } from './root-volume.js';
 
-export interface FingerprintInput {
+export interface FingerprintInput extends RootVolumeSettings {
   sourceAmiId: string;
   platform: Platform;
   provisioning: Provisioning;
@@ -11,6 +12,7 @@ export interface FingerprintInput {
   volumeSize?: number;
   encrypted: boolean;
   kmsKeyId?: string;
+  imdsSupport?: string;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -39,6 +41,7 @@ export function fingerprint(i: FingerprintInput): string {
     volumeSize: i.volumeSize ?? null,
     encrypted: i.encrypted,
     kmsKeyId: i.kmsKeyId ?? null,
+    ...imageSettingsFingerprint(i),
   });
   return sha256(canonical);
 }

@@ -5,6 +5,7 @@ import type { ActionContext } from '../core/context.js';
 import { removeBakeResources } from './cleanup.js';
 import { deprecateImages } from './deprecate.js';
 import { distribute } from './distribute.js';
+import { requireImdsV2 } from './imds.js';
 import { markCompleted } from './janitor.js';
 import { bakeNative } from './native.js';
 import { bakeWithPacker } from './packer.js';
@@ -57,6 +58,8 @@ export async function produce(
       schedule: f.schedule,
       onImage,
     });
+    if (o.imdsSupport)
+      await phases.run('imds', 'Require IMDSv2 on the images', () => requireImdsV2(ctx, result.amis));
     const days = o.deprecateAfterDays;
     if (days !== undefined)
       result.deprecationTime = await phases.run('deprecate', `Deprecate ${days} days after creation`, () =>

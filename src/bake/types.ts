@@ -20,6 +20,9 @@ export type BuilderSettings = Pick<
   | 'securityGroupIds'
   | 'iamInstanceProfile'
   | 'volumeSize'
+  | 'volumeType'
+  | 'volumeIops'
+  | 'volumeThroughput'
   | 'encrypted'
   | 'kmsKeyId'
 >;
@@ -40,6 +43,8 @@ export interface ImageSettings {
   deprecateAfterDays?: number;
   shareWithOrganizations: string[];
   shareWithOrganizationalUnits: string[];
+  /** imds-support: 'v2.0' on the AMI and every copy. */
+  imdsSupport?: 'v2.0';
 }
 
 export interface BakeOptions extends BuilderSettings, ImageSettings {

@@ -3,9 +3,10 @@
 // and OUs), on the AMI and its copies, converged again on reuse; bad values refused with 0 calls.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DescribeImageAttributeCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoRoot } from '../harness/action-metadata.js';
 import { localcloudEnv, runActionStep, type ActionRun } from '../harness/run-action.js';
 import { start, type Localcloud } from '../localcloud/index.js';
 import { clientConfig } from '../localcloud/test-support.js';
@@ -18,6 +19,7 @@ let workdir: string;
 beforeAll(async () => {
   lc = await start({ port: 0 });
   workdir = mkdtempSync(join(tmpdir(), 'bake-e2e-settings-'));
+  cpSync(join(repoRoot, 'image'), join(workdir, 'image'), { recursive: true });
 });
 afterAll(async () => {
   await lc.stop();
@@ -27,6 +29,7 @@ afterAll(async () => {
 const ORG = 'arn:aws:organizations::123456789012:organization/o-abcd123456';
 const OU = 'arn:aws:organizations::123456789012:ou/o-abcd123456/ou-ab12-cdef3456';
 const DAY = 86_400_000;
+const WINDOWS = 'resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base';
 
 const inputs = {
   name: 'named',
@@ -104,6 +107,46 @@ describe('bake-ami e2e: image name, description, deprecation and organization sh
   });
 });
 
+describe('bake-ami e2e: root volume performance and IMDSv2 on the image', () => {
+  it('volume-type gp3, volume-iops 4000, volume-throughput 250 and imds-support v2.0 are on the AMI and its copy', async () => {
+    // Windows base images lack ImdsSupport (Linux ones have v2.0), so the bake has to set it.
+    const r = await bakeStep({
+      name: 'fast-disk',
+      'source-ami': WINDOWS,
+      'user-data-file': 'image/windows/user-data.ps1',
+      'poll-interval-seconds': '0.05',
+      'copy-to-regions': 'eu-west-1',
+      'volume-type': 'gp3',
+      'volume-iops': '4000',
+      'volume-throughput': '250',
+      'imds-support': 'v2.0',
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.exitCode).toBe(0);
+    for (const [region, id] of Object.entries(JSON.parse(r.outputs.amis!) as Record<string, string>)) {
+      const image = lc.world.region(region).ec2.images.get(id)!;
+      expect(image.imdsSupport).toBe('v2.0');
+      expect(image.blockDeviceMappings[0]!.Ebs).toMatchObject({
+        VolumeType: 'gp3',
+        Iops: 4000,
+        Throughput: 250,
+      });
+    }
+    const source = lc.world.region('us-east-1').ec2.images.get(r.outputs['source-ami-id']!)!;
+    expect(source.imdsSupport).toBeUndefined();
+    // The settings are in the fingerprint: the same bake without them is not a reuse of this one.
+    const plain = await bakeStep({
+      name: 'fast-disk',
+      'source-ami': WINDOWS,
+      'user-data-file': 'image/windows/user-data.ps1',
+      'poll-interval-seconds': '0.05',
+      'dry-run': 'true',
+    });
+    expect(plain.outputs.fingerprint).not.toBe(r.outputs.fingerprint);
+    expect(plain.outputs.reused).toBe('false');
+  });
+});
+
 const bad: [string, Record<string, string>, RegExp][] = [
   [
     'name template with a character AMI names cannot hold',
@@ -156,6 +199,44 @@ const bad: [string, Record<string, string>, RegExp][] = [
     { 'share-with-organizational-units': 'ou-ab12-cdef3456' },
     /^share-with-organizational-units: "ou-ab12-cdef3456" is not accepted; expected organizational unit ARNs/,
   ],
+  [
+    'root volume type st1',
+    { 'volume-type': 'st1' },
+    /^volume-type: "st1" is not accepted; accepted: gp3, gp2, io1, io2, standard/,
+  ],
+  ['iops without a type', { 'volume-iops': '4000' }, /^volume-iops: needs volume-type gp3, io1 or io2/],
+  [
+    'iops on gp2',
+    { 'volume-type': 'gp2', 'volume-iops': '4000' },
+    /^volume-iops: not accepted for volume-type gp2/,
+  ],
+  ['io1 without iops', { 'volume-type': 'io1' }, /^volume-iops: is required with volume-type io1/],
+  [
+    'gp3 iops out of range',
+    { 'volume-type': 'gp3', 'volume-iops': '20000' },
+    /^volume-iops: 20000 is out of range for gp3; accepted: 3000 to 16000/,
+  ],
+  [
+    'gp3 iops above 500 per GiB',
+    { 'volume-type': 'gp3', 'volume-iops': '5000', 'volume-size': '8' },
+    /^volume-iops: 5000 is more than 500 per GiB of volume-size 8/,
+  ],
+  [
+    'throughput on io2',
+    { 'volume-type': 'io2', 'volume-iops': '4000', 'volume-throughput': '500' },
+    /^volume-throughput: needs volume-type gp3/,
+  ],
+  [
+    'throughput above 0.25 per IOPS',
+    { 'volume-type': 'gp3', 'volume-throughput': '1000' },
+    /^volume-throughput: 1000 MiB\/s is more than 0.25 per IOPS of 3000 IOPS/,
+  ],
+  [
+    'throughput out of range',
+    { 'volume-type': 'gp3', 'volume-throughput': '100' },
+    /^volume-throughput: 100 is out of range; accepted: 125 to 1000/,
+  ],
+  ['imds-support v1', { 'imds-support': 'v1.0' }, /^imds-support: "v1.0" is not accepted; accepted: v2.0/],
 ];
 
 describe('bake-ami e2e: bad image settings', () => {

@@ -203,6 +203,9 @@ export interface Volume {
   volumeId: string;
   size: number;
   volumeType: string;
+  /** Provisioned IOPS (gp3, io1, io2) and throughput in MiB/s (gp3). */
+  iops?: number;
+  throughput?: number;
   availabilityZone: string;
   state: 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted';
   snapshotId?: string;

@@ -207,6 +207,8 @@ const createImage: AwsHandler = (req, { region, world, now }) => {
         SnapshotId: snapshot.snapshotId,
         VolumeSize: size,
         VolumeType: override?.Ebs?.VolumeType ?? volume?.volumeType ?? 'gp3',
+        ...(volume?.iops !== undefined ? { Iops: volume.iops } : {}),
+        ...(volume?.throughput !== undefined ? { Throughput: volume.throughput } : {}),
         DeleteOnTermination: override?.Ebs?.DeleteOnTermination ?? device.DeleteOnTermination,
         Encrypted: volume?.encrypted ?? false,
         ...(snapshot.kmsKeyId ? { KmsKeyId: snapshot.kmsKeyId } : {}),
@@ -465,6 +467,8 @@ const modifyImageAttribute: AwsHandler = (req, { region }) => {
     image.description = p.Description?.Value ?? p.Value ?? '';
     return {};
   }
+  const imds = p.ImdsSupport?.Value ?? (p.Attribute === 'imdsSupport' ? p.Value : undefined);
+  if (imds !== undefined) return setImdsSupport(image, imds);
   const add = [...(p.LaunchPermission?.Add ?? [])];
   const remove = [...(p.LaunchPermission?.Remove ?? [])];
   // The older flat form: Attribute=launchPermission, OperationType, UserIds, UserGroups,
@@ -509,6 +513,21 @@ const modifyImageAttribute: AwsHandler = (req, { region }) => {
   }
   return {};
 };
+
+/**
+ * ImdsSupport: "Set to v2.0 to indicate that IMDSv2 is specified in the AMI … After you set the
+ * value to v2.0, you can't undo it." Any other value is refused (InvalidParameterValue, code
+ * docs-silent); setting v2.0 again changes nothing.
+ */
+function setImdsSupport(image: Image, value: string): Record<string, never> {
+  if (value !== 'v2.0')
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Invalid value '${value}' for imdsSupport; the only value is v2.0.`,
+    );
+  image.imdsSupport = 'v2.0';
+  return {};
+}
 
 const ORGANIZATION_ARN = /^arn:aws[\w-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/;
 const OU_ARN =
