@@ -74,8 +74,10 @@ async function terminateBuilders(
 ): Promise<void> {
   const ec2 = ctx.clients.ec2(t.region);
   const ids = new Set<string>();
+  // A builder kept for debugging (on-failure: keep) is the janitor's, at its expiry.
+  const kept = (i: Instance) => fromTagList(i.Tags)[TAG.kept] !== undefined;
   const ofThisBake = (i: Instance) =>
-    i.InstanceId && fromTagList(i.Tags)[TAG.bakeId] === t.bakeId ? [i.InstanceId] : [];
+    i.InstanceId && fromTagList(i.Tags)[TAG.bakeId] === t.bakeId && !kept(i) ? [i.InstanceId] : [];
   try {
     const filters = [
       { Name: 'tag:' + TAG.bakeId, Values: [t.bakeId] },
@@ -97,7 +99,7 @@ async function terminateBuilders(
       for (const i of byId.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
         // Saved state is not proof: only an instance tagged with this bake's id is terminated.
         if (ofThisBake(i).length) ids.add(i.InstanceId!);
-        else ctx.log.warning(notOurs(`instance ${t.builderId}`, t.bakeId));
+        else if (!kept(i)) ctx.log.warning(notOurs(`instance ${t.builderId}`, t.bakeId));
       }
     }
   } catch (err) {

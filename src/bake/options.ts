@@ -33,6 +33,8 @@ export function bakeOptions(inputs: BakeInputs, step: StepEnv): BakeOptions {
     volumeIops: i.volumeIops,
     volumeThroughput: i.volumeThroughput,
     imdsSupport: i.imdsSupport,
+    failureMode: i.onFailure,
+    keepHours: i.keepHours,
     encrypted: i.encrypted,
     kmsKeyId: i.kmsKeyId,
     kmsKeyIds: i.kmsKeyIds,

@@ -7,6 +7,7 @@ import { deprecateImages } from './deprecate.js';
 import { distribute } from './distribute.js';
 import { requireImdsV2 } from './imds.js';
 import { markCompleted } from './janitor.js';
+import { keepFailedBuilder, keptFailure } from './keep-builder.js';
 import { bakeNative } from './native.js';
 import { bakeWithPacker } from './packer.js';
 import { applyChangedTags } from './retag.js';
@@ -76,8 +77,14 @@ export async function produce(
     o.record(STATE.done, 'true');
     return finish(ctx, run);
   } catch (err) {
+    const builderId = result.builderInstanceId;
+    // A cancelled bake is not a failure to debug: it leaves nothing.
+    const kept =
+      o.failureMode === 'keep' && builderId && !ctx.signal.aborted
+        ? await keepFailedBuilder(ctx, { builderId, bakeId: o.bakeId, keepHours: o.keepHours })
+        : undefined;
     await cleanUpFailed(ctx, run, o, created);
-    throw err;
+    throw kept ? keptFailure(err, kept) : err;
   }
 }
 

@@ -45,6 +45,9 @@ export interface ImageSettings {
   shareWithOrganizationalUnits: string[];
   /** imds-support: 'v2.0' on the AMI and every copy. */
   imdsSupport?: 'v2.0';
+  /** on-failure: keep stops and keeps a failed bake's builder for keepHours. */
+  failureMode: 'cleanup' | 'keep';
+  keepHours: number;
 }
 
 export interface BakeOptions extends BuilderSettings, ImageSettings {

@@ -142,6 +142,16 @@ const NATIVE_BAKE: Call[] = [
   },
   { what: 'terminate the builder', checks: [check('ec2:TerminateInstances', builder, BUILDER)] },
   {
+    what: 'on-failure: keep: stop the failed builder and tag it kept with a later expiry',
+    checks: [
+      check('ec2:StopInstances', builder, BUILDER),
+      check('ec2:CreateTags', builder, {
+        ...BUILDER,
+        ...requestTags({ 'golden-ami:kept': 'b-0001', 'golden-ami:expires-at': '2026-12-08T05:00:00.000Z' }),
+      }),
+    ],
+  },
+  {
     what: 'remove a failed image and its snapshots (and the janitor, an expired unfinished one)',
     checks: [
       check('ec2:DeregisterImage', image, imageContext(OUR_BAKE)),
