@@ -45,6 +45,7 @@ export async function produce(
   };
   try {
     const spec = f.reusable?.ImageId ? reusedSpec(run, o, f.reusable) : newSpec(run, o, f.source);
+    result.amiDescription = spec.description;
     if (f.reusable?.ImageId) {
       adopt(result, { ...f.reusable, ImageId: f.reusable.ImageId });
       result.amis[o.region] = f.reusable.ImageId;

@@ -82,9 +82,16 @@ describe('bake-ami e2e: image name, description, deprecation and organization sh
         expect.arrayContaining([{ OrganizationArn: ORG }, { OrganizationalUnitArn: OU }]),
       );
     }
-    expect(first.summary).toContain('Deprecated from');
-    expect(first.summary).toContain(OU);
-    expect(first.summary).toContain('web 0123456789ab run 17');
+    // The summary's "what this image is" block.
+    const deprecated = new Date(
+      lc.world.region('us-east-1').ec2.images.get(amis['us-east-1']!)!.deprecationTime!,
+    );
+    expect(first.summary).toContain('| What this image is |');
+    expect(first.summary).toContain(`| Name | ${first.outputs['ami-name']} |`);
+    expect(first.summary).toContain('| Description | web 0123456789ab run 17 |');
+    expect(first.summary).toContain(`| Fingerprint | \`${first.outputs.fingerprint}\` |`);
+    expect(first.summary).toContain(`| Deprecated from | ${deprecated.toISOString()} |`);
+    expect(first.summary).toContain(`| Shared with | ${ORG}, ${OU} |`);
   });
 
   it('reuse converges: launch permissions and deprecation put back on every image', async () => {
