@@ -6,6 +6,7 @@ import {
   type BlockDeviceMapping,
   type Instance,
   type RunInstancesCommandInput,
+  type RunInstancesCommandOutput,
 } from '@aws-sdk/client-ec2';
 import { hasCode } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
@@ -16,6 +17,7 @@ import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
 import { Pace, pollPaced, type Schedule } from './schedule.js';
 import type { SourceImage } from './source.js';
 import { builderTags } from './tags.js';
+import { isNoSpotCapacity, SPOT_MARKET } from './spot.js';
 import { rootVolume, type VolumeType } from './root-volume.js';
 
 export interface LaunchOptions {
@@ -35,6 +37,8 @@ export interface LaunchOptions {
   userData?: string;
   tags: Record<string, string>;
   expiresAt: number;
+  /** spot: true — on Spot first (spot.ts). */
+  spot?: boolean;
 }
 
 export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput {
@@ -59,7 +63,8 @@ export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput 
     MinCount: 1,
     MaxCount: 1,
     // Idempotent: an SDK retry after a dropped response cannot launch a second builder.
-    ClientToken: o.bakeId,
+    ClientToken: o.spot === false ? `${o.bakeId}-on-demand`.slice(0, 64) : o.bakeId,
+    ...(o.spot ? { InstanceMarketOptions: SPOT_MARKET } : {}),
     ...(o.subnetId ? { SubnetId: o.subnetId } : {}),
     ...(o.securityGroupIds.length ? { SecurityGroupIds: o.securityGroupIds } : {}),
     ...(o.iamInstanceProfile
@@ -80,6 +85,7 @@ export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput 
       { ResourceType: 'instance', Tags: tags },
       { ResourceType: 'volume', Tags: tags },
       { ResourceType: 'network-interface', Tags: tags },
+      ...(o.spot ? [{ ResourceType: 'spot-instances-request' as const, Tags: tags }] : []),
     ],
   };
 }
@@ -93,16 +99,26 @@ export async function launchBuilder(
   o: LaunchOptions,
   onLaunched: (id: string) => void,
 ): Promise<string> {
-  const out = await ctx.clients
-    .ec2()
-    .send(new RunInstancesCommand(runInstancesRequest(o)))
-    .catch((err: unknown) => {
-      throw withContext(`RunInstances (${o.instanceType} from ${o.source.imageId})`, err);
-    });
+  const launch = (spot: boolean | undefined): Promise<RunInstancesCommandOutput> =>
+    ctx.clients
+      .ec2()
+      .send(new RunInstancesCommand(runInstancesRequest({ ...o, spot })))
+      .catch((err: unknown) => {
+        if (spot && isNoSpotCapacity(err)) {
+          ctx.log.warning(
+            `spot: no Spot capacity for ${o.instanceType} (${describeError(err)}); launching the builder On-Demand instead.`,
+          );
+          // Another client token: the first was spent on the Spot request's parameters.
+          return launch(false);
+        }
+        throw withContext(`RunInstances (${o.instanceType} from ${o.source.imageId})`, err);
+      });
+  const out = await launch(o.spot || undefined);
   const id = out.Instances?.[0]?.InstanceId;
   if (!id) throw new ActionFailure('RunInstances returned no instance id');
   onLaunched(id);
-  ctx.log.info(`Launched builder ${id} (${o.instanceType}) from ${o.source.imageId}.`);
+  const market = out.Instances?.[0]?.InstanceLifecycle === 'spot' ? ', Spot' : '';
+  ctx.log.info(`Launched builder ${id} (${o.instanceType}${market}) from ${o.source.imageId}.`);
   return id;
 }
 

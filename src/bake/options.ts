@@ -34,6 +34,7 @@ export function bakeOptions(inputs: BakeInputs, step: StepEnv): BakeOptions {
     volumeThroughput: i.volumeThroughput,
     imdsSupport: i.imdsSupport,
     failureMode: i.onFailure,
+    spot: i.spot,
     keepHours: i.keepHours,
     encrypted: i.encrypted,
     kmsKeyId: i.kmsKeyId,

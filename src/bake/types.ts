@@ -25,6 +25,7 @@ export type BuilderSettings = Pick<
   | 'volumeThroughput'
   | 'encrypted'
   | 'kmsKeyId'
+  | 'spot'
 >;
 
 /**
@@ -140,6 +141,8 @@ export interface ExpiredBuilder {
   instanceId: string;
   bakeName: string;
   expiresAt: string;
+  /** A Spot builder's request, cancelled before it is terminated. */
+  spotInstanceRequestId?: string;
 }
 
 /** An image of an earlier bake that never completed, past its expiry (the janitor's). */

@@ -66,6 +66,8 @@ export interface BlockDevice {
 
 export interface Instance {
   instanceId: string;
+  /** A Spot instance's request (aws/ec2-spot.ts); absent for On-Demand. */
+  spotInstanceRequestId?: string;
   imageId: string;
   instanceType: string;
   state: InstanceStateName;

@@ -12,6 +12,7 @@ import {
 } from '../state.js';
 import { bootConsole, decodeUserData, emptyPlan, planFromScript, scriptConsole } from '../userdata.js';
 import { ebsPerformance } from './ec2-volume-performance.js';
+import { checkSpotStop, onSpotTerminated } from './ec2-spot.js';
 import { AwsError } from './service.js';
 import { checkArchitecture } from './ec2-instance-types.js';
 
@@ -364,6 +365,7 @@ export function setInstanceState(
 
 export function terminateInstance(region: RegionState, instanceId: string): StateChange {
   const instance = findInstance(region, instanceId);
+  onSpotTerminated(region, instance);
   if (instance.state === 'terminated' || instance.state === 'shutting-down') {
     return {
       InstanceId: instanceId,
@@ -379,6 +381,7 @@ export function terminateInstance(region: RegionState, instanceId: string): Stat
 
 export function stopInstance(region: RegionState, instanceId: string): StateChange {
   const instance = findInstance(region, instanceId);
+  checkSpotStop(region, instance);
   if (instance.state === 'terminated' || instance.state === 'shutting-down') {
     throw new AwsError(
       'IncorrectInstanceState',

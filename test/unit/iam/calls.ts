@@ -80,6 +80,17 @@ const NATIVE_BAKE: Call[] = [
     checks: runInstances({ image: AMAZON_IMAGE, tags: builderTags(), profileRole: PIPELINE.builderRole }),
   },
   {
+    what: 'spot: the builder on a Spot request tagged as the builder; the request cancelled before the builder ends',
+    checks: [
+      check('ec2:RunInstances', arn.ec2('spot-instances-request', '*'), {
+        ...requestTags(builderTags()),
+        'ec2:IsLaunchTemplateResource': 'false',
+      }),
+      ...tagOnCreate('RunInstances', [arn.ec2('spot-instances-request', '*')], builderTags()),
+      check('ec2:CancelSpotInstanceRequests', arn.ec2('spot-instances-request', 'sir-0builder1'), BUILDER),
+    ],
+  },
+  {
     what: "launch the builder from an image this pipeline baked (a bake on last night's bake)",
     checks: runInstances({ image: OUR_BAKE, tags: builderTags() }),
   },
