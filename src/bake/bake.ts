@@ -3,6 +3,7 @@ import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
 import { imageNaming } from './ami-name.js';
 import { fingerprint } from './fingerprint.js';
+import { loadTestStage, type TestStage } from './test-stage.js';
 import { reapExpiredBuilders, retireUnfinishedImages } from './janitor.js';
 import { checkNetwork } from './network.js';
 import { locatePacker } from './packer-build.js';
@@ -29,6 +30,7 @@ const EXPIRY_GRACE_MS = 30 * 60_000;
 export async function bake(ctx: ActionContext, o: BakeRunOptions): Promise<BakeResult> {
   // Local checks first: unreadable files and a missing packer are input errors, before any AWS call.
   const provisioning = await loadProvisioning(o);
+  const test = await loadTestStage(o);
   const packerPath = o.engine === 'packer' ? await locatePacker(o.processRunner) : undefined;
   if (provisioning.kind === 'scripts' && !o.iamInstanceProfile)
     ctx.log.warning(
@@ -42,7 +44,7 @@ export async function bake(ctx: ActionContext, o: BakeRunOptions): Promise<BakeR
   o.record(STATE.region, o.region);
   const run = startRun(ctx, o, started, naming);
   if (o.janitor) await janitor(ctx, run, o);
-  const found = await lookUp(ctx, run, o, provisioning, packerPath);
+  const found = await lookUp(ctx, run, o, provisioning, packerPath, test);
   if (o.dryRun) return dryRun(ctx, run, o, found);
   return produce(ctx, run, o, found);
 }
@@ -109,6 +111,7 @@ async function lookUp(
   o: BakeRunOptions,
   provisioning: Provisioning,
   packerPath: string | undefined,
+  test: TestStage | undefined,
 ): Promise<Found> {
   const { phases, result } = run;
   const source = await phases.run('source', 'Resolve the source image', async () => {
@@ -126,6 +129,7 @@ async function lookUp(
     sourceAmiId: source.imageId,
     platform: result.platform,
     provisioning,
+    test,
   });
   ctx.log.info(`Fingerprint: ${result.fingerprint}`);
   const reusable = o.reuseIfUnchanged
@@ -145,7 +149,7 @@ async function lookUp(
     platform: result.platform,
     instanceType: o.instanceType,
   });
-  return { source, provisioning, packerPath, reusable, schedule };
+  return { source, provisioning, packerPath, reusable, schedule, test };
 }
 
 async function dryRun(ctx: ActionContext, run: Run, o: BakeRunOptions, f: Found): Promise<BakeResult> {

@@ -39,6 +39,8 @@ export interface LaunchOptions {
   expiresAt: number;
   /** spot: true — on Spot first (spot.ts). */
   spot?: boolean;
+  /** Another launch of the same bake (the test stage) needs its own idempotency token. */
+  clientToken?: string;
 }
 
 export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput {
@@ -63,7 +65,7 @@ export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput 
     MinCount: 1,
     MaxCount: 1,
     // Idempotent: an SDK retry after a dropped response cannot launch a second builder.
-    ClientToken: o.spot === false ? `${o.bakeId}-on-demand`.slice(0, 64) : o.bakeId,
+    ClientToken: `${o.clientToken ?? o.bakeId}${o.spot === false ? '-on-demand' : ''}`.slice(0, 64),
     ...(o.spot ? { InstanceMarketOptions: SPOT_MARKET } : {}),
     ...(o.subnetId ? { SubnetId: o.subnetId } : {}),
     ...(o.securityGroupIds.length ? { SecurityGroupIds: o.securityGroupIds } : {}),

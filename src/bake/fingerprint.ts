@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Provisioning } from './provisioning.js';
 import type { Platform } from './source.js';
 import { imageSettingsFingerprint, type RootVolumeSettings } from './root-volume.js';
+import type { TestStage } from './test-stage.js';
 
 export interface FingerprintInput extends RootVolumeSettings {
   sourceAmiId: string;
@@ -13,6 +14,7 @@ export interface FingerprintInput extends RootVolumeSettings {
   encrypted: boolean;
   kmsKeyId?: string;
   imdsSupport?: string;
+  test?: TestStage;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -42,6 +44,8 @@ export function fingerprint(i: FingerprintInput): string {
     encrypted: i.encrypted,
     kmsKeyId: i.kmsKeyId ?? null,
     ...imageSettingsFingerprint(i),
+    // Only when given, so an AMI baked without a test keeps its fingerprint.
+    ...(i.test ? { test: sha256(i.test.kind === 'script' ? i.test.script.content : i.test.userData) } : {}),
   });
   return sha256(canonical);
 }

@@ -17,6 +17,7 @@ import { imageInputs, checkImageInputs } from './image-inputs.js';
 import { checkVolumeInputs, volumeInputs } from './volume-inputs.js';
 import { checkFailureInputs, failureInputs } from './failure-inputs.js';
 import { builderInputs, checkBuilderInputs } from './builder-inputs.js';
+import { checkTestInputs, testInputs } from './test-inputs.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
 const SSM_PARAMETER = /^resolve:ssm:\/?[\w.\-/]{1,1011}(:[\w.-]{1,100})?$/;
@@ -184,6 +185,7 @@ export const bakeSpec = defineAction({
     ...volumeInputs,
     ...failureInputs,
     ...builderInputs,
+    ...testInputs,
     'poll-interval-seconds': seconds({
       description:
         'Longest delay between status polls while waiting. Each phase with a usual duration (boot, stop, imaging, copy) is polled first when it is expected to end, then at a tenth of this, growing 1.5× up to it. Below 10 it also shortens the expected durations alike (a simulator running faster than AWS sets it low); rarely worth changing on AWS.',
@@ -215,6 +217,7 @@ export const bakeSpec = defineAction({
     checkVolumeInputs(v, problem);
     checkFailureInputs(v, problem);
     checkBuilderInputs(v, problem);
+    checkTestInputs(v, problem);
     for (const [key, value] of Object.entries(v.tags)) {
       if (value.length > 256)
         problem(`tags: the value of ${key} is ${value.length} characters long; at most 256 are accepted`);

@@ -8,6 +8,7 @@ import { distribute } from './distribute.js';
 import { requireImdsV2 } from './imds.js';
 import { markCompleted } from './janitor.js';
 import { keepFailedBuilder, keptFailure } from './keep-builder.js';
+import { runTestStage } from './test-phase.js';
 import { bakeNative } from './native.js';
 import { bakeWithPacker } from './packer.js';
 import { applyChangedTags } from './retag.js';
@@ -52,6 +53,9 @@ export async function produce(
     } else {
       Object.assign(result.amis, await bakeWithEngine(ctx, run, o, f, spec, onImage));
       result.amiId = result.amis[o.region];
+      // Nothing is copied or shared before the test passes.
+      if (f.test && result.amiId)
+        result.testResult = await runTestStage(ctx, run, o, f, f.test, result.amiId);
     }
     const distribution = { amis: result.amis, reused: result.reused, fingerprint: result.fingerprint };
     result.sharedWith = await distribute(ctx, phases, o, {

@@ -17,6 +17,8 @@ export interface ProvisionOptions {
   failureMarker: string;
   deadline: number;
   schedule: Schedule;
+  /** The phase a failure is named after (the test stage runs the same proof). */
+  phase?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function provision(ctx: ActionContext, p: ProvisionOptions): Promis
     // User data that prints the success marker must be seen printing it; scripts proved themselves
     // by their Run Command exit codes.
     requireSuccess: p.provisioning.kind === 'user-data' && p.provisioning.userData.includes(SUCCESS_MARKER),
-    phase: 'provision',
+    phase: p.phase ?? 'provision',
     what:
       p.provisioning.kind === 'scripts'
         ? 'waiting for the builder to shut down'

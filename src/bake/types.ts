@@ -9,6 +9,7 @@ import type { Provisioning } from './provisioning.js';
 import type { Schedule } from './schedule.js';
 import type { Platform, SourceImage } from './source.js';
 import type { StateRecorder } from './state.js';
+import type { TestStage } from './test-stage.js';
 
 export type Engine = 'native' | 'packer';
 
@@ -49,6 +50,10 @@ export interface ImageSettings {
   /** on-failure: keep stops and keeps a failed bake's builder for keepHours. */
   failureMode: 'cleanup' | 'keep';
   keepHours: number;
+  /** The test stage (test-stage.ts): at most one of these. */
+  testUserData?: string;
+  testUserDataFile?: string;
+  testScript?: string;
 }
 
 export interface BakeOptions extends BuilderSettings, ImageSettings {
@@ -108,6 +113,8 @@ export interface BakeResult {
   amiName: string;
   /** Set when ami-description gave it; otherwise the default the image is described with. */
   amiDescription?: string;
+  /** The test stage's outcome, when there is one. */
+  testResult?: string;
   /** When the images are deprecated (deprecate-after-days), ISO 8601. */
   deprecationTime?: string;
   amis: Record<string, string>;
@@ -170,4 +177,6 @@ export interface Found {
   packerPath?: string;
   reusable?: Image;
   schedule: Schedule;
+  /** The test stage, when the inputs give one. */
+  test?: TestStage;
 }
