@@ -38,6 +38,7 @@ export function bakeOptions(inputs: BakeInputs, step: StepEnv): BakeOptions {
     testUserData: i.testUserData,
     testUserDataFile: i.testUserDataFile,
     testScript: i.testScript,
+    testHealthUrl: i.testHealthUrl,
     keepHours: i.keepHours,
     encrypted: i.encrypted,
     kmsKeyId: i.kmsKeyId,

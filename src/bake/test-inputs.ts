@@ -1,5 +1,5 @@
 // bake-ami's test stage inputs (test-user-data, test-user-data-file, test-script); inputs.ts spreads them in.
-import { string } from '../core/input-fields.js';
+import { healthUrl, string } from '../core/input-fields.js';
 import type { Inputs } from '../core/inputs.js';
 
 export const testInputs = {
@@ -10,6 +10,9 @@ export const testInputs = {
   'test-user-data-file': string({
     description: 'A file holding the test user data (instead of test-user-data).',
   }),
+  'test-health-url': healthUrl(
+    "Test stage, with test-script: after the script passed, the test instance must answer this URL with 2xx within 30 poll intervals (5 minutes at the default), e.g. http://{private-ip}:8080/health. The runner must reach the instance's private address.",
+  ),
   'test-script': string({
     description:
       'Test stage: a script file run over SSM Run Command on one instance launched from the new AMI (shell on Linux, PowerShell on Windows; needs iam-instance-profile); a non-zero exit code fails the bake in phase test and removes the AMI. Part of the fingerprint.',
@@ -25,6 +28,10 @@ export function checkTestInputs(
     (_, i) => [v.testUserData, v.testUserDataFile, v.testScript][i] !== undefined,
   );
   if (given.length > 1) problem(`${given.join(' and ')}: give at most one`);
+  if (v.testHealthUrl !== undefined && v.testScript === undefined)
+    problem(
+      'test-health-url: needs test-script (test user data shuts the instance down, so nothing would answer)',
+    );
   if (v.testScript !== undefined && !v.iamInstanceProfile)
     problem(
       'test-script: needs iam-instance-profile (Run Command reaches the test instance only through one that allows SSM)',

@@ -11,6 +11,7 @@ import { MAX_USER_DATA_BYTES } from './inputs.js';
 import { provision } from './provision-builder.js';
 import type { Script } from './provisioning.js';
 import { runScript, waitForAgent } from './run-command.js';
+import { waitForTestHealth } from './test-health.js';
 import type { Schedule } from './schedule.js';
 import type { Platform } from './source.js';
 
@@ -69,6 +70,8 @@ export async function testImage(
     failureMarker: string;
     deadline: number;
     schedule: Schedule;
+    testHealthUrl?: string;
+    pollIntervalMs: number;
   },
 ): Promise<string> {
   const started = ctx.clock.now();
@@ -101,6 +104,10 @@ export async function testImage(
       total: 1,
       bakeId: o.bakeId,
     });
+    if (o.testHealthUrl) {
+      const answer = await waitForTestHealth(ctx, { ...o, instanceId, url: o.testHealthUrl });
+      ctx.log.info(`test-health-url ${o.testHealthUrl} answered ${answer} on ${instanceId}.`);
+    }
   } else
     await provision(ctx, {
       ...wait,

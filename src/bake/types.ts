@@ -54,6 +54,7 @@ export interface ImageSettings {
   testUserData?: string;
   testUserDataFile?: string;
   testScript?: string;
+  testHealthUrl?: string;
 }
 
 export interface BakeOptions extends BuilderSettings, ImageSettings {

@@ -16,7 +16,7 @@ let lc: Localcloud;
 let workdir: string;
 
 beforeAll(async () => {
-  lc = await start({ port: 0 });
+  lc = await start({ port: 0, instanceHttpPort: HTTP_PORT });
   workdir = mkdtempSync(join(tmpdir(), 'bake-e2e-test-stage-'));
   writeFileSync(join(workdir, 'test-fails.sh'), 'echo checking nginx\n# localcloud: exit 1\n');
   writeFileSync(join(workdir, 'test-passes.sh'), 'echo checking nginx\necho ok\n');
@@ -26,6 +26,8 @@ afterAll(async () => {
   rmSync(workdir, { recursive: true, force: true });
 });
 
+/** Instances answer /health here (localcloud's instance HTTP; unhealthy when the image is tagged so). */
+const HTTP_PORT = 18613;
 const SOURCE = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
 const BUILD = '#!/bin/bash\necho provisioned\nshutdown -h now';
 const tag = (tags: Tag[], key: string) => tags.find((t) => t.Key === key)?.Value;
@@ -103,6 +105,24 @@ describe('bake-ami e2e: test stage', () => {
     expect(leftOf(r.state['bake-id']!).filter((l) => l.startsWith('instance'))).toEqual([]);
   });
 
+  it('test-health-url: a healthy test instance passes; one not answering fails phase test and leaves no image', async () => {
+    const url = `http://{private-ip}:${HTTP_PORT}/health`;
+    const ok = await bakeStep('tested-health', { 'test-script': 'test-passes.sh', 'test-health-url': url });
+    expect(ok.errors).toEqual([]);
+    expect(ok.log).toMatch(/test-health-url .* answered HTTP 200 on i-\w+/);
+    const sick = await bakeStep('tested-sick', {
+      'test-script': 'test-passes.sh',
+      // Nothing listens on that port of the instance.
+      'test-health-url': `http://{private-ip}:${HTTP_PORT + 1}/health`,
+    });
+    expect(sick.errors).toEqual([
+      expect.stringMatching(
+        /^phase test failed: test-health-url .* did not answer 2xx on test instance i-\w+ \(last: connection refused\)/,
+      ),
+    ]);
+    expect(leftOf(sick.state['bake-id']!)).toEqual([]);
+  });
+
   it('a cancel during the test leaves nothing', async () => {
     const r = await bakeStep(
       'tested-cancel',
@@ -117,7 +137,11 @@ describe('bake-ami e2e: test stage', () => {
   it('the test is part of the fingerprint', async () => {
     const plan = (inputs: Record<string, string>) => bakeStep('tested-fp', { 'dry-run': 'true', ...inputs });
     const runs: ActionRun[] = [];
-    for (const inputs of [{}, { 'test-script': 'test-passes.sh' }, { 'test-script': 'test-fails.sh' }])
+    for (const inputs of [
+      {},
+      { 'test-script': 'test-passes.sh' },
+      { 'test-script': 'test-fails.sh' },
+    ] as Record<string, string>[])
       runs.push(await plan(inputs));
     expect(runs.map((r) => r.errors)).toEqual([[], [], []]);
     const prints = new Set(runs.map((r) => r.outputs.fingerprint));
@@ -134,6 +158,16 @@ describe('bake-ami e2e: test stage', () => {
       'test script without a profile',
       { 'test-script': 'test-passes.sh', 'iam-instance-profile': '' },
       /^test-script: needs iam-instance-profile/,
+    ],
+    [
+      'health url without a test script',
+      { 'test-user-data': 'x', 'test-health-url': 'http://{private-ip}/health', 'iam-instance-profile': '' },
+      /^test-health-url: needs test-script/,
+    ],
+    [
+      'health url to another host',
+      { 'test-script': 'test-passes.sh', 'test-health-url': 'http://example.com/' },
+      /^test-health-url: "http:\/\/example.com\/" is not accepted/,
     ],
     [
       'missing test script',
