@@ -1,6 +1,6 @@
 // bake-ami's inputs for what the image is called, how long it lives and who may launch it (issue 28),
 // kept apart from inputs.ts so the spec stays readable; inputs.ts spreads them in.
-import { integer, list, string } from '../core/input-fields.js';
+import { boolean, integer, list, string } from '../core/input-fields.js';
 import type { Inputs } from '../core/inputs.js';
 import { nameTemplateProblems, PLACEHOLDERS, templateProblems } from './ami-name.js';
 
@@ -36,6 +36,18 @@ export const imageInputs = {
     accepted: 'organization ARNs such as arn:aws:organizations::123456789012:organization/o-abcd123456',
     unique: true,
     maxItems: 25,
+  }),
+  'windows-fast-launch': boolean({
+    description:
+      'Windows AMIs: EnableFastLaunch (pre-provisioned snapshots) on the AMI and every copy, in each region, also on reuse. Needs a Windows image. retire-amis disables it before deregistering.',
+    default: 'false',
+  }),
+  'fast-launch-max-parallel': integer({
+    description:
+      'With windows-fast-launch: how many instances EC2 may launch at once to pre-provision snapshots (MaxParallelLaunches, 6 or more).',
+    default: '6',
+    min: 6,
+    max: 10_000,
   }),
   'share-with-organizational-units': list({
     description:

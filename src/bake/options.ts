@@ -33,6 +33,8 @@ export function bakeOptions(inputs: BakeInputs, step: StepEnv): BakeOptions {
     volumeIops: i.volumeIops,
     volumeThroughput: i.volumeThroughput,
     imdsSupport: i.imdsSupport,
+    windowsFastLaunch: i.windowsFastLaunch,
+    fastLaunchMaxParallel: i.fastLaunchMaxParallel,
     failureMode: i.onFailure,
     spot: i.spot,
     testUserData: i.testUserData,

@@ -6,6 +6,7 @@ import { removeBakeResources } from './cleanup.js';
 import { deprecateImages } from './deprecate.js';
 import { distribute } from './distribute.js';
 import { requireImdsV2 } from './imds.js';
+import { checkFastLaunchPlatform, enableFastLaunch } from './fast-launch.js';
 import { markCompleted } from './janitor.js';
 import { keepFailedBuilder, keptFailure } from './keep-builder.js';
 import { runTestStage } from './test-phase.js';
@@ -45,6 +46,7 @@ export async function produce(
     o.record(STATE.images, JSON.stringify(created));
   };
   try {
+    if (o.windowsFastLaunch) checkFastLaunchPlatform(result.platform);
     const spec = f.reusable?.ImageId ? reusedSpec(run, o, f.reusable) : newSpec(run, o, f.source);
     result.amiDescription = spec.description;
     if (f.reusable?.ImageId) {
@@ -71,6 +73,12 @@ export async function produce(
       result.deprecationTime = await phases.run('deprecate', `Deprecate ${days} days after creation`, () =>
         deprecateImages(ctx, result.amis, { region: o.region, days }),
       );
+    if (o.windowsFastLaunch) {
+      await phases.run('fast-launch', 'Enable Windows fast launch in every region', () =>
+        enableFastLaunch(ctx, result.amis, { maxParallelLaunches: o.fastLaunchMaxParallel }),
+      );
+      result.fastLaunch = Object.keys(result.amis);
+    }
     if (result.reused)
       await phases.run('tag', 'Apply changed tags to the reused AMI and its copies', () =>
         applyChangedTags(ctx, result.amis, o.tags),

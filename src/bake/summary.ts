@@ -17,6 +17,7 @@ function identity(r: BakeResult): string[][] {
     ...(r.builderInstanceId ? [['Builder', `${code(r.builderInstanceId)} (terminated)`]] : []),
     ['Deprecated from', r.deprecationTime ?? 'not set (deprecate-after-days)'],
     ['Shared with', r.sharedWith.length ? r.sharedWith.join(', ') : 'this account only'],
+    ...(r.fastLaunch ? [['Fast launch', `on in ${r.fastLaunch.join(', ')}`]] : []),
     ['Test', r.testResult ?? (r.reused ? 'passed when it was baked, or none given' : 'none given')],
   ];
 }

@@ -45,6 +45,8 @@ export interface ImageSettings {
   deprecateAfterDays?: number;
   shareWithOrganizations: string[];
   shareWithOrganizationalUnits: string[];
+  windowsFastLaunch: boolean;
+  fastLaunchMaxParallel: number;
   /** imds-support: 'v2.0' on the AMI and every copy. */
   imdsSupport?: 'v2.0';
   /** on-failure: keep stops and keeps a failed bake's builder for keepHours. */
@@ -114,6 +116,8 @@ export interface BakeResult {
   amiName: string;
   /** Set when ami-description gave it; otherwise the default the image is described with. */
   amiDescription?: string;
+  /** Regions where fast launch is on (windows-fast-launch). */
+  fastLaunch?: string[];
   /** The test stage's outcome, when there is one. */
   testResult?: string;
   /** When the images are deprecated (deprecate-after-days), ISO 8601. */

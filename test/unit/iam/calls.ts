@@ -136,6 +136,13 @@ const NATIVE_BAKE: Call[] = [
     ],
   },
   {
+    what: 'windows-fast-launch: read and enable fast launch on the AMI and its copies',
+    checks: [
+      ...reads('ec2:DescribeFastLaunchImages'),
+      check('ec2:EnableFastLaunch', image, imageContext(OUR_BAKE)),
+    ],
+  },
+  {
     what: 'deprecate the AMI and its copies (deprecate-after-days)',
     checks: [check('ec2:EnableImageDeprecation', image, imageContext(OUR_BAKE))],
   },
@@ -364,6 +371,7 @@ const RETIRE: Call[] = [
       'ec2:DescribeImages',
       'ec2:DescribeImageAttribute',
       'ec2:DescribeImageReferences',
+      'ec2:DescribeFastLaunchImages',
       'ec2:DescribeInstances',
       'ec2:DescribeLaunchTemplates',
       'ec2:DescribeLaunchTemplateVersions',
@@ -388,6 +396,7 @@ const RETIRE: Call[] = [
       'ec2:EnableImageDeprecation',
       'ec2:DisableImageDeprecation',
       'ec2:DisableImageDeregistrationProtection',
+      'ec2:DisableFastLaunch',
       'ec2:DeregisterImage',
     ].map((a) => check(a, image, imageContext(OUR_BAKE))),
   },

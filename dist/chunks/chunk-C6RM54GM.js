@@ -1,5 +1,5 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{oa as u}from"./chunk-R4SIYFSN.js";import{a as e}from"./chunk-PGQDUKP4.js";function c(t,n){let s={},o=n;for(let[r,i]of Object.entries(t.inputs)){let p=u(r);s[p]=p in o?o[p]:i.default!==void 0?i.parse(i.default):i.empty}return s}e(c,"inputsWith");var a=e(t=>String(t??"").replace(/\|/g,"\\|").replace(/\r?\n/g,"<br>"),"escapeCell");function g(t,n){let s=`| ${t.map(a).join(" | ")} |`,o=`| ${t.map(()=>"---").join(" | ")} |`;return[s,o,...n.map(r=>`| ${r.map(a).join(" | ")} |`)].join(`
+import{ra as u}from"./chunk-NJWOUJI7.js";import{a as e}from"./chunk-PGQDUKP4.js";function c(t,n){let s={},o=n;for(let[r,i]of Object.entries(t.inputs)){let p=u(r);s[p]=p in o?o[p]:i.default!==void 0?i.parse(i.default):i.empty}return s}e(c,"inputsWith");var a=e(t=>String(t??"").replace(/\|/g,"\\|").replace(/\r?\n/g,"<br>"),"escapeCell");function g(t,n){let s=`| ${t.map(a).join(" | ")} |`,o=`| ${t.map(()=>"---").join(" | ")} |`;return[s,o,...n.map(r=>`| ${r.map(a).join(" | ")} |`)].join(`
 `)}e(g,"table");var m=e((t,n=3)=>`${"#".repeat(n)} ${t}`,"heading"),y=e(t=>`\`${t.replace(/`/g,"'")}\``,"code");function x(t,n){return`<details><summary>${t}</summary>
 
 ${n}

@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{M as r,N as o,O as m,g as p,i as s,u as i}from"./chunk-NJWOUJI7.js";import{a as e}from"./chunk-PGQDUKP4.js";var c=class extends r(o,m,"DeleteSnapshot",p){static{e(this,"DeleteSnapshotCommand")}};var a=class extends r(o,m,"DeregisterImage",s){static{e(this,"DeregisterImageCommand")}};var f=class extends r(o,m,"DescribeSnapshots",i){static{e(this,"DescribeSnapshotsCommand")}};export{c as a,a as b,f as c};

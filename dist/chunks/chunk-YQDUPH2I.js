@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{J as r,K as o,L as m,g as p,i as s,t as i}from"./chunk-R4SIYFSN.js";import{a as e}from"./chunk-PGQDUKP4.js";var c=class extends r(o,m,"DeleteSnapshot",p){static{e(this,"DeleteSnapshotCommand")}};var a=class extends r(o,m,"DeregisterImage",s){static{e(this,"DeregisterImageCommand")}};var f=class extends r(o,m,"DescribeSnapshots",i){static{e(this,"DescribeSnapshotsCommand")}};export{c as a,a as b,f as c};
