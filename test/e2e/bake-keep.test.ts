@@ -60,6 +60,10 @@ describe('bake-ami e2e: on-failure: keep', () => {
     ]);
     expect(r.post?.exitCode).toBe(0);
     const bakeId = r.state['bake-id']!;
+    // StopInstances was sent before the step ended; the stop itself may still be finishing.
+    const deadline = Date.now() + 10_000;
+    while (ofBake(bakeId).live.some((i) => i.state === 'stopping') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const { live, images } = ofBake(bakeId);
     expect(live.map((i) => i.state)).toEqual(['stopped']);
     const builder = live[0]!;
