@@ -2,7 +2,9 @@
 import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
 import { copyKey } from './distribute.js';
+import { imageNaming } from './ami-name.js';
 import { fingerprint } from './fingerprint.js';
+import { loadTestStage, type TestStage } from './test-stage.js';
 import { reapExpiredBuilders, retireUnfinishedImages } from './janitor.js';
 import { removeExpiredPackerTemporaries } from './janitor-packer.js';
 import { checkNetwork } from './network.js';
@@ -22,8 +24,6 @@ export type { BakeOptions, BakeResult, BakeRunOptions } from './types.js';
 /** Builders outlive their bake's timeout by this much before another bake's janitor takes them. */
 const EXPIRY_GRACE_MS = 30 * 60_000;
 
-export const utcStamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-
 /**
  * Bakes (or reuses) an AMI: janitor, source, fingerprint and reuse, then launch → provision →
  * image (or Packer), copy and share, builder terminated. Anything a failed or cancelled bake
@@ -32,28 +32,37 @@ export const utcStamp = (ms: number): string => new Date(ms).toISOString().repla
 export async function bake(ctx: ActionContext, o: BakeRunOptions): Promise<BakeResult> {
   // Local checks first: unreadable files and a missing packer are input errors, before any AWS call.
   const provisioning = await loadProvisioning(o);
+  const test = await loadTestStage(o);
   const packerPath = o.engine === 'packer' ? await locatePacker(o.processRunner) : undefined;
   if (provisioning.kind === 'scripts' && !o.iamInstanceProfile)
     ctx.log.warning(
       'provision-scripts: no iam-instance-profile given; Run Command reaches the builder only through an instance profile that allows SSM (for example AmazonSSMManagedInstanceCore), or the bake waits for the agent until timeout-minutes',
     );
+  // The name too is an input error, found before any AWS call.
+  const started = ctx.clock.now();
+  const naming = imageNaming(o, { ...o, started });
   // From here the post step has something to look after.
   o.record(STATE.bakeId, o.bakeId);
   o.record(STATE.region, o.region);
-  const run = startRun(ctx, o);
+  const run = startRun(ctx, o, started, naming);
   if (o.janitor) await janitor(ctx, run, o);
-  const found = await lookUp(ctx, run, o, provisioning, packerPath);
+  const found = await lookUp(ctx, run, o, provisioning, packerPath, test);
   if (o.dryRun) return dryRun(ctx, run, o, found);
   return produce(ctx, run, o, found);
 }
 
-function startRun(ctx: ActionContext, o: BakeRunOptions): Run {
-  const started = ctx.clock.now();
+function startRun(
+  ctx: ActionContext,
+  o: BakeRunOptions,
+  started: number,
+  naming: { name: string; description?: string },
+): Run {
   const deadline = deadlineAfter(ctx.clock, o.timeoutMs);
   const phases = new Phases(ctx.clock, ctx.log, deadline, o.timeoutMs, ctx.signal);
   const result: BakeResult = {
     region: o.region,
-    amiName: `${o.name}-${utcStamp(started)}`,
+    amiName: naming.name,
+    ...(naming.description !== undefined ? { amiDescription: naming.description } : {}),
     amis: {},
     sourceAmiId: '',
     sourceVia: '',
@@ -110,6 +119,7 @@ async function lookUp(
   o: BakeRunOptions,
   provisioning: Provisioning,
   packerPath: string | undefined,
+  test: TestStage | undefined,
 ): Promise<Found> {
   const { phases, result } = run;
   const source = await phases.run('source', 'Resolve the source image', async () => {
@@ -127,6 +137,7 @@ async function lookUp(
     sourceAmiId: source.imageId,
     platform: result.platform,
     provisioning,
+    test,
   });
   ctx.log.info(`Fingerprint: ${result.fingerprint}`);
   const unresolved = provisioning.kind === 'packer' ? provisioning.template.unresolved : [];
@@ -153,7 +164,7 @@ async function lookUp(
     instanceType: o.instanceType,
     timeScale: o.timeScale,
   });
-  return { source, provisioning, packerPath, reusable, schedule, notBefore };
+  return { source, provisioning, packerPath, reusable, schedule, notBefore, test };
 }
 
 async function dryRun(ctx: ActionContext, run: Run, o: BakeRunOptions, f: Found): Promise<BakeResult> {

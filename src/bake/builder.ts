@@ -6,6 +6,7 @@ import {
   type BlockDeviceMapping,
   type Instance,
   type RunInstancesCommandInput,
+  type RunInstancesCommandOutput,
 } from '@aws-sdk/client-ec2';
 import { hasCode } from '../aws/errors.js';
 import { toTagList } from '../aws/tags.js';
@@ -16,6 +17,8 @@ import { ConsoleWatch, SUCCESS_MARKER } from './console.js';
 import { Pace, pollPaced, type Schedule } from './schedule.js';
 import type { SourceImage } from './source.js';
 import { builderTags } from './tags.js';
+import { isNoSpotCapacity, SPOT_MARKET } from './spot.js';
+import { rootVolume, type VolumeType } from './root-volume.js';
 
 export interface LaunchOptions {
   source: SourceImage;
@@ -26,22 +29,31 @@ export interface LaunchOptions {
   securityGroupIds: string[];
   iamInstanceProfile?: string;
   volumeSize?: number;
+  volumeType?: VolumeType;
+  volumeIops?: number;
+  volumeThroughput?: number;
   encrypted: boolean;
   kmsKeyId?: string;
   userData?: string;
   tags: Record<string, string>;
   expiresAt: number;
+  /** spot: true — on Spot first (spot.ts). */
+  spot?: boolean;
+  /** Another launch of the same bake (the test stage) needs its own idempotency token. */
+  clientToken?: string;
 }
 
 export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput {
   const tags = toTagList(builderTags(o.tags, o));
   const blockDevices: BlockDeviceMapping[] = [];
-  if (o.volumeSize !== undefined || o.encrypted) {
+  const volume = rootVolume(o);
+  if (o.volumeSize !== undefined || o.encrypted || Object.keys(volume).length) {
     blockDevices.push({
       DeviceName: o.source.rootDeviceName ?? '/dev/xvda',
       Ebs: {
         DeleteOnTermination: true,
         ...(o.volumeSize !== undefined ? { VolumeSize: o.volumeSize } : {}),
+        ...volume,
         ...(o.encrypted ? { Encrypted: true } : {}),
         ...(o.kmsKeyId ? { KmsKeyId: o.kmsKeyId } : {}),
       },
@@ -53,7 +65,8 @@ export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput 
     MinCount: 1,
     MaxCount: 1,
     // Idempotent: an SDK retry after a dropped response cannot launch a second builder.
-    ClientToken: o.bakeId,
+    ClientToken: `${o.clientToken ?? o.bakeId}${o.spot === false ? '-on-demand' : ''}`.slice(0, 64),
+    ...(o.spot ? { InstanceMarketOptions: SPOT_MARKET } : {}),
     ...(o.subnetId ? { SubnetId: o.subnetId } : {}),
     ...(o.securityGroupIds.length ? { SecurityGroupIds: o.securityGroupIds } : {}),
     ...(o.iamInstanceProfile
@@ -74,6 +87,7 @@ export function runInstancesRequest(o: LaunchOptions): RunInstancesCommandInput 
       { ResourceType: 'instance', Tags: tags },
       { ResourceType: 'volume', Tags: tags },
       { ResourceType: 'network-interface', Tags: tags },
+      ...(o.spot ? [{ ResourceType: 'spot-instances-request' as const, Tags: tags }] : []),
     ],
   };
 }
@@ -87,16 +101,26 @@ export async function launchBuilder(
   o: LaunchOptions,
   onLaunched: (id: string) => void,
 ): Promise<string> {
-  const out = await ctx.clients
-    .ec2()
-    .send(new RunInstancesCommand(runInstancesRequest(o)))
-    .catch((err: unknown) => {
-      throw withContext(`RunInstances (${o.instanceType} from ${o.source.imageId})`, err);
-    });
+  const launch = (spot: boolean | undefined): Promise<RunInstancesCommandOutput> =>
+    ctx.clients
+      .ec2()
+      .send(new RunInstancesCommand(runInstancesRequest({ ...o, spot })))
+      .catch((err: unknown) => {
+        if (spot && isNoSpotCapacity(err)) {
+          ctx.log.warning(
+            `spot: no Spot capacity for ${o.instanceType} (${describeError(err)}); launching the builder On-Demand instead.`,
+          );
+          // Another client token: the first was spent on the Spot request's parameters.
+          return launch(false);
+        }
+        throw withContext(`RunInstances (${o.instanceType} from ${o.source.imageId})`, err);
+      });
+  const out = await launch(o.spot || undefined);
   const id = out.Instances?.[0]?.InstanceId;
   if (!id) throw new ActionFailure('RunInstances returned no instance id');
   onLaunched(id);
-  ctx.log.info(`Launched builder ${id} (${o.instanceType}) from ${o.source.imageId}.`);
+  const market = out.Instances?.[0]?.InstanceLifecycle === 'spot' ? ', Spot' : '';
+  ctx.log.info(`Launched builder ${id} (${o.instanceType}${market}) from ${o.source.imageId}.`);
   return id;
 }
 

@@ -17,6 +17,7 @@ import type { Log } from '../core/log.js';
 import type { AwsClients } from '../aws/clients.js';
 import { removePackerTemporaries } from './packer-cleanup.js';
 import type { CreatedImage, PackerResources } from './state.js';
+import { cancelSpotRequests } from './spot.js';
 import { TAG } from './tags.js';
 
 export interface CleanupContext {
@@ -94,8 +95,11 @@ async function terminateBuilders(
 ): Promise<void> {
   const ec2 = ctx.clients.ec2(t.region);
   const ids = new Set<string>();
+  const spotRequests = new Set<string>();
+  // A builder kept for debugging (on-failure: keep) is the janitor's, at its expiry.
+  const kept = (i: Instance) => fromTagList(i.Tags)[TAG.kept] !== undefined;
   const ofThisBake = (i: Instance) =>
-    i.InstanceId && fromTagList(i.Tags)[TAG.bakeId] === t.bakeId ? [i.InstanceId] : [];
+    i.InstanceId && fromTagList(i.Tags)[TAG.bakeId] === t.bakeId && !kept(i) ? [i.InstanceId] : [];
   try {
     const filters = [
       { Name: 'tag:' + TAG.bakeId, Values: [t.bakeId] },
@@ -103,7 +107,10 @@ async function terminateBuilders(
     ];
     const out = await ec2.send(new DescribeInstancesCommand({ Filters: filters }));
     for (const i of out.Reservations?.flatMap((r) => r.Instances ?? []) ?? [])
-      for (const id of ofThisBake(i)) ids.add(id);
+      for (const id of ofThisBake(i)) {
+        ids.add(id);
+        if (i.SpotInstanceRequestId) spotRequests.add(i.SpotInstanceRequestId);
+      }
     // The instance-id filter (unlike InstanceIds) does not fail for an id that is already gone.
     if (t.builderId && !ids.has(t.builderId)) {
       const byId = await ec2.send(
@@ -116,8 +123,10 @@ async function terminateBuilders(
       );
       for (const i of byId.Reservations?.flatMap((r) => r.Instances ?? []) ?? []) {
         // Saved state is not proof: only an instance tagged with this bake's id is terminated.
-        if (ofThisBake(i).length) ids.add(i.InstanceId!);
-        else ctx.log.warning(notOurs(`instance ${t.builderId}`, t.bakeId));
+        if (ofThisBake(i).length) {
+          ids.add(i.InstanceId!);
+          if (i.SpotInstanceRequestId) spotRequests.add(i.SpotInstanceRequestId);
+        } else if (!kept(i)) ctx.log.warning(notOurs(`instance ${t.builderId}`, t.bakeId));
       }
     }
   } catch (err) {
@@ -127,6 +136,8 @@ async function terminateBuilders(
   }
   if (!ids.size) return;
   try {
+    // A Spot builder's persistent request would launch it again.
+    await cancelSpotRequests(ec2, [...spotRequests]);
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: [...ids] }));
     report.terminated.push(...ids);
     ctx.log.info(`Terminated builder ${[...ids].join(', ')}.`);

@@ -6,6 +6,7 @@ import { recordCopyRegions } from './retag.js';
 import { findReusable } from './reuse.js';
 import type { Schedule } from './schedule.js';
 import { shareImage, shareSnapshots } from './share.js';
+import { launchPrincipals } from './share-orgs.js';
 import type { CreatedImage } from './state.js';
 import type { BakeRunOptions, ImageSpec } from './types.js';
 
@@ -18,6 +19,8 @@ export type DistributeOptions = Pick<
   | 'encrypted'
   | 'kmsKeyIds'
   | 'shareWithAccounts'
+  | 'shareWithOrganizations'
+  | 'shareWithOrganizationalUnits'
   | 'shareSnapshots'
 >;
 
@@ -41,7 +44,7 @@ export interface Distribution {
 export const copyKey = (o: Pick<DistributeOptions, 'encrypted' | 'kmsKeyIds'>, region: string): string =>
   (o.encrypted && o.kmsKeyIds[region]) || '';
 
-/** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere; returns the accounts shared with. */
+/** Copies to copy-to-regions (reusing a copy with the same fingerprint) and shares everywhere; returns the accounts, organizations and OUs shared with. */
 export async function distribute(
   ctx: ActionContext,
   phases: Phases,
@@ -53,18 +56,17 @@ export async function distribute(
   if (missing.length)
     await phases.run('copy', `Copy to ${missing.join(', ')}`, () => copyMissing(ctx, phases, o, d, missing));
   // A reused AMI's shares converge on the input, so even an empty list is applied to it.
-  if (!o.shareWithAccounts.length && !d.reused) return [];
-  const title = o.shareWithAccounts.length
-    ? `Share with ${o.shareWithAccounts.join(', ')}`
-    : 'Remove shares no longer listed';
+  const principals = launchPrincipals(o);
+  if (!principals.length && !d.reused) return [];
+  const title = principals.length ? `Share with ${principals.join(', ')}` : 'Remove shares no longer listed';
   await phases.run('share', title, async () => {
-    if (o.encrypted && o.shareWithAccounts.length)
+    if (o.encrypted && principals.length)
       ctx.log.warning('The AMI is encrypted: the accounts it is shared with also need use of its KMS key.');
     const changed = await Promise.all(
       Object.entries(d.amis).map(async ([region, imageId]) => {
         const share = { region, imageId, accounts: o.shareWithAccounts, revokeOthers: d.reused };
         const [image, snapshots] = await Promise.all([
-          shareImage(ctx, share),
+          shareImage(ctx, { ...share, accounts: principals }),
           o.shareSnapshots || d.reused
             ? shareSnapshots(ctx, { ...share, accounts: o.shareSnapshots ? o.shareWithAccounts : [] })
             : [],
@@ -74,10 +76,10 @@ export async function distribute(
     );
     if (!changed.some((a) => a.length))
       ctx.log.info(
-        o.shareWithAccounts.length ? 'Already shared with every account.' : 'Shared with no account.',
+        principals.length ? 'Already shared with every account, organization and OU.' : 'Shared with no one.',
       );
   });
-  return o.shareWithAccounts;
+  return principals;
 }
 
 async function copyMissing(

@@ -4,8 +4,10 @@ import { basename } from 'node:path';
 import type { PackerTemplate } from './packer-template.js';
 import type { Provisioning } from './provisioning.js';
 import type { Platform } from './source.js';
+import { imageSettingsFingerprint, type RootVolumeSettings } from './root-volume.js';
+import type { TestStage } from './test-stage.js';
 
-export interface FingerprintInput {
+export interface FingerprintInput extends RootVolumeSettings {
   sourceAmiId: string;
   platform: Platform;
   provisioning: Provisioning;
@@ -13,6 +15,8 @@ export interface FingerprintInput {
   volumeSize?: number;
   encrypted: boolean;
   kmsKeyId?: string;
+  imdsSupport?: string;
+  test?: TestStage;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -60,6 +64,9 @@ export function fingerprint(i: FingerprintInput): string {
     volumeSize: i.volumeSize ?? null,
     encrypted: i.encrypted,
     kmsKeyId: i.kmsKeyId ?? null,
+    ...imageSettingsFingerprint(i),
+    // Only when given, so an AMI baked without a test keeps its fingerprint.
+    ...(i.test ? { test: sha256(i.test.kind === 'script' ? i.test.script.content : i.test.userData) } : {}),
   });
   return sha256(canonical);
 }

@@ -13,6 +13,11 @@ import {
   string,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
+import { imageInputs, checkImageInputs } from './image-inputs.js';
+import { checkVolumeInputs, volumeInputs } from './volume-inputs.js';
+import { checkFailureInputs, failureInputs } from './failure-inputs.js';
+import { builderInputs, checkBuilderInputs } from './builder-inputs.js';
+import { checkTestInputs, testInputs } from './test-inputs.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
 const SSM_PARAMETER = /^resolve:ssm:\/?[\w.\-/]{1,1011}(:[\w.-]{1,100})?$/;
@@ -30,7 +35,7 @@ export const bakeSpec = defineAction({
   inputs: {
     name: string({
       description:
-        'Base name of the AMI. The image is named "<name>-<UTC yyyyMMddHHmmss>". Letters, digits, spaces and ( ) [ ] . / - \' @ _, 3 to 113 characters.',
+        'Base name of the AMI, the bake\'s identity (reuse and the janitor find its images by it). The image is named "<name>-<UTC yyyyMMddHHmmss>" unless ami-name-template says otherwise. Letters, digits, spaces and ( ) [ ] . / - \' @ _, 3 to 113 characters.',
       required: true,
       pattern: AMI_NAME,
       accepted: "3 to 113 of letters, digits, spaces and ( ) [ ] . / - ' @ _",
@@ -187,6 +192,11 @@ export const bakeSpec = defineAction({
       description: 'Resolve and validate everything and print the plan, creating nothing.',
       default: 'false',
     }),
+    ...imageInputs,
+    ...volumeInputs,
+    ...failureInputs,
+    ...builderInputs,
+    ...testInputs,
     'poll-interval-seconds': seconds({
       description:
         'Longest delay between status polls while waiting. Each phase with a usual duration (boot, stop, imaging, copy) is polled first when it is expected to end (a new image also once early, as a failing one fails fast), then at a tenth of this, growing 1.5× up to it. It never changes when a phase is expected to end; rarely worth changing on AWS.',
@@ -223,6 +233,11 @@ export const bakeSpec = defineAction({
       problem(
         'tags: the keys add up to more than 512 characters; bake-ami records them in two tags of 256 so reuse can remove a key no longer listed',
       );
+    checkImageInputs(v, problem);
+    checkVolumeInputs(v, problem);
+    checkFailureInputs(v, problem);
+    checkBuilderInputs(v, problem);
+    checkTestInputs(v, problem);
     for (const [key, value] of Object.entries(v.tags)) {
       if (value.length > 256)
         problem(`tags: the value of ${key} is ${value.length} characters long; at most 256 are accepted`);

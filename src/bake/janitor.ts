@@ -13,6 +13,7 @@ import { removeBakeResources } from './cleanup.js';
 import { describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
+import { cancelSpotRequests } from './spot.js';
 import { readListTags, TAG } from './tags.js';
 import type { ExpiredBuilder, UnfinishedImage } from './types.js';
 
@@ -43,7 +44,12 @@ export function expiredBuilder(i: Instance, now: number): ExpiredBuilder | undef
   // A builder without a readable expiry is not ours to judge.
   const at = expiresAt ? Date.parse(expiresAt) : NaN;
   if (!i.InstanceId || Number.isNaN(at) || at > now) return undefined;
-  return { instanceId: i.InstanceId, bakeName: tags[TAG.builder] ?? '', expiresAt: expiresAt ?? '' };
+  return {
+    instanceId: i.InstanceId,
+    bakeName: tags[TAG.builder] ?? '',
+    expiresAt: expiresAt ?? '',
+    ...(i.SpotInstanceRequestId ? { spotInstanceRequestId: i.SpotInstanceRequestId } : {}),
+  };
 }
 
 /**
@@ -72,6 +78,11 @@ export async function reapExpiredBuilders(
     );
   if (o.dryRun) return expired;
   try {
+    // A Spot builder's persistent request would launch it again.
+    await cancelSpotRequests(
+      ctx.clients.ec2(),
+      expired.flatMap((b) => b.spotInstanceRequestId ?? []),
+    );
     await ctx.clients
       .ec2()
       .send(new TerminateInstancesCommand({ InstanceIds: expired.map((b) => b.instanceId) }));

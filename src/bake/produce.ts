@@ -3,8 +3,13 @@ import type { Image } from '@aws-sdk/client-ec2';
 import { fromTagList } from '../aws/tags.js';
 import type { ActionContext } from '../core/context.js';
 import { removeBakeResources } from './cleanup.js';
+import { deprecateImages } from './deprecate.js';
 import { distribute } from './distribute.js';
+import { requireImdsV2 } from './imds.js';
+import { checkFastLaunchPlatform, enableFastLaunch } from './fast-launch.js';
 import { markCompleted } from './janitor.js';
+import { keepFailedBuilder, keptFailure } from './keep-builder.js';
+import { runTestStage } from './test-phase.js';
 import { bakeNative } from './native.js';
 import { bakeWithPacker } from './packer.js';
 import { applyChangedTags } from './retag.js';
@@ -49,13 +54,18 @@ export async function produce(
     o.record(STATE.packer, JSON.stringify(r));
   };
   try {
+    if (o.windowsFastLaunch) checkFastLaunchPlatform(result.platform);
     const spec = f.reusable?.ImageId ? reusedSpec(run, o, f.reusable) : newSpec(run, o, f.source);
+    result.amiDescription = spec.description;
     if (f.reusable?.ImageId) {
       adopt(result, { ...f.reusable, ImageId: f.reusable.ImageId });
       result.amis[o.region] = f.reusable.ImageId;
     } else {
       Object.assign(result.amis, await bakeWithEngine(ctx, run, o, f, spec, { onImage, onPacker }));
       result.amiId = result.amis[o.region];
+      // Nothing is copied or shared before the test passes.
+      if (f.test && result.amiId)
+        result.testResult = await runTestStage(ctx, run, o, f, f.test, result.amiId);
     }
     const distribution = { amis: result.amis, reused: result.reused, fingerprint: result.fingerprint };
     result.sharedWith = await distribute(ctx, phases, o, {
@@ -66,6 +76,19 @@ export async function produce(
       notBefore: f.notBefore,
       freshName,
     });
+    if (o.imdsSupport)
+      await phases.run('imds', 'Require IMDSv2 on the images', () => requireImdsV2(ctx, result.amis));
+    const days = o.deprecateAfterDays;
+    if (days !== undefined)
+      result.deprecationTime = await phases.run('deprecate', `Deprecate ${days} days after creation`, () =>
+        deprecateImages(ctx, result.amis, { region: o.region, days }),
+      );
+    if (o.windowsFastLaunch) {
+      await phases.run('fast-launch', 'Enable Windows fast launch in every region', () =>
+        enableFastLaunch(ctx, result.amis, { maxParallelLaunches: o.fastLaunchMaxParallel }),
+      );
+      result.fastLaunch = Object.keys(result.amis);
+    }
     if (result.reused)
       await phases.run('tag', 'Apply changed tags to the reused AMI and its copies', () =>
         applyChangedTags(ctx, result.amis, o.tags),
@@ -77,8 +100,14 @@ export async function produce(
     o.record(STATE.done, 'true');
     return finish(ctx, run);
   } catch (err) {
+    const builderId = result.builderInstanceId;
+    // A cancelled bake is not a failure to debug: it leaves nothing.
+    const kept =
+      o.failureMode === 'keep' && builderId && !ctx.signal.aborted
+        ? await keepFailedBuilder(ctx, { builderId, bakeId: o.bakeId, keepHours: o.keepHours })
+        : undefined;
     await cleanUpFailed(ctx, run, o, created, packer);
-    throw err;
+    throw kept ? keptFailure(err, kept) : err;
   }
 }
 
@@ -134,7 +163,7 @@ function newSpec(run: Run, o: BakeRunOptions, source: SourceImage): ImageSpec {
   const at = o.commit ? ` at ${o.commit.slice(0, 12)}` : '';
   return {
     name: run.result.amiName,
-    description: `Baked by golden-ami-actions from ${source.imageId}${at}`,
+    description: run.result.amiDescription ?? `Baked by golden-ami-actions from ${source.imageId}${at}`,
     tags,
   };
 }

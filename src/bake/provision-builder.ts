@@ -23,6 +23,8 @@ export interface ProvisionOptions {
   failureMarker: string;
   deadline: number;
   schedule: Schedule;
+  /** The phase a failure is named after (the test stage runs the same proof). */
+  phase?: string;
 }
 
 /**
@@ -74,7 +76,7 @@ export async function provision(ctx: ActionContext, p: ProvisionOptions): Promis
     requireSuccess: p.provisioning.kind === 'user-data' && p.provisioning.userData.includes(SUCCESS_MARKER),
     userDataShutsDown: p.provisioning.kind === 'user-data' && p.platform === 'linux',
     ...(whileRunning ? { whileRunning } : {}),
-    phase: 'provision',
+    phase: p.phase ?? 'provision',
     what:
       p.provisioning.kind === 'scripts'
         ? 'waiting for the builder to shut down'

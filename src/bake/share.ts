@@ -1,4 +1,4 @@
-// Sharing with share-with-accounts: launch permission on an AMI, and createVolumePermission on its snapshots (share-snapshots).
+// Sharing with share-with-accounts (and organizations, OUs): launch permission on an AMI, and createVolumePermission on its snapshots (share-snapshots).
 import {
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
@@ -9,21 +9,23 @@ import {
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { snapshotIdsOf } from './image.js';
+import { launchPermission, launchPrincipal } from './share-orgs.js';
 
 interface Share {
   region: string;
   imageId: string;
+  /** Account ids, and for launch permission also organization and OU ARNs (share-orgs.ts). */
   accounts: string[];
   /** A reused image: accounts not listed lose the permission (shares converge on the input). */
   revokeOthers?: boolean;
 }
 
-type Grants = { UserId: string }[];
+type Grant = ReturnType<typeof launchPermission>;
 
 /**
  * Grants a permission to the accounts that do not hold it yet (so a rerun changes nothing) and,
- * with revokeOthers, removes it from accounts no longer listed: reads who holds it, changes only
- * the difference, logs it. Group and organization grants are never touched. Returns the changes.
+ * with revokeOthers, removes it from accounts (organizations, OUs) no longer listed: reads who holds
+ * it, changes only the difference, logs it. Group grants are never touched. Returns the changes.
  */
 async function converge(
   ctx: ActionContext,
@@ -33,7 +35,7 @@ async function converge(
     what: string;
     permission: 'launch permissions' | 'volume permissions';
     holders: () => Promise<(string | undefined)[]>;
-    modify: (change: { Add?: Grants; Remove?: Grants }) => Promise<unknown>;
+    modify: (change: { Add?: Grant[]; Remove?: Grant[] }) => Promise<unknown>;
   },
 ): Promise<string[]> {
   const have = (
@@ -43,8 +45,7 @@ async function converge(
   ).filter((a): a is string => a !== undefined);
   const add = o.accounts.filter((a) => !have.includes(a));
   const remove = o.revokeOthers ? have.filter((a) => !o.accounts.includes(a)) : [];
-  const grants = (accounts: string[]) =>
-    accounts.length ? accounts.map((UserId) => ({ UserId })) : undefined;
+  const grants = (principals: string[]) => (principals.length ? principals.map(launchPermission) : undefined);
   if (!add.length && !remove.length) return [];
   await o.modify({ Add: grants(add), Remove: grants(remove) }).catch((err: unknown) => {
     throw withContext(`changing the ${o.permission} of ${o.what}`, err);
@@ -52,12 +53,12 @@ async function converge(
   if (add.length) ctx.log.info(`Shared ${o.what} with ${add.join(', ')}.`);
   if (remove.length)
     ctx.log.info(
-      `${o.what}: ${o.permission} removed from ${remove.join(', ')} (no longer in share-with-accounts).`,
+      `${o.what}: ${o.permission} removed from ${remove.join(', ')} (no longer listed to share with).`,
     );
   return [...add, ...remove];
 }
 
-/** Grants launch permission to accounts that do not have it yet. */
+/** Grants launch permission to accounts, organizations and OUs that do not have it yet. */
 export async function shareImage(ctx: ActionContext, o: Share): Promise<string[]> {
   const client = ctx.clients.ec2(o.region);
   return converge(ctx, {
@@ -70,7 +71,7 @@ export async function shareImage(ctx: ActionContext, o: Share): Promise<string[]
         new DescribeImageAttributeCommand({ ImageId: o.imageId, Attribute: 'launchPermission' }),
         { abortSignal: ctx.signal },
       );
-      return (out.LaunchPermissions ?? []).map((p) => p.UserId);
+      return (out.LaunchPermissions ?? []).filter((p) => !p.Group).map(launchPrincipal);
     },
     modify: (LaunchPermission) =>
       client.send(new ModifyImageAttributeCommand({ ImageId: o.imageId, LaunchPermission })),

@@ -3,6 +3,25 @@ import { blocks, code, details, heading, seconds, table } from '../core/summary.
 import type { BakeResult } from './types.js';
 import type { CleanupReport } from './cleanup.js';
 
+/** Name, description, source, fingerprint, deprecation and sharing: what the image is, at a glance. */
+function identity(r: BakeResult): string[][] {
+  return [
+    ['AMI', r.amiId ? code(r.amiId) : '(none)'],
+    ['Name', r.amiName],
+    ['Description', r.amiDescription ?? '(none)'],
+    ['Source', `${code(r.sourceAmiId)} (${r.sourceVia})`],
+    ['Platform', r.platform],
+    ['Engine', r.engine],
+    ['Reused', r.reused ? 'yes: fingerprint unchanged, nothing launched' : 'no'],
+    ['Fingerprint', code(r.fingerprint)],
+    ...(r.builderInstanceId ? [['Builder', `${code(r.builderInstanceId)} (terminated)`]] : []),
+    ['Deprecated from', r.deprecationTime ?? 'not set (deprecate-after-days)'],
+    ['Shared with', r.sharedWith.length ? r.sharedWith.join(', ') : 'this account only'],
+    ...(r.fastLaunch ? [['Fast launch', `on in ${r.fastLaunch.join(', ')}`]] : []),
+    ['Test', r.testResult ?? (r.reused ? 'passed when it was baked, or none given' : 'none given')],
+  ];
+}
+
 /** The job summary: the image, its regions, and how long each phase took. */
 export function renderBakeSummary(r: BakeResult): string {
   const title = r.dryRun
@@ -10,21 +29,7 @@ export function renderBakeSummary(r: BakeResult): string {
     : r.reused
       ? `bake-ami: reused ${r.amiId ?? ''}`
       : `bake-ami: baked ${r.amiId ?? ''}`;
-  const image = table(
-    ['Image', ''],
-    [
-      ['AMI', r.amiId ? code(r.amiId) : '(none)'],
-      ['Name', r.amiName],
-      ['Source', `${code(r.sourceAmiId)} (${r.sourceVia})`],
-      ['Platform', r.platform],
-      ['Engine', r.engine],
-      ['Reused', r.reused ? 'yes: fingerprint unchanged, nothing launched' : 'no'],
-      ['Fingerprint', code(r.fingerprint)],
-      ...(r.builderInstanceId ? [['Builder', `${code(r.builderInstanceId)} (terminated)`]] : []),
-      ...(r.sharedWith.length ? [['Shared with', r.sharedWith.join(', ')]] : []),
-      ['Total time', seconds(r.totalMs)],
-    ],
-  );
+  const image = table(['What this image is', ''], [...identity(r), ['Total time', seconds(r.totalMs)]]);
   const regions = Object.keys(r.amis).length
     ? table(
         ['Region', 'AMI'],

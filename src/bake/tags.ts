@@ -6,6 +6,8 @@ export const TAG = {
   bakeId: 'golden-ami:bake-id',
   /** On builders, images and snapshots: ISO time after which a later bake's janitor may remove it (images: unless completed). */
   expiresAt: 'golden-ami:expires-at',
+  /** On a failed bake's builder kept for debugging (on-failure: keep): that bake's id. Cleanup spares it; the janitor ends it at its expiry. */
+  kept: 'golden-ami:kept',
   /** On images and snapshots: written when the bake succeeded; the janitor never touches these. */
   completed: 'golden-ami:completed',
   /** On images: the bake name, so two pipelines with identical content never share an AMI. */

@@ -9,6 +9,7 @@ import type { Provisioning } from './provisioning.js';
 import type { Schedule } from './schedule.js';
 import type { Platform, SourceImage } from './source.js';
 import type { StateRecorder } from './state.js';
+import type { TestStage } from './test-stage.js';
 
 export type Engine = 'native' | 'packer';
 
@@ -20,8 +21,12 @@ export type BuilderSettings = Pick<
   | 'securityGroupIds'
   | 'iamInstanceProfile'
   | 'volumeSize'
+  | 'volumeType'
+  | 'volumeIops'
+  | 'volumeThroughput'
   | 'encrypted'
   | 'kmsKeyId'
+  | 'spot'
 >;
 
 /**
@@ -30,7 +35,31 @@ export type BuilderSettings = Pick<
  * not the inputs' to decide, the bake id's random part and the current directory, run() adds
  * (BakeRunOptions).
  */
-export interface BakeOptions extends BuilderSettings {
+/** What the image is called, how long it lives and who may launch it (image-inputs.ts). */
+export interface ImageSettings {
+  /** ami-name-template; undefined: "{name}-{date}{time}". */
+  amiNameTemplate?: string;
+  amiDescription?: string;
+  /** GITHUB_RUN_NUMBER, for {run}. */
+  runNumber?: string;
+  deprecateAfterDays?: number;
+  shareWithOrganizations: string[];
+  shareWithOrganizationalUnits: string[];
+  windowsFastLaunch: boolean;
+  fastLaunchMaxParallel: number;
+  /** imds-support: 'v2.0' on the AMI and every copy. */
+  imdsSupport?: 'v2.0';
+  /** on-failure: keep stops and keeps a failed bake's builder for keepHours. */
+  failureMode: 'cleanup' | 'keep';
+  keepHours: number;
+  /** The test stage (test-stage.ts): at most one of these. */
+  testUserData?: string;
+  testUserDataFile?: string;
+  testScript?: string;
+  testHealthUrl?: string;
+}
+
+export interface BakeOptions extends BuilderSettings, ImageSettings {
   name: string;
   region: string;
   sourceAmi?: string;
@@ -91,6 +120,14 @@ export interface BakeResult {
   region: string;
   amiId?: string;
   amiName: string;
+  /** Set when ami-description gave it; otherwise the default the image is described with. */
+  amiDescription?: string;
+  /** Regions where fast launch is on (windows-fast-launch). */
+  fastLaunch?: string[];
+  /** The test stage's outcome, when there is one. */
+  testResult?: string;
+  /** When the images are deprecated (deprecate-after-days), ISO 8601. */
+  deprecationTime?: string;
   amis: Record<string, string>;
   sourceAmiId: string;
   sourceVia: string;
@@ -124,6 +161,8 @@ export interface ExpiredBuilder {
   instanceId: string;
   bakeName: string;
   expiresAt: string;
+  /** A Spot builder's request, cancelled before it is terminated. */
+  spotInstanceRequestId?: string;
 }
 
 /** An image of an earlier bake that never completed, past its expiry (the janitor's). */
@@ -153,4 +192,6 @@ export interface Found {
   schedule: Schedule;
   /** reuse-max-age-days as a clock ms: nothing created before it is reused. */
   notBefore?: number;
+  /** The test stage, when the inputs give one. */
+  test?: TestStage;
 }

@@ -13,6 +13,7 @@ import {
 import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { RETIRE_TAG, type SnapshotInfo } from './estate.js';
+import { disableFastLaunch } from './fast-launch.js';
 import type { Decision, Outcome, SnapshotRecord } from './types.js';
 
 // DeprecateAt: "You can't specify a date in the past." A minute ahead is the nearest allowed.
@@ -99,6 +100,7 @@ export async function applyDecision(
           'CreateTags (snapshots) of',
           new CreateTagsCommand({ Resources: ours, Tags: [{ Key: RETIRE_TAG.retiredFrom, Value: imageId }] }),
         );
+      await disableFastLaunch(ctx, ec2, { imageId, region });
       await send('DeregisterImage', new DeregisterImageCommand({ ImageId: imageId }));
       for (const s of snapshots) {
         if (s.leftBecause) continue;

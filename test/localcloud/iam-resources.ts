@@ -300,6 +300,8 @@ function ec2(operation: string, p: Params, r: RegionState, a: Arns): AuthRequest
     case 'DisableImageDeprecation':
     case 'EnableImageDeregistrationProtection':
     case 'DisableImageDeregistrationProtection':
+    case 'EnableFastLaunch':
+    case 'DisableFastLaunch':
       return [{ action, ...ec2Resource(r, a, String(p.ImageId)) }];
     case 'DeleteSnapshot':
     case 'ModifySnapshotAttribute':

@@ -68,6 +68,8 @@ export interface BlockDevice {
 
 export interface Instance {
   instanceId: string;
+  /** A Spot instance's request (aws/ec2-spot.ts); absent for On-Demand. */
+  spotInstanceRequestId?: string;
   imageId: string;
   instanceType: string;
   state: InstanceStateName;
@@ -172,6 +174,9 @@ export interface Image {
   tags: Tag[];
   public: boolean;
   launchPermissionUserIds: Set<string>;
+  /** Launch permission by organization ARN and by OU ARN (ModifyImageAttribute LaunchPermission). */
+  launchPermissionOrganizationArns?: Set<string>;
+  launchPermissionOrganizationalUnitArns?: Set<string>;
   sourceInstanceId?: string;
   sourceImageId?: string;
   sourceRegion?: string;
@@ -206,6 +211,9 @@ export interface Volume {
   volumeId: string;
   size: number;
   volumeType: string;
+  /** Provisioned IOPS (gp3, io1, io2) and throughput in MiB/s (gp3). */
+  iops?: number;
+  throughput?: number;
   availabilityZone: string;
   state: 'creating' | 'available' | 'in-use' | 'deleting' | 'deleted';
   snapshotId?: string;

@@ -23,6 +23,7 @@ import { instanceShape } from './ec2-shapes.js';
 import { callerAccount, checkLaunchBy } from './accounts.js';
 import { findImage } from './ec2-images.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { attachSpotRequest, spotRequestSpec } from './ec2-spot.js';
 
 /** RunInstances, DescribeInstances/-Status, Stop/Start/Terminate/Reboot, console output, attributes. */
 
@@ -76,6 +77,7 @@ function runInstances(req: { params: Record<string, unknown> }, region: RegionSt
       throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
     specFromTemplateData(resolved.version.data);
   }
+  const spot = spotRequestSpec(region, p.InstanceMarketOptions);
   const reservationId = region.world.newId('r');
   const launched: Instance[] = [];
   for (let i = 0; i < max; i++) {
@@ -96,6 +98,7 @@ function runInstances(req: { params: Record<string, unknown> }, region: RegionSt
     } else {
       launched.push(launchInstance(region, { ...spec, imageId: p.ImageId! }));
     }
+    if (spot) attachSpotRequest(region, launched.at(-1)!, spot);
   }
   return reservation(launched, region);
 }

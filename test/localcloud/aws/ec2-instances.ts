@@ -11,6 +11,8 @@ import {
   type Tag,
 } from '../state.js';
 import { bootConsole, decodeUserData, emptyPlan, planFromScript, scriptConsole } from '../userdata.js';
+import { ebsPerformance } from './ec2-volume-performance.js';
+import { checkSpotStop, onSpotTerminated } from './ec2-spot.js';
 import { AwsError } from './service.js';
 import { checkArchitecture } from './ec2-instance-types.js';
 
@@ -25,6 +27,8 @@ export interface BlockDeviceRequest {
   Ebs?: {
     VolumeSize?: number;
     VolumeType?: string;
+    Iops?: number;
+    Throughput?: number;
     DeleteOnTermination?: boolean;
     SnapshotId?: string;
     Encrypted?: boolean;
@@ -165,10 +169,11 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
     const kmsKeyId = override?.Ebs?.KmsKeyId
       ? resolveKmsKey(region, override.Ebs.KmsKeyId).arn
       : (fromSnapshot ?? (encrypted ? resolveKmsKey(region, undefined).arn : undefined));
+    const performance = ebsPerformance(override?.Ebs, mapping.Ebs);
     region.ec2.volumes.set(volumeId, {
       volumeId,
       size: override?.Ebs?.VolumeSize ?? mapping.Ebs.VolumeSize ?? 8,
-      volumeType: override?.Ebs?.VolumeType ?? mapping.Ebs.VolumeType ?? 'gp3',
+      ...performance,
       availabilityZone: subnet.availabilityZone,
       state: 'in-use',
       ...(mapping.Ebs.SnapshotId ? { snapshotId: mapping.Ebs.SnapshotId } : {}),
@@ -203,7 +208,7 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
     region.ec2.volumes.set(volumeId, {
       volumeId,
       size: extra.Ebs.VolumeSize ?? 8,
-      volumeType: extra.Ebs.VolumeType ?? 'gp3',
+      ...ebsPerformance(extra.Ebs, undefined),
       availabilityZone: subnet.availabilityZone,
       state: 'in-use',
       createTime: now,
@@ -360,6 +365,7 @@ export function setInstanceState(
 
 export function terminateInstance(region: RegionState, instanceId: string): StateChange {
   const instance = findInstance(region, instanceId);
+  onSpotTerminated(region, instance);
   if (instance.state === 'terminated' || instance.state === 'shutting-down') {
     return {
       InstanceId: instanceId,
@@ -375,6 +381,7 @@ export function terminateInstance(region: RegionState, instanceId: string): Stat
 
 export function stopInstance(region: RegionState, instanceId: string): StateChange {
   const instance = findInstance(region, instanceId);
+  checkSpotStop(region, instance);
   if (instance.state === 'terminated' || instance.state === 'shutting-down') {
     throw new AwsError(
       'IncorrectInstanceState',

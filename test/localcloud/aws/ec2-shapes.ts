@@ -22,6 +22,9 @@ export function instanceShape(instance: Instance, region: RegionState) {
     AmiLaunchIndex: instance.amiLaunchIndex,
     ProductCodes: [],
     InstanceType: instance.instanceType,
+    ...(instance.spotInstanceRequestId
+      ? { InstanceLifecycle: 'spot', SpotInstanceRequestId: instance.spotInstanceRequestId }
+      : {}),
     LaunchTime: new Date(instance.launchTime),
     Placement: { AvailabilityZone: instance.availabilityZone, GroupName: '', Tenancy: 'default' },
     ...(instance.platform ? { Platform: instance.platform } : {}),

@@ -6,6 +6,8 @@ import { instanceTypeHandlers } from './ec2-instance-types.js';
 import { tickInstances } from './ec2-instances.js';
 import { launchTemplateHandlers } from './ec2-launch-templates.js';
 import { networkHandlers } from './ec2-network.js';
+import { spotHandlers } from './ec2-spot.js';
+import { fastLaunchHandlers } from './ec2-fast-launch.js';
 import { tagHandlers } from './ec2-tags.js';
 import { AwsError, type AwsHandler, type AwsService } from './service.js';
 
@@ -19,6 +21,8 @@ const handlers: Record<string, AwsHandler> = {
   ...launchTemplateHandlers,
   ...networkHandlers,
   ...tagHandlers,
+  ...spotHandlers,
+  ...fastLaunchHandlers,
 };
 
 /** DryRun answers as EC2 does: the request would have succeeded (checked here only for presence). */

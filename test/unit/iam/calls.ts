@@ -80,6 +80,17 @@ const NATIVE_BAKE: Call[] = [
     checks: runInstances({ image: AMAZON_IMAGE, tags: builderTags(), profileRole: PIPELINE.builderRole }),
   },
   {
+    what: 'spot: the builder on a Spot request tagged as the builder; the request cancelled before the builder ends',
+    checks: [
+      check('ec2:RunInstances', arn.ec2('spot-instances-request', '*'), {
+        ...requestTags(builderTags()),
+        'ec2:IsLaunchTemplateResource': 'false',
+      }),
+      ...tagOnCreate('RunInstances', [arn.ec2('spot-instances-request', '*')], builderTags()),
+      check('ec2:CancelSpotInstanceRequests', arn.ec2('spot-instances-request', 'sir-0builder1'), BUILDER),
+    ],
+  },
+  {
     what: "launch the builder from an image this pipeline baked (a bake on last night's bake)",
     checks: runInstances({ image: OUR_BAKE, tags: builderTags() }),
   },
@@ -125,6 +136,17 @@ const NATIVE_BAKE: Call[] = [
     ],
   },
   {
+    what: 'windows-fast-launch: read and enable fast launch on the AMI and its copies',
+    checks: [
+      ...reads('ec2:DescribeFastLaunchImages'),
+      check('ec2:EnableFastLaunch', image, imageContext(OUR_BAKE)),
+    ],
+  },
+  {
+    what: 'deprecate the AMI and its copies (deprecate-after-days)',
+    checks: [check('ec2:EnableImageDeprecation', image, imageContext(OUR_BAKE))],
+  },
+  {
     what: 'mark the AMI and its snapshots completed',
     checks: [image, snapshot].map((r) =>
       check('ec2:CreateTags', r, { ...BAKED, ...requestTags({ 'golden-ami:completed': 'true' }) }),
@@ -137,6 +159,16 @@ const NATIVE_BAKE: Call[] = [
     ),
   },
   { what: 'terminate the builder', checks: [check('ec2:TerminateInstances', builder, BUILDER)] },
+  {
+    what: 'on-failure: keep: stop the failed builder and tag it kept with a later expiry',
+    checks: [
+      check('ec2:StopInstances', builder, BUILDER),
+      check('ec2:CreateTags', builder, {
+        ...BUILDER,
+        ...requestTags({ 'golden-ami:kept': 'b-0001', 'golden-ami:expires-at': '2026-12-08T05:00:00.000Z' }),
+      }),
+    ],
+  },
   {
     what: 'remove a failed image and its snapshots (and the janitor, an expired unfinished one)',
     checks: [
@@ -410,6 +442,7 @@ const RETIRE: Call[] = [
       'ec2:DescribeImages',
       'ec2:DescribeImageAttribute',
       'ec2:DescribeImageReferences',
+      'ec2:DescribeFastLaunchImages',
       'ec2:DescribeInstances',
       'ec2:DescribeLaunchTemplates',
       'ec2:DescribeLaunchTemplateVersions',
@@ -434,6 +467,7 @@ const RETIRE: Call[] = [
       'ec2:EnableImageDeprecation',
       'ec2:DisableImageDeprecation',
       'ec2:DisableImageDeregistrationProtection',
+      'ec2:DisableFastLaunch',
       'ec2:DeregisterImage',
     ].map((a) => check(a, image, imageContext(OUR_BAKE))),
   },
