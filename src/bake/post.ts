@@ -76,7 +76,13 @@ async function stillThere(ctx: ActionContext, saved: SavedBake): Promise<string[
         Filters: [...byBake, { Name: 'instance-state-name', Values: LIVE_STATES }],
       }),
     );
-    return out.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId ?? '') ?? [];
+    // A builder kept for debugging (on-failure: keep) stays on purpose, until its expiry.
+    const live = out.Reservations?.flatMap((r) => r.Instances ?? []) ?? [];
+    for (const i of live.filter((x) => fromTagList(x.Tags)[TAG.kept] !== undefined))
+      ctx.log.info(
+        `Builder ${i.InstanceId} is kept (on-failure: keep) until ${fromTagList(i.Tags)[TAG.expiresAt] ?? 'its expiry'}.`,
+      );
+    return live.filter((i) => fromTagList(i.Tags)[TAG.kept] === undefined).map((i) => i.InstanceId ?? '');
   });
   if (!saved.done) {
     await look('image', async () => {
