@@ -210,7 +210,8 @@ describe('instance lifecycle', () => {
       return text.includes('finished') ? text : undefined;
     });
     expect(output).toContain('provisioning step one');
-    expect(output).toContain('Cloud-init v. 22.2.2 finished');
+    // The current cloud-init's wording (ec2 readings: cloudInit 'current', the default).
+    expect(output).toContain('Cloud-init v. 25.1.4-0ubuntu0~24.04.1 finished');
   });
 
   it('scripts failures with directives: a failing script, a hang and an early termination', async () => {
@@ -222,7 +223,7 @@ describe('instance lifecycle', () => {
     );
     expect((await describe1(dying.InstanceId!)).StateReason?.Code).toBe('Server.InternalError');
     await until('the failing script to finish', async () =>
-      (await consoleOf(failing.InstanceId!)).includes('Failed running') ? true : undefined,
+      (await consoleOf(failing.InstanceId!)).includes('Failed to run module scripts_user') ? true : undefined,
     );
     // Neither reached its shutdown.
     expect(await stateOf(failing.InstanceId!)).toBe('running');
