@@ -24,8 +24,8 @@ type Grant = ReturnType<typeof launchPermission>;
 
 /**
  * Grants a permission to the accounts that do not hold it yet (so a rerun changes nothing) and,
- * with revokeOthers, removes it from accounts (organizations, OUs) no longer listed: reads who holds
- * it, changes only the difference, logs it. Group grants are never touched. Returns the changes.
+ * with revokeOthers, removes it from accounts no longer listed: reads who holds it, changes only the
+ * difference, logs it. Group, organization and OU grants are never removed. Returns the changes.
  */
 async function converge(
   ctx: ActionContext,
@@ -44,7 +44,9 @@ async function converge(
     })
   ).filter((a): a is string => a !== undefined);
   const add = o.accounts.filter((a) => !have.includes(a));
-  const remove = o.revokeOthers ? have.filter((a) => !o.accounts.includes(a)) : [];
+  // Only account grants converge: organization and OU grants (ARNs) may be a member account's lifeline
+  // made by hand, and are left alone, as group grants are.
+  const remove = o.revokeOthers ? have.filter((a) => !a.startsWith('arn:') && !o.accounts.includes(a)) : [];
   const grants = (principals: string[]) => (principals.length ? principals.map(launchPermission) : undefined);
   if (!add.length && !remove.length) return [];
   await o.modify({ Add: grants(add), Remove: grants(remove) }).catch((err: unknown) => {
@@ -53,7 +55,7 @@ async function converge(
   if (add.length) ctx.log.info(`Shared ${o.what} with ${add.join(', ')}.`);
   if (remove.length)
     ctx.log.info(
-      `${o.what}: ${o.permission} removed from ${remove.join(', ')} (no longer listed to share with).`,
+      `${o.what}: ${o.permission} removed from ${remove.join(', ')} (no longer in share-with-accounts).`,
     );
   return [...add, ...remove];
 }

@@ -113,6 +113,24 @@ describe('bake-ami e2e: image name, description, deprecation and organization sh
       );
     }
   });
+
+  it('reuse leaves organization and OU grants no longer listed, and hand-made ones, alone', async () => {
+    const handmade = 'arn:aws:organizations::123456789012:organization/o-handmade99';
+    for (const [region, id] of Object.entries(amis))
+      lc.world.region(region).ec2.images.get(id)!.launchPermissionOrganizationArns?.add(handmade);
+    const { ['share-with-organizations']: _o, ['share-with-organizational-units']: _u, ...rest } = inputs;
+    const again = await bakeStep(rest);
+    expect(again.errors).toEqual([]);
+    expect(again.outputs).toMatchObject({ reused: 'true', 'ami-id': first.outputs['ami-id'] });
+    for (const [region, id] of Object.entries(amis))
+      expect(await launchPermissions(region, id)).toEqual(
+        expect.arrayContaining([
+          { OrganizationArn: ORG },
+          { OrganizationArn: handmade },
+          { OrganizationalUnitArn: OU },
+        ]),
+      );
+  });
 });
 
 describe('bake-ami e2e: root volume performance and IMDSv2 on the image', () => {
