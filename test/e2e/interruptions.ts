@@ -102,6 +102,8 @@ export interface PointResult {
   verdict: Verdict;
   /** The main step's first error line. */
   error?: string;
+  /** The post step's first error line. */
+  postError?: string;
   ms: number;
 }
 
@@ -351,6 +353,7 @@ export async function runPoint(
     ...(run.post ? { post: { exitCode: run.post.exitCode } } : {}),
     verdict,
     ...(run.errors[0] ? { error: run.errors[0] } : {}),
+    ...(run.post?.errors[0] ? { postError: run.post.errors[0] } : {}),
     ms: Date.now() - t0,
   };
 }
@@ -362,7 +365,8 @@ export function describePoint(p: PointResult): string {
   const run = `status ${p.status ? `"${p.status}"` : '(none)'}, exit ${p.exitCode}${p.killedBy ? ` (${p.killedBy})` : ''}${p.post ? `, post exit ${p.post.exitCode}` : ', no post step'}${p.reached ? '' : ', call k never reached'}`;
   return [
     `${p.verdict.ok ? 'OK' : `VIOLATION (${kinds.join(', ')})`} ${head}: ${run}`,
-    ...(p.error ? [`  error: ${p.error.slice(0, 400)}`] : []),
+    ...(p.error ? [`  error: ${p.error.slice(0, 1500)}`] : []),
+    ...(p.postError ? [`  post step error: ${p.postError.slice(0, 1500)}`] : []),
     ...describeVerdict(p.verdict).map((l) => `  ${l}`),
   ].join('\n');
 }

@@ -87,6 +87,18 @@ describe('a change by hand is reported and fails the invariant', () => {
           ok: false,
           ending: 'neither',
         });
+      // A put-back AWS refused for good passes only when status is failed and every resource left
+      // is listed with its command; the resolve:ssm template follows from its listed parameter.
+      const left = (groups: string) =>
+        checkInvariant(before, after, intent, {
+          status: 'failed',
+          cancelled: false,
+          failureLines: [
+            `production: NOT put back: label ${ENVIRONMENT} of ${PARAMETER} still names x (finish with: aws ssm label-parameter-version …)${groups}`,
+          ],
+        }).ok;
+      expect(left('; us-east-1/web-ssm: not refreshed back (finish with: aws autoscaling …)')).toBe(true);
+      expect(left('')).toBe(false);
     } finally {
       await client.send(
         new LabelParameterVersionCommand({ Name: PARAMETER, ParameterVersion: 1, Labels: [ENVIRONMENT] }),

@@ -574,7 +574,12 @@ const subjectOf = (line: string) =>
  * AWS refused part of the put-back for good (AccessDenied): the invariant still holds when status
  * is failed and a failure line lists, with its command, every resource left neither way.
  */
-function listedAsRemaining(fromBefore: string[], run: RunOutcome): boolean {
+function listedAsRemaining(
+  fromBefore: string[],
+  run: RunOutcome,
+  before: Snapshot,
+  after: Snapshot,
+): boolean {
   if (run.status !== 'failed' && run.status !== '') return false;
   const left = (run.failureLines ?? [])
     .map((l) => /NOT put back: (.*)|not everything was put back: (.*)/.exec(l))
@@ -583,8 +588,24 @@ function listedAsRemaining(fromBefore: string[], run: RunOutcome): boolean {
   if (!left.includes('finish with: aws ')) return false;
   return fromBefore.every((d) => {
     const subject = subjectOf(d);
-    return subject !== undefined && left.includes(subject);
+    if (subject !== undefined && left.includes(subject)) return true;
+    const parameter = resolvedParameterOf(d, before, after);
+    return parameter !== undefined && left.includes(parameter);
   });
+}
+
+/**
+ * A template difference that is only what `resolve:ssm:` now resolves to (its versions as written
+ * unchanged) follows from the parameter it names: listing the parameter lists it.
+ */
+function resolvedParameterOf(line: string, before: Snapshot, after: Snapshot): string | undefined {
+  const key = /^templates\.([^.]+\/[^.]+)\.(?:latest|default)\.ami/.exec(line)?.[1];
+  const b = key ? before.templates[key] : undefined;
+  const a = key ? after.templates[key] : undefined;
+  if (!a || !b || JSON.stringify(a.versions) !== JSON.stringify(b.versions)) return undefined;
+  const which = line.includes('.latest.') ? a.latest : a.default;
+  const written = a.versions[String(which.version)] ?? '';
+  return written.startsWith(SSM_PREFIX) ? written.slice(SSM_PREFIX.length).split(':')[0] : undefined;
 }
 
 export interface Verdict {
@@ -610,7 +631,7 @@ export function checkInvariant(before: Snapshot, after: Snapshot, intent: Intent
   const fromIntended = diffFromIntended(before, after, intent);
   const ending: Ending = !fromBefore.length ? 'before' : !fromIntended.length ? 'new' : 'neither';
   const violations: string[] = [];
-  if (ending === 'neither' && !listedAsRemaining(fromBefore, run))
+  if (ending === 'neither' && !listedAsRemaining(fromBefore, run, before, after))
     violations.push(
       `the environment is neither as before nor the intended state (${fromBefore.length} difference(s) from before, ${fromIntended.length} from the intended state)`,
     );
