@@ -1,7 +1,9 @@
-// bake(): one bake-ami step from inputs to AMIs — local checks, janitor, source, reuse lookup, then a dry run's plan or produce().
+// bake(): one bake-ami step from inputs to AMIs — local checks, source, reuse lookup, janitor, then a dry run's plan or produce().
 import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
 import { copyKey } from './distribute.js';
+import { checkFastLaunchPlatform } from './fast-launch.js';
+import { checkNameFree } from './name-free.js';
 import { imageNaming } from './ami-name.js';
 import { fingerprint } from './fingerprint.js';
 import { loadTestStage, type TestStage } from './test-stage.js';
@@ -25,7 +27,7 @@ export type { BakeOptions, BakeResult, BakeRunOptions } from './types.js';
 const EXPIRY_GRACE_MS = 30 * 60_000;
 
 /**
- * Bakes (or reuses) an AMI: janitor, source, fingerprint and reuse, then launch → provision →
+ * Bakes (or reuses) an AMI: source, fingerprint and reuse, janitor, then launch → provision →
  * image (or Packer), copy and share, builder terminated. Anything a failed or cancelled bake
  * created is removed before the error is rethrown; the post step is the backstop.
  */
@@ -45,8 +47,15 @@ export async function bake(ctx: ActionContext, o: BakeRunOptions): Promise<BakeR
   o.record(STATE.bakeId, o.bakeId);
   o.record(STATE.region, o.region);
   const run = startRun(ctx, o, started, naming);
-  if (o.janitor) await janitor(ctx, run, o);
+  // Read-only lookups first: a refusal that needs the source's platform comes before the janitor changes anything.
   const found = await lookUp(ctx, run, o, provisioning, packerPath, test);
+  if (o.windowsFastLaunch) checkFastLaunchPlatform(run.result.platform);
+  if (!found.reusable && o.engine === 'native')
+    await checkNameFree(ctx, run.result.amiName, {
+      regions: [o.region, ...o.copyToRegions],
+      bakeId: o.bakeId,
+    });
+  if (o.janitor) await janitor(ctx, run, o);
   if (o.dryRun) return dryRun(ctx, run, o, found);
   return produce(ctx, run, o, found);
 }

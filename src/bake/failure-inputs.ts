@@ -21,7 +21,10 @@ export const failureInputs = {
 export function checkFailureInputs(
   v: Inputs<typeof failureInputs> & { engine: string },
   problem: (message: string) => void,
+  isSet: (name: string) => boolean,
 ): void {
+  if (isSet('keep-hours') && v.onFailure !== 'keep')
+    problem('keep-hours: applies only with on-failure: keep (a failed bake cleans up otherwise)');
   if (v.onFailure === 'keep' && v.engine === 'packer')
     problem(
       "on-failure: keep needs engine: native; Packer's builder is Packer's (packer build -on-error=abort)",

@@ -15,7 +15,7 @@ export function checkFastLaunchPlatform(platform: Platform): void {
     ]);
 }
 
-/** Returns the regions where it was turned on now. */
+/** Returns the regions where it was turned on, or its parallel launches changed, now. */
 export async function enableFastLaunch(
   ctx: ActionContext,
   amis: Record<string, string>,
@@ -29,8 +29,11 @@ export async function enableFastLaunch(
         .catch((err: unknown) => {
           throw withContext(`reading fast launch of ${imageId} in ${region}`, err);
         });
-      const state = out.FastLaunchImages?.[0]?.State;
-      if (state && ON.has(state)) return [];
+      const now = out.FastLaunchImages?.[0];
+      const on = now?.State !== undefined && ON.has(now.State);
+      // On already as asked: nothing to do. On with another MaxParallelLaunches: EnableFastLaunch
+      // again changes it ("you can only change these settings for Windows AMIs that you own").
+      if (on && now.MaxParallelLaunches === o.maxParallelLaunches) return [];
       await ec2
         .send(
           new EnableFastLaunchCommand({
@@ -43,7 +46,9 @@ export async function enableFastLaunch(
           throw withContext(`EnableFastLaunch ${imageId} in ${region}`, err);
         });
       ctx.log.info(
-        `Fast launch enabling for ${imageId} in ${region} (up to ${o.maxParallelLaunches} parallel launches).`,
+        on
+          ? `Fast launch of ${imageId} in ${region}: parallel launches ${now.MaxParallelLaunches ?? '?'} → ${o.maxParallelLaunches}.`
+          : `Fast launch enabling for ${imageId} in ${region} (up to ${o.maxParallelLaunches} parallel launches).`,
       );
       return [region];
     }),

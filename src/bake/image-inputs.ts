@@ -44,7 +44,7 @@ export const imageInputs = {
   }),
   'fast-launch-max-parallel': integer({
     description:
-      'With windows-fast-launch: how many instances EC2 may launch at once to pre-provision snapshots (MaxParallelLaunches, 6 or more).',
+      'With windows-fast-launch: how many instances EC2 may launch at once to pre-provision snapshots (MaxParallelLaunches, 6 or more). A reuse with another value changes it on the AMI and its copies.',
     default: '6',
     min: 6,
     max: 10_000,

@@ -156,7 +156,7 @@ export const bakeSpec = defineAction({
     }),
     'reuse-if-unchanged': boolean({
       description:
-        'Return an available AMI with the same fingerprint (source AMI, provisioning content, image-changing settings) at once, launching nothing.',
+        "Return an available AMI with the same fingerprint (source AMI, provisioning content, image-changing settings) at once, launching nothing. Only a completed bake's AMI counts: one left by a job that died before its test or copies finished is never reused.",
       default: 'true',
     }),
     'reuse-max-age-days': integer({
@@ -219,7 +219,7 @@ export const bakeSpec = defineAction({
     { exactlyOne: ['source-ami', 'source-ami-filter'] },
     { atMostOne: ['user-data', 'user-data-file', 'provision-scripts'] },
   ],
-  check(v, problem) {
+  check(v, problem, isSet) {
     if (v.kmsKeyId && !v.encrypted) problem('kms-key-id: needs encrypted: true');
     if (v.shareSnapshots && !v.shareWithAccounts.length)
       problem('share-snapshots: needs share-with-accounts (the accounts to grant createVolumePermission)');
@@ -235,7 +235,7 @@ export const bakeSpec = defineAction({
       );
     checkImageInputs(v, problem);
     checkVolumeInputs(v, problem);
-    checkFailureInputs(v, problem);
+    checkFailureInputs(v, problem, isSet);
     checkBuilderInputs(v, problem);
     checkTestInputs(v, problem);
     for (const [key, value] of Object.entries(v.tags)) {

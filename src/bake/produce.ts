@@ -6,7 +6,7 @@ import { removeBakeResources } from './cleanup.js';
 import { deprecateImages } from './deprecate.js';
 import { distribute } from './distribute.js';
 import { requireImdsV2 } from './imds.js';
-import { checkFastLaunchPlatform, enableFastLaunch } from './fast-launch.js';
+import { enableFastLaunch } from './fast-launch.js';
 import { markCompleted } from './janitor.js';
 import { keepFailedBuilder, keptFailure } from './keep-builder.js';
 import { runTestStage } from './test-phase.js';
@@ -54,7 +54,6 @@ export async function produce(
     o.record(STATE.packer, JSON.stringify(r));
   };
   try {
-    if (o.windowsFastLaunch) checkFastLaunchPlatform(result.platform);
     const spec = f.reusable?.ImageId ? reusedSpec(run, o, f.reusable) : newSpec(run, o, f.source);
     result.amiDescription = spec.description;
     if (f.reusable?.ImageId) {

@@ -17,7 +17,7 @@ export interface ReuseQuery {
   onOtherKey?: () => void;
 }
 
-/** The newest available AMI we own with this bake name and fingerprint, in one region, fit to reuse. */
+/** The newest available, completed AMI we own with this bake name and fingerprint, in one region, fit to reuse. */
 export async function findReusable(ctx: ActionContext, o: ReuseQuery): Promise<Image | undefined> {
   const out = await ctx.clients
     .ec2(o.region)
@@ -28,6 +28,8 @@ export async function findReusable(ctx: ActionContext, o: ReuseQuery): Promise<I
           { Name: `tag:${TAG.fingerprint}`, Values: [o.fingerprint] },
           { Name: `tag:${TAG.name}`, Values: [o.bakeName] },
           { Name: 'state', Values: ['available'] },
+          // Only a finished bake's AMI: one whose job died before its test or copies is no result.
+          { Name: 'tag-key', Values: [TAG.completed] },
         ],
       }),
       { abortSignal: ctx.signal },

@@ -16,7 +16,12 @@ function identity(r: BakeResult): string[][] {
     ['Fingerprint', code(r.fingerprint)],
     ...(r.builderInstanceId ? [['Builder', `${code(r.builderInstanceId)} (terminated)`]] : []),
     ['Deprecated from', r.deprecationTime ?? 'not set (deprecate-after-days)'],
-    ['Shared with', r.sharedWith.length ? r.sharedWith.join(', ') : 'this account only'],
+    [
+      'Shared with',
+      r.sharedWith.length
+        ? r.sharedWith.join(', ')
+        : 'no one by this bake (grants made by hand are left as they are)',
+    ],
     ...(r.fastLaunch ? [['Fast launch', `on in ${r.fastLaunch.join(', ')}`]] : []),
     ['Test', r.testResult ?? (r.reused ? 'passed when it was baked, or none given' : 'none given')],
   ];

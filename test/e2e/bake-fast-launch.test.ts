@@ -6,6 +6,8 @@ import {
   DescribeFastLaunchImagesCommand,
   EC2Client,
   EnableFastLaunchCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +68,52 @@ describe('bake-ami e2e: windows-fast-launch', () => {
     expect(r.summary).toMatch(/\| Fast launch \| on in us-east-1, eu-west-1 \|/);
   });
 
-  it('a Linux image is refused in one line, before any mutating call', async () => {
+  it('a reuse with another fast-launch-max-parallel changes it on the AMI and its copy; the same again changes nothing', async () => {
+    const reuse = (max: string) =>
+      bakeStep({
+        'source-ami': WINDOWS,
+        'user-data-file': 'image/windows/user-data.ps1',
+        'copy-to-regions': 'eu-west-1',
+        'fast-launch-max-parallel': max,
+      });
+    const before = lc.logs.mutations.query({ operation: 'EnableFastLaunch' }).length;
+    const r = await reuse('12');
+    expect({ exit: r.exitCode, errors: r.errors, reused: r.outputs.reused }).toEqual({
+      exit: 0,
+      errors: [],
+      reused: 'true',
+    });
+    const enables = lc.logs.mutations.query({ operation: 'EnableFastLaunch' }).slice(before);
+    expect(enables.map((m) => (m.params as { MaxParallelLaunches?: number }).MaxParallelLaunches)).toEqual([
+      12, 12,
+    ]);
+    for (const [region, id] of Object.entries(JSON.parse(r.outputs.amis!) as Record<string, string>)) {
+      const out = await ec2(region).send(new DescribeFastLaunchImagesCommand({ ImageIds: [id] }));
+      expect(out.FastLaunchImages?.[0]?.MaxParallelLaunches).toBe(12);
+    }
+    const again = await reuse('12');
+    expect(again.exitCode).toBe(0);
+    expect(lc.logs.mutations.query({ operation: 'EnableFastLaunch' }).length).toBe(before + 2);
+  });
+
+  it('a Linux image is refused in one line, before any mutating call (the janitor too)', async () => {
+    // An expired builder of an earlier bake: the janitor would terminate it, were it to run first.
+    const leftover = await ec2('us-east-1').send(
+      new RunInstancesCommand({
+        ImageId: seedImage(lc.world.region('us-east-1'), { name: 'leftover-source' }).imageId,
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: 'golden-ami:builder', Value: 'earlier' },
+              { Key: 'golden-ami:expires-at', Value: '2020-01-01T00:00:00.000Z' },
+            ],
+          },
+        ],
+      }),
+    );
     const before = lc.logs.mutations.query().length;
     const r = await bakeStep({ 'source-ami': LINUX, 'user-data': '#!/bin/bash\nshutdown -h now' });
     expect(r.exitCode).toBe(1);
@@ -76,6 +123,9 @@ describe('bake-ami e2e: windows-fast-launch', () => {
       ),
     ]);
     expect(lc.logs.mutations.query().length).toBe(before);
+    await ec2('us-east-1').send(
+      new TerminateInstancesCommand({ InstanceIds: [leftover.Instances![0]!.InstanceId!] }),
+    );
   });
 
   it('fewer than 6 parallel launches: one line, 0 AWS calls', async () => {

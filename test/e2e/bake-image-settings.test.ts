@@ -131,6 +131,20 @@ describe('bake-ami e2e: image name, description, deprecation and organization sh
         ]),
       );
   });
+
+  it('a changed bake whose name is taken (no {time} in the template) is refused before anything is launched', async () => {
+    const mutations = lc.logs.mutations.query().length;
+    const r = await bakeStep({ ...inputs, 'user-data': '#!/bin/bash\necho changed\nshutdown -h now' });
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Invalid input: ami-name-template: an AMI named "${first.outputs['ami-name']}" already exists in us-east-1 \\(${first.outputs['ami-id']}\\), eu-west-1 \\(${amis['eu-west-1']}\\); AMI names are unique per region`,
+        ),
+      ),
+    ]);
+    expect(lc.logs.mutations.query().length).toBe(mutations);
+  });
 });
 
 describe('bake-ami e2e: root volume performance and IMDSv2 on the image', () => {

@@ -92,4 +92,27 @@ describe('bake-ami e2e: janitor', () => {
     expect(ofBake(doneId).images.map((i) => i.state)).toEqual(['available']);
     expect(next.summary).toMatch(/image\(s\) of unfinished bakes retired/);
   });
+
+  it('never reuses the image of a job killed before it completed, though its fingerprint matches', async () => {
+    const killed = await bake('jan-rerun', { whenOutput: /Creating image ami-/, firstSignal: 'SIGKILL' });
+    expect(killed.killedBy).toBe('SIGKILL');
+    const [left] = ofBake(killed.state['bake-id']!).images;
+    expect(left).toBeDefined();
+    // The re-run comes at once, before the expiry: the image is available and untouched by the janitor.
+    for (let i = 0; i < 200 && left!.state !== 'available'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(left!.state).toBe('available');
+    const rerun = await bake('jan-rerun');
+    expect({ exit: rerun.exitCode, errors: rerun.errors, reused: rerun.outputs.reused }).toEqual({
+      exit: 0,
+      errors: [],
+      reused: 'false',
+    });
+    expect(rerun.outputs['ami-id']).not.toBe(left!.imageId);
+    expect(
+      has(
+        lc.world.region('us-east-1').ec2.images.get(rerun.outputs['ami-id']!)!.tags,
+        'golden-ami:completed',
+      ),
+    ).toBe(true);
+  });
 });

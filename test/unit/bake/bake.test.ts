@@ -185,11 +185,13 @@ describe('bake: a retried CreateImage (its first response lost)', () => {
     expect(r.amiId).toBe(first);
   });
 
-  it('fails clearly when the name belongs to another bake', async () => {
+  it('refuses before launching when the name belongs to another bake', async () => {
     seedOwn('other');
+    const launches = cloud.mutations({ operation: 'RunInstances' }).length;
     await expect(run({}).promise).rejects.toThrow(
-      /^phase image failed: CreateImage from i-\w+: AMI name web-\d+ is already in use/,
+      /ami-name-template: an AMI named "web-\d+" already exists in us-east-1 \(ami-\w+\); AMI names are unique per region/,
     );
+    expect(cloud.mutations({ operation: 'RunInstances' })).toHaveLength(launches);
     expect(cloud.liveInstances()).toEqual([]);
   });
 });

@@ -144,6 +144,11 @@ describe('bake-ami inputs', () => {
     ],
     ['user data too big', { ...ok, 'user-data': 'x'.repeat(16 * 1024 + 1) }, /^user-data: is 16385 bytes/],
     ['poll interval not a number', { ...ok, 'poll-interval-seconds': 'fast' }, /^poll-interval-seconds: /],
+    [
+      'keep-hours without on-failure: keep',
+      { ...ok, 'keep-hours': '48' },
+      /^keep-hours: applies only with on-failure: keep/,
+    ],
   ];
 
   it.each(bad)('rejects %s, naming the input', (_, inputs, message) => {
