@@ -1,23 +1,23 @@
 // bake(): one bake-ami step from inputs to AMIs — local checks, source, reuse lookup, janitor, then a dry run's plan or produce().
 import { deadlineAfter } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
-import { copyKey } from './distribute.js';
-import { checkFastLaunchPlatform } from './fast-launch.js';
-import { checkNameFree } from './name-free.js';
-import { imageNaming } from './ami-name.js';
-import { fingerprint } from './fingerprint.js';
-import { loadTestStage, type TestStage } from './test-stage.js';
-import { reapExpiredBuilders, retireUnfinishedImages } from './janitor.js';
-import { removeExpiredPackerTemporaries } from './janitor-packer.js';
-import { checkNetwork } from './network.js';
-import { locatePacker } from './packer-build.js';
+import { copyKey } from './image/distribute.js';
+import { checkFastLaunchPlatform } from './image/fast-launch.js';
+import { checkNameFree } from './image/name-free.js';
+import { imageNaming } from './image/ami-name.js';
+import { fingerprint } from './lookup/fingerprint.js';
+import { loadTestStage, type TestStage } from './test-stage/load.js';
+import { reapExpiredBuilders, retireUnfinishedImages } from './leftovers/janitor.js';
+import { removeExpiredPackerTemporaries } from './packer/janitor.js';
+import { checkNetwork } from './native/network.js';
+import { locatePacker } from './packer/build.js';
 import { Phases } from './phases.js';
 import { planLines } from './plan.js';
 import { adopt, finish, produce } from './produce.js';
-import { loadProvisioning, type Provisioning } from './provisioning.js';
-import { findReusable } from './reuse.js';
+import { loadProvisioning, type Provisioning } from './lookup/provisioning.js';
+import { findReusable } from './lookup/reuse.js';
 import { scheduleFor } from './schedule.js';
-import { resolveSource } from './source.js';
+import { resolveSource } from './lookup/source.js';
 import { STATE } from './state.js';
 import type { BakeResult, BakeRunOptions, Found, Run } from './types.js';
 

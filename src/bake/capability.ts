@@ -5,7 +5,7 @@ import { defineCapability } from '../core/capability.js';
 import type { ActionContext } from '../core/context.js';
 import { PartialFailure } from '../core/errors.js';
 import { bake, type BakeOptions, type BakeResult } from './bake.js';
-import type { CleanupReport } from './cleanup.js';
+import type { CleanupReport } from './leftovers/cleanup.js';
 import { bakeSpec } from './inputs.js';
 import { bakeOptions, bakeRunOptions } from './options.js';
 import { renderBakeSummary, renderFailedBakeSummary } from './summary.js';

@@ -13,11 +13,11 @@ import {
   string,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
-import { imageInputs, checkImageInputs } from './image-inputs.js';
-import { checkVolumeInputs, volumeInputs } from './volume-inputs.js';
-import { checkFailureInputs, failureInputs } from './failure-inputs.js';
-import { builderInputs, checkBuilderInputs } from './builder-inputs.js';
-import { checkTestInputs, testInputs } from './test-inputs.js';
+import { imageInputs, checkImageInputs } from './inputs/image.js';
+import { checkVolumeInputs, volumeInputs } from './inputs/volume.js';
+import { checkFailureInputs, failureInputs } from './inputs/failure.js';
+import { builderInputs, checkBuilderInputs } from './inputs/builder.js';
+import { checkTestInputs, testInputs } from './inputs/test-stage.js';
 
 // Patterns follow the EC2 API's own limits so a bad value fails here, before any AWS call.
 const SSM_PARAMETER = /^resolve:ssm:\/?[\w.\-/]{1,1011}(:[\w.-]{1,100})?$/;

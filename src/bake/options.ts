@@ -3,7 +3,7 @@
 import type { StepEnv } from '../core/context.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { BakeInputs } from './inputs.js';
-import { childProcessRunner } from './packer-process.js';
+import { childProcessRunner } from './packer/process.js';
 import type { BakeOptions, BakeRunOptions } from './types.js';
 
 /** Set only by a simulator (localcloud's harness): its durations over AWS's. */

@@ -1,8 +1,8 @@
 // Dry run: what a bake with these inputs would do, one line each, for the log and the summary.
 import type { Image } from '@aws-sdk/client-ec2';
-import type { Provisioning } from './provisioning.js';
-import { DOCUMENT } from './run-command.js';
-import type { Platform, SourceImage } from './source.js';
+import type { Provisioning } from './lookup/provisioning.js';
+import { DOCUMENT } from './native/run-command.js';
+import type { Platform, SourceImage } from './lookup/source.js';
 import type { BakeOptions, BakeResult, BuilderSettings } from './types.js';
 
 export type PlanOptions = BuilderSettings &

@@ -9,8 +9,8 @@ import {
 import { fromTagList } from '../aws/tags.js';
 import type { ActionContext } from '../core/context.js';
 import { ActionFailure, describeError } from '../core/errors.js';
-import { LIVE_STATES, removeBakeResources, type CleanupReport } from './cleanup.js';
-import { endPacker } from './packer-cleanup.js';
+import { LIVE_STATES, removeBakeResources, type CleanupReport } from './leftovers/cleanup.js';
+import { endPacker } from './packer/cleanup.js';
 import type { SavedBake } from './state.js';
 import { TAG } from './tags.js';
 

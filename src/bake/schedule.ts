@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { AbortedError } from '../core/errors.js';
 import { poll, type PollResult } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
-import type { Platform } from './source.js';
+import type { Platform } from './lookup/source.js';
 
 /**
  * Priors, in AWS seconds at the default poll-interval-seconds (10): how long each phase usually

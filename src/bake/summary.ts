@@ -1,7 +1,7 @@
 // The job summary of a bake: the image, its regions, each phase's time; or how far a failed bake got.
 import { blocks, code, details, heading, seconds, table } from '../core/summary.js';
 import type { BakeResult } from './types.js';
-import type { CleanupReport } from './cleanup.js';
+import type { CleanupReport } from './leftovers/cleanup.js';
 
 /** Name, description, source, fingerprint, deprecation and sharing: what the image is, at a glance. */
 function identity(r: BakeResult): string[][] {

@@ -1,15 +1,15 @@
 // The types a bake shares across its modules: its options, its result and what names a new image.
 import type { Image } from '@aws-sdk/client-ec2';
 import type { Deadline } from '../core/poll.js';
-import type { LaunchOptions } from './builder.js';
-import type { CleanupReport } from './cleanup.js';
-import type { ProcessRunner } from './packer-process.js';
+import type { LaunchOptions } from './native/builder.js';
+import type { CleanupReport } from './leftovers/cleanup.js';
+import type { ProcessRunner } from './packer/process.js';
 import type { Phases, PhaseTiming } from './phases.js';
-import type { Provisioning } from './provisioning.js';
+import type { Provisioning } from './lookup/provisioning.js';
 import type { Schedule } from './schedule.js';
-import type { Platform, SourceImage } from './source.js';
+import type { Platform, SourceImage } from './lookup/source.js';
 import type { StateRecorder } from './state.js';
-import type { TestStage } from './test-stage.js';
+import type { TestStage } from './test-stage/load.js';
 
 export type Engine = 'native' | 'packer';
 

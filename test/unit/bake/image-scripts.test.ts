@@ -3,7 +3,7 @@
 // 3010 ("reboot required") is an exit 3010 over Run Command, a failure in user data.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { failureOf } from '../../../src/bake/run-command.js';
+import { failureOf } from '../../../src/bake/native/run-command.js';
 import { repoRoot } from '../../harness/action-metadata.js';
 
 const dir = join(repoRoot, 'image/windows');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 // Bake unit tests' options: parsed inputs through the capability's own toOptions, with a fixed bake id.
 import { bakeSpec } from '../../../src/bake/inputs.js';
 import { bakeOptions as toOptions, bakeRunOptions } from '../../../src/bake/options.js';
-import type { ProcessRunner } from '../../../src/bake/packer-process.js';
+import type { ProcessRunner } from '../../../src/bake/packer/process.js';
 import type { BakeRunOptions } from '../../../src/bake/types.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 

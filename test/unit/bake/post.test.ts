@@ -6,7 +6,7 @@ import {
   RunInstancesCommand,
   type RunInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
-import { removeExpiredPackerTemporaries } from '../../../src/bake/janitor-packer.js';
+import { removeExpiredPackerTemporaries } from '../../../src/bake/packer/janitor.js';
 import { cleanupAfterBake } from '../../../src/bake/post.js';
 import { readSavedBake } from '../../../src/bake/state.js';
 import { AL2023, REGION, startCloud, T0, UNIT_DURATIONS, type UnitCloud } from './cloud.js';
