@@ -4,6 +4,9 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }] },
   testEnvironment: 'node',
+  // A bound against a hang, not a speed check (bench/ measures speed): jest's 5 s default fails
+  // simulated-clock tests when the machine is loaded, as a CI run beside other work showed.
+  testTimeout: 60_000,
 };
 export default {
   reporters: ['default', '<rootDir>/test/support/count-reporter.cjs'],
