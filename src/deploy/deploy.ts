@@ -21,6 +21,7 @@ import type { ReapResult } from '../reap/reap.js';
 import { RollFailure, type RollResult } from '../roll/roll.js';
 import type { Deployment } from './inputs.js';
 import type { DeploySteps } from './steps.js';
+import { groupLabel } from '../aws/group-label.js';
 
 /** healthy / failed / rolled-back / timed-out as wait-healthy; refused: a check failed, nothing changed; planned: dry run. */
 export type DeployStatus = 'healthy' | 'failed' | 'rolled-back' | 'timed-out' | 'refused' | 'planned';
@@ -198,7 +199,7 @@ class Transaction {
     );
     if (followers.length)
       throw new ActionFailure(
-        `${followers.map((g) => `${g.group} (${g.region})`).join(', ')} follow${followers.length === 1 ? 's' : ''} $Default of ${followers.length === 1 ? 'its' : 'their'} launch template: ` +
+        `${followers.map((g) => groupLabel(g.region, g.group)).join(', ')} follow${followers.length === 1 ? 's' : ''} $Default of ${followers.length === 1 ? 'its' : 'their'} launch template: ` +
           `it reads back as written only if the template's default moves to the proven version. Set set-default-version: true, or pin the group to a version number.`,
       );
   }

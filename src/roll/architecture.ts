@@ -6,6 +6,7 @@ import { withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { templateLabel } from './launch-template.js';
 import type { GroupPlan, PlanProblem } from './plan.js';
+import { groupLabel } from '../aws/group-label.js';
 
 /** An instance type a group launches, and where the group names it. */
 interface LaunchedType {
@@ -81,7 +82,7 @@ export async function architectureProblems(
   for (const p of toCheck)
     if (p.group.MixedInstancesPolicy?.LaunchTemplate?.Overrides?.some((o) => o.InstanceRequirements))
       ctx.log.warning(
-        `group ${p.name} (${p.region}): instance types chosen by InstanceRequirements are not checked against the AMI's architecture`,
+        `group ${groupLabel(p.region, p.name)}: instance types chosen by InstanceRequirements are not checked against the AMI's architecture`,
       );
   for (const region of [...new Set(toCheck.map((p) => p.region))]) {
     const inRegion = toCheck.filter((p) => p.region === region);
@@ -97,7 +98,7 @@ export async function architectureProblems(
       const which = misfits.map((m) => `${m.type} (${m.from}) runs ${(archs.get(m.type) ?? []).join('/')}`);
       problems.push({
         message:
-          `group ${p.name} (${region}): ${amiId} is ${arch}, but instance type ${which.join('; ')}; ` +
+          `group ${groupLabel(region, p.name)}: ${amiId} is ${arch}, but instance type ${which.join('; ')}; ` +
           `EC2 would refuse every launch. Roll an AMI built for the group's architecture, or change its instance types first.`,
       });
     }

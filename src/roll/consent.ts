@@ -2,6 +2,7 @@
 // binds it to this image, so a shared account's other fleets with the same Environment tag are safe.
 import { ActionFailure } from '../core/errors.js';
 import type { RollInputs } from './inputs.js';
+import { groupLabel } from '../aws/group-label.js';
 
 /** The tag a group carries to be rolled onto the image recorded in this SSM parameter. */
 export const CONSENT_TAG = 'golden-ami:parameter';
@@ -28,13 +29,13 @@ export function requireConsent(
 ): void {
   if (!consent)
     throw new ActionFailure(
-      `asg-tags matched ${groups.map((g) => `${g.name} (${g.region})`).join(', ')}, but no consent-parameter says which ${CONSENT_TAG} tag lets a group be rolled; nothing was changed.`,
+      `asg-tags matched ${groups.map((g) => groupLabel(g.region, g.name)).join(', ')}, but no consent-parameter says which ${CONSENT_TAG} tag lets a group be rolled; nothing was changed.`,
     );
   const refused = groups.flatMap((g) => {
     const tag = g.group.Tags?.find((t) => t.Key === CONSENT_TAG);
     if (tag?.Value !== undefined && parameterBase(tag.Value) === consent) return [];
     const why = tag ? `${CONSENT_TAG}=${tag.Value}, not ${consent}` : `no ${CONSENT_TAG} tag`;
-    return [`${g.name} (${g.region}): ${why}`];
+    return [`${groupLabel(g.region, g.name)}: ${why}`];
   });
   if (!refused.length) return;
   throw new ActionFailure(

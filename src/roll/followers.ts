@@ -8,6 +8,7 @@ import { groupTemplateSpecs } from '../aws/group-templates.js';
 import { describeGroups } from '../aws/groups.js';
 import { templateLabel } from './launch-template.js';
 import type { GroupPlan, PlanProblem } from './plan.js';
+import { groupLabel } from '../aws/group-label.js';
 
 /** The templates a plan gives a new version (literal image, not already the AMI). */
 function versioned(p: GroupPlan) {
@@ -50,7 +51,7 @@ export async function followerProblems(
         if (!t || !(follows === '$Latest' || (follows === '$Default' && o.defaultMoves))) continue;
         problems.push({
           message:
-            `group ${g.AutoScalingGroupName} (${region}) was not selected but follows ${follows} of launch template ${templateLabel(t)}, ` +
+            `group ${groupLabel(region, g.AutoScalingGroupName ?? '')} was not selected but follows ${follows} of launch template ${templateLabel(t)}, ` +
             `which this run gives a new version with ${here[0]!.amiId}: it would launch the AMI before anything is proven. ` +
             `Select it too (asg-names / asg-tags), pin it to a version number, or give it its own launch template.`,
         });

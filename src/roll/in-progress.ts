@@ -5,6 +5,7 @@ import { isActive, latestRefresh } from '../aws/refreshes.js';
 import { ActionFailure, withContext } from '../core/errors.js';
 import { poll } from '../core/poll.js';
 import type { ActionContext } from '../core/context.js';
+import { groupLabel } from '../aws/group-label.js';
 
 export interface ActiveRefresh {
   id: string;
@@ -58,7 +59,7 @@ export async function settleActiveRefresh(
   let cancelled = false;
   // CancelInstanceRefresh "cancels an instance refresh or rollback that is in progress".
   if (mode === 'cancel' && active.status !== 'Cancelling') {
-    ctx.log.info(`${group} (${region}): cancelling ${describeActive(active)}`);
+    ctx.log.info(`${groupLabel(region, group)}: cancelling ${describeActive(active)}`);
     try {
       await ctx.clients
         .autoScaling(region)
@@ -70,7 +71,7 @@ export async function settleActiveRefresh(
         throw withContext(`cancelling ${describeActive(active)} of ${group} in ${region}`, err);
     }
   } else {
-    ctx.log.info(`${group} (${region}): waiting for ${describeActive(active)} to finish`);
+    ctx.log.info(`${groupLabel(region, group)}: waiting for ${describeActive(active)} to finish`);
   }
   const finalStatus = await poll({
     phase: `waiting for ${describeActive(active)} of ${group} in ${region} to ${mode === 'cancel' ? 'be cancelled' : 'finish'}`,
@@ -81,8 +82,10 @@ export async function settleActiveRefresh(
     maxDelayMs: timing.maxPollIntervalMs,
     isTransient,
     onTransient: (err) =>
-      ctx.log.info(`${group} (${region}): poll failed for now (${String((err as Error).message)}); retrying`),
-    onProgress: (p) => ctx.log.info(`${group} (${region}): ${p}`),
+      ctx.log.info(
+        `${groupLabel(region, group)}: poll failed for now (${String((err as Error).message)}); retrying`,
+      ),
+    onProgress: (p) => ctx.log.info(`${groupLabel(region, group)}: ${p}`),
     check: async () => {
       const r = await latestRefresh(ctx.clients.autoScaling(region), group, {
         id: active.id,
@@ -96,6 +99,6 @@ export async function settleActiveRefresh(
       return { done: false, progress: describeActive(toActive(r)) };
     },
   });
-  ctx.log.info(`${group} (${region}): instance refresh ${active.id} ended ${finalStatus}`);
+  ctx.log.info(`${groupLabel(region, group)}: instance refresh ${active.id} ended ${finalStatus}`);
   return { refresh: active, finalStatus, cancelled };
 }

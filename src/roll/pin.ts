@@ -10,6 +10,7 @@ import { describeError, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { templateLabel } from './launch-template.js';
 import type { GroupPlan } from './plan.js';
+import { groupLabel } from '../aws/group-label.js';
 
 const floating = (v: string | undefined) => v === undefined || v === '$Latest' || v === '$Default';
 
@@ -97,7 +98,7 @@ export function sourcesOf(plan: GroupPlan): { source: LaunchSource; pinned: Laun
 export async function pinFloatingVersions(ctx: ActionContext, plan: GroupPlan): Promise<Unpin | undefined> {
   const found = pins(plan);
   if (!found.size) return undefined;
-  const who = `${plan.name} (${plan.region})`;
+  const who = groupLabel(plan.region, plan.name);
   const client = ctx.clients.autoScaling(plan.region);
   const pinned = launchSource(plan, (spec) => {
     const p = found.get(spec);

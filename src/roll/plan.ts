@@ -11,6 +11,7 @@ import { hasWarmPool, warmPoolInstances } from '../aws/warm-pool.js';
 import { withContext } from '../core/errors.js';
 import type { SelectedGroup } from './select-groups.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
+import { groupLabel } from '../aws/group-label.js';
 
 /** What roll-asg will do to one group, decided before anything changes. */
 export interface GroupPlan {
@@ -57,7 +58,7 @@ export interface PlanSettings {
   promised?: ReadonlyMap<string, string>;
 }
 
-const at = (g: { name: string; region: string }) => `group ${g.name} (${g.region})`;
+const at = (g: { name: string; region: string }) => `group ${groupLabel(g.region, g.name)}`;
 
 function templateSpecs(
   group: AutoScalingGroup,

@@ -4,6 +4,7 @@ import type { HealthResult } from '../health/wait.js';
 import type { GroupPlan } from './plan.js';
 import { sourcesOf, type LaunchSource } from './pin.js';
 import type { RefreshRecord } from '../aws/refresh-record.js';
+import { groupLabel } from '../aws/group-label.js';
 
 export type GroupStatus =
   /** A refresh was started (or, in a dry run, would be). */
@@ -61,7 +62,7 @@ export interface RollResult {
   health?: HealthResult;
 }
 
-const who = (g: GroupOutcome) => `${g.group} (${g.region})`;
+const who = (g: GroupOutcome) => groupLabel(g.region, g.group);
 
 /** Says exactly which groups are rolling, which failed and which were not started. */
 export function startFailureMessage(result: RollResult, what?: string): string {

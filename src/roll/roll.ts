@@ -22,11 +22,12 @@ import {
 import { selectGroups, type SelectedGroup } from './select-groups.js';
 import { startGroup } from './start.js';
 import { finishVersions, VersionLedger } from './version-ledger.js';
+import { groupLabel } from '../aws/group-label.js';
 
 export type { RollResult, GroupOutcome } from './result.js';
 export { RollFailure } from './result.js';
 
-const who = (p: { name: string; region: string }) => `${p.name} (${p.region})`;
+const who = (p: { name: string; region: string }) => groupLabel(p.region, p.name);
 
 function describePlan(p: GroupPlan): string {
   const main = p.templates[0]!;

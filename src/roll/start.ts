@@ -18,6 +18,7 @@ import { launchSource, pinFloatingVersions, type Unpin } from './pin.js';
 import type { GroupPlan } from './plan.js';
 import { outcomeOf, type GroupOutcome } from './result.js';
 import type { VersionLedger } from './version-ledger.js';
+import { groupLabel } from '../aws/group-label.js';
 
 export interface StartSettings {
   preferences: RefreshPreferenceOptions;
@@ -145,7 +146,7 @@ const withPrevious = (r: Round): GroupOutcome => ({
 });
 
 function currentNow(ctx: ActionContext, r: Round): GroupOutcome {
-  ctx.log.info(`${r.plan.name} (${r.plan.region}): already current once the earlier refresh ended`);
+  ctx.log.info(`${groupLabel(r.plan.region, r.plan.name)}: already current once the earlier refresh ended`);
   return { ...withPrevious(r), status: 'already-current' };
 }
 
@@ -181,7 +182,9 @@ async function startOnce(run: Starter, r: Round): Promise<GroupOutcome | Round> 
     outcome.template.version !== undefined
       ? `${templateLabel(plan.templates[0]!)} version ${outcome.template.version}`
       : `${plan.amiId} via SSM`;
-  ctx.log.info(`${plan.name} (${plan.region}): started instance refresh ${started.refreshId} to ${to}`);
+  ctx.log.info(
+    `${groupLabel(plan.region, plan.name)}: started instance refresh ${started.refreshId} to ${to}`,
+  );
   return {
     ...outcome,
     status: 'refresh-started',
@@ -196,7 +199,7 @@ async function settle(
   s: StartSettings,
   round: number,
 ): Promise<NonNullable<GroupOutcome['previousRefresh']>> {
-  const who = `${plan.name} (${plan.region})`;
+  const who = groupLabel(plan.region, plan.name);
   if (s.ifRefreshInProgress === 'fail')
     throw new ActionFailure(
       `${who} has ${describeActive(plan.active)} (started after roll-asg looked); if-refresh-in-progress is fail`,
@@ -251,7 +254,7 @@ async function startRefresh(
   start: { desired?: DesiredConfiguration; targets: Map<TemplateVersion, number>; round: number },
   ledger: VersionLedger,
 ): Promise<{ refreshId?: string } | { again: GroupPlan }> {
-  const who = `${plan.name} (${plan.region})`;
+  const who = groupLabel(plan.region, plan.name);
   const { desired, targets } = start;
   const calledAt = ctx.clock.now();
   try {

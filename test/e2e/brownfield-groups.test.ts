@@ -190,7 +190,7 @@ describe('launch configurations', () => {
     expect(r.exitCode).toBe(1);
     expect(r.outputs.status).toBe('refused');
     const line = r.errors.find((e) => e.includes('uses launch configuration legacy-lc'));
-    expect(line).toContain('group legacy-web (us-east-1)');
+    expect(line).toContain('group us-east-1/legacy-web');
     expect(line).toContain(
       'update-auto-scaling-group --auto-scaling-group-name legacy-web --launch-template',
     );
@@ -288,7 +288,7 @@ describe("the group's own settings", () => {
 
     expect(r.exitCode).toBe(0);
     const warning = r.warnings.find((w) => w.includes('protected from scale in'));
-    expect(warning).toContain('group guarded (us-east-1): 2 of 3 instances are protected from scale in');
+    expect(warning).toContain('group us-east-1/guarded: 2 of 3 instances are protected from scale in');
     expect(warning).toContain('scale-in-protected-instances: Refresh');
     expect(mutationsSince(since)).toEqual([]);
     const quiet = await roll({
@@ -317,7 +317,7 @@ describe("the group's own settings", () => {
 
     expect(r.exitCode).toBe(0);
     const warning = r.warnings.find((w) => w.includes('in Standby'));
-    expect(warning).toContain('group parked (us-east-1): 1 of 2 instances are in Standby');
+    expect(warning).toContain('group us-east-1/parked: 1 of 2 instances are in Standby');
     expect(warning).toContain('standby-instances: Terminate');
     expect(mutationsSince(since)).toEqual([]);
   });

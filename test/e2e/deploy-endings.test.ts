@@ -396,7 +396,7 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
     const before = lc.logs.mutations.query({}).length;
     const r = await deployer(lc, PARAM)({ 'ami-id': good, environment: 'dflt' });
     expect(r.outputs.status).toBe('refused');
-    expect(r.errors[0]).toMatch(/dflt-web \(us-east-1\) follows \$Default .*Set set-default-version: true/);
+    expect(r.errors[0]).toMatch(/us-east-1\/dflt-web follows \$Default .*Set set-default-version: true/);
     expect(lc.logs.mutations.query({}).length).toBe(before);
     const moved = await deployer(
       lc,

@@ -207,7 +207,7 @@ describe('production: refused, dry-run and expected-version failures leave it as
       expect(r.outputs.status).toBe('refused');
       expect(r.errors).toEqual([
         expect.stringMatching(
-          /^production: refused before any change, nothing was changed: Nothing was changed: group web-production \(us-east-1\) already has instance refresh /,
+          /^production: refused before any change, nothing was changed: Nothing was changed: group us-east-1\/web-production already has instance refresh /,
         ),
       ]);
       expect(r.log).toMatch(/will update \/golden-ami\/web from/);

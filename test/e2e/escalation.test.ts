@@ -175,7 +175,7 @@ describe('consent to be rolled', () => {
     });
     expect(r.exitCode).toBe(1);
     expect(r.errors.join('\n')).toContain(
-      `asg-tags matched 1 group(s) that have not consented to be rolled onto ${PARAMETER}: payments-production (us-east-1): no golden-ami:parameter tag. Nothing was changed.`,
+      `asg-tags matched 1 group(s) that have not consented to be rolled onto ${PARAMETER}: us-east-1/payments-production: no golden-ami:parameter tag. Nothing was changed.`,
     );
     expect(mutationsSince(since)).toEqual([]);
     // Refused by the action itself, before IAM had anything to refuse.
@@ -198,7 +198,7 @@ describe('consent to be rolled', () => {
     });
     expect(r.exitCode).toBe(1);
     expect(r.errors.join('\n')).toContain(
-      `${other.groupName} (us-east-1): golden-ami:parameter=/golden-ami/api, not ${PARAMETER}`,
+      `us-east-1/${other.groupName}: golden-ami:parameter=/golden-ami/api, not ${PARAMETER}`,
     );
     expect(mutationsSince(since)).toEqual([]);
   });
@@ -221,7 +221,7 @@ describe('consent to be rolled', () => {
       environment: 'production',
     });
     expect(r.exitCode).toBe(1);
-    expect(r.errors.join('\n')).toContain('payments-production (us-east-1): no golden-ami:parameter tag');
+    expect(r.errors.join('\n')).toContain('us-east-1/payments-production: no golden-ami:parameter tag');
     expect(mutationsSince(since)).toEqual([]);
     expect(template(theirs).versions.size).toBe(1);
   });

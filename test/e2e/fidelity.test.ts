@@ -259,7 +259,7 @@ describe('roll-asg and the AMI architecture', () => {
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(
       new RegExp(
-        `^Nothing was changed: group x86 \\(us-east-1\\): ${arm} is arm64, but instance type t3\\.micro \\(launch template x86-lt \\(lt-\\w+\\) version 1\\) runs x86_64;`,
+        `^Nothing was changed: group us-east-1/x86: ${arm} is arm64, but instance type t3\\.micro \\(launch template x86-lt \\(lt-\\w+\\) version 1\\) runs x86_64;`,
       ),
     );
     expect(mutationsSince(since)).toEqual([]);

@@ -412,9 +412,7 @@ describe('roll-asg with a refresh already in progress', () => {
 
     expect(r.exitCode).toBe(1);
     expect(r.errors.join('\n')).toMatch(
-      new RegExp(
-        `group busy-fail \\(us-east-1\\) already has instance refresh ${running} \\((Pending|InProgress)`,
-      ),
+      new RegExp(`group us-east-1/busy-fail already has instance refresh ${running} \\((Pending|InProgress)`),
     );
     expect(mutationsSince(since)).toEqual([]);
   });
@@ -508,7 +506,7 @@ describe('roll-asg refusing before anything changes', () => {
 
     expect(r.exitCode).toBe(1);
     expect(r.errors.join('\n')).toContain(
-      'group legacy-web (us-east-1) uses launch configuration legacy-lc; roll-asg needs a launch template',
+      'group us-east-1/legacy-web uses launch configuration legacy-lc; roll-asg needs a launch template',
     );
     expect(r.errors.join('\n')).toContain('update-auto-scaling-group');
     expect(mutationsSince(since)).toEqual([]);
@@ -566,7 +564,7 @@ describe('roll-asg refusing before anything changes', () => {
 
     expect(r.exitCode).toBe(1);
     expect(r.errors.join('\n')).toContain(
-      'auto-rollback: group ssm-rb (us-east-1) uses launch template ssm-rb-lt',
+      'auto-rollback: group us-east-1/ssm-rb uses launch template ssm-rb-lt',
     );
     expect(mutationsSince(since)).toEqual([]);
   });

@@ -199,7 +199,7 @@ describe('roll-asg under cloud faults', () => {
     expect(started.map((x) => `${x.region}/${x.group}`)).toEqual([`${WEST}/part-a`, `${WEST}/part-b`]);
     const [error] = r.errors;
     expect(error).toMatch(
-      /^Rolling 4 group\(s\) failed: failed for part-c \(us-east-1\): starting the instance refresh of part-c \(us-east-1\): .*; still rolling \(refreshes started\): part-a \(eu-west-1\) \S+, part-b \(eu-west-1\) \S+; not started: part-d \(us-east-1\)\.$/,
+      /^Rolling 4 group\(s\) failed: failed for us-east-1\/part-c: starting the instance refresh of us-east-1\/part-c: .*; still rolling \(refreshes started\): eu-west-1\/part-a \S+, eu-west-1\/part-b \S+; not started: us-east-1\/part-d\.$/,
     );
     expect(r.errors).toHaveLength(1);
     for (const g of west) expect(templateVersions(WEST, g.launchTemplateId)).toEqual([1, 2]);
@@ -249,7 +249,7 @@ describe('roll-asg cancelled by the runner', () => {
     expect(r.killedBy).toBeNull();
     expect(r.exitCode).toBe(1);
     expect(r.errors.join('\n')).toContain(
-      `failed for cancel-me (us-east-1): cancelled while waiting for instance refresh ${theirs}`,
+      `failed for us-east-1/cancel-me: cancelled while waiting for instance refresh ${theirs}`,
     );
     expect(r.errors.join('\n')).toContain('no refresh was started');
     expect(templateVersions(EAST, g.launchTemplateId)).toEqual([1]);

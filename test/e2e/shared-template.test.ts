@@ -94,7 +94,7 @@ describe('a launch template shared with a group the run did not select', () => {
     expect(r.exitCode).toBe(1);
     expect(r.outputs.status).toBe('refused');
     expect(r.errors[0]).toMatch(
-      /group theirs \(us-east-1\) was not selected but follows \$Latest of launch template ours-lt .*Select it too \(asg-names \/ asg-tags\), pin it to a version number, or give it its own launch template/,
+      /group us-east-1\/theirs was not selected but follows \$Latest of launch template ours-lt .*Select it too \(asg-names \/ asg-tags\), pin it to a version number, or give it its own launch template/,
     );
     expect(lc.logs.mutations.query({}).length).toBe(before);
   });

@@ -63,7 +63,7 @@ describe('roll-asg consent', () => {
     expect(err).toBeInstanceOf(ActionFailure);
     expect((err as Error).message).toBe(
       'asg-tags matched 2 group(s) that have not consented to be rolled onto /golden-ami/web: ' +
-        'api (us-east-1): golden-ami:parameter=/golden-ami/api, not /golden-ami/web; payments (us-east-1): no golden-ami:parameter tag. ' +
+        'us-east-1/api: golden-ami:parameter=/golden-ami/api, not /golden-ami/web; us-east-1/payments: no golden-ami:parameter tag. ' +
         'Nothing was changed. Tag a group golden-ami:parameter=/golden-ami/web to let this pipeline roll it, or name it in asg-names.',
     );
     expect(cloud.template(lt).versions.size).toBe(1);
@@ -109,7 +109,7 @@ describe('roll-asg consent', () => {
       },
     };
     expect(() => requireConsent([group], '')).toThrow(
-      'asg-tags matched web (us-east-1), but no consent-parameter says which golden-ami:parameter tag lets a group be rolled; nothing was changed.',
+      'asg-tags matched us-east-1/web, but no consent-parameter says which golden-ami:parameter tag lets a group be rolled; nothing was changed.',
     );
     expect(() => requireConsent([group], '/golden-ami/web')).not.toThrow();
   });

@@ -229,7 +229,7 @@ describe('roll: SSM-resolved template', () => {
 
     expect(err).toBeInstanceOf(ConfigurationError);
     expect(err.message).toMatch(
-      /auto-rollback: group web \(us-east-1\).*resolve:ssm:\/golden-ami\/web.*auto-rollback: false/,
+      /auto-rollback: group us-east-1\/web.*resolve:ssm:\/golden-ami\/web.*auto-rollback: false/,
     );
     expect(cloud.mutations({ since: before })).toEqual([]);
   });
@@ -319,7 +319,7 @@ describe('roll: checks before any change', () => {
 
     expect(err).toBeInstanceOf(ActionFailure);
     expect(err.message).toMatch(
-      /^Nothing was changed: group legacy \(us-east-1\) uses launch configuration legacy-lc.*update-auto-scaling-group --auto-scaling-group-name legacy --launch-template/,
+      /^Nothing was changed: group us-east-1\/legacy uses launch configuration legacy-lc.*update-auto-scaling-group --auto-scaling-group-name legacy --launch-template/,
     );
     expect(cloud.mutations({ since: before })).toEqual([]);
   });
@@ -457,7 +457,7 @@ describe('roll: a refresh already in progress', () => {
     expect(err).not.toBeInstanceOf(ConfigurationError);
     expect(err.message).toMatch(/^Nothing was changed: /);
     expect(err.message).toContain(
-      `group web (us-east-1) already has instance refresh ${running.id} (${running.status}, ${running.progress.percentageComplete}% complete)`,
+      `group us-east-1/web already has instance refresh ${running.id} (${running.status}, ${running.progress.percentageComplete}% complete)`,
     );
     expect(cloud.mutations({ since: before })).toEqual([]);
   });
@@ -622,7 +622,7 @@ describe('roll: faults while starting', () => {
     const a = cloud.refreshes('a')[0]!.id;
     const refused = started('b')[0]!;
     expect(err.message).toBe(
-      `Rolling 3 group(s) failed: failed for b (us-east-1): starting the instance refresh of b (us-east-1): not authorized (code AccessDenied, request id ${refused.requestId}); still rolling (refreshes started): a (us-east-1) ${a}; not started: c (us-east-1).`,
+      `Rolling 3 group(s) failed: failed for us-east-1/b: starting the instance refresh of us-east-1/b: not authorized (code AccessDenied, request id ${refused.requestId}); still rolling (refreshes started): us-east-1/a ${a}; not started: us-east-1/c.`,
     );
     expect(result.refreshes.map((x) => x.group)).toEqual(['a']);
     expect(cloud.template(lts.b!).versions.has(2)).toBe(false);

@@ -72,7 +72,7 @@ describe('startGroup', () => {
     asg.on(StartInstanceRefreshCommand).rejects(awsError('ValidationError'));
     const ledger = new VersionLedger();
     await expect(startGroup(context(), plan('$Latest'), settings, ledger, noReplan)).rejects.toThrow(
-      /starting the instance refresh of web \(us-east-1\)/,
+      /starting the instance refresh of us-east-1\/web/,
     );
     const updates = asg
       .commandCalls(UpdateAutoScalingGroupCommand)
@@ -92,7 +92,7 @@ describe('startGroup', () => {
     refreshIs({ InstanceRefreshId: 'rf-other', Status: 'InProgress', PercentageComplete: 10 });
     const ctx = context();
     await expect(startGroup(ctx, plan('$Latest'), settings, new VersionLedger(), noReplan)).rejects.toThrow(
-      /web \(us-east-1\) has instance refresh rf-other \(InProgress, 10% complete\) .*if-refresh-in-progress is fail/,
+      /us-east-1\/web has instance refresh rf-other \(InProgress, 10% complete\) .*if-refresh-in-progress is fail/,
     );
     expect(asg.commandCalls(UpdateAutoScalingGroupCommand)).toHaveLength(2);
   });
@@ -131,7 +131,7 @@ describe('startGroup', () => {
     });
     expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(0);
     expect(ctx.log.lines).toContainEqual(
-      expect.stringMatching(/web \(us-east-1\): already current once the earlier refresh ended/),
+      expect.stringMatching(/us-east-1\/web: already current once the earlier refresh ended/),
     );
   });
 });

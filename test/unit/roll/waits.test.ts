@@ -30,9 +30,9 @@ describe('refreshWaitWarnings', () => {
   ]);
 
   it('counts protected and Standby instances AWS would wait an hour on, naming the setting that would not', () => {
-    const w = refreshWaitWarnings('group web (us-east-1)', g, images, NEW, { skipMatching: false });
+    const w = refreshWaitWarnings('group us-east-1/web', g, images, NEW, { skipMatching: false });
     expect(w).toHaveLength(2);
-    expect(w[0]).toContain('group web (us-east-1): 2 of 4 instances are protected from scale in');
+    expect(w[0]).toContain('group us-east-1/web: 2 of 4 instances are protected from scale in');
     expect(w[0]).toContain('scale-in-protected-instances: Refresh');
     expect(w[0]).toContain('ScaleInProtectedInstances Wait');
     expect(w[1]).toContain('1 of 4 instances are in Standby');
@@ -40,7 +40,7 @@ describe('refreshWaitWarnings', () => {
   });
 
   it('with skip matching counts only instances not on the AMI; Refresh and Terminate/Ignore silence it', () => {
-    const w = refreshWaitWarnings('group web (us-east-1)', g, images, NEW, { skipMatching: true });
+    const w = refreshWaitWarnings('group us-east-1/web', g, images, NEW, { skipMatching: true });
     expect(w[0]).toContain('1 of 4 instances are protected from scale in');
     expect(
       refreshWaitWarnings('g', g, images, NEW, {
