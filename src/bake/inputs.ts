@@ -30,6 +30,18 @@ const INSTANCE_PROFILE =
 
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 
+/** Inputs of the native builder and image that a Packer template decides for itself. */
+const PACKER_DECIDES = [
+  'instance-type',
+  'subnet-id',
+  'security-group-ids',
+  'iam-instance-profile',
+  'volume-size',
+  'encrypted',
+  'kms-key-id',
+  'kms-key-ids',
+] as const;
+
 export const bakeSpec = defineAction({
   name: 'bake-ami',
   inputs: {
@@ -167,7 +179,7 @@ export const bakeSpec = defineAction({
     }),
     engine: choice(['native', 'packer'] as const, {
       description:
-        'native (this action launches, provisions and images the builder) or packer (runs "packer build" on packer-template).',
+        'native (this action launches, provisions and images the builder) or packer (runs "packer build" on packer-template, which then decides the builder and image: instance-type, subnet-id, security-group-ids, iam-instance-profile, volume-size, encrypted, kms-key-id and kms-key-ids are refused with it).',
       default: 'native',
     }),
     'packer-template': string({
@@ -256,6 +268,12 @@ export const bakeSpec = defineAction({
       );
     if (v.engine === 'packer') {
       if (!v.packerTemplate) problem('packer-template: is required with engine: packer');
+      // The template decides Packer's builder and image: these would be silently ignored.
+      const builderOnly = PACKER_DECIDES.filter(isSet);
+      if (builderOnly.length)
+        problem(
+          `${builderOnly.join(', ')}: not used with engine: packer, whose template decides its builder and image; set them in packer-template (instance_type, subnet_id, security_group_ids, iam_instance_profile, launch_block_device_mappings, encrypt_boot, kms_key_id, region_kms_key_ids)`,
+        );
       if (provisioning)
         problem(
           'user-data, user-data-file and provision-scripts: not used with engine: packer; provision in packer-template',

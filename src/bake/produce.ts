@@ -133,6 +133,13 @@ async function bakeWithEngine(
       sourceAmiId: f.source.imageId,
       expiresAt: run.expiresAt,
       onPacker: on.onPacker,
+      onBuilt: (built) => {
+        if (built.name) run.result.amiName = built.name;
+        if (built.sourceAmiId && built.sourceAmiId !== f.source.imageId) {
+          run.result.sourceAmiId = built.sourceAmiId;
+          run.result.sourceVia = 'packer-template';
+        }
+      },
     });
   const amiId = await bakeNative(ctx, run.phases, o, {
     ...common,

@@ -107,6 +107,20 @@ const beforeAnyCall: [string, Record<string, string>, RegExp, Record<string, str
     /packer-template: is required with engine: packer/,
   ],
   [
+    'builder and image inputs the Packer template decides',
+    {
+      name: 'web',
+      'source-ami': ok['source-ami'],
+      engine: 'packer',
+      'packer-template': 'template.json',
+      'instance-type': 'm5.large',
+      'subnet-id': 'subnet-0123456789abcdef0',
+      encrypted: 'true',
+      'kms-key-id': 'alias/bake',
+    },
+    /instance-type, subnet-id, encrypted, kms-key-id: not used with engine: packer, whose template decides its builder and image; set them in packer-template/,
+  ],
+  [
     'missing user-data-file',
     { ...ok, 'user-data': '', 'user-data-file': 'nope.sh' },
     /user-data-file: cannot read "nope.sh" \(no such file\)/,

@@ -43,25 +43,34 @@ const imagesOf = (region: string, bakeId: string) =>
       i.state !== 'deregistered' && i.tags.some((t) => t.Key === 'golden-ami:bake-id' && t.Value === bakeId),
   );
 
+/** Time passes: the bake's expiry is behind us, in every region it reached. */
+function expire(bakeId: string, regions: string[]): void {
+  for (const region of regions) {
+    const { ec2 } = lc.world.region(region);
+    for (const r of [...ec2.images.values(), ...ec2.snapshots.values()])
+      for (const t of r.tags)
+        if (t.Key === 'golden-ami:expires-at' && r.tags.some((x) => x.Value === bakeId))
+          t.Value = '2020-01-01T00:00:00.000Z';
+  }
+}
+
+/** A bake killed outright (no post step) while copying to `region`; its bake id. */
+async function killedWhileCopying(name: string, region: string): Promise<string> {
+  const killed = await bake(
+    name,
+    { 'copy-to-regions': region },
+    { whenOutput: new RegExp(`Copying ami-\\w+ to ${region}`), firstSignal: 'SIGKILL' },
+  );
+  expect(killed.killedBy).toBe('SIGKILL');
+  return killed.state['bake-id']!;
+}
+
 describe('bake-ami e2e: the janitor looks in every region a bake copied to', () => {
   it("retires a killed bake's copy in a region this run does not copy to", async () => {
-    const killed = await bake(
-      'jr-killed',
-      { 'copy-to-regions': 'ap-southeast-2' },
-      { whenOutput: /Copying ami-\w+ to ap-southeast-2/, firstSignal: 'SIGKILL' },
-    );
-    expect(killed.killedBy).toBe('SIGKILL');
-    const bakeId = killed.state['bake-id']!;
+    const bakeId = await killedWhileCopying('jr-killed', 'ap-southeast-2');
     const copies = imagesOf('ap-southeast-2', bakeId);
     expect(copies).toHaveLength(1);
-    // Time passes: the killed bake's expiry is behind us.
-    for (const region of ['us-east-1', 'ap-southeast-2']) {
-      const { ec2 } = lc.world.region(region);
-      for (const r of [...ec2.images.values(), ...ec2.snapshots.values()])
-        for (const t of r.tags)
-          if (t.Key === 'golden-ami:expires-at' && r.tags.some((x) => x.Value === bakeId))
-            t.Value = '2020-01-01T00:00:00.000Z';
-    }
+    expire(bakeId, ['us-east-1', 'ap-southeast-2']);
 
     const next = await bake('jr-next', {});
     expect({ exit: next.exitCode, errors: next.errors }).toEqual({ exit: 0, errors: [] });
@@ -75,5 +84,38 @@ describe('bake-ami e2e: the janitor looks in every region a bake copied to', () 
       s.tags.some((t) => t.Key === 'golden-ami:bake-id' && t.Value === bakeId),
     );
     expect(snapshots.map((s) => s.snapshotId)).toEqual([]);
+  });
+
+  it("keeps the bake region's image while its copy could not be removed, so a later janitor still finds the copy", async () => {
+    const bakeId = await killedWhileCopying('jr-stuck', 'eu-west-1');
+    const [home] = imagesOf('us-east-1', bakeId);
+    const [copy] = imagesOf('eu-west-1', bakeId);
+    expect([home, copy].every(Boolean)).toBe(true);
+    expire(bakeId, ['us-east-1', 'eu-west-1']);
+
+    const fault = lc.faults.add({
+      service: 'ec2',
+      region: 'eu-west-1',
+      operation: 'DeregisterImage',
+      kind: 'error',
+      status: 503,
+    });
+    const during = await bake('jr-during', {});
+    lc.faults.remove(fault.id);
+    expect({ exit: during.exitCode, errors: during.errors }).toEqual({ exit: 0, errors: [] });
+    expect(during.warnings).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^janitor: keeping ${home!.imageId} in us-east-1 of bake ${bakeId} for now: a copy of it may remain`,
+        ),
+      ),
+    );
+    expect(imagesOf('us-east-1', bakeId).map((i) => i.imageId)).toEqual([home!.imageId]);
+    expect(imagesOf('eu-west-1', bakeId).map((i) => i.imageId)).toEqual([copy!.imageId]);
+
+    const after = await bake('jr-after', {});
+    expect({ exit: after.exitCode, errors: after.errors }).toEqual({ exit: 0, errors: [] });
+    expect(imagesOf('eu-west-1', bakeId)).toEqual([]);
+    expect(imagesOf('us-east-1', bakeId)).toEqual([]);
   });
 });

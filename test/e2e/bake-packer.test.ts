@@ -81,6 +81,52 @@ describe('bake-ami e2e: engine packer with image/packer/golden-linux.json', () =
     expect(snapshots.map((s) => s.snapshotId)).toEqual([]);
   });
 
+  it('a template that chooses its own source and name: outputs and provenance say what was built, and it is never reused', async () => {
+    const own = seedImage(lc.world.region('us-east-1'), { name: 'teams-own-base' }).imageId;
+    writeFileSync(
+      join(workdir, 'own-source.json'),
+      readFileSync(join(workdir, 'image/packer/golden-linux.json'), 'utf8')
+        .replace('"source_ami": "{{user `source_ami`}}"', `"source_ami": "${own}"`)
+        .replace('"ami_name": "{{user `ami_name`}}"', '"ami_name": "legacy-web-{{timestamp}}"'),
+    );
+    const r = await packerBake('packer-own', undefined, 'own-source.json');
+    expect({ exit: r.exitCode, errors: r.errors }).toEqual({ exit: 0, errors: [] });
+    expect(r.outputs['source-ami-id']).toBe(own);
+    expect(r.outputs['ami-name']).toMatch(/^legacy-web-\d+$/);
+    expect(r.warnings).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^packer-template built from ${own}, not the source bake-ami resolved`),
+      ),
+    );
+    const image = lc.world.region('us-east-1').ec2.images.get(r.outputs['ami-id']!)!;
+    expect(image.tags.find((t) => t.Key === 'golden-ami:source-ami')?.Value).toBe(own);
+    const again = await packerBake('packer-own', undefined, 'own-source.json');
+    expect({ exit: again.exitCode, reused: again.outputs.reused }).toEqual({ exit: 0, reused: 'false' });
+  });
+
+  it('a template without run_tags is still proven from the builder Packer announced: its failure is not published', async () => {
+    const template = JSON.parse(readFileSync(join(workdir, 'image/packer/golden-linux.json'), 'utf8')) as {
+      builders: Record<string, unknown>[];
+    };
+    const builder = template.builders[0]!;
+    for (const key of ['run_tags', 'run_volume_tags', 'tags', 'snapshot_tags']) delete builder[key];
+    builder.user_data_file = 'fails-untagged.sh';
+    writeFileSync(
+      join(workdir, 'fails-untagged.sh'),
+      '#!/bin/bash\necho "yum install failed" > /dev/console\necho BAKE-FAILED > /dev/console\nshutdown -h now\n',
+    );
+    writeFileSync(join(workdir, 'untagged.json'), JSON.stringify(template, null, 2));
+    const r = await packerBake('packer-untagged', undefined, 'untagged.json');
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([
+      expect.stringMatching(/^phase proof failed: builder i-\w+ printed the failure marker "BAKE-FAILED"/),
+    ]);
+    const left = [...lc.world.region('us-east-1').ec2.images.values()].filter(
+      (i) => i.name.startsWith('packer-untagged-') && i.state !== 'deregistered',
+    );
+    expect(left.map((i) => i.imageId)).toEqual([]);
+  });
+
   it('cancelled while the AMI is being created: no builder, image or snapshot left', async () => {
     const ec2 = lc.world.region('us-east-1').ec2;
     const snapshotsBefore = new Set(ec2.snapshots.keys());

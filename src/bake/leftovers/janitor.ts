@@ -104,9 +104,10 @@ async function findUnfinishedImages(
   ctx: ActionContext,
   region: string,
   now: number,
-): Promise<{ found: UnfinishedImage[]; copyRegions: string[] }> {
+): Promise<{ found: UnfinishedImage[]; copyRegions: Map<string, string[]> }> {
   const found: UnfinishedImage[] = [];
-  const copyRegions = new Set<string>();
+  // Bake id → the regions its image here records copying to.
+  const copyRegions = new Map<string, string[]>();
   const pages = paginateDescribeImages(
     { client: ctx.clients.ec2(region), pageSize: 1000 },
     { Owners: ['self'], Filters: [{ Name: 'tag-key', Values: [TAG.expiresAt] }], IncludeDisabled: true },
@@ -115,67 +116,106 @@ async function findUnfinishedImages(
   for await (const page of pages)
     for (const image of page.Images ?? []) {
       const tags = fromTagList(image.Tags);
-      for (const r of readListTags(tags, TAG.copyRegions) ?? []) copyRegions.add(r);
-      const at = Date.parse(tags[TAG.expiresAt] ?? '');
       const bakeId = tags[TAG.bakeId];
+      if (bakeId) copyRegions.set(bakeId, readListTags(tags, TAG.copyRegions) ?? []);
+      const at = Date.parse(tags[TAG.expiresAt] ?? '');
       if (!image.ImageId || !bakeId || tags[TAG.completed] || Number.isNaN(at) || at > now) continue;
       found.push({ imageId: image.ImageId, region, bakeId, expiresAt: tags[TAG.expiresAt]! });
     }
-  return { found, copyRegions: [...copyRegions] };
+  return { found, copyRegions };
+}
+
+interface Sweep {
+  dryRun: boolean;
+  retired: UnfinishedImage[];
+  /** Bakes a copy of which may remain (its region unread, or its removal failed). */
+  unsettled: Set<string>;
+}
+
+/** One region's unfinished images retired, each bake's at once; a bake not wholly removed is unsettled. */
+async function retireIn(
+  ctx: ActionContext,
+  region: string,
+  found: UnfinishedImage[],
+  sweep: Sweep,
+): Promise<void> {
+  for (const i of found)
+    ctx.log.warning(
+      `janitor: ${sweep.dryRun ? 'would retire' : 'retiring'} ${i.imageId} in ${region} of bake ${i.bakeId}, which never completed (expired ${i.expiresAt}).`,
+    );
+  if (sweep.dryRun) {
+    sweep.retired.push(...found);
+    return;
+  }
+  for (const bakeId of new Set(found.map((i) => i.bakeId))) {
+    const images = found.filter((i) => i.bakeId === bakeId);
+    const report = await removeBakeResources(ctx, {
+      bakeId,
+      region,
+      images: images.map((i) => ({ region, imageId: i.imageId })),
+      removeImages: true,
+      spareCompleted: true,
+      snapshotRetries: 3,
+      retryDelayMs: 2_000,
+    });
+    for (const line of report.leftovers) ctx.log.warning(`janitor: not removed: ${line}`);
+    if (report.leftovers.length) sweep.unsettled.add(bakeId);
+    sweep.retired.push(...images.filter((i) => report.deregistered.includes(i.imageId)));
+  }
+}
+
+async function listOrWarn(ctx: ActionContext, region: string, now: number) {
+  try {
+    return await findUnfinishedImages(ctx, region, now);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    ctx.log.warning(`janitor: could not list unfinished images in ${region}: ${describeError(err)}`);
+    return undefined;
+  }
 }
 
 /**
  * Deregisters unfinished images of expired bakes and deletes their snapshots; warnings only. The
  * first region's images (the bake region's) name every region a bake copied to
- * (golden-ami:copy-regions): those are searched too, so a killed bake's copy is found wherever it is.
+ * (golden-ami:copy-regions): those are searched too, so a killed bake's copy is found wherever it
+ * is. Copies go first: the bake region's image, the only record of where they are, is kept while a
+ * copy of its bake may remain, so a later janitor finds them.
  */
 export async function retireUnfinishedImages(
   ctx: ActionContext,
   o: { now: number; dryRun: boolean; regions: string[] },
 ): Promise<UnfinishedImage[]> {
-  const retired: UnfinishedImage[] = [];
-  const regions = [...new Set(o.regions)];
-  for (let i = 0; i < regions.length; i++) {
-    const region = regions[i]!;
-    let found: UnfinishedImage[];
-    try {
-      const listed = await findUnfinishedImages(ctx, region, o.now);
-      found = listed.found;
-      if (i === 0) {
-        const more = listed.copyRegions.filter((r) => !regions.includes(r)).sort();
-        if (more.length)
-          ctx.log.info(`janitor: earlier bakes copied to ${more.join(', ')} too: looking there.`);
-        regions.push(...more);
-      }
-    } catch (err) {
-      if (ctx.signal.aborted) throw err;
-      ctx.log.warning(`janitor: could not list unfinished images in ${region}: ${describeError(err)}`);
-      continue;
-    }
-    for (const i of found)
-      ctx.log.warning(
-        `janitor: ${o.dryRun ? 'would retire' : 'retiring'} ${i.imageId} in ${region} of bake ${i.bakeId}, which never completed (expired ${i.expiresAt}).`,
-      );
-    if (o.dryRun) {
-      retired.push(...found);
-      continue;
-    }
-    for (const bakeId of new Set(found.map((i) => i.bakeId))) {
-      const images = found.filter((i) => i.bakeId === bakeId);
-      const report = await removeBakeResources(ctx, {
-        bakeId,
-        region,
-        images: images.map((i) => ({ region, imageId: i.imageId })),
-        removeImages: true,
-        spareCompleted: true,
-        snapshotRetries: 3,
-        retryDelayMs: 2_000,
-      });
-      for (const line of report.leftovers) ctx.log.warning(`janitor: not removed: ${line}`);
-      retired.push(...images.filter((i) => report.deregistered.includes(i.imageId)));
-    }
+  const [home, ...given] = [...new Set(o.regions)];
+  if (!home) return [];
+  const sweep: Sweep = { dryRun: o.dryRun, retired: [], unsettled: new Set() };
+  const first = await listOrWarn(ctx, home, o.now);
+  const recorded = [...(first?.copyRegions.values() ?? [])].flat();
+  const more = [...new Set(recorded)].filter((r) => r !== home && !given.includes(r)).sort();
+  if (more.length) ctx.log.info(`janitor: earlier bakes copied to ${more.join(', ')} too: looking there.`);
+  const unread: string[] = [];
+  for (const region of [...given, ...more]) {
+    const listed = await listOrWarn(ctx, region, o.now);
+    if (listed) await retireIn(ctx, region, listed.found, sweep);
+    else unread.push(region);
   }
-  return retired;
+  if (!first) return sweep.retired;
+  const kept = first.found.filter(
+    (i) =>
+      !o.dryRun &&
+      (sweep.unsettled.has(i.bakeId) ||
+        (first.copyRegions.get(i.bakeId) ?? []).some((r) => unread.includes(r))),
+  );
+  for (const i of kept)
+    ctx.log.warning(
+      `janitor: keeping ${i.imageId} in ${home} of bake ${i.bakeId} for now: a copy of it may remain, and this image records where (golden-ami:copy-regions); a later bake's janitor tries again.`,
+    );
+  await retireIn(
+    ctx,
+    home,
+    first.found.filter((i) => !kept.includes(i)),
+    sweep,
+  );
+  return sweep.retired;
 }
 
 /** Marks every AMI of a successful bake, and its snapshots, completed: from now on it is a result. */

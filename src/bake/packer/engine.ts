@@ -5,6 +5,7 @@ import { withContext } from '../../core/errors.js';
 import type { ActionContext } from '../../core/context.js';
 import { forEachImage } from '../image/create-copy.js';
 import { runPacker } from './build.js';
+import { disownFingerprint, readBuilt, type Built } from './built.js';
 import { packerInit } from './init.js';
 import { packerVariables } from './vars.js';
 import { provePackerBuild } from './proof.js';
@@ -38,6 +39,8 @@ export interface PackerBake {
   onImage: (image: CreatedImage) => void;
   /** Clock ms after which a later bake's janitor may remove what this one leaves. */
   expiresAt: number;
+  /** What Packer really built (its AMI's name, its builder's image), once read back. */
+  onBuilt: (built: Built) => void;
   /** Saves Packer's process and temporary resources each time they change. */
   onPacker: (r: PackerResources) => void;
 }
@@ -50,6 +53,8 @@ export async function bakeWithPacker(
   b: PackerBake,
 ): Promise<Record<string, string>> {
   const template = b.provisioning.kind === 'packer' ? b.provisioning.template : undefined;
+  // The builder Packer's output announced: the proof's instance when run_tags do not name it.
+  let announced: string | undefined;
   const amis = await phases.run('packer', `packer build ${o.packerTemplate ?? ''}`, async () => {
     const common = { packerPath: b.packerPath, workingDirectory: o.workingDirectory, deadline: b.deadline };
     if (template?.requiredPlugins)
@@ -76,18 +81,28 @@ export async function bakeWithPacker(
         region: o.region,
         bakeId: o.bakeId,
         expiresAt: b.expiresAt,
-        save: b.onPacker,
+        save: (r) => {
+          announced = r.instances[0];
+          b.onPacker(r);
+        },
         onImage: b.onImage,
       }),
     });
     for (const [region, imageId] of Object.entries(built)) b.onImage({ region, imageId });
     return built;
   });
-  await phases.run('tag', 'Tag the AMIs Packer built', () => tagPackerImages(ctx, amis, b.spec.tags));
+  await phases.run('tag', 'Tag the AMIs Packer built', async () => {
+    await tagPackerImages(ctx, amis, b.spec.tags);
+    const built = await readBuilt(ctx, amis[o.region] ?? '', announced);
+    if (built.sourceAmiId && built.sourceAmiId !== b.sourceAmiId)
+      await disownFingerprint(ctx, amis, { resolved: b.sourceAmiId, built: built.sourceAmiId });
+    b.onBuilt(built);
+  });
   if (template)
     await phases.run('proof', "Prove the build from the Packer builder's console", () =>
       provePackerBuild(ctx, {
         bakeId: o.bakeId,
+        announced,
         failureMarker: o.failureMarker,
         template,
         deadline: b.deadline,

@@ -145,6 +145,17 @@ describe('bake-ami inputs', () => {
     ['user data too big', { ...ok, 'user-data': 'x'.repeat(16 * 1024 + 1) }, /^user-data: is 16385 bytes/],
     ['poll interval not a number', { ...ok, 'poll-interval-seconds': 'fast' }, /^poll-interval-seconds: /],
     [
+      'a builder input with engine: packer',
+      {
+        name: 'web',
+        'source-ami': 'ami-0123456789abcdef0',
+        engine: 'packer',
+        'packer-template': 't.json',
+        'iam-instance-profile': 'builder',
+      },
+      /^iam-instance-profile: not used with engine: packer, whose template decides its builder and image/,
+    ],
+    [
       'keep-hours without on-failure: keep',
       { ...ok, 'keep-hours': '48' },
       /^keep-hours: applies only with on-failure: keep/,
