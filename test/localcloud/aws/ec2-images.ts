@@ -17,6 +17,18 @@ import { deregistrationRefusal, protectionText } from './ec2-image-lifecycle.js'
 import { imageShape, snapshotShape } from './ec2-shapes.js';
 import { AwsError, type AwsHandler } from './service.js';
 import { callerAccount, checkCopyBy, kmsKeys, resolveKmsKey } from './accounts.js';
+import {
+  arr,
+  image,
+  onAnyResource,
+  onEc2Resource,
+  onInstance,
+  specTags,
+  tagOnCreate,
+  type IamMapping,
+  type IamRequest,
+  type TagSpec,
+} from '../iam-context.js';
 
 /**
  * AMIs and snapshots: CreateImage/CopyImage go pending → available (or failed) on the ticker,
@@ -631,4 +643,44 @@ export const imageHandlers: Record<string, AwsHandler> = {
   DescribeSnapshotAttribute: describeSnapshotAttribute,
   ModifyImageAttribute: modifyImageAttribute,
   DescribeImageAttribute: describeImageAttribute,
+};
+
+/** CreateImage: the instance, the image and snapshots it makes (with their request tags), tag-on-create. */
+function createImageAuth(q: IamRequest) {
+  const { action, params: p, arns: a } = q;
+  const tags = arr<TagSpec>(p.TagSpecifications);
+  return [
+    ...onInstance(q),
+    { action, resource: a.image('*'), context: specTags(tags, 'image') },
+    { action, resource: a.snapshot('*'), context: specTags(tags, 'snapshot') },
+    ...tagOnCreate(a, tags, 'CreateImage', (type) => (type === 'snapshot' ? a.snapshot('*') : a.image('*'))),
+  ];
+}
+
+/**
+ * CopyImage: the source AMI is authorized too since 2024-10-28 ("you can specify resource-level
+ * permissions for the CopyImage action on the source AMI", copy-ami-permissions), with ec2:Owner.
+ */
+function copyImageAuth({ action, params: p, region: r, arns: a }: IamRequest) {
+  const tags = arr<TagSpec>(p.TagSpecifications);
+  const from = r.world.region(String(p.SourceRegion ?? r.name));
+  const source = image(from, String(p.SourceImageId));
+  return [
+    { action, resource: source.resource, context: { 'ec2:Owner': source.context['ec2:Owner'] } },
+    { action, resource: a.image('*'), context: specTags(tags, 'image') },
+    ...tagOnCreate(a, tags, 'CopyImage', (type) => (type === 'snapshot' ? a.snapshot('*') : a.image('*'))),
+  ];
+}
+
+export const imageIam: Record<string, IamMapping> = {
+  DescribeImages: onAnyResource,
+  CreateImage: createImageAuth,
+  CopyImage: copyImageAuth,
+  DeregisterImage: onEc2Resource('ImageId'),
+  DescribeSnapshots: onAnyResource,
+  DeleteSnapshot: onEc2Resource('SnapshotId'),
+  ModifySnapshotAttribute: onEc2Resource('SnapshotId'),
+  DescribeSnapshotAttribute: onAnyResource,
+  ModifyImageAttribute: onEc2Resource('ImageId'),
+  DescribeImageAttribute: onAnyResource,
 };

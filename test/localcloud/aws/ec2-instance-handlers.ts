@@ -24,6 +24,8 @@ import { callerAccount, checkLaunchBy } from './accounts.js';
 import { findImage } from './ec2-images.js';
 import { AwsError, type AwsHandler } from './service.js';
 import { attachSpotRequest, spotRequestSpec } from './ec2-spot.js';
+import { onAnyResource, onEachInstance, onInstance, type IamMapping } from '../iam-context.js';
+import { runInstancesAuth } from '../iam-launch.js';
 
 /** RunInstances, DescribeInstances/-Status, Stop/Start/Terminate/Reboot, console output, attributes. */
 
@@ -373,4 +375,17 @@ export const instanceHandlers: Record<string, AwsHandler> = {
   GetConsoleOutput: getConsoleOutput,
   DescribeInstanceAttribute: describeInstanceAttribute,
   ModifyInstanceAttribute: modifyInstanceAttribute,
+};
+
+export const instanceIam: Record<string, IamMapping> = {
+  RunInstances: ({ params, region, arns }) => runInstancesAuth(params, region, arns),
+  DescribeInstances: onAnyResource,
+  DescribeInstanceStatus: onAnyResource,
+  StopInstances: onEachInstance,
+  StartInstances: onEachInstance,
+  TerminateInstances: onEachInstance,
+  RebootInstances: onEachInstance,
+  GetConsoleOutput: onInstance,
+  DescribeInstanceAttribute: onAnyResource,
+  ModifyInstanceAttribute: onInstance,
 };

@@ -15,6 +15,7 @@ import { launchTemplateShape, launchTemplateVersionShape } from './ec2-shapes.js
 import type { AwsHandler } from './service.js';
 import { AwsError } from './service.js';
 import { resolveParameterValue } from './ssm-parameters.js';
+import { ec2Resource, onAnyResource, templateOf, type IamMapping } from '../iam-context.js';
 
 /**
  * Launch templates and their numbered versions, and resolving one to what EC2 launches
@@ -381,4 +382,22 @@ export const launchTemplateHandlers: Record<string, AwsHandler> = {
   ModifyLaunchTemplate: modifyLaunchTemplate,
   DeleteLaunchTemplate: deleteLaunchTemplate,
   DeleteLaunchTemplateVersions: deleteLaunchTemplateVersions,
+};
+
+/** The template a request names by id or name, with its tags. */
+const onTemplate: IamMapping = ({ action, params: p, region: r, arns: a }) => {
+  const t = templateOf(r, p as { LaunchTemplateId?: string; LaunchTemplateName?: string });
+  return [{ action, ...ec2Resource(r, a, t?.launchTemplateId ?? String(p.LaunchTemplateId ?? '*')) }];
+};
+
+export const launchTemplateIam: Record<string, IamMapping> = {
+  CreateLaunchTemplate: ({ action, arns }) => [
+    { action, resource: arns.ec2('launch-template', '*'), context: {} },
+  ],
+  DescribeLaunchTemplates: onAnyResource,
+  CreateLaunchTemplateVersion: onTemplate,
+  DescribeLaunchTemplateVersions: onAnyResource,
+  ModifyLaunchTemplate: onTemplate,
+  DeleteLaunchTemplate: onTemplate,
+  DeleteLaunchTemplateVersions: onTemplate,
 };

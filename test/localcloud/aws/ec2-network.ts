@@ -17,6 +17,7 @@ import type {
 import type { IpPermission, KeyPair, RegionState, SecurityGroup } from '../state.js';
 import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { ec2Resource, onAnyResource, type IamMapping } from '../iam-context.js';
 
 /** What Packer and the CLI look up around an instance: key pairs, security groups, VPCs, zones, volumes. */
 
@@ -506,4 +507,39 @@ export const networkHandlers: Record<string, AwsHandler> = {
   DescribeAvailabilityZones: describeAvailabilityZones,
   DescribeVolumes: describeVolumes,
   DescribeAccountAttributes: describeAccountAttributes,
+};
+
+const onKeyPair =
+  (...keys: string[]): IamMapping =>
+  ({ action, params: p, arns }) => {
+    const name = keys.map((k) => p[k]).find((v) => v !== undefined && v !== null);
+    return [{ action, resource: arns.ec2('key-pair', String(name ?? '*')), context: {} }];
+  };
+
+/** The group a request names by id or (default VPC) name. */
+const onSecurityGroup: IamMapping = ({ action, params: p, region: r, arns }) => {
+  const id = p.GroupId
+    ? String(p.GroupId)
+    : [...r.ec2.securityGroups.values()].find((g) => g.groupName === p.GroupName)?.groupId;
+  return [{ action, ...ec2Resource(r, arns, id ?? 'sg-*') }];
+};
+
+export const networkIam: Record<string, IamMapping> = {
+  CreateKeyPair: onKeyPair('KeyName'),
+  ImportKeyPair: onKeyPair('KeyName'),
+  DeleteKeyPair: onKeyPair('KeyName', 'KeyPairId'),
+  DescribeKeyPairs: onAnyResource,
+  CreateSecurityGroup: ({ action, params: p, region: r, arns }) => [
+    { action, resource: arns.ec2('security-group', '*'), context: {} },
+    ...(p.VpcId ? [{ action, ...ec2Resource(r, arns, String(p.VpcId)) }] : []),
+  ],
+  DeleteSecurityGroup: onSecurityGroup,
+  AuthorizeSecurityGroupIngress: onSecurityGroup,
+  DescribeSecurityGroups: onAnyResource,
+  DescribeVpcs: onAnyResource,
+  DescribeSubnets: onAnyResource,
+  DescribeRegions: onAnyResource,
+  DescribeAvailabilityZones: onAnyResource,
+  DescribeVolumes: onAnyResource,
+  DescribeAccountAttributes: onAnyResource,
 };

@@ -13,10 +13,11 @@ import type {
   PutParameterRequest,
   UnlabelParameterVersionRequest,
 } from '@aws-sdk/client-ssm';
-import type { Parameter, ParameterVersion, PendingParameterVersion, RegionState } from '../state.js';
+import type { Parameter, ParameterVersion, PendingParameterVersion, RegionState, Tag } from '../state.js';
 import { upsertTags } from '../state.js';
 import { paginate } from './ec2-filters.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { arr, onAnyResource, requestTags, type IamMapping } from '../iam-context.js';
 
 /**
  * SSM Parameter Store: versions, labels, selectors, paths, the 100-version limit, and the
@@ -520,4 +521,35 @@ export const parameterHandlers: Record<string, AwsHandler> = {
   DescribeParameters: describeParameters,
   AddTagsToResource: addTagsToResource,
   ListTagsForResource: listTagsForResource,
+};
+
+/** The parameter one member names (`Name`, `Path`); PutParameter's tags are request tags. */
+const onParameter =
+  (key: string): IamMapping =>
+  ({ operation, action, params: p, arns }) => {
+    const tags = operation === 'PutParameter' ? requestTags(arr<Tag>(p.Tags)) : {};
+    return [{ action, resource: arns.parameter(String(p[key])), context: tags }];
+  };
+
+/** Tagging a parameter authorizes on it; other resource types on `*`. */
+const onTaggedResource: IamMapping = ({ action, params: p, arns }) => {
+  const resource = p.ResourceType === 'Parameter' ? arns.parameter(String(p.ResourceId)) : '*';
+  return [{ action, resource, context: requestTags(arr<Tag>(p.Tags)) }];
+};
+
+export const parameterIam: Record<string, IamMapping> = {
+  PutParameter: onParameter('Name'),
+  GetParameter: onParameter('Name'),
+  GetParameters: ({ action, params: p, arns }) =>
+    arr<string>(p.Names).map((n) => ({ action, resource: arns.parameter(n), context: {} })),
+  GetParametersByPath: onParameter('Path'),
+  DeleteParameter: onParameter('Name'),
+  // No resource-level check is modelled for the batch delete.
+  DeleteParameters: onAnyResource,
+  GetParameterHistory: onParameter('Name'),
+  LabelParameterVersion: onParameter('Name'),
+  UnlabelParameterVersion: onParameter('Name'),
+  DescribeParameters: onAnyResource,
+  AddTagsToResource: onTaggedResource,
+  ListTagsForResource: onTaggedResource,
 };
