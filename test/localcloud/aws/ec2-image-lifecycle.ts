@@ -19,30 +19,6 @@ function ownImage(region: RegionState, imageId: string): Image {
   return image;
 }
 
-/**
- * DescribeImages' DeregistrationProtection string. The API reference documents the member only as
- * "Indicates whether deregistration protection is enabled for the AMI" (docs silent on the values):
- * this is localcloud's reading; retire-amis tests only the `enabled` / `disabled-until` prefixes.
- */
-export function protectionText(image: Image, now: number): string {
-  if (image.deregistrationProtection) {
-    return image.deregistrationProtection.cooldown ? 'enabled-with-cooldown' : 'enabled-without-cooldown';
-  }
-  if (image.protectedUntil !== undefined && image.protectedUntil > now) {
-    return `disabled-until ${new Date(image.protectedUntil).toISOString()}`;
-  }
-  return 'disabled';
-}
-
-/** Why DeregisterImage must refuse this image now, if it must. */
-export function deregistrationRefusal(image: Image, now: number): string | undefined {
-  if (image.deregistrationProtection)
-    return `Image ${image.imageId} has deregistration protection enabled; disable it before deregistering the image.`;
-  if (image.protectedUntil !== undefined && image.protectedUntil > now)
-    return `Image ${image.imageId} is protected from deregistration until ${new Date(image.protectedUntil).toISOString()} (cooldown).`;
-  return undefined;
-}
-
 interface ReferenceQuery {
   ImageIds?: string[];
   IncludeAllResourceTypes?: boolean;

@@ -13,7 +13,7 @@ import type {
 import type { Image, ImageBlockDevice, ImageState, RegionState, Snapshot, Tag } from '../state.js';
 import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
 import { findInstance } from './ec2-instances.js';
-import { deregistrationRefusal, protectionText } from './ec2-image-lifecycle.js';
+import { deregistrationRefusal, protectionText } from './ec2-image-protection.js';
 import { imageShape, snapshotShape } from './ec2-shapes.js';
 import { AwsError, type AwsHandler } from './service.js';
 import { callerAccount, checkCopyBy, kmsKeys, resolveKmsKey } from './accounts.js';

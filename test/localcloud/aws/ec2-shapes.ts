@@ -10,6 +10,52 @@ import {
 
 /** State objects rendered in the SDK's member names, for the serializer to write per the model. */
 
+/** Where a live instance sits on the network: its subnet, address and one attached interface. */
+function networkShape(instance: Instance, region: RegionState) {
+  const attached = {
+    AttachmentId: `eni-attach-${instance.instanceId.slice(2)}`,
+    DeviceIndex: 0,
+    Status: 'attached',
+    AttachTime: new Date(instance.launchTime),
+    DeleteOnTermination: true,
+  };
+  return {
+    SubnetId: instance.subnetId,
+    VpcId: instance.vpcId,
+    PrivateIpAddress: instance.privateIp,
+    NetworkInterfaces: [
+      {
+        NetworkInterfaceId: `eni-${instance.instanceId.slice(2)}`,
+        SubnetId: instance.subnetId,
+        VpcId: instance.vpcId,
+        OwnerId: region.world.accountId,
+        Status: 'in-use',
+        PrivateIpAddress: instance.privateIp,
+        PrivateDnsName: instance.privateDnsName,
+        SourceDestCheck: true,
+        Groups: instance.securityGroups,
+        Attachment: attached,
+        PrivateIpAddresses: [
+          { Primary: true, PrivateIpAddress: instance.privateIp, PrivateDnsName: instance.privateDnsName },
+        ],
+        InterfaceType: 'interface',
+      },
+    ],
+  };
+}
+
+function blockDeviceShape(d: Instance['blockDevices'][number]) {
+  return {
+    DeviceName: d.DeviceName,
+    Ebs: {
+      AttachTime: new Date(d.AttachTime),
+      DeleteOnTermination: d.DeleteOnTermination,
+      Status: 'attached',
+      VolumeId: d.VolumeId,
+    },
+  };
+}
+
 export function instanceShape(instance: Instance, region: RegionState) {
   return {
     InstanceId: instance.instanceId,
@@ -31,53 +77,11 @@ export function instanceShape(instance: Instance, region: RegionState) {
     PlatformDetails: instance.platform === 'windows' ? 'Windows' : 'Linux/UNIX',
     UsageOperation: instance.platform === 'windows' ? 'RunInstances:0002' : 'RunInstances',
     Monitoring: { State: instance.monitoring ? 'enabled' : 'disabled' },
-    ...(instance.state === 'terminated'
-      ? {}
-      : {
-          SubnetId: instance.subnetId,
-          VpcId: instance.vpcId,
-          PrivateIpAddress: instance.privateIp,
-          NetworkInterfaces: [
-            {
-              NetworkInterfaceId: `eni-${instance.instanceId.slice(2)}`,
-              SubnetId: instance.subnetId,
-              VpcId: instance.vpcId,
-              OwnerId: region.world.accountId,
-              Status: 'in-use',
-              PrivateIpAddress: instance.privateIp,
-              PrivateDnsName: instance.privateDnsName,
-              SourceDestCheck: true,
-              Groups: instance.securityGroups,
-              Attachment: {
-                AttachmentId: `eni-attach-${instance.instanceId.slice(2)}`,
-                DeviceIndex: 0,
-                Status: 'attached',
-                AttachTime: new Date(instance.launchTime),
-                DeleteOnTermination: true,
-              },
-              PrivateIpAddresses: [
-                {
-                  Primary: true,
-                  PrivateIpAddress: instance.privateIp,
-                  PrivateDnsName: instance.privateDnsName,
-                },
-              ],
-              InterfaceType: 'interface',
-            },
-          ],
-        }),
+    ...(instance.state === 'terminated' ? {} : networkShape(instance, region)),
     Architecture: instance.architecture,
     RootDeviceType: 'ebs',
     RootDeviceName: instance.blockDevices[0]?.DeviceName ?? '/dev/xvda',
-    BlockDeviceMappings: instance.blockDevices.map((d) => ({
-      DeviceName: d.DeviceName,
-      Ebs: {
-        AttachTime: new Date(d.AttachTime),
-        DeleteOnTermination: d.DeleteOnTermination,
-        Status: 'attached',
-        VolumeId: d.VolumeId,
-      },
-    })),
+    BlockDeviceMappings: instance.blockDevices.map(blockDeviceShape),
     VirtualizationType: 'hvm',
     ClientToken: instance.clientToken ?? '',
     Tags: instance.tags.length > 0 ? instance.tags : undefined,

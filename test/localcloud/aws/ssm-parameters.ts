@@ -147,15 +147,8 @@ function applyVersion(region: RegionState, entry: Omit<PendingParameterVersion, 
   if (parameter.versions.length > MAX_VERSIONS) parameter.versions.shift();
 }
 
-const putParameter: AwsHandler = (req, { region, world, now }) => {
-  const p = req.params as unknown as PutParameterRequest;
-  const name = p.Name ?? '';
-  validateName(name, true);
-  const value = p.Value ?? '';
-  if (value.length === 0) throw validation('Parameter value must not be empty.');
-  if (value.length > (p.Tier === 'Advanced' ? 8192 : 4096)) {
-    throw validation('Standard tier parameters support a maximum parameter value of 4096 characters.');
-  }
+/** The parameter being overwritten, if any; refused without Overwrite, or with tags. */
+function overwritten(region: RegionState, p: PutParameterRequest, name: string): Parameter | undefined {
   const existing = region.ssm.parameters.get(name);
   const pendingForName = region.ssm.pending.some((x) => x.name === name);
   if ((existing || pendingForName) && !p.Overwrite) {
@@ -169,6 +162,11 @@ const putParameter: AwsHandler = (req, { region, world, now }) => {
       "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag.",
     );
   }
+  return existing;
+}
+
+/** The type and data type, as given or kept from the existing parameter; an image id's format. */
+function typesOf(p: PutParameterRequest, existing: Parameter | undefined, value: string) {
   const type = (p.Type ?? existing?.type) as Parameter['type'] | undefined;
   if (!type) throw validation('A parameter type is required when you create a parameter.');
   if (!['String', 'StringList', 'SecureString'].includes(type))
@@ -192,6 +190,16 @@ const putParameter: AwsHandler = (req, { region, world, now }) => {
       );
     }
   }
+  return { type, dataType };
+}
+
+/** The allowed pattern (given or kept) the value must match, and the 100-version limit. */
+function checkPatternAndLimit(
+  p: PutParameterRequest,
+  existing: Parameter | undefined,
+  name: string,
+  value: string,
+) {
   const pattern = p.AllowedPattern ?? existing?.versions.at(-1)?.allowedPattern;
   if (pattern !== undefined && !new RegExp(pattern).test(value)) {
     throw new AwsError(
@@ -205,16 +213,28 @@ const putParameter: AwsHandler = (req, { region, world, now }) => {
       `You attempted to create a new version of ${name} by calling the PutParameter API with the overwrite flag. Version ${existing.versions[0]!.version}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`,
     );
   }
+  return pattern;
+}
+
+const putParameter: AwsHandler = (req, { region, world, now }) => {
+  const p = req.params as unknown as PutParameterRequest;
+  const name = p.Name ?? '';
+  validateName(name, true);
+  const value = p.Value ?? '';
+  if (value.length === 0) throw validation('Parameter value must not be empty.');
+  if (value.length > (p.Tier === 'Advanced' ? 8192 : 4096)) {
+    throw validation('Standard tier parameters support a maximum parameter value of 4096 characters.');
+  }
+  const existing = overwritten(region, p, name);
+  const { type, dataType } = typesOf(p, existing, value);
+  const pattern = checkPatternAndLimit(p, existing, name, value);
+  const description = p.Description !== undefined ? p.Description : existing?.versions.at(-1)?.description;
   const version: ParameterVersion = {
     version: nextVersionNumber(region, name),
     value,
     lastModifiedDate: now,
     labels: [],
-    ...(p.Description !== undefined
-      ? { description: p.Description }
-      : existing?.versions.at(-1)?.description !== undefined
-        ? { description: existing.versions.at(-1)!.description! }
-        : {}),
+    ...(description !== undefined ? { description } : {}),
     ...(pattern !== undefined ? { allowedPattern: pattern } : {}),
     tier: p.Tier === 'Advanced' ? 'Advanced' : 'Standard',
     policies: [],
