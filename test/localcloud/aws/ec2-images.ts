@@ -11,7 +11,7 @@ import type {
   ModifySnapshotAttributeRequest,
 } from '@aws-sdk/client-ec2';
 import type { Image, ImageBlockDevice, ImageState, RegionState, Snapshot, Tag } from '../state.js';
-import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
+import { byIds, paginate, tagsFor, filterTagged } from './ec2-filters.js';
 import { findInstance } from './ec2-instances.js';
 import { deregistrationRefusal, protectionText } from './ec2-image-protection.js';
 import { imageShape, snapshotShape } from './ec2-shapes.js';
@@ -137,7 +137,7 @@ const describeImages: AwsHandler = (req, { region, world, now }) => {
       ),
     );
   }
-  const filtered = applyFilters(images, p.Filters as FilterInput[] | undefined, imageFilters, (i) => i.tags);
+  const filtered = filterTagged(images, p.Filters, imageFilters);
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   return { Images: page.map((i) => ({ ...imageShape(i), ...lifecycleShape(i, now) })), NextToken };
 };
@@ -347,34 +347,25 @@ const deregisterImage: AwsHandler = (req, { region, now }) => {
 
 const describeSnapshots: AwsHandler = (req, { region, world }) => {
   const p = req.params as unknown as DescribeSnapshotsRequest;
-  let snapshots = [...region.ec2.snapshots.values()];
-  if (p.SnapshotIds?.length) {
-    snapshots = p.SnapshotIds.map((id) => {
-      const s = region.ec2.snapshots.get(id);
-      if (!s) throw new AwsError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
-      return s;
-    });
-  }
+  let snapshots = byIds(region.ec2.snapshots, p.SnapshotIds, (id) => [
+    'InvalidSnapshot.NotFound',
+    `The snapshot '${id}' does not exist.`,
+  ]);
   if (p.OwnerIds?.length) {
     const owners = p.OwnerIds.map((o) => (o === 'self' ? world.accountId : o));
     snapshots = snapshots.filter(
       (s) => owners.includes(s.ownerId) || (owners.includes('amazon') && s.ownerId !== world.accountId),
     );
   }
-  const filtered = applyFilters(
-    snapshots,
-    p.Filters as FilterInput[] | undefined,
-    {
-      'snapshot-id': (s) => s.snapshotId,
-      status: (s) => s.state,
-      'volume-id': (s) => s.volumeId,
-      'owner-id': (s) => s.ownerId,
-      description: (s) => s.description,
-      'volume-size': (s) => s.volumeSize,
-      encrypted: (s) => String(s.encrypted),
-    },
-    (s) => s.tags,
-  );
+  const filtered = filterTagged(snapshots, p.Filters, {
+    'snapshot-id': (s) => s.snapshotId,
+    status: (s) => s.state,
+    'volume-id': (s) => s.volumeId,
+    'owner-id': (s) => s.ownerId,
+    description: (s) => s.description,
+    'volume-size': (s) => s.volumeSize,
+    encrypted: (s) => String(s.encrypted),
+  });
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   return { Snapshots: page.map(snapshotShape), NextToken };
 };

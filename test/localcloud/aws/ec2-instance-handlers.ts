@@ -8,7 +8,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { Instance, RegionState } from '../state.js';
 import { INSTANCE_STATE_CODES } from '../state.js';
-import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
+import { applyFilters, paginate, tagsFor, type FilterInput, filterTagged } from './ec2-filters.js';
 import {
   findInstance,
   findInstances,
@@ -161,7 +161,7 @@ const describeInstances: AwsHandler = (req, { region }) => {
   const base = p.InstanceIds?.length
     ? findInstances(region, p.InstanceIds)
     : [...region.ec2.instances.values()];
-  const filtered = applyFilters(base, p.Filters as FilterInput[] | undefined, instanceFilters, (i) => i.tags);
+  const filtered = filterTagged(base, p.Filters, instanceFilters);
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   const byReservation = new Map<string, Instance[]>();
   for (const instance of page) {

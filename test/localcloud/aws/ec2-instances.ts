@@ -397,20 +397,27 @@ export function setInstanceState(
   return { InstanceId: instance.instanceId, CurrentState: stateOf(state), PreviousState: stateOf(previous) };
 }
 
+/** A stop, start or terminate asked of an instance already on its way there: nothing changes. */
+function unchanged(instance: Instance): StateChange {
+  return {
+    InstanceId: instance.instanceId,
+    CurrentState: stateOf(instance.state),
+    PreviousState: stateOf(instance.state),
+  };
+}
+
+const USER_SHUTDOWN = {
+  Code: 'Client.UserInitiatedShutdown',
+  Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+};
+
 export function terminateInstance(region: RegionState, instanceId: string): StateChange {
   const instance = findInstance(region, instanceId);
   onSpotTerminated(region, instance);
   if (instance.state === 'terminated' || instance.state === 'shutting-down') {
-    return {
-      InstanceId: instanceId,
-      CurrentState: stateOf(instance.state),
-      PreviousState: stateOf(instance.state),
-    };
+    return unchanged(instance);
   }
-  return setInstanceState(region, instance, 'shutting-down', {
-    Code: 'Client.UserInitiatedShutdown',
-    Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
-  });
+  return setInstanceState(region, instance, 'shutting-down', USER_SHUTDOWN);
 }
 
 export function stopInstance(region: RegionState, instanceId: string): StateChange {
@@ -423,26 +430,15 @@ export function stopInstance(region: RegionState, instanceId: string): StateChan
     );
   }
   if (instance.state === 'stopped' || instance.state === 'stopping') {
-    return {
-      InstanceId: instanceId,
-      CurrentState: stateOf(instance.state),
-      PreviousState: stateOf(instance.state),
-    };
+    return unchanged(instance);
   }
-  return setInstanceState(region, instance, 'stopping', {
-    Code: 'Client.UserInitiatedShutdown',
-    Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
-  });
+  return setInstanceState(region, instance, 'stopping', USER_SHUTDOWN);
 }
 
 export function startInstance(region: RegionState, instanceId: string): StateChange {
   const instance = findInstance(region, instanceId);
   if (instance.state === 'running' || instance.state === 'pending') {
-    return {
-      InstanceId: instanceId,
-      CurrentState: stateOf(instance.state),
-      PreviousState: stateOf(instance.state),
-    };
+    return unchanged(instance);
   }
   if (instance.state !== 'stopped') {
     throw new AwsError(
@@ -496,6 +492,11 @@ function finishScript(region: RegionState, instance: Instance, now: number): voi
     return;
   }
   if (plan.exitCode !== 0 ? !plan.shutdownOnFailure : !plan.shutdown) return;
+  shutDownFromInside(region, instance);
+}
+
+/** The instance shut itself down: it stops, or terminates with InstanceInitiatedShutdownBehavior. */
+export function shutDownFromInside(region: RegionState, instance: Instance): void {
   setInstanceState(
     region,
     instance,

@@ -2,10 +2,15 @@ import {
   INSTANCE_STATE_CODES,
   type Image,
   type Instance,
+  type KeyPair,
   type LaunchTemplate,
   type LaunchTemplateVersion,
   type RegionState,
+  type SecurityGroup,
   type Snapshot,
+  type Subnet,
+  type Volume,
+  type Vpc,
 } from '../state.js';
 
 /** State objects rendered in the SDK's member names, for the serializer to write per the model. */
@@ -182,5 +187,92 @@ export function launchTemplateVersionShape(
     CreatedBy: `arn:aws:iam::${accountId}:user/localcloud`,
     DefaultVersion: template.defaultVersion === version.versionNumber,
     LaunchTemplateData: data,
+  };
+}
+
+export function keyPairShape(k: KeyPair) {
+  return {
+    KeyPairId: k.keyPairId,
+    KeyFingerprint: k.fingerprint,
+    KeyName: k.keyName,
+    KeyType: k.keyType,
+    CreateTime: new Date(k.createTime),
+    Tags: k.tags,
+  };
+}
+
+export function securityGroupShape(g: SecurityGroup, accountId: string) {
+  return {
+    GroupId: g.groupId,
+    GroupName: g.groupName,
+    Description: g.description,
+    VpcId: g.vpcId,
+    OwnerId: accountId,
+    IpPermissions: g.ingress,
+    IpPermissionsEgress: g.egress,
+    Tags: g.tags,
+  };
+}
+
+export function vpcShape(v: Vpc, accountId: string) {
+  return {
+    VpcId: v.vpcId,
+    CidrBlock: v.cidrBlock,
+    State: 'available',
+    IsDefault: v.isDefault,
+    OwnerId: accountId,
+    InstanceTenancy: 'default',
+    DhcpOptionsId: 'dopt-00000000',
+    CidrBlockAssociationSet: [
+      {
+        AssociationId: `${v.vpcId}-cidr-assoc`,
+        CidrBlock: v.cidrBlock,
+        CidrBlockState: { State: 'associated' },
+      },
+    ],
+    Tags: v.tags,
+  };
+}
+
+export function subnetShape(s: Subnet, region: string, accountId: string) {
+  return {
+    SubnetId: s.subnetId,
+    SubnetArn: `arn:aws:ec2:${region}:${accountId}:subnet/${s.subnetId}`,
+    VpcId: s.vpcId,
+    AvailabilityZone: s.availabilityZone,
+    AvailabilityZoneId: s.availabilityZoneId,
+    CidrBlock: s.cidrBlock,
+    State: 'available',
+    DefaultForAz: s.defaultForAz,
+    MapPublicIpOnLaunch: false,
+    AvailableIpAddressCount: 16_000,
+    OwnerId: accountId,
+    Tags: s.tags,
+  };
+}
+
+export function volumeShape(v: Volume) {
+  return {
+    VolumeId: v.volumeId,
+    Size: v.size,
+    ...(v.snapshotId ? { SnapshotId: v.snapshotId } : {}),
+    AvailabilityZone: v.availabilityZone,
+    State: v.state,
+    CreateTime: new Date(v.createTime),
+    Attachments: v.attachment
+      ? [
+          {
+            ...v.attachment,
+            AttachTime: new Date(v.attachment.AttachTime),
+            State: 'attached',
+            VolumeId: v.volumeId,
+          },
+        ]
+      : [],
+    VolumeType: v.volumeType,
+    Encrypted: v.encrypted,
+    Iops: v.iops ?? 3000,
+    ...(v.throughput !== undefined ? { Throughput: v.throughput } : {}),
+    Tags: v.tags,
   };
 }

@@ -407,16 +407,19 @@ function failureReason(phase: RefreshPhase): string {
   return `${phase.failures} replacement instances failed their health checks; the instance refresh could not make progress.`;
 }
 
+/** What one step of a phase replaces with, within which bounds. */
+interface ReplacementStep {
+  region: AsgRegion;
+  group: AutoScalingGroup;
+  refresh: InstanceRefresh;
+  phase: RefreshPhase;
+  launch: ResolvedLaunch;
+  bounds: Bounds;
+}
+
 /** Advances the jobs already started; returns a failure reason when replacements keep failing. */
-function advanceJobs(
-  region: AsgRegion,
-  group: AutoScalingGroup,
-  refresh: InstanceRefresh,
-  phase: RefreshPhase,
-  launch: ResolvedLaunch,
-  bounds: Bounds,
-  relaunch: boolean,
-): string | undefined {
+function advanceJobs(step: ReplacementStep, relaunch: boolean): string | undefined {
+  const { region, group, refresh, phase, launch, bounds } = step;
   const warm = warmupMs(region, group, refresh);
   for (const job of phase.jobs) {
     if (job.done) continue;
@@ -462,15 +465,8 @@ function launchFor(
 }
 
 /** Starts new jobs while the healthy floor, the capacity ceiling and the current checkpoint allow. */
-function startJobs(
-  region: AsgRegion,
-  group: AutoScalingGroup,
-  refresh: InstanceRefresh,
-  phase: RefreshPhase,
-  launch: ResolvedLaunch,
-  bounds: Bounds,
-  allowance: number,
-): void {
+function startJobs(step: ReplacementStep, allowance: number): void {
+  const { region, group, refresh, phase, launch, bounds } = step;
   const warm = warmupMs(region, group, refresh);
   const inJob = new Set(phase.jobs.map((j) => j.oldId));
   // Unhealthy and not-yet-ready instances go first (replacing them costs no healthy capacity), then the oldest.
@@ -705,7 +701,8 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
   );
   const cancelling = refresh.status === 'Cancelling';
   trackFloatingTarget(group, phase, launch);
-  const failure = advanceJobs(region, group, refresh, phase, launch, bounds, !cancelling);
+  const step: ReplacementStep = { region, group, refresh, phase, launch, bounds };
+  const failure = advanceJobs(step, !cancelling);
   if (failure) {
     setProgress(refresh, progressOf(region, group, refresh, launch));
     fail(region, group, refresh, failure);
@@ -721,7 +718,7 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
   const room = checkpointRoom(region, group, refresh, phase, progress, now);
   if (room === undefined) return;
   followStandby(group, phase);
-  startJobs(region, group, refresh, phase, launch, bounds, room);
+  startJobs(step, room);
   replaceStrayUnhealthy(region, group, refresh, phase, launch);
   completeWhenReplaced(region, group, refresh, phase, launch, progress, now);
 }

@@ -17,7 +17,7 @@ import type {
 import { tagValue } from '../state.js';
 import { planFromScript } from '../userdata.js';
 import { paginate } from './ec2-filters.js';
-import { setInstanceState } from './ec2-instances.js';
+import { setInstanceState, shutDownFromInside } from './ec2-instances.js';
 import { AwsError, type AwsHandler } from './service.js';
 import { arr, instance, onAnyResource, type IamMapping } from '../iam-context.js';
 
@@ -416,15 +416,7 @@ export function tickCommands(region: RegionState, now: number): void {
       invocation.status = exitCode === 0 ? 'Success' : 'Failed';
       invocation.statusDetails = invocation.status;
       if (exitCode === 0 && plan.shutdown && instance?.state === 'running') {
-        setInstanceState(
-          region,
-          instance,
-          instance.shutdownBehavior === 'terminate' ? 'shutting-down' : 'stopping',
-          {
-            Code: 'Client.InstanceInitiatedShutdown',
-            Message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown',
-          },
-        );
+        shutDownFromInside(region, instance);
       }
       if (plan.terminate && instance && instance.state !== 'terminated') {
         setInstanceState(region, instance, 'shutting-down', {

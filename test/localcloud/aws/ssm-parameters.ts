@@ -376,6 +376,22 @@ const deleteParameters: AwsHandler = (req, { region }) => {
   return { DeletedParameters: deleted, InvalidParameters: invalid };
 };
 
+/** What GetParameterHistory and DescribeParameters say of one version of a parameter. */
+function versionView(parameter: Parameter, v: ParameterVersion) {
+  return {
+    Type: parameter.type,
+    ...(parameter.keyId ? { KeyId: parameter.keyId } : {}),
+    LastModifiedDate: new Date(v.lastModifiedDate),
+    LastModifiedUser: v.lastModifiedUser,
+    ...(v.description !== undefined ? { Description: v.description } : {}),
+    ...(v.allowedPattern !== undefined ? { AllowedPattern: v.allowedPattern } : {}),
+    Version: v.version,
+    Tier: v.tier,
+    Policies: [],
+    DataType: parameter.dataType,
+  };
+}
+
 const getParameterHistory: AwsHandler = (req, { region }) => {
   const p = req.params as unknown as GetParameterHistoryRequest;
   const name = p.Name ?? '';
@@ -383,18 +399,9 @@ const getParameterHistory: AwsHandler = (req, { region }) => {
   if (!parameter) throw notFound(name);
   const rows = parameter.versions.map((v) => ({
     Name: parameter.name,
-    Type: parameter.type,
-    ...(parameter.keyId ? { KeyId: parameter.keyId } : {}),
-    LastModifiedDate: new Date(v.lastModifiedDate),
-    LastModifiedUser: v.lastModifiedUser,
-    ...(v.description !== undefined ? { Description: v.description } : {}),
+    ...versionView(parameter, v),
     Value: shownValue(parameter, v.value, p.WithDecryption),
-    ...(v.allowedPattern !== undefined ? { AllowedPattern: v.allowedPattern } : {}),
-    Version: v.version,
     Labels: v.labels,
-    Tier: v.tier,
-    Policies: [],
-    DataType: parameter.dataType,
   }));
   const { page, NextToken } = paginate(rows, p.MaxResults ?? 50, p.NextToken);
   return { Parameters: page, NextToken };
@@ -470,20 +477,7 @@ const describeParameters: AwsHandler = (req, { region }) => {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((x) => {
       const latest = x.versions.at(-1)!;
-      return {
-        Name: x.name,
-        ARN: arn(region, x.name),
-        Type: x.type,
-        ...(x.keyId ? { KeyId: x.keyId } : {}),
-        LastModifiedDate: new Date(latest.lastModifiedDate),
-        LastModifiedUser: latest.lastModifiedUser,
-        ...(latest.description !== undefined ? { Description: latest.description } : {}),
-        ...(latest.allowedPattern !== undefined ? { AllowedPattern: latest.allowedPattern } : {}),
-        Version: latest.version,
-        Tier: latest.tier,
-        Policies: [],
-        DataType: x.dataType,
-      };
+      return { Name: x.name, ARN: arn(region, x.name), ...versionView(x, latest) };
     });
   const { page, NextToken } = paginate(rows, p.MaxResults ?? 50, p.NextToken);
   return { Parameters: page, NextToken };
