@@ -21,6 +21,18 @@ export type IamMapping = (q: IamRequest) => AuthRequest[];
 /** Describe/List calls, and operations without resource-level permissions: the action on `*`. */
 export const onAnyResource: IamMapping = ({ action }) => [{ action, resource: '*', context: {} }];
 
+/**
+ * The scaffold's placeholder for an operation whose resources are not declared yet: it refuses, so
+ * the operation cannot be authorized on `*` by oversight (CONTRIBUTING.md, step 4).
+ */
+export const todoIamMapping =
+  (operation: string): IamMapping =>
+  () => {
+    throw new Error(
+      `localcloud: the IAM resource mapping of ${operation} is still the scaffold's placeholder`,
+    );
+  };
+
 /** Needs no authorization at all (STS GetCallerIdentity, as in AWS). */
 export const noAuthorization: IamMapping = () => [];
 
