@@ -78,12 +78,13 @@ print(json.dumps(strip({'operations': {op: o}, 'shapes': {s: m['shapes'][s] for 
     );
   const found = JSON.parse(run.stdout) as { operations: object; shapes: object };
   const path = join(HERE, 'aws', 'models', `${service.model}-overlay.json`);
-  const overlay = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : {};
-  overlay.operations = { ...overlay.operations, ...found.operations };
-  overlay.shapes = Object.fromEntries(
-    Object.entries({ ...overlay.shapes, ...found.shapes }).sort(([a], [b]) => (a < b ? -1 : 1)),
-  );
-  writeFileSync(path, `${JSON.stringify(overlay, null, 2)}\n`);
+  // Inserted as text, so the overlay's hand-kept layout and comment stay as they are.
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '{ "operations": {}, "shapes": {} }';
+  const members = (o: object) =>
+    Object.entries(o).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)},`);
+  const withOps = text.replace(/"operations":\s*\{/, (m) => `${m} ${members(found.operations).join(' ')}`);
+  const withShapes = withOps.replace(/"shapes":\s*\{/, (m) => `${m} ${members(found.shapes).join(' ')}`);
+  writeFileSync(path, withShapes.replace(/,(\s*)\}/g, '$1}'));
   return path;
 }
 
@@ -127,11 +128,13 @@ function addToModule(module: string, op: string): string {
   const at = handlers.exec(source)!.index;
   source = `${source.slice(0, at)}${stub}\n${source.slice(at)}`;
   const helper = readOnly ? 'onAnyResource' : 'todoIamMapping';
-  if (!new RegExp(`import \\{[^}]*\\b${helper}\\b[^}]*\\} from '../iam-context.js'`).test(source))
-    source = source.replace(
-      /import \{([^}]*)\} from '\.\.\/iam-context\.js';/,
-      `import {$1, ${helper} } from '../iam-context.js';`,
-    );
+  source = source.replace(/import \{([^}]*)\} from '\.\.\/iam-context\.js';/, (_all, names: string) => {
+    const list = names
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
+    return `import { ${[...new Set([...list, helper])].join(', ')} } from '../iam-context.js';`;
+  });
   writeFileSync(path, source);
   return path;
 }
