@@ -97,12 +97,25 @@ function insertEntry(source: string, opening: RegExp, entry: string, what: strin
 }
 
 /** The handler stub and the two map entries (handler, IAM resource mapping) in the handler module. */
-function addToModule(module: string, op: string): string {
+const HANDLERS = /export const \w+Handlers: Record<string, AwsHandler> = \{/;
+const IAM = /export const \w+Iam: Record<string, IamMapping> = \{/;
+
+/** The handler module's path, refused before anything is written when it has not both maps. */
+function modulePath(module: string): string {
   const path = join(HERE, 'aws', module.endsWith('.ts') ? module : `${module}.ts`);
   if (!existsSync(path)) fail(`no handler module ${path}`);
+  const source = readFileSync(path, 'utf8');
+  if (!HANDLERS.test(source) || !IAM.test(source))
+    fail(
+      `${path} has no \`…Handlers\` and \`…Iam\` maps; add the operation by hand (CONTRIBUTING.md, step 1)`,
+    );
+  return path;
+}
+
+function addToModule(path: string, op: string): string {
   let source = readFileSync(path, 'utf8');
-  const handlers = /export const \w+Handlers: Record<string, AwsHandler> = \{/;
-  const iam = /export const \w+Iam: Record<string, IamMapping> = \{/;
+  const handlers = HANDLERS;
+  const iam = IAM;
   const readOnly = /^(Describe|List|Get)/.test(op);
   source = insertEntry(
     source,
@@ -211,7 +224,8 @@ function scaffold(argv: string[]): void {
     );
   const service = serviceNamed(serviceName);
   if (service.handlers[op]) fail(`${service.model} already serves ${op}`);
-  const touched = [addToModel(service, op), addToModule(module, op)];
+  const path = modulePath(module);
+  const touched = [addToModel(service, op), addToModule(path, op)];
   const test = addTest(service, op, module);
   touched.push(addFidelityRow(service, op, test ?? `${basename(module, '.ts')}.test.ts`));
   if (test) touched.push(join(HERE, test));
