@@ -13,8 +13,10 @@ export default tseslint.config(
     },
   },
   {
-    // Issue 17: a function longer than a screen is split into named steps.
-    files: ['src/**/*.ts'],
+    // Issue 17: a function longer than a screen is split into named steps. localcloud is code the
+    // tests stand on, so it keeps the same rule (issue 30); test files themselves are not held to it.
+    files: ['src/**/*.ts', 'test/localcloud/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: { 'max-lines-per-function': ['error', { max: 80 }] },
   },
   {

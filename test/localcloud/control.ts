@@ -105,9 +105,9 @@ export function stateSummary(world: World, region: string) {
   };
 }
 
-export function createControlRoutes(env: ControlEnv): ControlRoutes {
-  const { world, logs, faults, octopus, iam } = env;
-  const routes: Record<string, Route> = {
+/** Health, reset, durations and the clock. */
+function worldRoutes({ world, logs, faults, octopus, iam }: ControlEnv): ControlRoutes {
+  return {
     'GET /health': () => ({ ok: true }),
 
     /** Everything back to the start: regions re-seeded, logs and faults cleared, Octopus fresh. */
@@ -141,7 +141,12 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
       world.ticker.tick();
       return { now: world.clock.now() };
     },
+  };
+}
 
+/** Fault rules, AWS and Octopus. */
+function faultRoutes({ faults, octopus }: ControlEnv): ControlRoutes {
+  return {
     'GET /faults': () => ({ rules: faults.list() }),
     /** Body: one rule or { rules: [...] }. */
     'POST /faults': (body) => {
@@ -172,7 +177,12 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
       octopus.faults.clear();
       return { ok: true };
     },
+  };
+}
 
+/** KMS keys and the accounts access keys act as. */
+function accountRoutes({ world }: ControlEnv): ControlRoutes {
+  return {
     /** Body: { region, alias? }: a customer-managed KMS key there; answers its keyId and arn. */
     'POST /kms/keys': (body) => {
       const { keyId, arn, aliases } = createKmsKey(
@@ -194,14 +204,24 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
       }
       return { ok: true };
     },
+  };
+}
 
+/** The call and mutation logs. */
+function logRoutes({ logs }: ControlEnv): ControlRoutes {
+  return {
     'GET /calls': (_body, query) => ({ calls: logs.calls.query(logQuery(query)) }),
     'DELETE /calls': () => {
       logs.clear();
       return { ok: true };
     },
     'GET /mutations': (_body, query) => ({ mutations: logs.mutations.query(logQuery(query)) }),
+  };
+}
 
+/** Seeding, images changed behind the actions' back, and a summary of state. */
+function seedRoutes({ world, octopus }: ControlEnv): ControlRoutes {
+  return {
     /**
      * Body: { region?, images?: ImageSeed[], parameters?: [{ name, value, dataType? }], octopus?: OctopusSeed }
      * → the ids created.
@@ -251,7 +271,12 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
     },
 
     'GET /state': (body, query) => stateSummary(world, regionOf(body, query)),
+  };
+}
 
+/** IAM enforcement. */
+function iamRoutes({ iam }: ControlEnv): ControlRoutes {
+  return {
     /** Body: { policy: <IAM policy document> | null }: enforce it on every AWS call, or stop. */
     'POST /iam': (body) => {
       if (!iam) throw new ControlError('IAM enforcement is not available', 404);
@@ -264,8 +289,19 @@ export function createControlRoutes(env: ControlEnv): ControlRoutes {
     },
     'GET /iam': () => ({ policy: iam?.policy ?? null, records: iam?.records.length ?? 0 }),
   };
+}
+
+export function createControlRoutes(env: ControlEnv): ControlRoutes {
+  const routes: ControlRoutes = {
+    ...worldRoutes(env),
+    ...faultRoutes(env),
+    ...accountRoutes(env),
+    ...logRoutes(env),
+    ...seedRoutes(env),
+    ...iamRoutes(env),
+  };
   for (const [key, route] of Object.entries(autoscalingControlRoutes)) {
-    routes[key] = (body, query) => route(world, body, query);
+    routes[key] = (body, query) => route(env.world, body, query);
   }
   return routes;
 }

@@ -1,12 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { autoscalingService } from './aws/autoscaling.js';
-import { ec2Service } from './aws/ec2.js';
-import { eventBridgeService } from './aws/eventbridge.js';
-import { elbv2Service } from './aws/elbv2.js';
-import type { AwsService } from './aws/service.js';
-import { sqsService } from './aws/sqs.js';
-import { ssmService } from './aws/ssm.js';
-import { stsService } from './aws/sts.js';
+import { SERVICES } from './aws/services.js';
 import type { DurationsInput } from './durations.js';
 import { Faults } from './faults.js';
 import { Logs } from './logs.js';
@@ -50,15 +43,7 @@ export interface Localcloud {
   stop(): Promise<void>;
 }
 
-export const SERVICES: readonly AwsService[] = [
-  ec2Service,
-  autoscalingService,
-  elbv2Service,
-  ssmService,
-  stsService,
-  sqsService,
-  eventBridgeService,
-];
+export { SERVICES };
 
 export async function start(options: StartOptions = {}): Promise<Localcloud> {
   const world = new World({

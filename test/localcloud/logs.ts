@@ -3,20 +3,7 @@
  * refused and faulted ones), the mutation log every successful state-changing call. Tests assert
  * on these instead of on client-side mocks.
  */
-export interface CallRecord {
-  seq: number;
-  ts: number;
-  service: string;
-  region: string;
-  operation: string;
-  params: unknown;
-  status: number;
-  errorCode?: string;
-  requestId: string;
-  /** Set when a fault rule shaped this call; `<kind>-after` when the operation applied before the fault. */
-  fault?: string;
-}
-
+/** One successful state-changing call. */
 export interface MutationRecord {
   seq: number;
   ts: number;
@@ -25,6 +12,14 @@ export interface MutationRecord {
   operation: string;
   params: unknown;
   requestId: string;
+}
+
+/** One request, whatever its outcome. */
+export interface CallRecord extends MutationRecord {
+  status: number;
+  errorCode?: string;
+  /** Set when a fault rule shaped this call; `<kind>-after` when the operation applied before the fault. */
+  fault?: string;
 }
 
 export interface LogQuery {

@@ -59,7 +59,33 @@ export function baseImageId(region: string, name: string): string {
   return stableId('ami', region, name);
 }
 
-export function seedRegion(region: RegionState): void {
+/** The platform fields of a Linux or Windows image. */
+function platformOf(windows: boolean | undefined) {
+  return {
+    ...(windows ? { platform: 'windows' as const } : {}),
+    platformDetails: windows ? 'Windows' : 'Linux/UNIX',
+    usageOperation: windows ? 'RunInstances:0002' : 'RunInstances',
+  };
+}
+
+/** One unencrypted gp3 root volume from the image's snapshot. */
+function rootDisk(device: string, snapshotId: string, size: number) {
+  return [
+    {
+      DeviceName: device,
+      Ebs: {
+        SnapshotId: snapshotId,
+        VolumeSize: size,
+        VolumeType: 'gp3',
+        DeleteOnTermination: true,
+        Encrypted: false,
+      },
+    },
+  ];
+}
+
+/** The default VPC: a subnet per zone and the default security group. */
+function seedNetwork(region: RegionState): void {
   const e = region.ec2;
   const vpcId = stableId('vpc', region.name, 'default');
   e.vpcs.set(vpcId, { vpcId, cidrBlock: '127.10.0.0/16', isDefault: true, tags: [] });
@@ -85,64 +111,58 @@ export function seedRegion(region: RegionState): void {
     egress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
     tags: [],
   });
+}
 
-  for (const base of BASE_IMAGES) {
-    const imageId = baseImageId(region.name, base.name);
-    const snapshotId = stableId('snap', region.name, base.name);
-    const device = base.windows ? '/dev/sda1' : '/dev/xvda';
-    const size = base.windows ? 30 : 8;
-    const created = Date.parse(base.created);
-    e.snapshots.set(snapshotId, {
-      snapshotId,
-      volumeId: 'vol-ffffffff',
-      volumeSize: size,
-      state: 'completed',
-      startTime: created,
-      ownerId: AMAZON_OWNER_ID,
-      description: `Snapshot for ${base.name}`,
-      tags: [],
-      encrypted: false,
-      // Public AMIs' snapshots are public too, so any account can copy them.
-      createVolumePublic: true,
-    });
-    e.images.set(imageId, {
-      imageId,
-      name: base.name,
-      description: base.windows
-        ? 'Microsoft Windows Server 2022 Full Locale English AMI provided by Amazon'
-        : `Amazon Linux 2023 AMI ${base.name.split('-')[2]} ${base.architecture} HVM kernel-6.1`,
-      ownerId: AMAZON_OWNER_ID,
-      ownerAlias: 'amazon',
-      state: 'available',
-      creationDate: created,
-      architecture: base.architecture,
-      ...(base.windows ? { platform: 'windows' as const } : {}),
-      platformDetails: base.windows ? 'Windows' : 'Linux/UNIX',
-      usageOperation: base.windows ? 'RunInstances:0002' : 'RunInstances',
-      rootDeviceName: device,
-      virtualizationType: 'hvm',
-      enaSupport: true,
-      bootMode: base.windows ? 'uefi-preferred' : 'uefi-preferred',
-      ...(base.windows ? {} : { imdsSupport: 'v2.0' }),
-      blockDeviceMappings: [
-        {
-          DeviceName: device,
-          Ebs: {
-            SnapshotId: snapshotId,
-            VolumeSize: size,
-            VolumeType: 'gp3',
-            DeleteOnTermination: true,
-            Encrypted: false,
-          },
-        },
-      ],
-      tags: [],
-      public: true,
-      launchPermissionUserIds: new Set(),
-      imageLocation: `amazon/${base.name}`,
-    });
-    for (const parameter of base.parameters) seedParameter(region, parameter, imageId);
-  }
+/** One of AWS's public images, its snapshot and the public parameters that name it. */
+function seedBaseImage(region: RegionState, base: (typeof BASE_IMAGES)[number]): void {
+  const e = region.ec2;
+  const imageId = baseImageId(region.name, base.name);
+  const snapshotId = stableId('snap', region.name, base.name);
+  const device = base.windows ? '/dev/sda1' : '/dev/xvda';
+  const size = base.windows ? 30 : 8;
+  const created = Date.parse(base.created);
+  e.snapshots.set(snapshotId, {
+    snapshotId,
+    volumeId: 'vol-ffffffff',
+    volumeSize: size,
+    state: 'completed',
+    startTime: created,
+    ownerId: AMAZON_OWNER_ID,
+    description: `Snapshot for ${base.name}`,
+    tags: [],
+    encrypted: false,
+    // Public AMIs' snapshots are public too, so any account can copy them.
+    createVolumePublic: true,
+  });
+  e.images.set(imageId, {
+    imageId,
+    name: base.name,
+    description: base.windows
+      ? 'Microsoft Windows Server 2022 Full Locale English AMI provided by Amazon'
+      : `Amazon Linux 2023 AMI ${base.name.split('-')[2]} ${base.architecture} HVM kernel-6.1`,
+    ownerId: AMAZON_OWNER_ID,
+    ownerAlias: 'amazon',
+    state: 'available',
+    creationDate: created,
+    architecture: base.architecture,
+    ...platformOf(base.windows),
+    rootDeviceName: device,
+    virtualizationType: 'hvm',
+    enaSupport: true,
+    bootMode: base.windows ? 'uefi-preferred' : 'uefi-preferred',
+    ...(base.windows ? {} : { imdsSupport: 'v2.0' }),
+    blockDeviceMappings: rootDisk(device, snapshotId, size),
+    tags: [],
+    public: true,
+    launchPermissionUserIds: new Set(),
+    imageLocation: `amazon/${base.name}`,
+  });
+  for (const parameter of base.parameters) seedParameter(region, parameter, imageId);
+}
+
+export function seedRegion(region: RegionState): void {
+  seedNetwork(region);
+  for (const base of BASE_IMAGES) seedBaseImage(region, base);
 }
 
 export interface ImageSeed {
@@ -198,24 +218,11 @@ export function seedImage(region: RegionState, seed: ImageSeed): Image {
       ? { stateReason: { Code: 'Client.InvalidImage', Message: 'localcloud: seeded as failed' } }
       : {}),
     architecture: seed.architecture ?? 'x86_64',
-    ...(seed.windows ? { platform: 'windows' as const } : {}),
-    platformDetails: seed.windows ? 'Windows' : 'Linux/UNIX',
-    usageOperation: seed.windows ? 'RunInstances:0002' : 'RunInstances',
+    ...platformOf(seed.windows),
     rootDeviceName: device,
     virtualizationType: 'hvm',
     enaSupport: true,
-    blockDeviceMappings: [
-      {
-        DeviceName: device,
-        Ebs: {
-          SnapshotId: snapshotId,
-          VolumeSize: size,
-          VolumeType: 'gp3',
-          DeleteOnTermination: true,
-          Encrypted: false,
-        },
-      },
-    ],
+    blockDeviceMappings: rootDisk(device, snapshotId, size),
     tags,
     public: seed.public ?? false,
     launchPermissionUserIds: new Set(),

@@ -2,21 +2,9 @@
 // as one from an AMI AWS deregistered, shows up here as a Failed activity with EC2's message.
 import { randomUUID } from 'node:crypto';
 import type { AsgRegion } from './autoscaling-state.js';
-import type { AutoScalingGroup } from './autoscaling-types.js';
+import type { AutoScalingGroup, ScalingActivity } from './autoscaling-types.js';
 
-export interface ScalingActivity {
-  id: string;
-  groupName: string;
-  groupArn: string;
-  instanceId?: string;
-  description: string;
-  cause: string;
-  startTime: number;
-  endTime?: number;
-  statusCode: 'InProgress' | 'Successful' | 'Failed';
-  statusMessage?: string;
-  availabilityZone?: string;
-}
+export type { ScalingActivity } from './autoscaling-types.js';
 
 /** Newest activities kept per region; older ones fall off as AWS keeps six weeks. */
 const MAX_ACTIVITIES = 1000;

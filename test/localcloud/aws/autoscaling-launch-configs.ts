@@ -1,18 +1,10 @@
 // Launch configurations: the legacy launch source. Created, described and deleted as AWS does; a
 // group on one launches its image and type (autoscaling-fleet.ts), and refreshes cannot move to one.
 import type { AsgRegion } from './autoscaling-state.js';
-import type { ResolvedLaunch } from './autoscaling-types.js';
+import type { LaunchConfiguration, ResolvedLaunch } from './autoscaling-types.js';
 import { AwsError } from './service.js';
 
-export interface LaunchConfiguration {
-  name: string;
-  arn: string;
-  imageId: string;
-  instanceType: string;
-  createdAt: number;
-  /** Kept as given so Describe returns it (KeyName, SecurityGroups, UserData, IamInstanceProfile, …). */
-  extra: Record<string, unknown>;
-}
+export type { LaunchConfiguration } from './autoscaling-types.js';
 
 export interface LaunchConfigurationInput {
   LaunchConfigurationName?: string;

@@ -26,61 +26,113 @@ function asValidation<T>(fn: () => T): T {
   }
 }
 
-export function regionPlatform(region: RegionState): AsgPlatform {
-  const resolve = (ref: LaunchTemplateRef): ResolvedLaunch =>
-    asValidation(() => {
-      const r = resolveLaunchTemplate(region, ref);
-      if (!r.imageId) {
-        throw new AwsError(
-          'ValidationError',
-          `The launch template ${r.template.launchTemplateId} has no ImageId.`,
-        );
-      }
-      const type = r.version.data.InstanceType;
-      return {
-        templateId: r.template.launchTemplateId,
-        templateName: r.template.name,
-        version: r.version.versionNumber,
-        imageId: r.imageId,
-        imageFromSsm: r.imageFromSsm,
-        instanceType: typeof type === 'string' ? type : 'm1.small',
-      };
+type Platform = AsgPlatform;
+
+function resolveForGroup(region: RegionState, ref: LaunchTemplateRef): ResolvedLaunch {
+  return asValidation(() => {
+    const r = resolveLaunchTemplate(region, ref);
+    if (!r.imageId) {
+      throw new AwsError(
+        'ValidationError',
+        `The launch template ${r.template.launchTemplateId} has no ImageId.`,
+      );
+    }
+    const type = r.version.data.InstanceType;
+    return {
+      templateId: r.template.launchTemplateId,
+      templateName: r.template.name,
+      version: r.version.versionNumber,
+      imageId: r.imageId,
+      imageFromSsm: r.imageFromSsm,
+      instanceType: typeof type === 'string' ? type : 'm1.small',
+    };
+  });
+}
+
+function launchForGroup(region: RegionState, req: Parameters<Platform['launchInstance']>[0]) {
+  const placement = {
+    ...(req.subnetId ? { subnetId: req.subnetId } : {}),
+    ...(req.availabilityZone && !req.subnetId ? { availabilityZone: req.availabilityZone } : {}),
+  };
+  if (req.launch.launchConfigurationName) {
+    const instance = launchInstance(region, {
+      imageId: req.launch.imageId,
+      instanceType: req.launch.instanceType,
+      tags: req.tags,
+      ...placement,
     });
+    return { instanceId: instance.instanceId, availabilityZone: instance.availabilityZone };
+  }
+  const ref = { LaunchTemplateId: req.launch.templateId, Version: String(req.launch.version) };
+  const { instance } = launchFromTemplate(region, ref, {
+    // The version resolved when the batch started, so a parameter moving mid-launch cannot split it.
+    imageId: req.launch.imageId,
+    instanceType: req.launch.instanceType,
+    tags: req.tags,
+    ...placement,
+  });
+  return { instanceId: instance.instanceId, availabilityZone: instance.availabilityZone };
+}
+
+function instanceStatus(region: RegionState, instanceId: string): PlatformInstance | undefined {
+  const inst = region.ec2.instances.get(instanceId);
+  if (!inst) return undefined;
+  return {
+    state: inst.state,
+    ...(inst.runningSince !== undefined ? { runningSince: inst.runningSince } : {}),
+    imageUnhealthy: !inst.healthy,
+  };
+}
+
+function subnetZones(region: RegionState, ids: string[]): string[] {
+  const zones = ids.map((id) => {
+    const subnet = region.ec2.subnets.get(id);
+    if (!subnet) throw new AwsError('ValidationError', `The subnet ID '${id}' does not exist`);
+    return subnet.availabilityZone;
+  });
+  return [...new Set(zones)].sort();
+}
+
+function launchProblem(region: RegionState, launch: ResolvedLaunch): string | undefined {
+  const image = region.ec2.images.get(launch.imageId);
+  if (!image) return undefined; // a missing image fails at launch, as on AWS
+  try {
+    checkArchitecture(image, launch.instanceType);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function emit(
+  region: RegionState,
+  ...[group, detailType, detail]: Parameters<NonNullable<Platform['emit']>>
+): void {
+  publishEvent(region, {
+    'detail-type': detailType,
+    source: 'aws.autoscaling',
+    account: region.world.accountId,
+    time: new Date(region.world.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: region.name,
+    resources: [group.arn],
+    detail,
+  });
+}
+
+export function regionPlatform(region: RegionState): AsgPlatform {
+  const known = (instanceId: string) => region.ec2.instances.has(instanceId);
   return {
     now: () => region.world.clock.now(),
-    resolveLaunchTemplate: resolve,
-    launchInstance(req) {
-      const placement = {
-        ...(req.subnetId ? { subnetId: req.subnetId } : {}),
-        ...(req.availabilityZone && !req.subnetId ? { availabilityZone: req.availabilityZone } : {}),
-      };
-      if (req.launch.launchConfigurationName) {
-        const instance = launchInstance(region, {
-          imageId: req.launch.imageId,
-          instanceType: req.launch.instanceType,
-          tags: req.tags,
-          ...placement,
-        });
-        return { instanceId: instance.instanceId, availabilityZone: instance.availabilityZone };
-      }
-      const ref = { LaunchTemplateId: req.launch.templateId, Version: String(req.launch.version) };
-      const { instance } = launchFromTemplate(region, ref, {
-        // The version resolved when the batch started, so a parameter moving mid-launch cannot split it.
-        imageId: req.launch.imageId,
-        instanceType: req.launch.instanceType,
-        tags: req.tags,
-        ...placement,
-      });
-      return { instanceId: instance.instanceId, availabilityZone: instance.availabilityZone };
-    },
+    resolveLaunchTemplate: (ref) => resolveForGroup(region, ref),
+    launchInstance: (req) => launchForGroup(region, req),
     terminateInstance(instanceId) {
-      if (region.ec2.instances.has(instanceId)) terminateInstance(region, instanceId);
+      if (known(instanceId)) terminateInstance(region, instanceId);
     },
     stopInstance(instanceId) {
-      if (region.ec2.instances.has(instanceId)) stopInstance(region, instanceId);
+      if (known(instanceId)) stopInstance(region, instanceId);
     },
     startInstance(instanceId) {
-      if (region.ec2.instances.has(instanceId)) startInstance(region, instanceId);
+      if (known(instanceId)) startInstance(region, instanceId);
     },
     imageProblem(imageId) {
       const image = region.ec2.images.get(imageId);
@@ -88,47 +140,10 @@ export function regionPlatform(region: RegionState): AsgPlatform {
         ? undefined
         : `The image id '[${imageId}]' does not exist`;
     },
-    instanceStatus(instanceId): PlatformInstance | undefined {
-      const inst = region.ec2.instances.get(instanceId);
-      if (!inst) return undefined;
-      return {
-        state: inst.state,
-        ...(inst.runningSince !== undefined ? { runningSince: inst.runningSince } : {}),
-        imageUnhealthy: !inst.healthy,
-      };
-    },
-    subnetZones(ids) {
-      return [
-        ...new Set(
-          ids.map((id) => {
-            const subnet = region.ec2.subnets.get(id);
-            if (!subnet) throw new AwsError('ValidationError', `The subnet ID '${id}' does not exist`);
-            return subnet.availabilityZone;
-          }),
-        ),
-      ].sort();
-    },
-    launchProblem(launch) {
-      const image = region.ec2.images.get(launch.imageId);
-      if (!image) return undefined; // a missing image fails at launch, as on AWS
-      try {
-        checkArchitecture(image, launch.instanceType);
-        return undefined;
-      } catch (err) {
-        return (err as Error).message;
-      }
-    },
-    emit(group, detailType, detail) {
-      publishEvent(region, {
-        'detail-type': detailType,
-        source: 'aws.autoscaling',
-        account: region.world.accountId,
-        time: new Date(region.world.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: region.name,
-        resources: [group.arn],
-        detail,
-      });
-    },
+    instanceStatus: (instanceId) => instanceStatus(region, instanceId),
+    subnetZones: (ids) => subnetZones(region, ids),
+    launchProblem: (launch) => launchProblem(region, launch),
+    emit: (...args) => emit(region, ...args),
     availabilityZones() {
       const zones = new Set<string>();
       for (const s of region.ec2.subnets.values()) if (s.defaultForAz) zones.add(s.availabilityZone);

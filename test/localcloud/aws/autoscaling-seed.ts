@@ -1,7 +1,7 @@
 // Seeding helpers and control hooks for Auto Scaling and ELBv2: build a launch template, a target
 // group and a group in one call, add template versions, drive CloudWatch alarm states, and set the
 // shared Auto Scaling token bucket. Used by tests, the demo and the `/_localcloud/autoscaling/*` routes.
-import type { LaunchTemplate, World } from '../state.js';
+import type { World } from '../state.js';
 import { createGroup } from './autoscaling-groups.js';
 import { asgRegionOf } from './autoscaling-platform.js';
 import type { AlarmState } from './autoscaling-state.js';
@@ -9,6 +9,7 @@ import { TokenBucket } from './autoscaling-throttle.js';
 import { createTargetGroup } from './elbv2.js';
 import { AwsError } from './service.js';
 import { architecturesOf } from './ec2-instance-types.js';
+import { addLaunchTemplate } from './ec2-launch-templates.js';
 
 export interface SeedGroupOptions {
   name: string;
@@ -68,25 +69,13 @@ export function seedGroup(world: World, regionName: string, opts: SeedGroupOptio
   const imageId = opts.imageParameter
     ? `resolve:ssm:${opts.imageParameter}`
     : (opts.imageId ?? defaultImage(world, regionName, opts.instanceType ?? 't3.micro'));
-  const template: LaunchTemplate = {
-    launchTemplateId: world.newId('lt'),
-    name: templateName,
-    createTime: now,
-    defaultVersion: 1,
-    latestVersion: 1,
-    versions: new Map([
-      [
-        1,
-        {
-          versionNumber: 1,
-          createTime: now,
-          data: { ImageId: imageId, InstanceType: opts.instanceType ?? 't3.micro' },
-        },
-      ],
-    ]),
-    tags: opts.consent ? [{ Key: 'golden-ami:parameter', Value: opts.consent }] : [],
-  };
-  region.ec2.launchTemplates.set(template.launchTemplateId, template);
+  const template = addLaunchTemplate(
+    region,
+    templateName,
+    { data: { ImageId: imageId, InstanceType: opts.instanceType ?? 't3.micro' } },
+    opts.consent ? [{ Key: 'golden-ami:parameter', Value: opts.consent }] : [],
+    now,
+  );
   const tgName = opts.targetGroup === undefined ? `${opts.name}-tg` : opts.targetGroup;
   const tg =
     tgName === false ? undefined : createTargetGroup(asg, { Name: tgName, Port: 80, Protocol: 'HTTP' });

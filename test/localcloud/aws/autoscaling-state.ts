@@ -1,8 +1,13 @@
 // Per-region Auto Scaling + ELBv2 state. One object per (world, region), so a world reset drops it.
-import type { ScalingActivity } from './autoscaling-activities.js';
-import type { LaunchConfiguration } from './autoscaling-launch-configs.js';
 import type { TokenBucket } from './autoscaling-throttle.js';
-import type { AsgPlatform, AsgTimings, AutoScalingGroup, InstanceRefresh } from './autoscaling-types.js';
+import type {
+  AsgPlatform,
+  AsgTimings,
+  AutoScalingGroup,
+  InstanceRefresh,
+  LaunchConfiguration,
+  ScalingActivity,
+} from './autoscaling-types.js';
 import type { TargetGroup } from './elbv2-state.js';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';

@@ -300,3 +300,27 @@ export const DEFAULT_ASG_TIMINGS: AsgTimings = {
   deregistrationDelayMs: 150,
   maxReplacementFailures: 2,
 };
+
+export interface ScalingActivity {
+  id: string;
+  groupName: string;
+  groupArn: string;
+  instanceId?: string;
+  description: string;
+  cause: string;
+  startTime: number;
+  endTime?: number;
+  statusCode: 'InProgress' | 'Successful' | 'Failed';
+  statusMessage?: string;
+  availabilityZone?: string;
+}
+
+export interface LaunchConfiguration {
+  name: string;
+  arn: string;
+  imageId: string;
+  instanceType: string;
+  createdAt: number;
+  /** Kept as given so Describe returns it (KeyName, SecurityGroups, UserData, IamInstanceProfile, …). */
+  extra: Record<string, unknown>;
+}

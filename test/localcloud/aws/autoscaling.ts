@@ -41,6 +41,8 @@ import type { AutoScalingGroup } from './autoscaling-types.js';
 import { groupView, instanceDetailsView, refreshView, tagView } from './autoscaling-views.js';
 import { cancelRefresh, rollbackRefresh, startRefresh, type StartRefreshInput } from './refresh-engine.js';
 import { AwsError, type AwsHandler, type AwsService, type HandlerContext } from './service.js';
+import { onAnyResource } from '../iam-context.js';
+import { onGroups } from './autoscaling-iam.js';
 
 type Params = Record<string, unknown>;
 type AsgHandler = (p: Params, region: AsgRegion, ctx: HandlerContext) => object;
@@ -385,5 +387,9 @@ export const autoscalingService: AwsService = {
   protocol: 'query',
   model: 'autoscaling',
   handlers: Object.fromEntries(Object.entries(handlers).map(([op, h]) => [op, withThrottle(h)])),
+  // Describe* on `*`; every other operation on the groups it names (autoscaling-iam.ts).
+  iam: Object.fromEntries(
+    Object.keys(handlers).map((op) => [op, /^Describe/.test(op) ? onAnyResource : onGroups]),
+  ),
   tick: (world) => tickAutoScaling(world),
 };

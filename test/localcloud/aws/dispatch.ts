@@ -4,10 +4,10 @@ import type { Faults, FaultRule } from '../faults.js';
 import type { IamAuthorizer } from '../iam-authorizer.js';
 import type { Logs } from '../logs.js';
 import type { World } from '../state.js';
-import { loadModel, shapeOf, type ServiceModel } from './model.js';
+import { loadModel, shapeOf, type Operation, type ServiceModel } from './model.js';
 import { parseJsonParams, serializeJsonError, serializeJsonResponse } from './protocol-json.js';
 import { formTree, parseQueryParams, serializeQueryError, serializeQueryResponse } from './protocol-query.js';
-import { AwsError, type AwsProtocol, type AwsService } from './service.js';
+import { AwsError, type AwsHandler, type AwsProtocol, type AwsService } from './service.js';
 import { credentialScope } from './sigv4.js';
 
 /**
@@ -105,179 +105,251 @@ function validate(loaded: Loaded, operation: string, params: Record<string, unkn
   }
 }
 
+/** One request on its way through: what was read from the wire, and where the answer goes. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  /** Call log timestamps are when the request arrived (tests measure request spacing with them). */
+  arrivedAt: number;
+  text: string;
+  scope: ReturnType<typeof credentialScope>;
+  loaded: Loaded | undefined;
+  protocol: AwsProtocol;
+  region: string;
+  serviceName: string;
+  operation: string;
+  params: Record<string, unknown>;
+  tree: ReturnType<typeof formTree> | undefined;
+}
+
+function readExchange(
+  env: AwsDispatchEnv,
+  bySigningName: Map<string, Loaded>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+): Exchange {
+  const url = new URL(req.url ?? '/', 'http://localcloud');
+  const scope = credentialScope(req.headers.authorization, url.searchParams);
+  const target = req.headers['x-amz-target'];
+  const text = body.toString('utf8');
+  const loaded = scope ? bySigningName.get(scope.service) : undefined;
+  const protocol: AwsProtocol = loaded?.service.protocol ?? (typeof target === 'string' ? 'json' : 'query');
+  const x: Exchange = {
+    req,
+    res,
+    requestId: randomUUID(),
+    arrivedAt: env.world.clock.now(),
+    text,
+    scope,
+    loaded,
+    protocol,
+    region: scope?.region ?? 'us-east-1',
+    serviceName: scope?.service ?? 'unknown',
+    operation: 'unknown',
+    params: {},
+    tree: undefined,
+  };
+  if (protocol === 'json') {
+    x.operation = typeof target === 'string' ? (target.split('.').pop() ?? 'unknown') : 'unknown';
+  } else {
+    const form = new URLSearchParams(url.search);
+    for (const [k, v] of new URLSearchParams(text)) form.set(k, v);
+    x.operation = form.get('Action') ?? 'unknown';
+    x.tree = formTree(form);
+  }
+  return x;
+}
+
+/** One call-log entry per request, whatever its outcome. */
+function record(env: AwsDispatchEnv, x: Exchange, status: number, errorCode?: string, fault?: string): void {
+  env.logs.recordCall({
+    ts: x.arrivedAt,
+    service: x.serviceName,
+    region: x.region,
+    operation: x.operation,
+    params: x.params,
+    status,
+    ...(errorCode ? { errorCode } : {}),
+    requestId: x.requestId,
+    ...(fault ? { fault } : {}),
+  });
+}
+
+function send(x: Exchange, status: number, body: string, extra: Record<string, string> = {}): void {
+  // JSON 1.0 (SQS) or 1.1 (SSM, EventBridge), as the model's metadata says.
+  const jsonVersion = x.loaded?.model.metadata?.jsonVersion;
+  x.res.writeHead(status, {
+    'content-type':
+      x.protocol === 'json' && jsonVersion
+        ? `application/x-amz-json-${jsonVersion}`
+        : CONTENT_TYPES[x.protocol],
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': x.requestId,
+    ...extra,
+  });
+  x.res.end(body);
+}
+
+function fail(env: AwsDispatchEnv, x: Exchange, err: AwsError, fault?: FaultRule): void {
+  const errorBody =
+    x.protocol === 'json'
+      ? serializeJsonError(err.code, err.message)
+      : serializeQueryError(
+          x.loaded?.model ?? loadModel('sts'),
+          x.protocol,
+          err.code,
+          err.message,
+          err.status,
+          x.requestId,
+        );
+  record(
+    env,
+    x,
+    err.status,
+    err.code,
+    fault ? (fault.after ? `${fault.kind}-after` : fault.kind) : undefined,
+  );
+  const queryCodes = x.loaded?.service.queryErrorCodes;
+  const compat: Record<string, string> = queryCodes
+    ? {
+        'x-amzn-query-error': `${queryCodes[err.code] ?? err.code};${err.status >= 500 ? 'Receiver' : 'Sender'}`,
+      }
+    : {};
+  send(x, err.status, errorBody, compat);
+}
+
+/** The operation's model entry and handler, or the error AWS answers for a request it cannot route. */
+function route(x: Exchange): { op: Operation; handler: AwsHandler } | AwsError {
+  if (!x.scope)
+    return new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403);
+  if (!x.loaded)
+    return new AwsError('InvalidAction', `localcloud does not serve the service "${x.scope.service}"`);
+  const op = x.loaded.model.operations[x.operation];
+  const handler = x.loaded.service.handlers[x.operation];
+  if (op && handler) return { op, handler };
+  const code = x.protocol === 'json' ? 'UnknownOperationException' : 'InvalidAction';
+  return new AwsError(code, `The action ${x.operation} is not valid for this web service (localcloud).`);
+}
+
+/** Fills `x.params` from the wire; false (answered) when the body cannot be parsed. */
+function parse(env: AwsDispatchEnv, x: Exchange, model: ServiceModel, op: Operation): boolean {
+  try {
+    x.params =
+      x.protocol === 'json'
+        ? parseJsonParams(model, op.input, x.text)
+        : parseQueryParams(model, x.protocol, op.input, x.tree ?? {});
+    return true;
+  } catch {
+    const code = x.protocol === 'json' ? 'SerializationException' : 'MalformedQueryString';
+    fail(env, x, new AwsError(code, 'The request body could not be parsed.'));
+    return false;
+  }
+}
+
+/** Answers a scripted fault: a dropped connection, a non-AWS HTML page, or an AWS error. */
+function answerFault(env: AwsDispatchEnv, x: Exchange, f: FaultRule): void {
+  if (f.kind === 'drop') {
+    record(env, x, 0, 'ConnectionDropped', f.after ? 'drop-after' : 'drop');
+    x.req.socket.destroy();
+  } else if (f.kind === 'html') {
+    // Not AWS at all: a proxy or emulator in the way answers its own HTML error page.
+    const status = f.status ?? 500;
+    record(env, x, status, 'NonAwsAnswer', f.after ? 'html-after' : 'html');
+    const page = `<html><head><title>${status} Internal Server Error</title></head><body><h1>${status} Internal Server Error</h1><hr><center>nginx</center></body></html>\n`;
+    x.res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+    x.res.end(page);
+  } else fail(env, x, faultError(x.protocol, f), f);
+}
+
+/** Validates and runs the handler: its output, or undefined once an error has been answered. */
+async function run(
+  env: AwsDispatchEnv,
+  x: Exchange,
+  loaded: Loaded,
+  handler: AwsHandler,
+): Promise<{ output: object } | undefined> {
+  const gone = new AbortController();
+  x.res.once('close', () => {
+    if (!x.res.writableFinished) gone.abort();
+  });
+  try {
+    validate(loaded, x.operation, x.params);
+    const output = await handler(
+      { operation: x.operation, params: x.params, headers: x.req.headers },
+      {
+        world: env.world,
+        region: env.world.region(x.region),
+        requestId: x.requestId,
+        now: env.world.clock.now(),
+        signal: gone.signal,
+      },
+    );
+    return { output };
+  } catch (err) {
+    if (err instanceof AwsError) return void fail(env, x, err);
+    console.error(`localcloud: ${x.serviceName}.${x.operation} failed:`, err);
+    return void fail(env, x, serverError(x.protocol, 500));
+  }
+}
+
+function respond(
+  env: AwsDispatchEnv,
+  x: Exchange,
+  model: ServiceModel,
+  op: Operation,
+  output: object,
+  latency: boolean,
+) {
+  const body =
+    x.protocol === 'json'
+      ? serializeJsonResponse(model, op.output, output as Record<string, unknown>)
+      : serializeQueryResponse(
+          model,
+          x.protocol,
+          x.operation,
+          op.output,
+          output as Record<string, unknown>,
+          x.requestId,
+        );
+  record(env, x, 200, undefined, latency ? 'latency' : undefined);
+  send(x, 200, body);
+}
+
+async function dispatch(env: AwsDispatchEnv, x: Exchange): Promise<void> {
+  const routed = route(x);
+  if (routed instanceof AwsError) return fail(env, x, routed);
+  const loaded = x.loaded!;
+  const { op, handler } = routed;
+  if (!parse(env, x, loaded.model, op)) return;
+
+  await env.faults.hold(x.serviceName, x.operation, x.region);
+  const outcome = env.faults.decide(x.serviceName, x.operation, x.region);
+  if (outcome.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.latencyMs));
+  const failure = outcome.failure;
+  if (failure && !failure.after) return answerFault(env, x, failure);
+
+  const denied = env.iam?.authorize(
+    x.serviceName,
+    x.protocol,
+    x.operation,
+    x.params,
+    env.world.region(x.region),
+  );
+  if (denied) return fail(env, x, denied);
+
+  const ran = await run(env, x, loaded, handler);
+  if (!ran) return;
+  // The operation took effect; the answer is lost.
+  if (failure?.after) return answerFault(env, x, failure);
+  respond(env, x, loaded.model, op, ran.output, outcome.latencyMs > 0);
+}
+
 export function createAwsDispatcher(env: AwsDispatchEnv) {
   const bySigningName = new Map<string, Loaded>();
   for (const service of env.services)
     bySigningName.set(service.signingName, { service, model: loadModel(service.model) });
-
-  function send(
-    res: ServerResponse,
-    loaded: Loaded | undefined,
-    protocol: AwsProtocol,
-    status: number,
-    body: string,
-    requestId: string,
-    extra: Record<string, string> = {},
-  ): void {
-    // JSON 1.0 (SQS) or 1.1 (SSM, EventBridge), as the model's metadata says.
-    const jsonVersion = loaded?.model.metadata?.jsonVersion;
-    res.writeHead(status, {
-      'content-type':
-        protocol === 'json' && jsonVersion
-          ? `application/x-amz-json-${jsonVersion}`
-          : CONTENT_TYPES[protocol],
-      'content-length': Buffer.byteLength(body),
-      'x-amzn-requestid': requestId,
-      ...extra,
-    });
-    res.end(body);
-  }
-
-  return async function dispatch(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    const requestId = randomUUID();
-    // Call log timestamps are when the request arrived (tests measure request spacing with them).
-    const arrivedAt = env.world.clock.now();
-    const url = new URL(req.url ?? '/', 'http://localcloud');
-    const scope = credentialScope(req.headers.authorization, url.searchParams);
-    const target = req.headers['x-amz-target'];
-    const text = body.toString('utf8');
-    const loaded = scope ? bySigningName.get(scope.service) : undefined;
-    const protocol: AwsProtocol = loaded?.service.protocol ?? (typeof target === 'string' ? 'json' : 'query');
-    const region = scope?.region ?? 'us-east-1';
-    const serviceName = scope?.service ?? 'unknown';
-
-    let operation = 'unknown';
-    let params: Record<string, unknown> = {};
-    let tree: ReturnType<typeof formTree> | undefined;
-    if (protocol === 'json') {
-      operation = typeof target === 'string' ? (target.split('.').pop() ?? 'unknown') : 'unknown';
-    } else {
-      const form = new URLSearchParams(url.search);
-      for (const [k, v] of new URLSearchParams(text)) form.set(k, v);
-      operation = form.get('Action') ?? 'unknown';
-      tree = formTree(form);
-    }
-
-    // One call-log entry per request, whatever its outcome.
-    const record = (status: number, errorCode?: string, fault?: string) =>
-      env.logs.recordCall({
-        ts: arrivedAt,
-        service: serviceName,
-        region,
-        operation,
-        params,
-        status,
-        ...(errorCode ? { errorCode } : {}),
-        requestId,
-        ...(fault ? { fault } : {}),
-      });
-
-    const fail = (err: AwsError, fault?: FaultRule) => {
-      const errorBody =
-        protocol === 'json'
-          ? serializeJsonError(err.code, err.message)
-          : serializeQueryError(
-              loaded?.model ?? loadModel('sts'),
-              protocol,
-              err.code,
-              err.message,
-              err.status,
-              requestId,
-            );
-      record(err.status, err.code, fault ? (fault.after ? `${fault.kind}-after` : fault.kind) : undefined);
-      const queryCodes = loaded?.service.queryErrorCodes;
-      const compat: Record<string, string> = queryCodes
-        ? {
-            'x-amzn-query-error': `${queryCodes[err.code] ?? err.code};${err.status >= 500 ? 'Receiver' : 'Sender'}`,
-          }
-        : {};
-      send(res, loaded, protocol, err.status, errorBody, requestId, compat);
-    };
-
-    if (!scope)
-      return fail(new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403));
-    if (!loaded)
-      return fail(new AwsError('InvalidAction', `localcloud does not serve the service "${scope.service}"`));
-    const { model, service } = loaded;
-    const op = model.operations[operation];
-    const handler = service.handlers[operation];
-    if (!op || !handler) {
-      const code = protocol === 'json' ? 'UnknownOperationException' : 'InvalidAction';
-      return fail(
-        new AwsError(code, `The action ${operation} is not valid for this web service (localcloud).`),
-      );
-    }
-
-    try {
-      params =
-        protocol === 'json'
-          ? parseJsonParams(model, op.input, text)
-          : parseQueryParams(model, protocol, op.input, tree ?? {});
-    } catch {
-      const code = protocol === 'json' ? 'SerializationException' : 'MalformedQueryString';
-      return fail(new AwsError(code, 'The request body could not be parsed.'));
-    }
-
-    await env.faults.hold(serviceName, operation, region);
-    const outcome = env.faults.decide(serviceName, operation, region);
-    if (outcome.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, outcome.latencyMs));
-    const failure = outcome.failure;
-    const drop = () => {
-      record(0, 'ConnectionDropped', failure?.after ? 'drop-after' : 'drop');
-      req.socket.destroy();
-    };
-    // Not AWS at all: a proxy or emulator in the way answers its own HTML error page.
-    const html = () => {
-      const status = failure?.status ?? 500;
-      record(status, 'NonAwsAnswer', failure?.after ? 'html-after' : 'html');
-      const page = `<html><head><title>${status} Internal Server Error</title></head><body><h1>${status} Internal Server Error</h1><hr><center>nginx</center></body></html>\n`;
-      res.writeHead(status, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
-      res.end(page);
-    };
-    const answerFault = (f: FaultRule) =>
-      f.kind === 'drop' ? drop() : f.kind === 'html' ? html() : fail(faultError(protocol, f), f);
-    if (failure && !failure.after) return answerFault(failure);
-
-    const denied = env.iam?.authorize(serviceName, protocol, operation, params, env.world.region(region));
-    if (denied) return fail(denied);
-
-    let output: object;
-    const gone = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) gone.abort();
-    };
-    res.once('close', onClose);
-    try {
-      validate(loaded, operation, params);
-      output = await handler(
-        { operation, params, headers: req.headers },
-        {
-          world: env.world,
-          region: env.world.region(region),
-          requestId,
-          now: env.world.clock.now(),
-          signal: gone.signal,
-        },
-      );
-    } catch (err) {
-      if (err instanceof AwsError) return fail(err);
-      console.error(`localcloud: ${serviceName}.${operation} failed:`, err);
-      return fail(serverError(protocol, 500));
-    }
-    // The operation took effect; the answer is lost.
-    if (failure?.after) return answerFault(failure);
-    const responseBody =
-      protocol === 'json'
-        ? serializeJsonResponse(model, op.output, output as Record<string, unknown>)
-        : serializeQueryResponse(
-            model,
-            protocol,
-            operation,
-            op.output,
-            output as Record<string, unknown>,
-            requestId,
-          );
-    record(200, undefined, outcome.latencyMs > 0 ? 'latency' : undefined);
-    send(res, loaded, protocol, 200, responseBody, requestId);
-  };
+  return (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> =>
+    dispatch(env, readExchange(env, bySigningName, req, res, body));
 }

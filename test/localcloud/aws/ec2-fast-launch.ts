@@ -3,6 +3,7 @@
 import type { Image, RegionState } from '../state.js';
 import { findImage } from './ec2-images.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { onAnyResource, onEc2Resource, type IamMapping } from '../iam-context.js';
 
 interface FastLaunch {
   state: 'enabling' | 'enabled' | 'disabling' | 'disabled';
@@ -102,4 +103,10 @@ export const fastLaunchHandlers: Record<string, AwsHandler> = {
   EnableFastLaunch: enableFastLaunch,
   DisableFastLaunch: disableFastLaunch,
   DescribeFastLaunchImages: describeFastLaunchImages,
+};
+
+export const fastLaunchIam: Record<string, IamMapping> = {
+  EnableFastLaunch: onEc2Resource('ImageId'),
+  DisableFastLaunch: onEc2Resource('ImageId'),
+  DescribeFastLaunchImages: onAnyResource,
 };

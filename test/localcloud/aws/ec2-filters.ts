@@ -117,3 +117,40 @@ export function validateTags(tags: readonly Tag[]): void {
     }
   }
 }
+
+/**
+ * The resources a Describe call's ids name, all or nothing (AWS's `…NotFound` error for an unknown
+ * one); every resource when no ids are given.
+ */
+export function byIds<T>(
+  resources: Map<string, T>,
+  ids: string[] | undefined,
+  notFound: (id: string) => [code: string, message: string],
+): T[] {
+  if (!ids?.length) return [...resources.values()];
+  return ids.map((id) => {
+    const r = resources.get(id);
+    if (!r) throw new AwsError(...notFound(id));
+    return r;
+  });
+}
+
+/** A Describe call's selection: the resources its ids name, then its filters (tags included). */
+export function described<T extends { tags: Tag[] }>(
+  resources: Map<string, T>,
+  ids: string[] | undefined,
+  notFound: (id: string) => [code: string, message: string],
+  filters: unknown,
+  fields: FilterFields<T>,
+): T[] {
+  return filterTagged(byIds(resources, ids, notFound), filters, fields);
+}
+
+/** A Describe call's `Filters` (as the request gave them) over resources that carry tags. */
+export function filterTagged<T extends { tags: Tag[] }>(
+  items: Iterable<T>,
+  filters: unknown,
+  fields: FilterFields<T>,
+): T[] {
+  return applyFilters(items, filters as FilterInput[] | undefined, fields, (r) => r.tags);
+}

@@ -3,6 +3,7 @@ import type { Image, RegionState } from '../state.js';
 import { paginate } from './ec2-filters.js';
 import { findImage } from './ec2-images.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { arr, onEc2Resource, type IamMapping, type IamRequest } from '../iam-context.js';
 
 /** "If true, enforces deregistration protection for 24 hours after deregistration protection is disabled." */
 export const PROTECTION_COOLDOWN_MS = 24 * 3600_000;
@@ -16,30 +17,6 @@ function ownImage(region: RegionState, imageId: string): Image {
     throw new AwsError('AuthFailure', `Not authorized for image:${imageId}`);
   }
   return image;
-}
-
-/**
- * DescribeImages' DeregistrationProtection string. The API reference documents the member only as
- * "Indicates whether deregistration protection is enabled for the AMI" (docs silent on the values):
- * this is localcloud's reading; retire-amis tests only the `enabled` / `disabled-until` prefixes.
- */
-export function protectionText(image: Image, now: number): string {
-  if (image.deregistrationProtection) {
-    return image.deregistrationProtection.cooldown ? 'enabled-with-cooldown' : 'enabled-without-cooldown';
-  }
-  if (image.protectedUntil !== undefined && image.protectedUntil > now) {
-    return `disabled-until ${new Date(image.protectedUntil).toISOString()}`;
-  }
-  return 'disabled';
-}
-
-/** Why DeregisterImage must refuse this image now, if it must. */
-export function deregistrationRefusal(image: Image, now: number): string | undefined {
-  if (image.deregistrationProtection)
-    return `Image ${image.imageId} has deregistration protection enabled; disable it before deregistering the image.`;
-  if (image.protectedUntil !== undefined && image.protectedUntil > now)
-    return `Image ${image.imageId} is protected from deregistration until ${new Date(image.protectedUntil).toISOString()} (cooldown).`;
-  return undefined;
 }
 
 interface ReferenceQuery {
@@ -253,4 +230,32 @@ export const imageLifecycleHandlers: Record<string, AwsHandler> = {
   DisableImageDeprecation: disableImageDeprecation,
   EnableImageDeregistrationProtection: enableProtection,
   DisableImageDeregistrationProtection: disableProtection,
+};
+
+/**
+ * DescribeImageReferences reads the referencing resources on the caller's behalf. Docs silent on the
+ * exact actions; reading: the read actions of each type asked for (AWS's
+ * AmazonEC2ImageReferencesAccessPolicy "provides read access to search all supported resource types").
+ */
+function imageReferencesAuth({ action, params: p }: IamRequest) {
+  const types = p.IncludeAllResourceTypes
+    ? ['ec2:Instance', 'ec2:LaunchTemplate', 'ssm:Parameter']
+    : arr<{ ResourceType?: string }>(p.ResourceTypes).map((t) => t.ResourceType);
+  const inner: Record<string, string[]> = {
+    'ec2:Instance': ['ec2:DescribeInstances'],
+    'ec2:LaunchTemplate': ['ec2:DescribeLaunchTemplates', 'ec2:DescribeLaunchTemplateVersions'],
+    'ssm:Parameter': ['ssm:DescribeParameters'],
+  };
+  const reads = [...new Set(types.flatMap((t) => inner[t ?? ''] ?? []))];
+  return [action, ...reads].map((x) => ({ action: x, resource: '*', context: {} }));
+}
+
+export const imageLifecycleIam: Record<string, IamMapping> = {
+  DescribeImageReferences: imageReferencesAuth,
+  DisableImage: onEc2Resource('ImageId'),
+  EnableImage: onEc2Resource('ImageId'),
+  EnableImageDeprecation: onEc2Resource('ImageId'),
+  DisableImageDeprecation: onEc2Resource('ImageId'),
+  EnableImageDeregistrationProtection: onEc2Resource('ImageId'),
+  DisableImageDeregistrationProtection: onEc2Resource('ImageId'),
 };

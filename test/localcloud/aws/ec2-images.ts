@@ -11,12 +11,24 @@ import type {
   ModifySnapshotAttributeRequest,
 } from '@aws-sdk/client-ec2';
 import type { Image, ImageBlockDevice, ImageState, RegionState, Snapshot, Tag } from '../state.js';
-import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
+import { byIds, paginate, tagsFor, filterTagged } from './ec2-filters.js';
 import { findInstance } from './ec2-instances.js';
-import { deregistrationRefusal, protectionText } from './ec2-image-lifecycle.js';
+import { deregistrationRefusal, protectionText } from './ec2-image-protection.js';
 import { imageShape, snapshotShape } from './ec2-shapes.js';
 import { AwsError, type AwsHandler } from './service.js';
 import { callerAccount, checkCopyBy, kmsKeys, resolveKmsKey } from './accounts.js';
+import {
+  arr,
+  image,
+  onAnyResource,
+  onEc2Resource,
+  onInstance,
+  specTags,
+  tagOnCreate,
+  type IamMapping,
+  type IamRequest,
+  type TagSpec,
+} from '../iam-context.js';
 
 /**
  * AMIs and snapshots: CreateImage/CopyImage go pending → available (or failed) on the ticker,
@@ -125,7 +137,7 @@ const describeImages: AwsHandler = (req, { region, world, now }) => {
       ),
     );
   }
-  const filtered = applyFilters(images, p.Filters as FilterInput[] | undefined, imageFilters, (i) => i.tags);
+  const filtered = filterTagged(images, p.Filters, imageFilters);
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   return { Images: page.map((i) => ({ ...imageShape(i), ...lifecycleShape(i, now) })), NextToken };
 };
@@ -335,34 +347,25 @@ const deregisterImage: AwsHandler = (req, { region, now }) => {
 
 const describeSnapshots: AwsHandler = (req, { region, world }) => {
   const p = req.params as unknown as DescribeSnapshotsRequest;
-  let snapshots = [...region.ec2.snapshots.values()];
-  if (p.SnapshotIds?.length) {
-    snapshots = p.SnapshotIds.map((id) => {
-      const s = region.ec2.snapshots.get(id);
-      if (!s) throw new AwsError('InvalidSnapshot.NotFound', `The snapshot '${id}' does not exist.`);
-      return s;
-    });
-  }
+  let snapshots = byIds(region.ec2.snapshots, p.SnapshotIds, (id) => [
+    'InvalidSnapshot.NotFound',
+    `The snapshot '${id}' does not exist.`,
+  ]);
   if (p.OwnerIds?.length) {
     const owners = p.OwnerIds.map((o) => (o === 'self' ? world.accountId : o));
     snapshots = snapshots.filter(
       (s) => owners.includes(s.ownerId) || (owners.includes('amazon') && s.ownerId !== world.accountId),
     );
   }
-  const filtered = applyFilters(
-    snapshots,
-    p.Filters as FilterInput[] | undefined,
-    {
-      'snapshot-id': (s) => s.snapshotId,
-      status: (s) => s.state,
-      'volume-id': (s) => s.volumeId,
-      'owner-id': (s) => s.ownerId,
-      description: (s) => s.description,
-      'volume-size': (s) => s.volumeSize,
-      encrypted: (s) => String(s.encrypted),
-    },
-    (s) => s.tags,
-  );
+  const filtered = filterTagged(snapshots, p.Filters, {
+    'snapshot-id': (s) => s.snapshotId,
+    status: (s) => s.state,
+    'volume-id': (s) => s.volumeId,
+    'owner-id': (s) => s.ownerId,
+    description: (s) => s.description,
+    'volume-size': (s) => s.volumeSize,
+    encrypted: (s) => String(s.encrypted),
+  });
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   return { Snapshots: page.map(snapshotShape), NextToken };
 };
@@ -631,4 +634,44 @@ export const imageHandlers: Record<string, AwsHandler> = {
   DescribeSnapshotAttribute: describeSnapshotAttribute,
   ModifyImageAttribute: modifyImageAttribute,
   DescribeImageAttribute: describeImageAttribute,
+};
+
+/** CreateImage: the instance, the image and snapshots it makes (with their request tags), tag-on-create. */
+function createImageAuth(q: IamRequest) {
+  const { action, params: p, arns: a } = q;
+  const tags = arr<TagSpec>(p.TagSpecifications);
+  return [
+    ...onInstance(q),
+    { action, resource: a.image('*'), context: specTags(tags, 'image') },
+    { action, resource: a.snapshot('*'), context: specTags(tags, 'snapshot') },
+    ...tagOnCreate(a, tags, 'CreateImage', (type) => (type === 'snapshot' ? a.snapshot('*') : a.image('*'))),
+  ];
+}
+
+/**
+ * CopyImage: the source AMI is authorized too since 2024-10-28 ("you can specify resource-level
+ * permissions for the CopyImage action on the source AMI", copy-ami-permissions), with ec2:Owner.
+ */
+function copyImageAuth({ action, params: p, region: r, arns: a }: IamRequest) {
+  const tags = arr<TagSpec>(p.TagSpecifications);
+  const from = r.world.region(String(p.SourceRegion ?? r.name));
+  const source = image(from, String(p.SourceImageId));
+  return [
+    { action, resource: source.resource, context: { 'ec2:Owner': source.context['ec2:Owner'] } },
+    { action, resource: a.image('*'), context: specTags(tags, 'image') },
+    ...tagOnCreate(a, tags, 'CopyImage', (type) => (type === 'snapshot' ? a.snapshot('*') : a.image('*'))),
+  ];
+}
+
+export const imageIam: Record<string, IamMapping> = {
+  DescribeImages: onAnyResource,
+  CreateImage: createImageAuth,
+  CopyImage: copyImageAuth,
+  DeregisterImage: onEc2Resource('ImageId'),
+  DescribeSnapshots: onAnyResource,
+  DeleteSnapshot: onEc2Resource('SnapshotId'),
+  ModifySnapshotAttribute: onEc2Resource('SnapshotId'),
+  DescribeSnapshotAttribute: onAnyResource,
+  ModifyImageAttribute: onEc2Resource('ImageId'),
+  DescribeImageAttribute: onAnyResource,
 };

@@ -8,7 +8,7 @@ import type {
 } from '@aws-sdk/client-ec2';
 import type { Instance, RegionState } from '../state.js';
 import { INSTANCE_STATE_CODES } from '../state.js';
-import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
+import { applyFilters, paginate, tagsFor, type FilterInput, filterTagged } from './ec2-filters.js';
 import {
   findInstance,
   findInstances,
@@ -24,6 +24,8 @@ import { callerAccount, checkLaunchBy } from './accounts.js';
 import { findImage } from './ec2-images.js';
 import { AwsError, type AwsHandler } from './service.js';
 import { attachSpotRequest, spotRequestSpec } from './ec2-spot.js';
+import { onAnyResource, onEachInstance, onInstance, type IamMapping } from '../iam-context.js';
+import { runInstancesAuth } from '../iam-launch.js';
 
 /** RunInstances, DescribeInstances/-Status, Stop/Start/Terminate/Reboot, console output, attributes. */
 
@@ -159,7 +161,7 @@ const describeInstances: AwsHandler = (req, { region }) => {
   const base = p.InstanceIds?.length
     ? findInstances(region, p.InstanceIds)
     : [...region.ec2.instances.values()];
-  const filtered = applyFilters(base, p.Filters as FilterInput[] | undefined, instanceFilters, (i) => i.tags);
+  const filtered = filterTagged(base, p.Filters, instanceFilters);
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   const byReservation = new Map<string, Instance[]>();
   for (const instance of page) {
@@ -373,4 +375,17 @@ export const instanceHandlers: Record<string, AwsHandler> = {
   GetConsoleOutput: getConsoleOutput,
   DescribeInstanceAttribute: describeInstanceAttribute,
   ModifyInstanceAttribute: modifyInstanceAttribute,
+};
+
+export const instanceIam: Record<string, IamMapping> = {
+  RunInstances: ({ params, region, arns }) => runInstancesAuth(params, region, arns),
+  DescribeInstances: onAnyResource,
+  DescribeInstanceStatus: onAnyResource,
+  StopInstances: onEachInstance,
+  StartInstances: onEachInstance,
+  TerminateInstances: onEachInstance,
+  RebootInstances: onEachInstance,
+  GetConsoleOutput: onInstance,
+  DescribeInstanceAttribute: onAnyResource,
+  ModifyInstanceAttribute: onInstance,
 };

@@ -3,6 +3,7 @@
 import type { Image } from '../state.js';
 import { paginate } from './ec2-filters.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { onAnyResource, type IamMapping } from '../iam-context.js';
 
 const INSTANCE_TYPE = /^([a-z][a-z0-9-]*)\.[a-z0-9-]+$/;
 
@@ -89,3 +90,5 @@ const describeInstanceTypes: AwsHandler = (req) => {
 export const instanceTypeHandlers: Record<string, AwsHandler> = {
   DescribeInstanceTypes: describeInstanceTypes,
 };
+
+export const instanceTypeIam: Record<string, IamMapping> = { DescribeInstanceTypes: onAnyResource };

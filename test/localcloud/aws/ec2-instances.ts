@@ -9,6 +9,7 @@ import {
   type InstanceStateName,
   type RegionState,
   type Tag,
+  type Volume,
 } from '../state.js';
 import { bootConsole, decodeUserData, emptyPlan, planFromScript, scriptConsole } from '../userdata.js';
 import { ebsPerformance } from './ec2-volume-performance.js';
@@ -131,9 +132,8 @@ function securityGroups(region: RegionState, spec: LaunchSpec, vpcId: string) {
   return chosen.map((g) => ({ GroupId: g.groupId, GroupName: g.groupName }));
 }
 
-export function launchInstance(region: RegionState, spec: LaunchSpec): Instance {
-  const world = region.world;
-  const now = world.clock.now();
+/** What RunInstances refuses before anything is made: the image, type, key pair, user data. */
+function checkLaunch(region: RegionState, spec: LaunchSpec) {
   const image = launchableImage(region, spec.imageId);
   const instanceType = spec.instanceType ?? 'm1.small';
   if (!INSTANCE_TYPE.test(instanceType)) {
@@ -153,49 +153,81 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
   } catch (err) {
     throw new AwsError('InvalidParameterValue', (err as Error).message);
   }
-  const subnet = chooseSubnet(region, spec);
-  const groups = securityGroups(region, spec, subnet.vpcId);
-  const instanceId = world.newId('i');
-  const ip = world.allocatePrivateIp();
+  return { image, instanceType, plan };
+}
 
-  const blockDevices: BlockDevice[] = [];
+/** The instance a volume is attached to at launch. */
+interface Attachment {
+  instanceId: string;
+  now: number;
+  zone: string;
+  tags: Tag[];
+}
+
+type VolumeFields = Pick<
+  Volume,
+  'size' | 'volumeType' | 'iops' | 'throughput' | 'snapshotId' | 'encrypted' | 'kmsKeyId'
+>;
+
+function attachVolume(
+  region: RegionState,
+  at: Attachment,
+  volumeId: string,
+  device: string,
+  deleteOnTermination: boolean,
+  fields: VolumeFields,
+): BlockDevice {
+  region.ec2.volumes.set(volumeId, {
+    volumeId,
+    ...fields,
+    availabilityZone: at.zone,
+    state: 'in-use',
+    createTime: at.now,
+    attachment: {
+      InstanceId: at.instanceId,
+      Device: device,
+      AttachTime: at.now,
+      DeleteOnTermination: deleteOnTermination,
+    },
+    tags: [...at.tags],
+  });
+  return {
+    DeviceName: device,
+    VolumeId: volumeId,
+    DeleteOnTermination: deleteOnTermination,
+    AttachTime: at.now,
+  };
+}
+
+/** The image's volumes, as the request's mappings override them (or drop them with NoDevice). */
+function imageVolumes(region: RegionState, spec: LaunchSpec, image: Image, at: Attachment): BlockDevice[] {
+  const devices: BlockDevice[] = [];
   for (const mapping of image.blockDeviceMappings) {
     const override = spec.blockDeviceMappings?.find((m) => m.DeviceName === mapping.DeviceName);
     if (override?.NoDevice !== undefined || !mapping.Ebs) continue;
-    const volumeId = world.newId('vol');
+    const volumeId = region.world.newId('vol');
     const deleteOnTermination = override?.Ebs?.DeleteOnTermination ?? mapping.Ebs.DeleteOnTermination ?? true;
     const encrypted = override?.Ebs?.Encrypted ?? mapping.Ebs.Encrypted ?? false;
     const fromSnapshot = region.ec2.snapshots.get(mapping.Ebs.SnapshotId ?? '')?.kmsKeyId;
     const kmsKeyId = override?.Ebs?.KmsKeyId
       ? resolveKmsKey(region, override.Ebs.KmsKeyId).arn
       : (fromSnapshot ?? (encrypted ? resolveKmsKey(region, undefined).arn : undefined));
-    const performance = ebsPerformance(override?.Ebs, mapping.Ebs);
-    region.ec2.volumes.set(volumeId, {
-      volumeId,
-      size: override?.Ebs?.VolumeSize ?? mapping.Ebs.VolumeSize ?? 8,
-      ...performance,
-      availabilityZone: subnet.availabilityZone,
-      state: 'in-use',
-      ...(mapping.Ebs.SnapshotId ? { snapshotId: mapping.Ebs.SnapshotId } : {}),
-      createTime: now,
-      encrypted,
-      ...(encrypted && kmsKeyId ? { kmsKeyId } : {}),
-      attachment: {
-        InstanceId: instanceId,
-        Device: mapping.DeviceName,
-        AttachTime: now,
-        DeleteOnTermination: deleteOnTermination,
-      },
-      tags: [...(spec.volumeTags ?? [])],
-    });
-    blockDevices.push({
-      DeviceName: mapping.DeviceName,
-      VolumeId: volumeId,
-      DeleteOnTermination: deleteOnTermination,
-      AttachTime: now,
-    });
+    devices.push(
+      attachVolume(region, at, volumeId, mapping.DeviceName, deleteOnTermination, {
+        size: override?.Ebs?.VolumeSize ?? mapping.Ebs.VolumeSize ?? 8,
+        ...ebsPerformance(override?.Ebs, mapping.Ebs),
+        ...(mapping.Ebs.SnapshotId ? { snapshotId: mapping.Ebs.SnapshotId } : {}),
+        encrypted,
+        ...(encrypted && kmsKeyId ? { kmsKeyId } : {}),
+      }),
+    );
   }
-  // Extra EBS volumes named only in the request.
+  return devices;
+}
+
+/** Extra EBS volumes named only in the request. */
+function extraVolumes(region: RegionState, spec: LaunchSpec, image: Image, at: Attachment): BlockDevice[] {
+  const devices: BlockDevice[] = [];
   for (const extra of spec.blockDeviceMappings ?? []) {
     if (
       !extra.DeviceName ||
@@ -203,34 +235,53 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
       image.blockDeviceMappings.some((m) => m.DeviceName === extra.DeviceName)
     )
       continue;
-    const volumeId = world.newId('vol');
-    const deleteOnTermination = extra.Ebs.DeleteOnTermination ?? true;
-    region.ec2.volumes.set(volumeId, {
-      volumeId,
-      size: extra.Ebs.VolumeSize ?? 8,
-      ...ebsPerformance(extra.Ebs, undefined),
-      availabilityZone: subnet.availabilityZone,
-      state: 'in-use',
-      createTime: now,
-      encrypted: extra.Ebs.Encrypted ?? false,
-      ...(extra.Ebs.Encrypted ? { kmsKeyId: resolveKmsKey(region, extra.Ebs.KmsKeyId).arn } : {}),
-      attachment: {
-        InstanceId: instanceId,
-        Device: extra.DeviceName,
-        AttachTime: now,
-        DeleteOnTermination: deleteOnTermination,
-      },
-      tags: [...(spec.volumeTags ?? [])],
-    });
-    blockDevices.push({
-      DeviceName: extra.DeviceName,
-      VolumeId: volumeId,
-      DeleteOnTermination: deleteOnTermination,
-      AttachTime: now,
-    });
+    const volumeId = region.world.newId('vol');
+    devices.push(
+      attachVolume(region, at, volumeId, extra.DeviceName, extra.Ebs.DeleteOnTermination ?? true, {
+        size: extra.Ebs.VolumeSize ?? 8,
+        ...ebsPerformance(extra.Ebs, undefined),
+        encrypted: extra.Ebs.Encrypted ?? false,
+        ...(extra.Ebs.Encrypted ? { kmsKeyId: resolveKmsKey(region, extra.Ebs.KmsKeyId).arn } : {}),
+      }),
+    );
   }
+  return devices;
+}
 
-  const windows = image.platform === 'windows';
+/** IMDS settings: an image that supports only IMDSv2 defaults to tokens required and two hops. */
+function metadataOptions(spec: LaunchSpec, image: Image): Instance['metadataOptions'] {
+  const v2 = image.imdsSupport === 'v2.0';
+  return {
+    HttpTokens: spec.metadataOptions?.HttpTokens ?? (v2 ? 'required' : 'optional'),
+    HttpEndpoint: spec.metadataOptions?.HttpEndpoint ?? 'enabled',
+    HttpPutResponseHopLimit: spec.metadataOptions?.HttpPutResponseHopLimit ?? (v2 ? 2 : 1),
+    InstanceMetadataTags: spec.metadataOptions?.InstanceMetadataTags ?? 'disabled',
+    HttpProtocolIpv6: 'disabled',
+  };
+}
+
+function instanceProfile(region: RegionState, spec: LaunchSpec): Pick<Instance, 'iamInstanceProfile'> {
+  const profile = spec.iamInstanceProfile;
+  if (!profile) return {};
+  const world = region.world;
+  return {
+    iamInstanceProfile: {
+      Arn: profile.Arn ?? `arn:aws:iam::${world.accountId}:instance-profile/${profile.Name ?? 'profile'}`,
+      Id: `AIPA${world.rng.hex(17).toUpperCase()}`,
+    },
+  };
+}
+
+export function launchInstance(region: RegionState, spec: LaunchSpec): Instance {
+  const world = region.world;
+  const now = world.clock.now();
+  const { image, instanceType, plan } = checkLaunch(region, spec);
+  const subnet = chooseSubnet(region, spec);
+  const groups = securityGroups(region, spec, subnet.vpcId);
+  const instanceId = world.newId('i');
+  const ip = world.allocatePrivateIp();
+  const at: Attachment = { instanceId, now, zone: subnet.availabilityZone, tags: spec.volumeTags ?? [] };
+  const blockDevices = [...imageVolumes(region, spec, image, at), ...extraVolumes(region, spec, image, at)];
   const version = tagValue(image.tags, 'localcloud:version') ?? tagValue(image.tags, 'Version');
   const instance: Instance = {
     instanceId,
@@ -252,29 +303,12 @@ export function launchInstance(region: RegionState, spec: LaunchSpec): Instance 
     tags: [...(spec.tags ?? [])],
     ...(spec.userData ? { userData: spec.userData } : {}),
     script: plan,
-    metadataOptions: {
-      HttpTokens:
-        spec.metadataOptions?.HttpTokens ?? (image.imdsSupport === 'v2.0' ? 'required' : 'optional'),
-      HttpEndpoint: spec.metadataOptions?.HttpEndpoint ?? 'enabled',
-      HttpPutResponseHopLimit:
-        spec.metadataOptions?.HttpPutResponseHopLimit ?? (image.imdsSupport === 'v2.0' ? 2 : 1),
-      InstanceMetadataTags: spec.metadataOptions?.InstanceMetadataTags ?? 'disabled',
-      HttpProtocolIpv6: 'disabled',
-    },
+    metadataOptions: metadataOptions(spec, image),
     blockDevices,
-    ...(spec.iamInstanceProfile
-      ? {
-          iamInstanceProfile: {
-            Arn:
-              spec.iamInstanceProfile.Arn ??
-              `arn:aws:iam::${world.accountId}:instance-profile/${spec.iamInstanceProfile.Name ?? 'profile'}`,
-            Id: `AIPA${world.rng.hex(17).toUpperCase()}`,
-          },
-        }
-      : {}),
+    ...instanceProfile(region, spec),
     ...(spec.launchTemplate ? { launchTemplate: spec.launchTemplate } : {}),
     shutdownBehavior: spec.shutdownBehavior ?? 'stop',
-    ...(windows ? { platform: 'windows' as const } : {}),
+    ...(image.platform === 'windows' ? { platform: 'windows' as const } : {}),
     architecture: image.architecture,
     console: [],
     ...(spec.clientToken ? { clientToken: spec.clientToken } : {}),
@@ -363,20 +397,27 @@ export function setInstanceState(
   return { InstanceId: instance.instanceId, CurrentState: stateOf(state), PreviousState: stateOf(previous) };
 }
 
+/** A stop, start or terminate asked of an instance already on its way there: nothing changes. */
+function unchanged(instance: Instance): StateChange {
+  return {
+    InstanceId: instance.instanceId,
+    CurrentState: stateOf(instance.state),
+    PreviousState: stateOf(instance.state),
+  };
+}
+
+const USER_SHUTDOWN = {
+  Code: 'Client.UserInitiatedShutdown',
+  Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+};
+
 export function terminateInstance(region: RegionState, instanceId: string): StateChange {
   const instance = findInstance(region, instanceId);
   onSpotTerminated(region, instance);
   if (instance.state === 'terminated' || instance.state === 'shutting-down') {
-    return {
-      InstanceId: instanceId,
-      CurrentState: stateOf(instance.state),
-      PreviousState: stateOf(instance.state),
-    };
+    return unchanged(instance);
   }
-  return setInstanceState(region, instance, 'shutting-down', {
-    Code: 'Client.UserInitiatedShutdown',
-    Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
-  });
+  return setInstanceState(region, instance, 'shutting-down', USER_SHUTDOWN);
 }
 
 export function stopInstance(region: RegionState, instanceId: string): StateChange {
@@ -389,26 +430,15 @@ export function stopInstance(region: RegionState, instanceId: string): StateChan
     );
   }
   if (instance.state === 'stopped' || instance.state === 'stopping') {
-    return {
-      InstanceId: instanceId,
-      CurrentState: stateOf(instance.state),
-      PreviousState: stateOf(instance.state),
-    };
+    return unchanged(instance);
   }
-  return setInstanceState(region, instance, 'stopping', {
-    Code: 'Client.UserInitiatedShutdown',
-    Message: 'Client.UserInitiatedShutdown: User initiated shutdown',
-  });
+  return setInstanceState(region, instance, 'stopping', USER_SHUTDOWN);
 }
 
 export function startInstance(region: RegionState, instanceId: string): StateChange {
   const instance = findInstance(region, instanceId);
   if (instance.state === 'running' || instance.state === 'pending') {
-    return {
-      InstanceId: instanceId,
-      CurrentState: stateOf(instance.state),
-      PreviousState: stateOf(instance.state),
-    };
+    return unchanged(instance);
   }
   if (instance.state !== 'stopped') {
     throw new AwsError(
@@ -462,6 +492,11 @@ function finishScript(region: RegionState, instance: Instance, now: number): voi
     return;
   }
   if (plan.exitCode !== 0 ? !plan.shutdownOnFailure : !plan.shutdown) return;
+  shutDownFromInside(region, instance);
+}
+
+/** The instance shut itself down: it stops, or terminates with InstanceInitiatedShutdownBehavior. */
+export function shutDownFromInside(region: RegionState, instance: Instance): void {
   setInstanceState(
     region,
     instance,

@@ -8,13 +8,14 @@ import type {
   ModifyLaunchTemplateRequest,
   RequestLaunchTemplateData,
 } from '@aws-sdk/client-ec2';
-import type { Instance, LaunchTemplate, LaunchTemplateVersion, RegionState } from '../state.js';
-import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
+import type { Instance, LaunchTemplate, LaunchTemplateVersion, RegionState, Tag } from '../state.js';
+import { applyFilters, paginate, tagsFor, type FilterInput, filterTagged } from './ec2-filters.js';
 import { launchInstance, type LaunchSpec } from './ec2-instances.js';
 import { launchTemplateShape, launchTemplateVersionShape } from './ec2-shapes.js';
 import type { AwsHandler } from './service.js';
 import { AwsError } from './service.js';
 import { resolveParameterValue } from './ssm-parameters.js';
+import { ec2Resource, onAnyResource, templateOf, type IamMapping } from '../iam-context.js';
 
 /**
  * Launch templates and their numbered versions, and resolving one to what EC2 launches
@@ -170,6 +171,27 @@ function validateData(data: RequestLaunchTemplateData | undefined): Record<strin
   return data as Record<string, unknown>;
 }
 
+/** A new launch template with its first version (the default and latest), kept in the region. */
+export function addLaunchTemplate(
+  region: RegionState,
+  name: string,
+  first: { data: Record<string, unknown>; description?: string },
+  tags: Tag[],
+  now: number,
+): LaunchTemplate {
+  const template: LaunchTemplate = {
+    launchTemplateId: region.world.newId('lt'),
+    name,
+    createTime: now,
+    defaultVersion: 1,
+    latestVersion: 1,
+    versions: new Map([[1, { versionNumber: 1, createTime: now, ...first }]]),
+    tags,
+  };
+  region.ec2.launchTemplates.set(template.launchTemplateId, template);
+  return template;
+}
+
 const createLaunchTemplate: AwsHandler = (req, { region, world, now }) => {
   const p = req.params as unknown as CreateLaunchTemplateRequest;
   const name = p.LaunchTemplateName ?? '';
@@ -186,27 +208,9 @@ const createLaunchTemplate: AwsHandler = (req, { region, world, now }) => {
     );
   }
   const data = validateData(p.LaunchTemplateData);
-  const id = world.newId('lt');
-  const template: LaunchTemplate = {
-    launchTemplateId: id,
-    name,
-    createTime: now,
-    defaultVersion: 1,
-    latestVersion: 1,
-    versions: new Map([
-      [
-        1,
-        {
-          versionNumber: 1,
-          createTime: now,
-          data,
-          ...(p.VersionDescription ? { description: p.VersionDescription } : {}),
-        },
-      ],
-    ]),
-    tags: tagsFor(p.TagSpecifications, 'launch-template'),
-  };
-  region.ec2.launchTemplates.set(id, template);
+  const description = p.VersionDescription ? { description: p.VersionDescription } : {};
+  const tags = tagsFor(p.TagSpecifications, 'launch-template');
+  const template = addLaunchTemplate(region, name, { data, ...description }, tags, now);
   return { LaunchTemplate: launchTemplateShape(template, world.accountId) };
 };
 
@@ -233,15 +237,10 @@ const describeLaunchTemplates: AwsHandler = (req, { region, world }) => {
     }
     templates = templates.filter((t) => names.includes(t.name));
   }
-  const filtered = applyFilters(
-    templates,
-    p.Filters as FilterInput[] | undefined,
-    {
-      'launch-template-name': (t) => t.name,
-      'create-time': (t) => new Date(t.createTime).toISOString(),
-    },
-    (t) => t.tags,
-  );
+  const filtered = filterTagged(templates, p.Filters, {
+    'launch-template-name': (t) => t.name,
+    'create-time': (t) => new Date(t.createTime).toISOString(),
+  });
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   return { LaunchTemplates: page.map((t) => launchTemplateShape(t, world.accountId)), NextToken };
 };
@@ -381,4 +380,22 @@ export const launchTemplateHandlers: Record<string, AwsHandler> = {
   ModifyLaunchTemplate: modifyLaunchTemplate,
   DeleteLaunchTemplate: deleteLaunchTemplate,
   DeleteLaunchTemplateVersions: deleteLaunchTemplateVersions,
+};
+
+/** The template a request names by id or name, with its tags. */
+const onTemplate: IamMapping = ({ action, params: p, region: r, arns: a }) => {
+  const t = templateOf(r, p as { LaunchTemplateId?: string; LaunchTemplateName?: string });
+  return [{ action, ...ec2Resource(r, a, t?.launchTemplateId ?? String(p.LaunchTemplateId ?? '*')) }];
+};
+
+export const launchTemplateIam: Record<string, IamMapping> = {
+  CreateLaunchTemplate: ({ action, arns }) => [
+    { action, resource: arns.ec2('launch-template', '*'), context: {} },
+  ],
+  DescribeLaunchTemplates: onAnyResource,
+  CreateLaunchTemplateVersion: onTemplate,
+  DescribeLaunchTemplateVersions: onAnyResource,
+  ModifyLaunchTemplate: onTemplate,
+  DeleteLaunchTemplate: onTemplate,
+  DeleteLaunchTemplateVersions: onTemplate,
 };

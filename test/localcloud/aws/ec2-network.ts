@@ -14,9 +14,19 @@ import type {
   DescribeVpcsRequest,
   ImportKeyPairRequest,
 } from '@aws-sdk/client-ec2';
-import type { IpPermission, KeyPair, RegionState, SecurityGroup } from '../state.js';
-import { applyFilters, paginate, tagsFor, type FilterInput } from './ec2-filters.js';
+import type { IpPermission, KeyPair, RegionState, SecurityGroup, Subnet, Volume, Vpc } from '../state.js';
+import {
+  applyFilters,
+  described,
+  paginate,
+  tagsFor,
+  type FilterFields,
+  type FilterInput,
+  filterTagged,
+} from './ec2-filters.js';
+import { keyPairShape, securityGroupShape, subnetShape, volumeShape, vpcShape } from './ec2-shapes.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { ec2Resource, onAnyResource, type IamMapping } from '../iam-context.js';
 
 /** What Packer and the CLI look up around an instance: key pairs, security groups, VPCs, zones, volumes. */
 
@@ -124,6 +134,12 @@ const deleteKeyPair: AwsHandler = (req, { region }) => {
   return {};
 };
 
+const KEY_PAIR_FILTERS: FilterFields<KeyPair> = {
+  'key-name': (k) => k.keyName,
+  'key-pair-id': (k) => k.keyPairId,
+  fingerprint: (k) => k.fingerprint,
+};
+
 const describeKeyPairs: AwsHandler = (req, { region }) => {
   const p = req.params as unknown as DescribeKeyPairsRequest;
   let keys = [...region.ec2.keyPairs.values()];
@@ -137,21 +153,9 @@ const describeKeyPairs: AwsHandler = (req, { region }) => {
     if (missing) throw new AwsError('InvalidKeyPair.NotFound', `The key pair '${missing}' does not exist`);
     keys = keys.filter((k) => p.KeyPairIds!.includes(k.keyPairId));
   }
-  const filtered = applyFilters(
-    keys,
-    p.Filters as FilterInput[] | undefined,
-    { 'key-name': (k) => k.keyName, 'key-pair-id': (k) => k.keyPairId, fingerprint: (k) => k.fingerprint },
-    (k) => k.tags,
-  );
+  const filtered = filterTagged(keys, p.Filters, KEY_PAIR_FILTERS);
   return {
-    KeyPairs: filtered.map((k) => ({
-      KeyPairId: k.keyPairId,
-      KeyFingerprint: k.fingerprint,
-      KeyName: k.keyName,
-      KeyType: k.keyType,
-      CreateTime: new Date(k.createTime),
-      Tags: k.tags,
-    })),
+    KeyPairs: filtered.map(keyPairShape),
   };
 };
 
@@ -240,123 +244,88 @@ const authorizeIngress: AwsHandler = (req, { region }) => {
   return { Return: true };
 };
 
+/** DescribeSecurityGroups' filters (`owner-id` is the account's). */
+const securityGroupFilters = (accountId: string): FilterFields<SecurityGroup> => ({
+  'group-id': (g) => g.groupId,
+  'group-name': (g) => g.groupName,
+  'vpc-id': (g) => g.vpcId,
+  description: (g) => g.description,
+  'owner-id': () => accountId,
+});
+
 const describeSecurityGroups: AwsHandler = (req, { region, world }) => {
   const p = req.params as unknown as DescribeSecurityGroupsRequest;
   let groups = [...region.ec2.securityGroups.values()];
   if (p.GroupIds?.length) groups = p.GroupIds.map((id) => findGroup(region, id, undefined));
   if (p.GroupNames?.length) groups = p.GroupNames.map((name) => findGroup(region, undefined, name));
-  const filtered = applyFilters(
-    groups,
-    p.Filters as FilterInput[] | undefined,
-    {
-      'group-id': (g) => g.groupId,
-      'group-name': (g) => g.groupName,
-      'vpc-id': (g) => g.vpcId,
-      description: (g) => g.description,
-      'owner-id': () => world.accountId,
-    },
-    (g) => g.tags,
-  );
+  const filtered = filterTagged(groups, p.Filters, securityGroupFilters(world.accountId));
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   return {
-    SecurityGroups: page.map((g) => ({
-      GroupId: g.groupId,
-      GroupName: g.groupName,
-      Description: g.description,
-      VpcId: g.vpcId,
-      OwnerId: world.accountId,
-      IpPermissions: g.ingress,
-      IpPermissionsEgress: g.egress,
-      Tags: g.tags,
-    })),
+    SecurityGroups: page.map((g) => securityGroupShape(g, world.accountId)),
     NextToken,
   };
 };
 
+/** DescribeVpcs' filters (`owner-id` is the account's). */
+const vpcFilters = (accountId: string): FilterFields<Vpc> => ({
+  'vpc-id': (v) => v.vpcId,
+  'is-default': (v) => String(v.isDefault),
+  'cidr-block': (v) => v.cidrBlock,
+  cidr: (v) => v.cidrBlock,
+  state: () => 'available',
+  'owner-id': () => accountId,
+});
+
+const vpcNotFound = (id: string): [string, string] => [
+  'InvalidVpcID.NotFound',
+  `The vpc ID '${id}' does not exist`,
+];
+
+const SUBNET_FILTERS: FilterFields<Subnet> = {
+  'subnet-id': (s) => s.subnetId,
+  'vpc-id': (s) => s.vpcId,
+  'availability-zone': (s) => s.availabilityZone,
+  'availability-zone-id': (s) => s.availabilityZoneId,
+  'default-for-az': (s) => String(s.defaultForAz),
+  'cidr-block': (s) => s.cidrBlock,
+  state: () => 'available',
+};
+
+const subnetNotFound = (id: string): [string, string] => [
+  'InvalidSubnetID.NotFound',
+  `The subnet ID '${id}' does not exist`,
+];
+
+const VOLUME_FILTERS: FilterFields<Volume> = {
+  'volume-id': (v) => v.volumeId,
+  status: (v) => v.state,
+  'attachment.instance-id': (v) => v.attachment?.InstanceId,
+  'attachment.device': (v) => v.attachment?.Device,
+  'availability-zone': (v) => v.availabilityZone,
+  'snapshot-id': (v) => v.snapshotId,
+  'volume-type': (v) => v.volumeType,
+  size: (v) => v.size,
+};
+
+const volumeNotFound = (id: string): [string, string] => [
+  'InvalidVolume.NotFound',
+  `The volume '${id}' does not exist.`,
+];
+
 const describeVpcs: AwsHandler = (req, { region, world }) => {
   const p = req.params as unknown as DescribeVpcsRequest;
-  let vpcs = [...region.ec2.vpcs.values()];
-  if (p.VpcIds?.length) {
-    vpcs = p.VpcIds.map((id) => {
-      const v = region.ec2.vpcs.get(id);
-      if (!v) throw new AwsError('InvalidVpcID.NotFound', `The vpc ID '${id}' does not exist`);
-      return v;
-    });
-  }
-  const filtered = applyFilters(
-    vpcs,
-    p.Filters as FilterInput[] | undefined,
-    {
-      'vpc-id': (v) => v.vpcId,
-      'is-default': (v) => String(v.isDefault),
-      'cidr-block': (v) => v.cidrBlock,
-      cidr: (v) => v.cidrBlock,
-      state: () => 'available',
-      'owner-id': () => world.accountId,
-    },
-    (v) => v.tags,
-  );
+  const filtered = described(region.ec2.vpcs, p.VpcIds, vpcNotFound, p.Filters, vpcFilters(world.accountId));
   return {
-    Vpcs: filtered.map((v) => ({
-      VpcId: v.vpcId,
-      CidrBlock: v.cidrBlock,
-      State: 'available',
-      IsDefault: v.isDefault,
-      OwnerId: world.accountId,
-      InstanceTenancy: 'default',
-      DhcpOptionsId: 'dopt-00000000',
-      CidrBlockAssociationSet: [
-        {
-          AssociationId: `${v.vpcId}-cidr-assoc`,
-          CidrBlock: v.cidrBlock,
-          CidrBlockState: { State: 'associated' },
-        },
-      ],
-      Tags: v.tags,
-    })),
+    Vpcs: filtered.map((v) => vpcShape(v, world.accountId)),
   };
 };
 
 const describeSubnets: AwsHandler = (req, { region, world }) => {
   const p = req.params as unknown as DescribeSubnetsRequest;
-  let subnets = [...region.ec2.subnets.values()];
-  if (p.SubnetIds?.length) {
-    subnets = p.SubnetIds.map((id) => {
-      const s = region.ec2.subnets.get(id);
-      if (!s) throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${id}' does not exist`);
-      return s;
-    });
-  }
-  const filtered = applyFilters(
-    subnets,
-    p.Filters as FilterInput[] | undefined,
-    {
-      'subnet-id': (s) => s.subnetId,
-      'vpc-id': (s) => s.vpcId,
-      'availability-zone': (s) => s.availabilityZone,
-      'availability-zone-id': (s) => s.availabilityZoneId,
-      'default-for-az': (s) => String(s.defaultForAz),
-      'cidr-block': (s) => s.cidrBlock,
-      state: () => 'available',
-    },
-    (s) => s.tags,
-  );
+  const filtered = described(region.ec2.subnets, p.SubnetIds, subnetNotFound, p.Filters, SUBNET_FILTERS);
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   return {
-    Subnets: page.map((s) => ({
-      SubnetId: s.subnetId,
-      SubnetArn: `arn:aws:ec2:${region.name}:${world.accountId}:subnet/${s.subnetId}`,
-      VpcId: s.vpcId,
-      AvailabilityZone: s.availabilityZone,
-      AvailabilityZoneId: s.availabilityZoneId,
-      CidrBlock: s.cidrBlock,
-      State: 'available',
-      DefaultForAz: s.defaultForAz,
-      MapPublicIpOnLaunch: false,
-      AvailableIpAddressCount: 16_000,
-      OwnerId: world.accountId,
-      Tags: s.tags,
-    })),
+    Subnets: page.map((s) => subnetShape(s, region.name, world.accountId)),
     NextToken,
   };
 };
@@ -428,54 +397,10 @@ const describeAvailabilityZones: AwsHandler = (req, { region }) => {
 
 const describeVolumes: AwsHandler = (req, { region }) => {
   const p = req.params as unknown as DescribeVolumesRequest;
-  let volumes = [...region.ec2.volumes.values()];
-  if (p.VolumeIds?.length) {
-    volumes = p.VolumeIds.map((id) => {
-      const v = region.ec2.volumes.get(id);
-      if (!v) throw new AwsError('InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
-      return v;
-    });
-  }
-  const filtered = applyFilters(
-    volumes,
-    p.Filters as FilterInput[] | undefined,
-    {
-      'volume-id': (v) => v.volumeId,
-      status: (v) => v.state,
-      'attachment.instance-id': (v) => v.attachment?.InstanceId,
-      'attachment.device': (v) => v.attachment?.Device,
-      'availability-zone': (v) => v.availabilityZone,
-      'snapshot-id': (v) => v.snapshotId,
-      'volume-type': (v) => v.volumeType,
-      size: (v) => v.size,
-    },
-    (v) => v.tags,
-  );
+  const filtered = described(region.ec2.volumes, p.VolumeIds, volumeNotFound, p.Filters, VOLUME_FILTERS);
   const { page, NextToken } = paginate(filtered, p.MaxResults, p.NextToken);
   return {
-    Volumes: page.map((v) => ({
-      VolumeId: v.volumeId,
-      Size: v.size,
-      ...(v.snapshotId ? { SnapshotId: v.snapshotId } : {}),
-      AvailabilityZone: v.availabilityZone,
-      State: v.state,
-      CreateTime: new Date(v.createTime),
-      Attachments: v.attachment
-        ? [
-            {
-              ...v.attachment,
-              AttachTime: new Date(v.attachment.AttachTime),
-              State: 'attached',
-              VolumeId: v.volumeId,
-            },
-          ]
-        : [],
-      VolumeType: v.volumeType,
-      Encrypted: v.encrypted,
-      Iops: v.iops ?? 3000,
-      ...(v.throughput !== undefined ? { Throughput: v.throughput } : {}),
-      Tags: v.tags,
-    })),
+    Volumes: page.map((v) => volumeShape(v)),
     NextToken,
   };
 };
@@ -506,4 +431,39 @@ export const networkHandlers: Record<string, AwsHandler> = {
   DescribeAvailabilityZones: describeAvailabilityZones,
   DescribeVolumes: describeVolumes,
   DescribeAccountAttributes: describeAccountAttributes,
+};
+
+const onKeyPair =
+  (...keys: string[]): IamMapping =>
+  ({ action, params: p, arns }) => {
+    const name = keys.map((k) => p[k]).find((v) => v !== undefined && v !== null);
+    return [{ action, resource: arns.ec2('key-pair', String(name ?? '*')), context: {} }];
+  };
+
+/** The group a request names by id or (default VPC) name. */
+const onSecurityGroup: IamMapping = ({ action, params: p, region: r, arns }) => {
+  const id = p.GroupId
+    ? String(p.GroupId)
+    : [...r.ec2.securityGroups.values()].find((g) => g.groupName === p.GroupName)?.groupId;
+  return [{ action, ...ec2Resource(r, arns, id ?? 'sg-*') }];
+};
+
+export const networkIam: Record<string, IamMapping> = {
+  CreateKeyPair: onKeyPair('KeyName'),
+  ImportKeyPair: onKeyPair('KeyName'),
+  DeleteKeyPair: onKeyPair('KeyName', 'KeyPairId'),
+  DescribeKeyPairs: onAnyResource,
+  CreateSecurityGroup: ({ action, params: p, region: r, arns }) => [
+    { action, resource: arns.ec2('security-group', '*'), context: {} },
+    ...(p.VpcId ? [{ action, ...ec2Resource(r, arns, String(p.VpcId)) }] : []),
+  ],
+  DeleteSecurityGroup: onSecurityGroup,
+  AuthorizeSecurityGroupIngress: onSecurityGroup,
+  DescribeSecurityGroups: onAnyResource,
+  DescribeVpcs: onAnyResource,
+  DescribeSubnets: onAnyResource,
+  DescribeRegions: onAnyResource,
+  DescribeAvailabilityZones: onAnyResource,
+  DescribeVolumes: onAnyResource,
+  DescribeAccountAttributes: onAnyResource,
 };

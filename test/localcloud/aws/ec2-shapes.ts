@@ -2,13 +2,64 @@ import {
   INSTANCE_STATE_CODES,
   type Image,
   type Instance,
+  type KeyPair,
   type LaunchTemplate,
   type LaunchTemplateVersion,
   type RegionState,
+  type SecurityGroup,
   type Snapshot,
+  type Subnet,
+  type Volume,
+  type Vpc,
 } from '../state.js';
 
 /** State objects rendered in the SDK's member names, for the serializer to write per the model. */
+
+/** Where a live instance sits on the network: its subnet, address and one attached interface. */
+function networkShape(instance: Instance, region: RegionState) {
+  const attached = {
+    AttachmentId: `eni-attach-${instance.instanceId.slice(2)}`,
+    DeviceIndex: 0,
+    Status: 'attached',
+    AttachTime: new Date(instance.launchTime),
+    DeleteOnTermination: true,
+  };
+  return {
+    SubnetId: instance.subnetId,
+    VpcId: instance.vpcId,
+    PrivateIpAddress: instance.privateIp,
+    NetworkInterfaces: [
+      {
+        NetworkInterfaceId: `eni-${instance.instanceId.slice(2)}`,
+        SubnetId: instance.subnetId,
+        VpcId: instance.vpcId,
+        OwnerId: region.world.accountId,
+        Status: 'in-use',
+        PrivateIpAddress: instance.privateIp,
+        PrivateDnsName: instance.privateDnsName,
+        SourceDestCheck: true,
+        Groups: instance.securityGroups,
+        Attachment: attached,
+        PrivateIpAddresses: [
+          { Primary: true, PrivateIpAddress: instance.privateIp, PrivateDnsName: instance.privateDnsName },
+        ],
+        InterfaceType: 'interface',
+      },
+    ],
+  };
+}
+
+function blockDeviceShape(d: Instance['blockDevices'][number]) {
+  return {
+    DeviceName: d.DeviceName,
+    Ebs: {
+      AttachTime: new Date(d.AttachTime),
+      DeleteOnTermination: d.DeleteOnTermination,
+      Status: 'attached',
+      VolumeId: d.VolumeId,
+    },
+  };
+}
 
 export function instanceShape(instance: Instance, region: RegionState) {
   return {
@@ -31,53 +82,11 @@ export function instanceShape(instance: Instance, region: RegionState) {
     PlatformDetails: instance.platform === 'windows' ? 'Windows' : 'Linux/UNIX',
     UsageOperation: instance.platform === 'windows' ? 'RunInstances:0002' : 'RunInstances',
     Monitoring: { State: instance.monitoring ? 'enabled' : 'disabled' },
-    ...(instance.state === 'terminated'
-      ? {}
-      : {
-          SubnetId: instance.subnetId,
-          VpcId: instance.vpcId,
-          PrivateIpAddress: instance.privateIp,
-          NetworkInterfaces: [
-            {
-              NetworkInterfaceId: `eni-${instance.instanceId.slice(2)}`,
-              SubnetId: instance.subnetId,
-              VpcId: instance.vpcId,
-              OwnerId: region.world.accountId,
-              Status: 'in-use',
-              PrivateIpAddress: instance.privateIp,
-              PrivateDnsName: instance.privateDnsName,
-              SourceDestCheck: true,
-              Groups: instance.securityGroups,
-              Attachment: {
-                AttachmentId: `eni-attach-${instance.instanceId.slice(2)}`,
-                DeviceIndex: 0,
-                Status: 'attached',
-                AttachTime: new Date(instance.launchTime),
-                DeleteOnTermination: true,
-              },
-              PrivateIpAddresses: [
-                {
-                  Primary: true,
-                  PrivateIpAddress: instance.privateIp,
-                  PrivateDnsName: instance.privateDnsName,
-                },
-              ],
-              InterfaceType: 'interface',
-            },
-          ],
-        }),
+    ...(instance.state === 'terminated' ? {} : networkShape(instance, region)),
     Architecture: instance.architecture,
     RootDeviceType: 'ebs',
     RootDeviceName: instance.blockDevices[0]?.DeviceName ?? '/dev/xvda',
-    BlockDeviceMappings: instance.blockDevices.map((d) => ({
-      DeviceName: d.DeviceName,
-      Ebs: {
-        AttachTime: new Date(d.AttachTime),
-        DeleteOnTermination: d.DeleteOnTermination,
-        Status: 'attached',
-        VolumeId: d.VolumeId,
-      },
-    })),
+    BlockDeviceMappings: instance.blockDevices.map(blockDeviceShape),
     VirtualizationType: 'hvm',
     ClientToken: instance.clientToken ?? '',
     Tags: instance.tags.length > 0 ? instance.tags : undefined,
@@ -178,5 +187,92 @@ export function launchTemplateVersionShape(
     CreatedBy: `arn:aws:iam::${accountId}:user/localcloud`,
     DefaultVersion: template.defaultVersion === version.versionNumber,
     LaunchTemplateData: data,
+  };
+}
+
+export function keyPairShape(k: KeyPair) {
+  return {
+    KeyPairId: k.keyPairId,
+    KeyFingerprint: k.fingerprint,
+    KeyName: k.keyName,
+    KeyType: k.keyType,
+    CreateTime: new Date(k.createTime),
+    Tags: k.tags,
+  };
+}
+
+export function securityGroupShape(g: SecurityGroup, accountId: string) {
+  return {
+    GroupId: g.groupId,
+    GroupName: g.groupName,
+    Description: g.description,
+    VpcId: g.vpcId,
+    OwnerId: accountId,
+    IpPermissions: g.ingress,
+    IpPermissionsEgress: g.egress,
+    Tags: g.tags,
+  };
+}
+
+export function vpcShape(v: Vpc, accountId: string) {
+  return {
+    VpcId: v.vpcId,
+    CidrBlock: v.cidrBlock,
+    State: 'available',
+    IsDefault: v.isDefault,
+    OwnerId: accountId,
+    InstanceTenancy: 'default',
+    DhcpOptionsId: 'dopt-00000000',
+    CidrBlockAssociationSet: [
+      {
+        AssociationId: `${v.vpcId}-cidr-assoc`,
+        CidrBlock: v.cidrBlock,
+        CidrBlockState: { State: 'associated' },
+      },
+    ],
+    Tags: v.tags,
+  };
+}
+
+export function subnetShape(s: Subnet, region: string, accountId: string) {
+  return {
+    SubnetId: s.subnetId,
+    SubnetArn: `arn:aws:ec2:${region}:${accountId}:subnet/${s.subnetId}`,
+    VpcId: s.vpcId,
+    AvailabilityZone: s.availabilityZone,
+    AvailabilityZoneId: s.availabilityZoneId,
+    CidrBlock: s.cidrBlock,
+    State: 'available',
+    DefaultForAz: s.defaultForAz,
+    MapPublicIpOnLaunch: false,
+    AvailableIpAddressCount: 16_000,
+    OwnerId: accountId,
+    Tags: s.tags,
+  };
+}
+
+export function volumeShape(v: Volume) {
+  return {
+    VolumeId: v.volumeId,
+    Size: v.size,
+    ...(v.snapshotId ? { SnapshotId: v.snapshotId } : {}),
+    AvailabilityZone: v.availabilityZone,
+    State: v.state,
+    CreateTime: new Date(v.createTime),
+    Attachments: v.attachment
+      ? [
+          {
+            ...v.attachment,
+            AttachTime: new Date(v.attachment.AttachTime),
+            State: 'attached',
+            VolumeId: v.volumeId,
+          },
+        ]
+      : [],
+    VolumeType: v.volumeType,
+    Encrypted: v.encrypted,
+    Iops: v.iops ?? 3000,
+    ...(v.throughput !== undefined ? { Throughput: v.throughput } : {}),
+    Tags: v.tags,
   };
 }

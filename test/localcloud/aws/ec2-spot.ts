@@ -4,6 +4,7 @@
 import type { RunInstancesRequest } from '@aws-sdk/client-ec2';
 import type { Instance, RegionState } from '../state.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { onAnyResource, type IamMapping } from '../iam-context.js';
 
 export interface SpotRequest {
   spotInstanceRequestId: string;
@@ -124,3 +125,6 @@ const cancelSpotInstanceRequests: AwsHandler = (req, { region }) => {
 export const spotHandlers: Record<string, AwsHandler> = {
   CancelSpotInstanceRequests: cancelSpotInstanceRequests,
 };
+
+// No resource-level permissions are modelled for spot requests.
+export const spotIam: Record<string, IamMapping> = { CancelSpotInstanceRequests: onAnyResource };

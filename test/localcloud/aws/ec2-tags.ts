@@ -3,6 +3,7 @@ import type { RegionState, Tag } from '../state.js';
 import { upsertTags } from '../state.js';
 import { applyFilters, paginate, toTags, validateTags, type FilterInput } from './ec2-filters.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { arr, ec2Resource, onAnyResource, requestTags, type IamMapping } from '../iam-context.js';
 
 /** CreateTags/DeleteTags/DescribeTags over every taggable EC2 resource, found by its id prefix. */
 
@@ -114,4 +115,19 @@ export const tagHandlers: Record<string, AwsHandler> = {
   CreateTags: createTags,
   DeleteTags: deleteTags,
   DescribeTags: describeTags,
+};
+
+/** CreateTags/DeleteTags: each resource named, with its tags and the tags requested. */
+const onTaggedResources: IamMapping = ({ action, params: p, region: r, arns }) => {
+  const tags = requestTags(arr<Tag>(p.Tags));
+  return arr<string>(p.Resources).map((id) => {
+    const x = ec2Resource(r, arns, id);
+    return { action, resource: x.resource, context: { ...x.context, ...tags } };
+  });
+};
+
+export const tagIam: Record<string, IamMapping> = {
+  CreateTags: onTaggedResources,
+  DeleteTags: onTaggedResources,
+  DescribeTags: onAnyResource,
 };

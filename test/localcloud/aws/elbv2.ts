@@ -7,6 +7,7 @@ import type { AsgRegion } from './autoscaling-state.js';
 import { deregisterTarget, registerTarget, targetHealth, type TargetGroup } from './elbv2-state.js';
 import { AwsError, type AwsHandler, type AwsService, type HandlerContext } from './service.js';
 import { elbv2TargetGroups } from './autoscaling-traffic.js';
+import { onAnyResource } from '../iam-context.js';
 
 type Params = Record<string, unknown>;
 type ElbHandler = (p: Params, region: AsgRegion, ctx: HandlerContext) => object;
@@ -221,4 +222,6 @@ export const elbv2Service: AwsService = {
   protocol: 'query',
   model: 'elbv2',
   handlers: Object.fromEntries(Object.entries(handlers).map(([op, h]) => [op, wrap(h)])),
+  // Target groups and load balancers are not modelled as IAM resources: every operation on `*`.
+  iam: Object.fromEntries(Object.keys(handlers).map((op) => [op, onAnyResource])),
 };

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { RegionState } from '../state.js';
 import { AwsError, type AwsService } from './service.js';
 import { queueByArn, sendToQueue } from './sqs.js';
+import { onAnyResource } from '../iam-context.js';
 
 interface Rule {
   name: string;
@@ -106,6 +107,13 @@ export function publishEvent(region: RegionState, event: Omit<BusEvent, 'version
 
 export const eventBridgeService: AwsService = {
   signingName: 'events',
+  // Rules are not modelled as IAM resources: each operation on `*`.
+  iam: {
+    PutRule: onAnyResource,
+    PutTargets: onAnyResource,
+    RemoveTargets: onAnyResource,
+    DeleteRule: onAnyResource,
+  },
   protocol: 'json',
   model: 'events',
   handlers: {

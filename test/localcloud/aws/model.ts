@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** The subset of the botocore service-2.json format localcloud reads. */
 export interface ShapeRef {
@@ -54,13 +54,32 @@ export interface ServiceModel {
 
 const cache = new Map<string, ServiceModel>();
 
-/** Loads a trimmed model committed under aws/models/ (see extract.py). */
+const readModel = (file: string) =>
+  JSON.parse(readFileSync(new URL(`./models/${file}`, import.meta.url), 'utf8'));
+
+/**
+ * Merges `<service>-overlay.json` (what Debian's botocore lacks: new operations and shapes, extra
+ * members and enum values) as extract.py does, so an operation added to the overlay is served without
+ * regenerating the model. Merging twice changes nothing: the committed model already holds the overlay.
+ */
+function mergeOverlay(model: ServiceModel, overlay: Partial<ServiceModel>): void {
+  Object.assign(model.operations, overlay.operations ?? {});
+  for (const [name, shape] of Object.entries(overlay.shapes ?? {})) {
+    const base = model.shapes[name];
+    if (!base) model.shapes[name] = shape;
+    else if (base.type === 'structure') base.members = { ...base.members, ...shape.members };
+    else if (base.enum)
+      base.enum = [...base.enum, ...(shape.enum ?? []).filter((v) => !base.enum!.includes(v))];
+  }
+}
+
+/** Loads a trimmed model committed under aws/models/ (see extract.py), with its overlay. */
 export function loadModel(name: string): ServiceModel {
   let model = cache.get(name);
   if (!model) {
-    model = JSON.parse(
-      readFileSync(new URL(`./models/${name}.json`, import.meta.url), 'utf8'),
-    ) as ServiceModel;
+    model = readModel(`${name}.json`) as ServiceModel;
+    if (existsSync(new URL(`./models/${name}-overlay.json`, import.meta.url)))
+      mergeOverlay(model, readModel(`${name}-overlay.json`) as Partial<ServiceModel>);
     cache.set(name, model);
   }
   return model;

@@ -407,16 +407,19 @@ function failureReason(phase: RefreshPhase): string {
   return `${phase.failures} replacement instances failed their health checks; the instance refresh could not make progress.`;
 }
 
+/** What one step of a phase replaces with, within which bounds. */
+interface ReplacementStep {
+  region: AsgRegion;
+  group: AutoScalingGroup;
+  refresh: InstanceRefresh;
+  phase: RefreshPhase;
+  launch: ResolvedLaunch;
+  bounds: Bounds;
+}
+
 /** Advances the jobs already started; returns a failure reason when replacements keep failing. */
-function advanceJobs(
-  region: AsgRegion,
-  group: AutoScalingGroup,
-  refresh: InstanceRefresh,
-  phase: RefreshPhase,
-  launch: ResolvedLaunch,
-  bounds: Bounds,
-  relaunch: boolean,
-): string | undefined {
+function advanceJobs(step: ReplacementStep, relaunch: boolean): string | undefined {
+  const { region, group, refresh, phase, launch, bounds } = step;
   const warm = warmupMs(region, group, refresh);
   for (const job of phase.jobs) {
     if (job.done) continue;
@@ -462,15 +465,8 @@ function launchFor(
 }
 
 /** Starts new jobs while the healthy floor, the capacity ceiling and the current checkpoint allow. */
-function startJobs(
-  region: AsgRegion,
-  group: AutoScalingGroup,
-  refresh: InstanceRefresh,
-  phase: RefreshPhase,
-  launch: ResolvedLaunch,
-  bounds: Bounds,
-  allowance: number,
-): void {
+function startJobs(step: ReplacementStep, allowance: number): void {
+  const { region, group, refresh, phase, launch, bounds } = step;
   const warm = warmupMs(region, group, refresh);
   const inJob = new Set(phase.jobs.map((j) => j.oldId));
   // Unhealthy and not-yet-ready instances go first (replacing them costs no healthy capacity), then the oldest.
@@ -536,26 +532,28 @@ function checkpointTarget(refresh: InstanceRefresh, total: number): { percent: n
   return { percent, count: Math.ceil((total * percent) / 100) };
 }
 
-/** One step of one refresh. Called on every tick after the group's instances were synced with EC2. */
-export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): void {
-  const now = region.platform.now();
-  if (refresh.status === 'Pending') {
-    setStatus(region, refresh, 'InProgress');
-    try {
-      beginPhase(region, group, refresh, 'forward', refresh.desiredConfiguration ?? group.config);
-    } catch (err) {
-      finish(region, refresh, 'Failed', err instanceof Error ? err.message : String(err));
-      return;
-    }
-  }
-  const phase = refresh.phase;
-  if (!phase) {
-    // Cancelled before it began: nothing was replaced.
-    if (refresh.status === 'Cancelling')
-      finish(region, refresh, 'Cancelled', 'The instance refresh was cancelled.');
-    return;
-  }
+type Progress = ReturnType<typeof progressOf>;
 
+/** Begins a pending refresh's forward phase; false when it failed at once. */
+function begin(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): boolean {
+  if (refresh.status !== 'Pending') return true;
+  setStatus(region, refresh, 'InProgress');
+  try {
+    beginPhase(region, group, refresh, 'forward', refresh.desiredConfiguration ?? group.config);
+    return true;
+  } catch (err) {
+    finish(region, refresh, 'Failed', err instanceof Error ? err.message : String(err));
+    return false;
+  }
+}
+
+/** An alarm in ALARM fails the refresh; a baking one only waits out its bake time. True: step over. */
+function alarmedOrBaking(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  now: number,
+): boolean {
   if (refresh.status === 'InProgress' || refresh.status === 'Baking') {
     const alarm = alarmInAlarm(region, refresh);
     if (alarm) {
@@ -565,82 +563,91 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
         refresh,
         `The instance refresh failed because CloudWatch alarm ${alarm} is in ALARM state.`,
       );
-      return;
+      return true;
     }
   }
-  if (refresh.status === 'Baking') {
-    if (refresh.bakeUntil !== undefined && now >= refresh.bakeUntil) succeed(region, group, refresh);
-    return;
-  }
+  if (refresh.status !== 'Baking') return false;
+  if (refresh.bakeUntil !== undefined && now >= refresh.bakeUntil) succeed(region, group, refresh);
+  return true;
+}
 
+/** The launch the phase's target describes; the refresh fails when there is none. */
+function phaseLaunch(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+): ResolvedLaunch | undefined {
   let launch: ResolvedLaunch | undefined;
   try {
     launch = resolveConfig(region, phase.target);
   } catch (err) {
     fail(region, group, refresh, err instanceof Error ? err.message : String(err));
-    return;
+    return undefined;
   }
-  if (!launch) {
-    fail(region, group, refresh, 'The desired configuration does not name a launch template.');
-    return;
-  }
+  if (!launch) fail(region, group, refresh, 'The desired configuration does not name a launch template.');
+  return launch;
+}
 
+/**
+ * Checkpoints: waits out a reached one, or stops at the next. Undefined while waiting; otherwise how
+ * many more instances may start replacing before the next checkpoint.
+ */
+function checkpointRoom(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+  progress: Progress,
+  now: number,
+): number | undefined {
   const prefs = refresh.preferences;
-  const bounds = batchBounds(
-    group.desired,
-    prefs.MinHealthyPercentage ?? 90,
-    prefs.MaxHealthyPercentage ?? 100,
-  );
-  const cancelling = refresh.status === 'Cancelling';
-  trackFloatingTarget(group, phase, launch);
-  const failure = advanceJobs(region, group, refresh, phase, launch, bounds, !cancelling);
-  if (failure) {
-    setProgress(refresh, progressOf(region, group, refresh, launch));
-    fail(region, group, refresh, failure);
-    return;
-  }
-  const progress = progressOf(region, group, refresh, launch);
-  setProgress(refresh, progress);
-
-  if (cancelling) {
-    if (phase.jobs.every((j) => j.done))
-      finish(region, refresh, 'Cancelled', 'The instance refresh was cancelled.');
-    return;
-  }
-
   const cps = prefs.CheckpointPercentages ?? [];
   if (refresh.checkpointUntil !== undefined) {
-    if (now < refresh.checkpointUntil) return;
+    if (now < refresh.checkpointUntil) return undefined;
     delete refresh.checkpointUntil;
     delete refresh.statusReason;
     refresh.checkpointIndex++;
     // A last checkpoint below 100% ends the refresh there once its delay has passed.
     if (refresh.checkpointIndex >= cps.length && (cps.at(-1) ?? 100) < 100) {
       completePhase(region, group, refresh, now);
-      return;
+      return undefined;
     }
   }
   const checkpoint = checkpointTarget(refresh, phase.total);
   const updated = phase.total - (progress.livePool ?? progress).instancesToUpdate;
-  if (phase.kind === 'forward' && checkpoint.percent < 100 && updated >= checkpoint.count) {
-    const delaySeconds = prefs.CheckpointDelay ?? 3600;
-    refresh.checkpointUntil = now + delaySeconds * region.timings.secondMs;
-    announce(region, refresh, 'Checkpoint Reached', {
-      CheckpointPercentage: String(checkpoint.percent),
-      CheckpointDelay: String(delaySeconds),
-    });
-    refresh.statusReason =
-      `Checkpoint ${refresh.checkpointIndex + 1} of ${cps.length} reached: ${checkpoint.percent}% of the ` +
-      `instances are updated. Waiting ${delaySeconds} seconds (CheckpointDelay) before continuing.`;
-    return;
-  }
+  if (phase.kind !== 'forward' || checkpoint.percent >= 100 || updated < checkpoint.count)
+    return Math.max(0, checkpoint.count - updated);
+  const delaySeconds = prefs.CheckpointDelay ?? 3600;
+  refresh.checkpointUntil = now + delaySeconds * region.timings.secondMs;
+  announce(region, refresh, 'Checkpoint Reached', {
+    CheckpointPercentage: String(checkpoint.percent),
+    CheckpointDelay: String(delaySeconds),
+  });
+  refresh.statusReason =
+    `Checkpoint ${refresh.checkpointIndex + 1} of ${cps.length} reached: ${checkpoint.percent}% of the ` +
+    `instances are updated. Waiting ${delaySeconds} seconds (CheckpointDelay) before continuing.`;
+  return undefined;
+}
 
-  followStandby(group, phase);
-  startJobs(region, group, refresh, phase, launch, bounds, Math.max(0, checkpoint.count - updated));
-  replaceStrayUnhealthy(region, group, refresh, phase, launch);
-
+/**
+ * Once every replacement is done and warmed up: the warm pool's stale instances go and the phase
+ * completes. Protected or Standby instances the refresh must wait for fail it after an hour.
+ */
+function completeWhenReplaced(
+  region: AsgRegion,
+  group: AutoScalingGroup,
+  refresh: InstanceRefresh,
+  phase: RefreshPhase,
+  launch: ResolvedLaunch,
+  progress: Progress,
+  now: number,
+): void {
   const waitingProtected = liveInstances(group).some(
-    (i) => i.protectedFromScaleIn && prefs.ScaleInProtectedInstances === 'Wait' && !matches(i, launch),
+    (i) =>
+      i.protectedFromScaleIn &&
+      refresh.preferences.ScaleInProtectedInstances === 'Wait' &&
+      !matches(i, launch),
   );
   const allDone = phase.toReplace.size === 0 && phase.jobs.every((j) => j.done);
   if (allDone && (waitingProtected || phase.standbyWait.size > 0)) {
@@ -669,6 +676,51 @@ export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh:
   phase.warmToReplace.clear();
   if ((progress.warmPool?.instancesToUpdate ?? 0) === 0 && warmInstances(group).every(settled))
     completePhase(region, group, refresh, now);
+}
+
+/** One step of one refresh. Called on every tick after the group's instances were synced with EC2. */
+export function stepRefresh(region: AsgRegion, group: AutoScalingGroup, refresh: InstanceRefresh): void {
+  const now = region.platform.now();
+  if (!begin(region, group, refresh)) return;
+  const phase = refresh.phase;
+  if (!phase) {
+    // Cancelled before it began: nothing was replaced.
+    if (refresh.status === 'Cancelling')
+      finish(region, refresh, 'Cancelled', 'The instance refresh was cancelled.');
+    return;
+  }
+  if (alarmedOrBaking(region, group, refresh, now)) return;
+  const launch = phaseLaunch(region, group, refresh, phase);
+  if (!launch) return;
+
+  const prefs = refresh.preferences;
+  const bounds = batchBounds(
+    group.desired,
+    prefs.MinHealthyPercentage ?? 90,
+    prefs.MaxHealthyPercentage ?? 100,
+  );
+  const cancelling = refresh.status === 'Cancelling';
+  trackFloatingTarget(group, phase, launch);
+  const step: ReplacementStep = { region, group, refresh, phase, launch, bounds };
+  const failure = advanceJobs(step, !cancelling);
+  if (failure) {
+    setProgress(refresh, progressOf(region, group, refresh, launch));
+    fail(region, group, refresh, failure);
+    return;
+  }
+  const progress = progressOf(region, group, refresh, launch);
+  setProgress(refresh, progress);
+  if (cancelling) {
+    if (phase.jobs.every((j) => j.done))
+      finish(region, refresh, 'Cancelled', 'The instance refresh was cancelled.');
+    return;
+  }
+  const room = checkpointRoom(region, group, refresh, phase, progress, now);
+  if (room === undefined) return;
+  followStandby(group, phase);
+  startJobs(step, room);
+  replaceStrayUnhealthy(region, group, refresh, phase, launch);
+  completeWhenReplaced(region, group, refresh, phase, launch, progress, now);
 }
 
 function completePhase(

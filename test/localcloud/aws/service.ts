@@ -1,3 +1,4 @@
+import type { IamMapping } from '../iam-context.js';
 import type { RegionState, World } from '../state.js';
 
 /**
@@ -34,6 +35,8 @@ export interface AwsService {
   /** File under aws/models/ (without .json) holding the trimmed botocore model. */
   model: string;
   handlers: Record<string, AwsHandler>;
+  /** Each served operation's IAM resource mapping (iam-resources.ts refuses an operation without one). */
+  iam: Record<string, IamMapping>;
   /**
    * awsQueryCompatible JSON services (SQS): error code → the Query code sent in `x-amzn-query-error`
    * (`<code>;Sender`); codes not listed are sent as they are.
@@ -53,4 +56,26 @@ export class AwsError extends Error {
     super(message);
     this.name = 'AwsError';
   }
+}
+
+/** What a handler module serves: each operation's handler and, next to it, its IAM resource mapping. */
+export interface Operations<H = AwsHandler> {
+  handlers: Record<string, H>;
+  iam: Record<string, IamMapping>;
+}
+
+/**
+ * Merges handler modules into a service's operations. An operation with a handler and no IAM
+ * mapping (or the other way round) stops localcloud from loading, naming the operation.
+ */
+export function operations<H>(...modules: Operations<H>[]): Operations<H> {
+  const handlers = Object.assign({}, ...modules.map((m) => m.handlers)) as Record<string, H>;
+  const iam = Object.assign({}, ...modules.map((m) => m.iam)) as Record<string, IamMapping>;
+  const unmapped = Object.keys(handlers).filter((op) => !iam[op]);
+  const unserved = Object.keys(iam).filter((op) => !handlers[op]);
+  if (unmapped.length)
+    throw new Error(`localcloud: no IAM resource mapping for ${unmapped.join(', ')} (see CONTRIBUTING.md)`);
+  if (unserved.length)
+    throw new Error(`localcloud: an IAM resource mapping for ${unserved.join(', ')}, which has no handler`);
+  return { handlers, iam };
 }

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { callerAccount } from './accounts.js';
 import type { RegionState, World } from '../state.js';
 import { AwsError, type AwsService, type HandlerContext } from './service.js';
+import type { IamMapping } from '../iam-context.js';
 
 interface Message {
   id: string;
@@ -172,7 +173,34 @@ function attributesOf(queue: Queue, now: number): Record<string, string> {
   };
 }
 
+/** SQS authorizes on the queue's ARN; DeleteMessageBatch is `sqs:DeleteMessage` (there is no batch action). */
+export const onQueue: IamMapping = ({ operation, params, region }) => {
+  const action = `sqs:${operation.replace(/Batch$/, '')}`;
+  let path = '';
+  try {
+    path = new URL(String(params.QueueUrl ?? '')).pathname;
+  } catch {
+    // no queue url: CreateQueue, GetQueueUrl name the queue themselves
+  }
+  const m = /^\/(\d{12})\/([^/]+)$/.exec(path);
+  const name = m?.[2] ?? (typeof params.QueueName === 'string' ? params.QueueName : '*');
+  const account = m?.[1] ?? region.world.accountId;
+  return [{ action, resource: `arn:aws:sqs:${region.name}:${account}:${name}`, context: {} }];
+};
+
+const SQS_OPERATIONS = [
+  'CreateQueue',
+  'GetQueueUrl',
+  'GetQueueAttributes',
+  'SendMessage',
+  'ReceiveMessage',
+  'DeleteMessage',
+  'DeleteMessageBatch',
+  'DeleteQueue',
+];
+
 export const sqsService: AwsService = {
+  iam: Object.fromEntries(SQS_OPERATIONS.map((op) => [op, onQueue])),
   signingName: 'sqs',
   protocol: 'json',
   model: 'sqs',

@@ -17,8 +17,9 @@ import type {
 import { tagValue } from '../state.js';
 import { planFromScript } from '../userdata.js';
 import { paginate } from './ec2-filters.js';
-import { setInstanceState } from './ec2-instances.js';
+import { setInstanceState, shutDownFromInside } from './ec2-instances.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { arr, instance, onAnyResource, type IamMapping } from '../iam-context.js';
 
 /**
  * Run Command over managed instances (any running instance has an online agent): invocations go
@@ -415,15 +416,7 @@ export function tickCommands(region: RegionState, now: number): void {
       invocation.status = exitCode === 0 ? 'Success' : 'Failed';
       invocation.statusDetails = invocation.status;
       if (exitCode === 0 && plan.shutdown && instance?.state === 'running') {
-        setInstanceState(
-          region,
-          instance,
-          instance.shutdownBehavior === 'terminate' ? 'shutting-down' : 'stopping',
-          {
-            Code: 'Client.InstanceInitiatedShutdown',
-            Message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown',
-          },
-        );
+        shutDownFromInside(region, instance);
       }
       if (plan.terminate && instance && instance.state !== 'terminated') {
         setInstanceState(region, instance, 'shutting-down', {
@@ -442,4 +435,17 @@ export const commandHandlers: Record<string, AwsHandler> = {
   ListCommands: listCommands,
   CancelCommand: cancelCommand,
   DescribeInstanceInformation: describeInstanceInformation,
+};
+
+export const commandIam: Record<string, IamMapping> = {
+  // The document run and each instance named (targets by tag are resolved later, as in AWS).
+  SendCommand: ({ action, params: p, region: r, arns: a }) => [
+    { action, resource: a.document(String(p.DocumentName)), context: {} },
+    ...arr<string>(p.InstanceIds).map((id) => ({ action, ...instance(r, a, id) })),
+  ],
+  GetCommandInvocation: onAnyResource,
+  ListCommandInvocations: onAnyResource,
+  ListCommands: onAnyResource,
+  CancelCommand: onAnyResource,
+  DescribeInstanceInformation: onAnyResource,
 };

@@ -13,10 +13,11 @@ import type {
   PutParameterRequest,
   UnlabelParameterVersionRequest,
 } from '@aws-sdk/client-ssm';
-import type { Parameter, ParameterVersion, PendingParameterVersion, RegionState } from '../state.js';
+import type { Parameter, ParameterVersion, PendingParameterVersion, RegionState, Tag } from '../state.js';
 import { upsertTags } from '../state.js';
 import { paginate } from './ec2-filters.js';
 import { AwsError, type AwsHandler } from './service.js';
+import { arr, onAnyResource, requestTags, type IamMapping } from '../iam-context.js';
 
 /**
  * SSM Parameter Store: versions, labels, selectors, paths, the 100-version limit, and the
@@ -146,15 +147,8 @@ function applyVersion(region: RegionState, entry: Omit<PendingParameterVersion, 
   if (parameter.versions.length > MAX_VERSIONS) parameter.versions.shift();
 }
 
-const putParameter: AwsHandler = (req, { region, world, now }) => {
-  const p = req.params as unknown as PutParameterRequest;
-  const name = p.Name ?? '';
-  validateName(name, true);
-  const value = p.Value ?? '';
-  if (value.length === 0) throw validation('Parameter value must not be empty.');
-  if (value.length > (p.Tier === 'Advanced' ? 8192 : 4096)) {
-    throw validation('Standard tier parameters support a maximum parameter value of 4096 characters.');
-  }
+/** The parameter being overwritten, if any; refused without Overwrite, or with tags. */
+function overwritten(region: RegionState, p: PutParameterRequest, name: string): Parameter | undefined {
   const existing = region.ssm.parameters.get(name);
   const pendingForName = region.ssm.pending.some((x) => x.name === name);
   if ((existing || pendingForName) && !p.Overwrite) {
@@ -168,6 +162,11 @@ const putParameter: AwsHandler = (req, { region, world, now }) => {
       "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag.",
     );
   }
+  return existing;
+}
+
+/** The type and data type, as given or kept from the existing parameter; an image id's format. */
+function typesOf(p: PutParameterRequest, existing: Parameter | undefined, value: string) {
   const type = (p.Type ?? existing?.type) as Parameter['type'] | undefined;
   if (!type) throw validation('A parameter type is required when you create a parameter.');
   if (!['String', 'StringList', 'SecureString'].includes(type))
@@ -191,6 +190,16 @@ const putParameter: AwsHandler = (req, { region, world, now }) => {
       );
     }
   }
+  return { type, dataType };
+}
+
+/** The allowed pattern (given or kept) the value must match, and the 100-version limit. */
+function checkPatternAndLimit(
+  p: PutParameterRequest,
+  existing: Parameter | undefined,
+  name: string,
+  value: string,
+) {
   const pattern = p.AllowedPattern ?? existing?.versions.at(-1)?.allowedPattern;
   if (pattern !== undefined && !new RegExp(pattern).test(value)) {
     throw new AwsError(
@@ -204,16 +213,28 @@ const putParameter: AwsHandler = (req, { region, world, now }) => {
       `You attempted to create a new version of ${name} by calling the PutParameter API with the overwrite flag. Version ${existing.versions[0]!.version}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`,
     );
   }
+  return pattern;
+}
+
+const putParameter: AwsHandler = (req, { region, world, now }) => {
+  const p = req.params as unknown as PutParameterRequest;
+  const name = p.Name ?? '';
+  validateName(name, true);
+  const value = p.Value ?? '';
+  if (value.length === 0) throw validation('Parameter value must not be empty.');
+  if (value.length > (p.Tier === 'Advanced' ? 8192 : 4096)) {
+    throw validation('Standard tier parameters support a maximum parameter value of 4096 characters.');
+  }
+  const existing = overwritten(region, p, name);
+  const { type, dataType } = typesOf(p, existing, value);
+  const pattern = checkPatternAndLimit(p, existing, name, value);
+  const description = p.Description !== undefined ? p.Description : existing?.versions.at(-1)?.description;
   const version: ParameterVersion = {
     version: nextVersionNumber(region, name),
     value,
     lastModifiedDate: now,
     labels: [],
-    ...(p.Description !== undefined
-      ? { description: p.Description }
-      : existing?.versions.at(-1)?.description !== undefined
-        ? { description: existing.versions.at(-1)!.description! }
-        : {}),
+    ...(description !== undefined ? { description } : {}),
     ...(pattern !== undefined ? { allowedPattern: pattern } : {}),
     tier: p.Tier === 'Advanced' ? 'Advanced' : 'Standard',
     policies: [],
@@ -355,6 +376,22 @@ const deleteParameters: AwsHandler = (req, { region }) => {
   return { DeletedParameters: deleted, InvalidParameters: invalid };
 };
 
+/** What GetParameterHistory and DescribeParameters say of one version of a parameter. */
+function versionView(parameter: Parameter, v: ParameterVersion) {
+  return {
+    Type: parameter.type,
+    ...(parameter.keyId ? { KeyId: parameter.keyId } : {}),
+    LastModifiedDate: new Date(v.lastModifiedDate),
+    LastModifiedUser: v.lastModifiedUser,
+    ...(v.description !== undefined ? { Description: v.description } : {}),
+    ...(v.allowedPattern !== undefined ? { AllowedPattern: v.allowedPattern } : {}),
+    Version: v.version,
+    Tier: v.tier,
+    Policies: [],
+    DataType: parameter.dataType,
+  };
+}
+
 const getParameterHistory: AwsHandler = (req, { region }) => {
   const p = req.params as unknown as GetParameterHistoryRequest;
   const name = p.Name ?? '';
@@ -362,18 +399,9 @@ const getParameterHistory: AwsHandler = (req, { region }) => {
   if (!parameter) throw notFound(name);
   const rows = parameter.versions.map((v) => ({
     Name: parameter.name,
-    Type: parameter.type,
-    ...(parameter.keyId ? { KeyId: parameter.keyId } : {}),
-    LastModifiedDate: new Date(v.lastModifiedDate),
-    LastModifiedUser: v.lastModifiedUser,
-    ...(v.description !== undefined ? { Description: v.description } : {}),
+    ...versionView(parameter, v),
     Value: shownValue(parameter, v.value, p.WithDecryption),
-    ...(v.allowedPattern !== undefined ? { AllowedPattern: v.allowedPattern } : {}),
-    Version: v.version,
     Labels: v.labels,
-    Tier: v.tier,
-    Policies: [],
-    DataType: parameter.dataType,
   }));
   const { page, NextToken } = paginate(rows, p.MaxResults ?? 50, p.NextToken);
   return { Parameters: page, NextToken };
@@ -449,20 +477,7 @@ const describeParameters: AwsHandler = (req, { region }) => {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((x) => {
       const latest = x.versions.at(-1)!;
-      return {
-        Name: x.name,
-        ARN: arn(region, x.name),
-        Type: x.type,
-        ...(x.keyId ? { KeyId: x.keyId } : {}),
-        LastModifiedDate: new Date(latest.lastModifiedDate),
-        LastModifiedUser: latest.lastModifiedUser,
-        ...(latest.description !== undefined ? { Description: latest.description } : {}),
-        ...(latest.allowedPattern !== undefined ? { AllowedPattern: latest.allowedPattern } : {}),
-        Version: latest.version,
-        Tier: latest.tier,
-        Policies: [],
-        DataType: x.dataType,
-      };
+      return { Name: x.name, ARN: arn(region, x.name), ...versionView(x, latest) };
     });
   const { page, NextToken } = paginate(rows, p.MaxResults ?? 50, p.NextToken);
   return { Parameters: page, NextToken };
@@ -520,4 +535,35 @@ export const parameterHandlers: Record<string, AwsHandler> = {
   DescribeParameters: describeParameters,
   AddTagsToResource: addTagsToResource,
   ListTagsForResource: listTagsForResource,
+};
+
+/** The parameter one member names (`Name`, `Path`); PutParameter's tags are request tags. */
+const onParameter =
+  (key: string): IamMapping =>
+  ({ operation, action, params: p, arns }) => {
+    const tags = operation === 'PutParameter' ? requestTags(arr<Tag>(p.Tags)) : {};
+    return [{ action, resource: arns.parameter(String(p[key])), context: tags }];
+  };
+
+/** Tagging a parameter authorizes on it; other resource types on `*`. */
+const onTaggedResource: IamMapping = ({ action, params: p, arns }) => {
+  const resource = p.ResourceType === 'Parameter' ? arns.parameter(String(p.ResourceId)) : '*';
+  return [{ action, resource, context: requestTags(arr<Tag>(p.Tags)) }];
+};
+
+export const parameterIam: Record<string, IamMapping> = {
+  PutParameter: onParameter('Name'),
+  GetParameter: onParameter('Name'),
+  GetParameters: ({ action, params: p, arns }) =>
+    arr<string>(p.Names).map((n) => ({ action, resource: arns.parameter(n), context: {} })),
+  GetParametersByPath: onParameter('Path'),
+  DeleteParameter: onParameter('Name'),
+  // No resource-level check is modelled for the batch delete.
+  DeleteParameters: onAnyResource,
+  GetParameterHistory: onParameter('Name'),
+  LabelParameterVersion: onParameter('Name'),
+  UnlabelParameterVersion: onParameter('Name'),
+  DescribeParameters: onAnyResource,
+  AddTagsToResource: onTaggedResource,
+  ListTagsForResource: onTaggedResource,
 };

@@ -163,175 +163,182 @@ function createEnvironment(state: OctopusState, spaceId: string, body: unknown) 
   return state.addEnvironment(spaceId, name, typeof b.Description === 'string' ? b.Description : '');
 }
 
-/** Finds the route for a request; undefined when no route has that path. */
-export function matchRoute(state: OctopusState, req: OctopusRequest): MatchedRoute | undefined {
-  const { method, query, base } = req;
-  let segs = req.segments;
-  const ok = (body: unknown, status = 200): OctopusResponse => ({ status, body });
-  const only = (
-    name: string,
-    allowed: string,
-    spaceId: string | undefined,
-    run: () => OctopusResponse,
-  ): MatchedRoute => ({
+const ok = (body: unknown, status = 200): OctopusResponse => ({ status, body });
+
+/** A route that answers one method; any other is a 405, as Octopus answers it. */
+function only(
+  req: OctopusRequest,
+  name: string,
+  allowed: string,
+  spaceId: string | undefined,
+  run: () => OctopusResponse,
+): MatchedRoute {
+  return {
     name,
     spaceId,
     run: () => {
-      if (method !== allowed)
-        throw new OctopusHttpError(405, `The HTTP method ${method} is not allowed on this resource.`);
+      if (req.method !== allowed)
+        throw new OctopusHttpError(405, `The HTTP method ${req.method} is not allowed on this resource.`);
       return run();
     },
+  };
+}
+
+/** One page of a collection, paged by the request's `skip`/`take`. */
+function page<T>(
+  req: OctopusRequest,
+  itemType: string,
+  items: T[],
+  render: (item: T) => object,
+  path: string,
+  template: string,
+): OctopusResponse {
+  const { skip, take } = paging(req.query, req.maxTake);
+  return ok(collection({ itemType, items, render, skip, take, path, query: req.query, template }));
+}
+
+/** A request inside one space: its routes answer 404 when the space does not exist. */
+interface InSpace {
+  state: OctopusState;
+  req: OctopusRequest;
+  spaceId: string;
+  route(name: string, allowed: string, run: () => OctopusResponse): MatchedRoute;
+}
+
+/** `/api/spaces` and `/api/spaces/{id}`. */
+function spacesRoute(state: OctopusState, req: OctopusRequest, id: string | undefined): MatchedRoute {
+  const { query, base } = req;
+  if (id === undefined)
+    return only(req, 'spaces.list', 'GET', undefined, () => {
+      const ids = csv(query, 'ids');
+      const partial = query.get('partialName');
+      const items = [...state.spaces.values()]
+        .filter((s) => (!ids || ids.includes(s.Id)) && (!partial || containsCi(s.Name, partial)))
+        .sort((a, b) => a.Name.localeCompare(b.Name));
+      const render = (s: (typeof items)[number]) => spaceResource(base, s);
+      return page(req, 'Space', items, render, `${base}/api/spaces`, templates.spaces);
+    });
+  return only(req, 'spaces.get', 'GET', id, () => {
+    const s = state.spaces.get(id);
+    if (!s) throw notFound();
+    return ok(spaceResource(base, s));
   });
+}
 
-  if (segs.length === 0) return only('root', 'GET', undefined, () => ok(rootDocument(base)));
-  if (lower(segs[0] ?? '') === 'spaces' && segs.length <= 2) {
-    const id = segs[1];
-    if (id === undefined)
-      return only('spaces.list', 'GET', undefined, () => {
-        const ids = csv(query, 'ids');
-        const partial = query.get('partialName');
-        const items = [...state.spaces.values()]
-          .filter((s) => (!ids || ids.includes(s.Id)) && (!partial || containsCi(s.Name, partial)))
-          .sort((a, b) => a.Name.localeCompare(b.Name));
-        const { skip, take } = paging(query, req.maxTake);
-        return ok(
-          collection({
-            itemType: 'Space',
-            items,
-            render: (s) => spaceResource(base, s),
-            skip,
-            take,
-            path: `${base}/api/spaces`,
-            query,
-            template: templates.spaces,
-          }),
-        );
-      });
-    return only('spaces.get', 'GET', id, () => {
-      const s = state.spaces.get(id);
-      if (!s) throw notFound();
-      return ok(spaceResource(base, s));
+function listEnvironments({ state, req, spaceId }: InSpace): OctopusResponse {
+  const { query, base } = req;
+  const ids = csv(query, 'ids');
+  const name = query.get('name');
+  const partial = query.get('partialName');
+  const items = state
+    .environmentsInOrder(spaceId)
+    .filter(
+      (e) =>
+        (!ids || ids.includes(e.Id)) &&
+        (!name || lower(e.Name) === lower(name)) &&
+        (!partial || containsCi(e.Name, partial)),
+    );
+  const render = (e: (typeof items)[number]) => environmentResource(base, e);
+  return page(
+    req,
+    'Environment',
+    items,
+    render,
+    `${base}/api/${spaceId}/environments`,
+    templates.environments,
+  );
+}
+
+/** `/environments`, `/environments/{id}`, `/environments/{id}/machines`. */
+function environmentRoutes(
+  s: InSpace,
+  id: string | undefined,
+  sub: string | undefined,
+): MatchedRoute | undefined {
+  const { state, req, spaceId } = s;
+  const base = req.base;
+  if (id === undefined && req.method === 'POST')
+    return s.route('environments.create', 'POST', () => {
+      const env = createEnvironment(state, spaceId, req.body);
+      return { status: 201, body: environmentResource(base, env), mutation: { Id: env.Id, Name: env.Name } };
     });
-  }
+  if (id === undefined) return s.route('environments.list', 'GET', () => listEnvironments(s));
+  const envInSpace = () => {
+    const env = state.environments.get(id);
+    if (!env || env.SpaceId !== spaceId) throw notFound();
+    return env;
+  };
+  if (sub === undefined)
+    return s.route('environments.get', 'GET', () => ok(environmentResource(base, envInSpace())));
+  if (lower(sub) !== 'machines') return undefined;
+  return s.route('environments.machines', 'GET', () => {
+    const e = envInSpace();
+    const items = filterMachines(state.machinesByName(), req.query, spaceId, e.Id);
+    const path = `${base}/api/${spaceId}/environments/${e.Id}/machines`;
+    return page(req, 'Machine', items, (m) => machineResource(base, m), path, templates.envMachines);
+  });
+}
+
+/** `/machines` and `/machines/{id}`. */
+function machineRoutes(s: InSpace, id: string | undefined): MatchedRoute {
+  const { state, req, spaceId } = s;
+  const base = req.base;
+  if (id === undefined && req.method === 'POST')
+    return s.route('machines.create', 'POST', () => {
+      const m = createMachine(state, spaceId, req.body);
+      return { status: 201, body: machineResource(base, m), mutation: { Id: m.Id, Name: m.Name } };
+    });
+  if (id === undefined)
+    return s.route('machines.list', 'GET', () => {
+      const items = filterMachines(state.machinesByName(), req.query, spaceId);
+      const path = `${base}/api/${spaceId}/machines`;
+      return page(req, 'Machine', items, (m) => machineResource(base, m), path, templates.machines);
+    });
+  const found = () => {
+    const m = state.machines.get(id);
+    if (!m || m.SpaceId !== spaceId) throw notFound();
+    return m;
+  };
+  if (req.method === 'DELETE')
+    return s.route('machines.delete', 'DELETE', () => {
+      const m = found();
+      state.deleteMachine(m.Id);
+      return { status: 200, mutation: { Id: m.Id, Name: m.Name } };
+    });
+  return s.route('machines.get', 'GET', () => ok(machineResource(base, found())));
+}
+
+/** The space a path names (`/Spaces-1/…` or `/spaces/Spaces-1/…`; none: the default) and the rest. */
+function spaceOf(segments: string[]): { spaceId: string; rest: string[] } {
+  let segs = segments;
   if (lower(segs[0] ?? '') === 'spaces' && SPACE_ID.test(segs[1] ?? '')) segs = segs.slice(1);
+  if (SPACE_ID.test(segs[0] ?? '')) return { spaceId: segs[0] as string, rest: segs.slice(1) };
+  return { spaceId: DEFAULT_SPACE_ID, rest: segs };
+}
 
-  let spaceId = DEFAULT_SPACE_ID;
-  if (SPACE_ID.test(segs[0] ?? '')) {
-    spaceId = segs[0] as string;
-    segs = segs.slice(1);
-  }
+/** Finds the route for a request; undefined when no route has that path. */
+export function matchRoute(state: OctopusState, req: OctopusRequest): MatchedRoute | undefined {
+  const segs = req.segments;
+  if (segs.length === 0) return only(req, 'root', 'GET', undefined, () => ok(rootDocument(req.base)));
+  if (lower(segs[0] ?? '') === 'spaces' && segs.length <= 2) return spacesRoute(state, req, segs[1]);
+  const { spaceId, rest: path } = spaceOf(segs);
   const space = state.spaces.get(spaceId);
-  const inSpace = (name: string, allowed: string, run: () => OctopusResponse) =>
-    only(name, allowed, spaceId, () => {
-      if (!space) throw new OctopusHttpError(404, `The space '${spaceId}' was not found.`);
-      return run();
-    });
-
-  const [collectionName, id, sub, ...rest] = segs;
+  const s: InSpace = {
+    state,
+    req,
+    spaceId,
+    route: (name, allowed, run) =>
+      only(req, name, allowed, spaceId, () => {
+        if (!space) throw new OctopusHttpError(404, `The space '${spaceId}' was not found.`);
+        return run();
+      }),
+  };
+  const [collectionName, id, sub, ...rest] = path;
   if (collectionName === undefined)
-    return inSpace('space.root', 'GET', () => ok(spaceRootDocument(base, space!)));
+    return s.route('space.root', 'GET', () => ok(spaceRootDocument(req.base, space!)));
   if (rest.length) return undefined;
   const coll = lower(collectionName);
-
-  if (coll === 'environments') {
-    if (id === undefined && method === 'POST')
-      return inSpace('environments.create', 'POST', () => {
-        const env = createEnvironment(state, spaceId, req.body);
-        return {
-          status: 201,
-          body: environmentResource(base, env),
-          mutation: { Id: env.Id, Name: env.Name },
-        };
-      });
-    if (id === undefined)
-      return inSpace('environments.list', 'GET', () => {
-        const ids = csv(query, 'ids');
-        const name = query.get('name');
-        const partial = query.get('partialName');
-        const items = state
-          .environmentsInOrder(spaceId)
-          .filter(
-            (e) =>
-              (!ids || ids.includes(e.Id)) &&
-              (!name || lower(e.Name) === lower(name)) &&
-              (!partial || containsCi(e.Name, partial)),
-          );
-        const { skip, take } = paging(query, req.maxTake);
-        return ok(
-          collection({
-            itemType: 'Environment',
-            items,
-            render: (e) => environmentResource(base, e),
-            skip,
-            take,
-            path: `${base}/api/${spaceId}/environments`,
-            query,
-            template: templates.environments,
-          }),
-        );
-      });
-    const env = state.environments.get(id);
-    const envInSpace = () => {
-      if (!env || env.SpaceId !== spaceId) throw notFound();
-      return env;
-    };
-    if (sub === undefined)
-      return inSpace('environments.get', 'GET', () => ok(environmentResource(base, envInSpace())));
-    if (lower(sub) !== 'machines') return undefined;
-    return inSpace('environments.machines', 'GET', () => {
-      const e = envInSpace();
-      const items = filterMachines(state.machinesByName(), query, spaceId, e.Id);
-      const { skip, take } = paging(query, req.maxTake);
-      return ok(
-        collection({
-          itemType: 'Machine',
-          items,
-          render: (m) => machineResource(base, m),
-          skip,
-          take,
-          path: `${base}/api/${spaceId}/environments/${e.Id}/machines`,
-          query,
-          template: templates.envMachines,
-        }),
-      );
-    });
-  }
-
-  if (coll === 'machines' && sub === undefined) {
-    if (id === undefined && method === 'POST')
-      return inSpace('machines.create', 'POST', () => {
-        const m = createMachine(state, spaceId, req.body);
-        return { status: 201, body: machineResource(base, m), mutation: { Id: m.Id, Name: m.Name } };
-      });
-    if (id === undefined)
-      return inSpace('machines.list', 'GET', () => {
-        const items = filterMachines(state.machinesByName(), query, spaceId);
-        const { skip, take } = paging(query, req.maxTake);
-        return ok(
-          collection({
-            itemType: 'Machine',
-            items,
-            render: (m) => machineResource(base, m),
-            skip,
-            take,
-            path: `${base}/api/${spaceId}/machines`,
-            query,
-            template: templates.machines,
-          }),
-        );
-      });
-    const found = () => {
-      const m = state.machines.get(id);
-      if (!m || m.SpaceId !== spaceId) throw notFound();
-      return m;
-    };
-    if (method === 'DELETE')
-      return inSpace('machines.delete', 'DELETE', () => {
-        const m = found();
-        state.deleteMachine(m.Id);
-        return { status: 200, mutation: { Id: m.Id, Name: m.Name } };
-      });
-    return inSpace('machines.get', 'GET', () => ok(machineResource(base, found())));
-  }
+  if (coll === 'environments') return environmentRoutes(s, id, sub);
+  if (coll === 'machines' && sub === undefined) return machineRoutes(s, id);
   return undefined;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes trimmed botocore service models for localcloud: only the operations listed below and the
-shapes they reach, documentation stripped. Run it when an operation is added; the JSON output is
-committed (formatted with prettier) so localcloud needs no botocore at run time.
+shapes they reach, documentation stripped. Run it to refresh the base models (a botocore upgrade); the
+JSON output is committed (formatted with prettier) so localcloud needs no botocore at run time. A new
+operation goes in <service>-overlay.json instead (npm run localcloud:scaffold writes it there), which
+loadModel merges at load time as this script does, so adding one needs no regeneration.
 
     python3 test/localcloud/aws/models/extract.py [/path/to/botocore/data [service ...]] && npx prettier --write test/localcloud/aws/models
     NEWER_BOTOCORE_DATA=$(python3 -c 'import botocore,os;print(os.path.dirname(botocore.__file__))')/data \
