@@ -183,7 +183,9 @@ export function deployment(v: DeployInputs): Deployment {
 
 /** With amis: each region's deployment, as the one-region code runs it (its region, its AMI). */
 export function regionDeployments(v: DeployInputs): (Deployment & { region: string })[] {
-  return Object.entries(v.amis ?? {}).map(([region, amiId]) => ({ ...deployment(v), region, amiId }));
+  // Without amis: promote, given amis, would write every region from each region's transaction.
+  const one = { ...v, amis: undefined, regionWaves: [] };
+  return Object.entries(v.amis ?? {}).map(([region, amiId]) => ({ ...deployment(one), region, amiId }));
 }
 
 /** The groups to roll: the given names/tags, or every group tagged Environment=<environment>. */
