@@ -260,7 +260,9 @@ export const deploySpec = defineAction({
     if (v.amis && v.expectedCurrent)
       problem('expected-current: names one AMI, in one region; with amis leave it empty');
     // Every rule and cross-field check of the two actions, as they run alone (one line per problem).
-    const parts = [...partProblems(rollPart, v, isSet), ...partProblems(waitPart, v, isSet)];
+    // A bad amis is reported on its own: roll's rules would only add that no AMI was given.
+    const amisBad = isSet('amis') && !v.amis;
+    const parts = [...(amisBad ? [] : partProblems(rollPart, v, isSet)), ...partProblems(waitPart, v, isSet)];
     for (const p of new Set(parts)) problem(p);
   },
 });
