@@ -180,6 +180,7 @@ describe('release.yml, then a manual rollback with deploy.yml', () => {
     expect(failureSummary(rollback)).toBe('');
     expect(job(rollback, 'deploy').outputs).toEqual({
       'ami-id': fleet.baseAmiId,
+      amis: '',
       'previous-ami-id': ami,
       status: 'healthy',
     });
