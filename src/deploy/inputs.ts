@@ -8,6 +8,7 @@ import { rollSpec } from '../roll/inputs.js';
 import { waitHealthySpec } from '../health/inputs.js';
 import { LABEL, PARAMETER_NAME, PARAMETER_NAME_ACCEPTED } from '../promote/inputs.js';
 import { amisField, regionWavesField, wavesProblems } from './region-inputs.js';
+import { queueRegion } from '../health/queue-url.js';
 
 const deployFields = {
   // What to deploy and where it is recorded (promote-ami-parameter).
@@ -185,7 +186,15 @@ export function deployment(v: DeployInputs): Deployment {
 export function regionDeployments(v: DeployInputs): (Deployment & { region: string })[] {
   // Without amis: promote, given amis, would write every region from each region's transaction.
   const one = { ...v, amis: undefined, regionWaves: [] };
-  return Object.entries(v.amis ?? {}).map(([region, amiId]) => ({ ...deployment(one), region, amiId }));
+  // An events queue hears its own region's refreshes (EventBridge rules are regional), and each
+  // reader deletes what it receives: only that region's wait reads it, the others poll.
+  const queue = v.eventsQueueUrl && queueRegion(v.eventsQueueUrl, v.region ?? '');
+  return Object.entries(v.amis ?? {}).map(([region, amiId]) => ({
+    ...deployment(one),
+    region,
+    amiId,
+    eventsQueueUrl: queue === region ? v.eventsQueueUrl : undefined,
+  }));
 }
 
 /** The groups to roll: the given names/tags, or every group tagged Environment=<environment>. */

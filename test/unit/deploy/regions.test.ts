@@ -8,7 +8,7 @@ import { ConfigurationError } from '../../../src/core/errors.js';
 import { parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
 import { deployOptions, deployOutputs } from '../../../src/deploy/capability.js';
-import { deploySpec } from '../../../src/deploy/inputs.js';
+import { deploySpec, regionDeployments } from '../../../src/deploy/inputs.js';
 import { Journal } from '../../../src/deploy/journal.js';
 import { PutBackReport } from '../../../src/deploy/persist.js';
 import { deployRegions, RegionsFailure, type RegionsPlan } from '../../../src/deploy/regions.js';
@@ -89,6 +89,18 @@ describe('amis and region-waves', () => {
     );
     if (!('regions' in w)) throw new Error('expected the regions plan');
     expect(w.regions.waves).toEqual([['us-east-1'], ['eu-west-1', 'ap-southeast-2']]);
+  });
+
+  test("an events queue is read by its own region's wait only (each reader deletes what it receives)", () => {
+    const queue = 'https://sqs.eu-west-1.amazonaws.com/123456789012/refresh-events';
+    const regions = regionDeployments(
+      parse({ ...base, amis: JSON.stringify(AMIS), 'events-queue-url': queue }),
+    );
+    expect(regions.map((r) => [r.region, r.eventsQueueUrl])).toEqual([
+      ['us-east-1', undefined],
+      ['eu-west-1', queue],
+      ['ap-southeast-2', undefined],
+    ]);
   });
 });
 
@@ -240,6 +252,13 @@ describe('deployRegions', () => {
       Object.fromEntries(Object.keys(AMIS).map((x) => [x, 'ami-00000000000000001'])),
     );
     expect(out.regions).toHaveLength(3);
+  });
+
+  test('a dry run plans every region and changes nothing', async () => {
+    const f = fakeRegions();
+    const r = await deployRegions(ctx(), { ...f.plan, dryRun: true });
+    expect(r.status).toBe('planned');
+    expect(f.calls.filter((c) => !c.endsWith(':plan'))).toEqual([]);
   });
 
   test('a refusal in one region: refused, nothing changed anywhere', async () => {
