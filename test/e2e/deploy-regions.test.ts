@@ -231,6 +231,22 @@ describe('deploy-ami across three regions', () => {
     expect(r.outputs.changed).toBe('true');
   });
 
+  test('region-waves, the second wave failing: the first wave, already proven, is put back too', async () => {
+    const before = await observeAll(lc);
+    const since = lc.logs.mutations.query().at(-1)?.seq ?? 0;
+    const r = await deploy({
+      amis: amisOf((i, region) => (region === 'ap-southeast-2' ? i.bad : i.newer)),
+      'region-waves': 'us-east-1\neu-west-1,ap-southeast-2',
+    });
+    expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^rolled-back\n/);
+    // The first wave was proven healthy (its own refreshes ended Successful) before the second started.
+    expect(r.log).toMatch(/Wave 1 proven healthy: us-east-1/);
+    const started = lc.logs.mutations.query({ since, operation: 'StartInstanceRefresh' });
+    expect([...new Set(started.map((m) => m.region))].sort()).toEqual([...REGIONS].sort());
+    expect(diffAll(before, await observeAll(lc, true))).toEqual([]);
+    expect(lc.logs.mutations.query({ since, operation: 'LabelParameterVersion' })).toEqual([]);
+  });
+
   test('region-waves: the second wave refreshes only after the first wave is proven', async () => {
     const since = lc.logs.calls.query().at(-1)?.seq ?? 0;
     const r = await deploy({
