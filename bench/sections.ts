@@ -8,6 +8,7 @@ import { interruptions } from './interruptions.js';
 import type { BenchOptions, Section } from './report.js';
 import { leastPrivilege } from './least-privilege.js';
 import { reap } from './reap.js';
+import { regions } from './regions.js';
 import { retire } from './retire.js';
 import { roll, rollEvents } from './roll.js';
 import { secrets } from './secrets.js';
@@ -18,6 +19,7 @@ export const sections: Record<string, (opts: BenchOptions) => Promise<Omit<Secti
   retire,
   roll,
   'roll-events': rollEvents,
+  regions,
   bake,
   'bad-inputs': badInputs,
   cancel,

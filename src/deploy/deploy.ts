@@ -11,7 +11,7 @@ import {
 import { groupTemplateSpecs } from '../aws/group-templates.js';
 import { groupBefore, Journal } from './journal.js';
 import { journaled } from './journal-middleware.js';
-import type { Remaining } from './persist.js';
+import type { PutBackReport, Remaining } from './persist.js';
 import type { Log } from '../core/log.js';
 import type { ActionContext } from '../core/context.js';
 import type { HealthResult } from '../health/wait.js';
@@ -35,6 +35,8 @@ export type Order = 'label-first' | 'fleet-first';
 
 export interface DeployResult {
   environment: string;
+  /** With amis: the region this result is of. */
+  region?: string;
   amiId: string;
   label: string;
   dryRun: boolean;
@@ -99,10 +101,14 @@ export type DeployPlan = Pick<
   | 'reapFailure'
   | 'rollbackOnFailure'
   | 'setDefaultVersion'
-> & { journal?: Journal };
+> & {
+  journal?: Journal;
+  /** With amis: the region this transaction is one of, named in its lines. */
+  oneOfRegions?: string;
+};
 
 /** A phase failed after the plan: the status and line the put-back reports with. */
-class Halt extends Error {
+export class Halt extends Error {
   constructor(
     readonly status: DeployStatus,
     message: string,
@@ -115,11 +121,14 @@ class Halt extends Error {
 const CANCEL_PUT_BACK_MS = 6_000;
 
 /** One run of the transaction: its steps in order, each phase timed, the result they fill in. */
-class Transaction {
+export class Transaction {
   readonly ctx: ActionContext;
   readonly result: DeployResult;
   readonly journal: Journal;
-  private readonly env: string;
+  /** What the put-back did, once it ran. */
+  report?: PutBackReport;
+  /** The environment (and region, with amis), as the lines name it. */
+  readonly env: string;
   private readonly ami: string;
   private readonly label: string;
   private readonly promised: ReadonlyMap<string, string>;
@@ -130,12 +139,13 @@ class Transaction {
     private readonly steps: DeploySteps,
   ) {
     this.ctx = { ...outer, log: oneGroupAtATime(outer.log) };
-    this.env = v.environment;
+    this.env = v.oneOfRegions ? `${v.environment} in ${v.oneOfRegions}` : v.environment;
     this.ami = v.amiId;
     this.label = v.label;
     this.journal = v.journal ?? new Journal();
     this.result = {
-      environment: this.env,
+      environment: v.environment,
+      ...(v.oneOfRegions ? { region: v.oneOfRegions } : {}),
       amiId: this.ami,
       label: this.label,
       dryRun: v.dryRun,
@@ -217,7 +227,7 @@ class Transaction {
     const groups = (this.result.planned?.roll.groups ?? []).filter((g) => g.status === 'would-refresh');
     this.journal.begin({
       amiId: this.ami,
-      environment: this.env,
+      environment: this.v.environment,
       startedAt: Date.now(),
       rollbackOnFailure: this.v.rollbackOnFailure,
       parameter: {
@@ -320,13 +330,25 @@ class Transaction {
   async putBack(err: unknown): Promise<never> {
     if (err instanceof ConfigurationError) throw err;
     const cancelled = err instanceof AbortedError || this.ctx.signal.aborted;
-    const halt =
-      err instanceof Halt
-        ? err
-        : new Halt('failed', `${this.env}: ${cancelled ? 'cancelled' : 'failed'}: ${describeError(err)}`);
+    await this.restore(this.haltOf(err, cancelled), cancelled);
+    throw new DeployFailure(this.result.failure ?? '', this.result);
+  }
+
+  /** The status and line an error ends the run with. */
+  haltOf(err: unknown, cancelled: boolean): Halt {
+    return err instanceof Halt
+      ? err
+      : new Halt('failed', `${this.env}: ${cancelled ? 'cancelled' : 'failed'}: ${describeError(err)}`);
+  }
+
+  /**
+   * The put-back from the journal, leaving result's status, failure line, restored and remaining
+   * as putBack reports them (without throwing: deploy-ami across regions puts back every region).
+   */
+  async restore(halt: Halt, cancelled: boolean): Promise<DeployResult> {
     const ctx = cancelled ? { ...this.ctx, signal: AbortSignal.timeout(CANCEL_PUT_BACK_MS) } : this.ctx;
     const data = this.journal.data;
-    if (!data) return this.stop(halt.status, halt.message);
+    if (!data) return this.ended(halt.status, halt.message);
     const report = await this.phase('restore', `Put back what this run changed in ${this.env}`, () =>
       this.steps.putBack(ctx, data, {
         quick: cancelled,
@@ -335,6 +357,7 @@ class Transaction {
           this.journal.intend({ kind: 'back', region: g.region, group: g.name, at: Date.now(), refreshId }),
       }),
     );
+    this.report = report;
     const { result } = this;
     result.restored = [...report.restored];
     if (result.order !== 'label-first' && !data.changes.some((c) => c.kind === 'label'))
@@ -355,7 +378,13 @@ class Transaction {
       ...(report.unfinished ? ['the post step finishes putting back the rest'] : []),
       ...(left.length ? [`NOT put back: ${left.join('; ')}`] : []),
     ].join('; ');
-    return this.stop(status, line);
+    return this.ended(status, line);
+  }
+
+  private ended(status: DeployStatus, line: string): DeployResult {
+    this.result.status = status;
+    this.result.failure = line;
+    return this.result;
   }
 
   /** Reaping never blocks a deployment: its refusals and errors are warnings unless reap-failure: fail. */

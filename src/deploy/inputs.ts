@@ -7,13 +7,21 @@ import { promoteSpec } from '../promote/inputs.js';
 import { rollSpec } from '../roll/inputs.js';
 import { waitHealthySpec } from '../health/inputs.js';
 import { LABEL, PARAMETER_NAME, PARAMETER_NAME_ACCEPTED } from '../promote/inputs.js';
+import { amisField, regionWavesField, wavesProblems } from './region-inputs.js';
+import { queueRegion } from '../health/queue-url.js';
 
 const deployFields = {
   // What to deploy and where it is recorded (promote-ami-parameter).
   'ami-id': amiId({
-    description: 'The AMI to deploy (ami-...), typically the `ami-id` output of bake-ami.',
-    required: true,
+    description:
+      'The AMI to deploy (ami-...) in `region`, typically the `ami-id` output of bake-ami. Give exactly one of ami-id and amis.',
   }),
+  amis: amisField(
+    "The AMI to deploy in each region: bake-ami's `amis` output as is (a JSON object region -> AMI id), or `region=ami-...` lines. Each region gets its parameter, label, groups and reaping; one plan covers every region before any change, and a failure anywhere puts every region back. Give exactly one of ami-id and amis.",
+  ),
+  'region-waves': regionWavesField(
+    'With amis: the order regions are deployed in, one wave per line (or separated by `;`), the regions of a wave comma-separated, for example `us-east-1` then `eu-west-1,ap-southeast-2`. A wave starts only once every region of the one before is proven healthy; the regions of a wave roll in parallel. Every region of amis in exactly one wave. Default: every region in one wave.',
+  ),
   'parameter-name': string({
     description:
       'The SSM parameter that records the AMI (created with DataType aws:ec2:image when missing), for example `/golden-ami/web`.',
@@ -166,11 +174,27 @@ const deployFields = {
 
 export type DeployInputs = Inputs<typeof deployFields>;
 
-/** deploy-ami's inputs with the label resolved, once: the environment's name unless given. */
-export type Deployment = DeployInputs & { label: string };
+/** One region's deployment: deploy-ami's inputs with its AMI and region, the label resolved once. */
+export type Deployment = DeployInputs & { label: string; amiId: string };
 
+/** With ami-id: the one region's deployment. */
 export function deployment(v: DeployInputs): Deployment {
-  return { ...v, label: v.label ?? v.environment };
+  return { ...v, amiId: v.amiId ?? '', label: v.label ?? v.environment };
+}
+
+/** With amis: each region's deployment, as the one-region code runs it (its region, its AMI). */
+export function regionDeployments(v: DeployInputs): (Deployment & { region: string })[] {
+  // Without amis: promote, given amis, would write every region from each region's transaction.
+  const one = { ...v, amis: undefined, regionWaves: [] };
+  // An events queue hears its own region's refreshes (EventBridge rules are regional), and each
+  // reader deletes what it receives: only that region's wait reads it, the others poll.
+  const queue = v.eventsQueueUrl && queueRegion(v.eventsQueueUrl, v.region ?? '');
+  return Object.entries(v.amis ?? {}).map(([region, amiId]) => ({
+    ...deployment(one),
+    region,
+    amiId,
+    eventsQueueUrl: queue === region ? v.eventsQueueUrl : undefined,
+  }));
 }
 
 /** The groups to roll: the given names/tags, or every group tagged Environment=<environment>. */
@@ -184,6 +208,8 @@ export const rollPart = definePart({
   spec: rollSpec,
   given: (v: DeployInputs) => ({
     ...groupSelection(v),
+    // With amis each region's deployment names its own AMI; any of them stands for all in the check.
+    amiId: v.amiId ?? Object.values(v.amis ?? {})[0],
     // deploy-ami records the AMI in parameter-name: groups selected by tags must consent to it.
     consentParameter: v.parameterName,
     // The default moves only once the fleet is proven (settleSources), never at the start.
@@ -212,22 +238,26 @@ export const deploySpec = defineAction({
   inputs: deployFields,
   outputs: {
     'previous-ami-id':
-      'The AMI the environment ran before: the one its label was on (empty when the label was on no version, the parameter was created, or the run stopped before the plan). A rollback deploys this.',
+      'The AMI the environment ran before: the one its label was on (empty when the label was on no version, the parameter was created, or the run stopped before the plan). A rollback deploys this. With amis: a JSON object region -> AMI id, which a rollback passes as amis.',
     version:
-      'The parameter version that holds the AMI; empty when none was written (refused, failed before recording, or a dry run that would write).',
+      'The parameter version that holds the AMI; empty when none was written (refused, failed before recording, or a dry run that would write). With amis: a JSON object region -> version.',
     changed:
       'true when a new parameter version was written or the label moved; false otherwise (the AMI was already recorded, or nothing was recorded).',
     refreshes:
       "JSON list of the instance refreshes started, as roll-asg's output (empty list when every group was current).",
-    'asg-names': 'Comma-separated names of every selected group.',
+    'asg-names': 'Comma-separated names of every selected group (with amis: `region/name`).',
     status:
-      'Outcome: `healthy` (proven, or nothing needed a refresh), `failed`, `rolled-back`, `timed-out` (each after putting back what the run changed), `refused` (a check failed; nothing was changed) or `planned` (dry run).',
+      "Outcome: `healthy` (proven, or nothing needed a refresh), `failed`, `rolled-back`, `timed-out` (each after putting back what the run changed), `refused` (a check failed; nothing was changed) or `planned` (dry run). With amis, the whole deployment's: `healthy` only when every region is, and after any failure every region is put back.",
     results: "JSON list with one entry per group, as wait-healthy's output.",
-    'reaped-count': 'How many Octopus targets were deleted (0 without reap).',
+    'reaped-count': 'How many Octopus targets were deleted (0 without reap; with amis, in every region).',
+    regions:
+      'With amis: JSON list with one entry per region: `region`, `ami-id`, `status` (as status, or `not-started` for a wave that never started), `previous-ami-id`, `version`, `changed`, `refreshes` (how many started) and `reaped-count`. Empty list with ami-id.',
   },
   rules: [
     // roll-asg's and wait-healthy's own rules run with their checks below.
     { atMostOne: ['octopus-api-key', 'octopus-access-token'] },
+    { exactlyOne: ['ami-id', 'amis'] },
+    { requires: ['region-waves', 'amis'] },
   ],
   check(v, problem, isSet) {
     if (v.reap && !v.octopusUrl) problem('octopus-url: is required with reap: true (or set OCTOPUS_URL)');
@@ -235,8 +265,13 @@ export const deploySpec = defineAction({
       problem(
         'octopus-api-key: one of octopus-api-key, octopus-access-token is required with reap: true (or set OCTOPUS_API_KEY)',
       );
+    if (v.amis) for (const p of wavesProblems(v.amis, v.regionWaves)) problem(p);
+    if (v.amis && v.expectedCurrent)
+      problem('expected-current: names one AMI, in one region; with amis leave it empty');
     // Every rule and cross-field check of the two actions, as they run alone (one line per problem).
-    const parts = [...partProblems(rollPart, v, isSet), ...partProblems(waitPart, v, isSet)];
+    // A bad amis is reported on its own: roll's rules would only add that no AMI was given.
+    const amisBad = isSet('amis') && !v.amis;
+    const parts = [...(amisBad ? [] : partProblems(rollPart, v, isSet)), ...partProblems(waitPart, v, isSet)];
     for (const p of new Set(parts)) problem(p);
   },
 });

@@ -73,6 +73,12 @@ export interface JournalData {
 export const JOURNAL_STATE = 'deploy-journal';
 const changeState = (i: number) => `deploy-change-${i}`;
 
+/** With amis, each region's journal is saved under names of its own: `<region>-deploy-journal`, … */
+export const regionState =
+  (region: string) =>
+  (name: string): string =>
+    `${region}-${name}`;
+
 type Saver = (name: string, value: string) => void;
 
 /**

@@ -3,11 +3,11 @@
 // puts back what the journal in step state says the run changed — after checking each claim
 // against the inputs and AWS, since step state is only as trustworthy as the job's other steps.
 import type { ActionContext } from '../core/context.js';
-import { ActionFailure } from '../core/errors.js';
+import { ActionFailure, describeError } from '../core/errors.js';
 import { describeGroups } from '../aws/groups.js';
 import { CONSENT_TAG, parameterBase } from '../roll/consent.js';
 import { groupSelection, type DeployInputs } from './inputs.js';
-import { readJournal, type GroupBefore, type JournalData } from './journal.js';
+import { readJournal, regionState, type GroupBefore, type JournalData } from './journal.js';
 import type { PutBackReport } from './persist.js';
 import { putBack } from './put-back.js';
 
@@ -102,24 +102,38 @@ export async function finishFromJournal(
   return report;
 }
 
-/** deploy-ami's post step. */
-export function finishDeploy(
+/** deploy-ami's post step: the one region's journal, or with amis every region's, in parallel. */
+export async function finishDeploy(
   ctx: ActionContext,
   getState: (name: string) => string,
   v: DeployInputs,
 ): Promise<PutBackReport | undefined> {
   const sel = groupSelection(v);
-  return finishFromJournal(
-    ctx,
-    getState,
-    {
-      selection: { names: sel.asgNames, tags: sel.asgTags, consent: parameterBase(v.parameterName) },
-      fields: (j) => [
-        { name: 'ami-id', saved: j.amiId, input: v.amiId },
-        { name: 'parameter', saved: j.parameter?.name, input: v.parameterName },
-        { name: 'environment', saved: j.environment, input: v.environment },
-      ],
-    },
-    { retryMs: v.putBackMinutes * 60_000, waitMs: v.timeoutMinutes * 60_000 },
+  const finish = (amiId: string | undefined, get: (name: string) => string) =>
+    finishFromJournal(
+      ctx,
+      get,
+      {
+        selection: { names: sel.asgNames, tags: sel.asgTags, consent: parameterBase(v.parameterName) },
+        fields: (j) => [
+          { name: 'ami-id', saved: j.amiId, input: amiId ?? '' },
+          { name: 'parameter', saved: j.parameter?.name, input: v.parameterName },
+          { name: 'environment', saved: j.environment, input: v.environment },
+        ],
+      },
+      { retryMs: v.putBackMinutes * 60_000, waitMs: v.timeoutMinutes * 60_000 },
+    );
+  if (!v.amis) return finish(v.amiId, getState);
+  const regions = Object.entries(v.amis);
+  const ends = await Promise.allSettled(
+    regions.map(([region, ami]) => {
+      const name = regionState(region);
+      return finish(ami, (n) => getState(name(n)));
+    }),
   );
+  const failed = ends.flatMap((e, i) =>
+    e.status === 'rejected' ? [`${regions[i]![0]}: ${describeError(e.reason)}`] : [],
+  );
+  if (failed.length) throw new ActionFailure(failed.join(' | '));
+  return undefined;
 }

@@ -5,7 +5,7 @@ import { renderSummary as renderWait } from '../health/summary.js';
 import type { RegionPromotion } from '../promote/types.js';
 import type { DeployResult, DeployStatus } from './deploy.js';
 
-const ICON: Record<DeployStatus, string> = {
+export const ICON: Record<DeployStatus, string> = {
   healthy: '✅',
   'rolled-back': '↩️',
   failed: '❌',
@@ -29,7 +29,8 @@ function record(p: RegionPromotion | undefined, r: DeployResult, planned = false
   return [value, label].filter(Boolean).join('; ');
 }
 
-function rows(r: DeployResult): (readonly unknown[])[] {
+/** One row per step of the transaction (one region's, with amis). */
+export function stepRows(r: DeployResult): (readonly unknown[])[] {
   const out: (readonly unknown[])[] = [];
   const plan = r.planned?.roll.groups ?? [];
   const refresh = plan.filter((g) => g.status === 'would-refresh').map((g) => g.group);
@@ -72,7 +73,7 @@ export function renderDeploySummary(r: DeployResult): string {
   return blocks(
     heading(`${ICON[r.status]} deploy-ami: ${code(r.amiId)} to ${r.environment}: ${r.status}`),
     r.failure ? `\`\`\`\n${r.failure}\n\`\`\`` : '',
-    table(['step', 'outcome'], rows(r)),
+    table(['step', 'outcome'], stepRows(r)),
     r.wait ? details('wait-healthy detail', renderWait(r.wait)) : '',
     table(
       ['phase', 'time'],

@@ -83,12 +83,22 @@ describe('release.yml, then a manual rollback with deploy.yml', () => {
     );
   });
 
-  test('the AMI id flows from the bake job through the called workflow to its outputs', () => {
-    expect(job(run, 'staging').outputs).toEqual({ 'ami-id': ami, 'previous-ami-id': '', status: 'healthy' });
+  test("bake-ami's amis flow from the bake job through the called workflow to its outputs", () => {
+    const amis = JSON.stringify({ [REGION]: ami });
+    expect(job(run, 'bake').outputs.amis).toBe(amis);
+    // With amis every value that is a region's is a map by region.
+    const previous = JSON.stringify({ [REGION]: '' });
+    expect(job(run, 'staging').outputs).toEqual({
+      'ami-id': '',
+      amis,
+      'previous-ami-id': previous,
+      status: 'healthy',
+    });
     // production's label was on no version: the parameter's newest value (staging's) is not what it ran.
     expect(job(run, 'production').outputs).toEqual({
-      'ami-id': ami,
-      'previous-ami-id': '',
+      'ami-id': '',
+      amis,
+      'previous-ami-id': previous,
       status: 'healthy',
     });
   });
@@ -170,6 +180,7 @@ describe('release.yml, then a manual rollback with deploy.yml', () => {
     expect(failureSummary(rollback)).toBe('');
     expect(job(rollback, 'deploy').outputs).toEqual({
       'ami-id': fleet.baseAmiId,
+      amis: '',
       'previous-ami-id': ami,
       status: 'healthy',
     });

@@ -1,0 +1,357 @@
+// deploy-ami across regions (issue 29), through its dist/ bundles against localcloud: a fleet in
+// three regions, each with its own parameter and label, deployed from bake-ami's `amis` as one
+// transaction. An unhealthy AMI in the third region leaves all three as before (diffed with every
+// observable); healthy AMIs move all three labels, only once every region is proven; with
+// region-waves the second wave starts only once the first is proven (both read from the call log).
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { LabelParameterVersionCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
+import { localcloudEnv, runActionStep, type ActionRun } from '../harness/run-action.js';
+import { seedGroup } from '../localcloud/aws/autoscaling-seed.js';
+import { start, type Localcloud } from '../localcloud/index.js';
+import {
+  diffFromBefore,
+  settledSnapshot,
+  snapshot,
+  type Scope,
+  type Snapshot,
+} from '../support/observables.js';
+
+jest.setTimeout(300_000);
+
+const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
+type Region = (typeof REGIONS)[number];
+const PARAM = '/golden-ami/web';
+const ENV = 'production';
+const GROUPS = ['web', 'api'];
+const hour = 3_600_000;
+const credentials = {
+  accessKeyId: 'AKIALOCALCLOUD000000',
+  secretAccessKey: 'localcloud-secret-key-do-not-use-000000',
+};
+
+const story = (r: ActionRun) =>
+  `${r.errors.join('\n')}\n${r.log.slice(-5000)}\n--- post\n${r.post?.log.slice(-2000) ?? ''}`;
+
+/** Every observable of one region (its parameter is read there). */
+const scopeOf = (lc: Localcloud, region: Region): Scope => ({
+  url: lc.url,
+  regions: [region],
+  parameters: [PARAM],
+  groups: GROUPS.map((name) => ({ region, name })),
+  templates: GROUPS.map((name) => ({ region, name: `${name}-lt` })),
+  instanceGroups: [],
+  credentials,
+});
+
+async function observeAll(lc: Localcloud, settled = false): Promise<Record<Region, Snapshot>> {
+  const out = {} as Record<Region, Snapshot>;
+  for (const r of REGIONS) out[r] = await (settled ? settledSnapshot : snapshot)(scopeOf(lc, r));
+  return out;
+}
+
+const diffAll = (before: Record<Region, Snapshot>, after: Record<Region, Snapshot>) =>
+  REGIONS.flatMap((r) => diffFromBefore(before[r], after[r]).map((d) => `${r}: ${d}`));
+
+/** The AMIs a region's groups run, sorted. */
+const fleetAmis = (s: Snapshot) => [...new Set(Object.values(s.groups).flatMap((g) => g?.amis ?? []))].sort();
+
+async function waitInService(lc: Localcloud, region: Region): Promise<void> {
+  const asg = new AutoScalingClient({ region, endpoint: lc.url, credentials });
+  try {
+    for (let i = 0; i < 600; i++) {
+      const d = await asg.send(new DescribeAutoScalingGroupsCommand({}));
+      const ready = (d.AutoScalingGroups ?? []).every(
+        (g) =>
+          (g.Instances ?? []).filter((x) => x.LifecycleState === 'InService').length >= g.DesiredCapacity!,
+      );
+      if (ready) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${region}: groups never InService`);
+  } finally {
+    asg.destroy();
+  }
+}
+
+describe('deploy-ami across three regions', () => {
+  let lc: Localcloud;
+  const images = {} as Record<Region, { base: string; good: string; bad: string; newer: string }>;
+  let deploy: (inputs: Record<string, string | boolean>) => Promise<ActionRun>;
+
+  beforeAll(async () => {
+    lc = await start({ port: 0, seed: 29 });
+    const now = Date.now();
+    for (const region of REGIONS) {
+      const [base, good, bad, newer] = lc.control
+        .seed({
+          region,
+          images: [
+            { name: `base-${region}`, creationDate: now - 4 * hour },
+            { name: `good-${region}`, creationDate: now - 3 * hour },
+            { name: `bad-${region}`, creationDate: now - 2 * hour, health: 'unhealthy' },
+            { name: `newer-${region}`, creationDate: now - hour },
+          ],
+        })
+        .images.map((i) => i.imageId) as [string, string, string, string];
+      images[region] = { base, good, bad, newer };
+      const ssm = new SSMClient({ region, endpoint: lc.url, credentials });
+      lc.control.seed({ region, parameters: [{ name: PARAM, value: base, dataType: 'aws:ec2:image' }] });
+      await ssm.send(new LabelParameterVersionCommand({ Name: PARAM, ParameterVersion: 1, Labels: [ENV] }));
+      ssm.destroy();
+      for (const name of GROUPS)
+        seedGroup(lc.world, region, {
+          name,
+          imageId: base,
+          desired: 2,
+          tags: { Environment: ENV },
+          consent: PARAM,
+          // One group per region follows $Latest: put back on it, or left on it, as written.
+          ...(name === 'api' ? { version: '$Latest' } : {}),
+        });
+    }
+    for (const region of REGIONS) await waitInService(lc, region);
+    deploy = (inputs) =>
+      runActionStep('deploy-ami', {
+        inputs: {
+          environment: ENV,
+          'parameter-name': PARAM,
+          'poll-interval-seconds': '0.3',
+          'max-poll-interval-seconds': '1',
+          'unhealthy-grace-seconds': '2',
+          'timeout-minutes': '3',
+          ...inputs,
+        },
+        env: localcloudEnv(lc.url, 'us-east-1'),
+        timeoutMs: 240_000,
+      });
+  });
+  afterAll(async () => {
+    await lc.stop();
+  });
+
+  const amisOf = (pick: (i: (typeof images)[Region], r: Region) => string) =>
+    JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, pick(images[r], r)])));
+
+  test('bad amis and region-waves are refused naming the input and what is accepted, with no call that changes anything', async () => {
+    const before = lc.logs.mutations.query().at(-1)?.seq ?? 0;
+    const bad = await deploy({ amis: 'us-east-1=ami-nope' });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.outputs.status).toBe('refused');
+    expect(bad.errors.join('\n')).toMatch(/amis: .*is not an AMI id; expected bake-ami's `amis` output/);
+    const both = await deploy({ 'ami-id': images['us-east-1'].good, amis: amisOf((i) => i.good) });
+    expect(both.exitCode).toBe(1);
+    expect(both.errors.join('\n')).toContain('ami-id and amis: give only one of ami-id, amis');
+    const waves = await deploy({
+      amis: amisOf((i) => i.good),
+      'region-waves': 'us-east-1\nus-west-2,eu-west-1',
+    });
+    expect(waves.exitCode).toBe(1);
+    expect(waves.errors.join('\n')).toContain('region-waves: us-west-2 is not a region of amis');
+    expect(waves.errors.join('\n')).toContain('region-waves: ap-southeast-2 of amis is in no wave');
+    const none = await deploy({ 'region-waves': 'us-east-1' });
+    expect(none.errors.join('\n')).toContain('one of ami-id, amis is required');
+    expect(none.errors.join('\n')).toContain('region-waves: needs amis as well');
+    expect(lc.logs.mutations.query({ since: before })).toEqual([]);
+  });
+
+  test("the third region's AMI unhealthy: all three regions as before, status rolled-back", async () => {
+    const before = await observeAll(lc);
+    const since = lc.logs.mutations.query().at(-1)?.seq ?? 0;
+    // bake-ami's `amis` output as is: a JSON object region -> AMI id.
+    const r = await deploy({ amis: amisOf((i, region) => (region === 'ap-southeast-2' ? i.bad : i.good)) });
+    expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^rolled-back\n/);
+    expect(r.exitCode).toBe(1);
+    // Every region was changed (so the put-back had something to do in each), and is back.
+    const changed = new Set(
+      lc.logs.mutations.query({ since, operation: 'StartInstanceRefresh' }).map((m) => m.region),
+    );
+    expect([...changed].sort()).toEqual([...REGIONS].sort());
+    const after = await observeAll(lc, true);
+    expect(diffAll(before, after)).toEqual([]);
+    for (const region of REGIONS) expect(fleetAmis(after[region])).toEqual([images[region].base]);
+    expect(r.errors[0]).toMatch(/^production in ap-southeast-2: /);
+    expect(r.errors[0]).toMatch(
+      /production in us-east-1: put back, since production in ap-southeast-2 did not end healthy/,
+    );
+    const regions = JSON.parse(r.outputs.regions!) as { region: string; status: string }[];
+    expect(regions.map((x) => x.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+    // No label moved in any region: they are recorded only once every region is proven.
+    expect(lc.logs.mutations.query({ since, operation: 'LabelParameterVersion' })).toEqual([]);
+    expect(r.summary).toContain('3 regions to production: rolled-back');
+    expect(r.post?.log).toMatch(/main step put back everything/);
+  });
+
+  test('healthy AMIs: every region on its AMI, and the three labels move only after every region is proven', async () => {
+    const since = lc.logs.calls.query().at(-1)?.seq ?? 0;
+    const r = await deploy({ amis: REGIONS.map((region) => `${region}=${images[region].good}`).join('\n') });
+    // The run's calls (the post step's included), not the readings below.
+    const calls = lc.logs.calls.query({ since });
+    expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^healthy\n/);
+    const after = await observeAll(lc, true);
+    for (const region of REGIONS) {
+      expect(fleetAmis(after[region])).toEqual([images[region].good]);
+      expect(after[region].parameters[PARAM]?.labels[ENV]?.value).toBe(images[region].good);
+      // The $Latest group follows $Latest again.
+      expect(after[region].groups[`${region}/api`]?.source).toMatchObject({
+        LaunchTemplate: { Version: '$Latest' },
+      });
+    }
+    const labels = calls.filter((c) => c.operation === 'LabelParameterVersion' && c.status === 200);
+    expect(labels.map((c) => c.region).sort()).toEqual([...REGIONS].sort());
+    // The proof of each region is the wait polling its refreshes until Successful: its last poll.
+    const lastProof = Math.max(
+      ...REGIONS.map((region) =>
+        Math.max(
+          ...calls
+            .filter((c) => c.region === region && c.operation === 'DescribeInstanceRefreshes')
+            .map((c) => c.seq),
+        ),
+      ),
+    );
+    expect(Math.min(...labels.map((c) => c.seq))).toBeGreaterThan(lastProof);
+    await expectRefreshesSuccessful(lc, JSON.parse(r.outputs.refreshes!) as Refresh[]);
+    const regions = JSON.parse(r.outputs.regions!) as {
+      region: string;
+      status: string;
+      'previous-ami-id': string;
+    }[];
+    expect(regions).toEqual(
+      REGIONS.map((region) =>
+        expect.objectContaining({ region, status: 'healthy', 'previous-ami-id': images[region].base }),
+      ),
+    );
+    expect(JSON.parse(r.outputs['previous-ami-id']!)).toEqual(
+      Object.fromEntries(REGIONS.map((region) => [region, images[region].base])),
+    );
+    expect(r.outputs.changed).toBe('true');
+  });
+
+  test('region-waves, the second wave failing: the first wave, already proven, is put back too', async () => {
+    const before = await observeAll(lc);
+    const since = lc.logs.mutations.query().at(-1)?.seq ?? 0;
+    const r = await deploy({
+      amis: amisOf((i, region) => (region === 'ap-southeast-2' ? i.bad : i.newer)),
+      'region-waves': 'us-east-1\neu-west-1,ap-southeast-2',
+    });
+    expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^rolled-back\n/);
+    // The first wave was proven healthy (its own refreshes ended Successful) before the second started.
+    expect(r.log).toMatch(/Wave 1 proven healthy: us-east-1/);
+    const started = lc.logs.mutations.query({ since, operation: 'StartInstanceRefresh' });
+    expect([...new Set(started.map((m) => m.region))].sort()).toEqual([...REGIONS].sort());
+    expect(diffAll(before, await observeAll(lc, true))).toEqual([]);
+    expect(lc.logs.mutations.query({ since, operation: 'LabelParameterVersion' })).toEqual([]);
+  });
+
+  test('region-waves: the second wave refreshes only after the first wave is proven', async () => {
+    const since = lc.logs.calls.query().at(-1)?.seq ?? 0;
+    const r = await deploy({
+      amis: amisOf((i) => i.newer),
+      'region-waves': 'us-east-1\neu-west-1,ap-southeast-2',
+    });
+    expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^healthy\n/);
+    const calls = lc.logs.calls.query({ since });
+    const proofOfWave1 = Math.max(
+      ...calls
+        .filter((c) => c.region === 'us-east-1' && c.operation === 'DescribeInstanceRefreshes')
+        .map((c) => c.seq),
+    );
+    const wave2Changes = calls.filter(
+      (c) => c.region !== 'us-east-1' && /^(Create|Start|Update|Put|Label)/.test(c.operation),
+    );
+    const wave2Starts = wave2Changes.filter((c) => c.operation === 'StartInstanceRefresh');
+    expect(wave2Starts.map((c) => c.region).sort()).toEqual([
+      'ap-southeast-2',
+      'ap-southeast-2',
+      'eu-west-1',
+      'eu-west-1',
+    ]);
+    // Nothing in the second wave's regions changed before the first wave was proven.
+    expect(Math.min(...wave2Changes.map((c) => c.seq))).toBeGreaterThan(proofOfWave1);
+    // The first wave's refreshes had started (and ended) before.
+    const wave1Starts = calls.filter(
+      (c) => c.region === 'us-east-1' && c.operation === 'StartInstanceRefresh',
+    );
+    expect(wave1Starts).toHaveLength(2);
+    await expectRefreshesSuccessful(lc, JSON.parse(r.outputs.refreshes!) as Refresh[]);
+    const after = await observeAll(lc, true);
+    for (const region of REGIONS) expect(fleetAmis(after[region])).toEqual([images[region].newer]);
+    expect(r.summary).toMatch(/Waves: 1\. us-east-1 → 2\. eu-west-1, ap-southeast-2/);
+  });
+
+  test('cancelled mid-refresh (SIGINT): every region stops and the post step finishes putting each back', async () => {
+    const before = await observeAll(lc);
+    const since = lc.logs.mutations.query().at(-1)?.seq ?? 0;
+    const r = await runActionStep('deploy-ami', {
+      inputs: {
+        environment: ENV,
+        'parameter-name': PARAM,
+        amis: amisOf((i) => i.good),
+        'allow-older': true,
+        'poll-interval-seconds': '0.3',
+        'max-poll-interval-seconds': '1',
+        'timeout-minutes': '3',
+      },
+      env: localcloudEnv(lc.url, 'us-east-1'),
+      cancel: { whenOutput: /Prove production in/ },
+      timeoutMs: 240_000,
+    });
+    expect(r.exitCode === 0).toBe(false);
+    expect(lc.logs.mutations.query({ since, operation: 'StartInstanceRefresh' }).length).toBeGreaterThan(0);
+    expect({ post: r.post?.exitCode, log: r.post?.log.slice(-3000) }).toMatchObject({ post: 0 });
+    expect(r.post?.log).toMatch(/did not finish: putting back/);
+    expect(diffAll(before, await observeAll(lc, true))).toEqual([]);
+  });
+
+  test('killed outright mid-refresh: the post step puts every region back', async () => {
+    const before = await observeAll(lc);
+    const since = lc.logs.mutations.query().at(-1)?.seq ?? 0;
+    const r = await runActionStep('deploy-ami', {
+      inputs: {
+        environment: ENV,
+        'parameter-name': PARAM,
+        amis: amisOf((i) => i.good),
+        'allow-older': true,
+        'poll-interval-seconds': '0.3',
+        'max-poll-interval-seconds': '1',
+        'timeout-minutes': '3',
+      },
+      env: localcloudEnv(lc.url, 'us-east-1'),
+      cancel: { whenOutput: /Prove production in/, firstSignal: 'SIGKILL' },
+      timeoutMs: 240_000,
+    });
+    expect(r.killedBy).toBe('SIGKILL');
+    // Killed once a region was proving: refreshes had started.
+    expect(lc.logs.mutations.query({ since, operation: 'StartInstanceRefresh' }).length).toBeGreaterThan(0);
+    expect({ post: r.post?.exitCode, log: r.post?.log.slice(-3000) }).toMatchObject({ post: 0 });
+    expect(r.post?.log).toMatch(/did not finish: putting back/);
+    expect(diffAll(before, await observeAll(lc, true))).toEqual([]);
+  });
+});
+
+type Refresh = { region: string; group: string; refreshId: string };
+
+/** Every refresh the run started ended Successful (the proof the labels waited for). */
+async function expectRefreshesSuccessful(lc: Localcloud, refreshes: Refresh[]): Promise<void> {
+  expect(refreshes).toHaveLength(REGIONS.length * GROUPS.length);
+  for (const x of refreshes) {
+    const asg = new AutoScalingClient({ region: x.region, endpoint: lc.url, credentials });
+    try {
+      const out = await asg.send(
+        new DescribeInstanceRefreshesCommand({
+          AutoScalingGroupName: x.group,
+          InstanceRefreshIds: [x.refreshId],
+        }),
+      );
+      expect(`${x.region}/${x.group} ${out.InstanceRefreshes?.[0]?.Status}`).toBe(
+        `${x.region}/${x.group} Successful`,
+      );
+    } finally {
+      asg.destroy();
+    }
+  }
+}
