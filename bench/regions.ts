@@ -12,6 +12,7 @@ import { startCloud, until, type BenchCloud } from './cloud.js';
 import { groupsReady } from './fleet.js';
 import { ratio, type BenchOptions, type Figure, type Section } from './report.js';
 import { firstError, runStep } from './steps.js';
+import { durations as rollDurations } from './roll.js';
 
 const WAVES = [['us-east-1'], ['eu-west-1', 'ap-southeast-2']];
 const REGIONS = WAVES.flat();
@@ -21,17 +22,11 @@ const DESIRED = 2;
 const POLL_S = 15;
 const hour = 3_600_000;
 
-function durations(compression: number) {
-  const ms = (s: number) => Math.round((s * 1000) / compression);
-  return {
-    instanceBoot: ms(30),
-    healthCheckDelay: ms(30),
-    instanceTerminate: ms(30),
-    instanceStop: ms(20),
-    ssmValidation: ms(2),
-    apiSecond: ms(1),
-  };
-}
+/** roll's durations, and parameter validation for the regions' parameters. */
+const durations = (compression: number) => ({
+  ...rollDurations(compression),
+  ssmValidation: Math.round(2000 / compression),
+});
 
 /** Per region: an old and a new AMI, the parameter on the old, `groups` groups on it, in service. */
 async function seed(

@@ -29,7 +29,8 @@ const POLL_S = 15;
 const timesIn = (calls: { region: string; ts: number }[], region: string) =>
   calls.filter((x) => x.region === region).map((x) => x.ts);
 
-function durations(compression: number) {
+/** localcloud's durations at `compression` × AWS speed (AWS seconds as localcloud times them). */
+export function durations(compression: number) {
   const ms = (s: number) => Math.round((s * 1000) / compression);
   return {
     instanceBoot: ms(30),

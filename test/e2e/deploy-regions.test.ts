@@ -283,7 +283,8 @@ describe('deploy-ami across three regions', () => {
     expect(r.summary).toMatch(/Waves: 1\. us-east-1 → 2\. eu-west-1, ap-southeast-2/);
   });
 
-  test('cancelled mid-refresh (SIGINT): every region stops and the post step finishes putting each back', async () => {
+  /** A healthy deploy across regions, ended by the runner once a region was proving. */
+  async function endedMidRefresh(firstSignal?: 'SIGKILL') {
     const before = await observeAll(lc);
     const since = lc.logs.mutations.query().at(-1)?.seq ?? 0;
     const r = await runActionStep('deploy-ami', {
@@ -297,39 +298,25 @@ describe('deploy-ami across three regions', () => {
         'timeout-minutes': '3',
       },
       env: localcloudEnv(lc.url, 'us-east-1'),
-      cancel: { whenOutput: /Prove production in/ },
+      cancel: { whenOutput: /Prove production in/, ...(firstSignal ? { firstSignal } : {}) },
       timeoutMs: 240_000,
     });
-    expect(r.exitCode === 0).toBe(false);
+    // Ended once a region was proving: refreshes had started.
     expect(lc.logs.mutations.query({ since, operation: 'StartInstanceRefresh' }).length).toBeGreaterThan(0);
     expect({ post: r.post?.exitCode, log: r.post?.log.slice(-3000) }).toMatchObject({ post: 0 });
     expect(r.post?.log).toMatch(/did not finish: putting back/);
     expect(diffAll(before, await observeAll(lc, true))).toEqual([]);
+    return r;
+  }
+
+  test('cancelled mid-refresh (SIGINT): every region stops and the post step finishes putting each back', async () => {
+    const r = await endedMidRefresh();
+    expect(r.exitCode === 0).toBe(false);
   });
 
   test('killed outright mid-refresh: the post step puts every region back', async () => {
-    const before = await observeAll(lc);
-    const since = lc.logs.mutations.query().at(-1)?.seq ?? 0;
-    const r = await runActionStep('deploy-ami', {
-      inputs: {
-        environment: ENV,
-        'parameter-name': PARAM,
-        amis: amisOf((i) => i.good),
-        'allow-older': true,
-        'poll-interval-seconds': '0.3',
-        'max-poll-interval-seconds': '1',
-        'timeout-minutes': '3',
-      },
-      env: localcloudEnv(lc.url, 'us-east-1'),
-      cancel: { whenOutput: /Prove production in/, firstSignal: 'SIGKILL' },
-      timeoutMs: 240_000,
-    });
+    const r = await endedMidRefresh('SIGKILL');
     expect(r.killedBy).toBe('SIGKILL');
-    // Killed once a region was proving: refreshes had started.
-    expect(lc.logs.mutations.query({ since, operation: 'StartInstanceRefresh' }).length).toBeGreaterThan(0);
-    expect({ post: r.post?.exitCode, log: r.post?.log.slice(-3000) }).toMatchObject({ post: 0 });
-    expect(r.post?.log).toMatch(/did not finish: putting back/);
-    expect(diffAll(before, await observeAll(lc, true))).toEqual([]);
   });
 });
 
