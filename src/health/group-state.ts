@@ -33,8 +33,10 @@ export interface GroupState {
   recordDesired?: string;
   /** Instances seen in the group's scans: one launched since on another version is a rollback's sign. */
   seen?: Set<string>;
-  /** What the last scan showed that the group's switch cannot decide (round.ts `undecided`). */
+  /** What a scan since the last read showed that the group's switch cannot decide (round.ts `undecided`). */
   undecided?: string;
+  /** When the refresh was last read (DescribeInstanceRefreshes). */
+  readAt: number;
   /** The refresh was read once since it was inferred Successful (to confirm it before a failure). */
   confirmed?: boolean;
   /**
@@ -72,6 +74,7 @@ export function newGroupState(
     group: w.group,
     refreshId: w.refreshId,
     statusFrom: 'read',
+    readAt: -Infinity,
     ...(w.launchTemplate?.version ? { recordDesired: w.launchTemplate.version } : {}),
     expected,
     expectedKnown: Boolean(expected.version && expected.amiId),

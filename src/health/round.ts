@@ -82,11 +82,11 @@ export class RegionRound {
   }
 
   /**
-   * How many refreshes one round reads besides the urgent ones: what the budget allows in half a
+   * How many refreshes one round reads besides the urgent ones: what the budget allows in one
    * poll interval after the group scan, so the next scan (which sees refreshes end) keeps its time.
    */
   readsPerRound(live: number): number {
-    const budget = Math.floor((this.o.pollIntervalMs / 2000) * this.o.maxRequestsPerSecond);
+    const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond);
     return Math.max(1, budget - Math.ceil(live / 100));
   }
 
@@ -138,11 +138,9 @@ export function provableVersion(s: GroupState): string | undefined {
   const want = s.expected.version;
   const before = versionBefore(s);
   if (want === undefined || before === undefined || before === want) return undefined;
+  // Once read, the refresh itself says (none: a launch configuration, or nothing to move).
   const desired = s.refresh && s.statusFrom === 'read' ? desiredVersion(s.refresh) : s.recordDesired;
-  // A refresh read without a desired configuration (verifyOnly, or a launch configuration) proves nothing.
-  if (s.refresh?.Status && s.statusFrom === 'read' && !s.refresh.DesiredConfiguration && !s.recordDesired)
-    return undefined;
-  return (desired ?? s.recordDesired) === want ? want : undefined;
+  return desired === want ? want : undefined;
 }
 
 /** The group took the refresh's desired configuration: the refresh succeeded (no read needed). */
@@ -230,6 +228,8 @@ async function readRefresh(r: RegionRound, s: GroupState, force = false): Promis
   if (refresh === MISSED) return false;
   s.refresh = refresh;
   s.statusFrom = 'read';
+  s.readAt = r.ctx.clock.now();
+  s.undecided = undefined;
   if (refresh?.InstanceRefreshId && !s.refreshId) {
     s.refreshId = refresh.InstanceRefreshId;
     s.result.refreshId = refresh.InstanceRefreshId;
@@ -242,14 +242,15 @@ export const urgent = (s: GroupState, now: number, forced: ReadonlySet<GroupStat
   forced.has(s) || (s.nextAt <= now && now >= s.deadlineAt);
 
 /**
- * One round over the region's live groups. First the urgent refreshes, then one
+ * One round over the region's live groups. First the refreshes at their deadline, then one
  * DescribeAutoScalingGroups per 100 live groups. A group that took its refresh's desired
  * configuration is judged Successful on that evidence, unread; so is one whose refresh was read
- * Successful. Then — as many as the budget allows in half a poll interval, so the next scan keeps
- * its time — the refreshes the scan cannot decide: groups whose answer shows something a switch
- * cannot prove (undecided), groups without such a proof that look finished or are due at their
- * pace, then the rest when due (rarely: max-poll-interval). The instances of every group judged on
- * evidence are described together (200 per call), and target health once per target group.
+ * Successful. Then the refreshes an event woke (unless so proven), and — as many as the budget
+ * allows in one poll interval, so the next scan keeps its time — the refreshes the scan cannot
+ * decide: groups whose answer shows something a switch cannot prove (undecided) or that recover,
+ * groups without such a proof that look finished or are due at their pace, then the rest when due
+ * (once, then every max-poll-interval). The instances of every group judged on evidence are
+ * described together (200 per call), and target health once per target group.
  * Returns the groups whose refresh was read (or tried).
  */
 export async function pollRound(
@@ -258,7 +259,10 @@ export async function pollRound(
   forced: ReadonlySet<GroupState>,
 ): Promise<GroupState[]> {
   const now = r.ctx.clock.now();
-  const first = live.filter((s) => urgent(s, now, forced));
+  // At their deadline: read before anything else. Woken by an event: after the scan, read only
+  // when the group's answer does not already prove the refresh Successful.
+  const first = live.filter((s) => urgent(s, now, new Set()));
+  const woken = live.filter((s) => forced.has(s) && !first.includes(s));
   const targets: TargetCache = new Map();
   const judging: Promise<void>[] = [];
   try {
@@ -274,7 +278,8 @@ export async function pollRound(
     for (const s of firstRead) judging.push(judge(r, s, groups.get(s.group), targets));
     for (const s of live) s.firstGroupVersion ??= groupVersion(groups.get(s.group));
     const others = live.filter((s) => !first.includes(s));
-    for (const s of others) s.undecided = undecided(s, groups.get(s.group));
+    // Kept until the refresh is read: an instance launched on another version shows in one scan only.
+    for (const s of others) s.undecided = undecided(s, groups.get(s.group)) ?? s.undecided;
     for (const s of others) if (switched(s, groups.get(s.group))) inferSucceeded(s, now);
     // Judged without a read: Successful, read or proven by the switch.
     const known = others.filter(
@@ -288,7 +293,12 @@ export async function pollRound(
     const rest = others.filter((s) => !known.includes(s));
     const due = (s: GroupState) => s.nextAt <= now;
     const provable = (s: GroupState) => provableVersion(s) !== undefined;
-    const unsure = rest.filter((s) => due(s) && (s.undecided || s.life.phase !== 'watching'));
+    // Undecided: read once poll-interval-seconds passed since the last read, whatever its pace said.
+    const unsure = rest.filter((s) =>
+      s.life.phase !== 'watching'
+        ? due(s)
+        : s.undecided !== undefined && now >= s.readAt + r.o.pollIntervalMs,
+    );
     const finished = rest.filter(
       (s) => !unsure.includes(s) && !provable(s) && looksFinished(s, groups.get(s.group)),
     );
@@ -298,7 +308,13 @@ export async function pollRound(
       .sort(byDue);
     // Provable groups: read once (its desired configuration and preferences), then rarely.
     const rarely = rest.filter((s) => due(s) && !unsure.includes(s) && provable(s)).sort(byDue);
-    const reads = [...unsure, ...finished, ...paced, ...rarely].slice(0, r.readsPerRound(live.length));
+    const heard = rest.filter((s) => woken.includes(s));
+    const reads = [
+      ...heard,
+      ...[...unsure, ...finished, ...paced, ...rarely]
+        .filter((s) => !heard.includes(s))
+        .slice(0, r.readsPerRound(live.length)),
+    ];
     for (const s of reads)
       judging.push((await readRefresh(r, s)) ? judge(r, s, groups.get(s.group), targets) : unread(r, s));
     await Promise.all(judging);
