@@ -82,11 +82,12 @@ export class RegionRound {
   }
 
   /**
-   * How many refreshes one round reads besides the urgent ones: what the budget allows in one
-   * poll interval after the group scan, so the next scan (which sees refreshes end) keeps its time.
+   * How many refreshes one round reads besides the urgent ones: what the budget allows in three
+   * quarters of a poll interval after the group scan, so the round ends before the next scan is
+   * due and that scan (which sees refreshes end) keeps its time.
    */
   readsPerRound(live: number): number {
-    const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond);
+    const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond * 0.75);
     return Math.max(1, budget - Math.ceil(live / 100));
   }
 
@@ -246,11 +247,11 @@ export const urgent = (s: GroupState, now: number, forced: ReadonlySet<GroupStat
  * DescribeAutoScalingGroups per 100 live groups. A group that took its refresh's desired
  * configuration is judged Successful on that evidence, unread; so is one whose refresh was read
  * Successful. Then the refreshes an event woke (unless so proven), and — as many as the budget
- * allows in one poll interval, so the next scan keeps its time — the refreshes the scan cannot
- * decide: groups whose answer shows something a switch cannot prove (undecided) or that recover,
- * groups without such a proof that look finished or are due at their pace, then the rest when due
- * (once, then every max-poll-interval). The instances of every group judged on evidence are
- * described together (200 per call), and target health once per target group.
+ * allows in three quarters of a poll interval, so the next scan keeps its time — the refreshes the
+ * scan cannot decide: groups whose answer shows something a switch cannot prove (undecided) or
+ * that recover, groups without such a proof that look finished or are due at their pace, then the
+ * rest when due (once, then every max-poll-interval). The instances of every group judged on
+ * evidence are described together (200 per call), and target health once per target group.
  * Returns the groups whose refresh was read (or tried).
  */
 export async function pollRound(

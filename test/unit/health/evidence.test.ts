@@ -42,20 +42,21 @@ const group = (
   version: string,
   instances: Member[],
   more: Partial<AutoScalingGroup> = {},
-): AutoScalingGroup => ({
-  AutoScalingGroupName: 'web',
-  LaunchTemplate: { LaunchTemplateId: 'lt-1', Version: version },
-  DesiredCapacity: instances.length,
-  MinSize: 0,
-  MaxSize: 10,
-  AvailabilityZones: ['eu-west-1a'],
-  CreatedTime: new Date(0),
-  HealthCheckType: 'ELB',
-  HealthCheckGracePeriod: 60,
-  TargetGroupARNs: [TG],
-  Instances: instances,
-  ...more,
-});
+): AutoScalingGroup =>
+  ({
+    AutoScalingGroupName: 'web',
+    LaunchTemplate: { LaunchTemplateId: 'lt-1', Version: version },
+    DesiredCapacity: instances.length,
+    MinSize: 0,
+    MaxSize: 10,
+    AvailabilityZones: ['eu-west-1a'],
+    CreatedTime: new Date(0),
+    HealthCheckType: 'ELB',
+    HealthCheckGracePeriod: 60,
+    TargetGroupARNs: [TG],
+    Instances: instances,
+    ...more,
+  }) as AutoScalingGroup;
 
 describe("the group's switch to its refresh's desired configuration", () => {
   it('proves the version roll-asg recorded in the desired configuration, the group naming another before', () => {
