@@ -29,8 +29,6 @@ export interface GroupState {
    * only once the refresh succeeds (round.ts).
    */
   statusFrom: 'read' | 'desired-configuration';
-  /** The version roll-asg's record says the refresh's desired configuration names (launch-template groups). */
-  recordDesired?: string;
   /** Instances seen in the group's scans: one launched since on another version is a rollback's sign. */
   seen?: Set<string>;
   /** What a scan since the last read showed that the group's switch cannot decide (round.ts `undecided`). */
@@ -75,7 +73,6 @@ export function newGroupState(
     refreshId: w.refreshId,
     statusFrom: 'read',
     readAt: -Infinity,
-    ...(w.launchTemplate?.version ? { recordDesired: w.launchTemplate.version } : {}),
     expected,
     expectedKnown: Boolean(expected.version && expected.amiId),
     life: watching(),

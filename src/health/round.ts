@@ -130,18 +130,18 @@ const versionBefore = (s: GroupState) => s.result.previousVersion ?? s.firstGrou
 
 /**
  * The version whose appearance as the group's own proves the refresh succeeded, when there is one:
- * the refresh's desired configuration names it (as read, or as roll-asg's record says it sent) and
- * the group named another before. AWS: "Once the instance refresh succeeds, Amazon EC2 Auto Scaling
+ * the refresh, read (so it exists and AWS runs it), has a desired configuration naming it, and the
+ * group named another before. AWS: "Once the instance refresh succeeds, Amazon EC2 Auto Scaling
  * updates the settings of the Auto Scaling group to reflect the new desired configuration"
- * (StartInstanceRefresh, DesiredConfiguration).
+ * (StartInstanceRefresh, DesiredConfiguration). Never read, nothing is proven: what roll-asg's
+ * record says it sent is not what AWS runs.
  */
 export function provableVersion(s: GroupState): string | undefined {
   const want = s.expected.version;
   const before = versionBefore(s);
   if (want === undefined || before === undefined || before === want) return undefined;
-  // Once read, the refresh itself says (none: a launch configuration, or nothing to move).
-  const desired = s.refresh && s.statusFrom === 'read' ? desiredVersion(s.refresh) : s.recordDesired;
-  return desired === want ? want : undefined;
+  if (!s.refresh || s.statusFrom !== 'read') return undefined;
+  return desiredVersion(s.refresh) === want ? want : undefined;
 }
 
 /** The group took the refresh's desired configuration: the refresh succeeded (no read needed). */
@@ -300,8 +300,11 @@ export async function pollRound(
         ? due(s)
         : s.undecided !== undefined && now >= s.readAt + r.o.pollIntervalMs,
     );
+    // A refresh with bake time may be Baking once its group converged: read then (once), so the
+    // checks run while AWS can still roll it back; without bake time the switch follows at once.
+    const bakes = (s: GroupState) => (s.refresh?.Preferences?.BakeTime ?? 0) > 0;
     const finished = rest.filter(
-      (s) => !unsure.includes(s) && !provable(s) && looksFinished(s, groups.get(s.group)),
+      (s) => !unsure.includes(s) && (!provable(s) || bakes(s)) && looksFinished(s, groups.get(s.group)),
     );
     const byDue = (a: GroupState, b: GroupState) => a.nextAt - b.nextAt;
     const paced = rest
