@@ -107,8 +107,9 @@ const MAX_INPUT = 128 * 1024;
  * (500 groups' records are) — the same groups by tag in the same regions, newest refresh each.
  */
 function watched(refreshes: string, tag: string, regions: string[]): Record<string, string> {
-  const bytes = Buffer.byteLength(refreshes);
-  if (bytes < MAX_INPUT) return { refreshes };
+  // The limit is on the whole `INPUT_REFRESHES=<value>` string, NUL included.
+  const bytes = Buffer.byteLength(`INPUT_REFRESHES=${refreshes}`) + 1;
+  if (bytes <= MAX_INPUT) return { refreshes };
   console.log(`  refreshes is ${bytes} bytes, over one input's ${MAX_INPUT}: watching by asg-tags`);
   return { 'asg-tags': `Bench=${tag}`, regions: regions.join(',') };
 }
@@ -137,10 +138,20 @@ async function rollOnce(
         : { 'ami-id': ami }),
       'instance-warmup': '30',
     },
+    // Its post step runs when the job ends, after wait-healthy: not part of roll + wait. (At 500
+    // groups it cannot start at all: the journal's state variable is over Linux's 128 KiB for one
+    // environment string, spawn E2BIG — a roll-asg limit reported, not measured here.)
+    post: false,
     timeoutMs: 900_000,
   });
   if (roll.exitCode !== 0) throw new Error(`roll-asg over ${groups} groups failed: ${firstError(roll)}`);
   const waitFrom = cloud.mark();
+  if (process.env.BENCH_DEBUG) {
+    const ops = new Map<string, number>();
+    for (const x of cloud.lc.logs.calls.query({ since: rollFrom }))
+      ops.set(x.operation, (ops.get(x.operation) ?? 0) + 1);
+    console.log(`[roll-asg calls] ${[...ops].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
   const waitStarted = Date.now();
   const wait = await runStep(`wait-healthy ${groups} groups`, 'wait-healthy', {
     env: cloud.env(home),
@@ -163,6 +174,11 @@ async function rollOnce(
   if (refreshes.some((r) => r.status !== 'Successful' || r.endTime === undefined))
     throw new Error(`not every refresh of ${tag} ended Successful`);
   const slowestMs = Math.max(...refreshes.map((r) => r.endTime! - r.startTime));
+  // Where the time beyond the slowest refresh goes: refreshes starting over roll-asg's start phase,
+  // and wait-healthy's tail after the last refresh ended.
+  const startSpreadMs =
+    Math.max(...refreshes.map((r) => r.startTime)) - Math.min(...refreshes.map((r) => r.startTime));
+  const tailMs = started + wallMs - Math.max(...refreshes.map((r) => r.endTime!));
   const endOf = new Map(refreshes.map((r) => [`${r.region}/${r.groupName}`, r.endTime!]));
   const results = JSON.parse(wait.outputs.results ?? '[]') as Array<{
     region: string;
@@ -193,7 +209,7 @@ async function rollOnce(
     {
       metric: `${scope}: wall time over the slowest group's refresh`,
       ours: ratio(wallAwsMs, slowestAwsMs),
-      note: `${Math.round(wallAwsMs / 100) / 10} s vs ${Math.round(slowestAwsMs / 100) / 10} s in AWS time (two process start-ups, ${startupMs} ms, counted once); compressed as run: ${ratio(wallMs, slowestMs)}`,
+      note: `${Math.round(wallAwsMs / 100) / 10} s vs ${Math.round(slowestAwsMs / 100) / 10} s in AWS time (two process start-ups, ${startupMs} ms, counted once); compressed as run: ${ratio(wallMs, slowestMs)}; roll-asg ${aws(waitStarted - started)} s, its refreshes starting over ${aws(startSpreadMs)} s; last refresh end → wait-healthy exit ${aws(tailMs)} s`,
       target: '≤ 1.1',
       met: wallAwsMs / slowestAwsMs <= 1.1,
     },

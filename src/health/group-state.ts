@@ -24,6 +24,20 @@ export interface GroupState {
   /** The group's launch template version when first scanned (before the refresh could apply). */
   firstGroupVersion?: string;
   /**
+   * What `refresh.Status` rests on: `read` (DescribeInstanceRefreshes, or a group already current),
+   * or `desired-configuration` — the group took the refresh's desired configuration, which AWS does
+   * only once the refresh succeeds (round.ts).
+   */
+  statusFrom: 'read' | 'desired-configuration';
+  /** Instances seen in the group's scans: one launched since on another version is a rollback's sign. */
+  seen?: Set<string>;
+  /** What a scan since the last read showed that the group's switch cannot decide (round.ts `undecided`). */
+  undecided?: string;
+  /** When the refresh was last read (DescribeInstanceRefreshes). */
+  readAt: number;
+  /** The refresh was read once since it was inferred Successful (to confirm it before a failure). */
+  confirmed?: boolean;
+  /**
    * Where a refresh that already ended Successful goes back to when a check fails after it: the
    * launch template version (a number) and AMI the group ran before, from roll-asg's record.
    */
@@ -57,6 +71,8 @@ export function newGroupState(
     region: w.region,
     group: w.group,
     refreshId: w.refreshId,
+    statusFrom: 'read',
+    readAt: -Infinity,
     expected,
     expectedKnown: Boolean(expected.version && expected.amiId),
     life: watching(),

@@ -38,6 +38,7 @@ function recordVerdict(s: GroupState, v: Verdict, httpConfigured: boolean): void
     onExpected: v.onExpected,
     healthyTargets: v.healthyTargets,
     totalTargets: v.totalTargets,
+    ...(v.totalTargets ? { targetsFrom: v.targetsFrom } : {}),
     // No health-url, no count: "0 passed" would read as a failed check.
     ...(httpConfigured ? { httpOk: v.httpOk } : {}),
   });
@@ -92,7 +93,10 @@ export async function look(
   const status = r.Status ?? 'unknown';
   const percent = r.PercentageComplete ?? 0;
   Object.assign(s.result, {
-    refreshStatus: status,
+    // What the status rests on: AWS's word when read; the group's switch when inferred.
+    refreshStatus:
+      s.statusFrom === 'desired-configuration' ? `${status} (desired configuration applied)` : status,
+    refreshStatusFrom: s.statusFrom,
     statusReason: r.StatusReason,
     percentageComplete: percent,
   });
@@ -201,8 +205,13 @@ async function lookVerifying(
   if (verdict.ok && status === 'Successful') {
     s.result.timeline.verifiedAt = now;
     const proven = [
+      s.statusFrom === 'desired-configuration'
+        ? `refresh Successful by the group's switch to its desired configuration (version ${groupVersion(verdict.group)}), not read`
+        : '',
       `${verdict.onExpected}/${verdict.desired} instances on ${[s.expected.version && `version ${s.expected.version}`, s.expected.amiId].filter(Boolean).join(' / ') || 'the group configuration'}`,
-      verdict.totalTargets ? `${verdict.healthyTargets} healthy targets` : '',
+      verdict.totalTargets
+        ? `${verdict.healthyTargets} healthy targets${verdict.targetsFrom === 'auto-scaling' ? " (Auto Scaling's ELB health check)" : ''}`
+        : '',
       c.httpConfigured ? `${verdict.httpOk} health-url checks passed` : '',
     ].filter(Boolean);
     finish(s, { status: 'healthy', action: 'none', message: `healthy: ${proven.join(', ')}`, at: now });

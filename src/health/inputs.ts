@@ -105,7 +105,7 @@ export const waitHealthySpec = defineAction({
     status:
       'Overall outcome: `healthy`, `failed`, `rolled-back` or `timed-out` (the worst of all groups). The step fails unless `healthy`.',
     results:
-      'JSON list with one entry per group: region, group, refreshId, status, refreshStatus, statusReason, expected template version and AMI, instance counts, action taken, and timings.',
+      "JSON list with one entry per group: region, group, refreshId, status, refreshStatus and refreshStatusFrom (`read`, or `desired-configuration`: proven by the group taking the refresh's desired configuration, then `Successful (desired configuration applied)`), statusReason, expected template version and AMI, instance counts, targetsFrom (`described` or `auto-scaling`: the group's ELB health check), action taken, and timings.",
   },
   rules: [
     { atLeastOne: ['refreshes', 'asg-names', 'asg-tags'] },

@@ -8,6 +8,7 @@ import { describeError, withContext } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { isTransient } from '../aws/errors.js';
 import { launchTemplateOf } from '../aws/group-templates.js';
+import { RUNNING_STATUSES } from '../aws/refreshes.js';
 import { hasWarmPool } from '../aws/warm-pool.js';
 import type { HealthApi } from './aws-calls.js';
 import type { ResolvedOptions } from './defaults.js';
@@ -16,7 +17,7 @@ import type { GroupState } from './group-state.js';
 import { checkInstances, type HttpCheck } from './http-check.js';
 import { finish } from './lifecycle.js';
 import { targetGroupArns } from './traffic-sources.js';
-import type { Snapshot } from './verify.js';
+import { verify, type Snapshot } from './verify.js';
 
 export const MISSED = Symbol('missed');
 type Soft<T> = T | typeof MISSED;
@@ -66,12 +67,27 @@ export class RegionRound {
     return out;
   }
 
+  /** The rest of this round's instances described together, 200 per call; a miss leaves them to each judgement. */
+  async describeTogether(ids: readonly string[]): Promise<void> {
+    if (ids.some((id) => !this.known.has(id))) await this.instancesOf(ids);
+  }
+
+  /** How many watched groups of the region each target group serves, from the last scan. */
+  targetUsers = new Map<string, number>();
+
+  countTargetUsers(groups: Iterable<AutoScalingGroup>): void {
+    this.targetUsers = new Map();
+    for (const g of groups)
+      for (const arn of targetGroupArns(g)) this.targetUsers.set(arn, (this.targetUsers.get(arn) ?? 0) + 1);
+  }
+
   /**
-   * How many refreshes one round reads besides the urgent ones: what the budget allows in one
-   * poll interval after the group scan, so a busy region still scans once per interval.
+   * How many refreshes one round reads besides the urgent ones: what the budget allows in three
+   * quarters of a poll interval after the group scan, so the round ends before the next scan is
+   * due and that scan (which sees refreshes end) keeps its time.
    */
   readsPerRound(live: number): number {
-    const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond);
+    const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond * 0.75);
     return Math.max(1, budget - Math.ceil(live / 100));
   }
 
@@ -109,20 +125,86 @@ function desiredVersion(r: GroupState['refresh']): string | undefined {
   return launchTemplateOf(r?.DesiredConfiguration)?.Version;
 }
 
+/** The version the group had before its refresh: roll-asg's record, else the first scan. */
+const versionBefore = (s: GroupState) => s.result.previousVersion ?? s.firstGroupVersion;
+
 /**
- * Whether the group, as DescribeAutoScalingGroups shows it, is worth a DescribeInstanceRefreshes
- * now rather than at its paced time: its refresh was last read Successful (checks still pending);
- * or, when the refresh moves the group to a new version, the group took that version as its own
- * (AWS applies a desired configuration only "once the instance refresh succeeds"); otherwise it
- * converged since its refresh was last read.
+ * The version whose appearance as the group's own proves the refresh succeeded, when there is one:
+ * the refresh, read (so it exists and AWS runs it), has a desired configuration naming it, and the
+ * group named another before. AWS: "Once the instance refresh succeeds, Amazon EC2 Auto Scaling
+ * updates the settings of the Auto Scaling group to reflect the new desired configuration"
+ * (StartInstanceRefresh, DesiredConfiguration). Never read, nothing is proven: what roll-asg's
+ * record says it sent is not what AWS runs.
+ */
+export function provableVersion(s: GroupState): string | undefined {
+  const want = s.expected.version;
+  const before = versionBefore(s);
+  if (want === undefined || before === undefined || before === want) return undefined;
+  if (!s.refresh || s.statusFrom !== 'read') return undefined;
+  return desiredVersion(s.refresh) === want ? want : undefined;
+}
+
+/** The group took the refresh's desired configuration: the refresh succeeded (no read needed). */
+function switched(s: GroupState, g: AutoScalingGroup | undefined): boolean {
+  if (!g || s.life.phase !== 'watching' || s.refresh?.Status === 'Successful') return false;
+  // A refresh last read ended otherwise (or AWS rolls it back): the group's version proves nothing.
+  if (s.refresh?.Status && !RUNNING_STATUSES.has(s.refresh.Status)) return false;
+  const want = provableVersion(s);
+  return want !== undefined && groupVersion(g) === want;
+}
+
+/**
+ * What the group's batch answer shows that its switch to the desired configuration cannot decide,
+ * so its refresh is read at its pace: an instance unhealthy, a new-version instance leaving, an
+ * instance launched on another version since the first scan (a rollback), the group on a third
+ * version, or the group missing. Undefined when the answer is what a running refresh looks like.
+ */
+export function undecided(s: GroupState, g: AutoScalingGroup | undefined): string | undefined {
+  if (!g) return 'the group is not in the answer';
+  const want = s.expected.version;
+  const v = groupVersion(g);
+  if (v !== undefined && v !== want && v !== versionBefore(s)) return `the group names version ${v}`;
+  const first = !s.seen;
+  const seen = (s.seen ??= new Set());
+  let why: string | undefined;
+  for (const i of g.Instances ?? []) {
+    const id = i.InstanceId;
+    if (!id) continue;
+    const iv = i.LaunchTemplate?.Version;
+    if (i.HealthStatus === 'Unhealthy') why ??= `${id} unhealthy`;
+    else if (/^Terminating/.test(i.LifecycleState ?? '') && iv !== undefined && iv === want)
+      why ??= `${id}, on version ${iv}, leaving`;
+    else if (!first && !seen.has(id) && want !== undefined && iv !== undefined && iv !== want)
+      why ??= `${id} launched on version ${iv}`;
+    seen.add(id);
+  }
+  return why;
+}
+
+/**
+ * The evidence took the group's refresh as Successful: no DescribeInstanceRefreshes. What was read
+ * before (preferences, desired configuration) is kept for a refresh back.
+ */
+function inferSucceeded(s: GroupState, now: number): void {
+  const { StatusReason: _reason, EndTime: _end, ...before } = s.refresh ?? {};
+  s.refresh = {
+    ...before,
+    ...(s.refreshId ? { InstanceRefreshId: s.refreshId } : {}),
+    Status: 'Successful',
+    PercentageComplete: 100,
+    InstancesToUpdate: 0,
+  };
+  s.statusFrom = 'desired-configuration';
+  s.result.timeline.refreshEnd ??= now;
+}
+
+/**
+ * Whether a group that cannot be proven by its switch looks finished in the scan: its refresh was
+ * last read Successful (checks still pending), or it converged since its refresh was last read.
  */
 function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean {
   if (!g || s.life.phase !== 'watching') return false;
   if (s.refresh?.Status === 'Successful') return true;
-  const want = s.expected.version;
-  const before = s.result.previousVersion ?? s.firstGroupVersion;
-  if (want !== undefined && desiredVersion(s.refresh) === want && before !== undefined && before !== want)
-    return groupVersion(g) === want;
   return !s.life.convergedRead && converged(s, g);
 }
 
@@ -137,15 +219,18 @@ async function readGroups(r: RegionRound, names: string[]): Promise<Map<string, 
   return new Map(groups.filter((g) => g.AutoScalingGroupName).map((g) => [g.AutoScalingGroupName!, g]));
 }
 
-/** Reads the group's refresh (unless it is known Successful); false when the read missed. */
-async function readRefresh(r: RegionRound, s: GroupState): Promise<boolean> {
-  s.result.polls++;
-  if (!needsRead(s)) return true;
+/** Reads the group's refresh (unless it is known Successful, or `force`); false when the read missed. */
+async function readRefresh(r: RegionRound, s: GroupState, force = false): Promise<boolean> {
+  if (!force) s.result.polls++;
+  if (!force && !needsRead(s)) return true;
   const refresh = await r.soft(`describing the refresh of ${s.group}`, () =>
     r.api.refresh(r.region, s.group, s.refreshId),
   );
   if (refresh === MISSED) return false;
   s.refresh = refresh;
+  s.statusFrom = 'read';
+  s.readAt = r.ctx.clock.now();
+  s.undecided = undefined;
   if (refresh?.InstanceRefreshId && !s.refreshId) {
     s.refreshId = refresh.InstanceRefreshId;
     s.result.refreshId = refresh.InstanceRefreshId;
@@ -158,11 +243,15 @@ export const urgent = (s: GroupState, now: number, forced: ReadonlySet<GroupStat
   forced.has(s) || (s.nextAt <= now && now >= s.deadlineAt);
 
 /**
- * One round over the region's live groups. First the urgent refreshes, then one
- * DescribeAutoScalingGroups per 100 live groups, then — as many as the budget allows in one poll
- * interval — the refreshes of the groups that look finished in it, then those due at their pace,
- * earliest first (the others stay due for the next round). One after another within the budget;
- * each group is judged (targets, instances, health-url, verdict) while the next refresh is read.
+ * One round over the region's live groups. First the refreshes at their deadline, then one
+ * DescribeAutoScalingGroups per 100 live groups. A group that took its refresh's desired
+ * configuration is judged Successful on that evidence, unread; so is one whose refresh was read
+ * Successful. Then the refreshes an event woke (unless so proven), and — as many as the budget
+ * allows in three quarters of a poll interval, so the next scan keeps its time — the refreshes the
+ * scan cannot decide: groups whose answer shows something a switch cannot prove (undecided) or
+ * that recover, groups without such a proof that look finished or are due at their pace, then the
+ * rest when due (once, then every max-poll-interval). The instances of every group judged on
+ * evidence are described together (200 per call), and target health once per target group.
  * Returns the groups whose refresh was read (or tried).
  */
 export async function pollRound(
@@ -171,7 +260,10 @@ export async function pollRound(
   forced: ReadonlySet<GroupState>,
 ): Promise<GroupState[]> {
   const now = r.ctx.clock.now();
-  const first = live.filter((s) => urgent(s, now, forced));
+  // At their deadline: read before anything else. Woken by an event: after the scan, read only
+  // when the group's answer does not already prove the refresh Successful.
+  const first = live.filter((s) => urgent(s, now, new Set()));
+  const woken = live.filter((s) => forced.has(s) && !first.includes(s));
   const targets: TargetCache = new Map();
   const judging: Promise<void>[] = [];
   try {
@@ -183,23 +275,65 @@ export async function pollRound(
       r,
       live.map((s) => s.group),
     );
+    r.countTargetUsers(groups.values());
     for (const s of firstRead) judging.push(judge(r, s, groups.get(s.group), targets));
     for (const s of live) s.firstGroupVersion ??= groupVersion(groups.get(s.group));
     const others = live.filter((s) => !first.includes(s));
-    const finished = others.filter((s) => looksFinished(s, groups.get(s.group)));
-    const paced = others
-      .filter((s) => s.nextAt <= now && !finished.includes(s))
-      .sort((a, b) => a.nextAt - b.nextAt);
-    const rest = [...finished, ...paced].slice(0, r.readsPerRound(live.length));
-    for (const s of rest)
+    // Kept until the refresh is read: an instance launched on another version shows in one scan only.
+    for (const s of others) s.undecided = undecided(s, groups.get(s.group)) ?? s.undecided;
+    for (const s of others) if (switched(s, groups.get(s.group))) inferSucceeded(s, now);
+    // Judged without a read: Successful, read or proven by the switch.
+    const known = others.filter(
+      (s) => s.life.phase === 'watching' && s.refresh?.Status === 'Successful' && groups.has(s.group),
+    );
+    await r.describeTogether(known.flatMap((s) => memberIds(s, groups.get(s.group))));
+    for (const s of known) {
+      s.result.polls++;
+      judging.push(judge(r, s, groups.get(s.group), targets));
+    }
+    const rest = others.filter((s) => !known.includes(s));
+    const due = (s: GroupState) => s.nextAt <= now;
+    const provable = (s: GroupState) => provableVersion(s) !== undefined;
+    // Undecided: read once poll-interval-seconds passed since the last read, whatever its pace said.
+    const unsure = rest.filter((s) =>
+      s.life.phase !== 'watching'
+        ? due(s)
+        : s.undecided !== undefined && now >= s.readAt + r.o.pollIntervalMs,
+    );
+    // A refresh with bake time may be Baking once its group converged: read then (once), so the
+    // checks run while AWS can still roll it back; without bake time the switch follows at once.
+    const bakes = (s: GroupState) => (s.refresh?.Preferences?.BakeTime ?? 0) > 0;
+    const finished = rest.filter(
+      (s) => !unsure.includes(s) && (!provable(s) || bakes(s)) && looksFinished(s, groups.get(s.group)),
+    );
+    const byDue = (a: GroupState, b: GroupState) => a.nextAt - b.nextAt;
+    const paced = rest
+      .filter((s) => due(s) && !unsure.includes(s) && !finished.includes(s) && !provable(s))
+      .sort(byDue);
+    // Provable groups: read once (its desired configuration and preferences), then rarely.
+    const rarely = rest.filter((s) => due(s) && !unsure.includes(s) && provable(s)).sort(byDue);
+    const heard = rest.filter((s) => woken.includes(s));
+    const reads = [
+      ...heard,
+      ...[...unsure, ...finished, ...paced, ...rarely]
+        .filter((s) => !heard.includes(s))
+        .slice(0, r.readsPerRound(live.length)),
+    ];
+    for (const s of reads)
       judging.push((await readRefresh(r, s)) ? judge(r, s, groups.get(s.group), targets) : unread(r, s));
     await Promise.all(judging);
-    return [...first, ...rest];
+    return [...first, ...reads];
   } catch (err) {
     // Every judgement started settles before the round ends, whatever failed first.
     await Promise.allSettled(judging);
     throw err;
   }
+}
+
+/** The group's instance ids (and so a judgement's DescribeInstances), when its judgement needs them. */
+function memberIds(s: GroupState, g: AutoScalingGroup | undefined): string[] {
+  if (!g || !needs(s, g).instances) return [];
+  return (g.Instances ?? []).map((i) => i.InstanceId!).filter(Boolean);
 }
 
 /** Nothing read this poll; the deadline still holds, whatever AWS answers. */
@@ -253,18 +387,6 @@ async function judge(
   if (s.refresh && !s.expectedKnown)
     await r.soft(`resolving the expected AMI of ${s.group}`, () => resolveExpected(r.api, s, group));
   const need = needs(s, group);
-  const targets = new Map<string, TargetHealthDescription[]>();
-  let targetsOk = true;
-  for (const arn of need.targets ? targetGroupArns(group) : []) {
-    let t = targetCache.get(arn);
-    if (!t) {
-      t = r.soft(`describing target health of ${arn}`, () => r.api.targetHealth(r.region, arn));
-      targetCache.set(arn, t);
-    }
-    const got = await t;
-    if (got === MISSED) targetsOk = false;
-    else targets.set(arn, got);
-  }
   const members = group?.Instances ?? [];
   // Refreshes replace warm-pool instances too: verified with the live ones (aws/warm-pool.ts).
   const warm =
@@ -277,6 +399,22 @@ async function judge(
   const read = ids.length ? await r.instancesOf(ids) : new Map<string, Instance>();
   const instancesOk = read !== MISSED && warm !== MISSED;
   const instances = instancesOk ? read : new Map<string, Instance>();
+  const byAutoScaling =
+    need.verifying && group && instancesOk
+      ? targetsByAutoScaling(group, instances, r.targetUsers, r.ctx.clock.now())
+      : false;
+  const targets = new Map<string, TargetHealthDescription[]>();
+  let targetsOk = true;
+  for (const arn of need.targets && !byAutoScaling ? targetGroupArns(group) : []) {
+    let t = targetCache.get(arn);
+    if (!t) {
+      t = r.soft(`describing target health of ${arn}`, () => r.api.targetHealth(r.region, arn));
+      targetCache.set(arn, t);
+    }
+    const got = await t;
+    if (got === MISSED) targetsOk = false;
+    else targets.set(arn, got);
+  }
   const http =
     r.o.healthUrl && instancesOk && need.verifying ? await httpChecks(r, members, instances) : new Map();
   const now = r.ctx.clock.now();
@@ -287,12 +425,52 @@ async function judge(
           group,
           instances,
           targets,
+          ...(byAutoScaling ? { targetsFrom: 'auto-scaling' as const } : {}),
           http: r.o.healthUrl ? http : undefined,
           ...(warm !== MISSED ? { warm } : {}),
         }
       : undefined;
   if (!snapshot && group) s.result.groupVersion = groupVersion(group);
+  // Proven Successful by the switch but not healthy: read the refresh once, so a failure (and a
+  // refresh back, which takes its preferences and desired configuration) rests on what AWS says.
+  if (
+    snapshot &&
+    s.statusFrom === 'desired-configuration' &&
+    !s.confirmed &&
+    !verify(snapshot, s.expected, Boolean(r.o.healthUrl)).ok
+  ) {
+    s.confirmed = true;
+    await readRefresh(r, s, true);
+  }
   await look(s, snapshot, now, r.lookContext(now));
+}
+
+/**
+ * Whether the group's targets are proven by Auto Scaling's own ELB health check, read in the same
+ * DescribeAutoScalingGroups answer, rather than by DescribeTargetHealth: the group's health check
+ * type includes ELB ("checks whether the load balancer reports the instance as healthy"), every
+ * InService instance is Healthy and has been running longer than the health check grace period
+ * (before it ends Auto Scaling does not check), and no other watched group shares the target group
+ * (one DescribeTargetHealth then serves them all).
+ */
+export function targetsByAutoScaling(
+  g: AutoScalingGroup,
+  instances: ReadonlyMap<string, Instance>,
+  users: ReadonlyMap<string, number>,
+  now: number,
+): boolean {
+  const arns = targetGroupArns(g);
+  if (!arns.length || !/ELB/.test(g.HealthCheckType ?? '')) return false;
+  if (arns.some((a) => (users.get(a) ?? 0) > 1)) return false;
+  const graceMs = (g.HealthCheckGracePeriod ?? 0) * 1000;
+  const serving = (g.Instances ?? []).filter((i) => i.LifecycleState === 'InService');
+  return (
+    serving.length > 0 &&
+    serving.every((i) => {
+      const launched = instances.get(i.InstanceId ?? '')?.LaunchTime?.getTime();
+      return i.HealthStatus === 'Healthy' && launched !== undefined && launched + graceMs <= now;
+    })
+  );
 }
 
 async function httpChecks(

@@ -78,8 +78,14 @@ export interface GroupResult {
   group: string;
   refreshId?: string;
   status: HealthStatus;
-  /** AWS's status of the refresh at the end (Successful, Failed, RollbackSuccessful, ...). */
+  /**
+   * AWS's status of the refresh at the end (Successful, Failed, RollbackSuccessful, ...) as
+   * DescribeInstanceRefreshes read it; `Successful (desired configuration applied)` when it was not
+   * read but proven by the group taking the refresh's desired configuration.
+   */
   refreshStatus?: string;
+  /** What refreshStatus rests on: `read`, or `desired-configuration` (the group's switch). */
+  refreshStatusFrom?: 'read' | 'desired-configuration';
   statusReason?: string;
   percentageComplete?: number;
   expectedVersion?: string;
@@ -92,6 +98,8 @@ export interface GroupResult {
   onExpected?: number;
   healthyTargets?: number;
   totalTargets?: number;
+  /** Where target health came from: `described` (DescribeTargetHealth) or `auto-scaling` (the group's ELB health check). */
+  targetsFrom?: 'described' | 'auto-scaling';
   httpOk?: number;
   action: FailureAction;
   /** One line: why it failed and what was done; or what was proven. */

@@ -16,6 +16,11 @@ export interface Snapshot {
   instances: ReadonlyMap<string, Instance>;
   /** Target group ARN → its targets' health. */
   targets: ReadonlyMap<string, readonly TargetHealthDescription[]>;
+  /**
+   * `auto-scaling`: the targets were not described; the group's ELB health check stands for them
+   * (round.ts `targetsByAutoScaling`): each InService instance's HealthStatus is its target's health.
+   */
+  targetsFrom?: 'auto-scaling';
   /** Instance id → health-url result; absent when no health-url is configured or not yet checked. */
   http?: ReadonlyMap<string, HttpCheck>;
   /** The group's warm-pool instances (DescribeWarmPool); their AMIs are in `instances` too. */
@@ -36,6 +41,9 @@ export interface Verdict {
   healthyTargets: number;
   totalTargets: number;
   httpOk: number;
+  /** The group judged, and where its target health came from. */
+  group: AutoScalingGroup;
+  targetsFrom: 'described' | 'auto-scaling';
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -107,6 +115,8 @@ export function verify(s: Snapshot, expected: Expected, httpConfigured: boolean)
     healthyTargets,
     totalTargets,
     httpOk,
+    group: s.group,
+    targetsFrom: s.targetsFrom ?? 'described',
   };
 }
 
@@ -119,8 +129,17 @@ function checkTargets(
 ): { healthyTargets: number; totalTargets: number } {
   let healthyTargets = 0;
   let totalTargets = 0;
+  const byAutoScaling = new Map(
+    (s.group.Instances ?? []).map((i) => [
+      i.InstanceId,
+      i.HealthStatus === 'Healthy' ? 'healthy' : 'unhealthy',
+    ]),
+  );
   for (const arn of targetGroupArns(s.group)) {
-    const byId = new Map((s.targets.get(arn) ?? []).map((t) => [t.Target?.Id, t.TargetHealth?.State]));
+    const byId =
+      s.targetsFrom === 'auto-scaling'
+        ? byAutoScaling
+        : new Map((s.targets.get(arn) ?? []).map((t) => [t.Target?.Id, t.TargetHealth?.State]));
     const name = arn.split('/').slice(-2, -1)[0] ?? arn;
     const notHealthy: string[] = [];
     for (const id of inService) {

@@ -11,7 +11,7 @@ import { RequestBudget } from './budget.js';
 import { resolveOptions, type ResolvedOptions } from './defaults.js';
 import { newGroupState, type GroupState } from './group-state.js';
 import { resolveTargets } from './resolve-targets.js';
-import { pollRound, RegionRound, urgent } from './round.js';
+import { pollRound, provableVersion, RegionRound, urgent } from './round.js';
 import type { HealthResult, HealthStatus, WaitOptions } from './types.js';
 import type { WatchedRefresh } from './watched-refresh.js';
 
@@ -172,6 +172,17 @@ async function pauseUntilNextRound(
 }
 
 /**
+ * When a refresh is read next: at its pace; but a running refresh whose end the group's switch to
+ * its desired configuration will prove, and whose group shows nothing that switch cannot decide,
+ * only every max-poll-interval (a stall, or an end nothing in the group shows, such as a cancel).
+ */
+function readDelay(s: GroupState, maxMs: number): number {
+  const running = s.refresh?.Status === 'InProgress' || s.refresh?.Status === 'Pending';
+  const rarely = s.life.phase === 'watching' && running && !s.undecided && provableVersion(s) !== undefined;
+  return rarely ? maxMs : s.pace.nextDelayMs();
+}
+
+/**
  * One region's scheduler. A round runs once per poll interval (the group scan that sees refreshes
  * end, and the refreshes due at their pace), when an event source woke a refresh, or when a
  * refresh reaches its deadline.
@@ -196,6 +207,6 @@ async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): 
     scanAt = Math.max(now + intervalMs, after);
     for (const s of read)
       if (s.life.phase !== 'done')
-        s.nextAt = Math.min(after + s.pace.nextDelayMs(), Math.max(s.deadlineAt, after + 1));
+        s.nextAt = Math.min(after + readDelay(s, r.o.maxPollIntervalMs), Math.max(s.deadlineAt, after + 1));
   }
 }

@@ -298,6 +298,31 @@ describe('target groups', () => {
     );
   });
 
+  it('with ELB health checks an instance its target group finds unhealthy is Unhealthy in DescribeAutoScalingGroups once the grace period is over, Healthy before', async () => {
+    const image = seedImage('tg-grace', 'unhealthy');
+    const graced = seedGroup(lc.world, REGION, {
+      name: 'graced',
+      imageId: image,
+      desired: 1,
+      healthCheckGracePeriod: 36_000,
+    });
+    seedGroup(lc.world, REGION, { name: 'ungraced', imageId: image, desired: 1 });
+    const first = await until('an instance', async () => (await group('graced'))?.Instances?.[0]?.InstanceId);
+    await until('target unhealthy', async () => {
+      const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: graced.targetGroupArn! }));
+      const d = h.TargetHealthDescriptions?.find((x) => x.Target?.Id === first);
+      return d?.TargetHealth?.State === 'unhealthy' ? d : undefined;
+    });
+    // Within its grace period Auto Scaling does not act on the check: the answer still says Healthy.
+    expect((await group('graced'))?.Instances?.find((i) => i.InstanceId === first)?.HealthStatus).toBe(
+      'Healthy',
+    );
+    // Past it (no grace), the same answer says Unhealthy, as the group takes it out of service.
+    await until('an Unhealthy instance in the answer', async () =>
+      (await group('ungraced'))?.Instances?.some((i) => i.HealthStatus === 'Unhealthy') ? true : undefined,
+    );
+  });
+
   it('an image unhealthy in one group only (images/behaviour unhealthyGroups) fails there and passes elsewhere', async () => {
     const image = seedImage('half-broken');
     lc.control.call('POST /images/behaviour', { imageId: image, unhealthyGroups: ['half-sick'] });

@@ -188,6 +188,26 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
     expect((byState.get('healthy') ?? []).map(imageOf)).toEqual([newImage, newImage, newImage]);
   });
 
+  it('the group takes the desired configuration only when the refresh is Successful: never while InProgress or Baking', async () => {
+    const p = await prepare('switch', { desired: 2 });
+    const id = await startRefresh(p, { MinHealthyPercentage: 50, BakeTime: 300 });
+    const before = new Map<string, Set<string>>();
+    for (let i = 0; i < MAX_POLLS; i++) {
+      // The group read first: if the refresh, read after it, has not succeeded, neither had it then.
+      const version = (await group(p.name)).LaunchTemplate?.Version ?? '';
+      const out = await asg.send(
+        new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: p.name, InstanceRefreshIds: [id] }),
+      );
+      const status = out.InstanceRefreshes![0]!.Status!;
+      if (status === 'Successful') break;
+      before.set(status, new Set([...(before.get(status) ?? []), version]));
+      await sleep(POLL_MS);
+    }
+    expect([...before.keys()]).toEqual(expect.arrayContaining(['InProgress', 'Baking']));
+    for (const [status, versions] of before) expect([status, [...versions]]).toEqual([status, ['1']]);
+    expect((await group(p.name)).LaunchTemplate?.Version).toBe(String(p.next));
+  });
+
   it('MinHealthyPercentage 100 with MaxHealthyPercentage 200 launches first and never drops below desired', async () => {
     const p = await prepare('surge', { desired: 2, max: 4 });
     const w = await watch(

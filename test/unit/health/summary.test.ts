@@ -39,11 +39,11 @@ describe('job summary', () => {
     expect(md).toContain('| Group template version now | 1 |');
     const gantt = md.slice(md.indexOf('```mermaid'));
     expect(gantt).toMatch(
-      /section us-east-1\/web\n {2}refresh Successful :done, r\d, \d+, \d+\n {2}checkpoint 50% :milestone, c\d_0, \d+, \d+\n {2}verify :done, v\d, \d+, \d+/,
+      /section us-east-1\/web\n {2}refresh Successful \(desired configuration applied\) :done, r\d, \d+, \d+\n {2}checkpoint 50% :milestone, c\d_0, \d+, \d+\n {2}verify :done, v\d, \d+, \d+/,
     );
     expect(gantt).toMatch(
       /section us-east-1\/api\n {2}refresh RollbackSuccessful :active, r\d, \d+, \d+\n {2}rollback :crit, b\d, \d+, \d+/,
     );
-    expect(resultsOutput(result).map((g) => Object.keys(g).length)).toEqual([22, 22]);
+    expect(resultsOutput(result).map((g) => Object.keys(g).length)).toEqual([24, 24]);
   });
 });

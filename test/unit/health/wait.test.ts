@@ -342,6 +342,44 @@ describe('waitHealthy', () => {
     expect(Math.max(...asked.map((n) => n.length))).toBe(100);
   }, 60_000); // 150 groups: a harness bound for a loaded machine, not a speed assertion
 
+  it("proves refreshes Successful by the groups' switch to their desired configuration, without reading them after they end", async () => {
+    const { run } = setup();
+    const names = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const refreshes = await cloud.rollout(...names.map((name) => ({ region: EU, name, desired: 2 })));
+    const start = cloud.lc.logs.calls.query().at(-1)!.seq;
+    // A budget that reads every refresh once in the first round, and no scheduled read after that
+    // within the rollout: what remains to read is only what the end itself would need.
+    const result = await run({ refreshes, maxRequestsPerSecond: 10, maxPollIntervalMs: 300_000 });
+
+    expect(result.status).toBe('healthy');
+    const lastEnd = Math.max(...names.map((n) => cloud.refresh(EU, n).endTime!));
+    const after = (service: string, operation: string) =>
+      cloud.lc.logs.calls.query({ service, operation }).filter((c) => c.seq > start && c.ts > lastEnd);
+    // The switch is read in the bulk answer: no refresh is read once it ended, no target group is
+    // described (each group's ELB health check stands for it), the instances in one call.
+    for (const n of names) {
+      const reads = autoScalingCalls('DescribeInstanceRefreshes').filter(
+        (c) => c.seq > start && (c.params as { AutoScalingGroupName?: string }).AutoScalingGroupName === n,
+      );
+      expect([n, reads.filter((c) => c.ts >= cloud.refresh(EU, n).endTime!).length]).toEqual([n, 0]);
+    }
+    expect(after('autoscaling', 'DescribeInstanceRefreshes')).toHaveLength(0);
+    expect(after('elasticloadbalancing', 'DescribeTargetHealth')).toHaveLength(0);
+    expect(after('ec2', 'DescribeInstances').length).toBeLessThanOrEqual(1);
+    for (const g of result.groups) {
+      expect(g).toMatchObject({
+        refreshStatus: 'Successful (desired configuration applied)',
+        refreshStatusFrom: 'desired-configuration',
+        targetsFrom: 'auto-scaling',
+        onExpected: 2,
+        healthyTargets: 2,
+      });
+      expect(g.message).toMatch(
+        /^healthy: refresh Successful by the group's switch to its desired configuration/,
+      );
+    }
+  });
+
   it('describes each instance once, however many looks its group takes while baking', async () => {
     const { run } = setup();
     const [web] = await cloud.rollout({
