@@ -2,11 +2,13 @@
 // versions (version-ledger.ts), StartInstanceRefresh; round by round, each a small step.
 import {
   StartInstanceRefreshCommand,
+  type StartInstanceRefreshCommandInput,
+  type StartInstanceRefreshCommandOutput,
   type DesiredConfiguration,
   type InstanceRefresh,
   type LaunchTemplateSpecification,
 } from '@aws-sdk/client-auto-scaling';
-import { hasCode } from '../aws/errors.js';
+import { hasCode, isThrottle } from '../aws/errors.js';
 import { isActive, latestRefresh } from '../aws/refreshes.js';
 import { launchTemplateOf } from '../aws/group-templates.js';
 import { ActionFailure, withContext } from '../core/errors.js';
@@ -60,6 +62,31 @@ function isOurs(
 function refusedOutright(err: unknown): boolean {
   const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
   return status !== undefined && status >= 400 && status < 500;
+}
+
+/** A start refused for throttling past the SDK's attempts is sent again this many times, pausing 1, 2, 4, 8 s. */
+const THROTTLED_STARTS = 4;
+const THROTTLE_PAUSE_MS = 1_000;
+
+/**
+ * StartInstanceRefresh, persisting through throttling: a throttled call was refused outright (nothing
+ * applied), so sending it again is safe, and an account busy for a few seconds should not fail a roll.
+ */
+async function sendStart(
+  ctx: ActionContext,
+  region: string,
+  input: StartInstanceRefreshCommandInput,
+): Promise<StartInstanceRefreshCommandOutput> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.clients
+        .autoScaling(region)
+        .send(new StartInstanceRefreshCommand(input), { abortSignal: ctx.signal });
+    } catch (err) {
+      if (!isThrottle(err) || !refusedOutright(err) || attempt >= THROTTLED_STARTS) throw err;
+      await ctx.clock.sleep(THROTTLE_PAUSE_MS * 2 ** attempt, ctx.signal);
+    }
+  }
 }
 
 /** AWS's clock and ours may differ a little; a refresh started this long before our call is not ours. */
@@ -258,17 +285,14 @@ async function startRefresh(
   const { desired, targets } = start;
   const calledAt = ctx.clock.now();
   try {
-    const out = await ctx.clients.autoScaling(plan.region).send(
-      new StartInstanceRefreshCommand({
-        AutoScalingGroupName: plan.name,
-        Strategy: 'Rolling',
-        ...(desired ? { DesiredConfiguration: desired } : {}),
-        Preferences: refreshPreferences(s.preferences, {
-          imageFromSsm: plan.imageSource === 'ssm-parameter',
-        }),
+    const out = await sendStart(ctx, plan.region, {
+      AutoScalingGroupName: plan.name,
+      Strategy: 'Rolling',
+      ...(desired ? { DesiredConfiguration: desired } : {}),
+      Preferences: refreshPreferences(s.preferences, {
+        imageFromSsm: plan.imageSource === 'ssm-parameter',
       }),
-      { abortSignal: ctx.signal },
-    );
+    });
     if (!out.InstanceRefreshId)
       throw new ActionFailure(`StartInstanceRefresh for ${who} returned no refresh id`);
     return { refreshId: out.InstanceRefreshId };

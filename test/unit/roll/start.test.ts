@@ -66,6 +66,29 @@ describe('startGroup', () => {
     ]);
   });
 
+  test("a start throttled past the SDK's attempts is sent again after a growing pause; throttled for good, it fails", async () => {
+    ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 4 } });
+    asg
+      .on(StartInstanceRefreshCommand)
+      .rejectsOnce(awsError('Throttling'))
+      .rejectsOnce(awsError('Throttling'))
+      .resolves({ InstanceRefreshId: 'rf-1' });
+    const ctx = context();
+    const out = await startGroup(ctx, plan('3'), settings, new VersionLedger(), noReplan);
+    expect(out).toMatchObject({ status: 'refresh-started', refreshId: 'rf-1' });
+    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(3);
+    expect(ctx.clock.sleeps).toEqual([1000, 2000]);
+
+    asg.reset();
+    asg.on(StartInstanceRefreshCommand).rejects(awsError('Throttling'));
+    const stuck = context();
+    await expect(startGroup(stuck, plan('3'), settings, new VersionLedger(), noReplan)).rejects.toThrow(
+      /starting the instance refresh of us-east-1\/web: Throttling/,
+    );
+    expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(5);
+    expect(stuck.clock.sleeps).toEqual([1000, 2000, 4000, 8000]);
+  });
+
   test('a group on $Latest is pinned first, and put back when the start is refused', async () => {
     ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 4 } });
     asg.on(UpdateAutoScalingGroupCommand).resolves({});
