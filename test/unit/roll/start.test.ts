@@ -10,6 +10,7 @@ import { CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
 import type { GroupPlan } from '../../../src/roll/plan.js';
 import { startGroup, type StartSettings } from '../../../src/roll/start.js';
 import { VersionLedger } from '../../../src/roll/version-ledger.js';
+import { fakeClock } from '../../support/fake-clock.js';
 import { asg, ec2, mockedContext as context, refreshIs } from './mocked.js';
 
 const AMI = 'ami-00000000000000002';
@@ -47,6 +48,9 @@ const awsError = (name: string, status = 400) =>
 
 const noReplan = (p: GroupPlan) => Promise.resolve(p);
 
+/** The pauses the context's fake clock was asked for. */
+const sleepsOf = (ctx: ReturnType<typeof context>) => (ctx.clock as ReturnType<typeof fakeClock>).sleeps;
+
 describe('startGroup', () => {
   test('makes the numbered version with the AMI and starts the refresh pinned to it', async () => {
     ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 4 } });
@@ -77,7 +81,7 @@ describe('startGroup', () => {
     const out = await startGroup(ctx, plan('3'), settings, new VersionLedger(), noReplan);
     expect(out).toMatchObject({ status: 'refresh-started', refreshId: 'rf-1' });
     expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(3);
-    expect(ctx.clock.sleeps).toEqual([1000, 2000]);
+    expect(sleepsOf(ctx)).toEqual([1000, 2000]);
 
     asg.reset();
     asg.on(StartInstanceRefreshCommand).rejects(awsError('Throttling'));
@@ -86,7 +90,7 @@ describe('startGroup', () => {
       /starting the instance refresh of us-east-1\/web: Throttling/,
     );
     expect(asg.commandCalls(StartInstanceRefreshCommand)).toHaveLength(5);
-    expect(stuck.clock.sleeps).toEqual([1000, 2000, 4000, 8000]);
+    expect(sleepsOf(stuck)).toEqual([1000, 2000, 4000, 8000]);
   });
 
   test('a group on $Latest is pinned first, and put back when the start is refused', async () => {
