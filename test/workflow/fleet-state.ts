@@ -10,8 +10,8 @@ import type { Localcloud } from '../localcloud/index.js';
 import { REGION } from './fleet.js';
 
 /** SDK client settings for localcloud in the fleet's region, with its dummy credentials. */
-export const config = (lc: Localcloud) => ({
-  region: REGION,
+export const config = (lc: Localcloud, region: string = REGION) => ({
+  region,
   endpoint: lc.url,
   credentials: {
     accessKeyId: 'AKIALOCALCLOUD000000',
@@ -20,9 +20,9 @@ export const config = (lc: Localcloud) => ({
 });
 
 /** The AMIs the group's InService instances run, sorted and deduplicated. */
-export async function groupAmis(lc: Localcloud, groupName: string): Promise<string[]> {
-  const asg = new AutoScalingClient(config(lc));
-  const ec2 = new EC2Client(config(lc));
+export async function groupAmis(lc: Localcloud, groupName: string, region = REGION): Promise<string[]> {
+  const asg = new AutoScalingClient(config(lc, region));
+  const ec2 = new EC2Client(config(lc, region));
   try {
     const g = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }));
     const ids = (g.AutoScalingGroups?.[0]?.Instances ?? [])
@@ -41,8 +41,12 @@ export async function groupAmis(lc: Localcloud, groupName: string): Promise<stri
 }
 
 /** The value of `name` or `name:label`, or undefined when there is none. */
-export async function parameterValue(lc: Localcloud, selector: string): Promise<string | undefined> {
-  const ssm = new SSMClient(config(lc));
+export async function parameterValue(
+  lc: Localcloud,
+  selector: string,
+  region = REGION,
+): Promise<string | undefined> {
+  const ssm = new SSMClient(config(lc, region));
   try {
     const out = await ssm.send(new GetParameterCommand({ Name: selector }));
     return out.Parameter?.Value;

@@ -32,9 +32,9 @@ const GROUPS: FleetGroup[] = [
   { environment: 'production', groupName: 'api-production', desired: 2 },
 ];
 
-const client = (lc: Localcloud) =>
+const client = (lc: Localcloud, region: string) =>
   new AutoScalingClient({
-    region: REGION,
+    region,
     endpoint: lc.url,
     credentials: {
       accessKeyId: 'AKIALOCALCLOUD000000',
@@ -43,8 +43,8 @@ const client = (lc: Localcloud) =>
   });
 
 /** Instance ids of a group once every desired instance is InService and healthy. */
-async function inService(lc: Localcloud, group: FleetGroup): Promise<string[]> {
-  const asg = client(lc);
+async function inService(lc: Localcloud, group: FleetGroup, region = REGION): Promise<string[]> {
+  const asg = client(lc, region);
   try {
     for (let attempt = 0; attempt < 600; attempt++) {
       const out = await asg.send(
@@ -62,11 +62,14 @@ async function inService(lc: Localcloud, group: FleetGroup): Promise<string[]> {
   }
 }
 
-export async function seedFleet(lc: Localcloud): Promise<Fleet> {
-  const orphans: Record<string, string[]> = {};
+/**
+ * The groups in `region`, tagged and consenting as the fleet's are, once every instance is InService;
+ * returns the AMI the first group started on.
+ */
+export async function seedGroups(lc: Localcloud, region: string, groups: FleetGroup[]): Promise<string> {
   let baseAmiId = '';
-  for (const g of GROUPS) {
-    const seeded = seedGroup(lc.world, REGION, {
+  for (const g of groups) {
+    const seeded = seedGroup(lc.world, region, {
       name: g.groupName,
       desired: g.desired,
       min: 1,
@@ -74,10 +77,16 @@ export async function seedFleet(lc: Localcloud): Promise<Fleet> {
       tags: { Environment: g.environment, Service: g.groupName.split('-')[0]! },
       consent: '/golden-ami/web',
     });
-    const template = lc.world.region(REGION).ec2.launchTemplates.get(seeded.launchTemplateId);
+    const template = lc.world.region(region).ec2.launchTemplates.get(seeded.launchTemplateId);
     baseAmiId ||= String(template?.versions.get(1)?.data.ImageId ?? '');
   }
-  for (const g of GROUPS) await inService(lc, g);
+  for (const g of groups) await inService(lc, g, region);
+  return baseAmiId;
+}
+
+export async function seedFleet(lc: Localcloud): Promise<Fleet> {
+  const orphans: Record<string, string[]> = {};
+  const baseAmiId = await seedGroups(lc, REGION, GROUPS);
   const stop = registerTentacles(lc);
   for (const [i, environment] of ['staging', 'production'].entries()) {
     // An instance scaled in long ago (never seen by this account now), and a target named for no instance.

@@ -221,7 +221,11 @@ describe('nightly-bake.yml twice', () => {
     const launched = launches(lc);
     const second = await nightly();
     expect(failureSummary(second)).toBe('');
-    expect(job(second, 'bake').outputs).toEqual({ 'ami-id': ami, reused: 'true' });
+    expect(job(second, 'bake').outputs).toEqual({
+      'ami-id': ami,
+      amis: JSON.stringify({ [REGION]: ami }),
+      reused: 'true',
+    });
     expect(launches(lc)).toBe(launched);
     expect(await parameterValue(lc, '/golden-ami/web:nightly')).toBe(ami);
   });
