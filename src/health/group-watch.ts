@@ -6,7 +6,7 @@ import { launchTemplateOf } from '../aws/group-templates.js';
 import { RUNNING_STATUSES } from '../aws/refreshes.js';
 import { label, type GroupState } from './group-state.js';
 import { formatEta } from './pace.js';
-import { failureOf, finish, type Ending, type Failure, type Lifecycle } from './lifecycle.js';
+import { failureOf, finish, type Ending, type Failure, type Reverting, type Watching } from './lifecycle.js';
 import { fail, sendRecovery, type RecoveryContext } from './recovery.js';
 import { verify, type Snapshot, type Verdict } from './verify.js';
 
@@ -22,8 +22,6 @@ export function groupVersion(g: AutoScalingGroup | undefined): string | undefine
 }
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-
-type Watching = Extract<Lifecycle, { phase: 'watching' }>;
 
 /** The watching state's data; judging any other state by the checks is a bug. */
 function watchingOf(s: GroupState): Watching {
@@ -257,9 +255,9 @@ async function lookRecovering(
 ): Promise<void> {
   if (s.life.phase === 'recovering') await sendRecovery(s, c);
   // Read after the call: a rollback AWS refused becomes a cancel, and its reason says so.
+  if (s.life.phase === 'reverting') return lookReverting(s, s.life, snapshot, now, c);
   const failure = failureOf(s.life);
   if (!failure) return;
-  if (s.life.phase === 'reverting') return lookReverting(s, failure, snapshot, now, c);
   const pending = s.life.phase === 'recovering';
   const r = s.refresh!;
   const status = r.Status ?? 'unknown';
@@ -336,14 +334,13 @@ function rollbackEnding(s: GroupState, failure: Failure, pending: boolean, now: 
  */
 function lookReverting(
   s: GroupState,
-  failure: Failure,
+  { failure, to }: Reverting,
   snapshot: Snapshot | undefined,
   now: number,
   c: LookContext,
 ): void {
   const r = s.refresh!;
   const status = r.Status ?? 'unknown';
-  const to = s.revert!;
   const target = { version: to.version, ...(to.amiId ? { amiId: to.amiId } : {}) };
   s.pace.record(now, r.PercentageComplete ?? 0);
   if (status === 'Successful' && snapshot) {

@@ -436,10 +436,11 @@ async function judge(
   if (
     snapshot &&
     s.statusFrom === 'desired-configuration' &&
-    !s.confirmed &&
+    s.life.phase === 'watching' &&
+    !s.life.confirmed &&
     !verify(snapshot, s.expected, Boolean(r.o.healthUrl)).ok
   ) {
-    s.confirmed = true;
+    s.life.confirmed = true;
     await readRefresh(r, s, true);
   }
   await look(s, snapshot, now, r.lookContext(now));
