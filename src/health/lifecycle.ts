@@ -27,17 +27,25 @@ export interface Ending {
   at: number;
 }
 
-/** Its refresh runs (or ended Successful); the checks decide. */
-export interface Watching {
-  phase: 'watching';
+/** What the checks keep while they decide, whether the refresh runs or is verified. */
+interface Checked {
   /** Since when some instance has been seen unhealthy, and the refresh's progress then. */
   unhealthy?: { since: number; atPercent: number };
-  /** When the refresh reached Baking or Successful: the grace for full verification starts here. */
-  verifyingSince?: number;
   /** The refresh was read while the group looked converged: later rounds read it when paced. */
   convergedRead: boolean;
   /** A refresh proven Successful by the group's switch was read once, to confirm it before a failure. */
   confirmed?: boolean;
+}
+
+/** Its refresh runs: unhealthy instances past the grace fail it. */
+export interface Watching extends Checked {
+  phase: 'watching';
+}
+
+/** The refresh reached Baking or Successful: every check runs, and the grace for them started `since`. */
+export interface Verifying extends Checked {
+  phase: 'verifying';
+  since: number;
 }
 
 /** Failed: the recovery call is to be sent (again, after throttling) at this look. */
@@ -64,7 +72,7 @@ export interface Done {
   ending: Ending;
 }
 
-export type Lifecycle = Watching | Recovering | RollingBack | Reverting | Done;
+export type Lifecycle = Watching | Verifying | Recovering | RollingBack | Reverting | Done;
 
 export type Phase = Lifecycle['phase'];
 
@@ -73,6 +81,8 @@ export type RecoveryStart = { call: 'rollback' } | { call: 'revert'; to: RevertT
 
 /** What moves a group. */
 export type LifeEvent =
+  /** AWS reports the refresh Baking or Successful. */
+  | { type: 'verifying'; at: number }
   /** A check or the refresh failed, and the refresh allows a recovery. */
   | ({ type: 'failed'; failure: Failure } & RecoveryStart)
   /** AWS cannot roll this refresh back (IrreversibleInstanceRefresh): cancel it instead. */
@@ -84,7 +94,8 @@ export type LifeEvent =
 
 /** The transitions: from each state, the states it may move to. */
 export const TRANSITIONS: { readonly [P in Phase]: readonly Phase[] } = {
-  watching: ['recovering', 'done'],
+  watching: ['verifying', 'recovering', 'done'],
+  verifying: ['recovering', 'done'],
   recovering: ['recovering', 'rolling-back', 'reverting', 'done'],
   'rolling-back': ['done'],
   reverting: ['done'],
@@ -104,8 +115,11 @@ export function next(life: Lifecycle, e: LifeEvent): Lifecycle {
 
 function target(life: Lifecycle, e: LifeEvent): Lifecycle {
   switch (e.type) {
-    case 'failed':
+    case 'verifying':
       if (life.phase !== 'watching') throw wrongState(e, life);
+      return { ...life, phase: 'verifying', since: e.at };
+    case 'failed':
+      if (!checksDecide(life)) throw wrongState(e, life);
       return e.call === 'revert'
         ? { phase: 'recovering', failure: e.failure, call: 'revert', to: e.to }
         : { phase: 'recovering', failure: e.failure, call: 'rollback' };
@@ -135,7 +149,17 @@ export interface Machine {
 
 export const watching = (): Watching => ({ phase: 'watching', convergedRead: false });
 
-/** watching → recovering: the group failed and its refresh allows a recovery; it gets `budgetMs` more. */
+/** Watching or verifying: the refresh and the checks decide, no recovery runs. */
+export const checksDecide = (life: Lifecycle): life is Watching | Verifying =>
+  life.phase === 'watching' || life.phase === 'verifying';
+
+/** watching → verifying: AWS reports the refresh Baking or Successful. */
+export function startVerifying(s: Machine, now: number): void {
+  s.life = next(s.life, { type: 'verifying', at: now });
+  s.result.timeline.verifyStart ??= now;
+}
+
+/** watching or verifying → recovering: the group failed and its refresh allows a recovery; it gets `budgetMs` more. */
 export function startRecovery(
   s: Machine,
   failure: Failure,

@@ -274,6 +274,46 @@ function frozen<T>(o: T): T {
 }
 
 describe('lifecycle next (pure)', () => {
+  test('watching --verifying--> verifying, keeping what the checks saw and since when it verifies', () => {
+    const life: Lifecycle = frozen({
+      phase: 'watching',
+      unhealthy: { since: T0, atPercent: 50 },
+      convergedRead: true,
+      confirmed: true,
+    });
+    expect(next(life, { type: 'verifying', at: T0 + 1 })).toEqual({
+      phase: 'verifying',
+      since: T0 + 1,
+      unhealthy: { since: T0, atPercent: 50 },
+      convergedRead: true,
+      confirmed: true,
+    });
+  });
+
+  test('verifying --failed(revert)--> recovering(revert)', () => {
+    const life: Lifecycle = frozen({ phase: 'verifying', since: T0, convergedRead: false });
+    expect(next(life, { type: 'failed', failure: FAILURE, call: 'revert', to: BACK })).toEqual({
+      phase: 'recovering',
+      failure: FAILURE,
+      call: 'revert',
+      to: BACK,
+    });
+  });
+
+  test('verifying --failed(rollback)--> recovering(rollback): a Baking refresh is still active', () => {
+    const life: Lifecycle = frozen({ phase: 'verifying', since: T0, convergedRead: false });
+    expect(next(life, { type: 'failed', failure: FAILURE, call: 'rollback' })).toEqual({
+      phase: 'recovering',
+      failure: FAILURE,
+      call: 'rollback',
+    });
+  });
+
+  test('verifying --ended--> done', () => {
+    const life: Lifecycle = frozen({ phase: 'verifying', since: T0, convergedRead: false });
+    expect(next(life, { type: 'ended', ending: ENDING })).toEqual({ phase: 'done', ending: ENDING });
+  });
+
   test('watching --failed(rollback)--> recovering(rollback)', () => {
     const life = frozen(watching());
     expect(next(life, { type: 'failed', failure: FAILURE, call: 'rollback' })).toEqual({
@@ -365,12 +405,18 @@ describe('lifecycle next (pure)', () => {
     );
     expect(() => next(watching(), { type: 'accepted' })).toThrow(/cannot take accepted while watching$/);
     expect(() => next(rollingBack, { type: 'accepted' })).toThrow(/cannot take accepted while rolling-back$/);
+    const verifying: Lifecycle = { phase: 'verifying', since: T0, convergedRead: false };
+    expect(() => next(verifying, { type: 'verifying', at: T0 })).toThrow(
+      /cannot take verifying while verifying$/,
+    );
+    expect(() => next(rollingBack, failed)).toThrow(/cannot take failed while rolling-back$/);
   });
 
   test('every move next makes is one TRANSITIONS lists', () => {
     const moves = new Set<string>();
     const states: Lifecycle[] = [
       watching(),
+      { phase: 'verifying', since: T0, convergedRead: false },
       recovering('rollback'),
       recovering('cancel'),
       { phase: 'recovering', failure: FAILURE, call: 'revert', to: BACK },
@@ -379,6 +425,7 @@ describe('lifecycle next (pure)', () => {
       { phase: 'done', ending: ENDING },
     ];
     const events = [
+      { type: 'verifying', at: T0 },
       { type: 'failed', failure: FAILURE, call: 'rollback' },
       { type: 'failed', failure: FAILURE, call: 'revert', to: BACK },
       { type: 'irreversible', why: '' },
