@@ -211,7 +211,10 @@ function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean 
 /** A Successful refresh stays Successful: while its checks are pending it is not read again. */
 const needsRead = (s: GroupState) => !(checksDecide(s.life) && s.refresh?.Status === 'Successful');
 
-/** Groups by name (100 per call); none after a transient fault (each group is then judged unread). */
+/**
+ * Groups by name (100 per call); an empty map, not MISSED, after a transient fault: every group is
+ * then undecided, and one judged this round goes by its refresh's status alone.
+ */
 async function readGroups(r: RegionRound, names: string[]): Promise<Map<string, AutoScalingGroup>> {
   if (!names.length) return new Map();
   const groups = await r.soft('describing the groups', () => r.api.groupsByName(r.region, names));
