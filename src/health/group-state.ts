@@ -1,14 +1,15 @@
 // What we know about one watched group between polls.
 import type { InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import { Pace } from './pace.js';
-import { watching, type Lifecycle } from './lifecycle.js';
+import { watching, type Lifecycle, type RevertTarget } from './lifecycle.js';
 import type { GroupResult } from './types.js';
 import type { Expected } from './verify.js';
 import { newVersionOf, type WatchedRefresh } from './watched-refresh.js';
 
 /**
- * What we know about one watched group between polls; where it stands in its lifecycle is `life`
- * (lifecycle.ts), which only the transitions there change.
+ * One watched group: what it is and must become, what was read of it, when it is read next, and
+ * its result. Where it stands in its lifecycle is `life` (lifecycle.ts), which only `next` there
+ * changes; data only one state needs lives in that state.
  */
 export interface GroupState {
   region: string;
@@ -35,13 +36,11 @@ export interface GroupState {
   undecided?: string;
   /** When the refresh was last read (DescribeInstanceRefreshes). */
   readAt: number;
-  /** The refresh was read once since it was inferred Successful (to confirm it before a failure). */
-  confirmed?: boolean;
   /**
-   * Where a refresh that already ended Successful goes back to when a check fails after it: the
-   * launch template version (a number) and AMI the group ran before, from roll-asg's record.
+   * Where a refresh that already ended Successful could go back to when a check fails after it,
+   * from roll-asg's record; a refresh back, once started, carries it in its state.
    */
-  revert?: { templateId: string; version: string; amiId?: string };
+  revert?: RevertTarget;
   deadlineAt: number;
   result: GroupResult;
 }

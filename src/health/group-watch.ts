@@ -6,7 +6,17 @@ import { launchTemplateOf } from '../aws/group-templates.js';
 import { RUNNING_STATUSES } from '../aws/refreshes.js';
 import { label, type GroupState } from './group-state.js';
 import { formatEta } from './pace.js';
-import { failureOf, finish, type Ending, type Failure, type Lifecycle } from './lifecycle.js';
+import {
+  checksDecide,
+  failureOf,
+  finish,
+  startVerifying,
+  type Ending,
+  type Failure,
+  type Reverting,
+  type Verifying,
+  type Watching,
+} from './lifecycle.js';
 import { fail, sendRecovery, type RecoveryContext } from './recovery.js';
 import { verify, type Snapshot, type Verdict } from './verify.js';
 
@@ -23,11 +33,9 @@ export function groupVersion(g: AutoScalingGroup | undefined): string | undefine
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
-type Watching = Extract<Lifecycle, { phase: 'watching' }>;
-
-/** The watching state's data; judging any other state by the checks is a bug. */
-function watchingOf(s: GroupState): Watching {
-  if (s.life.phase !== 'watching') throw new Error(`bug: checks judged while ${s.life.phase}`);
+/** The checks' data while watching or verifying; judging any other state by the checks is a bug. */
+function checkedOf(s: GroupState): Watching | Verifying {
+  if (!checksDecide(s.life)) throw new Error(`bug: checks judged while ${s.life.phase}`);
   return s.life;
 }
 
@@ -52,7 +60,7 @@ function unhealthyTooLong(
   percent: number,
   c: LookContext,
 ): string | undefined {
-  const life = watchingOf(s);
+  const life = checkedOf(s);
   if (v.unhealthy.length) {
     life.unhealthy ??= { since: now, atPercent: percent };
     if (now - life.unhealthy.since >= c.graceMs)
@@ -191,9 +199,8 @@ async function lookVerifying(
   now: number,
   c: LookContext,
 ): Promise<boolean> {
-  const life = watchingOf(s);
-  life.verifyingSince ??= now;
-  s.result.timeline.verifyStart ??= now;
+  if (s.life.phase === 'watching') startVerifying(s, now);
+  const life = checkedOf(s);
   if (!verdict) {
     c.log.info(`${label(s)}: ${status} ${percent}% · checks postponed (group not readable this poll)`);
     return false;
@@ -222,7 +229,7 @@ async function lookVerifying(
     await fail(s, 'failed', bad, c);
     return true;
   }
-  if (status === 'Successful' && now - life.verifyingSince >= c.graceMs) {
+  if (status === 'Successful' && life.phase === 'verifying' && now - life.since >= c.graceMs) {
     await fail(
       s,
       'failed',
@@ -257,9 +264,9 @@ async function lookRecovering(
 ): Promise<void> {
   if (s.life.phase === 'recovering') await sendRecovery(s, c);
   // Read after the call: a rollback AWS refused becomes a cancel, and its reason says so.
+  if (s.life.phase === 'reverting') return lookReverting(s, s.life, snapshot, now, c);
   const failure = failureOf(s.life);
   if (!failure) return;
-  if (s.life.phase === 'reverting') return lookReverting(s, failure, snapshot, now, c);
   const pending = s.life.phase === 'recovering';
   const r = s.refresh!;
   const status = r.Status ?? 'unknown';
@@ -336,14 +343,13 @@ function rollbackEnding(s: GroupState, failure: Failure, pending: boolean, now: 
  */
 function lookReverting(
   s: GroupState,
-  failure: Failure,
+  { failure, to }: Reverting,
   snapshot: Snapshot | undefined,
   now: number,
   c: LookContext,
 ): void {
   const r = s.refresh!;
   const status = r.Status ?? 'unknown';
-  const to = s.revert!;
   const target = { version: to.version, ...(to.amiId ? { amiId: to.amiId } : {}) };
   s.pace.record(now, r.PercentageComplete ?? 0);
   if (status === 'Successful' && snapshot) {

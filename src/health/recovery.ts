@@ -15,6 +15,8 @@ import {
   type Ending,
   type Failure,
   type RecoveryCall,
+  type RecoveryStart,
+  type Recovering,
 } from './lifecycle.js';
 
 export interface RecoveryContext {
@@ -52,17 +54,19 @@ export async function fail(
       at: c.now,
     });
   // Too late for RollbackInstanceRefresh after Successful: a new refresh takes the group back instead.
-  const call = status === 'Successful' ? 'revert' : 'rollback';
-  startRecovery(s, { kind, reason }, call, c.now, c.rollbackBudgetMs);
+  const how: RecoveryStart =
+    status === 'Successful' && s.revert ? { call: 'revert', to: s.revert } : { call: 'rollback' };
+  startRecovery(s, { kind, reason }, how, c.now, c.rollbackBudgetMs);
   await sendRecovery(s, c);
 }
 
 /** Sends the recovery call the group is waiting on (again, after throttling). */
 export async function sendRecovery(s: GroupState, c: RecoveryContext): Promise<void> {
   while (s.life.phase === 'recovering') {
-    const { call, failure } = s.life;
+    const pending = s.life;
+    const { call, failure } = pending;
     try {
-      await recoveryCall(s, call, c);
+      await recoveryCall(s, pending, c);
     } catch (err) {
       if (isTransient(err)) {
         c.log.warning(
@@ -82,18 +86,18 @@ export async function sendRecovery(s: GroupState, c: RecoveryContext): Promise<v
     }
     callAccepted(s, c.now);
     s.pace.reset();
-    c.log.info(`${label(s)}: ${startedLine(s, call)}; waiting for it to finish`);
+    c.log.info(`${label(s)}: ${startedLine(s, pending)}; waiting for it to finish`);
   }
 }
 
 /** The call itself; a refresh back becomes the refresh the group watches. */
-async function recoveryCall(s: GroupState, call: RecoveryCall, c: RecoveryContext): Promise<void> {
-  if (call === 'rollback') return c.api.rollback(s.region, s.group);
-  if (call === 'cancel') return c.api.cancel(s.region, s.group);
+async function recoveryCall(s: GroupState, pending: Recovering, c: RecoveryContext): Promise<void> {
+  if (pending.call === 'rollback') return c.api.rollback(s.region, s.group);
+  if (pending.call === 'cancel') return c.api.cancel(s.region, s.group);
   const id = await c.api.startRevert(
     s.region,
     s.group,
-    s.revert!,
+    pending.to,
     s.refresh?.Preferences,
     s.refresh?.DesiredConfiguration,
   );
@@ -118,8 +122,8 @@ function refused(call: RecoveryCall, failure: Failure, err: unknown, now: number
   };
 }
 
-function startedLine(s: GroupState, call: RecoveryCall): string {
-  if (call === 'rollback') return 'RollbackInstanceRefresh started';
-  if (call === 'cancel') return 'CancelInstanceRefresh requested';
-  return `instance refresh ${s.refreshId} started back to launch template version ${s.revert!.version}`;
+function startedLine(s: GroupState, pending: Recovering): string {
+  if (pending.call === 'rollback') return 'RollbackInstanceRefresh started';
+  if (pending.call === 'cancel') return 'CancelInstanceRefresh requested';
+  return `instance refresh ${s.refreshId} started back to launch template version ${pending.to.version}`;
 }

@@ -15,7 +15,7 @@ import type { ResolvedOptions } from './defaults.js';
 import { groupVersion, look, type LookContext } from './group-watch.js';
 import type { GroupState } from './group-state.js';
 import { checkInstances, type HttpCheck } from './http-check.js';
-import { finish } from './lifecycle.js';
+import { checksDecide, finish } from './lifecycle.js';
 import { targetGroupArns } from './traffic-sources.js';
 import { verify, type Snapshot } from './verify.js';
 
@@ -146,7 +146,7 @@ export function provableVersion(s: GroupState): string | undefined {
 
 /** The group took the refresh's desired configuration: the refresh succeeded (no read needed). */
 function switched(s: GroupState, g: AutoScalingGroup | undefined): boolean {
-  if (!g || s.life.phase !== 'watching' || s.refresh?.Status === 'Successful') return false;
+  if (!g || !checksDecide(s.life) || s.refresh?.Status === 'Successful') return false;
   // A refresh last read ended otherwise (or AWS rolls it back): the group's version proves nothing.
   if (s.refresh?.Status && !RUNNING_STATUSES.has(s.refresh.Status)) return false;
   const want = provableVersion(s);
@@ -203,15 +203,18 @@ function inferSucceeded(s: GroupState, now: number): void {
  * last read Successful (checks still pending), or it converged since its refresh was last read.
  */
 function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean {
-  if (!g || s.life.phase !== 'watching') return false;
+  if (!g || !checksDecide(s.life)) return false;
   if (s.refresh?.Status === 'Successful') return true;
   return !s.life.convergedRead && converged(s, g);
 }
 
 /** A Successful refresh stays Successful: while its checks are pending it is not read again. */
-const needsRead = (s: GroupState) => !(s.life.phase === 'watching' && s.refresh?.Status === 'Successful');
+const needsRead = (s: GroupState) => !(checksDecide(s.life) && s.refresh?.Status === 'Successful');
 
-/** Groups by name (100 per call); none after a transient fault (each group is then judged unread). */
+/**
+ * Groups by name (100 per call); an empty map, not MISSED, after a transient fault: every group is
+ * then undecided, and one judged this round goes by its refresh's status alone.
+ */
 async function readGroups(r: RegionRound, names: string[]): Promise<Map<string, AutoScalingGroup>> {
   if (!names.length) return new Map();
   const groups = await r.soft('describing the groups', () => r.api.groupsByName(r.region, names));
@@ -284,7 +287,7 @@ export async function pollRound(
     for (const s of others) if (switched(s, groups.get(s.group))) inferSucceeded(s, now);
     // Judged without a read: Successful, read or proven by the switch.
     const known = others.filter(
-      (s) => s.life.phase === 'watching' && s.refresh?.Status === 'Successful' && groups.has(s.group),
+      (s) => checksDecide(s.life) && s.refresh?.Status === 'Successful' && groups.has(s.group),
     );
     await r.describeTogether(known.flatMap((s) => memberIds(s, groups.get(s.group))));
     for (const s of known) {
@@ -296,9 +299,7 @@ export async function pollRound(
     const provable = (s: GroupState) => provableVersion(s) !== undefined;
     // Undecided: read once poll-interval-seconds passed since the last read, whatever its pace said.
     const unsure = rest.filter((s) =>
-      s.life.phase !== 'watching'
-        ? due(s)
-        : s.undecided !== undefined && now >= s.readAt + r.o.pollIntervalMs,
+      !checksDecide(s.life) ? due(s) : s.undecided !== undefined && now >= s.readAt + r.o.pollIntervalMs,
     );
     // A refresh with bake time may be Baking once its group converged: read then (once), so the
     // checks run while AWS can still roll it back; without bake time the switch follows at once.
@@ -366,12 +367,12 @@ type TargetCache = Map<string, Promise<Soft<TargetHealthDescription[]>>>;
 /** What a group's judgement reads beyond the refresh: which parts it needs. */
 function needs(s: GroupState, group: AutoScalingGroup | undefined) {
   const status = s.refresh?.Status;
-  const watching = Boolean(group) && s.life.phase === 'watching';
-  const verifying = watching && (status === 'Baking' || status === 'Successful');
+  const checking = Boolean(group) && checksDecide(s.life);
+  const verifying = checking && (status === 'Baking' || status === 'Successful');
   // Our refresh back to the previous version, once Successful, is proven from the instances too.
   const reverted = Boolean(group) && s.life.phase === 'reverting' && status === 'Successful';
   return {
-    targets: (watching || reverted) && status !== 'Pending',
+    targets: (checking || reverted) && status !== 'Pending',
     instances: verifying || reverted,
     verifying,
   };
@@ -383,7 +384,7 @@ async function judge(
   group: AutoScalingGroup | undefined,
   targetCache: TargetCache,
 ): Promise<void> {
-  if (group && s.life.phase === 'watching' && converged(s, group)) s.life.convergedRead = true;
+  if (group && checksDecide(s.life) && converged(s, group)) s.life.convergedRead = true;
   if (s.refresh && !s.expectedKnown)
     await r.soft(`resolving the expected AMI of ${s.group}`, () => resolveExpected(r.api, s, group));
   const need = needs(s, group);
@@ -436,10 +437,11 @@ async function judge(
   if (
     snapshot &&
     s.statusFrom === 'desired-configuration' &&
-    !s.confirmed &&
+    checksDecide(s.life) &&
+    !s.life.confirmed &&
     !verify(snapshot, s.expected, Boolean(r.o.healthUrl)).ok
   ) {
-    s.confirmed = true;
+    s.life.confirmed = true;
     await readRefresh(r, s, true);
   }
   await look(s, snapshot, now, r.lookContext(now));

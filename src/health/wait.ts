@@ -10,6 +10,7 @@ import { HealthApi } from './aws-calls.js';
 import { RequestBudget } from './budget.js';
 import { resolveOptions, type ResolvedOptions } from './defaults.js';
 import { newGroupState, type GroupState } from './group-state.js';
+import { checksDecide } from './lifecycle.js';
 import { resolveTargets } from './resolve-targets.js';
 import { pollRound, provableVersion, RegionRound, urgent } from './round.js';
 import type { HealthResult, HealthStatus, WaitOptions } from './types.js';
@@ -166,7 +167,7 @@ async function pauseUntilNextRound(
   signal: AbortSignal,
 ): Promise<Set<GroupState>> {
   // Verifying a Successful refresh (or a rollback) is polled at its pace; only waits on running refreshes stretch.
-  const onlyRefreshes = live.every((s) => s.life.phase === 'watching' && s.refresh?.Status !== 'Successful');
+  const onlyRefreshes = live.every((s) => checksDecide(s.life) && s.refresh?.Status !== 'Successful');
   const heard = await pause(Math.max(0, ms), signal, onlyRefreshes);
   return new Set(live.filter((s) => s.refreshId !== undefined && heard.has(s.refreshId)));
 }
@@ -178,7 +179,7 @@ async function pauseUntilNextRound(
  */
 function readDelay(s: GroupState, maxMs: number): number {
   const running = s.refresh?.Status === 'InProgress' || s.refresh?.Status === 'Pending';
-  const rarely = s.life.phase === 'watching' && running && !s.undecided && provableVersion(s) !== undefined;
+  const rarely = checksDecide(s.life) && running && !s.undecided && provableVersion(s) !== undefined;
   return rarely ? maxMs : s.pace.nextDelayMs();
 }
 

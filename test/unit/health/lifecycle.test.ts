@@ -1,5 +1,6 @@
 // The watched group's state machine (src/health/lifecycle.ts): one test per transition, driven
-// through the judging code (look, fail) with a fake HealthApi — no cloud, no clock.
+// through the judging code (look, fail) with a fake HealthApi — no cloud, no clock; and `next`,
+// the pure transition function, one test per move.
 import { describe, expect, test } from '@jest/globals';
 import type { AutoScalingGroup, InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import type { Instance } from '@aws-sdk/client-ec2';
@@ -7,7 +8,15 @@ import { memoryLog } from '../../../src/core/log.js';
 import type { HealthApi } from '../../../src/health/aws-calls.js';
 import { newGroupState, type GroupState } from '../../../src/health/group-state.js';
 import { look, type LookContext } from '../../../src/health/group-watch.js';
-import { finish, TRANSITIONS } from '../../../src/health/lifecycle.js';
+import {
+  finish,
+  next,
+  TRANSITIONS,
+  watching,
+  type Ending,
+  type Failure,
+  type Lifecycle,
+} from '../../../src/health/lifecycle.js';
 import type { Snapshot } from '../../../src/health/verify.js';
 
 const NEW = 'ami-00000000000000002';
@@ -243,5 +252,195 @@ describe('watched group lifecycle', () => {
     expect(() => finish(s, { status: 'failed', action: 'none', message: 'again', at: T0 })).toThrow(
       /^bug: a watched group cannot go from done to done$/,
     );
+  });
+});
+
+const FAILURE: Failure = { kind: 'failed', reason: '1 instance unhealthy' };
+const BACK = { templateId: 'lt-1', version: '1', amiId: OLD };
+const ENDING: Ending = { status: 'failed', action: 'none', message: 'left as it is', at: T0 };
+const recovering = (call: 'rollback' | 'cancel'): Lifecycle => ({
+  phase: 'recovering',
+  failure: FAILURE,
+  call,
+});
+
+/** Frozen all the way down: a `next` that changed its input would throw. */
+function frozen<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) frozen(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+describe('lifecycle next (pure)', () => {
+  test('watching --verifying--> verifying, keeping what the checks saw and since when it verifies', () => {
+    const life: Lifecycle = frozen({
+      phase: 'watching',
+      unhealthy: { since: T0, atPercent: 50 },
+      convergedRead: true,
+      confirmed: true,
+    });
+    expect(next(life, { type: 'verifying', at: T0 + 1 })).toEqual({
+      phase: 'verifying',
+      since: T0 + 1,
+      unhealthy: { since: T0, atPercent: 50 },
+      convergedRead: true,
+      confirmed: true,
+    });
+  });
+
+  test('verifying --failed(revert)--> recovering(revert)', () => {
+    const life: Lifecycle = frozen({ phase: 'verifying', since: T0, convergedRead: false });
+    expect(next(life, { type: 'failed', failure: FAILURE, call: 'revert', to: BACK })).toEqual({
+      phase: 'recovering',
+      failure: FAILURE,
+      call: 'revert',
+      to: BACK,
+    });
+  });
+
+  test('verifying --failed(rollback)--> recovering(rollback): a Baking refresh is still active', () => {
+    const life: Lifecycle = frozen({ phase: 'verifying', since: T0, convergedRead: false });
+    expect(next(life, { type: 'failed', failure: FAILURE, call: 'rollback' })).toEqual({
+      phase: 'recovering',
+      failure: FAILURE,
+      call: 'rollback',
+    });
+  });
+
+  test('verifying --ended--> done', () => {
+    const life: Lifecycle = frozen({ phase: 'verifying', since: T0, convergedRead: false });
+    expect(next(life, { type: 'ended', ending: ENDING })).toEqual({ phase: 'done', ending: ENDING });
+  });
+
+  test('watching --failed(rollback)--> recovering(rollback)', () => {
+    const life = frozen(watching());
+    expect(next(life, { type: 'failed', failure: FAILURE, call: 'rollback' })).toEqual({
+      phase: 'recovering',
+      failure: FAILURE,
+      call: 'rollback',
+    });
+  });
+
+  test('watching --failed(revert)--> recovering(revert), carrying where to go back', () => {
+    expect(next(frozen(watching()), { type: 'failed', failure: FAILURE, call: 'revert', to: BACK })).toEqual({
+      phase: 'recovering',
+      failure: FAILURE,
+      call: 'revert',
+      to: BACK,
+    });
+  });
+
+  test('watching --ended--> done', () => {
+    expect(next(frozen(watching()), { type: 'ended', ending: ENDING })).toEqual({
+      phase: 'done',
+      ending: ENDING,
+    });
+  });
+
+  test('recovering(rollback) --irreversible--> recovering(cancel), the reason saying why', () => {
+    expect(next(frozen(recovering('rollback')), { type: 'irreversible', why: 'cancelled instead' })).toEqual({
+      phase: 'recovering',
+      failure: { kind: 'failed', reason: '1 instance unhealthy; cancelled instead' },
+      call: 'cancel',
+    });
+  });
+
+  test('recovering(rollback) --accepted--> rolling-back', () => {
+    expect(next(frozen(recovering('rollback')), { type: 'accepted' })).toEqual({
+      phase: 'rolling-back',
+      failure: FAILURE,
+    });
+  });
+
+  test('recovering(cancel) --accepted--> rolling-back', () => {
+    expect(next(frozen(recovering('cancel')), { type: 'accepted' })).toEqual({
+      phase: 'rolling-back',
+      failure: FAILURE,
+    });
+  });
+
+  test('recovering(revert) --accepted--> reverting, carrying where to go back', () => {
+    const life: Lifecycle = frozen({ phase: 'recovering', failure: FAILURE, call: 'revert', to: BACK });
+    expect(next(life, { type: 'accepted' })).toEqual({ phase: 'reverting', failure: FAILURE, to: BACK });
+  });
+
+  test('recovering --ended--> done', () => {
+    expect(next(frozen(recovering('rollback')), { type: 'ended', ending: ENDING })).toEqual({
+      phase: 'done',
+      ending: ENDING,
+    });
+  });
+
+  test('rolling-back --ended--> done', () => {
+    const life: Lifecycle = frozen({ phase: 'rolling-back', failure: FAILURE });
+    expect(next(life, { type: 'ended', ending: ENDING })).toEqual({ phase: 'done', ending: ENDING });
+  });
+
+  test('reverting --ended--> done', () => {
+    const life: Lifecycle = frozen({ phase: 'reverting', failure: FAILURE, to: BACK });
+    expect(next(life, { type: 'ended', ending: ENDING })).toEqual({ phase: 'done', ending: ENDING });
+  });
+
+  test('done takes no event: ended again is a bug', () => {
+    const done: Lifecycle = frozen({ phase: 'done', ending: ENDING });
+    expect(() => next(done, { type: 'ended', ending: ENDING })).toThrow(
+      /^bug: a watched group cannot go from done to done$/,
+    );
+    expect(() => next(done, { type: 'accepted' })).toThrow(
+      /^bug: a watched group cannot take accepted while done$/,
+    );
+  });
+
+  test('an event the state cannot take is a bug', () => {
+    const rollingBack: Lifecycle = { phase: 'rolling-back', failure: FAILURE };
+    const failed = { type: 'failed', failure: FAILURE, call: 'rollback' } as const;
+    expect(() => next(recovering('rollback'), failed)).toThrow(/cannot take failed while recovering$/);
+    expect(() => next(watching(), { type: 'irreversible', why: '' })).toThrow(
+      /cannot take irreversible while watching$/,
+    );
+    expect(() => next(recovering('cancel'), { type: 'irreversible', why: '' })).toThrow(
+      /cannot take irreversible while recovering$/,
+    );
+    expect(() => next(watching(), { type: 'accepted' })).toThrow(/cannot take accepted while watching$/);
+    expect(() => next(rollingBack, { type: 'accepted' })).toThrow(/cannot take accepted while rolling-back$/);
+    const verifying: Lifecycle = { phase: 'verifying', since: T0, convergedRead: false };
+    expect(() => next(verifying, { type: 'verifying', at: T0 })).toThrow(
+      /cannot take verifying while verifying$/,
+    );
+    expect(() => next(rollingBack, failed)).toThrow(/cannot take failed while rolling-back$/);
+  });
+
+  test('every move next makes is one TRANSITIONS lists', () => {
+    const moves = new Set<string>();
+    const states: Lifecycle[] = [
+      watching(),
+      { phase: 'verifying', since: T0, convergedRead: false },
+      recovering('rollback'),
+      recovering('cancel'),
+      { phase: 'recovering', failure: FAILURE, call: 'revert', to: BACK },
+      { phase: 'rolling-back', failure: FAILURE },
+      { phase: 'reverting', failure: FAILURE, to: BACK },
+      { phase: 'done', ending: ENDING },
+    ];
+    const events = [
+      { type: 'verifying', at: T0 },
+      { type: 'failed', failure: FAILURE, call: 'rollback' },
+      { type: 'failed', failure: FAILURE, call: 'revert', to: BACK },
+      { type: 'irreversible', why: '' },
+      { type: 'accepted' },
+      { type: 'ended', ending: ENDING },
+    ] as const;
+    for (const life of states)
+      for (const e of events) {
+        try {
+          moves.add(`${life.phase} → ${next(life, e).phase}`);
+        } catch {
+          // a bug, checked above
+        }
+      }
+    const listed = Object.entries(TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from} → ${to}`));
+    expect([...moves].sort()).toEqual(listed.sort());
   });
 });
