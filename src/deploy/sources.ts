@@ -9,6 +9,7 @@ import {
 import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import type { ActionContext } from '../core/context.js';
 import { setDefaultVersion } from '../roll/launch-template.js';
+import { mapLaunchSource, type LaunchSource } from '../roll/pin.js';
 import { describeGroups } from '../aws/groups.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
 import type { GroupBefore, Journal } from './journal.js';
@@ -23,6 +24,20 @@ function floatingSpecs(before: GroupBefore, now: LaunchTemplateSpecification[]) 
     follows: s.Version ?? '$Default',
     names: now.find((n) => n.LaunchTemplateId === s.LaunchTemplateId)?.Version,
   }));
+}
+
+/**
+ * The source to write once proven: the floating specs as the group had them, every other spec on
+ * the version the group names now — a mixed-instances override pinned to a number was moved to
+ * the new version by the roll and stays there (the written source would launch the old AMI).
+ */
+function settled(before: LaunchSource, now: LaunchSource): LaunchSource {
+  const current = groupTemplateSpecs(now);
+  return mapLaunchSource(before, (spec) => {
+    if (floating(spec.Version)) return spec;
+    const moved = current.find((c) => c.LaunchTemplateId === spec.LaunchTemplateId)?.Version;
+    return moved ? { ...spec, Version: moved } : spec;
+  });
 }
 
 async function resolves(ctx: ActionContext, region: string, templateId: string, which: string) {
@@ -84,9 +99,10 @@ export async function settleSources(
     }
     await ctx.clients
       .autoScaling(g.region)
-      .send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: g.name, ...g.source }), {
-        abortSignal: ctx.signal,
-      });
+      .send(
+        new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: g.name, ...settled(g.source, group) }),
+        { abortSignal: ctx.signal },
+      );
     done.push(`${g.region}/${g.name} follows ${specs.map((s) => s.follows).join(', ')} again`);
   }
   for (const line of done) ctx.log.info(line);

@@ -32,7 +32,16 @@ export function launchSource(
   // the launch template, but not both" (LaunchTemplateSpecification), so only the id goes back.
   const map = (spec: LaunchTemplateSpecification) => oneIdentifier(mapSpec(spec));
   if (plan.kind === 'launch-template') return { LaunchTemplate: map(plan.group.LaunchTemplate!) };
-  const policy = plan.group.MixedInstancesPolicy!;
+  return mapLaunchSource({ MixedInstancesPolicy: plan.group.MixedInstancesPolicy! }, map);
+}
+
+/** A launch source with every template spec passed through `map`, mixed-instances overrides too. */
+export function mapLaunchSource(
+  source: LaunchSource,
+  map: (spec: LaunchTemplateSpecification) => LaunchTemplateSpecification,
+): LaunchSource {
+  if (source.LaunchTemplate) return { LaunchTemplate: map(source.LaunchTemplate) };
+  const policy = source.MixedInstancesPolicy!;
   const lt = policy.LaunchTemplate!;
   return {
     MixedInstancesPolicy: {
