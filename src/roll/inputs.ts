@@ -9,11 +9,12 @@ import {
   duration,
   integer,
   list,
-  minutes,
+  pollIntervals,
+  pollIntervalsProblem,
   region,
   regionList,
-  seconds,
   string,
+  waitTimeout,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 
@@ -130,25 +131,14 @@ export const rollSpec = defineAction({
         'Wait until every refresh has finished and the groups are healthy on the AMI, with the same code as the wait-healthy action.',
       default: 'false',
     }),
-    'timeout-minutes': minutes({
-      description:
-        'Give up waiting after this many minutes (or a duration: 90m, 1h): for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
-      default: '60',
-      min: 1,
-      max: 1440,
-    }),
-    'poll-interval-seconds': seconds({
-      description:
-        'Shortest time between two polls of a refresh, in seconds (decimals allowed); polls back off from there while nothing changes.',
-      default: '15',
-      min: 0.1,
-      max: 3600,
-    }),
-    'max-poll-interval-seconds': seconds({
-      description: 'Longest time between two polls of a refresh, in seconds (decimals allowed).',
-      default: '60',
-      min: 0.1,
-      max: 3600,
+    timeout: waitTimeout(
+      'Give up waiting after this long, a duration such as 90m or 1h (a bare number is seconds): for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
+    ),
+    ...pollIntervals({
+      'poll-interval':
+        'Shortest time between two polls of a refresh, a duration such as 15s or 500ms (a bare number is seconds); polls back off from there while nothing changes.',
+      'max-poll-interval':
+        'Longest time between two polls of a refresh, a duration such as 60s or 2m (a bare number is seconds).',
     }),
     'dry-run': boolean({
       description:
@@ -174,11 +164,8 @@ export const rollSpec = defineAction({
       problem(
         'consent-parameter: is required when asg-tags selects groups and ami-id gives the AMI; accepted: the SSM parameter the groups are bound to by their golden-ami:parameter tag (/golden-ami/web)',
       );
-    // An unset maximum rises to the minimum; a conflicting one the user gave is an error.
-    if (isSet('max-poll-interval-seconds') && v.maxPollIntervalSeconds < v.pollIntervalSeconds)
-      problem(
-        `max-poll-interval-seconds: ${v.maxPollIntervalSeconds} is below poll-interval-seconds (${v.pollIntervalSeconds}); accepted: at least poll-interval-seconds`,
-      );
+    const pace = pollIntervalsProblem(v, isSet);
+    if (pace) problem(pace);
     // The ranges (min 0-100, max 100-200) already keep min at most max; AWS also caps the spread.
     if (
       v.maxHealthyPercentage !== undefined &&
