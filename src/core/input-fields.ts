@@ -335,6 +335,22 @@ export const region = (description: string) =>
 export const regionList = (o: { description: string; maxItems?: number }) =>
   list({ unique: true, pattern: REGION, accepted: 'AWS region names such as us-east-1', ...o });
 
+/**
+ * The groups roll-asg and wait-healthy work on: `asg-names`, `asg-tags`, and the `regions` (default
+ * `region`) to find them in.
+ */
+export const groupSelection = (d: {
+  'asg-names': string;
+  'asg-tags': string;
+  regions: string;
+  region: string;
+}) => ({
+  'asg-names': asgNames(d['asg-names']),
+  'asg-tags': asgTags(d['asg-tags']),
+  regions: regionList({ description: d.regions }),
+  region: region(d.region),
+});
+
 /** Auto Scaling group names (`asg-names`): AWS accepts any 1 to 255 characters (XmlStringMaxLen255). */
 export const asgNames = (description: string) =>
   list({
@@ -411,10 +427,12 @@ export const waitTimeout = (description: string) =>
   });
 
 /**
- * `poll-interval` and `max-poll-interval` of the waits (roll-asg, wait-healthy): polls start at the
- * first and back off up to the second; formerly poll-interval-seconds and max-poll-interval-seconds.
+ * The pace of the waits (roll-asg, wait-healthy): `timeout`, and `poll-interval` and
+ * `max-poll-interval` (polls start at the first and back off up to the second); formerly
+ * timeout-minutes, poll-interval-seconds and max-poll-interval-seconds.
  */
-export const pollIntervals = (d: { 'poll-interval': string; 'max-poll-interval': string }) => ({
+export const waitPace = (d: { timeout: string; 'poll-interval': string; 'max-poll-interval': string }) => ({
+  timeout: waitTimeout(d.timeout),
   'poll-interval': seconds({
     description: d['poll-interval'],
     default: '15s',
@@ -432,7 +450,7 @@ export const pollIntervals = (d: { 'poll-interval': string; 'max-poll-interval':
 });
 
 /** A max-poll-interval the user gave below poll-interval (an unset one simply rises to it). */
-export function pollIntervalsProblem(
+export function waitPaceProblem(
   v: { pollInterval: number; maxPollInterval: number },
   isSet: (name: string) => boolean,
 ): string | undefined {

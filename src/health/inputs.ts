@@ -1,19 +1,15 @@
 // The wait-healthy inputs: one Field per action.yml input, defaults identical to action.yml.
 import {
   amiId,
-  asgNames,
-  asgTags,
   boolean,
   decimal,
   duration,
+  groupSelection,
   healthUrl,
   json,
-  pollIntervals,
-  pollIntervalsProblem,
-  region,
-  regionList,
   string,
-  waitTimeout,
+  waitPace,
+  waitPaceProblem,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { parseRefreshes } from './watched-refresh.js';
@@ -27,17 +23,15 @@ export const waitHealthySpec = defineAction({
         'The refreshes to watch, as roll-asg\'s `refreshes` output: a JSON list of {"region", "group", "refreshId", "newVersion", "previousVersion", "amiId", ...}. Give this, or `asg-names`/`asg-tags`.',
       accepted: 'roll-asg\'s refreshes output: a JSON list of {"region", "group", "refreshId", ...}',
     }),
-    'asg-names': asgNames(
-      'Auto Scaling group names (one per line or comma-separated) whose latest instance refresh to watch. May be combined with `asg-tags`.',
-    ),
-    'asg-tags': asgTags(
-      'Select groups by tags, `Key=Value` one per line or comma-separated; a group must match all of them. Their latest instance refresh is watched.',
-    ),
-    regions: regionList({
-      description:
+    ...groupSelection({
+      'asg-names':
+        'Auto Scaling group names (one per line or comma-separated) whose latest instance refresh to watch. May be combined with `asg-tags`.',
+      'asg-tags':
+        'Select groups by tags, `Key=Value` one per line or comma-separated; a group must match all of them. Their latest instance refresh is watched.',
+      regions:
         'Regions in which to look up `asg-names`/`asg-tags` (one per line or comma-separated). Defaults to `region`. Entries of `refreshes` carry their own region.',
+      region: 'AWS region used when `regions` is empty. Defaults to AWS_REGION / AWS_DEFAULT_REGION.',
     }),
-    region: region('AWS region used when `regions` is empty. Defaults to AWS_REGION / AWS_DEFAULT_REGION.'),
     'expected-ami-id': amiId({
       description:
         'The AMI every instance must run. By default it is taken from `refreshes` or from the launch template version the refresh deploys.',
@@ -66,9 +60,6 @@ export const waitHealthySpec = defineAction({
       max: 86_400,
       formerly: { name: 'unhealthy-grace-seconds', unit: 's' },
     }),
-    timeout: waitTimeout(
-      'Give up after this long (status `timed-out`): a duration such as 90m or 1h (a bare number is seconds).',
-    ),
     'rollback-on-failure': boolean({
       description:
         'On failure or timeout, roll the instance refresh back with RollbackInstanceRefresh where AWS allows it (cancel it otherwise, saying why) and wait for the rollback to finish.',
@@ -82,7 +73,9 @@ export const waitHealthySpec = defineAction({
       max: 100,
       what: 'number of requests per second',
     }),
-    ...pollIntervals({
+    ...waitPace({
+      timeout:
+        'Give up after this long (status `timed-out`): a duration such as 90m or 1h (a bare number is seconds).',
       'poll-interval':
         'Shortest time between two polls of a group: a duration such as 15s or 500ms (a bare number is seconds).',
       'max-poll-interval':
@@ -108,7 +101,7 @@ export const waitHealthySpec = defineAction({
     { requires: ['expected-version', 'health-url'] },
   ],
   check(v, problem, isSet) {
-    const pace = pollIntervalsProblem(v, isSet);
+    const pace = waitPaceProblem(v, isSet);
     if (pace) problem(pace);
     if (isSet('regions') && isSet('refreshes'))
       problem('regions: applies to asg-names/asg-tags only; entries of refreshes carry their own region');
