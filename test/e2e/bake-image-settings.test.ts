@@ -217,9 +217,9 @@ const bad: [string, Record<string, string>, RegExp][] = [
   [
     'deprecate after 0 days',
     { 'deprecate-after': '0d' },
-    /^deprecate-after: 0 is out of range; accepted: 1 to 3650/,
+    /^deprecate-after: 0 days is out of range; accepted: 1 to 3650 days/,
   ],
-  ['deprecate after 11 years', { 'deprecate-after': '4000d' }, /^deprecate-after: 4000 is out of range/],
+  ['deprecate after 11 years', { 'deprecate-after': '4000d' }, /^deprecate-after: 4000 days is out of range/],
   [
     'organization given as an id',
     { 'share-with-organizations': 'o-abcd123456' },
