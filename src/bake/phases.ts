@@ -18,7 +18,7 @@ export interface PhaseTiming {
 
 /**
  * Runs the bake's phases in log groups, times them, and makes every failure name its phase:
- * "phase provision failed: ...", "cancelled during phase image", "timeout (60) ran out during phase image".
+ * "phase provision failed: ...", "cancelled during phase image", "timeout (60m) ran out during phase image".
  */
 export class Phases {
   readonly timings: PhaseTiming[] = [];

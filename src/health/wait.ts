@@ -137,7 +137,7 @@ function checkOptions(options: WaitOptions, o: ResolvedOptions): void {
   if (!(o.pollIntervalMs > 0))
     problems.push(`poll-interval: ${o.pollIntervalMs / 1000} is not accepted; accepted: a positive number`);
   if (!(o.timeoutMs > 0))
-    problems.push(`timeout: ${o.timeoutMs / 1000} seconds is not accepted; accepted: 60 or more`);
+    problems.push(`timeout: ${o.timeoutMs / 1000} seconds is not accepted; accepted: a positive duration`);
   if (o.expectedVersion !== undefined && !o.healthUrl)
     problems.push('expected-version: needs health-url as well');
   if (problems.length) throw new ConfigurationError(problems);
