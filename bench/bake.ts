@@ -5,7 +5,7 @@
 //
 // Time runs COMPRESSION× faster than AWS (realistic 30 s boot, 120 s provision, 20 s stop, 180 s
 // imaging), and both tools' poll delays are compressed alike: Packer's 15 s waiter delay
-// (AWS_POLL_DELAY_SECONDS) and bake-ami's 10 s poll-interval-seconds default.
+// (AWS_POLL_DELAY_SECONDS) and bake-ami's 10 s poll-interval default.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,7 +136,7 @@ async function bakeAmi(
       'source-ami': sourceAmi,
       'user-data-file': 'image/linux/user-data.sh',
       'instance-type': INSTANCE_TYPE,
-      'poll-interval-seconds': String(10 / COMPRESSION),
+      'poll-interval': String(10 / COMPRESSION),
       ...extra,
     },
     timeoutMs: 300_000,

@@ -17,7 +17,7 @@ const INPUTS = {
   'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
   'user-data': '#!/bin/bash\necho provisioning\nshutdown -h now',
   'copy-to-regions': 'eu-west-1',
-  'poll-interval-seconds': '0.1',
+  'poll-interval': '0.1',
   // Every run must bake (not reuse the first run's AMI) and own its leftovers (no janitor).
   'reuse-if-unchanged': 'false',
   janitor: 'false',

@@ -69,7 +69,7 @@ async function pipeline(
       name: 'web',
       'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
       'user-data': '#!/bin/bash\necho provisioning\nshutdown -h now',
-      'poll-interval-seconds': '0.1',
+      'poll-interval': '0.1',
     },
   });
   if (bake.exitCode !== 0) return { failed: ['bake-ami', bake] };
@@ -86,9 +86,9 @@ async function pipeline(
       'ami-id': ami,
       wait: 'true',
       'instance-warmup': '0',
-      'poll-interval-seconds': '0.2',
-      'max-poll-interval-seconds': '1',
-      'timeout-minutes': '5',
+      'poll-interval': '0.2',
+      'max-poll-interval': '1',
+      timeout: '5m',
     },
   });
   if (roll.exitCode !== 0) return { failed: ['roll-asg', roll], ami };

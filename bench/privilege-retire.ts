@@ -37,7 +37,7 @@ async function retire(env: ScenarioEnv, label: string, inputs: Record<string, st
       env: env.cloud.env(REGION),
       inputs: {
         'keep-count': '1',
-        'keep-days': '0',
+        'keep-for': '0d',
         'max-retire': '10',
         'max-retire-percent': '100',
         ...inputs,

@@ -83,7 +83,7 @@ function leftovers(cloud: BenchCloud): string | undefined {
 const bakeInputs = {
   name: 'web',
   'source-ami': `resolve:ssm:${AL2023_PARAMETER}`,
-  'poll-interval-seconds': '0.05',
+  'poll-interval': '0.05',
 };
 
 export const BAKE: Scenario[] = [
@@ -146,7 +146,7 @@ export const BAKE: Scenario[] = [
         'bake-ami',
         {
           name: 'web',
-          'poll-interval-seconds': '0.05',
+          'poll-interval': '0.05',
           'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
           engine: 'packer',
           'packer-template': 'image/packer/golden-linux.json',
@@ -282,8 +282,8 @@ export const ROLL: Scenario[] = [
         'asg-names': 'busy',
         'ami-id': g.newAmi,
         'if-refresh-in-progress': 'cancel',
-        'poll-interval-seconds': '0.2',
-        'max-poll-interval-seconds': '1',
+        'poll-interval': '0.2',
+        'max-poll-interval': '1',
       });
       return (
         failed(r) ?? (lastRefresh(env.cloud, REGION, 'busy')!.id !== first ? undefined : 'no new refresh')
@@ -363,9 +363,9 @@ async function startRefresh(env: ScenarioEnv, name: string, opts: { version?: st
 const watch = {
   'health-url': `http://{private-ip}:${VERSION_PORT}/version`,
   'expected-version': '2.0.0',
-  'unhealthy-grace-seconds': '0',
-  'poll-interval-seconds': '0.2',
-  'max-poll-interval-seconds': '1',
+  'unhealthy-grace': '0',
+  'poll-interval': '0.2',
+  'max-poll-interval': '1',
   'max-requests-per-second': '20',
 };
 const outcome = (r: ActionRun) =>

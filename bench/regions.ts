@@ -18,7 +18,7 @@ const WAVES = [['us-east-1'], ['eu-west-1', 'ap-southeast-2']];
 const REGIONS = WAVES.flat();
 const PARAM = '/golden-ami/regions';
 const DESIRED = 2;
-/** wait-healthy's poll-interval-seconds default, in AWS time. */
+/** wait-healthy's poll-interval default, in AWS time. */
 const POLL_S = 15;
 const hour = 3_600_000;
 
@@ -80,8 +80,8 @@ export async function regions(opts: BenchOptions): Promise<Omit<Section, 'ms'>> 
         amis: JSON.stringify(amis),
         'region-waves': WAVES.map((w) => w.join(',')).join('\n'),
         'instance-warmup': '30',
-        'poll-interval-seconds': sec(POLL_S),
-        'max-poll-interval-seconds': sec(60),
+        'poll-interval': sec(POLL_S),
+        'max-poll-interval': sec(60),
       },
       timeoutMs: 1_800_000,
     });

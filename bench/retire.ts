@@ -60,7 +60,7 @@ export async function retire(opts: BenchOptions): Promise<Omit<Section, 'ms'>> {
         names: 'web',
         regions: REGIONS.join(','),
         'keep-count': 1,
-        'keep-days': 0,
+        'keep-for': '0d',
         'max-retire': size,
         'max-retire-percent': 100,
         'dry-run': 'true',

@@ -23,7 +23,7 @@ const REGION = 'us-east-1';
 const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2', 'eu-central-1'];
 const DESIRED = 2;
 const BUDGET_RPS = 2;
-/** wait-healthy's poll-interval-seconds default, in AWS time. */
+/** wait-healthy's poll-interval default, in AWS time. */
 const POLL_S = 15;
 
 const timesIn = (calls: { region: string; ts: number }[], region: string) =>
@@ -157,8 +157,8 @@ async function rollOnce(
     env: cloud.env(home),
     inputs: {
       ...watched(roll.outputs.refreshes ?? '[]', tag, [...names.keys()]),
-      'poll-interval-seconds': sec(POLL_S),
-      'max-poll-interval-seconds': sec(60),
+      'poll-interval': sec(POLL_S),
+      'max-poll-interval': sec(60),
       'max-requests-per-second': String(BUDGET_RPS * compression),
     },
     timeoutMs: 1_800_000,
@@ -321,8 +321,8 @@ async function waitCost(
       env: cloud.env(REGION),
       inputs: {
         refreshes: roll.outputs.refreshes ?? '[]',
-        'poll-interval-seconds': sec(15),
-        'max-poll-interval-seconds': sec(60),
+        'poll-interval': sec(15),
+        'max-poll-interval': sec(60),
         'max-requests-per-second': String(BUDGET_RPS * compression),
         ...events,
       },

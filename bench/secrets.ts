@@ -65,7 +65,7 @@ async function ownRuns(opts: BenchOptions): Promise<void> {
       'ami-id': AMI,
     });
     await run('roll dry run', 'roll-asg', { 'asg-names': 'none', 'ami-id': AMI, 'dry-run': 'true' });
-    await run('wait on nothing', 'wait-healthy', { 'asg-names': 'none', 'timeout-minutes': '1' });
+    await run('wait on nothing', 'wait-healthy', { 'asg-names': 'none', timeout: '1m' });
     await run('deploy dry run with reap', 'deploy-ami', {
       'ami-id': AMI,
       'parameter-name': '/golden-ami/web',

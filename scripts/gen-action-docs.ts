@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as prettier from 'prettier';
-import type { ActionSpec, Fields } from '../src/core/inputs.js';
+import { declaredInputs, type ActionSpec, type Fields } from '../src/core/inputs.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 
@@ -39,7 +39,8 @@ const yamlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** The `inputs:` and `outputs:` blocks of action.yml. */
 export function yamlBlocks(spec: ActionSpec<Fields>): string {
   const lines = ['inputs:'];
-  for (const [name, field] of Object.entries(spec.inputs)) {
+  for (const field of declaredInputs(spec)) {
+    const name = field.name;
     lines.push(
       `  ${name}:`,
       `    description: ${yamlString(describe(spec, 'input', name, field.description))}`,
@@ -47,6 +48,9 @@ export function yamlBlocks(spec: ActionSpec<Fields>): string {
     // An input that falls back to an environment variable is optional to the runner.
     lines.push(`    required: ${field.required && !field.env?.length}`);
     if (field.default !== undefined) lines.push(`    default: ${yamlString(field.default)}`);
+    // A renamed input's old name: the runner warns when a workflow still gives it.
+    if (field.deprecationMessage)
+      lines.push(`    deprecationMessage: ${yamlString(field.deprecationMessage)}`);
   }
   lines.push('', 'outputs:');
   for (const [name, text] of Object.entries(spec.outputs))
@@ -60,7 +64,8 @@ const code = (s: string) => `\`${s}\``;
 /** The README's inputs table: a required input says so, a fallback names its variables. */
 export function inputsTable(spec: ActionSpec<Fields>): string {
   const rows = ['| Input | Default | Description |', '| --- | --- | --- |'];
-  for (const [name, field] of Object.entries(spec.inputs)) {
+  for (const field of declaredInputs(spec)) {
+    const name = field.name;
     const fallback = field.env?.map(code).join(' / ');
     const dflt =
       fallback ?? (field.default !== undefined ? code(field.default) : field.required ? '(required)' : '');

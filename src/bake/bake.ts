@@ -38,7 +38,7 @@ export async function bake(ctx: ActionContext, o: BakeRunOptions): Promise<BakeR
   const packerPath = o.engine === 'packer' ? await locatePacker(o.processRunner) : undefined;
   if (provisioning.kind === 'scripts' && !o.iamInstanceProfile)
     ctx.log.warning(
-      'provision-scripts: no iam-instance-profile given; Run Command reaches the builder only through an instance profile that allows SSM (for example AmazonSSMManagedInstanceCore), or the bake waits for the agent until timeout-minutes',
+      'provision-scripts: no iam-instance-profile given; Run Command reaches the builder only through an instance profile that allows SSM (for example AmazonSSMManagedInstanceCore), or the bake waits for the agent until timeout',
     );
   // The name too is an input error, found before any AWS call.
   const started = ctx.clock.now();

@@ -3,6 +3,7 @@ import {
   AMI_ID,
   boolean,
   choice,
+  duration,
   integer,
   keyValues,
   list,
@@ -11,6 +12,7 @@ import {
   regionList,
   seconds,
   string,
+  waitTimeout,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { imageInputs, checkImageInputs } from './inputs/image.js';
@@ -137,12 +139,9 @@ export const bakeSpec = defineAction({
       default: 'BAKE-FAILED',
       maxLength: 200,
     }),
-    'timeout-minutes': integer({
-      description: 'Bound on the whole bake, in minutes; a timeout names the phase that ran out.',
-      default: '60',
-      min: 1,
-      max: 1440,
-    }),
+    timeout: waitTimeout(
+      'Bound on the whole bake, a duration such as 90m or 2h (a bare number is seconds); a timeout names the phase that ran out.',
+    ),
     tags: keyValues({
       description:
         'Tags for the AMI and its snapshots (and copies), key=value, comma or newline separated, at most 36 (EC2 allows 50 per resource and bake-ami keeps its own). Provenance tags (source AMI, commit, run URL, fingerprint) are added. Keys starting golden-ami: are reserved. On reuse the AMI and its copies get exactly these: changed values set, keys no longer listed removed.',
@@ -171,11 +170,15 @@ export const bakeSpec = defineAction({
         "Return an available AMI with the same fingerprint (source AMI, provisioning content, image-changing settings) at once, launching nothing. Only a completed bake's AMI counts: one left by a job that died before its test or copies finished is never reused.",
       default: 'true',
     }),
-    'reuse-max-age-days': integer({
+    'reuse-max-age': duration({
       description:
-        'Rebake an unchanged AMI once it is this many days old (for example 30, for monthly patches the source image does not carry). Default: reuse at any age.',
-      min: 1,
+        'Rebake an unchanged AMI once it is this old, a duration with its unit such as 30d (for monthly patches the source image does not carry). Default: reuse at any age.',
+      unit: 'd',
+      unitRequired: true,
+      whole: false,
+      min: 1 / 24,
       max: 3650,
+      formerly: { name: 'reuse-max-age-days', unit: 'd' },
     }),
     engine: choice(['native', 'packer'] as const, {
       description:
@@ -209,12 +212,13 @@ export const bakeSpec = defineAction({
     ...failureInputs,
     ...builderInputs,
     ...testInputs,
-    'poll-interval-seconds': seconds({
+    'poll-interval': seconds({
       description:
-        'Longest delay between status polls while waiting. Each phase with a usual duration (boot, stop, imaging, copy) is polled first when it is expected to end (a new image also once early, as a failing one fails fast), then at a tenth of this, growing 1.5× up to it. It never changes when a phase is expected to end; rarely worth changing on AWS.',
-      default: '10',
+        'Longest delay between status polls while waiting, a duration such as 10s or 500ms (a bare number is seconds). Each phase with a usual duration (boot, stop, imaging, copy) is polled first when it is expected to end (a new image also once early, as a failing one fails fast), then at a tenth of this, growing 1.5× up to it. It never changes when a phase is expected to end; rarely worth changing on AWS.',
+      default: '10s',
       min: 0.01,
       max: 300,
+      formerly: { name: 'poll-interval-seconds', unit: 's' },
     }),
   },
   outputs: {

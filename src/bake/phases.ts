@@ -18,7 +18,7 @@ export interface PhaseTiming {
 
 /**
  * Runs the bake's phases in log groups, times them, and makes every failure name its phase:
- * "phase provision failed: ...", "cancelled during phase image", "timeout-minutes (60) ran out during phase image".
+ * "phase provision failed: ...", "cancelled during phase image", "timeout (60m) ran out during phase image".
  */
 export class Phases {
   readonly timings: PhaseTiming[] = [];
@@ -28,7 +28,7 @@ export class Phases {
     private readonly clock: Clock,
     private readonly log: Log,
     private readonly deadline: Deadline,
-    /** timeout-minutes, in ms. */
+    /** timeout, in ms. */
     private readonly timeoutMs: number,
     private readonly signal: AbortSignal,
   ) {}
@@ -48,7 +48,7 @@ export class Phases {
     }
   }
 
-  /** Milliseconds left before timeout-minutes runs out, failing the phase when none are. */
+  /** Milliseconds left before timeout runs out, failing the phase when none are. */
   remainingMs(phase: string): number {
     const ms = this.deadline.remainingMs();
     if (ms <= 0) throw this.timeout(phase, 'no time was left');
@@ -58,14 +58,14 @@ export class Phases {
   timeout(phase: string, detail: string): TimeoutError {
     return new TimeoutError(
       phase,
-      `timeout-minutes (${this.timeoutMs / 60_000}) ran out during phase ${phase}: ${detail}`,
+      `timeout (${this.timeoutMs % 60_000 ? `${this.timeoutMs / 1000}s` : `${this.timeoutMs / 60_000}m`}) ran out during phase ${phase}: ${detail}`,
     );
   }
 
   private explain(phase: string, err: unknown): Error {
     if (err instanceof ConfigurationError) return err;
     if (err instanceof TimeoutError) {
-      return err.message.startsWith('timeout-minutes') ? err : this.timeout(phase, err.message);
+      return err.message.startsWith('timeout (') ? err : this.timeout(phase, err.message);
     }
     // Once cancelled, whatever the interrupted call threw ("Request aborted") is the cancellation.
     if (this.signal.aborted || err instanceof AbortedError) {

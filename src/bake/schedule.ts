@@ -7,7 +7,7 @@ import type { ActionContext } from '../core/context.js';
 import type { Platform } from './lookup/source.js';
 
 /**
- * Priors, in AWS seconds at the default poll-interval-seconds (10): how long each phase usually
+ * Priors, in AWS seconds at the default poll-interval (10s): how long each phase usually
  * takes. They are what localcloud's realistic preset uses (test/localcloud/durations.ts) for an
  * 8 GiB Amazon Linux root on a t3: pending → running 30 s, stopping → stopped 20 s, CreateImage →
  * available 180 s, CopyImage → available 240 s. Windows stops more slowly (EC2Launch), bare-metal

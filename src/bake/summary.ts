@@ -15,7 +15,7 @@ function identity(r: BakeResult): string[][] {
     ['Reused', r.reused ? 'yes: fingerprint unchanged, nothing launched' : 'no'],
     ['Fingerprint', code(r.fingerprint)],
     ...(r.builderInstanceId ? [['Builder', `${code(r.builderInstanceId)} (terminated)`]] : []),
-    ['Deprecated from', r.deprecationTime ?? 'not set (deprecate-after-days)'],
+    ['Deprecated from', r.deprecationTime ?? 'not set (deprecate-after)'],
     [
       'Shared with',
       r.sharedWith.length

@@ -81,15 +81,15 @@ export interface BakeOptions extends BuilderSettings, ImageSettings {
   shareWithAccounts: string[];
   shareSnapshots: boolean;
   reuseIfUnchanged: boolean;
-  /** An unchanged AMI older than this is rebaked (reuse-max-age-days). */
+  /** An unchanged AMI older than this is rebaked (reuse-max-age). */
   reuseMaxAgeDays?: number;
   janitor: boolean;
   /** Regions the janitor also looks in (janitor-regions), beyond those bakes recorded. */
   janitorRegions: string[];
   dryRun: boolean;
-  /** Bounds the whole bake (timeout-minutes). */
+  /** Bounds the whole bake (timeout). */
   timeoutMs: number;
-  /** The longest delay between polls (poll-interval-seconds). */
+  /** The longest delay between polls (poll-interval). */
   pollIntervalMs: number;
   /**
    * How fast time runs compared with AWS (1 on AWS): the phase priors are scaled by it. Only a
@@ -126,7 +126,7 @@ export interface BakeResult {
   fastLaunch?: string[];
   /** The test stage's outcome, when there is one. */
   testResult?: string;
-  /** When the images are deprecated (deprecate-after-days), ISO 8601. */
+  /** When the images are deprecated (deprecate-after), ISO 8601. */
   deprecationTime?: string;
   amis: Record<string, string>;
   sourceAmiId: string;
@@ -190,7 +190,7 @@ export interface Found {
   packerPath?: string;
   reusable?: Image;
   schedule: Schedule;
-  /** reuse-max-age-days as a clock ms: nothing created before it is reused. */
+  /** reuse-max-age as a clock ms: nothing created before it is reused. */
   notBefore?: number;
   /** The test stage, when the inputs give one. */
   test?: TestStage;

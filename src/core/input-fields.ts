@@ -1,4 +1,5 @@
-// Field kinds and shared presets (region, AMI id, seconds, health URL, checkpoints) for action inputs.
+// Field kinds and shared presets (region, AMI id, seconds, health URL, checkpoints) for action inputs,
+// and `renamed`: an input's old name accepted for one minor version.
 // Each parses the raw string the runner hands us (defaults already applied) into a typed value, or
 // throws InputProblem saying what is accepted. `description` is the text action.yml and the README tables are generated
 // from (scripts/gen-action-docs.ts).
@@ -18,6 +19,22 @@ export interface Field<T> {
   /** Value when the input is empty, has no default and is not required. */
   readonly empty: T;
   parse(raw: string): T;
+  /** The input's former name, still accepted for one minor version (`renamed`). */
+  readonly formerly?: Formerly<T>;
+}
+
+/**
+ * A renamed input's old name: accepted for one minor version with a warning naming the new one,
+ * refused together with it. `parse` reads the old value (a bare number in the old unit).
+ */
+export interface Formerly<T> {
+  readonly name: string;
+  parse(raw: string): T;
+}
+
+/** The field, also accepted under its former name (parsed by `parse`, by default the field's own). */
+export function renamed<T>(f: Field<T>, formerName: string, parse: (raw: string) => T = f.parse): Field<T> {
+  return { ...f, formerly: { name: formerName, parse } };
 }
 
 export interface Common {
@@ -112,10 +129,16 @@ function range(o: { min?: number; max?: number }): string {
 }
 
 /** The unit of a duration input: what a bare number means, and what the parsed value is in. */
-export type DurationUnit = 'ms' | 's' | 'm' | 'd';
+export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const UNIT_NAME: Record<DurationUnit, string> = { ms: 'milliseconds', s: 'seconds', m: 'minutes', d: 'days' };
+const UNIT_NAME: Record<DurationUnit, string> = {
+  ms: 'milliseconds',
+  s: 'seconds',
+  m: 'minutes',
+  h: 'hours',
+  d: 'days',
+};
 
 /**
  * The one duration syntax of every duration input: a number in the input's own unit (90), or
@@ -138,23 +161,47 @@ export interface DurationOpts extends IntegerOpts {
   unit?: DurationUnit;
   /** Only whole units (default): AWS takes whole seconds for refresh preferences. */
   whole?: boolean;
+  /**
+   * Refuse a bare number (default: accept it in `unit`): for day-scale inputs whose old name took
+   * days, where a bare number carried over would silently mean seconds.
+   */
+  unitRequired?: boolean;
+  /** The input's old name and the unit its bare number was in: accepted for one minor version. */
+  formerly?: { name: string; unit: DurationUnit };
 }
 
-/** A duration input, parsed by parseDurationMs into the field's unit. */
-export const duration = optionalKind<DurationOpts, number>('duration', (raw, o) => {
+function parseDuration(raw: string, o: DurationOpts, bareUnit: DurationUnit | undefined): number {
   const unit = o.unit ?? 's';
   const name = UNIT_NAME[unit];
-  const ms = parseDurationMs(raw, unit);
+  if (!bareUnit && /^\d+(\.\d+)?$/.test(raw))
+    throw new InputProblem(
+      `${quote(raw)} has no unit; accepted: a duration with units s/m/h/d (14d, 336h): a bare number would be seconds`,
+    );
+  const ms = parseDurationMs(raw, bareUnit ?? unit);
   if (ms === undefined)
     throw new InputProblem(
-      `${quote(raw)} is not a duration; accepted: ${name} (90) or with units ms/s/m/h/d (500ms, 90s, 15m, 1h30m)`,
+      `${quote(raw)} is not a duration; accepted: ${bareUnit ? `${UNIT_NAME[bareUnit]} (90) or ` : ''}with units ms/s/m/h/d (500ms, 90s, 15m, 1h30m)`,
     );
   const n = ms / UNIT_MS[unit]!;
   if ((o.whole ?? true) && !Number.isInteger(n))
     throw new InputProblem(`${quote(raw)} is not a whole number of ${name}${range(o)} ${name}`);
   if (outside(n, o)) throw new InputProblem(`${n} ${name} is out of range${range(o)} ${name}`);
   return n;
-});
+}
+
+const durationField = optionalKind<DurationOpts, number>('duration', (raw, o) =>
+  parseDuration(raw, o, o.unitRequired ? undefined : (o.unit ?? 's')),
+);
+
+/**
+ * A duration input, parsed by parseDurationMs into the field's unit. With `formerly` its old name
+ * is accepted too (`renamed`), a bare number there in the old unit.
+ */
+export const duration = ((o: DurationOpts = {}) => {
+  const f = durationField(o);
+  const old = o.formerly;
+  return old ? renamed(f, old.name, (raw) => parseDuration(raw, o, old.unit)) : f;
+}) as typeof durationField;
 
 export interface ListOpts extends Common {
   required?: boolean;
@@ -288,6 +335,22 @@ export const region = (description: string) =>
 export const regionList = (o: { description: string; maxItems?: number }) =>
   list({ unique: true, pattern: REGION, accepted: 'AWS region names such as us-east-1', ...o });
 
+/**
+ * The groups roll-asg and wait-healthy work on: `asg-names`, `asg-tags`, and the `regions` (default
+ * `region`) to find them in.
+ */
+export const groupSelection = (d: {
+  'asg-names': string;
+  'asg-tags': string;
+  regions: string;
+  region: string;
+}) => ({
+  'asg-names': asgNames(d['asg-names']),
+  'asg-tags': asgTags(d['asg-tags']),
+  regions: regionList({ description: d.regions }),
+  region: region(d.region),
+});
+
 /** Auto Scaling group names (`asg-names`): AWS accepts any 1 to 255 characters (XmlStringMaxLen255). */
 export const asgNames = (description: string) =>
   list({
@@ -307,13 +370,13 @@ export function amiId(o: { description: string; required?: boolean }): Field<str
   return string({ ...o, pattern: AMI_ID, accepted: 'an AMI id such as ami-0123456789abcdef0' });
 }
 
-/** Seconds, fractions allowed (0.5, 500ms), so tests against localcloud can poll every few tens of milliseconds. */
-export const seconds = (o: { description: string; default: string; min: number; max: number }) =>
-  duration({ ...o, unit: 's', whole: false });
-
-/** Minutes (90, 1h, 90s), fractions allowed: how long a wait or a put-back may take. */
-export const minutes = (o: { description: string; default: string; min: number; max: number }) =>
-  duration({ ...o, unit: 'm', whole: false });
+/**
+ * Seconds, fractions allowed (0.5, 500ms), so tests against localcloud can poll every few tens of
+ * milliseconds; the waits' timeouts too (90s, 15m, 1h).
+ */
+export const seconds = (
+  o: { description: string; default: string; min: number; max: number } & Pick<DurationOpts, 'formerly'>,
+) => duration({ ...o, unit: 's', whole: false });
 
 /** Host must be an instance placeholder so the check can only ever reach the instances themselves. */
 export const HEALTH_URL = /^https?:\/\/\{(private-ip|private-dns)\}(:\d{1,5})?(\/[^\s]*)?$/;
@@ -351,4 +414,47 @@ export function checkpointPercentages(description: string): Field<number[]> {
       );
     return cps;
   });
+}
+
+/** `timeout` of the waits (roll-asg, wait-healthy, deploy-ami): 1 minute to a day, formerly timeout-minutes. */
+export const waitTimeout = (description: string) =>
+  seconds({
+    description,
+    default: '60m',
+    min: 60,
+    max: 86_400,
+    formerly: { name: 'timeout-minutes', unit: 'm' },
+  });
+
+/**
+ * The pace of the waits (roll-asg, wait-healthy): `timeout`, and `poll-interval` and
+ * `max-poll-interval` (polls start at the first and back off up to the second); formerly
+ * timeout-minutes, poll-interval-seconds and max-poll-interval-seconds.
+ */
+export const waitPace = (d: { timeout: string; 'poll-interval': string; 'max-poll-interval': string }) => ({
+  timeout: waitTimeout(d.timeout),
+  'poll-interval': seconds({
+    description: d['poll-interval'],
+    default: '15s',
+    min: 0.1,
+    max: 3600,
+    formerly: { name: 'poll-interval-seconds', unit: 's' },
+  }),
+  'max-poll-interval': seconds({
+    description: d['max-poll-interval'],
+    default: '60s',
+    min: 0.1,
+    max: 3600,
+    formerly: { name: 'max-poll-interval-seconds', unit: 's' },
+  }),
+});
+
+/** A max-poll-interval the user gave below poll-interval (an unset one simply rises to it). */
+export function waitPaceProblem(
+  v: { pollInterval: number; maxPollInterval: number },
+  isSet: (name: string) => boolean,
+): string | undefined {
+  if (isSet('max-poll-interval') && v.maxPollInterval < v.pollInterval)
+    return `max-poll-interval: ${v.maxPollInterval} seconds is below poll-interval (${v.pollInterval} seconds); accepted: at least poll-interval`;
+  return undefined;
 }

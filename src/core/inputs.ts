@@ -49,14 +49,24 @@ export const camel = (name: string): string =>
  * Parses every declared input once, collecting every problem, and throws one
  * ConfigurationError naming each bad input before any cloud call can happen.
  */
-export function parseInputs<F extends Fields>(spec: ActionSpec<F>, source: InputSource): Inputs<F> {
+export function parseInputs<F extends Fields>(
+  spec: ActionSpec<F>,
+  source: InputSource,
+  warn: (message: string) => void = () => {},
+): Inputs<F> {
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
-  // Where each value came from: rules count only what the user set (an input or its env fallback).
-  const origin = new Map<string, 'input' | 'env' | 'default'>();
+  // Where each value came from: rules count only what the user set (an input, its old name or its env fallback).
+  const origin = new Map<string, 'input' | 'env' | 'default' | 'formerly'>();
   for (const [name, f] of Object.entries(spec.inputs)) {
     let raw = source.input(name).trim();
     origin.set(name, f.default !== undefined && raw === f.default ? 'default' : 'input');
+    const old = formerValue(name, f, raw, source, problems, warn);
+    if (old) {
+      origin.set(name, 'formerly');
+      parseInto(values, problems, name, f, old.raw, old.parse, f.formerly!.name);
+      continue;
+    }
     if (raw === '' && f.env) {
       const fromEnv = f.env.map((e) => source.env(e)?.trim() ?? '').find((v) => v !== '');
       if (fromEnv) {
@@ -76,23 +86,94 @@ export function parseInputs<F extends Fields>(spec: ActionSpec<F>, source: Input
       values[camel(name)] = f.empty;
       continue;
     }
-    try {
-      values[camel(name)] = f.parse(raw);
-    } catch (err) {
-      if (!(err instanceof InputProblem)) throw err;
-      // A secret's value must never reach a log, even inside an error.
-      problems.push(`${name}: ${f.secret ? err.message.split(raw).join('***') : err.message}`);
-      values[camel(name)] = f.empty;
-    }
+    parseInto(values, problems, name, f, raw, f.parse);
   }
   const explicit = (name: string) => {
     const o = origin.get(name);
-    return o === 'env' || (o === 'input' && source.input(name).trim() !== '');
+    return o === 'env' || o === 'formerly' || (o === 'input' && source.input(name).trim() !== '');
   };
   problems.push(...ruleProblems(spec, explicit));
   if (spec.check) problems.push(...crossFieldProblems(spec, values as Inputs<F>, explicit, problems));
   if (problems.length) throw new ConfigurationError(problems);
   return values as Inputs<F>;
+}
+
+function parseInto(
+  values: Record<string, unknown>,
+  problems: string[],
+  name: string,
+  f: Field<unknown>,
+  raw: string,
+  parse: (raw: string) => unknown,
+  label = name,
+): void {
+  try {
+    values[camel(name)] = parse(raw);
+  } catch (err) {
+    if (!(err instanceof InputProblem)) throw err;
+    // A secret's value must never reach a log, even inside an error.
+    problems.push(`${label}: ${f.secret ? err.message.split(raw).join('***') : err.message}`);
+    values[camel(name)] = f.empty;
+  }
+}
+
+/**
+ * A renamed input given by its old name: its raw value and how to read it, with a warning naming
+ * the new name; given with the new name as well, a problem. The runner fills the new name with its
+ * default when the step does not set it, so only a value other than the default counts as given.
+ */
+function formerValue(
+  name: string,
+  f: Field<unknown>,
+  raw: string,
+  source: InputSource,
+  problems: string[],
+  warn: (message: string) => void,
+): { raw: string; parse: (raw: string) => unknown } | undefined {
+  const old = f.formerly;
+  const oldRaw = old ? source.input(old.name).trim() : '';
+  if (!old || oldRaw === '') return undefined;
+  if (raw !== '' && raw !== f.default) {
+    problems.push(`${old.name}: is the old name of ${name}; give only ${name}`);
+    return undefined;
+  }
+  warn(
+    `${old.name} is deprecated and will be removed in the next minor version: use ${name} instead (${deprecationHint})`,
+  );
+  return { raw: oldRaw, parse: old.parse };
+}
+
+const deprecationHint = 'give it a duration with its unit, such as 90s, 5m, 1h or 14d';
+
+/** What action.yml says on a renamed input's old name (deprecationMessage). */
+export const deprecationMessage = (oldName: string, newName: string): string =>
+  `${oldName} is renamed ${newName} and will be removed in the next minor version; use ${newName} (${deprecationHint}).`;
+
+/**
+ * Every input action.yml declares, in its order: each field, then its old name when it was
+ * renamed (optional, no default, with a deprecationMessage).
+ */
+export function declaredInputs(spec: { readonly inputs: Fields }): {
+  name: string;
+  description: string | undefined;
+  required: boolean;
+  default?: string;
+  env?: readonly string[];
+  deprecationMessage?: string;
+}[] {
+  return Object.entries(spec.inputs).flatMap(([name, f]) => [
+    { name, description: f.description, required: f.required, default: f.default, env: f.env },
+    ...(f.formerly
+      ? [
+          {
+            name: f.formerly.name,
+            description: `Deprecated: the old name of ${name}, accepted until the next minor version (a bare number keeps its old unit); give ${name} instead.`,
+            required: false,
+            deprecationMessage: deprecationMessage(f.formerly.name, name),
+          },
+        ]
+      : []),
+  ]);
 }
 
 /** What the spec's rules say about the inputs `explicit` counts as set by the user. */

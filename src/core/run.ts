@@ -126,7 +126,7 @@ async function runStep<F extends Fields>(
   const cancel = cancellation(actionsLog);
   let ctx: ActionContext | undefined;
   try {
-    const inputs = parseInputs(spec, envInputSource(env));
+    const inputs = parseInputs(spec, envInputSource(env), actionsLog.warning);
     registerSecrets(spec, inputs);
     ctx = {
       clients: clients({ region: regionOf(inputs, env), action: spec.name, env }),

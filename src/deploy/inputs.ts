@@ -1,6 +1,6 @@
 // The deploy-ami inputs: the union of what promote → roll → wait (and the optional reap) need for
 // one environment. Defaults are the strings the root action.yml declares (a test compares them).
-import { amiId, boolean, choice, integer, list, minutes, region, string } from '../core/input-fields.js';
+import { amiId, boolean, choice, duration, integer, list, region, string } from '../core/input-fields.js';
 import { definePart, partProblems } from '../core/compose.js';
 import { defineAction, pickFields, type Inputs } from '../core/inputs.js';
 import { promoteSpec } from '../promote/inputs.js';
@@ -91,23 +91,27 @@ const deployFields = {
     'health-url':
       'Optional HTTP check of every instance, a URL template whose host is `{private-ip}` or `{private-dns}`, for example `http://{private-ip}:8080/version`.',
     'expected-version': "With health-url: text every instance's response body must contain.",
-    'unhealthy-grace-seconds': 'How long an instance may stay unhealthy before the wait fails.',
-    'timeout-minutes': 'Bound on the wait for a healthy fleet, in minutes.',
+    'unhealthy-grace':
+      'How long an instance may stay unhealthy before the wait fails, a duration such as 90s or 5m (a bare number is seconds).',
+    timeout:
+      'Bound on the wait for a healthy fleet, a duration such as 90m or 1h (a bare number is seconds).',
     'rollback-on-failure':
       'On failure or timeout, roll the instance refresh back where AWS allows it and wait for the rollback; when a check fails after the refresh already ended Successful, start a refresh back to the previous launch template version.',
-    'poll-interval-seconds': true,
-    'max-poll-interval-seconds':
-      'Longest time between two polls of a group, in seconds: the wait backs off up to it while nothing changes.',
+    'poll-interval': true,
+    'max-poll-interval':
+      'Longest time between two polls of a group, a duration such as 60s or 2m (a bare number is seconds): the wait backs off up to it while nothing changes.',
     'events-queue-url':
-      "Optional SQS queue fed by an EventBridge rule with Auto Scaling's instance refresh events (see wait-healthy's README): the wait long-polls it and looks at a refresh as soon as an event names it, polling every max-poll-interval-seconds as the safety net; an unreadable queue is one warning, then polling.",
+      "Optional SQS queue fed by an EventBridge rule with Auto Scaling's instance refresh events (see wait-healthy's README): the wait long-polls it and looks at a refresh as soon as an event names it, polling every max-poll-interval as the safety net; an unreadable queue is one warning, then polling.",
   }),
 
-  'put-back-minutes': minutes({
+  'put-back-timeout': duration({
     description:
-      'How long putting back a failed or cancelled deployment keeps retrying a call AWS throttles, answers with 5xx or drops, in minutes; what still fails is listed with the AWS CLI command that finishes it. Refreshes back are waited for up to timeout-minutes.',
-    default: '5',
-    min: 1,
-    max: 60,
+      'How long putting back a failed or cancelled deployment keeps retrying a call AWS throttles, answers with 5xx or drops, a duration such as 5m (a bare number is seconds); what still fails is listed with the AWS CLI command that finishes it. Refreshes back are waited for up to timeout.',
+    default: '5m',
+    whole: false,
+    min: 60,
+    max: 3600,
+    formerly: { name: 'put-back-minutes', unit: 'm' },
   }),
 
   // Optional Octopus clean-up once the fleet is healthy (reap-octopus-orphans).
@@ -274,4 +278,10 @@ export const deploySpec = defineAction({
     const parts = [...(amisBad ? [] : partProblems(rollPart, v, isSet)), ...partProblems(waitPart, v, isSet)];
     for (const p of new Set(parts)) problem(p);
   },
+});
+
+/** How long a put-back retries throttled calls, and waits for the refreshes back (in ms). */
+export const putBackTimes = (v: DeployInputs) => ({
+  retryMs: Math.round(v.putBackTimeout * 1000),
+  waitMs: Math.round(v.timeout * 1000),
 });

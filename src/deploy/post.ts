@@ -6,7 +6,7 @@ import type { ActionContext } from '../core/context.js';
 import { ActionFailure, describeError } from '../core/errors.js';
 import { describeGroups } from '../aws/groups.js';
 import { CONSENT_TAG, parameterBase } from '../roll/consent.js';
-import { groupSelection, type DeployInputs } from './inputs.js';
+import { groupSelection, putBackTimes, type DeployInputs } from './inputs.js';
 import { readJournal, regionState, type GroupBefore, type JournalData } from './journal.js';
 import type { PutBackReport } from './persist.js';
 import { putBack } from './put-back.js';
@@ -121,7 +121,7 @@ export async function finishDeploy(
           { name: 'environment', saved: j.environment, input: v.environment },
         ],
       },
-      { retryMs: v.putBackMinutes * 60_000, waitMs: v.timeoutMinutes * 60_000 },
+      putBackTimes(v),
     );
   if (!v.amis) return finish(v.amiId, getState);
   const regions = Object.entries(v.amis);

@@ -11,9 +11,9 @@ import { deleteVersions, restoreDefaults, restoreSource } from './put-back-recor
 export interface PutBackOptions {
   /** Cancelled: only the calls that stop the damage (refreshes, label, value), no waiting; post finishes. */
   quick: boolean;
-  /** How long a failing call is retried (put-back-minutes). */
+  /** How long a failing call is retried (put-back-timeout). */
   retryMs: number;
-  /** How long refreshes (rolled back, or back) may take (timeout-minutes). */
+  /** How long refreshes (rolled back, or back) may take (timeout). */
   waitMs: number;
   /** A refresh back was started: recorded so a later put-back knows it is ours. */
   onRefreshBack?: (g: GroupBefore, refreshId: string) => void;

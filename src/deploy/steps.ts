@@ -21,7 +21,7 @@ import { checkOctopusAccess, type OctopusAccess } from '../reap/preflight.js';
 import { runReap, type ReapResult, type ReapRunOptions } from '../reap/reap.js';
 import { rollOptionsFrom, type RollOptions } from '../roll/options.js';
 import { roll, type RollResult } from '../roll/roll.js';
-import { rollPart, waitPart, type Deployment } from './inputs.js';
+import { putBackTimes, rollPart, waitPart, type Deployment } from './inputs.js';
 import type { Journal, JournalData } from './journal.js';
 import { settleSources } from './sources.js';
 import type { PutBackReport } from './persist.js';
@@ -69,9 +69,12 @@ export interface StepOptions {
  * first): roll-asg and wait-healthy as their parts say (inputs.ts), which their checks read too.
  */
 export function stepOptions(v: Deployment, step: Pick<StepEnv, 'env'>): StepOptions {
+  // deploy-ami's poll-interval is the wait's (roll-asg and wait-healthy share the name); promote's
+  // read-back while SSM validates keeps its own default.
+  const { pollInterval: _waitPollInterval, ...promoteGiven } = v;
   return {
     parameterName: v.parameterName,
-    promote: promoteOptions(inputsWith(promoteSpec, { ...v, dryRun: false })),
+    promote: promoteOptions(inputsWith(promoteSpec, { ...promoteGiven, dryRun: false })),
     roll: {
       ...rollOptionsFrom(partInputs(rollPart, v)),
       // The default moves only once proven, so groups following $Default elsewhere on the template are refused in the plan.
@@ -87,7 +90,7 @@ export function stepOptions(v: Deployment, step: Pick<StepEnv, 'env'>): StepOpti
       }),
     ),
     setDefaultVersion: v.setDefaultVersion,
-    putBack: { retryMs: v.putBackMinutes * 60_000, waitMs: v.timeoutMinutes * 60_000 },
+    putBack: putBackTimes(v),
   };
 }
 

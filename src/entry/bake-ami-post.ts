@@ -9,6 +9,6 @@ import { runPost } from '../core/run.js';
 // The SDK clients this action uses: the only ones its bundle loads.
 await runPost(bakeSpec, awsClients({ ec2: EC2Client }), async (inputs, ctx, io) => {
   await cleanupAfterBake(ctx, readSavedBake(io.getState), {
-    retryDelayMs: inputs.pollIntervalSeconds * 1000,
+    retryDelayMs: Math.round(inputs.pollInterval * 1000),
   });
 });

@@ -243,7 +243,7 @@ export async function waitHealthyHearing(ctx: ActionContext, o: WaitOptions): Pr
   const { timeoutMs, maxPollIntervalMs } = resolveOptions(o);
   const region = queueRegion(queueUrl, ctx.clients.defaultRegion);
   const events = openRefreshEvents(ctx, { queueUrl, region, signal: ctx.signal });
-  // The safety-net poll interval while events flow: max-poll-interval-seconds.
+  // The safety-net poll interval while events flow: max-poll-interval.
   const pause = refreshEventsPause(ctx, events, {
     safetyNetMs: maxPollIntervalMs,
     deadlineAt: ctx.clock.now() + timeoutMs,

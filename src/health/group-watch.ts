@@ -64,7 +64,7 @@ function unhealthyTooLong(
   if (v.unhealthy.length) {
     life.unhealthy ??= { since: now, atPercent: percent };
     if (now - life.unhealthy.since >= c.graceMs)
-      return `${plural(v.unhealthy.length, 'instance')} unhealthy for more than ${Math.round(c.graceMs / 1000)}s (unhealthy-grace-seconds): ${v.problems.join('; ')}`;
+      return `${plural(v.unhealthy.length, 'instance')} unhealthy for more than ${Math.round(c.graceMs / 1000)}s (unhealthy-grace): ${v.problems.join('; ')}`;
   } else if (v.ok || percent > (life.unhealthy?.atPercent ?? Infinity)) {
     // Replaced-and-still-unhealthy instances come and go; only progress or a clean look resets the clock.
     life.unhealthy = undefined;
@@ -123,7 +123,7 @@ export async function look(
   return fail(
     s,
     'timed-out',
-    `timed out after ${minutes} minute(s) (timeout-minutes) with the refresh ${status} at ${percent}%`,
+    `timed out after ${minutes} minute(s) (timeout) with the refresh ${status} at ${percent}%`,
     c,
   );
 }
@@ -233,7 +233,7 @@ async function lookVerifying(
     await fail(
       s,
       'failed',
-      `refresh Successful but not healthy ${Math.round(c.graceMs / 1000)}s later (unhealthy-grace-seconds): ${verdict.problems.join('; ')}`,
+      `refresh Successful but not healthy ${Math.round(c.graceMs / 1000)}s later (unhealthy-grace): ${verdict.problems.join('; ')}`,
       c,
     );
     return true;

@@ -1,18 +1,15 @@
 // The wait-healthy inputs: one Field per action.yml input, defaults identical to action.yml.
 import {
   amiId,
-  asgNames,
-  asgTags,
   boolean,
   decimal,
   duration,
+  groupSelection,
   healthUrl,
   json,
-  minutes,
-  region,
-  regionList,
-  seconds,
   string,
+  waitPace,
+  waitPaceProblem,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 import { parseRefreshes } from './watched-refresh.js';
@@ -26,17 +23,15 @@ export const waitHealthySpec = defineAction({
         'The refreshes to watch, as roll-asg\'s `refreshes` output: a JSON list of {"region", "group", "refreshId", "newVersion", "previousVersion", "amiId", ...}. Give this, or `asg-names`/`asg-tags`.',
       accepted: 'roll-asg\'s refreshes output: a JSON list of {"region", "group", "refreshId", ...}',
     }),
-    'asg-names': asgNames(
-      'Auto Scaling group names (one per line or comma-separated) whose latest instance refresh to watch. May be combined with `asg-tags`.',
-    ),
-    'asg-tags': asgTags(
-      'Select groups by tags, `Key=Value` one per line or comma-separated; a group must match all of them. Their latest instance refresh is watched.',
-    ),
-    regions: regionList({
-      description:
+    ...groupSelection({
+      'asg-names':
+        'Auto Scaling group names (one per line or comma-separated) whose latest instance refresh to watch. May be combined with `asg-tags`.',
+      'asg-tags':
+        'Select groups by tags, `Key=Value` one per line or comma-separated; a group must match all of them. Their latest instance refresh is watched.',
+      regions:
         'Regions in which to look up `asg-names`/`asg-tags` (one per line or comma-separated). Defaults to `region`. Entries of `refreshes` carry their own region.',
+      region: 'AWS region used when `regions` is empty. Defaults to AWS_REGION / AWS_DEFAULT_REGION.',
     }),
-    region: region('AWS region used when `regions` is empty. Defaults to AWS_REGION / AWS_DEFAULT_REGION.'),
     'expected-ami-id': amiId({
       description:
         'The AMI every instance must run. By default it is taken from `refreshes` or from the launch template version the refresh deploys.',
@@ -49,24 +44,21 @@ export const waitHealthySpec = defineAction({
         'With `health-url`: text the response body of every instance must contain (catches stale code).',
       maxLength: 200,
     }),
-    'health-url-timeout-seconds': duration({
-      description: 'Time allowed for one `health-url` request, in seconds or a duration (5, 5s).',
-      default: '5',
+    'health-url-timeout': duration({
+      description:
+        'Time allowed for one `health-url` request: a duration such as 5s or 30s (a bare number is seconds).',
+      default: '5s',
       min: 1,
       max: 120,
+      formerly: { name: 'health-url-timeout-seconds', unit: 's' },
     }),
-    'unhealthy-grace-seconds': duration({
+    'unhealthy-grace': duration({
       description:
-        'How long an instance may stay unhealthy (load balancer target `unhealthy`, or failing `health-url`) before the wait fails, in seconds or a duration (300, 5m).',
-      default: '300',
+        'How long an instance may stay unhealthy (load balancer target `unhealthy`, or failing `health-url`) before the wait fails: a duration such as 90s or 5m (a bare number is seconds).',
+      default: '5m',
       min: 0,
       max: 86_400,
-    }),
-    'timeout-minutes': minutes({
-      description: 'Give up after this many minutes, or a duration such as 90m or 1h (status `timed-out`).',
-      default: '60',
-      min: 1,
-      max: 1440,
+      formerly: { name: 'unhealthy-grace-seconds', unit: 's' },
     }),
     'rollback-on-failure': boolean({
       description:
@@ -81,22 +73,17 @@ export const waitHealthySpec = defineAction({
       max: 100,
       what: 'number of requests per second',
     }),
-    'poll-interval-seconds': seconds({
-      description: 'Shortest time between two polls of a group, in seconds (decimals allowed).',
-      default: '15',
-      min: 0.1,
-      max: 3600,
-    }),
-    'max-poll-interval-seconds': seconds({
-      description:
-        "Longest time between two polls of a group, in seconds. Between the two bounds the interval adapts to the refresh's pace.",
-      default: '60',
-      min: 0.1,
-      max: 3600,
+    ...waitPace({
+      timeout:
+        'Give up after this long (status `timed-out`): a duration such as 90m or 1h (a bare number is seconds).',
+      'poll-interval':
+        'Shortest time between two polls of a group: a duration such as 15s or 500ms (a bare number is seconds).',
+      'max-poll-interval':
+        "Longest time between two polls of a group, a duration such as 60s or 2m (a bare number is seconds). Between the two bounds the interval adapts to the refresh's pace.",
     }),
     'events-queue-url': string({
       description:
-        "Optional SQS queue that an EventBridge rule fills with Auto Scaling's instance refresh events (see the README for the rule and queue). The wait long-polls it and looks at a refresh as soon as an event names it; polling every max-poll-interval-seconds stays as the safety net. If the queue cannot be read the wait warns once and polls as without it.",
+        "Optional SQS queue that an EventBridge rule fills with Auto Scaling's instance refresh events (see the README for the rule and queue). The wait long-polls it and looks at a refresh as soon as an event names it; polling every max-poll-interval stays as the safety net. If the queue cannot be read the wait warns once and polls as without it.",
       pattern: QUEUE_URL,
       accepted: QUEUE_URL_ACCEPTED,
     }),
@@ -114,11 +101,8 @@ export const waitHealthySpec = defineAction({
     { requires: ['expected-version', 'health-url'] },
   ],
   check(v, problem, isSet) {
-    // An unset maximum simply rises to the minimum; a conflicting one the user gave is an error.
-    if (isSet('max-poll-interval-seconds') && v.maxPollIntervalSeconds < v.pollIntervalSeconds)
-      problem(
-        `max-poll-interval-seconds: ${v.maxPollIntervalSeconds} is below poll-interval-seconds (${v.pollIntervalSeconds}); accepted: at least poll-interval-seconds`,
-      );
+    const pace = waitPaceProblem(v, isSet);
+    if (pace) problem(pace);
     if (isSet('regions') && isSet('refreshes'))
       problem('regions: applies to asg-names/asg-tags only; entries of refreshes carry their own region');
   },

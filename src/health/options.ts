@@ -20,13 +20,13 @@ export function healthOptions(inputs: WaitHealthyInputs, step: Pick<StepEnv, 'en
     expectedAmiId: inputs.expectedAmiId,
     healthUrl: inputs.healthUrl,
     expectedVersion: inputs.expectedVersion,
-    healthUrlTimeoutMs: ms(inputs.healthUrlTimeoutSeconds),
-    unhealthyGraceMs: ms(inputs.unhealthyGraceSeconds),
-    timeoutMs: inputs.timeoutMinutes * 60_000,
+    healthUrlTimeoutMs: ms(inputs.healthUrlTimeout),
+    unhealthyGraceMs: ms(inputs.unhealthyGrace),
+    timeoutMs: ms(inputs.timeout),
     rollbackOnFailure: inputs.rollbackOnFailure,
     maxRequestsPerSecond: inputs.maxRequestsPerSecond,
-    pollIntervalMs: ms(inputs.pollIntervalSeconds),
-    maxPollIntervalMs: ms(inputs.maxPollIntervalSeconds),
+    pollIntervalMs: ms(inputs.pollInterval),
+    maxPollIntervalMs: ms(inputs.maxPollInterval),
     eventsQueueUrl: inputs.eventsQueueUrl,
   } satisfies WaitOptions;
 }

@@ -297,7 +297,7 @@ export async function pollRound(
     const rest = others.filter((s) => !known.includes(s));
     const due = (s: GroupState) => s.nextAt <= now;
     const provable = (s: GroupState) => provableVersion(s) !== undefined;
-    // Undecided: read once poll-interval-seconds passed since the last read, whatever its pace said.
+    // Undecided: read once poll-interval passed since the last read, whatever its pace said.
     const unsure = rest.filter((s) =>
       !checksDecide(s.life) ? due(s) : s.undecided !== undefined && now >= s.readAt + r.o.pollIntervalMs,
     );
@@ -355,7 +355,7 @@ function unreadAtDeadline(s: GroupState, now: number, lastMiss: string): void {
     status: 'timed-out',
     action: 'none',
     message:
-      `timed out after ${minutes} minute(s) (timeout-minutes) without reading the refresh once` +
+      `timed out after ${minutes} minute(s) (timeout) without reading the refresh once` +
       `${lastMiss ? ` (last error: ${lastMiss})` : ''}; nothing was rolled back: check the group in AWS`,
     at: now,
   });

@@ -134,13 +134,11 @@ function checkOptions(options: WaitOptions, o: ResolvedOptions): void {
     problems.push(
       `max-requests-per-second: ${o.maxRequestsPerSecond} is not accepted; accepted: a positive number`,
     );
-  // Named and valued as the inputs are: in seconds and minutes.
+  // Named and valued as the inputs are: in seconds.
   if (!(o.pollIntervalMs > 0))
-    problems.push(
-      `poll-interval-seconds: ${o.pollIntervalMs / 1000} is not accepted; accepted: a positive number`,
-    );
+    problems.push(`poll-interval: ${o.pollIntervalMs / 1000} is not accepted; accepted: a positive number`);
   if (!(o.timeoutMs > 0))
-    problems.push(`timeout-minutes: ${o.timeoutMs / 60_000} is not accepted; accepted: 1 or more`);
+    problems.push(`timeout: ${o.timeoutMs / 1000} seconds is not accepted; accepted: a positive duration`);
   if (o.expectedVersion !== undefined && !o.healthUrl)
     problems.push('expected-version: needs health-url as well');
   if (problems.length) throw new ConfigurationError(problems);

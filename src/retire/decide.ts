@@ -91,7 +91,7 @@ export function decide(f: Facts, o: RetireOptions): Decision[] {
       return {
         image,
         action: 'disable',
-        reasons: ['no reference; past keep-count and keep-days'],
+        reasons: ['no reference; past keep-count and keep-for'],
         unprotect,
       };
     const graceLeft = disabledAt + o.graceMs - f.now;

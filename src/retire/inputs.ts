@@ -30,20 +30,27 @@ export const retireSpec = defineAction({
       min: 1,
       max: 1000,
     }),
-    'keep-days': duration({
-      description: 'Keep every AMI younger than this many days (or a duration: 14d, 336h).',
+    'keep-for': duration({
+      description:
+        'Keep every AMI younger than this, a duration with its unit such as 14d or 336h (a bare number is refused: it would be seconds).',
       unit: 'd',
-      default: '14',
+      unitRequired: true,
+      whole: false,
+      default: '14d',
       min: 0,
       max: 3650,
+      formerly: { name: 'keep-days', unit: 'd' },
     }),
-    'grace-days': duration({
+    'deregister-after': duration({
       description:
-        'Deregister an AMI (and delete its snapshots) only after it has been disabled this many days (or a duration: 7d). Until then EnableImage brings it back.',
+        'Deregister an AMI (and delete its snapshots) only once it has been disabled this long, a duration with its unit such as 7d (a bare number is refused: it would be seconds). Until then EnableImage brings it back.',
       unit: 'd',
-      default: '7',
+      unitRequired: true,
+      whole: false,
+      default: '7d',
       min: 1,
       max: 3650,
+      formerly: { name: 'grace-days', unit: 'd' },
     }),
     parameters: list({
       description:

@@ -5,9 +5,9 @@ export interface RetireOptions {
   names: string[];
   regions: string[];
   keepCount: number;
-  /** Younger AMIs are kept (keep-days). */
+  /** Younger AMIs are kept (keep-for). */
   keepMs: number;
-  /** How long an AMI stays disabled before it is deregistered (grace-days). */
+  /** How long an AMI stays disabled before it is deregistered (deregister-after). */
   graceMs: number;
   /** Parameters whose labelled and newest versions keep their AMIs (and whose labels may hold a protected AMI). */
   parameters: string[];
@@ -45,7 +45,7 @@ export type Action =
   | 'disable' // DisableImage + deprecate + disabled-at tag (and protection off)
   | 'deregister' // DeregisterImage + DeleteSnapshot of this project's snapshots
   | 'enable' // a disabled AMI referenced again: EnableImage
-  | 'wait'; // disabled, waiting for grace-days or a protection cooldown
+  | 'wait'; // disabled, waiting for deregister-after or a protection cooldown
 
 export interface Decision {
   image: OwnedImage;

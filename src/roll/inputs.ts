@@ -1,19 +1,16 @@
 // The roll-asg inputs and outputs.
 import {
   amiId,
-  asgNames,
-  asgTags,
   checkpointPercentages,
   boolean,
   choice,
   duration,
+  groupSelection,
   integer,
   list,
-  minutes,
-  region,
-  regionList,
-  seconds,
   string,
+  waitPace,
+  waitPaceProblem,
 } from '../core/input-fields.js';
 import { defineAction, type Inputs } from '../core/inputs.js';
 
@@ -24,16 +21,14 @@ const TWO_DAYS = 172_800;
 export const rollSpec = defineAction({
   name: 'roll-asg',
   inputs: {
-    'asg-names': asgNames(
-      'Auto Scaling group names, one per line or comma-separated. With asg-tags as well, a group must be named here and carry every tag.',
-    ),
-    'asg-tags': asgTags(
-      'Select groups by tags, `Key=Value` one per line or comma-separated (for example `Environment=staging`); a group must carry every tag. At least one of asg-names or asg-tags is required.',
-    ),
-    regions: regionList({
-      description: 'Regions to look for groups in, one per line or comma-separated. Defaults to `region`.',
+    ...groupSelection({
+      'asg-names':
+        'Auto Scaling group names, one per line or comma-separated. With asg-tags as well, a group must be named here and carry every tag.',
+      'asg-tags':
+        'Select groups by tags, `Key=Value` one per line or comma-separated (for example `Environment=staging`); a group must carry every tag. At least one of asg-names or asg-tags is required.',
+      regions: 'Regions to look for groups in, one per line or comma-separated. Defaults to `region`.',
+      region: 'The default AWS region. Defaults to AWS_REGION or AWS_DEFAULT_REGION.',
     }),
-    region: region('The default AWS region. Defaults to AWS_REGION or AWS_DEFAULT_REGION.'),
     'ami-id': amiId({
       description:
         'The AMI to roll out (ami-...). Give exactly one of ami-id or ami-parameter. With several regions the same id must exist in each.',
@@ -130,25 +125,13 @@ export const rollSpec = defineAction({
         'Wait until every refresh has finished and the groups are healthy on the AMI, with the same code as the wait-healthy action.',
       default: 'false',
     }),
-    'timeout-minutes': minutes({
-      description:
-        'Give up waiting after this many minutes (or a duration: 90m, 1h): for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
-      default: '60',
-      min: 1,
-      max: 1440,
-    }),
-    'poll-interval-seconds': seconds({
-      description:
-        'Shortest time between two polls of a refresh, in seconds (decimals allowed); polls back off from there while nothing changes.',
-      default: '15',
-      min: 0.1,
-      max: 3600,
-    }),
-    'max-poll-interval-seconds': seconds({
-      description: 'Longest time between two polls of a refresh, in seconds (decimals allowed).',
-      default: '60',
-      min: 0.1,
-      max: 3600,
+    ...waitPace({
+      timeout:
+        'Give up waiting after this long, a duration such as 90m or 1h (a bare number is seconds): for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
+      'poll-interval':
+        'Shortest time between two polls of a refresh, a duration such as 15s or 500ms (a bare number is seconds); polls back off from there while nothing changes.',
+      'max-poll-interval':
+        'Longest time between two polls of a refresh, a duration such as 60s or 2m (a bare number is seconds).',
     }),
     'dry-run': boolean({
       description:
@@ -174,11 +157,8 @@ export const rollSpec = defineAction({
       problem(
         'consent-parameter: is required when asg-tags selects groups and ami-id gives the AMI; accepted: the SSM parameter the groups are bound to by their golden-ami:parameter tag (/golden-ami/web)',
       );
-    // An unset maximum rises to the minimum; a conflicting one the user gave is an error.
-    if (isSet('max-poll-interval-seconds') && v.maxPollIntervalSeconds < v.pollIntervalSeconds)
-      problem(
-        `max-poll-interval-seconds: ${v.maxPollIntervalSeconds} is below poll-interval-seconds (${v.pollIntervalSeconds}); accepted: at least poll-interval-seconds`,
-      );
+    const pace = waitPaceProblem(v, isSet);
+    if (pace) problem(pace);
     // The ranges (min 0-100, max 100-200) already keep min at most max; AWS also caps the spread.
     if (
       v.maxHealthyPercentage !== undefined &&

@@ -55,7 +55,7 @@ export interface RollOptions {
 const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
 
 export function rollOptionsFrom(inputs: RollInputs): RollOptions {
-  const pollIntervalMs = Math.round(inputs.pollIntervalSeconds * 1000);
+  const pollIntervalMs = Math.round(inputs.pollInterval * 1000);
   return {
     regions: inputs.regions.length ? inputs.regions : [inputs.region],
     names: inputs.asgNames,
@@ -78,9 +78,9 @@ export function rollOptionsFrom(inputs: RollInputs): RollOptions {
     setDefaultVersion: inputs.setDefaultVersion,
     ifRefreshInProgress: inputs.ifRefreshInProgress,
     maxConcurrency: inputs.maxConcurrency,
-    timeoutMs: inputs.timeoutMinutes * 60_000,
+    timeoutMs: Math.round(inputs.timeout * 1000),
     pollIntervalMs,
-    maxPollIntervalMs: Math.max(pollIntervalMs, Math.round(inputs.maxPollIntervalSeconds * 1000)),
+    maxPollIntervalMs: Math.max(pollIntervalMs, Math.round(inputs.maxPollInterval * 1000)),
     dryRun: inputs.dryRun,
     wait: inputs.wait,
   };

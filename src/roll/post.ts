@@ -6,7 +6,7 @@ import type { PutBackReport } from '../deploy/persist.js';
 import type { RollInputs } from './inputs.js';
 import { rollOptionsFrom } from './options.js';
 
-/** How long the post step retries a call AWS throttles or fails with 5xx (deploy-ami's put-back-minutes default). */
+/** How long the post step retries a call AWS throttles or fails with 5xx (deploy-ami's put-back-timeout default). */
 const RETRY_MS = 5 * 60_000;
 
 export function finishRoll(

@@ -28,7 +28,7 @@ const tags = (list: Tag[]) => Object.fromEntries(list.map((t) => [t.Key, t.Value
 
 function bakeStep(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
   return runActionStep('bake-ami', {
-    inputs: { 'poll-interval-seconds': '0.05', ...inputs },
+    inputs: { 'poll-interval': '0.05', ...inputs },
     env: { ...localcloudEnv(lc.url), ...env },
     workdir,
   });

@@ -29,7 +29,7 @@ let counter = 0;
 function bakeStep(inputs: Record<string, string>, cancel?: CancelPlan): Promise<ActionRun> {
   counter += 1;
   return runActionStep('bake-ami', {
-    inputs: { name: `fail-${counter}`, 'source-ami': SOURCE, 'poll-interval-seconds': '0.05', ...inputs },
+    inputs: { name: `fail-${counter}`, 'source-ami': SOURCE, 'poll-interval': '0.05', ...inputs },
     env: localcloudEnv(lc.url),
     workdir,
     ...(cancel ? { cancel } : {}),
@@ -126,19 +126,19 @@ describe('bake-ami e2e: failures', () => {
     const r = await bakeStep({
       'user-data': '#!/bin/bash\nshutdown -h now',
       tags: 'localcloud:image-state=disabled',
-      'timeout-minutes': '30',
+      timeout: '30m',
     });
     expectFailure(r, /^phase image failed: image ami-\w+ in us-east-1 is disabled \(/);
     expectNothingLeft(r);
   });
 
-  it('a hang runs out of timeout-minutes, naming the phase', async () => {
+  it('a hang runs out of timeout, naming the phase', async () => {
     const r = await bakeStep({
       'user-data': '#!/bin/bash\n# localcloud: hang\nshutdown -h now',
-      'timeout-minutes': '1',
-      'poll-interval-seconds': '1',
+      timeout: '1m',
+      'poll-interval': '1',
     });
-    expectFailure(r, /^timeout-minutes \(1\) ran out during phase provision: .*last seen: running/);
+    expectFailure(r, /^timeout \(1m\) ran out during phase provision: .*last seen: running/);
     expectNothingLeft(r);
   });
 });
@@ -251,7 +251,7 @@ describe('bake-ami e2e: cloud faults', () => {
         name: 'faulty',
         'source-ami': SOURCE,
         'user-data': '#!/bin/bash\nshutdown -h now',
-        'poll-interval-seconds': '0.05',
+        'poll-interval': '0.05',
       },
       env: { ...localcloudEnv(lc.url), AWS_MAX_ATTEMPTS: '8' },
       workdir,

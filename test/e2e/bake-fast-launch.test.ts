@@ -44,7 +44,7 @@ const fastLaunchState = async (region: string, imageId: string) =>
 
 const bakeStep = (inputs: Record<string, string>): Promise<ActionRun> =>
   runActionStep('bake-ami', {
-    inputs: { name: 'win-fast', 'poll-interval-seconds': '0.05', 'windows-fast-launch': 'true', ...inputs },
+    inputs: { name: 'win-fast', 'poll-interval': '0.05', 'windows-fast-launch': 'true', ...inputs },
     env: localcloudEnv(lc.url),
     workdir,
   });

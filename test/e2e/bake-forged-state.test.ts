@@ -71,7 +71,7 @@ describe('bake-ami e2e: forged state', () => {
         'source-ami': SOURCE,
         'provision-scripts': 'evil.sh',
         'iam-instance-profile': 'bake-builder',
-        'poll-interval-seconds': '0.05',
+        'poll-interval': '0.05',
       },
       env: localcloudEnv(lc.url),
       workdir,

@@ -1,5 +1,5 @@
 // bake-ami through dist against localcloud: what the image is called (ami-name-template,
-// ami-description), how long it lives (deprecate-after-days) and who may launch it (organizations
+// ami-description), how long it lives (deprecate-after) and who may launch it (organizations
 // and OUs), on the AMI and its copies, converged again on reuse; bad values refused with 0 calls.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DescribeImageAttributeCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -36,11 +36,11 @@ const inputs = {
   name: 'named',
   'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
   'user-data': '#!/bin/bash\necho provisioned\nshutdown -h now',
-  'poll-interval-seconds': '0.05',
+  'poll-interval': '0.05',
   'copy-to-regions': 'eu-west-1',
   'ami-name-template': '{name}-{date}-{sha}',
   'ami-description': 'web {sha} run {run}',
-  'deprecate-after-days': '90',
+  'deprecate-after': '90d',
   'share-with-organizations': ORG,
   'share-with-organizational-units': OU,
 };
@@ -154,7 +154,7 @@ describe('bake-ami e2e: root volume performance and IMDSv2 on the image', () => 
       name: 'fast-disk',
       'source-ami': WINDOWS,
       'user-data-file': 'image/windows/user-data.ps1',
-      'poll-interval-seconds': '0.05',
+      'poll-interval': '0.05',
       'copy-to-regions': 'eu-west-1',
       'volume-type': 'gp3',
       'volume-iops': '4000',
@@ -179,7 +179,7 @@ describe('bake-ami e2e: root volume performance and IMDSv2 on the image', () => 
       name: 'fast-disk',
       'source-ami': WINDOWS,
       'user-data-file': 'image/windows/user-data.ps1',
-      'poll-interval-seconds': '0.05',
+      'poll-interval': '0.05',
       'dry-run': 'true',
     });
     expect(plain.outputs.fingerprint).not.toBe(r.outputs.fingerprint);
@@ -216,14 +216,10 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ],
   [
     'deprecate after 0 days',
-    { 'deprecate-after-days': '0' },
-    /^deprecate-after-days: 0 is out of range; accepted: 1 to 3650/,
+    { 'deprecate-after': '0d' },
+    /^deprecate-after: 0 days is out of range; accepted: 1 to 3650 days/,
   ],
-  [
-    'deprecate after 11 years',
-    { 'deprecate-after-days': '4000' },
-    /^deprecate-after-days: 4000 is out of range/,
-  ],
+  ['deprecate after 11 years', { 'deprecate-after': '4000d' }, /^deprecate-after: 4000 days is out of range/],
   [
     'organization given as an id',
     { 'share-with-organizations': 'o-abcd123456' },

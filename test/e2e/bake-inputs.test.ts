@@ -75,11 +75,7 @@ const beforeAnyCall: [string, Record<string, string>, RegExp, Record<string, str
     { name: 'web', 'source-ami': ok['source-ami'] },
     /one of user-data, user-data-file, provision-scripts is required/,
   ],
-  [
-    'timeout not a number',
-    { ...ok, 'timeout-minutes': 'an hour' },
-    /timeout-minutes: "an hour" is not a whole number/,
-  ],
+  ['timeout not a number', { ...ok, timeout: 'an hour' }, /timeout: "an hour" is not a duration/],
   ['tag without value', { ...ok, tags: 'team' }, /tags: "team" is not a key=value pair/],
   [
     'copy to the bake region',

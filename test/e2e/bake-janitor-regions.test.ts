@@ -27,7 +27,7 @@ const bake = (name: string, inputs: Record<string, string>, cancel?: CancelPlan)
     inputs: {
       name,
       'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
-      'poll-interval-seconds': '0.05',
+      'poll-interval': '0.05',
       'user-data': '#!/bin/bash\necho BAKE-SUCCEEDED > /dev/console\nshutdown -h now',
       ...inputs,
     },

@@ -31,7 +31,7 @@ const bake = (name: string, cancel?: CancelPlan) =>
     inputs: {
       name,
       'source-ami': SOURCE,
-      'poll-interval-seconds': '0.05',
+      'poll-interval': '0.05',
       'user-data':
         '#!/bin/bash\n# localcloud: provision-ms 300\necho BAKE-SUCCEEDED > /dev/console\nshutdown -h now',
     },

@@ -31,7 +31,7 @@ const tag = (tags: Tag[], key: string) => tags.find((t) => t.Key === key)?.Value
 
 const bakeStep = (name: string, inputs: Record<string, string>, cancel?: CancelPlan): Promise<ActionRun> =>
   runActionStep('bake-ami', {
-    inputs: { name, 'source-ami': SOURCE, 'poll-interval-seconds': '0.05', ...inputs },
+    inputs: { name, 'source-ami': SOURCE, 'poll-interval': '0.05', ...inputs },
     env: localcloudEnv(lc.url),
     workdir,
     ...(cancel ? { cancel } : {}),
@@ -51,7 +51,11 @@ const ofBake = (bakeId: string) => {
 describe('bake-ami e2e: on-failure: keep', () => {
   it('keeps exactly one stopped builder with an expiry, named in the failure line; the janitor removes it after', async () => {
     const started = Date.now();
-    const r = await bakeStep('kept', { 'user-data': FAILING, 'on-failure': 'keep', 'keep-hours': '6' });
+    const r = await bakeStep('kept', {
+      'user-data': FAILING,
+      'on-failure': 'keep',
+      'keep-builder-for': '6h',
+    });
     expect(r.exitCode).toBe(1);
     expect(r.errors).toEqual([
       expect.stringMatching(
@@ -120,7 +124,11 @@ describe('bake-ami e2e: on-failure: keep', () => {
       { 'on-failure': 'abort' },
       /^on-failure: "abort" is not accepted; accepted: cleanup, keep/,
     ],
-    ['keep-hours 0', { 'keep-hours': '0' }, /^keep-hours: 0 is out of range; accepted: 1 to 168/],
+    [
+      'keep-builder-for 0',
+      { 'keep-builder-for': '0h' },
+      /^keep-builder-for: 0 seconds is out of range; accepted: 3600 to 604800 seconds/,
+    ],
     [
       'keep with packer',
       { 'on-failure': 'keep', engine: 'packer', 'packer-template': 'x.json', 'user-data': '' },

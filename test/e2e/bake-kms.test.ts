@@ -31,7 +31,7 @@ const bake = (inputs: Record<string, string>) =>
     inputs: {
       name: 'kms',
       'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
-      'poll-interval-seconds': '0.05',
+      'poll-interval': '0.05',
       'user-data': '#!/bin/bash\nshutdown -h now',
       encrypted: 'true',
       'copy-to-regions': 'eu-west-1, ap-southeast-2',

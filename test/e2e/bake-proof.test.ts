@@ -32,8 +32,8 @@ async function bake(inputs: Record<string, string>): Promise<{ r: ActionRun; nam
   counter += 1;
   const name = `proof-${counter}`;
   const r = await runActionStep('bake-ami', {
-    // timeout-minutes stays at its default (60): a failure not seen early would hang the test.
-    inputs: { name, 'source-ami': LINUX, 'poll-interval-seconds': '0.05', ...inputs },
+    // timeout stays at its default (60): a failure not seen early would hang the test.
+    inputs: { name, 'source-ami': LINUX, 'poll-interval': '0.05', ...inputs },
     env: localcloudEnv(lc.url),
     workdir,
   });

@@ -28,7 +28,7 @@ const SOURCE = 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kern
 const region = () => lc.world.region('us-east-1');
 const bakeStep = (name: string, inputs: Record<string, string>): Promise<ActionRun> =>
   runActionStep('bake-ami', {
-    inputs: { name, 'source-ami': SOURCE, 'poll-interval-seconds': '0.05', spot: 'true', ...inputs },
+    inputs: { name, 'source-ami': SOURCE, 'poll-interval': '0.05', spot: 'true', ...inputs },
     env: localcloudEnv(lc.url),
     workdir,
   });

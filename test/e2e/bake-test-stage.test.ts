@@ -37,7 +37,7 @@ const bakeStep = (name: string, inputs: Record<string, string>, cancel?: CancelP
       name,
       'source-ami': SOURCE,
       'user-data': BUILD,
-      'poll-interval-seconds': '0.05',
+      'poll-interval': '0.05',
       'iam-instance-profile': 'golden-ami-builder',
       'copy-to-regions': 'eu-west-1',
       ...inputs,

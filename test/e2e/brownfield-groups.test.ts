@@ -67,7 +67,7 @@ const mutationsSince = (seq: number) =>
 
 function roll(inputs: Record<string, string>): Promise<ActionRun> {
   return runActionStep('roll-asg', {
-    inputs: { 'poll-interval-seconds': '0.2', 'max-poll-interval-seconds': '1', ...inputs },
+    inputs: { 'poll-interval': '0.2', 'max-poll-interval': '1', ...inputs },
     env: localcloudEnv(lc.url, REGION),
   });
 }
@@ -109,7 +109,7 @@ describe('warm pools', () => {
     );
     expect(await warmImages('burst')).toEqual([oldAmi, oldAmi]);
 
-    const r = await roll({ 'asg-names': 'burst', 'ami-id': newAmi, wait: 'true', 'timeout-minutes': '2' });
+    const r = await roll({ 'asg-names': 'burst', 'ami-id': newAmi, wait: 'true', timeout: '2m' });
 
     expect(r.exitCode).toBe(0);
     expect(r.log).toContain(`0/0 instances, 0/2 in the warm pool on ${newAmi}`);
@@ -145,8 +145,8 @@ describe('warm pools', () => {
         'ami-id': newAmi,
         'parameter-name': '/golden-ami/warm',
         environment: 'warm',
-        'poll-interval-seconds': '0.2',
-        'max-poll-interval-seconds': '1',
+        'poll-interval': '0.2',
+        'max-poll-interval': '1',
       },
       env: localcloudEnv(lc.url, REGION),
     });
@@ -252,7 +252,7 @@ describe("the group's own settings", () => {
     await inService('policy', 2);
     const since = lastMutation();
 
-    const r = await roll({ 'asg-names': 'policy', 'ami-id': newAmi, wait: 'true', 'timeout-minutes': '2' });
+    const r = await roll({ 'asg-names': 'policy', 'ami-id': newAmi, wait: 'true', timeout: '2m' });
 
     expect(r.exitCode).toBe(0);
     const start = lc.logs.mutations

@@ -39,9 +39,9 @@ describe('a mixed-instances group failing a check after its refresh ended Succes
         environment: ENVIRONMENT,
         region: PRIMARY,
         'asg-names': 'web-mixed',
-        'timeout-minutes': '2',
-        'poll-interval-seconds': '0.2',
-        'max-poll-interval-seconds': '0.5',
+        timeout: '2m',
+        'poll-interval': '0.2',
+        'max-poll-interval': '0.5',
         ...extra,
       },
       env: localcloudEnv(lc.url, PRIMARY),
@@ -53,7 +53,7 @@ describe('a mixed-instances group failing a check after its refresh ended Succes
     const r = await deployMixed({
       'health-url': `http://{private-ip}:${HTTP_PORT}/version`,
       'expected-version': '9.9.9',
-      'unhealthy-grace-seconds': '1',
+      'unhealthy-grace': '1',
     });
     expect(`${r.outputs.status}\n${r.errors.join('\n')}`).toMatch(/^rolled-back\n/);
     expect(r.errors[0]).toMatch(/web-mixed: refreshed back .*deleted launch template/);

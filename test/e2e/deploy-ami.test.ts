@@ -24,7 +24,7 @@ describe('deploy-ami', () => {
     'parameter-name': '/golden-ami/web',
     environment: 'production',
     reap: true,
-    'poll-interval-seconds': '0.3',
+    'poll-interval': '0.3',
   };
 
   beforeAll(async () => {

@@ -63,10 +63,10 @@ function deployer(lc: Localcloud, parameter: string) {
       ...more,
       inputs: {
         'parameter-name': parameter,
-        'poll-interval-seconds': '0.3',
-        'max-poll-interval-seconds': '1',
-        'unhealthy-grace-seconds': '2',
-        'timeout-minutes': '3',
+        'poll-interval': '0.3',
+        'max-poll-interval': '1',
+        'unhealthy-grace': '2',
+        timeout: '3m',
         ...inputs,
       },
       env: localcloudEnv(lc.url, REGION),
@@ -290,7 +290,7 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
     ];
     try {
       const r = await deployer(lc, PARAM)(
-        { 'ami-id': bad, environment: 'stuck', 'auto-rollback': false, 'put-back-minutes': '1' },
+        { 'ami-id': bad, environment: 'stuck', 'auto-rollback': false, 'put-back-timeout': '1m' },
         { post: false },
       );
       expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^failed\n/);
@@ -335,7 +335,7 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
   test('roll-asg with wait: true, cancelled mid-refresh: refreshes was written and its post step puts the group back', async () => {
     const before = await observe(lc, ['cancel-web'], PARAM);
     const r = await runActionStep('roll-asg', {
-      inputs: { 'asg-names': 'cancel-web', 'ami-id': good, wait: true, 'poll-interval-seconds': '0.3' },
+      inputs: { 'asg-names': 'cancel-web', 'ami-id': good, wait: true, 'poll-interval': '0.3' },
       env: localcloudEnv(lc.url, REGION),
       cancel: { whenOutput: /started instance refresh/ },
     });
@@ -371,7 +371,7 @@ describe('deploy-ami: every ending leaves the environment as before, or entirely
         environment: 'overlap',
         'health-url': `http://{private-ip}:${HTTP_PORT}/version`,
         'expected-version': '9.9.9',
-        'unhealthy-grace-seconds': '8',
+        'unhealthy-grace': '8',
       });
       for (let i = 0; i < 300 && !(await successful()); i++) await new Promise((r) => setTimeout(r, 100));
       // B: a newer AMI, deployed while A still checks.

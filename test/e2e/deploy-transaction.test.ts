@@ -29,8 +29,8 @@ function deployer(lc: Localcloud, extraEnv: Record<string, string> = {}) {
     runActionStep('deploy-ami', {
       inputs: {
         'parameter-name': PARAM,
-        'poll-interval-seconds': '0.3',
-        'max-poll-interval-seconds': '1',
+        'poll-interval': '0.3',
+        'max-poll-interval': '1',
         ...inputs,
       },
       env: { ...localcloudEnv(lc.url, REGION), ...extraEnv },
@@ -87,7 +87,7 @@ describe('staging: an unhealthy AMI is undone; the next good one goes in without
   });
 
   test('the unhealthy AMI is rolled back, staging still points at the old AMI, its template version is gone', async () => {
-    const r = await deploy({ 'ami-id': bad, environment: 'staging', 'unhealthy-grace-seconds': '2' });
+    const r = await deploy({ 'ami-id': bad, environment: 'staging', 'unhealthy-grace': '2' });
     expect(r.exitCode).toBe(1);
     expect(['rolled-back', 'failed']).toContain(r.outputs.status);
     expect(r.errors).toHaveLength(1);
@@ -229,8 +229,8 @@ describe('production: refused, dry-run and expected-version failures leave it as
       'asg-names': 'api-production',
       'health-url': `http://{private-ip}:${PORT}/version`,
       'expected-version': '9.9.9',
-      'unhealthy-grace-seconds': '1',
-      'timeout-minutes': '2',
+      'unhealthy-grace': '1',
+      timeout: '2m',
     });
     expect(`${r.outputs.status}\n${story(r)}`).toMatch(/^rolled-back\n/);
     expect(r.exitCode).toBe(1);
@@ -318,7 +318,7 @@ describe('rolling that fails part way', () => {
     });
     let r: ActionRun;
     try {
-      r = await deployer(lc)({ 'ami-id': ami, environment: 'production', 'timeout-minutes': '2' });
+      r = await deployer(lc)({ 'ami-id': ami, environment: 'production', timeout: '2m' });
     } finally {
       lc.faults.remove(rule.id);
     }
@@ -379,10 +379,10 @@ describe('a group whose template resolves the label: the label moves first and i
         environment: 'ssm-staging',
         label: 'staging',
         'auto-rollback': false,
-        'unhealthy-grace-seconds': '2',
-        'timeout-minutes': '2',
-        'poll-interval-seconds': '0.3',
-        'max-poll-interval-seconds': '1',
+        'unhealthy-grace': '2',
+        timeout: '2m',
+        'poll-interval': '0.3',
+        'max-poll-interval': '1',
       },
       env: localcloudEnv(lc.url, REGION),
     });
@@ -420,7 +420,7 @@ describe('wait-healthy when no DescribeInstanceRefreshes call succeeds', () => {
     await lc.stop();
   });
 
-  test('it ends by timeout-minutes with timed-out, whatever AWS answers', async () => {
+  test('it ends by timeout with timed-out, whatever AWS answers', async () => {
     const ami = lc.control.seed({ images: [{ name: 'web-4' }] }).images[0]!.imageId;
     const rolled = await runActionStep('roll-asg', {
       inputs: { 'asg-names': 'web-staging', 'ami-id': ami },
@@ -437,8 +437,8 @@ describe('wait-healthy when no DescribeInstanceRefreshes call succeeds', () => {
       const r = await runActionStep('wait-healthy', {
         inputs: {
           refreshes: rolled.outputs.refreshes!,
-          'timeout-minutes': '1',
-          'poll-interval-seconds': '1',
+          timeout: '1m',
+          'poll-interval': '1',
         },
         env: localcloudEnv(lc.url, REGION),
       });
@@ -448,7 +448,7 @@ describe('wait-healthy when no DescribeInstanceRefreshes call succeeds', () => {
       const [g] = JSON.parse(r.outputs.results!) as { status: string; message: string }[];
       expect(g).toMatchObject({ status: 'timed-out' });
       expect(g!.message).toMatch(
-        /timed out after 1 minute\(s\) \(timeout-minutes\) without reading the refresh once \(last error: describing the refresh of web-staging: .*\); nothing was rolled back/,
+        /timed out after 1 minute\(s\) \(timeout\) without reading the refresh once \(last error: describing the refresh of web-staging: .*\); nothing was rolled back/,
       );
       // One summary heading, the outcome's: no second "failed" one from the error boundary.
       expect(r.summary.match(/^### /gm)).toEqual(['### ']);

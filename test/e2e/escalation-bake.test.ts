@@ -97,7 +97,7 @@ const bake = (inputs: Record<string, string>) => {
   return runActionStep('bake-ami', {
     inputs: {
       'source-ami': 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
-      'poll-interval-seconds': '0.05',
+      'poll-interval': '0.05',
       'iam-instance-profile': 'golden-ami-builder',
       ...inputs,
     },

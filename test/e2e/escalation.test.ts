@@ -251,7 +251,7 @@ describe('each action under exactly its iam-policy.json', () => {
       'ami-parameter': `${PARAMETER}:production`,
       'set-default-version': 'true',
       'instance-warmup': '0',
-      'poll-interval-seconds': '0.2',
+      'poll-interval': '0.2',
     });
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
@@ -269,8 +269,8 @@ describe('each action under exactly its iam-policy.json', () => {
   it('wait-healthy sees the consenting group healthy on the new AMI', async () => {
     const r = await runUnder(POLICIES['wait-healthy'], 'wait-healthy', {
       refreshes,
-      'poll-interval-seconds': '0.2',
-      'max-poll-interval-seconds': '1',
+      'poll-interval': '0.2',
+      'max-poll-interval': '1',
     });
     expect(r.errors).toEqual([]);
     expect(r.exitCode).toBe(0);
@@ -283,10 +283,10 @@ describe('each action under exactly its iam-policy.json', () => {
       refreshes,
       'health-url': `http://{private-ip}:${VERSION_PORT}/version`,
       'expected-version': '9.9.9',
-      'unhealthy-grace-seconds': '1',
-      'timeout-minutes': '2',
-      'poll-interval-seconds': '0.2',
-      'max-poll-interval-seconds': '1',
+      'unhealthy-grace': '1',
+      timeout: '2m',
+      'poll-interval': '0.2',
+      'max-poll-interval': '1',
     });
     // The refresh back is a StartInstanceRefresh to version 1: Auto Scaling checks that the role may
     // launch that template (its instance role, its tags), which the policy grants for consenting

@@ -63,7 +63,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_
   }
 }
 
-const fast = { 'poll-interval-seconds': '0.2', 'max-poll-interval-seconds': '1' };
+const fast = { 'poll-interval': '0.2', 'max-poll-interval': '1' };
 const env = () => localcloudEnv(lc.url, region);
 const readings = (body: Record<string, unknown>) => lc.control.call('POST /autoscaling/readings', body);
 const image = (name: string, unhealthy = false) =>

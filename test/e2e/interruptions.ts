@@ -174,10 +174,10 @@ export function deployInputs(e: Estate): Record<string, string> {
     'auto-rollback': 'false',
     // web-default follows $Default: once proven, the default moves so it follows $Default again.
     'set-default-version': 'true',
-    'poll-interval-seconds': '0.2',
-    'max-poll-interval-seconds': '0.5',
-    'unhealthy-grace-seconds': '1',
-    'timeout-minutes': '1',
+    'poll-interval': '0.2',
+    'max-poll-interval': '0.5',
+    'unhealthy-grace': '1',
+    timeout: '1m',
   };
 }
 
@@ -189,7 +189,7 @@ async function deploy(
   return runActionStep('deploy-ami', {
     inputs: deployInputs(e),
     env: localcloudEnv(lc.url, PRIMARY),
-    // A put-back persisting through throttling retries for up to put-back-minutes (5 by default):
+    // A put-back persisting through throttling retries for up to put-back-timeout (5m by default):
     // the step's bound must leave it that long, as the runner does.
     timeoutMs: 600_000,
     ...(opts.cancel ? { cancel: opts.cancel } : {}),

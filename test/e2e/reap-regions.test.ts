@@ -140,7 +140,7 @@ describe('deploy-ami reaps across regions', () => {
         reap: true,
         // Amazon's base image: not one this pipeline baked.
         'allow-foreign-ami': true,
-        'poll-interval-seconds': '0.3',
+        'poll-interval': '0.3',
       },
       env: {
         ...localcloudEnv(lc.url, REGION),

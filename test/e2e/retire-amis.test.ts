@@ -156,7 +156,7 @@ describe('retire-amis least privilege (localcloud IAM enforcement)', () => {
         'keep-count': '1',
         'max-retire': '5',
         'max-retire-percent': '100',
-        'grace-days': '7',
+        'deregister-after': '7d',
       });
       expect(second.errors).toEqual([]);
       expect(await stateOf(EAST, ids)).toEqual(['gone', 'gone', 'gone', 'available']);
@@ -375,7 +375,7 @@ describe('retire-amis (dist, localcloud): a 32-AMI estate in two regions', () =>
     ]);
     expect(new Set(await stateOf(WEST, retiredWest()))).toEqual(new Set(['disabled']));
     const found = await images(EAST, [east[6]!, east[5]!, east[10]!]);
-    // a6 lost its protection (its 24-hour cooldown runs during grace-days); a5 (labelled) kept it.
+    // a6 lost its protection (its 24-hour cooldown runs during deregister-after); a5 (labelled) kept it.
     expect(found.get(east[6]!)!.DeregistrationProtection).toMatch(/^disabled-until /);
     expect(found.get(east[5]!)!.DeregistrationProtection).toBe('enabled-with-cooldown');
     expect(found.get(east[10]!)!.DeprecationTime).toBeDefined();
@@ -391,7 +391,7 @@ describe('retire-amis (dist, localcloud): a 32-AMI estate in two regions', () =>
     await expect(launch(EAST, east[10]!)).rejects.toMatchObject({ name: 'InvalidAMIID.Unavailable' });
   });
 
-  it('after grace-days deregisters with the project’s snapshots, re-enables one referenced again, waits out a cooldown', async () => {
+  it('after deregister-after deregisters with the project’s snapshots, re-enables one referenced again, waits out a cooldown', async () => {
     // Grace: the disabled-at tags say eight days ago (the action's clock is the machine's).
     const eightDaysAgo = new Date(Date.now() - 8 * DAY).toISOString();
     for (const [region, ids] of [

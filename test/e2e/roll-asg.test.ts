@@ -101,7 +101,7 @@ function holds(region: string, name: string, value: string): Promise<true> {
 
 function run(inputs: Record<string, string>, region = EAST): Promise<ActionRun> {
   return runActionStep('roll-asg', {
-    inputs: { 'poll-interval-seconds': '0.2', 'max-poll-interval-seconds': '1', ...inputs },
+    inputs: { 'poll-interval': '0.2', 'max-poll-interval': '1', ...inputs },
     env: localcloudEnv(lc.url, region),
   });
 }

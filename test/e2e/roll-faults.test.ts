@@ -82,7 +82,7 @@ afterAll(async () => {
 
 function run(inputs: Record<string, string>, extra: Partial<RunOptions> = {}): Promise<ActionRun> {
   return runActionStep('roll-asg', {
-    inputs: { 'poll-interval-seconds': '0.2', 'max-poll-interval-seconds': '1', ...inputs },
+    inputs: { 'poll-interval': '0.2', 'max-poll-interval': '1', ...inputs },
     env: localcloudEnv(lc.url, EAST),
     ...extra,
   });

@@ -74,8 +74,8 @@ function watchCost(group: string, refreshId: string, results: string | undefined
 
 // Polls at least every 0.5 s and at most every 6 s; with a queue the 6 s are the safety net.
 const pace = {
-  'poll-interval-seconds': '0.5',
-  'max-poll-interval-seconds': '6',
+  'poll-interval': '0.5',
+  'max-poll-interval': '6',
   'max-requests-per-second': '10',
 };
 const env = () => localcloudEnv(lc.url, region);
@@ -164,8 +164,8 @@ describe('deploy-ami with events-queue-url', () => {
           'allow-foreign-ami': true,
           // deploy-ami keeps wait-healthy's 2 requests/s: a round of reads takes about 3 s, so a
           // shorter interval leaves no pause between rounds for an event to end.
-          'poll-interval-seconds': '3',
-          'max-poll-interval-seconds': '5',
+          'poll-interval': '3',
+          'max-poll-interval': '5',
           'events-queue-url': url,
         },
         env: localcloudEnv(cloud.url, FLEET_REGION),

@@ -86,8 +86,8 @@ async function rollout(
 }
 
 const fast = {
-  'poll-interval-seconds': '0.2',
-  'max-poll-interval-seconds': '1',
+  'poll-interval': '0.2',
+  'max-poll-interval': '1',
   'max-requests-per-second': '10',
 };
 const env = () => localcloudEnv(lc.url, region);
@@ -168,7 +168,7 @@ describe('wait-healthy e2e', () => {
       inputs: {
         refreshes: JSON.stringify([x.record]),
         'rollback-on-failure': 'false',
-        'unhealthy-grace-seconds': '0',
+        'unhealthy-grace': '0',
         ...fast,
       },
     });
@@ -199,7 +199,7 @@ describe('wait-healthy e2e', () => {
         refreshes: JSON.stringify([x.record, ok.record]),
         'health-url': `http://{private-ip}:${VERSION_PORT}/version`,
         'expected-version': '2.0.0',
-        'unhealthy-grace-seconds': '0',
+        'unhealthy-grace': '0',
         ...fast,
       },
     });

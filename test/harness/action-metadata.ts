@@ -9,6 +9,7 @@ export interface ActionInput {
   description?: string;
   required?: boolean;
   default?: string;
+  deprecationMessage?: string;
 }
 
 export interface ActionMetadata {

@@ -70,7 +70,7 @@ export function packerBakeStep(
     inputs: {
       name: o.name,
       'source-ami-filter': 'al2023-ami-*-kernel-6.1-x86_64',
-      'poll-interval-seconds': '0.05',
+      'poll-interval': '0.05',
       engine: 'packer',
       'packer-template': o.template ?? 'image/packer/golden-linux.json',
       'packer-vars': `custom_endpoint_ec2=${lcUrl}`,

@@ -1,14 +1,17 @@
 // Cross-checks an action's ActionSpec (what the code reads and sets) against its action.yml.
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, parseDocument, Scalar } from 'yaml';
-import type { ActionSpec, Fields } from '../../src/core/inputs.js';
+import { declaredInputs, type ActionSpec, type Fields } from '../../src/core/inputs.js';
 import type { ActionMetadata } from './action-metadata.js';
 
 export function checkSpecAgainstAction(spec: ActionSpec<Fields>, meta: ActionMetadata): string[] {
   const findings: string[] = [];
   const where = meta.file.replace(/^.*?(actions\/|action\.yml)/, '$1');
   const declared = new Set(Object.keys(meta.inputs));
-  for (const [name, field] of Object.entries(spec.inputs)) {
+  // Every field, and the old name of each renamed one (deprecated, still read for one minor version).
+  const inputs = declaredInputs(spec);
+  for (const field of inputs) {
+    const name = field.name;
     const yml = meta.inputs[name];
     if (!yml) {
       findings.push(`${where}: input ${name} is read by the code but not declared`);
@@ -26,10 +29,13 @@ export function checkSpecAgainstAction(spec: ActionSpec<Fields>, meta: ActionMet
       findings.push(`${where}: input ${name} is required in action.yml but optional in code`);
     if (field.required && !field.env?.length && yml.required !== true)
       findings.push(`${where}: input ${name} is required by the code; declare required: true`);
+    if (yml.deprecationMessage !== field.deprecationMessage)
+      findings.push(`${where}: input ${name}'s deprecationMessage differs from its spec's (run npm run gen)`);
   }
   for (const name of declared)
-    if (!(name in spec.inputs)) findings.push(`${where}: input ${name} is declared but never read`);
-  if (Object.keys(spec.inputs).join() !== Object.keys(meta.inputs).join())
+    if (!inputs.some((i) => i.name === name))
+      findings.push(`${where}: input ${name} is declared but never read`);
+  if (inputs.map((i) => i.name).join() !== Object.keys(meta.inputs).join())
     findings.push(`${where}: inputs are not in the spec's order (run npm run gen)`);
   const outputs = new Set(Object.keys(meta.outputs));
   for (const [name, description] of Object.entries(spec.outputs)) {

@@ -1,6 +1,6 @@
 // Auto Scaling and ELBv2 through the AWS SDK v3 against a running localcloud: groups keep their
 // desired capacity, describe/filter/paginate, register in target groups, heal, and share a throttle.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
@@ -19,42 +19,23 @@ import {
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { seedGroup, setAutoScalingThrottle } from './aws/autoscaling-seed.js';
-import { start } from './index.js';
-import { seedImage as seedRegionImage } from './seed.js';
+import { autoScalingCloud, until as poll } from './test-support.js';
 
 const REGION = 'us-east-1';
-const POLL_MS = 25;
 const MAX_POLLS = 800;
 
-type Lc = Awaited<ReturnType<typeof start>>;
-let lc: Lc;
-let asg: AutoScalingClient;
-let elb: ElasticLoadBalancingV2Client;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** An available image owned by the account, tagged `localcloud:health=unhealthy` when asked. */
-function seedImage(name: string, health?: 'unhealthy'): string {
-  return seedRegionImage(lc.world.region(REGION), { name, ...(health ? { health } : {}) }).imageId;
-}
+const cloud = autoScalingCloud(REGION);
 
 async function group(name: string): Promise<AutoScalingGroup | undefined> {
-  const out = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  const out = await cloud.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
   return out.AutoScalingGroups?.[0];
 }
 
-/** Polls (bounded) until `check` returns a value. */
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < MAX_POLLS; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await sleep(POLL_MS);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls (bounded: 20 s) until `check` returns a value. */
+const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> =>
+  poll(what, check, MAX_POLLS);
 
 async function inService(name: string, count: number): Promise<string[]> {
   return until(`${name} to have ${count} healthy instances`, async () => {
@@ -67,31 +48,10 @@ async function inService(name: string, count: number): Promise<string[]> {
   });
 }
 
-beforeAll(async () => {
-  lc = await start({
-    port: 0,
-    durations: { instanceBoot: 60, instanceTerminate: 60, healthCheckDelay: 60, apiSecond: 1 },
-  });
-  const config = {
-    region: REGION,
-    endpoint: lc.url,
-    credentials: { accessKeyId: 'AKIALOCALCLOUD000000', secretAccessKey: 'localcloud' },
-    maxAttempts: 1,
-  };
-  asg = new AutoScalingClient(config);
-  elb = new ElasticLoadBalancingV2Client(config);
-});
-
-afterAll(async () => {
-  asg?.destroy();
-  elb?.destroy();
-  await lc?.stop();
-});
-
 describe('Auto Scaling groups', () => {
   it('keep their desired capacity, tag instances, and follow SetDesiredCapacity both ways', async () => {
-    const image = seedImage('api-1.0');
-    const s = seedGroup(lc.world, REGION, {
+    const image = cloud.seedImage('api-1.0');
+    const s = seedGroup(cloud.lc.world, REGION, {
       name: 'cap',
       imageId: image,
       desired: 2,
@@ -100,7 +60,7 @@ describe('Auto Scaling groups', () => {
     });
     const ids = await inService('cap', 2);
     for (const id of ids) {
-      const tags = lc.world.region(REGION).ec2.instances.get(id)!.tags;
+      const tags = cloud.lc.world.region(REGION).ec2.instances.get(id)!.tags;
       expect(tags).toEqual(
         expect.arrayContaining([
           { Key: 'aws:autoscaling:groupName', Value: 'cap' },
@@ -109,19 +69,19 @@ describe('Auto Scaling groups', () => {
         ]),
       );
     }
-    await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 3 }));
+    await cloud.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 3 }));
     expect(await inService('cap', 3)).toEqual(expect.arrayContaining(ids));
-    await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 1 }));
+    await cloud.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 1 }));
     expect(await inService('cap', 1)).toHaveLength(1);
     await expect(
-      asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 9 })),
+      cloud.asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'cap', DesiredCapacity: 9 })),
     ).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/above max value 4/) });
   });
 
   it('describe by name, by tag filters and page by page; instances by id', async () => {
-    const image = seedImage('api-1.1');
+    const image = cloud.seedImage('api-1.1');
     for (const n of ['pg-a', 'pg-b', 'pg-c']) {
-      seedGroup(lc.world, REGION, {
+      seedGroup(cloud.lc.world, REGION, {
         name: n,
         imageId: image,
         desired: 0,
@@ -129,14 +89,14 @@ describe('Auto Scaling groups', () => {
         tags: { env: n === 'pg-b' ? 'prod' : 'dev' },
       });
     }
-    const prod = await asg.send(
+    const prod = await cloud.asg.send(
       new DescribeAutoScalingGroupsCommand({ Filters: [{ Name: 'tag:env', Values: ['prod'] }] }),
     );
     expect(prod.AutoScalingGroups!.map((g) => g.AutoScalingGroupName)).toEqual(['pg-b']);
     const names: string[] = [];
     let token: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const out = await asg.send(
+      const out = await cloud.asg.send(
         new DescribeAutoScalingGroupsCommand({
           Filters: [{ Name: 'tag-key', Values: ['env'] }],
           MaxRecords: 2,
@@ -148,7 +108,9 @@ describe('Auto Scaling groups', () => {
       if (!token) break;
     }
     expect(names).toEqual(['pg-a', 'pg-b', 'pg-c']);
-    const tags = await asg.send(new DescribeTagsCommand({ Filters: [{ Name: 'value', Values: ['prod'] }] }));
+    const tags = await cloud.asg.send(
+      new DescribeTagsCommand({ Filters: [{ Name: 'value', Values: ['prod'] }] }),
+    );
     expect(tags.Tags).toEqual([
       {
         ResourceId: 'pg-b',
@@ -159,22 +121,24 @@ describe('Auto Scaling groups', () => {
       },
     ]);
     await expect(
-      asg.send(new DescribeAutoScalingGroupsCommand({ NextToken: 'bm90LWEtdG9rZW4' })),
+      cloud.asg.send(new DescribeAutoScalingGroupsCommand({ NextToken: 'bm90LWEtdG9rZW4' })),
     ).rejects.toMatchObject({ name: 'InvalidNextToken' });
   });
 
   it('rejects a group without a launch source, accepts and describes a launch-configuration group', async () => {
     await expect(
-      asg.send(new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'nolt', MinSize: 0, MaxSize: 1 })),
+      cloud.asg.send(
+        new CreateAutoScalingGroupCommand({ AutoScalingGroupName: 'nolt', MinSize: 0, MaxSize: 1 }),
+      ),
     ).rejects.toMatchObject({ name: 'ValidationError' });
-    await asg.send(
+    await cloud.asg.send(
       new CreateLaunchConfigurationCommand({
         LaunchConfigurationName: 'legacy-lc',
-        ImageId: seedImage('api-legacy'),
+        ImageId: cloud.seedImage('api-legacy'),
         InstanceType: 't3.micro',
       }),
     );
-    await asg.send(
+    await cloud.asg.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: 'legacy',
         LaunchConfigurationName: 'legacy-lc',
@@ -185,7 +149,7 @@ describe('Auto Scaling groups', () => {
     );
     expect((await group('legacy'))?.LaunchConfigurationName).toBe('legacy-lc');
     await expect(
-      asg.send(
+      cloud.asg.send(
         new CreateAutoScalingGroupCommand({
           AutoScalingGroupName: 'legacy',
           LaunchConfigurationName: 'legacy-lc',
@@ -194,15 +158,15 @@ describe('Auto Scaling groups', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'AlreadyExistsFault' });
-    await asg.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'legacy' }));
+    await cloud.asg.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: 'legacy' }));
     expect(await group('legacy')).toBeUndefined();
   });
 
   it('TerminateInstanceInAutoScalingGroup replaces the instance, or shrinks the group when asked', async () => {
-    const image = seedImage('api-1.2');
-    seedGroup(lc.world, REGION, { name: 'term', imageId: image, desired: 2, targetGroup: false });
+    const image = cloud.seedImage('api-1.2');
+    seedGroup(cloud.lc.world, REGION, { name: 'term', imageId: image, desired: 2, targetGroup: false });
     const [first, second] = await inService('term', 2);
-    const out = await asg.send(
+    const out = await cloud.asg.send(
       new TerminateInstanceInAutoScalingGroupCommand({
         InstanceId: first,
         ShouldDecrementDesiredCapacity: false,
@@ -212,7 +176,7 @@ describe('Auto Scaling groups', () => {
     const replaced = await inService('term', 2);
     expect(replaced).not.toContain(first);
     expect(replaced).toContain(second);
-    await asg.send(
+    await cloud.asg.send(
       new TerminateInstanceInAutoScalingGroupCommand({
         InstanceId: second,
         ShouldDecrementDesiredCapacity: true,
@@ -220,7 +184,7 @@ describe('Auto Scaling groups', () => {
     );
     expect((await group('term'))?.DesiredCapacity).toBe(1);
     expect(await inService('term', 1)).not.toContain(second);
-    const detail = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: replaced }));
+    const detail = await cloud.asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: replaced }));
     expect(
       detail.AutoScalingInstances?.filter((i) => i.LifecycleState === 'InService').map((i) => i.HealthStatus),
     ).toEqual(['HEALTHY']);
@@ -229,23 +193,27 @@ describe('Auto Scaling groups', () => {
 
 describe('scaling activities', () => {
   it("record launches, and a group whose AMI was deregistered fails to launch with EC2's reason", async () => {
-    const image = seedImage('gone-1.0');
-    seedGroup(lc.world, REGION, { name: 'gone', imageId: image, desired: 1, targetGroup: false });
+    const image = cloud.seedImage('gone-1.0');
+    seedGroup(cloud.lc.world, REGION, { name: 'gone', imageId: image, desired: 1, targetGroup: false });
     const [first] = await inService('gone', 1);
-    const launched = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'gone' }));
+    const launched = await cloud.asg.send(
+      new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'gone' }),
+    );
     expect(launched.Activities?.[0]).toMatchObject({
       Description: `Launching a new EC2 instance: ${first}`,
       StatusCode: 'Successful',
     });
-    lc.world.region(REGION).ec2.images.get(image)!.state = 'deregistered';
-    await asg.send(
+    cloud.lc.world.region(REGION).ec2.images.get(image)!.state = 'deregistered';
+    await cloud.asg.send(
       new TerminateInstanceInAutoScalingGroupCommand({
         InstanceId: first,
         ShouldDecrementDesiredCapacity: false,
       }),
     );
     const failed = await until('a failed launch', async () => {
-      const out = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'gone' }));
+      const out = await cloud.asg.send(
+        new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'gone' }),
+      );
       return out.Activities?.find((a) => a.StatusCode === 'Failed');
     });
     expect(failed.StatusMessage).toMatch(new RegExp(`${image}.*does not exist`));
@@ -255,38 +223,40 @@ describe('scaling activities', () => {
 
 describe('target groups', () => {
   it('register group instances, turn healthy after the delay, drain terminated ones', async () => {
-    const image = seedImage('tg-1.0');
-    const s = seedGroup(lc.world, REGION, { name: 'tg', imageId: image, desired: 2 });
-    const byName = await elb.send(new DescribeTargetGroupsCommand({ Names: ['tg-tg'] }));
+    const image = cloud.seedImage('tg-1.0');
+    const s = seedGroup(cloud.lc.world, REGION, { name: 'tg', imageId: image, desired: 2 });
+    const byName = await cloud.elb.send(new DescribeTargetGroupsCommand({ Names: ['tg-tg'] }));
     expect(byName.TargetGroups?.[0]?.TargetGroupArn).toBe(s.targetGroupArn);
     const ids = await inService('tg', 2);
     const healthy = await until('targets healthy', async () => {
-      const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
+      const h = await cloud.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
       const states = (h.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State);
       return states.length === 2 && states.every((x) => x === 'healthy') ? h : undefined;
     });
     expect(healthy.TargetHealthDescriptions!.map((d) => d.Target!.Id).sort()).toEqual(ids);
-    await asg.send(
+    await cloud.asg.send(
       new TerminateInstanceInAutoScalingGroupCommand({
         InstanceId: ids[0],
         ShouldDecrementDesiredCapacity: true,
       }),
     );
-    const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
+    const h = await cloud.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
     expect(h.TargetHealthDescriptions!.find((d) => d.Target!.Id === ids[0])?.TargetHealth?.State).toBe(
       'draining',
     );
-    await expect(elb.send(new DescribeTargetGroupsCommand({ Names: ['no-such-tg'] }))).rejects.toMatchObject({
+    await expect(
+      cloud.elb.send(new DescribeTargetGroupsCommand({ Names: ['no-such-tg'] })),
+    ).rejects.toMatchObject({
       name: 'TargetGroupNotFoundException',
     });
   });
 
   it('an instance from an unhealthy image fails its target health check and the group replaces it', async () => {
-    const image = seedImage('tg-broken', 'unhealthy');
-    const s = seedGroup(lc.world, REGION, { name: 'sick', imageId: image, desired: 1 });
+    const image = cloud.seedImage('tg-broken', 'unhealthy');
+    const s = seedGroup(cloud.lc.world, REGION, { name: 'sick', imageId: image, desired: 1 });
     const first = await until('an instance', async () => (await group('sick'))?.Instances?.[0]?.InstanceId);
     await until('target unhealthy', async () => {
-      const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
+      const h = await cloud.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: s.targetGroupArn! }));
       const d = h.TargetHealthDescriptions?.find((x) => x.Target?.Id === first);
       return d?.TargetHealth?.State === 'unhealthy' ? d : undefined;
     });
@@ -294,22 +264,24 @@ describe('target groups', () => {
       (await group('sick'))?.Instances?.some((i) => i.InstanceId !== first) ? true : undefined,
     );
     expect(['shutting-down', 'terminated']).toContain(
-      lc.world.region(REGION).ec2.instances.get(first)?.state,
+      cloud.lc.world.region(REGION).ec2.instances.get(first)?.state,
     );
   });
 
   it('with ELB health checks an instance its target group finds unhealthy is Unhealthy in DescribeAutoScalingGroups once the grace period is over, Healthy before', async () => {
-    const image = seedImage('tg-grace', 'unhealthy');
-    const graced = seedGroup(lc.world, REGION, {
+    const image = cloud.seedImage('tg-grace', 'unhealthy');
+    const graced = seedGroup(cloud.lc.world, REGION, {
       name: 'graced',
       imageId: image,
       desired: 1,
       healthCheckGracePeriod: 36_000,
     });
-    seedGroup(lc.world, REGION, { name: 'ungraced', imageId: image, desired: 1 });
+    seedGroup(cloud.lc.world, REGION, { name: 'ungraced', imageId: image, desired: 1 });
     const first = await until('an instance', async () => (await group('graced'))?.Instances?.[0]?.InstanceId);
     await until('target unhealthy', async () => {
-      const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: graced.targetGroupArn! }));
+      const h = await cloud.elb.send(
+        new DescribeTargetHealthCommand({ TargetGroupArn: graced.targetGroupArn! }),
+      );
       const d = h.TargetHealthDescriptions?.find((x) => x.Target?.Id === first);
       return d?.TargetHealth?.State === 'unhealthy' ? d : undefined;
     });
@@ -324,13 +296,13 @@ describe('target groups', () => {
   });
 
   it('an image unhealthy in one group only (images/behaviour unhealthyGroups) fails there and passes elsewhere', async () => {
-    const image = seedImage('half-broken');
-    lc.control.call('POST /images/behaviour', { imageId: image, unhealthyGroups: ['half-sick'] });
-    const sick = seedGroup(lc.world, REGION, { name: 'half-sick', imageId: image, desired: 1 });
-    const well = seedGroup(lc.world, REGION, { name: 'half-well', imageId: image, desired: 1 });
+    const image = cloud.seedImage('half-broken');
+    cloud.lc.control.call('POST /images/behaviour', { imageId: image, unhealthyGroups: ['half-sick'] });
+    const sick = seedGroup(cloud.lc.world, REGION, { name: 'half-sick', imageId: image, desired: 1 });
+    const well = seedGroup(cloud.lc.world, REGION, { name: 'half-well', imageId: image, desired: 1 });
     const state = async (arn: string, name: string) => {
       const id = (await group(name))?.Instances?.[0]?.InstanceId;
-      const h = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+      const h = await cloud.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
       const s = h.TargetHealthDescriptions?.find((x) => x.Target?.Id === id)?.TargetHealth?.State;
       return s === 'unhealthy' || s === 'healthy' ? s : undefined;
     };
@@ -341,10 +313,10 @@ describe('target groups', () => {
 
 describe('throttling', () => {
   it('all Auto Scaling calls share one bucket per region', async () => {
-    setAutoScalingThrottle(lc.world, 'eu-west-1', { capacity: 3, refillPerSecond: 0 });
+    setAutoScalingThrottle(cloud.lc.world, 'eu-west-1', { capacity: 3, refillPerSecond: 0 });
     const eu = new AutoScalingClient({
       region: 'eu-west-1',
-      endpoint: lc.url,
+      endpoint: cloud.lc.url,
       credentials: { accessKeyId: 'AKIALOCALCLOUD000000', secretAccessKey: 'localcloud' },
       maxAttempts: 1,
     });
@@ -358,9 +330,9 @@ describe('throttling', () => {
         $metadata: { httpStatusCode: 400 },
       });
       // Another region has its own bucket.
-      await expect(asg.send(new DescribeTagsCommand({}))).resolves.toBeDefined();
+      await expect(cloud.asg.send(new DescribeTagsCommand({}))).resolves.toBeDefined();
     } finally {
-      setAutoScalingThrottle(lc.world, 'eu-west-1', null);
+      setAutoScalingThrottle(cloud.lc.world, 'eu-west-1', null);
       eu.destroy();
     }
   });
@@ -368,7 +340,7 @@ describe('throttling', () => {
 
 describe('control API', () => {
   async function control(method: string, path: string, body?: object): Promise<Record<string, unknown>> {
-    const res = await fetch(`${lc.url}/_localcloud${path}`, {
+    const res = await fetch(`${cloud.lc.url}/_localcloud${path}`, {
       method,
       headers: { 'content-type': 'application/json' },
       ...(body ? { body: JSON.stringify(body) } : {}),
@@ -378,8 +350,8 @@ describe('control API', () => {
   }
 
   it('seeds a group, adds a template version, and fails a refresh by alarm into a rollback', async () => {
-    const image = seedImage('ctl-1.0');
-    const next = seedImage('ctl-1.1');
+    const image = cloud.seedImage('ctl-1.0');
+    const next = cloud.seedImage('ctl-1.1');
     const seeded = await control('POST', '/autoscaling/groups', { name: 'ctl', imageId: image, desired: 2 });
     expect(seeded).toMatchObject({ groupName: 'ctl', launchTemplateName: 'ctl-lt' });
     const { version } = await control('POST', '/autoscaling/template-versions', {
@@ -388,7 +360,7 @@ describe('control API', () => {
     });
     expect(version).toBe(2);
     await inService('ctl', 2);
-    const { InstanceRefreshId } = await asg.send(
+    const { InstanceRefreshId } = await cloud.asg.send(
       new StartInstanceRefreshCommand({
         AutoScalingGroupName: 'ctl',
         DesiredConfiguration: {
@@ -404,12 +376,12 @@ describe('control API', () => {
       }),
     );
     await until('the checkpoint', async () => {
-      const r = await asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'ctl' }));
+      const r = await cloud.asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'ctl' }));
       return r.InstanceRefreshes?.[0]?.StatusReason?.includes('Checkpoint 1 of 2') ? true : undefined;
     });
     await control('POST', '/autoscaling/alarms', { name: 'ctl-errors', state: 'ALARM' });
     const done = await until('the rollback', async () => {
-      const r = await asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'ctl' }));
+      const r = await cloud.asg.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'ctl' }));
       const x = r.InstanceRefreshes?.[0];
       return x?.Status === 'RollbackSuccessful' ? x : undefined;
     });
@@ -425,6 +397,9 @@ describe('control API', () => {
     );
     expect(state.alarms).toMatchObject({ 'ctl-errors': 'ALARM' });
     const ids = await inService('ctl', 2);
-    expect(ids.map((id) => lc.world.region(REGION).ec2.instances.get(id)?.imageId)).toEqual([image, image]);
+    expect(ids.map((id) => cloud.lc.world.region(REGION).ec2.instances.get(id)?.imageId)).toEqual([
+      image,
+      image,
+    ]);
   });
 });

@@ -39,6 +39,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const image = (name: string) => seedRegionImage(lc.world.region(REGION), { name }).imageId;
 
 const group = (name: string) => describeGroup(asg, name);
+
+/** A group without a target group on an old image, and the new image a refresh moves it to. */
+function groupToRefresh(name: string, desired: number, max: number) {
+  const oldAmi = image(`${name}-old`);
+  const newAmi = image(`${name}-new`);
+  const seeded = seedGroup(lc.world, REGION, { name, imageId: oldAmi, desired, max, targetGroup: false });
+  return { oldAmi, newAmi, seeded };
+}
 const inService = (name: string, count: number) => groupInService(asg, name, count);
 
 async function warm(name: string) {
@@ -150,15 +158,7 @@ describe('launch configurations', () => {
 
 describe('warm pools', () => {
   it('keeps warm instances out of Instances, and a refresh replaces them after the live pool', async () => {
-    const oldAmi = image('warm-old');
-    const newAmi = image('warm-new');
-    const seeded = seedGroup(lc.world, REGION, {
-      name: 'warm',
-      imageId: oldAmi,
-      desired: 1,
-      max: 3,
-      targetGroup: false,
-    });
+    const { oldAmi, newAmi, seeded } = groupToRefresh('warm', 1, 3);
     await asg.send(
       new PutWarmPoolCommand({ AutoScalingGroupName: 'warm', MinSize: 2, PoolState: 'Stopped' }),
     );
@@ -313,15 +313,7 @@ describe('instance maintenance policy', () => {
 
 describe('Standby instances', () => {
   it('leave the desired capacity; a refresh waits for them (Wait) and replaces them once back, or terminates them (Terminate)', async () => {
-    const oldAmi = image('standby-old');
-    const newAmi = image('standby-new');
-    const seeded = seedGroup(lc.world, REGION, {
-      name: 'sb',
-      imageId: oldAmi,
-      desired: 2,
-      max: 4,
-      targetGroup: false,
-    });
+    const { oldAmi, newAmi, seeded } = groupToRefresh('sb', 2, 4);
     await inService('sb', 2);
     const [parked] = (await group('sb')).Instances!.map((i) => i.InstanceId!);
     await asg.send(

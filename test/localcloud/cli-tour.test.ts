@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { start, type Localcloud } from './index.js';
-import { until } from './test-support.js';
+import { QUICK_BAKE_DURATIONS, until } from './test-support.js';
 
 // The v1 CLI that may come first on PATH does not speak to local endpoints the same way.
 const AWS = '/usr/bin/aws';
@@ -20,14 +20,7 @@ let home: string;
 
 beforeAll(async () => {
   lc = await start({
-    durations: {
-      instanceBoot: 100,
-      provision: 200,
-      instanceStop: 100,
-      instanceTerminate: 100,
-      imageAvailable: 300,
-      healthCheckDelay: 100,
-    },
+    durations: { ...QUICK_BAKE_DURATIONS, imageAvailable: 300 },
   });
   home = await mkdtemp(join(tmpdir(), 'localcloud-cli-'));
 });
@@ -260,30 +253,13 @@ describe('AWS CLI v2 tour', () => {
   it(
     'puts, gets and labels parameters',
     async () => {
-      await aws(
-        'ssm',
-        'put-parameter',
-        '--name',
-        '/cli/ami',
-        '--value',
-        'ami-aaaaaaaaaaaaaaaaa',
-        '--type',
-        'String',
-      );
-      await aws(
-        'ssm',
-        'put-parameter',
-        '--name',
-        '/cli/ami',
-        '--value',
-        'ami-bbbbbbbbbbbbbbbbb',
-        '--overwrite',
-      );
-      const labelled = await aws<{ ParameterVersion: number; InvalidLabels: string[] }>(
-        'ssm',
+      // Each call names the tour's parameter /cli/ami.
+      const onAmi = <T = Record<string, unknown>>(command: string, ...args: string[]) =>
+        aws<T>('ssm', command, '--name', '/cli/ami', ...args);
+      await onAmi('put-parameter', '--value', 'ami-aaaaaaaaaaaaaaaaa', '--type', 'String');
+      await onAmi('put-parameter', '--value', 'ami-bbbbbbbbbbbbbbbbb', '--overwrite');
+      const labelled = await onAmi<{ ParameterVersion: number; InvalidLabels: string[] }>(
         'label-parameter-version',
-        '--name',
-        '/cli/ami',
         '--parameter-version',
         '1',
         '--labels',
@@ -297,12 +273,7 @@ describe('AWS CLI v2 tour', () => {
         '/cli/ami:prod',
       );
       expect([prod.Parameter.Value, prod.Parameter.Version]).toEqual(['ami-aaaaaaaaaaaaaaaaa', 1]);
-      const current = await aws<{ Parameter: { Value: string } }>(
-        'ssm',
-        'get-parameter',
-        '--name',
-        '/cli/ami',
-      );
+      const current = await onAmi<{ Parameter: { Value: string } }>('get-parameter');
       expect(current.Parameter.Value).toBe('ami-bbbbbbbbbbbbbbbbb');
       expect(await awsError('ssm', 'get-parameter', '--name', '/cli/none')).toContain('ParameterNotFound');
     },

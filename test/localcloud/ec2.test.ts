@@ -42,7 +42,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { start, type Localcloud } from './index.js';
 import { baseImageId } from './seed.js';
 import { seedImage } from './seed.js';
-import { b64, clientConfig, until } from './test-support.js';
+import { b64, clientConfig, errorOf, QUICK_BAKE_DURATIONS, until } from './test-support.js';
 
 // A bound for slow shared CI machines, not a performance assertion (bench/ measures speed).
 jest.setTimeout(30_000);
@@ -57,16 +57,7 @@ let baseAmi: string;
 
 beforeAll(async () => {
   lc = await start({
-    durations: {
-      instanceBoot: 100,
-      provision: 200,
-      instanceStop: 100,
-      instanceTerminate: 100,
-      imageAvailable: 200,
-      imageCopy: 200,
-      healthCheckDelay: 100,
-      ssmValidation: 50,
-    },
+    durations: { ...QUICK_BAKE_DURATIONS, imageAvailable: 200, imageCopy: 200, ssmValidation: 50 },
   });
   ec2 = new EC2Client(clientConfig(lc, REGION));
   baseAmi = baseImageId(REGION, AL2023);
@@ -102,15 +93,6 @@ async function stateOf(id: string): Promise<string | undefined> {
 async function consoleOf(id: string): Promise<string> {
   const out = await ec2.send(new GetConsoleOutputCommand({ InstanceId: id }));
   return Buffer.from(out.Output ?? '', 'base64').toString('utf8');
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    return (err as Error).name;
-  }
-  return 'no error';
 }
 
 describe('images', () => {

@@ -136,21 +136,7 @@ describe('octopus simulator: environments and machines', () => {
 
   it('creates a machine with Octopus resource fields, deletes it, then answers 404', async () => {
     const env = srv.octopus.ensureEnvironment('Production');
-    const created = await call('/api/Spaces-1/machines', {
-      method: 'POST',
-      body: JSON.stringify({
-        Name: 'i-0abc12345def67890',
-        Roles: ['web'],
-        EnvironmentIds: [env.Id],
-        Endpoint: {
-          CommunicationStyle: 'TentaclePassive',
-          Uri: 'https://127.10.0.5:10933/',
-          Thumbprint: 'ABCDEF0123',
-        },
-      }),
-    });
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({
+    const machine = {
       Name: 'i-0abc12345def67890',
       Roles: ['web'],
       EnvironmentIds: [env.Id],
@@ -159,6 +145,12 @@ describe('octopus simulator: environments and machines', () => {
         Uri: 'https://127.10.0.5:10933/',
         Thumbprint: 'ABCDEF0123',
       },
+    };
+    const created = await call('/api/Spaces-1/machines', { method: 'POST', body: JSON.stringify(machine) });
+    expect(created.status).toBe(201);
+    // What was sent comes back, with the fields Octopus adds.
+    expect(created.body).toMatchObject({
+      ...machine,
       HealthStatus: 'Healthy',
       IsDisabled: false,
       SpaceId: 'Spaces-1',

@@ -1,9 +1,8 @@
 // The instance refresh scenario table, run through the real AWS SDK v3 clients against a running
 // localcloud: each scenario seeds a group on an old image, refreshes it to a template version on a
 // new image, and asserts the refresh's outcome and the group's instances and their images.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  AutoScalingClient,
   CancelInstanceRefreshCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
@@ -13,42 +12,30 @@ import {
   type InstanceRefresh,
   type RefreshPreferences,
 } from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { seedGroup, seedTemplateVersion, type SeedGroupOptions } from './aws/autoscaling-seed.js';
 import { seedParameter } from './aws/ssm-parameters.js';
-import { start } from './index.js';
-import { seedImage as seedRegionImage } from './seed.js';
+import { autoScalingCloud } from './test-support.js';
 
 const REGION = 'us-east-1';
 const TERMINAL = ['Successful', 'Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed'];
 const POLL_MS = 25;
 const MAX_POLLS = 800;
 
-type Lc = Awaited<ReturnType<typeof start>>;
-let lc: Lc;
-let asg: AutoScalingClient;
-let elb: ElasticLoadBalancingV2Client;
+const cloud = autoScalingCloud(REGION);
 let oldImage: string;
 let newImage: string;
 let badImage: string;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** An available image owned by the account, tagged `localcloud:health=unhealthy` when asked. */
-function seedImage(name: string, health?: 'unhealthy'): string {
-  return seedRegionImage(lc.world.region(REGION), { name, ...(health ? { health } : {}) }).imageId;
-}
-
 async function group(name: string): Promise<AutoScalingGroup> {
-  const out = await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+  const out = await cloud.asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
   return out.AutoScalingGroups![0]!;
 }
 
 function imageOf(instanceId: string): string | undefined {
-  return lc.world.region(REGION).ec2.instances.get(instanceId)?.imageId;
+  return cloud.lc.world.region(REGION).ec2.instances.get(instanceId)?.imageId;
 }
 
 /** Images of the group's InService instances, once the group has settled on its desired capacity. */
@@ -84,7 +71,7 @@ async function watch(
 ): Promise<Watch> {
   const w: Watch = { refresh: {}, statuses: [], reasons: [], maxInstances: 0, minInService: Infinity };
   for (let i = 0; i < MAX_POLLS; i++) {
-    const out = await asg.send(
+    const out = await cloud.asg.send(
       new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: name, InstanceRefreshIds: [id] }),
     );
     const r = out.InstanceRefreshes![0]!;
@@ -115,8 +102,8 @@ async function prepare(
   opts: Partial<SeedGroupOptions> = {},
   image = newImage,
 ): Promise<Prepared> {
-  const seeded = seedGroup(lc.world, REGION, { name, imageId: oldImage, desired: 2, ...opts });
-  const next = seedTemplateVersion(lc.world, REGION, seeded.launchTemplateId, { imageId: image });
+  const seeded = seedGroup(cloud.lc.world, REGION, { name, imageId: oldImage, desired: 2, ...opts });
+  const next = seedTemplateVersion(cloud.lc.world, REGION, seeded.launchTemplateId, { imageId: image });
   expect(await settledImages(name)).toEqual(Array(opts.desired ?? 2).fill(oldImage));
   return {
     name,
@@ -131,7 +118,7 @@ async function startRefresh(
   prefs: RefreshPreferences,
   version = String(p.next),
 ): Promise<string> {
-  const out = await asg.send(
+  const out = await cloud.asg.send(
     new StartInstanceRefreshCommand({
       AutoScalingGroupName: p.name,
       DesiredConfiguration: { LaunchTemplate: { LaunchTemplateId: p.templateId, Version: version } },
@@ -142,27 +129,9 @@ async function startRefresh(
 }
 
 beforeAll(async () => {
-  lc = await start({
-    port: 0,
-    durations: { instanceBoot: 60, instanceTerminate: 60, healthCheckDelay: 60, apiSecond: 1 },
-  });
-  const config = {
-    region: REGION,
-    endpoint: lc.url,
-    credentials: { accessKeyId: 'AKIALOCALCLOUD000000', secretAccessKey: 'localcloud' },
-    maxAttempts: 1,
-  };
-  asg = new AutoScalingClient(config);
-  elb = new ElasticLoadBalancingV2Client(config);
-  oldImage = seedImage('web-1.0');
-  newImage = seedImage('web-1.1');
-  badImage = seedImage('web-1.2-broken', 'unhealthy');
-});
-
-afterAll(async () => {
-  asg?.destroy();
-  elb?.destroy();
-  await lc?.stop();
+  oldImage = cloud.seedImage('web-1.0');
+  newImage = cloud.seedImage('web-1.1');
+  badImage = cloud.seedImage('web-1.2-broken', 'unhealthy');
 });
 
 describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
@@ -180,7 +149,9 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
       LaunchTemplateName: 'plain-lt',
       Version: String(p.next),
     });
-    const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: p.targetGroupArn! }));
+    const health = await cloud.elb.send(
+      new DescribeTargetHealthCommand({ TargetGroupArn: p.targetGroupArn! }),
+    );
     const byState = new Map<string, string[]>();
     for (const d of health.TargetHealthDescriptions ?? []) {
       byState.set(d.TargetHealth!.State!, [...(byState.get(d.TargetHealth!.State!) ?? []), d.Target!.Id!]);
@@ -195,7 +166,7 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
     for (let i = 0; i < MAX_POLLS; i++) {
       // The group read first: if the refresh, read after it, has not succeeded, neither had it then.
       const version = (await group(p.name)).LaunchTemplate?.Version ?? '';
-      const out = await asg.send(
+      const out = await cloud.asg.send(
         new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: p.name, InstanceRefreshIds: [id] }),
       );
       const status = out.InstanceRefreshes![0]!.Status!;
@@ -280,7 +251,7 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
     const id = await startRefresh(p, { MinHealthyPercentage: 50, ...HOLD });
     const w = await watch(p.name, id, async (r) => {
       if (r.Status === 'InProgress' && r.StatusReason?.includes('Checkpoint 1 of 2')) {
-        const out = await asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: p.name }));
+        const out = await cloud.asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: p.name }));
         expect(out.InstanceRefreshId).toBe(id);
       }
     });
@@ -289,7 +260,7 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
     expect(await settledImages(p.name)).toEqual([newImage, oldImage].sort());
     expect((await group(p.name)).LaunchTemplate?.Version).toBe('1');
     await expect(
-      asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: p.name })),
+      cloud.asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: p.name })),
     ).rejects.toMatchObject({
       name: 'ActiveInstanceRefreshNotFoundFault',
     });
@@ -300,7 +271,7 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
     const id = await startRefresh(p, { MinHealthyPercentage: 50, ...HOLD });
     const w = await watch(p.name, id, async (r) => {
       if (r.Status === 'InProgress' && r.StatusReason?.includes('Checkpoint 1 of 2')) {
-        await asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: p.name }));
+        await cloud.asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: p.name }));
       }
     });
     expect(w.statuses).toContain('RollbackInProgress');
@@ -317,7 +288,7 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
     const p = await prepare('latest', { desired: 1, version: '$Latest' }, oldImage);
     const id = await startRefresh(p, { MinHealthyPercentage: 0 }, '$Latest');
     await expect(
-      asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: p.name })),
+      cloud.asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: p.name })),
     ).rejects.toMatchObject({
       name: 'IrreversibleInstanceRefreshFault',
     });
@@ -325,16 +296,16 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
   });
 
   it('rollback is refused for a template whose image comes from resolve:ssm:', async () => {
-    seedParameter(lc.world.region(REGION), '/golden/ssm-web', newImage, 'aws:ec2:image');
-    const seeded = seedGroup(lc.world, REGION, { name: 'ssm', imageId: oldImage, desired: 1 });
-    const next = seedTemplateVersion(lc.world, REGION, seeded.launchTemplateId, {
+    seedParameter(cloud.lc.world.region(REGION), '/golden/ssm-web', newImage, 'aws:ec2:image');
+    const seeded = seedGroup(cloud.lc.world, REGION, { name: 'ssm', imageId: oldImage, desired: 1 });
+    const next = seedTemplateVersion(cloud.lc.world, REGION, seeded.launchTemplateId, {
       imageParameter: '/golden/ssm-web',
     });
     await settledImages('ssm');
     const p: Prepared = { name: 'ssm', templateId: seeded.launchTemplateId, next };
     const id = await startRefresh(p, { MinHealthyPercentage: 0 });
     await expect(
-      asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'ssm' })),
+      cloud.asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'ssm' })),
     ).rejects.toMatchObject({
       name: 'IrreversibleInstanceRefreshFault',
     });

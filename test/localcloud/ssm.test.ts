@@ -20,7 +20,7 @@ import {
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { start, type Localcloud } from './index.js';
 import { seedImage } from './seed.js';
-import { clientConfig, until } from './test-support.js';
+import { clientConfig, errorOf, until } from './test-support.js';
 
 // A bound for slow shared CI machines, not a performance assertion (bench/ measures speed).
 jest.setTimeout(30_000);
@@ -44,15 +44,6 @@ afterAll(async () => {
   ec2.destroy();
   await lc.stop();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    return (err as Error).name;
-  }
-  return 'no error';
-}
 
 async function value(name: string): Promise<string | undefined> {
   return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;

@@ -1,4 +1,4 @@
-// deprecate-after-days: EnableImageDeprecation on the AMI and every copy, days after the AMI's creation.
+// deprecate-after: EnableImageDeprecation on the AMI and every copy, days after the AMI's creation.
 import { DescribeImagesCommand, EnableImageDeprecationCommand, type Image } from '@aws-sdk/client-ec2';
 import { withContext } from '../../core/errors.js';
 import type { ActionContext } from '../../core/context.js';
@@ -43,7 +43,7 @@ export async function deprecateImages(
   // "You can't specify a date in the past": a reused AMI older than that is deprecated already.
   if (at <= ctx.clock.now()) {
     ctx.log.warning(
-      `deprecate-after-days: ${amis[o.region] ?? ''} was created ${home?.CreationDate ?? '?'}, so its deprecation time ${iso} has passed; set reuse-if-unchanged: false to bake a new one`,
+      `deprecate-after: ${amis[o.region] ?? ''} was created ${home?.CreationDate ?? '?'}, so its deprecation time ${iso} has passed; set reuse-if-unchanged: false to bake a new one`,
     );
     return iso;
   }

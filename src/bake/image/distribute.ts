@@ -34,7 +34,7 @@ export interface Distribution {
   spec: ImageSpec;
   schedule: Schedule;
   onImage: (image: CreatedImage) => void;
-  /** reuse-max-age-days, as for the AMI itself. */
+  /** reuse-max-age, as for the AMI itself. */
   notBefore?: number;
   /** This run's AMI name, for a copy that cannot take the reused AMI's. */
   freshName: string;

@@ -1,6 +1,6 @@
 // bake-ami's inputs for what the image is called, how long it lives and who may launch it (issue 28),
 // kept apart from inputs.ts so the spec stays readable; inputs.ts spreads them in.
-import { boolean, integer, list, string } from '../../core/input-fields.js';
+import { boolean, duration, integer, list, string } from '../../core/input-fields.js';
 import type { Inputs } from '../../core/inputs.js';
 import { nameTemplateProblems, PLACEHOLDERS, templateProblems } from '../image/ami-name.js';
 
@@ -23,11 +23,14 @@ export const imageInputs = {
     description: `The AMI's (and its copies') description, with the placeholders of ami-name-template; at most 255 characters once filled. Default: "Baked by golden-ami-actions from <source AMI> at <commit>".`,
     maxLength: 1024,
   }),
-  'deprecate-after-days': integer({
+  'deprecate-after': duration({
     description:
-      "Deprecate the AMI and every copy this many days after the AMI's creation (EnableImageDeprecation at bake time). A reused AMI keeps its first bake's date, and copies made for it get the same. At most 3650 (AWS's limit is 10 years).",
+      "Deprecate the AMI and every copy this long after the AMI's creation (EnableImageDeprecation at bake time), whole days with their unit such as 90d. A reused AMI keeps its first bake's date, and copies made for it get the same. At most 3650d (AWS's limit is 10 years).",
+    unit: 'd',
+    unitRequired: true,
     min: 1,
     max: 3650,
+    formerly: { name: 'deprecate-after-days', unit: 'd' },
   }),
   'share-with-organizations': list({
     description:

@@ -9,7 +9,7 @@ export interface ReuseQuery {
   region: string;
   bakeName: string;
   fingerprint: string;
-  /** reuse-max-age-days as a clock ms: an image created before it is rebaked. */
+  /** reuse-max-age as a clock ms: an image created before it is rebaked. */
   notBefore?: number;
   /** A copy: the KMS key it must have been made with (kms-key-ids; '' for none given). */
   kmsKey?: string;
@@ -54,7 +54,7 @@ export async function findReusable(ctx: ActionContext, o: ReuseQuery): Promise<I
   const newest = onKey[0];
   if (newest && o.notBefore !== undefined && Date.parse(newest.CreationDate ?? '') < o.notBefore) {
     ctx.log.info(
-      `${newest.ImageId} in ${o.region} was created ${newest.CreationDate ?? 'at an unknown time'}, before ${new Date(o.notBefore).toISOString()} (reuse-max-age-days): rebaking.`,
+      `${newest.ImageId} in ${o.region} was created ${newest.CreationDate ?? 'at an unknown time'}, before ${new Date(o.notBefore).toISOString()} (reuse-max-age): rebaking.`,
     );
     return undefined;
   }

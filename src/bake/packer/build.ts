@@ -13,7 +13,7 @@ export interface PackerOptions {
   vars: Record<string, string>;
   region: string;
   workingDirectory: string;
-  /** Clock ms after which Packer is interrupted (timeout-minutes). */
+  /** Clock ms after which Packer is interrupted (timeout). */
   deadline: number;
   runner: ProcessRunner;
   /** Saves what Packer makes as it announces it. */

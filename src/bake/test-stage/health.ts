@@ -1,5 +1,5 @@
 // test-health-url: after the test script passed, the test instance must answer the URL (2xx) within
-// 30 poll intervals (5 minutes at the default poll-interval-seconds).
+// 30 poll intervals (5 minutes at the default poll-interval).
 import type { ActionContext } from '../../core/context.js';
 import { ActionFailure, TimeoutError } from '../../core/errors.js';
 import { poll } from '../../core/poll.js';

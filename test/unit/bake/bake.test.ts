@@ -226,21 +226,21 @@ describe('bake: reuse', () => {
     expect(forced.amiId).not.toBe(first.amiId);
   });
 
-  it('with reuse-max-age-days, an unchanged AMI is reused until it is that old, then baked again', async () => {
-    const first = await run({ 'reuse-max-age-days': '30' }).promise;
+  it('with reuse-max-age, an unchanged AMI is reused until it is that old, then baked again', async () => {
+    const first = await run({ 'reuse-max-age': '30d' }).promise;
     const soon = cloud.context();
     soon.clock.advance(29 * 86_400_000);
-    expect(await run({ 'reuse-max-age-days': '30' }, soon).promise).toMatchObject({
+    expect(await run({ 'reuse-max-age': '30d' }, soon).promise).toMatchObject({
       reused: true,
       amiId: first.amiId,
     });
     const late = cloud.context();
     late.clock.advance(31 * 86_400_000);
-    const rebaked = await run({ 'reuse-max-age-days': '30' }, late).promise;
+    const rebaked = await run({ 'reuse-max-age': '30d' }, late).promise;
     expect(rebaked.reused).toBe(false);
     expect(rebaked.amiId).not.toBe(first.amiId);
     expect(rebaked.fingerprint).toBe(first.fingerprint);
-    expect(late.log.lines).toContainEqual(expect.stringMatching(/\(reuse-max-age-days\): rebaking\.$/));
+    expect(late.log.lines).toContainEqual(expect.stringMatching(/\(reuse-max-age\): rebaking\.$/));
   });
 
   it('does not reuse an AMI of another bake name with the same content', async () => {
@@ -309,7 +309,7 @@ describe('bake: provision scripts over SSM', () => {
 
 describe('bake: failures are detected early, name the phase, and leave nothing', () => {
   // The script fails after printing the marker, so its shutdown never runs: only the console,
-  // read while the builder still runs, can end the wait before timeout-minutes.
+  // read while the builder still runs, can end the wait before timeout.
   it('the failure marker on the console', async () => {
     const { promise, ctx } = run({
       'user-data': userData('console installing nginx', 'console BAKE-FAILED: nginx did not start', 'exit 1'),
@@ -348,16 +348,16 @@ describe('bake: failures are detected early, name the phase, and leave nothing',
     expectNothingLeft();
   });
 
-  it('a hang runs out of timeout-minutes, naming the phase', async () => {
+  it('a hang runs out of timeout, naming the phase', async () => {
     const err = await run({
       'user-data': userData('hang'),
-      'timeout-minutes': '5',
-      'poll-interval-seconds': '10',
+      timeout: '5m',
+      'poll-interval': '10',
     }).promise.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as TimeoutError).phase).toBe('provision');
     expect((err as Error).message).toMatch(
-      /^timeout-minutes \(5\) ran out during phase provision: .*last seen: running/,
+      /^timeout \(5m\) ran out during phase provision: .*last seen: running/,
     );
     expectNothingLeft();
   });

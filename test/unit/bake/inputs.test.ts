@@ -23,12 +23,12 @@ describe('bake-ami inputs', () => {
       instanceType: 't3.medium',
       encrypted: false,
       failureMarker: 'BAKE-FAILED',
-      timeoutMinutes: 60,
+      timeout: 3600,
       reuseIfUnchanged: true,
       engine: 'native',
       janitor: true,
       dryRun: false,
-      pollIntervalSeconds: 10,
+      pollInterval: 10,
       region: 'us-east-1',
     });
   });
@@ -99,7 +99,7 @@ describe('bake-ami inputs', () => {
       { name: 'web', 'source-ami': 'ami-0123456789abcdef0' },
       /one of user-data, user-data-file, provision-scripts is required/,
     ],
-    ['timeout zero', { ...ok, 'timeout-minutes': '0' }, /^timeout-minutes: /],
+    ['timeout zero', { ...ok, timeout: '0m' }, /^timeout: /],
     ['tag without =', { ...ok, tags: 'team' }, /^tags: "team" is not a key=value pair/],
     ['aws: tag', { ...ok, tags: 'aws:x=1' }, /^tags: key "aws:x"/],
     [
@@ -113,7 +113,7 @@ describe('bake-ami inputs', () => {
       { ...ok, tags: Array.from({ length: 5 }, (_, i) => `${'k'.repeat(120)}${i}=v`).join(',') },
       /^tags: the keys add up to more than 512 characters/,
     ],
-    ['reuse age zero', { ...ok, 'reuse-max-age-days': '0' }, /^reuse-max-age-days: /],
+    ['reuse age zero', { ...ok, 'reuse-max-age': '0d' }, /^reuse-max-age: /],
     ['janitor region unknown', { ...ok, 'janitor-regions': 'mars-1' }, /^janitor-regions: /],
     [
       'copy to own region',
@@ -143,7 +143,7 @@ describe('bake-ami inputs', () => {
       /^packer-template: needs engine: packer/,
     ],
     ['user data too big', { ...ok, 'user-data': 'x'.repeat(16 * 1024 + 1) }, /^user-data: is 16385 bytes/],
-    ['poll interval not a number', { ...ok, 'poll-interval-seconds': 'fast' }, /^poll-interval-seconds: /],
+    ['poll interval not a number', { ...ok, 'poll-interval': 'fast' }, /^poll-interval: /],
     [
       'a builder input with engine: packer',
       {
@@ -156,9 +156,9 @@ describe('bake-ami inputs', () => {
       /^iam-instance-profile: not used with engine: packer, whose template decides its builder and image/,
     ],
     [
-      'keep-hours without on-failure: keep',
-      { ...ok, 'keep-hours': '48' },
-      /^keep-hours: applies only with on-failure: keep/,
+      'keep-builder-for without on-failure: keep',
+      { ...ok, 'keep-builder-for': '48h' },
+      /^keep-builder-for: applies only with on-failure: keep/,
     ],
   ];
 

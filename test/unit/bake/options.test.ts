@@ -53,21 +53,18 @@ describe('bakeOptions (toOptions)', () => {
     expect(o.commit).toBeUndefined();
   });
 
-  it('converts durations to ms: timeout-minutes and poll-interval-seconds', () => {
+  it('converts durations to ms: timeout and poll-interval', () => {
     expect(bakeOptions(parse(inputs), stepOf(runner))).toMatchObject({
       timeoutMs: 60 * 60_000,
       pollIntervalMs: 10_000,
     });
-    const o = bakeOptions(
-      parse({ ...inputs, 'timeout-minutes': '90', 'poll-interval-seconds': '2.5' }),
-      stepOf(runner),
-    );
+    const o = bakeOptions(parse({ ...inputs, timeout: '90m', 'poll-interval': '2.5' }), stepOf(runner));
     expect(o).toMatchObject({ timeoutMs: 5_400_000, pollIntervalMs: 2_500 });
     expect(o).not.toHaveProperty('timeoutMinutes');
     expect(o).not.toHaveProperty('pollIntervalSeconds');
-    expect(
-      bakeOptions(parse({ ...inputs, 'poll-interval-seconds': '0.01' }), stepOf(runner)).pollIntervalMs,
-    ).toBe(10);
+    expect(bakeOptions(parse({ ...inputs, 'poll-interval': '0.01' }), stepOf(runner)).pollIntervalMs).toBe(
+      10,
+    );
   });
 });
 
@@ -91,7 +88,7 @@ describe("the capability's run", () => {
 
   it('draws the random part of the bake id: two runs of the same options are told apart', async () => {
     const step = stepOf(runner);
-    const o = bakeOptions(parse({ ...inputs, 'dry-run': 'true', 'poll-interval-seconds': '0.01' }), step);
+    const o = bakeOptions(parse({ ...inputs, 'dry-run': 'true', 'poll-interval': '0.01' }), step);
     const ids: string[] = [];
     for (const _ of [1, 2]) {
       await bakeCapability.run(cloud.context(), o);

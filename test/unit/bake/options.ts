@@ -52,7 +52,7 @@ export function bakeOptions(
       saved[name] = value;
     },
   };
-  const options = toOptions(parse({ 'poll-interval-seconds': '0.01', ...inputs }), step);
+  const options = toOptions(parse({ 'poll-interval': '0.01', ...inputs }), step);
   return {
     ...bakeRunOptions(options, { random: 'abcd0123', cwd: extra.workingDirectory }),
     processRunner: noPacker,

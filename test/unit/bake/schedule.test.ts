@@ -39,7 +39,7 @@ describe('schedule: each phase polled at its expected end', () => {
     expect(s).toMatchObject({ intervalMs: 500, shortMs: 50, buildMs: 900 });
   });
 
-  it('a user lowering poll-interval-seconds polls more often but expects every phase as long as AWS takes', () => {
+  it('a user lowering poll-interval polls more often but expects every phase as long as AWS takes', () => {
     const s = scheduleFor(500, linux);
     expect(s.expect).toEqual(scheduleFor(10_000, linux).expect);
     expect(s).toMatchObject({ intervalMs: 500, shortMs: 50, buildMs: 1_000 });
@@ -77,7 +77,7 @@ describe('schedule: each phase polled at its expected end', () => {
 });
 
 describe('bake: polls placed by the expected durations', () => {
-  // AWS's time scale (timeScale 1, poll-interval-seconds 10), one localcloud tick a second: boot 30 s, the user
+  // AWS's time scale (timeScale 1, poll-interval 10), one localcloud tick a second: boot 30 s, the user
   // data 40 s (so the builder stops 70 s after launch), the stop 15 s, CreateImage 180.5 s.
   let cloud: UnitCloud;
   beforeAll(async () => {
@@ -96,7 +96,7 @@ describe('bake: polls placed by the expected durations', () => {
         name: 'web',
         'source-ami': AL2023,
         'user-data': '#!/bin/bash\nshutdown -h now\n',
-        'poll-interval-seconds': '10',
+        'poll-interval': '10',
       },
       // AWS's own time scale: localcloud runs here at AWS's durations.
       { workingDirectory: workspace(), timeScale: 1 },

@@ -1,7 +1,14 @@
 // The one duration syntax (src/core/input-fields.ts): every duration input of every action takes
 // 90 (its own unit), 90s, 5m, 1h, 1h30m, 500ms, and says what it accepts otherwise.
 import { describe, expect, test } from '@jest/globals';
-import { duration, InputProblem, minutes, parseDurationMs, seconds } from '../../../src/core/input-fields.js';
+import {
+  duration,
+  InputProblem,
+  parseDurationMs,
+  seconds,
+  waitTimeout,
+} from '../../../src/core/input-fields.js';
+import { bakeSpec } from '../../../src/bake/inputs.js';
 import { deploySpec } from '../../../src/deploy/inputs.js';
 import { waitHealthySpec } from '../../../src/health/inputs.js';
 import { promoteSpec } from '../../../src/promote/inputs.js';
@@ -39,40 +46,75 @@ describe('duration fields', () => {
     );
   });
 
-  test('seconds and minutes take fractions; ranges are in their unit', () => {
-    const poll = seconds({ default: '15', min: 0.1, max: 3600, description: 'x' });
+  test('seconds take fractions; a wait timeout is seconds too, its old name minutes', () => {
+    const poll = seconds({ default: '15s', min: 0.1, max: 3600, description: 'x' });
     expect(poll.parse('500ms')).toBe(0.5);
     expect(poll.parse('1m')).toBe(60);
     expect(() => poll.parse('50ms')).toThrow('0.05 seconds is out of range; accepted: 0.1 to 3600 seconds');
-    const timeout = minutes({ default: '60', min: 1, max: 1440, description: 'x' });
+    const timeout = waitTimeout('x');
     expect(timeout.parse('90')).toBe(90);
-    expect(timeout.parse('1h30m')).toBe(90);
-    expect(timeout.parse('90s')).toBe(1.5);
+    expect(timeout.parse('1h30m')).toBe(5400);
+    expect(timeout.formerly?.name).toBe('timeout-minutes');
+    expect(timeout.formerly?.parse('90')).toBe(5400);
+    expect(timeout.formerly?.parse('90s')).toBe(90);
   });
 
-  test('every duration input of roll-asg, wait-healthy, deploy-ami, promote and retire takes the syntax', () => {
-    const durations = [rollSpec, waitHealthySpec, deploySpec, promoteSpec, retireSpec].flatMap((spec) =>
+  test('a day-scale input needs its unit: a bare number would be seconds', () => {
+    const keep = duration({
+      unit: 'd',
+      unitRequired: true,
+      whole: false,
+      min: 0,
+      max: 3650,
+      formerly: { name: 'keep-days', unit: 'd' },
+    });
+    expect(keep.parse('14d')).toBe(14);
+    expect(keep.parse('36h')).toBe(1.5);
+    expect(() => keep.parse('14')).toThrow(
+      '"14" has no unit; accepted: a duration with units s/m/h/d (14d, 336h)',
+    );
+    expect(keep.formerly?.parse('14')).toBe(14);
+  });
+
+  const specs = [bakeSpec, rollSpec, waitHealthySpec, deploySpec, promoteSpec, retireSpec];
+
+  test('every duration input of every action takes the syntax, under a name without a unit', () => {
+    const durations = specs.flatMap((spec) =>
       Object.entries(spec.inputs)
         .filter(([, f]) => f.kind === 'duration')
         .map(([name, f]) => [`${spec.name} ${name}`, f] as const),
     );
     expect(durations.map(([n]) => n)).toEqual(
       expect.arrayContaining([
-        'roll-asg timeout-minutes',
-        'roll-asg poll-interval-seconds',
-        'wait-healthy unhealthy-grace-seconds',
-        'deploy-ami put-back-minutes',
+        'bake-ami timeout',
+        'bake-ami poll-interval',
+        'bake-ami reuse-max-age',
+        'bake-ami deprecate-after',
+        'roll-asg timeout',
+        'roll-asg poll-interval',
+        'roll-asg max-poll-interval',
+        'wait-healthy unhealthy-grace',
+        'wait-healthy health-url-timeout',
+        'deploy-ami put-back-timeout',
+        'deploy-ami timeout',
         'promote-ami-parameter poll-interval',
-        'retire-amis keep-days',
+        'retire-amis keep-for',
+        'retire-amis deregister-after',
       ]),
     );
-    for (const [, f] of durations) expect(typeof f.parse(f.default ?? '1')).toBe('number');
-    // No duration input left on another kind: a name that says a unit is a duration field.
-    const others = [rollSpec, waitHealthySpec, deploySpec, promoteSpec, retireSpec].flatMap((spec) =>
+    for (const [, f] of durations) expect(typeof f.parse(f.default ?? '1d')).toBe('number');
+    // No input name says a unit, and no duration input is left on another kind.
+    const named = specs.flatMap((spec) =>
+      Object.keys(spec.inputs)
+        .filter((name) => /-(minutes|seconds|hours|days)$/.test(name))
+        .map((name) => `${spec.name} ${name}`),
+    );
+    expect(named).toEqual([]);
+    const others = specs.flatMap((spec) =>
       Object.entries(spec.inputs)
         .filter(
           ([name, f]) =>
-            /-(minutes|seconds|days)$|timeout|interval|warmup|delay|bake-time/.test(name) &&
+            /timeout|interval|warmup|delay|bake-time|grace|keep-for|max-age|-after$/.test(name) &&
             f.kind !== 'duration',
         )
         .map(([name]) => `${spec.name} ${name}`),

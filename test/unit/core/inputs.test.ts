@@ -9,8 +9,9 @@ import {
   list,
   string,
   InputProblem,
+  renamed,
 } from '../../../src/core/input-fields.js';
-import { defineAction, parseInputs, type InputSource } from '../../../src/core/inputs.js';
+import { declaredInputs, defineAction, parseInputs, type InputSource } from '../../../src/core/inputs.js';
 
 const source = (inputs: Record<string, string>, env: Record<string, string> = {}): InputSource => ({
   input: (n) => inputs[n] ?? '',
@@ -181,5 +182,62 @@ describe('parseInputs', () => {
     expect(() =>
       parseInputs(spec, source({ name: 'web', 'ami-id': 'ami-12345678', tags: 'novalue' })),
     ).toThrow('tags: "novalue" is not a key=value pair');
+  });
+});
+
+describe('renamed inputs', () => {
+  const renamedSpec = defineAction({
+    name: 'example',
+    inputs: {
+      timeout: duration({
+        default: '60m',
+        min: 60,
+        max: 86_400,
+        whole: false,
+        formerly: { name: 'timeout-minutes', unit: 'm' },
+      }),
+      'poll-interval': renamed(duration({ min: 1, max: 60 }), 'poll-interval-seconds'),
+    },
+    outputs: {},
+    rules: [{ requires: ['poll-interval', 'timeout'] }],
+  });
+  const parsed = (inputs: Record<string, string>) => {
+    const warnings: string[] = [];
+    return { v: parseInputs(renamedSpec, source(inputs), (m) => warnings.push(m)), warnings };
+  };
+
+  it('takes the new name, a bare number in seconds, without a warning', () => {
+    expect(parsed({ timeout: '90', 'poll-interval': '5s' })).toEqual({
+      v: { timeout: 90, pollInterval: 5 },
+      warnings: [],
+    });
+  });
+
+  it('takes the old name for one minor version, a bare number in its old unit, with a warning naming the new', () => {
+    // The runner fills the new name with its default when the step does not give it.
+    const { v, warnings } = parsed({ timeout: '60m', 'timeout-minutes': '90', 'poll-interval-seconds': '5' });
+    expect(v).toEqual({ timeout: 5400, pollInterval: 5 });
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^timeout-minutes is deprecated and will be removed in the next minor version: use timeout instead/,
+      ),
+      expect.stringMatching(/^poll-interval-seconds is deprecated .*: use poll-interval instead/),
+    ]);
+  });
+
+  it('refuses the old and the new name together, and reports an old value by its own name', () => {
+    expect(() => parsed({ timeout: '2h', 'timeout-minutes': '90' })).toThrow(
+      'timeout-minutes: is the old name of timeout; give only timeout',
+    );
+    expect(() => parsed({ 'timeout-minutes': '0' })).toThrow('timeout-minutes: 0 seconds is out of range');
+  });
+
+  it('declares the old name in action.yml right after the new one, deprecated', () => {
+    expect(declaredInputs(renamedSpec).map((i) => [i.name, i.deprecationMessage])).toEqual([
+      ['timeout', undefined],
+      ['timeout-minutes', expect.stringMatching(/^timeout-minutes is renamed timeout and will be removed/)],
+      ['poll-interval', undefined],
+      ['poll-interval-seconds', expect.stringMatching(/^poll-interval-seconds is renamed poll-interval/)],
+    ]);
   });
 });

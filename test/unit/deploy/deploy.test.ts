@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { AwsClients } from '../../../src/aws/clients.js';
 import { AbortedError, ActionFailure, ConfigurationError } from '../../../src/core/errors.js';
-import { parseInputs } from '../../../src/core/inputs.js';
+import { declaredInputs, parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
 import type { ActionContext } from '../../../src/core/context.js';
 import { deploy, DeployFailure, oneGroupAtATime } from '../../../src/deploy/deploy.js';
@@ -319,8 +319,13 @@ describe('deploy-ami inputs', () => {
       inputs: Record<string, { default?: string; required?: boolean }>;
       outputs: Record<string, unknown>;
     };
-    expect(Object.keys(meta.inputs).sort()).toEqual(Object.keys(deploySpec.inputs).sort());
-    for (const [name, field] of Object.entries(deploySpec.inputs)) {
+    // Every field, and the old names of renamed ones (deprecated, no default).
+    expect(Object.keys(meta.inputs).sort()).toEqual(
+      declaredInputs(deploySpec)
+        .map((i) => i.name)
+        .sort(),
+    );
+    for (const { name, ...field } of declaredInputs(deploySpec)) {
       expect([name, meta.inputs[name]?.default]).toEqual([name, field.default]);
       // Required in action.yml only when the code cannot fall back to an environment variable.
       expect([name, meta.inputs[name]?.required === true]).toEqual([name, field.required && !field.env]);
@@ -345,7 +350,7 @@ describe('deploy-ami step options', () => {
     expect(stepOptions(parse_(base), noEnv).roll.preferences.standbyInstances).toBeUndefined();
   });
   test("each action's toOptions over deploy-ami's fields: picked fields flow on, the rest are its defaults", () => {
-    const o = stepOptions(parse_({ ...base, 'instance-warmup': '5m', 'timeout-minutes': '30' }), noEnv);
+    const o = stepOptions(parse_({ ...base, 'instance-warmup': '5m', timeout: '30m' }), noEnv);
     expect(o.roll).toMatchObject({
       regions: ['us-east-1'],
       names: [],

@@ -56,13 +56,13 @@ const checks: { action: keyof typeof alone; raw: Record<string, string>; says: R
   },
   {
     action: 'roll-asg',
-    raw: { 'poll-interval-seconds': '30', 'max-poll-interval-seconds': '20' },
-    says: /^max-poll-interval-seconds: 20 is below poll-interval-seconds \(30\)/,
+    raw: { 'poll-interval': '30', 'max-poll-interval': '20' },
+    says: /^max-poll-interval: 20 seconds is below poll-interval \(30 seconds\)/,
   },
   {
     action: 'wait-healthy',
-    raw: { 'poll-interval-seconds': '30', 'max-poll-interval-seconds': '20' },
-    says: /^max-poll-interval-seconds: 20 is below poll-interval-seconds \(30\)/,
+    raw: { 'poll-interval': '30', 'max-poll-interval': '20' },
+    says: /^max-poll-interval: 20 seconds is below poll-interval \(30 seconds\)/,
   },
 ];
 

@@ -51,13 +51,13 @@ describe('wait-healthy inputs', () => {
         },
       ],
       region: 'eu-west-1',
-      unhealthyGraceSeconds: 300,
-      timeoutMinutes: 60,
+      unhealthyGrace: 300,
+      timeout: 3600,
       rollbackOnFailure: true,
       maxRequestsPerSecond: 2,
-      pollIntervalSeconds: 15,
-      maxPollIntervalSeconds: 60,
-      healthUrlTimeoutSeconds: 5,
+      pollInterval: 15,
+      maxPollInterval: 60,
+      healthUrlTimeout: 5,
     });
   });
 
@@ -67,7 +67,7 @@ describe('wait-healthy inputs', () => {
         refreshes: '[{"region":"eu-west-1"}]',
         'health-url': 'http://10.0.0.1/version',
         'max-requests-per-second': 'fast',
-        'poll-interval-seconds': '0',
+        'poll-interval': '0',
         'rollback-on-failure': 'yes',
       }),
     ).toEqual([
@@ -75,7 +75,7 @@ describe('wait-healthy inputs', () => {
       'health-url: "http://10.0.0.1/version" is not accepted; expected an http(s) URL whose host is {private-ip} or {private-dns}, e.g. http://{private-ip}:8080/version ({instance-id} may appear in the path)',
       'rollback-on-failure: "yes" is not a boolean; accepted: true or false',
       'max-requests-per-second: "fast" is not a number of requests per second; accepted: e.g. 15 or 0.5',
-      'poll-interval-seconds: 0 seconds is out of range; accepted: 0.1 to 3600 seconds',
+      'poll-interval: 0 seconds is out of range; accepted: 0.1 to 3600 seconds',
     ]);
   });
 
@@ -87,12 +87,10 @@ describe('wait-healthy inputs', () => {
     expect(problems({ 'asg-names': 'web', 'expected-version': '1.2.3' })).toEqual([
       'expected-version: needs health-url as well',
     ]);
-    expect(
-      problems({ 'asg-names': 'web', 'poll-interval-seconds': '30', 'max-poll-interval-seconds': '10' }),
-    ).toEqual([
-      'max-poll-interval-seconds: 10 is below poll-interval-seconds (30); accepted: at least poll-interval-seconds',
+    expect(problems({ 'asg-names': 'web', 'poll-interval': '30', 'max-poll-interval': '10' })).toEqual([
+      'max-poll-interval: 10 seconds is below poll-interval (30 seconds); accepted: at least poll-interval',
     ]);
-    expect(problems({ 'asg-names': 'web', 'poll-interval-seconds': '120' })).toEqual([]);
+    expect(problems({ 'asg-names': 'web', 'poll-interval': '120' })).toEqual([]);
   });
 
   it('rejects a group listed twice in refreshes', () => {
@@ -103,7 +101,7 @@ describe('wait-healthy inputs', () => {
   });
 
   it("healthOptions turns the inputs' seconds and minutes into ms, decimals to the ms", () => {
-    const inputs = { 'asg-names': 'web', 'poll-interval-seconds': '0.25', 'timeout-minutes': '2' };
+    const inputs = { 'asg-names': 'web', 'poll-interval': '0.25', timeout: '2m' };
     const o = healthOptions(parseInputs(waitHealthySpec, source(inputs)), { env: () => undefined });
     expect(o).toMatchObject({
       pollIntervalMs: 250,

@@ -220,7 +220,7 @@ describe('waitHealthy', () => {
     expect(cloud.refresh(EU, 'web').status).toBe('Successful');
     expect(cloud.asg(EU, 'web').config.LaunchTemplate?.Version).toBe('2');
     expect(result.groups[0]!.message).toMatch(
-      /^3 instances unhealthy for more than 60s \(unhealthy-grace-seconds\): health-url: i-\w+ HTTP 503, .*; AWS rolls back only an active refresh and this one is Successful, so nothing was rolled back$/,
+      /^3 instances unhealthy for more than 60s \(unhealthy-grace\): health-url: i-\w+ HTTP 503, .*; AWS rolls back only an active refresh and this one is Successful, so nothing was rolled back$/,
     );
   });
 
@@ -233,11 +233,11 @@ describe('waitHealthy', () => {
     expect(result.status).toBe('timed-out');
     expect(cloud.refresh(EU, 'web').status).toBe('RollbackSuccessful');
     expect(result.groups[0]!.message).toMatch(
-      /^timed out after 5 minute\(s\) \(timeout-minutes\) with the refresh InProgress at 0%; rolled back/,
+      /^timed out after 5 minute\(s\) \(timeout\) with the refresh InProgress at 0%; rolled back/,
     );
   });
 
-  it('ends by timeout-minutes when no DescribeInstanceRefreshes ever succeeds, without polling faster after it', async () => {
+  it('ends by timeout when no DescribeInstanceRefreshes ever succeeds, without polling faster after it', async () => {
     const { run, clock } = setup();
     const [web] = await cloud.rollout({ region: EU, name: 'web' });
     cloud.lc.faults.add({
@@ -252,7 +252,7 @@ describe('waitHealthy', () => {
 
     expect(result.status).toBe('timed-out');
     expect(result.groups[0]!.message).toMatch(
-      /^timed out after 2 minute\(s\) \(timeout-minutes\) without reading the refresh once \(last error: describing the refresh of web: Service Unavailable .*\); nothing was rolled back/,
+      /^timed out after 2 minute\(s\) \(timeout\) without reading the refresh once \(last error: describing the refresh of web: Service Unavailable .*\); nothing was rolled back/,
     );
     const reads = autoScalingCalls('DescribeInstanceRefreshes');
     expect(reads.every((c) => c.fault === 'error')).toBe(true);

@@ -143,7 +143,7 @@ const NATIVE_BAKE: Call[] = [
     ],
   },
   {
-    what: 'deprecate the AMI and its copies (deprecate-after-days)',
+    what: 'deprecate the AMI and its copies (deprecate-after)',
     checks: [check('ec2:EnableImageDeprecation', image, imageContext(OUR_BAKE))],
   },
   {

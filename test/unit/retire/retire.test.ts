@@ -142,7 +142,7 @@ describe('retireAmis', () => {
     expect(cloud.mutations()).toEqual([]);
   });
 
-  it('deregisters after grace-days and deletes only the snapshots tagged with the AMI’s own bake id', async () => {
+  it('deregisters after deregister-after and deletes only the snapshots tagged with the AMI’s own bake id', async () => {
     cloud.bake(1, { disabledDaysAgo: 8, snapshotBakeId: 'someone-else' });
     cloud.bake(2, { disabledDaysAgo: 1 });
     cloud.bake(98);
@@ -177,7 +177,7 @@ describe('retireAmis', () => {
     cloud.parameter('/golden-ami/web', [ami(99)], { production: 1 });
     await retire({ parameters: ['/golden-ami/web'] });
     expect(changes('DisableImageDeregistrationProtection').map((p) => p.ImageId)).toEqual([ami(2)]);
-    // Unprotected and disabled; AWS's cooldown runs during grace-days.
+    // Unprotected and disabled; AWS's cooldown runs during deregister-after.
     expect(cloud.image(ami(2))).toMatchObject({ state: 'disabled', protectedUntil: T0 + DAY });
     expect(cloud.image(ami(2))).not.toHaveProperty('deregistrationProtection');
   });

@@ -11,7 +11,7 @@ import type { SelectedGroup } from '../../../src/roll/select-groups.js';
 import { NEW, startRollCloud, type RollCloud } from './cloud.js';
 
 const parse = (inputs: Record<string, string>) => {
-  const all: Record<string, string> = { region: 'us-east-1', 'poll-interval-seconds': '1', ...inputs };
+  const all: Record<string, string> = { region: 'us-east-1', 'poll-interval': '1', ...inputs };
   return parseInputs(rollSpec, { input: (n) => all[n] ?? '', env: () => undefined });
 };
 

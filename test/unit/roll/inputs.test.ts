@@ -59,7 +59,7 @@ describe('roll-asg inputs', () => {
         'scale-in-protected-instances': 'Ignore',
         'standby-instances': 'Terminate',
         'bake-time': '90',
-        'poll-interval-seconds': '0.5',
+        'poll-interval': '0.5',
       }),
     );
     expect(o.tags).toEqual({ Environment: 'staging', Team: 'web' });
@@ -108,8 +108,8 @@ describe('roll-asg inputs', () => {
     ],
     [{ 'max-concurrency': '0' }, 'max-concurrency: 0 is out of range; accepted: 1 to 100'],
     [
-      { 'poll-interval-seconds': '5', 'max-poll-interval-seconds': '2' },
-      'max-poll-interval-seconds: 2 is below poll-interval-seconds (5)',
+      { 'poll-interval': '5', 'max-poll-interval': '2' },
+      'max-poll-interval: 2 seconds is below poll-interval (5 seconds)',
     ],
   ])('%j is reported: %s', (extra, message) => {
     expect(problems({ 'asg-names': 'web', 'ami-id': AMI, ...extra }).join('\n')).toContain(message);

@@ -506,7 +506,7 @@ describe('roll: a refresh already in progress', () => {
     expect(cloud.refreshes('web')[0]!.status).toBe('Pending');
   });
 
-  it('wait: gives up at timeout-minutes with the refresh named', async () => {
+  it('wait: gives up at timeout with the refresh named', async () => {
     // Its checkpoint holds it for 2 days of AWS time: far past the roll's minute.
     const { running, before } = await busy({ checkpointDelay: 172_800 });
 
@@ -517,7 +517,7 @@ describe('roll: a refresh already in progress', () => {
           'asg-names': 'web',
           'ami-id': NEW,
           'if-refresh-in-progress': 'wait',
-          'timeout-minutes': '1',
+          timeout: '1m',
         }),
       ),
     );

@@ -7,7 +7,7 @@ import { rollOptionsFrom, type RollOptions } from '../../../src/roll/options.js'
 export function options(inputs: Record<string, string>): RollOptions {
   const all: Record<string, string> = {
     region: 'us-east-1',
-    'poll-interval-seconds': '1',
+    'poll-interval': '1',
     'consent-parameter': '/golden-ami/web',
     ...inputs,
   };

@@ -143,9 +143,9 @@ describe('bake with engine: packer', () => {
     expect(runner.interrupted).toBe(true);
   });
 
-  it('a packer build that outlives timeout-minutes fails naming the phase', async () => {
+  it('a packer build that outlives timeout fails naming the phase', async () => {
     await expect(bake(cloud.context(), setup(fakePacker({ timedOut: true })))).rejects.toThrow(
-      /^timeout-minutes \(60\) ran out during phase packer: packer build did not finish in time/,
+      /^timeout \(60m\) ran out during phase packer: packer build did not finish in time/,
     );
   });
 
