@@ -263,10 +263,9 @@ describe('wait-healthy e2e', () => {
     const times = calls.map((c) => c.ts);
     const worst = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
     expect(worst).toBeLessThanOrEqual(budget + 1);
-    // Every attempt passes the budget's gate just before the wire; arrival times differ from
-    // send times only by loopback latency.
+    // No check of single gaps: arrival times shift with the machine's load (the server runs in
+    // this process); the gate's spacing itself is unit-tested on a fake clock (budget.test.ts).
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(0.9 * (1000 / budget));
     console.log(
       `wait-healthy throttle e2e: ${calls.length} Auto Scaling calls, ${throttled} throttled, busiest second ${worst}, closest two ${Math.min(...gaps)} ms apart (budget ${budget}/s)`,
     );
