@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a,b,c,d,e,f,g}from"./chunk-HHQMFE2G.js";import"./chunk-WFJBW4GU.js";import"./chunk-3VJFRPOS.js";import"./chunk-GWN5TKMI.js";import"./chunk-PGQDUKP4.js";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};
