@@ -35,6 +35,12 @@ export interface GroupState {
   undecided?: string;
   /** When the refresh was last read (DescribeInstanceRefreshes). */
   readAt: number;
+  /**
+   * The last scan showed the group as a finished refresh leaves it (every InService instance on the
+   * refresh's version, at desired capacity) before the switch that proves it: the refresh is about
+   * to end (its last instance warming up), so the next scan comes sooner (wait.ts).
+   */
+  ending?: boolean;
   /** The refresh was read once since it was inferred Successful (to confirm it before a failure). */
   confirmed?: boolean;
   /**

@@ -86,6 +86,14 @@ export class RegionRound {
    * quarters of a poll interval after the group scan, so the round ends before the next scan is
    * due and that scan (which sees refreshes end) keeps its time.
    */
+  /**
+   * The soonest the next scan may come while a refresh is about to end: the scan's calls (one per
+   * 100 groups) at half the budget, the other half left for the round's reads.
+   */
+  soonestScanMs(live: number): number {
+    return Math.ceil((Math.ceil(live / 100) * 1000) / (this.o.maxRequestsPerSecond / 2));
+  }
+
   readsPerRound(live: number): number {
     const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond * 0.75);
     return Math.max(1, budget - Math.ceil(live / 100));
@@ -208,6 +216,17 @@ function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean 
   return !s.life.convergedRead && converged(s, g);
 }
 
+/**
+ * A refresh the group's switch will prove, whose group already looks as the refresh leaves it: only
+ * its last instance's warm-up is left before the switch.
+ */
+function aboutToEnd(s: GroupState, g: AutoScalingGroup | undefined): boolean {
+  if (!g || s.life.phase !== 'watching' || s.refresh?.Status === 'Successful') return false;
+  // Bake time follows the warm-up (minutes, or hours): read once then (pollRound), not scanned for.
+  if ((s.refresh?.Preferences?.BakeTime ?? 0) > 0) return false;
+  return provableVersion(s) !== undefined && !s.undecided && converged(s, g);
+}
+
 /** A Successful refresh stays Successful: while its checks are pending it is not read again. */
 const needsRead = (s: GroupState) => !(s.life.phase === 'watching' && s.refresh?.Status === 'Successful');
 
@@ -282,6 +301,7 @@ export async function pollRound(
     // Kept until the refresh is read: an instance launched on another version shows in one scan only.
     for (const s of others) s.undecided = undecided(s, groups.get(s.group)) ?? s.undecided;
     for (const s of others) if (switched(s, groups.get(s.group))) inferSucceeded(s, now);
+    for (const s of live) s.ending = aboutToEnd(s, groups.get(s.group));
     // Judged without a read: Successful, read or proven by the switch.
     const known = others.filter(
       (s) => s.life.phase === 'watching' && s.refresh?.Status === 'Successful' && groups.has(s.group),

@@ -1,5 +1,5 @@
 // roll(): select groups, resolve the AMI, plan every group without changing anything, then make
-// template versions and start refreshes, bounded by max-concurrency across all regions.
+// template versions and start refreshes, bounded by max-concurrency in each region.
 import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { waitHealthy } from '../health/wait.js';
@@ -107,6 +107,12 @@ async function resolveAmis(
   return amiIds;
 }
 
+/** max-concurrency groups at once in each region: regions have API rate limits of their own. */
+const inEachRegion = (o: RollOptions, groups: readonly { region: string }[]) => ({
+  limit: o.maxConcurrency,
+  lane: (i: number) => groups[i]!.region,
+});
+
 /** Plans every group without changing anything; any problem stops the run here. */
 function planAll(
   ctx: ActionContext,
@@ -117,7 +123,7 @@ function planAll(
 ): Promise<GroupPlan[]> {
   const { log } = ctx;
   return log.group(`Planning ${selected.length} group(s)`, async () => {
-    const planned = await mapBounded(selected, { limit: o.maxConcurrency, signal: ctx.signal }, (g) =>
+    const planned = await mapBounded(selected, { ...inEachRegion(o, selected), signal: ctx.signal }, (g) =>
       planGroup(ctx, g, amiIds[g.region]!, settings),
     );
     const problems: PlanProblem[] = [];
@@ -167,7 +173,7 @@ async function startAll(
     maxPollIntervalMs: o.maxPollIntervalMs,
   };
   const started = await ctx.log.group(`Starting ${toRoll.length} instance refresh(es)`, () =>
-    mapBounded(toRoll, { limit: o.maxConcurrency, stopOnError: true, signal: ctx.signal }, (p) =>
+    mapBounded(toRoll, { ...inEachRegion(o, toRoll), stopOnError: true, signal: ctx.signal }, (p) =>
       startGroup(
         ctx,
         p,
