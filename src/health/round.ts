@@ -82,11 +82,6 @@ export class RegionRound {
   }
 
   /**
-   * How many refreshes one round reads besides the urgent ones: what the budget allows in three
-   * quarters of a poll interval after the group scan, so the round ends before the next scan is
-   * due and that scan (which sees refreshes end) keeps its time.
-   */
-  /**
    * The soonest the next scan may come while a refresh is about to end: the scan's calls (one per
    * 100 groups) at half the budget, the other half left for the round's reads.
    */
@@ -94,9 +89,18 @@ export class RegionRound {
     return Math.ceil((Math.ceil(live / 100) * 1000) / (this.o.maxRequestsPerSecond / 2));
   }
 
-  readsPerRound(live: number): number {
-    const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond * 0.75);
-    return Math.max(1, budget - Math.ceil(live / 100));
+  /**
+   * How many refreshes one round reads besides the urgent ones: what the budget allows in three
+   * quarters of a poll interval after the group scan, so the round ends before the next scan is
+   * due and that scan (which sees refreshes end) keeps its time; while a refresh is about to end,
+   * what half the budget allows until the soonest scan.
+   */
+  readsPerRound(live: readonly GroupState[]): number {
+    const rps = this.o.maxRequestsPerSecond;
+    if (live.some((s) => s.ending))
+      return Math.max(1, Math.floor((this.soonestScanMs(live.length) / 1000) * rps * 0.5));
+    const budget = Math.floor((this.o.pollIntervalMs / 1000) * rps * 0.75);
+    return Math.max(1, budget - Math.ceil(live.length / 100));
   }
 
   lookContext(now: number): LookContext {
@@ -337,7 +341,7 @@ export async function pollRound(
       ...heard,
       ...[...unsure, ...finished, ...paced, ...rarely]
         .filter((s) => !heard.includes(s))
-        .slice(0, r.readsPerRound(live.length)),
+        .slice(0, r.readsPerRound(live)),
     ];
     for (const s of reads)
       judging.push((await readRefresh(r, s)) ? judge(r, s, groups.get(s.group), targets) : unread(r, s));
