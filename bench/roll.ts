@@ -138,9 +138,7 @@ async function rollOnce(
         : { 'ami-id': ami }),
       'instance-warmup': '30',
     },
-    // Its post step runs when the job ends, after wait-healthy: not part of roll + wait. (At 500
-    // groups it cannot start at all: the journal's state variable is over Linux's 128 KiB for one
-    // environment string, spawn E2BIG — a roll-asg limit reported, not measured here.)
+    // Its post step runs when the job ends, after wait-healthy: not part of roll + wait.
     post: false,
     timeoutMs: 900_000,
   });

@@ -1,5 +1,5 @@
 // Bounded parallelism, the one implementation: work over a list with at most `limit` items in
-// flight at once (across every region, for the callers that span several).
+// flight at once, in all, or in each lane (a region: regions have API rate limits of their own).
 
 export type Settled<R> =
   { ok: true; value: R } | { ok: false; error: unknown } | { ok: false; skipped: true };
@@ -12,6 +12,20 @@ export interface BoundedOptions {
    */
   stopOnError?: boolean;
   signal?: AbortSignal;
+  /** At most `limit` in flight per lane (for example per region) instead of in all; a stop stops every lane. */
+  lane?: (index: number) => string;
+}
+
+/** The items' indices by lane, in input order (one lane without `lane`). */
+function lanesOf(count: number, lane: BoundedOptions['lane']): number[][] {
+  const lanes = new Map<string, number[]>();
+  for (let i = 0; i < count; i++) {
+    const key = lane?.(i) ?? '';
+    const queue = lanes.get(key) ?? [];
+    queue.push(i);
+    lanes.set(key, queue);
+  }
+  return [...lanes.values()];
 }
 
 /** Results in input order; never rejects, every item settles. */
@@ -21,12 +35,10 @@ export async function mapBounded<T, R>(
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<Settled<R>[]> {
   const results: Settled<R>[] = items.map(() => ({ ok: false, skipped: true }));
-  let next = 0;
   let stopped = false;
-  const worker = async () => {
-    while (next < items.length) {
+  const worker = async (queue: number[]) => {
+    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
       if (stopped || options.signal?.aborted) return;
-      const index = next++;
       try {
         results[index] = { ok: true, value: await fn(items[index]!, index) };
       } catch (error) {
@@ -35,8 +47,12 @@ export async function mapBounded<T, R>(
       }
     }
   };
-  const workers = Math.max(1, Math.min(options.limit, items.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  const lanes = lanesOf(items.length, options.lane);
+  await Promise.all(
+    lanes.flatMap((queue) =>
+      Array.from({ length: Math.max(1, Math.min(options.limit, queue.length)) }, () => worker(queue)),
+    ),
+  );
   return results;
 }
 

@@ -3,6 +3,7 @@
 // outcome (so a failed deployment's summary is its own).
 import { defineCapability } from '../core/capability.js';
 import type { StepEnv, StepIO } from '../core/context.js';
+import { stateFiles } from '../core/state-files.js';
 import { resultsOutput } from '../health/summary.js';
 import { deploy, type DeployPlan, type DeployResult } from './deploy.js';
 import { Journal, regionState, startedRefreshes } from './journal.js';
@@ -32,12 +33,12 @@ const planOf = (v: Deployment, journal: Journal): DeployPlan => ({
 
 /**
  * The capability's toOptions: the transaction's settings, its steps with their typed options, and
- * the journal, saved to step state (for the post step) and written as `refreshes` as they start.
+ * the journal, saved to files under RUNNER_TEMP (for the post step; their directory in step state) and written as `refreshes` as they start.
  */
 export function deployOptions(inputs: DeployInputs, step: Step): DeployOptions {
   if (inputs.amis) return { regions: regionsPlan(inputs, step) };
   const v = deployment(inputs);
-  const journal = new Journal(step.saveState, (j) =>
+  const journal = new Journal(stateFiles(step), (j) =>
     // Not yet proven: a run that ends here without writing its outputs ended put back or unfinished.
     step.setOutputs?.({ refreshes: startedRefreshes(j), status: 'failed' }),
   );
@@ -47,6 +48,8 @@ export function deployOptions(inputs: DeployInputs, step: Step): DeployOptions {
 /** With amis: one transaction per region, each journal under its region's state names. */
 function regionsPlan(inputs: DeployInputs, step: Step): RegionsPlan {
   const journals: Journal[] = [];
+  // One directory for the step: each region's journal under its own names.
+  const save = stateFiles(step);
   const onRefresh = () =>
     step.setOutputs?.({
       refreshes: journals.flatMap((j) => (j.data ? startedRefreshes(j.data) : [])),
@@ -54,8 +57,7 @@ function regionsPlan(inputs: DeployInputs, step: Step): RegionsPlan {
     });
   const regions = regionDeployments(inputs).map((v) => {
     const name = regionState(v.region);
-    const save = step.saveState;
-    const journal = new Journal(save && ((n, value) => save(name(n), value)), onRefresh);
+    const journal = new Journal((n, value) => save(name(n), value), onRefresh);
     journals.push(journal);
     return {
       plan: { ...planOf(v, journal), oneOfRegions: v.region },

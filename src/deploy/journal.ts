@@ -1,5 +1,7 @@
 // The deploy journal: what the environment was before the run, and every change the run set out
-// to make, saved to step state before each change is sent. A put-back (the main step's, or the
+// to make, saved before each change is sent: to files under RUNNER_TEMP (core/state-files.ts), as
+// step state is passed to the post step in environment variables, and 500 groups' journal is over
+// the 128 KiB Linux allows one. A put-back (the main step's, or the
 // post step's after a cancel) works from it, so no ending leaves a change nobody knows about.
 import type { LaunchSource } from '../roll/pin.js';
 import type { GroupOutcome } from '../roll/result.js';
@@ -69,7 +71,7 @@ export interface JournalData {
   settled?: 'healthy' | 'put-back' | 'ended';
 }
 
-/** Step state: the journal without its changes, and each change under its own numbered name. */
+/** Saved names: the journal without its changes, and each change under its own numbered name. */
 export const JOURNAL_STATE = 'deploy-journal';
 const changeState = (i: number) => `deploy-change-${i}`;
 
@@ -82,7 +84,7 @@ export const regionState =
 type Saver = (name: string, value: string) => void;
 
 /**
- * The journal of one run, saved through `save` (core.saveState) before every change is sent and
+ * The journal of one run, saved through `save` (a file each, `stateFiles`) before every change is sent and
  * again when AWS answers. Each change is saved under its own name, so the state written stays
  * proportional to the run however many groups it rolls.
  */

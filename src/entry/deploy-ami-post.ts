@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { awsClients } from '../aws/clients.js';
 import { runPost } from '../core/run.js';
+import { readStateFiles } from '../core/state-files.js';
 import { deploySpec } from '../deploy/inputs.js';
 import { finishDeploy } from '../deploy/post.js';
 
@@ -13,6 +14,6 @@ await runPost(
   deploySpec,
   awsClients({ autoScaling: AutoScalingClient, ec2: EC2Client, ssm: SSMClient }),
   async (inputs, ctx, io) => {
-    await finishDeploy(ctx, io.getState, inputs);
+    await finishDeploy(ctx, readStateFiles(io.getState), inputs);
   },
 );

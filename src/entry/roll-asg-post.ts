@@ -4,6 +4,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { awsClients } from '../aws/clients.js';
 import { runPost } from '../core/run.js';
+import { readStateFiles } from '../core/state-files.js';
 import { rollSpec } from '../roll/inputs.js';
 import { finishRoll } from '../roll/post.js';
 
@@ -12,6 +13,6 @@ await runPost(
   rollSpec,
   awsClients({ autoScaling: AutoScalingClient, ec2: EC2Client, ssm: SSMClient }),
   async (inputs, ctx, io) => {
-    await finishRoll(ctx, io.getState, inputs);
+    await finishRoll(ctx, readStateFiles(io.getState), inputs);
   },
 );

@@ -37,6 +37,12 @@ export interface GroupState {
   /** When the refresh was last read (DescribeInstanceRefreshes). */
   readAt: number;
   /**
+   * The last scan showed the group as a finished refresh leaves it (every InService instance on the
+   * refresh's version, at desired capacity) before the switch that proves it: the refresh is about
+   * to end (its last instance warming up), so the next scan comes sooner (wait.ts).
+   */
+  ending?: boolean;
+  /**
    * Where a refresh that already ended Successful could go back to when a check fails after it,
    * from roll-asg's record; a refresh back, once started, carries it in its state.
    */

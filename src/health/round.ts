@@ -82,13 +82,25 @@ export class RegionRound {
   }
 
   /**
+   * The soonest the next scan may come while a refresh is about to end: the scan's calls (one per
+   * 100 groups) at half the budget, the other half left for the round's reads.
+   */
+  soonestScanMs(live: number): number {
+    return Math.ceil((Math.ceil(live / 100) * 1000) / (this.o.maxRequestsPerSecond / 2));
+  }
+
+  /**
    * How many refreshes one round reads besides the urgent ones: what the budget allows in three
    * quarters of a poll interval after the group scan, so the round ends before the next scan is
-   * due and that scan (which sees refreshes end) keeps its time.
+   * due and that scan (which sees refreshes end) keeps its time; while a refresh is about to end,
+   * what half the budget allows until the soonest scan.
    */
-  readsPerRound(live: number): number {
-    const budget = Math.floor((this.o.pollIntervalMs / 1000) * this.o.maxRequestsPerSecond * 0.75);
-    return Math.max(1, budget - Math.ceil(live / 100));
+  readsPerRound(live: readonly GroupState[]): number {
+    const rps = this.o.maxRequestsPerSecond;
+    if (live.some((s) => s.ending))
+      return Math.max(1, Math.floor((this.soonestScanMs(live.length) / 1000) * rps * 0.5));
+    const budget = Math.floor((this.o.pollIntervalMs / 1000) * rps * 0.75);
+    return Math.max(1, budget - Math.ceil(live.length / 100));
   }
 
   lookContext(now: number): LookContext {
@@ -208,6 +220,17 @@ function looksFinished(s: GroupState, g: AutoScalingGroup | undefined): boolean 
   return !s.life.convergedRead && converged(s, g);
 }
 
+/**
+ * A refresh the group's switch will prove, whose group already looks as the refresh leaves it: only
+ * its last instance's warm-up is left before the switch.
+ */
+function aboutToEnd(s: GroupState, g: AutoScalingGroup | undefined): boolean {
+  if (!g || s.life.phase !== 'watching' || s.refresh?.Status === 'Successful') return false;
+  // Bake time follows the warm-up (minutes, or hours): read once then (pollRound), not scanned for.
+  if ((s.refresh?.Preferences?.BakeTime ?? 0) > 0) return false;
+  return provableVersion(s) !== undefined && !s.undecided && converged(s, g);
+}
+
 /** A Successful refresh stays Successful: while its checks are pending it is not read again. */
 const needsRead = (s: GroupState) => !(checksDecide(s.life) && s.refresh?.Status === 'Successful');
 
@@ -285,6 +308,7 @@ export async function pollRound(
     // Kept until the refresh is read: an instance launched on another version shows in one scan only.
     for (const s of others) s.undecided = undecided(s, groups.get(s.group)) ?? s.undecided;
     for (const s of others) if (switched(s, groups.get(s.group))) inferSucceeded(s, now);
+    for (const s of live) s.ending = aboutToEnd(s, groups.get(s.group));
     // Judged without a read: Successful, read or proven by the switch.
     const known = others.filter(
       (s) => checksDecide(s.life) && s.refresh?.Status === 'Successful' && groups.has(s.group),
@@ -318,7 +342,7 @@ export async function pollRound(
       ...heard,
       ...[...unsure, ...finished, ...paced, ...rarely]
         .filter((s) => !heard.includes(s))
-        .slice(0, r.readsPerRound(live.length)),
+        .slice(0, r.readsPerRound(live)),
     ];
     for (const s of reads)
       judging.push((await readRefresh(r, s)) ? judge(r, s, groups.get(s.group), targets) : unread(r, s));

@@ -203,7 +203,13 @@ async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): 
     const read = await pollRound(r, live, woken);
     woken = new Set();
     const after = clock.now();
-    scanAt = Math.max(now + intervalMs, after);
+    // A refresh about to end (its group looks finished, the switch not yet seen): scan again as
+    // soon as the budget allows, so its end is seen within a second or so, not a poll interval.
+    const ending = live.some((s) => s.ending && s.life.phase !== 'done');
+    scanAt = Math.max(
+      now + (ending ? Math.min(intervalMs, r.soonestScanMs(live.length)) : intervalMs),
+      after,
+    );
     for (const s of read)
       if (s.life.phase !== 'done')
         s.nextAt = Math.min(after + readDelay(s, r.o.maxPollIntervalMs), Math.max(s.deadlineAt, after + 1));

@@ -115,7 +115,8 @@ export const rollSpec = defineAction({
       default: 'fail',
     }),
     'max-concurrency': integer({
-      description: 'How many groups are worked on at once, across all regions.',
+      description:
+        'How many groups are worked on at once in each region (regions have API rate limits of their own, so they go in parallel).',
       default: '10',
       min: 1,
       max: 100,

@@ -126,11 +126,42 @@ async function warmIds(ctx: ActionContext, sel: SelectedGroup): Promise<string[]
   return warm.flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
 }
 
+/** The ids of the group's instances (not its warm pool's). */
+export const memberIds = (sel: SelectedGroup): string[] =>
+  (sel.group.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
+
+/**
+ * The image of each id: those `known` holds (the region's instances described together, where an
+ * instance gone meanwhile is absent, as it is from any DescribeInstances) and the rest described now.
+ */
+async function imagesOf(
+  ctx: ActionContext,
+  region: string,
+  ids: string[],
+  known?: ReadonlyMap<string, string>,
+): Promise<Map<string, string>> {
+  const images = new Map<string, string>();
+  const rest: string[] = [];
+  for (const id of ids) {
+    const image = known?.get(id);
+    if (image === undefined) rest.push(id);
+    else images.set(id, image);
+  }
+  if (rest.length) for (const [id, image] of await instanceImages(ctx, region, rest)) images.set(id, image);
+  return images;
+}
+
 /** What the group's instances (warm pool included) run now, and the AMI it is moving away from. */
-async function instanceFacts(ctx: ActionContext, sel: SelectedGroup, main: TemplateVersion, amiId: string) {
-  const instanceIds = (sel.group.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : []));
+async function instanceFacts(
+  ctx: ActionContext,
+  sel: SelectedGroup,
+  main: TemplateVersion,
+  amiId: string,
+  known?: ReadonlyMap<string, string>,
+) {
+  const instanceIds = memberIds(sel);
   const warm = await warmIds(ctx, sel);
-  const images = await instanceImages(ctx, sel.region, [...instanceIds, ...warm]);
+  const images = await imagesOf(ctx, sel.region, [...instanceIds, ...warm], known);
   const onAmi = (ids: string[]) => ids.filter((id) => images.get(id) === amiId).length;
   const previousAmiId =
     main.imageId !== undefined && main.imageId !== amiId
@@ -155,6 +186,8 @@ export async function planGroup(
   sel: SelectedGroup,
   amiId: string,
   settings: PlanSettings,
+  /** The images of the region's instances, described together for every group planned (roll.ts). */
+  known?: ReadonlyMap<string, string>,
 ): Promise<{ plan?: GroupPlan; problems: PlanProblem[] }> {
   const { group, region, name } = sel;
   const launch = launchProblem(sel);
@@ -179,6 +212,7 @@ export async function planGroup(
     sel,
     templates[0]!,
     amiId,
+    known,
   );
   const allOnAmi = instances.onAmi === instances.total && (!warmPool || warmPool.onAmi === warmPool.total);
   const templatesOnAmi = templates.every((t) => t.ssmParameter !== undefined || t.imageId === amiId);

@@ -1,5 +1,5 @@
 // roll(): select groups, resolve the AMI, plan every group without changing anything, then make
-// template versions and start refreshes, bounded by max-concurrency across all regions.
+// template versions and start refreshes, bounded by max-concurrency in each region.
 import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
 import { waitHealthy } from '../health/wait.js';
@@ -10,7 +10,8 @@ import { isSkipped, mapBounded } from '../core/bounded.js';
 import { describeActive } from './in-progress.js';
 import { templateLabel } from './launch-template.js';
 import type { RollOptions } from './options.js';
-import { planGroup, type GroupPlan, type PlanProblem, type PlanSettings } from './plan.js';
+import { memberIds, planGroup, type GroupPlan, type PlanProblem, type PlanSettings } from './plan.js';
+import { instanceImages } from './instances.js';
 import {
   outcomeOf,
   refreshRecord,
@@ -107,6 +108,34 @@ async function resolveAmis(
   return amiIds;
 }
 
+/** max-concurrency groups at once in each region: regions have API rate limits of their own. */
+const inEachRegion = (o: RollOptions, groups: readonly { region: string }[]) => ({
+  limit: o.maxConcurrency,
+  lane: (i: number) => groups[i]!.region,
+});
+
+/**
+ * The image of every selected group's instances, by region: described together (200 a call, the
+ * regions in parallel) rather than one call per group.
+ */
+async function regionImages(
+  ctx: ActionContext,
+  o: RollOptions,
+  selected: SelectedGroup[],
+): Promise<Map<string, ReadonlyMap<string, string>>> {
+  const regions = [...new Set(selected.map((g) => g.region))];
+  const ids = (r: string) => selected.filter((g) => g.region === r).flatMap(memberIds);
+  const read = await mapBounded(regions, { limit: o.maxConcurrency, signal: ctx.signal }, (r) =>
+    instanceImages(ctx, r, ids(r)),
+  );
+  const out = new Map<string, ReadonlyMap<string, string>>();
+  read.forEach((r, i) => {
+    if (!r.ok) throw 'error' in r ? r.error : new AbortedError('cancelled while planning');
+    out.set(regions[i]!, r.value);
+  });
+  return out;
+}
+
 /** Plans every group without changing anything; any problem stops the run here. */
 function planAll(
   ctx: ActionContext,
@@ -117,8 +146,9 @@ function planAll(
 ): Promise<GroupPlan[]> {
   const { log } = ctx;
   return log.group(`Planning ${selected.length} group(s)`, async () => {
-    const planned = await mapBounded(selected, { limit: o.maxConcurrency, signal: ctx.signal }, (g) =>
-      planGroup(ctx, g, amiIds[g.region]!, settings),
+    const known = await regionImages(ctx, o, selected);
+    const planned = await mapBounded(selected, { ...inEachRegion(o, selected), signal: ctx.signal }, (g) =>
+      planGroup(ctx, g, amiIds[g.region]!, settings, known.get(g.region)),
     );
     const problems: PlanProblem[] = [];
     const out: GroupPlan[] = [];
@@ -167,7 +197,7 @@ async function startAll(
     maxPollIntervalMs: o.maxPollIntervalMs,
   };
   const started = await ctx.log.group(`Starting ${toRoll.length} instance refresh(es)`, () =>
-    mapBounded(toRoll, { limit: o.maxConcurrency, stopOnError: true, signal: ctx.signal }, (p) =>
+    mapBounded(toRoll, { ...inEachRegion(o, toRoll), stopOnError: true, signal: ctx.signal }, (p) =>
       startGroup(
         ctx,
         p,

@@ -528,7 +528,7 @@ describe('roll: a refresh already in progress', () => {
 });
 
 describe('roll: many groups across regions', () => {
-  it('rolls twenty tagged groups in two regions with at most max-concurrency starts in flight', async () => {
+  it('rolls twenty tagged groups in two regions with at most max-concurrency starts in flight in each', async () => {
     for (const region of ['us-east-1', 'eu-west-1']) {
       const old = baseImageId(region, OLD_NAME);
       for (let i = 0; i < 10; i++)
@@ -551,18 +551,25 @@ describe('roll: many groups across regions', () => {
     const world = cloud.lc.world;
     world.region('eu-west-1').ec2.images.set(NEW, { ...world.region(REGION).ec2.images.get(NEW)! });
     cloud.settle();
-    // Starts in flight, counted on the clients' side; each start answers 5 ms late so they overlap.
-    let inFlight = 0;
-    let most = 0;
+    // Starts in flight, counted on the clients' side (per region and in all); each start answers
+    // 5 ms late so they overlap.
+    const inFlight = new Map<string, number>();
+    const most = new Map<string, number>();
+    const count = (key: string, by: number) => {
+      inFlight.set(key, (inFlight.get(key) ?? 0) + by);
+      most.set(key, Math.max(most.get(key) ?? 0, inFlight.get(key)!));
+    };
     for (const region of ['us-east-1', 'eu-west-1'])
       cloud.clients.autoScaling(region).middlewareStack.add(
         (next, context) => async (args) => {
           if (context.commandName !== 'StartInstanceRefreshCommand') return next(args);
-          most = Math.max(most, ++inFlight);
+          count(region, 1);
+          count('all', 1);
           try {
             return await next(args);
           } finally {
-            inFlight--;
+            count(region, -1);
+            count('all', -1);
           }
         },
         { step: 'initialize', name: 'countStarts' },
@@ -588,7 +595,10 @@ describe('roll: many groups across regions', () => {
     });
 
     expect(result.refreshes).toHaveLength(20);
-    expect(most).toBe(3);
+    // Regions have API rate limits of their own: each goes at max-concurrency, in parallel.
+    expect(most.get('us-east-1')).toBe(3);
+    expect(most.get('eu-west-1')).toBe(3);
+    expect(most.get('all')).toBeGreaterThan(3);
     cloud.settle();
     for (const region of ['us-east-1', 'eu-west-1']) {
       for (let i = 0; i < 10; i++) expect(cloud.instanceImages(`web-${i}`, region)).toEqual([NEW]);
