@@ -184,6 +184,35 @@ const floats = (s: LaunchSource) =>
     (t) => t.Version === undefined || t.Version === '$Latest' || t.Version === '$Default',
   );
 
+/**
+ * Before versions are deleted: a group still naming a version of ours (nothing to refresh back —
+ * no instances, or none on the AMI) goes onto the numbered versions it ran before, which launch
+ * what it launched before, so the version is free to delete; floating comes after (restoreSource).
+ */
+export async function unpinFromOurs(
+  ctx: ActionContext,
+  g: GroupBefore,
+  budget: PutBackBudget,
+  report: PutBackReport,
+): Promise<void> {
+  if (sourceKey(g.pinned) === sourceKey(g.source)) return restoreSource(ctx, g, new Set(), budget, report);
+  try {
+    const [now] = await persist(ctx, budget, `reading ${g.name}`, () =>
+      describeGroups(ctx.clients.autoScaling(g.region), { names: [g.name] }),
+    );
+    if (!now || sourceKey(now) === sourceKey(g.pinned) || sourceKey(now) === sourceKey(g.source)) return;
+    await persist(ctx, budget, `putting ${g.name} back on the versions it ran`, () =>
+      ctx.clients
+        .autoScaling(g.region)
+        .send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: g.name, ...g.pinned })),
+    );
+  } catch (err) {
+    ctx.log.info(
+      `${g.region}/${g.name}: not put back on the versions it ran (${String(err)}); restoring its source next`,
+    );
+  }
+}
+
 /** The group's launch source back as it was written, unless a version of ours it would float onto remains. */
 export async function restoreSource(
   ctx: ActionContext,

@@ -6,7 +6,7 @@ import { changesOf, type GroupBefore, type JournalData } from './journal.js';
 import { PutBackReport } from './persist.js';
 import { refreshBack, refreshBackCommand, stopRefresh, takenOver } from './put-back-fleet.js';
 import { restoreParameter } from './put-back-parameter.js';
-import { deleteVersions, restoreDefaults, restoreSource } from './put-back-records.js';
+import { deleteVersions, restoreDefaults, restoreSource, unpinFromOurs } from './put-back-records.js';
 
 export interface PutBackOptions {
   /** Cancelled: only the calls that stop the damage (refreshes, label, value), no waiting; post finishes. */
@@ -79,8 +79,10 @@ export async function putBack(ctx: ActionContext, j: JournalData, o: PutBackOpti
         undefined,
         refreshBackCommand(g),
       );
-  // 4. Versions of ours nothing runs are deleted, 5. then each launch source is put back as written
-  // (in that order, so a group put back on $Latest never launches the AMI).
+  // 4. Groups still naming a version of ours go on the numbered versions they ran, 5. versions of
+  // ours nothing runs are deleted, 6. then each launch source is put back as written (in that
+  // order, so a group put back on $Latest never launches the AMI).
+  for (const g of changed) if (!theirs.has(g)) await unpinFromOurs(ctx, g, budget, report);
   await restoreDefaults(ctx, j, budget, report);
   const kept = await deleteVersions(ctx, j, budget, report);
   for (const g of changed) if (!theirs.has(g)) await restoreSource(ctx, g, kept, budget, report);
