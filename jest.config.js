@@ -4,11 +4,13 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }] },
   testEnvironment: 'node',
-  // A bound against a hang, not a speed check (bench/ measures speed): jest's 5 s default fails
-  // simulated-clock tests when the machine is loaded, as a CI run beside other work showed.
-  testTimeout: 60_000,
 };
 export default {
+  // A bound against a hang, not a speed check (bench/ measures speed): jest's 5 s default fails
+  // simulated-clock tests when the machine is loaded, as a CI run beside other work showed. It is
+  // a global option: jest-circus reads globalConfig.testTimeout, so inside `projects` it was ignored
+  // and the 5 s default applied (an e2e run with workers side by side timed out at 5000 ms).
+  testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/support/count-reporter.cjs'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },

@@ -25,6 +25,10 @@ const result = await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
+  // Module paths as seen from here: a worktree whose node_modules is a symlink to another checkout's
+  // builds the same bytes as a clean clone (resolved, they sort as ../<other>/node_modules and the
+  // chunks come out in another order, so check:dist failed there).
+  preserveSymlinks: true,
   target: 'node20',
   mainFields: ['module', 'main'],
   minify: true,

@@ -309,9 +309,17 @@ describe('instance refresh readings', () => {
     await until('the refresh to be in progress', async () =>
       (await refreshes('web'))[0]?.Status === 'InProgress' ? true : undefined,
     );
-    await asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
-    expect((await refreshes('web'))[0]!.Status).toBe('RollbackInProgress');
-    await asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
+    // The ticker paused from the rollback to the cancel: on a loaded machine the two-instance
+    // rollback could end before the cancel reached it (ActiveInstanceRefreshNotFound in a run with
+    // jest workers side by side). The cancel must meet a rollback still in progress.
+    lc.world.ticker.stop();
+    try {
+      await asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
+      expect((await refreshes('web'))[0]!.Status).toBe('RollbackInProgress');
+      await asg.send(new CancelInstanceRefreshCommand({ AutoScalingGroupName: 'web' }));
+    } finally {
+      lc.world.ticker.start();
+    }
     const ended = await until('the rollback to be cancelled', async () => {
       const r = (await refreshes('web'))[0]!;
       return r.EndTime ? r : undefined;
