@@ -96,6 +96,12 @@ describe('bake-ami e2e: test stage', () => {
       (m) => m.operation === 'RunInstances' && (m.params as { ImageId?: string }).ImageId === amiId,
     );
     expect(testLaunch).toBeDefined();
+    // The test instance runs the test, never the build's user data again (provisioning twice, and
+    // its shutdown stopping the instance under the test).
+    expect(
+      (ops.find((m) => m.operation === 'RunInstances')!.params as { UserData?: string }).UserData,
+    ).toBeDefined();
+    expect((testLaunch!.params as { UserData?: string }).UserData).toBeUndefined();
     const copy = ops.find((m) => m.operation === 'CopyImage')!;
     const terminated = ops.filter((m) => m.operation === 'TerminateInstances');
     expect(copy.seq).toBeGreaterThan(testLaunch!.seq);

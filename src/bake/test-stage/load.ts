@@ -88,7 +88,9 @@ export async function testImage(
       // On-Demand, and its own token: the builder's would return the builder.
       spot: undefined,
       clientToken: `${o.bakeId}-test`,
-      ...(test.kind === 'user-data' ? { userData: test.userData } : {}),
+      // Never the build's user data (the bake's options carry it): run again, it would provision
+      // the image a second time and power the test instance off under the test.
+      userData: test.kind === 'user-data' ? test.userData : undefined,
     },
     (id) => ctx.log.info(`Test instance ${id} launched from ${o.amiId}.`),
   );
