@@ -27,7 +27,9 @@ let sqs: SQSClient;
 let queueUrl: string;
 
 beforeAll(async () => {
-  lc = await start({ port: 0 });
+  // Instances boot in 1.5 s, so a refresh outlasts the wait's start even on a loaded machine (at
+  // 0.3 s one could end before the wait's first look, which then heard no event).
+  lc = await start({ port: 0, durations: { instanceBoot: 1500 } });
   asg = new AutoScalingClient({ region, endpoint: lc.url, credentials });
   sqs = new SQSClient({ region, endpoint: lc.url, credentials });
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'golden-ami-refresh-events-e2e' })))

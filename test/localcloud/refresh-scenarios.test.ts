@@ -228,7 +228,8 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
   it('unhealthy new image: the refresh fails and auto-rolls back onto the previous version and image', async () => {
     const p = await prepare('broken', { desired: 2 }, badImage);
     const w = await watch(p.name, await startRefresh(p, { MinHealthyPercentage: 50, AutoRollback: true }));
-    expect(w.statuses).toContain('RollbackInProgress');
+    // RollbackInProgress is brief: a poll over HTTP on a loaded machine may miss it, so the status
+    // sequence is asserted on the engine's fake clock (refresh-engine.test.ts); here, what it leaves.
     expect(w.refresh.Status).toBe('RollbackSuccessful');
     expect(w.refresh.RollbackDetails?.RollbackReason).toMatch(/health checks/);
     expect(w.refresh.RollbackDetails?.RollbackStartTime).toBeInstanceOf(Date);
@@ -274,7 +275,7 @@ describe('instance refresh scenarios (AWS SDK v3 against localcloud)', () => {
         await cloud.asg.send(new RollbackInstanceRefreshCommand({ AutoScalingGroupName: p.name }));
       }
     });
-    expect(w.statuses).toContain('RollbackInProgress');
+    // The brief RollbackInProgress is asserted on the engine's fake clock (refresh-engine.test.ts).
     expect(w.refresh.Status).toBe('RollbackSuccessful');
     expect(w.refresh.RollbackDetails?.PercentageCompleteOnRollback).toBe(50);
     expect(w.refresh.RollbackDetails?.ProgressDetailsOnRollback?.LivePoolProgress?.PercentageComplete).toBe(
