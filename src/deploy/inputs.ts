@@ -45,7 +45,8 @@ const deployFields = {
     accepted: 'an SSM parameter label: letters, digits, . - _, not starting with a digit, aws or ssm',
   }),
   'expected-current': amiId({
-    description: 'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI.',
+    description:
+      'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI. Without it the record still compares against what the plan read: a parameter or label another writer moved since then is not written over (the run is put back).',
   }),
   'allow-older': boolean({
     description:
@@ -238,7 +239,7 @@ export const deploySpec = defineAction({
   inputs: deployFields,
   outputs: {
     'previous-ami-id':
-      'The AMI the environment ran before: the one its label was on (empty when the label was on no version, the parameter was created, or the run stopped before the plan). A rollback deploys this. With amis: a JSON object region -> AMI id, which a rollback passes as amis.',
+      'The AMI the environment ran before: the one its label was on (empty when the label was on no version, the parameter was created, or the run stopped before the plan). A rollback deploys this. With amis: a JSON object region -> AMI id of the regions that ran one (a region whose label was on no version is left out; its row in regions has an empty previous-ami-id), which a rollback passes as amis (with allow-older: true): it rolls those regions back and leaves the others as they are.',
     version:
       'The parameter version that holds the AMI; empty when none was written (refused, failed before recording, or a dry run that would write). With amis: a JSON object region -> version.',
     changed:
