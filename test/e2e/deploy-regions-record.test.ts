@@ -258,4 +258,44 @@ describe('deploy-ami across regions: the record step and its endings', () => {
     const ops = lc.logs.mutations.query().map((m) => m.operation);
     expect(ops.slice(-3)).toEqual(Array(3).fill('EnableImageDeregistrationProtection'));
   });
+  test('a region whose Describe calls hang: timeout-minutes bounds the wait (a read in flight aborts at the deadline), every region put back', async () => {
+    const before = await observeAll(lc);
+    const since = lastSeq();
+    let rule: { id: number } | undefined;
+    let removed = false;
+    // ap-southeast-2's Auto Scaling reads answer after 45 s once its refreshes start; the put-back's
+    // first refresh back (a seventh StartInstanceRefresh) ends the fault, so only the wait meets it.
+    const timer = setInterval(() => {
+      const starts = lc.logs.mutations.query({ since, operation: 'StartInstanceRefresh' });
+      if (!rule && starts.some((m) => m.region === 'ap-southeast-2'))
+        rule = lc.faults.add({
+          service: 'autoscaling',
+          operation: 'Describe*',
+          region: 'ap-southeast-2',
+          kind: 'latency',
+          latencyMs: 45_000,
+        });
+      if (rule && !removed && starts.length > 6) {
+        lc.faults.remove(rule.id);
+        removed = true;
+      }
+    }, 20);
+    const started = Date.now();
+    let r: ActionRun;
+    try {
+      r = await deploy({ amis: amisOf((i) => i.good), 'allow-older': true, 'timeout-minutes': '1' });
+    } finally {
+      clearInterval(timer);
+      if (rule && !removed) lc.faults.remove(rule.id);
+    }
+    const took = Date.now() - started;
+    const after = await observeAll(lc, true);
+    expect({ status: r.outputs.status, diff: diffAll(before, after) }).toEqual({
+      status: 'timed-out',
+      diff: [],
+    });
+    expect(r.log).toMatch(/ap-southeast-2: .*no answer by the deadline \(timeout-minutes\)/);
+    // The wait ended within a call's grace of its minute, not a 45-second call (or several) later.
+    expect(took).toBeLessThan(150_000);
+  });
 });
