@@ -9,6 +9,7 @@ import { parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
 import { deployOptions, deployOutputs } from '../../../src/deploy/capability.js';
 import { deploySpec, regionDeployments } from '../../../src/deploy/inputs.js';
+import { repeatedKey } from '../../../src/deploy/region-inputs.js';
 import { Journal } from '../../../src/deploy/journal.js';
 import { PutBackReport } from '../../../src/deploy/persist.js';
 import { deployRegions, RegionsFailure, type RegionsPlan } from '../../../src/deploy/regions.js';
@@ -56,6 +57,12 @@ describe('amis and region-waves', () => {
     expect(
       problems({ ...base, amis: 'us-east-1=ami-0000000000000000a,us-east-1=ami-0000000000000000b' }),
     ).toEqual([expect.stringMatching(/^amis: us-east-1 is given twice; expected/)]);
+    // JSON.parse keeps the last of a repeated key: refused as in lines, whatever the spacing or escapes.
+    const twice = `{ "us-east-1" : "${AMIS['us-east-1']}", "eu-west-1":"${AMIS['eu-west-1']}", "us-\\u0065ast-1":"${AMIS['us-east-1']}" }`;
+    expect(problems({ ...base, amis: twice })).toEqual([
+      expect.stringMatching(/^amis: us-east-1 is given twice; expected/),
+    ]);
+    expect(repeatedKey('{"a":"x:\\"","b":{"a":1},"c":["a"]}')).toBeUndefined();
     expect(problems({ ...base, amis: 'nowhere=ami-0000000000000000a' })).toEqual([
       expect.stringMatching(/^amis: "nowhere" is not a region; expected/),
     ]);
