@@ -44,9 +44,10 @@ const deployFields = {
     pattern: LABEL,
     accepted: 'an SSM parameter label: letters, digits, . - _, not starting with a digit, aws or ssm',
   }),
-  'expected-current': amiId({
-    description:
-      'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI. Without it the record still compares against what the plan read: a parameter or label another writer moved since then is not written over (the run is put back).',
+  // promote-ami-parameter's: an AMI id or none, or with amis a JSON map region -> AMI id (or none).
+  ...pickFields(promoteSpec.inputs, {
+    'expected-current':
+      'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI (`none`: unless it does not exist yet). With amis, a JSON map region -> AMI id (or none), an entry for every region. Without it the record still compares against what the plan read: a parameter or label another writer moved since then is not written over (the run is put back).',
   }),
   'allow-older': boolean({
     description:
@@ -198,6 +199,28 @@ export function regionDeployments(v: DeployInputs): (Deployment & { region: stri
   }));
 }
 
+/** expected-current against amis: a map with amis (an entry for each of its regions), else one AMI. */
+function expectedProblems(v: Pick<DeployInputs, 'amis' | 'expectedCurrent'>): string[] {
+  const e = v.expectedCurrent;
+  if (e === undefined) return [];
+  const map = e !== null && typeof e === 'object';
+  if (!v.amis)
+    return map ? ['expected-current: a JSON map is for amis; with ami-id give one AMI id, or none'] : [];
+  if (!map)
+    return [
+      'expected-current: an AMI id belongs to one region; with amis give a JSON map region -> AMI id (or none), such as {"us-east-1":"ami-0123456789abcdef0"}',
+    ];
+  const regions = Object.keys(v.amis);
+  const missing = regions.filter((r) => !(r in e));
+  const other = Object.keys(e).filter((r) => !regions.includes(r));
+  return [
+    ...(missing.length ? [`expected-current: has no entry for ${missing.join(', ')}`] : []),
+    ...(other.length
+      ? [`expected-current: ${other.join(', ')} ${other.length === 1 ? 'is' : 'are'} not a region of amis`]
+      : []),
+  ];
+}
+
 /** The groups to roll: the given names/tags, or every group tagged Environment=<environment>. */
 export function groupSelection(v: DeployInputs): { asgNames: string[]; asgTags: Record<string, string> } {
   if (v.asgNames.length || Object.keys(v.asgTags).length) return { asgNames: v.asgNames, asgTags: v.asgTags };
@@ -267,8 +290,7 @@ export const deploySpec = defineAction({
         'octopus-api-key: one of octopus-api-key, octopus-access-token is required with reap: true (or set OCTOPUS_API_KEY)',
       );
     if (v.amis) for (const p of wavesProblems(v.amis, v.regionWaves)) problem(p);
-    if (v.amis && v.expectedCurrent)
-      problem('expected-current: names one AMI, in one region; with amis leave it empty');
+    for (const p of expectedProblems(v)) problem(p);
     // Every rule and cross-field check of the two actions, as they run alone (one line per problem).
     // A bad amis is reported on its own: roll's rules would only add that no AMI was given.
     const amisBad = isSet('amis') && !v.amis;

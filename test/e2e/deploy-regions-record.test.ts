@@ -98,6 +98,26 @@ describe('deploy-ami across regions: the record step and its endings', () => {
     expect(mutationsSince(since)).toEqual([]);
   });
 
+  test('expected-current as a JSON map with amis: one region holding another AMI refuses the whole plan; matching, it plans', async () => {
+    const since = lastSeq();
+    const holds = Object.fromEntries(
+      (['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const).map((g) => [g, images[g].base]),
+    );
+    const wrong = { ...holds, 'eu-west-1': images['eu-west-1'].good };
+    const r = await deploy({ amis: amisOf((i) => i.good), 'expected-current': JSON.stringify(wrong) });
+    expect(r.outputs.status).toBe('refused');
+    expect(r.errors.join('\n')).toMatch(
+      /compare-and-swap conflict: \/golden-ami\/web in eu-west-1 holds ami-\w+ \(version \d+\), expected-current is ami-/,
+    );
+    expect(mutationsSince(since)).toEqual([]);
+    const ok = await deploy({
+      amis: amisOf((i) => i.good),
+      'expected-current': JSON.stringify(holds),
+      'dry-run': true,
+    });
+    expect(ok.outputs.status).toBe('planned');
+  });
+
   test("the last region's record refused: every region as before, deregistration protection too; the line says what was put back", async () => {
     const before = await observeAll(lc);
     const r = await recordDenied(() => deploy({ amis: amisOf((i) => i.good) }));
