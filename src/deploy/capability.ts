@@ -76,9 +76,11 @@ function regionsPlan(inputs: DeployInputs, step: Step): RegionsPlan {
 
 function oneRegionOutputs(r: DeployResult) {
   const p = r.promoted ?? r.planned?.promote;
+  // What the plan read: the record compares against it, so a later read never names another writer's AMI.
+  const before = r.planned?.promote ?? p;
   return {
     // What the environment ran: its label's AMI (the parameter's newest value only before any label).
-    'previous-ami-id': (p?.label ? p.label.previousAmiId : p?.previousAmiId) ?? '',
+    'previous-ami-id': (before?.label ? before.label.previousAmiId : before?.previousAmiId) ?? '',
     // Only a version that holds the AMI now; empty when nothing was (or, in a dry run, would be) written yet.
     version: r.promoted?.version ?? (r.dryRun && p?.outcome === 'unchanged' ? (p.version ?? '') : ''),
     changed: r.promoted?.changed ?? false,
@@ -94,7 +96,11 @@ function oneRegionOutputs(r: DeployResult) {
 function regionsOutputs(r: RegionsResult) {
   const each = r.regions.map((d) => ({ region: d.region ?? '', d, o: oneRegionOutputs(d) }));
   return {
-    'previous-ami-id': Object.fromEntries(each.map((e) => [e.region, e.o['previous-ami-id']])),
+    // Only regions that ran an AMI before: the map passed back as amis rolls those back, and leaves
+    // alone a region that had none (its row in `regions` has previous-ami-id "").
+    'previous-ami-id': Object.fromEntries(
+      each.flatMap((e) => (e.o['previous-ami-id'] ? [[e.region, e.o['previous-ami-id']]] : [])),
+    ),
     version: Object.fromEntries(each.flatMap((e) => (e.o.version === '' ? [] : [[e.region, e.o.version]]))),
     changed: each.some((e) => e.o.changed),
     refreshes: each.flatMap((e) => e.o.refreshes),

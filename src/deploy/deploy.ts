@@ -16,9 +16,10 @@ import type { Log } from '../core/log.js';
 import type { ActionContext } from '../core/context.js';
 import type { HealthResult } from '../health/wait.js';
 import type { WatchedRefresh } from '../health/watched-refresh.js';
-import type { RegionPromotion } from '../promote/types.js';
+import type { PromoteResult, RegionPromotion } from '../promote/types.js';
 import type { ReapResult } from '../reap/reap.js';
 import { RollFailure, type RollResult } from '../roll/roll.js';
+import { PromotionError } from '../promote/promote.js';
 import type { Deployment } from './inputs.js';
 import type { DeploySteps } from './steps.js';
 import { groupLabel } from '../aws/group-label.js';
@@ -127,6 +128,8 @@ export class Transaction {
   readonly journal: Journal;
   /** What the put-back did, once it ran. */
   report?: PutBackReport;
+  /** What the record step wrote, for deregistration protection once the run is settled. */
+  private recorded?: PromoteResult;
   /** The environment (and region, with amis), as the lines name it. */
   readonly env: string;
   private readonly ami: string;
@@ -187,7 +190,10 @@ export class Transaction {
         ctx.log.info(describeOrder(result));
       });
     } catch (err) {
-      if (err instanceof ConfigurationError || err instanceof AbortedError) throw err;
+      if (err instanceof ConfigurationError) throw err;
+      // A cancelled job is failed wherever it is cancelled (the SDK's own AbortError included).
+      if (err instanceof AbortedError || ctx.signal.aborted)
+        this.stop('failed', `${this.env}: cancelled during the plan, nothing was changed`);
       this.stop(
         'refused',
         `${this.env}: refused before any change, nothing was changed: ${describeError(err)}`,
@@ -249,15 +255,20 @@ export class Transaction {
     const title = first
       ? `Record ${ami} as ${label} (its groups launch what the label says)`
       : `Record ${ami} as ${label}: ${env} runs it, proven healthy`;
+    const p = this.result.planned?.promote;
+    // Compare-and-swap against the plan: another writer's record in between is never written over.
+    const planned = p && { value: p.previousAmiId ?? null, labelVersion: p.label?.previousVersion ?? null };
     try {
-      this.result.promoted = (await this.phase('record', title, () => this.steps.promote(ctx))).regions[0];
+      this.recorded = await this.phase('record', title, () => this.steps.promote(ctx, planned));
+      this.result.promoted = this.recorded.regions[0];
     } catch (err) {
       if (err instanceof AbortedError) throw err;
+      const why = recordFailure(this.v.parameterName, err);
       throw new Halt(
         'failed',
         first
-          ? `${env}: recording ${ami} failed before any group was rolled: ${describeError(err)}`
-          : `${env}: the fleet ran ${ami}, proven healthy, but recording it as ${label} failed: ${describeError(err)}`,
+          ? `${env}: recording ${ami} failed before any group was rolled: ${why}`
+          : `${env}: the fleet ran ${ami}, proven healthy, but recording it as ${label} failed: ${why}`,
       );
     }
   }
@@ -387,6 +398,15 @@ export class Transaction {
     return this.result;
   }
 
+  /**
+   * Deregistration protection for a protected label's AMI, only once the run is settled healthy:
+   * with its 24-hour cooldown a disable does not put an AMI back as it was (it stays protected for
+   * a day), so no ending short of healthy may have turned it on. A failure is a warning.
+   */
+  async protect(): Promise<void> {
+    if (this.recorded) await this.steps.protect?.(this.ctx, this.recorded);
+  }
+
   /** Reaping never blocks a deployment: its refusals and errors are warnings unless reap-failure: fail. */
   async reap(dryRun: boolean): Promise<void> {
     const { ctx, result, env } = this;
@@ -441,8 +461,20 @@ export async function deploy(outer: ActionContext, v: DeployPlan, steps: DeployS
   t.journal.recording = false;
   t.journal.settle('healthy');
   t.result.status = 'healthy';
+  await t.protect();
   if (v.reap) await t.reap(false);
   return t.result;
+}
+
+/**
+ * Why the record failed, in this transaction's terms: promote's own line says which of its
+ * regions changed ("no region was changed"), which is not true of a deployment whose groups were
+ * rolled; what the put-back restored follows this line.
+ */
+function recordFailure(name: string, err: unknown): string {
+  if (!(err instanceof PromotionError) || !err.detail) return describeError(err);
+  const d = err.detail;
+  return `${d.reason}; ${d.written ? `${name} in ${d.region}: ${d.written} was written` : `${name} in ${d.region} was not written`}`;
 }
 
 function describeOrder(r: DeployResult): string {

@@ -44,8 +44,10 @@ const deployFields = {
     pattern: LABEL,
     accepted: 'an SSM parameter label: letters, digits, . - _, not starting with a digit, aws or ssm',
   }),
-  'expected-current': amiId({
-    description: 'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI.',
+  // promote-ami-parameter's: an AMI id or none, or with amis a JSON map region -> AMI id (or none).
+  ...pickFields(promoteSpec.inputs, {
+    'expected-current':
+      'Compare-and-swap: fail and change nothing unless the parameter currently holds this AMI (`none`: unless it does not exist yet). With amis, a JSON map region -> AMI id (or none), an entry for every region. Without it the record still compares against what the plan read: a parameter or label another writer moved since then is not written over (the run is put back).',
   }),
   'allow-older': boolean({
     description:
@@ -201,6 +203,28 @@ export function regionDeployments(v: DeployInputs): (Deployment & { region: stri
   }));
 }
 
+/** expected-current against amis: a map with amis (an entry for each of its regions), else one AMI. */
+function expectedProblems(v: Pick<DeployInputs, 'amis' | 'expectedCurrent'>): string[] {
+  const e = v.expectedCurrent;
+  if (e === undefined) return [];
+  const map = e !== null && typeof e === 'object';
+  if (!v.amis)
+    return map ? ['expected-current: a JSON map is for amis; with ami-id give one AMI id, or none'] : [];
+  if (!map)
+    return [
+      'expected-current: an AMI id belongs to one region; with amis give a JSON map region -> AMI id (or none), such as {"us-east-1":"ami-0123456789abcdef0"}',
+    ];
+  const regions = Object.keys(v.amis);
+  const missing = regions.filter((r) => !(r in e));
+  const other = Object.keys(e).filter((r) => !regions.includes(r));
+  return [
+    ...(missing.length ? [`expected-current: has no entry for ${missing.join(', ')}`] : []),
+    ...(other.length
+      ? [`expected-current: ${other.join(', ')} ${other.length === 1 ? 'is' : 'are'} not a region of amis`]
+      : []),
+  ];
+}
+
 /** The groups to roll: the given names/tags, or every group tagged Environment=<environment>. */
 export function groupSelection(v: DeployInputs): { asgNames: string[]; asgTags: Record<string, string> } {
   if (v.asgNames.length || Object.keys(v.asgTags).length) return { asgNames: v.asgNames, asgTags: v.asgTags };
@@ -242,7 +266,7 @@ export const deploySpec = defineAction({
   inputs: deployFields,
   outputs: {
     'previous-ami-id':
-      'The AMI the environment ran before: the one its label was on (empty when the label was on no version, the parameter was created, or the run stopped before the plan). A rollback deploys this. With amis: a JSON object region -> AMI id, which a rollback passes as amis.',
+      'The AMI the environment ran before: the one its label was on (empty when the label was on no version, the parameter was created, or the run stopped before the plan). A rollback deploys this. With amis: a JSON object region -> AMI id of the regions that ran one (a region whose label was on no version is left out; its row in regions has an empty previous-ami-id), which a rollback passes as amis (with allow-older: true): it rolls those regions back and leaves the others as they are.',
     version:
       'The parameter version that holds the AMI; empty when none was written (refused, failed before recording, or a dry run that would write). With amis: a JSON object region -> version.',
     changed:
@@ -270,8 +294,7 @@ export const deploySpec = defineAction({
         'octopus-api-key: one of octopus-api-key, octopus-access-token is required with reap: true (or set OCTOPUS_API_KEY)',
       );
     if (v.amis) for (const p of wavesProblems(v.amis, v.regionWaves)) problem(p);
-    if (v.amis && v.expectedCurrent)
-      problem('expected-current: names one AMI, in one region; with amis leave it empty');
+    for (const p of expectedProblems(v)) problem(p);
     // Every rule and cross-field check of the two actions, as they run alone (one line per problem).
     // A bad amis is reported on its own: roll's rules would only add that no AMI was given.
     const amisBad = isSet('amis') && !v.amis;

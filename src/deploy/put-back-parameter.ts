@@ -1,6 +1,11 @@
 // Putting the parameter back: the environment's label on the version it was on (or off again),
 // and the value the run wrote replaced by the one before, when the run's version is still newest.
-import { PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  ParameterNotFound,
+  PutParameterCommand,
+  UnlabelParameterVersionCommand,
+} from '@aws-sdk/client-ssm';
 import type { ActionContext } from '../core/context.js';
 import { labelVersion, readHistory, waitForVersion, type HistoryEntry } from '../promote/parameter.js';
 import { changesOf, type JournalData, type ParameterBefore } from './journal.js';
@@ -63,12 +68,7 @@ async function restoreValue(
   const newest = history.at(-1);
   if (!newest || newest.value !== j.amiId || newest.version === p.version) return;
   if (!ownVersion(j, 'value', newest.version)) return;
-  if (p.value === undefined) {
-    report.done(
-      `${p.name} was created by this run and keeps ${j.amiId} (version ${newest.version}): there is no earlier value`,
-    );
-    return;
-  }
+  if (p.value === undefined) return deleteCreated({ ctx, p, j, budget, report, history, at });
   const before = p.value;
   const input = {
     Name: p.name,
@@ -92,6 +92,34 @@ async function restoreValue(
       `${p.name} still holds ${j.amiId}`,
       err,
       `aws ssm put-parameter ${at} --value ${before} --type String --data-type aws:ec2:image --overwrite`,
+    );
+  }
+}
+
+/**
+ * The parameter did not exist when the plan read it and this run's PutParameter (journaled before
+ * it was sent) created it: as before is no parameter, so it is deleted, unless a version is not
+ * the run's (another writer's record stands).
+ */
+async function deleteCreated({ ctx, p, j, budget, report, history, at }: Restore): Promise<void> {
+  const others = history.filter((h) => h.value !== j.amiId || !ownVersion(j, 'value', h.version));
+  if (others.length) {
+    report.done(
+      `${p.name} was created by this run, but version ${others.map((h) => h.version).join(', ')} is another writer's: it stays`,
+    );
+    return;
+  }
+  try {
+    await persist(ctx, budget, `deleting ${p.name}, which this run created`, () =>
+      ctx.clients.ssm(p.region).send(new DeleteParameterCommand({ Name: p.name })),
+    );
+    report.done(`${p.name} deleted again (this run created it)`);
+  } catch (err) {
+    if (err instanceof ParameterNotFound) return report.done(`${p.name} already gone (this run created it)`);
+    report.left(
+      `${p.name}, created by this run, still holds ${j.amiId}`,
+      err,
+      `aws ssm delete-parameter ${at}`,
     );
   }
 }

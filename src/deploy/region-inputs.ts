@@ -18,6 +18,9 @@ function amiPairs(raw: string): [string, unknown][] {
     }
     if (!value || typeof value !== 'object' || Array.isArray(value))
       throw new InputProblem('is not a JSON object');
+    // JSON.parse keeps the last of a key given twice: the lines' rule holds for JSON too.
+    const twice = repeatedKey(raw);
+    if (twice !== undefined) throw new InputProblem(`${twice} is given twice`);
     return Object.entries(value as Record<string, unknown>);
   }
   return splitList(raw).map((item) => {
@@ -25,6 +28,29 @@ function amiPairs(raw: string): [string, unknown][] {
     if (eq <= 0) throw new InputProblem(`${JSON.stringify(item)} is not a region=ami-… pair`);
     return [item.slice(0, eq).trim(), item.slice(eq + 1).trim()];
   });
+}
+
+/** The first key of the top-level JSON object (valid JSON) that appears twice, if any. */
+export function repeatedKey(json: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      const isKey = depth === 1 && /^\s*:/.test(json.slice(end + 1));
+      if (isKey) {
+        const key = JSON.parse(json.slice(i, end + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+      }
+      i = end;
+    }
+  }
+  return undefined;
 }
 
 /** `amis`: every key a region, every value an AMI id, no region twice. */

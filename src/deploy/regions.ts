@@ -115,7 +115,15 @@ class Regions {
     const planned = await this.timed('plan', () => Promise.allSettled(this.txs.map((t) => t.plan())));
     for (const p of planned)
       if (p.status === 'rejected' && !(p.reason instanceof DeployFailure)) throw p.reason;
-    const refusals = this.txs.flatMap((t) => (t.result.failure ? [t.result.failure] : []));
+    const refusals = this.txs.flatMap((t) =>
+      t.result.failure && t.result.status === 'refused' ? [t.result.failure] : [],
+    );
+    // Cancelled during the plan: failed (cancelled), as anywhere else; nothing was changed.
+    if (this.ctx.signal.aborted || this.txs.some((t) => t.result.status === 'failed'))
+      this.stop(
+        'failed',
+        `${this.o.environment}: cancelled during the plan, nothing was changed in any region`,
+      );
     if (refusals.length) this.stop('refused', refusals.join(' | '));
     this.ctx.log.info(
       `Plan over ${this.txs.length} regions passed. Waves: ${this.o.waves.map((w, i) => `${i + 1}. ${w.join(', ')}`).join(' → ')}; ` +
@@ -264,6 +272,8 @@ export async function deployRegions(outer: ActionContext, o: RegionsPlan): Promi
     return d.putBack(err);
   }
   d.settle();
+  // Deregistration protection only now, once every region is recorded (see Transaction.protect).
+  for (const t of d.txs) await t.protect();
   if (o.reap) await d.timed('reap', () => d.reap());
   return d.result;
 }

@@ -14,7 +14,7 @@ import { promoteSpec } from '../promote/inputs.js';
 import { promoteOptions, type PromoteRunOptions } from '../promote/options.js';
 import { promote } from '../promote/promote.js';
 import { protectPromoted } from '../promote/protect.js';
-import type { PromoteResult } from '../promote/types.js';
+import type { PlannedParameter, PromoteResult } from '../promote/types.js';
 import { reapSpec } from '../reap/inputs.js';
 import { reapOptions } from '../reap/options.js';
 import { checkOctopusAccess, type OctopusAccess } from '../reap/preflight.js';
@@ -32,7 +32,16 @@ export interface DeploySteps {
   planPromote(ctx: ActionContext): Promise<PromoteResult>;
   /** Roll's read-only checks (groups, templates, running refreshes); `promised`: SSM values promote will set first. */
   planRoll(ctx: ActionContext, promised: ReadonlyMap<string, string>): Promise<RollResult>;
-  promote(ctx: ActionContext): Promise<PromoteResult>;
+  /**
+   * Records the AMI; `planned`: what the plan read (the value, and the version the label was on),
+   * which the parameter must still hold (compare-and-swap against the plan).
+   */
+  promote(ctx: ActionContext, planned?: PlannedParameter): Promise<PromoteResult>;
+  /**
+   * Once the deployment is proven, recorded and settled: deregistration protection for a protected
+   * label's AMI (never before: with its 24-hour cooldown it cannot be put back).
+   */
+  protect?(ctx: ActionContext, recorded: PromoteResult): Promise<void>;
   roll(ctx: ActionContext, promised: ReadonlyMap<string, string>): Promise<RollResult>;
   /** Proves the fleet; a failure is left as it is (the put-back undoes every group alike). */
   wait(ctx: ActionContext, refreshes: WatchedRefresh[]): Promise<HealthResult>;
@@ -98,10 +107,13 @@ export function deploySteps(o: StepOptions): DeploySteps {
   return {
     planPromote: (ctx) => promote(ctx, { ...o.promote, dryRun: true }),
     planRoll: (ctx, promised) => roll(ctx, { ...o.roll, dryRun: true, planOnly: true, promised }),
-    async promote(ctx) {
-      const result = await promote(ctx, o.promote);
-      if (o.promote.protect) await protectRecorded(ctx, result);
-      return result;
+    promote: (ctx, planned) =>
+      promote(ctx, {
+        ...o.promote,
+        targets: o.promote.targets.map((t) => (planned ? { ...t, planned } : t)),
+      }),
+    async protect(ctx, recorded) {
+      if (o.promote.protect) await protectRecorded(ctx, recorded);
     },
     roll: (ctx, promised) => roll(ctx, { ...o.roll, promised }),
     wait: (ctx, refreshes) => waitHealthyHearing(ctx, { ...o.wait, refreshes }),

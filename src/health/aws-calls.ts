@@ -27,11 +27,22 @@ export interface TemplateRef {
 }
 
 export class HealthApi {
+  /**
+   * `reads`: the signal each read is sent with (a region's round bounds its reads by the deadline,
+   * so a call that hangs cannot hold the wait past its timeout); the calls that change AWS
+   * (rollback, cancel, a refresh back) are bounded by the job's cancellation alone.
+   */
   constructor(
     private readonly clients: AwsClients,
     private readonly budget: RequestBudget,
     private readonly signal: AbortSignal,
+    private readonly reads: () => AbortSignal = () => signal,
   ) {}
+
+  /** The same API (and request budget) with reads sent with `reads()`'s signal. */
+  withReads(reads: () => AbortSignal): HealthApi {
+    return new HealthApi(this.clients, this.budget, this.signal, reads);
+  }
 
   /**
    * Charges every attempt of the command, SDK retries included, to the budget: the budget counts
@@ -54,11 +65,12 @@ export class HealthApi {
 
   /** The shared lookups' paging with every page charged to this service's budget. */
   private paging(service: BudgetedService, region: string): Paging {
-    return { signal: this.signal, eachCommand: (c) => this.budgeted(service, region, c) };
+    return { signal: this.reads(), eachCommand: (c) => this.budgeted(service, region, c) };
   }
 
+  /** For a read. */
   private get opts() {
-    return { abortSignal: this.signal };
+    return { abortSignal: this.reads() };
   }
 
   /** The named refresh, or the group's newest by StartTime; undefined when there is none. */
@@ -132,7 +144,9 @@ export class HealthApi {
     region: string,
     command: RollbackInstanceRefreshCommand | CancelInstanceRefreshCommand,
   ): Promise<void> {
-    await this.clients.autoScaling(region).send(this.budgeted('autoscaling', region, command), this.opts);
+    await this.clients
+      .autoScaling(region)
+      .send(this.budgeted('autoscaling', region, command), { abortSignal: this.signal });
   }
 
   /**
@@ -167,7 +181,7 @@ export class HealthApi {
         },
       }),
     );
-    const out = await this.clients.autoScaling(region).send(cmd, this.opts);
+    const out = await this.clients.autoScaling(region).send(cmd, { abortSignal: this.signal });
     return out.InstanceRefreshId;
   }
 

@@ -20,25 +20,54 @@ import { targetGroupArns } from './traffic-sources.js';
 import { verify, type Snapshot } from './verify.js';
 
 export const MISSED = Symbol('missed');
+
+/** How long past the deadline a read in flight may still answer. */
+const CALL_GRACE_MS = 5_000;
 type Soft<T> = T | typeof MISSED;
 
 /** What every round of one region shares. */
 export class RegionRound {
   /** The last transient error, for the timed-out message of a refresh never read. */
   lastMiss = '';
+  /** This region's reads, each sent with the round's signal (bound). */
+  readonly api: HealthApi;
+  /** Aborts the round's reads still in flight past its deadline (bound). */
+  private deadline?: AbortSignal;
+  private reads: AbortSignal;
 
   constructor(
     readonly ctx: ActionContext,
-    readonly api: HealthApi,
+    api: HealthApi,
     readonly region: string,
     readonly o: ResolvedOptions,
-  ) {}
+  ) {
+    this.reads = ctx.signal;
+    this.api = api.withReads(() => this.reads);
+  }
+
+  /**
+   * Bounds the round's reads by the latest deadline of its live groups (and a few seconds): a call
+   * AWS does not answer (a region's API hanging) aborts there, is a miss, and the deadline decides
+   * as for a refresh never read, instead of the wait outliving its timeout by a call's length.
+   */
+  bound(live: readonly GroupState[]): void {
+    const end = Math.max(...live.map((s) => s.deadlineAt));
+    const ms = Math.max(0, end - this.ctx.clock.now()) + CALL_GRACE_MS;
+    // Node clamps a longer timer to 1 ms: past it, no bound.
+    this.deadline = ms < 2 ** 31 - 1 ? AbortSignal.timeout(ms) : undefined;
+    this.reads = this.deadline ? AbortSignal.any([this.ctx.signal, this.deadline]) : this.ctx.signal;
+  }
 
   /** A transient fault delays one poll (MISSED); anything else (permissions, a deleted group) ends the wait. */
   async soft<T>(what: string, fn: () => Promise<T>): Promise<Soft<T>> {
     try {
       return await fn();
     } catch (err) {
+      if (!this.ctx.signal.aborted && this.deadline?.aborted) {
+        this.lastMiss = `${what}: no answer by the deadline (timeout)`;
+        this.ctx.log.warning(`${this.region}: ${this.lastMiss}`);
+        return MISSED;
+      }
       if (this.ctx.signal.aborted || !isTransient(err)) throw withContext(what, err);
       this.lastMiss = `${what}: ${describeError(err)}`;
       this.ctx.log.warning(`${this.region}: ${this.lastMiss}; trying again at the next poll`);

@@ -200,6 +200,7 @@ async function watchRegion(r: RegionRound, states: GroupState[], pause: Pause): 
       woken = await pauseUntilNextRound(next - now, live, pause, signal);
       continue;
     }
+    r.bound(live);
     const read = await pollRound(r, live, woken);
     woken = new Set();
     const after = clock.now();

@@ -12,7 +12,7 @@ import {
   readParameter,
   waitForVersion,
 } from './parameter.js';
-import { checkConcurrentWrites, settleLabel } from './race.js';
+import { checkConcurrentWrites, ConcurrentPromotion, settleLabel } from './race.js';
 import type { PromoteOptions, RegionOutcome, RegionPromotion } from './types.js';
 
 /** Cancelled after PutParameter: SSM holds our version pending and will make it current if it accepts it. */
@@ -23,6 +23,18 @@ export class CancelledAfterWrite extends AbortedError {
     readonly amiId: string,
   ) {
     super(`cancelled while SSM validated version ${version} (${amiId})`);
+  }
+}
+
+/** Failed after PutParameter was accepted (the race check or the label): the version stands written. */
+export class FailedAfterWrite extends ActionFailure {
+  constructor(
+    readonly region: string,
+    readonly version: number,
+    readonly amiId: string,
+    cause: unknown,
+  ) {
+    super(describeError(cause), { cause });
   }
 }
 
@@ -94,6 +106,22 @@ async function finishWrite(
     if (err instanceof AbortedError) throw new CancelledAfterWrite(region, version, amiId);
     throw err;
   }
+  try {
+    return await recordWritten(ctx, { options, plan, version, notes });
+  } catch (err) {
+    // A lost race says itself what the region holds (it may have restored a newer AMI).
+    if (err instanceof AbortedError || err instanceof ConcurrentPromotion) throw err;
+    throw new FailedAfterWrite(region, version, amiId, err);
+  }
+}
+
+/** After the write is validated: racing writers, tags, the label. */
+async function recordWritten(
+  ctx: ActionContext,
+  w: { options: PromoteOptions; plan: RegionPlan; version: number; notes: string[] },
+): Promise<RegionPromotion> {
+  const { options, plan, version, notes } = w;
+  const { region, amiId } = plan.target;
   const race = await checkConcurrentWrites(ctx, options, {
     target: plan.target,
     image: plan.image,
@@ -104,8 +132,8 @@ async function finishWrite(
   notes.push(...race.notes);
   if (plan.current && Object.keys(options.tags).length) {
     // Tags are metadata: failing to add them must not undo a promotion that already stands.
-    await addTags(ctx, region, name, options.tags).catch((err: unknown) =>
-      notes.push(`could not tag ${name} in ${region}: ${describeError(err)}`),
+    await addTags(ctx, region, options.parameterName, options.tags).catch((err: unknown) =>
+      notes.push(`could not tag ${options.parameterName} in ${region}: ${describeError(err)}`),
     );
   }
   const outcome: RegionOutcome =
@@ -127,7 +155,7 @@ async function finishWrite(
   if (options.label) {
     // Label our version even when superseded: settleLabel hands it on to a later version that
     // holds an AMI at least as new, and a racer that restores a value takes its labels along.
-    await labelVersion(ctx, region, name, version, options.label);
+    await labelVersion(ctx, region, options.parameterName, version, options.label);
     const settled = await settleLabel(ctx, options, {
       region,
       image: plan.image,

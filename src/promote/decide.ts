@@ -1,5 +1,6 @@
 // The promotion rule for one region, pure so the planner and the race check apply the same one.
 import { compareCreation, type ImageFacts } from './images.js';
+import type { PlannedParameter } from './types.js';
 
 export interface DecisionInput {
   parameterName: string;
@@ -27,6 +28,31 @@ export type Decision =
   | { kind: 'rollback' }
   | { kind: 'unchanged' }
   | { kind: 'refuse'; reason: string };
+
+/**
+ * Compare-and-swap against what the plan read: why the parameter (value or label) moved since
+ * then, or undefined when it did not. Another writer's record is never written over.
+ */
+export function movedSincePlan(
+  d: { parameterName: string; region: string; label?: string },
+  planned: PlannedParameter | undefined,
+  current: { value: string; version: number } | undefined,
+  labelVersion: number | undefined,
+): string | undefined {
+  if (!planned) return undefined;
+  const value = current?.value ?? null;
+  const label = labelVersion ?? null;
+  if (value === planned.value && (!d.label || label === planned.labelVersion)) return undefined;
+  const now = current ? `${current.value} (version ${current.version})` : 'no parameter';
+  const was = planned.value ?? 'no parameter';
+  const labels = d.label
+    ? `, label ${d.label} on ${label === null ? 'no version' : `version ${label}`} (the plan read ${planned.labelVersion === null ? 'no version' : `version ${planned.labelVersion}`})`
+    : '';
+  return (
+    `compare-and-swap conflict: ${d.parameterName} in ${d.region} moved since the plan: it holds ${now} ` +
+    `(the plan read ${was})${labels}; another writer recorded it, and this run does not write over it`
+  );
+}
 
 export function decide(d: DecisionInput): Decision {
   const where = `${d.parameterName} in ${d.region}`;

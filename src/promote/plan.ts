@@ -2,7 +2,7 @@
 // every region, before anything is written anywhere.
 import { ActionFailure } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import { decide, type Decision } from './decide.js';
+import { decide, movedSincePlan, type Decision } from './decide.js';
 import { findImage, requireAvailableImage, type ImageFacts } from './images.js';
 import { checkProvenance } from './provenance.js';
 import {
@@ -51,6 +51,13 @@ export async function planRegion(
   // "Older" is judged against what the label's environment runs (the label's version); a label on
   // no version yet, or no label, leaves the current value to judge against.
   const labelled = options.label ? history.find((h) => h.labels.includes(options.label!)) : undefined;
+  const moved = movedSincePlan(
+    { parameterName: name, region, ...(options.label ? { label: options.label } : {}) },
+    target.planned,
+    current,
+    labelled?.version,
+  );
+  if (moved) throw new ActionFailure(moved);
   const reference = labelled
     ? { value: labelled.value, version: labelled.version, label: options.label! }
     : undefined;

@@ -7,13 +7,16 @@ import {
   PartialFailure,
 } from '../core/errors.js';
 import type { ActionContext } from '../core/context.js';
-import { applyRegion, CancelledAfterWrite } from './apply.js';
+import { applyRegion, CancelledAfterWrite, FailedAfterWrite } from './apply.js';
 import { planRegion, type RegionPlan } from './plan.js';
 import { ConcurrentPromotion } from './race.js';
 import type { PromoteOptions, PromoteResult, RegionPromotion } from './types.js';
 
 /** A promotion that failed before any region was finished: the message says nothing changed, or what was sent. */
-export class PromotionError extends ActionFailure {}
+export class PromotionError extends ActionFailure {
+  /** The failed region's reason, and what was written there (deploy-ami words its own line from these). */
+  detail?: { region: string; reason: string; written?: string };
+}
 
 /**
  * A promotion that failed after finishing some regions: `result` holds them, so the message, the
@@ -143,11 +146,20 @@ function failure(
   if (err instanceof ConcurrentPromotion) parts.push(`${region} does not hold ${failedAmi(options, region)}`);
   else if (err instanceof CancelledAfterWrite)
     parts.push(`${region}: version ${err.version} was sent and becomes current if SSM accepts it`);
+  else if (err instanceof FailedAfterWrite)
+    parts.push(
+      `${region}: version ${err.version} (${err.amiId}) was written${options.label ? `, label ${options.label} not moved` : ''}`,
+    );
   else if (!changed.length) parts.push('no region was changed');
   if (untouched.length) parts.push(`not attempted: ${untouched.join(', ')}`);
   const message = parts.join('; ');
   if (err instanceof AbortedError) return new AbortedError(message);
-  if (!done.length) return new PromotionError(message, { cause: err });
+  if (!done.length) {
+    const e = new PromotionError(message, { cause: err });
+    const written = err instanceof FailedAfterWrite ? `version ${err.version} (${err.amiId})` : undefined;
+    e.detail = { region, reason, ...(written ? { written } : {}) };
+    return e;
+  }
   const partial: PromoteResult = {
     parameterName: name,
     dryRun: options.dryRun,

@@ -9,6 +9,17 @@ export interface PromoteTarget {
    * Undefined means no expectation.
    */
   expected?: string | null;
+  /**
+   * Compare-and-swap against an earlier read (deploy-ami's plan): the parameter must still hold
+   * this value and its label still be on this version, else the write is refused.
+   */
+  planned?: PlannedParameter;
+}
+
+/** What a read-only plan saw of the parameter: its value (null: none) and the label's version (null: on none). */
+export interface PlannedParameter {
+  value: string | null;
+  labelVersion: number | null;
 }
 
 export interface PromoteOptions {

@@ -3,139 +3,38 @@
 // transaction. An unhealthy AMI in the third region leaves all three as before (diffed with every
 // observable); healthy AMIs move all three labels, only once every region is proven; with
 // region-waves the second wave starts only once the first is proven (both read from the call log).
-import {
-  AutoScalingClient,
-  DescribeAutoScalingGroupsCommand,
-  DescribeInstanceRefreshesCommand,
-} from '@aws-sdk/client-auto-scaling';
-import { LabelParameterVersionCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AutoScalingClient, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
-import { localcloudEnv, runActionStep, type ActionRun } from '../harness/run-action.js';
-import { seedGroup } from '../localcloud/aws/autoscaling-seed.js';
-import { start, type Localcloud } from '../localcloud/index.js';
+import { localcloudEnv, runActionStep } from '../harness/run-action.js';
+import type { Localcloud } from '../localcloud/index.js';
 import {
-  diffFromBefore,
-  settledSnapshot,
-  snapshot,
-  type Scope,
-  type Snapshot,
-} from '../support/observables.js';
+  credentials,
+  diffAll,
+  ENV,
+  estate,
+  fleetAmis,
+  GROUPS,
+  observeAll,
+  PARAM,
+  REGIONS,
+  story,
+  type Images,
+} from './regions-estate.js';
 
 jest.setTimeout(300_000);
 
-const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
-type Region = (typeof REGIONS)[number];
-const PARAM = '/golden-ami/web';
-const ENV = 'production';
-const GROUPS = ['web', 'api'];
-const hour = 3_600_000;
-const credentials = {
-  accessKeyId: 'AKIALOCALCLOUD000000',
-  secretAccessKey: 'localcloud-secret-key-do-not-use-000000',
-};
-
-const story = (r: ActionRun) =>
-  `${r.errors.join('\n')}\n${r.log.slice(-5000)}\n--- post\n${r.post?.log.slice(-2000) ?? ''}`;
-
-/** Every observable of one region (its parameter is read there). */
-const scopeOf = (lc: Localcloud, region: Region): Scope => ({
-  url: lc.url,
-  regions: [region],
-  parameters: [PARAM],
-  groups: GROUPS.map((name) => ({ region, name })),
-  templates: GROUPS.map((name) => ({ region, name: `${name}-lt` })),
-  instanceGroups: [],
-  credentials,
-});
-
-async function observeAll(lc: Localcloud, settled = false): Promise<Record<Region, Snapshot>> {
-  const out = {} as Record<Region, Snapshot>;
-  for (const r of REGIONS) out[r] = await (settled ? settledSnapshot : snapshot)(scopeOf(lc, r));
-  return out;
-}
-
-const diffAll = (before: Record<Region, Snapshot>, after: Record<Region, Snapshot>) =>
-  REGIONS.flatMap((r) => diffFromBefore(before[r], after[r]).map((d) => `${r}: ${d}`));
-
-/** The AMIs a region's groups run, sorted. */
-const fleetAmis = (s: Snapshot) => [...new Set(Object.values(s.groups).flatMap((g) => g?.amis ?? []))].sort();
-
-async function waitInService(lc: Localcloud, region: Region): Promise<void> {
-  const asg = new AutoScalingClient({ region, endpoint: lc.url, credentials });
-  try {
-    for (let i = 0; i < 600; i++) {
-      const d = await asg.send(new DescribeAutoScalingGroupsCommand({}));
-      const ready = (d.AutoScalingGroups ?? []).every(
-        (g) =>
-          (g.Instances ?? []).filter((x) => x.LifecycleState === 'InService').length >= g.DesiredCapacity!,
-      );
-      if (ready) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`${region}: groups never InService`);
-  } finally {
-    asg.destroy();
-  }
-}
-
 describe('deploy-ami across three regions', () => {
   let lc: Localcloud;
-  const images = {} as Record<Region, { base: string; good: string; bad: string; newer: string }>;
-  let deploy: (inputs: Record<string, string | boolean>) => Promise<ActionRun>;
+  let images: Images;
+  let deploy: Awaited<ReturnType<typeof estate>>['deploy'];
+  let amisOf: Awaited<ReturnType<typeof estate>>['amisOf'];
 
   beforeAll(async () => {
-    lc = await start({ port: 0, seed: 29 });
-    const now = Date.now();
-    for (const region of REGIONS) {
-      const [base, good, bad, newer] = lc.control
-        .seed({
-          region,
-          images: [
-            { name: `base-${region}`, creationDate: now - 4 * hour },
-            { name: `good-${region}`, creationDate: now - 3 * hour },
-            { name: `bad-${region}`, creationDate: now - 2 * hour, health: 'unhealthy' },
-            { name: `newer-${region}`, creationDate: now - hour },
-          ],
-        })
-        .images.map((i) => i.imageId) as [string, string, string, string];
-      images[region] = { base, good, bad, newer };
-      const ssm = new SSMClient({ region, endpoint: lc.url, credentials });
-      lc.control.seed({ region, parameters: [{ name: PARAM, value: base, dataType: 'aws:ec2:image' }] });
-      await ssm.send(new LabelParameterVersionCommand({ Name: PARAM, ParameterVersion: 1, Labels: [ENV] }));
-      ssm.destroy();
-      for (const name of GROUPS)
-        seedGroup(lc.world, region, {
-          name,
-          imageId: base,
-          desired: 2,
-          tags: { Environment: ENV },
-          consent: PARAM,
-          // One group per region follows $Latest: put back on it, or left on it, as written.
-          ...(name === 'api' ? { version: '$Latest' } : {}),
-        });
-    }
-    for (const region of REGIONS) await waitInService(lc, region);
-    deploy = (inputs) =>
-      runActionStep('deploy-ami', {
-        inputs: {
-          environment: ENV,
-          'parameter-name': PARAM,
-          'poll-interval': '0.3',
-          'max-poll-interval': '1',
-          'unhealthy-grace': '2',
-          timeout: '3m',
-          ...inputs,
-        },
-        env: localcloudEnv(lc.url, 'us-east-1'),
-        timeoutMs: 240_000,
-      });
+    ({ lc, images, deploy, amisOf } = await estate(29));
   });
   afterAll(async () => {
     await lc.stop();
   });
-
-  const amisOf = (pick: (i: (typeof images)[Region], r: Region) => string) =>
-    JSON.stringify(Object.fromEntries(REGIONS.map((r) => [r, pick(images[r], r)])));
 
   test('bad amis and region-waves are refused naming the input and what is accepted, with no call that changes anything', async () => {
     const before = lc.logs.mutations.query().at(-1)?.seq ?? 0;

@@ -67,6 +67,11 @@ export interface Snapshot {
   templates: Record<string, TemplateReading | null>;
   /** `<region>/<ami>` → state, every image the account owns in the regions. */
   images: Record<string, string>;
+  /**
+   * `<region>/<ami>` → deregistration protection, for every image on which it is not `disabled`
+   * (with its 24-hour cooldown it is not put back by a disable, so no failed run may turn it on).
+   */
+  protection: Record<string, string>;
   octopus: OctopusReading;
   /** Running instance ids in the regions (to tell a live instance's target from an orphan's). */
   liveInstances: string[];
@@ -281,12 +286,17 @@ async function readTemplates(r: Readers, scope: Scope): Promise<Snapshot['templa
 
 async function readImagesAndInstances(r: Readers, scope: Scope) {
   const images: Record<string, string> = {};
+  const protection: Record<string, string> = {};
   const live: string[] = [];
   for (const region of scope.regions) {
     const out = await r
       .ec2(region)
       .send(new DescribeImagesCommand({ Owners: ['self'], IncludeDisabled: true } as never));
-    for (const i of out.Images ?? []) images[`${region}/${i.ImageId}`] = i.State ?? '';
+    for (const i of out.Images ?? []) {
+      images[`${region}/${i.ImageId}`] = i.State ?? '';
+      const p = i.DeregistrationProtection;
+      if (p && p !== 'disabled') protection[`${region}/${i.ImageId}`] = p;
+    }
     let NextToken: string | undefined;
     do {
       const page = await r.ec2(region).send(
@@ -300,7 +310,7 @@ async function readImagesAndInstances(r: Readers, scope: Scope) {
       NextToken = page.NextToken;
     } while (NextToken);
   }
-  return { images: sortKeys(images), live: live.sort() };
+  return { images: sortKeys(images), protection: sortKeys(protection), live: live.sort() };
 }
 
 interface OctopusMachine {
@@ -369,9 +379,9 @@ export async function snapshot(scope: Scope): Promise<Snapshot> {
     for (const p of scope.parameters) parameters[p] = await readParameter(ssm, p);
     const groups = await readGroups(r, scope);
     const templates = await readTemplates(r, scope);
-    const { images, live } = await readImagesAndInstances(r, scope);
+    const { images, protection, live } = await readImagesAndInstances(r, scope);
     const octopus = await readOctopus(scope, await groupInstanceIds(r, scope));
-    return { parameters, groups, templates, images, octopus, liveInstances: live };
+    return { parameters, groups, templates, images, protection, octopus, liveInstances: live };
   } finally {
     r.destroy();
   }

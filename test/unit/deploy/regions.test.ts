@@ -9,10 +9,11 @@ import { parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
 import { deployOptions, deployOutputs } from '../../../src/deploy/capability.js';
 import { deploySpec, regionDeployments } from '../../../src/deploy/inputs.js';
+import { repeatedKey } from '../../../src/deploy/region-inputs.js';
 import { Journal } from '../../../src/deploy/journal.js';
 import { PutBackReport } from '../../../src/deploy/persist.js';
 import { deployRegions, RegionsFailure, type RegionsPlan } from '../../../src/deploy/regions.js';
-import type { DeploySteps } from '../../../src/deploy/steps.js';
+import { stepOptions, type DeploySteps } from '../../../src/deploy/steps.js';
 import type { HealthResult } from '../../../src/health/wait.js';
 import type { PromoteResult } from '../../../src/promote/types.js';
 import type { RollResult } from '../../../src/roll/roll.js';
@@ -56,6 +57,12 @@ describe('amis and region-waves', () => {
     expect(
       problems({ ...base, amis: 'us-east-1=ami-0000000000000000a,us-east-1=ami-0000000000000000b' }),
     ).toEqual([expect.stringMatching(/^amis: us-east-1 is given twice; expected/)]);
+    // JSON.parse keeps the last of a repeated key: refused as in lines, whatever the spacing or escapes.
+    const twice = `{ "us-east-1" : "${AMIS['us-east-1']}", "eu-west-1":"${AMIS['eu-west-1']}", "us-\\u0065ast-1":"${AMIS['us-east-1']}" }`;
+    expect(problems({ ...base, amis: twice })).toEqual([
+      expect.stringMatching(/^amis: us-east-1 is given twice; expected/),
+    ]);
+    expect(repeatedKey('{"a":"x:\\"","b":{"a":1},"c":["a"]}')).toBeUndefined();
     expect(problems({ ...base, amis: 'nowhere=ami-0000000000000000a' })).toEqual([
       expect.stringMatching(/^amis: "nowhere" is not a region; expected/),
     ]);
@@ -72,7 +79,30 @@ describe('amis and region-waves', () => {
       'region-waves: ap-southeast-2 of amis is in no wave; name every region once',
     ]);
     expect(problems({ ...base, amis: JSON.stringify(AMIS), 'expected-current': AMIS['us-east-1'] })).toEqual([
-      'expected-current: names one AMI, in one region; with amis leave it empty',
+      expect.stringMatching(/^expected-current: an AMI id belongs to one region; with amis give a JSON map/),
+    ]);
+    const partial = JSON.stringify({ 'us-east-1': AMIS['us-east-1'], 'sa-east-1': 'none' });
+    expect(problems({ ...base, amis: JSON.stringify(AMIS), 'expected-current': partial })).toEqual([
+      'expected-current: has no entry for eu-west-1, ap-southeast-2',
+      'expected-current: sa-east-1 is not a region of amis',
+    ]);
+    expect(problems({ ...base, 'ami-id': AMIS['us-east-1'], 'expected-current': partial })).toEqual([
+      'expected-current: a JSON map is for amis; with ami-id give one AMI id, or none',
+    ]);
+  });
+
+  test('expected-current as a map: each region compares against its own entry (none: no parameter)', () => {
+    const expected = {
+      'us-east-1': 'ami-00000000000000001',
+      'eu-west-1': 'none',
+      'ap-southeast-2': 'ami-00000000000000003',
+    };
+    const v = parse({ ...base, amis: JSON.stringify(AMIS), 'expected-current': JSON.stringify(expected) });
+    const targets = regionDeployments(v).map((d) => stepOptions(d, { env: () => undefined }).promote.targets);
+    expect(targets).toEqual([
+      [{ region: 'us-east-1', amiId: AMIS['us-east-1'], expected: 'ami-00000000000000001' }],
+      [{ region: 'eu-west-1', amiId: AMIS['eu-west-1'], expected: null }],
+      [{ region: 'ap-southeast-2', amiId: AMIS['ap-southeast-2'], expected: 'ami-00000000000000003' }],
     ]);
   });
 

@@ -497,9 +497,10 @@ const DEPLOY: Call[] = [
     ],
   },
   {
-    what: 'put back: move the label back, write the value back, delete the template version this run made',
+    what: 'put back: move the label back, write the value back (or delete the parameter this run created), delete the template version this run made',
     checks: [
       check('ssm:UnlabelParameterVersion', parameter),
+      check('ssm:DeleteParameter', parameter),
       check('ssm:LabelParameterVersion', parameter),
       check('ssm:PutParameter', parameter),
       ...reads('ec2:DescribeLaunchTemplates'),
