@@ -466,6 +466,9 @@ export const waitTimeout = (description: string) =>
     formerly: { name: 'timeout-minutes', unit: 'm' },
   });
 
+/** max-poll-interval's default, which followPace tells from a given value. */
+const MAX_POLL_DEFAULT = '60s';
+
 /**
  * The pace of the waits (roll-asg, wait-healthy): `timeout`, and `poll-interval` and
  * `max-poll-interval` (polls start at the first and back off up to the second); formerly
@@ -482,19 +485,40 @@ export const waitPace = (d: { timeout: string; 'poll-interval': string; 'max-pol
   }),
   'max-poll-interval': seconds({
     description: d['max-poll-interval'],
-    default: '60s',
+    default: MAX_POLL_DEFAULT,
     min: 0.1,
     max: 3600,
     formerly: { name: 'max-poll-interval-seconds', unit: 's' },
   }),
 });
 
-/** A max-poll-interval the user gave below poll-interval (an unset one simply rises to it). */
+/**
+ * A max-poll-interval the user gave below the poll-interval they gave. When only one of them is
+ * given, the other follows it (`followPace`), so neither default refuses the other.
+ */
 export function waitPaceProblem(
   v: { pollInterval: number; maxPollInterval: number },
   isSet: (name: string) => boolean,
 ): string | undefined {
-  if (isSet('max-poll-interval') && v.maxPollInterval < v.pollInterval)
-    return `max-poll-interval: ${v.maxPollInterval} seconds is below poll-interval (${v.pollInterval} seconds); accepted: at least poll-interval`;
+  if (isSet('max-poll-interval') && isSet('poll-interval') && v.maxPollInterval < v.pollInterval)
+    return `max-poll-interval: ${readable(v.maxPollInterval)} seconds is below poll-interval (${readable(v.pollInterval)} seconds); accepted: at least poll-interval`;
   return undefined;
+}
+
+/**
+ * The pace of a wait in seconds once waitPaceProblem passed: the one of poll-interval and
+ * max-poll-interval given follows the other's default. `poll-interval: 2m` alone raises the
+ * max to 2m; `max-poll-interval: 10s` alone lowers the first poll interval to 10s. Both given,
+ * max is at least poll (refused otherwise), so a max below poll means only one was given: the
+ * max still at its default means poll was the one.
+ */
+export function followPace(v: { pollInterval: number; maxPollInterval: number }): {
+  pollInterval: number;
+  maxPollInterval: number;
+} {
+  if (v.maxPollInterval >= v.pollInterval) return v;
+  const maxIsDefault = v.maxPollInterval === parseDurationMs(MAX_POLL_DEFAULT, 's')! / 1000;
+  return maxIsDefault
+    ? { pollInterval: v.pollInterval, maxPollInterval: v.pollInterval }
+    : { pollInterval: v.maxPollInterval, maxPollInterval: v.maxPollInterval };
 }
