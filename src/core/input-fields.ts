@@ -172,6 +172,18 @@ export function parseDurationMs(raw: string, unit: DurationUnit): number | undef
 export const readable = (n: number): string =>
   Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(3)));
 
+/** A duration in the input syntax, largest units first: 3600000 → 1h, 5400000 → 1h30m, 500 → 500ms. */
+export function compactDuration(ms: number): string {
+  let rest = Math.round(ms);
+  let out = '';
+  for (const u of ['d', 'h', 'm', 's', 'ms'] as const) {
+    const n = Math.floor(rest / UNIT_MS[u]!);
+    if (n > 0) out += `${n}${u}`;
+    rest -= n * UNIT_MS[u]!;
+  }
+  return out || '0s';
+}
+
 export interface DurationOpts extends IntegerOpts {
   /** What a bare number means and what the value is in (default seconds); min and max are in it too. */
   unit?: DurationUnit;
@@ -217,7 +229,10 @@ function parseDuration(
   // The range in the unit messages speak, and in the field's own when that differs:
   // timeout-minutes: 0 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds).
   const inShown = (x: number) => readable((x * UNIT_MS[unit]!) / UNIT_MS[shownIn]!);
-  const own = `${range(o, readable)} ${UNIT_NAME[unit]}`;
+  // A fraction of a day or hour reads better as a duration: 0.0417 to 3650 days (1h to 3650d).
+  const fractional =
+    UNIT_MS[unit]! > 1000 && [o.min, o.max].some((x) => x !== undefined && !Number.isInteger(x));
+  const own = `${range(o, readable)} ${UNIT_NAME[unit]}${fractional ? ` (${range(o, (x) => compactDuration(x * UNIT_MS[unit]!)).replace('; accepted: ', '')})` : ''}`;
   const accepted =
     shownIn === unit ? own : `${range(o, inShown)} ${shown} (${own.replace('; accepted: ', '')})`;
   if (whole && !Number.isInteger(n))

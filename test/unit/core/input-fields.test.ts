@@ -2,6 +2,7 @@
 // 90 (its own unit), 90s, 5m, 1h, 1h30m, 500ms, and says what it accepts otherwise.
 import { describe, expect, test } from '@jest/globals';
 import {
+  compactDuration,
   duration,
   InputProblem,
   parseDurationMs,
@@ -101,7 +102,10 @@ describe('duration fields', () => {
 
   test('messages give numbers as people write them, and offer no fraction where whole seconds are needed', () => {
     const age = duration({ unit: 'd', unitRequired: true, whole: false, min: 1 / 24, max: 3650 });
-    expect(() => age.parse('5m')).toThrow('0.00347 days is out of range; accepted: 0.0417 to 3650 days');
+    expect(() => age.parse('5m')).toThrow(
+      '0.00347 days is out of range; accepted: 0.0417 to 3650 days (1h to 3650d)',
+    );
+    expect(compactDuration(5_400_500)).toBe('1h30m500ms');
     const grace = duration({ min: 0, max: 86_400, formerly: { name: 'unhealthy-grace-seconds', unit: 's' } });
     expect(() => grace.formerly!.parse('-1')).toThrow(
       '"-1" is not a duration; accepted: seconds (90) or with units ms/s/m/h/d (90s, 15m, 1h30m; each unit once, largest first)',
