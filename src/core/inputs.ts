@@ -156,8 +156,17 @@ function formerValue(
     return undefined;
   }
   const converted = old.unit && /^\d+(\.\d+)?$/.test(oldRaw) ? `${oldRaw}${old.unit}` : oldRaw;
+  // The value to write under the new name, when the old one is valid (a bad one is reported by its old name).
+  const valid = (() => {
+    try {
+      old.parse(oldRaw);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
   warn(
-    `${old.name} is deprecated and will be removed in the next minor version: ${old.name}: ${oldRaw} → ${name}: ${converted}`,
+    `${old.name} is deprecated and will be removed in the next minor version: ${valid ? `${old.name}: ${oldRaw} → ${name}: ${converted}` : `use ${name} instead`}`,
   );
   return { raw: oldRaw, parse: old.parse };
 }

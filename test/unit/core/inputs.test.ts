@@ -228,6 +228,14 @@ describe('renamed inputs', () => {
     expect(parsed({ 'timeout-minutes': '2h' }).warnings).toEqual([
       expect.stringMatching(/timeout-minutes: 2h → timeout: 2h$/),
     ]);
+    const badWarnings: string[] = [];
+    expect(() =>
+      parseInputs(renamedSpec, source({ 'timeout-minutes': '-1' }), (m) => badWarnings.push(m)),
+    ).toThrow('timeout-minutes: "-1" is not a duration');
+    // No value to suggest for a bad one.
+    expect(badWarnings).toEqual([
+      'timeout-minutes is deprecated and will be removed in the next minor version: use timeout instead',
+    ]);
   });
 
   it('refuses the old and the new name together, even the new one written as its default', () => {
