@@ -68,7 +68,8 @@ export function inputsTable(spec: ActionSpec<Fields>): string {
     const name = field.name;
     const fallback = field.env?.map(code).join(' / ');
     const dflt =
-      fallback ?? (field.default !== undefined ? code(field.default) : field.required ? '(required)' : '');
+      fallback ??
+      (field.shownDefault !== undefined ? code(field.shownDefault) : field.required ? '(required)' : '');
     rows.push(
       `| ${code(name)} | ${cell(dflt)} | ${cell(describe(spec, 'input', name, field.description))} |`,
     );

@@ -140,7 +140,7 @@ export const bakeSpec = defineAction({
       maxLength: 200,
     }),
     timeout: waitTimeout(
-      'Bound on the whole bake, a duration such as 90m or 2h (a bare number is seconds); a timeout names the phase that ran out.',
+      'Bound on the whole bake, a duration with its unit such as 90m or 2h (a bare number is refused: it would be seconds); a timeout names the phase that ran out.',
     ),
     tags: keyValues({
       description:

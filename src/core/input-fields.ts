@@ -30,11 +30,18 @@ export interface Field<T> {
 export interface Formerly<T> {
   readonly name: string;
   parse(raw: string): T;
+  /** A duration's old unit: what a bare number under the old name means (`timeout-minutes: 90` is 90m). */
+  readonly unit?: string;
 }
 
 /** The field, also accepted under its former name (parsed by `parse`, by default the field's own). */
-export function renamed<T>(f: Field<T>, formerName: string, parse: (raw: string) => T = f.parse): Field<T> {
-  return { ...f, formerly: { name: formerName, parse } };
+export function renamed<T>(
+  f: Field<T>,
+  formerName: string,
+  parse: (raw: string) => T = f.parse,
+  unit?: string,
+): Field<T> {
+  return { ...f, formerly: { name: formerName, parse, ...(unit ? { unit } : {}) } };
 }
 
 export interface Common {
@@ -121,10 +128,10 @@ export const integer = optionalKind<IntegerOpts, number>('integer', (raw, o) => 
 const outside = (n: number, o: IntegerOpts) =>
   (o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max);
 
-function range(o: { min?: number; max?: number }): string {
-  if (o.min !== undefined && o.max !== undefined) return `; accepted: ${o.min} to ${o.max}`;
-  if (o.min !== undefined) return `; accepted: ${o.min} or more`;
-  if (o.max !== undefined) return `; accepted: at most ${o.max}`;
+function range(o: { min?: number; max?: number }, show: (n: number) => string = String): string {
+  if (o.min !== undefined && o.max !== undefined) return `; accepted: ${show(o.min)} to ${show(o.max)}`;
+  if (o.min !== undefined) return `; accepted: ${show(o.min)} or more`;
+  if (o.max !== undefined) return `; accepted: at most ${show(o.max)}`;
   return '';
 }
 
@@ -132,7 +139,7 @@ function range(o: { min?: number; max?: number }): string {
 export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const UNIT_NAME: Record<DurationUnit, string> = {
+export const UNIT_NAME: Record<DurationUnit, string> = {
   ms: 'milliseconds',
   s: 'seconds',
   m: 'minutes',
@@ -142,18 +149,39 @@ const UNIT_NAME: Record<DurationUnit, string> = {
 
 /**
  * The one duration syntax of every duration input: a number in the input's own unit (90), or
- * amounts with units ms, s, m, h, d (500ms, 90s, 5m, 1h, 1h30m, 1.5m). In ms; undefined when it is none.
+ * amounts with units ms, s, m, h, d (500ms, 90s, 5m, 1h, 1h30m, 1.5m), each unit at most once and
+ * larger units first (1m1m and 30m1h are refused). In ms; undefined when it is none.
  */
 export function parseDurationMs(raw: string, unit: DurationUnit): number | undefined {
   if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * UNIT_MS[unit]!);
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
   let total = 0;
   let consumed = 0;
+  let last = Infinity;
   for (let m = re.exec(raw); m; m = re.exec(raw)) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    const size = UNIT_MS[m[2]!]!;
+    if (size >= last) return undefined;
+    last = size;
+    total += Number(m[1]) * size;
     consumed = re.lastIndex;
   }
   return consumed === raw.length && consumed > 0 ? Math.round(total) : undefined;
+}
+
+/** A number as people write it: whole, or to 3 significant digits (0.0417, not 0.041666666666666664). */
+export const readable = (n: number): string =>
+  Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(3)));
+
+/** A duration in the input syntax, largest units first: 3600000 → 1h, 5400000 → 1h30m, 500 → 500ms. */
+export function compactDuration(ms: number): string {
+  let rest = Math.round(ms);
+  let out = '';
+  for (const u of ['d', 'h', 'm', 's', 'ms'] as const) {
+    const n = Math.floor(rest / UNIT_MS[u]!);
+    if (n > 0) out += `${n}${u}`;
+    rest -= n * UNIT_MS[u]!;
+  }
+  return out || '0s';
 }
 
 export interface DurationOpts extends IntegerOpts {
@@ -163,35 +191,62 @@ export interface DurationOpts extends IntegerOpts {
   whole?: boolean;
   /**
    * Refuse a bare number (default: accept it in `unit`): for day-scale inputs whose old name took
-   * days, where a bare number carried over would silently mean seconds.
+   * days, where a bare number carried over would silently mean seconds. A renamed input whose old
+   * unit was not seconds refuses one whatever this says: `timeout-minutes: 90` carried over as
+   * `timeout: 90` would be 90 seconds.
    */
   unitRequired?: boolean;
   /** The input's old name and the unit its bare number was in: accepted for one minor version. */
   formerly?: { name: string; unit: DurationUnit };
 }
 
-function parseDuration(raw: string, o: DurationOpts, bareUnit: DurationUnit | undefined): number {
+/**
+ * Parses `raw` into the field's unit. `bareUnit` is what a bare number means (undefined: refused);
+ * `shownIn` is the unit messages give amounts in (the old name's, for a value given under it).
+ */
+function parseDuration(
+  raw: string,
+  o: DurationOpts,
+  bareUnit: DurationUnit | undefined,
+  shownIn: DurationUnit = o.unit ?? 's',
+): number {
   const unit = o.unit ?? 's';
-  const name = UNIT_NAME[unit];
-  if (!bareUnit && /^\d+(\.\d+)?$/.test(raw))
+  const shown = UNIT_NAME[shownIn];
+  const whole = o.whole ?? true;
+  const isBare = /^\d+(\.\d+)?$/.test(raw);
+  if (!bareUnit && isBare)
     throw new InputProblem(
-      `${quote(raw)} has no unit; accepted: a duration with units s/m/h/d (14d, 336h): a bare number would be seconds`,
+      `${quote(raw)} has no unit: a bare number would be ${raw} seconds; give the unit, such as ${raw}${o.formerly?.unit ?? unit}`,
     );
   const ms = parseDurationMs(raw, bareUnit ?? unit);
-  if (ms === undefined)
+  if (ms === undefined) {
+    const examples = whole && unit !== 'ms' ? '90s, 15m, 1h30m' : '500ms, 90s, 15m, 1h30m';
     throw new InputProblem(
-      `${quote(raw)} is not a duration; accepted: ${bareUnit ? `${UNIT_NAME[bareUnit]} (90) or ` : ''}with units ms/s/m/h/d (500ms, 90s, 15m, 1h30m)`,
+      `${quote(raw)} is not a duration; accepted: ${bareUnit ? `${UNIT_NAME[bareUnit]} (90) or ` : ''}with units ms/s/m/h/d (${examples}; each unit once, largest first)`,
     );
+  }
   const n = ms / UNIT_MS[unit]!;
-  if ((o.whole ?? true) && !Number.isInteger(n))
-    throw new InputProblem(`${quote(raw)} is not a whole number of ${name}${range(o)} ${name}`);
-  if (outside(n, o)) throw new InputProblem(`${n} ${name} is out of range${range(o)} ${name}`);
+  // The range in the unit messages speak, and in the field's own when that differs:
+  // timeout-minutes: 0 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds).
+  const inShown = (x: number) => readable((x * UNIT_MS[unit]!) / UNIT_MS[shownIn]!);
+  // A fraction of a day or hour reads better as a duration: 0.0417 to 3650 days (1h to 3650d).
+  const fractional =
+    UNIT_MS[unit]! > 1000 && [o.min, o.max].some((x) => x !== undefined && !Number.isInteger(x));
+  const own = `${range(o, readable)} ${UNIT_NAME[unit]}${fractional ? ` (${range(o, (x) => compactDuration(x * UNIT_MS[unit]!)).replace('; accepted: ', '')})` : ''}`;
+  const accepted =
+    shownIn === unit ? own : `${range(o, inShown)} ${shown} (${own.replace('; accepted: ', '')})`;
+  if (whole && !Number.isInteger(n))
+    throw new InputProblem(`${quote(raw)} is not a whole number of ${UNIT_NAME[unit]}${accepted}`);
+  if (outside(n, o)) throw new InputProblem(`${inShown(n)} ${shown} is out of range${accepted}`);
   return n;
 }
 
 const durationField = optionalKind<DurationOpts, number>('duration', (raw, o) =>
-  parseDuration(raw, o, o.unitRequired ? undefined : (o.unit ?? 's')),
+  parseDuration(raw, o, bareAccepted(o) ? (o.unit ?? 's') : undefined),
 );
+
+/** A bare number is accepted only where it always meant seconds (or the field's own unit, unrenamed). */
+const bareAccepted = (o: DurationOpts) => !o.unitRequired && (!o.formerly || o.formerly.unit === 's');
 
 /**
  * A duration input, parsed by parseDurationMs into the field's unit. With `formerly` its old name
@@ -200,7 +255,7 @@ const durationField = optionalKind<DurationOpts, number>('duration', (raw, o) =>
 export const duration = ((o: DurationOpts = {}) => {
   const f = durationField(o);
   const old = o.formerly;
-  return old ? renamed(f, old.name, (raw) => parseDuration(raw, o, old.unit)) : f;
+  return old ? renamed(f, old.name, (raw) => parseDuration(raw, o, old.unit, old.unit), old.unit) : f;
 }) as typeof durationField;
 
 export interface ListOpts extends Common {
@@ -426,6 +481,9 @@ export const waitTimeout = (description: string) =>
     formerly: { name: 'timeout-minutes', unit: 'm' },
   });
 
+/** max-poll-interval's default, which followPace tells from a given value. */
+const MAX_POLL_DEFAULT = '60s';
+
 /**
  * The pace of the waits (roll-asg, wait-healthy): `timeout`, and `poll-interval` and
  * `max-poll-interval` (polls start at the first and back off up to the second); formerly
@@ -442,19 +500,40 @@ export const waitPace = (d: { timeout: string; 'poll-interval': string; 'max-pol
   }),
   'max-poll-interval': seconds({
     description: d['max-poll-interval'],
-    default: '60s',
+    default: MAX_POLL_DEFAULT,
     min: 0.1,
     max: 3600,
     formerly: { name: 'max-poll-interval-seconds', unit: 's' },
   }),
 });
 
-/** A max-poll-interval the user gave below poll-interval (an unset one simply rises to it). */
+/**
+ * A max-poll-interval the user gave below the poll-interval they gave. When only one of them is
+ * given, the other follows it (`followPace`), so neither default refuses the other.
+ */
 export function waitPaceProblem(
   v: { pollInterval: number; maxPollInterval: number },
   isSet: (name: string) => boolean,
 ): string | undefined {
-  if (isSet('max-poll-interval') && v.maxPollInterval < v.pollInterval)
-    return `max-poll-interval: ${v.maxPollInterval} seconds is below poll-interval (${v.pollInterval} seconds); accepted: at least poll-interval`;
+  if (isSet('max-poll-interval') && isSet('poll-interval') && v.maxPollInterval < v.pollInterval)
+    return `max-poll-interval: ${readable(v.maxPollInterval)} seconds is below poll-interval (${readable(v.pollInterval)} seconds); accepted: at least poll-interval`;
   return undefined;
+}
+
+/**
+ * The pace of a wait in seconds once waitPaceProblem passed: the one of poll-interval and
+ * max-poll-interval given follows the other's default. `poll-interval: 2m` alone raises the
+ * max to 2m; `max-poll-interval: 10s` alone lowers the first poll interval to 10s. Both given,
+ * max is at least poll (refused otherwise), so a max below poll means only one was given: the
+ * max still at its default means poll was the one.
+ */
+export function followPace(v: { pollInterval: number; maxPollInterval: number }): {
+  pollInterval: number;
+  maxPollInterval: number;
+} {
+  if (v.maxPollInterval >= v.pollInterval) return v;
+  const maxIsDefault = v.maxPollInterval === parseDurationMs(MAX_POLL_DEFAULT, 's')! / 1000;
+  return maxIsDefault
+    ? { pollInterval: v.pollInterval, maxPollInterval: v.pollInterval }
+    : { pollInterval: v.maxPollInterval, maxPollInterval: v.maxPollInterval };
 }

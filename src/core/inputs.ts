@@ -1,6 +1,6 @@
 // Action specs (inputs with descriptions, outputs, rules) and parseInputs, which reads them all at once.
 import { ConfigurationError } from './errors.js';
-import { InputProblem, type Field } from './input-fields.js';
+import { InputProblem, UNIT_NAME, type DurationUnit, type Field } from './input-fields.js';
 
 export type Fields = Record<string, Field<unknown>>;
 
@@ -60,7 +60,9 @@ export function parseInputs<F extends Fields>(
   const origin = new Map<string, 'input' | 'env' | 'default' | 'formerly'>();
   for (const [name, f] of Object.entries(spec.inputs)) {
     let raw = source.input(name).trim();
-    origin.set(name, f.default !== undefined && raw === f.default ? 'default' : 'input');
+    // The runner fills an empty input with action.yml's default, so that text alone is not the user's;
+    // a renamed input declares none (declaredInputs), so any text there is.
+    origin.set(name, f.default !== undefined && raw === f.default && !f.formerly ? 'default' : 'input');
     const old = formerValue(name, f, raw, source, problems, warn);
     if (old) {
       origin.set(name, 'formerly');
@@ -94,8 +96,23 @@ export function parseInputs<F extends Fields>(
   };
   problems.push(...ruleProblems(spec, explicit));
   if (spec.check) problems.push(...crossFieldProblems(spec, values as Inputs<F>, explicit, problems));
-  if (problems.length) throw new ConfigurationError(problems);
+  if (problems.length) throw new ConfigurationError(problems.map((p) => asWritten(spec, origin, p)));
   return values as Inputs<F>;
+}
+
+/**
+ * A problem about a renamed input the user gave under its old name names the old name, as written:
+ * `max-poll-interval-seconds: 10 seconds is below …`, not `max-poll-interval: …`.
+ */
+function asWritten(
+  spec: { readonly inputs: Fields },
+  origin: ReadonlyMap<string, string>,
+  problem: string,
+): string {
+  const m = /^([\w-]+):/.exec(problem);
+  const f = m ? spec.inputs[m[1]!] : undefined;
+  if (!m || !f?.formerly || origin.get(m[1]!) !== 'formerly') return problem;
+  return `${f.formerly.name}${problem.slice(m[1]!.length)}`;
 }
 
 function parseInto(
@@ -119,8 +136,9 @@ function parseInto(
 
 /**
  * A renamed input given by its old name: its raw value and how to read it, with a warning naming
- * the new name; given with the new name as well, a problem. The runner fills the new name with its
- * default when the step does not set it, so only a value other than the default counts as given.
+ * the new name and the value there (`timeout-minutes: 90 → timeout: 90m`); given with the new name
+ * as well, a problem. action.yml declares no default for a renamed input (declaredInputs), so the
+ * runner leaves the new name empty when the step does not set it: any text there is the user's.
  */
 function formerValue(
   name: string,
@@ -133,47 +151,77 @@ function formerValue(
   const old = f.formerly;
   const oldRaw = old ? source.input(old.name).trim() : '';
   if (!old || oldRaw === '') return undefined;
-  if (raw !== '' && raw !== f.default) {
+  if (raw !== '') {
     problems.push(`${old.name}: is the old name of ${name}; give only ${name}`);
     return undefined;
   }
+  const converted = old.unit && /^\d+(\.\d+)?$/.test(oldRaw) ? `${oldRaw}${old.unit}` : oldRaw;
+  // The value to write under the new name, when the old one is valid (a bad one is reported by its old name).
+  const valid = (() => {
+    try {
+      old.parse(oldRaw);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
   warn(
-    `${old.name} is deprecated and will be removed in the next minor version: use ${name} instead (${deprecationHint})`,
+    `${old.name} is deprecated and will be removed in the next minor version: ${valid ? `${old.name}: ${oldRaw} → ${name}: ${converted}` : `use ${name} instead`}`,
   );
   return { raw: oldRaw, parse: old.parse };
 }
 
-const deprecationHint = 'give it a duration with its unit, such as 90s, 5m, 1h or 14d';
+/** A value valid for a renamed input, for its deprecationMessage: its default, else a month in its old unit's terms. */
+const example = (f: Field<unknown>): string => f.default ?? (f.formerly?.unit === 'd' ? '30d' : '90s');
 
 /** What action.yml says on a renamed input's old name (deprecationMessage). */
-export const deprecationMessage = (oldName: string, newName: string): string =>
-  `${oldName} is renamed ${newName} and will be removed in the next minor version; use ${newName} (${deprecationHint}).`;
+export const deprecationMessage = (oldName: string, newName: string, f: Field<unknown>): string =>
+  `${oldName} is renamed ${newName} and will be removed in the next minor version; use ${newName}${f.formerly?.unit ? `, a duration with its unit such as ${example(f)}` : ''}.`;
 
-/**
- * Every input action.yml declares, in its order: each field, then its old name when it was
- * renamed (optional, no default, with a deprecationMessage).
- */
-export function declaredInputs(spec: { readonly inputs: Fields }): {
+export interface DeclaredInput {
   name: string;
   description: string | undefined;
   required: boolean;
+  /** What action.yml declares. */
   default?: string;
+  /** What the README tables show: the default the code applies. */
+  shownDefault?: string;
   env?: readonly string[];
   deprecationMessage?: string;
-}[] {
-  return Object.entries(spec.inputs).flatMap(([name, f]) => [
-    { name, description: f.description, required: f.required, default: f.default, env: f.env },
-    ...(f.formerly
-      ? [
-          {
-            name: f.formerly.name,
-            description: `Deprecated: the old name of ${name}, accepted until the next minor version (a bare number keeps its old unit); give ${name} instead.`,
-            required: false,
-            deprecationMessage: deprecationMessage(f.formerly.name, name),
-          },
-        ]
-      : []),
-  ]);
+}
+
+/**
+ * Every input action.yml declares, in its order: each field, then its old name when it was
+ * renamed (optional, no default, with a deprecationMessage). `default` is what action.yml declares:
+ * none for a renamed input while its old name is accepted, so a step giving both names is always
+ * seen (the runner would fill the new one with its default); the code applies the field's default,
+ * which `shownDefault` (the README tables) and the description say.
+ */
+export function declaredInputs(spec: { readonly inputs: Fields }): DeclaredInput[] {
+  return Object.entries(spec.inputs).flatMap(([name, f]): DeclaredInput[] => {
+    if (!f.formerly)
+      return [
+        {
+          name,
+          description: f.description,
+          required: f.required,
+          default: f.default,
+          shownDefault: f.default,
+          env: f.env,
+        },
+      ];
+    const description =
+      f.default !== undefined && f.description ? `${f.description} Default: ${f.default}.` : f.description;
+    return [
+      { name, description, required: f.required, shownDefault: f.default, env: f.env },
+      {
+        name: f.formerly.name,
+        description: `Deprecated: the old name of ${name}, accepted until the next minor version (a bare number keeps its old unit${f.formerly.unit ? `, ${UNIT_NAME[f.formerly.unit as DurationUnit]}` : ''}); give ${name} instead.`,
+        required: false,
+        deprecationMessage: deprecationMessage(f.formerly.name, name, f),
+      },
+    ];
+  });
 }
 
 /** What the spec's rules say about the inputs `explicit` counts as set by the user. */
@@ -225,8 +273,11 @@ function crossFieldProblems<F extends Fields>(
   }
   if (!reported.length) return found;
   // Fields a reported problem names (a bad value, or a rule such as "one of a, b is required").
+  const mentions = (m: string, n: string) => new RegExp(`(^|[^\\w-])${n}([^\\w-]|$)`).test(m);
   const names = (m: string) =>
-    Object.keys(spec.inputs).filter((n) => new RegExp(`(^|[^\\w-])${n}([^\\w-]|$)`).test(m));
+    Object.entries(spec.inputs)
+      .filter(([n, f]) => mentions(m, n) || (f.formerly !== undefined && mentions(m, f.formerly.name)))
+      .map(([n]) => n);
   const failed = new Set(reported.flatMap(names));
   return found.filter((m) => !names(m).some((n) => failed.has(n)));
 }

@@ -96,7 +96,7 @@ const deployFields = {
     'unhealthy-grace':
       'How long an instance may stay unhealthy before the wait fails, a duration such as 90s or 5m (a bare number is seconds).',
     timeout:
-      'Bound on the wait for a healthy fleet, a duration such as 90m or 1h (a bare number is seconds).',
+      'Bound on the wait for a healthy fleet, a duration with its unit such as 90m or 1h (a bare number is refused: it would be seconds).',
     'rollback-on-failure':
       'On failure or timeout, roll the instance refresh back where AWS allows it and wait for the rollback; when a check fails after the refresh already ended Successful, start a refresh back to the previous launch template version.',
     'poll-interval': true,
@@ -108,7 +108,7 @@ const deployFields = {
 
   'put-back-timeout': duration({
     description:
-      'How long putting back a failed or cancelled deployment keeps retrying a call AWS throttles, answers with 5xx or drops, a duration such as 5m (a bare number is seconds); what still fails is listed with the AWS CLI command that finishes it. Refreshes back are waited for up to timeout.',
+      'How long putting back a failed or cancelled deployment keeps retrying a call AWS throttles, answers with 5xx or drops, a duration with its unit such as 5m (a bare number is refused: it would be seconds); what still fails is listed with the AWS CLI command that finishes it. Refreshes back are waited for up to timeout.',
     default: '5m',
     whole: false,
     min: 60,

@@ -75,7 +75,7 @@ export const waitHealthySpec = defineAction({
     }),
     ...waitPace({
       timeout:
-        'Give up after this long (status `timed-out`): a duration such as 90m or 1h (a bare number is seconds).',
+        'Give up after this long (status `timed-out`): a duration with its unit such as 90m or 1h (a bare number is refused: it would be seconds).',
       'poll-interval':
         'Shortest time between two polls of a group: a duration such as 15s or 500ms (a bare number is seconds).',
       'max-poll-interval':

@@ -1,6 +1,7 @@
 // wait-healthy's toOptions: its inputs to WaitOptions, the one place their seconds and minutes become ms.
 import type { StepEnv } from '../core/context.js';
 import { ConfigurationError } from '../core/errors.js';
+import { followPace } from '../core/input-fields.js';
 import type { WaitHealthyInputs } from './inputs.js';
 import { queueUrlProblem } from './queue-url.js';
 import type { WaitOptions } from './types.js';
@@ -25,8 +26,8 @@ export function healthOptions(inputs: WaitHealthyInputs, step: Pick<StepEnv, 'en
     timeoutMs: ms(inputs.timeout),
     rollbackOnFailure: inputs.rollbackOnFailure,
     maxRequestsPerSecond: inputs.maxRequestsPerSecond,
-    pollIntervalMs: ms(inputs.pollInterval),
-    maxPollIntervalMs: ms(inputs.maxPollInterval),
+    pollIntervalMs: ms(followPace(inputs).pollInterval),
+    maxPollIntervalMs: ms(followPace(inputs).maxPollInterval),
     eventsQueueUrl: inputs.eventsQueueUrl,
   } satisfies WaitOptions;
 }

@@ -128,7 +128,7 @@ export const rollSpec = defineAction({
     }),
     ...waitPace({
       timeout:
-        'Give up waiting after this long, a duration such as 90m or 1h (a bare number is seconds): for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
+        'Give up waiting after this long, a duration with its unit such as 90m or 1h (a bare number is refused: it would be seconds): for running refreshes with if-refresh-in-progress wait or cancel, and for the whole wait with `wait: true`.',
       'poll-interval':
         'Shortest time between two polls of a refresh, a duration such as 15s or 500ms (a bare number is seconds); polls back off from there while nothing changes.',
       'max-poll-interval':

@@ -1,6 +1,7 @@
 // Roll's typed options: from the parsed inputs (rollOptionsFrom, the capability's toOptions), on to
 // StartInstanceRefresh's preferences. Durations are in ms.
 import type { RefreshPreferences } from '@aws-sdk/client-auto-scaling';
+import { followPace } from '../core/input-fields.js';
 import { consentFrom } from './consent.js';
 import type { RollInputs } from './inputs.js';
 
@@ -55,7 +56,8 @@ export interface RollOptions {
 const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
 
 export function rollOptionsFrom(inputs: RollInputs): RollOptions {
-  const pollIntervalMs = Math.round(inputs.pollInterval * 1000);
+  const pace = followPace(inputs);
+  const pollIntervalMs = Math.round(pace.pollInterval * 1000);
   return {
     regions: inputs.regions.length ? inputs.regions : [inputs.region],
     names: inputs.asgNames,
@@ -80,7 +82,7 @@ export function rollOptionsFrom(inputs: RollInputs): RollOptions {
     maxConcurrency: inputs.maxConcurrency,
     timeoutMs: Math.round(inputs.timeout * 1000),
     pollIntervalMs,
-    maxPollIntervalMs: Math.max(pollIntervalMs, Math.round(inputs.maxPollInterval * 1000)),
+    maxPollIntervalMs: Math.round(pace.maxPollInterval * 1000),
     dryRun: inputs.dryRun,
     wait: inputs.wait,
   };

@@ -10,7 +10,7 @@ export const failureInputs = {
   }),
   'keep-builder-for': duration({
     description:
-      'With on-failure: keep, how long the kept builder lives before the janitor may terminate it: a duration such as 24h or 3d, 1h to 7d (a bare number is seconds).',
+      'With on-failure: keep, how long the kept builder lives before the janitor may terminate it: a duration with its unit such as 24h or 3d, 1h to 7d (a bare number is refused: it would be seconds).',
     default: '24h',
     whole: false,
     min: 3600,

@@ -2,6 +2,7 @@
 // 90 (its own unit), 90s, 5m, 1h, 1h30m, 500ms, and says what it accepts otherwise.
 import { describe, expect, test } from '@jest/globals';
 import {
+  compactDuration,
   duration,
   InputProblem,
   parseDurationMs,
@@ -52,7 +53,10 @@ describe('duration fields', () => {
     expect(poll.parse('1m')).toBe(60);
     expect(() => poll.parse('50ms')).toThrow('0.05 seconds is out of range; accepted: 0.1 to 3600 seconds');
     const timeout = waitTimeout('x');
-    expect(timeout.parse('90')).toBe(90);
+    expect(timeout.parse('90s')).toBe(90);
+    expect(() => timeout.parse('90')).toThrow(
+      '"90" has no unit: a bare number would be 90 seconds; give the unit, such as 90m',
+    );
     expect(timeout.parse('1h30m')).toBe(5400);
     expect(timeout.formerly?.name).toBe('timeout-minutes');
     expect(timeout.formerly?.parse('90')).toBe(5400);
@@ -71,9 +75,41 @@ describe('duration fields', () => {
     expect(keep.parse('14d')).toBe(14);
     expect(keep.parse('36h')).toBe(1.5);
     expect(() => keep.parse('14')).toThrow(
-      '"14" has no unit; accepted: a duration with units s/m/h/d (14d, 336h)',
+      '"14" has no unit: a bare number would be 14 seconds; give the unit, such as 14d',
     );
     expect(keep.formerly?.parse('14')).toBe(14);
+  });
+
+  test('a renamed input takes a bare number only where its old name took seconds', () => {
+    const keepFor = duration({ min: 3600, max: 604_800, formerly: { name: 'keep-hours', unit: 'h' } });
+    expect(() => keepFor.parse('24')).toThrow(
+      '"24" has no unit: a bare number would be 24 seconds; give the unit, such as 24h',
+    );
+    expect(keepFor.formerly?.parse('24')).toBe(86_400);
+    const grace = duration({ min: 0, max: 600, formerly: { name: 'grace-seconds', unit: 's' } });
+    expect(grace.parse('90')).toBe(90);
+  });
+
+  test('each unit at most once, largest first: 1m1m and 30m1h are refused', () => {
+    const d = duration({ min: 0, max: 864_000 });
+    expect(d.parse('1h30m')).toBe(5400);
+    expect(d.parse('1d2h3m4s')).toBe(93_784);
+    for (const bad of ['1m1m', '30m1h', '1s1m', '5ms5s'])
+      expect(() => d.parse(bad)).toThrow(
+        `"${bad}" is not a duration; accepted: seconds (90) or with units ms/s/m/h/d (90s, 15m, 1h30m; each unit once, largest first)`,
+      );
+  });
+
+  test('messages give numbers as people write them, and offer no fraction where whole seconds are needed', () => {
+    const age = duration({ unit: 'd', unitRequired: true, whole: false, min: 1 / 24, max: 3650 });
+    expect(() => age.parse('5m')).toThrow(
+      '0.00347 days is out of range; accepted: 0.0417 to 3650 days (1h to 3650d)',
+    );
+    expect(compactDuration(5_400_500)).toBe('1h30m500ms');
+    const grace = duration({ min: 0, max: 86_400, formerly: { name: 'unhealthy-grace-seconds', unit: 's' } });
+    expect(() => grace.formerly!.parse('-1')).toThrow(
+      '"-1" is not a duration; accepted: seconds (90) or with units ms/s/m/h/d (90s, 15m, 1h30m; each unit once, largest first)',
+    );
   });
 
   const specs = [bakeSpec, rollSpec, waitHealthySpec, deploySpec, promoteSpec, retireSpec];

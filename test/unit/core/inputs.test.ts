@@ -100,7 +100,7 @@ describe('parseInputs', () => {
       'name: is required',
       'dry-run: "yes" is not a boolean; accepted: true or false',
       'max-concurrency: 0 is out of range; accepted: 1 to 50',
-      'bake-time: "5 minutes" is not a duration; accepted: seconds (90) or with units ms/s/m/h/d (500ms, 90s, 15m, 1h30m)',
+      'bake-time: "5 minutes" is not a duration; accepted: seconds (90) or with units ms/s/m/h/d (90s, 15m, 1h30m; each unit once, largest first)',
       'regions: "mars" is not accepted; expected AWS region names such as eu-west-1',
       'mode: "panic" is not accepted; accepted: fail, wait, cancel',
       'one of ami-id, amis is required',
@@ -206,36 +206,95 @@ describe('renamed inputs', () => {
     return { v: parseInputs(renamedSpec, source(inputs), (m) => warnings.push(m)), warnings };
   };
 
-  it('takes the new name, a bare number in seconds, without a warning', () => {
-    expect(parsed({ timeout: '90', 'poll-interval': '5s' })).toEqual({
-      v: { timeout: 90, pollInterval: 5 },
+  it('takes the new name without a warning, a bare number only where the old name was seconds too', () => {
+    expect(parsed({ timeout: '90m', 'poll-interval': '5' })).toEqual({
+      v: { timeout: 5400, pollInterval: 5 },
       warnings: [],
     });
+    // timeout-minutes: 90 carried over as timeout: 90 would silently be 90 seconds.
+    expect(() => parsed({ timeout: '90' })).toThrow(
+      'timeout: "90" has no unit: a bare number would be 90 seconds; give the unit, such as 90m',
+    );
   });
 
-  it('takes the old name for one minor version, a bare number in its old unit, with a warning naming the new', () => {
-    // The runner fills the new name with its default when the step does not give it.
-    const { v, warnings } = parsed({ timeout: '60m', 'timeout-minutes': '90', 'poll-interval-seconds': '5' });
+  it('takes the old name for one minor version, a bare number in its old unit, with a warning giving the new', () => {
+    // action.yml declares no default for a renamed input, so the runner leaves the new name empty.
+    const { v, warnings } = parsed({ 'timeout-minutes': '90', 'poll-interval-seconds': '5' });
     expect(v).toEqual({ timeout: 5400, pollInterval: 5 });
     expect(warnings).toEqual([
-      expect.stringMatching(
-        /^timeout-minutes is deprecated and will be removed in the next minor version: use timeout instead/,
-      ),
-      expect.stringMatching(/^poll-interval-seconds is deprecated .*: use poll-interval instead/),
+      'timeout-minutes is deprecated and will be removed in the next minor version: timeout-minutes: 90 → timeout: 90m',
+      'poll-interval-seconds is deprecated and will be removed in the next minor version: poll-interval-seconds: 5 → poll-interval: 5',
+    ]);
+    expect(parsed({ 'timeout-minutes': '2h' }).warnings).toEqual([
+      expect.stringMatching(/timeout-minutes: 2h → timeout: 2h$/),
+    ]);
+    const badWarnings: string[] = [];
+    expect(() =>
+      parseInputs(renamedSpec, source({ 'timeout-minutes': '-1' }), (m) => badWarnings.push(m)),
+    ).toThrow('timeout-minutes: "-1" is not a duration');
+    // No value to suggest for a bad one.
+    expect(badWarnings).toEqual([
+      'timeout-minutes is deprecated and will be removed in the next minor version: use timeout instead',
     ]);
   });
 
-  it('refuses the old and the new name together, and reports an old value by its own name', () => {
-    expect(() => parsed({ timeout: '2h', 'timeout-minutes': '90' })).toThrow(
-      'timeout-minutes: is the old name of timeout; give only timeout',
-    );
-    expect(() => parsed({ 'timeout-minutes': '0' })).toThrow('timeout-minutes: 0 seconds is out of range');
+  it('refuses the old and the new name together, even the new one written as its default', () => {
+    for (const written of ['2h', '60m', '1h'])
+      expect(() => parsed({ timeout: written, 'timeout-minutes': '90' })).toThrow(
+        'timeout-minutes: is the old name of timeout; give only timeout',
+      );
   });
 
-  it('declares the old name in action.yml right after the new one, deprecated', () => {
+  it("reports an old value by its own name, in its old unit's terms", () => {
+    expect(() => parsed({ 'timeout-minutes': '0' })).toThrow(
+      'timeout-minutes: 0 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds)',
+    );
+    expect(() => parsed({ 'timeout-minutes': '30s' })).toThrow(
+      'timeout-minutes: 0.5 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds)',
+    );
+  });
+
+  it('names the old name the user wrote in rule and cross-field problems too', () => {
+    const checked = defineAction({
+      ...renamedSpec,
+      check(v, problem, isSet) {
+        if (isSet('poll-interval') && (v.pollInterval ?? 0) * 60 > v.timeout)
+          problem(`poll-interval: ${v.pollInterval} seconds is too slow for timeout`);
+      },
+    });
+    const problems = (inputs: Record<string, string>) => {
+      try {
+        parseInputs(checked, source(inputs));
+        return [];
+      } catch (err) {
+        return (err as ConfigurationError).problems;
+      }
+    };
+    expect(problems({ 'poll-interval-seconds': '60', timeout: '2m' })).toEqual([
+      'poll-interval-seconds: 60 seconds is too slow for timeout',
+    ]);
+    expect(problems({ 'poll-interval': '60', timeout: '2m' })).toEqual([
+      'poll-interval: 60 seconds is too slow for timeout',
+    ]);
+    // A bad old value is reported once, by its old name; the check about the same field is left out.
+    expect(problems({ 'poll-interval-seconds': '600', timeout: '2m' })).toEqual([
+      'poll-interval-seconds: 600 seconds is out of range; accepted: 1 to 60 seconds',
+    ]);
+  });
+
+  it('declares the old name in action.yml right after the new one, deprecated, and the new one without a default', () => {
+    expect(declaredInputs(renamedSpec).map((i) => [i.name, i.default, i.shownDefault])).toEqual([
+      ['timeout', undefined, '60m'],
+      ['timeout-minutes', undefined, undefined],
+      ['poll-interval', undefined, undefined],
+      ['poll-interval-seconds', undefined, undefined],
+    ]);
     expect(declaredInputs(renamedSpec).map((i) => [i.name, i.deprecationMessage])).toEqual([
       ['timeout', undefined],
-      ['timeout-minutes', expect.stringMatching(/^timeout-minutes is renamed timeout and will be removed/)],
+      [
+        'timeout-minutes',
+        'timeout-minutes is renamed timeout and will be removed in the next minor version; use timeout, a duration with its unit such as 60m.',
+      ],
       ['poll-interval', undefined],
       ['poll-interval-seconds', expect.stringMatching(/^poll-interval-seconds is renamed poll-interval/)],
     ]);

@@ -91,6 +91,23 @@ describe('wait-healthy inputs', () => {
       'max-poll-interval: 10 seconds is below poll-interval (30 seconds); accepted: at least poll-interval',
     ]);
     expect(problems({ 'asg-names': 'web', 'poll-interval': '120' })).toEqual([]);
+    // Only one given: the other follows it, whichever it is.
+    expect(problems({ 'asg-names': 'web', 'max-poll-interval': '10' })).toEqual([]);
+    expect(problems({ 'asg-names': 'web', 'max-poll-interval-seconds': '10' })).toEqual([]);
+  });
+
+  it('with only one of poll-interval and max-poll-interval given, the other follows it', () => {
+    const pace = (inputs: Record<string, string>) => {
+      const o = healthOptions(parseInputs(waitHealthySpec, source({ 'asg-names': 'web', ...inputs })), {
+        env: () => undefined,
+      });
+      return [o.pollIntervalMs, o.maxPollIntervalMs];
+    };
+    expect(pace({})).toEqual([15_000, 60_000]);
+    expect(pace({ 'poll-interval': '2m' })).toEqual([120_000, 120_000]);
+    expect(pace({ 'max-poll-interval': '10s' })).toEqual([10_000, 10_000]);
+    expect(pace({ 'max-poll-interval': '60s' })).toEqual([15_000, 60_000]);
+    expect(pace({ 'poll-interval': '5s', 'max-poll-interval': '10s' })).toEqual([5000, 10_000]);
   });
 
   it('rejects a group listed twice in refreshes', () => {

@@ -44,6 +44,17 @@ describe('roll-asg inputs', () => {
     });
   });
 
+  it('with only one of poll-interval and max-poll-interval given, the other follows it', () => {
+    const pace = (inputs: Record<string, string>) => {
+      const o = rollOptionsFrom(parse({ 'asg-names': 'web', 'ami-id': AMI, ...inputs }));
+      return [o.pollIntervalMs, o.maxPollIntervalMs];
+    };
+    expect(pace({ 'poll-interval': '2m' })).toEqual([120_000, 120_000]);
+    expect(pace({ 'max-poll-interval': '10s' })).toEqual([10_000, 10_000]);
+    expect(pace({ 'max-poll-interval-seconds': '10' })).toEqual([10_000, 10_000]);
+    expect(pace({ 'poll-interval': '1s', 'max-poll-interval': '10s' })).toEqual([1000, 10_000]);
+  });
+
   it('parses every preference as given', () => {
     const o = rollOptionsFrom(
       parse({
