@@ -9,9 +9,9 @@ import {
 import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import type { ActionContext } from '../core/context.js';
 import { setDefaultVersion } from '../roll/launch-template.js';
-import { mapLaunchSource, type LaunchSource } from '../roll/pin.js';
+import type { LaunchSource } from '../roll/pin.js';
 import { describeGroups } from '../aws/groups.js';
-import { groupTemplateSpecs } from '../aws/group-templates.js';
+import { groupTemplateSpecs, mapLaunchSource } from '../aws/group-templates.js';
 import type { GroupBefore, Journal } from './journal.js';
 
 const floating = (v: string | undefined) => v === undefined || v === '$Latest' || v === '$Default';

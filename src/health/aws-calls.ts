@@ -15,6 +15,7 @@ import {
 import type { AwsClients } from '../aws/clients.js';
 import type { BudgetedService, RequestBudget } from './budget.js';
 import { describeGroups } from '../aws/groups.js';
+import { mapLaunchSource } from '../aws/group-templates.js';
 import { instancesById } from '../aws/instances.js';
 import type { Paging, SdkCommand } from '../aws/paging.js';
 import { latestRefresh } from '../aws/refreshes.js';
@@ -203,26 +204,10 @@ export function revertConfiguration(
   const spec = { LaunchTemplateId: to.templateId, Version: to.version };
   const mixed = from?.MixedInstancesPolicy;
   if (!mixed?.LaunchTemplate) return { LaunchTemplate: spec };
-  const back = <S extends { LaunchTemplateId?: string }>(s: S | undefined) =>
-    s?.LaunchTemplateId === to.templateId ? spec : s;
-  const lt = mixed.LaunchTemplate;
-  return {
-    MixedInstancesPolicy: {
-      ...mixed,
-      LaunchTemplate: {
-        ...lt,
-        LaunchTemplateSpecification: back(lt.LaunchTemplateSpecification) ?? spec,
-        ...(lt.Overrides
-          ? {
-              Overrides: lt.Overrides.map((o) => ({
-                ...o,
-                ...(o.LaunchTemplateSpecification
-                  ? { LaunchTemplateSpecification: back(o.LaunchTemplateSpecification) }
-                  : {}),
-              })),
-            }
-          : {}),
-      },
-    },
-  };
+  const back = mapLaunchSource({ MixedInstancesPolicy: mixed }, (s) =>
+    s.LaunchTemplateId === to.templateId ? spec : s,
+  );
+  // A policy without a template of its own (AWS requires one) gets the previous version's.
+  back.MixedInstancesPolicy!.LaunchTemplate!.LaunchTemplateSpecification ??= spec;
+  return back;
 }

@@ -11,6 +11,7 @@ import type { ActionContext } from '../core/context.js';
 import { templateLabel } from './launch-template.js';
 import type { GroupPlan } from './plan.js';
 import { groupLabel } from '../aws/group-label.js';
+import { mapLaunchSource } from '../aws/group-templates.js';
 
 const floating = (v: string | undefined) => v === undefined || v === '$Latest' || v === '$Default';
 
@@ -33,34 +34,6 @@ export function launchSource(
   const map = (spec: LaunchTemplateSpecification) => oneIdentifier(mapSpec(spec));
   if (plan.kind === 'launch-template') return { LaunchTemplate: map(plan.group.LaunchTemplate!) };
   return mapLaunchSource({ MixedInstancesPolicy: plan.group.MixedInstancesPolicy! }, map);
-}
-
-/** A launch source with every template spec passed through `map`, mixed-instances overrides too. */
-export function mapLaunchSource(
-  source: LaunchSource,
-  map: (spec: LaunchTemplateSpecification) => LaunchTemplateSpecification,
-): LaunchSource {
-  if (source.LaunchTemplate) return { LaunchTemplate: map(source.LaunchTemplate) };
-  const policy = source.MixedInstancesPolicy!;
-  const lt = policy.LaunchTemplate!;
-  return {
-    MixedInstancesPolicy: {
-      ...policy,
-      LaunchTemplate: {
-        ...lt,
-        LaunchTemplateSpecification: map(lt.LaunchTemplateSpecification!),
-        ...(lt.Overrides
-          ? {
-              Overrides: lt.Overrides.map((o) =>
-                o.LaunchTemplateSpecification
-                  ? { ...o, LaunchTemplateSpecification: map(o.LaunchTemplateSpecification) }
-                  : o,
-              ),
-            }
-          : {}),
-      },
-    },
-  };
 }
 
 /** The specs the group names with a floating version, each with the number it resolves to now. */
