@@ -40,7 +40,10 @@ export function deployOptions(inputs: DeployInputs, step: Step): DeployOptions {
   const v = deployment(inputs);
   const journal = new Journal(stateFiles(step), (j) =>
     // Not yet proven: a run that ends here without writing its outputs ended put back or unfinished.
-    step.setOutputs?.({ refreshes: startedRefreshes(j), status: 'failed' }),
+    step.setOutputs?.({
+      refreshes: startedRefreshes(j),
+      status: j.settled === 'healthy' ? 'healthy' : 'failed',
+    }),
   );
   return { ...planOf(v, journal), steps: deploySteps(stepOptions(v, step)) };
 }
@@ -53,7 +56,8 @@ function regionsPlan(inputs: DeployInputs, step: Step): RegionsPlan {
   const onRefresh = () =>
     step.setOutputs?.({
       refreshes: journals.flatMap((j) => (j.data ? startedRefreshes(j.data) : [])),
-      status: 'failed',
+      // Healthy only once every region's transaction is settled healthy.
+      status: journals.every((j) => j.data?.settled === 'healthy') ? 'healthy' : 'failed',
     });
   const regions = regionDeployments(inputs).map((v) => {
     const name = regionState(v.region);

@@ -94,7 +94,7 @@ export class Journal {
   recording = false;
   constructor(
     private readonly save: Saver = () => undefined,
-    /** Called when a refresh has started (its id known): the `refreshes` output is written at once. */
+    /** Called when a refresh has started (its id known) and when the run settles: the outputs are written at once. */
     private readonly onRefresh?: (data: JournalData) => void,
   ) {}
 
@@ -123,6 +123,9 @@ export class Journal {
     if (!this.data) return;
     this.data.settled = how;
     this.saveBase();
+    // Settled healthy, the outputs say so at once: what follows (deregistration protection, reaping)
+    // changes nothing the status speaks of, and a kill there must not leave the new state `failed`.
+    this.onRefresh?.(this.data);
   }
 
   private saveBase(): void {

@@ -58,6 +58,16 @@ describe('the journal', () => {
     ]);
   });
 
+  test('settled, it tells its listener at once (the outputs say healthy before protection and reaping)', () => {
+    const s = stateOf();
+    const heard: (string | undefined)[] = [];
+    const journal = new Journal(s.save, (d) => heard.push(d.settled));
+    begun(journal);
+    journal.settle('healthy');
+    expect(heard).toEqual(['healthy']);
+    expect(readJournal((n) => s.saved.get(n) ?? '')?.settled).toBe('healthy');
+  });
+
   test('a call whose answer never comes is still in the journal, without its answer', async () => {
     const s = stateOf();
     const journal = new Journal(s.save);
