@@ -132,9 +132,9 @@ function addToModule(path: string, op: string): string {
     path,
   );
   const stub = [
-    `/** ${op}: TODO what localcloud models of it (its FIDELITY.md row says what an action reads). */`,
+    `/** ${op}: what localcloud models of it (its FIDELITY.md row says what an action reads). */`,
     `const ${camel(op)}: AwsHandler = (_req, _ctx) => {`,
-    `  throw new AwsError('InternalError', 'localcloud: ${op} is scaffolded, not implemented yet', 500);`,
+    `  throw new AwsError('InternalError', 'localcloud: ${op} has no model yet; write it as CONTRIBUTING.md says', 500);`,
     `};`,
     '',
   ].join('\n');
