@@ -95,7 +95,7 @@ export class Journal {
   constructor(
     private readonly save: Saver = () => undefined,
     /** Called when a refresh has started (its id known) and when the run settles: the outputs are written at once. */
-    private readonly onRefresh?: (data: JournalData) => void,
+    private readonly onChange?: (data: JournalData) => void,
   ) {}
 
   begin(data: Omit<JournalData, 'v' | 'changes'>): void {
@@ -116,7 +116,7 @@ export class Journal {
     const i = this.data?.changes.indexOf(change) ?? -1;
     if (i < 0) return;
     this.save(changeState(i), JSON.stringify(change));
-    if (change.kind === 'refresh' && 'refreshId' in fields) this.onRefresh?.(this.data!);
+    if (change.kind === 'refresh' && 'refreshId' in fields) this.onChange?.(this.data!);
   }
 
   settle(how: NonNullable<JournalData['settled']>): void {
@@ -125,7 +125,7 @@ export class Journal {
     this.saveBase();
     // Settled healthy, the outputs say so at once: what follows (deregistration protection, reaping)
     // changes nothing the status speaks of, and a kill there must not leave the new state `failed`.
-    this.onRefresh?.(this.data);
+    this.onChange?.(this.data);
   }
 
   private saveBase(): void {
