@@ -265,8 +265,11 @@ describe("the group's own settings", () => {
     expect(refresh.Preferences).toMatchObject({ MinHealthyPercentage: 50, MaxHealthyPercentage: 150 });
     // Above 100%, a new instance launches before an old one goes (at AWS's 90/100 it would not).
     const acts = await asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: 'policy' }));
+    // Newest first, as AWS lists them: reversed, a launch and a termination started in the same
+    // millisecond keep the order they were made in (the sort is stable).
     const byRefresh = acts
       .Activities!.filter((a) => a.Cause?.includes(refresh.InstanceRefreshId!))
+      .reverse()
       .sort((a, b) => a.StartTime!.getTime() - b.StartTime!.getTime());
     expect(byRefresh[0]!.Description).toMatch(/^Launching a new EC2 instance/);
   });

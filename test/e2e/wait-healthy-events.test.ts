@@ -80,6 +80,10 @@ const pace = {
   'max-poll-interval': '6',
   'max-requests-per-second': '10',
 };
+// The read a provable refresh gets every max-poll-interval: at 6 s it lands within a tick of a
+// refresh that lasts about 6.5 s, before its end in one run and after it in the other, so the two
+// counts differed by that coincidence alone. At 30 s no such read falls inside either refresh.
+const unhurried = { ...pace, 'max-poll-interval': '30' };
 const env = () => localcloudEnv(lc.url, region);
 
 describe('wait-healthy with events-queue-url', () => {
@@ -87,7 +91,7 @@ describe('wait-healthy with events-queue-url', () => {
     const withEvents = await rollout('events-web');
     const r = await runActionStep('wait-healthy', {
       env: env(),
-      inputs: { refreshes: JSON.stringify([withEvents]), 'events-queue-url': queueUrl, ...pace },
+      inputs: { refreshes: JSON.stringify([withEvents]), 'events-queue-url': queueUrl, ...unhurried },
     });
     expect(r.errors).toEqual([]);
     expect(r.outputs.status).toBe('healthy');
@@ -99,7 +103,7 @@ describe('wait-healthy with events-queue-url', () => {
     const polled = await rollout('polling-web');
     const p = await runActionStep('wait-healthy', {
       env: env(),
-      inputs: { refreshes: JSON.stringify([polled]), ...pace },
+      inputs: { refreshes: JSON.stringify([polled]), ...unhurried },
     });
     expect(p.outputs.status).toBe('healthy');
     const polling = watchCost('polling-web', polled.refreshId!, p.outputs.results);
