@@ -1,67 +1,21 @@
 // The deploy-ami transaction for one environment: plan everything read-only, change, prove the
 // fleet healthy, and on any failure put back what this run changed. The steps are injected so the
 // order and the decisions between them are testable without any AWS client.
-import {
-  AbortedError,
-  ActionFailure,
-  ConfigurationError,
-  describeError,
-  PartialFailure,
-} from '../core/errors.js';
+import { AbortedError, ActionFailure, ConfigurationError, describeError } from '../core/errors.js';
 import { groupTemplateSpecs } from '../aws/group-templates.js';
 import { groupBefore, Journal } from './journal.js';
 import { journaled } from './journal-middleware.js';
-import type { PutBackReport, Remaining } from './persist.js';
+import type { PutBackReport } from './persist.js';
 import type { Log } from '../core/log.js';
 import type { ActionContext } from '../core/context.js';
-import type { HealthResult } from '../health/wait.js';
 import type { WatchedRefresh } from '../health/watched-refresh.js';
-import type { PromoteResult, RegionPromotion } from '../promote/types.js';
-import type { ReapResult } from '../reap/reap.js';
+import type { PromoteResult } from '../promote/types.js';
 import { RollFailure, type RollResult } from '../roll/roll.js';
 import { PromotionError } from '../promote/promote.js';
 import type { Deployment } from './inputs.js';
+import { DeployFailure, type DeployResult, type DeployStatus } from './result.js';
 import type { DeploySteps } from './steps.js';
 import { groupLabel } from '../aws/group-label.js';
-
-/** healthy / failed / rolled-back / timed-out as wait-healthy; refused: a check failed, nothing changed; planned: dry run. */
-export type DeployStatus = 'healthy' | 'failed' | 'rolled-back' | 'timed-out' | 'refused' | 'planned';
-
-/**
- * When the environment's label moves. Groups whose template resolves the parameter launch what
- * the label says, so it moves first (and is put back on failure); groups pinned to the AMI by id
- * need no record to launch, so the label moves only once the fleet is proven healthy.
- */
-export type Order = 'label-first' | 'fleet-first';
-
-export interface DeployResult {
-  environment: string;
-  /** With amis: the region this result is of. */
-  region?: string;
-  amiId: string;
-  label: string;
-  dryRun: boolean;
-  order?: Order;
-  /** The read-only plan: what promote and roll would do. */
-  planned?: { promote?: RegionPromotion; roll: RollResult };
-  promoted?: RegionPromotion;
-  rolled?: RollResult;
-  wait?: HealthResult;
-  /** What a failed run put back, one phrase each. */
-  restored: string[];
-  /** Groups put back on $Latest/$Default (and defaults moved) once proven, one phrase each. */
-  sources?: string[];
-  /** What it could not put back, each with the command that finishes it. */
-  remaining?: Remaining[];
-  reap?: { result?: ReapResult; warning?: string };
-  status: DeployStatus;
-  /** The one-line failure, when the step fails. */
-  failure?: string;
-  timings: { phase: string; ms: number }[];
-}
-
-/** The step failed; carries the result so outputs and the summary still tell what happened. */
-export class DeployFailure extends PartialFailure<DeployResult> {}
 
 /** The runner does not nest log groups: a group opened inside another becomes a plain line. */
 export function oneGroupAtATime(log: Log): Log {

@@ -4,15 +4,8 @@
 // and any failure puts every region that started back.
 import type { ActionContext } from '../core/context.js';
 import { AbortedError, ConfigurationError, PartialFailure } from '../core/errors.js';
-import {
-  DeployFailure,
-  Halt,
-  oneGroupAtATime,
-  Transaction,
-  type DeployPlan,
-  type DeployResult,
-  type DeployStatus,
-} from './deploy.js';
+import { Halt, oneGroupAtATime, Transaction, type DeployPlan } from './deploy.js';
+import { DeployFailure, type DeployResult, type DeployStatus } from './result.js';
 import { journaled } from './journal-middleware.js';
 import type { DeploySteps } from './steps.js';
 

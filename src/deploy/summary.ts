@@ -3,7 +3,7 @@
 import { blocks, code, details, heading, seconds, table } from '../core/summary.js';
 import { renderSummary as renderWait } from '../health/summary.js';
 import type { RegionPromotion } from '../promote/types.js';
-import type { DeployResult, DeployStatus } from './deploy.js';
+import type { DeployResult, DeployStatus } from './result.js';
 
 export const ICON: Record<DeployStatus, string> = {
   healthy: '✅',

@@ -9,7 +9,8 @@ import { AbortedError, ActionFailure, ConfigurationError } from '../../../src/co
 import { declaredInputs, parseInputs } from '../../../src/core/inputs.js';
 import { memoryLog } from '../../../src/core/log.js';
 import type { ActionContext } from '../../../src/core/context.js';
-import { deploy, DeployFailure, oneGroupAtATime } from '../../../src/deploy/deploy.js';
+import { deploy, oneGroupAtATime } from '../../../src/deploy/deploy.js';
+import { DeployFailure } from '../../../src/deploy/result.js';
 import { stepOptions, type DeploySteps } from '../../../src/deploy/steps.js';
 import type { JournalData } from '../../../src/deploy/journal.js';
 import { PutBackReport } from '../../../src/deploy/persist.js';
