@@ -101,18 +101,23 @@ export function parseInputs<F extends Fields>(
 }
 
 /**
- * A problem about a renamed input the user gave under its old name names the old name, as written:
- * `max-poll-interval-seconds: 10 seconds is below …`, not `max-poll-interval: …`.
+ * A problem names each renamed input the user gave under its old name by that name, as written —
+ * where it leads and where it is mentioned: `max-poll-interval-seconds: 10 seconds is below
+ * poll-interval-seconds (15 seconds)`, not `max-poll-interval: … below poll-interval …`.
  */
 function asWritten(
   spec: { readonly inputs: Fields },
   origin: ReadonlyMap<string, string>,
   problem: string,
 ): string {
-  const m = /^([\w-]+):/.exec(problem);
-  const f = m ? spec.inputs[m[1]!] : undefined;
-  if (!m || !f?.formerly || origin.get(m[1]!) !== 'formerly') return problem;
-  return `${f.formerly.name}${problem.slice(m[1]!.length)}`;
+  let written = problem;
+  for (const [name, f] of Object.entries(spec.inputs)) {
+    if (!f.formerly || origin.get(name) !== 'formerly') continue;
+    // The whole name only: poll-interval is part of max-poll-interval.
+    const mention = new RegExp(`(?<![\\w-])${name.replace(/[-]/g, '\\-')}(?![\\w-])`, 'g');
+    written = written.replace(mention, f.formerly.name);
+  }
+  return written;
 }
 
 function parseInto(

@@ -276,6 +276,13 @@ describe('renamed inputs', () => {
     expect(problems({ 'poll-interval': '60', timeout: '2m' })).toEqual([
       'poll-interval: 60 seconds is too slow for timeout',
     ]);
+    // Where a message mentions another renamed input, it too is named as the user wrote it.
+    expect(problems({ 'poll-interval-seconds': '60', 'timeout-minutes': '2' })).toEqual([
+      'poll-interval-seconds: 60 seconds is too slow for timeout-minutes',
+    ]);
+    expect(problems({ 'poll-interval': '60', 'timeout-minutes': '2' })).toEqual([
+      'poll-interval: 60 seconds is too slow for timeout-minutes',
+    ]);
     // A bad old value is reported once, by its old name; the check about the same field is left out.
     expect(problems({ 'poll-interval-seconds': '600', timeout: '2m' })).toEqual([
       'poll-interval-seconds: 600 seconds is out of range; accepted: 1 to 60 seconds',

@@ -90,6 +90,17 @@ describe('wait-healthy inputs', () => {
     expect(problems({ 'asg-names': 'web', 'poll-interval': '30', 'max-poll-interval': '10' })).toEqual([
       'max-poll-interval: 10 seconds is below poll-interval (30 seconds); accepted: at least poll-interval',
     ]);
+    // By their old names, as the user wrote them, wherever the line names them.
+    expect(
+      problems({ 'asg-names': 'web', 'poll-interval-seconds': '30', 'max-poll-interval-seconds': '10' }),
+    ).toEqual([
+      'max-poll-interval-seconds: 10 seconds is below poll-interval-seconds (30 seconds); accepted: at least poll-interval-seconds',
+    ]);
+    expect(
+      problems({ 'asg-names': 'web', 'poll-interval-seconds': '30', 'max-poll-interval': '10s' }),
+    ).toEqual([
+      'max-poll-interval: 10 seconds is below poll-interval-seconds (30 seconds); accepted: at least poll-interval-seconds',
+    ]);
     expect(problems({ 'asg-names': 'web', 'poll-interval': '120' })).toEqual([]);
     // Only one given: the other follows it, whichever it is.
     expect(problems({ 'asg-names': 'web', 'max-poll-interval': '10' })).toEqual([]);
