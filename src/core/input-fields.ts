@@ -153,7 +153,13 @@ export const UNIT_NAME: Record<DurationUnit, string> = {
  * larger units first (1m1m and 30m1h are refused). In ms; undefined when it is none.
  */
 export function parseDurationMs(raw: string, unit: DurationUnit): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * UNIT_MS[unit]!);
+  const exact = exactDurationMs(raw, unit);
+  return exact === undefined ? undefined : Math.round(exact);
+}
+
+/** parseDurationMs before its rounding to whole milliseconds: what messages show. */
+function exactDurationMs(raw: string, unit: DurationUnit): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw) * UNIT_MS[unit]!;
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
   let total = 0;
   let consumed = 0;
@@ -165,12 +171,12 @@ export function parseDurationMs(raw: string, unit: DurationUnit): number | undef
     total += Number(m[1]) * size;
     consumed = re.lastIndex;
   }
-  return consumed === raw.length && consumed > 0 ? Math.round(total) : undefined;
+  return consumed === raw.length && consumed > 0 ? total : undefined;
 }
 
 /** A number as people write it: whole, or to 3 significant digits (0.0417, not 0.041666666666666664). */
 export const readable = (n: number): string =>
-  Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(3)));
+  Number.isInteger(n) && Math.abs(n) < 1e15 ? String(n) : String(Number(n.toPrecision(3)));
 
 /** A duration in the input syntax, largest units first: 3600000 → 1h, 5400000 → 1h30m, 500 → 500ms. */
 export function compactDuration(ms: number): string {
@@ -214,31 +220,80 @@ function parseDuration(
   const shown = UNIT_NAME[shownIn];
   const whole = o.whole ?? true;
   const isBare = /^\d+(\.\d+)?$/.test(raw);
-  if (!bareUnit && isBare)
+  // Zero is zero in every unit: keep-for: 0 needs none.
+  if (!bareUnit && isBare && Number(raw) !== 0)
     throw new InputProblem(
       `${quote(raw)} has no unit: a bare number would be ${raw} seconds; give the unit, such as ${raw}${o.formerly?.unit ?? unit}`,
     );
-  const ms = parseDurationMs(raw, bareUnit ?? unit);
-  if (ms === undefined) {
-    const examples = whole && unit !== 'ms' ? '90s, 15m, 1h30m' : '500ms, 90s, 15m, 1h30m';
+  const exact = exactDurationMs(raw, bareUnit ?? unit);
+  if (exact === undefined)
     throw new InputProblem(
-      `${quote(raw)} is not a duration; accepted: ${bareUnit ? `${UNIT_NAME[bareUnit]} (90) or ` : ''}with units ms/s/m/h/d (${examples}; each unit once, largest first)`,
+      `${quote(raw)} is not a duration; accepted: ${bareUnit ? `${UNIT_NAME[bareUnit]} (${bareExample(o, bareUnit)}) or ` : ''}with units ms/s/m/h/d (${examplesFor(o).join(', ')}; each unit once, largest first)`,
     );
+  const n = Math.round(exact) / UNIT_MS[unit]!;
+  // A fraction of a day or hour reads better as a duration: 1h to 3650d, not 0.0417 to 3650 days.
+  const fractional =
+    UNIT_MS[unit]! > 1000 && [o.min, o.max].some((x) => x !== undefined && !Number.isInteger(x));
+  if (fractional && shownIn === unit) {
+    const accepted = range(o, (x) => compactDuration(x * UNIT_MS[unit]!));
+    if (whole && !Number.isInteger(n))
+      throw new InputProblem(`${quote(raw)} is not a whole number of ${UNIT_NAME[unit]}${accepted}`);
+    if (outside(n, o)) throw new InputProblem(`${quote(raw)} is out of range${accepted}`);
+    return n;
   }
-  const n = ms / UNIT_MS[unit]!;
   // The range in the unit messages speak, and in the field's own when that differs:
   // timeout-minutes: 0 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds).
   const inShown = (x: number) => readable((x * UNIT_MS[unit]!) / UNIT_MS[shownIn]!);
-  // A fraction of a day or hour reads better as a duration: 0.0417 to 3650 days (1h to 3650d).
-  const fractional =
-    UNIT_MS[unit]! > 1000 && [o.min, o.max].some((x) => x !== undefined && !Number.isInteger(x));
-  const own = `${range(o, readable)} ${UNIT_NAME[unit]}${fractional ? ` (${range(o, (x) => compactDuration(x * UNIT_MS[unit]!)).replace('; accepted: ', '')})` : ''}`;
+  const own = `${range(o, readable)} ${UNIT_NAME[unit]}`;
   const accepted =
     shownIn === unit ? own : `${range(o, inShown)} ${shown} (${own.replace('; accepted: ', '')})`;
   if (whole && !Number.isInteger(n))
     throw new InputProblem(`${quote(raw)} is not a whole number of ${UNIT_NAME[unit]}${accepted}`);
-  if (outside(n, o)) throw new InputProblem(`${inShown(n)} ${shown} is out of range${accepted}`);
+  if (outside(n, o)) {
+    const value = shownAmount(
+      exact / UNIT_MS[shownIn]!,
+      [o.min, o.max].map((x) => x !== undefined && inShown(x)),
+    );
+    throw new InputProblem(
+      `${value} ${value === '1' ? shown.slice(0, -1) : shown} is out of range${accepted}`,
+    );
+  }
   return n;
+}
+
+/**
+ * An amount out of range, as people write it, but never rounded onto a bound it is outside of:
+ * 59.999 seconds, not 60, against "accepted: 60 to 86400 seconds".
+ */
+function shownAmount(x: number, bounds: readonly (string | false)[]): string {
+  const short = readable(x);
+  return bounds.includes(short) ? String(Number(x.toPrecision(12))) : short;
+}
+
+/** Whether a duration of `ms` is one the field accepts (range and whole units). */
+function fitsField(o: DurationOpts, ms: number): boolean {
+  const n = ms / UNIT_MS[o.unit ?? 's']!;
+  return !outside(n, o) && (!(o.whole ?? true) || Number.isInteger(n));
+}
+
+/** A bare number the field accepts in `bare`: 90 where it fits. */
+function bareExample(o: DurationOpts, bare: DurationUnit): number {
+  return [90, 30, 5, 1, 14, 7].find((n) => fitsField(o, n * UNIT_MS[bare]!)) ?? 90;
+}
+
+/** Up to three examples in the syntax that the field itself accepts (range and whole units). */
+function examplesFor(o: DurationOpts): string[] {
+  const unitMs = UNIT_MS[o.unit ?? 's']!;
+  const fits = (ms: number) => fitsField(o, ms);
+  // The usual examples first, then others for a range they miss; shown shortest first.
+  const candidates = ['500ms', '90s', '15m', '1h30m', '5s', '30s', '12h', '1d', '7d', '30d', '90d', '365d'];
+  const ms = (c: string) => parseDurationMs(c, 's')!;
+  const fitting = candidates
+    .filter((c) => fits(ms(c)))
+    .slice(0, 3)
+    .sort((a, b) => ms(a) - ms(b));
+  if (fitting.length > 0) return fitting;
+  return [o.min, o.max].flatMap((x) => (x === undefined ? [] : [compactDuration(x * unitMs)]));
 }
 
 const durationField = optionalKind<DurationOpts, number>('duration', (raw, o) =>

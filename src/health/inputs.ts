@@ -46,16 +46,18 @@ export const waitHealthySpec = defineAction({
     }),
     'health-url-timeout': duration({
       description:
-        'Time allowed for one `health-url` request: a duration such as 5s or 30s (a bare number is seconds).',
+        'Time allowed for one `health-url` request: a duration from 100ms to 2m such as 500ms, 5s or 30s (a bare number is seconds).',
       default: '5s',
-      min: 1,
+      whole: false,
+      min: 0.1,
       max: 120,
       formerly: { name: 'health-url-timeout-seconds', unit: 's' },
     }),
     'unhealthy-grace': duration({
       description:
-        'How long an instance may stay unhealthy (load balancer target `unhealthy`, or failing `health-url`) before the wait fails: a duration such as 90s or 5m (a bare number is seconds).',
+        'How long an instance may stay unhealthy (load balancer target `unhealthy`, or failing `health-url`) before the wait fails: a duration up to 1d such as 90s or 5m (a bare number is seconds).',
       default: '5m',
+      whole: false,
       min: 0,
       max: 86_400,
       formerly: { name: 'unhealthy-grace-seconds', unit: 's' },

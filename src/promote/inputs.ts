@@ -127,8 +127,10 @@ export const promoteSpec = defineAction({
       default: 'false',
     }),
     'validation-timeout': duration({
-      description: 'How long to wait for SSM to validate the new version (seconds, or with units: 90s, 5m).',
+      description:
+        'How long to wait for SSM to validate the new version: a duration from 1s to 1h such as 90s or 5m (a bare number is seconds).',
       default: '2m',
+      whole: false,
       min: 1,
       max: 3600,
     }),

@@ -90,3 +90,27 @@ describe('local action steps', () => {
     },
   );
 });
+
+describe('paced steps', () => {
+  // poll-interval and max-poll-interval follow each other when only one is given; a workflow that
+  // fills in a literal for the unset one (`vars.X || '60'`) refuses a user's lone 120 (max below poll).
+  test.each(workflows)('%s leaves the poll intervals empty unless a variable sets them', async (file) => {
+    const wf = await loadWorkflow(join(repoRoot, file));
+    const filled: string[] = [];
+    for (const job of wf.jobs) {
+      if (job.kind !== 'steps') continue;
+      for (const step of job.steps) {
+        if (!step.uses?.startsWith('./') || !step.with || !isMapping(step.with)) continue;
+        const given = [...step.with].map((p) => [String(evaluateToken(p.key, {})), p.value] as const);
+        const paced = given.filter(([k]) => k === 'poll-interval' || k === 'max-poll-interval');
+        if (paced.length < 2) continue;
+        for (const [k, v] of paced) {
+          const value = evaluateToken(v, { vars: {} });
+          if (value !== '' && value !== null)
+            filled.push(`${job.id}/${step.id}: ${k} is ${JSON.stringify(value)}`);
+        }
+      }
+    }
+    expect(filled).toEqual([]);
+  });
+});

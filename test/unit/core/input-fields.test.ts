@@ -102,9 +102,27 @@ describe('duration fields', () => {
 
   test('messages give numbers as people write them, and offer no fraction where whole seconds are needed', () => {
     const age = duration({ unit: 'd', unitRequired: true, whole: false, min: 1 / 24, max: 3650 });
-    expect(() => age.parse('5m')).toThrow(
-      '0.00347 days is out of range; accepted: 0.0417 to 3650 days (1h to 3650d)',
+    expect(() => age.parse('5m')).toThrow('"5m" is out of range; accepted: 1h to 3650d');
+    expect(() => age.parse('500ms')).toThrow('"500ms" is out of range; accepted: 1h to 3650d');
+    expect(() => age.parse('abc')).toThrow('with units ms/s/m/h/d (1h30m, 12h, 1d; each unit once');
+    // Never rounded onto the bound it is outside of, nor float noise, nor "1 minutes".
+    const timeout = waitTimeout('x');
+    expect(() => timeout.parse('59999ms')).toThrow('59.999 seconds is out of range; accepted: 60 to 86400');
+    expect(() => timeout.parse('86400.4s')).toThrow('86400.4 seconds is out of range');
+    expect(() => timeout.parse('99999999999999999999h')).toThrow('3.6e+23 seconds is out of range');
+    expect(() => timeout.formerly!.parse('0.9999')).toThrow(
+      '0.9999 minutes is out of range; accepted: 1 to 1440 minutes',
     );
+    const short = duration({ min: 120, max: 600, formerly: { name: 'short-minutes', unit: 'm' } });
+    expect(() => short.formerly!.parse('1')).toThrow(
+      '1 minute is out of range; accepted: 2 to 10 minutes (120 to 600 seconds)',
+    );
+    const poll = seconds({ default: '15s', min: 0.1, max: 3600, description: 'x' });
+    expect(() => poll.parse('0.0004')).toThrow(
+      '0.0004 seconds is out of range; accepted: 0.1 to 3600 seconds',
+    );
+    // Examples the field accepts: not 500ms for a timeout of at least a minute.
+    expect(() => timeout.parse('abc')).toThrow('(90s, 15m, 1h30m; each unit once');
     expect(compactDuration(5_400_500)).toBe('1h30m500ms');
     const grace = duration({ min: 0, max: 86_400, formerly: { name: 'unhealthy-grace-seconds', unit: 's' } });
     expect(() => grace.formerly!.parse('-1')).toThrow(

@@ -95,7 +95,7 @@ describe('promote-ami-parameter inputs', () => {
       ),
       expect.stringMatching(/^allow-older: "yes" is not a boolean; accepted: true or false/),
       expect.stringMatching(
-        /^poll-interval: "fast" is not a duration; accepted: seconds \(90\) or with units ms\/s\/m\/h\/d \(500ms, 90s/,
+        /^poll-interval: "fast" is not a duration; accepted: seconds \(30\) or with units ms\/s\/m\/h\/d \(500ms, 5s, 30s;/,
       ),
     ]);
   });
