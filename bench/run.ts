@@ -22,6 +22,8 @@ if (unknown.length) {
   );
   process.exit(2);
 }
+// Read before the sections run: a commit made while a long run goes on is not what it measured.
+const measured = commit();
 const opts: BenchOptions = { quick, seed: 42, log: (l) => console.log(l) };
 
 // By section name in sections.ts, in the order run.
@@ -50,7 +52,7 @@ const date = new Date().toISOString();
 const stamp = {
   date,
   node: process.version,
-  commit: commit(),
+  commit: measured,
   command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
 };
 const order = Object.keys(sections);

@@ -40,6 +40,9 @@ export async function bake(ctx: ActionContext, o: BakeRunOptions): Promise<BakeR
     ctx.log.warning(
       'provision-scripts: no iam-instance-profile given; Run Command reaches the builder only through an instance profile that allows SSM (for example AmazonSSMManagedInstanceCore), or the bake waits for the agent until timeout',
     );
+  // Not refused: `reuse-if-unchanged: ${{ inputs.force && 'false' || 'true' }}` beside a fixed age is a way to force a rebake.
+  if (o.reuseMaxAgeDays !== undefined && !o.reuseIfUnchanged)
+    ctx.log.warning('reuse-max-age: ignored, reuse-if-unchanged is false (every run bakes anew)');
   // The name too is an input error, found before any AWS call.
   const started = ctx.clock.now();
   const naming = imageNaming(o, { ...o, started });

@@ -239,8 +239,6 @@ export const bakeSpec = defineAction({
     if (v.kmsKeyId && !v.encrypted) problem('kms-key-id: needs encrypted: true');
     if (v.shareSnapshots && !v.shareWithAccounts.length)
       problem('share-snapshots: needs share-with-accounts (the accounts to grant createVolumePermission)');
-    if (isSet('reuse-max-age') && !v.reuseIfUnchanged)
-      problem('reuse-max-age: applies only with reuse-if-unchanged: true (with false every run bakes anew)');
     checkKeys(v, problem);
     const reserved = Object.keys(v.tags).filter((k) => k.toLowerCase().startsWith('golden-ami:'));
     if (reserved.length)

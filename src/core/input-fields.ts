@@ -215,15 +215,14 @@ function parseDuration(
   o: DurationOpts,
   bareUnit: DurationUnit | undefined,
   shownIn: DurationUnit = o.unit ?? 's',
+  oldName = false,
 ): number {
   const unit = o.unit ?? 's';
-  const shown = UNIT_NAME[shownIn];
   const whole = o.whole ?? true;
-  const isBare = /^\d+(\.\d+)?$/.test(raw);
   // Zero is zero in every unit: keep-for: 0 needs none.
-  if (!bareUnit && isBare && Number(raw) !== 0)
+  if (!bareUnit && isBareNumber(raw) && Number(raw) !== 0)
     throw new InputProblem(
-      `${quote(raw)} has no unit: a bare number would be ${raw} seconds; give the unit, such as ${raw}${o.formerly?.unit ?? unit}`,
+      `${quote(raw)} has no unit: a bare number would be ${amount(raw, 's')}; give the unit, such as ${raw}${o.formerly?.unit ?? unit}`,
     );
   const exact = exactDurationMs(raw, bareUnit ?? unit);
   if (exact === undefined)
@@ -231,43 +230,57 @@ function parseDuration(
       `${quote(raw)} is not a duration; accepted: ${bareUnit ? `${UNIT_NAME[bareUnit]} (${bareExample(o, bareUnit)}) or ` : ''}with units ms/s/m/h/d (${examplesFor(o).join(', ')}; each unit once, largest first)`,
     );
   const n = Math.round(exact) / UNIT_MS[unit]!;
-  // A fraction of a day or hour reads better as a duration: 1h to 3650d, not 0.0417 to 3650 days.
-  const fractional =
-    UNIT_MS[unit]! > 1000 && [o.min, o.max].some((x) => x !== undefined && !Number.isInteger(x));
-  if (fractional && shownIn === unit) {
-    const accepted = range(o, (x) => compactDuration(x * UNIT_MS[unit]!));
-    if (whole && !Number.isInteger(n))
-      throw new InputProblem(`${quote(raw)} is not a whole number of ${UNIT_NAME[unit]}${accepted}`);
-    if (outside(n, o)) throw new InputProblem(`${quote(raw)} is out of range${accepted}`);
-    return n;
-  }
-  // The range in the unit messages speak, and in the field's own when that differs:
-  // timeout-minutes: 0 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds).
-  const inShown = (x: number) => readable((x * UNIT_MS[unit]!) / UNIT_MS[shownIn]!);
-  const own = `${range(o, readable)} ${UNIT_NAME[unit]}`;
-  const accepted =
-    shownIn === unit ? own : `${range(o, inShown)} ${shown} (${own.replace('; accepted: ', '')})`;
+  const accepted = acceptedRange(o, shownIn, oldName);
   if (whole && !Number.isInteger(n))
     throw new InputProblem(`${quote(raw)} is not a whole number of ${UNIT_NAME[unit]}${accepted}`);
-  if (outside(n, o)) {
-    const value = shownAmount(
-      exact / UNIT_MS[shownIn]!,
-      [o.min, o.max].map((x) => x !== undefined && inShown(x)),
-    );
-    throw new InputProblem(
-      `${value} ${value === '1' ? shown.slice(0, -1) : shown} is out of range${accepted}`,
-    );
-  }
+  if (outside(n, o)) throw new InputProblem(`${asTyped(raw, shownIn)} is out of range${accepted}`);
   return n;
 }
 
+const isBareNumber = (raw: string) => /^\d+(\.\d+)?$/.test(raw);
+
+/** `1 second`, `90 seconds`. */
+const amount = (n: string, unit: DurationUnit) =>
+  `${n} ${n === '1' ? UNIT_NAME[unit].slice(0, -1) : UNIT_NAME[unit]}`;
+
 /**
- * An amount out of range, as people write it, but never rounded onto a bound it is outside of:
- * 59.999 seconds, not 60, against "accepted: 60 to 86400 seconds".
+ * An out-of-range value as the user typed it, never rounded (onto a bound, or 200 s off one): in the
+ * unit messages speak when typed in it (`600 seconds`, `119.9 seconds`), else quoted (`"59999ms"`).
  */
-function shownAmount(x: number, bounds: readonly (string | false)[]): string {
+function asTyped(raw: string, shownIn: DurationUnit): string {
+  if (isBareNumber(raw)) return amount(raw, shownIn);
+  const single = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(raw);
+  return single && single[2] === shownIn ? amount(single[1]!, shownIn) : quote(raw);
+}
+
+/**
+ * `; accepted: …` in the unit messages speak, with the field's own when that differs
+ * (`1 to 1440 minutes (60 to 86400 seconds)` under timeout-minutes). Ranges of hours and days read as
+ * durations: `60 to 86400 seconds (1m to 1d)`; one with fractions of a day, under its new name, only
+ * so (`1h to 3650d`, not `0.0417 to 3650 days`).
+ */
+function acceptedRange(o: DurationOpts, shownIn: DurationUnit, oldName: boolean): string {
+  const unit = o.unit ?? 's';
+  const asDuration = range(o, (x) => compactDuration(x * UNIT_MS[unit]!));
+  const fractional =
+    UNIT_MS[unit]! > 1000 && [o.min, o.max].some((x) => x !== undefined && !Number.isInteger(x));
+  if (fractional && !oldName) return asDuration;
+  const ms = (x: number | undefined) => (x ?? 0) * UNIT_MS[unit]!;
+  const long = fractional || (UNIT_MS[unit]! <= 1000 && (ms(o.min) >= 60_000 || ms(o.max) > 3_600_000));
+  const own = `${range(o, readable).replace('; accepted: ', '')} ${UNIT_NAME[unit]}`;
+  if (shownIn === unit)
+    return `; accepted: ${own}${long ? ` (${asDuration.replace('; accepted: ', '')})` : ''}`;
+  const inShown = (x: number) => readable((x * UNIT_MS[unit]!) / UNIT_MS[shownIn]!);
+  return `${range(o, inShown)} ${UNIT_NAME[shownIn]} (${own})`;
+}
+
+/**
+ * An amount as people write it, but never rounded onto the one it is compared with:
+ * `119.9 seconds is below poll-interval (120 seconds)`, not `120 … (120 …)`.
+ */
+function shownAmount(x: number, other: number): string {
   const short = readable(x);
-  return bounds.includes(short) ? String(Number(x.toPrecision(12))) : short;
+  return short === readable(other) ? String(Number(x.toPrecision(12))) : short;
 }
 
 /** Whether a duration of `ms` is one the field accepts (range and whole units). */
@@ -288,7 +301,9 @@ function examplesFor(o: DurationOpts): string[] {
   // The usual examples first, then others for a range they miss; shown shortest first.
   const candidates = ['500ms', '90s', '15m', '1h30m', '5s', '30s', '12h', '1d', '7d', '30d', '90d', '365d'];
   const ms = (c: string) => parseDurationMs(c, 's')!;
-  const fitting = candidates
+  // A day- or hour-scale input shows days or hours (keep-for: 1d, 7d, 30d), though 500ms may fit.
+  const scaled = unitMs >= UNIT_MS.h! ? candidates.filter((c) => ms(c) >= unitMs) : [];
+  const fitting = [...scaled, ...candidates.filter((c) => !scaled.includes(c))]
     .filter((c) => fits(ms(c)))
     .slice(0, 3)
     .sort((a, b) => ms(a) - ms(b));
@@ -310,7 +325,7 @@ const bareAccepted = (o: DurationOpts) => !o.unitRequired && (!o.formerly || o.f
 export const duration = ((o: DurationOpts = {}) => {
   const f = durationField(o);
   const old = o.formerly;
-  return old ? renamed(f, old.name, (raw) => parseDuration(raw, o, old.unit, old.unit), old.unit) : f;
+  return old ? renamed(f, old.name, (raw) => parseDuration(raw, o, old.unit, old.unit, true), old.unit) : f;
 }) as typeof durationField;
 
 export interface ListOpts extends Common {
@@ -571,7 +586,7 @@ export function waitPaceProblem(
   isSet: (name: string) => boolean,
 ): string | undefined {
   if (isSet('max-poll-interval') && isSet('poll-interval') && v.maxPollInterval < v.pollInterval)
-    return `max-poll-interval: ${readable(v.maxPollInterval)} seconds is below poll-interval (${readable(v.pollInterval)} seconds); accepted: at least poll-interval`;
+    return `max-poll-interval: ${shownAmount(v.maxPollInterval, v.pollInterval)} seconds is below poll-interval (${shownAmount(v.pollInterval, v.maxPollInterval)} seconds); accepted: at least poll-interval`;
   return undefined;
 }
 

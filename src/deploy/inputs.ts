@@ -69,16 +69,16 @@ const deployFields = {
     'max-healthy-percentage':
       "Instance refresh MaxHealthyPercentage (100-200): above 100 new instances launch before old ones terminate. Needs min-healthy-percentage. Empty: the group's instance maintenance policy, else AWS's 100.",
     'instance-warmup':
-      "Instance refresh InstanceWarmup, seconds or a duration (90, 5m). Empty: the group's default.",
+      "Instance refresh InstanceWarmup in whole seconds, as a number or a duration (90, 5m). Empty: the group's default.",
     'checkpoint-percentages':
       'Instance refresh CheckpointPercentages: ascending whole percentages ending in 100 (for example `20,50,100`).',
     'checkpoint-delay':
-      'Instance refresh CheckpointDelay, seconds or a duration. Needs checkpoint-percentages.',
+      'Instance refresh CheckpointDelay in whole seconds, as a number or a duration (600, 10m). Needs checkpoint-percentages.',
     'skip-matching':
       'Instance refresh SkipMatching: leave instances already on the AMI; groups already current are not refreshed.',
     'auto-rollback':
       'Instance refresh AutoRollback: AWS rolls a failed refresh back to the previous launch template version.',
-    'bake-time': 'Instance refresh BakeTime, seconds or a duration.',
+    'bake-time': 'Instance refresh BakeTime in whole seconds, as a number or a duration (300, 5m).',
     'set-default-version':
       "Once the fleet is proven healthy, make the new launch template version the template's default, so a group that followed `$Default` follows it again (without it such a group stays on the version's number, with a warning). Put back on failure.",
     'if-refresh-in-progress':

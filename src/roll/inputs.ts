@@ -65,7 +65,7 @@ export const rollSpec = defineAction({
     }),
     'instance-warmup': duration({
       description:
-        "Instance refresh InstanceWarmup, seconds or a duration (90, 5m). Empty: the group's default instance warmup or health check grace period.",
+        "Instance refresh InstanceWarmup in whole seconds, as a number or a duration (90, 5m). Empty: the group's default instance warmup or health check grace period.",
       min: 0,
       max: TWO_DAYS,
     }),
@@ -74,7 +74,7 @@ export const rollSpec = defineAction({
     ),
     'checkpoint-delay': duration({
       description:
-        'Instance refresh CheckpointDelay, seconds or a duration, paused at each checkpoint (AWS default 1h). Needs checkpoint-percentages.',
+        'Instance refresh CheckpointDelay in whole seconds, as a number or a duration (600, 10m), paused at each checkpoint (AWS default 1h). Needs checkpoint-percentages.',
       min: 0,
       max: TWO_DAYS,
     }),
@@ -105,7 +105,7 @@ export const rollSpec = defineAction({
     }),
     'bake-time': duration({
       description:
-        'Instance refresh BakeTime, seconds or a duration: time after the last replacement before the refresh counts as done.',
+        'Instance refresh BakeTime in whole seconds, as a number or a duration (300, 5m): time after the last replacement before the refresh counts as done.',
       min: 0,
       max: TWO_DAYS,
     }),

@@ -127,7 +127,7 @@ describe('bake-ami e2e: on-failure: keep', () => {
     [
       'keep-builder-for 0',
       { 'keep-builder-for': '0h' },
-      /^keep-builder-for: 0 seconds is out of range; accepted: 3600 to 604800 seconds/,
+      /^keep-builder-for: "0h" is out of range; accepted: 3600 to 604800 seconds \(1h to 7d\)/,
     ],
     [
       'keep with packer',

@@ -609,6 +609,21 @@ describe('bake: dry run', () => {
       expect.stringMatching(/^warning: provision-scripts: no iam-instance-profile given/),
     );
   });
+
+  it('warns that reuse-max-age is ignored with reuse-if-unchanged: false, and bakes (a forced rebake)', async () => {
+    const { promise, ctx } = run({
+      'dry-run': 'true',
+      'reuse-max-age': '30d',
+      'reuse-if-unchanged': 'false',
+    });
+    await promise;
+    expect(ctx.log.lines).toContainEqual(
+      'warning: reuse-max-age: ignored, reuse-if-unchanged is false (every run bakes anew)',
+    );
+    const quiet = run({ 'dry-run': 'true', 'reuse-max-age': '30d' });
+    await quiet.promise;
+    expect(quiet.ctx.log.lines.filter((l) => l.includes('reuse-max-age'))).toEqual([]);
+  });
 });
 
 describe('bake: summary', () => {

@@ -114,16 +114,6 @@ describe('bake-ami inputs', () => {
       /^tags: the keys add up to more than 512 characters/,
     ],
     ['reuse age zero', { ...ok, 'reuse-max-age': '0d' }, /^reuse-max-age: /],
-    [
-      'reuse age without reuse',
-      { ...ok, 'reuse-max-age': '30d', 'reuse-if-unchanged': 'false' },
-      /^reuse-max-age: applies only with reuse-if-unchanged: true/,
-    ],
-    [
-      'reuse age without reuse, by its old name',
-      { ...ok, 'reuse-max-age-days': '30', 'reuse-if-unchanged': 'false' },
-      /^reuse-max-age-days: applies only with reuse-if-unchanged: true/,
-    ],
     ['janitor region unknown', { ...ok, 'janitor-regions': 'mars-1' }, /^janitor-regions: /],
     [
       'copy to own region',

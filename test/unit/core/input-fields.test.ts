@@ -7,6 +7,7 @@ import {
   InputProblem,
   parseDurationMs,
   seconds,
+  waitPaceProblem,
   waitTimeout,
 } from '../../../src/core/input-fields.js';
 import { bakeSpec } from '../../../src/bake/inputs.js';
@@ -51,7 +52,7 @@ describe('duration fields', () => {
     const poll = seconds({ default: '15s', min: 0.1, max: 3600, description: 'x' });
     expect(poll.parse('500ms')).toBe(0.5);
     expect(poll.parse('1m')).toBe(60);
-    expect(() => poll.parse('50ms')).toThrow('0.05 seconds is out of range; accepted: 0.1 to 3600 seconds');
+    expect(() => poll.parse('50ms')).toThrow('"50ms" is out of range; accepted: 0.1 to 3600 seconds');
     const timeout = waitTimeout('x');
     expect(timeout.parse('90s')).toBe(90);
     expect(() => timeout.parse('90')).toThrow(
@@ -100,23 +101,42 @@ describe('duration fields', () => {
       );
   });
 
-  test('messages give numbers as people write them, and offer no fraction where whole seconds are needed', () => {
-    const age = duration({ unit: 'd', unitRequired: true, whole: false, min: 1 / 24, max: 3650 });
+  test('an out-of-range value is shown as typed; ranges of hours and days read as durations', () => {
+    const age = duration({
+      unit: 'd',
+      unitRequired: true,
+      whole: false,
+      min: 1 / 24,
+      max: 3650,
+      formerly: { name: 'age-days', unit: 'd' },
+    });
     expect(() => age.parse('5m')).toThrow('"5m" is out of range; accepted: 1h to 3650d');
     expect(() => age.parse('500ms')).toThrow('"500ms" is out of range; accepted: 1h to 3650d');
-    expect(() => age.parse('abc')).toThrow('with units ms/s/m/h/d (1h30m, 12h, 1d; each unit once');
-    // Never rounded onto the bound it is outside of, nor float noise, nor "1 minutes".
+    // Under its old name the range is in days, as the old name counted.
+    expect(() => age.formerly!.parse('0.04')).toThrow(
+      '0.04 days is out of range; accepted: 0.0417 to 3650 days (1h to 3650d)',
+    );
+    // A day-scale input offers days, though 500ms is in its range.
+    expect(() => age.parse('abc')).toThrow('with units ms/s/m/h/d (1d, 7d, 30d; each unit once');
+    // Never rounded (onto the bound it is outside of, or off it), nor float noise, nor "1 minutes".
     const timeout = waitTimeout('x');
-    expect(() => timeout.parse('59999ms')).toThrow('59.999 seconds is out of range; accepted: 60 to 86400');
+    expect(() => timeout.parse('59999ms')).toThrow(
+      '"59999ms" is out of range; accepted: 60 to 86400 seconds (1m to 1d)',
+    );
     expect(() => timeout.parse('86400.4s')).toThrow('86400.4 seconds is out of range');
-    expect(() => timeout.parse('99999999999999999999h')).toThrow('3.6e+23 seconds is out of range');
+    expect(() => timeout.parse('1234567.891s')).toThrow('1234567.891 seconds is out of range');
+    expect(() => timeout.parse('99999999999999999999h')).toThrow('"99999999999999999999h" is out of range');
     expect(() => timeout.formerly!.parse('0.9999')).toThrow(
-      '0.9999 minutes is out of range; accepted: 1 to 1440 minutes',
+      '0.9999 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds)',
+    );
+    expect(() => timeout.formerly!.parse('30s')).toThrow(
+      '"30s" is out of range; accepted: 1 to 1440 minutes',
     );
     const short = duration({ min: 120, max: 600, formerly: { name: 'short-minutes', unit: 'm' } });
     expect(() => short.formerly!.parse('1')).toThrow(
       '1 minute is out of range; accepted: 2 to 10 minutes (120 to 600 seconds)',
     );
+    expect(() => short.parse('1')).toThrow('"1" has no unit: a bare number would be 1 second; give the unit');
     const poll = seconds({ default: '15s', min: 0.1, max: 3600, description: 'x' });
     expect(() => poll.parse('0.0004')).toThrow(
       '0.0004 seconds is out of range; accepted: 0.1 to 3600 seconds',
@@ -128,6 +148,18 @@ describe('duration fields', () => {
     expect(() => grace.formerly!.parse('-1')).toThrow(
       '"-1" is not a duration; accepted: seconds (90) or with units ms/s/m/h/d (90s, 15m, 1h30m; each unit once, largest first)',
     );
+  });
+
+  test('a max-poll-interval below poll-interval is never shown equal to it', () => {
+    const pace = (pollInterval: number, maxPollInterval: number) =>
+      waitPaceProblem({ pollInterval, maxPollInterval }, () => true);
+    expect(pace(120, 119.9)).toBe(
+      'max-poll-interval: 119.9 seconds is below poll-interval (120 seconds); accepted: at least poll-interval',
+    );
+    expect(pace(15.001, 15)).toMatch(
+      /^max-poll-interval: 15 seconds is below poll-interval \(15.001 seconds\)/,
+    );
+    expect(pace(30, 10)).toMatch(/^max-poll-interval: 10 seconds is below poll-interval \(30 seconds\)/);
   });
 
   const specs = [bakeSpec, rollSpec, waitHealthySpec, deploySpec, promoteSpec, retireSpec];

@@ -250,7 +250,7 @@ describe('renamed inputs', () => {
       'timeout-minutes: 0 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds)',
     );
     expect(() => parsed({ 'timeout-minutes': '30s' })).toThrow(
-      'timeout-minutes: 0.5 minutes is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds)',
+      'timeout-minutes: "30s" is out of range; accepted: 1 to 1440 minutes (60 to 86400 seconds)',
     );
   });
 
