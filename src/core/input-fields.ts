@@ -157,9 +157,11 @@ export function parseDurationMs(raw: string, unit: DurationUnit): number | undef
   return exact === undefined ? undefined : Math.round(exact);
 }
 
+const isBareNumber = (raw: string) => /^\d+(\.\d+)?$/.test(raw);
+
 /** parseDurationMs before its rounding to whole milliseconds: what messages show. */
 function exactDurationMs(raw: string, unit: DurationUnit): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw) * UNIT_MS[unit]!;
+  if (isBareNumber(raw)) return Number(raw) * UNIT_MS[unit]!;
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
   let total = 0;
   let consumed = 0;
@@ -237,8 +239,6 @@ function parseDuration(
   return n;
 }
 
-const isBareNumber = (raw: string) => /^\d+(\.\d+)?$/.test(raw);
-
 /** `1 second`, `90 seconds`. */
 const amount = (n: string, unit: DurationUnit) =>
   `${n} ${n === '1' ? UNIT_NAME[unit].slice(0, -1) : UNIT_NAME[unit]}`;
@@ -297,14 +297,13 @@ function bareExample(o: DurationOpts, bare: DurationUnit): number {
 /** Up to three examples in the syntax that the field itself accepts (range and whole units). */
 function examplesFor(o: DurationOpts): string[] {
   const unitMs = UNIT_MS[o.unit ?? 's']!;
-  const fits = (ms: number) => fitsField(o, ms);
   // The usual examples first, then others for a range they miss; shown shortest first.
   const candidates = ['500ms', '90s', '15m', '1h30m', '5s', '30s', '12h', '1d', '7d', '30d', '90d', '365d'];
   const ms = (c: string) => parseDurationMs(c, 's')!;
   // A day- or hour-scale input shows days or hours (keep-for: 1d, 7d, 30d), though 500ms may fit.
   const scaled = unitMs >= UNIT_MS.h! ? candidates.filter((c) => ms(c) >= unitMs) : [];
   const fitting = [...scaled, ...candidates.filter((c) => !scaled.includes(c))]
-    .filter((c) => fits(ms(c)))
+    .filter((c) => fitsField(o, ms(c)))
     .slice(0, 3)
     .sort((a, b) => ms(a) - ms(b));
   if (fitting.length > 0) return fitting;

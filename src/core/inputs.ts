@@ -114,7 +114,7 @@ function asWritten(
   for (const [name, f] of Object.entries(spec.inputs)) {
     if (!f.formerly || origin.get(name) !== 'formerly') continue;
     // The whole name only: poll-interval is part of max-poll-interval.
-    const mention = new RegExp(`(?<![\\w-])${name.replace(/[-]/g, '\\-')}(?![\\w-])`, 'g');
+    const mention = new RegExp(`(?<![\\w-])${name}(?![\\w-])`, 'g');
     written = written.replace(mention, f.formerly.name);
   }
   return written;

@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as i}from"./chunk-MEDUGEAY.js";import{Da as a,_ as r}from"./chunk-JWWXE64M.js";import{a as t}from"./chunk-PGQDUKP4.js";async function f(o,I,e,d){try{return(await o.send(new i({ImageIds:[e]}),{abortSignal:d})).Images?.find(m=>m.ImageId===e)}catch(n){if(a(n,"InvalidAMIID.NotFound","InvalidAMIID.Unavailable","InvalidAMIID.Malformed"))return;throw r(`describing ${e} in ${I}`,n)}}t(f,"describeImage");export{f as a};

@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{P as r,Q as o,R as m,i as p,k as s,x as i}from"./chunk-HORZM7SV.js";import{a as e}from"./chunk-PGQDUKP4.js";var c=class extends r(o,m,"DescribeSnapshots",i){static{e(this,"DescribeSnapshotsCommand")}};var a=class extends r(o,m,"DeleteSnapshot",p){static{e(this,"DeleteSnapshotCommand")}};var f=class extends r(o,m,"DeregisterImage",s){static{e(this,"DeregisterImageCommand")}};export{a,f as b,c};
